@@ -1,0 +1,99 @@
+// prrt/stats/survival.h — Kaplan–Meier curves, their quantiles and median follow-up, computed as
+// R's survival package does (survfit, print.survfit), with an SPSS-style median CI on request.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "prrt/common/result.h"
+
+namespace prrt::stats {
+
+//! Right-censored survival data: one entry per subject; event is 1 for an event, 0 for censored.
+//! `group` holds codes 0..k-1 (empty: one group).
+struct SurvivalData {
+  std::span<const double> time;
+  std::span<const int8_t> event;
+  std::span<const int32_t> group;
+};
+
+//! Transformation on which the pointwise confidence interval of S(t) is symmetric (R's conf.type).
+enum class ConfType { kLog, kLogLog, kPlain, kLogit, kArcsin, kNone };
+std::optional<ConfType> ParseConfType(std::string_view text);
+std::string_view ToString(ConfType type);
+
+struct KmOptions {
+  ConfType conf_type = ConfType::kLog;
+  double conf_level = 0.95;
+  //! Merge times closer than sqrt(machine epsilon) (absolute or relative), as R's aeqSurv.
+  bool timefix = true;
+  //! At a tied time, the censorings leave the risk set before the events are counted (n = n - c).
+  //! prodlim's reverse Kaplan–Meier uses this for follow-up; ordinary curves keep it false.
+  bool censorings_leave_first = false;
+};
+
+//! One row of a Kaplan–Meier table, at a distinct time of the group (event or censoring).
+struct KmRow {
+  double time = 0;
+  double n_risk = 0;
+  double n_event = 0;
+  double n_censor = 0;
+  double surv = 1;
+  double std_err_log = 0;  //!< Greenwood SE of log S; +inf once S reaches 0
+  double std_err = 0;      //!< SE of S (S x std_err_log); NaN where undefined
+  double lower = 0;        //!< pointwise CI; NaN where R gives NA
+  double upper = 0;
+};
+
+struct KmCurve {
+  int64_t n = 0;
+  int64_t events = 0;
+  std::vector<KmRow> rows;
+};
+
+//! The Kaplan–Meier estimate for each group (index = group code), with Greenwood variance and the
+//! pointwise CI of `options`. Errors on empty input, negative or non-finite times, bad levels.
+Result<std::vector<KmCurve>> KaplanMeier(const SurvivalData& data, int32_t n_groups,
+                                         const KmOptions& options);
+
+//! Maps times that differ by no more than sqrt(DBL_EPSILON) — absolutely, or relative to the mean of the
+//! distinct absolute times — onto the first of them, as R's aeqSurv (survival's timefix = TRUE).
+std::vector<double> MergeNearTies(std::span<const double> times);
+
+//! A time read off a curve, with its confidence limits; nullopt where R prints NA.
+struct QuantileEstimate {
+  std::optional<double> estimate;
+  std::optional<double> lower;
+  std::optional<double> upper;
+  std::optional<double> std_err;  //!< only for the SPSS rule
+};
+
+enum class QuantileRule {
+  kPrint,  //!< R print.survfit / summary()$table: first t with S < 1-p (+tol), midpoint on a flat 1-p;
+           //!< limits read the same way off the pointwise band
+  kSpss,   //!< SPSS KM: first t with S <= 1-p; symmetric CI, estimate ± z·SE with
+           //!< SE = SE(S(t_p)) / f, f = (S(u) - S(v)) / (v - u) from the points 0.05 above and below
+};
+
+//! The p-quantile (p = 0.5 is the median) of a curve, with its CI, by `rule`.
+QuantileEstimate SurvivalQuantile(const KmCurve& curve, double p, QuantileRule rule, double conf_level);
+
+}  // namespace prrt::stats
+
+namespace prrt::stats {
+
+//! How a reverse Kaplan–Meier treats a death and a censoring at the same time.
+enum class FollowUpTies {
+  kSurvival,  //!< R: survfit(Surv(time, status == 0)); tied deaths stay in the risk set
+  kProdlim,   //!< prodlim(reverse = TRUE): tied deaths leave first, hazard c / (n - d)
+};
+
+//! The reverse Kaplan–Meier curves (censoring is the "event") from which median follow-up is read.
+Result<std::vector<KmCurve>> ReverseKaplanMeier(const SurvivalData& data, int32_t n_groups, FollowUpTies ties,
+                                                const KmOptions& options);
+
+}  // namespace prrt::stats

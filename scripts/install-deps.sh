@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages only, everything prrt needs to build and test.
+# Idempotent: packages already present are left alone.
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --dev    also R (golden files, benchmarks against R) and clang (libFuzzer)
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libboost-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+if [[ "${1:-}" == "--dev" ]]; then
+  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim clang libclang-rt-14-dev valgrind time)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian packages), builds, and runs every test. Used by .ci/run.
+#   scripts/test.sh             the suite in a release build (build/)
+#   PRRT_SANITIZE=1 scripts/test.sh   the same under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+if [[ "${PRRT_SANITIZE:-0}" == 1 ]]; then
+  dir=build-asan
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPRRT_SANITIZE=ON -DPRRT_BUILD_TESTS=ON -DPRRT_BUILD_BENCHMARKS=OFF
+else
+  dir=build
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRRT_BUILD_TESTS=ON -DPRRT_BUILD_BENCHMARKS=ON
+fi
+cmake --build "$dir" --parallel "$(nproc)"
+ctest --test-dir "$dir" --output-on-failure --parallel "$(nproc)"

@@ -1,0 +1,40 @@
+#include "cli/survival_input.h"
+
+#include <fmt/format.h>
+
+#include "prrt/io/csv.h"
+
+namespace prrt::cli {
+
+Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalColumns& names) {
+  Result<io::CsvReader> reader = io::CsvReader::Open(path);
+  if (!reader.ok()) return reader.status();
+  std::vector<io::ColumnSpec> specs{{names.time, io::ColumnType::kNumber, 0.0},
+                                    {names.event, io::ColumnType::kEvent}};
+  if (!names.group.empty()) specs.push_back({names.group, io::ColumnType::kLabel});
+  if (!names.strata.empty()) specs.push_back({names.strata, io::ColumnType::kLabel});
+  Result<io::ColumnSet> read = io::ReadColumns(*reader, specs);
+  if (!read.ok()) return read.status();
+  io::ColumnSet& set = *read;
+  if (set.columns[0].numbers.empty()) {
+    return InvalidArgument(fmt::format("{}: no complete data rows ({} read, {} with a missing value)",
+                                       reader->name(), set.rows_read, set.rows_dropped));
+  }
+  SurvivalInput input;
+  input.rows_dropped = set.rows_dropped;
+  input.time = std::move(set.columns[0].numbers);
+  input.event = std::move(set.columns[1].events);
+  size_t next = 2;
+  if (!names.group.empty()) {
+    input.group = std::move(set.columns[next].codes);
+    input.group_names = std::move(set.columns[next].levels);
+    ++next;
+  }
+  if (!names.strata.empty()) {
+    input.strata = std::move(set.columns[next].codes);
+    input.strata_names = std::move(set.columns[next].levels);
+  }
+  return input;
+}
+
+}  // namespace prrt::cli

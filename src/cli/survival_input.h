@@ -1,0 +1,36 @@
+// Reading the survival columns of a CSV file for the `prrt stats` commands.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "prrt/common/result.h"
+#include "prrt/stats/survival.h"
+
+namespace prrt::cli {
+
+struct SurvivalColumns {
+  std::string time;
+  std::string event;
+  std::string group;   //!< empty: one group called "all"
+  std::string strata;  //!< empty: no strata
+};
+
+struct SurvivalInput {
+  std::vector<double> time;
+  std::vector<int8_t> event;
+  std::vector<int32_t> group;   //!< empty without a group column
+  std::vector<int32_t> strata;  //!< empty without a strata column
+  std::vector<std::string> group_names{"all"};
+  std::vector<std::string> strata_names;
+  int64_t rows_dropped = 0;  //!< rows with a missing value in a used column
+
+  stats::SurvivalData data() const { return {time, event, group}; }
+  int32_t n_groups() const { return static_cast<int32_t>(group_names.size()); }
+};
+
+//! Reads time (a number >= 0), event (0/1, true/false) and the optional group and strata columns.
+Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalColumns& names);
+
+}  // namespace prrt::cli

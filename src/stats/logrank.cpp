@@ -1,0 +1,137 @@
+#include "prrt/stats/logrank.h"
+
+#include <fmt/format.h>
+
+#include <Eigen/Dense>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <cmath>
+
+#include "survival_detail.h"
+
+namespace prrt::stats {
+
+std::optional<LogrankWeight> ParseLogrankWeight(std::string_view text) {
+  if (text == "logrank") return LogrankWeight::kFlemingHarrington;
+  if (text == "breslow") return LogrankWeight::kBreslow;
+  if (text == "tarone-ware") return LogrankWeight::kTaroneWare;
+  return std::nullopt;
+}
+
+Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::span<const int32_t> strata,
+                              int32_t n_strata, const LogrankOptions& options) {
+  if (n_groups < 2) return InvalidArgument("a test between groups needs at least two groups");
+  if (data.group.empty()) return InvalidArgument("no group codes were given");
+  Status valid = detail::ValidateSurvivalData(data, n_groups);
+  if (!valid.ok()) return valid;
+  if (!strata.empty()) {
+    if (strata.size() != data.time.size())
+      return InvalidArgument("one stratum code is needed per observation");
+    for (int32_t s : strata) {
+      if (s < 0 || s >= n_strata)
+        return InvalidArgument(fmt::format("stratum code {} outside 0..{}", s, n_strata - 1));
+    }
+  }
+
+  const std::vector<double> time = detail::AnalysisTimes(data.time, options.timefix);
+  const std::vector<uint32_t> order = detail::OrderByGroupAndTime(time, data.event, strata);
+  auto stratum_of = [&](uint32_t i) { return strata.empty() ? 0 : strata[i]; };
+  const size_t k = static_cast<size_t>(n_groups);
+
+  LogrankResult result;
+  result.groups.resize(k);
+  for (size_t g = 0; g < k; ++g)
+    result.groups[g].group = static_cast<int32_t>(g);
+  for (int32_t g : data.group)
+    ++result.groups[g].n;
+  Eigen::MatrixXd variance = Eigen::MatrixXd::Zero(k, k);
+
+  std::vector<double> at_risk(k), deaths(k), leaving(k);
+  size_t begin = 0;
+  while (begin < order.size()) {
+    const int32_t s = stratum_of(order[begin]);
+    size_t end = begin;
+    std::fill(at_risk.begin(), at_risk.end(), 0);
+    while (end < order.size() && stratum_of(order[end]) == s) {
+      at_risk[data.group[order[end]]] += 1;
+      ++end;
+    }
+    double n_total = static_cast<double>(end - begin);
+    double km_left = 1;  // pooled KM just before the current time
+    for (size_t i = begin; i < end;) {
+      const double t = time[order[i]];
+      std::fill(deaths.begin(), deaths.end(), 0);
+      std::fill(leaving.begin(), leaving.end(), 0);
+      double d = 0;
+      for (; i < end && time[order[i]] == t; ++i) {
+        const int32_t g = data.group[order[i]];
+        leaving[g] += 1;
+        if (data.event[order[i]] == 1) {
+          deaths[g] += 1;
+          d += 1;
+        }
+      }
+      if (d > 0) {
+        double w = 1;
+        switch (options.weight) {
+          case LogrankWeight::kFlemingHarrington:
+            w = options.rho == 0 ? 1 : std::pow(km_left, options.rho);
+            break;
+          case LogrankWeight::kBreslow:
+            w = n_total;
+            break;
+          case LogrankWeight::kTaroneWare:
+            w = std::sqrt(n_total);
+            break;
+        }
+        for (size_t g = 0; g < k; ++g) {
+          result.groups[g].observed += w * deaths[g];
+          result.groups[g].expected += w * d * at_risk[g] / n_total;
+        }
+        if (n_total > 1) {
+          const double factor = w * w * d * (n_total - d) / (n_total * (n_total - 1));
+          for (size_t a = 0; a < k; ++a) {
+            if (at_risk[a] == 0) continue;
+            for (size_t b = 0; b < k; ++b) {
+              const double kronecker = a == b ? 1 : 0;
+              variance(a, b) += factor * at_risk[a] * (kronecker - at_risk[b] / n_total);
+            }
+          }
+        }
+        km_left *= 1 - d / n_total;
+      }
+      for (size_t g = 0; g < k; ++g)
+        at_risk[g] -= leaving[g];
+      for (double x : leaving)
+        n_total -= x;
+    }
+    begin = end;
+  }
+
+  result.variance.assign(variance.data(), variance.data() + k * k);  // symmetric: order does not matter
+  std::vector<size_t> kept;
+  for (size_t g = 0; g < k; ++g) {
+    if (result.groups[g].expected > 0) kept.push_back(g);
+  }
+  result.df = static_cast<int32_t>(kept.size()) - 1;
+  if (kept.size() < 2) {
+    return InvalidArgument(
+        "fewer than two groups have an expected number of events above 0; "
+        "the groups cannot be compared");
+  }
+  const size_t m = kept.size() - 1;
+  Eigen::VectorXd diff(m);
+  Eigen::MatrixXd v(m, m);
+  for (size_t a = 0; a < m; ++a) {
+    diff(a) = result.groups[kept[a + 1]].observed - result.groups[kept[a + 1]].expected;
+    for (size_t b = 0; b < m; ++b)
+      v(a, b) = variance(kept[a + 1], kept[b + 1]);
+  }
+  Eigen::FullPivLU<Eigen::MatrixXd> lu(v);
+  if (!lu.isInvertible()) return InvalidArgument("the variance matrix of the test is singular");
+  result.chisq = diff.dot(lu.solve(diff));
+  result.p = boost::math::cdf(boost::math::complement(
+      boost::math::chi_squared_distribution<double>(result.df), std::max(result.chisq, 0.0)));
+  return result;
+}
+
+}  // namespace prrt::stats

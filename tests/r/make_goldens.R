@@ -1,0 +1,192 @@
+# Writes the R-parity golden files (tests/golden/*.json) that the C++ tests compare against.
+# Each case is the `prrt` command line to run and the JSON that R's survival/stats compute for it.
+#   Rscript tests/r/make_goldens.R        (from the repository root; needs scripts/install-deps.sh --dev)
+# The inputs are read back from the committed CSV files, so R and prrt see the same numbers.
+suppressMessages({
+  library(survival)
+  library(jsonlite)
+  library(prodlim)
+})
+data_dir <- "tests/data"
+golden_dir <- "tests/golden"
+read_set <- function(name) read.csv(file.path(data_dir, paste0(name, ".csv")), stringsAsFactors = FALSE)
+num <- function(x) { x <- as.numeric(x); x[!is.finite(x)] <- NA; x }
+write_golden <- function(cases, name) {
+  writeLines(toJSON(cases, auto_unbox = TRUE, digits = I(17), na = "null", null = "null", pretty = TRUE),
+             file.path(golden_dir, paste0(name, ".json")))
+}
+strata_names <- function(fit, groups) {
+  if (is.null(fit$strata)) return(rep("all", 1))
+  sub("^[^=]*=", "", names(fit$strata))
+}
+
+# ---- Kaplan–Meier: survfit tables and print.survfit medians ----
+km_case <- function(set, time, event, group = NULL, conf.type = "log", conf.int = 0.95) {
+  df <- read_set(set)
+  rhs <- if (is.null(group)) "1" else group
+  f <- as.formula(sprintf("Surv(%s, %s) ~ %s", time, event, rhs))
+  fit <- survfit(f, data = df, conf.type = conf.type, conf.int = conf.int)
+  tab <- summary(fit)$table
+  if (is.null(dim(tab))) tab <- t(as.matrix(tab))
+  nstrata <- if (is.null(fit$strata)) 1 else length(fit$strata)
+  idx <- if (is.null(fit$strata)) list(seq_along(fit$time)) else split(seq_along(fit$time), rep(seq_len(nstrata), fit$strata))
+  names <- strata_names(fit)
+  lcl <- sprintf("%sLCL", format(conf.int)); ucl <- sprintf("%sUCL", format(conf.int))
+  groups <- lapply(seq_len(nstrata), function(s) {
+    i <- idx[[s]]
+    list(group = names[s], n = tab[s, "records"], events = tab[s, "events"],
+         median = num(tab[s, "median"]), median_lower = num(tab[s, lcl]), median_upper = num(tab[s, ucl]),
+         table = data.frame(time = fit$time[i], n_risk = fit$n.risk[i], n_event = fit$n.event[i],
+                            n_censor = fit$n.censor[i], surv = fit$surv[i],
+                            std_err = num(fit$std.err[i] * fit$surv[i]),
+                            lower = num(fit$lower[i]), upper = num(fit$upper[i])))
+  })
+  args <- c("stats", "km", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event)
+  if (!is.null(group)) args <- c(args, "--group", group)
+  args <- c(args, "--conf-type", conf.type, "--conf-level", format(conf.int), "--json")
+  list(name = sprintf("%s %s~%s %s %s", set, time, rhs, conf.type, conf.int), args = args,
+       expected = list(conf_type = conf.type, conf_level = conf.int, groups = groups))
+}
+km <- list()
+for (ct in c("log", "log-log", "plain", "logit", "arcsin")) km[[length(km) + 1]] <- km_case("lung", "time", "status", "sex", ct)
+km <- c(km, list(
+  km_case("lung", "time", "status"),
+  km_case("lung", "time", "status", "ph.ecog"),
+  km_case("lung", "time", "status", "sex", "log", 0.9),
+  km_case("aml", "time", "status", "x"),
+  km_case("aml", "time", "status", "x", "log-log"),
+  km_case("veteran", "time", "status", "trt"),
+  km_case("veteran", "time", "status", "celltype", "plain"),
+  km_case("ovarian", "futime", "fustat", "rx"),
+  km_case("mgus2", "futime", "death", "sex"),
+  km_case("synthetic_ties", "time", "status", "arm"),
+  km_case("synthetic_ties", "time", "status", "arm", "logit"),
+  km_case("synthetic_ties", "time", "status", "arm", "arcsin"),
+  km_case("synthetic_edge", "time", "status", "grp"),
+  km_case("synthetic_edge", "time", "status", "grp", "log-log"),
+  km_case("synthetic_edge", "time", "status", "grp", "plain"),
+  km_case("synthetic_neartie", "time", "status", "arm"),
+  km_case("synthetic_dummy", "time", "status", "grp")
+))
+write_golden(km, "km")
+
+# ---- SPSS-style median CI: the reconstruction in ../shared/reference/statistics.md §2, written in R ----
+spss_median <- function(fit, z) {
+  t <- fit$time; s <- fit$surv; ev <- fit$n.event > 0
+  i <- which(s <= 0.5 & ev)[1]
+  if (is.na(i)) return(list(median = NA, median_lower = NA, median_upper = NA, median_std_err = NA))
+  u <- which(s >= 0.55 & ev); v <- which(s <= 0.45 & ev)
+  tu <- if (length(u)) t[max(u)] else 0; su <- if (length(u)) s[max(u)] else 1
+  if (!length(v)) return(list(median = t[i], median_lower = NA, median_upper = NA, median_std_err = NA))
+  f <- (su - s[min(v)]) / (t[min(v)] - tu)
+  se <- fit$std.err[i] * s[i] / f
+  list(median = t[i], median_lower = t[i] - z * se, median_upper = t[i] + z * se, median_std_err = se)
+}
+spss_case <- function(set, time, event, group) {
+  df <- read_set(set)
+  fit <- survfit(as.formula(sprintf("Surv(%s, %s) ~ %s", time, event, group)), data = df)
+  z <- qnorm(0.975)
+  names <- strata_names(fit)
+  groups <- lapply(seq_along(fit$strata), function(s) c(list(group = names[s]), spss_median(fit[s], z)))
+  list(name = sprintf("spss %s ~ %s", set, group),
+       args = c("stats", "km", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event,
+                "--group", group, "--median-ci", "spss", "--json"),
+       expected = list(groups = groups))
+}
+write_golden(list(spss_case("lung", "time", "status", "sex"), spss_case("aml", "time", "status", "x"),
+                  spss_case("veteran", "time", "status", "trt"), spss_case("synthetic_ties", "time", "status", "arm"),
+                  spss_case("synthetic_edge", "time", "status", "grp")), "km_spss")
+
+# ---- Log-rank: survdiff, and the SPSS weights by the textbook formula written in R ----
+logrank_args <- function(set, time, event, group, extra = character()) {
+  c("stats", "logrank", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event,
+    "--group", group, extra, "--json")
+}
+survdiff_case <- function(set, time, event, group, rho = 0, strata = NULL) {
+  df <- read_set(set)
+  rhs <- if (is.null(strata)) group else sprintf("%s + strata(%s)", group, strata)
+  fit <- survdiff(as.formula(sprintf("Surv(%s, %s) ~ %s", time, event, rhs)), data = df, rho = rho)
+  obs <- if (is.matrix(fit$obs)) rowSums(fit$obs) else fit$obs
+  exp <- if (is.matrix(fit$exp)) rowSums(fit$exp) else fit$exp
+  extra <- c("--rho", format(rho))
+  if (!is.null(strata)) extra <- c(extra, "--strata", strata)
+  etmp <- exp > 0
+  list(name = sprintf("survdiff %s %s rho=%s strata=%s", set, group, rho, if (is.null(strata)) "-" else strata),
+       args = logrank_args(set, time, event, group, extra),
+       expected = list(chisq = fit$chisq, df = sum(etmp) - 1,
+                       p = pchisq(fit$chisq, sum(etmp) - 1, lower.tail = FALSE),
+                       groups = data.frame(group = sub("^[^=]*=", "", names(fit$n)), n = as.vector(fit$n),
+                                           observed = obs, expected = exp)))
+}
+weighted_case <- function(set, time, event, group, weights) {
+  df <- read_set(set)
+  df <- df[complete.cases(df[, c(time, event, group)]), ]
+  tt <- df[[time]]; dd <- df[[event]]; g <- factor(df[[group]]); k <- nlevels(g)
+  U <- rep(0, k); V <- matrix(0, k, k); O <- rep(0, k); E <- rep(0, k)
+  for (t in sort(unique(tt[dd == 1]))) {
+    risk <- tt >= t; n <- sum(risk); d <- sum(tt == t & dd == 1)
+    nk <- tabulate(g[risk], k); dk <- tabulate(g[tt == t & dd == 1], k)
+    w <- switch(weights, breslow = n, "tarone-ware" = sqrt(n))
+    O <- O + w * dk; E <- E + w * d * nk / n
+    if (n > 1) V <- V + w^2 * d * (n - d) / (n - 1) * (diag(nk / n) - outer(nk / n, nk / n))
+  }
+  keep <- -1
+  chisq <- drop(t(O - E)[, keep] %*% solve(V[keep, keep, drop = FALSE]) %*% (O - E)[keep])
+  list(name = sprintf("%s %s %s", weights, set, group), args = logrank_args(set, time, event, group, c("--weights", weights)),
+       expected = list(chisq = chisq, df = k - 1, p = pchisq(chisq, k - 1, lower.tail = FALSE),
+                       groups = data.frame(group = levels(g), n = as.vector(table(g)), observed = O, expected = E)))
+}
+write_golden(list(
+  survdiff_case("aml", "time", "status", "x"),
+  survdiff_case("aml", "time", "status", "x", rho = 1),
+  survdiff_case("lung", "time", "status", "sex"),
+  survdiff_case("lung", "time", "status", "sex", rho = 1),
+  survdiff_case("lung", "time", "status", "sex", rho = 0.5),
+  survdiff_case("lung", "time", "status", "pat.karno", strata = "inst"),
+  survdiff_case("veteran", "time", "status", "trt"),
+  survdiff_case("veteran", "time", "status", "celltype"),
+  survdiff_case("veteran", "time", "status", "celltype", strata = "prior"),
+  survdiff_case("ovarian", "futime", "fustat", "rx"),
+  survdiff_case("mgus2", "futime", "death", "sex"),
+  survdiff_case("synthetic_ties", "time", "status", "arm"),
+  survdiff_case("synthetic_ties", "time", "status", "arm", rho = 1),
+  survdiff_case("synthetic_neartie", "time", "status", "arm"),
+  survdiff_case("synthetic_dummy", "time", "status", "grp"),
+  survdiff_case("synthetic_dummy", "time", "status", "grp", strata = "site"),
+  weighted_case("aml", "time", "status", "x", "breslow"),
+  weighted_case("aml", "time", "status", "x", "tarone-ware"),
+  weighted_case("lung", "time", "status", "sex", "breslow"),
+  weighted_case("lung", "time", "status", "sex", "tarone-ware"),
+  weighted_case("veteran", "time", "status", "celltype", "breslow"),
+  weighted_case("synthetic_ties", "time", "status", "arm", "tarone-ware")
+), "logrank")
+
+# ---- Median follow-up: reverse KM with survival's flipped status, and prodlim's reverse = TRUE ----
+followup_case <- function(set, time, event, group = NULL) {
+  df <- read_set(set)
+  rhs <- if (is.null(group)) "1" else group
+  fit <- survfit(as.formula(sprintf("Surv(%s, %s == 0) ~ %s", time, event, rhs)), data = df)
+  tab <- summary(fit)$table
+  if (is.null(dim(tab))) tab <- t(as.matrix(tab))
+  names <- strata_names(fit)
+  args <- c("stats", "followup", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event)
+  if (!is.null(group)) args <- c(args, "--group", group)
+  list(name = sprintf("followup %s ~ %s", set, rhs), args = c(args, "--json"),
+       expected = list(ties = "survival", groups = lapply(seq_len(nrow(tab)), function(s)
+         list(group = names[s], n = tab[s, "records"], censored = tab[s, "events"], median = num(tab[s, "median"]),
+              median_lower = num(tab[s, "0.95LCL"]), median_upper = num(tab[s, "0.95UCL"])))))
+}
+prodlim_case <- function(set, time, event) {
+  df <- read_set(set)
+  df$t_ <- df[[time]]; df$e_ <- df[[event]]
+  fit <- prodlim(Hist(t_, e_) ~ 1, data = df, reverse = TRUE)
+  list(name = sprintf("prodlim reverse %s", set),
+       args = c("stats", "followup", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time,
+                "--event", event, "--ties", "prodlim", "--json"),
+       expected = list(ties = "prodlim", groups = list(list(group = "all", table = data.frame(time = fit$time, surv = fit$surv)))))
+}
+write_golden(list(followup_case("lung", "time", "status"), followup_case("mgus2", "futime", "death"),
+                  followup_case("veteran", "time", "status", "trt"), followup_case("synthetic_ties", "time", "status", "arm"),
+                  followup_case("aml", "time", "status", "x")), "followup")
+write_golden(list(prodlim_case("synthetic_ties", "time", "status"), prodlim_case("lung", "time", "status"),
+                  prodlim_case("aml", "time", "status")), "followup_prodlim")

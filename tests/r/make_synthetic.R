@@ -1,0 +1,36 @@
+# Writes the synthetic edge-case data sets of the reference suite (tests/data/synthetic_*.csv), fixed seed.
+#   Rscript tests/r/make_synthetic.R
+set.seed(20261127)
+out <- "tests/data"
+w <- function(df, name) write.csv(df, file.path(out, paste0("synthetic_", name, ".csv")), row.names = FALSE, na = "")
+
+# Heavy ties: integer months, deaths and censorings at the same times, three groups.
+n <- 300
+ties <- data.frame(time = pmax(0, round(rexp(n, 1 / 20))), status = rbinom(n, 1, 0.65),
+                   arm = sample(c("A", "B", "C"), n, replace = TRUE))
+w(ties, "ties")
+
+# A curve that sits exactly on 0.5 (flat to the end; survival's quantile.R example) and one that drops
+# again after a flat 0.5; one group that never reaches 0.5; one group with no events; a one-row group.
+flat <- rbind(
+  data.frame(time = c(54, 75, 77, 84, 87, 92, 103, 105, 112, 118), status = c(1, 1, 1, 1, 1, 0, 0, 0, 0, 0), grp = "flat_end"),
+  data.frame(time = c(5, 8, 12, 20, 25, 30, 30, 41, 50, 60), status = c(1, 1, 0, 1, 0, 1, 1, 0, 1, 1), grp = "flat_drop"),
+  data.frame(time = c(3, 10, 15, 22, 35, 40, 44, 51), status = c(1, 0, 0, 1, 0, 0, 0, 0), grp = "not_reached"),
+  data.frame(time = c(4, 9, 16, 23), status = c(0, 0, 0, 0), grp = "all_censored"),
+  data.frame(time = 12, status = 1, grp = "single")
+)
+w(flat, "edge")
+
+# Times computed from dates (days / 30.4375) with floating-point near-ties, as a registry produces them.
+days <- sample(30:2000, 150, replace = TRUE)
+months <- days / 30.4375
+jitter <- sample(c(0, 1, -1), 150, replace = TRUE) * 1e-12 * months
+near <- data.frame(time = months + jitter, status = rbinom(150, 1, 0.6), arm = sample(c("x", "y"), 150, TRUE))
+w(near, "neartie")
+
+# A group whose members are all censored before the first event (expected 0 in the log-rank test),
+# and strata.
+dummy <- data.frame(time = c(rexp(40, 1 / 10) + 1, rep(0.5, 5)), status = c(rbinom(40, 1, 0.7), rep(0, 5)),
+                    grp = c(sample(c("a", "b"), 40, TRUE), rep("early", 5)),
+                    site = sample(c("s1", "s2", "s3"), 45, TRUE))
+w(dummy, "dummy")

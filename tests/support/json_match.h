@@ -1,0 +1,21 @@
+// Test support: compares a JSON document against expected values (R's) field by field.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace prrt::testing {
+
+//! Every field of `expected` must be in `actual`: numbers within `rel_tol` (relative, with an absolute
+//! floor of rel_tol * 1e-3), strings and nulls exactly, arrays of the same length. Returns the differences.
+std::vector<std::string> JsonDifferences(const nlohmann::json& expected, const nlohmann::json& actual,
+                                         double rel_tol, const std::string& path = "$");
+
+//! Runs `prrt` in-process; returns its exit code and fills `out` and `err`.
+int RunPrrt(const std::vector<std::string>& args, std::string& out, std::string& err);
+
+//! Reads a file of the source tree (tests run with the repository root as working directory).
+std::string ReadSourceFile(const std::string& path);
+
+}  // namespace prrt::testing
