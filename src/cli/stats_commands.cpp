@@ -7,6 +7,7 @@
 #include "cli/app.h"
 #include "cli/output.h"
 #include "cli/survival_input.h"
+#include "prrt/stats/cox.h"
 #include "prrt/stats/logrank.h"
 #include "prrt/stats/survival.h"
 
@@ -228,6 +229,126 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
   });
 }
 
+// The design matrix of a Cox model: numeric columns as they are, a text column as R's treatment contrasts
+// (one 0/1 column per level after the first, named column + level).
+struct Design {
+  std::vector<double> values;  // column-major
+  std::vector<std::string> names;
+};
+
+Result<Design> BuildDesign(const std::vector<io::Column>& covariates, size_t n) {
+  Design design;
+  for (const io::Column& column : covariates) {
+    if (column.type == io::ColumnType::kNumber) {
+      design.names.push_back(column.name);
+      design.values.insert(design.values.end(), column.numbers.begin(), column.numbers.end());
+      continue;
+    }
+    if (column.levels.size() < 2) {
+      return InvalidArgument(
+          fmt::format("covariate '{}' has a single value ('{}'); it cannot enter the model", column.name,
+                      column.levels.empty() ? "" : column.levels[0]));
+    }
+    for (size_t level = 1; level < column.levels.size(); ++level) {
+      design.names.push_back(column.name + column.levels[level]);
+      for (size_t r = 0; r < n; ++r)
+        design.values.push_back(column.codes[r] == static_cast<int32_t>(level) ? 1 : 0);
+    }
+  }
+  return design;
+}
+
+json TestJson(const stats::ChiSquareTest& test) {
+  return {{"chisq", JsonNumber(test.chisq)}, {"df", test.df}, {"p", JsonNumber(test.p)}};
+}
+
+void AddCox(CLI::App& stats, CommandContext& context) {
+  auto args = std::make_shared<SurvivalArgs>();
+  auto covariates = std::make_shared<std::vector<std::string>>();
+  auto ties = std::make_shared<std::string>("efron");
+  auto* command = stats.add_subcommand("cox", "Cox proportional hazards regression");
+  AddSurvivalOptions(command, *args, false);
+  command
+      ->add_option("--covariates", *covariates,
+                   "covariate columns, comma-separated (text columns become factors)")
+      ->required()
+      ->delimiter(',');
+  command->add_option("--strata", args->columns.strata,
+                      "column that defines strata (a separate baseline hazard each)");
+  command->add_option("--ties", *ties, "efron (R's default) or breslow")
+      ->check(CLI::IsMember({"efron", "breslow"}));
+  command->callback([&context, args, covariates, ties] {
+    context.run = [&context, args, covariates, ties]() -> int {
+      if (!args->columns.group.empty()) {
+        return ReportError(context, InvalidArgument("cox takes --covariates (and --strata), not --group"));
+      }
+      args->columns.covariates = *covariates;
+      Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
+      if (!input.ok()) return ReportError(context, input.status());
+      Result<Design> design = BuildDesign(input->covariates, input->time.size());
+      if (!design.ok()) return ReportError(context, design.status());
+      stats::CoxOptions options;
+      options.ties = *stats::ParseCoxTies(*ties);
+      stats::CoxData data{input->time, input->event, design->values,
+                          static_cast<int32_t>(design->names.size()), input->strata};
+      Result<stats::CoxFit> fit = stats::FitCox(data, options);
+      if (!fit.ok()) return ReportError(context, fit.status());
+      const double z = 1.959963984540054;
+      json coefficients = json::array();
+      TextTable table({"", "coef", "exp(coef)", "se(coef)", "lower .95", "upper .95", "z", "p"});
+      for (size_t j = 0; j < fit->coef.size(); ++j) {
+        const double coef = fit->coef[j];
+        const double se = fit->std_err(j);
+        const double wald_z = coef / se;
+        const double p = std::erfc(std::fabs(wald_z) / std::sqrt(2.0));
+        coefficients.push_back({{"name", design->names[j]},
+                                {"coef", JsonNumber(coef)},
+                                {"se", JsonNumber(se)},
+                                {"hr", JsonNumber(std::exp(coef))},
+                                {"hr_lower", JsonNumber(std::exp(coef - z * se))},
+                                {"hr_upper", JsonNumber(std::exp(coef + z * se))},
+                                {"z", JsonNumber(wald_z)},
+                                {"p", JsonNumber(p)}});
+        table.AddRow({design->names[j], FormatNumber(coef), FormatNumber(std::exp(coef)), FormatNumber(se),
+                      FormatNumber(std::exp(coef - z * se)), FormatNumber(std::exp(coef + z * se)),
+                      FormatNumber(wald_z, 4), FormatNumber(p, 4)});
+      }
+      if (args->json) {
+        json result = {{"n", fit->n},
+                       {"events", fit->events},
+                       {"dropped", input->rows_dropped},
+                       {"ties", *ties},
+                       {"loglik_null", fit->loglik_null},
+                       {"loglik", fit->loglik},
+                       {"iterations", fit->iterations},
+                       {"converged", fit->converged},
+                       {"coefficients", coefficients},
+                       {"lr_test", TestJson(fit->lr_test)},
+                       {"wald_test", TestJson(fit->wald_test)},
+                       {"score_test", TestJson(fit->score_test)}};
+        context.out << result.dump(2) << '\n';
+      } else {
+        context.out << fmt::format(
+            "n = {}, events = {} ({} rows with a missing value left out), ties: {}\n\n", fit->n, fit->events,
+            input->rows_dropped, *ties);
+        table.Print(context.out);
+        context.out << fmt::format("\nLikelihood ratio test = {} on {} df, p = {}\n",
+                                   FormatNumber(fit->lr_test.chisq), fit->lr_test.df,
+                                   FormatNumber(fit->lr_test.p, 4));
+        context.out << fmt::format("Wald test             = {} on {} df, p = {}\n",
+                                   FormatNumber(fit->wald_test.chisq), fit->wald_test.df,
+                                   FormatNumber(fit->wald_test.p, 4));
+        context.out << fmt::format("Score (log-rank) test = {} on {} df, p = {}\n",
+                                   FormatNumber(fit->score_test.chisq), fit->score_test.df,
+                                   FormatNumber(fit->score_test.p, 4));
+      }
+      if (!fit->converged)
+        context.err << "prrt: warning: the fit did not converge in " << fit->iterations << " iterations\n";
+      return kExitOk;
+    };
+  });
+}
+
 }  // namespace
 
 void AddStatsCommands(CLI::App& app, CommandContext& context) {
@@ -236,6 +357,7 @@ void AddStatsCommands(CLI::App& app, CommandContext& context) {
   AddKm(*stats, context);
   AddLogrank(*stats, context);
   AddFollowUp(*stats, context);
+  AddCox(*stats, context);
 }
 
 }  // namespace prrt::cli

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "prrt/io/csv.h"
+#include <iterator>
 
 namespace prrt::cli {
 
@@ -13,6 +13,8 @@ Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalC
                                     {names.event, io::ColumnType::kEvent}};
   if (!names.group.empty()) specs.push_back({names.group, io::ColumnType::kLabel});
   if (!names.strata.empty()) specs.push_back({names.strata, io::ColumnType::kLabel});
+  for (const std::string& covariate : names.covariates)
+    specs.push_back({covariate, io::ColumnType::kAuto});
   Result<io::ColumnSet> read = io::ReadColumns(*reader, specs);
   if (!read.ok()) return read.status();
   io::ColumnSet& set = *read;
@@ -33,7 +35,10 @@ Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalC
   if (!names.strata.empty()) {
     input.strata = std::move(set.columns[next].codes);
     input.strata_names = std::move(set.columns[next].levels);
+    ++next;
   }
+  input.covariates.assign(std::make_move_iterator(set.columns.begin() + static_cast<std::ptrdiff_t>(next)),
+                          std::make_move_iterator(set.columns.end()));
   return input;
 }
 

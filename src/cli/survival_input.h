@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "prrt/common/result.h"
+#include "prrt/io/csv.h"
 #include "prrt/stats/survival.h"
 
 namespace prrt::cli {
@@ -13,8 +14,9 @@ namespace prrt::cli {
 struct SurvivalColumns {
   std::string time;
   std::string event;
-  std::string group;   //!< empty: one group called "all"
-  std::string strata;  //!< empty: no strata
+  std::string group;                    //!< empty: one group called "all"
+  std::string strata;                   //!< empty: no strata
+  std::vector<std::string> covariates;  //!< numeric columns, or text columns used as factors
 };
 
 struct SurvivalInput {
@@ -24,7 +26,8 @@ struct SurvivalInput {
   std::vector<int32_t> strata;  //!< empty without a strata column
   std::vector<std::string> group_names{"all"};
   std::vector<std::string> strata_names;
-  int64_t rows_dropped = 0;  //!< rows with a missing value in a used column
+  std::vector<io::Column> covariates;  //!< kNumber or kLabel, in the order asked for
+  int64_t rows_dropped = 0;            //!< rows with a missing value in a used column
 
   stats::SurvivalData data() const { return {time, event, group}; }
   int32_t n_groups() const { return static_cast<int32_t>(group_names.size()); }

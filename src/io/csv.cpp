@@ -189,18 +189,6 @@ Result<size_t> CsvReader::ColumnIndex(const std::string& column) const {
   return NotFound(fmt::format("{}:1: no column '{}'; the header has: {}", name_, column, known));
 }
 
-bool Column::IsMissing(size_t row) const {
-  switch (type) {
-    case ColumnType::kNumber:
-      return std::isnan(numbers[row]);
-    case ColumnType::kEvent:
-      return events[row] < 0;
-    case ColumnType::kLabel:
-      return codes[row] < 0;
-  }
-  return false;
-}
-
 namespace {
 
 bool IsMissingText(const std::string& text) {
@@ -257,6 +245,23 @@ void SortLevels(Column& column) {
     code = new_code[code];
 }
 
+// A kAuto column, read as labels, becomes numbers when every level is a number.
+void ResolveAutoColumn(Column& column) {
+  std::vector<double> value(column.levels.size());
+  for (size_t i = 0; i < column.levels.size(); ++i) {
+    if (!ParseNumber(column.levels[i], value[i])) {
+      column.type = ColumnType::kLabel;
+      return;
+    }
+  }
+  column.type = ColumnType::kNumber;
+  column.numbers.resize(column.codes.size());
+  for (size_t r = 0; r < column.codes.size(); ++r)
+    column.numbers[r] = value[column.codes[r]];
+  column.codes.clear();
+  column.levels.clear();
+}
+
 }  // namespace
 
 Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& specs) {
@@ -307,7 +312,8 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
           column.events.push_back(value);
           break;
         }
-        case ColumnType::kLabel: {
+        case ColumnType::kLabel:
+        case ColumnType::kAuto: {
           int32_t code = -1;
           if (!missing) {
             auto [it, inserted] =
@@ -326,11 +332,12 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
       for (Column& column : set.columns) {
         if (column.type == ColumnType::kNumber) column.numbers.pop_back();
         if (column.type == ColumnType::kEvent) column.events.pop_back();
-        if (column.type == ColumnType::kLabel) column.codes.pop_back();
+        if (column.type == ColumnType::kLabel || column.type == ColumnType::kAuto) column.codes.pop_back();
       }
     }
   }
   for (Column& column : set.columns) {
+    if (column.type == ColumnType::kAuto) ResolveAutoColumn(column);
     if (column.type == ColumnType::kLabel) SortLevels(column);
   }
   return set;

@@ -190,3 +190,41 @@ write_golden(list(followup_case("lung", "time", "status"), followup_case("mgus2"
                   followup_case("aml", "time", "status", "x")), "followup")
 write_golden(list(prodlim_case("synthetic_ties", "time", "status"), prodlim_case("lung", "time", "status"),
                   prodlim_case("aml", "time", "status")), "followup_prodlim")
+
+# ---- Cox: coxph ----
+cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL) {
+  df <- read_set(set)
+  rhs <- paste(covariates, collapse = " + ")
+  if (!is.null(strata)) rhs <- sprintf("%s + strata(%s)", rhs, strata)
+  fit <- coxph(as.formula(sprintf("Surv(%s, %s) ~ %s", time, event, rhs)), data = df, ties = ties)
+  s <- summary(fit)$coefficients
+  ci <- summary(fit)$conf.int
+  args <- c("stats", "cox", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event,
+            "--covariates", paste(covariates, collapse = ","), "--ties", ties)
+  if (!is.null(strata)) args <- c(args, "--strata", strata)
+  test <- function(chisq, df) list(chisq = unname(chisq), df = df, p = pchisq(unname(chisq), df, lower.tail = FALSE))
+  p <- length(fit$coefficients)
+  list(name = sprintf("coxph %s ~ %s (%s)", set, rhs, ties), args = c(args, "--json"),
+       expected = list(n = fit$n, events = fit$nevent, dropped = length(fit$na.action),
+                       loglik_null = fit$loglik[1], loglik = fit$loglik[2], iterations = fit$iter,
+                       coefficients = data.frame(name = rownames(s), coef = s[, "coef"], se = s[, "se(coef)"],
+                                                 hr = s[, "exp(coef)"], hr_lower = ci[, "lower .95"],
+                                                 hr_upper = ci[, "upper .95"], z = s[, "z"], p = s[, "Pr(>|z|)"],
+                                                 row.names = NULL),
+                       lr_test = test(2 * diff(fit$loglik), p), wald_test = test(fit$wald.test, p),
+                       score_test = test(fit$score, p)))
+}
+write_golden(list(
+  cox_case("lung", "time", "status", "sex"),
+  cox_case("lung", "time", "status", "sex", "breslow"),
+  cox_case("lung", "time", "status", c("sex", "age", "ph.ecog")),
+  cox_case("lung", "time", "status", c("age", "wt.loss"), strata = "sex"),
+  cox_case("veteran", "time", "status", c("celltype", "karno")),
+  cox_case("veteran", "time", "status", c("celltype", "karno"), "breslow"),
+  cox_case("veteran", "time", "status", c("trt", "age", "prior"), strata = "celltype"),
+  cox_case("ovarian", "futime", "fustat", c("age", "rx")),
+  cox_case("mgus2", "futime", "death", c("age", "sex", "hgb", "creat")),
+  cox_case("synthetic_ties", "time", "status", "arm"),
+  cox_case("synthetic_ties", "time", "status", "arm", "breslow"),
+  cox_case("synthetic_neartie", "time", "status", "arm")
+), "cox")

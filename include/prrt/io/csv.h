@@ -55,6 +55,7 @@ enum class ColumnType {
   kNumber,  //!< a finite decimal number; "" and "NA" are missing
   kEvent,   //!< 0/1 or true/false; "" and "NA" are missing
   kLabel,   //!< any text, coded as a level; "" and "NA" are missing
+  kAuto,    //!< kNumber when every value is a number, else kLabel (as R's read.csv types a column)
 };
 
 struct ColumnSpec {
@@ -71,7 +72,6 @@ struct Column {
   std::vector<int8_t> events;
   std::vector<int32_t> codes;
   std::vector<std::string> levels;  //!< for kLabel: level texts, in the order of their codes
-  bool IsMissing(size_t row) const;
 };
 
 struct ColumnSet {
