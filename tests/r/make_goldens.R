@@ -228,3 +228,50 @@ write_golden(list(
   cox_case("synthetic_ties", "time", "status", "arm", "breslow"),
   cox_case("synthetic_neartie", "time", "status", "arm")
 ), "cox")
+
+# ---- Contingency tables: fisher.test and chisq.test ----
+table_arg <- function(m) paste(apply(m, 1, paste, collapse = ","), collapse = ";")
+fisher_case <- function(m, conf.level = 0.95) {
+  ft <- fisher.test(m, conf.level = conf.level)
+  expected <- list(p = ft$p.value)
+  if (all(dim(m) == 2)) {
+    finite_or_null <- function(x) if (is.finite(x)) unname(x) else NA
+    expected <- c(expected, list(odds_ratio = finite_or_null(ft$estimate), or_lower = finite_or_null(ft$conf.int[1]),
+                                 or_upper = finite_or_null(ft$conf.int[2])))
+  }
+  list(name = sprintf("fisher %s", table_arg(m)),
+       args = c("stats", "fisher", "--table", table_arg(m), "--conf-level", format(conf.level), "--json"),
+       expected = expected)
+}
+set.seed(7)
+write_golden(list(
+  fisher_case(matrix(c(3, 1, 1, 3), 2)),                       # TeaTasting
+  fisher_case(matrix(c(26, 247, 44, 1002), 2)),                # bronch
+  fisher_case(matrix(c(10, 0, 3, 12), 2)),                     # a zero cell: OR infinite
+  fisher_case(matrix(c(0, 7, 9, 4), 2)),                       # a zero cell: OR 0
+  fisher_case(matrix(c(120, 80, 95, 140), 2), 0.9),
+  fisher_case(matrix(c(2, 8, 9, 3), 2)),
+  fisher_case(matrix(c(1, 2, 1, 0, 3, 3, 6, 1, 10, 10, 14, 9, 6, 7, 12, 11), 4, byrow = TRUE)),  # Job satisfaction
+  fisher_case(matrix(c(6, 7, 5, 10, 11, 9, 8, 9, 7, 9, 10, 9), 3, byrow = TRUE)),
+  fisher_case(matrix(c(2, 1, 0, 3, 2, 2, 3, 1, 5, 1, 2, 4, 1, 3, 3, 4, 1, 2, 3, 2, 4, 1, 4, 2, 4), 5, byrow = TRUE)),
+  fisher_case(matrix(c(12, 3, 1, 2, 9, 8, 0, 4, 11), 3, byrow = TRUE)),
+  fisher_case(matrix(c(5, 0, 0, 0, 6, 1, 1, 0, 7), 3, byrow = TRUE)),
+  fisher_case(matrix(c(14, 9, 6, 3, 7, 12), 2, byrow = TRUE))
+), "fisher")
+
+chisq_case <- function(m, yates) {
+  ct <- suppressWarnings(chisq.test(m, correct = yates))
+  args <- c("stats", "chisq", "--table", table_arg(m), if (yates) "--yates", "--json")
+  list(name = sprintf("chisq %s yates=%s", table_arg(m), yates), args = args,
+       expected = list(statistic = unname(ct$statistic), df = unname(ct$parameter), p = ct$p.value,
+                       expected = unname(ct$expected)))
+}
+bronch <- matrix(c(26, 247, 44, 1002), 2)
+write_golden(list(
+  chisq_case(bronch, TRUE), chisq_case(bronch, FALSE),
+  chisq_case(matrix(c(3, 1, 1, 3), 2), TRUE),
+  chisq_case(matrix(c(12, 3, 1, 2, 9, 8, 0, 4, 11), 3, byrow = TRUE), FALSE),
+  chisq_case(matrix(c(12, 3, 1, 2, 9, 8, 0, 4, 11), 3, byrow = TRUE), TRUE),  # Yates ignored beyond 2 x 2
+  chisq_case(matrix(c(40, 22, 18, 31, 27, 35, 12, 9, 20), 3, byrow = TRUE), FALSE),
+  chisq_case(matrix(c(10.5, 4, 3, 8.25), 2), TRUE)
+), "chisq")

@@ -1,0 +1,212 @@
+#include "prrt/stats/contingency.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <cmath>
+#include <limits>
+
+#include "contingency_detail.h"
+#include "root_finding.h"
+
+namespace prrt::stats {
+
+Status ValidateTable(const ContingencyTable& table, bool whole_counts) {
+  if (table.rows < 2 || table.cols < 2) {
+    return InvalidArgument(fmt::format("a {} x {} table; expected at least 2 rows and 2 columns", table.rows,
+                                       table.cols));
+  }
+  if (table.counts.size() != static_cast<size_t>(table.rows) * table.cols) {
+    return InvalidArgument("the table's counts do not fill its rows and columns");
+  }
+  for (int r = 0; r < table.rows; ++r) {
+    for (int c = 0; c < table.cols; ++c) {
+      double x = table.at(r, c);
+      if (!std::isfinite(x) || x < 0 || (whole_counts && x != std::floor(x))) {
+        return InvalidArgument(fmt::format("row {}, column {}: {} is not a {}count", r + 1, c + 1, x,
+                                           whole_counts ? "whole " : "non-negative "));
+      }
+    }
+  }
+  return Status();
+}
+
+namespace {
+
+double ChiSquareUpperTail(double statistic, int df) {
+  return boost::math::cdf(boost::math::complement(boost::math::chi_squared_distribution<double>(df), statistic));
+}
+
+std::vector<double> RowSums(const ContingencyTable& t) {
+  std::vector<double> sums(t.rows, 0);
+  for (int r = 0; r < t.rows; ++r) {
+    for (int c = 0; c < t.cols; ++c) sums[r] += t.at(r, c);
+  }
+  return sums;
+}
+
+std::vector<double> ColSums(const ContingencyTable& t) {
+  std::vector<double> sums(t.cols, 0);
+  for (int r = 0; r < t.rows; ++r) {
+    for (int c = 0; c < t.cols; ++c) sums[c] += t.at(r, c);
+  }
+  return sums;
+}
+
+// The 2 x 2 table's conditional distribution of the [1,1] cell given the margins: the (noncentral)
+// hypergeometric on lo..hi, as R's fisher.test.
+class Hypergeometric {
+ public:
+  Hypergeometric(int x, int m, int n, int k) : x_(x), lo_(std::max(0, k - n)), hi_(std::min(k, m)) {
+    for (int s = lo_; s <= hi_; ++s) {
+      log_density_.push_back(detail::LogChoose(m, s) + detail::LogChoose(n, k - s) - detail::LogChoose(m + n, k));
+    }
+  }
+  int lo() const { return lo_; }
+  int hi() const { return hi_; }
+
+  // The density at odds ratio `ncp` (finite, > 0) over the support.
+  std::vector<double> Density(double ncp) const {
+    std::vector<double> d(log_density_.size());
+    double max = -std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < d.size(); ++i) {
+      d[i] = log_density_[i] + std::log(ncp) * (lo_ + static_cast<int>(i));
+      max = std::max(max, d[i]);
+    }
+    double sum = 0;
+    for (double& v : d) sum += (v = std::exp(v - max));
+    for (double& v : d) v /= sum;
+    return d;
+  }
+  double Mean(double ncp) const {
+    if (ncp == 0) return lo_;
+    if (std::isinf(ncp)) return hi_;
+    std::vector<double> d = Density(ncp);
+    double mean = 0;
+    for (size_t i = 0; i < d.size(); ++i) mean += (lo_ + static_cast<double>(i)) * d[i];
+    return mean;
+  }
+  // P(X <= x) or, with upper_tail, P(X >= x) at odds ratio ncp.
+  double Tail(double ncp, bool upper_tail) const {
+    if (ncp == 0) return upper_tail ? (x_ <= lo_) : (x_ >= lo_);
+    if (std::isinf(ncp)) return upper_tail ? (x_ <= hi_) : (x_ >= hi_);
+    std::vector<double> d = Density(ncp);
+    double p = 0;
+    for (size_t i = 0; i < d.size(); ++i) {
+      int s = lo_ + static_cast<int>(i);
+      if (upper_tail ? s >= x_ : s <= x_) p += d[i];
+    }
+    return p;
+  }
+
+  // The conditional MLE of the odds ratio: the ncp whose mean is x.
+  double Mle() const {
+    if (x_ == lo_) return 0;
+    if (x_ == hi_) return std::numeric_limits<double>::infinity();
+    double mu = Mean(1);
+    if (mu > x_) return detail::Zeroin([&](double t) { return Mean(t) - x_; }, 0, 1);
+    if (mu < x_) return 1 / detail::Zeroin([&](double t) { return Mean(1 / t) - x_; }, kEpsilon, 1);
+    return 1;
+  }
+  // The upper and lower confidence limits: the ncp at which the tail probability is alpha.
+  double Upper(double alpha) const {
+    if (x_ == hi_) return std::numeric_limits<double>::infinity();
+    double p = Tail(1, false);
+    if (p < alpha) return detail::Zeroin([&](double t) { return Tail(t, false) - alpha; }, 0, 1);
+    if (p > alpha) return 1 / detail::Zeroin([&](double t) { return Tail(1 / t, false) - alpha; }, kEpsilon, 1);
+    return 1;
+  }
+  double Lower(double alpha) const {
+    if (x_ == lo_) return 0;
+    double p = Tail(1, true);
+    if (p > alpha) return detail::Zeroin([&](double t) { return Tail(t, true) - alpha; }, 0, 1);
+    if (p < alpha) return 1 / detail::Zeroin([&](double t) { return Tail(1 / t, true) - alpha; }, kEpsilon, 1);
+    return 0;
+  }
+  // Two-sided p: the tables no more likely than the observed one (relative tolerance 1e-7, as R).
+  double TwoSidedP() const {
+    std::vector<double> d = Density(1);
+    const double observed = d[x_ - lo_] * (1 + 1e-7);
+    double p = 0;
+    for (double v : d) {
+      if (v <= observed) p += v;
+    }
+    return p;
+  }
+
+ private:
+  static constexpr double kEpsilon = 2.220446049250313e-16;
+  int x_, lo_, hi_;
+  std::vector<double> log_density_;
+};
+
+}  // namespace
+
+Result<FisherResult> FisherExact(const ContingencyTable& table, double conf_level) {
+  Status valid = ValidateTable(table, true);
+  if (!valid.ok()) return valid;
+  if (!(conf_level > 0 && conf_level < 1)) return InvalidArgument("the confidence level must be in (0, 1)");
+  FisherResult result;
+  if (table.rows == 2 && table.cols == 2) {
+    const int a = static_cast<int>(table.at(0, 0));
+    const int b = static_cast<int>(table.at(0, 1));
+    const int c = static_cast<int>(table.at(1, 0));
+    const int d = static_cast<int>(table.at(1, 1));
+    Hypergeometric h(a, a + c, b + d, a + b);
+    const double alpha = (1 - conf_level) / 2;
+    result.p = std::min(1.0, h.TwoSidedP());
+    result.odds_ratio = h.Mle();
+    result.or_lower = h.Lower(alpha);
+    result.or_upper = h.Upper(alpha);
+    return result;
+  }
+  std::vector<int> cells(table.counts.begin(), table.counts.end());
+  Result<double> p = detail::FisherNetworkP(cells, table.rows, table.cols);
+  if (!p.ok()) return p.status();
+  result.p = std::min(1.0, *p);
+  return result;
+}
+
+Result<ChiSquareResult> PearsonChiSquare(const ContingencyTable& table, bool yates) {
+  Status valid = ValidateTable(table, false);
+  if (!valid.ok()) return valid;
+  const std::vector<double> rows = RowSums(table);
+  const std::vector<double> cols = ColSums(table);
+  double total = 0;
+  for (double s : rows) total += s;
+  ChiSquareResult result;
+  result.df = (table.rows - 1) * (table.cols - 1);
+  result.expected.resize(table.counts.size());
+  double min_abs_diff = std::numeric_limits<double>::infinity();
+  for (int r = 0; r < table.rows; ++r) {
+    for (int c = 0; c < table.cols; ++c) {
+      double e = rows[r] * cols[c] / total;
+      if (e == 0) {
+        return InvalidArgument(fmt::format("row {} or column {} has no counts, so an expected count is 0 and the "
+                                           "statistic is undefined; remove the empty row or column",
+                                           r + 1, c + 1));
+      }
+      result.expected[static_cast<size_t>(r) * table.cols + c] = e;
+      min_abs_diff = std::min(min_abs_diff, std::fabs(table.at(r, c) - e));
+    }
+  }
+  // R applies Yates's correction to 2 x 2 tables only, never more than |O - E|.
+  const double correction = yates && table.rows == 2 && table.cols == 2 ? std::min(0.5, min_abs_diff) : 0;
+  for (size_t i = 0; i < table.counts.size(); ++i) {
+    double diff = std::fabs(table.counts[i] - result.expected[i]) - correction;
+    result.statistic += diff * diff / result.expected[i];
+  }
+  result.p = ChiSquareUpperTail(result.statistic, result.df);
+  int small = 0;
+  for (double e : result.expected) small += e < 5;
+  if (small > 0) {
+    result.warnings.push_back(fmt::format(
+        "{} of {} expected counts are below 5; the chi-squared approximation may be incorrect (consider Fisher's "
+        "exact test)",
+        small, result.expected.size()));
+  }
+  return result;
+}
+
+}  // namespace prrt::stats
