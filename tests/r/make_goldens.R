@@ -275,3 +275,29 @@ write_golden(list(
   chisq_case(matrix(c(40, 22, 18, 31, 27, 35, 12, 9, 20), 3, byrow = TRUE), FALSE),
   chisq_case(matrix(c(10.5, 4, 3, 8.25), 2), TRUE)
 ), "chisq")
+
+# ---- Correlation: cor.test (Spearman: exact, AS 89 Edgeworth, t; Pearson) ----
+cor_case <- function(set, x, y, method) {
+  df <- read_set(set)
+  ok <- complete.cases(df[, c(x, y)])
+  ct <- suppressWarnings(cor.test(df[[x]][ok], df[[y]][ok], method = method))
+  args <- c("stats", method, "--input", file.path(data_dir, paste0(set, ".csv")), "--x", x, "--y", y, "--json")
+  expected <- if (method == "spearman") {
+    n <- sum(ok)
+    ties <- anyDuplicated(df[[x]][ok]) > 0 || anyDuplicated(df[[y]][ok]) > 0
+    list(rho = unname(ct$estimate), p = ct$p.value, n = n, S = unname(ct$statistic),
+         method = if (ties || n > 1290) "t" else if (n <= 9) "exact" else "edgeworth")
+  } else {
+    list(r = unname(ct$estimate), t = unname(ct$statistic), df = unname(ct$parameter), p = ct$p.value,
+         lower = ct$conf.int[1], upper = ct$conf.int[2])
+  }
+  list(name = sprintf("%s %s %s~%s", method, set, x, y), args = args, expected = expected)
+}
+write_golden(c(
+  lapply(c("9", "8", "20", "12", "35", "1300", "6"), function(k)
+    cor_case("synthetic_pairs", paste0("x", k), paste0("y", k), "spearman")),
+  list(cor_case("lung", "age", "meal.cal", "spearman"), cor_case("lung", "ph.karno", "pat.karno", "spearman"),
+       cor_case("veteran", "karno", "time", "spearman"),
+       cor_case("lung", "age", "meal.cal", "pearson"), cor_case("synthetic_pairs", "x35", "y35", "pearson"),
+       cor_case("synthetic_pairs", "x9", "y9", "pearson"))
+), "correlation")

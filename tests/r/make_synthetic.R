@@ -34,3 +34,22 @@ dummy <- data.frame(time = c(rexp(40, 1 / 10) + 1, rep(0.5, 5)), status = c(rbin
                     grp = c(sample(c("a", "b"), 40, TRUE), rep("early", 5)),
                     site = sample(c("s1", "s2", "s3"), 45, TRUE))
 w(dummy, "dummy")
+
+# Pairs for the correlation tests, one pair of columns per case, padded with empty cells:
+# ?cor.test's n = 9 example, the n = 8 and n = 20 cases of the reference, random untied samples for the
+# Edgeworth series, and n = 1300 (beyond AS 89's range).
+pad <- function(v, n) c(v, rep(NA, n - length(v)))
+n_max <- 1300
+pairs <- data.frame(
+  x9 = pad(c(44.4, 45.9, 41.9, 53.3, 44.7, 44.1, 50.7, 45.2, 60.1), n_max),
+  y9 = pad(c(2.6, 3.1, 2.5, 5.0, 3.6, 4.0, 5.2, 2.8, 3.8), n_max),
+  x8 = pad(1:8, n_max), y8 = pad(c(2, 1, 4, 3, 6, 8, 5, 7), n_max),
+  x20 = pad(1:20, n_max), y20 = pad(c(3, 1, 4, 2, 6, 5, 9, 7, 8, 12, 10, 11, 15, 13, 20, 14, 16, 19, 17, 18), n_max),
+  x12 = pad(sample(12), n_max), y12 = pad(sample(12), n_max),
+  x35 = pad(rnorm(35), n_max), y35 = pad(NA, n_max),
+  x1300 = rnorm(n_max), y1300 = NA,
+  x6 = pad(c(1, 2, 3, 4, 5, 6), n_max), y6 = pad(c(6, 5, 4, 3, 2, 1), n_max)
+)
+pairs$y35[1:35] <- pairs$x35[1:35] * 0.3 + rnorm(35)
+pairs$y1300 <- pairs$x1300 * 0.05 + rnorm(n_max)
+w(pairs, "pairs")
