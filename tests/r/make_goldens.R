@@ -301,3 +301,34 @@ write_golden(c(
        cor_case("lung", "age", "meal.cal", "pearson"), cor_case("synthetic_pairs", "x35", "y35", "pearson"),
        cor_case("synthetic_pairs", "x9", "y9", "pearson"))
 ), "correlation")
+
+# ---- Descriptives: quantile(type = 7), mean, sd, range; table() ----
+describe_case <- function(set, column, group = NULL) {
+  df <- read_set(set)
+  keep <- !is.na(df[[column]]) & df[[column]] != ""
+  if (!is.null(group)) keep <- keep & !is.na(df[[group]])
+  df <- df[keep, ]
+  g <- if (is.null(group)) factor(rep("all", nrow(df))) else factor(df[[group]])
+  numeric <- is.numeric(df[[column]])
+  groups <- lapply(levels(g), function(lv) {
+    x <- df[[column]][g == lv]
+    if (numeric) {
+      q <- unname(quantile(x, c(0.25, 0.5, 0.75), type = 7))
+      list(group = lv, n = length(x), mean = mean(x), sd = sd(x), min = min(x), q1 = q[1], median = q[2], q3 = q[3],
+           max = max(x))
+    } else {
+      tab <- table(factor(x, levels = sort(unique(df[[column]]))))
+      list(group = lv, n = length(x), levels = data.frame(level = names(tab), count = as.vector(tab),
+                                                        percent = 100 * as.vector(tab) / length(x)))
+    }
+  })
+  args <- c("stats", "describe", "--input", file.path(data_dir, paste0(set, ".csv")), "--column", column)
+  if (!is.null(group)) args <- c(args, "--group", group)
+  list(name = sprintf("describe %s %s by %s", set, column, if (is.null(group)) "-" else group), args = c(args, "--json"),
+       expected = list(type = if (numeric) "numeric" else "categorical", groups = groups))
+}
+write_golden(list(
+  describe_case("lung", "age"), describe_case("lung", "age", "sex"), describe_case("lung", "wt.loss", "ph.ecog"),
+  describe_case("veteran", "celltype"), describe_case("veteran", "celltype", "trt"),
+  describe_case("mgus2", "hgb", "sex"), describe_case("synthetic_pairs", "x35")
+), "describe")
