@@ -1,0 +1,129 @@
+// Every kind of bad input gives one clear message, exit code 2, and no output on standard output.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/json_match.h"
+
+namespace prrt::testing {
+namespace {
+
+struct BadInput {
+  std::string name;
+  std::string csv;  // written to a file whose path replaces "{file}" in args; empty: no file
+  std::vector<std::string> args;
+  std::string message;  // a part of the expected message
+};
+
+void PrintTo(const BadInput& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class BadInputTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(BadInputTest, FailsWithAClearMessage) {
+  const BadInput& c = GetParam();
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("prrt_bad_input_" + c.name + ".csv");
+  if (!c.csv.empty()) std::ofstream(file) << c.csv;
+  std::vector<std::string> args;
+  for (const std::string& a : c.args)
+    args.push_back(a == "{file}" ? file.string() : a);
+  std::string out, err;
+  const int code = RunPrrt(args, out, err);
+  std::filesystem::remove(file);
+  EXPECT_EQ(code, 2) << err;
+  EXPECT_TRUE(out.empty()) << out;
+  std::string expected = c.message;
+  if (size_t at = expected.find("{file}"); at != std::string::npos) expected.replace(at, 6, file.string());
+  EXPECT_NE(err.find(expected), std::string::npos)
+      << "message: " << err << "\nexpected to contain: " << expected;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one message: " << err;
+}
+
+const std::vector<std::string> kKm{"stats", "km", "--input", "{file}", "--time", "t", "--event", "e"};
+std::vector<std::string> With(std::vector<std::string> base, const std::vector<std::string>& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, BadInputTest,
+    ::testing::Values(
+        BadInput{"empty_file", " ", kKm, "no column 't'"},
+        BadInput{"header_only", "t,e\n", kKm,
+                 "{file}: no complete data rows (0 read, 0 with a missing value)"},
+        BadInput{"missing_column", "time,e\n1,1\n", kKm, "{file}:1: no column 't'; the header has: time, e"},
+        BadInput{"non_numeric_time", "t,e\n1,1\nsoon,0\n", kKm,
+                 "{file}:3: column 't': found 'soon'; expected a number"},
+        BadInput{"negative_time", "t,e\n1,1\n-3,0\n", kKm,
+                 "{file}:3: column 't': found '-3'; expected a number >= 0"},
+        BadInput{"event_not_binary", "t,e\n1,1\n2,2\n", kKm,
+                 "{file}:3: column 'e': found '2'; expected 0 or 1"},
+        BadInput{"ragged_row", "t,e\n1,1\n2\n", kKm, "{file}:3: expected 2 fields as in the header, found 1"},
+        BadInput{"missing_file",
+                 "",
+                 {"stats", "km", "--input", "/no/such/file.csv", "--time", "t", "--event", "e"},
+                 "/no/such/file.csv: cannot open the file for reading"},
+        BadInput{"logrank_one_group",
+                 "t,e,g\n1,1,a\n2,0,a\n",
+                 {"stats", "logrank", "--input", "{file}", "--time", "t", "--event", "e", "--group", "g"},
+                 "at least two groups"},
+        BadInput{"logrank_all_censored",
+                 "t,e,g\n1,0,a\n2,0,b\n3,0,a\n",
+                 {"stats", "logrank", "--input", "{file}", "--time", "t", "--event", "e", "--group", "g"},
+                 "fewer than two groups have an expected number of events above 0"},
+        BadInput{"cox_no_events",
+                 "t,e,x\n1,0,1\n2,0,2\n",
+                 {"stats", "cox", "--input", "{file}", "--time", "t", "--event", "e", "--covariates", "x"},
+                 "no events: a Cox model cannot be fitted without events"},
+        BadInput{"cox_constant_covariate",
+                 "t,e,x\n1,1,1\n2,0,1\n3,1,1\n",
+                 {"stats", "cox", "--input", "{file}", "--time", "t", "--event", "e", "--covariates", "x"},
+                 "the information matrix is singular"},
+        BadInput{"cox_single_level_factor",
+                 "t,e,x\n1,1,a\n2,0,a\n",
+                 {"stats", "cox", "--input", "{file}", "--time", "t", "--event", "e", "--covariates", "x"},
+                 "covariate 'x' has a single value ('a')"},
+        BadInput{"fisher_one_row",
+                 "",
+                 {"stats", "fisher", "--table", "1,2,3"},
+                 "a 1 x 3 table; expected at least 2 rows and 2 columns"},
+        BadInput{"fisher_negative",
+                 "",
+                 {"stats", "fisher", "--table", "1,-2;3,4"},
+                 "row 1, column 2: -2 is not a whole count"},
+        BadInput{"fisher_fraction",
+                 "",
+                 {"stats", "fisher", "--table", "1,2.5;3,4"},
+                 "row 1, column 2: 2.5 is not a whole count"},
+        BadInput{"table_ragged",
+                 "",
+                 {"stats", "chisq", "--table", "1,2;3"},
+                 "--table: row 2 has 1 counts; expected 2"},
+        BadInput{"table_text",
+                 "",
+                 {"stats", "chisq", "--table", "1,x;3,4"},
+                 "--table: row 1, column 2: 'x' is not a number"},
+        BadInput{"chisq_empty_row",
+                 "",
+                 {"stats", "chisq", "--table", "0,0;3,4"},
+                 "an expected count is 0 and the statistic is undefined"},
+        BadInput{"spearman_too_few",
+                 "x,y\n1,2\n2,1\n",
+                 {"stats", "spearman", "--input", "{file}", "--x", "x", "--y", "y"},
+                 "2 complete pairs; at least 3 are needed"},
+        BadInput{"spearman_constant",
+                 "x,y\n1,2\n1,1\n1,3\n",
+                 {"stats", "spearman", "--input", "{file}", "--x", "x", "--y", "y"},
+                 "one of the variables is constant"},
+        BadInput{"unknown_conf_type", "t,e\n1,1\n", With(kKm, {"--conf-type", "wide"}), "--conf-type"},
+        BadInput{"unknown_command",
+                 "",
+                 {"stats", "kaplan"},
+                 "prrt stats: expected a command, one of: km, logrank"}),
+    [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace prrt::testing

@@ -1,0 +1,146 @@
+#include "prrt/io/csv.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace prrt::io {
+namespace {
+
+std::vector<std::vector<std::string>> ReadAll(const std::string& text) {
+  Result<CsvReader> reader = CsvReader::FromString(text, "t.csv");
+  EXPECT_TRUE(reader.ok()) << reader.status().message();
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::string> fields;
+  while (true) {
+    Result<bool> got = reader->Next(fields);
+    EXPECT_TRUE(got.ok()) << got.status().message();
+    if (!got.ok() || !*got) break;
+    records.push_back(fields);
+  }
+  return records;
+}
+
+TEST(CsvReader, ReadsQuotedFieldsDoubledQuotesAndEmbeddedNewlines) {
+  auto records = ReadAll("a,b,c\n1,\"x, y\",\"say \"\"hi\"\"\"\n2,\"two\nlines\",\n");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0], (std::vector<std::string>{"1", "x, y", "say \"hi\""}));
+  EXPECT_EQ(records[1], (std::vector<std::string>{"2", "two\nlines", ""}));
+}
+
+TEST(CsvReader, AcceptsCrLfLoneCrBomAndNoFinalNewline) {
+  auto records = ReadAll("\xEF\xBB\xBFid,v\r\n1,a\r2,b");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1], (std::vector<std::string>{"2", "b"}));
+  Result<CsvReader> reader = CsvReader::FromString("\xEF\xBB\xBFid,v\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(reader->header()[0], "id");
+}
+
+TEST(CsvReader, SkipsBlankLines) {
+  auto records = ReadAll("a\n1\n\n2\n\n");
+  ASSERT_EQ(records.size(), 2u);
+}
+
+TEST(CsvReader, ReportsTheLineOfEachRecordCountingEmbeddedNewlines) {
+  Result<CsvReader> reader = CsvReader::FromString("a,b\n\"x\ny\",1\n3,4\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  std::vector<std::string> fields;
+  ASSERT_TRUE(*reader->Next(fields));
+  EXPECT_EQ(reader->line(), 2);
+  ASSERT_TRUE(*reader->Next(fields));
+  EXPECT_EQ(reader->line(), 4);
+}
+
+struct BadCsv {
+  std::string text;
+  std::string message;  // a part of the expected message
+};
+
+class CsvErrors : public ::testing::TestWithParam<BadCsv> {};
+
+TEST_P(CsvErrors, NameFileLineAndWhatWasExpected) {
+  Result<CsvReader> reader = CsvReader::FromString(GetParam().text, "t.csv");
+  std::string message;
+  if (!reader.ok()) {
+    message = reader.status().message();
+  } else {
+    std::vector<std::string> fields;
+    while (true) {
+      Result<bool> got = reader->Next(fields);
+      if (!got.ok()) {
+        message = got.status().message();
+        break;
+      }
+      ASSERT_TRUE(*got) << "no error for " << GetParam().text;
+    }
+  }
+  EXPECT_NE(message.find(GetParam().message), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, CsvErrors,
+    ::testing::Values(BadCsv{"", "t.csv: the file is empty; expected a header row"},
+                      BadCsv{"a,b\n1,2\n3\n", "t.csv:3: expected 2 fields as in the header, found 1"},
+                      BadCsv{"a,b\n1,2,3\n", "t.csv:2: expected 2 fields as in the header, found 3"},
+                      BadCsv{"a,b\n1,\"open\n", "t.csv:2: column 2: a quoted field is not closed"},
+                      BadCsv{"a,b\n1,x\"y\n", "t.csv:2: column 2: a '\"' inside an unquoted field"},
+                      BadCsv{"a,b\n1,\"x\"y\n", "t.csv:2: column 2: text after a closing quote"}));
+
+TEST(ReadColumns, TypesMissingValuesAndFactorLevelOrder) {
+  Result<CsvReader> reader = CsvReader::FromString(
+      "time,event,arm,score\n5, 1 ,b,10\n3,0,a,NA\n,1,a,2\n7,TRUE,c,1.5\n2,false,b,x\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  Result<ColumnSet> set = ReadColumns(*reader, {{"time", ColumnType::kNumber, 0},
+                                                {"event", ColumnType::kEvent},
+                                                {"arm", ColumnType::kLabel},
+                                                {"score", ColumnType::kAuto}});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->rows_read, 5);
+  EXPECT_EQ(set->rows_dropped, 2);  // an empty time, an NA score
+  EXPECT_EQ(set->columns[0].numbers, (std::vector<double>{5, 7, 2}));
+  EXPECT_EQ(set->columns[1].events, (std::vector<int8_t>{1, 1, 0}));
+  EXPECT_EQ(set->columns[2].levels, (std::vector<std::string>{"b", "c"}));  // "a" only in dropped rows
+  EXPECT_EQ(set->columns[2].codes, (std::vector<int32_t>{0, 1, 0}));
+  EXPECT_EQ(set->columns[3].type, ColumnType::kLabel);  // "x" is not a number
+}
+
+TEST(ReadColumns, NumericLevelsSortNumericallyAndAutoColumnsBecomeNumbers) {
+  Result<CsvReader> reader = CsvReader::FromString("g,v\n10,1\n9,2.5\n100,3\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  Result<ColumnSet> set = ReadColumns(*reader, {{"g", ColumnType::kLabel}, {"v", ColumnType::kAuto}});
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->columns[0].levels, (std::vector<std::string>{"9", "10", "100"}));
+  EXPECT_EQ(set->columns[1].type, ColumnType::kNumber);
+  EXPECT_EQ(set->columns[1].numbers, (std::vector<double>{1, 2.5, 3}));
+}
+
+class ColumnErrors : public ::testing::TestWithParam<BadCsv> {};
+
+TEST_P(ColumnErrors, NameFileLineColumnValueAndExpectation) {
+  Result<CsvReader> reader = CsvReader::FromString(GetParam().text, "t.csv");
+  ASSERT_TRUE(reader.ok());
+  Result<ColumnSet> set =
+      ReadColumns(*reader, {{"time", ColumnType::kNumber, 0}, {"event", ColumnType::kEvent}});
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.status().message().find(GetParam().message), std::string::npos) << set.status().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ColumnErrors,
+    ::testing::Values(
+        BadCsv{"time,event\n1,1\nabc,0\n", "t.csv:3: column 'time': found 'abc'; expected a number"},
+        BadCsv{"time,event\n-2,1\n", "t.csv:2: column 'time': found '-2'; expected a number >= 0"},
+        BadCsv{"time,event\n1,2\n", "t.csv:2: column 'event': found '2'; expected 0 or 1 (or true/false)"},
+        BadCsv{"time,event\ninf,1\n", "column 'time': found 'inf'; expected a number"},
+        BadCsv{"time,event\n1e999,1\n", "column 'time': found '1e999'; expected a number"},
+        BadCsv{"time,evnt\n1,1\n", "t.csv:1: no column 'event'; the header has: time, evnt"}));
+
+TEST(CsvReader, OpenNamesAMissingFile) {
+  Result<CsvReader> reader = CsvReader::Open("/nonexistent/x.csv");
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().message(), "/nonexistent/x.csv: cannot open the file for reading");
+}
+
+}  // namespace
+}  // namespace prrt::io

@@ -1,0 +1,105 @@
+#include "prrt/stats/contingency.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <random>
+
+namespace prrt::stats {
+namespace {
+
+// Brute force, independent of the network algorithm: every table with the observed margins, cell by cell.
+double BruteForceFisherP(const ContingencyTable& t) {
+  std::vector<int> rows(t.rows, 0), cols(t.cols, 0);
+  int n = 0;
+  double observed = 0;
+  for (int r = 0; r < t.rows; ++r) {
+    for (int c = 0; c < t.cols; ++c) {
+      int x = static_cast<int>(t.at(r, c));
+      rows[r] += x;
+      cols[c] += x;
+      n += x;
+      observed -= std::lgamma(x + 1.0);
+    }
+  }
+  double log_k = -std::lgamma(n + 1.0);
+  for (int r : rows)
+    log_k += std::lgamma(r + 1.0);
+  for (int c : cols)
+    log_k += std::lgamma(c + 1.0);
+  double p = 0;
+  std::vector<int> row_left = rows, col_left = cols;
+  std::function<void(int, double)> fill = [&](int cell, double weight) {
+    const int r = cell / t.cols, c = cell % t.cols;
+    if (cell == t.rows * t.cols) {
+      if (weight <= observed + 3.45254e-7) p += std::exp(log_k + weight);
+      return;
+    }
+    // The last cell of a row or column is forced.
+    const bool last_col = c == t.cols - 1, last_row = r == t.rows - 1;
+    int lo = 0, hi = std::min(row_left[r], col_left[c]);
+    if (last_col) lo = hi = row_left[r];
+    if (last_row) {
+      if (last_col && col_left[c] != row_left[r]) return;
+      lo = hi = col_left[c];
+      if (col_left[c] > row_left[r]) return;
+    }
+    for (int x = lo; x <= hi; ++x) {
+      row_left[r] -= x;
+      col_left[c] -= x;
+      fill(cell + 1, weight - std::lgamma(x + 1.0));
+      row_left[r] += x;
+      col_left[c] += x;
+    }
+  };
+  fill(0, 0);
+  return p;
+}
+
+TEST(FisherExact, NetworkAlgorithmAgreesWithBruteForceOnRandomTables) {
+  std::mt19937 rng(12345);
+  for (int trial = 0; trial < 40; ++trial) {
+    ContingencyTable t;
+    t.rows = 2 + static_cast<int>(rng() % 3);
+    t.cols = 2 + static_cast<int>(rng() % 3);
+    if (t.rows == 2 && t.cols == 2) t.cols = 3;  // 2 x 2 goes through the hypergeometric path
+    for (int i = 0; i < t.rows * t.cols; ++i)
+      t.counts.push_back(static_cast<double>(rng() % (trial % 2 ? 4 : 7)));
+    Result<FisherResult> result = FisherExact(t);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    EXPECT_NEAR(result->p, std::min(1.0, BruteForceFisherP(t)), 1e-12) << "trial " << trial;
+    EXPECT_FALSE(result->odds_ratio.has_value());
+  }
+}
+
+TEST(FisherExact, TeaTastingByHand) {
+  // Margins 4, 4 / 4, 4: P(x) = C(4,x) C(4,4-x) / C(8,4) = 1, 16, 36, 16, 1 over 70. Observed x = 3:
+  // two-sided p = (16 + 1 + 16 + 1) / 70.
+  Result<FisherResult> result = FisherExact({2, 2, {3, 1, 1, 3}});
+  ASSERT_TRUE(result.ok());
+  EXPECT_NEAR(result->p, 34.0 / 70, 1e-15);
+  // The conditional MLE solves E[X; psi] = 3: sum x C(4,x)^2 psi^x / sum C(4,x)^2 psi^x = 3.
+  const double psi = *result->odds_ratio;
+  double num = 0, den = 0;
+  const double c2[] = {1, 16, 36, 16, 1};
+  for (int x = 0; x <= 4; ++x) {
+    num += x * c2[x] * std::pow(psi, x);
+    den += c2[x] * std::pow(psi, x);
+  }
+  EXPECT_NEAR(num / den, 3, 1e-4);  // uniroot's tolerance, as R
+}
+
+TEST(PearsonChiSquare, YatesByHandAndWarningForSmallExpectedCounts) {
+  // 3,1 / 1,3: E = 2 everywhere, |O - E| = 1, Yates: (1 - 0.5)^2 / 2 * 4 = 0.5; without: 1/2 * 4 = 2.
+  Result<ChiSquareResult> yates = PearsonChiSquare({2, 2, {3, 1, 1, 3}}, true);
+  ASSERT_TRUE(yates.ok());
+  EXPECT_DOUBLE_EQ(yates->statistic, 0.5);
+  EXPECT_EQ(yates->warnings.size(), 1u);
+  Result<ChiSquareResult> plain = PearsonChiSquare({2, 2, {3, 1, 1, 3}}, false);
+  EXPECT_DOUBLE_EQ(plain->statistic, 2.0);
+  EXPECT_NEAR(plain->p, std::erfc(std::sqrt(2.0 / 2)), 1e-15);  // chi-square(1) tail = erfc(sqrt(x/2))
+}
+
+}  // namespace
+}  // namespace prrt::stats
