@@ -187,7 +187,9 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols)
   auto quantize = [](double w) { return static_cast<int64_t>(std::llround(w * 1e9)); };
   for (size_t next = 0; next < col_totals.size(); ++next) {
     std::map<std::vector<int>, PastMap> following;
-    for (auto& [node_rows, pasts] : stage) {
+    for (const auto& node : stage) {
+      const std::vector<int>& node_rows = node.first;
+      const PastMap& pasts = node.second;
       const Bounds& bounds = network.BoundsFor(node_rows, next);
       std::vector<const PastEntry*> expand;
       for (const auto& [key, entry] : pasts) {
