@@ -87,38 +87,60 @@ void AddKm(CLI::App& stats, CommandContext& context) {
                    "band: the median and its CI read off the curve and band as R's print.survfit; "
                    "spss: SPSS's median with a symmetric CI, median ± z·SE")
       ->check(CLI::IsMember({"band", "spss"}));
-  command->callback([&context, args, conf_type, conf_level, median_ci] {
-    context.run = [&context, args, conf_type, conf_level, median_ci]() -> int {
+  auto summary = std::make_shared<bool>(false);
+  command->add_flag(
+      "--summary", *summary,
+      "counts and medians only, without the table (for very large files: the curves are not stored)");
+  command->callback([&context, args, conf_type, conf_level, median_ci, summary] {
+    context.run = [&context, args, conf_type, conf_level, median_ci, summary]() -> int {
       Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
       if (!input.ok()) return ReportError(context, input.status());
       stats::KmOptions options;
       options.conf_type = *stats::ParseConfType(*conf_type);
       options.conf_level = *conf_level;
-      Result<std::vector<stats::KmCurve>> curves =
-          stats::KaplanMeier(input->data(), input->n_groups(), options);
-      if (!curves.ok()) return ReportError(context, curves.status());
       const stats::QuantileRule rule =
           *median_ci == "spss" ? stats::QuantileRule::kSpss : stats::QuantileRule::kPrint;
+      // Each group's counts and median; the curves themselves only when they are printed (or needed for
+      // the SPSS rule).
+      std::vector<stats::KmSummary> groups_summary;
+      std::vector<stats::KmCurve> curves;
+      if (*summary && rule == stats::QuantileRule::kPrint) {
+        Result<std::vector<stats::KmSummary>> s =
+            stats::KaplanMeierSummary(input->data(), input->n_groups(), options);
+        if (!s.ok()) return ReportError(context, s.status());
+        groups_summary = std::move(*s);
+      } else {
+        Result<std::vector<stats::KmCurve>> c = stats::KaplanMeier(input->data(), input->n_groups(), options);
+        if (!c.ok()) return ReportError(context, c.status());
+        curves = std::move(*c);
+        for (const stats::KmCurve& curve : curves) {
+          groups_summary.push_back(
+              {curve.n, curve.events, stats::SurvivalQuantile(curve, 0.5, rule, *conf_level)});
+        }
+      }
       json groups = json::array();
-      for (size_t g = 0; g < curves->size(); ++g) {
-        const stats::KmCurve& curve = (*curves)[g];
-        stats::QuantileEstimate median = stats::SurvivalQuantile(curve, 0.5, rule, *conf_level);
+      for (size_t g = 0; g < groups_summary.size(); ++g) {
+        const stats::KmSummary& s = groups_summary[g];
+        const stats::QuantileEstimate& median = s.quantile;
         json group = {{"group", input->group_names[g]},
-                      {"n", curve.n},
-                      {"events", curve.events},
+                      {"n", s.n},
+                      {"events", s.events},
                       {"median", JsonNumber(median.estimate)},
                       {"median_lower", JsonNumber(median.lower)},
                       {"median_upper", JsonNumber(median.upper)}};
         if (rule == stats::QuantileRule::kSpss) group["median_std_err"] = JsonNumber(median.std_err);
+        const bool table = !*summary;
         if (args->json) {
-          group["table"] = KmTableJson(curve);
+          if (table) group["table"] = KmTableJson(curves[g]);
         } else {
           context.out << fmt::format("group {}: n = {}, events = {}, median {} ({}% CI {} to {})\n",
-                                     input->group_names[g], curve.n, curve.events,
-                                     FormatNumber(median.estimate), FormatNumber(100 * *conf_level),
-                                     FormatNumber(median.lower), FormatNumber(median.upper));
-          PrintKmTable(context.out, curve);
-          context.out << '\n';
+                                     input->group_names[g], s.n, s.events, FormatNumber(median.estimate),
+                                     FormatNumber(100 * *conf_level), FormatNumber(median.lower),
+                                     FormatNumber(median.upper));
+          if (table) {
+            PrintKmTable(context.out, curves[g]);
+            context.out << '\n';
+          }
         }
         groups.push_back(std::move(group));
       }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "sorted_survival.h"
 #include "survival_detail.h"
 
 namespace prrt::stats {
@@ -27,12 +28,13 @@ namespace {
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-// The data in processing order (by stratum, then time descending), covariates centred.
+// The data sorted by stratum and time, covariates centred and stored row by row.
 struct SortedCox {
-  std::vector<double> time;
-  std::vector<int8_t> event;
-  std::vector<int32_t> stratum;
-  MatrixXd x;  // n x p
+  BigVector<double> time;
+  BigVector<int8_t> event;
+  std::vector<size_t> stratum_begin;
+  BigVector<double> x;  // n x p, row-major
+  int p = 0;
 };
 
 struct Evaluation {
@@ -41,55 +43,70 @@ struct Evaluation {
   MatrixXd information;
 };
 
-// The log partial likelihood, its gradient and the observed information at beta.
+// The log partial likelihood, its gradient and the observed information at beta. Each stratum is scanned
+// from its longest time down, so that the risk-set sums only grow; Efron's correction spreads each tied
+// death over the tied deaths' own risk.
 Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
-  const Eigen::Index n = d.x.rows();
-  const Eigen::Index p = d.x.cols();
+  const int p = d.p;
+  const size_t pp = static_cast<size_t>(p) * p;
   Evaluation e;
   e.score = VectorXd::Zero(p);
   e.information = MatrixXd::Zero(p, p);
-  const VectorXd eta = d.x * beta;
-  VectorXd s1(p), d1(p), a(p);
-  MatrixXd s2(p, p), d2(p, p);
-  Eigen::Index i = 0;
-  while (i < n) {
-    // A new stratum: the risk-set sums start again.
-    const int32_t stratum = d.stratum[i];
+  std::vector<double> s1(p), s2(pp), d1(p), d2(pp), a(p);
+  for (size_t s = 0; s + 1 < d.stratum_begin.size(); ++s) {
+    const size_t begin = d.stratum_begin[s];
+    size_t i = d.stratum_begin[s + 1];
     double s0 = 0;
-    s1.setZero();
-    s2.setZero();
-    while (i < n && d.stratum[i] == stratum) {
-      const double t = d.time[i];
+    std::fill(s1.begin(), s1.end(), 0.0);
+    std::fill(s2.begin(), s2.end(), 0.0);
+    while (i > begin) {
+      const double t = d.time[i - 1];
       double d0 = 0;
-      d1.setZero();
-      d2.setZero();
       double deaths = 0;
-      for (; i < n && d.stratum[i] == stratum && d.time[i] == t; ++i) {
-        const double risk = std::exp(eta[i]);
-        const auto xi = d.x.row(i).transpose();
+      for (; i > begin && d.time[i - 1] == t; --i) {
+        const double* xi = &d.x[(i - 1) * p];
+        double eta = 0;
+        for (int j = 0; j < p; ++j)
+          eta += xi[j] * beta[j];
+        const double risk = std::exp(eta);
         s0 += risk;
-        s1.noalias() += risk * xi;
-        s2.noalias() += risk * xi * xi.transpose();
-        if (d.event[i] == 1) {
+        for (int j = 0; j < p; ++j) {
+          s1[j] += risk * xi[j];
+          for (int k = 0; k <= j; ++k)
+            s2[j * p + k] += risk * xi[j] * xi[k];
+        }
+        if (d.event[i - 1] == 1) {
+          if (deaths == 0) {
+            std::fill(d1.begin(), d1.end(), 0.0);
+            std::fill(d2.begin(), d2.end(), 0.0);
+          }
           deaths += 1;
           d0 += risk;
-          d1.noalias() += risk * xi;
-          d2.noalias() += risk * xi * xi.transpose();
-          e.loglik += eta[i];
-          e.score.noalias() += xi;
+          e.loglik += eta;
+          for (int j = 0; j < p; ++j) {
+            e.score[j] += xi[j];
+            d1[j] += risk * xi[j];
+            for (int k = 0; k <= j; ++k)
+              d2[j * p + k] += risk * xi[j] * xi[k];
+          }
         }
       }
-      if (deaths == 0) continue;
-      for (int k = 0; k < static_cast<int>(deaths); ++k) {
-        const double frac = ties == CoxTies::kEfron ? k / deaths : 0.0;
+      for (int m = 0; m < static_cast<int>(deaths); ++m) {
+        const double frac = ties == CoxTies::kEfron ? m / deaths : 0.0;
         const double denom = s0 - frac * d0;
-        a = (s1 - frac * d1) / denom;
         e.loglik -= std::log(denom);
-        e.score -= a;
-        e.information.noalias() += (s2 - frac * d2) / denom - a * a.transpose();
+        for (int j = 0; j < p; ++j) {
+          a[j] = (s1[j] - frac * d1[j]) / denom;
+          e.score[j] -= a[j];
+        }
+        for (int j = 0; j < p; ++j) {
+          for (int k = 0; k <= j; ++k)
+            e.information(j, k) += (s2[j * p + k] - frac * d2[j * p + k]) / denom - a[j] * a[k];
+        }
       }
     }
   }
+  e.information.triangularView<Eigen::StrictlyUpper>() = e.information.transpose();
   return e;
 }
 
@@ -120,32 +137,27 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   const int64_t events = std::count(data.event.begin(), data.event.end(), 1);
   if (events == 0) return InvalidArgument("no events: a Cox model cannot be fitted without events");
 
-  // Order by stratum, then time descending so that risk sets grow as the scan goes on.
-  const std::vector<double> time = detail::AnalysisTimes(data.time, options.timefix);
-  std::vector<uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  auto stratum_of = [&](uint32_t i) { return data.strata.empty() ? 0 : data.strata[i]; };
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    if (stratum_of(a) != stratum_of(b)) return stratum_of(a) < stratum_of(b);
-    if (time[a] != time[b]) return time[a] > time[b];
-    return a < b;
-  });
+  int32_t n_strata = 1;
+  for (int32_t st : data.strata) {
+    if (st < 0) return InvalidArgument("stratum codes must be >= 0");
+    n_strata = std::max(n_strata, st + 1);
+  }
+  detail::SortedSurvival order =
+      detail::SortSurvival(data.time, data.event, {}, data.strata, n_strata, options.timefix, true);
   SortedCox sorted;
-  sorted.time.resize(n);
+  sorted.p = p;
+  sorted.time = std::move(order.time);
+  sorted.stratum_begin = std::move(order.stratum_begin);
   sorted.event.resize(n);
-  sorted.stratum.resize(n);
-  sorted.x.resize(static_cast<Eigen::Index>(n), p);
+  sorted.x.resize(n * static_cast<size_t>(p));
   for (int32_t j = 0; j < p; ++j) {
     const double* column = data.covariates.data() + static_cast<size_t>(j) * n;
     const double mean = std::accumulate(column, column + n, 0.0) / static_cast<double>(n);
     for (size_t r = 0; r < n; ++r)
-      sorted.x(static_cast<Eigen::Index>(r), j) = column[order[r]] - mean;
+      sorted.x[r * p + j] = column[order.payload[r]] - mean;
   }
-  for (size_t r = 0; r < n; ++r) {
-    sorted.time[r] = time[order[r]];
-    sorted.event[r] = data.event[order[r]];
-    sorted.stratum[r] = stratum_of(order[r]);
-  }
+  for (size_t r = 0; r < n; ++r)
+    sorted.event[r] = data.event[order.payload[r]];
 
   CoxFit fit;
   fit.n = static_cast<int64_t>(n);

@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "prrt/stats/survival.h"
+#include "sorted_survival.h"
 #include "survival_detail.h"
 
 namespace prrt::stats {
@@ -85,106 +86,163 @@ std::string_view ToString(ConfType type) {
 }
 
 std::vector<double> MergeNearTies(std::span<const double> times) {
-  std::vector<double> result(times.begin(), times.end());
-  std::vector<double> unique(times.begin(), times.end());
-  std::sort(unique.begin(), unique.end());
-  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
-  if (unique.size() < 2) return result;
-  double mean_abs = 0;
-  for (double t : unique)
-    mean_abs += std::fabs(t);
-  mean_abs /= static_cast<double>(unique.size());
-  // cuts: the first time of each run of near-equal times; a chain of near-ties merges into one run.
-  std::vector<double> cuts{unique[0]};
-  bool any_tied = false;
-  for (size_t i = 1; i < unique.size(); ++i) {
-    double gap = unique[i] - unique[i - 1];
-    bool tied = gap <= detail::kRTolerance || gap / mean_abs <= detail::kRTolerance;
-    any_tied = any_tied || tied;
-    if (!tied) cuts.push_back(unique[i]);
+  std::vector<uint64_t> keys(times.size());
+  std::vector<uint32_t> index(times.size());
+  for (size_t i = 0; i < times.size(); ++i) {
+    keys[i] = detail::TimeKey(times[i]);
+    index[i] = static_cast<uint32_t>(i);
   }
-  if (!any_tied) return result;
-  for (double& t : result)
-    t = *(std::upper_bound(cuts.begin(), cuts.end(), t) - 1);
+  detail::RadixSortPairs(keys, index);
+  std::vector<double> sorted(times.size());
+  for (size_t i = 0; i < sorted.size(); ++i)
+    sorted[i] = detail::KeyTime(keys[i]);
+  detail::MergeSortedNearTies(sorted);
+  std::vector<double> result(times.size());
+  for (size_t i = 0; i < sorted.size(); ++i)
+    result[index[i]] = sorted[i];
   return result;
-}
-
-Result<std::vector<KmCurve>> KaplanMeier(const SurvivalData& data, int32_t n_groups,
-                                         const KmOptions& options) {
-  if (n_groups < 1) return InvalidArgument("at least one group is needed");
-  if (!(options.conf_level > 0 && options.conf_level < 1)) {
-    return InvalidArgument(fmt::format("conf level {} is not between 0 and 1", options.conf_level));
-  }
-  Status valid = detail::ValidateSurvivalData(data, n_groups);
-  if (!valid.ok()) return valid;
-
-  const std::vector<double> time = detail::AnalysisTimes(data.time, options.timefix);
-  const std::vector<uint32_t> order = detail::OrderByGroupAndTime(time, data.event, data.group);
-  const double z = detail::NormalQuantileForLevel(options.conf_level);
-  auto group_of = [&](uint32_t i) { return data.group.empty() ? 0 : data.group[i]; };
-
-  std::vector<KmCurve> curves(n_groups);
-  size_t begin = 0;
-  while (begin < order.size()) {
-    const int32_t g = group_of(order[begin]);
-    size_t end = begin;
-    while (end < order.size() && group_of(order[end]) == g)
-      ++end;
-    KmCurve& curve = curves[g];
-    curve.n = static_cast<int64_t>(end - begin);
-    double at_risk = static_cast<double>(end - begin);
-    double surv = 1;
-    double greenwood = 0;
-    for (size_t i = begin; i < end;) {
-      KmRow row;
-      row.time = time[order[i]];
-      while (i < end && time[order[i]] == row.time) {
-        (data.event[order[i]] == 1 ? row.n_event : row.n_censor) += 1;
-        ++i;
-      }
-      row.n_risk = options.censorings_leave_first ? at_risk - row.n_censor : at_risk;
-      if (row.n_event > 0) {
-        surv *= 1 - row.n_event / row.n_risk;
-        greenwood +=
-            row.n_risk == row.n_event ? INFINITY : row.n_event / (row.n_risk * (row.n_risk - row.n_event));
-      }
-      row.surv = surv;
-      row.std_err_log = std::sqrt(greenwood);
-      row.std_err = surv * row.std_err_log;
-      ConfidenceLimits(options.conf_type, z, surv, row.std_err_log, row.lower, row.upper);
-      curve.events += static_cast<int64_t>(row.n_event);
-      at_risk -= row.n_event + row.n_censor;
-      curve.rows.push_back(row);
-    }
-    begin = end;
-  }
-  return curves;
 }
 
 namespace {
 
-// R's minmin (print.survfit): the first x whose y is below `level` (+tol), or the midpoint with the next
-// drop when y sits on `level` there; NaN y values are passed over.
-std::optional<double> FirstBelow(const std::vector<KmRow>& rows, double KmRow::*y, double level) {
-  const double tol = detail::kRTolerance;
-  size_t first = rows.size();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    double v = rows[i].*y;
-    if (!std::isnan(v) && v < level + tol) {
-      first = i;
-      break;
+// Streams the Kaplan–Meier rows of one curve, from its rows sorted by time, to `sink(const KmRow&)`.
+template <typename Sink>
+void ScanCurve(std::span<const double> time, std::span<const uint32_t> payload, const KmOptions& options,
+               double z, Sink&& sink) {
+  using detail::SortedSurvival;
+  double at_risk = static_cast<double>(time.size());
+  double surv = 1;
+  double greenwood = 0;
+  for (size_t i = 0; i < time.size();) {
+    KmRow row;
+    row.time = time[i];
+    for (; i < time.size() && time[i] == row.time; ++i) {
+      (SortedSurvival::Event(payload[i]) == 1 ? row.n_event : row.n_censor) += 1;
     }
-  }
-  if (first == rows.size()) return std::nullopt;
-  double y_first = rows[first].*y;
-  if (std::fabs(y_first - level) < tol) {
-    for (size_t j = first + 1; j < rows.size(); ++j) {
-      double v = rows[j].*y;
-      if (!std::isnan(v) && v < y_first) return (rows[first].time + rows[j].time) / 2;
+    row.n_risk = options.censorings_leave_first ? at_risk - row.n_censor : at_risk;
+    if (row.n_event > 0) {
+      surv *= 1 - row.n_event / row.n_risk;
+      greenwood +=
+          row.n_risk == row.n_event ? INFINITY : row.n_event / (row.n_risk * (row.n_risk - row.n_event));
     }
+    row.surv = surv;
+    row.std_err_log = std::sqrt(greenwood);
+    row.std_err = surv * row.std_err_log;
+    ConfidenceLimits(options.conf_type, z, surv, row.std_err_log, row.lower, row.upper);
+    at_risk -= row.n_event + row.n_censor;
+    sink(row);
   }
-  return rows[first].time;
 }
+
+// R's minmin (print.survfit), fed one row at a time: the first time whose y is below `level` (+tol), or the
+// midpoint with the next drop when y sits on `level` there; NaN values are passed over.
+class FirstBelow {
+ public:
+  explicit FirstBelow(double level) : level_(level) {}
+  void Add(double time, double y) {
+    if (done_ || std::isnan(y)) return;
+    if (!found_) {
+      if (y < level_ + detail::kRTolerance) {
+        found_ = true;
+        first_time_ = time;
+        first_y_ = y;
+        done_ = std::fabs(y - level_) >= detail::kRTolerance;
+      }
+      return;
+    }
+    if (y < first_y_) {
+      first_time_ = (first_time_ + time) / 2;
+      done_ = true;
+    }
+  }
+  std::optional<double> Value() const { return found_ ? std::optional<double>(first_time_) : std::nullopt; }
+
+ private:
+  double level_;
+  bool found_ = false;
+  bool done_ = false;
+  double first_time_ = 0;
+  double first_y_ = 0;
+};
+
+// The print-rule quantile of a curve and its limits, fed row by row.
+class PrintQuantile {
+ public:
+  explicit PrintQuantile(double p) : surv_(1 - p), lower_(1 - p), upper_(1 - p) {}
+  void Add(const KmRow& row) {
+    surv_.Add(row.time, row.surv);
+    lower_.Add(row.time, row.lower);
+    upper_.Add(row.time, row.upper);
+  }
+  QuantileEstimate Value() const { return {surv_.Value(), lower_.Value(), upper_.Value(), std::nullopt}; }
+
+ private:
+  FirstBelow surv_, lower_, upper_;
+};
+
+Status ValidateKmInput(const SurvivalData& data, int32_t n_groups, const KmOptions& options) {
+  if (n_groups < 1) return InvalidArgument("at least one group is needed");
+  if (!(options.conf_level > 0 && options.conf_level < 1)) {
+    return InvalidArgument(fmt::format("conf level {} is not between 0 and 1", options.conf_level));
+  }
+  return detail::ValidateSurvivalData(data, n_groups);
+}
+
+// Sorts the data once and calls scan(group, time slice, payload slice) for each group.
+template <typename Scan>
+void ForEachGroup(const SurvivalData& data, int32_t n_groups, const KmOptions& options, Scan&& scan) {
+  const detail::SortedSurvival sorted = detail::SortSurvival(
+      data.time, data.event, {}, data.group, data.group.empty() ? 1 : n_groups, options.timefix);
+  for (int32_t g = 0; g < n_groups; ++g) {
+    const size_t begin = data.group.empty() ? (g == 0 ? 0 : sorted.time.size()) : sorted.stratum_begin[g];
+    const size_t end = data.group.empty() ? sorted.time.size() : sorted.stratum_begin[g + 1];
+    scan(g, std::span<const double>(sorted.time).subspan(begin, end - begin),
+         std::span<const uint32_t>(sorted.payload).subspan(begin, end - begin));
+  }
+}
+
+}  // namespace
+
+Result<std::vector<KmCurve>> KaplanMeier(const SurvivalData& data, int32_t n_groups,
+                                         const KmOptions& options) {
+  Status valid = ValidateKmInput(data, n_groups, options);
+  if (!valid.ok()) return valid;
+  const double z = detail::NormalQuantileForLevel(options.conf_level);
+  std::vector<KmCurve> curves(n_groups);
+  ForEachGroup(data, n_groups, options,
+               [&](int32_t g, std::span<const double> time, std::span<const uint32_t> payload) {
+                 KmCurve& curve = curves[g];
+                 curve.n = static_cast<int64_t>(time.size());
+                 curve.rows.reserve(time.size());
+                 ScanCurve(time, payload, options, z, [&](const KmRow& row) {
+                   curve.events += static_cast<int64_t>(row.n_event);
+                   curve.rows.push_back(row);
+                 });
+               });
+  return curves;
+}
+
+Result<std::vector<KmSummary>> KaplanMeierSummary(const SurvivalData& data, int32_t n_groups,
+                                                  const KmOptions& options, double p) {
+  Status valid = ValidateKmInput(data, n_groups, options);
+  if (!valid.ok()) return valid;
+  const double z = detail::NormalQuantileForLevel(options.conf_level);
+  std::vector<KmSummary> summaries(n_groups);
+  ForEachGroup(data, n_groups, options,
+               [&](int32_t g, std::span<const double> time, std::span<const uint32_t> payload) {
+                 KmSummary& summary = summaries[g];
+                 summary.n = static_cast<int64_t>(time.size());
+                 PrintQuantile quantile(p);
+                 ScanCurve(time, payload, options, z, [&](const KmRow& row) {
+                   summary.events += static_cast<int64_t>(row.n_event);
+                   quantile.Add(row);
+                 });
+                 summary.quantile = quantile.Value();
+               });
+  return summaries;
+}
+
+namespace {
 
 QuantileEstimate SpssQuantile(const KmCurve& curve, double p, double conf_level) {
   QuantileEstimate result;
@@ -219,11 +277,10 @@ QuantileEstimate SpssQuantile(const KmCurve& curve, double p, double conf_level)
 
 QuantileEstimate SurvivalQuantile(const KmCurve& curve, double p, QuantileRule rule, double conf_level) {
   if (rule == QuantileRule::kSpss) return SpssQuantile(curve, p, conf_level);
-  QuantileEstimate result;
-  result.estimate = FirstBelow(curve.rows, &KmRow::surv, 1 - p);
-  result.lower = FirstBelow(curve.rows, &KmRow::lower, 1 - p);
-  result.upper = FirstBelow(curve.rows, &KmRow::upper, 1 - p);
-  return result;
+  PrintQuantile quantile(p);
+  for (const KmRow& row : curve.rows)
+    quantile.Add(row);
+  return quantile.Value();
 }
 
 }  // namespace prrt::stats

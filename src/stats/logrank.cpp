@@ -6,6 +6,7 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 
+#include "sorted_survival.h"
 #include "survival_detail.h"
 
 namespace prrt::stats {
@@ -32,9 +33,8 @@ Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::s
     }
   }
 
-  const std::vector<double> time = detail::AnalysisTimes(data.time, options.timefix);
-  const std::vector<uint32_t> order = detail::OrderByGroupAndTime(time, data.event, strata);
-  auto stratum_of = [&](uint32_t i) { return strata.empty() ? 0 : strata[i]; };
+  const detail::SortedSurvival sorted = detail::SortSurvival(data.time, data.event, data.group, strata,
+                                                             strata.empty() ? 1 : n_strata, options.timefix);
   const size_t k = static_cast<size_t>(n_groups);
 
   LogrankResult result;
@@ -45,27 +45,26 @@ Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::s
     ++result.groups[g].n;
   Eigen::MatrixXd variance = Eigen::MatrixXd::Zero(k, k);
 
+  using detail::SortedSurvival;
+  const BigVector<double>& time = sorted.time;
   std::vector<double> at_risk(k), deaths(k), leaving(k);
-  size_t begin = 0;
-  while (begin < order.size()) {
-    const int32_t s = stratum_of(order[begin]);
-    size_t end = begin;
+  for (size_t s = 0; s + 1 < sorted.stratum_begin.size(); ++s) {
+    const size_t begin = sorted.stratum_begin[s];
+    const size_t end = sorted.stratum_begin[s + 1];
     std::fill(at_risk.begin(), at_risk.end(), 0);
-    while (end < order.size() && stratum_of(order[end]) == s) {
-      at_risk[data.group[order[end]]] += 1;
-      ++end;
-    }
+    for (size_t i = begin; i < end; ++i)
+      at_risk[SortedSurvival::Group(sorted.payload[i])] += 1;
     double n_total = static_cast<double>(end - begin);
     double km_left = 1;  // pooled KM just before the current time
     for (size_t i = begin; i < end;) {
-      const double t = time[order[i]];
+      const double t = time[i];
       std::fill(deaths.begin(), deaths.end(), 0);
       std::fill(leaving.begin(), leaving.end(), 0);
       double d = 0;
-      for (; i < end && time[order[i]] == t; ++i) {
-        const int32_t g = data.group[order[i]];
+      for (; i < end && time[i] == t; ++i) {
+        const int32_t g = SortedSurvival::Group(sorted.payload[i]);
         leaving[g] += 1;
-        if (data.event[order[i]] == 1) {
+        if (SortedSurvival::Event(sorted.payload[i]) == 1) {
           deaths[g] += 1;
           d += 1;
         }
@@ -99,12 +98,11 @@ Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::s
         }
         km_left *= 1 - d / n_total;
       }
-      for (size_t g = 0; g < k; ++g)
+      for (size_t g = 0; g < k; ++g) {
         at_risk[g] -= leaving[g];
-      for (double x : leaving)
-        n_total -= x;
+        n_total -= leaving[g];
+      }
     }
-    begin = end;
   }
 
   result.variance.assign(variance.data(), variance.data() + k * k);  // symmetric: order does not matter

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
-#include <numeric>
 
 namespace prrt::stats::detail {
 
@@ -31,25 +30,6 @@ Status ValidateSurvivalData(const SurvivalData& data, int32_t n_groups) {
     }
   }
   return Status();
-}
-
-std::vector<double> AnalysisTimes(std::span<const double> times, bool timefix) {
-  if (timefix) return MergeNearTies(times);
-  return std::vector<double>(times.begin(), times.end());
-}
-
-std::vector<uint32_t> OrderByGroupAndTime(std::span<const double> time, std::span<const int8_t> event,
-                                          std::span<const int32_t> group) {
-  std::vector<uint32_t> order(time.size());
-  std::iota(order.begin(), order.end(), 0u);
-  auto group_of = [&](uint32_t i) { return group.empty() ? 0 : group[i]; };
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    if (group_of(a) != group_of(b)) return group_of(a) < group_of(b);
-    if (time[a] != time[b]) return time[a] < time[b];
-    if (event[a] != event[b]) return event[a] > event[b];
-    return a < b;
-  });
-  return order;
 }
 
 double NormalQuantileForLevel(double conf_level) {

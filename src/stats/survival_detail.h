@@ -17,14 +17,6 @@ inline const double kRTolerance = std::sqrt(2.220446049250313e-16);
 //! Checks times (finite, >= 0), events (0/1) and groups (0..n_groups-1, or none) and equal lengths.
 Status ValidateSurvivalData(const SurvivalData& data, int32_t n_groups);
 
-//! The times to analyse: merged near-ties when `timefix`, else a copy.
-std::vector<double> AnalysisTimes(std::span<const double> times, bool timefix);
-
-//! Indices of the rows, ordered by (group, time, event descending): within a group, deaths come before
-//! censorings at a tied time. `group` may be empty.
-std::vector<uint32_t> OrderByGroupAndTime(std::span<const double> time, std::span<const int8_t> event,
-                                          std::span<const int32_t> group);
-
 //! Two-sided standard normal quantile for a confidence level, qnorm(1 - (1 - level)/2).
 double NormalQuantileForLevel(double conf_level);
 

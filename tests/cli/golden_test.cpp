@@ -57,6 +57,24 @@ TEST_P(RParity, MatchesR) {
   EXPECT_TRUE(diffs.empty()) << c.name << ":\n" << report;
 }
 
+// `prrt stats km --summary` computes the medians without storing the curves: the same answers as R's.
+TEST_P(RParity, KmSummaryMatchesR) {
+  const GoldenCase& c = GetParam();
+  if (c.file != "km") GTEST_SKIP() << "only the Kaplan–Meier cases have a --summary form";
+  std::vector<std::string> args = c.args;
+  args.push_back("--summary");
+  nlohmann::json expected = c.expected;
+  for (auto& group : expected["groups"])
+    group.erase("table");
+  std::string out, err;
+  ASSERT_EQ(RunPrrt(args, out, err), 0) << err;
+  nlohmann::json actual = nlohmann::json::parse(out);
+  for (const auto& group : actual["groups"])
+    EXPECT_FALSE(group.contains("table"));
+  std::vector<std::string> diffs = JsonDifferences(expected, actual, c.rel_tol);
+  EXPECT_TRUE(diffs.empty()) << c.name << ": " << (diffs.empty() ? "" : diffs[0]);
+}
+
 std::string CaseName(const ::testing::TestParamInfo<GoldenCase>& info) {
   std::string name = info.param.file + "_" + std::to_string(info.index);
   return name;

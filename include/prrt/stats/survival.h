@@ -79,6 +79,17 @@ enum class QuantileRule {
            //!< SE = SE(S(t_p)) / f, f = (S(u) - S(v)) / (v - u) from the points 0.05 above and below
 };
 
+struct KmSummary {
+  int64_t n = 0;
+  int64_t events = 0;
+  QuantileEstimate quantile;  //!< by the print rule
+};
+
+//! The same curves without their tables: counts and the p-quantile with its CI (print rule), computed in one
+//! pass without storing the rows — for data sets too large to tabulate.
+Result<std::vector<KmSummary>> KaplanMeierSummary(const SurvivalData& data, int32_t n_groups,
+                                                  const KmOptions& options, double p = 0.5);
+
 //! The p-quantile (p = 0.5 is the median) of a curve, with its CI, by `rule`.
 QuantileEstimate SurvivalQuantile(const KmCurve& curve, double p, QuantileRule rule, double conf_level);
 

@@ -1,0 +1,42 @@
+// Private: survival data sorted once by (stratum, time), with R's near-tie merging, for the O(n) scans of
+// Kaplan–Meier, log-rank and Cox. A single LSD radix sort on the times' bit patterns does the ordering.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "common/big_buffer.h"
+#include "prrt/common/result.h"
+
+namespace prrt::stats::detail {
+
+//! Sorts time keys ascending, carrying `payload` along (stable).
+void RadixSortPairs(std::vector<uint64_t>& keys, std::vector<uint32_t>& payload);
+
+//! Order-preserving key of a time >= 0 (its IEEE bit pattern), and back.
+uint64_t TimeKey(double time);
+double KeyTime(uint64_t key);
+
+//! Maps each run of near-equal values of an ascending array onto the run's first value, as R's aeqSurv:
+//! neighbouring distinct values no more than sqrt(DBL_EPSILON) apart, absolutely or relative to the mean of
+//! the distinct absolute values, are one time.
+void MergeSortedNearTies(std::span<double> sorted);
+
+//! Rows ordered by stratum, then time ascending. payload[i] is the row's (group << 1 | event), or its index
+//! when built with `payload_is_index`.
+struct SortedSurvival {
+  BigVector<double> time;
+  BigVector<uint32_t> payload;
+  std::vector<size_t> stratum_begin;  //!< stratum s occupies [stratum_begin[s], stratum_begin[s + 1])
+
+  static int8_t Event(uint32_t payload) { return static_cast<int8_t>(payload & 1u); }
+  static int32_t Group(uint32_t payload) { return static_cast<int32_t>(payload >> 1); }
+};
+
+//! Sorts (validated) data. `stratum` may be empty (one stratum); `group` may be empty (group 0).
+SortedSurvival SortSurvival(std::span<const double> time, std::span<const int8_t> event,
+                            std::span<const int32_t> group, std::span<const int32_t> stratum,
+                            int32_t n_strata, bool timefix, bool payload_is_index = false);
+
+}  // namespace prrt::stats::detail
