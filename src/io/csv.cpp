@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
+#include <string_view>
 #include <unordered_map>
 
 namespace prrt::io {
@@ -173,7 +173,17 @@ Result<bool> CsvReader::ReadRecord(std::vector<std::string>& fields) {
                         "the end of the line",
                         name_, record_line_, count));
       }
+      // Copy the run of ordinary characters up to the next separator at once.
+      size_t end = pos_;
+      const size_t size = buffer_.size();
+      while (end < size) {
+        const char d = buffer_[end];
+        if (d == ',' || d == '\n' || d == '\r' || d == '"') break;
+        ++end;
+      }
       field->push_back(c);
+      field->append(buffer_, pos_, end - pos_);
+      pos_ = end;
     }
   }
   fields.resize(count);
@@ -191,19 +201,19 @@ Result<size_t> CsvReader::ColumnIndex(const std::string& column) const {
 
 namespace {
 
-bool IsMissingText(const std::string& text) {
+bool IsMissingText(std::string_view text) {
   return text.empty() || text == "NA";
 }
 
-std::string Trimmed(const std::string& text) {
+std::string_view Trimmed(std::string_view text) {
   size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string::npos) return {};
+  if (begin == std::string_view::npos) return {};
   size_t end = text.find_last_not_of(" \t");
   return text.substr(begin, end - begin + 1);
 }
 
 // Parses a whole field as a finite number; false for anything else.
-bool ParseNumber(const std::string& text, double& value) {
+bool ParseNumber(std::string_view text, double& value) {
   const char* begin = text.data();
   const char* end = begin + text.size();
   if (begin != end && *begin == '+') ++begin;
@@ -211,7 +221,7 @@ bool ParseNumber(const std::string& text, double& value) {
   return ec == std::errc() && ptr == end && std::isfinite(value);
 }
 
-int8_t ParseEvent(const std::string& text) {
+int8_t ParseEvent(std::string_view text) {
   if (text == "1" || text == "true" || text == "TRUE" || text == "True") return 1;
   if (text == "0" || text == "false" || text == "FALSE" || text == "False") return 0;
   return -2;
@@ -262,12 +272,18 @@ void ResolveAutoColumn(Column& column) {
   column.levels.clear();
 }
 
+// Lets the level maps be searched with a string_view.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
+};
+
 }  // namespace
 
 Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& specs) {
   ColumnSet set;
   std::vector<size_t> index;
-  std::vector<std::unordered_map<std::string, int32_t>> level_codes(specs.size());
+  std::vector<std::unordered_map<std::string, int32_t, TextHash, std::equal_to<>>> level_codes(specs.size());
   for (const ColumnSpec& spec : specs) {
     Result<size_t> found = reader.ColumnIndex(spec.name);
     if (!found.ok()) return found.status();
@@ -285,7 +301,7 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
     ++set.rows_read;
     bool row_missing = false;
     for (size_t c = 0; c < specs.size(); ++c) {
-      std::string text = Trimmed(fields[index[c]]);
+      const std::string_view text = Trimmed(fields[index[c]]);
       Column& column = set.columns[c];
       bool missing = IsMissingText(text);
       row_missing = row_missing || missing;
@@ -316,9 +332,12 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
         case ColumnType::kAuto: {
           int32_t code = -1;
           if (!missing) {
-            auto [it, inserted] =
-                level_codes[c].try_emplace(text, static_cast<int32_t>(column.levels.size()));
-            if (inserted) column.levels.push_back(text);
+            auto it = level_codes[c].find(text);
+            if (it == level_codes[c].end()) {
+              it =
+                  level_codes[c].emplace(std::string(text), static_cast<int32_t>(column.levels.size())).first;
+              column.levels.emplace_back(text);
+            }
             code = it->second;
           }
           column.codes.push_back(code);

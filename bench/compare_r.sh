@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# prrt against R on the same machine in the same run; writes the table to docs/performance.md.
+#   bench/compare_r.sh [N...]     default: 100000 1000000 10000000
+# Needs scripts/install-deps.sh --dev (R, survival, data.table). Takes about 10 minutes at 10^7 rows.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("${@:-100000 1000000 10000000}")
+read -r -a sizes <<<"${sizes[*]}"
+scripts/install-deps.sh --dev
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRRT_BUILD_TESTS=ON -DPRRT_BUILD_BENCHMARKS=ON >/dev/null
+cmake --build build --target prrt stats_bench >/dev/null
+work=$(mktemp -d /tmp/prrt-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+Rscript bench/make_data.R "$work" "${sizes[@]}"
+Rscript bench/compare_r.R "$work" "${sizes[@]}"
+build/bench/stats_bench --benchmark_format=json --benchmark_min_time=1 >"$work/bench.json" 2>/dev/null
+for n in "${sizes[@]}"; do
+  f="$work/surv_$n.csv"
+  /usr/bin/time -f '%e %M' -o "$work/km_$n.time" build/src/prrt stats km --input "$f" --time time --event status \
+    --group group --summary --json >"$work/km_$n.json"
+  /usr/bin/time -f '%e %M' -o "$work/lr_$n.time" build/src/prrt stats logrank --input "$f" --time time \
+    --event status --group group --json >"$work/lr_$n.json"
+  stat -c %s "$f" >"$work/size_$n"
+done
+python3 bench/report.py "$work" "${sizes[@]}" >docs/performance.md
+cat docs/performance.md

@@ -1,0 +1,63 @@
+"""Assembles docs/performance.md from the files bench/compare_r.sh leaves in its work folder."""
+import json
+import platform
+import subprocess
+import sys
+
+work, sizes = sys.argv[1], [int(float(s)) for s in sys.argv[2:]]
+bench = {b["name"]: b["real_time"] / 1000.0 for b in json.load(open(f"{work}/bench.json"))["benchmarks"]}  # ms -> s
+
+
+def ratio(r, p):
+    return f"{r / p:.0f}×" if r and p else "—"
+
+
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True,
+                     text=True).stdout.strip()
+r_version = subprocess.run(["Rscript", "-e", "cat(R.version.string, 'survival', format(packageVersion('survival')))"],
+                           capture_output=True, text=True).stdout.strip()
+print("# Performance: prrt against R, same machine, same run\n")
+print(f"Written by `bench/compare_r.sh` on {platform.node()} ({cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores); "
+      f"{r_version}. Data: 3 groups, exponential (continuous) times, about 30% censored, 3 covariates "
+      "(`bench/make_data.R`, seed 42). Timings are wall-clock seconds of one run each; the ratios are what to "
+      "read, the seconds vary with the machine.\n")
+print("## The computation (data already in memory)\n")
+print("R: `system.time()` of the call on a data.table. prrt: Google Benchmark (`build/bench/stats_bench`), "
+      "mean of its iterations.\n")
+print("| rows | R survfit | prrt KM (table) | ratio | prrt KM (medians only) | ratio | R survdiff | prrt log-rank | ratio | R coxph (3 cov.) | prrt Cox | ratio |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+rows = {}
+for n in sizes:
+    r = json.load(open(f"{work}/r_{n}.json"))
+    rows[n] = r
+    km = bench.get(f"BM_KaplanMeier/{n}")
+    kms = bench.get(f"BM_KaplanMeierSummary/{n}")
+    lr = bench.get(f"BM_LogRank/{n}")
+    cox = bench.get(f"BM_Cox3/{n}")
+    fmt = lambda v: f"{v:.3f}" if v is not None else "—"
+    print(f"| {n:,} | {fmt(r['survfit_s'])} | {fmt(km)} | {ratio(r['survfit_s'], km)} | {fmt(kms)} | "
+          f"{ratio(r['survfit_s'], kms)} | {fmt(r['survdiff_s'])} | {fmt(lr)} | {ratio(r['survdiff_s'], lr)} | "
+          f"{fmt(r['coxph_s'])} | {fmt(cox)} | {ratio(r['coxph_s'], cox)} |")
+print("\n## The whole command on a CSV file\n")
+print("R: `fread` + `survfit` (or + `survdiff`). prrt: the process `prrt stats km --summary --json` "
+      "(or `prrt stats logrank --json`), timed and its peak resident memory measured by `/usr/bin/time`. "
+      "Input columns = 13 bytes a row (time 8, event 1, group 4).\n")
+print("| rows | CSV size | R fread + survfit | prrt stats km | ratio | R fread + survdiff | prrt stats logrank | ratio | prrt peak memory | input columns | memory / columns |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for n in sizes:
+    r = rows[n]
+    km_s, km_kb = map(float, open(f"{work}/km_{n}.time").read().split()[-2:])
+    lr_s, lr_kb = map(float, open(f"{work}/lr_{n}.time").read().split()[-2:])
+    size_mb = int(open(f"{work}/size_{n}").read()) / 1e6
+    cols_mb = n * 13 / 1e6
+    peak_mb = max(km_kb, lr_kb) / 1e3
+    print(f"| {n:,} | {size_mb:.0f} MB | {r['fread_s'] + r['survfit_s']:.2f} | {km_s:.2f} | "
+          f"{ratio(r['fread_s'] + r['survfit_s'], km_s)} | {r['fread_s'] + r['survdiff_s']:.2f} | {lr_s:.2f} | "
+          f"{ratio(r['fread_s'] + r['survdiff_s'], lr_s)} | {peak_mb:.0f} MB | {cols_mb:.0f} MB | {peak_mb / cols_mb:.1f} |")
+print("\n## Same answers\n")
+for n in sizes:
+    r = rows[n]
+    km = json.load(open(f"{work}/km_{n}.json"))
+    lr = json.load(open(f"{work}/lr_{n}.json"))
+    ours = [g["median"] for g in km["groups"]]
+    print(f"- {n:,} rows: medians R {r['median']} / prrt {ours}; log-rank χ² R {r['chisq']:.10g} / prrt {lr['chisq']:.10g}")
