@@ -87,12 +87,23 @@ void AddKm(CLI::App& stats, CommandContext& context) {
                    "band: the median and its CI read off the curve and band as R's print.survfit; "
                    "spss: SPSS's median with a symmetric CI, median ± z·SE")
       ->check(CLI::IsMember({"band", "spss"}));
+  auto quantiles = std::make_shared<std::vector<double>>();
+  command
+      ->add_option(
+          "--quantiles", *quantiles,
+          "other quantiles to report, as fractions dying (0.25 = the time by which 25% had the event), "
+          "comma-separated; read off the curve and band like the median")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, 1.0).description("fractions between 0 and 1"));
   auto summary = std::make_shared<bool>(false);
   command->add_flag(
       "--summary", *summary,
       "counts and medians only, without the table (for very large files: the curves are not stored)");
-  command->callback([&context, args, conf_type, conf_level, median_ci, summary] {
-    context.run = [&context, args, conf_type, conf_level, median_ci, summary]() -> int {
+  command->callback([&context, args, conf_type, conf_level, median_ci, summary, quantiles] {
+    context.run = [&context, args, conf_type, conf_level, median_ci, summary, quantiles]() -> int {
+      if (*summary && !quantiles->empty()) {
+        return ReportError(context, InvalidArgument("--quantiles needs the curves; leave out --summary"));
+      }
       Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
       if (!input.ok()) return ReportError(context, input.status());
       stats::KmOptions options;
@@ -129,6 +140,22 @@ void AddKm(CLI::App& stats, CommandContext& context) {
                       {"median_lower", JsonNumber(median.lower)},
                       {"median_upper", JsonNumber(median.upper)}};
         if (rule == stats::QuantileRule::kSpss) group["median_std_err"] = JsonNumber(median.std_err);
+        if (!quantiles->empty()) {
+          json list = json::array();
+          for (double p : *quantiles) {
+            const stats::QuantileEstimate q = stats::SurvivalQuantile(curves[g], p, rule, *conf_level);
+            list.push_back({{"p", p},
+                            {"estimate", JsonNumber(q.estimate)},
+                            {"lower", JsonNumber(q.lower)},
+                            {"upper", JsonNumber(q.upper)}});
+            if (!args->json) {
+              context.out << fmt::format("  quantile {}: {} ({} to {})\n", FormatNumber(p),
+                                         FormatNumber(q.estimate), FormatNumber(q.lower),
+                                         FormatNumber(q.upper));
+            }
+          }
+          group["quantiles"] = std::move(list);
+        }
         const bool table = !*summary;
         if (args->json) {
           if (table) group["table"] = KmTableJson(curves[g]);

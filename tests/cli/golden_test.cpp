@@ -19,8 +19,17 @@ struct GoldenCase {
 
 std::vector<GoldenCase> LoadCases() {
   const std::pair<const char*, double> kFiles[] = {
-      {"km", 1e-9},  {"km_spss", 1e-9}, {"logrank", 1e-9}, {"followup", 1e-9},    {"followup_prodlim", 1e-9},
-      {"cox", 1e-6}, {"fisher", 1e-9},  {"chisq", 1e-9},   {"correlation", 1e-9}, {"describe", 1e-12},
+      {"km", 1e-9},
+      {"km_spss", 1e-9},
+      {"logrank", 1e-9},
+      {"followup", 1e-9},
+      {"followup_prodlim", 1e-9},
+      {"cox", 1e-6},
+      {"fisher", 1e-9},
+      {"chisq", 1e-9},
+      {"correlation", 1e-9},
+      {"describe", 1e-12},
+      {"km_quantiles", 1e-9},
   };
   std::vector<GoldenCase> cases;
   for (const auto& [file, tol] : kFiles) {

@@ -332,3 +332,22 @@ write_golden(list(
   describe_case("veteran", "celltype"), describe_case("veteran", "celltype", "trt"),
   describe_case("mgus2", "hgb", "sex"), describe_case("synthetic_pairs", "x35")
 ), "describe")
+
+# ---- Other quantiles with their CI: quantile.survfit (it agrees with print's rule away from a curve that
+# ends flat exactly on the quantile, which these data sets do not) ----
+quantile_case <- function(set, time, event, group, probs) {
+  df <- read_set(set)
+  fit <- survfit(as.formula(sprintf("Surv(%s, %s) ~ %s", time, event, group)), data = df)
+  q <- quantile(fit, probs)
+  names <- strata_names(fit)
+  groups <- lapply(seq_along(names), function(s) list(group = names[s], quantiles = lapply(seq_along(probs), function(j)
+    list(p = probs[j], estimate = num(q$quantile[s, j]), lower = num(q$lower[s, j]), upper = num(q$upper[s, j])))))
+  list(name = sprintf("quantile %s ~ %s", set, group),
+       args = c("stats", "km", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event,
+                "--group", group, "--quantiles", paste(probs, collapse = ","), "--json"),
+       expected = list(groups = groups))
+}
+write_golden(list(quantile_case("lung", "time", "status", "sex", c(0.1, 0.25, 0.75)),
+                  quantile_case("veteran", "time", "status", "trt", c(0.25, 0.75, 0.9)),
+                  quantile_case("mgus2", "futime", "death", "sex", c(0.2, 0.4, 0.6)),
+                  quantile_case("aml", "time", "status", "x", c(0.25, 0.75))), "km_quantiles")
