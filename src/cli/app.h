@@ -26,5 +26,8 @@ struct CommandContext {
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 void AddStatsCommands(CLI::App& app, CommandContext& context);
+void AddSurvivalCommands(CLI::App& stats, CommandContext& context);
+void AddTableCommands(CLI::App& stats, CommandContext& context);
+void AddVariableCommands(CLI::App& stats, CommandContext& context);
 
 }  // namespace prrt::cli

@@ -1,0 +1,20 @@
+#include "cli/command_support.h"
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+
+namespace prrt::cli {
+
+int ReportError(CommandContext& context, const Status& status) {
+  context.err << "prrt: " << status.message() << '\n';
+  return status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound ||
+                 status.code() == StatusCode::kIoError
+             ? kExitBadInput
+             : kExitFailed;
+}
+
+void OnRun(CLI::App* command, CommandContext& context, std::function<int()> body) {
+  command->callback([&context, body = std::move(body)] { context.run = body; });
+}
+
+}  // namespace prrt::cli

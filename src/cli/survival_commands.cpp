@@ -1,0 +1,393 @@
+// `prrt stats km | logrank | followup | cox`: survival analyses of a CSV file.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/app.h"
+#include "cli/command_support.h"
+#include "cli/output.h"
+#include "cli/survival_input.h"
+#include "prrt/stats/cox.h"
+#include "prrt/stats/logrank.h"
+#include "prrt/stats/survival.h"
+
+namespace prrt::cli {
+namespace {
+
+using nlohmann::json;
+
+struct SurvivalArgs {
+  std::string input;
+  SurvivalColumns columns;
+  bool json = false;
+};
+
+void AddSurvivalOptions(CLI::App* command, SurvivalArgs& args, bool group_required) {
+  command->add_option("--input", args.input, "CSV file with a header row (- for standard input)")->required();
+  command->add_option("--time", args.columns.time, "column of follow-up times (numbers >= 0)")->required();
+  command->add_option("--event", args.columns.event, "column of event indicators (1/0 or true/false)")
+      ->required();
+  auto* group = command->add_option("--group", args.columns.group, "column that defines the groups");
+  if (group_required) group->required();
+  command->add_flag("--json", args.json, "print JSON instead of a table");
+}
+
+json KmTableJson(const stats::KmCurve& curve) {
+  json table = json::array();
+  for (const stats::KmRow& row : curve.rows) {
+    table.push_back({{"time", row.time},
+                     {"n_risk", row.n_risk},
+                     {"n_event", row.n_event},
+                     {"n_censor", row.n_censor},
+                     {"surv", row.surv},
+                     {"std_err", JsonNumber(row.std_err)},
+                     {"lower", JsonNumber(row.lower)},
+                     {"upper", JsonNumber(row.upper)}});
+  }
+  return table;
+}
+
+void PrintKmTable(std::ostream& out, const stats::KmCurve& curve) {
+  TextTable table({"time", "n.risk", "n.event", "n.censor", "survival", "std.err", "lower", "upper"});
+  for (const stats::KmRow& row : curve.rows) {
+    table.AddRow({FormatNumber(row.time), FormatNumber(row.n_risk), FormatNumber(row.n_event),
+                  FormatNumber(row.n_censor), FormatNumber(row.surv, 4), FormatNumber(row.std_err, 4),
+                  FormatNumber(row.lower, 4), FormatNumber(row.upper, 4)});
+  }
+  table.Print(out);
+}
+
+void AddKm(CLI::App& stats, CommandContext& context) {
+  auto args = std::make_shared<SurvivalArgs>();
+  auto conf_type = std::make_shared<std::string>("log");
+  auto conf_level = std::make_shared<double>(0.95);
+  auto median_ci = std::make_shared<std::string>("band");
+  auto* command = stats.add_subcommand("km", "Kaplan–Meier curves by group, with medians and their CIs");
+  AddSurvivalOptions(command, *args, false);
+  command
+      ->add_option("--conf-type", *conf_type,
+                   "CI transformation: log (R's default), log-log, plain, logit, arcsin")
+      ->check(CLI::IsMember({"log", "log-log", "plain", "logit", "arcsin"}));
+  command->add_option("--conf-level", *conf_level, "confidence level")->check(CLI::Range(0.5, 0.9999));
+  command
+      ->add_option("--median-ci", *median_ci,
+                   "band: the median and its CI read off the curve and band as R's print.survfit; "
+                   "spss: SPSS's median with a symmetric CI, median ± z·SE")
+      ->check(CLI::IsMember({"band", "spss"}));
+  auto quantiles = std::make_shared<std::vector<double>>();
+  command
+      ->add_option(
+          "--quantiles", *quantiles,
+          "other quantiles to report, as fractions dying (0.25 = the time by which 25% had the event), "
+          "comma-separated; read off the curve and band like the median")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, 1.0).description("fractions between 0 and 1"));
+  auto summary = std::make_shared<bool>(false);
+  command->add_flag(
+      "--summary", *summary,
+      "counts and medians only, without the table (for very large files: the curves are not stored)");
+  OnRun(command, context, [&context, args, conf_type, conf_level, median_ci, summary, quantiles]() -> int {
+    if (*summary && !quantiles->empty()) {
+      return ReportError(context, InvalidArgument("--quantiles needs the curves; leave out --summary"));
+    }
+    Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
+    if (!input.ok()) return ReportError(context, input.status());
+    stats::KmOptions options;
+    options.conf_type = *stats::ParseConfType(*conf_type);
+    options.conf_level = *conf_level;
+    const stats::QuantileRule rule =
+        *median_ci == "spss" ? stats::QuantileRule::kSpss : stats::QuantileRule::kPrint;
+    // Each group's counts and median; the curves themselves only when they are printed (or needed for
+    // the SPSS rule).
+    std::vector<stats::KmSummary> groups_summary;
+    std::vector<stats::KmCurve> curves;
+    if (*summary && rule == stats::QuantileRule::kPrint) {
+      Result<std::vector<stats::KmSummary>> s =
+          stats::KaplanMeierSummary(input->data(), input->n_groups(), options);
+      if (!s.ok()) return ReportError(context, s.status());
+      groups_summary = std::move(*s);
+    } else {
+      Result<std::vector<stats::KmCurve>> c = stats::KaplanMeier(input->data(), input->n_groups(), options);
+      if (!c.ok()) return ReportError(context, c.status());
+      curves = std::move(*c);
+      for (const stats::KmCurve& curve : curves) {
+        groups_summary.push_back(
+            {curve.n, curve.events, stats::SurvivalQuantile(curve, 0.5, rule, *conf_level)});
+      }
+    }
+    json groups = json::array();
+    for (size_t g = 0; g < groups_summary.size(); ++g) {
+      const stats::KmSummary& s = groups_summary[g];
+      const stats::QuantileEstimate& median = s.quantile;
+      json group = {{"group", input->group_names[g]},
+                    {"n", s.n},
+                    {"events", s.events},
+                    {"median", JsonNumber(median.estimate)},
+                    {"median_lower", JsonNumber(median.lower)},
+                    {"median_upper", JsonNumber(median.upper)}};
+      if (rule == stats::QuantileRule::kSpss) group["median_std_err"] = JsonNumber(median.std_err);
+      if (!quantiles->empty()) {
+        json list = json::array();
+        for (double p : *quantiles) {
+          const stats::QuantileEstimate q = stats::SurvivalQuantile(curves[g], p, rule, *conf_level);
+          list.push_back({{"p", p},
+                          {"estimate", JsonNumber(q.estimate)},
+                          {"lower", JsonNumber(q.lower)},
+                          {"upper", JsonNumber(q.upper)}});
+          if (!args->json) {
+            context.out << fmt::format("  quantile {}: {} ({} to {})\n", FormatNumber(p),
+                                       FormatNumber(q.estimate), FormatNumber(q.lower),
+                                       FormatNumber(q.upper));
+          }
+        }
+        group["quantiles"] = std::move(list);
+      }
+      const bool table = !*summary;
+      if (args->json) {
+        if (table) group["table"] = KmTableJson(curves[g]);
+      } else {
+        context.out << fmt::format("group {}: n = {}, events = {}, median {} ({}% CI {} to {})\n",
+                                   input->group_names[g], s.n, s.events, FormatNumber(median.estimate),
+                                   FormatNumber(100 * *conf_level), FormatNumber(median.lower),
+                                   FormatNumber(median.upper));
+        if (table) {
+          PrintKmTable(context.out, curves[g]);
+          context.out << '\n';
+        }
+      }
+      groups.push_back(std::move(group));
+    }
+    if (args->json) {
+      json result = {{"conf_type", *conf_type},
+                     {"conf_level", *conf_level},
+                     {"median_ci", *median_ci},
+                     {"rows_dropped", input->rows_dropped},
+                     {"groups", std::move(groups)}};
+      context.out << result.dump(2) << '\n';
+    } else if (input->rows_dropped > 0) {
+      context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);
+    }
+    return kExitOk;
+  });
+}
+
+void AddLogrank(CLI::App& stats, CommandContext& context) {
+  auto args = std::make_shared<SurvivalArgs>();
+  auto rho = std::make_shared<double>(0);
+  auto weights = std::make_shared<std::string>("logrank");
+  auto* command = stats.add_subcommand("logrank", "log-rank and weighted log-rank tests between groups");
+  AddSurvivalOptions(command, *args, true);
+  command->add_option("--strata", args->columns.strata, "column that defines strata (a stratified test)");
+  auto* rho_option = command->add_option(
+      "--rho", *rho, "Fleming–Harrington G-rho weight S(t-)^rho (0: log-rank, 1: Peto–Peto)");
+  command
+      ->add_option("--weights", *weights,
+                   "logrank (w = 1), breslow (w = n at risk), tarone-ware (w = sqrt n)")
+      ->check(CLI::IsMember({"logrank", "breslow", "tarone-ware"}))
+      ->excludes(rho_option);
+  OnRun(command, context, [&context, args, rho, weights]() -> int {
+    Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
+    if (!input.ok()) return ReportError(context, input.status());
+    stats::LogrankOptions options;
+    options.weight = *stats::ParseLogrankWeight(*weights);
+    options.rho = *rho;
+    Result<stats::LogrankResult> test =
+        stats::LogRank(input->data(), input->n_groups(), input->strata,
+                       static_cast<int32_t>(input->strata_names.size()), options);
+    if (!test.ok()) return ReportError(context, test.status());
+    json groups = json::array();
+    TextTable table({"group", "n", "observed", "expected", "(O-E)^2/E"});
+    for (const stats::LogrankGroup& g : test->groups) {
+      const std::string& name = input->group_names[g.group];
+      groups.push_back({{"group", name}, {"n", g.n}, {"observed", g.observed}, {"expected", g.expected}});
+      table.AddRow({name, FormatNumber(static_cast<double>(g.n)), FormatNumber(g.observed),
+                    FormatNumber(g.expected),
+                    FormatNumber((g.observed - g.expected) * (g.observed - g.expected) / g.expected, 4)});
+    }
+    if (args->json) {
+      json result = {{"chisq", test->chisq}, {"df", test->df}, {"p", JsonNumber(test->p)},
+                     {"weights", *weights},  {"rho", *rho},    {"rows_dropped", input->rows_dropped},
+                     {"groups", groups}};
+      context.out << result.dump(2) << '\n';
+    } else {
+      table.Print(context.out);
+      context.out << fmt::format("\nChisq = {} on {} degrees of freedom, p = {}\n",
+                                 FormatNumber(test->chisq, 8), test->df, FormatNumber(test->p, 4));
+    }
+    return kExitOk;
+  });
+}
+
+void AddFollowUp(CLI::App& stats, CommandContext& context) {
+  auto args = std::make_shared<SurvivalArgs>();
+  auto ties = std::make_shared<std::string>("survival");
+  auto* command = stats.add_subcommand("followup", "median follow-up by the reverse Kaplan–Meier method");
+  AddSurvivalOptions(command, *args, false);
+  command
+      ->add_option("--ties", *ties,
+                   "a death and a censoring at one time: survival (R's flipped status; the death stays at "
+                   "risk) or prodlim (the death leaves first)")
+      ->check(CLI::IsMember({"survival", "prodlim"}));
+  OnRun(command, context, [&context, args, ties]() -> int {
+    Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
+    if (!input.ok()) return ReportError(context, input.status());
+    stats::KmOptions options;
+    Result<std::vector<stats::KmCurve>> curves = stats::ReverseKaplanMeier(
+        input->data(), input->n_groups(),
+        *ties == "prodlim" ? stats::FollowUpTies::kProdlim : stats::FollowUpTies::kSurvival, options);
+    if (!curves.ok()) return ReportError(context, curves.status());
+    json groups = json::array();
+    TextTable table({"group", "n", "censored", "median follow-up", "lower 95%", "upper 95%"});
+    for (size_t g = 0; g < curves->size(); ++g) {
+      const stats::KmCurve& curve = (*curves)[g];
+      stats::QuantileEstimate median =
+          stats::SurvivalQuantile(curve, 0.5, stats::QuantileRule::kPrint, options.conf_level);
+      groups.push_back({{"group", input->group_names[g]},
+                        {"n", curve.n},
+                        {"censored", curve.events},
+                        {"median", JsonNumber(median.estimate)},
+                        {"median_lower", JsonNumber(median.lower)},
+                        {"median_upper", JsonNumber(median.upper)},
+                        {"table", KmTableJson(curve)}});
+      table.AddRow({input->group_names[g], FormatNumber(static_cast<double>(curve.n)),
+                    FormatNumber(static_cast<double>(curve.events)), FormatNumber(median.estimate),
+                    FormatNumber(median.lower), FormatNumber(median.upper)});
+    }
+    if (args->json) {
+      json result = {{"ties", *ties}, {"conf_level", options.conf_level}, {"groups", groups}};
+      context.out << result.dump(2) << '\n';
+    } else {
+      table.Print(context.out);
+    }
+    return kExitOk;
+  });
+}
+
+// The design matrix of a Cox model: numeric columns as they are, a text column as R's treatment contrasts
+// (one 0/1 column per level after the first, named column + level).
+struct Design {
+  std::vector<double> values;  // column-major
+  std::vector<std::string> names;
+};
+
+Result<Design> BuildDesign(const std::vector<io::Column>& covariates, size_t n) {
+  Design design;
+  for (const io::Column& column : covariates) {
+    if (column.type == io::ColumnType::kNumber) {
+      design.names.push_back(column.name);
+      design.values.insert(design.values.end(), column.numbers.begin(), column.numbers.end());
+      continue;
+    }
+    if (column.levels.size() < 2) {
+      return InvalidArgument(
+          fmt::format("covariate '{}' has a single value ('{}'); it cannot enter the model", column.name,
+                      column.levels.empty() ? "" : column.levels[0]));
+    }
+    for (size_t level = 1; level < column.levels.size(); ++level) {
+      design.names.push_back(column.name + column.levels[level]);
+      for (size_t r = 0; r < n; ++r)
+        design.values.push_back(column.codes[r] == static_cast<int32_t>(level) ? 1 : 0);
+    }
+  }
+  return design;
+}
+
+json TestJson(const stats::ChiSquareTest& test) {
+  return {{"chisq", JsonNumber(test.chisq)}, {"df", test.df}, {"p", JsonNumber(test.p)}};
+}
+
+void AddCox(CLI::App& stats, CommandContext& context) {
+  auto args = std::make_shared<SurvivalArgs>();
+  auto covariates = std::make_shared<std::vector<std::string>>();
+  auto ties = std::make_shared<std::string>("efron");
+  auto* command = stats.add_subcommand("cox", "Cox proportional hazards regression");
+  AddSurvivalOptions(command, *args, false);
+  command
+      ->add_option("--covariates", *covariates,
+                   "covariate columns, comma-separated (text columns become factors)")
+      ->required()
+      ->delimiter(',');
+  command->add_option("--strata", args->columns.strata,
+                      "column that defines strata (a separate baseline hazard each)");
+  command->add_option("--ties", *ties, "efron (R's default) or breslow")
+      ->check(CLI::IsMember({"efron", "breslow"}));
+  OnRun(command, context, [&context, args, covariates, ties]() -> int {
+    if (!args->columns.group.empty()) {
+      return ReportError(context, InvalidArgument("cox takes --covariates (and --strata), not --group"));
+    }
+    args->columns.covariates = *covariates;
+    Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
+    if (!input.ok()) return ReportError(context, input.status());
+    Result<Design> design = BuildDesign(input->covariates, input->time.size());
+    if (!design.ok()) return ReportError(context, design.status());
+    stats::CoxOptions options;
+    options.ties = *stats::ParseCoxTies(*ties);
+    stats::CoxData data{input->time, input->event, design->values, static_cast<int32_t>(design->names.size()),
+                        input->strata};
+    Result<stats::CoxFit> fit = stats::FitCox(data, options);
+    if (!fit.ok()) return ReportError(context, fit.status());
+    const double z = 1.959963984540054;
+    json coefficients = json::array();
+    TextTable table({"", "coef", "exp(coef)", "se(coef)", "lower .95", "upper .95", "z", "p"});
+    for (size_t j = 0; j < fit->coef.size(); ++j) {
+      const double coef = fit->coef[j];
+      const double se = fit->std_err(j);
+      const double wald_z = coef / se;
+      const double p = std::erfc(std::fabs(wald_z) / std::sqrt(2.0));
+      coefficients.push_back({{"name", design->names[j]},
+                              {"coef", JsonNumber(coef)},
+                              {"se", JsonNumber(se)},
+                              {"hr", JsonNumber(std::exp(coef))},
+                              {"hr_lower", JsonNumber(std::exp(coef - z * se))},
+                              {"hr_upper", JsonNumber(std::exp(coef + z * se))},
+                              {"z", JsonNumber(wald_z)},
+                              {"p", JsonNumber(p)}});
+      table.AddRow({design->names[j], FormatNumber(coef), FormatNumber(std::exp(coef)), FormatNumber(se),
+                    FormatNumber(std::exp(coef - z * se)), FormatNumber(std::exp(coef + z * se)),
+                    FormatNumber(wald_z, 4), FormatNumber(p, 4)});
+    }
+    if (args->json) {
+      json result = {{"n", fit->n},
+                     {"events", fit->events},
+                     {"dropped", input->rows_dropped},
+                     {"ties", *ties},
+                     {"loglik_null", fit->loglik_null},
+                     {"loglik", fit->loglik},
+                     {"iterations", fit->iterations},
+                     {"converged", fit->converged},
+                     {"coefficients", coefficients},
+                     {"lr_test", TestJson(fit->lr_test)},
+                     {"wald_test", TestJson(fit->wald_test)},
+                     {"score_test", TestJson(fit->score_test)}};
+      context.out << result.dump(2) << '\n';
+    } else {
+      context.out << fmt::format("n = {}, events = {} ({} rows with a missing value left out), ties: {}\n\n",
+                                 fit->n, fit->events, input->rows_dropped, *ties);
+      table.Print(context.out);
+      context.out << fmt::format("\nLikelihood ratio test = {} on {} df, p = {}\n",
+                                 FormatNumber(fit->lr_test.chisq), fit->lr_test.df,
+                                 FormatNumber(fit->lr_test.p, 4));
+      context.out << fmt::format("Wald test             = {} on {} df, p = {}\n",
+                                 FormatNumber(fit->wald_test.chisq), fit->wald_test.df,
+                                 FormatNumber(fit->wald_test.p, 4));
+      context.out << fmt::format("Score (log-rank) test = {} on {} df, p = {}\n",
+                                 FormatNumber(fit->score_test.chisq), fit->score_test.df,
+                                 FormatNumber(fit->score_test.p, 4));
+    }
+    if (!fit->converged)
+      context.err << "prrt: warning: the fit did not converge in " << fit->iterations << " iterations\n";
+    return kExitOk;
+  });
+}
+
+}  // namespace
+
+void AddSurvivalCommands(CLI::App& stats, CommandContext& context) {
+  AddKm(stats, context);
+  AddLogrank(stats, context);
+  AddFollowUp(stats, context);
+  AddCox(stats, context);
+}
+
+}  // namespace prrt::cli

@@ -1,0 +1,147 @@
+// `prrt stats fisher | chisq`: tests on a table of counts given on the command line.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/app.h"
+#include "cli/command_support.h"
+#include "cli/output.h"
+#include "prrt/stats/contingency.h"
+
+namespace prrt::cli {
+namespace {
+
+using nlohmann::json;
+
+// Parses --table "a,b;c,d": rows split by ';', counts by ','.
+Result<stats::ContingencyTable> ParseTableArgument(const std::string& text) {
+  stats::ContingencyTable table;
+  size_t row_start = 0;
+  while (row_start <= text.size()) {
+    size_t row_end = text.find(';', row_start);
+    if (row_end == std::string::npos) row_end = text.size();
+    const std::string row = text.substr(row_start, row_end - row_start);
+    int count = 0;
+    size_t cell_start = 0;
+    while (cell_start <= row.size()) {
+      size_t cell_end = row.find(',', cell_start);
+      if (cell_end == std::string::npos) cell_end = row.size();
+      std::string cell = row.substr(cell_start, cell_end - cell_start);
+      size_t used = 0;
+      double value = 0;
+      try {
+        value = std::stod(cell, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      while (used < cell.size() && cell[used] == ' ')
+        ++used;
+      if (cell.empty() || used != cell.size()) {
+        return InvalidArgument(
+            fmt::format("--table: row {}, column {}: '{}' is not a number; expected counts "
+                        "such as \"3,1;1,3\" (rows split by ';', counts by ',')",
+                        table.rows + 1, count + 1, cell));
+      }
+      table.counts.push_back(value);
+      ++count;
+      cell_start = cell_end + 1;
+    }
+    if (table.rows == 0) {
+      table.cols = count;
+    } else if (count != table.cols) {
+      return InvalidArgument(fmt::format("--table: row {} has {} counts; expected {} as in row 1",
+                                         table.rows + 1, count, table.cols));
+    }
+    ++table.rows;
+    row_start = row_end + 1;
+  }
+  return table;
+}
+
+json TableJson(const std::vector<double>& values, int cols) {
+  json rows = json::array();
+  for (size_t i = 0; i < values.size(); i += static_cast<size_t>(cols)) {
+    rows.push_back(std::vector<double>(values.begin() + static_cast<std::ptrdiff_t>(i),
+                                       values.begin() + static_cast<std::ptrdiff_t>(i + cols)));
+  }
+  return rows;
+}
+
+void AddFisher(CLI::App& stats, CommandContext& context) {
+  auto text = std::make_shared<std::string>();
+  auto conf_level = std::make_shared<double>(0.95);
+  auto as_json = std::make_shared<bool>(false);
+  auto* command = stats.add_subcommand("fisher", "Fisher's exact test on an r x c table (two-sided)");
+  command->add_option("--table", *text, "counts, rows split by ';' and counts by ',', e.g. \"3,1;1,3\"")
+      ->required();
+  command->add_option("--conf-level", *conf_level, "confidence level of the odds ratio's CI (2 x 2)")
+      ->check(CLI::Range(0.5, 0.9999));
+  command->add_flag("--json", *as_json, "print JSON");
+  OnRun(command, context, [&context, text, conf_level, as_json]() -> int {
+    Result<stats::ContingencyTable> table = ParseTableArgument(*text);
+    if (!table.ok()) return ReportError(context, table.status());
+    Result<stats::FisherResult> test = stats::FisherExact(*table, *conf_level);
+    if (!test.ok()) return ReportError(context, test.status());
+    if (*as_json) {
+      json result = {{"p", test->p},
+                     {"odds_ratio", JsonNumber(test->odds_ratio)},
+                     {"or_lower", JsonNumber(test->or_lower)},
+                     {"or_upper", JsonNumber(test->or_upper)},
+                     {"conf_level", *conf_level}};
+      // An infinite odds ratio (a zero cell) is absent in JSON; say which way it is.
+      if (test->odds_ratio && std::isinf(*test->odds_ratio)) result["odds_ratio_infinite"] = true;
+      if (test->or_upper && std::isinf(*test->or_upper)) result["or_upper_infinite"] = true;
+      context.out << result.dump(2) << '\n';
+    } else {
+      context.out << fmt::format("Fisher's exact test ({} x {}), two-sided: p = {}\n", table->rows,
+                                 table->cols, FormatNumber(test->p, 7));
+      if (test->odds_ratio) {
+        context.out << fmt::format("odds ratio (conditional MLE) {}, {}% CI {} to {}\n",
+                                   FormatNumber(*test->odds_ratio), FormatNumber(100 * *conf_level),
+                                   FormatNumber(test->or_lower), FormatNumber(test->or_upper));
+      }
+    }
+    return kExitOk;
+  });
+}
+
+void AddChisq(CLI::App& stats, CommandContext& context) {
+  auto text = std::make_shared<std::string>();
+  auto yates = std::make_shared<bool>(false);
+  auto as_json = std::make_shared<bool>(false);
+  auto* command = stats.add_subcommand("chisq", "Pearson's chi-squared test of independence");
+  command->add_option("--table", *text, "counts, rows split by ';' and counts by ','")->required();
+  command->add_flag("--yates", *yates, "Yates's continuity correction (2 x 2 tables, as R's default)");
+  command->add_flag("--json", *as_json, "print JSON");
+  OnRun(command, context, [&context, text, yates, as_json]() -> int {
+    Result<stats::ContingencyTable> table = ParseTableArgument(*text);
+    if (!table.ok()) return ReportError(context, table.status());
+    Result<stats::ChiSquareResult> test = stats::PearsonChiSquare(*table, *yates);
+    if (!test.ok()) return ReportError(context, test.status());
+    if (*as_json) {
+      json result = {{"statistic", test->statistic},
+                     {"df", test->df},
+                     {"p", test->p},
+                     {"yates", *yates && table->rows == 2 && table->cols == 2},
+                     {"expected", TableJson(test->expected, table->cols)},
+                     {"warnings", test->warnings}};
+      context.out << result.dump(2) << '\n';
+    } else {
+      context.out << fmt::format("X-squared = {}, df = {}, p = {}\n", FormatNumber(test->statistic, 8),
+                                 test->df, FormatNumber(test->p, 7));
+      for (const std::string& w : test->warnings)
+        context.out << "warning: " << w << '\n';
+    }
+    return kExitOk;
+  });
+}
+
+}  // namespace
+
+void AddTableCommands(CLI::App& stats, CommandContext& context) {
+  AddFisher(stats, context);
+  AddChisq(stats, context);
+}
+
+}  // namespace prrt::cli
