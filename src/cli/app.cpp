@@ -42,6 +42,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   app.set_version_flag("--version", "prrt 0.1.0");
   CommandContext context{out, err, nullptr};
   AddStatsCommands(app, context);
+  AddClinicalCommands(app, context);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {

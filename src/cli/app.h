@@ -29,5 +29,6 @@ void AddStatsCommands(CLI::App& app, CommandContext& context);
 void AddSurvivalCommands(CLI::App& stats, CommandContext& context);
 void AddTableCommands(CLI::App& stats, CommandContext& context);
 void AddVariableCommands(CLI::App& stats, CommandContext& context);
+void AddClinicalCommands(CLI::App& app, CommandContext& context);
 
 }  // namespace prrt::cli
