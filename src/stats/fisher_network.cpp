@@ -3,9 +3,9 @@
 // A table is built one column at a time. After k columns, what matters for the rest is the multiset of
 // remaining row totals (a node); the columns filled so far contribute a weight W = -sum log x_ij!. A table's
 // probability is exp(K + W) with K = sum log r_i! + sum log c_j! - log N!. For each node and each distinct
-// past weight the algorithm keeps the number of partial tables that reach it with that weight; with bounds on the weight
-// of the remaining columns it either counts every completion at once (closed form), drops them all, or
-// expands the next column.
+// past weight the algorithm keeps the number of partial tables that reach it with that weight; with bounds on
+// the weight of the remaining columns it either counts every completion at once (closed form), drops them
+// all, or expands the next column.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,7 +13,6 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <unordered_map>
 
 #include "contingency_detail.h"
 
@@ -22,11 +21,34 @@ namespace {
 
 constexpr double kLogTolerance = 3.45254e-7;
 
+// log(n!) looked up in a table filled on first use (lgamma in the inner loops was the cost).
+double LogFact(int n) {
+  thread_local std::vector<double> table;
+  while (static_cast<int>(table.size()) <= n)
+    table.push_back(LogFactorial(static_cast<int>(table.size())));
+  return table[n];
+}
+
 struct PastEntry {
   double weight = 0;  // W of the paths merged here
   double paths = 0;   // how many partial tables have that weight
 };
-using PastMap = std::unordered_map<int64_t, PastEntry>;
+using PastList = std::vector<PastEntry>;  // appended to, then sorted and merged once per node
+
+// Sorts a node's past entries by weight and merges those of equal weight (to 1e-9 on the log scale).
+void SortAndMerge(PastList& pasts) {
+  std::sort(pasts.begin(), pasts.end(),
+            [](const PastEntry& a, const PastEntry& b) { return a.weight < b.weight; });
+  size_t out = 0;
+  for (size_t i = 0; i < pasts.size(); ++i) {
+    if (out > 0 && pasts[i].weight - pasts[out - 1].weight <= 1e-9) {
+      pasts[out - 1].paths += pasts[i].paths;
+    } else {
+      pasts[out++] = pasts[i];
+    }
+  }
+  pasts.resize(out);
+}
 
 // Greedy fills of one column of total `total` into rows of capacity `caps`: evenly (water-filling; the
 // largest weight the column can have) or into the largest rows first (the smallest).
@@ -37,13 +59,14 @@ double SpreadWeight(std::vector<int> caps, int total) {
   for (int cap : caps) {
     if (cap <= total / rows_left) {
       // This row fills up below the common level.
-      weight -= LogFactorial(cap);
+      weight -= LogFact(cap);
       total -= cap;
       --rows_left;
       continue;
     }
     // Every later row holds at least as much, so the rest is spread evenly.
-    for (int i = 0; i < rows_left; ++i) weight -= LogFactorial(total / rows_left + (i < total % rows_left ? 1 : 0));
+    for (int i = 0; i < rows_left; ++i)
+      weight -= LogFact(total / rows_left + (i < total % rows_left ? 1 : 0));
     return weight;
   }
   return weight;
@@ -54,7 +77,7 @@ double ConcentrateWeight(std::vector<int> caps, int total) {
   double weight = 0;
   for (int cap : caps) {
     int x = std::min(cap, total);
-    weight -= LogFactorial(x);
+    weight -= LogFact(x);
     total -= x;
   }
   return weight;
@@ -71,7 +94,8 @@ void ForEachColumnFill(const std::vector<int>& caps, int total, std::vector<int>
     return;
   }
   int rest_capacity = 0;
-  for (size_t j = i + 1; j < caps.size(); ++j) rest_capacity += caps[j];
+  for (size_t j = i + 1; j < caps.size(); ++j)
+    rest_capacity += caps[j];
   for (int v = std::max(0, total - rest_capacity); v <= std::min(caps[i], total); ++v) {
     x[i] = v;
     ForEachColumnFill(caps, total - v, x, i + 1, visit);
@@ -99,7 +123,8 @@ class Network {
     if (next + 1 == cols_.size()) {
       // One column left: its cells are the remaining row totals.
       b.upper = b.lower = 0;
-      for (int r : rows) b.upper = b.lower -= LogFactorial(r);
+      for (int r : rows)
+        b.upper = b.lower -= LogFact(r);
     } else if (fills_budget_ > 0) {
       double upper = -std::numeric_limits<double>::infinity();
       double lower = std::numeric_limits<double>::infinity();
@@ -109,7 +134,7 @@ class Network {
         --fills_budget_;
         double step = 0;
         for (size_t i = 0; i < fill.size(); ++i) {
-          step -= LogFactorial(fill[i]);
+          step -= LogFact(fill[i]);
           left[i] = rows[i] - fill[i];
         }
         std::vector<int> child = left;
@@ -129,13 +154,15 @@ class Network {
   Bounds Relaxed(const std::vector<int>& rows, size_t next) const {
     Bounds b{0, 0, 0};
     int n = 0;
-    for (int r : rows) n += r;
-    b.total = LogFactorial(n);
-    for (int r : rows) b.total -= LogFactorial(r);
+    for (int r : rows)
+      n += r;
+    b.total = LogFact(n);
+    for (int r : rows)
+      b.total -= LogFact(r);
     double upper_by_cols = 0, lower_by_cols = 0, upper_by_rows = 0, lower_by_rows = 0;
     std::vector<int> remaining_cols(cols_.begin() + static_cast<std::ptrdiff_t>(next), cols_.end());
     for (int c : remaining_cols) {
-      b.total -= LogFactorial(c);
+      b.total -= LogFact(c);
       upper_by_cols += SpreadWeight(rows, c);
       lower_by_cols += ConcentrateWeight(rows, c);
     }
@@ -164,14 +191,17 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols)
       int x = cells[static_cast<size_t>(r) * cols + c];
       row_totals[r] += x;
       col_totals[c] += x;
-      observed -= LogFactorial(x);
+      observed -= LogFact(x);
     }
   }
   int n = 0;
-  for (int r : row_totals) n += r;
-  double log_k = -LogFactorial(n);
-  for (int r : row_totals) log_k += LogFactorial(r);
-  for (int c : col_totals) log_k += LogFactorial(c);
+  for (int r : row_totals)
+    n += r;
+  double log_k = -LogFact(n);
+  for (int r : row_totals)
+    log_k += LogFact(r);
+  for (int c : col_totals)
+    log_k += LogFact(c);
   // Empty rows and columns change nothing; larger columns first keeps the network small.
   row_totals.erase(std::remove(row_totals.begin(), row_totals.end(), 0), row_totals.end());
   col_totals.erase(std::remove(col_totals.begin(), col_totals.end(), 0), col_totals.end());
@@ -181,18 +211,18 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols)
   const double threshold = observed + kLogTolerance;
 
   Network network(col_totals);
-  std::map<std::vector<int>, PastMap> stage;
-  stage[row_totals][0] = PastEntry{0, 1};
+  std::map<std::vector<int>, PastList> stage;
+  stage[row_totals].push_back(PastEntry{0, 1});
   double p = 0;
-  auto quantize = [](double w) { return static_cast<int64_t>(std::llround(w * 1e9)); };
   for (size_t next = 0; next < col_totals.size(); ++next) {
-    std::map<std::vector<int>, PastMap> following;
-    for (const auto& node : stage) {
+    std::map<std::vector<int>, PastList> following;
+    for (auto& node : stage) {
       const std::vector<int>& node_rows = node.first;
-      const PastMap& pasts = node.second;
+      PastList& pasts = node.second;
+      SortAndMerge(pasts);
       const Bounds& bounds = network.BoundsFor(node_rows, next);
       std::vector<const PastEntry*> expand;
-      for (const auto& [key, entry] : pasts) {
+      for (const PastEntry& entry : pasts) {
         if (entry.weight + bounds.upper <= threshold) {
           p += std::exp(log_k + std::log(entry.paths) + entry.weight + bounds.total);
         } else if (entry.weight + bounds.lower <= threshold) {
@@ -201,28 +231,45 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols)
       }
       if (expand.empty()) continue;
       std::vector<int> x(node_rows.size());
+      if (next + 2 == col_totals.size()) {
+        // Two columns left: each fill of this one forces the last, so the completions' weights are known.
+        // Sorted with running sums, every past entry is settled by one binary search instead of one visit
+        // per completion.
+        std::vector<double> completion;
+        ForEachColumnFill(node_rows, col_totals[next], x, 0, [&](const std::vector<int>& fill) {
+          double w = 0;
+          for (size_t i = 0; i < fill.size(); ++i)
+            w -= LogFact(fill[i]) + LogFact(node_rows[i] - fill[i]);
+          completion.push_back(w);
+        });
+        std::sort(completion.begin(), completion.end());
+        // cumulative[i] = sum of exp(w - w_max) over the i smallest weights
+        const double w_max = completion.back();
+        std::vector<double> cumulative(completion.size() + 1, 0.0);
+        for (size_t i = 0; i < completion.size(); ++i)
+          cumulative[i + 1] = cumulative[i] + std::exp(completion[i] - w_max);
+        for (const PastEntry* entry : expand) {
+          const size_t count =
+              std::upper_bound(completion.begin(), completion.end(), threshold - entry->weight) -
+              completion.begin();
+          if (count > 0)
+            p += std::exp(log_k + std::log(entry->paths) + entry->weight + w_max) * cumulative[count];
+        }
+        continue;
+      }
       ForEachColumnFill(node_rows, col_totals[next], x, 0, [&](const std::vector<int>& fill) {
         double step = 0;
         std::vector<int> left(node_rows.size());
         for (size_t i = 0; i < fill.size(); ++i) {
-          step -= LogFactorial(fill[i]);
+          step -= LogFact(fill[i]);
           left[i] = node_rows[i] - fill[i];
         }
         std::sort(left.begin(), left.end());
-        if (left.back() == 0) {
-          // The table is complete.
-          for (const PastEntry* entry : expand) {
-            if (entry->weight + step <= threshold) p += std::exp(log_k + std::log(entry->paths) + entry->weight + step);
-          }
-          return;
-        }
-        PastMap& target = following[left];
-        for (const PastEntry* entry : expand) {
-          double w = entry->weight + step;
-          PastEntry& merged = target[quantize(w)];
-          if (merged.paths == 0) merged.weight = w;
-          merged.paths += entry->paths;
-        }
+        PastList& target = following[left];
+        for (const PastEntry* entry : expand)
+          target.push_back({entry->weight + step, entry->paths});
+        // Merge early when a list has doubled since its last merge, so duplicates do not pile up.
+        if (target.size() >= 4096 && (target.size() & (target.size() - 1)) == 0) SortAndMerge(target);
       });
     }
     stage = std::move(following);
