@@ -67,17 +67,28 @@ Result<CsvReader> CsvReader::Open(const std::string& path) {
     if (source->file == nullptr) return IoError(fmt::format("{}: cannot open the file for reading", path));
     source->owns_file = true;
   }
-  return ReadHeader(CsvReader(std::move(source), path == "-" ? "<stdin>" : path));
+  int64_t size = 0;
+  if (path != "-" && std::fseek(source->file, 0, SEEK_END) == 0) {
+    size = std::ftell(source->file);
+    std::fseek(source->file, 0, SEEK_SET);
+  }
+  CsvReader reader(std::move(source), path == "-" ? "<stdin>" : path);
+  reader.total_bytes_ = std::max<int64_t>(size, 0);
+  return ReadHeader(std::move(reader));
 }
 
 Result<CsvReader> CsvReader::FromString(std::string text, std::string name) {
   auto source = std::make_unique<Source>();
+  const int64_t size = static_cast<int64_t>(text.size());
   source->text = std::move(text);
-  return ReadHeader(CsvReader(std::move(source), std::move(name)));
+  CsvReader reader(std::move(source), std::move(name));
+  reader.total_bytes_ = size;
+  return ReadHeader(std::move(reader));
 }
 
 bool CsvReader::Fill() {
   if (pos_ > 0) {
+    bytes_read_before_buffer_ += static_cast<int64_t>(pos_);
     buffer_.erase(0, pos_);
     pos_ = 0;
   }
@@ -278,6 +289,21 @@ struct TextHash {
   size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
 };
 
+// After the first rows, room for the whole file at their average length (+2%), so that the columns do not
+// grow by doubling (which would hold up to twice their size, and copies, at 10^7 rows).
+constexpr int64_t kRowsToEstimate = 1000;
+void ReserveForEstimatedRows(const CsvReader& reader, ColumnSet& set) {
+  if (reader.total_bytes() <= 0 || reader.bytes_read() <= 0) return;
+  const double bytes_per_row = static_cast<double>(reader.bytes_read()) / static_cast<double>(set.rows_read);
+  const size_t rows =
+      static_cast<size_t>(static_cast<double>(reader.total_bytes()) / bytes_per_row * 1.02) + 16;
+  for (Column& column : set.columns) {
+    if (column.type == ColumnType::kNumber) column.numbers.reserve(rows);
+    if (column.type == ColumnType::kEvent) column.events.reserve(rows);
+    if (column.type == ColumnType::kLabel || column.type == ColumnType::kAuto) column.codes.reserve(rows);
+  }
+}
+
 }  // namespace
 
 Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& specs) {
@@ -299,6 +325,7 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
     if (!got.ok()) return got.status();
     if (!*got) break;
     ++set.rows_read;
+    if (set.rows_read == kRowsToEstimate) ReserveForEstimatedRows(reader, set);
     bool row_missing = false;
     for (size_t c = 0; c < specs.size(); ++c) {
       const std::string_view text = Trimmed(fields[index[c]]);

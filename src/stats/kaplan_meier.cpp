@@ -86,16 +86,11 @@ std::string_view ToString(ConfType type) {
 }
 
 std::vector<double> MergeNearTies(std::span<const double> times) {
-  std::vector<uint64_t> keys(times.size());
+  std::vector<double> sorted(times.begin(), times.end());
   std::vector<uint32_t> index(times.size());
-  for (size_t i = 0; i < times.size(); ++i) {
-    keys[i] = detail::TimeKey(times[i]);
+  for (size_t i = 0; i < index.size(); ++i)
     index[i] = static_cast<uint32_t>(i);
-  }
-  detail::RadixSortPairs(keys, index);
-  std::vector<double> sorted(times.size());
-  for (size_t i = 0; i < sorted.size(); ++i)
-    sorted[i] = detail::KeyTime(keys[i]);
+  detail::SortTimes(sorted, index);
   detail::MergeSortedNearTies(sorted);
   std::vector<double> result(times.size());
   for (size_t i = 0; i < sorted.size(); ++i)

@@ -19,50 +19,58 @@ double KeyTime(uint64_t key) {
 
 namespace {
 
-// LSD radix sort of non-negative doubles by their bit patterns (order-preserving for x >= 0), carrying the
-// payload; stable. `scratch_*` must be at least as long as the data.
-void RadixSortTimes(std::span<double> times, std::span<uint32_t> payload, std::span<double> scratch_times,
-                    std::span<uint32_t> scratch_payload) {
-  // 11-bit digits: 2048 buckets keep the scatter within cache and TLB reach at 10^7 rows.
-  constexpr int kBits = 11;
-  constexpr size_t kBuckets = size_t{1} << kBits;
-  constexpr int kPasses = (64 + kBits - 1) / kBits;
-  const size_t n = times.size();
-  if (n < 2) return;
-  std::vector<std::array<uint32_t, kBuckets>> counts(kPasses);
-  for (auto& c : counts)
-    c.fill(0);
-  for (double t : times) {
-    const uint64_t k = TimeKey(t);
-    for (int pass = 0; pass < kPasses; ++pass)
-      ++counts[pass][(k >> (pass * kBits)) & (kBuckets - 1)];
-  }
-  double* in_times = times.data();
-  uint32_t* in_payload = payload.data();
-  double* out_times = scratch_times.data();
-  uint32_t* out_payload = scratch_payload.data();
-  for (int pass = 0; pass < kPasses; ++pass) {
-    auto& count = counts[pass];
-    // A digit that is the same in every key leaves the order as it is.
-    if (std::any_of(count.begin(), count.end(), [n](uint32_t c) { return c == n; })) continue;
-    uint32_t offset = 0;
-    for (uint32_t& c : count) {
-      const uint32_t here = c;
-      c = offset;
-      offset += here;
+// Moves each element into its digit's bucket, in place (American flag sort: one counting pass, then cycles of
+// swaps). `start` (buckets + 1 entries) receives the buckets' offsets.
+template <typename Digit>
+void PermuteByDigit(double* time, uint32_t* payload, size_t n, std::span<size_t> start, Digit digit) {
+  const size_t buckets = start.size() - 1;
+  std::fill(start.begin(), start.end(), 0);
+  for (size_t i = 0; i < n; ++i)
+    ++start[digit(time[i], payload[i]) + 1];
+  for (size_t b = 1; b <= buckets; ++b)
+    start[b] += start[b - 1];
+  std::vector<size_t> next(start.begin(), start.end() - 1);
+  for (size_t b = 0; b < buckets; ++b) {
+    while (next[b] < start[b + 1]) {
+      const size_t i = next[b];
+      const size_t d = digit(time[i], payload[i]);
+      if (d == b) {
+        ++next[b];
+        continue;
+      }
+      std::swap(time[i], time[next[d]]);
+      std::swap(payload[i], payload[next[d]]);
+      ++next[d];
     }
-    const int shift = pass * kBits;
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t at = count[(TimeKey(in_times[i]) >> shift) & (kBuckets - 1)]++;
-      out_times[at] = in_times[i];
-      out_payload[at] = in_payload[i];
-    }
-    std::swap(in_times, out_times);
-    std::swap(in_payload, out_payload);
   }
-  if (in_times != times.data()) {
-    std::copy(in_times, in_times + n, times.data());
-    std::copy(in_payload, in_payload + n, payload.data());
+}
+
+// Sorts non-negative times ascending by their bit patterns (order-preserving for x >= 0), carrying the
+// payload, in place: most-significant-byte radix sort, insertion sort for small buckets. Not stable; the
+// analyses do not depend on the order within a tied time.
+void SortTimesInPlace(double* time, uint32_t* payload, size_t n, int byte = 7) {
+  if (n <= 32) {
+    for (size_t i = 1; i < n; ++i) {
+      const double t = time[i];
+      const uint32_t p = payload[i];
+      size_t j = i;
+      for (; j > 0 && time[j - 1] > t; --j) {
+        time[j] = time[j - 1];
+        payload[j] = payload[j - 1];
+      }
+      time[j] = t;
+      payload[j] = p;
+    }
+    return;
+  }
+  std::array<size_t, 257> start;
+  const int shift = 8 * byte;
+  PermuteByDigit(time, payload, n, start,
+                 [shift](double t, uint32_t) { return (TimeKey(t) >> shift) & 0xFF; });
+  if (byte == 0) return;
+  for (size_t b = 0; b < 256; ++b) {
+    const size_t length = start[b + 1] - start[b];
+    if (length > 1) SortTimesInPlace(time + start[b], payload + start[b], length, byte - 1);
   }
 }
 
@@ -75,15 +83,8 @@ int BitsFor(int64_t count) {
 
 }  // namespace
 
-void RadixSortPairs(std::vector<uint64_t>& keys, std::vector<uint32_t>& payload) {
-  std::vector<double> times(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i)
-    times[i] = KeyTime(keys[i]);
-  std::vector<double> scratch_times(keys.size());
-  std::vector<uint32_t> scratch_payload(keys.size());
-  RadixSortTimes(times, payload, scratch_times, scratch_payload);
-  for (size_t i = 0; i < keys.size(); ++i)
-    keys[i] = TimeKey(times[i]);
+void SortTimes(std::span<double> times, std::span<uint32_t> payload) {
+  SortTimesInPlace(times.data(), payload.data(), times.size());
 }
 
 void MergeSortedNearTies(std::span<double> sorted) {
@@ -135,11 +136,10 @@ SortedSurvival SortSurvival(std::span<const double> time, std::span<const int8_t
       sorted.payload[i] = s | (g << 1) | static_cast<uint32_t>(event[i]);
     }
   }
-  // One sort of all times, near-ties merged over the whole data set (as R, before splitting it), then a
-  // stable counting sort by stratum that keeps each stratum in time order.
-  BigVector<double> scratch_times(n);
-  BigVector<uint32_t> scratch_payload(n);
-  RadixSortTimes(sorted.time, sorted.payload, scratch_times, scratch_payload);
+  // One sort of all times and near-ties merged over the whole data set (as R, before splitting it); then the
+  // rows are moved into their strata and each stratum is put back in time order. All in place: the memory is
+  // the sorted copy of the data and nothing more.
+  SortTimesInPlace(sorted.time.data(), sorted.payload.data(), n);
   if (timefix) MergeSortedNearTies(sorted.time);
 
   auto row_payload = [&](uint32_t index) {
@@ -155,23 +155,19 @@ SortedSurvival SortSurvival(std::span<const double> time, std::span<const int8_t
     }
     return sorted;
   }
-  auto stratum_of = [&](uint32_t p) -> size_t {
-    return stratum_in_payload ? static_cast<size_t>(p >> low_bits) : static_cast<size_t>(stratum[p]);
-  };
   sorted.stratum_begin.assign(static_cast<size_t>(n_strata) + 1, 0);
-  for (uint32_t p : sorted.payload)
-    ++sorted.stratum_begin[stratum_of(p) + 1];
-  for (size_t s = 1; s < sorted.stratum_begin.size(); ++s)
-    sorted.stratum_begin[s] += sorted.stratum_begin[s - 1];
-  std::vector<size_t> next(sorted.stratum_begin.begin(), sorted.stratum_begin.end() - 1);
-  for (size_t i = 0; i < n; ++i) {
-    const uint32_t p = sorted.payload[i];
-    const size_t at = next[stratum_of(p)]++;
-    scratch_times[at] = sorted.time[i];
-    scratch_payload[at] = payload_is_index ? p : (carry_index ? row_payload(p) : p & low_mask);
+  PermuteByDigit(sorted.time.data(), sorted.payload.data(), n, sorted.stratum_begin, [&](double, uint32_t p) {
+    return stratum_in_payload ? static_cast<size_t>(p >> low_bits) : static_cast<size_t>(stratum[p]);
+  });
+  for (size_t s = 0; s < static_cast<size_t>(n_strata); ++s) {
+    const size_t begin = sorted.stratum_begin[s];
+    SortTimesInPlace(sorted.time.data() + begin, sorted.payload.data() + begin,
+                     sorted.stratum_begin[s + 1] - begin);
   }
-  sorted.time.swap(scratch_times);
-  sorted.payload.swap(scratch_payload);
+  if (!payload_is_index) {
+    for (uint32_t& p : sorted.payload)
+      p = carry_index ? row_payload(p) : p & low_mask;
+  }
   return sorted;
 }
 

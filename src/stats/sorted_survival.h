@@ -11,12 +11,8 @@
 
 namespace prrt::stats::detail {
 
-//! Sorts time keys ascending, carrying `payload` along (stable).
-void RadixSortPairs(std::vector<uint64_t>& keys, std::vector<uint32_t>& payload);
-
-//! Order-preserving key of a time >= 0 (its IEEE bit pattern), and back.
-uint64_t TimeKey(double time);
-double KeyTime(uint64_t key);
+//! Sorts times >= 0 ascending in place, carrying `payload` along (an in-place radix sort; not stable).
+void SortTimes(std::span<double> times, std::span<uint32_t> payload);
 
 //! Maps each run of near-equal values of an ascending array onto the run's first value, as R's aeqSurv:
 //! neighbouring distinct values no more than sqrt(DBL_EPSILON) apart, absolutely or relative to the mean of

@@ -33,6 +33,10 @@ class CsvReader {
   //! record that cannot be parsed (an unterminated quote, a stray quote) or has the wrong field count.
   Result<bool> Next(std::vector<std::string>& fields);
 
+  //! Bytes read so far, and the input's total size (0 when unknown, as for standard input).
+  int64_t bytes_read() const { return bytes_read_before_buffer_ + static_cast<int64_t>(pos_); }
+  int64_t total_bytes() const { return total_bytes_; }
+
   //! Index of the header column called `column`, or NotFound naming the columns that exist.
   Result<size_t> ColumnIndex(const std::string& column) const;
 
@@ -48,6 +52,8 @@ class CsvReader {
   std::string buffer_;
   size_t pos_ = 0;
   int64_t current_line_ = 1;
+  int64_t bytes_read_before_buffer_ = 0;  // bytes dropped from the front of buffer_
+  int64_t total_bytes_ = 0;
   int64_t record_line_ = 0;
 };
 
