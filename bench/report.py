@@ -61,3 +61,29 @@ for n in sizes:
     lr = json.load(open(f"{work}/lr_{n}.json"))
     ours = [g["median"] for g in km["groups"]]
     print(f"- {n:,} rows: medians R {r['median']} / prrt {ours}; log-rank χ² R {r['chisq']:.10g} / prrt {lr['chisq']:.10g}")
+
+# The targets of issue #2, from the largest size measured.
+n = max(sizes)
+r = rows[n]
+cox_n = max((m for m in sizes if rows[m]["coxph_s"]), default=None)
+km_s, km_kb = map(float, open(f"{work}/km_{n}.time").read().split()[-2:])
+memory_ratio = km_kb / 1e3 / (n * 13 / 1e6)
+checks = [
+    ("KM ≥ 50× faster than R's survfit (medians only / full table)",
+     f"{r['survfit_s'] / bench[f'BM_KaplanMeierSummary/{n}']:.0f}× / {r['survfit_s'] / bench[f'BM_KaplanMeier/{n}']:.0f}×",
+     r['survfit_s'] / bench[f'BM_KaplanMeierSummary/{n}'] >= 50),
+    ("log-rank ≥ 50× faster than R's survdiff", f"{r['survdiff_s'] / bench[f'BM_LogRank/{n}']:.0f}×",
+     r['survdiff_s'] / bench[f'BM_LogRank/{n}'] >= 50),
+    ("`prrt stats km` process ≥ 10× faster than fread + survfit", f"{(r['fread_s'] + r['survfit_s']) / km_s:.0f}×",
+     (r['fread_s'] + r['survfit_s']) / km_s >= 10),
+    ("peak memory ≤ 2 × the input columns", f"{memory_ratio:.1f}×", memory_ratio <= 2),
+]
+if cox_n:
+    ratio_cox = rows[cox_n]["coxph_s"] / bench[f"BM_Cox3/{cox_n}"]
+    checks.append((f"Cox (3 covariates, {cox_n:,} rows) ≥ 20× faster than coxph", f"{ratio_cox:.0f}×", ratio_cox >= 20))
+print(f"\n## Against the targets of issue #2 ({n:,} rows)\n")
+print("| target | measured | met |")
+print("|---|---|---|")
+for what, measured, met in checks:
+    print(f"| {what} | {measured} | {'yes' if met else 'no'} |")
+print("\nReproduce: `bench/compare_r.sh` (about 10 minutes; needs `scripts/install-deps.sh --dev`).")

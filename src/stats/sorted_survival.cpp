@@ -4,20 +4,17 @@
 #include <array>
 #include <bit>
 #include <cmath>
-#include <queue>
 
 #include "survival_detail.h"
 
 namespace prrt::stats::detail {
 
+namespace {
+
+// The IEEE bit pattern orders times >= 0 as the numbers do (+ 0.0 turns -0 into +0).
 uint64_t TimeKey(double time) {
   return std::bit_cast<uint64_t>(time + 0.0);
-}  // + 0.0 turns -0 into +0
-double KeyTime(uint64_t key) {
-  return std::bit_cast<double>(key);
 }
-
-namespace {
 
 // Moves each element into its digit's bucket, in place (American flag sort: one counting pass, then cycles of
 // swaps). `start` (buckets + 1 entries) receives the buckets' offsets.
@@ -148,11 +145,7 @@ SortedSurvival SortSurvival(std::span<const double> time, std::span<const int8_t
   };
   const uint32_t low_mask = low_bits >= 32 ? ~0u : (1u << low_bits) - 1;
   if (stratum.empty()) {
-    sorted.stratum_begin = {0, n};
-    if (carry_index && !payload_is_index) {
-      for (uint32_t& p : sorted.payload)
-        p = row_payload(p);
-    }
+    sorted.stratum_begin = {0, n};  // without strata only payload_is_index carries an index
     return sorted;
   }
   sorted.stratum_begin.assign(static_cast<size_t>(n_strata) + 1, 0);
