@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "common/big_buffer.h"
+#include "prrt/common/big_vector.h"
 #include "prrt/common/result.h"
 
 namespace prrt::stats::detail {

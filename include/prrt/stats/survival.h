@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "prrt/common/big_vector.h"
 #include "prrt/common/result.h"
 
 namespace prrt::stats {
@@ -52,7 +53,7 @@ struct KmRow {
 struct KmCurve {
   int64_t n = 0;
   int64_t events = 0;
-  std::vector<KmRow> rows;
+  BigVector<KmRow> rows;  //!< a std::vector; huge-page backed when large
 };
 
 //! The Kaplan–Meier estimate for each group (index = group code), with Greenwood variance and the

@@ -1,4 +1,4 @@
-// Private: an allocator for the large per-row buffers of the survival kernels. Blocks of 4 MiB and more are
+// prrt/common/big_vector.h — std::vector for per-row buffers of 10^6–10^7 rows. Blocks of 4 MiB and more are
 // 2 MiB-aligned and marked for transparent huge pages, so that touching 10^7 rows costs a few hundred page
 // faults instead of hundreds of thousands (the dominant cost of a fresh 10^7-row sort on a virtual machine).
 #pragma once
