@@ -43,6 +43,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   CommandContext context{out, err, nullptr};
   AddStatsCommands(app, context);
   AddClinicalCommands(app, context);
+  AddRecistCommand(app, context);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {

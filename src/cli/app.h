@@ -30,5 +30,6 @@ void AddSurvivalCommands(CLI::App& stats, CommandContext& context);
 void AddTableCommands(CLI::App& stats, CommandContext& context);
 void AddVariableCommands(CLI::App& stats, CommandContext& context);
 void AddClinicalCommands(CLI::App& app, CommandContext& context);
+void AddRecistCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace prrt::cli
