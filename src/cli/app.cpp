@@ -44,6 +44,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   AddStatsCommands(app, context);
   AddClinicalCommands(app, context);
   AddRecistCommand(app, context);
+  AddRegistryCommands(app, context);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {

@@ -31,5 +31,6 @@ void AddTableCommands(CLI::App& stats, CommandContext& context);
 void AddVariableCommands(CLI::App& stats, CommandContext& context);
 void AddClinicalCommands(CLI::App& app, CommandContext& context);
 void AddRecistCommand(CLI::App& app, CommandContext& context);
+void AddRegistryCommands(CLI::App& app, CommandContext& context);
 
 }  // namespace prrt::cli

@@ -1,0 +1,54 @@
+// prrt/registry/interchange.h — the registry CSV interchange format, version 1
+// (../shared/formats/registry-csv.md): reading a folder into typed rows, with every problem located
+// (file:line: column: message), and the cross-file checks a registry must pass before anything is stored.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "prrt/common/result.h"
+
+namespace prrt::registry {
+
+//! A calendar date as days since 1970-01-01.
+using Day = int32_t;
+
+//! A row of any interchange file: its values by column (missing values absent), and where it came from.
+struct Row {
+  std::string file;
+  int64_t line = 0;
+  std::map<std::string, std::string> values;  //!< present, non-empty values only
+  const std::string* get(const std::string& column) const;
+};
+
+//! The folder's rows, file by file (patients, baselines, cycles, labs, responses, lesions, events), in file
+//! order. Values are validated but kept as text, so that export writes back exactly what was read.
+struct Interchange {
+  std::map<std::string, std::vector<Row>> files;
+};
+
+//! Problems found, each "file:line: column: message"; reading stops collecting after `limit` of them.
+struct Problems {
+  std::vector<std::string> messages;
+  size_t limit = 100;
+  bool truncated = false;
+  void Add(std::string message);
+  bool empty() const { return messages.empty(); }
+};
+
+//! Reads and validates the folder: each field against its column's type, the cross-file rules (unknown
+//! patients, duplicate keys, phases out of order, cycles after death, death before birth, dates after
+//! `today`, last contact before a recorded event, units a test cannot have). Returns the rows when there is
+//! no problem; otherwise an InvalidArgument whose message is every problem, one a line.
+Result<Interchange> ReadInterchange(const std::string& folder, Day today, Problems& problems);
+
+//! The interchange file names, in the order they are read.
+const std::vector<std::string>& InterchangeFiles();
+
+//! Parses an ISO date YYYY-MM-DD.
+std::optional<Day> ParseDay(const std::string& text);
+
+}  // namespace prrt::registry

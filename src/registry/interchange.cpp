@@ -1,0 +1,471 @@
+#include "prrt/registry/interchange.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <tuple>
+
+#include "prrt/clinical/decay.h"
+#include "prrt/io/csv.h"
+
+namespace prrt::registry {
+
+namespace {
+
+// ---- The format as data: each file's columns, their types, and what they may hold ----
+enum class Kind { kText, kDate, kNumber, kInteger, kEnum };
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+struct Field {
+  std::string name;
+  Kind kind;
+  bool required;
+  std::vector<std::string> values = {};  // kEnum
+  double min = -kInf;
+  double max = kInf;
+  bool min_exclusive = false;
+};
+
+struct FileSpec {
+  std::string name;
+  bool required;
+  std::vector<Field> fields;
+};
+
+const std::vector<std::string> kYesNo = {"yes", "no"};
+const std::vector<std::string> kYesNoUnknown = {"yes", "no", "unknown"};
+const std::vector<std::string> kPhases = {"I", "R", "RR"};
+const std::vector<std::string> kMethods = {"recist", "octreoscan", "clinical"};
+
+const std::vector<FileSpec>& Specs() {
+  static const std::vector<FileSpec> specs = {
+      {"patients.csv",
+       true,
+       {{"patient_id", Kind::kText, true},
+        {"sex", Kind::kEnum, true, {"m", "f"}},
+        {"birth_date", Kind::kDate, true},
+        {"primary_site",
+         Kind::kEnum,
+         true,
+         {"bronchial", "pancreatic", "midgut", "hindgut", "foregut", "unknown"}},
+        {"ki67_percent", Kind::kNumber, false, {}, 0, 100},
+        {"prior_surgery", Kind::kEnum, false, kYesNoUnknown},
+        {"prior_chemotherapy", Kind::kEnum, false, kYesNoUnknown},
+        {"prior_radiotherapy", Kind::kEnum, false, kYesNoUnknown},
+        {"prior_ssa", Kind::kEnum, false, kYesNoUnknown},
+        {"last_contact_date", Kind::kDate, true},
+        {"death_date", Kind::kDate, false},
+        {"no_salvage_reason",
+         Kind::kEnum,
+         false,
+         {"insufficient_uptake", "renal_haematological_limits", "clinical_deterioration", "other_treatment",
+          "lost_to_follow_up", "death", "investigator_choice", "wait_and_see", "second_primary",
+          "unclear"}}}},
+      {"baselines.csv",
+       false,
+       {{"patient_id", Kind::kText, true},
+        {"phase", Kind::kEnum, true, kPhases},
+        {"date", Kind::kDate, true},
+        {"krenning_score", Kind::kInteger, false, {}, 0, 4},
+        {"extent", Kind::kEnum, false, {"limited", "moderate", "extensive"}},
+        {"liver_lesions", Kind::kEnum, false, kYesNo},
+        {"bone_lesions", Kind::kEnum, false, kYesNo},
+        {"progression", Kind::kEnum, false, {"recist", "octreoscan", "clinical", "none", "unknown"}},
+        {"karnofsky", Kind::kInteger, false, {}, 0, 100}}},
+      {"cycles.csv",
+       true,
+       {{"patient_id", Kind::kText, true},
+        {"phase", Kind::kEnum, true, kPhases},
+        {"date", Kind::kDate, true},
+        {"activity_gbq", Kind::kNumber, true, {}, 0, 10, true}}},
+      {"labs.csv",
+       false,
+       {{"patient_id", Kind::kText, true},
+        {"date", Kind::kDate, true},
+        {"test",
+         Kind::kEnum,
+         true,
+         {"hb", "wbc", "neutrophils", "lymphocytes", "platelets", "creatinine", "creatinine_clearance", "alt",
+          "ast", "bilirubin", "alp", "albumin", "cga"}},
+        {"value", Kind::kNumber, true, {}, 0},
+        {"unit", Kind::kText, true},
+        {"lln", Kind::kNumber, false, {}, 0},
+        {"uln", Kind::kNumber, false, {}, 0}}},
+      {"responses.csv",
+       false,
+       {{"patient_id", Kind::kText, true},
+        {"date", Kind::kDate, true},
+        {"response", Kind::kEnum, true, {"cr", "pr", "sd", "pd", "ne"}},
+        {"method", Kind::kEnum, true, kMethods}}},
+      {"lesions.csv",
+       false,
+       {{"patient_id", Kind::kText, true},
+        {"date", Kind::kDate, true},
+        {"lesion_id", Kind::kText, true},
+        {"organ", Kind::kText, true},
+        {"role", Kind::kEnum, true, {"target", "non_target", "new"}},
+        {"lymph_node", Kind::kEnum, true, kYesNo},
+        {"diameter_mm", Kind::kNumber, false, {}, 0},
+        {"status", Kind::kEnum, false, {"present", "absent", "unequivocal_progression"}}}},
+      {"events.csv",
+       true,
+       {{"patient_id", Kind::kText, true},
+        {"date", Kind::kDate, true},
+        {"event", Kind::kEnum, true, {"progression", "aml", "mds", "other_malignancy"}},
+        {"method", Kind::kEnum, false, kMethods}}},
+  };
+  return specs;
+}
+
+// The units each lab test may have (registry-csv.md: "A unit outside this list is an error, not a guess").
+const std::map<std::string, std::vector<std::string>>& LabUnits() {
+  static const std::map<std::string, std::vector<std::string>> units = {{"hb", {"g/dl", "g/l", "mmol/l"}},
+                                                                        {"wbc", {"10^9/l"}},
+                                                                        {"neutrophils", {"10^9/l"}},
+                                                                        {"lymphocytes", {"10^9/l"}},
+                                                                        {"platelets", {"10^9/l"}},
+                                                                        {"creatinine", {"umol/l", "mg/dl"}},
+                                                                        {"creatinine_clearance", {"ml/min"}},
+                                                                        {"alt", {"u/l"}},
+                                                                        {"ast", {"u/l"}},
+                                                                        {"alp", {"u/l"}},
+                                                                        {"bilirubin", {"umol/l", "mg/dl"}},
+                                                                        {"albumin", {"g/l"}},
+                                                                        {"cga", {"ug/l"}}};
+  return units;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items)
+    out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+bool ParseDouble(const std::string& text, double& value) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && ptr == text.data() + text.size() && std::isfinite(value);
+}
+
+// Checks one value against its field; returns what was expected, or nothing when it is fine.
+std::optional<std::string> CheckValue(const Field& field, const std::string& value, Day today) {
+  switch (field.kind) {
+    case Kind::kText:
+      return std::nullopt;
+    case Kind::kEnum:
+      if (std::find(field.values.begin(), field.values.end(), value) != field.values.end())
+        return std::nullopt;
+      return "one of: " + Join(field.values);
+    case Kind::kDate: {
+      std::optional<Day> day = ParseDay(value);
+      if (!day) return std::string("a date YYYY-MM-DD");
+      if (*day > today) return std::string("a date not in the future");
+      return std::nullopt;
+    }
+    case Kind::kNumber:
+    case Kind::kInteger: {
+      double x = 0;
+      const bool integer = field.kind == Kind::kInteger;
+      if (!ParseDouble(value, x) || (integer && x != std::floor(x))) {
+        return std::string(integer ? "a whole number" : "a number");
+      }
+      const bool below = field.min_exclusive ? x <= field.min : x < field.min;
+      if (below || x > field.max) {
+        std::string range;
+        if (field.max == kInf) {
+          range = fmt::format("{} {}", field.min_exclusive ? ">" : ">=", field.min);
+        } else {
+          range = fmt::format("{} {} and <= {}", field.min_exclusive ? ">" : ">=", field.min, field.max);
+        }
+        return fmt::format("a {} {}", integer ? "whole number" : "number", range);
+      }
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string Where(const Row& row) {
+  return fmt::format("{}:{}", row.file, row.line);
+}
+
+}  // namespace
+
+const std::string* Row::get(const std::string& column) const {
+  auto it = values.find(column);
+  return it == values.end() ? nullptr : &it->second;
+}
+
+void Problems::Add(std::string message) {
+  if (messages.size() >= limit) {
+    truncated = true;
+    return;
+  }
+  messages.push_back(std::move(message));
+}
+
+const std::vector<std::string>& InterchangeFiles() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const FileSpec& spec : Specs())
+      n.push_back(spec.name);
+    return n;
+  }();
+  return names;
+}
+
+std::optional<Day> ParseDay(const std::string& text) {
+  if (text.size() != 10) return std::nullopt;
+  Result<int64_t> seconds = clinical::ParseDateTimeSeconds(text);
+  if (!seconds.ok()) return std::nullopt;
+  return static_cast<Day>(*seconds / 86400);
+}
+
+namespace {
+
+void ReadFile(const std::string& folder, const FileSpec& spec, Day today, Interchange& data,
+              Problems& problems) {
+  const std::string path = (std::filesystem::path(folder) / spec.name).string();
+  if (!std::filesystem::exists(path)) {
+    if (spec.required) problems.Add(fmt::format("{}: the file is missing; it is required", path));
+    return;
+  }
+  Result<io::CsvReader> reader = io::CsvReader::Open(path);
+  if (!reader.ok()) {
+    problems.Add(reader.status().message());
+    return;
+  }
+  const std::vector<std::string>& header = reader->header();
+  std::vector<const Field*> field_of(header.size(), nullptr);
+  bool header_ok = true;
+  for (size_t c = 0; c < header.size(); ++c) {
+    for (const Field& f : spec.fields) {
+      if (f.name == header[c]) field_of[c] = &f;
+    }
+    if (field_of[c] == nullptr && header[c].rfind("x_", 0) != 0) {
+      problems.Add(
+          fmt::format("{}:1: {}: unknown column; expected one of: {} (or a free-text column named x_...)",
+                      path, header[c], [&] {
+                        std::vector<std::string> names;
+                        for (const Field& f : spec.fields)
+                          names.push_back(f.name);
+                        return Join(names);
+                      }()));
+      header_ok = false;
+    }
+  }
+  for (const Field& f : spec.fields) {
+    if (f.required && std::find(header.begin(), header.end(), f.name) == header.end()) {
+      problems.Add(fmt::format("{}:1: {}: the column is missing; it is required", path, f.name));
+      header_ok = false;
+    }
+  }
+  if (!header_ok) return;
+  std::vector<Row>& rows = data.files[spec.name];
+  std::vector<std::string> fields;
+  while (true) {
+    Result<bool> got = reader->Next(fields);
+    if (!got.ok()) {
+      problems.Add(got.status().message());
+      return;
+    }
+    if (!*got) break;
+    Row row{path, reader->line(), {}};
+    for (size_t c = 0; c < header.size(); ++c) {
+      const std::string& value = fields[c];
+      if (value.empty()) {
+        if (field_of[c] != nullptr && field_of[c]->required) {
+          problems.Add(fmt::format("{}:{}: {}: missing; it is required", path, row.line, header[c]));
+        }
+        continue;
+      }
+      if (field_of[c] != nullptr) {
+        if (std::optional<std::string> expected = CheckValue(*field_of[c], value, today)) {
+          problems.Add(
+              fmt::format("{}:{}: {}: found '{}'; expected {}", path, row.line, header[c], value, *expected));
+        }
+      }
+      row.values[header[c]] = value;
+    }
+    rows.push_back(std::move(row));
+  }
+}
+
+// Rows whose key repeats an earlier row's are reported with the line of the first.
+void CheckDuplicates(const std::vector<Row>& rows, const std::vector<std::string>& key, Problems& problems) {
+  std::map<std::vector<std::string>, int64_t> first_line;
+  for (const Row& row : rows) {
+    std::vector<std::string> k;
+    for (const std::string& column : key)
+      k.push_back(row.get(column) ? *row.get(column) : "");
+    auto [it, inserted] = first_line.emplace(k, row.line);
+    if (!inserted) {
+      problems.Add(fmt::format("{}: {}: duplicate of line {} (the same {})", Where(row), key.back(),
+                               it->second, Join(key)));
+    }
+  }
+}
+
+struct PatientDates {
+  std::optional<Day> birth, death, last_contact;
+  std::optional<Day> last_cycle[3];  // I, R, RR
+  std::optional<Day> first_cycle[3];
+};
+
+int PhaseIndex(const std::string& phase) {
+  return phase == "I" ? 0 : phase == "R" ? 1 : 2;
+}
+
+void CheckCrossFile(Interchange& data, Problems& problems) {
+  std::map<std::string, PatientDates> patients;
+  for (const Row& row : data.files["patients.csv"]) {
+    if (!row.get("patient_id")) continue;
+    PatientDates& p = patients[*row.get("patient_id")];
+    auto day = [&](const char* column) {
+      return row.get(column) ? ParseDay(*row.get(column)) : std::nullopt;
+    };
+    p.birth = day("birth_date");
+    p.death = day("death_date");
+    p.last_contact = day("last_contact_date");
+    if (p.birth && p.death && *p.death < *p.birth) {
+      problems.Add(fmt::format("{}: death_date: {} is before birth_date {}", Where(row),
+                               *row.get("death_date"), *row.get("birth_date")));
+    }
+    if (p.birth && p.last_contact && *p.last_contact < *p.birth) {
+      problems.Add(fmt::format("{}: last_contact_date: {} is before birth_date {}", Where(row),
+                               *row.get("last_contact_date"), *row.get("birth_date")));
+    }
+    if (p.death && p.last_contact && *p.death > *p.last_contact) {
+      problems.Add(
+          fmt::format("{}: death_date: {} is after last_contact_date {}; the last contact of a patient who "
+                      "died is the date of death",
+                      Where(row), *row.get("death_date"), *row.get("last_contact_date")));
+    }
+  }
+  CheckDuplicates(data.files["patients.csv"], {"patient_id"}, problems);
+  const std::map<std::string, std::vector<std::string>> keys = {
+      {"baselines.csv", {"patient_id", "phase"}},
+      {"cycles.csv", {"patient_id", "date"}},
+      {"labs.csv", {"patient_id", "date", "test"}},
+      {"responses.csv", {"patient_id", "date", "method"}},
+      {"lesions.csv", {"patient_id", "date", "lesion_id"}},
+      {"events.csv", {"patient_id", "date", "event"}}};
+  for (const auto& [file, key] : keys)
+    CheckDuplicates(data.files[file], key, problems);
+
+  for (const std::string& file : InterchangeFiles()) {
+    if (file == "patients.csv") continue;
+    for (const Row& row : data.files[file]) {
+      const std::string* id = row.get("patient_id");
+      const std::string* date = row.get("date");
+      if (!id) continue;
+      auto patient = patients.find(*id);
+      if (patient == patients.end()) {
+        problems.Add(fmt::format("{}: patient_id: '{}' is not in patients.csv", Where(row), *id));
+        continue;
+      }
+      std::optional<Day> day = date ? ParseDay(*date) : std::nullopt;
+      if (!day) continue;
+      const PatientDates& p = patient->second;
+      if (p.last_contact && *day > *p.last_contact) {
+        problems.Add(
+            fmt::format("{}: date: {} is after the patient's last_contact_date; the last contact cannot be "
+                        "before a recorded {}",
+                        Where(row), *date, file.substr(0, file.size() - 5)));
+      }
+      if (p.birth && *day < *p.birth) {
+        problems.Add(fmt::format("{}: date: {} is before the patient's birth_date", Where(row), *date));
+      }
+    }
+  }
+  // Cycles: after death is impossible; phases follow each other.
+  for (const Row& row : data.files["cycles.csv"]) {
+    const std::string* id = row.get("patient_id");
+    const std::string* phase = row.get("phase");
+    std::optional<Day> day = row.get("date") ? ParseDay(*row.get("date")) : std::nullopt;
+    if (!id || !phase || !day || !patients.count(*id)) continue;
+    PatientDates& p = patients[*id];
+    if (p.death && *day > *p.death) {
+      problems.Add(fmt::format("{}: date: a cycle on {} is after the patient's death_date", Where(row),
+                               *row.get("date")));
+    }
+    const int k = PhaseIndex(*phase);
+    if (!p.last_cycle[k] || *day > *p.last_cycle[k]) p.last_cycle[k] = day;
+    if (!p.first_cycle[k] || *day < *p.first_cycle[k]) p.first_cycle[k] = day;
+  }
+  for (const Row& row : data.files["cycles.csv"]) {
+    const std::string* id = row.get("patient_id");
+    const std::string* phase = row.get("phase");
+    std::optional<Day> day = row.get("date") ? ParseDay(*row.get("date")) : std::nullopt;
+    if (!id || !phase || !day || !patients.count(*id)) continue;
+    const PatientDates& p = patients[*id];
+    const int k = PhaseIndex(*phase);
+    if (k == 0) continue;
+    const char* previous = k == 1 ? "I" : "R";
+    if (!p.last_cycle[k - 1]) {
+      problems.Add(
+          fmt::format("{}: phase: a {} cycle without any {} cycle before it", Where(row), *phase, previous));
+    } else if (*day <= *p.last_cycle[k - 1]) {
+      problems.Add(
+          fmt::format("{}: phase: this {} cycle on {} is not after the last {} cycle; phases follow each "
+                      "other in time",
+                      Where(row), *phase, *row.get("date"), previous));
+    }
+  }
+  // Labs: the unit must be one the test can have. Lesions and events: conditionally required columns.
+  for (const Row& row : data.files["labs.csv"]) {
+    const std::string* test = row.get("test");
+    const std::string* unit = row.get("unit");
+    if (!test || !unit) continue;
+    auto units = LabUnits().find(*test);
+    if (units != LabUnits().end() &&
+        std::find(units->second.begin(), units->second.end(), *unit) == units->second.end()) {
+      problems.Add(fmt::format("{}: unit: found '{}'; {} is reported in {}", Where(row), *unit, *test,
+                               Join(units->second)));
+    }
+  }
+  for (const Row& row : data.files["lesions.csv"]) {
+    const std::string* role = row.get("role");
+    if (role && *role == "target" && !row.get("diameter_mm")) {
+      problems.Add(fmt::format("{}: diameter_mm: missing; it is required for a target lesion (0 when gone)",
+                               Where(row)));
+    }
+    if (role && *role == "non_target" && !row.get("status")) {
+      problems.Add(fmt::format("{}: status: missing; it is required for a non-target lesion", Where(row)));
+    }
+  }
+  for (const Row& row : data.files["events.csv"]) {
+    const std::string* event = row.get("event");
+    if (event && *event == "progression" && !row.get("method")) {
+      problems.Add(fmt::format("{}: method: missing; it is required for a progression", Where(row)));
+    }
+  }
+}
+
+}  // namespace
+
+Result<Interchange> ReadInterchange(const std::string& folder, Day today, Problems& problems) {
+  if (!std::filesystem::is_directory(folder)) {
+    return InvalidArgument(fmt::format("{}: not a folder; expected a folder of registry CSV files", folder));
+  }
+  Interchange data;
+  for (const FileSpec& spec : Specs())
+    ReadFile(folder, spec, today, data, problems);
+  if (problems.empty()) CheckCrossFile(data, problems);
+  if (!problems.empty()) {
+    std::string message;
+    for (const std::string& m : problems.messages)
+      message += (message.empty() ? "" : "\n") + m;
+    if (problems.truncated)
+      message += fmt::format("\n(more problems not shown; the first {} are above)", problems.limit);
+    return InvalidArgument(message);
+  }
+  return data;
+}
+
+}  // namespace prrt::registry
