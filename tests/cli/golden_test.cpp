@@ -1,7 +1,9 @@
 // R-parity reference suite: each case in tests/golden/*.json (written by tests/r/make_goldens.R from R's
-// survival and stats packages) is a `prrt` command line and the JSON R computes for it.
+// survival and stats packages) is a `prrt` command line and the JSON R computes for it. Cases are registered
+// from tests/golden/index.json; each test reads only its own golden file.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "support/json_match.h"
@@ -11,85 +13,96 @@ namespace {
 
 struct GoldenCase {
   std::string file;
+  size_t position = 0;
   std::string name;
-  std::vector<std::string> args;
-  nlohmann::json expected;
-  double rel_tol;
 };
-
-std::vector<GoldenCase> LoadCases() {
-  const std::pair<const char*, double> kFiles[] = {
-      {"km", 1e-9},
-      {"km_spss", 1e-9},
-      {"logrank", 1e-9},
-      {"followup", 1e-9},
-      {"followup_prodlim", 1e-9},
-      {"cox", 1e-6},
-      {"fisher", 1e-9},
-      {"chisq", 1e-9},
-      {"correlation", 1e-9},
-      {"describe", 1e-12},
-      {"km_quantiles", 1e-9},
-  };
-  std::vector<GoldenCase> cases;
-  for (const auto& [file, tol] : kFiles) {
-    std::string text = ReadSourceFile(std::string("tests/golden/") + file + ".json");
-    if (text.empty()) {
-      cases.push_back({file, "missing golden file", {}, nullptr, tol});
-      continue;
-    }
-    for (const auto& c : nlohmann::json::parse(text)) {
-      cases.push_back(
-          {file, c.at("name"), c.at("args").get<std::vector<std::string>>(), c.at("expected"), tol});
-    }
-  }
-  return cases;
-}
 
 // Shown by GoogleTest instead of the case's bytes.
 void PrintTo(const GoldenCase& c, std::ostream* os) {
   *os << c.file << ": " << c.name;
 }
 
-class RParity : public ::testing::TestWithParam<GoldenCase> {};
+// Relative tolerance per golden file: 1e-9 everywhere, Cox 1e-6 (iterative fit), descriptives 1e-12.
+double Tolerance(const std::string& file) {
+  static const std::map<std::string, double> kTolerance = {
+      {"km", 1e-9},       {"km_spss", 1e-9},          {"km_quantiles", 1e-9}, {"logrank", 1e-9},
+      {"followup", 1e-9}, {"followup_prodlim", 1e-9}, {"cox", 1e-6},          {"fisher", 1e-9},
+      {"chisq", 1e-9},    {"correlation", 1e-9},      {"describe", 1e-12}};
+  auto it = kTolerance.find(file);
+  return it == kTolerance.end() ? -1 : it->second;
+}
 
-TEST_P(RParity, MatchesR) {
-  const GoldenCase& c = GetParam();
-  ASSERT_FALSE(c.args.empty()) << "tests/golden/" << c.file << ".json could not be read";
+std::vector<GoldenCase> LoadIndex() {
+  std::vector<GoldenCase> cases;
+  const std::string text = ReadSourceFile("tests/golden/index.json");
+  if (text.empty()) return {{"index", 0, "tests/golden/index.json is missing"}};
+  for (const auto& entry : nlohmann::json::parse(text)) {
+    cases.push_back({entry.at("file"), entry.at("position"), entry.at("name")});
+  }
+  return cases;
+}
+
+const nlohmann::json& GoldenFile(const std::string& file) {
+  static std::map<std::string, nlohmann::json> loaded;
+  auto it = loaded.find(file);
+  if (it == loaded.end()) {
+    it = loaded.emplace(file, nlohmann::json::parse(ReadSourceFile("tests/golden/" + file + ".json"))).first;
+  }
+  return it->second;
+}
+
+void ExpectMatchesR(const GoldenCase& c, bool summary) {
+  const double tolerance = Tolerance(c.file);
+  ASSERT_GT(tolerance, 0) << "no tolerance set for tests/golden/" << c.file << ".json";
+  const nlohmann::json& golden = GoldenFile(c.file).at(c.position);
+  ASSERT_EQ(golden.at("name"), c.name)
+      << "tests/golden/index.json is out of date; rerun tests/r/make_goldens.R";
+  std::vector<std::string> args = golden.at("args");
+  nlohmann::json expected = golden.at("expected");
+  if (summary) {
+    // `prrt stats km --summary` computes the medians without storing the curves.
+    args.push_back("--summary");
+    for (auto& group : expected["groups"])
+      group.erase("table");
+  }
   std::string out, err;
-  ASSERT_EQ(RunPrrt(c.args, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt(args, out, err), 0) << err;
   nlohmann::json actual = nlohmann::json::parse(out);
-  std::vector<std::string> diffs = JsonDifferences(c.expected, actual, c.rel_tol);
+  if (summary) {
+    for (const auto& group : actual["groups"])
+      EXPECT_FALSE(group.contains("table"));
+  }
+  std::vector<std::string> diffs = JsonDifferences(expected, actual, tolerance);
   std::string report;
   for (const std::string& d : diffs)
     report += d + "\n";
   EXPECT_TRUE(diffs.empty()) << c.name << ":\n" << report;
 }
 
-// `prrt stats km --summary` computes the medians without storing the curves: the same answers as R's.
-TEST_P(RParity, KmSummaryMatchesR) {
-  const GoldenCase& c = GetParam();
-  if (c.file != "km") GTEST_SKIP() << "only the Kaplan–Meier cases have a --summary form";
-  std::vector<std::string> args = c.args;
-  args.push_back("--summary");
-  nlohmann::json expected = c.expected;
-  for (auto& group : expected["groups"])
-    group.erase("table");
-  std::string out, err;
-  ASSERT_EQ(RunPrrt(args, out, err), 0) << err;
-  nlohmann::json actual = nlohmann::json::parse(out);
-  for (const auto& group : actual["groups"])
-    EXPECT_FALSE(group.contains("table"));
-  std::vector<std::string> diffs = JsonDifferences(expected, actual, c.rel_tol);
-  EXPECT_TRUE(diffs.empty()) << c.name << ": " << (diffs.empty() ? "" : diffs[0]);
+class RParity : public ::testing::TestWithParam<GoldenCase> {};
+TEST_P(RParity, MatchesR) {
+  ExpectMatchesR(GetParam(), false);
+}
+
+class KmSummaryParity : public ::testing::TestWithParam<GoldenCase> {};
+TEST_P(KmSummaryParity, MatchesR) {
+  ExpectMatchesR(GetParam(), true);
+}
+
+std::vector<GoldenCase> KmCases() {
+  std::vector<GoldenCase> km;
+  for (const GoldenCase& c : LoadIndex()) {
+    if (c.file == "km") km.push_back(c);
+  }
+  return km;
 }
 
 std::string CaseName(const ::testing::TestParamInfo<GoldenCase>& info) {
-  std::string name = info.param.file + "_" + std::to_string(info.index);
-  return name;
+  return info.param.file + "_" + std::to_string(info.param.position);
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, RParity, ::testing::ValuesIn(LoadCases()), CaseName);
+INSTANTIATE_TEST_SUITE_P(Golden, RParity, ::testing::ValuesIn(LoadIndex()), CaseName);
+INSTANTIATE_TEST_SUITE_P(Golden, KmSummaryParity, ::testing::ValuesIn(KmCases()), CaseName);
 
 }  // namespace
 }  // namespace prrt::testing

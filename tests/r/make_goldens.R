@@ -351,3 +351,10 @@ write_golden(list(quantile_case("lung", "time", "status", "sex", c(0.1, 0.25, 0.
                   quantile_case("veteran", "time", "status", "trt", c(0.25, 0.75, 0.9)),
                   quantile_case("mgus2", "futime", "death", "sex", c(0.2, 0.4, 0.6)),
                   quantile_case("aml", "time", "status", "x", c(0.25, 0.75))), "km_quantiles")
+
+# ---- The index the C++ tests register their cases from (each test then reads only its own file) ----
+index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), "index.json")), function(f) {
+  cases <- fromJSON(file.path(golden_dir, paste0(f, ".json")), simplifyVector = FALSE)
+  data.frame(file = f, position = seq_along(cases) - 1, name = vapply(cases, function(c) c$name, ""))
+}))
+writeLines(toJSON(index, pretty = TRUE), file.path(golden_dir, "index.json"))
