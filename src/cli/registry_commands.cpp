@@ -2,14 +2,20 @@
 // it.
 #include <fmt/format.h>
 
+#include <pwd.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 
 #include "cli/app.h"
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "prrt/registry/interchange.h"
+#include "prrt/registry/store.h"
 
 namespace prrt::cli {
 namespace {
@@ -21,9 +27,91 @@ registry::Day Today() {
   return static_cast<registry::Day>(duration_cast<days>(system_clock::now().time_since_epoch()).count());
 }
 
+// The user for the audit trail: --user, else the operating-system account.
+std::string AuditUser(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_name != nullptr) return pw->pw_name;
+  if (const char* user = std::getenv("USER")) return user;
+  return "unknown";
+}
+
+Result<registry::Day> TodayOption(const std::string& today) {
+  if (today.empty()) return Today();
+  std::optional<registry::Day> day = registry::ParseDay(today);
+  if (!day) return InvalidArgument(fmt::format("--today: '{}' is not a date YYYY-MM-DD", today));
+  return *day;
+}
+
+struct ImportArgs {
+  std::string db = "prrt.db";
+  std::string folder;
+  std::string user;
+  std::string today;
+  bool dry_run = false;
+};
+
+void AddImport(CLI::App& app, CommandContext& context) {
+  auto args = std::make_shared<ImportArgs>();
+  auto* command =
+      app.add_subcommand("import", "bring a folder of registry CSV files into the registry, all or nothing");
+  command->add_option("--db", args->db, "the registry file (default prrt.db)");
+  command->add_option("--from", args->folder, "the folder of interchange CSV files")->required();
+  command->add_option("--user", args->user,
+                      "who is importing, for the audit trail (default: the OS account)");
+  command->add_option("--today", args->today,
+                      "the date after which dates count as in the future (default: today)");
+  command->add_flag("--dry-run", args->dry_run, "only validate; store nothing");
+  OnRun(command, context, [&context, args]() -> int {
+    Result<registry::Day> today = TodayOption(args->today);
+    if (!today.ok()) return ReportError(context, today.status());
+    registry::Problems problems;
+    Result<registry::Interchange> data = registry::ReadInterchange(args->folder, *today, problems);
+    if (!data.ok()) return ReportError(context, data.status());
+    if (args->dry_run) {
+      context.out << fmt::format("{}: no problems found; nothing stored (--dry-run)\n", args->folder);
+      return kExitOk;
+    }
+    Result<registry::Store> store = registry::Store::Open(args->db);
+    if (!store.ok()) return ReportError(context, store.status());
+    Result<registry::ImportCounts> counts = store->Import(*data, AuditUser(args->user));
+    if (!counts.ok()) return ReportError(context, counts.status());
+    if (!counts->changed()) {
+      context.out << fmt::format("{}: nothing changed; the registry already holds this folder\n", args->db);
+    } else {
+      context.out << fmt::format("{}: {} rows inserted, {} updated, {} deleted ({} audit entries)\n",
+                                 args->db, counts->inserted, counts->updated, counts->deleted,
+                                 counts->audit_entries);
+    }
+    return kExitOk;
+  });
+}
+
+void AddExport(CLI::App& app, CommandContext& context) {
+  auto db = std::make_shared<std::string>("prrt.db");
+  auto folder = std::make_shared<std::string>();
+  auto* command = app.add_subcommand("export", "write the registry as a folder of interchange CSV files");
+  command->add_option("--db", *db, "the registry file (default prrt.db)");
+  command->add_option("--to", *folder, "the folder to write")->required();
+  OnRun(command, context, [&context, db, folder]() -> int {
+    if (!std::filesystem::exists(*db)) {
+      return ReportError(context, IoError(fmt::format("{}: no such registry file", *db)));
+    }
+    Result<registry::Store> store = registry::Store::Open(*db);
+    if (!store.ok()) return ReportError(context, store.status());
+    Result<registry::Interchange> data = store->Load();
+    if (!data.ok()) return ReportError(context, data.status());
+    Status written = registry::WriteInterchange(*data, *folder);
+    if (!written.ok()) return ReportError(context, written);
+    context.out << fmt::format("{}: written\n", *folder);
+    return kExitOk;
+  });
+}
+
 }  // namespace
 
 void AddRegistryCommands(CLI::App& app, CommandContext& context) {
+  AddImport(app, context);
+  AddExport(app, context);
   auto folder = std::make_shared<std::string>();
   auto today = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);

@@ -219,6 +219,28 @@ const std::vector<std::string>& InterchangeFiles() {
   return names;
 }
 
+std::vector<std::string> InterchangeColumns(const std::string& file) {
+  std::vector<std::string> columns;
+  for (const FileSpec& spec : Specs()) {
+    if (spec.name != file) continue;
+    for (const Field& f : spec.fields)
+      columns.push_back(f.name);
+  }
+  return columns;
+}
+
+const std::vector<std::string>& InterchangeKey(const std::string& file) {
+  static const std::map<std::string, std::vector<std::string>> keys = {
+      {"patients.csv", {"patient_id"}},
+      {"baselines.csv", {"patient_id", "phase"}},
+      {"cycles.csv", {"patient_id", "date"}},
+      {"labs.csv", {"patient_id", "date", "test"}},
+      {"responses.csv", {"patient_id", "date", "method"}},
+      {"lesions.csv", {"patient_id", "date", "lesion_id"}},
+      {"events.csv", {"patient_id", "date", "event"}}};
+  return keys.at(file);
+}
+
 std::optional<Day> ParseDay(const std::string& text) {
   if (text.size() != 10) return std::nullopt;
   Result<int64_t> seconds = clinical::ParseDateTimeSeconds(text);
@@ -347,16 +369,8 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
                       Where(row), *row.get("death_date"), *row.get("last_contact_date")));
     }
   }
-  CheckDuplicates(data.files["patients.csv"], {"patient_id"}, problems);
-  const std::map<std::string, std::vector<std::string>> keys = {
-      {"baselines.csv", {"patient_id", "phase"}},
-      {"cycles.csv", {"patient_id", "date"}},
-      {"labs.csv", {"patient_id", "date", "test"}},
-      {"responses.csv", {"patient_id", "date", "method"}},
-      {"lesions.csv", {"patient_id", "date", "lesion_id"}},
-      {"events.csv", {"patient_id", "date", "event"}}};
-  for (const auto& [file, key] : keys)
-    CheckDuplicates(data.files[file], key, problems);
+  for (const std::string& file : InterchangeFiles())
+    CheckDuplicates(data.files[file], InterchangeKey(file), problems);
 
   for (const std::string& file : InterchangeFiles()) {
     if (file == "patients.csv") continue;

@@ -48,6 +48,12 @@ Result<Interchange> ReadInterchange(const std::string& folder, Day today, Proble
 //! The interchange file names, in the order they are read.
 const std::vector<std::string>& InterchangeFiles();
 
+//! The columns of a file, in the order of the format's description (free-text x_ columns not included).
+std::vector<std::string> InterchangeColumns(const std::string& file);
+
+//! The columns that identify a row of a file (patients.csv: patient_id; cycles.csv: patient_id, date; ...).
+const std::vector<std::string>& InterchangeKey(const std::string& file);
+
 //! Parses an ISO date YYYY-MM-DD.
 std::optional<Day> ParseDay(const std::string& text);
 

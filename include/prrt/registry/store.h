@@ -1,0 +1,53 @@
+// prrt/registry/store.h — the registry in one SQLite file: WAL, foreign keys, a schema version with
+// migrations, and an append-only audit trail of every change (table, key, column, old and new value, time,
+// user). Rows keep the interchange format's text, so export gives back exactly what was imported.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "prrt/common/result.h"
+#include "prrt/registry/interchange.h"
+
+namespace prrt::registry {
+
+struct ImportCounts {
+  int64_t inserted = 0;
+  int64_t updated = 0;
+  int64_t deleted = 0;
+  int64_t audit_entries = 0;
+  bool changed() const { return inserted + updated + deleted > 0; }
+};
+
+class Store {
+ public:
+  //! Opens (creating or migrating) the registry file. Waits up to `busy_ms` for another writer.
+  static Result<Store> Open(const std::string& path, int busy_ms = 10000);
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();
+
+  int SchemaVersion() const;
+
+  //! Stores a validated folder. Each patient in it is taken whole: their rows become exactly the folder's
+  //! (inserted, updated column by column, or deleted); patients not in the folder are left alone. One
+  //! transaction: on any failure nothing is written. Every change goes into the audit trail with `user`.
+  Result<ImportCounts> Import(const Interchange& data, const std::string& user);
+
+  //! The whole registry in the interchange format, in a stable order (rows as first stored).
+  Result<Interchange> Load() const;
+
+  //! Rows of the audit trail.
+  Result<int64_t> AuditCount() const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+//! Writes the interchange files of `data` into `folder` (created if needed): the format's columns in its
+//! order, then any x_ columns, RFC 4180 quoting where needed.
+Status WriteInterchange(const Interchange& data, const std::string& folder);
+
+}  // namespace prrt::registry

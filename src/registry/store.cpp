@@ -1,0 +1,436 @@
+#include "prrt/registry/store.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+namespace prrt::registry {
+
+namespace {
+
+// Table names are the interchange file names without ".csv"; every format column is a TEXT column holding the
+// text as imported; free-text x_ columns go into `extra` as escaped "name<TAB>value" lines; row_id keeps the
+// order rows were first stored in.
+std::string TableOf(const std::string& file) {
+  return file.substr(0, file.size() - 4);
+}
+
+std::string Quote(const std::string& identifier) {
+  return "\"" + identifier + "\"";
+}
+
+// The schema, one migration per version; PRAGMA user_version holds the version reached.
+std::vector<std::string> Migrations() {
+  std::string v1;
+  for (const std::string& file : InterchangeFiles()) {
+    const std::string table = TableOf(file);
+    v1 += fmt::format("CREATE TABLE {} (row_id INTEGER PRIMARY KEY, ", Quote(table));
+    for (const std::string& column : InterchangeColumns(file))
+      v1 += Quote(column) + " TEXT, ";
+    v1 += "extra TEXT NOT NULL DEFAULT ''";
+    if (file == "patients.csv") {
+      v1 += ", UNIQUE (patient_id)";
+    } else {
+      v1 += ", FOREIGN KEY (patient_id) REFERENCES patients (patient_id)";
+      v1 += fmt::format(", UNIQUE ({})", [&] {
+        std::string k;
+        for (const std::string& c : InterchangeKey(file))
+          k += (k.empty() ? "" : ", ") + Quote(c);
+        return k;
+      }());
+    }
+    v1 += ");\n";
+  }
+  v1 +=
+      "CREATE TABLE audit (audit_id INTEGER PRIMARY KEY, time TEXT NOT NULL, user TEXT NOT NULL, action TEXT "
+      "NOT "
+      "NULL, table_name TEXT NOT NULL, row_key TEXT NOT NULL, column_name TEXT, old_value TEXT, new_value "
+      "TEXT);\n"
+      "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit "
+      "trail "
+      "is append-only'); END;\n"
+      "CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit "
+      "trail "
+      "is append-only'); END;\n";
+  return {v1};
+}
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql) {
+    status_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  bool ok() const { return status_ == SQLITE_OK; }
+  sqlite3_stmt* get() { return stmt_; }
+  void Bind(int index, const std::optional<std::string>& value) {
+    if (value) {
+      sqlite3_bind_text(stmt_, index, value->c_str(), static_cast<int>(value->size()), SQLITE_TRANSIENT);
+    } else {
+      sqlite3_bind_null(stmt_, index);
+    }
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int status_ = SQLITE_ERROR;
+};
+
+std::string Now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const int64_t days = seconds / 86400;
+  // Civil date from days since the epoch.
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp + (mp < 10 ? 3 : -9);
+  const int64_t s = seconds % 86400;
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", yoe + era * 400 + (m <= 2), m, d, s / 3600,
+                     s / 60 % 60, s % 60);
+}
+
+// x_ columns of a row, as stored in `extra`: name, tab, value, with tabs, newlines and backslashes escaped.
+std::string Escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else
+      out += c;
+  }
+  return out;
+}
+std::string Unescape(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      const char c = text[++i];
+      out += c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+std::string ExtraOf(const Row& row) {
+  std::string extra;
+  for (const auto& [column, value] : row.values) {
+    if (column.rfind("x_", 0) == 0) extra += Escape(column) + "\t" + Escape(value) + "\n";
+  }
+  return extra;
+}
+void AddExtra(const std::string& extra, Row& row) {
+  size_t start = 0;
+  while (start < extra.size()) {
+    size_t end = extra.find('\n', start);
+    const std::string line = extra.substr(start, end - start);
+    const size_t tab = line.find('\t');
+    row.values[Unescape(line.substr(0, tab))] = Unescape(line.substr(tab + 1));
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
+struct Store::Impl {
+  sqlite3* db = nullptr;
+  ~Impl() {
+    if (db != nullptr) sqlite3_close(db);
+  }
+  Status Exec(const std::string& sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : "unknown error";
+      sqlite3_free(error);
+      const bool busy = sqlite3_errcode(db) == SQLITE_BUSY || sqlite3_errcode(db) == SQLITE_LOCKED;
+      return busy ? FailedPrecondition("database busy: another process is writing to it; try again")
+                  : FailedPrecondition("database error: " + message);
+    }
+    return Status();
+  }
+  Status Error(const std::string& what) const { return FailedPrecondition(what + ": " + sqlite3_errmsg(db)); }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+Store::~Store() = default;
+
+Result<Store> Store::Open(const std::string& path, int busy_ms) {
+  auto impl = std::make_unique<Impl>();
+  if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    return IoError(
+        fmt::format("{}: cannot open the registry: {}", path, impl->db ? sqlite3_errmsg(impl->db) : ""));
+  }
+  sqlite3_busy_timeout(impl->db, busy_ms);
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON"}) {
+    Status s = impl->Exec(pragma);
+    if (!s.ok()) return IoError(fmt::format("{}: {}", path, s.message()));
+  }
+  Store store(std::move(impl));
+  const std::vector<std::string> migrations = Migrations();
+  int version = store.SchemaVersion();
+  if (version > static_cast<int>(migrations.size())) {
+    return FailedPrecondition(
+        fmt::format("{}: schema version {} is newer than this prrt ({}); use a newer prrt", path, version,
+                    migrations.size()));
+  }
+  for (; version < static_cast<int>(migrations.size()); ++version) {
+    Status s = store.impl_->Exec("BEGIN IMMEDIATE; " + migrations[version] +
+                                 fmt::format("PRAGMA user_version = {}; COMMIT;", version + 1));
+    if (!s.ok()) {
+      store.impl_->Exec("ROLLBACK");
+      return FailedPrecondition(
+          fmt::format("{}: migrating to schema version {}: {}", path, version + 1, s.message()));
+    }
+  }
+  return store;
+}
+
+int Store::SchemaVersion() const {
+  Statement st(impl_->db, "PRAGMA user_version");
+  return st.ok() && sqlite3_step(st.get()) == SQLITE_ROW ? sqlite3_column_int(st.get(), 0) : 0;
+}
+
+Result<Interchange> Store::Load() const {
+  Interchange data;
+  for (const std::string& file : InterchangeFiles()) {
+    const std::vector<std::string> columns = InterchangeColumns(file);
+    std::string sql = "SELECT ";
+    for (const std::string& c : columns)
+      sql += Quote(c) + ", ";
+    sql += "extra FROM " + Quote(TableOf(file)) + " ORDER BY row_id";
+    Statement st(impl_->db, sql);
+    if (!st.ok()) return impl_->Error("reading " + TableOf(file));
+    std::vector<Row>& rows = data.files[file];
+    int64_t line = 1;
+    while (sqlite3_step(st.get()) == SQLITE_ROW) {
+      Row row{file, ++line, {}};
+      for (size_t c = 0; c < columns.size(); ++c) {
+        const unsigned char* text = sqlite3_column_text(st.get(), static_cast<int>(c));
+        if (text != nullptr) row.values[columns[c]] = reinterpret_cast<const char*>(text);
+      }
+      AddExtra(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), static_cast<int>(columns.size()))),
+               row);
+      rows.push_back(std::move(row));
+    }
+  }
+  return data;
+}
+
+Result<int64_t> Store::AuditCount() const {
+  Statement st(impl_->db, "SELECT count(*) FROM audit");
+  if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return impl_->Error("reading the audit trail");
+  return static_cast<int64_t>(sqlite3_column_int64(st.get(), 0));
+}
+
+Result<ImportCounts> Store::Import(const Interchange& data, const std::string& user) {
+  Status begin = impl_->Exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) return begin;
+  auto fail = [&](Status status) -> Result<ImportCounts> {
+    impl_->Exec("ROLLBACK");
+    return status;
+  };
+  std::set<std::string> patients;
+  if (auto it = data.files.find("patients.csv"); it != data.files.end()) {
+    for (const Row& row : it->second)
+      patients.insert(*row.get("patient_id"));
+  }
+  ImportCounts counts;
+  const std::string time = Now();
+  Statement audit(
+      impl_->db,
+      "INSERT INTO audit (time, user, action, table_name, row_key, column_name, old_value, new_value) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  auto log = [&](const char* action, const std::string& table, const std::string& key,
+                 const std::optional<std::string>& column, const std::optional<std::string>& old_value,
+                 const std::optional<std::string>& new_value) {
+    sqlite3_reset(audit.get());
+    audit.Bind(1, time);
+    audit.Bind(2, user);
+    audit.Bind(3, std::string(action));
+    audit.Bind(4, table);
+    audit.Bind(5, key);
+    audit.Bind(6, column);
+    audit.Bind(7, old_value);
+    audit.Bind(8, new_value);
+    ++counts.audit_entries;
+    return sqlite3_step(audit.get()) == SQLITE_DONE;
+  };
+  // Children are deleted before parents and written after them: patients first on the way in, last out.
+  std::vector<std::string> files = InterchangeFiles();
+  for (const std::string& file : files) {
+    const std::string table = TableOf(file);
+    const std::vector<std::string> columns = InterchangeColumns(file);
+    const std::vector<std::string>& key_columns = InterchangeKey(file);
+    auto key_of = [&](const std::map<std::string, std::string>& values) {
+      std::string key;
+      for (const std::string& c : key_columns) {
+        auto it = values.find(c);
+        key += (key.empty() ? "" : "|") + (it == values.end() ? std::string() : it->second);
+      }
+      return key;
+    };
+    // What is stored now for the folder's patients.
+    std::map<std::string, std::pair<int64_t, std::map<std::string, std::string>>> existing;
+    {
+      std::string sql = "SELECT row_id, ";
+      for (const std::string& c : columns)
+        sql += Quote(c) + ", ";
+      sql += "extra FROM " + Quote(table) + " WHERE patient_id = ?";
+      Statement st(impl_->db, sql);
+      for (const std::string& patient : patients) {
+        sqlite3_reset(st.get());
+        st.Bind(1, patient);
+        while (sqlite3_step(st.get()) == SQLITE_ROW) {
+          Row row;
+          for (size_t c = 0; c < columns.size(); ++c) {
+            const unsigned char* text = sqlite3_column_text(st.get(), static_cast<int>(c + 1));
+            if (text != nullptr) row.values[columns[c]] = reinterpret_cast<const char*>(text);
+          }
+          AddExtra(reinterpret_cast<const char*>(
+                       sqlite3_column_text(st.get(), static_cast<int>(columns.size() + 1))),
+                   row);
+          existing[key_of(row.values)] = {sqlite3_column_int64(st.get(), 0), row.values};
+        }
+      }
+    }
+    std::string insert_sql = "INSERT INTO " + Quote(table) + " (";
+    for (const std::string& c : columns)
+      insert_sql += Quote(c) + ", ";
+    insert_sql += "extra) VALUES (?";
+    for (size_t c = 0; c < columns.size(); ++c)
+      insert_sql += ", ?";
+    insert_sql += ")";
+    Statement insert(impl_->db, insert_sql);
+    std::string update_sql = "UPDATE " + Quote(table) + " SET ";
+    for (const std::string& c : columns)
+      update_sql += Quote(c) + " = ?, ";
+    update_sql += "extra = ? WHERE row_id = ?";
+    Statement update(impl_->db, update_sql);
+    if (!insert.ok() || !update.ok()) return fail(impl_->Error("preparing " + table));
+    auto bind_row = [&](Statement& st, const Row& row) {
+      for (size_t c = 0; c < columns.size(); ++c) {
+        const std::string* value = row.get(columns[c]);
+        st.Bind(static_cast<int>(c + 1), value ? std::optional<std::string>(*value) : std::nullopt);
+      }
+      st.Bind(static_cast<int>(columns.size() + 1), ExtraOf(row));
+    };
+    std::set<std::string> seen;
+    if (auto it = data.files.find(file); it != data.files.end()) {
+      for (const Row& row : it->second) {
+        const std::string key = key_of(row.values);
+        seen.insert(key);
+        auto old = existing.find(key);
+        if (old == existing.end()) {
+          sqlite3_reset(insert.get());
+          bind_row(insert, row);
+          if (sqlite3_step(insert.get()) != SQLITE_DONE) return fail(impl_->Error("inserting into " + table));
+          if (!log("insert", table, key, std::nullopt, std::nullopt, std::nullopt))
+            return fail(impl_->Error("audit"));
+          ++counts.inserted;
+          continue;
+        }
+        if (old->second.second == row.values) continue;
+        sqlite3_reset(update.get());
+        bind_row(update, row);
+        sqlite3_bind_int64(update.get(), static_cast<int>(columns.size() + 2), old->second.first);
+        if (sqlite3_step(update.get()) != SQLITE_DONE) return fail(impl_->Error("updating " + table));
+        std::set<std::string> changed_columns;
+        for (const auto& [c, v] : row.values)
+          changed_columns.insert(c);
+        for (const auto& [c, v] : old->second.second)
+          changed_columns.insert(c);
+        for (const std::string& c : changed_columns) {
+          auto before = old->second.second.find(c);
+          auto after = row.values.find(c);
+          std::optional<std::string> b =
+              before == old->second.second.end() ? std::nullopt : std::optional(before->second);
+          std::optional<std::string> a =
+              after == row.values.end() ? std::nullopt : std::optional(after->second);
+          if (a != b && !log("update", table, key, c, b, a)) return fail(impl_->Error("audit"));
+        }
+        ++counts.updated;
+      }
+    }
+    for (const auto& [key, old] : existing) {
+      if (seen.count(key)) continue;
+      Statement del(impl_->db, "DELETE FROM " + Quote(table) + " WHERE row_id = ?");
+      sqlite3_bind_int64(del.get(), 1, old.first);
+      if (sqlite3_step(del.get()) != SQLITE_DONE) return fail(impl_->Error("deleting from " + table));
+      if (!log("delete", table, key, std::nullopt, std::nullopt, std::nullopt))
+        return fail(impl_->Error("audit"));
+      ++counts.deleted;
+    }
+  }
+  Status commit = impl_->Exec("COMMIT");
+  if (!commit.ok()) return fail(commit);
+  return counts;
+}
+
+namespace {
+
+std::string CsvField(const std::string& value) {
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (char c : value)
+    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+}  // namespace
+
+Status WriteInterchange(const Interchange& data, const std::string& folder) {
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) return IoError(fmt::format("{}: cannot create the folder: {}", folder, error.message()));
+  for (const std::string& file : InterchangeFiles()) {
+    std::vector<std::string> columns = InterchangeColumns(file);
+    auto it = data.files.find(file);
+    std::set<std::string> extra;
+    if (it != data.files.end()) {
+      for (const Row& row : it->second) {
+        for (const auto& [c, v] : row.values) {
+          if (c.rfind("x_", 0) == 0) extra.insert(c);
+        }
+      }
+    }
+    columns.insert(columns.end(), extra.begin(), extra.end());
+    const std::string path = (std::filesystem::path(folder) / file).string();
+    std::ofstream out(path, std::ios::binary);
+    if (!out) return IoError(fmt::format("{}: cannot write the file", path));
+    for (size_t c = 0; c < columns.size(); ++c)
+      out << (c ? "," : "") << columns[c];
+    out << '\n';
+    if (it != data.files.end()) {
+      for (const Row& row : it->second) {
+        for (size_t c = 0; c < columns.size(); ++c) {
+          const std::string* value = row.get(columns[c]);
+          out << (c ? "," : "") << (value ? CsvField(*value) : "");
+        }
+        out << '\n';
+      }
+    }
+    if (!out) return IoError(fmt::format("{}: writing failed", path));
+  }
+  return Status();
+}
+
+}  // namespace prrt::registry

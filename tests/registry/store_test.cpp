@@ -1,0 +1,219 @@
+// The SQLite registry: lossless import/export, idempotent re-import, the audit trail, all-or-nothing
+// imports, and two writers at once.
+#include "prrt/registry/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "support/json_match.h"
+
+namespace prrt::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kExample = "tests/data/registry_example";
+const registry::Day kToday = *registry::ParseDay("2026-11-27");
+
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& name) : path(fs::temp_directory_path() / ("prrt_store_" + name)) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string Slurp(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+registry::Interchange Read(const std::string& folder) {
+  registry::Problems problems;
+  Result<registry::Interchange> data = registry::ReadInterchange(folder, kToday, problems);
+  EXPECT_TRUE(data.ok()) << data.status().message();
+  return *data;
+}
+
+registry::Store OpenStore(const fs::path& db) {
+  Result<registry::Store> store = registry::Store::Open(db.string());
+  EXPECT_TRUE(store.ok()) << store.status().message();
+  return std::move(*store);
+}
+
+TEST(Store, ImportExportImportIsLossless) {
+  TempDir dir("lossless");
+  registry::Store first = OpenStore(dir.path / "a.db");
+  ASSERT_TRUE(first.Import(Read(kExample), "tester").ok());
+  ASSERT_TRUE(registry::WriteInterchange(*first.Load(), (dir.path / "out1").string()).ok());
+  // Every file of the example comes back byte for byte (its columns are in the format's order).
+  for (const auto& entry : fs::directory_iterator(kExample)) {
+    EXPECT_EQ(Slurp(dir.path / "out1" / entry.path().filename()), Slurp(entry.path())) << entry.path();
+  }
+  registry::Store second = OpenStore(dir.path / "b.db");
+  ASSERT_TRUE(second.Import(Read((dir.path / "out1").string()), "tester").ok());
+  ASSERT_TRUE(registry::WriteInterchange(*second.Load(), (dir.path / "out2").string()).ok());
+  for (const auto& entry : fs::directory_iterator(dir.path / "out1")) {
+    EXPECT_EQ(Slurp(dir.path / "out2" / entry.path().filename()), Slurp(entry.path())) << entry.path();
+  }
+}
+
+TEST(Store, ReimportChangesNothingAndChangesAreAuditedColumnByColumn) {
+  TempDir dir("audit");
+  registry::Store store = OpenStore(dir.path / "r.db");
+  Result<registry::ImportCounts> first = store.Import(Read(kExample), "nurse");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->inserted, 29);  // 3 patients + 3 baselines + 12 cycles + 4 labs + 3 responses + 4 events
+  EXPECT_EQ(*store.AuditCount(), 29);
+  Result<registry::ImportCounts> again = store.Import(Read(kExample), "nurse");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->changed());
+  EXPECT_EQ(*store.AuditCount(), 29);
+
+  // P001's fourth cycle corrected from 7.3 to 7.4 GBq, and P002's creatinine removed.
+  fs::copy(kExample, dir.path / "v2");
+  std::string cycles = Slurp(dir.path / "v2" / "cycles.csv");
+  cycles.replace(cycles.find("2005-08-22,7.3"), 14, "2005-08-22,7.4");
+  std::ofstream(dir.path / "v2" / "cycles.csv", std::ios::binary) << cycles;
+  std::string labs = Slurp(dir.path / "v2" / "labs.csv");
+  labs.erase(labs.find("P002,2006-05-08"));
+  std::ofstream(dir.path / "v2" / "labs.csv", std::ios::binary) << labs;
+  Result<registry::ImportCounts> second = store.Import(Read((dir.path / "v2").string()), "physician");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->updated, 1);
+  EXPECT_EQ(second->deleted, 1);
+  EXPECT_EQ(second->inserted, 0);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db,
+                     "SELECT user, action, table_name, row_key, column_name, old_value, new_value FROM audit "
+                     "WHERE user = 'physician' ORDER BY audit_id",
+                     -1, &st, nullptr);
+  std::vector<std::string> rows;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    std::string row;
+    for (int c = 0; c < 7; ++c) {
+      const unsigned char* t = sqlite3_column_text(st, c);
+      row += std::string(c ? "," : "") + (t ? reinterpret_cast<const char*>(t) : "NULL");
+    }
+    rows.push_back(row);
+  }
+  sqlite3_finalize(st);
+  EXPECT_EQ(rows,
+            (std::vector<std::string>{"physician,update,cycles,P001|2005-08-22,activity_gbq,7.3,7.4",
+                                      "physician,delete,labs,P002|2006-05-08|creatinine,NULL,NULL,NULL"}));
+  // The trail is append-only.
+  EXPECT_NE(sqlite3_exec(db, "UPDATE audit SET user = 'x'", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "DELETE FROM audit", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+TEST(Store, BadFolderLeavesTheRegistryExactlyAsItWas) {
+  TempDir dir("bad");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(
+      RunPrrt({"import", "--db", db, "--from", kExample, "--today", "2026-11-27", "--user", "t"}, out, err),
+      0)
+      << err;
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "before").string()}, out, err), 0) << err;
+  fs::copy(kExample, dir.path / "bad");
+  std::ofstream(dir.path / "bad" / "cycles.csv", std::ios::app)
+      << "P001,I,2005-10-24,7.4\nP999,I,2010-01-01,7.4\n";
+  std::ofstream(dir.path / "bad" / "labs.csv", std::ios::app) << "P001,2005-04-01,hb,7,mg/dl,,\n";
+  const int code = RunPrrt(
+      {"import", "--db", db, "--from", (dir.path / "bad").string(), "--today", "2026-11-27"}, out, err);
+  EXPECT_EQ(code, 2);
+  // Every problem, not just the first.
+  EXPECT_NE(err.find("cycles.csv:15: patient_id: 'P999' is not in patients.csv"), std::string::npos) << err;
+  EXPECT_NE(err.find("labs.csv:6: unit: found 'mg/dl'"), std::string::npos) << err;
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "after").string()}, out, err), 0);
+  for (const auto& entry : fs::directory_iterator(dir.path / "before")) {
+    EXPECT_EQ(Slurp(dir.path / "after" / entry.path().filename()), Slurp(entry.path())) << entry.path();
+  }
+  // --dry-run validates and stores nothing.
+  ASSERT_EQ(RunPrrt({"import", "--db", (dir.path / "dry.db").string(), "--from", kExample, "--today",
+                     "2026-11-27", "--dry-run"},
+                    out, err),
+            0);
+  EXPECT_FALSE(fs::exists(dir.path / "dry.db"));
+}
+
+TEST(Store, TwoImportsAtOnceBothEndCleanly) {
+  TempDir dir("concurrent");
+  // Two folders with different patients, imported into one registry from two connections at the same time.
+  fs::create_directories(dir.path / "a");
+  fs::create_directories(dir.path / "b");
+  const std::string header_p =
+      "patient_id,sex,birth_date,primary_site,ki67_percent,prior_surgery,prior_chemotherapy,prior_"
+      "radiotherapy,"
+      "prior_ssa,last_contact_date,death_date,no_salvage_reason\n";
+  std::ofstream(dir.path / "a" / "patients.csv") << header_p << "A1,f,1950-01-01,midgut,,,,,,2015-01-01,,\n";
+  std::ofstream(dir.path / "b" / "patients.csv")
+      << header_p << "B1,m,1955-01-01,pancreatic,,,,,,2016-01-01,,\n";
+  for (const char* sub : {"a", "b"}) {
+    std::ofstream cycles(dir.path / sub / "cycles.csv");
+    cycles << "patient_id,phase,date,activity_gbq\n";
+    for (int month = 1; month <= 9; month += 2) {
+      cycles << (sub[0] == 'a' ? "A1" : "B1") << ",I,2010-0" << month << "-01,7.4\n";
+    }
+    std::ofstream(dir.path / sub / "events.csv") << "patient_id,date,event,method\n";
+  }
+  const fs::path db = dir.path / "r.db";
+  OpenStore(db);  // create the schema first
+  std::vector<Status> results(2);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      registry::Problems problems;
+      Result<registry::Interchange> data =
+          registry::ReadInterchange((dir.path / (i == 0 ? "a" : "b")).string(), kToday, problems);
+      Result<registry::Store> store = registry::Store::Open(db.string());
+      if (!data.ok() || !store.ok()) {
+        results[i] = InvalidArgument("setup failed");
+        return;
+      }
+      Result<registry::ImportCounts> counts = store->Import(*data, "t");
+      results[i] = counts.ok() ? Status() : counts.status();
+    });
+  }
+  for (std::thread& t : threads)
+    t.join();
+  EXPECT_TRUE(results[0].ok()) << results[0].message();
+  EXPECT_TRUE(results[1].ok()) << results[1].message();
+  registry::Interchange all = *OpenStore(db).Load();
+  EXPECT_EQ(all.files["patients.csv"].size(), 2u);
+  EXPECT_EQ(all.files["cycles.csv"].size(), 10u);
+}
+
+TEST(Store, SchemaVersionAndWal) {
+  TempDir dir("schema");
+  registry::Store store = OpenStore(dir.path / "r.db");
+  EXPECT_EQ(store.SchemaVersion(), 1);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  // A registry from a newer prrt is refused rather than misread.
+  sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  Result<registry::Store> newer = registry::Store::Open((dir.path / "r.db").string());
+  ASSERT_FALSE(newer.ok());
+  EXPECT_NE(newer.status().message().find("schema version 99 is newer than this prrt"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace prrt::testing
