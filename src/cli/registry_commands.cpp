@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -14,8 +15,10 @@
 #include "cli/app.h"
 #include "cli/command_support.h"
 #include "cli/output.h"
+#include "prrt/clinical/ctcae.h"
 #include "prrt/registry/interchange.h"
 #include "prrt/registry/store.h"
+#include "prrt/registry/timeline.h"
 
 namespace prrt::cli {
 namespace {
@@ -107,9 +110,104 @@ void AddExport(CLI::App& app, CommandContext& context) {
   });
 }
 
+json RowJson(const registry::Row& row, std::initializer_list<const char*> skip = {"patient_id"}) {
+  json out = json::object();
+  for (const auto& [column, value] : row.values) {
+    if (std::find_if(skip.begin(), skip.end(), [&](const char* s) { return column == s; }) == skip.end()) {
+      out[column] = value;
+    }
+  }
+  return out;
+}
+
+void AddPatient(CLI::App& app, CommandContext& context) {
+  auto db = std::make_shared<std::string>("prrt.db");
+  auto id = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  auto* command = app.add_subcommand("patient",
+                                     "one patient's timeline: phases, cycles, labs with CTCAE grades, "
+                                     "responses, progression, PFS of each phase, OS");
+  command->add_option("--db", *db, "the registry file (default prrt.db)");
+  command->add_option("id", *id, "the patient_id")->required();
+  command->add_flag("--json", *as_json, "print JSON");
+  OnRun(command, context, [&context, db, id, as_json]() -> int {
+    if (!std::filesystem::exists(*db))
+      return ReportError(context, IoError(fmt::format("{}: no such registry file", *db)));
+    Result<registry::Store> store = registry::Store::Open(*db);
+    if (!store.ok()) return ReportError(context, store.status());
+    Result<registry::Interchange> data = store->Load();
+    if (!data.ok()) return ReportError(context, data.status());
+    Result<registry::Timeline> t = registry::BuildTimeline(*data, *id);
+    if (!t.ok()) return ReportError(context, t.status());
+    json phases = json::array();
+    for (const registry::TimelinePhase& p : t->phases) {
+      json cycles = json::array();
+      for (const registry::TimelineCycle& c : p.cycles) {
+        cycles.push_back(
+            {{"date", c.date}, {"activity_gbq", c.activity_gbq}, {"cumulative_gbq", c.cumulative_gbq}});
+      }
+      phases.push_back(
+          {{"phase", p.phase},
+           {"start", p.start},
+           {"cycles", cycles},
+           {"activity_gbq", p.activity_gbq},
+           {"best_response", p.best_response ? json(*p.best_response) : json(nullptr)},
+           {"progression_date", p.progression_date ? json(*p.progression_date) : json(nullptr)},
+           {"progression_method", p.progression_method ? json(*p.progression_method) : json(nullptr)},
+           {"pfs_months", p.pfs_months},
+           {"pfs_event", p.pfs_event}});
+    }
+    json labs = json::array();
+    for (const registry::TimelineLab& l : t->labs) {
+      labs.push_back({{"date", l.date},
+                      {"test", l.test},
+                      {"value", l.value},
+                      {"unit", l.unit},
+                      {"ctcae_grade", l.ctcae_grade ? json(*l.ctcae_grade) : json(nullptr)},
+                      {"ctcae_version", std::string(clinical::kCtcaeVersion)}});
+      if (!l.ctcae_grade) labs.back()["ctcae_note"] = l.ctcae_note;
+    }
+    json responses = json::array(), events = json::array();
+    for (const registry::Row* r : t->responses)
+      responses.push_back(RowJson(*r));
+    for (const registry::Row* e : t->events)
+      events.push_back(RowJson(*e));
+    json result = RowJson(*t->patient, {});
+    result.update({{"phases", phases},
+                   {"cumulative_activity_gbq", t->cumulative_activity_gbq},
+                   {"labs", labs},
+                   {"responses", responses},
+                   {"events", events},
+                   {"os_months", JsonNumber(t->os_months)},
+                   {"os_event", t->os_event}});
+    if (*as_json) {
+      context.out << result.dump(2) << '\n';
+      return kExitOk;
+    }
+    context.out << fmt::format("{} ({}, born {}, {} NET)\n", *id, *t->patient->get("sex"),
+                               *t->patient->get("birth_date"), *t->patient->get("primary_site"));
+    for (const registry::TimelinePhase& p : t->phases) {
+      context.out << fmt::format("  {}-PRRT from {}: {} cycles, {} GBq; best response {}; PFS {} months{}\n",
+                                 p.phase, p.start, p.cycles.size(), FormatNumber(p.activity_gbq),
+                                 p.best_response.value_or("none"), FormatNumber(p.pfs_months, 3),
+                                 p.pfs_event ? "" : " (censored)");
+    }
+    context.out << fmt::format("  cumulative activity {} GBq; OS {} months{}\n",
+                               FormatNumber(t->cumulative_activity_gbq), FormatNumber(t->os_months, 3),
+                               t->os_event ? "" : " (censored)");
+    for (const registry::TimelineLab& l : t->labs) {
+      context.out << fmt::format("  {} {} {} {}: CTCAE grade {}\n", l.date, l.test, FormatNumber(l.value),
+                                 l.unit,
+                                 l.ctcae_grade ? std::to_string(*l.ctcae_grade) : "- (" + l.ctcae_note + ")");
+    }
+    return kExitOk;
+  });
+}
+
 }  // namespace
 
 void AddRegistryCommands(CLI::App& app, CommandContext& context) {
+  AddPatient(app, context);
   AddImport(app, context);
   AddExport(app, context);
   auto folder = std::make_shared<std::string>();

@@ -1,0 +1,133 @@
+#include "prrt/registry/timeline.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "prrt/clinical/ctcae.h"
+
+namespace prrt::registry {
+
+double MonthsBetween(Day from, Day to) {
+  return static_cast<double>(to - from) / 30.4375;
+}
+
+namespace {
+
+std::vector<const Row*> RowsOf(const Interchange& data, const std::string& file, const std::string& patient) {
+  std::vector<const Row*> rows;
+  auto it = data.files.find(file);
+  if (it == data.files.end()) return rows;
+  for (const Row& row : it->second) {
+    if (*row.get("patient_id") == patient) rows.push_back(&row);
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row* a, const Row* b) { return *a->get("date") < *b->get("date"); });
+  return rows;
+}
+
+int ResponseRank(const std::string& r) {
+  static const std::map<std::string, int> rank = {{"cr", 5}, {"pr", 4}, {"sd", 3}, {"pd", 2}, {"ne", 1}};
+  auto it = rank.find(r);
+  return it == rank.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patient_id) {
+  Timeline t;
+  if (auto it = data.files.find("patients.csv"); it != data.files.end()) {
+    for (const Row& row : it->second) {
+      if (*row.get("patient_id") == patient_id) t.patient = &row;
+    }
+  }
+  if (t.patient == nullptr) return NotFound(fmt::format("no patient '{}' in the registry", patient_id));
+  const Day last_contact = *ParseDay(*t.patient->get("last_contact_date"));
+  const Day no_death = std::numeric_limits<Day>::max();
+  const Day death_day = t.patient->get("death_date") ? *ParseDay(*t.patient->get("death_date")) : no_death;
+  const bool died = death_day != no_death;
+  const std::vector<const Row*> cycles = RowsOf(data, "cycles.csv", patient_id);
+  t.responses = RowsOf(data, "responses.csv", patient_id);
+  t.events = RowsOf(data, "events.csv", patient_id);
+  std::vector<const Row*> progressions;
+  for (const Row* e : t.events) {
+    if (*e->get("event") == "progression") progressions.push_back(e);
+  }
+
+  for (const char* phase : {"I", "R", "RR"}) {
+    TimelinePhase p;
+    p.phase = phase;
+    for (const Row* c : cycles) {
+      if (*c->get("phase") != phase) continue;
+      const double activity = std::stod(*c->get("activity_gbq"));
+      p.activity_gbq += activity;
+      t.cumulative_activity_gbq += activity;
+      // Sums to the MBq, so that 7.4 + 7.4 + 7.4 + 7.3 shows as 29.5, not 29.500000000000004.
+      t.cumulative_activity_gbq = std::round(t.cumulative_activity_gbq * 1000) / 1000;
+      p.activity_gbq = std::round(p.activity_gbq * 1000) / 1000;
+      p.cycles.push_back({*c->get("date"), activity, t.cumulative_activity_gbq});
+    }
+    if (p.cycles.empty()) continue;
+    p.start = p.cycles.front().date;
+    const Day start = *ParseDay(p.start);
+    // PFS: the first progression after the phase's first cycle, or death if earlier; else censored.
+    std::optional<Day> end;
+    for (const Row* e : progressions) {
+      const Day day = *ParseDay(*e->get("date"));
+      if (day > start) {
+        end = day;
+        p.progression_date = *e->get("date");
+        p.progression_method = *e->get("method");
+        break;
+      }
+    }
+    if (died && (!end || death_day < *end)) {
+      end = death_day;
+      p.progression_date.reset();
+      p.progression_method.reset();
+    }
+    p.pfs_event = end.has_value();
+    p.pfs_months = MonthsBetween(start, end.value_or(last_contact));
+    // Best response from the first cycle up to the first progression.
+    int best = 0;
+    for (const Row* r : t.responses) {
+      const Day day = *ParseDay(*r->get("date"));
+      if (day < start || (p.progression_date && day > *ParseDay(*p.progression_date))) continue;
+      if (ResponseRank(*r->get("response")) > best) {
+        best = ResponseRank(*r->get("response"));
+        p.best_response = *r->get("response");
+      }
+    }
+    if (!p.best_response && p.progression_method && *p.progression_method == "clinical")
+      p.best_response = "pd";
+    t.phases.push_back(std::move(p));
+  }
+  if (!cycles.empty()) {
+    Day first = *ParseDay(*cycles.front()->get("date"));
+    for (const Row* c : cycles)
+      first = std::min(first, *ParseDay(*c->get("date")));
+    t.os_event = died;
+    t.os_months = MonthsBetween(first, died ? death_day : last_contact);
+  }
+  for (const Row* l : RowsOf(data, "labs.csv", patient_id)) {
+    TimelineLab lab{
+        *l->get("date"), *l->get("test"), *l->get("unit"), std::stod(*l->get("value")), std::nullopt, ""};
+    auto limit = [&](const char* column) -> std::optional<double> {
+      return l->get(column) ? std::optional<double>(std::stod(*l->get(column))) : std::nullopt;
+    };
+    Result<clinical::CtcaeGrade> grade =
+        clinical::GradeLab(lab.test, lab.value, lab.unit, limit("lln"), limit("uln"));
+    if (grade.ok()) {
+      lab.ctcae_grade = grade->grade;
+    } else {
+      lab.ctcae_note = grade.status().message();
+    }
+    t.labs.push_back(std::move(lab));
+  }
+  return t;
+}
+
+}  // namespace prrt::registry

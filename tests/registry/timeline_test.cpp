@@ -1,0 +1,70 @@
+// `prrt patient` on the example registry, derived by hand from tests/data/registry_example:
+// P001 I-PRRT 2005-02-14 (4 cycles, 7.4 + 7.4 + 7.4 + 7.3 = 29.5 GBq), progression 2008-03-01:
+//   1095 + 16 = 1111 days = 36.501 months; best response PR (2005-11-20).
+// R-PRRT 2008-06-23 (7.4 + 3.7 = 11.1 GBq; cumulative 40.6), progression 2010-02-15: 365 + 237 = 602 days =
+//   19.778 months; best response SD (2008-11-30). OS censored at 2016-11-30: 4307 days = 141.503 months.
+// Labs: Hb 7.4 mmol/L with LLN 7.5: grade 1; platelets 140 with LLN 150: grade 1; 48: grade 3 (50 > x >= 25).
+// P002 died 2014-05-20: OS from 2006-04-10, 2962 days = 97.314 months, an event; I-PRRT PFS to the
+//   progression 2008-01-10: 640 days = 21.027 months.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "support/json_match.h"
+
+namespace prrt::testing {
+namespace {
+
+class PatientTimeline : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = (std::filesystem::temp_directory_path() / "prrt_timeline_test.db").string();
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(db_ + suffix);
+    std::string out, err;
+    ASSERT_EQ(
+        RunPrrt({"import", "--db", db_, "--from", "tests/data/registry_example", "--today", "2026-11-27"},
+                out, err),
+        0)
+        << err;
+  }
+  nlohmann::json Timeline(const std::string& id) {
+    std::string out, err;
+    EXPECT_EQ(RunPrrt({"patient", "--db", db_, id, "--json"}, out, err), 0) << err;
+    return nlohmann::json::parse(out);
+  }
+  std::string db_;
+};
+
+TEST_F(PatientTimeline, PhasesPfsOsAndGradesByHand) {
+  const nlohmann::json expected = nlohmann::json::parse(R"({
+    "patient_id": "P001", "cumulative_activity_gbq": 40.6, "os_months": 141.50308008213553, "os_event": false,
+    "phases": [
+      {"phase": "I", "start": "2005-02-14", "activity_gbq": 29.5, "best_response": "pr",
+       "progression_date": "2008-03-01", "pfs_months": 36.50102669404517, "pfs_event": true},
+      {"phase": "R", "start": "2008-06-23", "activity_gbq": 11.1, "best_response": "sd",
+       "progression_date": "2010-02-15", "pfs_months": 19.77823408624230, "pfs_event": true}],
+    "labs": [{"test": "hb", "ctcae_grade": 1, "ctcae_version": "3.0"},
+             {"test": "platelets", "ctcae_grade": 1},
+             {"test": "platelets", "ctcae_grade": 3}]
+  })");
+  std::vector<std::string> diffs = JsonDifferences(expected, Timeline("P001"), 1e-12);
+  std::string report;
+  for (const std::string& d : diffs)
+    report += d + "\n";
+  EXPECT_TRUE(diffs.empty()) << report;
+}
+
+TEST_F(PatientTimeline, DeathEndsOsAndUnknownPatientIsAnError) {
+  const nlohmann::json p2 = Timeline("P002");
+  EXPECT_NEAR(p2["os_months"].get<double>(), 2962 / 30.4375, 1e-12);
+  EXPECT_TRUE(p2["os_event"].get<bool>());
+  EXPECT_NEAR(p2["phases"][0]["pfs_months"].get<double>(), 640 / 30.4375, 1e-12);
+  std::string out, err;
+  EXPECT_EQ(RunPrrt({"patient", "--db", db_, "P404"}, out, err), 2);
+  EXPECT_NE(err.find("no patient 'P404' in the registry"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace prrt::testing
