@@ -10,12 +10,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "cli/app.h"
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "prrt/clinical/ctcae.h"
+#include "prrt/protocol/protocol.h"
 #include "prrt/registry/interchange.h"
 #include "prrt/registry/store.h"
 #include "prrt/registry/timeline.h"
@@ -38,10 +41,11 @@ std::string AuditUser(const std::string& given) {
   return "unknown";
 }
 
-Result<registry::Day> TodayOption(const std::string& today) {
-  if (today.empty()) return Today();
-  std::optional<registry::Day> day = registry::ParseDay(today);
-  if (!day) return InvalidArgument(fmt::format("--today: '{}' is not a date YYYY-MM-DD", today));
+// A date option, or today when it is not given.
+Result<registry::Day> DateOption(const std::string& text, const char* option = "--today") {
+  if (text.empty()) return Today();
+  std::optional<registry::Day> day = registry::ParseDay(text);
+  if (!day) return InvalidArgument(fmt::format("{}: '{}' is not a date YYYY-MM-DD", option, text));
   return *day;
 }
 
@@ -65,7 +69,7 @@ void AddImport(CLI::App& app, CommandContext& context) {
                       "the date after which dates count as in the future (default: today)");
   command->add_flag("--dry-run", args->dry_run, "only validate; store nothing");
   OnRun(command, context, [&context, args]() -> int {
-    Result<registry::Day> today = TodayOption(args->today);
+    Result<registry::Day> today = DateOption(args->today);
     if (!today.ok()) return ReportError(context, today.status());
     registry::Problems problems;
     Result<registry::Interchange> data = registry::ReadInterchange(args->folder, *today, problems);
@@ -204,9 +208,73 @@ void AddPatient(CLI::App& app, CommandContext& context) {
   });
 }
 
+Result<protocol::Protocol> LoadProtocol(const std::string& path) {
+  if (path.empty()) return protocol::DefaultProtocol();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError(fmt::format("{}: cannot open the protocol file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return protocol::ParseProtocol(text.str(), path);
+}
+
+void AddEligibility(CLI::App& app, CommandContext& context) {
+  auto db = std::make_shared<std::string>("prrt.db");
+  auto patient = std::make_shared<std::string>();
+  auto as_of = std::make_shared<std::string>();
+  auto protocol_file = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  auto* command = app.add_subcommand("eligibility", "who may have the next phase (I, R or RR), and why not");
+  command->add_option("--db", *db, "the registry file (default prrt.db)");
+  command->add_option("--patient", *patient, "one patient (default: all)");
+  command->add_option("--as-of", *as_of,
+                      "assess on this date, ignoring everything dated after it (default: today)");
+  command->add_option("--protocol", *protocol_file,
+                      "a protocol TOML file (default: the built-in reference profile)");
+  command->add_flag("--json", *as_json, "print JSON");
+  OnRun(command, context, [&context, db, patient, as_of, protocol_file, as_json]() -> int {
+    Result<registry::Day> day = DateOption(*as_of, "--as-of");
+    if (!day.ok()) return ReportError(context, day.status());
+    Result<protocol::Protocol> rules = LoadProtocol(*protocol_file);
+    if (!rules.ok()) return ReportError(context, rules.status());
+    if (!std::filesystem::exists(*db))
+      return ReportError(context, IoError(fmt::format("{}: no such registry file", *db)));
+    Result<registry::Store> store = registry::Store::Open(*db);
+    if (!store.ok()) return ReportError(context, store.status());
+    Result<registry::Interchange> data = store->Load();
+    if (!data.ok()) return ReportError(context, data.status());
+    std::vector<std::string> ids;
+    for (const registry::Row& row : data->files["patients.csv"]) {
+      if (patient->empty() || *row.get("patient_id") == *patient) ids.push_back(*row.get("patient_id"));
+    }
+    if (!patient->empty() && ids.empty()) {
+      return ReportError(context, NotFound(fmt::format("no patient '{}' in the registry", *patient)));
+    }
+    json result = json::array();
+    for (const std::string& id : ids) {
+      protocol::Eligibility e = protocol::AssessEligibility(*data, id, *day, *rules);
+      result.push_back({{"patient_id", e.patient_id},
+                        {"next_phase", e.next_phase ? json(*e.next_phase) : json(nullptr)},
+                        {"eligible", e.eligible},
+                        {"unmet", e.unmet},
+                        {"details", e.details}});
+      if (!*as_json) {
+        std::string unmet;
+        for (const std::string& u : e.unmet)
+          unmet += (unmet.empty() ? "" : ", ") + u;
+        context.out << fmt::format("{}: next {}: {}{}\n", id, e.next_phase.value_or("none"),
+                                   e.eligible ? "eligible" : "not eligible",
+                                   unmet.empty() ? "" : " (" + unmet + ")");
+      }
+    }
+    if (*as_json) context.out << result.dump(2) << '\n';
+    return kExitOk;
+  });
+}
+
 }  // namespace
 
 void AddRegistryCommands(CLI::App& app, CommandContext& context) {
+  AddEligibility(app, context);
   AddPatient(app, context);
   AddImport(app, context);
   AddExport(app, context);
