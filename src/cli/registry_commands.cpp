@@ -249,9 +249,11 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
     if (!patient->empty() && ids.empty()) {
       return ReportError(context, NotFound(fmt::format("no patient '{}' in the registry", *patient)));
     }
+    // One pass to group the rows by patient, so that assessing everyone stays linear.
+    const std::map<std::string, registry::Interchange> by_patient = registry::SplitByPatient(*data);
     json result = json::array();
     for (const std::string& id : ids) {
-      protocol::Eligibility e = protocol::AssessEligibility(*data, id, *day, *rules);
+      protocol::Eligibility e = protocol::AssessEligibility(by_patient.at(id), id, *day, *rules);
       result.push_back({{"patient_id", e.patient_id},
                         {"next_phase", e.next_phase ? json(*e.next_phase) : json(nullptr)},
                         {"eligible", e.eligible},

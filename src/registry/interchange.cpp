@@ -241,6 +241,16 @@ const std::vector<std::string>& InterchangeKey(const std::string& file) {
   return keys.at(file);
 }
 
+std::map<std::string, Interchange> SplitByPatient(const Interchange& data) {
+  std::map<std::string, Interchange> split;
+  for (const auto& [file, rows] : data.files) {
+    for (const Row& row : rows) {
+      if (const std::string* id = row.get("patient_id")) split[*id].files[file].push_back(row);
+    }
+  }
+  return split;
+}
+
 std::optional<Day> ParseDay(const std::string& text) {
   if (text.size() != 10) return std::nullopt;
   Result<int64_t> seconds = clinical::ParseDateTimeSeconds(text);

@@ -66,5 +66,23 @@ TEST_F(PatientTimeline, DeathEndsOsAndUnknownPatientIsAnError) {
   EXPECT_NE(err.find("no patient 'P404' in the registry"), std::string::npos) << err;
 }
 
+TEST_F(PatientTimeline, EligibilityOverTheWholeRegistry) {
+  // On 2008-05-01 P001 has progressed after I-PRRT (PFS 36.5 months, best response PR), but the example has
+  // no WBC or renal result for them: missing_data. P003's cycles start in 2010, after --as-of: next I, and
+  // without a baseline work-up (no Krenning score).
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"eligibility", "--db", db_, "--as-of", "2008-05-01", "--json"}, out, err), 0) << err;
+  const nlohmann::json all = nlohmann::json::parse(out);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0]["patient_id"], "P001");
+  EXPECT_EQ(all[0]["next_phase"], "R");
+  EXPECT_EQ(all[0]["details"]["pfs_months_I"], "36.5");
+  EXPECT_EQ(all[0]["details"]["best_response_I"], "pr");
+  EXPECT_EQ(all[0]["unmet"], nlohmann::json::array({"missing_data"}));
+  EXPECT_EQ(all[0]["details"]["missing"], "wbc, creatinine or creatinine_clearance");
+  EXPECT_EQ(all[2]["next_phase"], "I");
+  EXPECT_NE(all[2]["details"]["missing"].get<std::string>().find("krenning_score"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace prrt::testing

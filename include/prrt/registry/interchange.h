@@ -54,6 +54,9 @@ std::vector<std::string> InterchangeColumns(const std::string& file);
 //! The columns that identify a row of a file (patients.csv: patient_id; cycles.csv: patient_id, date; ...).
 const std::vector<std::string>& InterchangeKey(const std::string& file);
 
+//! The rows of each patient, as a registry of one (copies; for per-patient work over large registries).
+std::map<std::string, Interchange> SplitByPatient(const Interchange& data);
+
 //! Parses an ISO date YYYY-MM-DD.
 std::optional<Day> ParseDay(const std::string& text);
 
