@@ -11,6 +11,7 @@
 #include "prrt/clinical/ctcae.h"
 #include "prrt/clinical/decay.h"
 #include "prrt/clinical/tumour.h"
+#include "prrt/common/dates.h"
 
 namespace prrt::cli {
 namespace {
@@ -78,9 +79,9 @@ void AddDecay(CLI::App& app, CommandContext& context) {
       ->check(CLI::PositiveNumber);
   command->add_flag("--json", args->json, "print JSON");
   OnRun(command, context, [&context, args]() -> int {
-    Result<int64_t> from = clinical::ParseDateTimeSeconds(args->from);
+    Result<int64_t> from = ParseDateTimeSeconds(args->from);
     if (!from.ok()) return ReportError(context, InvalidArgument("--from: " + from.status().message()));
-    Result<int64_t> to = clinical::ParseDateTimeSeconds(args->to);
+    Result<int64_t> to = ParseDateTimeSeconds(args->to);
     if (!to.ok()) return ReportError(context, InvalidArgument("--to: " + to.status().message()));
     const double elapsed = static_cast<double>(*to - *from) / 86400;
     const double activity = clinical::DecayedActivity(args->activity, elapsed, args->half_life);

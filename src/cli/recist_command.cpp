@@ -9,8 +9,8 @@
 #include "cli/app.h"
 #include "cli/command_support.h"
 #include "cli/output.h"
-#include "prrt/clinical/decay.h"
 #include "prrt/clinical/recist.h"
+#include "prrt/common/dates.h"
 #include "prrt/io/csv.h"
 
 namespace prrt::cli {
@@ -43,7 +43,7 @@ Result<LesionTable> ReadLesions(const std::string& path) {
                                          columns[k], f[at[k]], expected));
     };
     if (f[at[0]].empty()) return bad(0, "a patient identifier");
-    Result<int64_t> seconds = clinical::ParseDateTimeSeconds(f[at[1]]);
+    Result<int64_t> seconds = ParseDateTimeSeconds(f[at[1]]);
     if (!seconds.ok() || f[at[1]].size() != 10) return bad(1, "a date YYYY-MM-DD");
     if (f[at[2]].empty()) return bad(2, "a lesion identifier");
     if (f[at[3]].empty()) return bad(3, "an organ");
@@ -84,19 +84,6 @@ Result<LesionTable> ReadLesions(const std::string& path) {
   return table;
 }
 
-std::string IsoDate(int64_t day) {
-  // Inverse of the civil-from-days computation, for printing.
-  day += 719468;
-  const int64_t era = (day >= 0 ? day : day - 146096) / 146097;
-  const int64_t doe = day - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp + (mp < 10 ? 3 : -9);
-  return fmt::format("{:04d}-{:02d}-{:02d}", yoe + era * 400 + (m <= 2), m, d);
-}
-
 json OptionalResponse(const std::optional<clinical::Response>& r) {
   return r ? json(std::string(clinical::ToString(*r))) : json(nullptr);
 }
@@ -131,7 +118,7 @@ void AddRecistCommand(CLI::App& app, CommandContext& context) {
                                                                 r.status().message())));
       json points = json::array();
       for (const clinical::TimePoint& tp : r->time_points) {
-        points.push_back({{"date", IsoDate(tp.day)},
+        points.push_back({{"date", FormatDate(tp.day)},
                           {"target_sum_mm", JsonNumber(tp.target_sum_mm)},
                           {"target", OptionalResponse(tp.target)},
                           {"non_target", OptionalResponse(tp.non_target)},
@@ -141,7 +128,7 @@ void AddRecistCommand(CLI::App& app, CommandContext& context) {
       patients.push_back(
           {{"patient_id", patient},
            {"baseline",
-            {{"date", IsoDate(r->baseline_day)}, {"target_sum_mm", JsonNumber(r->baseline_sum_mm)}}},
+            {{"date", FormatDate(r->baseline_day)}, {"target_sum_mm", JsonNumber(r->baseline_sum_mm)}}},
            {"assessments", points},
            {"best_response", std::string(clinical::ToString(r->best_response))},
            {"best_response_confirmed", std::string(clinical::ToString(r->best_response_confirmed))}});
@@ -151,7 +138,7 @@ void AddRecistCommand(CLI::App& app, CommandContext& context) {
                                    clinical::ToString(r->best_response_confirmed));
         for (const clinical::TimePoint& tp : r->time_points) {
           context.out << fmt::format("  {}  sum {} mm  target {}  non-target {}  new {}  overall {}\n",
-                                     IsoDate(tp.day), FormatNumber(tp.target_sum_mm),
+                                     FormatDate(tp.day), FormatNumber(tp.target_sum_mm),
                                      tp.target ? clinical::ToString(*tp.target) : "-",
                                      tp.non_target ? clinical::ToString(*tp.non_target) : "-",
                                      tp.new_lesions ? "yes" : "no", clinical::ToString(tp.overall));

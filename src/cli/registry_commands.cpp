@@ -49,6 +49,14 @@ Result<registry::Day> DateOption(const std::string& text, const char* option = "
   return *day;
 }
 
+// The whole registry of an existing file (a missing file is an error, not a new empty registry).
+Result<registry::Interchange> LoadRegistry(const std::string& db) {
+  if (!std::filesystem::exists(db)) return IoError(fmt::format("{}: no such registry file", db));
+  Result<registry::Store> store = registry::Store::Open(db);
+  if (!store.ok()) return store.status();
+  return store->Load();
+}
+
 struct ImportArgs {
   std::string db = "prrt.db";
   std::string folder;
@@ -100,12 +108,7 @@ void AddExport(CLI::App& app, CommandContext& context) {
   command->add_option("--db", *db, "the registry file (default prrt.db)");
   command->add_option("--to", *folder, "the folder to write")->required();
   OnRun(command, context, [&context, db, folder]() -> int {
-    if (!std::filesystem::exists(*db)) {
-      return ReportError(context, IoError(fmt::format("{}: no such registry file", *db)));
-    }
-    Result<registry::Store> store = registry::Store::Open(*db);
-    if (!store.ok()) return ReportError(context, store.status());
-    Result<registry::Interchange> data = store->Load();
+    Result<registry::Interchange> data = LoadRegistry(*db);
     if (!data.ok()) return ReportError(context, data.status());
     Status written = registry::WriteInterchange(*data, *folder);
     if (!written.ok()) return ReportError(context, written);
@@ -135,11 +138,7 @@ void AddPatient(CLI::App& app, CommandContext& context) {
   command->add_option("id", *id, "the patient_id")->required();
   command->add_flag("--json", *as_json, "print JSON");
   OnRun(command, context, [&context, db, id, as_json]() -> int {
-    if (!std::filesystem::exists(*db))
-      return ReportError(context, IoError(fmt::format("{}: no such registry file", *db)));
-    Result<registry::Store> store = registry::Store::Open(*db);
-    if (!store.ok()) return ReportError(context, store.status());
-    Result<registry::Interchange> data = store->Load();
+    Result<registry::Interchange> data = LoadRegistry(*db);
     if (!data.ok()) return ReportError(context, data.status());
     Result<registry::Timeline> t = registry::BuildTimeline(*data, *id);
     if (!t.ok()) return ReportError(context, t.status());
@@ -236,11 +235,7 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
     if (!day.ok()) return ReportError(context, day.status());
     Result<protocol::Protocol> rules = LoadProtocol(*protocol_file);
     if (!rules.ok()) return ReportError(context, rules.status());
-    if (!std::filesystem::exists(*db))
-      return ReportError(context, IoError(fmt::format("{}: no such registry file", *db)));
-    Result<registry::Store> store = registry::Store::Open(*db);
-    if (!store.ok()) return ReportError(context, store.status());
-    Result<registry::Interchange> data = store->Load();
+    Result<registry::Interchange> data = LoadRegistry(*db);
     if (!data.ok()) return ReportError(context, data.status());
     std::vector<std::string> ids;
     for (const registry::Row& row : data->files["patients.csv"]) {

@@ -1,67 +1,11 @@
 #include "prrt/clinical/decay.h"
 
-#include <fmt/format.h>
-
-#include <charconv>
 #include <cmath>
 
 namespace prrt::clinical {
 
 double DecayedActivity(double activity, double elapsed_days, double half_life_days) {
   return activity * std::exp2(-elapsed_days / half_life_days);
-}
-
-namespace {
-
-// Days from 1970-01-01 to a proleptic Gregorian date (the era-based civil calendar algorithm).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-bool IsLeap(int64_t y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-}  // namespace
-
-Result<int64_t> ParseDateTimeSeconds(std::string_view text) {
-  auto error = [&](std::string_view what) {
-    return InvalidArgument(
-        fmt::format("'{}' is not a date-time: {}; expected YYYY-MM-DDTHH:MM (or YYYY-MM-DD)", text, what));
-  };
-  // Fixed positions: YYYY-MM-DD[THH:MM[:SS]]
-  auto number = [&](size_t at, size_t len, int& out) {
-    if (at + len > text.size()) return false;
-    for (size_t i = at; i < at + len; ++i) {
-      if (text[i] < '0' || text[i] > '9') return false;
-    }
-    std::from_chars(text.data() + at, text.data() + at + len, out);
-    return true;
-  };
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!(text.size() == 10 || text.size() == 16 || text.size() == 19)) return error("wrong length");
-  if (!number(0, 4, year) || text[4] != '-' || !number(5, 2, month) || text[7] != '-' || !number(8, 2, day)) {
-    return error("the date part is not YYYY-MM-DD");
-  }
-  if (text.size() >= 16) {
-    if ((text[10] != 'T' && text[10] != ' ') || !number(11, 2, hour) || text[13] != ':' ||
-        !number(14, 2, minute)) {
-      return error("the time part is not THH:MM");
-    }
-    if (text.size() == 19 && (text[16] != ':' || !number(17, 2, second)))
-      return error("the seconds are not :SS");
-  }
-  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month < 1 || month > 12) return error(fmt::format("month {} is not 1–12", month));
-  const int days_in_month = kDaysInMonth[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0);
-  if (day < 1 || day > days_in_month) return error(fmt::format("day {} is not 1–{}", day, days_in_month));
-  if (hour > 23 || minute > 59 || second > 59) return error("the time of day is out of range");
-  return DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
 }
 
 }  // namespace prrt::clinical

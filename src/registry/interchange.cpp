@@ -10,7 +10,7 @@
 #include <set>
 #include <tuple>
 
-#include "prrt/clinical/decay.h"
+#include "prrt/common/dates.h"
 #include "prrt/io/csv.h"
 
 namespace prrt::registry {
@@ -253,7 +253,7 @@ std::map<std::string, Interchange> SplitByPatient(const Interchange& data) {
 
 std::optional<Day> ParseDay(const std::string& text) {
   if (text.size() != 10) return std::nullopt;
-  Result<int64_t> seconds = clinical::ParseDateTimeSeconds(text);
+  Result<int64_t> seconds = ParseDateTimeSeconds(text);
   if (!seconds.ok()) return std::nullopt;
   return static_cast<Day>(*seconds / 86400);
 }

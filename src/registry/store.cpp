@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "prrt/common/dates.h"
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -83,20 +85,9 @@ class Statement {
 
 std::string Now() {
   const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  const int64_t days = seconds / 86400;
-  // Civil date from days since the epoch.
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp + (mp < 10 ? 3 : -9);
+  const int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   const int64_t s = seconds % 86400;
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", yoe + era * 400 + (m <= 2), m, d, s / 3600,
-                     s / 60 % 60, s % 60);
+  return fmt::format("{}T{:02d}:{:02d}:{:02d}Z", FormatDate(seconds / 86400), s / 3600, s / 60 % 60, s % 60);
 }
 
 // x_ columns of a row, as stored in `extra`: name, tab, value, with tabs, newlines and backslashes escaped.

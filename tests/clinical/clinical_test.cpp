@@ -5,6 +5,7 @@
 #include "prrt/clinical/ctcae.h"
 #include "prrt/clinical/decay.h"
 #include "prrt/clinical/tumour.h"
+#include "prrt/common/dates.h"
 
 namespace prrt::clinical {
 namespace {
@@ -130,6 +131,8 @@ TEST(Decay, ActivityAfterAndBeforeByHand) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(*b - *a, 26 * 3600 + 30 * 60);
   EXPECT_EQ(*ParseDateTimeSeconds("1970-01-02"), 86400);
+  EXPECT_EQ(FormatDate(0), "1970-01-01");
+  EXPECT_EQ(FormatDate(*ParseDateTimeSeconds("2024-02-29") / 86400), "2024-02-29");
   EXPECT_EQ(*ParseDateTimeSeconds("2024-03-01") - *ParseDateTimeSeconds("2024-02-28"),
             2 * 86400);  // leap year
 }

@@ -1,11 +1,6 @@
 // prrt/clinical/decay.h — physical decay of 177Lu: activity at another time, and the activity to order.
 #pragma once
 
-#include <cstdint>
-#include <string_view>
-
-#include "prrt/common/result.h"
-
 namespace prrt::clinical {
 
 //! 177Lu physical half-life, 6.647 days (Lutathera EU SmPC §2; PTB measured 6.639 d, NUBASE 6.6443 d).
@@ -13,9 +8,5 @@ inline constexpr double kLu177HalfLifeDays = 6.647;
 
 //! The activity `elapsed_days` after a time at which it was `activity` (negative: before it, larger).
 double DecayedActivity(double activity, double elapsed_days, double half_life_days = kLu177HalfLifeDays);
-
-//! Seconds since 1970-01-01T00:00 of an ISO 8601 date-time "YYYY-MM-DDTHH:MM[:SS]" or date "YYYY-MM-DD",
-//! taken as given (no time zone). Errors name what is wrong.
-Result<int64_t> ParseDateTimeSeconds(std::string_view text);
 
 }  // namespace prrt::clinical

@@ -1,0 +1,19 @@
+// prrt/common/dates.h — calendar dates and date-times as the registry writes them (ISO 8601, no time zone).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "prrt/common/result.h"
+
+namespace prrt {
+
+//! Seconds since 1970-01-01T00:00 of "YYYY-MM-DDTHH:MM[:SS]" or "YYYY-MM-DD", taken as given (no time zone).
+//! Errors name what is wrong.
+Result<int64_t> ParseDateTimeSeconds(std::string_view text);
+
+//! "YYYY-MM-DD" of a day counted from 1970-01-01 (proleptic Gregorian).
+std::string FormatDate(int64_t days);
+
+}  // namespace prrt
