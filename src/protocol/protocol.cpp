@@ -130,24 +130,31 @@ Eligibility AssessEligibility(const registry::Interchange& data, const std::stri
     unmet("missing_data");
     e.details["missing"] += (e.details["missing"].empty() ? "" : ", ") + what;
   };
-  const std::vector<const Row*> cycles = PatientRows(data, "cycles.csv", patient_id, as_of);
   const std::vector<const Row*> labs = PatientRows(data, "labs.csv", patient_id, as_of);
   const std::vector<const Row*> events = PatientRows(data, "events.csv", patient_id, as_of);
-  const std::vector<const Row*> responses = PatientRows(data, "responses.csv", patient_id, as_of);
   const std::vector<const Row*> baselines = PatientRows(data, "baselines.csv", patient_id, as_of);
 
-  // The next phase: I without cycles, then R after I, RR after R, nothing after RR.
-  std::string last_phase;
-  double cumulative = 0;
-  for (const Row* c : cycles) {
-    last_phase = *c->get("phase");
-    cumulative += Number(c, "activity_gbq");
+  // Phases, best responses and PFS as the timeline derives them, from the rows dated up to as_of.
+  registry::Interchange known;
+  for (const auto& [file, rows] : data.files) {
+    for (const Row& row : rows) {
+      const std::string* date = row.get("date");
+      if (!date || *registry::ParseDay(*date) <= as_of) known.files[file].push_back(row);
+    }
   }
-  if (last_phase.empty()) {
+  Result<registry::Timeline> timeline = registry::BuildTimeline(known, patient_id);
+  if (!timeline.ok()) {
+    missing("patient " + patient_id);
+    return e;
+  }
+  const registry::TimelinePhase* previous = timeline->phases.empty() ? nullptr : &timeline->phases.back();
+  const double cumulative = timeline->cumulative_activity_gbq;
+  // The next phase: I without cycles, then R after I, RR after R, nothing after RR.
+  if (previous == nullptr) {
     e.next_phase = "I";
-  } else if (last_phase == "I") {
+  } else if (previous->phase == "I") {
     e.next_phase = "R";
-  } else if (last_phase == "R") {
+  } else if (previous->phase == "R") {
     e.next_phase = "RR";
   }
   e.details["cumulative_activity_gbq"] = Format(cumulative);
@@ -246,48 +253,20 @@ Eligibility AssessEligibility(const registry::Interchange& data, const std::stri
     unmet("cumulative_activity_limit");
   }
   // Salvage: disease control after the previous phase, then progression, after a long enough PFS.
-  if (*e.next_phase != "I") {
-    const std::string previous = last_phase;
-    Day start = 0;
-    for (const Row* c : cycles) {
-      if (*c->get("phase") == previous) {
-        start = *registry::ParseDay(*c->get("date"));
-        break;
-      }
-    }
-    std::optional<Day> progression;
-    for (const Row* ev : events) {
-      const Day day = *registry::ParseDay(*ev->get("date"));
-      if (*ev->get("event") == "progression" && day > start) {
-        progression = day;
-        break;
-      }
-    }
-    std::string best;
-    int best_rank = 0;
-    for (const Row* r : responses) {
-      const Day day = *registry::ParseDay(*r->get("date"));
-      if (day < start || (progression && day > *progression)) continue;
-      static const std::map<std::string, int> rank = {{"cr", 5}, {"pr", 4}, {"sd", 3}, {"pd", 2}, {"ne", 1}};
-      if (rank.at(*r->get("response")) > best_rank) {
-        best_rank = rank.at(*r->get("response"));
-        best = *r->get("response");
-      }
-    }
-    e.details["best_response_" + previous] = best.empty() ? "none" : best;
-    if (best.empty()) {
-      missing("response after " + previous + "-PRRT");
-    } else if (std::find(protocol.disease_control.begin(), protocol.disease_control.end(), best) ==
-               protocol.disease_control.end()) {
+  if (previous != nullptr) {
+    e.details["best_response_" + previous->phase] = previous->best_response.value_or("none");
+    if (!previous->best_response) {
+      missing("response after " + previous->phase + "-PRRT");
+    } else if (std::find(protocol.disease_control.begin(), protocol.disease_control.end(),
+                         *previous->best_response) == protocol.disease_control.end()) {
       unmet("no_disease_control");
     }
-    if (!progression) {
+    if (!previous->progression_date) {
       unmet("no_progression");
     } else {
-      const double pfs = registry::MonthsBetween(start, *progression);
-      e.details["pfs_months_" + previous] = fmt::format("{:.1f}", pfs);
+      e.details["pfs_months_" + previous->phase] = fmt::format("{:.1f}", previous->pfs_months);
       const double needed = *e.next_phase == "R" ? protocol.min_pfs_months_r : protocol.min_pfs_months_rr;
-      if (pfs < needed) unmet("pfs_too_short");
+      if (previous->pfs_months < needed) unmet("pfs_too_short");
     }
   }
   e.eligible = e.unmet.empty();
