@@ -1,5 +1,4 @@
-// `prrt validate --from DIR`: checks a folder of registry CSV files as `prrt import` will, without storing
-// it.
+// The registry commands: validate, import, export, patient, and the protocol's eligibility and plan.
 #include <fmt/format.h>
 
 #include <pwd.h>
@@ -18,6 +17,7 @@
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "prrt/clinical/ctcae.h"
+#include "prrt/protocol/plan.h"
 #include "prrt/protocol/protocol.h"
 #include "prrt/registry/interchange.h"
 #include "prrt/registry/store.h"
@@ -216,45 +216,128 @@ Result<protocol::Protocol> LoadProtocol(const std::string& path) {
   return protocol::ParseProtocol(text.str(), path);
 }
 
-void AddEligibility(CLI::App& app, CommandContext& context) {
-  auto db = std::make_shared<std::string>("prrt.db");
-  auto patient = std::make_shared<std::string>();
-  auto as_of = std::make_shared<std::string>();
-  auto protocol_file = std::make_shared<std::string>();
-  auto as_json = std::make_shared<bool>(false);
-  auto* command = app.add_subcommand("eligibility", "who may have the next phase (I, R or RR), and why not");
-  command->add_option("--db", *db, "the registry file (default prrt.db)");
-  command->add_option("--patient", *patient, "one patient (default: all)");
-  command->add_option("--as-of", *as_of,
+json EligibilityJson(const protocol::Eligibility& e) {
+  return {{"patient_id", e.patient_id},
+          {"next_phase", e.next_phase ? json(*e.next_phase) : json(nullptr)},
+          {"eligible", e.eligible},
+          {"unmet", e.unmet},
+          {"details", e.details}};
+}
+
+// The options every protocol command has.
+struct ProtocolArgs {
+  std::string db = "prrt.db";
+  std::string patient;
+  std::string as_of;
+  std::string protocol_file;
+  bool as_json = false;
+};
+
+// Adds the options; returns --patient, which some commands require.
+CLI::Option* AddProtocolOptions(CLI::App* command, ProtocolArgs& args, const char* patient_help) {
+  command->add_option("--db", args.db, "the registry file (default prrt.db)");
+  CLI::Option* patient = command->add_option("--patient", args.patient, patient_help);
+  command->add_option("--as-of", args.as_of,
                       "assess on this date, ignoring everything dated after it (default: today)");
-  command->add_option("--protocol", *protocol_file,
-                      "a protocol TOML file (default: the built-in reference profile)");
-  command->add_flag("--json", *as_json, "print JSON");
-  OnRun(command, context, [&context, db, patient, as_of, protocol_file, as_json]() -> int {
-    Result<registry::Day> day = DateOption(*as_of, "--as-of");
-    if (!day.ok()) return ReportError(context, day.status());
-    Result<protocol::Protocol> rules = LoadProtocol(*protocol_file);
-    if (!rules.ok()) return ReportError(context, rules.status());
-    Result<registry::Interchange> data = LoadRegistry(*db);
-    if (!data.ok()) return ReportError(context, data.status());
-    std::vector<std::string> ids;
-    for (const registry::Row& row : data->files["patients.csv"]) {
-      if (patient->empty() || *row.get("patient_id") == *patient) ids.push_back(*row.get("patient_id"));
+  command->add_option("--protocol", args.protocol_file,
+                      "a protocol TOML file over the built-in reference profile");
+  command->add_flag("--json", args.as_json, "print JSON");
+  return patient;
+}
+
+// What the protocol commands read: the date, the protocol and the registry.
+struct ProtocolInputs {
+  registry::Day as_of = 0;
+  protocol::Protocol protocol;
+  registry::Interchange data;
+};
+
+Result<ProtocolInputs> LoadProtocolInputs(const ProtocolArgs& args) {
+  Result<registry::Day> day = DateOption(args.as_of, "--as-of");
+  if (!day.ok()) return day.status();
+  Result<protocol::Protocol> rules = LoadProtocol(args.protocol_file);
+  if (!rules.ok()) return rules.status();
+  Result<registry::Interchange> data = LoadRegistry(args.db);
+  if (!data.ok()) return data.status();
+  return ProtocolInputs{*day, std::move(*rules), std::move(*data)};
+}
+
+void AddPlan(CLI::App& app, CommandContext& context) {
+  auto args = std::make_shared<ProtocolArgs>();
+  auto* command = app.add_subcommand(
+      "plan",
+      "a patient's next actions: the next cycle and its activity, blood tests and scans due or overdue");
+  AddProtocolOptions(command, *args, "the patient")->required();
+  OnRun(command, context, [&context, args]() -> int {
+    Result<ProtocolInputs> in = LoadProtocolInputs(*args);
+    if (!in.ok()) return ReportError(context, in.status());
+    Result<protocol::Plan> plan = protocol::PlanNextActions(in->data, args->patient, in->as_of, in->protocol);
+    if (!plan.ok()) return ReportError(context, plan.status());
+    auto optional = [](const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); };
+    json actions = json::array();
+    for (const protocol::PlannedAction& a : plan->actions) {
+      json action = {{"action", a.action},         {"phase", a.phase},
+                     {"number", a.number},         {"window_start", a.window_start},
+                     {"window_end", a.window_end}, {"status", a.status},
+                     {"reason", a.reason}};
+      if (a.activity_gbq) action["activity_gbq"] = JsonNumber(*a.activity_gbq);
+      actions.push_back(std::move(action));
     }
-    if (!patient->empty() && ids.empty()) {
-      return ReportError(context, NotFound(fmt::format("no patient '{}' in the registry", *patient)));
+    json result = {{"patient_id", plan->patient_id},
+                   {"as_of", plan->as_of},
+                   {"protocol", {{"name", in->protocol.name}, {"version", in->protocol.version}}},
+                   {"phase", optional(plan->phase)},
+                   {"phase_status", plan->phase_status},
+                   {"cycles_given", plan->cycles_given},
+                   {"cycles_intended", plan->cycles_intended},
+                   {"cumulative_activity_gbq", JsonNumber(plan->cumulative_activity_gbq)},
+                   {"stop_reason", optional(plan->stop_reason)},
+                   {"actions", actions},
+                   {"eligibility", plan->eligibility ? EligibilityJson(*plan->eligibility) : json(nullptr)}};
+    if (args->as_json) {
+      context.out << result.dump(2) << '\n';
+      return kExitOk;
+    }
+    context.out << fmt::format("{} on {}: {}{}\n", plan->patient_id, plan->as_of,
+                               plan->phase ? fmt::format("{}-PRRT {} ({} of {} cycles, {:g} GBq in all)",
+                                                         *plan->phase, plan->phase_status, plan->cycles_given,
+                                                         plan->cycles_intended, plan->cumulative_activity_gbq)
+                                           : "no PRRT yet",
+                               plan->stop_reason ? ": " + *plan->stop_reason : "");
+    if (plan->actions.empty()) context.out << "  nothing planned\n";
+    for (const protocol::PlannedAction& a : plan->actions) {
+      const std::string window =
+          a.window_start == a.window_end ? a.window_start : a.window_start + " to " + a.window_end;
+      context.out << fmt::format("  {:<8} {} {} #{} {}{}: {}\n", a.status, a.phase, a.action, a.number,
+                                 window, a.activity_gbq ? fmt::format(", {:g} GBq", *a.activity_gbq) : "",
+                                 a.reason);
+    }
+    return kExitOk;
+  });
+}
+
+void AddEligibility(CLI::App& app, CommandContext& context) {
+  auto args = std::make_shared<ProtocolArgs>();
+  auto* command = app.add_subcommand("eligibility", "who may have the next phase (I, R or RR), and why not");
+  AddProtocolOptions(command, *args, "one patient (default: all)");
+  OnRun(command, context, [&context, args]() -> int {
+    Result<ProtocolInputs> in = LoadProtocolInputs(*args);
+    if (!in.ok()) return ReportError(context, in.status());
+    std::vector<std::string> ids;
+    for (const registry::Row& row : in->data.files["patients.csv"]) {
+      if (args->patient.empty() || *row.get("patient_id") == args->patient)
+        ids.push_back(*row.get("patient_id"));
+    }
+    if (!args->patient.empty() && ids.empty()) {
+      return ReportError(context, NotFound(fmt::format("no patient '{}' in the registry", args->patient)));
     }
     // One pass to group the rows by patient, so that assessing everyone stays linear.
-    const std::map<std::string, registry::Interchange> by_patient = registry::SplitByPatient(*data);
+    const std::map<std::string, registry::Interchange> by_patient = registry::SplitByPatient(in->data);
     json result = json::array();
     for (const std::string& id : ids) {
-      protocol::Eligibility e = protocol::AssessEligibility(by_patient.at(id), id, *day, *rules);
-      result.push_back({{"patient_id", e.patient_id},
-                        {"next_phase", e.next_phase ? json(*e.next_phase) : json(nullptr)},
-                        {"eligible", e.eligible},
-                        {"unmet", e.unmet},
-                        {"details", e.details}});
-      if (!*as_json) {
+      protocol::Eligibility e = protocol::AssessEligibility(by_patient.at(id), id, in->as_of, in->protocol);
+      result.push_back(EligibilityJson(e));
+      if (!args->as_json) {
         std::string unmet;
         for (const std::string& u : e.unmet)
           unmet += (unmet.empty() ? "" : ", ") + u;
@@ -263,7 +346,7 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
                                    unmet.empty() ? "" : " (" + unmet + ")");
       }
     }
-    if (*as_json) context.out << result.dump(2) << '\n';
+    if (args->as_json) context.out << result.dump(2) << '\n';
     return kExitOk;
   });
 }
@@ -272,6 +355,7 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
 
 void AddRegistryCommands(CLI::App& app, CommandContext& context) {
   AddEligibility(app, context);
+  AddPlan(app, context);
   AddPatient(app, context);
   AddImport(app, context);
   AddExport(app, context);

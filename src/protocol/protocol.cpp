@@ -8,43 +8,76 @@
 #include <sstream>
 
 #include "default_protocol.h"
+#include "protocol_detail.h"
 #include "prrt/clinical/ctcae.h"
 #include "prrt/registry/timeline.h"
 
 namespace prrt::protocol {
 
-Result<Protocol> ParseProtocol(const std::string& toml_text, const std::string& source_name) {
-  toml::table table;
-  try {
-    table = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line,
-                                       e.source().begin.column, e.description()));
-  }
-  Protocol p;
+namespace {
+
+// Reads the keys `table` has into `p`, leaving the others as they are.
+Status Overlay(const toml::table& table, const std::string& source_name, Protocol& p) {
   std::string error;
+  auto fail = [&](const std::string& key, const std::string& expected) {
+    if (error.empty()) error = fmt::format("{}: {}: expected {}", source_name, key, expected);
+  };
   auto number = [&](const char* section, const char* key, double& out) {
     const toml::node* node = table[section][key].node();
-    if (node == nullptr) return;  // keep the default
+    if (node == nullptr) return;  // keep the value
     std::optional<double> value = node->value<double>();
     if (!value || !std::isfinite(*value) || *value < 0) {
-      if (error.empty())
-        error = fmt::format("{}: [{}] {}: expected a number >= 0", source_name, section, key);
+      fail(fmt::format("[{}] {}", section, key), "a number >= 0");
       return;
     }
     out = *value;
   };
+  auto whole = [&](const std::string& key, const toml::node& node, int& out) {
+    std::optional<int64_t> value = node.value<int64_t>();
+    if (!value || *value < 0 || *value > 100000) {
+      fail(key, "a whole number >= 0");
+      return;
+    }
+    out = static_cast<int>(*value);
+  };
   auto integer = [&](const char* section, const char* key, int& out) {
     double value = out;
     number(section, key, value);
-    if (value != std::floor(value) && error.empty()) {
-      error = fmt::format("{}: [{}] {}: expected a whole number", source_name, section, key);
-    }
+    if (value != std::floor(value)) fail(fmt::format("[{}] {}", section, key), "a whole number");
     out = static_cast<int>(value);
   };
-  p.name = table["protocol"]["name"].value_or(std::string("unnamed"));
-  p.version = table["protocol"]["version"].value_or(std::string("?"));
-  p.source = table["protocol"]["source"].value_or(std::string());
+  auto text = [&](const char* section, const char* key, std::string& out) {
+    if (std::optional<std::string> value = table[section][key].value<std::string>()) out = *value;
+  };
+  auto strings = [&](const toml::node_view<const toml::node> node, const std::string& key,
+                     std::vector<std::string>& out) {
+    if (!node) return;
+    const toml::array* array = node.as_array();
+    if (array == nullptr) return fail(key, "an array of strings");
+    out.clear();
+    for (const toml::node& item : *array) {
+      if (!item.is_string()) return fail(key, "an array of strings");
+      out.push_back(*item.value<std::string>());
+    }
+  };
+  // A pair of weeks [min, max] as days.
+  auto weeks_window = [&](const char* section, const char* key, int& min_days, int& max_days) {
+    const toml::node* node = table[section][key].node();
+    if (node == nullptr) return;
+    const toml::array* array = node->as_array();
+    const std::string name = fmt::format("[{}] {}", section, key);
+    if (array == nullptr || array->size() != 2) return fail(name, "[min, max] in weeks");
+    int weeks[2] = {0, 0};
+    for (int i = 0; i < 2; ++i)
+      whole(name, *array->get(i), weeks[i]);
+    if (weeks[0] > weeks[1]) return fail(name, "min <= max");
+    min_days = weeks[0] * 7;
+    max_days = weeks[1] * 7;
+  };
+  const toml::table& t = table;
+  text("protocol", "name", p.name);
+  text("protocol", "version", p.version);
+  text("protocol", "source", p.source);
   integer("eligibility", "min_krenning_score", p.min_krenning_score);
   number("eligibility", "min_hb_mmol_l", p.min_hb_mmol_l);
   number("eligibility", "min_wbc_10e9_l", p.min_wbc);
@@ -52,52 +85,107 @@ Result<Protocol> ParseProtocol(const std::string& toml_text, const std::string& 
   number("eligibility", "max_creatinine_umol_l", p.max_creatinine_umol_l);
   number("eligibility", "min_creatinine_clearance_ml_min", p.min_creatinine_clearance);
   integer("eligibility", "min_karnofsky", p.min_karnofsky);
-  const std::string renal = table["eligibility"]["renal"].value_or(std::string("creatinine_or_clearance"));
-  if (renal != "creatinine_or_clearance" && renal != "creatinine_and_clearance" && error.empty()) {
-    error = fmt::format(
-        "{}: [eligibility] renal: found '{}'; expected creatinine_or_clearance or "
-        "creatinine_and_clearance",
-        source_name, renal);
+  if (std::optional<std::string> renal = t["eligibility"]["renal"].value<std::string>()) {
+    if (*renal != "creatinine_or_clearance" && *renal != "creatinine_and_clearance") {
+      fail("[eligibility] renal",
+           fmt::format("creatinine_or_clearance or creatinine_and_clearance, found '{}'", *renal));
+    }
+    p.renal_needs_both = *renal == "creatinine_and_clearance";
   }
-  p.renal_needs_both = renal == "creatinine_and_clearance";
   number("retreatment", "min_pfs_months_r", p.min_pfs_months_r);
   number("retreatment", "min_pfs_months_rr", p.min_pfs_months_rr);
-  if (const toml::array* control = table["retreatment"]["disease_control"].as_array()) {
-    p.disease_control.clear();
-    for (const toml::node& item : *control)
-      p.disease_control.push_back(item.value_or(std::string()));
-  }
+  strings(t["retreatment"]["disease_control"], "[retreatment] disease_control", p.disease_control);
   number("dosing", "standard_activity_gbq", p.standard_activity_gbq);
   number("dosing", "reduced_activity_gbq", p.reduced_activity_gbq);
   number("dosing", "cumulative_ceiling_gbq", p.cumulative_ceiling_gbq);
+  if (const toml::table* cycles = t["dosing"]["intended_cycles"].as_table()) {
+    for (const char* phase : {"I", "R", "RR"}) {
+      if (const toml::node* n = cycles->get(phase))
+        whole(fmt::format("[dosing] intended_cycles.{}", phase), *n, p.intended_cycles[phase]);
+    }
+  }
+  integer("dosing", "max_delay_weeks", p.max_delay_weeks);
   integer("safety", "persistent_cytopenia_months", p.persistent_cytopenia_months);
+  if (const toml::array* rules = t["dose_modification"].as_array()) {
+    p.dose_modification.clear();
+    for (size_t i = 0; i < rules->size(); ++i) {
+      const toml::table* row = rules->get(i)->as_table();
+      const std::string key = fmt::format("[[dose_modification]] row {}", i + 1);
+      if (row == nullptr) return InvalidArgument(fmt::format("{}: {}: expected a table", source_name, key));
+      DoseModificationRule rule;
+      rule.toxicity = (*row)["toxicity"].value_or(std::string());
+      rule.source = (*row)["source"].value_or(std::string());
+      strings((*row)["tests"], key + " tests", rule.tests);
+      for (auto [name, out] :
+           {std::pair{"min_grade", &rule.min_grade}, {"resume_at_grade", &rule.resume_at_grade}}) {
+        const toml::node* n = row->get(name);
+        if (n != nullptr && n->value<int64_t>().value_or(-1) >= 0 && n->value<int64_t>().value_or(-1) <= 4) {
+          *out = static_cast<int>(*n->value<int64_t>());
+        } else {
+          fail(key + " " + name, "a CTCAE grade 0-4");
+        }
+      }
+      if (rule.toxicity.empty() || rule.tests.empty()) fail(key, "a toxicity and its tests");
+      p.dose_modification.push_back(std::move(rule));
+    }
+  }
+  weeks_window("schedule", "cycle_interval_weeks", p.cycle_interval_min_days, p.cycle_interval_max_days);
+  weeks_window("schedule", "labs_after_cycle_weeks", p.labs_after_cycle_min_days,
+               p.labs_after_cycle_max_days);
+  if (const toml::node* scans = t["schedule"]["scans_after_last_cycle_days"].node()) {
+    const toml::array* array = scans->as_array();
+    if (array == nullptr || array->empty()) {
+      fail("[schedule] scans_after_last_cycle_days", "a non-empty array of days");
+    } else {
+      p.scans_after_last_cycle_days.assign(array->size(), 0);
+      for (size_t i = 0; i < array->size(); ++i)
+        whole("[schedule] scans_after_last_cycle_days", *array->get(i), p.scans_after_last_cycle_days[i]);
+    }
+  }
+  integer("schedule", "scan_interval_days", p.scan_interval_days);
+  integer("schedule", "scan_window_days", p.scan_window_days);
+  if (p.scan_interval_days == 0) fail("[schedule] scan_interval_days", "a number of days > 0");
   if (!error.empty()) return InvalidArgument(error);
-  return p;
+  return Status();
 }
 
+Result<toml::table> ParseToml(const std::string& toml_text, const std::string& source_name) {
+  try {
+    return toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument(fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line,
+                                       e.source().begin.column, e.description()));
+  }
+}
+
+}  // namespace
+
 Result<Protocol> DefaultProtocol() {
-  return ParseProtocol(detail::kDefaultProtocolToml, "rotterdam-reference.toml");
+  static const Result<Protocol> reference = []() -> Result<Protocol> {
+    Result<toml::table> table = ParseToml(detail::kDefaultProtocolToml, "rotterdam-reference.toml");
+    if (!table.ok()) return table.status();
+    Protocol p;
+    Status read = Overlay(*table, "rotterdam-reference.toml", p);
+    if (!read.ok()) return read;
+    return p;
+  }();
+  return reference;
+}
+
+Result<Protocol> ParseProtocol(const std::string& toml_text, const std::string& source_name) {
+  Result<Protocol> p = DefaultProtocol();
+  if (!p.ok()) return p.status();
+  Result<toml::table> table = ParseToml(toml_text, source_name);
+  if (!table.ok()) return table.status();
+  Status read = Overlay(*table, source_name, *p);
+  if (!read.ok()) return read;
+  return p;
 }
 
 namespace {
 
 using registry::Day;
 using registry::Row;
-
-std::vector<const Row*> PatientRows(const registry::Interchange& data, const std::string& file,
-                                    const std::string& patient, Day as_of) {
-  std::vector<const Row*> rows;
-  auto it = data.files.find(file);
-  if (it == data.files.end()) return rows;
-  for (const Row& row : it->second) {
-    if (*row.get("patient_id") != patient) continue;
-    if (const std::string* date = row.get("date"); date && *registry::ParseDay(*date) > as_of) continue;
-    rows.push_back(&row);
-  }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const Row* a, const Row* b) { return *a->get("date") < *b->get("date"); });
-  return rows;
-}
 
 double Number(const Row* row, const char* column) {
   return std::stod(*row->get(column));
@@ -119,6 +207,47 @@ std::string Format(double x) {
 
 }  // namespace
 
+namespace detail {
+
+registry::Interchange RowsUpTo(const registry::Interchange& data, Day as_of) {
+  registry::Interchange known;
+  for (const auto& [file, rows] : data.files) {
+    std::vector<Row>& kept = known.files[file];
+    for (const Row& row : rows) {
+      const std::string* date = row.get("date");
+      if (!date || *registry::ParseDay(*date) <= as_of) kept.push_back(row);
+    }
+  }
+  return known;
+}
+
+std::optional<std::string> PersistentMyelosuppression(const registry::Timeline& timeline, Day as_of,
+                                                      const Protocol& protocol) {
+  for (const Row* event : timeline.events) {
+    if (*event->get("event") == "aml" || *event->get("event") == "mds")
+      return *event->get("event") + " on " + *event->get("date");
+  }
+  // A cytopenia of grade >= 2 that has not recovered (no later lab of the test below grade 2) for longer than
+  // the protocol allows.
+  for (const char* test : {"hb", "wbc", "neutrophils", "platelets"}) {
+    std::optional<std::string> run_start;
+    for (const registry::TimelineLab& lab : timeline.labs) {
+      if (lab.test != test) continue;
+      const bool low = lab.ctcae_grade && *lab.ctcae_grade >= 2;
+      if (low && !run_start) run_start = lab.date;
+      if (!low) run_start.reset();
+    }
+    if (run_start &&
+        as_of - *registry::ParseDay(*run_start) > protocol.persistent_cytopenia_months * 30.4375) {
+      return fmt::format("{} grade >= 2 since {} ({} days)", test, *run_start,
+                         as_of - *registry::ParseDay(*run_start));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace detail
+
 Eligibility AssessEligibility(const registry::Interchange& data, const std::string& patient_id, Day as_of,
                               const Protocol& protocol) {
   Eligibility e;
@@ -130,18 +259,10 @@ Eligibility AssessEligibility(const registry::Interchange& data, const std::stri
     unmet("missing_data");
     e.details["missing"] += (e.details["missing"].empty() ? "" : ", ") + what;
   };
-  const std::vector<const Row*> labs = PatientRows(data, "labs.csv", patient_id, as_of);
-  const std::vector<const Row*> events = PatientRows(data, "events.csv", patient_id, as_of);
-  const std::vector<const Row*> baselines = PatientRows(data, "baselines.csv", patient_id, as_of);
-
   // Phases, best responses and PFS as the timeline derives them, from the rows dated up to as_of.
-  registry::Interchange known;
-  for (const auto& [file, rows] : data.files) {
-    for (const Row& row : rows) {
-      const std::string* date = row.get("date");
-      if (!date || *registry::ParseDay(*date) <= as_of) known.files[file].push_back(row);
-    }
-  }
+  const registry::Interchange known = detail::RowsUpTo(data, as_of);
+  const std::vector<const Row*> labs = registry::PatientRows(known, "labs.csv", patient_id);
+  const std::vector<const Row*> baselines = registry::PatientRows(known, "baselines.csv", patient_id);
   Result<registry::Timeline> timeline = registry::BuildTimeline(known, patient_id);
   if (!timeline.ok()) {
     missing("patient " + patient_id);
@@ -221,32 +342,9 @@ Eligibility AssessEligibility(const registry::Interchange& data, const std::stri
       unmet("renal_limits");
     }
   }
-  // Safety: AML/MDS, or a cytopenia of grade >= 2 unrecovered for longer than the protocol allows.
-  for (const Row* ev : events) {
-    if (*ev->get("event") == "aml" || *ev->get("event") == "mds") {
-      unmet("persistent_myelosuppression");
-      e.details["myelosuppression"] = *ev->get("event") + " on " + *ev->get("date");
-    }
-  }
-  for (const char* test : {"hb", "wbc", "neutrophils", "platelets"}) {
-    std::optional<Day> run_start;
-    for (const Row* l : labs) {
-      if (*l->get("test") != test) continue;
-      auto limit = [&](const char* c) {
-        return l->get(c) ? std::optional<double>(Number(l, c)) : std::nullopt;
-      };
-      Result<clinical::CtcaeGrade> g =
-          clinical::GradeLab(test, Number(l, "value"), *l->get("unit"), limit("lln"), limit("uln"));
-      const bool low = g.ok() && g->grade >= 2;
-      if (low && !run_start) run_start = *registry::ParseDay(*l->get("date"));
-      if (!low) run_start.reset();
-    }
-    if (run_start && registry::ParseDay(*labs.back()->get("date")) &&
-        as_of - *run_start > protocol.persistent_cytopenia_months * 30.4375) {
-      unmet("persistent_myelosuppression");
-      e.details["myelosuppression"] =
-          fmt::format("{} grade >= 2 since {} days before", test, as_of - *run_start);
-    }
+  if (std::optional<std::string> found = detail::PersistentMyelosuppression(*timeline, as_of, protocol)) {
+    unmet("persistent_myelosuppression");
+    e.details["myelosuppression"] = *found;
   }
   // The activity left under the ceiling must allow at least a reduced cycle.
   if (cumulative + protocol.reduced_activity_gbq > protocol.cumulative_ceiling_gbq + 1e-9) {

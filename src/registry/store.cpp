@@ -177,14 +177,23 @@ Result<Store> Store::Open(const std::string& path, int busy_ms) {
   }
   Store store(std::move(impl));
   const std::vector<std::string> migrations = Migrations();
-  int version = store.SchemaVersion();
-  if (version > static_cast<int>(migrations.size())) {
-    return FailedPrecondition(
-        fmt::format("{}: schema version {} is newer than this prrt ({}); use a newer prrt", path, version,
-                    migrations.size()));
-  }
-  for (; version < static_cast<int>(migrations.size()); ++version) {
-    Status s = store.impl_->Exec("BEGIN IMMEDIATE; " + migrations[version] +
+  const int latest = static_cast<int>(migrations.size());
+  auto too_new = [&](int version) {
+    return FailedPrecondition(fmt::format(
+        "{}: schema version {} is newer than this prrt ({}); use a newer prrt", path, version, latest));
+  };
+  if (int version = store.SchemaVersion(); version > latest) return too_new(version);
+  // Migrate under the write lock, reading the version again inside it: another process opening the same new
+  // file at the same moment may have migrated it already.
+  while (store.SchemaVersion() < latest) {
+    Status begin = store.impl_->Exec("BEGIN IMMEDIATE");
+    if (!begin.ok()) return FailedPrecondition(fmt::format("{}: {}", path, begin.message()));
+    const int version = store.SchemaVersion();
+    if (version >= latest) {
+      store.impl_->Exec("COMMIT");
+      break;
+    }
+    Status s = store.impl_->Exec(migrations[version] +
                                  fmt::format("PRAGMA user_version = {}; COMMIT;", version + 1));
     if (!s.ok()) {
       store.impl_->Exec("ROLLBACK");

@@ -17,18 +17,6 @@ double MonthsBetween(Day from, Day to) {
 
 namespace {
 
-std::vector<const Row*> RowsOf(const Interchange& data, const std::string& file, const std::string& patient) {
-  std::vector<const Row*> rows;
-  auto it = data.files.find(file);
-  if (it == data.files.end()) return rows;
-  for (const Row& row : it->second) {
-    if (*row.get("patient_id") == patient) rows.push_back(&row);
-  }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const Row* a, const Row* b) { return *a->get("date") < *b->get("date"); });
-  return rows;
-}
-
 int ResponseRank(const std::string& r) {
   static const std::map<std::string, int> rank = {{"cr", 5}, {"pr", 4}, {"sd", 3}, {"pd", 2}, {"ne", 1}};
   auto it = rank.find(r);
@@ -36,6 +24,19 @@ int ResponseRank(const std::string& r) {
 }
 
 }  // namespace
+
+std::vector<const Row*> PatientRows(const Interchange& data, const std::string& file,
+                                    const std::string& patient_id) {
+  std::vector<const Row*> rows;
+  auto it = data.files.find(file);
+  if (it == data.files.end()) return rows;
+  for (const Row& row : it->second) {
+    if (*row.get("patient_id") == patient_id) rows.push_back(&row);
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row* a, const Row* b) { return *a->get("date") < *b->get("date"); });
+  return rows;
+}
 
 Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patient_id) {
   Timeline t;
@@ -49,9 +50,9 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
   const Day no_death = std::numeric_limits<Day>::max();
   const Day death_day = t.patient->get("death_date") ? *ParseDay(*t.patient->get("death_date")) : no_death;
   const bool died = death_day != no_death;
-  const std::vector<const Row*> cycles = RowsOf(data, "cycles.csv", patient_id);
-  t.responses = RowsOf(data, "responses.csv", patient_id);
-  t.events = RowsOf(data, "events.csv", patient_id);
+  const std::vector<const Row*> cycles = PatientRows(data, "cycles.csv", patient_id);
+  t.responses = PatientRows(data, "responses.csv", patient_id);
+  t.events = PatientRows(data, "events.csv", patient_id);
   std::vector<const Row*> progressions;
   for (const Row* e : t.events) {
     if (*e->get("event") == "progression") progressions.push_back(e);
@@ -112,7 +113,7 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
     t.os_event = died;
     t.os_months = MonthsBetween(first, died ? death_day : last_contact);
   }
-  for (const Row* l : RowsOf(data, "labs.csv", patient_id)) {
+  for (const Row* l : PatientRows(data, "labs.csv", patient_id)) {
     TimelineLab lab{
         *l->get("date"), *l->get("test"), *l->get("unit"), std::stod(*l->get("value")), std::nullopt, ""};
     auto limit = [&](const char* column) -> std::optional<double> {

@@ -10,6 +10,10 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include "support/json_match.h"
 
 namespace prrt::testing {
@@ -149,26 +153,27 @@ TEST(Store, BadFolderLeavesTheRegistryExactlyAsItWas) {
   EXPECT_FALSE(fs::exists(dir.path / "dry.db"));
 }
 
+// A folder of `n` patients whose ids start with `prefix`, five I-PRRT cycles each.
+void WriteFolder(const fs::path& folder, const std::string& prefix, int n) {
+  fs::create_directories(folder);
+  std::ofstream patients(folder / "patients.csv");
+  std::ofstream cycles(folder / "cycles.csv");
+  patients << "patient_id,sex,birth_date,primary_site,last_contact_date\n";
+  cycles << "patient_id,phase,date,activity_gbq\n";
+  for (int i = 0; i < n; ++i) {
+    const std::string id = prefix + std::to_string(i);
+    patients << id << ",f,1950-01-01,midgut,2015-01-01\n";
+    for (int month = 1; month <= 9; month += 2)
+      cycles << id << ",I,2010-0" << month << "-01,7.4\n";
+  }
+  std::ofstream(folder / "events.csv") << "patient_id,date,event,method\n";
+}
+
 TEST(Store, TwoImportsAtOnceBothEndCleanly) {
   TempDir dir("concurrent");
   // Two folders with different patients, imported into one registry from two connections at the same time.
-  fs::create_directories(dir.path / "a");
-  fs::create_directories(dir.path / "b");
-  const std::string header_p =
-      "patient_id,sex,birth_date,primary_site,ki67_percent,prior_surgery,prior_chemotherapy,prior_"
-      "radiotherapy,"
-      "prior_ssa,last_contact_date,death_date,no_salvage_reason\n";
-  std::ofstream(dir.path / "a" / "patients.csv") << header_p << "A1,f,1950-01-01,midgut,,,,,,2015-01-01,,\n";
-  std::ofstream(dir.path / "b" / "patients.csv")
-      << header_p << "B1,m,1955-01-01,pancreatic,,,,,,2016-01-01,,\n";
-  for (const char* sub : {"a", "b"}) {
-    std::ofstream cycles(dir.path / sub / "cycles.csv");
-    cycles << "patient_id,phase,date,activity_gbq\n";
-    for (int month = 1; month <= 9; month += 2) {
-      cycles << (sub[0] == 'a' ? "A1" : "B1") << ",I,2010-0" << month << "-01,7.4\n";
-    }
-    std::ofstream(dir.path / sub / "events.csv") << "patient_id,date,event,method\n";
-  }
+  WriteFolder(dir.path / "a", "A", 200);
+  WriteFolder(dir.path / "b", "B", 200);
   const fs::path db = dir.path / "r.db";
   OpenStore(db);  // create the schema first
   std::vector<Status> results(2);
@@ -192,8 +197,50 @@ TEST(Store, TwoImportsAtOnceBothEndCleanly) {
   EXPECT_TRUE(results[0].ok()) << results[0].message();
   EXPECT_TRUE(results[1].ok()) << results[1].message();
   registry::Interchange all = *OpenStore(db).Load();
-  EXPECT_EQ(all.files["patients.csv"].size(), 2u);
-  EXPECT_EQ(all.files["cycles.csv"].size(), 10u);
+  EXPECT_EQ(all.files["patients.csv"].size(), 400u);
+  EXPECT_EQ(all.files["cycles.csv"].size(), 2000u);
+}
+
+TEST(Store, TwoImportProcessesAtOnceEndCleanlyAndLoseNothing) {
+  TempDir dir("processes");
+  // Two `prrt import` processes on a new registry file, started together: each either imports its folder
+  // whole (the other waits for the write lock) or fails with "database busy" and writes nothing.
+  WriteFolder(dir.path / "a", "A", 3000);
+  WriteFolder(dir.path / "b", "B", 3000);
+  const fs::path db = dir.path / "r.db";
+  std::vector<pid_t> pids;
+  for (const char* sub : {"a", "b"}) {
+    const std::string command = fmt::format(
+        "'{}' import --db '{}' --from '{}' --today 2026-11-27 >'{}' 2>'{}'", PRRT_BINARY, db.string(),
+        (dir.path / sub).string(), (dir.path / sub / "out").string(), (dir.path / sub / "err").string());
+    const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+    pid_t pid = 0;
+    ASSERT_EQ(posix_spawnp(&pid, "sh", nullptr, nullptr, const_cast<char* const*>(argv), environ), 0);
+    pids.push_back(pid);
+  }
+  std::vector<int> codes;
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    codes.push_back(WEXITSTATUS(status));
+  }
+  registry::Interchange all = *OpenStore(db).Load();
+  size_t expected_patients = 0;
+  for (int i = 0; i < 2; ++i) {
+    const fs::path folder = dir.path / (i == 0 ? "a" : "b");
+    if (codes[i] == 0) {
+      expected_patients += 3000;
+      EXPECT_NE(Slurp(folder / "out").find("18000 rows inserted, 0 updated, 0 deleted"), std::string::npos)
+          << Slurp(folder / "out");
+    } else {
+      EXPECT_EQ(codes[i], 2);
+      EXPECT_NE(Slurp(folder / "err").find("database busy"), std::string::npos) << Slurp(folder / "err");
+    }
+  }
+  EXPECT_GE(expected_patients, 3000u) << "at least one import succeeds";
+  EXPECT_EQ(all.files["patients.csv"].size(), expected_patients);
+  EXPECT_EQ(all.files["cycles.csv"].size(), expected_patients * 5);
 }
 
 TEST(Store, SchemaVersionAndWal) {

@@ -84,5 +84,32 @@ TEST_F(PatientTimeline, EligibilityOverTheWholeRegistry) {
   EXPECT_NE(all[2]["details"]["missing"].get<std::string>().find("krenning_score"), std::string::npos);
 }
 
+TEST_F(PatientTimeline, PlanOfOnePatient) {
+  // On 2005-05-01 P001 has had I-PRRT cycles on 2005-02-14 and 2005-04-18 (7.4 GBq each): blood tests due
+  // 28-42 days after the second (2005-05-16 to 2005-05-30), cycle 3 42-70 days after it (2005-05-30 to
+  // 2005-06-27) at the standard 7.4 GBq (platelets 140 on 2005-03-15 is grade 1, not dose-modifying).
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"plan", "--db", db_, "--patient", "P001", "--as-of", "2005-05-01", "--json"}, out, err),
+            0)
+      << err;
+  const nlohmann::json plan = nlohmann::json::parse(out);
+  EXPECT_EQ(plan["phase"], "I");
+  EXPECT_EQ(plan["phase_status"], "in_progress");
+  EXPECT_EQ(plan["cycles_given"], 2);
+  EXPECT_EQ(plan["cumulative_activity_gbq"], 14.8);
+  ASSERT_EQ(plan["actions"].size(), 2u);
+  EXPECT_EQ(plan["actions"][0]["action"], "blood_tests");
+  EXPECT_EQ(plan["actions"][0]["window_start"], "2005-05-16");
+  EXPECT_EQ(plan["actions"][0]["window_end"], "2005-05-30");
+  EXPECT_EQ(plan["actions"][1]["action"], "cycle");
+  EXPECT_EQ(plan["actions"][1]["number"], 3);
+  EXPECT_EQ(plan["actions"][1]["window_start"], "2005-05-30");
+  EXPECT_EQ(plan["actions"][1]["window_end"], "2005-06-27");
+  EXPECT_EQ(plan["actions"][1]["activity_gbq"], 7.4);
+  EXPECT_EQ(plan["actions"][1]["status"], "due");
+  EXPECT_EQ(RunPrrt({"plan", "--db", db_, "--patient", "P404"}, out, err), 2);
+  EXPECT_NE(err.find("no patient 'P404' in the registry"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace prrt::testing

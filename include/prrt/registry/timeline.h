@@ -51,6 +51,10 @@ struct Timeline {
   bool os_event = false;
 };
 
+//! The rows of `file` that belong to `patient_id`, in date order (stable: rows of one day keep their order).
+std::vector<const Row*> PatientRows(const Interchange& data, const std::string& file,
+                                    const std::string& patient_id);
+
 //! The timeline of `patient_id`; NotFound if the registry does not hold it.
 Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patient_id);
 

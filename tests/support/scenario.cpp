@@ -1,0 +1,25 @@
+#include "support/scenario.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace prrt::testing {
+
+registry::Interchange ReadScenario(const std::string& name, const std::map<std::string, std::string>& files) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("prrt_scenario_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto& [file, content] : files)
+    std::ofstream(dir / file) << content;
+  registry::Problems problems;
+  Result<registry::Interchange> data =
+      registry::ReadInterchange(dir.string(), *registry::ParseDay("2026-11-27"), problems);
+  fs::remove_all(dir);
+  EXPECT_TRUE(data.ok()) << data.status().message();
+  return data.ok() ? *data : registry::Interchange{};
+}
+
+}  // namespace prrt::testing
