@@ -45,6 +45,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   AddClinicalCommands(app, context);
   AddRecistCommand(app, context);
   AddRegistryCommands(app, context);
+  AddSimCommands(app, context);
+  AddStudyCommands(app, context);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {

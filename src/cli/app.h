@@ -32,5 +32,7 @@ void AddVariableCommands(CLI::App& stats, CommandContext& context);
 void AddClinicalCommands(CLI::App& app, CommandContext& context);
 void AddRecistCommand(CLI::App& app, CommandContext& context);
 void AddRegistryCommands(CLI::App& app, CommandContext& context);
+void AddSimCommands(CLI::App& app, CommandContext& context);
+void AddStudyCommands(CLI::App& app, CommandContext& context);
 
 }  // namespace prrt::cli

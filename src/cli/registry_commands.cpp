@@ -16,6 +16,7 @@
 #include "cli/app.h"
 #include "cli/command_support.h"
 #include "cli/output.h"
+#include "cli/registry_support.h"
 #include "prrt/clinical/ctcae.h"
 #include "prrt/protocol/plan.h"
 #include "prrt/protocol/protocol.h"
@@ -41,21 +42,54 @@ std::string AuditUser(const std::string& given) {
   return "unknown";
 }
 
-// A date option, or today when it is not given.
-Result<registry::Day> DateOption(const std::string& text, const char* option = "--today") {
+}  // namespace
+
+Result<registry::Day> DateOption(const std::string& text, const char* option) {
   if (text.empty()) return Today();
   std::optional<registry::Day> day = registry::ParseDay(text);
   if (!day) return InvalidArgument(fmt::format("{}: '{}' is not a date YYYY-MM-DD", option, text));
   return *day;
 }
 
-// The whole registry of an existing file (a missing file is an error, not a new empty registry).
-Result<registry::Interchange> LoadRegistry(const std::string& db) {
+Result<registry::Store> OpenRegistry(const std::string& db) {
   if (!std::filesystem::exists(db)) return IoError(fmt::format("{}: no such registry file", db));
-  Result<registry::Store> store = registry::Store::Open(db);
+  return registry::Store::Open(db);
+}
+
+Result<registry::Interchange> LoadRegistry(const std::string& db) {
+  Result<registry::Store> store = OpenRegistry(db);
   if (!store.ok()) return store.status();
   return store->Load();
 }
+
+Result<registry::Interchange> ReadFolder(const std::string& folder) {
+  registry::Problems problems;
+  return registry::ReadInterchange(folder, Today(), problems);
+}
+
+int ImportFolder(CommandContext& context, const std::string& folder, const std::string& db,
+                 const std::string& user, registry::Day today, bool dry_run) {
+  registry::Problems problems;
+  Result<registry::Interchange> data = registry::ReadInterchange(folder, today, problems);
+  if (!data.ok()) return ReportError(context, data.status());
+  if (dry_run) {
+    context.out << fmt::format("{}: no problems found; nothing stored (--dry-run)\n", folder);
+    return kExitOk;
+  }
+  Result<registry::Store> store = registry::Store::Open(db);
+  if (!store.ok()) return ReportError(context, store.status());
+  Result<registry::ImportCounts> counts = store->Import(*data, AuditUser(user));
+  if (!counts.ok()) return ReportError(context, counts.status());
+  if (!counts->changed()) {
+    context.out << fmt::format("{}: nothing changed; the registry already holds this folder\n", db);
+  } else {
+    context.out << fmt::format("{}: {} rows inserted, {} updated, {} deleted ({} audit entries)\n", db,
+                               counts->inserted, counts->updated, counts->deleted, counts->audit_entries);
+  }
+  return kExitOk;
+}
+
+namespace {
 
 struct ImportArgs {
   std::string db = "prrt.db";
@@ -79,25 +113,7 @@ void AddImport(CLI::App& app, CommandContext& context) {
   OnRun(command, context, [&context, args]() -> int {
     Result<registry::Day> today = DateOption(args->today);
     if (!today.ok()) return ReportError(context, today.status());
-    registry::Problems problems;
-    Result<registry::Interchange> data = registry::ReadInterchange(args->folder, *today, problems);
-    if (!data.ok()) return ReportError(context, data.status());
-    if (args->dry_run) {
-      context.out << fmt::format("{}: no problems found; nothing stored (--dry-run)\n", args->folder);
-      return kExitOk;
-    }
-    Result<registry::Store> store = registry::Store::Open(args->db);
-    if (!store.ok()) return ReportError(context, store.status());
-    Result<registry::ImportCounts> counts = store->Import(*data, AuditUser(args->user));
-    if (!counts.ok()) return ReportError(context, counts.status());
-    if (!counts->changed()) {
-      context.out << fmt::format("{}: nothing changed; the registry already holds this folder\n", args->db);
-    } else {
-      context.out << fmt::format("{}: {} rows inserted, {} updated, {} deleted ({} audit entries)\n",
-                                 args->db, counts->inserted, counts->updated, counts->deleted,
-                                 counts->audit_entries);
-    }
-    return kExitOk;
+    return ImportFolder(context, args->folder, args->db, args->user, *today, args->dry_run);
   });
 }
 
@@ -249,7 +265,7 @@ CLI::Option* AddProtocolOptions(CLI::App* command, ProtocolArgs& args, const cha
 struct ProtocolInputs {
   registry::Day as_of = 0;
   protocol::Protocol protocol;
-  registry::Interchange data;
+  registry::Store store;
 };
 
 Result<ProtocolInputs> LoadProtocolInputs(const ProtocolArgs& args) {
@@ -257,9 +273,24 @@ Result<ProtocolInputs> LoadProtocolInputs(const ProtocolArgs& args) {
   if (!day.ok()) return day.status();
   Result<protocol::Protocol> rules = LoadProtocol(args.protocol_file);
   if (!rules.ok()) return rules.status();
-  Result<registry::Interchange> data = LoadRegistry(args.db);
-  if (!data.ok()) return data.status();
-  return ProtocolInputs{*day, std::move(*rules), std::move(*data)};
+  Result<registry::Store> store = OpenRegistry(args.db);
+  if (!store.ok()) return store.status();
+  return ProtocolInputs{*day, std::move(*rules), std::move(*store)};
+}
+
+// Calls `visit` for each patient (or the one asked for), one at a time; NotFound when the one is absent.
+Status ForEachPatient(ProtocolInputs& in, const std::string& patient,
+                      const std::function<Status(const std::string&, const registry::Interchange&)>& visit) {
+  bool found = false;
+  Status s = in.store.ForEachPatient(
+      [&](const std::string& id, const registry::Interchange& rows) {
+        found = true;
+        return visit(id, rows);
+      },
+      patient.empty() ? std::nullopt : std::optional<std::string>(patient));
+  if (!s.ok()) return s;
+  if (!patient.empty() && !found) return NotFound(fmt::format("no patient '{}' in the registry", patient));
+  return Status();
 }
 
 void AddPlan(CLI::App& app, CommandContext& context) {
@@ -271,8 +302,13 @@ void AddPlan(CLI::App& app, CommandContext& context) {
   OnRun(command, context, [&context, args]() -> int {
     Result<ProtocolInputs> in = LoadProtocolInputs(*args);
     if (!in.ok()) return ReportError(context, in.status());
-    Result<protocol::Plan> plan = protocol::PlanNextActions(in->data, args->patient, in->as_of, in->protocol);
-    if (!plan.ok()) return ReportError(context, plan.status());
+    Result<protocol::Plan> plan = NotFound("");
+    Status read =
+        ForEachPatient(*in, args->patient, [&](const std::string& id, const registry::Interchange& rows) {
+          plan = protocol::PlanNextActions(rows, id, in->as_of, in->protocol);
+          return plan.status();
+        });
+    if (!read.ok()) return ReportError(context, read);
     auto optional = [](const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); };
     json actions = json::array();
     for (const protocol::PlannedAction& a : plan->actions) {
@@ -323,29 +359,23 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
   OnRun(command, context, [&context, args]() -> int {
     Result<ProtocolInputs> in = LoadProtocolInputs(*args);
     if (!in.ok()) return ReportError(context, in.status());
-    std::vector<std::string> ids;
-    for (const registry::Row& row : in->data.files["patients.csv"]) {
-      if (args->patient.empty() || *row.get("patient_id") == args->patient)
-        ids.push_back(*row.get("patient_id"));
-    }
-    if (!args->patient.empty() && ids.empty()) {
-      return ReportError(context, NotFound(fmt::format("no patient '{}' in the registry", args->patient)));
-    }
-    // One pass to group the rows by patient, so that assessing everyone stays linear.
-    const std::map<std::string, registry::Interchange> by_patient = registry::SplitByPatient(in->data);
     json result = json::array();
-    for (const std::string& id : ids) {
-      protocol::Eligibility e = protocol::AssessEligibility(by_patient.at(id), id, in->as_of, in->protocol);
-      result.push_back(EligibilityJson(e));
-      if (!args->as_json) {
-        std::string unmet;
-        for (const std::string& u : e.unmet)
-          unmet += (unmet.empty() ? "" : ", ") + u;
-        context.out << fmt::format("{}: next {}: {}{}\n", id, e.next_phase.value_or("none"),
-                                   e.eligible ? "eligible" : "not eligible",
-                                   unmet.empty() ? "" : " (" + unmet + ")");
-      }
-    }
+    Status read =
+        ForEachPatient(*in, args->patient, [&](const std::string& id, const registry::Interchange& rows) {
+          protocol::Eligibility e = protocol::AssessEligibility(rows, id, in->as_of, in->protocol);
+          if (args->as_json) {
+            result.push_back(EligibilityJson(e));
+            return Status();
+          }
+          std::string unmet;
+          for (const std::string& u : e.unmet)
+            unmet += (unmet.empty() ? "" : ", ") + u;
+          context.out << fmt::format("{}: next {}: {}{}\n", id, e.next_phase.value_or("none"),
+                                     e.eligible ? "eligible" : "not eligible",
+                                     unmet.empty() ? "" : " (" + unmet + ")");
+          return Status();
+        });
+    if (!read.ok()) return ReportError(context, read);
     if (args->as_json) context.out << result.dump(2) << '\n';
     return kExitOk;
   });

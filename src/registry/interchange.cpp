@@ -10,6 +10,9 @@
 #include <set>
 #include <tuple>
 
+#include <mutex>
+#include <set>
+#include <unordered_map>
 #include "prrt/common/dates.h"
 #include "prrt/io/csv.h"
 
@@ -191,12 +194,19 @@ std::optional<std::string> CheckValue(const Field& field, const std::string& val
 }
 
 std::string Where(const Row& row) {
-  return fmt::format("{}:{}", row.file, row.line);
+  return fmt::format("{}:{}", *row.file, row.line);
 }
 
 }  // namespace
 
-const std::string* Row::get(const std::string& column) const {
+const std::string* Intern(const std::string& text) {
+  static std::mutex mutex;
+  static std::set<std::string> interned;  // nodes never move
+  std::lock_guard<std::mutex> lock(mutex);
+  return &*interned.insert(text).first;
+}
+
+const std::string* Row::get(std::string_view column) const {
   auto it = values.find(column);
   return it == values.end() ? nullptr : &it->second;
 }
@@ -241,14 +251,36 @@ const std::vector<std::string>& InterchangeKey(const std::string& file) {
   return keys.at(file);
 }
 
-std::map<std::string, Interchange> SplitByPatient(const Interchange& data) {
+namespace {
+
+// Copies, or moves when `data` is an rvalue, each row into its patient's registry.
+template <typename Data>
+std::map<std::string, Interchange> Split(Data&& data) {
+  constexpr bool kMove = !std::is_const_v<std::remove_reference_t<Data>>;
   std::map<std::string, Interchange> split;
-  for (const auto& [file, rows] : data.files) {
-    for (const Row& row : rows) {
-      if (const std::string* id = row.get("patient_id")) split[*id].files[file].push_back(row);
+  for (auto& [file, rows] : data.files) {
+    for (auto& row : rows) {
+      const std::string* id = row.get("patient_id");
+      if (id == nullptr) continue;
+      std::vector<Row>& to = split[*id].files[file];
+      if constexpr (kMove) {
+        to.push_back(std::move(row));
+      } else {
+        to.push_back(row);
+      }
     }
   }
   return split;
+}
+
+}  // namespace
+
+std::map<std::string, Interchange> SplitByPatient(const Interchange& data) {
+  return Split(data);
+}
+
+std::map<std::string, Interchange> SplitByPatient(Interchange&& data) {
+  return Split(std::move(data));
 }
 
 std::optional<Day> ParseDay(const std::string& text) {
@@ -299,6 +331,12 @@ void ReadFile(const std::string& folder, const FileSpec& spec, Day today, Interc
   }
   if (!header_ok) return;
   std::vector<Row>& rows = data.files[spec.name];
+  const std::string* file = Intern(path);
+  // Values go into the row's flat map in name order, each at its end.
+  std::vector<size_t> by_name(header.size());
+  for (size_t c = 0; c < by_name.size(); ++c)
+    by_name[c] = c;
+  std::sort(by_name.begin(), by_name.end(), [&](size_t a, size_t b) { return header[a] < header[b]; });
   std::vector<std::string> fields;
   while (true) {
     Result<bool> got = reader->Next(fields);
@@ -307,40 +345,61 @@ void ReadFile(const std::string& folder, const FileSpec& spec, Day today, Interc
       return;
     }
     if (!*got) break;
-    Row row{path, reader->line(), {}};
+    Row row{file, reader->line(), {}};
     for (size_t c = 0; c < header.size(); ++c) {
       const std::string& value = fields[c];
       if (value.empty()) {
         if (field_of[c] != nullptr && field_of[c]->required) {
           problems.Add(fmt::format("{}:{}: {}: missing; it is required", path, row.line, header[c]));
         }
-        continue;
-      }
-      if (field_of[c] != nullptr) {
+      } else if (field_of[c] != nullptr) {
         if (std::optional<std::string> expected = CheckValue(*field_of[c], value, today)) {
           problems.Add(
               fmt::format("{}:{}: {}: found '{}'; expected {}", path, row.line, header[c], value, *expected));
         }
       }
-      row.values[header[c]] = value;
+    }
+    row.values.reserve(header.size());
+    for (size_t c : by_name) {
+      if (!fields[c].empty()) row.values.emplace_hint(row.values.end(), header[c], std::move(fields[c]));
     }
     rows.push_back(std::move(row));
   }
 }
 
-// Rows whose key repeats an earlier row's are reported with the line of the first.
+// Rows whose key repeats an earlier row's are reported with the line of the first. Sorting row pointers by
+// key (stable, so the first of equal rows comes first) finds them without copying any key.
 void CheckDuplicates(const std::vector<Row>& rows, const std::vector<std::string>& key, Problems& problems) {
-  std::map<std::vector<std::string>, int64_t> first_line;
-  for (const Row& row : rows) {
-    std::vector<std::string> k;
-    for (const std::string& column : key)
-      k.push_back(row.get(column) ? *row.get(column) : "");
-    auto [it, inserted] = first_line.emplace(k, row.line);
-    if (!inserted) {
-      problems.Add(fmt::format("{}: {}: duplicate of line {} (the same {})", Where(row), key.back(),
-                               it->second, Join(key)));
-    }
+  static const std::string kMissing;
+  const size_t width = key.size();
+  std::vector<const std::string*> keys(rows.size() * width);  // row i's key at [i * width, (i + 1) * width)
+  for (size_t i = 0; i < rows.size(); ++i) {
+    for (size_t c = 0; c < width; ++c)
+      keys[i * width + c] = rows[i].get(key[c]) ? rows[i].get(key[c]) : &kMissing;
   }
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  auto less = [&](size_t a, size_t b) {
+    for (size_t c = 0; c < width; ++c) {
+      if (int cmp = keys[a * width + c]->compare(*keys[b * width + c]); cmp != 0) return cmp < 0;
+    }
+    return false;
+  };
+  std::stable_sort(order.begin(), order.end(), less);
+  std::vector<std::pair<int64_t, std::string>> found;  // reported in file order
+  for (size_t i = 1, first = 0; i < order.size(); ++i) {
+    if (less(order[first], order[i])) {
+      first = i;
+      continue;
+    }
+    const Row& row = rows[order[i]];
+    found.emplace_back(row.line, fmt::format("{}: {}: duplicate of line {} (the same {})", Where(row),
+                                             key.back(), rows[order[first]].line, Join(key)));
+  }
+  std::sort(found.begin(), found.end());
+  for (auto& [line, message] : found)
+    problems.Add(std::move(message));
 }
 
 struct PatientDates {
@@ -354,7 +413,7 @@ int PhaseIndex(const std::string& phase) {
 }
 
 void CheckCrossFile(Interchange& data, Problems& problems) {
-  std::map<std::string, PatientDates> patients;
+  std::unordered_map<std::string, PatientDates> patients;
   for (const Row& row : data.files["patients.csv"]) {
     if (!row.get("patient_id")) continue;
     PatientDates& p = patients[*row.get("patient_id")];

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 namespace prrt::registry {
 
@@ -171,7 +172,9 @@ Result<Store> Store::Open(const std::string& path, int busy_ms) {
         fmt::format("{}: cannot open the registry: {}", path, impl->db ? sqlite3_errmsg(impl->db) : ""));
   }
   sqlite3_busy_timeout(impl->db, busy_ms);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON"}) {
+  // A 128 MB page cache: imports and whole-registry reads touch every page.
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072"}) {
     Status s = impl->Exec(pragma);
     if (!s.ok()) return IoError(fmt::format("{}: {}", path, s.message()));
   }
@@ -209,30 +212,107 @@ int Store::SchemaVersion() const {
   return st.ok() && sqlite3_step(st.get()) == SQLITE_ROW ? sqlite3_column_int(st.get(), 0) : 0;
 }
 
+namespace {
+
+// Reads the rows of one table in the order of `order_by`, `where` (optional) binding `patient` to "?".
+class TableCursor {
+ public:
+  TableCursor(sqlite3* db, const std::string& file, const std::string& where, const std::string& order_by,
+              const std::optional<std::string>& patient)
+      : file_(Intern(file)), columns_(InterchangeColumns(file)), by_name_(columns_.size()) {
+    // Values go into the row's flat map in name order, each at its end.
+    for (size_t c = 0; c < by_name_.size(); ++c)
+      by_name_[c] = c;
+    std::sort(by_name_.begin(), by_name_.end(),
+              [&](size_t a, size_t b) { return columns_[a] < columns_[b]; });
+    std::string sql = "SELECT ";
+    for (const std::string& c : columns_)
+      sql += Quote(c) + ", ";
+    sql += "extra FROM " + Quote(TableOf(file)) + where + " ORDER BY " + order_by;
+    statement_ = std::make_unique<Statement>(db, sql);
+    if (patient && statement_->ok()) statement_->Bind(1, *patient);
+    Step();
+  }
+  bool ok() const { return statement_->ok(); }
+  bool done() const { return done_; }
+  const std::string& patient_id() const { return current_.values.at("patient_id"); }
+  // The current row, then the next.
+  Row Take() {
+    Row row = std::move(current_);
+    Step();
+    return row;
+  }
+
+ private:
+  void Step() {
+    sqlite3_stmt* st = statement_->get();
+    if (!statement_->ok() || sqlite3_step(st) != SQLITE_ROW) {
+      done_ = true;
+      return;
+    }
+    current_ = Row{file_, ++line_, {}};
+    current_.values.reserve(columns_.size());
+    for (size_t c : by_name_) {
+      const unsigned char* text = sqlite3_column_text(st, static_cast<int>(c));
+      if (text != nullptr)
+        current_.values.emplace_hint(current_.values.end(), columns_[c], reinterpret_cast<const char*>(text));
+    }
+    AddExtra(reinterpret_cast<const char*>(sqlite3_column_text(st, static_cast<int>(columns_.size()))),
+             current_);
+  }
+  const std::string* file_;
+  std::vector<std::string> columns_;
+  std::vector<size_t> by_name_;
+  std::unique_ptr<Statement> statement_;
+  Row current_;
+  int64_t line_ = 1;
+  bool done_ = false;
+};
+
+}  // namespace
+
 Result<Interchange> Store::Load() const {
   Interchange data;
   for (const std::string& file : InterchangeFiles()) {
-    const std::vector<std::string> columns = InterchangeColumns(file);
-    std::string sql = "SELECT ";
-    for (const std::string& c : columns)
-      sql += Quote(c) + ", ";
-    sql += "extra FROM " + Quote(TableOf(file)) + " ORDER BY row_id";
-    Statement st(impl_->db, sql);
-    if (!st.ok()) return impl_->Error("reading " + TableOf(file));
+    TableCursor cursor(impl_->db, file, "", "row_id", std::nullopt);
+    if (!cursor.ok()) return impl_->Error("reading " + TableOf(file));
     std::vector<Row>& rows = data.files[file];
-    int64_t line = 1;
-    while (sqlite3_step(st.get()) == SQLITE_ROW) {
-      Row row{file, ++line, {}};
-      for (size_t c = 0; c < columns.size(); ++c) {
-        const unsigned char* text = sqlite3_column_text(st.get(), static_cast<int>(c));
-        if (text != nullptr) row.values[columns[c]] = reinterpret_cast<const char*>(text);
-      }
-      AddExtra(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), static_cast<int>(columns.size()))),
-               row);
-      rows.push_back(std::move(row));
-    }
+    while (!cursor.done())
+      rows.push_back(cursor.Take());
   }
   return data;
+}
+
+Status Store::ForEachPatient(
+    const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
+    const std::optional<std::string>& patient_id) const {
+  // Every table in patient_id order (its unique key starts with patient_id, so SQLite walks that index),
+  // merged patient by patient.
+  const std::string where = patient_id ? " WHERE patient_id = ?" : "";
+  std::vector<std::pair<std::string, std::unique_ptr<TableCursor>>> cursors;
+  for (const std::string& file : InterchangeFiles()) {
+    std::string order_by;
+    for (const std::string& c : InterchangeKey(file))
+      order_by += (order_by.empty() ? "" : ", ") + Quote(c);
+    cursors.emplace_back(file, std::make_unique<TableCursor>(impl_->db, file, where, order_by, patient_id));
+    if (!cursors.back().second->ok()) return impl_->Error("reading " + TableOf(file));
+  }
+  TableCursor& patients = *cursors.front().second;  // patients.csv comes first
+  Interchange one;
+  while (!patients.done()) {
+    for (auto& [file, rows] : one.files)
+      rows.clear();
+    const std::string id = patients.patient_id();
+    one.files["patients.csv"].push_back(patients.Take());
+    for (size_t f = 1; f < cursors.size(); ++f) {
+      TableCursor& cursor = *cursors[f].second;
+      std::vector<Row>& rows = one.files[cursors[f].first];
+      while (!cursor.done() && cursor.patient_id() == id)
+        rows.push_back(cursor.Take());
+    }
+    if (Status s = visit(id, one); !s.ok()) return s;
+  }
+  return Status();
 }
 
 Result<int64_t> Store::AuditCount() const {
@@ -280,7 +360,7 @@ Result<ImportCounts> Store::Import(const Interchange& data, const std::string& u
     const std::string table = TableOf(file);
     const std::vector<std::string> columns = InterchangeColumns(file);
     const std::vector<std::string>& key_columns = InterchangeKey(file);
-    auto key_of = [&](const std::map<std::string, std::string>& values) {
+    auto key_of = [&](const RowValues& values) {
       std::string key;
       for (const std::string& c : key_columns) {
         auto it = values.find(c);
@@ -289,14 +369,17 @@ Result<ImportCounts> Store::Import(const Interchange& data, const std::string& u
       return key;
     };
     // What is stored now for the folder's patients.
-    std::map<std::string, std::pair<int64_t, std::map<std::string, std::string>>> existing;
+    std::unordered_map<std::string, std::pair<int64_t, RowValues>> existing;
     {
       std::string sql = "SELECT row_id, ";
       for (const std::string& c : columns)
         sql += Quote(c) + ", ";
       sql += "extra FROM " + Quote(table) + " WHERE patient_id = ?";
       Statement st(impl_->db, sql);
-      for (const std::string& patient : patients) {
+      Statement any(impl_->db, "SELECT EXISTS (SELECT 1 FROM " + Quote(table) + ")");
+      const bool empty =
+          any.ok() && sqlite3_step(any.get()) == SQLITE_ROW && sqlite3_column_int(any.get(), 0) == 0;
+      for (const std::string& patient : empty ? std::set<std::string>() : patients) {
         sqlite3_reset(st.get());
         st.Bind(1, patient);
         while (sqlite3_step(st.get()) == SQLITE_ROW) {
@@ -333,36 +416,39 @@ Result<ImportCounts> Store::Import(const Interchange& data, const std::string& u
       }
       st.Bind(static_cast<int>(columns.size() + 1), ExtraOf(row));
     };
-    std::set<std::string> seen;
+    // Rows matched are taken out of `existing`; what remains there afterwards is deleted.
     if (auto it = data.files.find(file); it != data.files.end()) {
       for (const Row& row : it->second) {
-        const std::string key = key_of(row.values);
-        seen.insert(key);
+        const std::string key = existing.empty() ? std::string() : key_of(row.values);
         auto old = existing.find(key);
         if (old == existing.end()) {
           sqlite3_reset(insert.get());
           bind_row(insert, row);
           if (sqlite3_step(insert.get()) != SQLITE_DONE) return fail(impl_->Error("inserting into " + table));
-          if (!log("insert", table, key, std::nullopt, std::nullopt, std::nullopt))
+          if (!log("insert", table, existing.empty() ? key_of(row.values) : key, std::nullopt, std::nullopt,
+                   std::nullopt))
             return fail(impl_->Error("audit"));
           ++counts.inserted;
           continue;
         }
-        if (old->second.second == row.values) continue;
+        const int64_t row_id = old->second.first;
+        const RowValues before_values = std::move(old->second.second);
+        existing.erase(old);
+        if (before_values == row.values) continue;
         sqlite3_reset(update.get());
         bind_row(update, row);
-        sqlite3_bind_int64(update.get(), static_cast<int>(columns.size() + 2), old->second.first);
+        sqlite3_bind_int64(update.get(), static_cast<int>(columns.size() + 2), row_id);
         if (sqlite3_step(update.get()) != SQLITE_DONE) return fail(impl_->Error("updating " + table));
         std::set<std::string> changed_columns;
         for (const auto& [c, v] : row.values)
           changed_columns.insert(c);
-        for (const auto& [c, v] : old->second.second)
+        for (const auto& [c, v] : before_values)
           changed_columns.insert(c);
         for (const std::string& c : changed_columns) {
-          auto before = old->second.second.find(c);
+          auto before = before_values.find(c);
           auto after = row.values.find(c);
           std::optional<std::string> b =
-              before == old->second.second.end() ? std::nullopt : std::optional(before->second);
+              before == before_values.end() ? std::nullopt : std::optional(before->second);
           std::optional<std::string> a =
               after == row.values.end() ? std::nullopt : std::optional(after->second);
           if (a != b && !log("update", table, key, c, b, a)) return fail(impl_->Error("audit"));
@@ -370,10 +456,14 @@ Result<ImportCounts> Store::Import(const Interchange& data, const std::string& u
         ++counts.updated;
       }
     }
-    for (const auto& [key, old] : existing) {
-      if (seen.count(key)) continue;
+    // What the folder no longer has, deleted in key order so that the audit trail is reproducible.
+    std::vector<std::pair<std::string, int64_t>> gone;
+    for (const auto& [key, old] : existing)
+      gone.emplace_back(key, old.first);
+    std::sort(gone.begin(), gone.end());
+    for (const auto& [key, row_id] : gone) {
       Statement del(impl_->db, "DELETE FROM " + Quote(table) + " WHERE row_id = ?");
-      sqlite3_bind_int64(del.get(), 1, old.first);
+      sqlite3_bind_int64(del.get(), 1, row_id);
       if (sqlite3_step(del.get()) != SQLITE_DONE) return fail(impl_->Error("deleting from " + table));
       if (!log("delete", table, key, std::nullopt, std::nullopt, std::nullopt))
         return fail(impl_->Error("audit"));

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "support/json_match.h"
+#include "support/scenario.h"
 
 namespace prrt::testing {
 namespace {
@@ -23,22 +24,6 @@ namespace fs = std::filesystem;
 
 const std::string kExample = "tests/data/registry_example";
 const registry::Day kToday = *registry::ParseDay("2026-11-27");
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) : path(fs::temp_directory_path() / ("prrt_store_" + name)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string Slurp(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 registry::Interchange Read(const std::string& folder) {
   registry::Problems problems;
@@ -54,7 +39,7 @@ registry::Store OpenStore(const fs::path& db) {
 }
 
 TEST(Store, ImportExportImportIsLossless) {
-  TempDir dir("lossless");
+  TempDir dir("store_lossless");
   registry::Store first = OpenStore(dir.path / "a.db");
   ASSERT_TRUE(first.Import(Read(kExample), "tester").ok());
   ASSERT_TRUE(registry::WriteInterchange(*first.Load(), (dir.path / "out1").string()).ok());
@@ -71,7 +56,7 @@ TEST(Store, ImportExportImportIsLossless) {
 }
 
 TEST(Store, ReimportChangesNothingAndChangesAreAuditedColumnByColumn) {
-  TempDir dir("audit");
+  TempDir dir("store_audit");
   registry::Store store = OpenStore(dir.path / "r.db");
   Result<registry::ImportCounts> first = store.Import(Read(kExample), "nurse");
   ASSERT_TRUE(first.ok());
@@ -123,7 +108,7 @@ TEST(Store, ReimportChangesNothingAndChangesAreAuditedColumnByColumn) {
 }
 
 TEST(Store, BadFolderLeavesTheRegistryExactlyAsItWas) {
-  TempDir dir("bad");
+  TempDir dir("store_bad");
   const std::string db = (dir.path / "r.db").string();
   std::string out, err;
   ASSERT_EQ(
@@ -170,7 +155,7 @@ void WriteFolder(const fs::path& folder, const std::string& prefix, int n) {
 }
 
 TEST(Store, TwoImportsAtOnceBothEndCleanly) {
-  TempDir dir("concurrent");
+  TempDir dir("store_concurrent");
   // Two folders with different patients, imported into one registry from two connections at the same time.
   WriteFolder(dir.path / "a", "A", 200);
   WriteFolder(dir.path / "b", "B", 200);
@@ -202,7 +187,7 @@ TEST(Store, TwoImportsAtOnceBothEndCleanly) {
 }
 
 TEST(Store, TwoImportProcessesAtOnceEndCleanlyAndLoseNothing) {
-  TempDir dir("processes");
+  TempDir dir("store_processes");
   // Two `prrt import` processes on a new registry file, started together: each either imports its folder
   // whole (the other waits for the write lock) or fails with "database busy" and writes nothing.
   WriteFolder(dir.path / "a", "A", 3000);
@@ -244,7 +229,7 @@ TEST(Store, TwoImportProcessesAtOnceEndCleanlyAndLoseNothing) {
 }
 
 TEST(Store, SchemaVersionAndWal) {
-  TempDir dir("schema");
+  TempDir dir("store_schema");
   registry::Store store = OpenStore(dir.path / "r.db");
   EXPECT_EQ(store.SchemaVersion(), 1);
   sqlite3* db = nullptr;

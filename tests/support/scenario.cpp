@@ -4,8 +4,25 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace prrt::testing {
+
+TempDir::TempDir(const std::string& name) : path(std::filesystem::temp_directory_path() / ("prrt_" + name)) {
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+}
+
+TempDir::~TempDir() {
+  std::filesystem::remove_all(path);
+}
+
+std::string Slurp(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 registry::Interchange ReadScenario(const std::string& name, const std::map<std::string, std::string>& files) {
   namespace fs = std::filesystem;

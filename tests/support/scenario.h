@@ -1,12 +1,24 @@
-// Test support: a small registry written as interchange CSV files and read back, as `prrt import` reads it.
+// Test support: temporary folders, whole files, and small registries written as interchange CSV files and
+// read back as `prrt import` reads them.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <string>
 
 #include "prrt/registry/interchange.h"
 
 namespace prrt::testing {
+
+//! A fresh folder under the system's temporary directory, removed with everything in it at the end.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name);
+  ~TempDir();
+};
+
+//! The whole content of a file.
+std::string Slurp(const std::filesystem::path& file);
 
 //! Writes `files` (name → content, header included) to a fresh folder and reads it with the day of the test
 //! suite (2026-11-27) as today; a read error fails the calling test.

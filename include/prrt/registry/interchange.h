@@ -3,10 +3,12 @@
 // (file:line: column: message), and the cross-file checks a registry must pass before anything is stored.
 #pragma once
 
+#include <boost/container/flat_map.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "prrt/common/result.h"
@@ -16,12 +18,16 @@ namespace prrt::registry {
 //! A calendar date as days since 1970-01-01.
 using Day = int32_t;
 
+//! A row's values by column: a flat map (one allocation a row, short values inline), because registries of a
+//! million patients hold tens of millions of rows.
+using RowValues = boost::container::flat_map<std::string, std::string, std::less<>>;
+
 //! A row of any interchange file: its values by column (missing values absent), and where it came from.
 struct Row {
-  std::string file;
+  const std::string* file = nullptr;  //!< the file's path as read (interned: shared by its rows)
   int64_t line = 0;
-  std::map<std::string, std::string> values;  //!< present, non-empty values only
-  const std::string* get(const std::string& column) const;
+  RowValues values;  //!< present, non-empty values only
+  const std::string* get(std::string_view column) const;
 };
 
 //! The folder's rows, file by file (patients, baselines, cycles, labs, responses, lesions, events), in file
@@ -56,6 +62,11 @@ const std::vector<std::string>& InterchangeKey(const std::string& file);
 
 //! The rows of each patient, as a registry of one (copies; for per-patient work over large registries).
 std::map<std::string, Interchange> SplitByPatient(const Interchange& data);
+//! The same, moving the rows out of `data` (half the memory of a copy for large registries).
+std::map<std::string, Interchange> SplitByPatient(Interchange&& data);
+
+//! A stable copy of `text` shared by every caller that interns the same text (the file names of rows).
+const std::string* Intern(const std::string& text);
 
 //! Parses an ISO date YYYY-MM-DD.
 std::optional<Day> ParseDay(const std::string& text);

@@ -3,7 +3,9 @@
 // user). Rows keep the interchange format's text, so export gives back exactly what was imported.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "prrt/common/result.h"
@@ -36,6 +38,13 @@ class Store {
 
   //! The whole registry in the interchange format, in a stable order (rows as first stored).
   Result<Interchange> Load() const;
+
+  //! Each patient's rows as a registry of one, in patient_id order, reading one patient at a time (the
+  //! memory of one patient, not the registry); only `patient_id` when given. Stops at the first error of
+  //! `visit` and returns it.
+  Status ForEachPatient(
+      const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
+      const std::optional<std::string>& patient_id = std::nullopt) const;
 
   //! Rows of the audit trail.
   Result<int64_t> AuditCount() const;

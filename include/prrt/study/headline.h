@@ -1,0 +1,29 @@
+// prrt/study/headline.h — the study's headline figures (the `headline` object of study.json), from the
+// endpoints: group sizes, PFS and OS medians by R's print.survfit rule, the OS log-rank p of retreatment vs
+// control, the response rates and the toxicity after R-PRRT, and AML/MDS.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "prrt/study/endpoints.h"
+
+namespace prrt::study {
+
+struct Headline {
+  int64_t n_retreatment = 0, n_rr = 0, n_control = 0;
+  std::optional<double> pfs_r_median_months, pfs_rr_median_months;
+  std::optional<double> os_retreatment_median_months, os_control_median_months;
+  std::optional<double> os_logrank_p;
+  std::optional<double> orr_r_percent, sd_r_percent, dcr_r_percent;
+  std::optional<double> haem_grade34_r_percent;
+  std::optional<double> aml_mds_percent;  //!< in the retreatment group
+};
+
+Headline ComputeHeadline(const std::vector<SubjectEndpoints>& subjects);
+
+//! The Kaplan–Meier median (print.survfit rule) of the (months, event) pairs; none when not reached.
+std::optional<double> MedianMonths(const std::vector<double>& months, const std::vector<int8_t>& events);
+
+}  // namespace prrt::study

@@ -1,0 +1,139 @@
+// Endpoint derivation on small hand-built registries; every expected value is worked out by hand below
+// (months = days / 30.4375).
+#include "prrt/study/endpoints.h"
+
+#include <gtest/gtest.h>
+
+#include "prrt/study/headline.h"
+#include "support/scenario.h"
+
+namespace prrt::study {
+namespace {
+
+// P1: I-PRRT from 2010-01-04, PR, progression on 2012-01-04; R-PRRT from 2012-03-05, SD, died 2013-03-05
+//     without a further progression.
+// P2: I-PRRT from 2010-02-01, SD, progression 2012-02-01, no salvage (investigator's choice), alive on
+//     2016-12-01: a control.
+// P3: I-PRRT from 2010-03-01, no response assessment at all, died 2011-01-01 without progression.
+// P4: I-PRRT from 2010-04-05, clinical progression 2010-09-01 with no scan before it.
+// P5: I-PRRT from 2010-05-03, SD, progression after 17.9 months (545 days: 2011-10-30): not a control.
+registry::Interchange Cohort() {
+  return testing::ReadScenario(
+      "endpoints", {{"patients.csv",
+                     "patient_id,sex,birth_date,primary_site,last_contact_date,death_date,no_salvage_reason\n"
+                     "P1,m,1950-01-04,midgut,2013-03-05,2013-03-05,\n"
+                     "P2,f,1955-06-01,pancreatic,2016-12-01,,investigator_choice\n"
+                     "P3,f,1948-01-01,bronchial,2011-01-01,2011-01-01,\n"
+                     "P4,m,1960-01-01,midgut,2012-01-01,,\n"
+                     "P5,m,1961-01-01,hindgut,2015-01-01,,\n"},
+                    {"cycles.csv",
+                     "patient_id,phase,date,activity_gbq\n"
+                     "P1,I,2010-01-04,7.4\nP1,I,2010-03-01,7.4\nP1,I,2010-04-26,7.4\nP1,I,2010-06-21,7.4\n"
+                     "P1,R,2012-03-05,7.4\nP1,R,2012-05-07,7.4\n"
+                     "P2,I,2010-02-01,7.4\nP2,I,2010-03-29,7.4\nP2,I,2010-05-24,7.4\nP2,I,2010-07-19,7.4\n"
+                     "P3,I,2010-03-01,7.4\nP3,I,2010-04-26,7.4\n"
+                     "P4,I,2010-04-05,7.4\nP4,I,2010-05-31,7.4\n"
+                     "P5,I,2010-05-03,7.4\nP5,I,2010-06-28,7.4\nP5,I,2010-08-23,7.4\nP5,I,2010-10-18,7.4\n"},
+                    {"responses.csv",
+                     "patient_id,date,response,method\n"
+                     "P1,2010-08-02,sd,recist\nP1,2010-09-20,pr,recist\nP1,2012-01-04,pd,recist\n"
+                     "P1,2012-08-06,sd,recist\n"
+                     "P2,2010-10-18,sd,recist\nP2,2012-02-01,pd,recist\n"
+                     "P5,2011-01-17,sd,recist\n"},
+                    {"labs.csv",
+                     "patient_id,date,test,value,unit,lln,uln\n"
+                     "P1,2010-02-01,platelets,45,10^9/l,150,400\nP1,2012-04-02,wbc,1.5,10^9/l,4,10\n"
+                     "P1,2012-04-02,creatinine,180,umol/l,60,110\n"},
+                    {"events.csv",
+                     "patient_id,date,event,method\n"
+                     "P1,2012-01-04,progression,recist\nP1,2012-09-01,mds,\n"
+                     "P2,2012-02-01,progression,recist\n"
+                     "P4,2010-09-01,progression,clinical\n"
+                     "P5,2011-10-30,progression,recist\n"}});
+}
+
+TEST(Endpoints, RetreatedPatientWithDeathAfterSalvage) {
+  const std::vector<SubjectEndpoints> all = DeriveEndpoints(Cohort());
+  ASSERT_EQ(all.size(), 5u);
+  const SubjectEndpoints& p1 = all[0];
+  EXPECT_EQ(p1.group, Group::kRetreatment);
+  const PhaseEndpoints& i = p1.phases[0];
+  EXPECT_EQ(i.cycles, 4);
+  EXPECT_DOUBLE_EQ(i.activity_gbq, 29.6);
+  EXPECT_EQ(i.best_response, "pr");
+  // 2010-01-04 -> 2012-01-04: 730 days.
+  EXPECT_DOUBLE_EQ(i.pfs_months, 730 / 30.4375);
+  EXPECT_EQ(i.pfs_event_kind, "progression");
+  // Response at 3 months: 91 days after the last cycle (2010-06-21) is 2010-09-20, assessed PR that day.
+  EXPECT_EQ(i.response_3_months, "pr");
+  // Platelets 45 (grade 3) after I-PRRT; WBC 1.5 (grade 3) and creatinine 180 = 1.64 x ULN (grade 2) in R.
+  EXPECT_EQ(i.worst_haematological_grade, 3);
+  const PhaseEndpoints& r = p1.phases[1];
+  EXPECT_EQ(r.best_response, "sd");
+  EXPECT_EQ(r.worst_haematological_grade, 3);
+  EXPECT_EQ(r.worst_renal_grade, 2);
+  // 2012-03-05 -> 2013-03-05: 365 days, ended by death (no progression after R started).
+  EXPECT_DOUBLE_EQ(r.pfs_months, 365 / 30.4375);
+  EXPECT_EQ(r.pfs_event_kind, "death");
+  // OS 2010-01-04 -> 2013-03-05: 730 + 61 (to 2012-03-05) + 365 = 1156 days, an event.
+  ASSERT_TRUE(p1.os_months.has_value());
+  EXPECT_DOUBLE_EQ(*p1.os_months, 1156 / 30.4375);
+  EXPECT_TRUE(p1.os_event);
+  // MDS on 2012-09-01: 971 days after the first I cycle, 180 after the first R cycle.
+  EXPECT_EQ(p1.aml_mds, "mds");
+  EXPECT_DOUBLE_EQ(*p1.aml_mds_months_from_i, 971 / 30.4375);
+  EXPECT_DOUBLE_EQ(*p1.aml_mds_months_from_r, 180 / 30.4375);
+  EXPECT_DOUBLE_EQ(*p1.age_at_start_years,
+                   21915 / 365.25);  // 1950-01-04 -> 2010-01-04: 60 years, 15 leap days
+}
+
+TEST(Endpoints, ControlCensoringNoAssessmentClinicalPdAndShortPfs) {
+  const std::vector<SubjectEndpoints> all = DeriveEndpoints(Cohort());
+  const SubjectEndpoints& p2 = all[1];
+  EXPECT_EQ(p2.group, Group::kControl);
+  EXPECT_EQ(p2.no_salvage_reason, "investigator_choice");
+  EXPECT_DOUBLE_EQ(p2.phases[0].pfs_months, 730 / 30.4375);  // 2010-02-01 -> 2012-02-01
+  // Censored at the last contact: 2010-02-01 -> 2016-12-01 = 6 x 365 + 1 (29 Feb 2012) + 304 = 2495 days.
+  EXPECT_DOUBLE_EQ(*p2.os_months, 2495 / 30.4375);
+  EXPECT_FALSE(p2.os_event);
+
+  const SubjectEndpoints& p3 = all[2];  // death without progression, no response assessment
+  EXPECT_EQ(p3.group, Group::kNeither);
+  EXPECT_FALSE(p3.phases[0].best_response.has_value());
+  EXPECT_EQ(p3.phases[0].pfs_event_kind, "death");
+  EXPECT_DOUBLE_EQ(p3.phases[0].pfs_months, 306 / 30.4375);  // 2010-03-01 -> 2011-01-01
+  EXPECT_FALSE(p3.phases[0].response_3_months.has_value());
+
+  const SubjectEndpoints& p4 = all[3];  // clinical progression with no scan: clinical PD
+  EXPECT_EQ(p4.phases[0].best_response, "pd");
+  EXPECT_DOUBLE_EQ(p4.phases[0].pfs_months, 149 / 30.4375);  // 2010-04-05 -> 2010-09-01
+  EXPECT_EQ(p4.group, Group::kNeither);
+
+  const SubjectEndpoints& p5 = all[4];  // disease control, progression at 17.9 months: not a control
+  EXPECT_NEAR(p5.phases[0].pfs_months, 17.906, 0.001);
+  EXPECT_EQ(p5.group, Group::kNeither);
+  EXPECT_FALSE(p5.phases[1].given);
+}
+
+TEST(Headline, FiguresOfTheHandBuiltCohort) {
+  const Headline h = ComputeHeadline(DeriveEndpoints(Cohort()));
+  EXPECT_EQ(h.n_retreatment, 1);
+  EXPECT_EQ(h.n_rr, 0);
+  EXPECT_EQ(h.n_control, 1);
+  // One R patient: PFS 365 days ending in death, the KM median is that time (S drops from 1 to 0 there).
+  EXPECT_DOUBLE_EQ(*h.pfs_r_median_months, 365 / 30.4375);
+  EXPECT_FALSE(h.pfs_rr_median_months.has_value());
+  EXPECT_DOUBLE_EQ(*h.os_retreatment_median_months, 1156 / 30.4375);
+  EXPECT_FALSE(h.os_control_median_months.has_value());  // censored: not reached
+  EXPECT_DOUBLE_EQ(*h.orr_r_percent, 0.0);
+  EXPECT_DOUBLE_EQ(*h.sd_r_percent, 100.0);
+  EXPECT_DOUBLE_EQ(*h.dcr_r_percent, 100.0);
+  EXPECT_DOUBLE_EQ(*h.haem_grade34_r_percent, 100.0);
+  EXPECT_DOUBLE_EQ(*h.aml_mds_percent, 100.0);
+  // Log-rank with one event at 37.98 months among 2 at risk (the control still at risk): O1 = 1, E1 = 1/2,
+  // V = 1/4, chi-square = (1 - 1/2)^2 / (1/4) = 1, p = P(chi2_1 > 1) = 0.3173105078629141.
+  EXPECT_NEAR(*h.os_logrank_p, 0.3173105078629141, 1e-12);
+}
+
+}  // namespace
+}  // namespace prrt::study
