@@ -34,5 +34,6 @@ void AddRecistCommand(CLI::App& app, CommandContext& context);
 void AddRegistryCommands(CLI::App& app, CommandContext& context);
 void AddSimCommands(CLI::App& app, CommandContext& context);
 void AddStudyCommands(CLI::App& app, CommandContext& context);
+void AddDemoCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace prrt::cli

@@ -17,6 +17,7 @@
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "cli/registry_support.h"
+#include "cli/study_support.h"
 #include "prrt/clinical/ctcae.h"
 #include "prrt/protocol/plan.h"
 #include "prrt/protocol/protocol.h"
@@ -119,16 +120,22 @@ void AddImport(CLI::App& app, CommandContext& context) {
 
 void AddExport(CLI::App& app, CommandContext& context) {
   auto db = std::make_shared<std::string>("prrt.db");
-  auto folder = std::make_shared<std::string>();
-  auto* command = app.add_subcommand("export", "write the registry as a folder of interchange CSV files");
+  auto to = std::make_shared<std::string>();
+  auto adtte = std::make_shared<bool>(false);
+  auto* command = app.add_subcommand(
+      "export", "write the registry as a folder of interchange CSV files, or its endpoints as ADaM ADTTE");
   command->add_option("--db", *db, "the registry file (default prrt.db)");
-  command->add_option("--to", *folder, "the folder to write")->required();
-  OnRun(command, context, [&context, db, folder]() -> int {
+  command->add_option("--to", *to, "the folder to write (with --adtte: the CSV file)")->required();
+  command->add_flag("--adtte", *adtte,
+                    "write the derived time-to-event endpoints (OS, PFS of each phase) as a CDISC ADaM ADTTE "
+                    "CSV file instead");
+  OnRun(command, context, [&context, db, to, adtte]() -> int {
+    if (*adtte) return ExportAdtte(context, *db, *to);
     Result<registry::Interchange> data = LoadRegistry(*db);
     if (!data.ok()) return ReportError(context, data.status());
-    Status written = registry::WriteInterchange(*data, *folder);
+    Status written = registry::WriteInterchange(*data, *to);
     if (!written.ok()) return ReportError(context, written);
-    context.out << fmt::format("{}: written\n", *folder);
+    context.out << fmt::format("{}: written\n", *to);
     return kExitOk;
   });
 }

@@ -9,33 +9,15 @@
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "cli/registry_support.h"
+#include "cli/study_support.h"
 #include "prrt/registry/store.h"
-#include "prrt/study/headline.h"
+#include "prrt/report/study_report.h"
+#include "prrt/study/adtte.h"
 
 namespace prrt::cli {
 namespace {
 
 using nlohmann::json;
-
-json Optional(const std::optional<double>& value) {
-  return value ? JsonNumber(*value) : json(nullptr);
-}
-
-json HeadlineJson(const study::Headline& h) {
-  return {{"n_retreatment", h.n_retreatment},
-          {"n_rr", h.n_rr},
-          {"n_control", h.n_control},
-          {"pfs_r_median_months", Optional(h.pfs_r_median_months)},
-          {"pfs_rr_median_months", Optional(h.pfs_rr_median_months)},
-          {"os_retreatment_median_months", Optional(h.os_retreatment_median_months)},
-          {"os_control_median_months", Optional(h.os_control_median_months)},
-          {"os_logrank_p", Optional(h.os_logrank_p)},
-          {"orr_r_percent", Optional(h.orr_r_percent)},
-          {"sd_r_percent", Optional(h.sd_r_percent)},
-          {"dcr_r_percent", Optional(h.dcr_r_percent)},
-          {"haem_grade34_r_percent", Optional(h.haem_grade34_r_percent)},
-          {"aml_mds_percent", Optional(h.aml_mds_percent)}};
-}
 
 // The endpoints of a folder (read whole), or of a registry file (one patient at a time).
 template <typename Args>
@@ -63,32 +45,67 @@ Result<std::vector<study::SubjectEndpoints>> ReadEndpoints(CommandContext& conte
 
 }  // namespace
 
+int ExportAdtte(CommandContext& context, const std::string& db, const std::string& path) {
+  struct {
+    std::string db, from;
+  } source{db, ""};
+  Result<std::vector<study::SubjectEndpoints>> subjects = ReadEndpoints(context, source);
+  if (!subjects.ok()) return ReportError(context, subjects.status());
+  Status written = study::WriteAdtte(*subjects, path);
+  if (!written.ok()) return ReportError(context, written);
+  context.out << fmt::format("{}: written\n", path);
+  return kExitOk;
+}
+
+namespace {
+
+struct StudyArgs {
+  std::string db, from, out;
+  std::vector<std::string> formats{"html", "json", "xlsx", "csv"};
+  std::string median_ci = "spss";
+};
+
+int RunStudy(CommandContext& context, const StudyArgs& args) {
+  if (args.db.empty() && args.from.empty())
+    return ReportError(context, InvalidArgument("prrt study: give --db FILE or --from DIR"));
+  Result<std::vector<study::SubjectEndpoints>> subjects = ReadEndpoints(context, args);
+  if (!subjects.ok()) return ReportError(context, subjects.status());
+  report::StudyReportOptions options;
+  options.formats = {args.formats.begin(), args.formats.end()};
+  options.tables.median_ci =
+      args.median_ci == "log" ? stats::QuantileRule::kPrint : stats::QuantileRule::kSpss;
+  options.source = args.db.empty() ? args.from : args.db;
+  Result<std::vector<std::string>> written = report::WriteStudyReport(*subjects, options, args.out);
+  if (!written.ok()) return ReportError(context, written.status());
+  for (const std::string& path : *written)
+    context.out << fmt::format("{}: written\n", path);
+  return kExitOk;
+}
+
+}  // namespace
+
+int WriteStudy(CommandContext& context, const std::string& db, const std::string& folder) {
+  StudyArgs args;
+  args.db = db;
+  args.out = folder;
+  return RunStudy(context, args);
+}
+
 void AddStudyCommands(CLI::App& app, CommandContext& context) {
-  struct Args {
-    std::string db, from, out;
-  };
-  auto args = std::make_shared<Args>();
+  auto args = std::make_shared<StudyArgs>();
   auto* command = app.add_subcommand("study", "the salvage-PRRT study's tables, figures and statistics");
   auto* db = command->add_option("--db", args->db, "the registry file");
   auto* from = command->add_option("--from", args->from, "or a folder of interchange CSV files");
   db->excludes(from);
   command->add_option("--out", args->out, "the folder for the report")->required();
-  OnRun(command, context, [&context, args]() -> int {
-    if (args->db.empty() && args->from.empty())
-      return ReportError(context, InvalidArgument("prrt study: give --db FILE or --from DIR"));
-    Result<std::vector<study::SubjectEndpoints>> subjects = ReadEndpoints(context, *args);
-    if (!subjects.ok()) return ReportError(context, subjects.status());
-    const study::Headline headline = study::ComputeHeadline(*subjects);
-    std::error_code error;
-    std::filesystem::create_directories(args->out, error);
-    if (error)
-      return ReportError(context, IoError(fmt::format("{}: cannot create: {}", args->out, error.message())));
-    const json study = {{"headline", HeadlineJson(headline)}};
-    const std::filesystem::path path = std::filesystem::path(args->out) / "study.json";
-    std::ofstream(path) << study.dump(2) << '\n';
-    context.out << fmt::format("{}: written\n", path.string());
-    return kExitOk;
-  });
+  command->add_option("--format", args->formats, "what to write: html, json, xlsx, csv (default all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"html", "json", "xlsx", "csv"}));
+  command
+      ->add_option("--median-ci", args->median_ci,
+                   "Table 5's median CIs: spss (symmetric, as the paper) or log (R's print.survfit)")
+      ->check(CLI::IsMember({"spss", "log"}));
+  OnRun(command, context, [&context, args]() -> int { return RunStudy(context, *args); });
 }
 
 }  // namespace prrt::cli

@@ -123,7 +123,8 @@ void PlanScan(Plan& plan, const registry::Timeline& timeline, Day last_cycle, Da
 
 Result<Plan> PlanNextActions(const registry::Interchange& data, const std::string& patient_id, Day as_of,
                              const Protocol& protocol) {
-  const registry::Interchange known = detail::RowsUpTo(data, as_of);
+  registry::Interchange storage;
+  const registry::Interchange& known = detail::RowsUpTo(data, as_of, storage);
   Result<registry::Timeline> timeline = registry::BuildTimeline(known, patient_id);
   if (!timeline.ok()) return timeline.status();
   Plan plan;

@@ -209,16 +209,23 @@ std::string Format(double x) {
 
 namespace detail {
 
-registry::Interchange RowsUpTo(const registry::Interchange& data, Day as_of) {
-  registry::Interchange known;
+const registry::Interchange& RowsUpTo(const registry::Interchange& data, Day as_of,
+                                      registry::Interchange& storage) {
+  auto later = [as_of](const Row& row) {
+    const std::string* date = row.get("date");
+    return date && *registry::ParseDay(*date) > as_of;
+  };
+  const bool any_later = std::any_of(data.files.begin(), data.files.end(), [&](const auto& file) {
+    return std::any_of(file.second.begin(), file.second.end(), later);
+  });
+  if (!any_later) return data;
+  storage.files.clear();
   for (const auto& [file, rows] : data.files) {
-    std::vector<Row>& kept = known.files[file];
-    for (const Row& row : rows) {
-      const std::string* date = row.get("date");
-      if (!date || *registry::ParseDay(*date) <= as_of) kept.push_back(row);
-    }
+    std::vector<Row>& kept = storage.files[file];
+    std::copy_if(rows.begin(), rows.end(), std::back_inserter(kept),
+                 [&](const Row& row) { return !later(row); });
   }
-  return known;
+  return storage;
 }
 
 std::optional<std::string> PersistentMyelosuppression(const registry::Timeline& timeline, Day as_of,
@@ -260,7 +267,8 @@ Eligibility AssessEligibility(const registry::Interchange& data, const std::stri
     e.details["missing"] += (e.details["missing"].empty() ? "" : ", ") + what;
   };
   // Phases, best responses and PFS as the timeline derives them, from the rows dated up to as_of.
-  const registry::Interchange known = detail::RowsUpTo(data, as_of);
+  registry::Interchange storage;
+  const registry::Interchange& known = detail::RowsUpTo(data, as_of, storage);
   const std::vector<const Row*> labs = registry::PatientRows(known, "labs.csv", patient_id);
   const std::vector<const Row*> baselines = registry::PatientRows(known, "baselines.csv", patient_id);
   Result<registry::Timeline> timeline = registry::BuildTimeline(known, patient_id);

@@ -9,8 +9,10 @@
 
 namespace prrt::protocol::detail {
 
-//! The rows dated on or before `as_of` (undated rows, such as patients.csv, are all kept).
-registry::Interchange RowsUpTo(const registry::Interchange& data, registry::Day as_of);
+//! The rows dated on or before `as_of` (undated rows, such as patients.csv, are all kept): `data` itself when
+//! none is later, else a copy of the earlier ones made in `storage`.
+const registry::Interchange& RowsUpTo(const registry::Interchange& data, registry::Day as_of,
+                                      registry::Interchange& storage);
 
 //! AML or MDS, or a cytopenia of CTCAE grade >= 2 unrecovered for more than the protocol's months: what was
 //! found, in words; none otherwise.

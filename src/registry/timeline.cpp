@@ -102,8 +102,10 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
         p.best_response = *r->get("response");
       }
     }
-    if (!p.best_response && p.progression_method && *p.progression_method == "clinical")
+    if (!p.best_response && p.progression_method && *p.progression_method == "clinical") {
       p.best_response = "pd";
+      p.clinical_pd = true;
+    }
     t.phases.push_back(std::move(p));
   }
   if (!cycles.empty()) {
@@ -114,13 +116,12 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
     t.os_months = MonthsBetween(first, died ? death_day : last_contact);
   }
   for (const Row* l : PatientRows(data, "labs.csv", patient_id)) {
-    TimelineLab lab{
-        *l->get("date"), *l->get("test"), *l->get("unit"), std::stod(*l->get("value")), std::nullopt, ""};
     auto limit = [&](const char* column) -> std::optional<double> {
       return l->get(column) ? std::optional<double>(std::stod(*l->get(column))) : std::nullopt;
     };
-    Result<clinical::CtcaeGrade> grade =
-        clinical::GradeLab(lab.test, lab.value, lab.unit, limit("lln"), limit("uln"));
+    TimelineLab lab{*l->get("date"), *l->get("test"), *l->get("unit"), std::stod(*l->get("value")),
+                    limit("lln"),    limit("uln"),    std::nullopt,    ""};
+    Result<clinical::CtcaeGrade> grade = clinical::GradeLab(lab.test, lab.value, lab.unit, lab.lln, lab.uln);
     if (grade.ok()) {
       lab.ctcae_grade = grade->grade;
     } else {

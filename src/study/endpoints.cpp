@@ -29,7 +29,8 @@ bool DiseaseControl(const std::optional<std::string>& best) {
 }
 
 // The patient's endpoints from their timeline.
-SubjectEndpoints Derive(const registry::Timeline& t, double min_pfs_months_r) {
+SubjectEndpoints Derive(const registry::Interchange& data, const registry::Timeline& t,
+                        double min_pfs_months_r) {
   SubjectEndpoints s;
   const registry::Row& p = *t.patient;
   s.patient_id = *p.get("patient_id");
@@ -40,6 +41,13 @@ SubjectEndpoints Derive(const registry::Timeline& t, double min_pfs_months_r) {
   s.last_contact_date = *p.get("last_contact_date");
   if (const std::string* death = p.get("death_date")) s.death_date = *death;
   const Day last_contact = *ParseDay(s.last_contact_date);
+  const Day birth = *ParseDay(*p.get("birth_date"));
+  for (const char* prior : {"surgery", "chemotherapy", "radiotherapy", "ssa"}) {
+    const std::string* value = p.get(std::string("prior_") + prior);
+    s.prior[prior] = value ? *value : "unknown";
+  }
+  const std::vector<const registry::Row*> baselines =
+      registry::PatientRows(data, "baselines.csv", s.patient_id);
 
   static const char* kPhases[] = {"I", "R", "RR"};
   for (size_t i = 0; i < t.phases.size(); ++i) {
@@ -54,6 +62,20 @@ SubjectEndpoints Derive(const registry::Timeline& t, double min_pfs_months_r) {
     e.pfs_months = tp.pfs_months;
     e.pfs_event = tp.pfs_event;
     if (tp.pfs_event) e.pfs_event_kind = tp.progression_date ? "progression" : "death";
+    e.clinical_pd = tp.clinical_pd;
+    e.os_months_from_start =
+        registry::MonthsBetween(*ParseDay(tp.start), s.death_date ? *ParseDay(*s.death_date) : last_contact);
+    e.age_years = (*ParseDay(tp.start) - birth) / 365.25;
+    for (const registry::Row* b : baselines) {
+      if (*b->get("phase") != tp.phase) continue;
+      if (const std::string* v = b->get("krenning_score")) e.krenning_score = std::stoi(*v);
+      if (const std::string* v = b->get("extent")) e.extent = *v;
+      if (const std::string* v = b->get("progression")) e.progression = *v;
+      if (const std::string* v = b->get("liver_lesions")) e.liver_lesions = *v == "yes";
+      if (const std::string* v = b->get("bone_lesions")) e.bone_lesions = *v == "yes";
+    }
+    e.pfs_end_date = tp.progression_date ? *tp.progression_date
+                                         : (tp.pfs_event ? *p.get("death_date") : s.last_contact_date);
     // Toxicity from the phase's first cycle to the day before the next phase, or to the end of follow-up.
     const Day from = *ParseDay(tp.start);
     const Day to = i + 1 < t.phases.size() ? *ParseDay(t.phases[i + 1].start) - 1 : last_contact;
@@ -62,9 +84,17 @@ SubjectEndpoints Derive(const registry::Timeline& t, double min_pfs_months_r) {
       if (day < from || day > to || !lab.ctcae_grade) continue;
       const bool haem =
           lab.test == "hb" || lab.test == "wbc" || lab.test == "neutrophils" || lab.test == "platelets";
+      e.worst_grade[lab.test] = std::max(e.worst_grade[lab.test], *lab.ctcae_grade);
       std::optional<int>& worst = haem ? e.worst_haematological_grade : e.worst_renal_grade;
       if (!haem && lab.test != "creatinine") continue;
       worst = std::max(worst.value_or(0), *lab.ctcae_grade);
+    }
+    // CgA and ALP at baseline: the latest result within 90 days before the first cycle.
+    for (const registry::TimelineLab& lab : t.labs) {
+      const Day day = *ParseDay(lab.date);
+      if (day > from || day < from - 90 || (lab.test != "cga" && lab.test != "alp")) continue;
+      (lab.test == "cga" ? e.cga_ug_l : e.alp_u_l) = lab.value;
+      (lab.test == "cga" ? e.cga_uln : e.alp_uln) = lab.uln;
     }
     // The response at 3 months: the assessment nearest to 3 months after the last cycle (within 6 weeks
     // either side), before any progression.
@@ -78,6 +108,11 @@ SubjectEndpoints Derive(const registry::Timeline& t, double min_pfs_months_r) {
         nearest = std::abs(day - target);
         e.response_3_months = *r->get("response");
       }
+    }
+    // Before that window: a progression counts as PD (clinical_pd without imaging), a death as died.
+    const Day end = *ParseDay(e.pfs_end_date);
+    if (!e.response_3_months && e.pfs_event && end < target - 42) {
+      e.response_3_months = e.pfs_event_kind == "death" ? "died" : tp.clinical_pd ? "clinical_pd" : "pd";
     }
   }
   s.os_months = t.os_months;
@@ -115,7 +150,7 @@ Result<SubjectEndpoints> DeriveSubject(const registry::Interchange& data, const 
                                        double min_pfs_months_r) {
   Result<registry::Timeline> t = registry::BuildTimeline(data, patient_id);
   if (!t.ok()) return t.status();
-  return Derive(*t, min_pfs_months_r);
+  return Derive(data, *t, min_pfs_months_r);
 }
 
 std::vector<SubjectEndpoints> DeriveEndpoints(registry::Interchange data, double min_pfs_months_r) {

@@ -5,12 +5,14 @@
 
 namespace prrt::study {
 
-std::optional<double> MedianMonths(const std::vector<double>& months, const std::vector<int8_t>& events) {
-  if (months.empty()) return std::nullopt;
+stats::QuantileEstimate MedianMonths(const std::vector<double>& months, const std::vector<int8_t>& events,
+                                     stats::QuantileRule rule) {
+  if (months.empty()) return {};
   const std::vector<int32_t> groups(months.size(), 0);
-  Result<std::vector<stats::KmSummary>> km =
-      stats::KaplanMeierSummary({months, events, groups}, 1, stats::KmOptions{});
-  return km.ok() ? (*km)[0].quantile.estimate : std::nullopt;
+  Result<std::vector<stats::KmCurve>> km =
+      stats::KaplanMeier({months, events, groups}, 1, stats::KmOptions{});
+  if (!km.ok()) return {};
+  return stats::SurvivalQuantile((*km)[0], 0.5, rule, 0.95);
 }
 
 Headline ComputeHeadline(const std::vector<SubjectEndpoints>& subjects) {
@@ -45,10 +47,10 @@ Headline ComputeHeadline(const std::vector<SubjectEndpoints>& subjects) {
     haem34 += r.worst_haematological_grade.value_or(0) >= 3;
     aml_mds += s.aml_mds.has_value();
   }
-  h.pfs_r_median_months = MedianMonths(pfs_r, pfs_r_event);
-  h.pfs_rr_median_months = MedianMonths(pfs_rr, pfs_rr_event);
-  h.os_retreatment_median_months = MedianMonths(os_r, os_r_event);
-  h.os_control_median_months = MedianMonths(os_c, os_c_event);
+  h.pfs_r_median_months = MedianMonths(pfs_r, pfs_r_event).estimate;
+  h.pfs_rr_median_months = MedianMonths(pfs_rr, pfs_rr_event).estimate;
+  h.os_retreatment_median_months = MedianMonths(os_r, os_r_event).estimate;
+  h.os_control_median_months = MedianMonths(os_c, os_c_event).estimate;
   if (!os_r.empty() && !os_c.empty()) {
     Result<stats::LogrankResult> test =
         stats::LogRank({os_time, os_event, os_group}, 2, {}, 1, stats::LogrankOptions{});

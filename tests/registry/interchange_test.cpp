@@ -67,10 +67,6 @@ TEST_P(BadRegistry, IsReportedWithFileLineAndColumn) {
   }
 }
 
-const char* kPatientsHeader =
-    "patient_id,sex,birth_date,primary_site,ki67_percent,prior_surgery,prior_chemotherapy,prior_radiotherapy,"
-    "prior_ssa,last_contact_date,death_date,no_salvage_reason\n";
-
 INSTANTIATE_TEST_SUITE_P(
     Table, BadRegistry,
     ::testing::Values(

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/json_match.h"
+#include "support/scenario.h"
 
 namespace prrt::testing {
 namespace {
@@ -19,9 +20,7 @@ namespace {
 class PatientTimeline : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = (std::filesystem::temp_directory_path() / "prrt_timeline_test.db").string();
-    for (const char* suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(db_ + suffix);
+    db_ = (dir_.path / "registry.db").string();
     std::string out, err;
     ASSERT_EQ(
         RunPrrt({"import", "--db", db_, "--from", "tests/data/registry_example", "--today", "2026-11-27"},
@@ -29,6 +28,7 @@ class PatientTimeline : public ::testing::Test {
         0)
         << err;
   }
+  TempDir dir_{"timeline"};
   nlohmann::json Timeline(const std::string& id) {
     std::string out, err;
     EXPECT_EQ(RunPrrt({"patient", "--db", db_, id, "--json"}, out, err), 0) << err;

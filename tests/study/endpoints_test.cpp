@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "prrt/study/headline.h"
+#include "prrt/study/tables.h"
 #include "support/scenario.h"
 
 namespace prrt::study {
@@ -133,6 +134,82 @@ TEST(Headline, FiguresOfTheHandBuiltCohort) {
   // Log-rank with one event at 37.98 months among 2 at risk (the control still at risk): O1 = 1, E1 = 1/2,
   // V = 1/4, chi-square = (1 - 1/2)^2 / (1/4) = 1, p = P(chi2_1 > 1) = 0.3173105078629141.
   EXPECT_NEAR(*h.os_logrank_p, 0.3173105078629141, 1e-12);
+}
+
+}  // namespace
+}  // namespace prrt::study
+
+namespace prrt::study {
+namespace {
+
+const StudyTable& Find(const std::vector<StudyTable>& tables, const std::string& id) {
+  for (const StudyTable& t : tables) {
+    if (t.id == id) return t;
+  }
+  throw std::runtime_error("no table " + id);
+}
+
+std::vector<std::string> RowOf(const StudyTable& t, const std::string& label) {
+  for (const StudyTable::Row& r : t.rows) {
+    if (!r.published && r.cells.front() == label) return r.cells;
+  }
+  return {};
+}
+
+TEST(Tables, CountsOfTheHandBuiltCohort) {
+  const std::vector<StudyTable> tables = BuildTables(DeriveEndpoints(Cohort()), TableOptions{});
+  // Table 3, R-PRRT: one patient (P1), best response SD; ORR 0, DCR 1 of 1. At 3 months (2012-05-07 + 91 =
+  // 2012-08-06) the assessment that day: SD.
+  EXPECT_EQ(RowOf(Find(tables, "table3"), "R-PRRT"),
+            (std::vector<std::string>{"R-PRRT", "1", "0 (0.0)", "0 (0.0)", "1 (100.0)", "0 (0.0)", "0 (0.0)",
+                                      "0 (0.0)", "0 (0.0)", "1 (100.0)", "0 (0.0)", "1 (100.0)", "0 (0.0)",
+                                      "0 (0.0)", "0 (0.0)", "0 (0.0)"}));
+  // The control (P2) after I-PRRT: SD.
+  EXPECT_EQ(RowOf(Find(tables, "table3"), "After I-PRRT: control group")[4], "1 (100.0)");
+  // Table 6: P1's worst WBC in R-PRRT is grade 3 (1.5); platelets 45 (grade 3) in I-PRRT; the control has
+  // none. Columns: control III, IV; I-PRRT III, IV; R-PRRT III, IV; RR III, IV.
+  const std::vector<std::string> any = RowOf(Find(tables, "table6"), "Any (haematological)");
+  EXPECT_EQ(any[1], "0 (0.0)");
+  EXPECT_EQ(any[3], "1 (100.0)");
+  EXPECT_EQ(any[5], "1 (100.0)");
+  EXPECT_EQ(RowOf(Find(tables, "table6"), "Leucocytes")[5], "1 (100.0)");
+  EXPECT_EQ(RowOf(Find(tables, "table6"), "Platelets")[3], "1 (100.0)");
+  // Fisher, control (0 of 1) vs I-PRRT (1 of 1): p = 1 (both tables with these margins are equally likely).
+  EXPECT_EQ(any[9], "1.00");
+  // Table 7: MDS in the retreated patient.
+  EXPECT_EQ(RowOf(Find(tables, "table7"), "Any"),
+            (std::vector<std::string>{"Any", "0 (0.0)", "1 (100.0)", "1.00"}));
+  // Table 2: P1 had both R cycles: nobody stopped short.
+  EXPECT_EQ(RowOf(Find(tables, "table2"), "Total")[1], "0");
+  // Table 1: the prior treatments are known only before I-PRRT.
+  EXPECT_EQ(RowOf(Find(tables, "table1"), "Prior surgery")[2], "–");
+  // Every published row follows a row of ours with its label.
+  for (const StudyTable& t : tables) {
+    for (size_t i = 0; i < t.rows.size(); ++i) {
+      if (!t.rows[i].published) continue;
+      ASSERT_GT(i, 0u);
+      EXPECT_EQ(t.rows[i].cells.front(), t.rows[i - 1].cells.front() + " — published");
+      EXPECT_EQ(t.rows[i].cells.size(), t.columns.size());
+    }
+  }
+}
+
+TEST(Tables, Table5MediansAndTheirIntervals) {
+  TableOptions log;
+  log.median_ci = stats::QuantileRule::kPrint;
+  log.show_published = false;
+  const std::vector<StudyTable> tables = BuildTables(DeriveEndpoints(Cohort()), log);
+  // PFS after R-PRRT of P1: 365 days, one event: median 12.0; the log CI of S = 0 is undefined: N/A.
+  const std::vector<std::string> pfs = RowOf(Find(tables, "table5"), "PFS: all tumours");
+  EXPECT_EQ(pfs[1], "1");
+  EXPECT_EQ(pfs[3], "12.0 (N/A)");
+  EXPECT_EQ(pfs[6], "1");
+  // The control's OS is censored: not reached.
+  EXPECT_EQ(RowOf(Find(tables, "table5"), "OS: all tumours")[7], "NR");
+  for (const StudyTable& t : tables) {
+    for (const StudyTable::Row& r : t.rows)
+      EXPECT_FALSE(r.published);
+  }
 }
 
 }  // namespace

@@ -6,9 +6,13 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 namespace prrt::testing {
 
-TempDir::TempDir(const std::string& name) : path(std::filesystem::temp_directory_path() / ("prrt_" + name)) {
+// The process id keeps apart the folders of tests that ctest runs at the same time.
+TempDir::TempDir(const std::string& name)
+    : path(std::filesystem::temp_directory_path() / ("prrt_" + name + "_" + std::to_string(::getpid()))) {
   std::filesystem::remove_all(path);
   std::filesystem::create_directories(path);
 }
@@ -26,7 +30,8 @@ std::string Slurp(const std::filesystem::path& file) {
 
 registry::Interchange ReadScenario(const std::string& name, const std::map<std::string, std::string>& files) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("prrt_scenario_" + name);
+  const fs::path dir =
+      fs::temp_directory_path() / ("prrt_scenario_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   for (const auto& [file, content] : files)

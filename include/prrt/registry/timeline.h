@@ -27,6 +27,7 @@ struct TimelinePhase {
   std::vector<TimelineCycle> cycles;
   double activity_gbq = 0;
   std::optional<std::string> best_response;  //!< cr, pr, sd, pd, ne; none without any assessment
+  bool clinical_pd = false;  //!< the best response is PD from a clinical progression with no assessment
   std::optional<std::string> progression_date;
   std::optional<std::string> progression_method;
   double pfs_months = 0;
@@ -36,6 +37,7 @@ struct TimelinePhase {
 struct TimelineLab {
   std::string date, test, unit;
   double value = 0;
+  std::optional<double> lln, uln;  //!< the laboratory's limits, when given
   std::optional<int> ctcae_grade;  //!< absent for tests CTCAE does not grade, or without the limits needed
   std::string ctcae_note;          //!< why there is no grade
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,12 +23,24 @@ struct PhaseEndpoints {
   int cycles = 0;
   double activity_gbq = 0;
   std::optional<std::string> best_response;  //!< cr, pr, sd, pd, ne
+  //! The assessment nearest to 3 months after the last cycle (± 6 weeks, before progression); pd,
+  //! clinical_pd or died when the phase's PFS ended before that window.
   std::optional<std::string> response_3_months;
   double pfs_months = 0;
   bool pfs_event = false;
   std::optional<std::string> pfs_event_kind;      //!< progression or death
+  std::string pfs_end_date;                       //!< of the progression, the death, or the last contact
   std::optional<int> worst_haematological_grade;  //!< hb, wbc, neutrophils, platelets (CTCAE v3.0)
   std::optional<int> worst_renal_grade;           //!< creatinine
+  std::map<std::string, int> worst_grade;         //!< per graded test
+  bool clinical_pd = false;         //!< the best response is PD from a clinical progression without imaging
+  double os_months_from_start = 0;  //!< to death or the last contact, from the phase's first cycle
+  // The baseline work-up before the phase (baselines.csv, and CgA and ALP within 90 days before its start).
+  std::optional<double> age_years;
+  std::optional<int> krenning_score;
+  std::optional<std::string> extent, progression;
+  std::optional<bool> liver_lesions, bone_lesions;
+  std::optional<double> cga_ug_l, cga_uln, alp_u_l, alp_uln;
 };
 
 struct SubjectEndpoints {
@@ -37,8 +50,9 @@ struct SubjectEndpoints {
   std::optional<double> age_at_start_years;  //!< at the first I-PRRT cycle
   Group group = Group::kNeither;
   std::optional<std::string> no_salvage_reason;
-  std::array<PhaseEndpoints, 3> phases;  //!< I, R, RR
-  std::optional<double> os_months;       //!< from the first I-PRRT cycle
+  std::map<std::string, std::string> prior;  //!< surgery, chemotherapy, radiotherapy, ssa: yes, no, unknown
+  std::array<PhaseEndpoints, 3> phases;      //!< I, R, RR
+  std::optional<double> os_months;           //!< from the first I-PRRT cycle
   bool os_event = false;
   std::optional<double> follow_up_months;  //!< to the last contact (for reverse KM: censored at death)
   std::optional<std::string> aml_mds;      //!< aml or mds, the first

@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "prrt/stats/survival.h"
 #include "prrt/study/endpoints.h"
 
 namespace prrt::study {
@@ -23,7 +24,9 @@ struct Headline {
 
 Headline ComputeHeadline(const std::vector<SubjectEndpoints>& subjects);
 
-//! The Kaplan–Meier median (print.survfit rule) of the (months, event) pairs; none when not reached.
-std::optional<double> MedianMonths(const std::vector<double>& months, const std::vector<int8_t>& events);
+//! The Kaplan–Meier median of the (months, event) pairs with its 95% CI: by R's print.survfit rule with the
+//! log CI (kPrint), or SPSS's symmetric median ± 1.96 SE (kSpss); absent parts when not reached.
+stats::QuantileEstimate MedianMonths(const std::vector<double>& months, const std::vector<int8_t>& events,
+                                     stats::QuantileRule rule = stats::QuantileRule::kPrint);
 
 }  // namespace prrt::study

@@ -1,0 +1,34 @@
+// prrt/report/report.h — the study's report as a self-contained HTML page (inline CSS and SVG, nothing
+// fetched), an XLSX workbook with a sheet per table, and a CSV file per table.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "prrt/common/result.h"
+#include "prrt/study/tables.h"
+
+namespace prrt::report {
+
+struct Figure {
+  std::string id, title;
+  std::string svg;  //!< a complete <svg> element
+};
+
+struct Document {
+  std::string title;
+  std::vector<std::string> preamble;                          //!< paragraphs before the tables
+  std::vector<std::pair<std::string, std::string>> headline;  //!< label, value
+  std::vector<study::StudyTable> tables;
+  std::vector<Figure> figures;
+};
+
+Status WriteHtml(const Document& document, const std::string& path);
+Status WriteXlsx(const Document& document, const std::string& path);
+//! One table as CSV (RFC 4180), its published rows marked in a first column "source" (ours | published).
+Status WriteCsv(const study::StudyTable& table, const std::string& path);
+
+//! Text made safe inside HTML or SVG elements and attributes.
+std::string Escape(const std::string& text);
+
+}  // namespace prrt::report

@@ -1,0 +1,128 @@
+#include "prrt/report/study_report.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "prrt/report/report.h"
+#include "prrt/study/headline.h"
+
+namespace prrt::report {
+namespace {
+
+using nlohmann::json;
+
+json Optional(const std::optional<double>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+json HeadlineJson(const study::Headline& h) {
+  return {{"n_retreatment", h.n_retreatment},
+          {"n_rr", h.n_rr},
+          {"n_control", h.n_control},
+          {"pfs_r_median_months", Optional(h.pfs_r_median_months)},
+          {"pfs_rr_median_months", Optional(h.pfs_rr_median_months)},
+          {"os_retreatment_median_months", Optional(h.os_retreatment_median_months)},
+          {"os_control_median_months", Optional(h.os_control_median_months)},
+          {"os_logrank_p", Optional(h.os_logrank_p)},
+          {"orr_r_percent", Optional(h.orr_r_percent)},
+          {"sd_r_percent", Optional(h.sd_r_percent)},
+          {"dcr_r_percent", Optional(h.dcr_r_percent)},
+          {"haem_grade34_r_percent", Optional(h.haem_grade34_r_percent)},
+          {"aml_mds_percent", Optional(h.aml_mds_percent)}};
+}
+
+// The headline in words, each figure with the published one.
+std::vector<std::pair<std::string, std::string>> HeadlineText(const study::Headline& h) {
+  auto value = [](const std::optional<double>& v, const char* unit) {
+    return v ? fmt::format("{:.1f}{}", *v, unit) : std::string("not reached");
+  };
+  auto row = [&](const char* label, const std::optional<double>& v, const char* unit, const char* paper) {
+    return std::pair<std::string, std::string>(label,
+                                               fmt::format("{} (published: {})", value(v, unit), paper));
+  };
+  return {
+      {"Patients: retreatment / RR-PRRT / control",
+       fmt::format("{} / {} / {} (published: 168 / 13 / 99)", h.n_retreatment, h.n_rr, h.n_control)},
+      row("PFS after R-PRRT, median", h.pfs_r_median_months, " months", "14.6 months"),
+      row("PFS after RR-PRRT, median", h.pfs_rr_median_months, " months", "14.2 months"),
+      row("OS from I-PRRT, retreatment, median", h.os_retreatment_median_months, " months", "80.8 months"),
+      row("OS from I-PRRT, control, median", h.os_control_median_months, " months", "51.4 months"),
+      {"OS log-rank p, retreatment vs control",
+       h.os_logrank_p ? fmt::format("{:.3g} (published: < 0.01)", *h.os_logrank_p) : "–"},
+      row("ORR after R-PRRT", h.orr_r_percent, "%", "15.5%"),
+      row("SD after R-PRRT", h.sd_r_percent, "%", "59.5%"),
+      row("DCR after R-PRRT", h.dcr_r_percent, "%", "75.0%"),
+      row("Grade III/IV haematological toxicity after R-PRRT", h.haem_grade34_r_percent, "%", "6.6%"),
+      row("AML/MDS, retreatment group", h.aml_mds_percent, "%", "2.2%"),
+  };
+}
+
+json TableJson(const study::StudyTable& t) {
+  json rows = json::array();
+  for (const study::StudyTable::Row& r : t.rows)
+    rows.push_back({{"cells", r.cells}, {"published", r.published}});
+  return {{"id", t.id}, {"title", t.title}, {"columns", t.columns}, {"rows", rows}, {"notes", t.notes}};
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::SubjectEndpoints>& subjects,
+                                                  const StudyReportOptions& options,
+                                                  const std::string& folder) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::create_directories(folder, error);
+  if (error) return IoError(fmt::format("{}: cannot create the folder: {}", folder, error.message()));
+  const study::Headline headline = study::ComputeHeadline(subjects);
+  const std::vector<study::StudyTable> tables = study::BuildTables(subjects, options.tables);
+  Document document;
+  document.title = "Salvage PRRT with [177Lu-DOTA,Tyr3]octreotate: the study's analyses of this registry";
+  document.preamble = {
+      fmt::format(
+          "Registry: {} ({} patients). Each table shows our figures, and under them, in grey italics, the "
+          "published ones (van der Zwan et al., Eur J Nucl Med Mol Imaging 2019).",
+          options.source, subjects.size()),
+      options.tables.median_ci == stats::QuantileRule::kSpss
+          ? "Medians' 95% CIs as SPSS computes them (symmetric, median ± 1.96 SE), as the paper; the "
+            "headline "
+            "medians by R's print.survfit rule."
+          : "Medians' 95% CIs by R's print.survfit rule with the log interval."};
+  document.headline = HeadlineText(headline);
+  document.tables = tables;
+  std::vector<std::string> written;
+  const fs::path out(folder);
+  if (options.formats.count("json")) {
+    json study = {{"headline", HeadlineJson(headline)},
+                  {"patients", subjects.size()},
+                  {"source", options.source},
+                  {"median_ci", options.tables.median_ci == stats::QuantileRule::kSpss ? "spss" : "log"},
+                  {"tables", json::array()}};
+    for (const study::StudyTable& t : tables)
+      study["tables"].push_back(TableJson(t));
+    std::ofstream file(out / "study.json", std::ios::binary);
+    file << study.dump(2) << '\n';
+    if (!file) return IoError(fmt::format("{}: writing failed", (out / "study.json").string()));
+    written.push_back((out / "study.json").string());
+  }
+  if (options.formats.count("html")) {
+    if (Status s = WriteHtml(document, (out / "report.html").string()); !s.ok()) return s;
+    written.push_back((out / "report.html").string());
+  }
+  if (options.formats.count("xlsx")) {
+    if (Status s = WriteXlsx(document, (out / "study.xlsx").string()); !s.ok()) return s;
+    written.push_back((out / "study.xlsx").string());
+  }
+  if (options.formats.count("csv")) {
+    for (const study::StudyTable& t : tables) {
+      const std::string path = (out / (t.id + ".csv")).string();
+      if (Status s = WriteCsv(t, path); !s.ok()) return s;
+      written.push_back(path);
+    }
+  }
+  return written;
+}
+
+}  // namespace prrt::report

@@ -1,0 +1,87 @@
+// The report's writers: HTML escapes what it shows, CSV quotes, the workbook is a real XLSX file, and
+// `prrt study` writes every format it is asked for.
+#include "prrt/report/report.h"
+
+#include <gtest/gtest.h>
+
+#include "support/json_match.h"
+#include "support/scenario.h"
+
+namespace prrt::report {
+namespace {
+
+Document Sample() {
+  study::StudyTable t;
+  t.id = "table9";
+  t.title = "A <b>title</b> & more";
+  t.columns = {"Row", "Value, with comma"};
+  t.rows = {{{"ours <script>alert(1)</script>", "say \"hi\""}, false}, {{"paper", "1"}, true}};
+  t.notes = {"a note"};
+  Document d;
+  d.title = "T";
+  d.headline = {{"N", "3 & 4"}};
+  d.tables = {t};
+  return d;
+}
+
+TEST(Report, HtmlEscapesEverythingItShows) {
+  testing::TempDir dir("report_html");
+  ASSERT_TRUE(WriteHtml(Sample(), (dir.path / "r.html").string()).ok());
+  const std::string html = testing::Slurp(dir.path / "r.html");
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("ours &lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("A &lt;b&gt;title&lt;/b&gt; &amp; more"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"published\">"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), std::string::npos);  // nothing fetched
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+}
+
+TEST(Report, CsvQuotesAndMarksThePublishedRows) {
+  testing::TempDir dir("report_csv");
+  ASSERT_TRUE(WriteCsv(Sample().tables[0], (dir.path / "t.csv").string()).ok());
+  EXPECT_EQ(testing::Slurp(dir.path / "t.csv"),
+            "source,Row,\"Value, with comma\"\nours,ours <script>alert(1)</script>,\"say \"\"hi\"\"\"\n"
+            "published,paper,1\n");
+}
+
+TEST(Report, TheWorkbookIsAnXlsxFile) {
+  testing::TempDir dir("report_xlsx");
+  ASSERT_TRUE(WriteXlsx(Sample(), (dir.path / "s.xlsx").string()).ok());
+  const std::string bytes = testing::Slurp(dir.path / "s.xlsx");
+  ASSERT_GT(bytes.size(), 1000u);
+  EXPECT_EQ(bytes.substr(0, 2), "PK");                                   // a zip container
+  EXPECT_NE(bytes.find("xl/worksheets/sheet2.xml"), std::string::npos);  // Headline, then table9
+}
+
+TEST(Report, StudyCommandWritesEachFormatAndTheHeadlineContract) {
+  testing::TempDir dir("report_study");
+  std::string out, err;
+  ASSERT_EQ(
+      testing::RunPrrt({"simulate", "--patients", "300", "--seed", "3", "--out", (dir.path / "reg").string()},
+                       out, err),
+      0)
+      << err;
+  ASSERT_EQ(testing::RunPrrt({"study", "--from", (dir.path / "reg").string(), "--out",
+                              (dir.path / "rep").string(), "--format", "json,csv", "--median-ci", "log"},
+                             out, err),
+            0)
+      << err;
+  EXPECT_TRUE(std::filesystem::exists(dir.path / "rep" / "table5.csv"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "rep" / "report.html"));
+  const nlohmann::json study = nlohmann::json::parse(testing::Slurp(dir.path / "rep" / "study.json"));
+  for (const char* field :
+       {"n_retreatment", "n_rr", "n_control", "pfs_r_median_months", "pfs_rr_median_months",
+        "os_retreatment_median_months", "os_control_median_months", "os_logrank_p", "orr_r_percent",
+        "sd_r_percent", "dcr_r_percent", "haem_grade34_r_percent", "aml_mds_percent"}) {
+    EXPECT_TRUE(study["headline"].contains(field)) << field;
+  }
+  EXPECT_EQ(study["median_ci"], "log");
+  EXPECT_EQ(study["tables"].size(), 8u);
+  EXPECT_EQ(testing::RunPrrt({"study", "--from", (dir.path / "reg").string(), "--out",
+                              (dir.path / "x").string(), "--format", "pdf"},
+                             out, err),
+            2);
+}
+
+}  // namespace
+}  // namespace prrt::report

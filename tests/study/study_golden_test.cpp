@@ -1,0 +1,91 @@
+// The study's survival statistics against R: survfit and survdiff run by tests/r/make_study_goldens.R on the
+// ADaM ADTTE export of a simulated registry (1,500 patients, seed 42), committed as
+// tests/data/study_adtte.csv.
+#include <gtest/gtest.h>
+
+#include "prrt/sim/simulator.h"
+#include "prrt/study/adtte.h"
+#include "prrt/study/headline.h"
+#include "support/json_match.h"
+#include "support/scenario.h"
+
+namespace prrt::study {
+namespace {
+
+struct StudyData {
+  std::vector<SubjectEndpoints> subjects;
+  nlohmann::json golden;
+};
+
+const StudyData& Data() {
+  static const StudyData data = [] {
+    testing::TempDir dir("study_golden");
+    EXPECT_TRUE(
+        sim::SimulateRegistry(sim::CalibratedModel(), 1500, 42, (dir.path / "registry").string()).ok());
+    registry::Problems problems;
+    Result<registry::Interchange> registry = registry::ReadInterchange(
+        (dir.path / "registry").string(), *registry::ParseDay("2026-11-27"), problems);
+    EXPECT_TRUE(registry.ok());
+    return StudyData{DeriveEndpoints(std::move(*registry)),
+                     nlohmann::json::parse(testing::ReadSourceFile("tests/golden/study.json"))};
+  }();
+  return data;
+}
+
+// The cohort's endpoints as R read them: one (months, event) list per parameter and cohort.
+void Arrays(const std::string& param, const std::string& cohort, std::vector<double>& months,
+            std::vector<int8_t>& events) {
+  for (const SubjectEndpoints& s : Data().subjects) {
+    if (cohort != "all" && ToString(s.group) != cohort) continue;
+    if (param == "OS") {
+      if (!s.os_months) continue;
+      months.push_back(*s.os_months);
+      events.push_back(s.os_event);
+      continue;
+    }
+    const PhaseEndpoints& p = s.phases[param == "PFSI" ? 0 : param == "PFSR" ? 1 : 2];
+    if (!p.given) continue;
+    months.push_back(p.pfs_months);
+    events.push_back(p.pfs_event);
+  }
+}
+
+TEST(StudyGolden, TheAdtteExportIsTheOneRRead) {
+  testing::TempDir dir("study_adtte");
+  ASSERT_TRUE(WriteAdtte(Data().subjects, (dir.path / "adtte.csv").string()).ok());
+  EXPECT_TRUE(testing::Slurp(dir.path / "adtte.csv") == testing::ReadSourceFile("tests/data/study_adtte.csv"))
+      << "the derivation changed: regenerate tests/data/study_adtte.csv and tests/golden/study.json (see "
+         "tests/r/make_study_goldens.R)";
+}
+
+TEST(StudyGolden, MediansAndLogCiAsPrintSurvfit) {
+  for (const nlohmann::json& g : Data().golden["medians"]) {
+    std::vector<double> months;
+    std::vector<int8_t> events;
+    Arrays(g["param"], g["cohort"], months, events);
+    SCOPED_TRACE(g["param"].get<std::string>() + " " + g["cohort"].get<std::string>());
+    EXPECT_EQ(static_cast<int>(months.size()), g["n"].get<int>());
+    const stats::QuantileEstimate m = MedianMonths(months, events);
+    const nlohmann::json ours = {
+        {"median", m.estimate ? nlohmann::json(*m.estimate) : nlohmann::json(nullptr)},
+        {"lower", m.lower ? nlohmann::json(*m.lower) : nlohmann::json(nullptr)},
+        {"upper", m.upper ? nlohmann::json(*m.upper) : nlohmann::json(nullptr)}};
+    const nlohmann::json expected = {{"median", g["median"]}, {"lower", g["lower"]}, {"upper", g["upper"]}};
+    EXPECT_TRUE(testing::JsonDifferences(expected, ours, 1e-9).empty())
+        << ::testing::PrintToString(testing::JsonDifferences(expected, ours, 1e-9));
+  }
+}
+
+TEST(StudyGolden, HeadlineMediansAndLogRankAgreeWithR) {
+  const Headline h = ComputeHeadline(Data().subjects);
+  const nlohmann::json& g = Data().golden;
+  EXPECT_NEAR(*h.pfs_r_median_months, g["medians"][0]["median"].get<double>(), 1e-9);
+  EXPECT_NEAR(*h.pfs_rr_median_months, g["medians"][1]["median"].get<double>(), 1e-9);
+  EXPECT_NEAR(*h.os_retreatment_median_months, g["medians"][2]["median"].get<double>(), 1e-9);
+  EXPECT_NEAR(*h.os_control_median_months, g["medians"][3]["median"].get<double>(), 1e-9);
+  const double p = g["logrank"][0]["p"].get<double>();
+  EXPECT_NEAR(*h.os_logrank_p, p, 1e-9 * p);
+}
+
+}  // namespace
+}  // namespace prrt::study
