@@ -63,6 +63,7 @@ struct StudyArgs {
   std::string db, from, out;
   std::vector<std::string> formats{"html", "json", "xlsx", "csv"};
   std::string median_ci = "spss";
+  bool ci_bands = false;
 };
 
 int RunStudy(CommandContext& context, const StudyArgs& args) {
@@ -75,6 +76,7 @@ int RunStudy(CommandContext& context, const StudyArgs& args) {
   options.tables.median_ci =
       args.median_ci == "log" ? stats::QuantileRule::kPrint : stats::QuantileRule::kSpss;
   options.source = args.db.empty() ? args.from : args.db;
+  options.ci_bands = args.ci_bands;
   Result<std::vector<std::string>> written = report::WriteStudyReport(*subjects, options, args.out);
   if (!written.ok()) return ReportError(context, written.status());
   for (const std::string& path : *written)
@@ -105,6 +107,8 @@ void AddStudyCommands(CLI::App& app, CommandContext& context) {
       ->add_option("--median-ci", args->median_ci,
                    "Table 5's median CIs: spss (symmetric, as the paper) or log (R's print.survfit)")
       ->check(CLI::IsMember({"spss", "log"}));
+  command->add_flag("--ci-bands", args->ci_bands,
+                    "draw 95% CI bands around the Kaplan–Meier curves of Fig. 3");
   OnRun(command, context, [&context, args]() -> int { return RunStudy(context, *args); });
 }
 

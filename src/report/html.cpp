@@ -61,7 +61,7 @@ Status WriteHtml(const Document& d, const std::string& path) {
     out << "<p>" << Escape(p) << "</p>\n";
   out << "<nav>";
   for (const Figure& f : d.figures)
-    out << "<a href=\"#" << Escape(f.id) << "\">" << Escape(f.title.substr(0, f.title.find('.'))) << "</a>";
+    out << "<a href=\"#" << Escape(f.id) << "\">" << Escape(f.id) << "</a>";
   for (const study::StudyTable& t : d.tables)
     out << "<a href=\"#" << Escape(t.id) << "\">" << Escape(t.id) << "</a>";
   out << "</nav>\n<h2 id=\"headline\">Headline</h2>\n<dl class=\"headline\">\n";

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "prrt/report/figures.h"
 #include "prrt/report/report.h"
 #include "prrt/study/headline.h"
 
@@ -92,6 +93,16 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
           : "Medians' 95% CIs by R's print.survfit rule with the log interval."};
   document.headline = HeadlineText(headline);
   document.tables = tables;
+  const std::vector<Panel> panels = Figure3Panels(subjects, options.ci_bands);
+  std::string figure3;
+  for (const Panel& p : panels)
+    figure3 += p.svg;
+  document.figures = {
+      {"figure1", "Fig. 1. Selection of the retreatment and control groups", Figure1Svg(subjects)},
+      {"figure3",
+       "Fig. 3. PFS after I-PRRT and OS from I-PRRT, retreatment vs control: all tumours, midgut and "
+       "pancreatic NET",
+       figure3}};
   std::vector<std::string> written;
   const fs::path out(folder);
   if (options.formats.count("json")) {
@@ -114,6 +125,17 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
   if (options.formats.count("xlsx")) {
     if (Status s = WriteXlsx(document, (out / "study.xlsx").string()); !s.ok()) return s;
     written.push_back((out / "study.xlsx").string());
+  }
+  if (options.formats.count("html")) {  // the figures also as files, for publications
+    std::vector<Panel> files = panels;
+    files.push_back({"figure1", document.figures[0].svg});
+    for (const Panel& p : files) {
+      const fs::path path = out / (p.name + ".svg");
+      std::ofstream file(path, std::ios::binary);
+      file << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" << p.svg << '\n';
+      if (!file) return IoError(fmt::format("{}: writing failed", path.string()));
+      written.push_back(path.string());
+    }
   }
   if (options.formats.count("csv")) {
     for (const study::StudyTable& t : tables) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "prrt/report/figures.h"
 #include "prrt/study/headline.h"
 #include "prrt/study/tables.h"
 #include "support/scenario.h"
@@ -209,6 +210,17 @@ TEST(Tables, Table5MediansAndTheirIntervals) {
   for (const StudyTable& t : tables) {
     for (const StudyTable::Row& r : t.rows)
       EXPECT_FALSE(r.published);
+  }
+}
+
+TEST(Figures, FlowChartCountsOfTheHandBuiltCohort) {
+  // Five treated: P1 retreated, P2 a control (investigator's choice), P3-P5 neither.
+  const std::string svg = report::Figure1Svg(DeriveEndpoints(Cohort()));
+  for (const char* box :
+       {"Treated with I-PRRT: 5", "Not qualifying for salvage: 3", "Qualified for salvage PRRT: 2",
+        "Retreatment (R-PRRT): 1", "Re-retreatment (RR-PRRT): 0", "Control group (no salvage): 1",
+        "investigator_choice: 1"}) {
+    EXPECT_NE(svg.find(box), std::string::npos) << box;
   }
 }
 

@@ -85,3 +85,44 @@ TEST(Report, StudyCommandWritesEachFormatAndTheHeadlineContract) {
 
 }  // namespace
 }  // namespace prrt::report
+
+#include "prrt/report/figures.h"
+
+namespace prrt::report {
+namespace {
+
+TEST(Figures, KaplanMeierPanelDrawsStepsCensorMarksAndNumbersAtRisk) {
+  // Times 6 (event), 12 (censored), 18 (event), 30 (event): S = 3/4 at 6, 3/4 × 1/2 = 3/8 at 18, 0 at 30.
+  const std::vector<double> time{6, 12, 18, 30};
+  const std::vector<int8_t> event{1, 0, 1, 1};
+  const std::vector<int32_t> group(4, 0);
+  Result<std::vector<stats::KmCurve>> km = stats::KaplanMeier({time, event, group}, 1, stats::KmOptions{});
+  ASSERT_TRUE(km.ok());
+  KmPlot plot;
+  plot.title = "PFS <all>";
+  plot.x_step = 12;
+  plot.logrank_p = 0.0001;
+  plot.series = {{"Retreatment", "#123456", (*km)[0]}};
+  const std::string svg = KaplanMeierSvg(plot);
+  // x from 0 to 36 months over 480 - 76 - 16 = 388 units: x(t) = 76 + 388 t / 36; y(S) = 34 + 230 (1 - S).
+  // The step to 3/4 at 6 months: H 140.67 V 91.50.
+  EXPECT_NE(svg.find("M76.00 34.00H140.67V91.50"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("H270.00V177.75"), std::string::npos);  // 3/8 at 18 months: x = 76 + 388 / 2
+  EXPECT_NE(svg.find("H399.33V264.00"), std::string::npos);  // 0 at 30 months
+  // One censor mark, at 12 months on S = 3/4: x = 205.33, from y = 91.50 - 3.5.
+  EXPECT_NE(svg.find("class=\"censor\" d=\"M205.33 88.00v7\""), std::string::npos);
+  // At risk at 0, 12, 24, 36 months: 4, 3 (the censored one at 12 is still at risk), 1, 0.
+  size_t pos = 0;
+  std::vector<std::string> risk;
+  while ((pos = svg.find("class=\"at-risk\"", pos)) != std::string::npos) {
+    const size_t open = svg.find('>', pos) + 1;
+    risk.push_back(svg.substr(open, svg.find('<', open) - open));
+    pos = open;
+  }
+  EXPECT_EQ(risk, (std::vector<std::string>{"4", "3", "1", "0"}));
+  EXPECT_NE(svg.find("PFS &lt;all&gt;"), std::string::npos);
+  EXPECT_NE(svg.find("log-rank p &lt; 0.001"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace prrt::report

@@ -16,7 +16,8 @@ namespace prrt::report {
 struct StudyReportOptions {
   std::set<std::string> formats{"html", "json", "xlsx", "csv"};
   study::TableOptions tables;
-  std::string source;  //!< where the registry came from, for the report's preamble
+  std::string source;     //!< where the registry came from, for the report's preamble
+  bool ci_bands = false;  //!< 95% CI bands around the Kaplan–Meier curves of Fig. 3
 };
 
 //! Writes the report into `folder` (created); returns the paths written.

@@ -1,0 +1,44 @@
+// prrt/report/figures.h — the study's figures as standalone SVG: Kaplan–Meier curves with censor marks,
+// optional CI bands, the numbers at risk and the log-rank p (Fig. 3), and the selection flow chart (Fig. 1).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "prrt/stats/survival.h"
+#include "prrt/study/endpoints.h"
+
+namespace prrt::report {
+
+struct KmSeries {
+  std::string label;
+  std::string colour;  //!< CSS colour
+  stats::KmCurve curve;
+};
+
+struct KmPlot {
+  std::string title;
+  std::string x_label = "Months";
+  std::vector<KmSeries> series;
+  std::optional<double> logrank_p;
+  bool ci_bands = false;
+  double x_step = 24;  //!< months between ticks (and numbers-at-risk columns)
+};
+
+//! One Kaplan–Meier panel as an <svg> element.
+std::string KaplanMeierSvg(const KmPlot& plot);
+
+struct Panel {
+  std::string name;  //!< file name stem, e.g. figure3-midgut-os
+  std::string svg;
+};
+
+//! Fig. 3: PFS after I-PRRT and OS from I-PRRT, retreatment vs control, for all tumours, midgut and
+//! pancreatic NET (six panels).
+std::vector<Panel> Figure3Panels(const std::vector<study::SubjectEndpoints>& subjects, bool ci_bands);
+
+//! Fig. 1: how the patients treated with I-PRRT came to be retreated, controls, or neither.
+std::string Figure1Svg(const std::vector<study::SubjectEndpoints>& subjects);
+
+}  // namespace prrt::report
