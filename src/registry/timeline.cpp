@@ -115,7 +115,9 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
     t.os_event = died;
     t.os_months = MonthsBetween(first, died ? death_day : last_contact);
   }
-  for (const Row* l : PatientRows(data, "labs.csv", patient_id)) {
+  const std::vector<const Row*> labs = PatientRows(data, "labs.csv", patient_id);
+  t.labs.reserve(labs.size());
+  for (const Row* l : labs) {
     auto limit = [&](const char* column) -> std::optional<double> {
       return l->get(column) ? std::optional<double>(std::stod(*l->get(column))) : std::nullopt;
     };
