@@ -366,12 +366,14 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
   OnRun(command, context, [&context, args]() -> int {
     Result<ProtocolInputs> in = LoadProtocolInputs(*args);
     if (!in.ok()) return ReportError(context, in.status());
-    json result = json::array();
+    // JSON is written patient by patient (a registry of 100,000 patients need not be one document in memory).
+    bool first = true;
     Status read =
         ForEachPatient(*in, args->patient, [&](const std::string& id, const registry::Interchange& rows) {
           protocol::Eligibility e = protocol::AssessEligibility(rows, id, in->as_of, in->protocol);
           if (args->as_json) {
-            result.push_back(EligibilityJson(e));
+            context.out << (first ? "[\n" : ",\n") << EligibilityJson(e).dump();
+            first = false;
             return Status();
           }
           std::string unmet;
@@ -383,7 +385,7 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
           return Status();
         });
     if (!read.ok()) return ReportError(context, read);
-    if (args->as_json) context.out << result.dump(2) << '\n';
+    if (args->as_json) context.out << (first ? "[]\n" : "\n]\n");
     return kExitOk;
   });
 }
