@@ -29,7 +29,7 @@ for n in "${sizes[@]}"; do
   read -r import_s import_mb < <(measure "$prrt" import --db "$db" --from "$folder" --today 2026-11-27)
   read -r elig_s elig_mb < <(measure "$prrt" eligibility --db "$db" --as-of 2017-01-01 --json)
   read -r study_s study_mb < <(measure "$prrt" study --db "$db" --out "$work/study-$n")
-  rows+=("| $(printf "%'d" "$n") | $(printf "%'d" "$data_rows") | $(printf "%'d" "$labs_cycles") | $sim_s | $import_s | $import_mb MB | $elig_s | $elig_mb MB | $study_s | $study_mb MB |")
+  rows+=("| $n | $data_rows | $labs_cycles | $sim_s | $import_s | $import_mb MB | $elig_s | $elig_mb MB | $study_s | $study_mb MB |")
 done
 
 {
@@ -38,7 +38,9 @@ done
   echo "Written by \`bench/registry_bench.sh\` on $(hostname) ($(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)); $(date -u +%Y-%m-%d)."
   echo "Registries simulated by \`prrt simulate --seed 1\` (about 40 rows a patient: ~5 cycles, ~24 lab results, ~8"
   echo "imaging responses, events, baselines); each command run once from the shell, its wall-clock seconds and"
-  echo "peak resident memory measured by \`/usr/bin/time\`."
+  echo "peak resident memory measured by \`/usr/bin/time\`. On this shared virtual machine the same command varies by up"
+  echo "to ±40% from run to run (e.g. import 28–36 s, eligibility 5.8–8.1 s, study 8.7–14 s in four runs of 100,000"
+  echo "patients); the table is one run."
   echo
   echo "Targets: import of 100,000 patients < 30 s, eligibility of all of them < 5 s (issue 3); \`prrt study\` of"
   echo "1,000,000 patients < 60 s (issue 4); \`prrt simulate\` ≥ 1,000,000 patients a minute."

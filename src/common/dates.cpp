@@ -59,6 +59,24 @@ Result<int64_t> ParseDateTimeSeconds(std::string_view text) {
   return DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
 }
 
+std::optional<int64_t> ParseIsoDay(std::string_view text) {
+  // The same rules as ParseDateTimeSeconds, without building a message: registries parse millions of dates.
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int value[3] = {0, 0, 0};
+  const size_t start[3] = {0, 5, 8}, length[3] = {4, 2, 2};
+  for (int part = 0; part < 3; ++part) {
+    for (size_t i = start[part]; i < start[part] + length[part]; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      value[part] = value[part] * 10 + (text[i] - '0');
+    }
+  }
+  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int year = value[0], month = value[1], day = value[2];
+  if (month < 1 || month > 12) return std::nullopt;
+  if (day < 1 || day > kDaysInMonth[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0)) return std::nullopt;
+  return DaysFromCivil(year, month, day);
+}
+
 std::string FormatDate(int64_t days) {
   // The inverse of DaysFromCivil.
   const int64_t z = days + 719468;

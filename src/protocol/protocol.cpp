@@ -10,6 +10,7 @@
 #include "default_protocol.h"
 #include "protocol_detail.h"
 #include "prrt/clinical/ctcae.h"
+#include "prrt/common/dates.h"
 #include "prrt/registry/timeline.h"
 
 namespace prrt::protocol {
@@ -211,9 +212,11 @@ namespace detail {
 
 const registry::Interchange& RowsUpTo(const registry::Interchange& data, Day as_of,
                                       registry::Interchange& storage) {
-  auto later = [as_of](const Row& row) {
+  // ISO dates (validated on the way in) order as their text does: no parsing a row.
+  const std::string last = FormatDate(as_of);
+  auto later = [&last](const Row& row) {
     const std::string* date = row.get("date");
-    return date && *registry::ParseDay(*date) > as_of;
+    return date && *date > last;
   };
   const bool any_later = std::any_of(data.files.begin(), data.files.end(), [&](const auto& file) {
     return std::any_of(file.second.begin(), file.second.end(), later);

@@ -284,10 +284,9 @@ std::map<std::string, Interchange> SplitByPatient(Interchange&& data) {
 }
 
 std::optional<Day> ParseDay(const std::string& text) {
-  if (text.size() != 10) return std::nullopt;
-  Result<int64_t> seconds = ParseDateTimeSeconds(text);
-  if (!seconds.ok()) return std::nullopt;
-  return static_cast<Day>(*seconds / 86400);
+  std::optional<int64_t> day = ParseIsoDay(text);
+  if (!day) return std::nullopt;
+  return static_cast<Day>(*day);
 }
 
 namespace {

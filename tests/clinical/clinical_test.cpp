@@ -147,6 +147,19 @@ TEST(Decay, BadDatesAreReported) {
   }
 }
 
+TEST(Dates, IsoDaysAgreeWithTheFullParser) {
+  // The fast day parser accepts exactly the dates the full parser accepts, with the same day number.
+  for (const char* text :
+       {"1970-01-01", "2024-02-29", "2000-02-29", "1900-02-28", "2016-12-31", "0001-01-01"}) {
+    ASSERT_TRUE(ParseIsoDay(text).has_value()) << text;
+    EXPECT_EQ(*ParseIsoDay(text) * 86400, *ParseDateTimeSeconds(text)) << text;
+  }
+  for (const char* bad : {"1900-02-29", "2025-02-29", "2026-02-30", "2026-13-01", "2026-00-10", "2026-01-00",
+                          "2026-1-05", "2026-01-5", "2026/01/05", "2026-01-05T08:00", "yesterday", ""}) {
+    EXPECT_FALSE(ParseIsoDay(bad).has_value()) << bad;
+  }
+}
+
 TEST(Krenning, ScaleOfFiveGrades) {
   ASSERT_EQ(KrenningScale().size(), 5u);
   EXPECT_EQ(Krenning(2)->uptake, "equal to normal liver");

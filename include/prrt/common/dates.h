@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,9 @@ namespace prrt {
 //! Seconds since 1970-01-01T00:00 of "YYYY-MM-DDTHH:MM[:SS]" or "YYYY-MM-DD", taken as given (no time zone).
 //! Errors name what is wrong.
 Result<int64_t> ParseDateTimeSeconds(std::string_view text);
+
+//! Days since 1970-01-01 of exactly "YYYY-MM-DD" (a real calendar date); none otherwise.
+std::optional<int64_t> ParseIsoDay(std::string_view text);
 
 //! "YYYY-MM-DD" of a day counted from 1970-01-01 (proleptic Gregorian).
 std::string FormatDate(int64_t days);
