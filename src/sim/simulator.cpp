@@ -375,11 +375,24 @@ void SimulatePatient(const Model& m, Random& r, const std::string& id, Files& ou
     ki67 = fmt::format("{:.1f}", value);
   }
   auto yes_no = [](bool b) { return b ? "yes" : "no"; };
-  out.patients.Row("{},{},{},{},{},{},{},{},{},{},{},{}", id, r.Chance(m.male) ? "m" : "f", FormatDate(birth),
-                   site, ki67, yes_no(r.Chance(m.prior_surgery)), yes_no(r.Chance(m.prior_chemotherapy)),
-                   yes_no(r.Chance(m.prior_radiotherapy)), yes_no(r.Chance(m.prior_ssa)),
+  // Drawn one by one: the order in which a function's arguments are evaluated is the compiler's choice.
+  const bool male = r.Chance(m.male);
+  bool prior[4];
+  for (int k = 0; k < 4; ++k)
+    prior[k] = r.Chance(k == 0   ? m.prior_surgery
+                        : k == 1 ? m.prior_chemotherapy
+                        : k == 2 ? m.prior_radiotherapy
+                                 : m.prior_ssa);
+  out.patients.Row("{},{},{},{},{},{},{},{},{},{},{},{}", id, male ? "m" : "f", FormatDate(birth), site, ki67,
+                   yes_no(prior[0]), yes_no(prior[1]), yes_no(prior[2]), yes_no(prior[3]),
                    FormatDate(last_contact), died ? FormatDate(o.death) : "",
                    relapse <= last_contact ? o.no_salvage_reason : "");
+  // CgA and ALP at the later baselines (Table 1), drawn last so that they change nothing else.
+  for (const Baseline& b : c.baselines) {
+    if (std::string_view(b.phase) == "I") continue;
+    c.labs.push_back({b.date, "alp", r.LogNormal(m.alp_median, m.alp_sdlog)});
+    c.labs.push_back({b.date, "cga", r.LogNormal(m.cga_median, m.cga_sdlog)});
+  }
   for (const Baseline& b : c.baselines) {
     if (b.date <= last_contact) {
       out.baselines.Row("{},{},{},{},{},{},{},{},{}", id, b.phase, FormatDate(b.date), b.krenning, b.extent,
