@@ -20,14 +20,14 @@ namespace {
 using nlohmann::json;
 
 // The endpoints of a folder (read whole), or of a registry file (one patient at a time).
-template <typename Args>
-Result<std::vector<study::SubjectEndpoints>> ReadEndpoints(CommandContext& context, const Args& args) {
-  if (!args.from.empty()) {
-    Result<registry::Interchange> data = ReadFolder(args.from);
+Result<std::vector<study::SubjectEndpoints>> ReadEndpoints(CommandContext& context, const std::string& db,
+                                                           const std::string& from) {
+  if (!from.empty()) {
+    Result<registry::Interchange> data = ReadFolder(from);
     if (!data.ok()) return data.status();
     return study::DeriveEndpoints(std::move(*data));
   }
-  Result<registry::Store> store = OpenRegistry(args.db);
+  Result<registry::Store> store = OpenRegistry(db);
   if (!store.ok()) return store.status();
   std::vector<study::SubjectEndpoints> subjects;
   Status read =
@@ -46,10 +46,7 @@ Result<std::vector<study::SubjectEndpoints>> ReadEndpoints(CommandContext& conte
 }  // namespace
 
 int ExportAdtte(CommandContext& context, const std::string& db, const std::string& path) {
-  struct {
-    std::string db, from;
-  } source{db, ""};
-  Result<std::vector<study::SubjectEndpoints>> subjects = ReadEndpoints(context, source);
+  Result<std::vector<study::SubjectEndpoints>> subjects = ReadEndpoints(context, db, "");
   if (!subjects.ok()) return ReportError(context, subjects.status());
   Status written = study::WriteAdtte(*subjects, path);
   if (!written.ok()) return ReportError(context, written);
@@ -69,7 +66,7 @@ struct StudyArgs {
 int RunStudy(CommandContext& context, const StudyArgs& args) {
   if (args.db.empty() && args.from.empty())
     return ReportError(context, InvalidArgument("prrt study: give --db FILE or --from DIR"));
-  Result<std::vector<study::SubjectEndpoints>> subjects = ReadEndpoints(context, args);
+  Result<std::vector<study::SubjectEndpoints>> subjects = ReadEndpoints(context, args.db, args.from);
   if (!subjects.ok()) return ReportError(context, subjects.status());
   report::StudyReportOptions options;
   options.formats = {args.formats.begin(), args.formats.end()};

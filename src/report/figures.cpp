@@ -7,7 +7,7 @@
 #include <map>
 
 #include "prrt/report/report.h"
-#include "prrt/stats/logrank.h"
+#include "prrt/study/headline.h"
 
 namespace prrt::report {
 namespace {
@@ -133,48 +133,26 @@ std::string KaplanMeierSvg(const KmPlot& plot) {
   return svg;
 }
 
-namespace {
-
-stats::KmCurve Curve(const std::vector<double>& time, const std::vector<int8_t>& event) {
-  if (time.empty()) return {};
-  const std::vector<int32_t> group(time.size(), 0);
-  Result<std::vector<stats::KmCurve>> km = stats::KaplanMeier({time, event, group}, 1, stats::KmOptions{});
-  return km.ok() ? std::move((*km)[0]) : stats::KmCurve{};
-}
-
-}  // namespace
-
 std::vector<Panel> Figure3Panels(const std::vector<study::SubjectEndpoints>& subjects, bool ci_bands) {
   std::vector<Panel> out;
   for (const char* site : {"all", "midgut", "pancreatic"}) {
-    for (int kind : {0, 1}) {  // PFS after I-PRRT, OS from I-PRRT
-      std::vector<double> time[2];
-      std::vector<int8_t> event[2];
+    for (int kind : {0, 1}) {   // PFS after I-PRRT, OS from I-PRRT
+      study::Series series[2];  // retreatment, control
       for (const study::SubjectEndpoints& s : subjects) {
         if (s.group == study::Group::kNeither || (std::string(site) != "all" && s.primary_site != site))
           continue;
-        const int g = s.group == study::Group::kRetreatment ? 0 : 1;
-        time[g].push_back(kind == 0 ? s.phases[0].pfs_months : s.os_months.value_or(0));
-        event[g].push_back(kind == 0 ? s.phases[0].pfs_event : s.os_event);
+        series[s.group == study::Group::kRetreatment ? 0 : 1].Add(
+            kind == 0 ? s.phases[0].pfs_months : s.os_months.value_or(0),
+            kind == 0 ? s.phases[0].pfs_event : s.os_event);
       }
       KmPlot plot;
       plot.title =
           fmt::format("{} — {}", kind == 0 ? "PFS after I-PRRT" : "OS from I-PRRT",
                       std::string(site) == "all" ? "bronchial NET and GEP-NET" : std::string(site) + " NET");
       plot.ci_bands = ci_bands;
-      plot.series = {{"Retreatment", "#1f5fa8", Curve(time[0], event[0])},
-                     {"Control", "#c0392b", Curve(time[1], event[1])}};
-      if (!time[0].empty() && !time[1].empty()) {
-        std::vector<double> all_time = time[0];
-        all_time.insert(all_time.end(), time[1].begin(), time[1].end());
-        std::vector<int8_t> all_event = event[0];
-        all_event.insert(all_event.end(), event[1].begin(), event[1].end());
-        std::vector<int32_t> group(time[0].size(), 0);
-        group.resize(all_time.size(), 1);
-        Result<stats::LogrankResult> test =
-            stats::LogRank({all_time, all_event, group}, 2, {}, 1, stats::LogrankOptions{});
-        if (test.ok() && test->df > 0) plot.logrank_p = test->p;
-      }
+      plot.series = {{"Retreatment", "#1f5fa8", study::Curve(series[0])},
+                     {"Control", "#c0392b", study::Curve(series[1])}};
+      plot.logrank_p = study::LogRankP(series[0], series[1]);
       out.push_back({fmt::format("figure3-{}-{}", site, kind == 0 ? "pfs" : "os"), KaplanMeierSvg(plot)});
     }
   }

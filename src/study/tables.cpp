@@ -358,23 +358,8 @@ StudyTable Table5(const std::vector<SubjectEndpoints>& all, const TableOptions& 
                  {"Endpoint and tumour type", "I-PRRT/R-PRRT: n", "from I-PRRT", "from R-PRRT", "RR-PRRT: n",
                   "from RR-PRRT", "Control: n", "Control", "p"},
                  o.show_published);
-  struct Series {
-    std::vector<double> time;
-    std::vector<int8_t> event;
-  };
   auto median = [&](const Series& s) {
-    return s.time.empty() ? "–" : MedianText(MedianMonths(s.time, s.event, o.median_ci));
-  };
-  auto logrank = [](const Series& a, const Series& b) -> std::optional<double> {
-    if (a.time.empty() || b.time.empty()) return std::nullopt;
-    std::vector<double> time = a.time;
-    time.insert(time.end(), b.time.begin(), b.time.end());
-    std::vector<int8_t> event = a.event;
-    event.insert(event.end(), b.event.begin(), b.event.end());
-    std::vector<int32_t> group(a.time.size(), 0);
-    group.resize(time.size(), 1);
-    Result<stats::LogrankResult> r = stats::LogRank({time, event, group}, 2, {}, 1, stats::LogrankOptions{});
-    return r.ok() && r->df > 0 ? std::optional<double>(r->p) : std::nullopt;
+    return s.months.empty() ? "–" : MedianText(MedianMonths(s.months, s.events, o.median_ci));
   };
   // kind: 0 PFS, 1 OS, 2 follow-up (reverse Kaplan–Meier: the event is being alive at the last contact).
   auto series = [](const Subjects& group, int phase, int kind) {
@@ -382,8 +367,9 @@ StudyTable Table5(const std::vector<SubjectEndpoints>& all, const TableOptions& 
     for (const SubjectEndpoints* p : group) {
       const PhaseEndpoints& e = p->phases[phase];
       if (!e.given) continue;
-      s.time.push_back(kind == 0 ? e.pfs_months : e.os_months_from_start);
-      s.event.push_back(kind == 0 ? e.pfs_event : kind == 1 ? p->os_event : !p->os_event);
+      s.Add(kind == 0 ? e.pfs_months : e.os_months_from_start, kind == 0   ? e.pfs_event
+                                                               : kind == 1 ? p->os_event
+                                                                           : !p->os_event);
     }
     return s;
   };
@@ -403,7 +389,7 @@ StudyTable Table5(const std::vector<SubjectEndpoints>& all, const TableOptions& 
       t.Row({fmt::format("{}: {}", kinds[kind], site == "all" ? "all tumours" : site + " NET"),
              std::to_string(retreated.size()), median(from_i), median(from_r), std::to_string(rr.size()),
              median(from_rr), std::to_string(control.size()), median(ctrl),
-             kind == 2 ? "" : P(logrank(ctrl, from_i))});
+             kind == 2 ? "" : P(LogRankP(ctrl, from_i))});
     }
   }
   t.Note(

@@ -24,6 +24,22 @@ struct Headline {
 
 Headline ComputeHeadline(const std::vector<SubjectEndpoints>& subjects);
 
+//! A (months, event) series: one group's times to event.
+struct Series {
+  std::vector<double> months;
+  std::vector<int8_t> events;
+  void Add(double m, bool event) {
+    months.push_back(m);
+    events.push_back(event ? 1 : 0);
+  }
+};
+
+//! The Kaplan–Meier curve of a series (empty when it is).
+stats::KmCurve Curve(const Series& series);
+
+//! The log-rank p of two series; none when either is empty or no group has an expected event.
+std::optional<double> LogRankP(const Series& a, const Series& b);
+
 //! The Kaplan–Meier median of the (months, event) pairs with its 95% CI: by R's print.survfit rule with the
 //! log CI (kPrint), or SPSS's symmetric median ± 1.96 SE (kSpss); absent parts when not reached.
 stats::QuantileEstimate MedianMonths(const std::vector<double>& months, const std::vector<int8_t>& events,
