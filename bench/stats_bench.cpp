@@ -2,10 +2,13 @@
 // bench/compare_r.sh: 3 groups, exponential times (continuous), about 30% censored, fixed seed.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <vector>
 
+#include "prrt/io/csv.h"
+#include "prrt/stats/competing.h"
 #include "prrt/stats/cox.h"
 #include "prrt/stats/logrank.h"
 #include "prrt/stats/survival.h"
@@ -81,8 +84,66 @@ void BM_Cox3(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+// The columns of a CSV file named by an environment variable (bench/beyond_bench.sh writes the files R also
+// reads); empty when the variable is not set.
+std::vector<prrt::io::Column> ReadBenchFile(const char* variable,
+                                            const std::vector<prrt::io::ColumnSpec>& specs) {
+  const char* path = std::getenv(variable);
+  if (path == nullptr) return {};
+  prrt::Result<prrt::io::CsvReader> reader = prrt::io::CsvReader::Open(path);
+  if (!reader.ok()) return {};
+  prrt::Result<prrt::io::ColumnSet> set = prrt::io::ReadColumns(*reader, specs);
+  return set.ok() ? std::move(set->columns) : std::vector<prrt::io::Column>{};
+}
+
+// Time-dependent Cox on counting-process intervals: salvage + x1 + x2.
+void BM_CoxCounting(benchmark::State& state) {
+  using prrt::io::ColumnType;
+  static const std::vector<prrt::io::Column> columns =
+      ReadBenchFile("PRRT_BENCH_COUNTING_CSV", {{"start", ColumnType::kNumber},
+                                                {"stop", ColumnType::kNumber},
+                                                {"event", ColumnType::kEvent},
+                                                {"salvage", ColumnType::kNumber},
+                                                {"x1", ColumnType::kNumber},
+                                                {"x2", ColumnType::kNumber}});
+  if (columns.empty()) {
+    state.SkipWithError("set PRRT_BENCH_COUNTING_CSV (bench/beyond_bench.sh)");
+    return;
+  }
+  std::vector<double> x;
+  for (size_t j = 3; j < 6; ++j)
+    x.insert(x.end(), columns[j].numbers.begin(), columns[j].numbers.end());
+  for (auto _ : state) {
+    auto fit = prrt::stats::FitCox({columns[1].numbers, columns[2].events, x, 3, {}, columns[0].numbers},
+                                   prrt::stats::CoxOptions{});
+    benchmark::DoNotOptimize(fit);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(columns[0].numbers.size()));
+}
+
+// Cumulative incidence of two causes in three groups, with Gray's test.
+void BM_Cuminc(benchmark::State& state) {
+  using prrt::io::ColumnType;
+  static const std::vector<prrt::io::Column> columns = ReadBenchFile(
+      "PRRT_BENCH_COMPETING_CSV",
+      {{"time", ColumnType::kNumber}, {"cause", ColumnType::kNumber}, {"arm", ColumnType::kLabel}});
+  if (columns.empty()) {
+    state.SkipWithError("set PRRT_BENCH_COMPETING_CSV (bench/beyond_bench.sh)");
+    return;
+  }
+  const std::vector<int32_t> cause(columns[1].numbers.begin(), columns[1].numbers.end());
+  for (auto _ : state) {
+    auto result = prrt::stats::CumulativeIncidence({columns[0].numbers, cause, columns[2].codes}, 2, 3, 1,
+                                                   prrt::stats::CumincOptions{});
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(cause.size()));
+}
+
 }  // namespace
 
+BENCHMARK(BM_CoxCounting)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Cuminc)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KaplanMeier)->Arg(100'000)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KaplanMeierSummary)
     ->Arg(100'000)

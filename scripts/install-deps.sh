@@ -13,7 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim clang libclang-rt-14-dev valgrind time)
+  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim r-cran-cmprsk clang libclang-rt-14-dev valgrind time)
 fi
 
 missing=()

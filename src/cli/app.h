@@ -27,6 +27,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 
 void AddStatsCommands(CLI::App& app, CommandContext& context);
 void AddSurvivalCommands(CLI::App& stats, CommandContext& context);
+void AddCumincCommand(CLI::App& stats, CommandContext& context);
 void AddTableCommands(CLI::App& stats, CommandContext& context);
 void AddVariableCommands(CLI::App& stats, CommandContext& context);
 void AddClinicalCommands(CLI::App& app, CommandContext& context);

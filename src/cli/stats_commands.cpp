@@ -9,6 +9,7 @@ void AddStatsCommands(CLI::App& app, CommandContext& context) {
   CLI::App* stats = app.add_subcommand("stats", "survival and contingency statistics on a CSV file");
   stats->require_subcommand(1);
   AddSurvivalCommands(*stats, context);
+  AddCumincCommand(*stats, context);
   AddTableCommands(*stats, context);
   AddVariableCommands(*stats, context);
 }

@@ -33,6 +33,12 @@ void AddSurvivalOptions(CLI::App* command, SurvivalArgs& args, bool group_requir
   command->add_flag("--json", args.json, "print JSON instead of a table");
 }
 
+void AddStartOption(CLI::App* command, SurvivalArgs& args) {
+  command->add_option("--start", args.columns.start,
+                      "column of interval start times: counting-process data (start, time], as R's "
+                      "Surv(start, stop, event); a row is at risk at t when start < t <= time");
+}
+
 json KmTableJson(const stats::KmCurve& curve) {
   json table = json::array();
   for (const stats::KmRow& row : curve.rows) {
@@ -65,6 +71,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
   auto median_ci = std::make_shared<std::string>("band");
   auto* command = stats.add_subcommand("km", "Kaplan–Meier curves by group, with medians and their CIs");
   AddSurvivalOptions(command, *args, false);
+  AddStartOption(command, *args);
   command
       ->add_option("--conf-type", *conf_type,
                    "CI transformation: log (R's default), log-log, plain, logit, arcsin")
@@ -303,6 +310,7 @@ void AddCox(CLI::App& stats, CommandContext& context) {
   auto ties = std::make_shared<std::string>("efron");
   auto* command = stats.add_subcommand("cox", "Cox proportional hazards regression");
   AddSurvivalOptions(command, *args, false);
+  AddStartOption(command, *args);
   command
       ->add_option("--covariates", *covariates,
                    "covariate columns, comma-separated (text columns become factors)")
@@ -323,8 +331,9 @@ void AddCox(CLI::App& stats, CommandContext& context) {
     if (!design.ok()) return ReportError(context, design.status());
     stats::CoxOptions options;
     options.ties = *stats::ParseCoxTies(*ties);
-    stats::CoxData data{input->time, input->event, design->values, static_cast<int32_t>(design->names.size()),
-                        input->strata};
+    stats::CoxData data{input->time,    input->event,
+                        design->values, static_cast<int32_t>(design->names.size()),
+                        input->strata,  input->start};
     Result<stats::CoxFit> fit = stats::FitCox(data, options);
     if (!fit.ok()) return ReportError(context, fit.status());
     const double z = 1.959963984540054;

@@ -6,27 +6,35 @@
 
 namespace prrt::cli {
 
-Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalColumns& names) {
+Result<io::ColumnSet> ReadCompleteColumns(const std::string& path, const std::vector<io::ColumnSpec>& specs) {
   Result<io::CsvReader> reader = io::CsvReader::Open(path);
   if (!reader.ok()) return reader.status();
+  Result<io::ColumnSet> read = io::ReadColumns(*reader, specs);
+  if (!read.ok()) return read.status();
+  if (read->rows_read == read->rows_dropped) {
+    return InvalidArgument(fmt::format("{}: no complete data rows ({} read, {} with a missing value)",
+                                       reader->name(), read->rows_read, read->rows_dropped));
+  }
+  return read;
+}
+
+Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalColumns& names) {
   std::vector<io::ColumnSpec> specs{{names.time, io::ColumnType::kNumber, 0.0},
                                     {names.event, io::ColumnType::kEvent}};
+  if (!names.start.empty()) specs.push_back({names.start, io::ColumnType::kNumber, 0.0});
   if (!names.group.empty()) specs.push_back({names.group, io::ColumnType::kLabel});
   if (!names.strata.empty()) specs.push_back({names.strata, io::ColumnType::kLabel});
   for (const std::string& covariate : names.covariates)
     specs.push_back({covariate, io::ColumnType::kAuto});
-  Result<io::ColumnSet> read = io::ReadColumns(*reader, specs);
+  Result<io::ColumnSet> read = ReadCompleteColumns(path, specs);
   if (!read.ok()) return read.status();
   io::ColumnSet& set = *read;
-  if (set.columns[0].numbers.empty()) {
-    return InvalidArgument(fmt::format("{}: no complete data rows ({} read, {} with a missing value)",
-                                       reader->name(), set.rows_read, set.rows_dropped));
-  }
   SurvivalInput input;
   input.rows_dropped = set.rows_dropped;
   input.time = std::move(set.columns[0].numbers);
   input.event = std::move(set.columns[1].events);
   size_t next = 2;
+  if (!names.start.empty()) input.start = std::move(set.columns[next++].numbers);
   if (!names.group.empty()) {
     input.group = std::move(set.columns[next].codes);
     input.group_names = std::move(set.columns[next].levels);

@@ -13,6 +13,7 @@ namespace prrt::cli {
 
 struct SurvivalColumns {
   std::string time;
+  std::string start;  //!< empty: right-censored data; else counting-process intervals (start, time]
   std::string event;
   std::string group;                    //!< empty: one group called "all"
   std::string strata;                   //!< empty: no strata
@@ -21,6 +22,7 @@ struct SurvivalColumns {
 
 struct SurvivalInput {
   std::vector<double> time;
+  std::vector<double> start;  //!< empty without a start column
   std::vector<int8_t> event;
   std::vector<int32_t> group;   //!< empty without a group column
   std::vector<int32_t> strata;  //!< empty without a strata column
@@ -29,11 +31,14 @@ struct SurvivalInput {
   std::vector<io::Column> covariates;  //!< kNumber or kLabel, in the order asked for
   int64_t rows_dropped = 0;            //!< rows with a missing value in a used column
 
-  stats::SurvivalData data() const { return {time, event, group}; }
+  stats::SurvivalData data() const { return {time, event, group, start}; }
   int32_t n_groups() const { return static_cast<int32_t>(group_names.size()); }
 };
 
-//! Reads time (a number >= 0), event (0/1, true/false) and the optional group and strata columns.
+//! Reads the columns of a CSV file; an error when no row has all of them.
+Result<io::ColumnSet> ReadCompleteColumns(const std::string& path, const std::vector<io::ColumnSpec>& specs);
+
+//! Reads time (a number >= 0), event (0/1, true/false) and the optional start, group and strata columns.
 Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalColumns& names);
 
 }  // namespace prrt::cli

@@ -210,6 +210,14 @@ Result<size_t> CsvReader::ColumnIndex(const std::string& column) const {
   return NotFound(fmt::format("{}:1: no column '{}'; the header has: {}", name_, column, known));
 }
 
+bool ParseNumber(std::string_view text, double& value) {
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  if (begin != end && *begin == '+') ++begin;
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  return ec == std::errc() && ptr == end && std::isfinite(value);
+}
+
 namespace {
 
 bool IsMissingText(std::string_view text) {
@@ -221,15 +229,6 @@ std::string_view Trimmed(std::string_view text) {
   if (begin == std::string_view::npos) return {};
   size_t end = text.find_last_not_of(" \t");
   return text.substr(begin, end - begin + 1);
-}
-
-// Parses a whole field as a finite number; false for anything else.
-bool ParseNumber(std::string_view text, double& value) {
-  const char* begin = text.data();
-  const char* end = begin + text.size();
-  if (begin != end && *begin == '+') ++begin;
-  auto [ptr, ec] = std::from_chars(begin, end, value);
-  return ec == std::errc() && ptr == end && std::isfinite(value);
 }
 
 int8_t ParseEvent(std::string_view text) {

@@ -14,8 +14,8 @@ namespace prrt::stats {
 
 Status ValidateTable(const ContingencyTable& table, bool whole_counts) {
   if (table.rows < 2 || table.cols < 2) {
-    return InvalidArgument(fmt::format("a {} x {} table; expected at least 2 rows and 2 columns", table.rows,
-                                       table.cols));
+    return InvalidArgument(
+        fmt::format("a {} x {} table; expected at least 2 rows and 2 columns", table.rows, table.cols));
   }
   if (table.counts.size() != static_cast<size_t>(table.rows) * table.cols) {
     return InvalidArgument("the table's counts do not fill its rows and columns");
@@ -35,13 +35,15 @@ Status ValidateTable(const ContingencyTable& table, bool whole_counts) {
 namespace {
 
 double ChiSquareUpperTail(double statistic, int df) {
-  return boost::math::cdf(boost::math::complement(boost::math::chi_squared_distribution<double>(df), statistic));
+  return boost::math::cdf(
+      boost::math::complement(boost::math::chi_squared_distribution<double>(df), statistic));
 }
 
 std::vector<double> RowSums(const ContingencyTable& t) {
   std::vector<double> sums(t.rows, 0);
   for (int r = 0; r < t.rows; ++r) {
-    for (int c = 0; c < t.cols; ++c) sums[r] += t.at(r, c);
+    for (int c = 0; c < t.cols; ++c)
+      sums[r] += t.at(r, c);
   }
   return sums;
 }
@@ -49,7 +51,8 @@ std::vector<double> RowSums(const ContingencyTable& t) {
 std::vector<double> ColSums(const ContingencyTable& t) {
   std::vector<double> sums(t.cols, 0);
   for (int r = 0; r < t.rows; ++r) {
-    for (int c = 0; c < t.cols; ++c) sums[c] += t.at(r, c);
+    for (int c = 0; c < t.cols; ++c)
+      sums[c] += t.at(r, c);
   }
   return sums;
 }
@@ -60,7 +63,8 @@ class Hypergeometric {
  public:
   Hypergeometric(int x, int m, int n, int k) : x_(x), lo_(std::max(0, k - n)), hi_(std::min(k, m)) {
     for (int s = lo_; s <= hi_; ++s) {
-      log_density_.push_back(detail::LogChoose(m, s) + detail::LogChoose(n, k - s) - detail::LogChoose(m + n, k));
+      log_density_.push_back(detail::LogChoose(m, s) + detail::LogChoose(n, k - s) -
+                             detail::LogChoose(m + n, k));
     }
   }
   int lo() const { return lo_; }
@@ -75,8 +79,10 @@ class Hypergeometric {
       max = std::max(max, d[i]);
     }
     double sum = 0;
-    for (double& v : d) sum += (v = std::exp(v - max));
-    for (double& v : d) v /= sum;
+    for (double& v : d)
+      sum += (v = std::exp(v - max));
+    for (double& v : d)
+      v /= sum;
     return d;
   }
   double Mean(double ncp) const {
@@ -84,7 +90,8 @@ class Hypergeometric {
     if (std::isinf(ncp)) return hi_;
     std::vector<double> d = Density(ncp);
     double mean = 0;
-    for (size_t i = 0; i < d.size(); ++i) mean += (lo_ + static_cast<double>(i)) * d[i];
+    for (size_t i = 0; i < d.size(); ++i)
+      mean += (lo_ + static_cast<double>(i)) * d[i];
     return mean;
   }
   // P(X <= x) or, with upper_tail, P(X >= x) at odds ratio ncp.
@@ -114,14 +121,16 @@ class Hypergeometric {
     if (x_ == hi_) return std::numeric_limits<double>::infinity();
     double p = Tail(1, false);
     if (p < alpha) return detail::Zeroin([&](double t) { return Tail(t, false) - alpha; }, 0, 1);
-    if (p > alpha) return 1 / detail::Zeroin([&](double t) { return Tail(1 / t, false) - alpha; }, kEpsilon, 1);
+    if (p > alpha)
+      return 1 / detail::Zeroin([&](double t) { return Tail(1 / t, false) - alpha; }, kEpsilon, 1);
     return 1;
   }
   double Lower(double alpha) const {
     if (x_ == lo_) return 0;
     double p = Tail(1, true);
     if (p > alpha) return detail::Zeroin([&](double t) { return Tail(t, true) - alpha; }, 0, 1);
-    if (p < alpha) return 1 / detail::Zeroin([&](double t) { return Tail(1 / t, true) - alpha; }, kEpsilon, 1);
+    if (p < alpha)
+      return 1 / detail::Zeroin([&](double t) { return Tail(1 / t, true) - alpha; }, kEpsilon, 1);
     return 0;
   }
   // Two-sided p: the tables no more likely than the observed one (relative tolerance 1e-7, as R).
@@ -174,7 +183,8 @@ Result<ChiSquareResult> PearsonChiSquare(const ContingencyTable& table, bool yat
   const std::vector<double> rows = RowSums(table);
   const std::vector<double> cols = ColSums(table);
   double total = 0;
-  for (double s : rows) total += s;
+  for (double s : rows)
+    total += s;
   ChiSquareResult result;
   result.df = (table.rows - 1) * (table.cols - 1);
   result.expected.resize(table.counts.size());
@@ -183,9 +193,10 @@ Result<ChiSquareResult> PearsonChiSquare(const ContingencyTable& table, bool yat
     for (int c = 0; c < table.cols; ++c) {
       double e = rows[r] * cols[c] / total;
       if (e == 0) {
-        return InvalidArgument(fmt::format("row {} or column {} has no counts, so an expected count is 0 and the "
-                                           "statistic is undefined; remove the empty row or column",
-                                           r + 1, c + 1));
+        return InvalidArgument(
+            fmt::format("row {} or column {} has no counts, so an expected count is 0 and the "
+                        "statistic is undefined; remove the empty row or column",
+                        r + 1, c + 1));
       }
       result.expected[static_cast<size_t>(r) * table.cols + c] = e;
       min_abs_diff = std::min(min_abs_diff, std::fabs(table.at(r, c) - e));
@@ -199,12 +210,14 @@ Result<ChiSquareResult> PearsonChiSquare(const ContingencyTable& table, bool yat
   }
   result.p = ChiSquareUpperTail(result.statistic, result.df);
   int small = 0;
-  for (double e : result.expected) small += e < 5;
+  for (double e : result.expected)
+    small += e < 5;
   if (small > 0) {
-    result.warnings.push_back(fmt::format(
-        "{} of {} expected counts are below 5; the chi-squared approximation may be incorrect (consider Fisher's "
-        "exact test)",
-        small, result.expected.size()));
+    result.warnings.push_back(
+        fmt::format("{} of {} expected counts are below 5; the chi-squared approximation may be incorrect "
+                    "(consider Fisher's "
+                    "exact test)",
+                    small, result.expected.size()));
   }
   return result;
 }

@@ -14,7 +14,8 @@ namespace prrt::stats {
 namespace {
 
 Status ValidatePairs(std::span<const double> x, std::span<const double> y, size_t min_n) {
-  if (x.size() != y.size()) return InvalidArgument(fmt::format("{} x values but {} y values", x.size(), y.size()));
+  if (x.size() != y.size())
+    return InvalidArgument(fmt::format("{} x values but {} y values", x.size(), y.size()));
   if (x.size() < min_n) {
     return InvalidArgument(fmt::format("{} complete pairs; at least {} are needed", x.size(), min_n));
   }
@@ -50,7 +51,8 @@ double ExactUpperTail(int n, double s) {
   int64_t total = 0, at_least = 0;
   do {
     int64_t sum = 0;
-    for (int i = 0; i < n; ++i) sum += static_cast<int64_t>(perm[i] - (i + 1)) * (perm[i] - (i + 1));
+    for (int i = 0; i < n; ++i)
+      sum += static_cast<int64_t>(perm[i] - (i + 1)) * (perm[i] - (i + 1));
     ++total;
     at_least += sum >= s;
   } while (std::next_permutation(perm.begin(), perm.end()));
@@ -78,7 +80,8 @@ double SpearmanTail(int n, double s, bool lower_tail) {
        y * (-c4 + b * (c5 + c6 * b) - y * b * (c7 + c8 * b - y * (c9 - c10 * b + y * b * (c11 - c12 * y)))));
   y = u / std::exp(y / 2);
   boost::math::normal_distribution<double> normal;
-  double p = lower_tail ? -y + boost::math::cdf(normal, x) : y + boost::math::cdf(boost::math::complement(normal, x));
+  double p = lower_tail ? -y + boost::math::cdf(normal, x)
+                        : y + boost::math::cdf(boost::math::complement(normal, x));
   return std::clamp(p, 0.0, 1.0);
 }
 
@@ -91,9 +94,11 @@ std::vector<double> AverageRanks(std::span<const double> values) {
   std::vector<double> ranks(values.size());
   for (size_t i = 0; i < order.size();) {
     size_t j = i;
-    while (j < order.size() && values[order[j]] == values[order[i]]) ++j;
+    while (j < order.size() && values[order[j]] == values[order[i]])
+      ++j;
     const double average = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2;
-    for (size_t k = i; k < j; ++k) ranks[order[k]] = average;
+    for (size_t k = i; k < j; ++k)
+      ranks[order[k]] = average;
     i = j;
   }
   return ranks;
@@ -124,7 +129,8 @@ Result<SpearmanResult> Spearman(std::span<const double> x, std::span<const doubl
   if (!result.ties && result.n <= 1290) {
     result.method = result.n <= 9 ? "exact" : "edgeworth";
     // R passes round(q) + 2 for the lower tail: S is even, so P(S <= q) = 1 - P(S >= q + 2).
-    one_sided = SpearmanTail(static_cast<int>(result.n), std::round(result.statistic) + (lower ? 2 : 0), lower);
+    one_sided =
+        SpearmanTail(static_cast<int>(result.n), std::round(result.statistic) + (lower ? 2 : 0), lower);
   } else {
     result.method = "t";
     const double r = 1 - result.statistic / den;

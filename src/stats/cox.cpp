@@ -28,13 +28,16 @@ namespace {
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-// The data sorted by stratum and time, covariates centred and stored row by row.
+// The data sorted by stratum and time, covariates centred and stored row by row. For counting-process data
+// each stratum's start times are also kept in ascending order, with the sorted row each belongs to.
 struct SortedCox {
   BigVector<double> time;
   BigVector<int8_t> event;
   std::vector<size_t> stratum_begin;
   BigVector<double> x;  // n x p, row-major
   int p = 0;
+  BigVector<double> entry_time;  // empty for right-censored data
+  BigVector<double> entry_x;     // the covariates of the row that starts at entry_time[k], row-major
 };
 
 struct Evaluation {
@@ -44,19 +47,40 @@ struct Evaluation {
 };
 
 // The log partial likelihood, its gradient and the observed information at beta. Each stratum is scanned
-// from its longest time down, so that the risk-set sums only grow; Efron's correction spreads each tied
-// death over the tied deaths' own risk.
+// from its longest time down: a row joins the risk-set sums at its stop time and, for counting-process data,
+// leaves them once the scan reaches its start time (the risk set at t is start < t <= stop). Efron's
+// correction spreads each tied death over the tied deaths' own risk.
 Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
   const int p = d.p;
   const size_t pp = static_cast<size_t>(p) * p;
+  const bool counting = !d.entry_time.empty();
   Evaluation e;
   e.score = VectorXd::Zero(p);
   e.information = MatrixXd::Zero(p, p);
   std::vector<double> s1(p), s2(pp), d1(p), d2(pp), a(p);
+  double s0 = 0;
+  // Adds a row's risk exp(x beta) and its first and second moments to the risk-set sums (sign 1), or takes
+  // them out (sign -1); returns x beta. A row leaving recomputes the same risk it joined with.
+  auto update_sums = [&](const double* xi, double sign) {
+    double eta = 0;
+    for (int j = 0; j < p; ++j)
+      eta += xi[j] * beta[j];
+    const double risk = std::exp(eta);
+    const double weight = sign * risk;
+    s0 += weight;
+    for (int j = 0; j < p; ++j) {
+      s1[j] += weight * xi[j];
+      for (int k = 0; k <= j; ++k)
+        s2[j * p + k] += weight * xi[j] * xi[k];
+    }
+    return std::pair{eta, risk};
+  };
   for (size_t s = 0; s + 1 < d.stratum_begin.size(); ++s) {
     const size_t begin = d.stratum_begin[s];
     size_t i = d.stratum_begin[s + 1];
-    double s0 = 0;
+    size_t entry = i;  // entries [begin, entry) have not left the risk set yet
+    size_t at_risk = 0;
+    s0 = 0;
     std::fill(s1.begin(), s1.end(), 0.0);
     std::fill(s2.begin(), s2.end(), 0.0);
     while (i > begin) {
@@ -65,16 +89,8 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
       double deaths = 0;
       for (; i > begin && d.time[i - 1] == t; --i) {
         const double* xi = &d.x[(i - 1) * p];
-        double eta = 0;
-        for (int j = 0; j < p; ++j)
-          eta += xi[j] * beta[j];
-        const double risk = std::exp(eta);
-        s0 += risk;
-        for (int j = 0; j < p; ++j) {
-          s1[j] += risk * xi[j];
-          for (int k = 0; k <= j; ++k)
-            s2[j * p + k] += risk * xi[j] * xi[k];
-        }
+        const auto [eta, risk] = update_sums(xi, 1);
+        ++at_risk;
         if (d.event[i - 1] == 1) {
           if (deaths == 0) {
             std::fill(d1.begin(), d1.end(), 0.0);
@@ -89,6 +105,15 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
             for (int k = 0; k <= j; ++k)
               d2[j * p + k] += risk * xi[j] * xi[k];
           }
+        }
+      }
+      for (; counting && entry > begin && d.entry_time[entry - 1] >= t; --entry) {
+        update_sums(&d.entry_x[(entry - 1) * p], -1);
+        // An empty risk set restarts the sums from exact zeros rather than from rounding residue.
+        if (--at_risk == 0) {
+          s0 = 0;
+          std::fill(s1.begin(), s1.end(), 0.0);
+          std::fill(s2.begin(), s2.end(), 0.0);
         }
       }
       for (int m = 0; m < static_cast<int>(deaths); ++m) {
@@ -129,7 +154,7 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   if (!data.strata.empty() && data.strata.size() != n) {
     return InvalidArgument("one stratum code is needed per observation");
   }
-  Status valid = detail::ValidateSurvivalData(SurvivalData{data.time, data.event, {}}, 1);
+  Status valid = detail::ValidateSurvivalData(SurvivalData{data.time, data.event, {}, data.start}, 1);
   if (!valid.ok()) return valid;
   for (double v : data.covariates) {
     if (!std::isfinite(v)) return InvalidArgument("a covariate value is missing or not finite");
@@ -142,22 +167,40 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
     if (st < 0) return InvalidArgument("stratum codes must be >= 0");
     n_strata = std::max(n_strata, st + 1);
   }
-  detail::SortedSurvival order =
-      detail::SortSurvival(data.time, data.event, {}, data.strata, n_strata, options.timefix, true);
   SortedCox sorted;
   sorted.p = p;
-  sorted.time = std::move(order.time);
-  sorted.stratum_begin = std::move(order.stratum_begin);
+  BigVector<uint32_t> input_row;       // the input row of each sorted row
+  BigVector<uint32_t> entry_position;  // the sorted row of each entry
+  if (data.start.empty()) {
+    detail::SortedSurvival order =
+        detail::SortSurvival(data.time, data.event, {}, data.strata, n_strata, options.timefix, true);
+    sorted.time = std::move(order.time);
+    sorted.stratum_begin = std::move(order.stratum_begin);
+    input_row = std::move(order.payload);
+  } else {
+    Result<detail::SortedCounting> order =
+        detail::SortCounting(data.start, data.time, data.strata, n_strata, options.timefix);
+    if (!order.ok()) return order.status();
+    sorted.time = std::move(order->stop);
+    sorted.stratum_begin = std::move(order->stratum_begin);
+    input_row = std::move(order->row);
+    sorted.entry_time = std::move(order->entry);
+    entry_position = std::move(order->entry_position);
+  }
   sorted.event.resize(n);
   sorted.x.resize(n * static_cast<size_t>(p));
   for (int32_t j = 0; j < p; ++j) {
     const double* column = data.covariates.data() + static_cast<size_t>(j) * n;
     const double mean = std::accumulate(column, column + n, 0.0) / static_cast<double>(n);
     for (size_t r = 0; r < n; ++r)
-      sorted.x[r * p + j] = column[order.payload[r]] - mean;
+      sorted.x[r * p + j] = column[input_row[r]] - mean;
   }
   for (size_t r = 0; r < n; ++r)
-    sorted.event[r] = data.event[order.payload[r]];
+    sorted.event[r] = data.event[input_row[r]];
+  // The leaving rows' covariates in the order they leave, so that the scan reads them sequentially.
+  sorted.entry_x.resize(entry_position.size() * static_cast<size_t>(p));
+  for (size_t k = 0; k < entry_position.size(); ++k)
+    std::copy_n(&sorted.x[entry_position[k] * static_cast<size_t>(p)], p, &sorted.entry_x[k * p]);
 
   CoxFit fit;
   fit.n = static_cast<int64_t>(n);

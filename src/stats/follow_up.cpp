@@ -1,11 +1,14 @@
 #include <vector>
 
 #include "prrt/stats/survival.h"
+#include "survival_detail.h"
 
 namespace prrt::stats {
 
 Result<std::vector<KmCurve>> ReverseKaplanMeier(const SurvivalData& data, int32_t n_groups, FollowUpTies ties,
                                                 const KmOptions& options) {
+  Status right_censored = detail::RequireRightCensored(data, "median follow-up (reverse Kaplan–Meier)");
+  if (!right_censored.ok()) return right_censored;
   std::vector<int8_t> flipped(data.event.size());
   for (size_t i = 0; i < flipped.size(); ++i) {
     // Values other than 0/1 pass through so that KaplanMeier reports them.

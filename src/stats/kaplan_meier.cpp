@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <type_traits>
 
 #include "prrt/stats/survival.h"
 #include "sorted_survival.h"
@@ -100,20 +101,28 @@ std::vector<double> MergeNearTies(std::span<const double> times) {
 
 namespace {
 
-// Streams the Kaplan–Meier rows of one curve, from its rows sorted by time, to `sink(const KmRow&)`.
+// Streams the Kaplan–Meier rows of one curve, from its rows sorted by time, to `sink(const KmRow&)`. For
+// counting-process data `entries` holds the group's start times in ascending order: the risk set at t is
+// the rows with start < t, less those that ended before t.
 template <typename Sink>
-void ScanCurve(std::span<const double> time, std::span<const uint32_t> payload, const KmOptions& options,
-               double z, Sink&& sink) {
+void ScanCurve(std::span<const double> time, std::span<const uint32_t> payload,
+               std::span<const double> entries, const KmOptions& options, double z, Sink&& sink) {
   using detail::SortedSurvival;
-  double at_risk = static_cast<double>(time.size());
   double surv = 1;
   double greenwood = 0;
+  size_t entered = entries.empty() ? time.size() : 0;
   for (size_t i = 0; i < time.size();) {
     KmRow row;
     row.time = time[i];
+    const double ended_before = static_cast<double>(i);
     for (; i < time.size() && time[i] == row.time; ++i) {
       (SortedSurvival::Event(payload[i]) == 1 ? row.n_event : row.n_censor) += 1;
     }
+    if (!entries.empty()) {
+      while (entered < entries.size() && entries[entered] < row.time)
+        ++entered;
+    }
+    const double at_risk = static_cast<double>(entered) - ended_before;
     row.n_risk = options.censorings_leave_first ? at_risk - row.n_censor : at_risk;
     if (row.n_event > 0) {
       surv *= 1 - row.n_event / row.n_risk;
@@ -124,7 +133,6 @@ void ScanCurve(std::span<const double> time, std::span<const uint32_t> payload, 
     row.std_err_log = std::sqrt(greenwood);
     row.std_err = surv * row.std_err_log;
     ConfidenceLimits(options.conf_type, z, surv, row.std_err_log, row.lower, row.upper);
-    at_risk -= row.n_event + row.n_censor;
     sink(row);
   }
 }
@@ -183,17 +191,37 @@ Status ValidateKmInput(const SurvivalData& data, int32_t n_groups, const KmOptio
   return detail::ValidateSurvivalData(data, n_groups);
 }
 
-// Sorts the data once and calls scan(group, time slice, payload slice) for each group.
+// Sorts the data once and calls scan(group, time slice, payload slice, entries slice) for each group; the
+// entries (sorted start times) are empty for right-censored data.
 template <typename Scan>
-void ForEachGroup(const SurvivalData& data, int32_t n_groups, const KmOptions& options, Scan&& scan) {
-  const detail::SortedSurvival sorted = detail::SortSurvival(
-      data.time, data.event, {}, data.group, data.group.empty() ? 1 : n_groups, options.timefix);
-  for (int32_t g = 0; g < n_groups; ++g) {
-    const size_t begin = data.group.empty() ? (g == 0 ? 0 : sorted.time.size()) : sorted.stratum_begin[g];
-    const size_t end = data.group.empty() ? sorted.time.size() : sorted.stratum_begin[g + 1];
-    scan(g, std::span<const double>(sorted.time).subspan(begin, end - begin),
-         std::span<const uint32_t>(sorted.payload).subspan(begin, end - begin));
+Status ForEachGroup(const SurvivalData& data, int32_t n_groups, const KmOptions& options, Scan&& scan) {
+  const int32_t n_sorted_groups = data.group.empty() ? 1 : n_groups;
+  detail::SortedSurvival sorted;
+  BigVector<double> entries;
+  if (data.start.empty()) {
+    sorted = detail::SortSurvival(data.time, data.event, {}, data.group, n_sorted_groups, options.timefix);
+  } else {
+    Result<detail::SortedCounting> counting =
+        detail::SortCounting(data.start, data.time, data.group, n_sorted_groups, options.timefix);
+    if (!counting.ok()) return counting.status();
+    sorted.time = std::move(counting->stop);
+    sorted.stratum_begin = std::move(counting->stratum_begin);
+    sorted.payload = std::move(counting->row);
+    for (uint32_t& p : sorted.payload)
+      p = static_cast<uint32_t>(data.event[p]);  // the scan reads only the event bit
+    entries = std::move(counting->entry);
   }
+  // The entries hold the same rows per group as the stops, so the group boundaries are the same.
+  auto slice = [&](const auto& values, int32_t g) {
+    using T = typename std::decay_t<decltype(values)>::value_type;
+    if (values.empty()) return std::span<const T>();
+    const size_t begin = data.group.empty() ? (g == 0 ? 0 : values.size()) : sorted.stratum_begin[g];
+    const size_t end = data.group.empty() ? values.size() : sorted.stratum_begin[g + 1];
+    return std::span<const T>(values).subspan(begin, end - begin);
+  };
+  for (int32_t g = 0; g < n_groups; ++g)
+    scan(g, slice(sorted.time, g), slice(sorted.payload, g), slice(entries, g));
+  return Status();
 }
 
 }  // namespace
@@ -204,16 +232,18 @@ Result<std::vector<KmCurve>> KaplanMeier(const SurvivalData& data, int32_t n_gro
   if (!valid.ok()) return valid;
   const double z = detail::NormalQuantileForLevel(options.conf_level);
   std::vector<KmCurve> curves(n_groups);
-  ForEachGroup(data, n_groups, options,
-               [&](int32_t g, std::span<const double> time, std::span<const uint32_t> payload) {
-                 KmCurve& curve = curves[g];
-                 curve.n = static_cast<int64_t>(time.size());
-                 curve.rows.reserve(time.size());
-                 ScanCurve(time, payload, options, z, [&](const KmRow& row) {
-                   curve.events += static_cast<int64_t>(row.n_event);
-                   curve.rows.push_back(row);
-                 });
-               });
+  Status scanned = ForEachGroup(data, n_groups, options,
+                                [&](int32_t g, std::span<const double> time,
+                                    std::span<const uint32_t> payload, std::span<const double> entries) {
+                                  KmCurve& curve = curves[g];
+                                  curve.n = static_cast<int64_t>(time.size());
+                                  curve.rows.reserve(time.size());
+                                  ScanCurve(time, payload, entries, options, z, [&](const KmRow& row) {
+                                    curve.events += static_cast<int64_t>(row.n_event);
+                                    curve.rows.push_back(row);
+                                  });
+                                });
+  if (!scanned.ok()) return scanned;
   return curves;
 }
 
@@ -223,17 +253,19 @@ Result<std::vector<KmSummary>> KaplanMeierSummary(const SurvivalData& data, int3
   if (!valid.ok()) return valid;
   const double z = detail::NormalQuantileForLevel(options.conf_level);
   std::vector<KmSummary> summaries(n_groups);
-  ForEachGroup(data, n_groups, options,
-               [&](int32_t g, std::span<const double> time, std::span<const uint32_t> payload) {
-                 KmSummary& summary = summaries[g];
-                 summary.n = static_cast<int64_t>(time.size());
-                 PrintQuantile quantile(p);
-                 ScanCurve(time, payload, options, z, [&](const KmRow& row) {
-                   summary.events += static_cast<int64_t>(row.n_event);
-                   quantile.Add(row);
-                 });
-                 summary.quantile = quantile.Value();
-               });
+  Status scanned = ForEachGroup(data, n_groups, options,
+                                [&](int32_t g, std::span<const double> time,
+                                    std::span<const uint32_t> payload, std::span<const double> entries) {
+                                  KmSummary& summary = summaries[g];
+                                  summary.n = static_cast<int64_t>(time.size());
+                                  PrintQuantile quantile(p);
+                                  ScanCurve(time, payload, entries, options, z, [&](const KmRow& row) {
+                                    summary.events += static_cast<int64_t>(row.n_event);
+                                    quantile.Add(row);
+                                  });
+                                  summary.quantile = quantile.Value();
+                                });
+  if (!scanned.ok()) return scanned;
   return summaries;
 }
 

@@ -23,6 +23,7 @@ Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::s
   if (n_groups < 2) return InvalidArgument("a test between groups needs at least two groups");
   if (data.group.empty()) return InvalidArgument("no group codes were given");
   Status valid = detail::ValidateSurvivalData(data, n_groups);
+  if (valid.ok()) valid = detail::RequireRightCensored(data, "the log-rank test");
   if (!valid.ok()) return valid;
   if (!strata.empty()) {
     if (strata.size() != data.time.size())

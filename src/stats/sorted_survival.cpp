@@ -5,6 +5,8 @@
 #include <bit>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "survival_detail.h"
 
 namespace prrt::stats::detail {
@@ -161,6 +163,66 @@ SortedSurvival SortSurvival(std::span<const double> time, std::span<const int8_t
     for (uint32_t& p : sorted.payload)
       p = carry_index ? row_payload(p) : p & low_mask;
   }
+  return sorted;
+}
+
+Result<SortedCounting> SortCounting(std::span<const double> start, std::span<const double> stop,
+                                    std::span<const int32_t> stratum, int32_t n_strata, bool timefix) {
+  const size_t n = stop.size();
+  // All starts and stops in one sorted sequence; slot = 2 row (start) or 2 row + 1 (stop).
+  BigVector<double> times(2 * n);
+  BigVector<uint32_t> slot(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    times[2 * i] = start[i];
+    times[2 * i + 1] = stop[i];
+    slot[2 * i] = static_cast<uint32_t>(2 * i);
+    slot[2 * i + 1] = static_cast<uint32_t>(2 * i + 1);
+  }
+  SortTimesInPlace(times.data(), slot.data(), 2 * n);
+  if (timefix) {
+    MergeSortedNearTies(times);
+    BigVector<double> merged(2 * n);
+    for (size_t k = 0; k < 2 * n; ++k)
+      merged[slot[k]] = times[k];
+    for (size_t i = 0; i < n; ++i) {
+      if (!(merged[2 * i] < merged[2 * i + 1])) {
+        return InvalidArgument(
+            fmt::format("observation {}: the interval ({}, {}] is shorter than the tolerance for tied times "
+                        "(as R's aeqSurv)",
+                        i + 1, start[i], stop[i]));
+      }
+    }
+  }
+  // A stable pass by stratum keeps each stratum's stops and starts in time order.
+  SortedCounting sorted;
+  sorted.stratum_begin.assign(static_cast<size_t>(stratum.empty() ? 1 : n_strata) + 1, 0);
+  for (size_t i = 0; i < n; ++i)
+    ++sorted.stratum_begin[(stratum.empty() ? 0 : static_cast<size_t>(stratum[i])) + 1];
+  for (size_t s = 1; s < sorted.stratum_begin.size(); ++s)
+    sorted.stratum_begin[s] += sorted.stratum_begin[s - 1];
+  std::vector<size_t> next_stop(sorted.stratum_begin.begin(), sorted.stratum_begin.end() - 1);
+  std::vector<size_t> next_entry = next_stop;
+  sorted.stop.resize(n);
+  sorted.row.resize(n);
+  sorted.entry.resize(n);
+  sorted.entry_position.resize(n);
+  BigVector<uint32_t> position(n);
+  for (size_t k = 0; k < 2 * n; ++k) {
+    const uint32_t row = slot[k] >> 1;
+    const size_t s = stratum.empty() ? 0 : static_cast<size_t>(stratum[row]);
+    if (slot[k] & 1u) {
+      const size_t i = next_stop[s]++;
+      sorted.stop[i] = times[k];
+      sorted.row[i] = row;
+      position[row] = static_cast<uint32_t>(i);
+    } else {
+      const size_t j = next_entry[s]++;
+      sorted.entry[j] = times[k];
+      sorted.entry_position[j] = row;  // a row for now; its position once all stops are placed
+    }
+  }
+  for (uint32_t& p : sorted.entry_position)
+    p = position[p];
   return sorted;
 }
 

@@ -35,4 +35,18 @@ SortedSurvival SortSurvival(std::span<const double> time, std::span<const int8_t
                             std::span<const int32_t> group, std::span<const int32_t> stratum,
                             int32_t n_strata, bool timefix, bool payload_is_index = false);
 
+//! Counting-process rows (start, stop] ordered by stratum, then stop time, and each stratum's start times in
+//! ascending order with the sorted position of their row. With `timefix` the starts and stops are merged
+//! together as R's aeqSurv does (near-equal values among all of them are one time); an interval that merging
+//! leaves with no length is an error, as in R. One sort of all 2n times does it all.
+struct SortedCounting {
+  BigVector<double> stop;
+  BigVector<uint32_t> row;             //!< the input row of stop[i]
+  std::vector<size_t> stratum_begin;   //!< the same boundaries for `stop` and `entry`
+  BigVector<double> entry;             //!< start times, ascending within each stratum
+  BigVector<uint32_t> entry_position;  //!< the position in `stop` of the row that starts at entry[k]
+};
+Result<SortedCounting> SortCounting(std::span<const double> start, std::span<const double> stop,
+                                    std::span<const int32_t> stratum, int32_t n_strata, bool timefix);
+
 }  // namespace prrt::stats::detail

@@ -29,7 +29,28 @@ Status ValidateSurvivalData(const SurvivalData& data, int32_t n_groups) {
           fmt::format("observation {}: group code {} outside 0..{}", i + 1, data.group[i], n_groups - 1));
     }
   }
+  if (data.start.empty()) return Status();
+  if (data.start.size() != data.time.size()) {
+    return InvalidArgument(
+        fmt::format("{} stop times but {} start times", data.time.size(), data.start.size()));
+  }
+  for (size_t i = 0; i < data.start.size(); ++i) {
+    if (!std::isfinite(data.start[i]) || data.start[i] < 0) {
+      return InvalidArgument(
+          fmt::format("observation {}: start time {} is not a finite number >= 0", i + 1, data.start[i]));
+    }
+    if (!(data.start[i] < data.time[i])) {
+      return InvalidArgument(fmt::format("observation {}: the interval ({}, {}] does not end after it starts",
+                                         i + 1, data.start[i], data.time[i]));
+    }
+  }
   return Status();
+}
+
+Status RequireRightCensored(const SurvivalData& data, std::string_view analysis) {
+  if (data.start.empty()) return Status();
+  return InvalidArgument(
+      fmt::format("{} is defined for right-censored data; it does not take start times", analysis));
 }
 
 double NormalQuantileForLevel(double conf_level) {

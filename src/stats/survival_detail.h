@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "prrt/common/result.h"
@@ -14,8 +15,12 @@ namespace prrt::stats::detail {
 //! R's tolerance for "equal" survival values and times: sqrt(.Machine$double.eps).
 inline const double kRTolerance = std::sqrt(2.220446049250313e-16);
 
-//! Checks times (finite, >= 0), events (0/1) and groups (0..n_groups-1, or none) and equal lengths.
+//! Checks times (finite, >= 0), events (0/1), groups (0..n_groups-1, or none), start times (finite, >= 0,
+//! before their stop; or none) and equal lengths.
 Status ValidateSurvivalData(const SurvivalData& data, int32_t n_groups);
+
+//! Rejects counting-process data in an analysis defined for right-censored data only.
+Status RequireRightCensored(const SurvivalData& data, std::string_view analysis);
 
 //! Two-sided standard normal quantile for a confidence level, qnorm(1 - (1 - level)/2).
 double NormalQuantileForLevel(double conf_level);

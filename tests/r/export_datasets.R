@@ -15,3 +15,10 @@ aml <- survival::aml
 aml$x <- as.character(aml$x)
 write_set(aml, "aml")
 write_set(survival::mgus2, "mgus2")
+write_set(survival::heart, "heart")  # counting-process (start, stop] rows: the Stanford heart transplant data
+# mgus2 as competing risks (survival's compete vignette): the first of progression to a plasma-cell
+# malignancy (1) or death (2), 0 = censored; months.
+m <- survival::mgus2
+write_set(data.frame(id = m$id, etime = ifelse(m$pstat == 0, m$futime, m$ptime),
+                     event = ifelse(m$pstat == 0, 2 * m$death, 1), sex = m$sex,
+                     age70 = ifelse(m$age >= 70, "70+", "<70")), "mgus2_competing")

@@ -6,6 +6,7 @@ suppressMessages({
   library(survival)
   library(jsonlite)
   library(prodlim)
+  library(cmprsk)
 })
 data_dir <- "tests/data"
 golden_dir <- "tests/golden"
@@ -21,10 +22,13 @@ strata_names <- function(fit, groups) {
 }
 
 # ---- Kaplan–Meier: survfit tables and print.survfit medians ----
-km_case <- function(set, time, event, group = NULL, conf.type = "log", conf.int = 0.95) {
+surv_lhs <- function(time, event, start = NULL) {
+  if (is.null(start)) sprintf("Surv(%s, %s)", time, event) else sprintf("Surv(%s, %s, %s)", start, time, event)
+}
+km_case <- function(set, time, event, group = NULL, conf.type = "log", conf.int = 0.95, start = NULL) {
   df <- read_set(set)
   rhs <- if (is.null(group)) "1" else group
-  f <- as.formula(sprintf("Surv(%s, %s) ~ %s", time, event, rhs))
+  f <- as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs))
   fit <- survfit(f, data = df, conf.type = conf.type, conf.int = conf.int)
   tab <- summary(fit)$table
   if (is.null(dim(tab))) tab <- t(as.matrix(tab))
@@ -43,8 +47,9 @@ km_case <- function(set, time, event, group = NULL, conf.type = "log", conf.int 
   })
   args <- c("stats", "km", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event)
   if (!is.null(group)) args <- c(args, "--group", group)
+  if (!is.null(start)) args <- c(args, "--start", start)
   args <- c(args, "--conf-type", conf.type, "--conf-level", format(conf.int), "--json")
-  list(name = sprintf("%s %s~%s %s %s", set, time, rhs, conf.type, conf.int), args = args,
+  list(name = sprintf("%s %s~%s %s %s", set, surv_lhs(time, event, start), rhs, conf.type, conf.int), args = args,
        expected = list(conf_type = conf.type, conf_level = conf.int, groups = groups))
 }
 km <- list()
@@ -66,7 +71,12 @@ km <- c(km, list(
   km_case("synthetic_edge", "time", "status", "grp", "log-log"),
   km_case("synthetic_edge", "time", "status", "grp", "plain"),
   km_case("synthetic_neartie", "time", "status", "arm"),
-  km_case("synthetic_dummy", "time", "status", "grp")
+  km_case("synthetic_dummy", "time", "status", "grp"),
+  km_case("heart", "stop", "event", "transplant", start = "start"),
+  km_case("heart", "stop", "event", "surgery", "log-log", start = "start"),
+  km_case("synthetic_counting", "stop", "status", "salvage", start = "start"),
+  km_case("synthetic_counting", "stop", "status", "site", "plain", start = "start"),
+  km_case("synthetic_counting_neartie", "stop", "status", "salvage", start = "start")
 ))
 write_golden(km, "km")
 
@@ -192,19 +202,20 @@ write_golden(list(prodlim_case("synthetic_ties", "time", "status"), prodlim_case
                   prodlim_case("aml", "time", "status")), "followup_prodlim")
 
 # ---- Cox: coxph ----
-cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL) {
+cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL, start = NULL) {
   df <- read_set(set)
   rhs <- paste(covariates, collapse = " + ")
   if (!is.null(strata)) rhs <- sprintf("%s + strata(%s)", rhs, strata)
-  fit <- coxph(as.formula(sprintf("Surv(%s, %s) ~ %s", time, event, rhs)), data = df, ties = ties)
+  fit <- coxph(as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df, ties = ties)
   s <- summary(fit)$coefficients
   ci <- summary(fit)$conf.int
   args <- c("stats", "cox", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event,
             "--covariates", paste(covariates, collapse = ","), "--ties", ties)
   if (!is.null(strata)) args <- c(args, "--strata", strata)
+  if (!is.null(start)) args <- c(args, "--start", start)
   test <- function(chisq, df) list(chisq = unname(chisq), df = df, p = pchisq(unname(chisq), df, lower.tail = FALSE))
   p <- length(fit$coefficients)
-  list(name = sprintf("coxph %s ~ %s (%s)", set, rhs, ties), args = c(args, "--json"),
+  list(name = sprintf("coxph %s %s ~ %s (%s)", set, surv_lhs(time, event, start), rhs, ties), args = c(args, "--json"),
        expected = list(n = fit$n, events = fit$nevent, dropped = length(fit$na.action),
                        loglik_null = fit$loglik[1], loglik = fit$loglik[2], iterations = fit$iter,
                        coefficients = data.frame(name = rownames(s), coef = s[, "coef"], se = s[, "se(coef)"],
@@ -226,7 +237,14 @@ write_golden(list(
   cox_case("mgus2", "futime", "death", c("age", "sex", "hgb", "creat")),
   cox_case("synthetic_ties", "time", "status", "arm"),
   cox_case("synthetic_ties", "time", "status", "arm", "breslow"),
-  cox_case("synthetic_neartie", "time", "status", "arm")
+  cox_case("synthetic_neartie", "time", "status", "arm"),
+  cox_case("heart", "stop", "event", c("age", "year", "surgery", "transplant"), start = "start"),
+  cox_case("heart", "stop", "event", c("age", "transplant"), "breslow", start = "start"),
+  cox_case("heart", "stop", "event", c("age", "transplant"), strata = "surgery", start = "start"),
+  cox_case("synthetic_counting", "stop", "status", c("salvage", "age"), start = "start"),
+  cox_case("synthetic_counting", "stop", "status", c("salvage", "age"), "breslow", start = "start"),
+  cox_case("synthetic_counting", "stop", "status", "salvage", strata = "site", start = "start"),
+  cox_case("synthetic_counting_neartie", "stop", "status", c("salvage", "age"), start = "start")
 ), "cox")
 
 # ---- Contingency tables: fisher.test and chisq.test ----
@@ -352,8 +370,52 @@ write_golden(list(quantile_case("lung", "time", "status", "sex", c(0.1, 0.25, 0.
                   quantile_case("mgus2", "futime", "death", "sex", c(0.2, 0.4, 0.6)),
                   quantile_case("aml", "time", "status", "x", c(0.25, 0.75))), "km_quantiles")
 
+# ---- Competing risks: cmprsk::cuminc (estimates, Aalen variance, Gray's test) ----
+# The pointwise CI is the log(-log) interval of tidycmprsk and SAS LIFETEST (cmprsk gives none):
+# F^exp(±z·se / |F log F|), lower with +.
+cuminc_case <- function(set, time, status, group = NULL, strata = NULL, censor = 0, rho = 0, conf.level = 0.95) {
+  df <- read_set(set)
+  g <- if (is.null(group)) rep(1, nrow(df)) else df[[group]]
+  st <- if (is.null(strata)) rep(1, nrow(df)) else df[[strata]]
+  fit <- cuminc(df[[time]], df[[status]], g, st, rho = rho, cencode = censor)
+  z <- qnorm(1 - (1 - conf.level) / 2)
+  tests <- fit$Tests
+  curve_names <- setdiff(names(fit), "Tests")
+  causes <- sort(unique(df[[status]][df[[status]] != censor]))
+  groups <- if (is.null(group)) "1" else sort(unique(as.character(g)))
+  curves <- list()
+  for (cause in causes) for (grp in groups) {
+    x <- fit[[paste(grp, cause)]]
+    half <- ifelse(x$est > 0 & x$est < 1, z * sqrt(x$var) / abs(x$est * log(x$est)), NA)
+    curves[[length(curves) + 1]] <- list(cause = as.character(cause), group = if (is.null(group)) "all" else grp,
+                                         time = x$time, estimate = x$est, variance = x$var,
+                                         lower = x$est^exp(half), upper = x$est^exp(-half))
+  }
+  gray <- if (is.null(tests)) list() else lapply(seq_len(nrow(tests)), function(i)
+    list(cause = rownames(tests)[i], chisq = tests[i, "stat"], df = tests[i, "df"], p = tests[i, "pv"]))
+  args <- c("stats", "cuminc", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--status", status)
+  if (!is.null(group)) args <- c(args, "--group", group)
+  if (!is.null(strata)) args <- c(args, "--strata", strata)
+  if (censor != 0) args <- c(args, "--censor-code", format(censor))
+  if (rho != 0) args <- c(args, "--rho", format(rho))
+  if (conf.level != 0.95) args <- c(args, "--conf-level", format(conf.level))
+  list(name = sprintf("cuminc %s %s~%s strata=%s censor=%s rho=%s", set, status, if (is.null(group)) "1" else group,
+                      if (is.null(strata)) "none" else strata, censor, rho),
+       args = c(args, "--json"),
+       expected = list(rho = rho, conf_level = conf.level, curves = curves, gray = gray))
+}
+write_golden(list(
+  cuminc_case("synthetic_competing", "time", "cause", "arm"),
+  cuminc_case("synthetic_competing", "time", "cause", "arm", rho = 1),
+  cuminc_case("synthetic_competing", "time", "cause9", "arm", censor = 9, conf.level = 0.9),
+  cuminc_case("synthetic_competing", "time", "cause"),
+  cuminc_case("synthetic_competing_edge", "time", "cause", "arm"),
+  cuminc_case("mgus2_competing", "etime", "event", "sex"),
+  cuminc_case("mgus2_competing", "etime", "event", "sex", strata = "age70")
+), "cuminc")
+
 # ---- The index the C++ tests register their cases from (each test then reads only its own file) ----
-index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), "index.json")), function(f) {
+index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json"))), function(f) {
   cases <- fromJSON(file.path(golden_dir, paste0(f, ".json")), simplifyVector = FALSE)
   data.frame(file = f, position = seq_along(cases) - 1, name = vapply(cases, function(c) c$name, ""))
 }))

@@ -53,3 +53,51 @@ pairs <- data.frame(
 pairs$y35[1:35] <- pairs$x35[1:35] * 0.3 + rnorm(35)
 pairs$y1300 <- pairs$x1300 * 0.05 + rnorm(n_max)
 w(pairs, "pairs")
+
+# ---- Sets for the beyond-the-paper analyses (own seed, so the sets above do not change) ----
+set.seed(20261128)
+
+# Counting-process data shaped like salvage treatment: everyone starts at 0; those salvaged at time s have
+# two rows, (0, s] untreated and (s, stop] treated; some enter late (a landmark); times in whole months so
+# that starts meet other rows' stops and events tie; a stratum and a numeric covariate.
+n <- 240
+s_time <- round(runif(n, 6, 30))
+salvaged <- rbinom(n, 1, 0.45) == 1
+stop_time <- round(rexp(n, 1 / 36)) + 1
+entry <- ifelse(runif(n) < 0.15, round(runif(n, 0, 5)), 0)
+stop_time <- pmax(stop_time, entry + 1)
+status <- rbinom(n, 1, 0.7)
+age <- round(rnorm(n, 60, 9))
+site <- sample(c("north", "south"), n, TRUE)
+rows <- list()
+for (i in seq_len(n)) {
+  if (salvaged[i] && s_time[i] > entry[i] && s_time[i] < stop_time[i]) {
+    rows[[length(rows) + 1]] <- data.frame(id = i, start = c(entry[i], s_time[i]), stop = c(s_time[i], stop_time[i]),
+                                           status = c(0, status[i]), salvage = c(0, 1), age = age[i], site = site[i])
+  } else {
+    rows[[length(rows) + 1]] <- data.frame(id = i, start = entry[i], stop = stop_time[i], status = status[i],
+                                           salvage = 0, age = age[i], site = site[i])
+  }
+}
+counting <- do.call(rbind, rows)
+w(counting, "counting")
+# The same in months computed from days, with floating-point near-ties between starts and stops.
+near <- counting
+near$start <- near$start * 30.4375 / 30.4375 + sample(c(0, 1e-13), nrow(near), TRUE) * near$start
+near$stop <- (near$stop * 30.4375) / 30.4375 - sample(c(0, 1e-13), nrow(near), TRUE) * near$stop
+w(near, "counting_neartie")
+
+# Competing risks: integer times with ties between causes, causes 1 and 2, censoring coded 0 (and a second
+# copy coded 9, for --censor-code), three groups of unequal size.
+n <- 180
+cr <- data.frame(time = pmax(1, round(rexp(n, 1 / 15))), cause = sample(0:2, n, TRUE, prob = c(0.35, 0.3, 0.35)),
+                 arm = sample(c("a", "b", "c"), n, TRUE, prob = c(0.5, 0.3, 0.2)))
+cr$cause9 <- ifelse(cr$cause == 0, 9, cr$cause)
+w(cr, "competing")
+
+# Competing-risks edge cases: an event at time 0, tied events of both causes, and a last time at which the
+# remaining subjects fail of both causes (all-cause survival reaches 0); group "solo" has one row.
+edge <- data.frame(time = c(0, 1, 2, 2, 2, 3, 4, 5, 5, 0.5, 1, 1, 2, 3, 3, 7),
+                   cause = c(1, 0, 1, 2, 1, 0, 2, 1, 2, 2, 1, 1, 0, 1, 2, 1),
+                   arm = c(rep("x", 9), rep("y", 6), "solo"))
+w(edge, "competing_edge")

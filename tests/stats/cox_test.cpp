@@ -57,5 +57,69 @@ TEST(Cox, EfronOnBookDataSet1ByHand) {
   EXPECT_NEAR(fit.loglik, 2 * lo - std::log(3 * r + 3) - std::log(r + 3) - std::log((r + 5) / 2), 1e-10);
 }
 
+// Counting-process data (start, stop]: a subject cut into consecutive intervals with the same covariate is
+// the same subject, so splitting data set 1's rows must leave every number of the fit unchanged. Subject 6 is
+// cut exactly at the death time 6: its row (0, 6] is at risk then, the row (6, 9] is not.
+TEST(Cox, SplittingRowsIntoIntervalsChangesNothing) {
+  //                                subject 1  | 2 | subject 3 | subject 4 | 5 | subject 6
+  const std::vector<double> start{0, 0.5, /**/ 0, 0, 2, /*****/ 0, 3, /****/ 0, 0, 6};
+  const std::vector<double> stop{0.5, 1, /***/ 1, 2, 6, /*****/ 3, 6, /****/ 8, 6, 9};
+  const std::vector<int8_t> event{0, 1, /***/ 0, 0, 1, /*****/ 0, 1, /****/ 0, 0, 1};
+  const std::vector<double> x{1, 1, /******/ 1, 1, 1, /*****/ 0, 0, /****/ 0, 0, 0};
+  for (CoxTies ties : {CoxTies::kEfron, CoxTies::kBreslow}) {
+    CoxOptions options;
+    options.ties = ties;
+    Result<CoxFit> split = FitCox({stop, event, x, 1, {}, start}, options);
+    ASSERT_TRUE(split.ok()) << split.status().message();
+    const CoxFit whole = Fit(ties);
+    EXPECT_EQ(split->events, 4);
+    EXPECT_NEAR(split->coef[0], whole.coef[0], 1e-12);
+    EXPECT_NEAR(split->loglik, whole.loglik, 1e-12);
+    EXPECT_NEAR(split->loglik_null, whole.loglik_null, 1e-12);
+    EXPECT_NEAR(split->std_err(0), whole.std_err(0), 1e-12);
+    EXPECT_NEAR(split->score_test.chisq, whole.score_test.chisq, 1e-12);
+  }
+}
+
+// Delayed entry by hand: A (0,2] death x=1, B (0,3] death x=0, C (2.5,4] death x=1, D (1,5] censored x=0.
+// Risk sets: t=2 {A,B,D} (C not yet entered), t=3 {B,C,D} (A gone), t=4 {C,D}. With r = exp(b):
+//   l(b) = b - log(r+2) + 0 - log(r+2) + b - log(r+1),   U(0) = 2 - 2/3 - 1/2 = 5/6,
+//   I(0) = 2·2r/(r+2)^2 + r/(r+1)^2 at r = 1 = 4/9 + 1/4 = 25/36, so the score test is (5/6)^2 / (25/36) = 1.
+TEST(Cox, DelayedEntryByHand) {
+  const std::vector<double> start{0, 0, 2.5, 1};
+  const std::vector<double> stop{2, 3, 4, 5};
+  const std::vector<int8_t> event{1, 1, 1, 0};
+  const std::vector<double> x{1, 0, 1, 0};
+  Result<CoxFit> fit = FitCox({stop, event, x, 1, {}, start}, CoxOptions{});
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  EXPECT_NEAR(fit->loglik_null, -2 * std::log(3.0) - std::log(2.0), 1e-12);
+  EXPECT_NEAR(fit->score_test.chisq, 1.0, 1e-12);
+  // U(b) = 2 - 2r/(r+2) - r/(r+1) = 0; times (r+2)(r+1): 2(r^2+3r+2) - 2r(r+1) - r(r+2) = -r^2 + 2r + 4 = 0,
+  // so r = 1 + sqrt(5).
+  EXPECT_NEAR(fit->coef[0], std::log(1 + std::sqrt(5.0)), 1e-8);
+}
+
+TEST(Cox, RejectsIntervalsThatDoNotEndAfterTheyStart) {
+  const std::vector<double> start{0, 3};
+  const std::vector<double> stop{2, 3};
+  const std::vector<int8_t> event{1, 1};
+  const std::vector<double> x{1, 0};
+  Result<CoxFit> fit = FitCox({stop, event, x, 1, {}, start}, CoxOptions{});
+  ASSERT_FALSE(fit.ok());
+  EXPECT_EQ(fit.status().message(), "observation 2: the interval (3, 3] does not end after it starts");
+}
+
+TEST(Cox, RejectsAnIntervalShorterThanTheTieTolerance) {
+  // 3 and 3 + 1e-12 are one time for R's aeqSurv, so (3, 3 + 1e-12] would have no length.
+  const std::vector<double> start{0, 3};
+  const std::vector<double> stop{2, 3 + 1e-12};
+  const std::vector<int8_t> event{1, 1};
+  const std::vector<double> x{1, 0};
+  Result<CoxFit> fit = FitCox({stop, event, x, 1, {}, start}, CoxOptions{});
+  ASSERT_FALSE(fit.ok());
+  EXPECT_NE(fit.status().message().find("observation 2: the interval (3, 3"), std::string::npos);
+  EXPECT_NE(fit.status().message().find("shorter than the tolerance"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace prrt::stats

@@ -132,5 +132,50 @@ TEST(LogRank, SpssWeightsMatchTheReferenceValuesForAml) {
   EXPECT_NEAR(logrank->groups[0].expected, 10.689336, 1e-6);
 }
 
+// Counting-process Kaplan–Meier by hand: A (0,2] death, B (0,3] death, C (2.5,4] death, D (1,5] censored.
+// At risk: t=2 {A,B,D} = 3 (C enters at 2.5), t=3 {B,C,D} = 3, t=4 {C,D} = 2, t=5 {D} = 1.
+// S = 2/3, 4/9, 2/9, 2/9; Greenwood var(log S) = 1/(3·2) + 1/(3·2) + 1/(2·1).
+TEST(KaplanMeier, DelayedEntryByHand) {
+  const std::vector<double> start{0, 0, 2.5, 1};
+  const std::vector<double> stop{2, 3, 4, 5};
+  const std::vector<int8_t> event{1, 1, 1, 0};
+  Result<std::vector<KmCurve>> curves = KaplanMeier({stop, event, {}, start}, 1, KmOptions{});
+  ASSERT_TRUE(curves.ok()) << curves.status().message();
+  const auto& rows = (*curves)[0].rows;
+  ASSERT_EQ(rows.size(), 4u);
+  const double expected_risk[] = {3, 3, 2, 1};
+  const double expected_surv[] = {2.0 / 3, 4.0 / 9, 2.0 / 9, 2.0 / 9};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(rows[i].n_risk, expected_risk[i]) << i;
+    EXPECT_NEAR(rows[i].surv, expected_surv[i], 1e-15) << i;
+  }
+  EXPECT_NEAR(rows[2].std_err_log, std::sqrt(1.0 / 6 + 1.0 / 6 + 0.5), 1e-15);
+  EXPECT_EQ(rows[3].n_censor, 1);
+}
+
+TEST(KaplanMeier, StartTimesMustComeBeforeTheirStop) {
+  const std::vector<double> start{0, 4};
+  const std::vector<double> stop{2, 3};
+  const std::vector<int8_t> event{1, 1};
+  Result<std::vector<KmCurve>> curves = KaplanMeier({stop, event, {}, start}, 1, KmOptions{});
+  ASSERT_FALSE(curves.ok());
+  EXPECT_EQ(curves.status().message(), "observation 2: the interval (4, 3] does not end after it starts");
+}
+
+TEST(LogRankAndFollowUp, RejectCountingProcessData) {
+  const std::vector<double> start{0, 1};
+  const std::vector<double> stop{2, 3};
+  const std::vector<int8_t> event{1, 0};
+  const std::vector<int32_t> group{0, 1};
+  Result<LogrankResult> test = LogRank({stop, event, group, start}, 2, {}, 0, LogrankOptions{});
+  ASSERT_FALSE(test.ok());
+  EXPECT_EQ(test.status().message(),
+            "the log-rank test is defined for right-censored data; it does not take start times");
+  Result<std::vector<KmCurve>> follow_up =
+      ReverseKaplanMeier({stop, event, group, start}, 2, FollowUpTies::kSurvival, KmOptions{});
+  ASSERT_FALSE(follow_up.ok());
+  EXPECT_NE(follow_up.status().message().find("right-censored"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace prrt::stats

@@ -86,6 +86,9 @@ struct ColumnSet {
   int64_t rows_dropped = 0;     //!< rows left out because a requested value was missing
 };
 
+//! Parses a whole field as a finite number (a leading '+' allowed); false for anything else.
+bool ParseNumber(std::string_view text, double& value);
+
 //! Reads the requested columns of every record. Rows with a missing value in any requested column are
 //! dropped (as R's na.omit) and counted. Label levels are ordered as R's factor(): numerically when
 //! every level is a number, otherwise alphabetically. Errors name file, line and column.

@@ -15,12 +15,15 @@ namespace prrt::stats {
 enum class CoxTies { kEfron, kBreslow };
 std::optional<CoxTies> ParseCoxTies(std::string_view text);  // efron|breslow
 
+//! Right-censored data (time, event), or counting-process intervals (start, time] with `start` (R's
+//! Surv(start, stop, event)), which lets a covariate change over time: one row per interval.
 struct CoxData {
   std::span<const double> time;
   std::span<const int8_t> event;
   std::span<const double> covariates;  //!< n x p, column-major (column j at [j*n, (j+1)*n))
   int32_t n_covariates = 0;
-  std::span<const int32_t> strata;  //!< codes 0..k-1; empty: one stratum
+  std::span<const int32_t> strata;     //!< codes 0..k-1; empty: one stratum
+  std::span<const double> start = {};  //!< interval starts (< time); empty: right-censored data
 };
 
 struct CoxOptions {

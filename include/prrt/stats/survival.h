@@ -14,12 +14,15 @@
 
 namespace prrt::stats {
 
-//! Right-censored survival data: one entry per subject; event is 1 for an event, 0 for censored.
-//! `group` holds codes 0..k-1 (empty: one group).
+//! Survival data: one entry per subject (or per interval); event is 1 for an event, 0 for censored.
+//! `group` holds codes 0..k-1 (empty: one group). With `start` the data are counting-process intervals
+//! (start, time], as R's Surv(start, stop, event): a row is at risk at t when start < t <= time. Empty
+//! `start`: right-censored data, everyone at risk from 0.
 struct SurvivalData {
   std::span<const double> time;
   std::span<const int8_t> event;
   std::span<const int32_t> group;
+  std::span<const double> start = {};
 };
 
 //! Transformation on which the pointwise confidence interval of S(t) is symmetric (R's conf.type).
@@ -37,7 +40,8 @@ struct KmOptions {
   bool censorings_leave_first = false;
 };
 
-//! One row of a Kaplan–Meier table, at a distinct time of the group (event or censoring).
+//! One row of a Kaplan–Meier table, at a distinct time of the group (event or censoring; for counting-process
+//! data, a distinct end of an interval).
 struct KmRow {
   double time = 0;
   double n_risk = 0;
