@@ -276,12 +276,14 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
 struct Design {
   std::vector<double> values;  // column-major
   std::vector<std::string> names;
+  std::vector<std::vector<int32_t>> term_columns;  // the design columns of each covariate asked for
 };
 
 Result<Design> BuildDesign(const std::vector<io::Column>& covariates, size_t n) {
   Design design;
   for (const io::Column& column : covariates) {
     if (column.type == io::ColumnType::kNumber) {
+      design.term_columns.push_back({static_cast<int32_t>(design.names.size())});
       design.names.push_back(column.name);
       design.values.insert(design.values.end(), column.numbers.begin(), column.numbers.end());
       continue;
@@ -291,7 +293,9 @@ Result<Design> BuildDesign(const std::vector<io::Column>& covariates, size_t n) 
           fmt::format("covariate '{}' has a single value ('{}'); it cannot enter the model", column.name,
                       column.levels.empty() ? "" : column.levels[0]));
     }
+    design.term_columns.emplace_back();
     for (size_t level = 1; level < column.levels.size(); ++level) {
+      design.term_columns.back().push_back(static_cast<int32_t>(design.names.size()));
       design.names.push_back(column.name + column.levels[level]);
       for (size_t r = 0; r < n; ++r)
         design.values.push_back(column.codes[r] == static_cast<int32_t>(level) ? 1 : 0);
@@ -302,6 +306,27 @@ Result<Design> BuildDesign(const std::vector<io::Column>& covariates, size_t n) 
 
 json TestJson(const stats::ChiSquareTest& test) {
   return {{"chisq", JsonNumber(test.chisq)}, {"df", test.df}, {"p", JsonNumber(test.p)}};
+}
+
+json ZphJson(const stats::ZphResult& zph, const std::string& transform, const std::vector<std::string>& terms,
+             const std::vector<std::string>& columns) {
+  json table = json::array();
+  for (size_t t = 0; t < zph.terms.size(); ++t) {
+    table.push_back({{"term", terms[t]},
+                     {"chisq", JsonNumber(zph.terms[t].chisq)},
+                     {"df", zph.terms[t].df},
+                     {"p", JsonNumber(zph.terms[t].p)}});
+  }
+  json scaled = json::object();
+  for (size_t j = 0; j < columns.size(); ++j) {
+    json values = json::array();
+    for (size_t i = 0; i < zph.time.size(); ++i)
+      values.push_back(JsonNumber(zph.scaled[i * columns.size() + j]));
+    scaled[columns[j]] = std::move(values);
+  }
+  return {{"transform", transform},         {"terms", std::move(table)},
+          {"global", TestJson(zph.global)}, {"time", zph.time},
+          {"transformed", zph.transformed}, {"scaled_residuals", std::move(scaled)}};
 }
 
 void AddCox(CLI::App& stats, CommandContext& context) {
@@ -320,7 +345,13 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                       "column that defines strata (a separate baseline hazard each)");
   command->add_option("--ties", *ties, "efron (R's default) or breslow")
       ->check(CLI::IsMember({"efron", "breslow"}));
-  OnRun(command, context, [&context, args, covariates, ties]() -> int {
+  auto zph = std::make_shared<std::string>();
+  command
+      ->add_option("--zph", *zph,
+                   "also test proportional hazards as R's cox.zph, against this function of time: km (R's "
+                   "default), identity, rank or log")
+      ->check(CLI::IsMember({"km", "identity", "rank", "log"}));
+  OnRun(command, context, [&context, args, covariates, ties, zph]() -> int {
     if (!args->columns.group.empty()) {
       return ReportError(context, InvalidArgument("cox takes --covariates (and --strata), not --group"));
     }
@@ -356,6 +387,13 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                     FormatNumber(std::exp(coef - z * se)), FormatNumber(std::exp(coef + z * se)),
                     FormatNumber(wald_z, 4), FormatNumber(p, 4)});
     }
+    std::optional<stats::ZphResult> zph_result;
+    if (!zph->empty()) {
+      Result<stats::ZphResult> tested = stats::TestProportionalHazards(
+          data, *fit, options, *stats::ParseZphTransform(*zph), design->term_columns);
+      if (!tested.ok()) return ReportError(context, tested.status());
+      zph_result = std::move(*tested);
+    }
     if (args->json) {
       json result = {{"n", fit->n},
                      {"events", fit->events},
@@ -369,6 +407,7 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                      {"lr_test", TestJson(fit->lr_test)},
                      {"wald_test", TestJson(fit->wald_test)},
                      {"score_test", TestJson(fit->score_test)}};
+      if (zph_result) result["zph"] = ZphJson(*zph_result, *zph, *covariates, design->names);
       context.out << result.dump(2) << '\n';
     } else {
       context.out << fmt::format("n = {}, events = {} ({} rows with a missing value left out), ties: {}\n\n",
@@ -383,6 +422,18 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       context.out << fmt::format("Score (log-rank) test = {} on {} df, p = {}\n",
                                  FormatNumber(fit->score_test.chisq), fit->score_test.df,
                                  FormatNumber(fit->score_test.p, 4));
+      if (zph_result) {
+        context.out << fmt::format("\nProportional hazards (cox.zph, transform {}):\n", *zph);
+        TextTable zph_table({"", "chisq", "df", "p"});
+        for (size_t t = 0; t < zph_result->terms.size(); ++t) {
+          const stats::ChiSquareTest& test = zph_result->terms[t];
+          zph_table.AddRow(
+              {(*covariates)[t], FormatNumber(test.chisq), std::to_string(test.df), FormatNumber(test.p, 4)});
+        }
+        zph_table.AddRow({"GLOBAL", FormatNumber(zph_result->global.chisq),
+                          std::to_string(zph_result->global.df), FormatNumber(zph_result->global.p, 4)});
+        zph_table.Print(context.out);
+      }
     }
     if (!fit->converged)
       context.err << "prrt: warning: the fit did not converge in " << fit->iterations << " iterations\n";

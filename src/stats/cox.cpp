@@ -7,6 +7,7 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 #include <numeric>
+#include <tuple>
 
 #include "sorted_survival.h"
 #include "survival_detail.h"
@@ -16,6 +17,14 @@ namespace prrt::stats {
 std::optional<CoxTies> ParseCoxTies(std::string_view text) {
   if (text == "efron") return CoxTies::kEfron;
   if (text == "breslow") return CoxTies::kBreslow;
+  return std::nullopt;
+}
+
+std::optional<ZphTransform> ParseZphTransform(std::string_view text) {
+  if (text == "km") return ZphTransform::kKm;
+  if (text == "identity") return ZphTransform::kIdentity;
+  if (text == "rank") return ZphTransform::kRank;
+  if (text == "log") return ZphTransform::kLog;
   return std::nullopt;
 }
 
@@ -36,8 +45,23 @@ struct SortedCox {
   std::vector<size_t> stratum_begin;
   BigVector<double> x;  // n x p, row-major
   int p = 0;
-  BigVector<double> entry_time;  // empty for right-censored data
-  BigVector<double> entry_x;     // the covariates of the row that starts at entry_time[k], row-major
+  BigVector<double> entry_time;   // empty for right-censored data
+  BigVector<double> entry_x;      // the covariates of the row that starts at entry_time[k], row-major
+  BigVector<uint32_t> input_row;  // the input row of each sorted row
+};
+
+// What Evaluate passes to its observer at each time with deaths: the sorted rows [begin, end) at that time,
+// the number of deaths, the time's contributions to the score and (lower triangle of) the information, and
+// the risk-weighted covariate mean the deaths are compared with (Efron's means averaged over the tied
+// deaths).
+struct DeathTime {
+  double time = 0;
+  size_t begin = 0;
+  size_t end = 0;
+  double deaths = 0;
+  std::span<const double> score;        // p
+  std::span<const double> information;  // p x p, row-major, lower triangle filled
+  std::span<const double> mean;         // p
 };
 
 struct Evaluation {
@@ -50,7 +74,10 @@ struct Evaluation {
 // from its longest time down: a row joins the risk-set sums at its stop time and, for counting-process data,
 // leaves them once the scan reaches its start time (the risk set at t is start < t <= stop). Efron's
 // correction spreads each tied death over the tied deaths' own risk.
-Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
+// observe(const DeathTime&) sees each death time (the fit passes a no-op; the proportional-hazards test
+// accumulates its time-weighted sums there).
+template <typename Observer>
+Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties, Observer&& observe) {
   const int p = d.p;
   const size_t pp = static_cast<size_t>(p) * p;
   const bool counting = !d.entry_time.empty();
@@ -58,6 +85,7 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
   e.score = VectorXd::Zero(p);
   e.information = MatrixXd::Zero(p, p);
   std::vector<double> s1(p), s2(pp), d1(p), d2(pp), a(p);
+  std::vector<double> time_score(p), time_mean(p), time_information(pp);
   double s0 = 0;
   // Adds a row's risk exp(x beta) and its first and second moments to the risk-set sums (sign 1), or takes
   // them out (sign -1); returns x beta. A row leaving recomputes the same risk it joined with.
@@ -85,6 +113,7 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
     std::fill(s2.begin(), s2.end(), 0.0);
     while (i > begin) {
       const double t = d.time[i - 1];
+      const size_t time_end = i;
       double d0 = 0;
       double deaths = 0;
       for (; i > begin && d.time[i - 1] == t; --i) {
@@ -95,12 +124,13 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
           if (deaths == 0) {
             std::fill(d1.begin(), d1.end(), 0.0);
             std::fill(d2.begin(), d2.end(), 0.0);
+            std::fill(time_score.begin(), time_score.end(), 0.0);
           }
           deaths += 1;
           d0 += risk;
           e.loglik += eta;
           for (int j = 0; j < p; ++j) {
-            e.score[j] += xi[j];
+            time_score[j] += xi[j];
             d1[j] += risk * xi[j];
             for (int k = 0; k <= j; ++k)
               d2[j * p + k] += risk * xi[j] * xi[k];
@@ -116,33 +146,45 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
           std::fill(s2.begin(), s2.end(), 0.0);
         }
       }
+      if (deaths == 0) continue;
+      std::fill(time_mean.begin(), time_mean.end(), 0.0);
+      std::fill(time_information.begin(), time_information.end(), 0.0);
       for (int m = 0; m < static_cast<int>(deaths); ++m) {
         const double frac = ties == CoxTies::kEfron ? m / deaths : 0.0;
         const double denom = s0 - frac * d0;
         e.loglik -= std::log(denom);
         for (int j = 0; j < p; ++j) {
           a[j] = (s1[j] - frac * d1[j]) / denom;
-          e.score[j] -= a[j];
+          time_mean[j] += a[j];
         }
         for (int j = 0; j < p; ++j) {
           for (int k = 0; k <= j; ++k)
-            e.information(j, k) += (s2[j * p + k] - frac * d2[j * p + k]) / denom - a[j] * a[k];
+            time_information[j * p + k] += (s2[j * p + k] - frac * d2[j * p + k]) / denom - a[j] * a[k];
         }
       }
+      for (int j = 0; j < p; ++j) {
+        time_score[j] -= time_mean[j];
+        time_mean[j] /= deaths;
+        e.score[j] += time_score[j];
+        for (int k = 0; k <= j; ++k)
+          e.information(j, k) += time_information[j * p + k];
+      }
+      observe(DeathTime{t, i, time_end, deaths, time_score, time_information, time_mean});
     }
   }
   e.information.triangularView<Eigen::StrictlyUpper>() = e.information.transpose();
   return e;
 }
 
+constexpr auto kIgnoreDeathTimes = [](const DeathTime&) {};
+
 double ChiSquareUpper(double chisq, int df) {
   if (!(chisq >= 0) || df < 1) return NAN;
   return boost::math::cdf(boost::math::complement(boost::math::chi_squared_distribution<double>(df), chisq));
 }
 
-}  // namespace
-
-Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
+// Validates the data and sorts it for Evaluate.
+Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
   const size_t n = data.time.size();
   const int32_t p = data.n_covariates;
   if (n == 0) return InvalidArgument("no observations: the data set has no complete rows");
@@ -159,8 +201,9 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   for (double v : data.covariates) {
     if (!std::isfinite(v)) return InvalidArgument("a covariate value is missing or not finite");
   }
-  const int64_t events = std::count(data.event.begin(), data.event.end(), 1);
-  if (events == 0) return InvalidArgument("no events: a Cox model cannot be fitted without events");
+  if (std::count(data.event.begin(), data.event.end(), 1) == 0) {
+    return InvalidArgument("no events: a Cox model cannot be fitted without events");
+  }
 
   int32_t n_strata = 1;
   for (int32_t st : data.strata) {
@@ -169,7 +212,7 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   }
   SortedCox sorted;
   sorted.p = p;
-  BigVector<uint32_t> input_row;       // the input row of each sorted row
+  BigVector<uint32_t>& input_row = sorted.input_row;
   BigVector<uint32_t> entry_position;  // the sorted row of each entry
   if (data.start.empty()) {
     detail::SortedSurvival order =
@@ -201,12 +244,23 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   sorted.entry_x.resize(entry_position.size() * static_cast<size_t>(p));
   for (size_t k = 0; k < entry_position.size(); ++k)
     std::copy_n(&sorted.x[entry_position[k] * static_cast<size_t>(p)], p, &sorted.entry_x[k * p]);
+  return sorted;
+}
 
+}  // namespace
+
+Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
+  Result<SortedCox> prepared = PrepareCox(data, options);
+  if (!prepared.ok()) return prepared.status();
+  const SortedCox& sorted = *prepared;
+  const size_t n = data.time.size();
+  const int32_t p = data.n_covariates;
+  const int64_t events = std::count(data.event.begin(), data.event.end(), 1);
   CoxFit fit;
   fit.n = static_cast<int64_t>(n);
   fit.events = events;
   VectorXd beta = VectorXd::Zero(p);
-  Evaluation current = Evaluate(sorted, beta, options.ties);
+  Evaluation current = Evaluate(sorted, beta, options.ties, kIgnoreDeathTimes);
   fit.loglik_null = current.loglik;
   Eigen::LDLT<MatrixXd> solver(current.information);
   if (solver.info() != Eigen::Success ||
@@ -224,7 +278,7 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   int halving = 0;
   Evaluation trial;
   for (fit.iterations = 1; fit.iterations <= options.max_iterations; ++fit.iterations) {
-    trial = Evaluate(sorted, new_beta, options.ties);
+    trial = Evaluate(sorted, new_beta, options.ties, kIgnoreDeathTimes);
     const bool finite = std::isfinite(trial.loglik);
     if (finite && halving == 0 && std::fabs(1 - current.loglik / trial.loglik) <= options.eps) {
       fit.converged = true;
@@ -254,6 +308,171 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
     test->p = ChiSquareUpper(test->chisq, p);
   }
   return fit;
+}
+
+namespace {
+
+// g(t) for each sorted row's time under `transform` (the times are those the fit used, near-ties merged).
+Result<std::vector<double>> TransformedTimes(const CoxData& data, const SortedCox& sorted,
+                                             ZphTransform transform, const CoxOptions& options) {
+  const size_t n = sorted.time.size();
+  std::vector<double> g(n);
+  switch (transform) {
+    case ZphTransform::kIdentity:
+      std::copy(sorted.time.begin(), sorted.time.end(), g.begin());
+      break;
+    case ZphTransform::kLog:
+      for (size_t i = 0; i < n; ++i)
+        g[i] = std::log(sorted.time[i]);
+      break;
+    case ZphTransform::kRank: {
+      std::vector<double> all(sorted.time.begin(), sorted.time.end());
+      std::sort(all.begin(), all.end());
+      for (size_t i = 0; i < n; ++i) {
+        const auto [lo, hi] = std::equal_range(all.begin(), all.end(), sorted.time[i]);
+        g[i] = (static_cast<double>(lo - all.begin()) + 1 + static_cast<double>(hi - all.begin())) / 2;
+      }
+      break;
+    }
+    case ZphTransform::kKm: {
+      // 1 - S(t-), S the Kaplan–Meier of all rows together (strata ignored, as R).
+      KmOptions km;
+      km.timefix = options.timefix;
+      km.conf_type = ConfType::kNone;
+      Result<std::vector<KmCurve>> curves = KaplanMeier({data.time, data.event, {}, data.start}, 1, km);
+      if (!curves.ok()) return curves.status();
+      const BigVector<KmRow>& rows = (*curves)[0].rows;
+      for (size_t i = 0; i < n; ++i) {
+        const auto after = std::lower_bound(rows.begin(), rows.end(), sorted.time[i],
+                                            [](const KmRow& row, double t) { return row.time < t; });
+        g[i] = after == rows.begin() ? 0 : 1 - std::prev(after)->surv;
+      }
+      break;
+    }
+  }
+  return g;
+}
+
+}  // namespace
+
+Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit, const CoxOptions& options,
+                                          ZphTransform transform,
+                                          std::span<const std::vector<int32_t>> terms) {
+  const int32_t p = data.n_covariates;
+  if (fit.coef.size() != static_cast<size_t>(p)) {
+    return InvalidArgument("the fit has a different number of coefficients from the data's covariates");
+  }
+  std::vector<std::vector<int32_t>> term_columns(terms.begin(), terms.end());
+  if (term_columns.empty()) {
+    for (int32_t j = 0; j < p; ++j)
+      term_columns.push_back({j});
+  }
+  for (const std::vector<int32_t>& term : term_columns) {
+    for (int32_t j : term) {
+      if (j < 0 || j >= p) return InvalidArgument(fmt::format("term column {} outside 0..{}", j, p - 1));
+    }
+  }
+  Result<SortedCox> prepared = PrepareCox(data, options);
+  if (!prepared.ok()) return prepared.status();
+  const SortedCox& sorted = *prepared;
+  Result<std::vector<double>> g = TransformedTimes(data, sorted, transform, options);
+  if (!g.ok()) return g.status();
+  if (transform == ZphTransform::kLog && sorted.time.size() > 0 &&
+      !std::all_of(sorted.time.begin(), sorted.time.end(), [](double t) { return t > 0; })) {
+    return InvalidArgument("the log transform needs times > 0");
+  }
+  double g_sum = 0, deaths_total = 0;
+  for (size_t i = 0; i < sorted.time.size(); ++i) {
+    if (sorted.event[i] == 1) {
+      g_sum += (*g)[i];
+      deaths_total += 1;
+    }
+  }
+  const double g_mean = g_sum / deaths_total;
+
+  // At the fitted coefficients, the score and information of the model with the extra covariates x (g -
+  // mean): the extra score is sum over death times of (g - mean) times the time's score, and the information
+  // blocks are the time's information times (g - mean) and (g - mean)^2.
+  const Eigen::Map<const VectorXd> beta(fit.coef.data(), p);
+  VectorXd extra_score = VectorXd::Zero(p);
+  MatrixXd cross = MatrixXd::Zero(p, p), extra = MatrixXd::Zero(p, p);
+  struct Residual {
+    size_t stratum;
+    double time;
+    uint32_t input_row;
+    double transformed;
+    std::vector<double> r;
+  };
+  std::vector<Residual> residuals;
+  residuals.reserve(static_cast<size_t>(deaths_total));
+  const Evaluation at_fit = Evaluate(sorted, beta, options.ties, [&](const DeathTime& death) {
+    const double gt = (*g)[death.begin] - g_mean;
+    for (int32_t j = 0; j < p; ++j) {
+      extra_score[j] += gt * death.score[j];
+      for (int32_t k = 0; k <= j; ++k) {
+        const double info = death.information[j * p + k];
+        cross(j, k) += gt * info;
+        extra(j, k) += gt * gt * info;
+      }
+    }
+    const size_t stratum = static_cast<size_t>(
+        std::upper_bound(sorted.stratum_begin.begin(), sorted.stratum_begin.end(), death.begin) -
+        sorted.stratum_begin.begin() - 1);
+    for (size_t row = death.begin; row < death.end; ++row) {
+      if (sorted.event[row] != 1) continue;
+      Residual residual{stratum, death.time, sorted.input_row[row], (*g)[row], std::vector<double>(p)};
+      for (int32_t j = 0; j < p; ++j)
+        residual.r[j] = sorted.x[row * p + j] - death.mean[j];
+      residuals.push_back(std::move(residual));
+    }
+  });
+  MatrixXd information(2 * p, 2 * p);
+  const MatrixXd i11 = at_fit.information;
+  cross.triangularView<Eigen::StrictlyUpper>() = cross.transpose();
+  extra.triangularView<Eigen::StrictlyUpper>() = extra.transpose();
+  information << i11, cross, cross, extra;
+
+  // The score test of the extra covariates of some columns (the score of the model's own is 0 at the fit).
+  auto score_test = [&](const std::vector<int32_t>& columns) {
+    std::vector<int32_t> keep(p);
+    std::iota(keep.begin(), keep.end(), 0);
+    for (int32_t j : columns)
+      keep.push_back(p + j);
+    const Eigen::Index m = static_cast<Eigen::Index>(keep.size());
+    MatrixXd sub(m, m);
+    VectorXd u = VectorXd::Zero(m);
+    for (Eigen::Index a = 0; a < m; ++a) {
+      for (Eigen::Index b = 0; b < m; ++b)
+        sub(a, b) = information(keep[a], keep[b]);
+      if (keep[a] >= p) u[a] = extra_score[keep[a] - p];
+    }
+    ChiSquareTest test;
+    test.df = static_cast<int32_t>(columns.size());
+    test.chisq = u.dot(sub.ldlt().solve(u));
+    test.p = ChiSquareUpper(test.chisq, test.df);
+    return test;
+  };
+  ZphResult result;
+  std::vector<int32_t> all_columns;
+  for (const std::vector<int32_t>& term : term_columns) {
+    result.terms.push_back(score_test(term));
+  }
+  for (int32_t j = 0; j < p; ++j)
+    all_columns.push_back(j);
+  result.global = score_test(all_columns);
+
+  // Scaled Schoenfeld residuals: beta + (I / D)^-1 r.
+  std::sort(residuals.begin(), residuals.end(), [](const Residual& a, const Residual& b) {
+    return std::tie(a.stratum, a.time, a.input_row) < std::tie(b.stratum, b.time, b.input_row);
+  });
+  const Eigen::LDLT<MatrixXd> mean_information(i11 / deaths_total);
+  for (const Residual& residual : residuals) {
+    result.time.push_back(residual.time);
+    result.transformed.push_back(residual.transformed);
+    const VectorXd scaled = mean_information.solve(Eigen::Map<const VectorXd>(residual.r.data(), p)) + beta;
+    result.scaled.insert(result.scaled.end(), scaled.data(), scaled.data() + p);
+  }
+  return result;
 }
 
 }  // namespace prrt::stats

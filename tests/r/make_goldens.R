@@ -247,6 +247,52 @@ write_golden(list(
   cox_case("synthetic_counting_neartie", "stop", "status", c("salvage", "age"), start = "start")
 ), "cox")
 
+# ---- Proportional hazards: cox.zph (survival 3.x score tests and scaled Schoenfeld residuals) ----
+# Residuals are compared only for models whose terms are single columns (R collapses a factor's columns into
+# one residual); they are put in the order prrt uses: stratum, time, then row.
+zph_case <- function(set, time, event, covariates, transform = "km", ties = "efron", strata = NULL, start = NULL) {
+  df <- read_set(set)
+  rhs <- paste(covariates, collapse = " + ")
+  if (!is.null(strata)) rhs <- sprintf("%s + strata(%s)", rhs, strata)
+  fit <- coxph(as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df, ties = ties)
+  z <- cox.zph(fit, transform = transform)
+  tab <- z$table
+  nterm <- nrow(tab) - 1
+  expected <- list(transform = transform,
+                   terms = data.frame(term = rownames(tab)[1:nterm], chisq = tab[1:nterm, "chisq"],
+                                      df = tab[1:nterm, "df"], p = tab[1:nterm, "p"], row.names = NULL),
+                   global = list(chisq = tab[nterm + 1, "chisq"], df = tab[nterm + 1, "df"], p = tab[nterm + 1, "p"]))
+  if (length(fit$coefficients) == nterm) {
+    mf <- model.frame(fit)
+    y <- model.response(mf)
+    istrat <- if (is.null(strata)) rep(0L, nrow(y)) else as.integer(strata(mf[[ncol(mf)]])) - 1L
+    ny <- ncol(y)
+    indx <- if (ny == 2) order(istrat, y[, 1]) else rev(order(-istrat, -y[, 2]))
+    indx <- indx[y[indx, ny] == 1]
+    o <- order(istrat[indx], z$time, indx)
+    expected$time <- unname(z$time[o])
+    expected$transformed <- unname(z$x[o])
+    expected$scaled_residuals <- lapply(setNames(seq_len(nterm), colnames(z$y)), function(j) unname(z$y[o, j]))
+  }
+  args <- c("stats", "cox", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event,
+            "--covariates", paste(covariates, collapse = ","), "--ties", ties, "--zph", transform)
+  if (!is.null(strata)) args <- c(args, "--strata", strata)
+  if (!is.null(start)) args <- c(args, "--start", start)
+  list(name = sprintf("cox.zph %s %s ~ %s (%s, %s)", set, surv_lhs(time, event, start), rhs, ties, transform),
+       args = c(args, "--json"), expected = list(zph = expected))
+}
+write_golden(list(
+  zph_case("veteran", "time", "status", c("trt", "celltype", "karno")),
+  zph_case("lung", "time", "status", c("age", "sex", "ph.ecog")),
+  zph_case("lung", "time", "status", c("age", "sex"), "identity"),
+  zph_case("lung", "time", "status", c("age", "sex"), "rank"),
+  zph_case("lung", "time", "status", c("age", "sex"), "log"),
+  zph_case("ovarian", "futime", "fustat", c("age", "rx"), ties = "breslow"),
+  zph_case("veteran", "time", "status", c("age", "karno"), strata = "celltype"),
+  zph_case("heart", "stop", "event", c("age", "transplant"), start = "start"),
+  zph_case("synthetic_counting", "stop", "status", c("salvage", "age"), strata = "site", start = "start")
+), "zph")
+
 # ---- Contingency tables: fisher.test and chisq.test ----
 table_arg <- function(m) paste(apply(m, 1, paste, collapse = ","), collapse = ";")
 fisher_case <- function(m, conf.level = 0.95) {

@@ -57,4 +57,30 @@ struct CoxFit {
 //! Fits the model. Errors on bad data, no events, or a covariate with no variation (singular information).
 Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options);
 
+//! The function of time against which proportional hazards are tested (R's cox.zph transform).
+enum class ZphTransform {
+  kKm,        //!< 1 - the left-continuous Kaplan–Meier of all rows (R's default)
+  kIdentity,  //!< time itself
+  kRank,      //!< the rank of the time among all rows (ties averaged)
+  kLog,       //!< log time
+};
+std::optional<ZphTransform> ParseZphTransform(std::string_view text);  // km|identity|rank|log
+
+struct ZphResult {
+  std::vector<ChiSquareTest> terms;  //!< one per term, in the order given
+  ChiSquareTest global;
+  std::vector<double> time;         //!< each death, ordered by stratum, time and input row
+  std::vector<double> transformed;  //!< the transformed time of each death
+  std::vector<double> scaled;       //!< deaths x p, row-major: scaled Schoenfeld residuals
+};
+
+//! The proportional-hazards check of R's cox.zph (survival 3.x): for each term the score test, at the fitted
+//! coefficients, of adding the term's covariates times g(t) - mean g over the deaths, and the global test of
+//! all of them; plus the scaled Schoenfeld residuals beta + D I^-1 r (D deaths, I the information) for plots.
+//! `terms` lists the covariate columns of each term (a factor's columns together); empty: one term per
+//! column.
+Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit, const CoxOptions& options,
+                                          ZphTransform transform,
+                                          std::span<const std::vector<int32_t>> terms);
+
 }  // namespace prrt::stats
