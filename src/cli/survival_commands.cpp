@@ -9,6 +9,7 @@
 #include "cli/output.h"
 #include "cli/survival_input.h"
 #include "prrt/stats/cox.h"
+#include "prrt/stats/design.h"
 #include "prrt/stats/logrank.h"
 #include "prrt/stats/survival.h"
 
@@ -271,39 +272,6 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
   });
 }
 
-// The design matrix of a Cox model: numeric columns as they are, a text column as R's treatment contrasts
-// (one 0/1 column per level after the first, named column + level).
-struct Design {
-  std::vector<double> values;  // column-major
-  std::vector<std::string> names;
-  std::vector<std::vector<int32_t>> term_columns;  // the design columns of each covariate asked for
-};
-
-Result<Design> BuildDesign(const std::vector<io::Column>& covariates, size_t n) {
-  Design design;
-  for (const io::Column& column : covariates) {
-    if (column.type == io::ColumnType::kNumber) {
-      design.term_columns.push_back({static_cast<int32_t>(design.names.size())});
-      design.names.push_back(column.name);
-      design.values.insert(design.values.end(), column.numbers.begin(), column.numbers.end());
-      continue;
-    }
-    if (column.levels.size() < 2) {
-      return InvalidArgument(
-          fmt::format("covariate '{}' has a single value ('{}'); it cannot enter the model", column.name,
-                      column.levels.empty() ? "" : column.levels[0]));
-    }
-    design.term_columns.emplace_back();
-    for (size_t level = 1; level < column.levels.size(); ++level) {
-      design.term_columns.back().push_back(static_cast<int32_t>(design.names.size()));
-      design.names.push_back(column.name + column.levels[level]);
-      for (size_t r = 0; r < n; ++r)
-        design.values.push_back(column.codes[r] == static_cast<int32_t>(level) ? 1 : 0);
-    }
-  }
-  return design;
-}
-
 json TestJson(const stats::ChiSquareTest& test) {
   return {{"chisq", JsonNumber(test.chisq)}, {"df", test.df}, {"p", JsonNumber(test.p)}};
 }
@@ -358,7 +326,7 @@ void AddCox(CLI::App& stats, CommandContext& context) {
     args->columns.covariates = *covariates;
     Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
     if (!input.ok()) return ReportError(context, input.status());
-    Result<Design> design = BuildDesign(input->covariates, input->time.size());
+    Result<stats::Design> design = stats::BuildDesign(input->covariates, input->time.size());
     if (!design.ok()) return ReportError(context, design.status());
     stats::CoxOptions options;
     options.ties = *stats::ParseCoxTies(*ties);

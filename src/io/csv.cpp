@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <string_view>
 #include <unordered_map>
 
@@ -386,6 +387,20 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
     if (column.type == ColumnType::kLabel) SortLevels(column);
   }
   return set;
+}
+
+Column LabelColumn(std::string name, const std::vector<std::string>& values) {
+  Column column;
+  column.name = std::move(name);
+  column.type = ColumnType::kLabel;
+  std::map<std::string, int32_t, std::less<>> code_of;
+  for (const std::string& value : values) {
+    auto [it, added] = code_of.emplace(value, static_cast<int32_t>(column.levels.size()));
+    if (added) column.levels.push_back(value);
+    column.codes.push_back(it->second);
+  }
+  SortLevels(column);
+  return column;
 }
 
 }  // namespace prrt::io

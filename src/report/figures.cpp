@@ -29,9 +29,11 @@ std::string KaplanMeierSvg(const KmPlot& plot) {
   }
   x_max = std::ceil(x_max / plot.x_step) * plot.x_step;
   const double plot_width = kWidth - kLeft - kRight;
-  const double height = kTop + kPlotHeight + 44 + kRiskRow * (plot.series.size() + 1);
+  const double height =
+      kTop + kPlotHeight + 44 + (plot.incidence ? 0 : kRiskRow * static_cast<double>(plot.series.size() + 1));
+  const double origin = plot.incidence ? 0 : 1;  // where the curves start
   auto x = [&](double t) { return kLeft + plot_width * t / x_max; };
-  auto y = [&](double s) { return kTop + kPlotHeight * (1 - s); };
+  auto y = [&](double s) { return kTop + kPlotHeight * (1 - s / plot.y_max); };
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"km\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} "
       "{}\" "
@@ -41,7 +43,7 @@ std::string KaplanMeierSvg(const KmPlot& plot) {
   svg += fmt::format("<text x=\"{}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>", kLeft,
                      Escape(plot.title));
   // Axes, grid and ticks.
-  for (double s = 0; s <= 1.0001; s += 0.25) {
+  for (double s = 0; s <= plot.y_max * 1.0001; s += plot.y_max / 4) {
     svg += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"#e4e6ea\"/>", kLeft,
                        Num(kLeft + plot_width), Num(y(s)), Num(y(s)));
     svg +=
@@ -53,19 +55,19 @@ std::string KaplanMeierSvg(const KmPlot& plot) {
     svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{:g}</text>", Num(x(t)),
                        Num(y(0) + 16), t);
   }
-  svg += fmt::format("<path d=\"M{} {}V{}H{}\" fill=\"none\" stroke=\"#444\"/>", kLeft, Num(y(1)), Num(y(0)),
-                     Num(kLeft + plot_width));
+  svg += fmt::format("<path d=\"M{} {}V{}H{}\" fill=\"none\" stroke=\"#444\"/>", kLeft, Num(y(plot.y_max)),
+                     Num(y(0)), Num(kLeft + plot_width));
   svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", Num(kLeft + plot_width / 2),
                      Num(y(0) + 30), Escape(plot.x_label));
-  svg += fmt::format(
-      "<text transform=\"translate(14 {}) rotate(-90)\" text-anchor=\"middle\">Survival probability</text>",
-      Num(y(0.5)));
+  svg +=
+      fmt::format("<text transform=\"translate(14 {}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
+                  Num(y(plot.y_max / 2)), plot.incidence ? "Cumulative incidence" : "Survival probability");
   // Curves: CI band, step line, censor marks.
   for (const KmSeries& s : plot.series) {
     const auto& rows = s.curve.rows;
     if (plot.ci_bands) {
-      std::string upper = fmt::format("M{} {}", Num(x(0)), Num(y(1))), lower;
-      double last_upper = 1, last_lower = 1;
+      std::string upper = fmt::format("M{} {}", Num(x(0)), Num(y(origin))), lower;
+      double last_upper = origin, last_lower = origin;
       for (const stats::KmRow& r : rows) {
         const double u = std::isnan(r.upper) ? last_upper : r.upper,
                      l = std::isnan(r.lower) ? last_lower : r.lower;
@@ -80,7 +82,7 @@ std::string KaplanMeierSvg(const KmPlot& plot) {
                            lower, Num(x(0)), s.colour);
       }
     }
-    std::string path = fmt::format("M{} {}", Num(x(0)), Num(y(1)));
+    std::string path = fmt::format("M{} {}", Num(x(0)), Num(y(origin)));
     std::string marks;
     for (const stats::KmRow& r : rows) {
       path += fmt::format("H{}V{}", Num(x(r.time)), Num(y(r.surv)));
@@ -110,12 +112,13 @@ std::string KaplanMeierSvg(const KmPlot& plot) {
         Escape(*plot.logrank_p < 0.001 ? "< 0.001" : fmt::format("= {:.3f}", *plot.logrank_p)));
   }
   // Numbers at risk under the plot, at each tick.
+  if (plot.incidence) return svg + "</svg>";
   double row_y = y(0) + 50;
   svg += fmt::format("<text x=\"4\" y=\"{}\" font-weight=\"bold\">At risk</text>", Num(row_y));
   for (const KmSeries& s : plot.series) {
     row_y += kRiskRow;
     svg += fmt::format("<text x=\"4\" y=\"{}\" fill=\"{}\" font-size=\"10\">{}</text>", Num(row_y), s.colour,
-                       Escape(s.label.substr(0, 11)));
+                       Escape(s.label.substr(0, 12)));
     for (double t = 0; t <= x_max + 1e-9; t += plot.x_step) {
       // At risk at t: the n at risk of the first time >= t, or 0 after the last.
       double at_risk = 0;

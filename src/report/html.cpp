@@ -48,6 +48,8 @@ dl.headline { display: grid; grid-template-columns: max-content auto; gap: 0.2em
 dl.headline dt { font-weight: bold; } dl.headline dd { margin: 0; }
 figure { margin: 1em 0; } figcaption { font-size: 0.9em; color: #444; }
 nav a { margin-right: 1em; }
+h3 { font-size: 1.1em; margin-top: 1.5em; } h4 { font-size: 0.95em; margin-bottom: 0.2em; }
+p.why { max-width: 60em; }
 )css";
 
 }  // namespace
@@ -64,6 +66,7 @@ Status WriteHtml(const Document& d, const std::string& path) {
     out << "<a href=\"#" << Escape(f.id) << "\">" << Escape(f.id) << "</a>";
   for (const study::StudyTable& t : d.tables)
     out << "<a href=\"#" << Escape(t.id) << "\">" << Escape(t.id) << "</a>";
+  if (!d.sections.empty()) out << "<a href=\"#beyond\">beyond the paper</a>";
   out << "</nav>\n<h2 id=\"headline\">Headline</h2>\n<dl class=\"headline\">\n";
   for (const auto& [label, value] : d.headline)
     out << "<dt>" << Escape(label) << "</dt><dd>" << Escape(value) << "</dd>\n";
@@ -72,8 +75,9 @@ Status WriteHtml(const Document& d, const std::string& path) {
     out << "<h2 id=\"" << Escape(f.id) << "\">" << Escape(f.title) << "</h2>\n<figure>" << f.svg
         << "</figure>\n";
   }
-  for (const study::StudyTable& t : d.tables) {
-    out << "<h2 id=\"" << Escape(t.id) << "\">" << Escape(t.title) << "</h2>\n<table>\n<thead><tr>";
+  auto write_table = [&out](const study::StudyTable& t, const char* heading) {
+    out << "<" << heading << " id=\"" << Escape(t.id) << "\">" << Escape(t.title) << "</" << heading
+        << ">\n<table>\n<thead><tr>";
     for (const std::string& c : t.columns)
       out << "<th>" << Escape(c) << "</th>";
     out << "</tr></thead>\n<tbody>\n";
@@ -86,6 +90,24 @@ Status WriteHtml(const Document& d, const std::string& path) {
     out << "</tbody>\n</table>\n";
     for (const std::string& note : t.notes)
       out << "<p class=\"note\">" << Escape(note) << "</p>\n";
+  };
+  for (const study::StudyTable& t : d.tables)
+    write_table(t, "h2");
+  if (!d.sections.empty()) {
+    out << "<h2 id=\"beyond\">" << Escape(d.sections_title) << "</h2>\n";
+    for (const std::string& p : d.sections_intro)
+      out << "<p>" << Escape(p) << "</p>\n";
+  }
+  for (const Section& section : d.sections) {
+    out << "<section id=\"" << Escape(section.id) << "\">\n<h3>" << Escape(section.title) << "</h3>\n";
+    for (const std::string& p : section.paragraphs)
+      out << "<p class=\"why\">" << Escape(p) << "</p>\n";
+    for (const study::StudyTable& t : section.tables)
+      write_table(t, "h4");
+    for (const Figure& f : section.figures)
+      out << "<figure id=\"" << Escape(f.id) << "\">" << f.svg << "<figcaption>" << Escape(f.title)
+          << "</figcaption></figure>\n";
+    out << "</section>\n";
   }
   out << "</body>\n</html>\n";
   if (!out) return IoError(fmt::format("{}: writing failed", path));

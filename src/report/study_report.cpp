@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "beyond_report.h"
 #include "prrt/report/figures.h"
 #include "prrt/report/report.h"
+#include "prrt/study/beyond.h"
 #include "prrt/study/headline.h"
 
 namespace prrt::report {
@@ -79,6 +81,8 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
   if (error) return IoError(fmt::format("{}: cannot create the folder: {}", folder, error.message()));
   const study::Headline headline = study::ComputeHeadline(subjects);
   const std::vector<study::StudyTable> tables = study::BuildTables(subjects, options.tables);
+  const std::vector<study::BeyondSubject> analysis_set = study::BeyondAnalysisSet(subjects);
+  const study::BeyondResults beyond = study::AnalyseBeyond(analysis_set);
   Document document;
   document.title = "Salvage PRRT with [177Lu-DOTA,Tyr3]octreotate: the study's analyses of this registry";
   document.preamble = {
@@ -103,6 +107,12 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
        "Fig. 3. PFS after I-PRRT and OS from I-PRRT, retreatment vs control: all tumours, midgut and "
        "pancreatic NET",
        figure3}};
+  document.sections_title = "Beyond the paper";
+  document.sections_intro = {
+      "Analyses the paper did not report, on the same registry, from one analysis data set (beyond.csv, one "
+      "row "
+      "per patient of the retreatment and control groups, so that every number can be checked in R)."};
+  document.sections = BeyondSections(beyond, options.ci_bands);
   std::vector<std::string> written;
   const fs::path out(folder);
   if (options.formats.count("json")) {
@@ -113,6 +123,7 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
                   {"tables", json::array()}};
     for (const study::StudyTable& t : tables)
       study["tables"].push_back(TableJson(t));
+    study["beyond_the_paper"] = BeyondJson(beyond);
     std::ofstream file(out / "study.json", std::ios::binary);
     file << study.dump(2) << '\n';
     if (!file) return IoError(fmt::format("{}: writing failed", (out / "study.json").string()));
@@ -129,6 +140,10 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
   if (options.formats.count("html")) {  // the figures also as files, for publications
     std::vector<Panel> files = panels;
     files.push_back({"figure1", document.figures[0].svg});
+    for (const Section& section : document.sections) {
+      for (const Figure& f : section.figures)
+        files.push_back({f.id, f.svg});
+    }
     for (const Panel& p : files) {
       const fs::path path = out / (p.name + ".svg");
       std::ofstream file(path, std::ios::binary);
@@ -138,11 +153,21 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
     }
   }
   if (options.formats.count("csv")) {
-    for (const study::StudyTable& t : tables) {
-      const std::string path = (out / (t.id + ".csv")).string();
-      if (Status s = WriteCsv(t, path); !s.ok()) return s;
+    std::vector<const study::StudyTable*> all;
+    for (const study::StudyTable& t : tables)
+      all.push_back(&t);
+    for (const Section& section : document.sections) {
+      for (const study::StudyTable& t : section.tables)
+        all.push_back(&t);
+    }
+    for (const study::StudyTable* t : all) {
+      const std::string path = (out / (t->id + ".csv")).string();
+      if (Status s = WriteCsv(*t, path); !s.ok()) return s;
       written.push_back(path);
     }
+    const std::string path = (out / "beyond.csv").string();
+    if (Status s = study::WriteBeyondAnalysisSet(analysis_set, path); !s.ok()) return s;
+    written.push_back(path);
   }
   return written;
 }

@@ -28,7 +28,7 @@ Status WriteXlsx(const Document& d, const std::string& path) {
   }
   worksheet_set_column(headline, 0, 0, 48, nullptr);
   worksheet_set_column(headline, 1, 1, 40, nullptr);
-  for (const study::StudyTable& t : d.tables) {
+  auto write_sheet = [&](const study::StudyTable& t) {
     lxw_worksheet* sheet = workbook_add_worksheet(book, t.id.substr(0, 31).c_str());
     text(sheet, 0, 0, t.title, bold);
     for (size_t c = 0; c < t.columns.size(); ++c)
@@ -44,6 +44,12 @@ Status WriteXlsx(const Document& d, const std::string& path) {
     worksheet_set_column(sheet, 0, 0, 55, nullptr);
     worksheet_set_column(sheet, 1, static_cast<lxw_col_t>(std::max<size_t>(1, t.columns.size())), 18,
                          nullptr);
+  };
+  for (const study::StudyTable& t : d.tables)
+    write_sheet(t);
+  for (const Section& section : d.sections) {
+    for (const study::StudyTable& t : section.tables)
+      write_sheet(t);
   }
   if (workbook_close(book) != LXW_NO_ERROR)
     return IoError(fmt::format("{}: writing the workbook failed", path));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo's report in headless Chromium (Debian's chromium): the page renders, with every table and figure of
-# the study in the rendered document, and a screenshot can be taken of it.
+# the study and of "Beyond the paper" in the rendered document, and a screenshot can be taken of it.
 #   tests/e2e/report_in_chromium.sh PRRT_BINARY [SCREENSHOT.png]   (the second argument keeps the screenshot,
 #   as docs/report-screenshot.png was made)
 set -euo pipefail
@@ -23,8 +23,11 @@ grep -q 'class="published"' "$work/dom.html" || fail "no published rows beside o
 for id in figure1 figure3; do
   grep -q "id=\"$id\"" "$work/dom.html" || fail "no '$id' in the rendered page"
 done
+for id in beyond beyond-immortal-time beyond-adjusted beyond-competing figure-simon-makuch figure-aml-mds; do
+  grep -q "id=\"$id\"" "$work/dom.html" || fail "no '$id' (beyond the paper) in the rendered page"
+done
 panels=$(grep -o '<svg[^>]*class="km"' "$work/dom.html" | wc -l)
-[[ $panels -eq 6 ]] || fail "expected 6 Kaplan–Meier panels in Fig. 3, found $panels"
+[[ $panels -eq 8 ]] || fail "expected 8 Kaplan–Meier panels (6 in Fig. 3, Simon–Makuch, AML/MDS), found $panels"
 grep -q '<svg[^>]*class="flow"' "$work/dom.html" || fail "no flow chart (Fig. 1)"
 "${browser[@]}" --window-size=1400,2400 --screenshot="$work/shot.png" "$page" >/dev/null 2>&1
 [[ -s $work/shot.png ]] || fail "no screenshot"

@@ -3,8 +3,10 @@
 // tests/data/study_adtte.csv.
 #include <gtest/gtest.h>
 
+#include "prrt/report/study_report.h"
 #include "prrt/sim/simulator.h"
 #include "prrt/study/adtte.h"
+#include "prrt/study/beyond.h"
 #include "prrt/study/headline.h"
 #include "support/json_match.h"
 #include "support/scenario.h"
@@ -85,6 +87,32 @@ TEST(StudyGolden, HeadlineMediansAndLogRankAgreeWithR) {
   EXPECT_NEAR(*h.os_control_median_months, g["medians"][3]["median"].get<double>(), 1e-9);
   const double p = g["logrank"][0]["p"].get<double>();
   EXPECT_NEAR(*h.os_logrank_p, p, 1e-9 * p);
+}
+
+TEST(StudyGolden, TheBeyondAnalysisSetIsTheOneRRead) {
+  testing::TempDir dir("study_beyond_set");
+  ASSERT_TRUE(
+      WriteBeyondAnalysisSet(BeyondAnalysisSet(Data().subjects), (dir.path / "beyond.csv").string()).ok());
+  EXPECT_TRUE(testing::Slurp(dir.path / "beyond.csv") ==
+              testing::ReadSourceFile("tests/data/study_beyond.csv"))
+      << "the derivation changed: regenerate tests/data/study_beyond.csv (prrt study writes it as "
+         "beyond.csv) and "
+         "tests/golden/study_beyond.json (tests/r/make_study_goldens.R)";
+}
+
+// Every number of study.json's "beyond_the_paper" against R (survival's coxph, survfit, survdiff, cox.zph and
+// cmprsk's cuminc on the analysis data set).
+TEST(StudyGolden, BeyondThePaperAgreesWithR) {
+  testing::TempDir dir("study_beyond");
+  report::StudyReportOptions options;
+  options.formats = {"json"};
+  ASSERT_TRUE(report::WriteStudyReport(Data().subjects, options, dir.path.string()).ok());
+  const nlohmann::json study = nlohmann::json::parse(testing::Slurp(dir.path / "study.json"));
+  const nlohmann::json expected =
+      nlohmann::json::parse(testing::ReadSourceFile("tests/golden/study_beyond.json"));
+  const std::vector<std::string> differences =
+      testing::JsonDifferences(expected, study.at("beyond_the_paper"), 1e-6);
+  EXPECT_TRUE(differences.empty()) << ::testing::PrintToString(differences);
 }
 
 }  // namespace

@@ -86,6 +86,10 @@ struct ColumnSet {
   int64_t rows_dropped = 0;     //!< rows left out because a requested value was missing
 };
 
+//! A label column of `values` coded as R's factor() codes them (levels sorted: numerically when all are
+//! numbers).
+Column LabelColumn(std::string name, const std::vector<std::string>& values);
+
 //! Parses a whole field as a finite number (a leading '+' allowed); false for anything else.
 bool ParseNumber(std::string_view text, double& value);
 

@@ -24,6 +24,10 @@ struct KmPlot {
   std::optional<double> logrank_p;
   bool ci_bands = false;
   double x_step = 24;  //!< months between ticks (and numbers-at-risk columns)
+  // Cumulative incidence instead of survival: curves rise from 0 (the rows' `surv` holds the incidence), on
+  // an axis up to y_max, without numbers at risk.
+  bool incidence = false;
+  double y_max = 1;
 };
 
 //! One Kaplan–Meier panel as an <svg> element.

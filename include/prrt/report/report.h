@@ -15,12 +15,24 @@ struct Figure {
   std::string svg;  //!< a complete <svg> element
 };
 
+//! A part of the report after the paper's tables ("Beyond the paper"): why it matters in plain words, then
+//! its tables and figures.
+struct Section {
+  std::string id, title;
+  std::vector<std::string> paragraphs;
+  std::vector<study::StudyTable> tables;
+  std::vector<Figure> figures;
+};
+
 struct Document {
   std::string title;
   std::vector<std::string> preamble;                          //!< paragraphs before the tables
   std::vector<std::pair<std::string, std::string>> headline;  //!< label, value
   std::vector<study::StudyTable> tables;
   std::vector<Figure> figures;
+  std::string sections_title;  //!< the heading over the sections
+  std::vector<std::string> sections_intro;
+  std::vector<Section> sections;
 };
 
 Status WriteHtml(const Document& document, const std::string& path);
