@@ -1,5 +1,5 @@
-// `prrt demo`: the main job — simulate a cohort of the paper's size, import it into SQLite, run the study and
-// write the report, saying where it is at each step.
+// `prrt demo`: the main job — simulate a cohort of the paper's size, import it into SQLite, run the policy
+// what-ifs and the study and write the report, saying where it is at each step.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -9,7 +9,9 @@
 #include "cli/command_support.h"
 #include "cli/registry_support.h"
 #include "cli/study_support.h"
+#include "prrt/report/whatif_report.h"
 #include "prrt/sim/simulator.h"
+#include "prrt/study/whatif.h"
 
 namespace prrt::cli {
 
@@ -36,18 +38,28 @@ void AddDemoCommand(CLI::App& app, CommandContext& context) {
     fs::remove(db, error);
     fs::remove(db.string() + "-wal", error);
     fs::remove(db.string() + "-shm", error);
-    context.out << fmt::format("1/3 simulating {} patients (seed {}) into {}\n", args->patients, args->seed,
+    context.out << fmt::format("1/4 simulating {} patients (seed {}) into {}\n", args->patients, args->seed,
                                folder.string());
     Result<sim::SimulationCounts> counts =
         sim::SimulateRegistry(sim::CalibratedModel(), args->patients, args->seed, folder.string());
     if (!counts.ok()) return ReportError(context, counts.status());
-    context.out << fmt::format("2/3 importing into {}\n", db.string());
+    context.out << fmt::format("2/4 importing into {}\n", db.string());
     if (int code = ImportFolder(context, folder.string(), db.string(), "prrt-demo", *DateOption(""), false);
         code != kExitOk) {
       return code;
     }
-    context.out << fmt::format("3/3 running the study into {}\n", report.string());
-    if (int code = WriteStudy(context, db.string(), report.string()); code != kExitOk) return code;
+    study::WhatIfOptions whatif;
+    whatif.patients = args->patients;
+    whatif.replicates = 10;
+    whatif.seed = args->seed;
+    whatif.work_folder = out.string();
+    context.out << fmt::format("3/4 policy what-ifs: {} scenarios x {} simulated cohorts\n",
+                               whatif.thresholds.size() * whatif.cycles.size(), whatif.replicates);
+    Result<std::vector<study::ScenarioResult>> scenarios = study::RunWhatIf(sim::CalibratedModel(), whatif);
+    if (!scenarios.ok()) return ReportError(context, scenarios.status());
+    const report::WhatIfReport policies{&sim::CalibratedModel(), whatif, std::move(*scenarios)};
+    context.out << fmt::format("4/4 running the study into {}\n", report.string());
+    if (int code = WriteStudy(context, db.string(), report.string(), &policies); code != kExitOk) return code;
     context.out << fmt::format("done: open {}\n", fs::absolute(report / "report.html").string());
     return kExitOk;
   });

@@ -8,12 +8,88 @@
 #include <sstream>
 
 #include "cli/command_support.h"
+#include "cli/output.h"
 #include "cli/registry_support.h"
+#include "prrt/report/whatif_report.h"
 #include "prrt/sim/simulator.h"
+#include "prrt/study/whatif.h"
 
 namespace prrt::cli {
+namespace {
+
+// The built-in calibrated model, or the one in `path`.
+Result<sim::Model> LoadModel(const std::string& path) {
+  if (path.empty()) return sim::CalibratedModel();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError(fmt::format("{}: cannot open the model file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return sim::ParseModel(text.str(), path);
+}
+
+void AddWhatIfCommand(CLI::App& app, CommandContext& context) {
+  struct Args {
+    study::WhatIfOptions options;
+    std::string model, out;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* command = app.add_subcommand(
+      "whatif",
+      "policy what-ifs on the simulator: the salvage PFS threshold and the salvage cycles (model results)");
+  command
+      ->add_option("--thresholds", args->options.thresholds,
+                   "PFS thresholds for R-PRRT in months, comma-separated (default 12,18,24)")
+      ->delimiter(',');
+  command->add_option("--cycles", args->options.cycles, "salvage cycles, comma-separated (default 2,4)")
+      ->delimiter(',');
+  command->add_option("--patients", args->options.patients, "patients per simulated cohort (default 463)");
+  command->add_option("--replicates", args->options.replicates, "cohorts per scenario (default 20)");
+  command->add_option("--seed", args->options.seed, "the first replicate's seed (default 2019)");
+  command->add_option("--model", args->model, "a model file (default: the built-in calibrated model)");
+  command->add_option("--out", args->out, "write whatif.json, whatif.csv and whatif.html into this folder");
+  command->add_flag("--json", args->json, "print the JSON instead of the table");
+  OnRun(command, context, [&context, args]() -> int {
+    Result<sim::Model> model = LoadModel(args->model);
+    if (!model.ok()) return ReportError(context, model.status());
+    study::WhatIfOptions options = args->options;
+    const std::filesystem::path work =
+        std::filesystem::temp_directory_path() / fmt::format("prrt_whatif_{}", ::getpid());
+    options.work_folder = work.string();
+    options.progress = [&context](int done, int total) {
+      if (done % 10 == 0 || done == total)
+        context.err << fmt::format("prrt whatif: {} of {} simulated cohorts\n", done, total);
+    };
+    Result<std::vector<study::ScenarioResult>> results = study::RunWhatIf(*model, options);
+    std::filesystem::remove_all(work);
+    if (!results.ok()) return ReportError(context, results.status());
+    const report::WhatIfReport report{&*model, options, std::move(*results)};
+    if (!args->out.empty()) {
+      Result<std::vector<std::string>> written = report::WriteWhatIfReport(report, args->out);
+      if (!written.ok()) return ReportError(context, written.status());
+      for (const std::string& path : *written)
+        context.err << "prrt whatif: wrote " << path << '\n';
+    }
+    if (args->json) {
+      context.out << report::WhatIfJson(report).dump(2) << '\n';
+      return kExitOk;
+    }
+    const report::Section section = report::WhatIfSection(report);
+    const study::StudyTable& table = section.tables[0];
+    TextTable text(table.columns);
+    for (const study::StudyTable::Row& row : table.rows)
+      text.AddRow(row.cells);
+    text.Print(context.out);
+    for (const std::string& note : table.notes)
+      context.out << '\n' << note << '\n';
+    return kExitOk;
+  });
+}
+
+}  // namespace
 
 void AddSimCommands(CLI::App& app, CommandContext& context) {
+  AddWhatIfCommand(app, context);
   struct Args {
     int64_t patients = 0;
     uint64_t seed = 1;
@@ -31,17 +107,8 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
   OnRun(command, context, [&context, args]() -> int {
     if (args->out.empty() && args->db.empty())
       return ReportError(context, InvalidArgument("prrt simulate: give --out DIR or --db FILE"));
-    sim::Model model = sim::CalibratedModel();
-    if (!args->model.empty()) {
-      std::ifstream in(args->model, std::ios::binary);
-      if (!in)
-        return ReportError(context, IoError(fmt::format("{}: cannot open the model file", args->model)));
-      std::ostringstream text;
-      text << in.rdbuf();
-      Result<sim::Model> parsed = sim::ParseModel(text.str(), args->model);
-      if (!parsed.ok()) return ReportError(context, parsed.status());
-      model = *parsed;
-    }
+    Result<sim::Model> model = LoadModel(args->model);
+    if (!model.ok()) return ReportError(context, model.status());
     // Into SQLite through a folder, so that the cohort passes the same validation as any import.
     const std::string folder = args->out.empty()
                                    ? (std::filesystem::temp_directory_path() /
@@ -49,7 +116,7 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
                                          .string()
                                    : args->out;
     Result<sim::SimulationCounts> counts =
-        sim::SimulateRegistry(model, args->patients, args->seed, folder, [&context, args](int64_t done) {
+        sim::SimulateRegistry(*model, args->patients, args->seed, folder, [&context, args](int64_t done) {
           context.err << fmt::format("prrt simulate: {} of {} patients\n", done, args->patients);
         });
     if (!counts.ok()) return ReportError(context, counts.status());

@@ -58,6 +58,7 @@ namespace {
 
 struct StudyArgs {
   std::string db, from, out;
+  const report::WhatIfReport* whatif = nullptr;
   std::vector<std::string> formats{"html", "json", "xlsx", "csv"};
   std::string median_ci = "spss";
   bool ci_bands = false;
@@ -74,6 +75,7 @@ int RunStudy(CommandContext& context, const StudyArgs& args) {
       args.median_ci == "log" ? stats::QuantileRule::kPrint : stats::QuantileRule::kSpss;
   options.source = args.db.empty() ? args.from : args.db;
   options.ci_bands = args.ci_bands;
+  options.whatif = args.whatif;
   Result<std::vector<std::string>> written = report::WriteStudyReport(*subjects, options, args.out);
   if (!written.ok()) return ReportError(context, written.status());
   for (const std::string& path : *written)
@@ -83,10 +85,12 @@ int RunStudy(CommandContext& context, const StudyArgs& args) {
 
 }  // namespace
 
-int WriteStudy(CommandContext& context, const std::string& db, const std::string& folder) {
+int WriteStudy(CommandContext& context, const std::string& db, const std::string& folder,
+               const report::WhatIfReport* whatif) {
   StudyArgs args;
   args.db = db;
   args.out = folder;
+  args.whatif = whatif;
   return RunStudy(context, args);
 }
 

@@ -136,6 +136,84 @@ std::string KaplanMeierSvg(const KmPlot& plot) {
   return svg;
 }
 
+std::string ScenarioPlotSvg(const ScenarioPlot& plot) {
+  constexpr double kHeight = 300, kBottom = 56, kPlotTop = 40;
+  std::vector<double> xs;
+  double y_high = 0;
+  for (const ScenarioSeries& s : plot.series) {
+    for (const ScenarioPoint& p : s.points) {
+      xs.push_back(p.x);
+      if (std::isfinite(p.upper)) y_high = std::max(y_high, p.upper);
+    }
+  }
+  std::sort(xs.begin(), xs.end());
+  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+  // y from 0 to a round number above the highest upper value, in 4 steps.
+  const double raw_step = std::max(y_high, 1e-9) * 1.1 / 4;
+  const double magnitude = std::pow(10, std::floor(std::log10(raw_step)));
+  double step = magnitude;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    if (m * magnitude >= raw_step) {
+      step = m * magnitude;
+      break;
+    }
+  }
+  const double y_max = 4 * step;
+  const double plot_width = kWidth - kLeft - kRight, plot_height = kHeight - kPlotTop - kBottom;
+  auto x_of = [&](double x) {
+    const size_t i = static_cast<size_t>(std::lower_bound(xs.begin(), xs.end(), x) - xs.begin());
+    return kLeft + plot_width * (static_cast<double>(i) + 0.5) / static_cast<double>(xs.size());
+  };
+  auto y_of = [&](double y) { return kPlotTop + plot_height * (1 - y / y_max); };
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"scenarios\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\" "
+      "role=\"img\" aria-label=\"{2}\">",
+      kWidth, kHeight, Escape(plot.title));
+  svg += fmt::format("<text x=\"{}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>", kLeft,
+                     Escape(plot.title));
+  for (int k = 0; k <= 4; ++k) {
+    const double y = k * step;
+    svg += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"#e4e6ea\"/>", kLeft,
+                       Num(kLeft + plot_width), Num(y_of(y)), Num(y_of(y)));
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:g}</text>", kLeft - 6, Num(y_of(y) + 4),
+                       y);
+  }
+  for (double x : xs) {
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{:g}</text>", Num(x_of(x)),
+                       Num(y_of(0) + 16), x);
+  }
+  svg += fmt::format("<path d=\"M{} {}V{}H{}\" fill=\"none\" stroke=\"#444\"/>", kLeft, Num(y_of(y_max)),
+                     Num(y_of(0)), Num(kLeft + plot_width));
+  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", Num(kLeft + plot_width / 2),
+                     Num(y_of(0) + 34), Escape(plot.x_label));
+  svg += fmt::format("<text transform=\"translate(14 {}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
+                     Num(y_of(y_max / 2)), Escape(plot.y_label));
+  for (size_t k = 0; k < plot.series.size(); ++k) {
+    const ScenarioSeries& s = plot.series[k];
+    // Series side by side around each x, so that their bars do not hide each other.
+    const double shift = (static_cast<double>(k) - (static_cast<double>(plot.series.size()) - 1) / 2) * 8;
+    std::string line;
+    for (const ScenarioPoint& p : s.points) {
+      if (!std::isfinite(p.mean)) continue;
+      const double x = x_of(p.x) + shift;
+      line += fmt::format("{}{} {}", line.empty() ? "M" : "L", Num(x), Num(y_of(p.mean)));
+      svg += fmt::format(
+          "<path d=\"M{0} {1}V{2}M{3} {1}h6M{3} {2}h6\" stroke=\"{4}\" stroke-width=\"1.2\"/>"
+          "<circle cx=\"{0}\" cy=\"{5}\" r=\"3\" fill=\"{4}\"/>",
+          Num(x), Num(y_of(p.lower)), Num(y_of(p.upper)), Num(x - 3), s.colour, Num(y_of(p.mean)));
+    }
+    svg += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"/>", line, s.colour);
+    const double legend_y = kPlotTop + 4 + 15 * static_cast<double>(k);
+    svg +=
+        fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"{3}\" stroke-width=\"2\"/>",
+                    Num(kWidth - kRight - 110), Num(kWidth - kRight - 92), Num(legend_y), s.colour);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>", Num(kWidth - kRight - 87), Num(legend_y + 4),
+                       Escape(s.label));
+  }
+  return svg + "</svg>";
+}
+
 std::vector<Panel> Figure3Panels(const std::vector<study::SubjectEndpoints>& subjects, bool ci_bands) {
   std::vector<Panel> out;
   for (const char* site : {"all", "midgut", "pancreatic"}) {

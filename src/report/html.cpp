@@ -46,7 +46,8 @@ tr.published td { color: #6a6f78; font-style: italic; background: #fafafa; }
 p.note { font-size: 0.8em; color: #555; }
 dl.headline { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1.5em; }
 dl.headline dt { font-weight: bold; } dl.headline dd { margin: 0; }
-figure { margin: 1em 0; } figcaption { font-size: 0.9em; color: #444; }
+figure { margin: 1em 1em 1em 0; } section figure { display: inline-block; vertical-align: top; max-width: 480px; }
+figcaption { font-size: 0.9em; color: #444; }
 nav a { margin-right: 1em; }
 h3 { font-size: 1.1em; margin-top: 1.5em; } h4 { font-size: 0.95em; margin-bottom: 0.2em; }
 p.why { max-width: 60em; }
@@ -66,11 +67,14 @@ Status WriteHtml(const Document& d, const std::string& path) {
     out << "<a href=\"#" << Escape(f.id) << "\">" << Escape(f.id) << "</a>";
   for (const study::StudyTable& t : d.tables)
     out << "<a href=\"#" << Escape(t.id) << "\">" << Escape(t.id) << "</a>";
-  if (!d.sections.empty()) out << "<a href=\"#beyond\">beyond the paper</a>";
-  out << "</nav>\n<h2 id=\"headline\">Headline</h2>\n<dl class=\"headline\">\n";
-  for (const auto& [label, value] : d.headline)
-    out << "<dt>" << Escape(label) << "</dt><dd>" << Escape(value) << "</dd>\n";
-  out << "</dl>\n";
+  if (!d.sections_title.empty()) out << "<a href=\"#beyond\">" << Escape(d.sections_title) << "</a>";
+  out << "</nav>\n";
+  if (!d.headline.empty()) {
+    out << "<h2 id=\"headline\">Headline</h2>\n<dl class=\"headline\">\n";
+    for (const auto& [label, value] : d.headline)
+      out << "<dt>" << Escape(label) << "</dt><dd>" << Escape(value) << "</dd>\n";
+    out << "</dl>\n";
+  }
   for (const Figure& f : d.figures) {
     out << "<h2 id=\"" << Escape(f.id) << "\">" << Escape(f.title) << "</h2>\n<figure>" << f.svg
         << "</figure>\n";
@@ -93,7 +97,7 @@ Status WriteHtml(const Document& d, const std::string& path) {
   };
   for (const study::StudyTable& t : d.tables)
     write_table(t, "h2");
-  if (!d.sections.empty()) {
+  if (!d.sections_title.empty()) {
     out << "<h2 id=\"beyond\">" << Escape(d.sections_title) << "</h2>\n";
     for (const std::string& p : d.sections_intro)
       out << "<p>" << Escape(p) << "</p>\n";

@@ -9,6 +9,7 @@
 #include "beyond_report.h"
 #include "prrt/report/figures.h"
 #include "prrt/report/report.h"
+#include "prrt/report/whatif_report.h"
 #include "prrt/study/beyond.h"
 #include "prrt/study/headline.h"
 
@@ -113,6 +114,7 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
       "row "
       "per patient of the retreatment and control groups, so that every number can be checked in R)."};
   document.sections = BeyondSections(beyond, options.ci_bands);
+  if (options.whatif != nullptr) document.sections.push_back(WhatIfSection(*options.whatif));
   std::vector<std::string> written;
   const fs::path out(folder);
   if (options.formats.count("json")) {
@@ -124,6 +126,7 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
     for (const study::StudyTable& t : tables)
       study["tables"].push_back(TableJson(t));
     study["beyond_the_paper"] = BeyondJson(beyond);
+    if (options.whatif != nullptr) study["beyond_the_paper"]["policy_whatif"] = WhatIfJson(*options.whatif);
     std::ofstream file(out / "study.json", std::ios::binary);
     file << study.dump(2) << '\n';
     if (!file) return IoError(fmt::format("{}: writing failed", (out / "study.json").string()));

@@ -107,6 +107,10 @@ Result<Model> ParseModel(const std::string& toml_text, const std::string& source
   r.Positive("initial", "pfs_shape", m.initial_pfs_shape);
   r.Probability("initial", "death_without_progression", m.death_without_progression);
   r.Probability("initial", "haem_grade34", m.initial_haem_grade34);
+  r.Positive("salvage", "min_pfs_months", m.salvage_min_pfs_months);
+  double cycles = 0;
+  r.Positive("salvage", "cycles", cycles);
+  m.salvage_cycles = static_cast<int>(cycles);
   r.Probability("salvage", "retreated", m.retreated);
   r.DayRange("salvage", "start_delay_days", m.salvage_delay_min_days, m.salvage_delay_max_days);
   r.Weights("salvage", "no_salvage_reason", m.no_salvage_reason);
@@ -125,7 +129,11 @@ Result<Model> ParseModel(const std::string& toml_text, const std::string& source
   r.Positive("re_retreatment", "pfs_median_disease_control", m.rr_pfs_median_dc);
   r.Positive("re_retreatment", "pfs_shape", m.rr_pfs_shape);
   r.Positive("re_retreatment", "survival_after_progression_median", m.rr_survival_after_progression_median);
+  r.Positive("assumptions", "pfs_cycle_exponent", m.pfs_cycle_exponent);
   if (Status s = r.status(); !s.ok()) return s;
+  if (m.salvage_cycles < 1 || m.salvage_cycles != cycles || m.salvage_cycles > 8)
+    return InvalidArgument(
+        fmt::format("{}: [salvage] cycles: expected a whole number from 1 to 8", source_name));
   if (m.first_start > m.last_start || m.last_start >= m.cutoff)
     return InvalidArgument(
         fmt::format("{}: [calendar]: expected first_start <= last_start < cutoff", source_name));

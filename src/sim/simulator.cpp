@@ -247,6 +247,13 @@ struct Outcome {
   std::string no_salvage_reason;
 };
 
+// A salvage parameter for the model's number of salvage cycles: `value` itself with the calibrated 2 cycles
+// (bit for bit, so that the calibrated cohort does not change), else scale(value, cycles / 2).
+template <typename Scale>
+double ForCycles(const Model& m, double value, Scale&& scale) {
+  return m.salvage_cycles == 2 ? value : scale(value, m.salvage_cycles / 2.0);
+}
+
 // A salvage phase (R or RR) starting on `start`: cycles, response, PFS; returns the day of progression, or
 // none when the phase ends in death (set in `death`).
 std::optional<Day> SalvagePhase(Random& r, const Model& m, Course& c, const char* phase, Day start,
@@ -255,7 +262,9 @@ std::optional<Day> SalvagePhase(Random& r, const Model& m, Course& c, const char
                                 std::string& best) {
   best = r.Pick(response);
   const bool one_cycle = best == "died" || (may_stop_early && r.Chance(m.r_incomplete));
-  const Day last = GiveCycles(r, c, phase, start, one_cycle ? 1 : 2, haem_grade34);
+  const Day last = GiveCycles(
+      r, c, phase, start, one_cycle ? 1 : m.salvage_cycles,
+      ForCycles(m, haem_grade34, [](double p, double pairs) { return 1 - std::pow(1 - p, pairs); }));
   if (best == "died") {
     death = last + r.Between(14, 40);
     return std::nullopt;
@@ -272,7 +281,10 @@ std::optional<Day> SalvagePhase(Random& r, const Model& m, Course& c, const char
     c.responses.push_back({last + 42, "ne", "recist"});
     progression = last + r.Between(60, 85);
   } else {
-    progression = std::max(start + r.WeibullDays(pfs_median_dc, pfs_shape), last + 50 + r.Between(0, 30));
+    const double median = ForCycles(m, pfs_median_dc, [&m](double value, double pairs) {
+      return value * std::pow(pairs, m.pfs_cycle_exponent);
+    });
+    progression = std::max(start + r.WeibullDays(median, pfs_shape), last + 50 + r.Between(0, 30));
     Scans(r, c, last, progression, best);
   }
   Progression(r, c, progression);
@@ -312,8 +324,9 @@ void SimulatePatient(const Model& m, Random& r, const std::string& id, Files& ou
   } else {
     Progression(r, c, relapse);
   }
-  // Salvage for disease control, PFS >= 18 months and relapse during follow-up.
-  const bool qualifies = !dies_first && control_i && (relapse - t0) / kDaysPerMonth >= 18.0 && relapse < end;
+  // Salvage for disease control, PFS >= the threshold (18 months) and relapse during follow-up.
+  const bool qualifies =
+      !dies_first && control_i && (relapse - t0) / kDaysPerMonth >= m.salvage_min_pfs_months && relapse < end;
   const Day r_start = relapse + r.Between(m.salvage_delay_min_days, m.salvage_delay_max_days);
   if (qualifies && r.Chance(m.retreated) && r_start < end) {
     c.baselines.push_back(Workup(r, m, "R", r_start - r.Between(7, 21), &c.baselines.front()));
@@ -322,7 +335,7 @@ void SimulatePatient(const Model& m, Random& r, const std::string& id, Files& ou
     std::optional<Day> progression_r = SalvagePhase(r, m, c, "R", r_start, m.r_response, m.r_pfs_median_dc,
                                                     m.r_pfs_shape, m.r_haem_grade34, true, o.death, best_r);
     o.aml_mds_window_start = r_start + 30;
-    o.aml_mds = m.r_aml_mds;
+    o.aml_mds = ForCycles(m, m.r_aml_mds, [](double p, double pairs) { return std::min(1.0, p * pairs); });
     if (progression_r) {
       const bool control_r = best_r == "pr" || best_r == "sd";
       const Day rr_start = *progression_r + r.Between(m.salvage_delay_min_days, m.salvage_delay_max_days);

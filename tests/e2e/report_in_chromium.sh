@@ -23,7 +23,7 @@ grep -q 'class="published"' "$work/dom.html" || fail "no published rows beside o
 for id in figure1 figure3; do
   grep -q "id=\"$id\"" "$work/dom.html" || fail "no '$id' in the rendered page"
 done
-for id in beyond beyond-immortal-time beyond-adjusted beyond-competing figure-simon-makuch figure-aml-mds; do
+for id in beyond beyond-immortal-time beyond-adjusted beyond-competing figure-simon-makuch figure-aml-mds whatif figure-whatif-os; do
   grep -q "id=\"$id\"" "$work/dom.html" || fail "no '$id' (beyond the paper) in the rendered page"
 done
 panels=$(grep -o '<svg[^>]*class="km"' "$work/dom.html" | wc -l)

@@ -33,6 +33,22 @@ struct KmPlot {
 //! One Kaplan–Meier panel as an <svg> element.
 std::string KaplanMeierSvg(const KmPlot& plot);
 
+//! A model outcome across scenarios: each series a line through the replicate means with error bars from
+//! the lower to the upper value.
+struct ScenarioPoint {
+  double x = 0, mean = 0, lower = 0, upper = 0;
+};
+struct ScenarioSeries {
+  std::string label;
+  std::string colour;
+  std::vector<ScenarioPoint> points;
+};
+struct ScenarioPlot {
+  std::string title, x_label, y_label;
+  std::vector<ScenarioSeries> series;
+};
+std::string ScenarioPlotSvg(const ScenarioPlot& plot);
+
 struct Panel {
   std::string name;  //!< file name stem, e.g. figure3-midgut-os
   std::string svg;

@@ -13,11 +13,15 @@
 
 namespace prrt::report {
 
+struct WhatIfReport;
+
 struct StudyReportOptions {
   std::set<std::string> formats{"html", "json", "xlsx", "csv"};
   study::TableOptions tables;
   std::string source;     //!< where the registry came from, for the report's preamble
   bool ci_bands = false;  //!< 95% CI bands around the Kaplan–Meier curves of Fig. 3
+  //! Policy what-ifs on the simulator to add to "Beyond the paper" (the demo does; a real registry has none).
+  const WhatIfReport* whatif = nullptr;
 };
 
 //! Writes the report into `folder` (created); returns the paths written.

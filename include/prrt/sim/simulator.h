@@ -26,6 +26,8 @@ struct Model {
   double initial_pfs_median = 0, initial_pfs_shape = 0, death_without_progression = 0,
          initial_haem_grade34 = 0;
   // Selection for salvage, and the controls
+  double salvage_min_pfs_months = 0;  //!< the protocol's PFS threshold for R-PRRT (18)
+  int salvage_cycles = 0;             //!< cycles of a complete R- or RR-PRRT phase (2)
   double retreated = 0;
   int salvage_delay_min_days = 0, salvage_delay_max_days = 0;
   std::map<std::string, double> no_salvage_reason;
@@ -37,6 +39,10 @@ struct Model {
   // RR-PRRT
   std::map<std::string, double> rr_response;
   double rr_pfs_median_dc = 0, rr_pfs_shape = 0, rr_survival_after_progression_median = 0;
+  // Assumptions for other numbers of salvage cycles (unverified; docs/simulator.md): the PFS median scales
+  // with (cycles / 2)^exponent, the phase's risk of grade 3/4 toxicity is that of cycles / 2 independent
+  // pairs of cycles, and the AML/MDS risk grows in proportion to the cycles.
+  double pfs_cycle_exponent = 0;
 };
 
 //! Reads a model file; errors name the file and the key.
