@@ -47,6 +47,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   AddRegistryCommands(app, context);
   AddSimCommands(app, context);
   AddStudyCommands(app, context);
+  AddUserCommands(app, context);
   AddDemoCommand(app, context);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());

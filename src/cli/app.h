@@ -36,5 +36,6 @@ void AddRegistryCommands(CLI::App& app, CommandContext& context);
 void AddSimCommands(CLI::App& app, CommandContext& context);
 void AddStudyCommands(CLI::App& app, CommandContext& context);
 void AddDemoCommand(CLI::App& app, CommandContext& context);
+void AddUserCommands(CLI::App& app, CommandContext& context);
 
 }  // namespace prrt::cli

@@ -7,10 +7,16 @@ namespace prrt::cli {
 
 int ReportError(CommandContext& context, const Status& status) {
   context.err << "prrt: " << status.message() << '\n';
-  return status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound ||
-                 status.code() == StatusCode::kIoError
-             ? kExitBadInput
-             : kExitFailed;
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kIoError:
+      return kExitBadInput;
+    default:
+      return kExitFailed;
+  }
 }
 
 void OnRun(CLI::App* command, CommandContext& context, std::function<int()> body) {

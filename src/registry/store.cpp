@@ -60,7 +60,12 @@ std::vector<std::string> Migrations() {
       "CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit "
       "trail "
       "is append-only'); END;\n";
-  return {v1};
+  // Version 2: the people who may use the registry through `prrt serve` (passwords as libsodium Argon2id
+  // strings, never in clear).
+  const std::string v2 =
+      "CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('viewer', 'clinician', "
+      "'admin')), password_hash TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL);\n";
+  return {v1, v2};
 }
 
 class Statement {
@@ -521,6 +526,80 @@ Status WriteInterchange(const Interchange& data, const std::string& folder) {
     if (!out) return IoError(fmt::format("{}: writing failed", path));
   }
   return Status();
+}
+
+Status Store::PutUser(const UserRecord& user, bool create, const std::string& by) {
+  Status begin = impl_->Exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) return begin;
+  auto fail = [&](Status status) {
+    impl_->Exec("ROLLBACK");
+    return status;
+  };
+  Result<std::optional<UserRecord>> existing = FindUser(user.name);
+  if (!existing.ok()) return fail(existing.status());
+  if (create && *existing) return fail(AlreadyExists(fmt::format("a user '{}' exists already", user.name)));
+  if (!create && !*existing) return fail(NotFound(fmt::format("no user '{}'", user.name)));
+  const std::string time = Now();
+  Statement write(impl_->db,
+                  create ? "INSERT INTO users (role, password_hash, created, updated, name) VALUES "
+                           "(?, ?, ?, ?, ?)"
+                         : "UPDATE users SET role = ?, password_hash = ?, updated = ? WHERE name = ?");
+  if (!write.ok()) return fail(impl_->Error("writing the user"));
+  int index = 1;
+  write.Bind(index++, user.role);
+  write.Bind(index++, user.password_hash);
+  if (create) write.Bind(index++, time);
+  write.Bind(index++, time);
+  write.Bind(index++, user.name);
+  if (sqlite3_step(write.get()) != SQLITE_DONE) return fail(impl_->Error("writing the user"));
+  // The audit trail records who changed which user and the role, never the password hash.
+  Statement audit(
+      impl_->db,
+      "INSERT INTO audit (time, user, action, table_name, row_key, column_name, old_value, new_value) "
+      "VALUES (?, ?, ?, 'users', ?, ?, ?, ?)");
+  const std::optional<std::string> old_role =
+      *existing ? std::optional<std::string>((*existing)->role) : std::nullopt;
+  auto log = [&](const char* column, const std::optional<std::string>& old_value,
+                 const std::optional<std::string>& new_value) {
+    sqlite3_reset(audit.get());
+    audit.Bind(1, time);
+    audit.Bind(2, by);
+    audit.Bind(3, std::string(create ? "insert" : "update"));
+    audit.Bind(4, user.name);
+    audit.Bind(5, std::string(column));
+    audit.Bind(6, old_value);
+    audit.Bind(7, new_value);
+    return sqlite3_step(audit.get()) == SQLITE_DONE;
+  };
+  if (old_role != user.role && !log("role", old_role, user.role)) return fail(impl_->Error("audit"));
+  if (!log("password_hash", std::nullopt, std::string("(set)"))) return fail(impl_->Error("audit"));
+  return impl_->Exec("COMMIT");
+}
+
+Result<std::optional<UserRecord>> Store::FindUser(const std::string& name) const {
+  Statement st(impl_->db, "SELECT name, role, password_hash, created, updated FROM users WHERE name = ?");
+  if (!st.ok()) return impl_->Error("reading the users");
+  st.Bind(1, name);
+  const int step = sqlite3_step(st.get());
+  if (step == SQLITE_DONE) return std::optional<UserRecord>();
+  if (step != SQLITE_ROW) return impl_->Error("reading the users");
+  auto text = [&](int column) {
+    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), column)));
+  };
+  return std::optional<UserRecord>(UserRecord{text(0), text(1), text(2), text(3), text(4)});
+}
+
+Result<std::vector<UserRecord>> Store::ListUsers() const {
+  Statement st(impl_->db, "SELECT name, role, created, updated FROM users ORDER BY name");
+  if (!st.ok()) return impl_->Error("reading the users");
+  std::vector<UserRecord> users;
+  while (sqlite3_step(st.get()) == SQLITE_ROW) {
+    auto text = [&](int column) {
+      return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), column)));
+    };
+    users.push_back({text(0), text(1), "", text(2), text(3)});
+  }
+  return users;
 }
 
 }  // namespace prrt::registry

@@ -231,7 +231,7 @@ TEST(Store, TwoImportProcessesAtOnceEndCleanlyAndLoseNothing) {
 TEST(Store, SchemaVersionAndWal) {
   TempDir dir("store_schema");
   registry::Store store = OpenStore(dir.path / "r.db");
-  EXPECT_EQ(store.SchemaVersion(), 1);
+  EXPECT_EQ(store.SchemaVersion(), 2);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -245,6 +245,25 @@ TEST(Store, SchemaVersionAndWal) {
   Result<registry::Store> newer = registry::Store::Open((dir.path / "r.db").string());
   ASSERT_FALSE(newer.ok());
   EXPECT_NE(newer.status().message().find("schema version 99 is newer than this prrt"), std::string::npos);
+}
+
+// A registry written by the prrt of schema version 1 (before users) is migrated on opening, its rows kept.
+TEST(Store, MigratesAVersion1RegistryToUsers) {
+  TempDir dir("store_migrate");
+  {
+    registry::Store store = OpenStore(dir.path / "r.db");
+    ASSERT_TRUE(store.PutUser({"ana", "viewer", "h", "", ""}, true, "test").ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE users; PRAGMA user_version = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  Result<registry::Store> reopened = registry::Store::Open((dir.path / "r.db").string());
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  EXPECT_EQ(reopened->SchemaVersion(), 2);
+  EXPECT_TRUE(reopened->ListUsers()->empty());
+  EXPECT_EQ(*reopened->AuditCount(), 2);  // the audit trail of version 1 is still there
+  EXPECT_TRUE(reopened->PutUser({"ana", "viewer", "h", "", ""}, true, "test").ok());
 }
 
 }  // namespace

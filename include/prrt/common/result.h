@@ -9,7 +9,15 @@
 
 namespace prrt {
 
-enum class StatusCode { kOk, kInvalidArgument, kNotFound, kFailedPrecondition, kIoError };
+enum class StatusCode {
+  kOk,
+  kInvalidArgument,
+  kNotFound,
+  kAlreadyExists,
+  kFailedPrecondition,
+  kIoError,
+  kPermissionDenied
+};
 
 //! The outcome of an operation that can fail on bad input; carries a message for a person to read.
 class Status {
@@ -31,6 +39,12 @@ inline Status InvalidArgument(std::string message) {
 }
 inline Status NotFound(std::string message) {
   return Status(StatusCode::kNotFound, std::move(message));
+}
+inline Status AlreadyExists(std::string message) {
+  return Status(StatusCode::kAlreadyExists, std::move(message));
+}
+inline Status PermissionDenied(std::string message) {
+  return Status(StatusCode::kPermissionDenied, std::move(message));
 }
 inline Status FailedPrecondition(std::string message) {
   return Status(StatusCode::kFailedPrecondition, std::move(message));

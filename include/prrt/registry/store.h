@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "prrt/common/result.h"
 #include "prrt/registry/interchange.h"
@@ -19,6 +20,14 @@ struct ImportCounts {
   int64_t deleted = 0;
   int64_t audit_entries = 0;
   bool changed() const { return inserted + updated + deleted > 0; }
+};
+
+//! A person who may use the registry through `prrt serve`.
+struct UserRecord {
+  std::string name;
+  std::string role;           //!< viewer, clinician or admin
+  std::string password_hash;  //!< libsodium's Argon2id string (empty in ListUsers)
+  std::string created, updated;
 };
 
 class Store {
@@ -48,6 +57,13 @@ class Store {
 
   //! Rows of the audit trail.
   Result<int64_t> AuditCount() const;
+
+  //! Adds (`create`) or changes a user; AlreadyExists / NotFound otherwise. The audit trail records the role
+  //! and that the password was set, by `by`, never the hash.
+  Status PutUser(const UserRecord& user, bool create, const std::string& by);
+  Result<std::optional<UserRecord>> FindUser(const std::string& name) const;
+  //! Every user by name, without the password hashes.
+  Result<std::vector<UserRecord>> ListUsers() const;
 
  private:
   struct Impl;
