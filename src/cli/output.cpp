@@ -7,15 +7,6 @@
 
 namespace prrt::cli {
 
-nlohmann::json JsonNumber(double value) {
-  if (!std::isfinite(value)) return nullptr;
-  return value;
-}
-
-nlohmann::json JsonNumber(const std::optional<double>& value) {
-  return value ? JsonNumber(*value) : nlohmann::json(nullptr);
-}
-
 std::string FormatNumber(double value, int digits) {
   if (std::isnan(value)) return "NA";
   if (std::isinf(value)) return value > 0 ? "Inf" : "-Inf";

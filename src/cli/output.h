@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "prrt/report/json.h"
+
 namespace prrt::cli {
 
-//! A JSON number, or null for NaN, infinity and nullopt (absent values are null in every command).
-nlohmann::json JsonNumber(double value);
-nlohmann::json JsonNumber(const std::optional<double>& value);
+using report::JsonNumber;  // null for NaN, infinity and nullopt (absent values are null in every command)
 
 //! A number for a person to read: up to `digits` significant digits, "NA" when absent.
 std::string FormatNumber(double value, int digits = 6);

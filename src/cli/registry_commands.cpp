@@ -24,6 +24,7 @@
 #include "prrt/registry/interchange.h"
 #include "prrt/registry/store.h"
 #include "prrt/registry/timeline.h"
+#include "prrt/report/registry_json.h"
 
 namespace prrt::cli {
 namespace {
@@ -140,16 +141,6 @@ void AddExport(CLI::App& app, CommandContext& context) {
   });
 }
 
-json RowJson(const registry::Row& row, std::initializer_list<const char*> skip = {"patient_id"}) {
-  json out = json::object();
-  for (const auto& [column, value] : row.values) {
-    if (std::find_if(skip.begin(), skip.end(), [&](const char* s) { return column == s; }) == skip.end()) {
-      out[column] = value;
-    }
-  }
-  return out;
-}
-
 void AddPatient(CLI::App& app, CommandContext& context) {
   auto db = std::make_shared<std::string>("prrt.db");
   auto id = std::make_shared<std::string>();
@@ -165,47 +156,7 @@ void AddPatient(CLI::App& app, CommandContext& context) {
     if (!data.ok()) return ReportError(context, data.status());
     Result<registry::Timeline> t = registry::BuildTimeline(*data, *id);
     if (!t.ok()) return ReportError(context, t.status());
-    json phases = json::array();
-    for (const registry::TimelinePhase& p : t->phases) {
-      json cycles = json::array();
-      for (const registry::TimelineCycle& c : p.cycles) {
-        cycles.push_back(
-            {{"date", c.date}, {"activity_gbq", c.activity_gbq}, {"cumulative_gbq", c.cumulative_gbq}});
-      }
-      phases.push_back(
-          {{"phase", p.phase},
-           {"start", p.start},
-           {"cycles", cycles},
-           {"activity_gbq", p.activity_gbq},
-           {"best_response", p.best_response ? json(*p.best_response) : json(nullptr)},
-           {"progression_date", p.progression_date ? json(*p.progression_date) : json(nullptr)},
-           {"progression_method", p.progression_method ? json(*p.progression_method) : json(nullptr)},
-           {"pfs_months", p.pfs_months},
-           {"pfs_event", p.pfs_event}});
-    }
-    json labs = json::array();
-    for (const registry::TimelineLab& l : t->labs) {
-      labs.push_back({{"date", l.date},
-                      {"test", l.test},
-                      {"value", l.value},
-                      {"unit", l.unit},
-                      {"ctcae_grade", l.ctcae_grade ? json(*l.ctcae_grade) : json(nullptr)},
-                      {"ctcae_version", std::string(clinical::kCtcaeVersion)}});
-      if (!l.ctcae_grade) labs.back()["ctcae_note"] = l.ctcae_note;
-    }
-    json responses = json::array(), events = json::array();
-    for (const registry::Row* r : t->responses)
-      responses.push_back(RowJson(*r));
-    for (const registry::Row* e : t->events)
-      events.push_back(RowJson(*e));
-    json result = RowJson(*t->patient, {});
-    result.update({{"phases", phases},
-                   {"cumulative_activity_gbq", t->cumulative_activity_gbq},
-                   {"labs", labs},
-                   {"responses", responses},
-                   {"events", events},
-                   {"os_months", JsonNumber(t->os_months)},
-                   {"os_event", t->os_event}});
+    const json result = report::TimelineJson(*t);
     if (*as_json) {
       context.out << result.dump(2) << '\n';
       return kExitOk;
@@ -237,14 +188,6 @@ Result<protocol::Protocol> LoadProtocol(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return protocol::ParseProtocol(text.str(), path);
-}
-
-json EligibilityJson(const protocol::Eligibility& e) {
-  return {{"patient_id", e.patient_id},
-          {"next_phase", e.next_phase ? json(*e.next_phase) : json(nullptr)},
-          {"eligible", e.eligible},
-          {"unmet", e.unmet},
-          {"details", e.details}};
 }
 
 // The options every protocol command has.
@@ -316,27 +259,7 @@ void AddPlan(CLI::App& app, CommandContext& context) {
           return plan.status();
         });
     if (!read.ok()) return ReportError(context, read);
-    auto optional = [](const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); };
-    json actions = json::array();
-    for (const protocol::PlannedAction& a : plan->actions) {
-      json action = {{"action", a.action},         {"phase", a.phase},
-                     {"number", a.number},         {"window_start", a.window_start},
-                     {"window_end", a.window_end}, {"status", a.status},
-                     {"reason", a.reason}};
-      if (a.activity_gbq) action["activity_gbq"] = JsonNumber(*a.activity_gbq);
-      actions.push_back(std::move(action));
-    }
-    json result = {{"patient_id", plan->patient_id},
-                   {"as_of", plan->as_of},
-                   {"protocol", {{"name", in->protocol.name}, {"version", in->protocol.version}}},
-                   {"phase", optional(plan->phase)},
-                   {"phase_status", plan->phase_status},
-                   {"cycles_given", plan->cycles_given},
-                   {"cycles_intended", plan->cycles_intended},
-                   {"cumulative_activity_gbq", JsonNumber(plan->cumulative_activity_gbq)},
-                   {"stop_reason", optional(plan->stop_reason)},
-                   {"actions", actions},
-                   {"eligibility", plan->eligibility ? EligibilityJson(*plan->eligibility) : json(nullptr)}};
+    const json result = report::PlanJson(*plan, in->protocol);
     if (args->as_json) {
       context.out << result.dump(2) << '\n';
       return kExitOk;
@@ -372,7 +295,7 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
         ForEachPatient(*in, args->patient, [&](const std::string& id, const registry::Interchange& rows) {
           protocol::Eligibility e = protocol::AssessEligibility(rows, id, in->as_of, in->protocol);
           if (args->as_json) {
-            context.out << (first ? "[\n" : ",\n") << EligibilityJson(e).dump();
+            context.out << (first ? "[\n" : ",\n") << report::EligibilityJson(e).dump();
             first = false;
             return Status();
           }

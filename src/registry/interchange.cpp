@@ -550,4 +550,33 @@ Result<Interchange> ReadInterchange(const std::string& folder, Day today, Proble
   return data;
 }
 
+Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems) {
+  const auto spec =
+      std::find_if(Specs().begin(), Specs().end(), [&](const FileSpec& f) { return f.name == file; });
+  if (spec == Specs().end()) return InvalidArgument(fmt::format("'{}' is not a registry file", file));
+  const std::string where = fmt::format("{} (new row)", file);
+  for (const auto& [column, value] : values) {
+    const auto field = std::find_if(spec->fields.begin(), spec->fields.end(),
+                                    [&](const Field& f) { return f.name == column; });
+    if (field == spec->fields.end()) {
+      if (column.rfind("x_", 0) != 0) problems.Add(fmt::format("{}: {}: unknown column", where, column));
+    } else if (std::optional<std::string> expected = CheckValue(*field, value, today)) {
+      problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where, column, value, *expected));
+    }
+  }
+  for (const Field& f : spec->fields) {
+    if (f.required && values.find(f.name) == values.end()) {
+      problems.Add(fmt::format("{}: {}: missing; it is required", where, f.name));
+    }
+  }
+  if (!problems.empty()) return InvalidArgument("the row has problems");
+  data.files[file].push_back(Row{Intern(where), 0, std::move(values)});
+  CheckCrossFile(data, problems);
+  if (!problems.empty()) {
+    data.files[file].pop_back();
+    return InvalidArgument("the row conflicts with the registry");
+  }
+  return Status();
+}
+
 }  // namespace prrt::registry

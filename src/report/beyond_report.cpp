@@ -6,21 +6,15 @@
 #include <cmath>
 
 #include "prrt/report/figures.h"
+#include "prrt/report/json.h"
 
 namespace prrt::report {
 namespace {
 
 using nlohmann::json;
 
-json Number(double value) {
-  return std::isfinite(value) ? json(value) : json(nullptr);
-}
-json Number(const std::optional<double>& value) {
-  return value ? Number(*value) : json(nullptr);
-}
-
 json TestJson(const stats::ChiSquareTest& test) {
-  return {{"chisq", Number(test.chisq)}, {"df", test.df}, {"p", Number(test.p)}};
+  return {{"chisq", JsonNumber(test.chisq)}, {"df", test.df}, {"p", JsonNumber(test.p)}};
 }
 
 json CoxJson(const study::CoxSummary& cox) {
@@ -35,12 +29,12 @@ json CoxJson(const study::CoxSummary& cox) {
   json terms = json::array();
   for (const study::HazardRatio& hr : cox.terms) {
     terms.push_back({{"term", hr.term},
-                     {"coef", Number(hr.coef)},
-                     {"se", Number(hr.se)},
-                     {"hr", Number(hr.hr)},
-                     {"hr_lower", Number(hr.lower)},
-                     {"hr_upper", Number(hr.upper)},
-                     {"p", Number(hr.p)}});
+                     {"coef", JsonNumber(hr.coef)},
+                     {"se", JsonNumber(hr.se)},
+                     {"hr", JsonNumber(hr.hr)},
+                     {"hr_lower", JsonNumber(hr.lower)},
+                     {"hr_upper", JsonNumber(hr.upper)},
+                     {"p", JsonNumber(hr.p)}});
   }
   out["terms"] = std::move(terms);
   out["lr_test"] = TestJson(cox.lr_test);
@@ -63,9 +57,9 @@ json MediansJson(const std::vector<study::GroupMedian>& medians) {
     groups.push_back({{"group", m.group},
                       {"n", m.n},
                       {"events", m.events},
-                      {"median", Number(m.median.estimate)},
-                      {"median_lower", Number(m.median.lower)},
-                      {"median_upper", Number(m.median.upper)}});
+                      {"median", JsonNumber(m.median.estimate)},
+                      {"median_lower", JsonNumber(m.median.lower)},
+                      {"median_upper", JsonNumber(m.median.upper)}});
   }
   return groups;
 }
@@ -131,9 +125,9 @@ json BeyondJson(const study::BeyondResults& r) {
     incidence.push_back({{"cause", at.cause},
                          {"group", at.group},
                          {"months", at.months},
-                         {"estimate", Number(at.estimate)},
-                         {"lower", Number(at.lower)},
-                         {"upper", Number(at.upper)}});
+                         {"estimate", JsonNumber(at.estimate)},
+                         {"lower", JsonNumber(at.lower)},
+                         {"upper", JsonNumber(at.upper)}});
   }
   json gray = json::array();
   static const char* kCauses[] = {"aml_mds", "death"};
@@ -146,7 +140,7 @@ json BeyondJson(const study::BeyondResults& r) {
           {"naive_cox", CoxJson(r.naive)},
           {"landmark_relapse",
            {{"groups", MediansJson(r.landmark)},
-            {"logrank_p", Number(r.landmark_logrank_p)},
+            {"logrank_p", JsonNumber(r.landmark_logrank_p)},
             {"cox", CoxJson(r.landmark_cox)}}},
           {"time_dependent_cox", CoxJson(r.time_dependent)},
           {"simon_makuch", {{"groups", MediansJson(r.simon_makuch)}}},

@@ -8,6 +8,7 @@
 
 #include "beyond_report.h"
 #include "prrt/report/figures.h"
+#include "prrt/report/json.h"
 #include "prrt/report/report.h"
 #include "prrt/report/whatif_report.h"
 #include "prrt/study/beyond.h"
@@ -18,24 +19,20 @@ namespace {
 
 using nlohmann::json;
 
-json Optional(const std::optional<double>& value) {
-  return value ? json(*value) : json(nullptr);
-}
-
 json HeadlineJson(const study::Headline& h) {
   return {{"n_retreatment", h.n_retreatment},
           {"n_rr", h.n_rr},
           {"n_control", h.n_control},
-          {"pfs_r_median_months", Optional(h.pfs_r_median_months)},
-          {"pfs_rr_median_months", Optional(h.pfs_rr_median_months)},
-          {"os_retreatment_median_months", Optional(h.os_retreatment_median_months)},
-          {"os_control_median_months", Optional(h.os_control_median_months)},
-          {"os_logrank_p", Optional(h.os_logrank_p)},
-          {"orr_r_percent", Optional(h.orr_r_percent)},
-          {"sd_r_percent", Optional(h.sd_r_percent)},
-          {"dcr_r_percent", Optional(h.dcr_r_percent)},
-          {"haem_grade34_r_percent", Optional(h.haem_grade34_r_percent)},
-          {"aml_mds_percent", Optional(h.aml_mds_percent)}};
+          {"pfs_r_median_months", JsonNumber(h.pfs_r_median_months)},
+          {"pfs_rr_median_months", JsonNumber(h.pfs_rr_median_months)},
+          {"os_retreatment_median_months", JsonNumber(h.os_retreatment_median_months)},
+          {"os_control_median_months", JsonNumber(h.os_control_median_months)},
+          {"os_logrank_p", JsonNumber(h.os_logrank_p)},
+          {"orr_r_percent", JsonNumber(h.orr_r_percent)},
+          {"sd_r_percent", JsonNumber(h.sd_r_percent)},
+          {"dcr_r_percent", JsonNumber(h.dcr_r_percent)},
+          {"haem_grade34_r_percent", JsonNumber(h.haem_grade34_r_percent)},
+          {"aml_mds_percent", JsonNumber(h.aml_mds_percent)}};
 }
 
 // The headline in words, each figure with the published one.

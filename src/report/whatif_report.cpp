@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "prrt/report/figures.h"
+#include "prrt/report/json.h"
 
 namespace prrt::report {
 namespace {
@@ -38,10 +39,6 @@ constexpr Outcome kOutcomes[] = {
      &study::ScenarioResult::haem_grade34_r_percent},
     {"aml_mds_percent", "AML/MDS in the retreated (%)", 1, &study::ScenarioResult::aml_mds_percent},
 };
-
-json Number(double v) {
-  return std::isfinite(v) ? json(v) : json(nullptr);
-}
 
 std::string Cell(const study::Spread& s, int digits) {
   if (s.replicates == 0) return "–";
@@ -101,9 +98,9 @@ json WhatIfJson(const WhatIfReport& report) {
     json scenario = {{"min_pfs_months", r.scenario.min_pfs_months}, {"cycles", r.scenario.cycles}};
     for (const Outcome& o : kOutcomes) {
       const study::Spread& s = r.*(o.field);
-      scenario[o.key] = {{"mean", Number(s.mean)},
-                         {"lower", Number(s.lower)},
-                         {"upper", Number(s.upper)},
+      scenario[o.key] = {{"mean", JsonNumber(s.mean)},
+                         {"lower", JsonNumber(s.lower)},
+                         {"upper", JsonNumber(s.upper)},
                          {"replicates", s.replicates}};
     }
     scenarios.push_back(std::move(scenario));

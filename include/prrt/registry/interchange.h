@@ -51,6 +51,12 @@ struct Problems {
 //! no problem; otherwise an InvalidArgument whose message is every problem, one a line.
 Result<Interchange> ReadInterchange(const std::string& folder, Day today, Problems& problems);
 
+//! Adds one row to `file` of `data` (a patient's rows, say) after the checks an import makes: every column
+//! known (or a free-text x_ column), every required one present, every value of its column's type, and then
+//! the cross-file rules on `data` with the row in it. On a problem `data` is left as it was and each problem
+//! is in `problems`, located as "FILE (new row): column: message" for the row's own fields.
+Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems);
+
 //! The interchange file names, in the order they are read.
 const std::vector<std::string>& InterchangeFiles();
 

@@ -1,0 +1,106 @@
+#include "prrt/report/registry_json.h"
+
+#include <algorithm>
+#include <initializer_list>
+
+#include "prrt/clinical/ctcae.h"
+#include "prrt/report/json.h"
+
+namespace prrt::report {
+namespace {
+
+using nlohmann::json;
+
+json RowJson(const registry::Row& row, std::initializer_list<const char*> skip = {"patient_id"}) {
+  json out = json::object();
+  for (const auto& [column, value] : row.values) {
+    if (std::find_if(skip.begin(), skip.end(), [&](const char* s) { return column == s; }) == skip.end()) {
+      out[column] = value;
+    }
+  }
+  return out;
+}
+
+json Optional(const std::optional<std::string>& s) {
+  return s ? json(*s) : json(nullptr);
+}
+
+}  // namespace
+
+json TimelineJson(const registry::Timeline& t) {
+  json phases = json::array();
+  for (const registry::TimelinePhase& p : t.phases) {
+    json cycles = json::array();
+    for (const registry::TimelineCycle& c : p.cycles) {
+      cycles.push_back(
+          {{"date", c.date}, {"activity_gbq", c.activity_gbq}, {"cumulative_gbq", c.cumulative_gbq}});
+    }
+    phases.push_back({{"phase", p.phase},
+                      {"start", p.start},
+                      {"cycles", cycles},
+                      {"activity_gbq", p.activity_gbq},
+                      {"best_response", Optional(p.best_response)},
+                      {"progression_date", Optional(p.progression_date)},
+                      {"progression_method", Optional(p.progression_method)},
+                      {"pfs_months", p.pfs_months},
+                      {"pfs_event", p.pfs_event}});
+  }
+  json labs = json::array();
+  for (const registry::TimelineLab& l : t.labs) {
+    labs.push_back({{"date", l.date},
+                    {"test", l.test},
+                    {"value", l.value},
+                    {"unit", l.unit},
+                    {"ctcae_grade", l.ctcae_grade ? json(*l.ctcae_grade) : json(nullptr)},
+                    {"ctcae_version", std::string(clinical::kCtcaeVersion)}});
+    if (!l.ctcae_grade) labs.back()["ctcae_note"] = l.ctcae_note;
+  }
+  json responses = json::array(), events = json::array();
+  for (const registry::Row* r : t.responses)
+    responses.push_back(RowJson(*r));
+  for (const registry::Row* e : t.events)
+    events.push_back(RowJson(*e));
+  json result = RowJson(*t.patient, {});
+  result.update({{"phases", phases},
+                 {"cumulative_activity_gbq", t.cumulative_activity_gbq},
+                 {"labs", labs},
+                 {"responses", responses},
+                 {"events", events},
+                 {"os_months", JsonNumber(t.os_months)},
+                 {"os_event", t.os_event}});
+  return result;
+}
+
+json EligibilityJson(const protocol::Eligibility& e) {
+  return {{"patient_id", e.patient_id},
+          {"next_phase", Optional(e.next_phase)},
+          {"eligible", e.eligible},
+          {"unmet", e.unmet},
+          {"details", e.details}};
+}
+
+json PlanJson(const protocol::Plan& plan, const protocol::Protocol& protocol) {
+  json actions = json::array();
+  for (const protocol::PlannedAction& a : plan.actions) {
+    json action = {{"action", a.action},         {"phase", a.phase},
+                   {"number", a.number},         {"window_start", a.window_start},
+                   {"window_end", a.window_end}, {"status", a.status},
+                   {"reason", a.reason}};
+    if (a.activity_gbq) action["activity_gbq"] = JsonNumber(*a.activity_gbq);
+    actions.push_back(std::move(action));
+  }
+  json result = {{"patient_id", plan.patient_id},
+                 {"as_of", plan.as_of},
+                 {"protocol", {{"name", protocol.name}, {"version", protocol.version}}},
+                 {"phase", Optional(plan.phase)},
+                 {"phase_status", plan.phase_status},
+                 {"cycles_given", plan.cycles_given},
+                 {"cycles_intended", plan.cycles_intended},
+                 {"cumulative_activity_gbq", JsonNumber(plan.cumulative_activity_gbq)},
+                 {"stop_reason", Optional(plan.stop_reason)},
+                 {"actions", actions},
+                 {"eligibility", plan.eligibility ? EligibilityJson(*plan.eligibility) : json(nullptr)}};
+  return result;
+}
+
+}  // namespace prrt::report
