@@ -48,6 +48,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   AddSimCommands(app, context);
   AddStudyCommands(app, context);
   AddUserCommands(app, context);
+  AddServeCommand(app, context);
   AddDemoCommand(app, context);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());

@@ -37,5 +37,6 @@ void AddSimCommands(CLI::App& app, CommandContext& context);
 void AddStudyCommands(CLI::App& app, CommandContext& context);
 void AddDemoCommand(CLI::App& app, CommandContext& context);
 void AddUserCommands(CLI::App& app, CommandContext& context);
+void AddServeCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace prrt::cli

@@ -40,21 +40,6 @@ void AddStartOption(CLI::App* command, SurvivalArgs& args) {
                       "Surv(start, stop, event); a row is at risk at t when start < t <= time");
 }
 
-json KmTableJson(const stats::KmCurve& curve) {
-  json table = json::array();
-  for (const stats::KmRow& row : curve.rows) {
-    table.push_back({{"time", row.time},
-                     {"n_risk", row.n_risk},
-                     {"n_event", row.n_event},
-                     {"n_censor", row.n_censor},
-                     {"surv", row.surv},
-                     {"std_err", JsonNumber(row.std_err)},
-                     {"lower", JsonNumber(row.lower)},
-                     {"upper", JsonNumber(row.upper)}});
-  }
-  return table;
-}
-
 void PrintKmTable(std::ostream& out, const stats::KmCurve& curve) {
   TextTable table({"time", "n.risk", "n.event", "n.censor", "survival", "std.err", "lower", "upper"});
   for (const stats::KmRow& row : curve.rows) {
@@ -153,7 +138,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       }
       const bool table = !*summary;
       if (args->json) {
-        if (table) group["table"] = KmTableJson(curves[g]);
+        if (table) group["table"] = report::KmTableJson(curves[g]);
       } else {
         context.out << fmt::format("group {}: n = {}, events = {}, median {} ({}% CI {} to {})\n",
                                    input->group_names[g], s.n, s.events, FormatNumber(median.estimate),
@@ -257,7 +242,7 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
                         {"median", JsonNumber(median.estimate)},
                         {"median_lower", JsonNumber(median.lower)},
                         {"median_upper", JsonNumber(median.upper)},
-                        {"table", KmTableJson(curve)}});
+                        {"table", report::KmTableJson(curve)}});
       table.AddRow({input->group_names[g], FormatNumber(static_cast<double>(curve.n)),
                     FormatNumber(static_cast<double>(curve.events)), FormatNumber(median.estimate),
                     FormatNumber(median.lower), FormatNumber(median.upper)});

@@ -1,0 +1,38 @@
+// prrt/server/server.h — `prrt serve`: the registry, its rules and its statistics over HTTP for the clinic, as a
+// JSON API (docs/server.md) behind log-in. Bound to loopback unless told otherwise.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "prrt/common/result.h"
+
+namespace prrt::server {
+
+struct ServerOptions {
+  std::string db;
+  std::string host = "127.0.0.1";
+  int port = 8080;  //!< 0: any free port (tests)
+  std::chrono::seconds session_idle{30 * 60};
+};
+
+class Server {
+ public:
+  //! Opens the registry and derives every patient's endpoints (kept in memory for the cohort queries).
+  static Result<std::unique_ptr<Server>> Create(const ServerOptions& options);
+  ~Server();
+
+  //! Binds to the host and port; returns the port bound (the free one chosen for port 0).
+  Result<int> Bind();
+  //! Serves until Stop(); blocks.
+  void Listen();
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace prrt::server

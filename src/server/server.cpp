@@ -1,0 +1,378 @@
+#include "prrt/server/server.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "prrt/clinical/tumour.h"
+#include "prrt/common/dates.h"
+#include "prrt/protocol/plan.h"
+#include "prrt/registry/store.h"
+#include "prrt/registry/timeline.h"
+#include "prrt/report/json.h"
+#include "prrt/report/registry_json.h"
+#include "prrt/server/auth.h"
+#include "prrt/stats/logrank.h"
+#include "prrt/study/endpoints.h"
+
+namespace prrt::server {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kCookie = "prrt_session";
+
+void Reply(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void Error(httplib::Response& res, int status, const std::string& message) {
+  Reply(res, status, {{"error", message}});
+}
+
+std::string SessionToken(const httplib::Request& req) {
+  const std::string cookies = req.get_header_value("Cookie");
+  const std::string key = std::string(kCookie) + "=";
+  for (size_t at = 0; at < cookies.size();) {
+    size_t end = cookies.find(';', at);
+    if (end == std::string::npos) end = cookies.size();
+    std::string part = cookies.substr(at, end - at);
+    part.erase(0, part.find_first_not_of(' '));
+    if (part.rfind(key, 0) == 0) return part.substr(key.size());
+    at = end + 1;
+  }
+  return "";
+}
+
+registry::Day Today() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<registry::Day>(std::chrono::duration_cast<std::chrono::hours>(now).count() / 24);
+}
+
+// The registry file and the rows file each API write goes to.
+const std::map<std::string, std::string>& WritableFiles() {
+  static const std::map<std::string, std::string> files = {{"cycles", "cycles.csv"},
+                                                           {"labs", "labs.csv"},
+                                                           {"responses", "responses.csv"},
+                                                           {"events", "events.csv"}};
+  return files;
+}
+
+// A problem of a posted row as {"field", "message"}: the row's own fields ("FILE (new row): column: ...") and
+// the cross-file rules about it ("FILE (new row):0: column: ..."); anything else with field null.
+json FieldError(const std::string& problem, const std::string& file) {
+  for (const std::string& own : {file + " (new row): ", file + " (new row):0: "}) {
+    if (problem.rfind(own, 0) != 0) continue;
+    const std::string rest = problem.substr(own.size());
+    const size_t colon = rest.find(": ");
+    if (colon != std::string::npos)
+      return {{"field", rest.substr(0, colon)}, {"message", rest.substr(colon + 2)}};
+  }
+  return {{"field", nullptr}, {"message", problem}};
+}
+
+std::string GradeOf(const study::SubjectEndpoints& s) {
+  Result<clinical::WhoGrade> grade = clinical::GradeNet(clinical::WhoEdition::k2010, s.ki67_percent, {});
+  return grade.ok() && grade->grade != "undefined" ? grade->grade : "unknown";
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  registry::Store store;
+  protocol::Protocol protocol;
+  Sessions sessions;
+  LoginThrottle throttle;
+  httplib::Server http;
+  // One connection to the registry: requests take turns with it, and with the endpoints kept in memory.
+  std::mutex registry_mutex;
+  std::map<std::string, study::SubjectEndpoints> endpoints;
+
+  Impl(ServerOptions o, registry::Store s, protocol::Protocol p)
+      : options(std::move(o)), store(std::move(s)), protocol(std::move(p)), sessions(options.session_idle) {}
+
+  Status LoadEndpoints() {
+    return store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
+      Result<study::SubjectEndpoints> s = study::DeriveSubject(rows, id);
+      if (!s.ok()) return s.status();
+      endpoints[id] = std::move(*s);
+      return Status();
+    });
+  }
+
+  // Runs `handler(req, res, session)` for a logged-in user; 401 otherwise. Writes also need a role that may
+  // write (403) and the session's token against cross-site request forgery in X-CSRF-Token (403).
+  template <typename Handler>
+  httplib::Server::Handler Authed(bool write, Handler handler) {
+    return [this, write, handler](const httplib::Request& req, httplib::Response& res) {
+      std::optional<Session> session = sessions.Find(SessionToken(req));
+      if (!session) return Error(res, 401, "log in first");
+      if (write) {
+        if (!MayWrite(session->role))
+          return Error(res, 403, fmt::format("a {} may not record data", ToString(session->role)));
+        if (req.get_header_value("X-CSRF-Token") != session->csrf_token)
+          return Error(res, 403, "missing or wrong X-CSRF-Token");
+      }
+      handler(req, res, *session);
+    };
+  }
+
+  void Routes() {
+    http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
+      std::lock_guard lock(registry_mutex);
+      Reply(res, 200,
+            {{"status", "ok"}, {"schema_version", store.SchemaVersion()}, {"patients", endpoints.size()}});
+    });
+    http.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) { Login(req, res); });
+    http.Post("/api/logout",
+              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+                sessions.Remove(SessionToken(req));
+                res.set_header("Set-Cookie",
+                               fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", kCookie));
+                Reply(res, 200, {{"logged_out", true}});
+              }));
+    http.Get("/api/session",
+             Authed(false, [](const httplib::Request&, httplib::Response& res, const Session& s) {
+               Reply(res, 200, {{"user", s.user}, {"role", ToString(s.role)}, {"csrf_token", s.csrf_token}});
+             }));
+    http.Get("/api/worklist", Authed(false, [this](const httplib::Request&, httplib::Response& res,
+                                                   const Session&) { Worklist(res); }));
+    http.Get(R"(/api/patients/([^/]+))",
+             Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+               Patient(req.matches[1], res);
+             }));
+    http.Post(R"(/api/patients/([^/]+)/(cycles|labs|responses|events))",
+              Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+                Record(req.matches[1], req.matches[2], req.body, s, res);
+              }));
+    http.Get("/api/km",
+             Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+               KaplanMeier(req.get_param_value("endpoint"), req.get_param_value("group"), res);
+             }));
+    // Every other /api/ path: 401 before log-in (nothing is revealed about which paths exist), 404 after.
+    auto unknown = Authed(false, [](const httplib::Request&, httplib::Response& res, const Session&) {
+      Error(res, 404, "no such API path");
+    });
+    http.Get(R"(/api/.*)", unknown);
+    http.Post(R"(/api/.*)", unknown);
+  }
+
+  void Login(const httplib::Request& req, httplib::Response& res) {
+    json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("user") || !body.contains("password") ||
+        !body["user"].is_string() || !body["password"].is_string()) {
+      return Error(res, 400, "expected {\"user\": ..., \"password\": ...}");
+    }
+    const std::string user = body["user"], password = body["password"];
+    // Wrong passwords slow the next attempts down (the Argon2id hash is slow as well).
+    std::this_thread::sleep_for(throttle.DelayFor(user));
+    std::optional<registry::UserRecord> record;
+    {
+      std::lock_guard lock(registry_mutex);
+      Result<std::optional<registry::UserRecord>> found = store.FindUser(user);
+      if (!found.ok()) return Error(res, 500, found.status().message());
+      record = *found;
+    }
+    const std::optional<Role> role = record ? ParseRole(record->role) : std::nullopt;
+    if (!record || !role || !VerifyPassword(record->password_hash, password)) {
+      throttle.Failed(user);
+      return Error(res, 401, "wrong user name or password");
+    }
+    throttle.Succeeded(user);
+    const std::string token = sessions.Create(user, *role);
+    const std::optional<Session> session = sessions.Find(token);
+    res.set_header("Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict", kCookie, token));
+    Reply(res, 200, {{"user", user}, {"role", ToString(*role)}, {"csrf_token", session->csrf_token}});
+  }
+
+  void Worklist(httplib::Response& res) {
+    json list = json::array();
+    std::lock_guard lock(registry_mutex);
+    const registry::Day today = Today();
+    Status read =
+        store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
+          Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, today, protocol);
+          if (!plan.ok()) return plan.status();
+          json entry = report::PlanJson(*plan, protocol);
+          json due = json::array();
+          for (const json& action : entry["actions"]) {
+            if (action["status"] == "due" || action["status"] == "overdue") due.push_back(action);
+          }
+          entry["due"] = std::move(due);
+          list.push_back(std::move(entry));
+          return Status();
+        });
+    if (!read.ok()) return Error(res, 500, read.message());
+    Reply(res, 200, {{"as_of", FormatDate(today)}, {"patients", std::move(list)}});
+  }
+
+  void Patient(const std::string& id, httplib::Response& res) {
+    std::lock_guard lock(registry_mutex);
+    std::optional<json> timeline;
+    Status read = store.ForEachPatient(
+        [&](const std::string&, const registry::Interchange& rows) -> Status {
+          Result<registry::Timeline> t = registry::BuildTimeline(rows, id);
+          if (!t.ok()) return t.status();
+          timeline = report::TimelineJson(*t);
+          Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, Today(), protocol);
+          if (plan.ok()) (*timeline)["plan"] = report::PlanJson(*plan, protocol);
+          return Status();
+        },
+        id);
+    if (!read.ok()) return Error(res, 500, read.message());
+    if (!timeline) return Error(res, 404, fmt::format("no patient '{}'", id));
+    Reply(res, 200, *timeline);
+  }
+
+  void Record(const std::string& id, const std::string& kind, const std::string& text, const Session& session,
+              httplib::Response& res) {
+    const std::string& file = WritableFiles().at(kind);
+    json body = json::parse(text, nullptr, false);
+    if (!body.is_object()) return Error(res, 400, "expected a JSON object: one row, column by column");
+    registry::RowValues values;
+    json errors = json::array();
+    for (const auto& [column, value] : body.items()) {
+      if (value.is_null()) continue;
+      if (!value.is_string() && !value.is_number()) {
+        errors.push_back({{"field", column}, {"message", "expected text or a number"}});
+        continue;
+      }
+      std::string v = value.is_string() ? value.get<std::string>() : value.dump();
+      if (!v.empty()) values.emplace(column, std::move(v));
+    }
+    if (auto given = values.find("patient_id"); given != values.end() && given->second != id) {
+      errors.push_back({{"field", "patient_id"},
+                        {"message", fmt::format("found '{}'; expected '{}' (the patient of the address)",
+                                                given->second, id)}});
+    }
+    if (!errors.empty()) return Reply(res, 422, {{"errors", errors}});
+    values["patient_id"] = id;
+    std::lock_guard lock(registry_mutex);
+    std::optional<registry::Interchange> rows;
+    Status read = store.ForEachPatient(
+        [&](const std::string&, const registry::Interchange& r) -> Status {
+          rows = r;
+          return Status();
+        },
+        id);
+    if (!read.ok()) return Error(res, 500, read.message());
+    if (!rows) return Error(res, 404, fmt::format("no patient '{}'", id));
+    registry::Problems problems;
+    if (Status added = registry::AddRow(*rows, file, std::move(values), Today(), problems); !added.ok()) {
+      for (const std::string& p : problems.messages)
+        errors.push_back(FieldError(p, file));
+      return Reply(res, 422, {{"errors", errors}});
+    }
+    Result<registry::ImportCounts> stored = store.Import(*rows, session.user);
+    if (!stored.ok()) return Error(res, 500, stored.status().message());
+    if (Result<study::SubjectEndpoints> s = study::DeriveSubject(*rows, id); s.ok())
+      endpoints[id] = std::move(*s);
+    Reply(res, 201, {{"patient_id", id}, {"file", file}, {"inserted", stored->inserted}});
+  }
+
+  void KaplanMeier(const std::string& endpoint, const std::string& group_by, httplib::Response& res) {
+    static const std::map<std::string, int> kPhase = {{"pfs_i", 0}, {"pfs_r", 1}, {"pfs_rr", 2}};
+    if (endpoint != "os" && !kPhase.count(endpoint))
+      return Error(res, 400, "endpoint: expected os, pfs_i, pfs_r or pfs_rr");
+    if (group_by != "cohort" && group_by != "tumour" && group_by != "grade")
+      return Error(res, 400, "group: expected cohort, tumour or grade");
+    std::vector<double> months;
+    std::vector<int8_t> events;
+    std::vector<std::string> labels;
+    {
+      std::lock_guard lock(registry_mutex);
+      for (const auto& [id, s] : endpoints) {
+        if (endpoint == "os") {
+          if (!s.os_months) continue;
+          months.push_back(*s.os_months);
+          events.push_back(s.os_event ? 1 : 0);
+        } else {
+          const study::PhaseEndpoints& p = s.phases[kPhase.at(endpoint)];
+          if (!p.given) continue;
+          months.push_back(p.pfs_months);
+          events.push_back(p.pfs_event ? 1 : 0);
+        }
+        labels.push_back(group_by == "cohort"   ? study::ToString(s.group)
+                         : group_by == "tumour" ? s.primary_site
+                                                : GradeOf(s));
+      }
+    }
+    if (months.empty()) return Error(res, 404, "no patient has this endpoint");
+    std::vector<std::string> names(labels.begin(), labels.end());
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    std::vector<int32_t> group;
+    for (const std::string& l : labels)
+      group.push_back(static_cast<int32_t>(std::lower_bound(names.begin(), names.end(), l) - names.begin()));
+    const stats::SurvivalData data{months, events, group};
+    Result<std::vector<stats::KmCurve>> curves =
+        stats::KaplanMeier(data, static_cast<int32_t>(names.size()), stats::KmOptions{});
+    if (!curves.ok()) return Error(res, 500, curves.status().message());
+    json groups = json::array();
+    for (size_t g = 0; g < curves->size(); ++g) {
+      const stats::KmCurve& c = (*curves)[g];
+      const stats::QuantileEstimate median =
+          stats::SurvivalQuantile(c, 0.5, stats::QuantileRule::kPrint, 0.95);
+      groups.push_back({{"group", names[g]},
+                        {"n", c.n},
+                        {"events", c.events},
+                        {"median", report::JsonNumber(median.estimate)},
+                        {"median_lower", report::JsonNumber(median.lower)},
+                        {"median_upper", report::JsonNumber(median.upper)},
+                        {"table", report::KmTableJson(c)}});
+    }
+    json result = {{"endpoint", endpoint}, {"group", group_by},   {"conf_type", "log"},
+                   {"conf_level", 0.95},   {"median_ci", "band"}, {"groups", std::move(groups)}};
+    if (names.size() >= 2) {
+      Result<stats::LogrankResult> test =
+          stats::LogRank(data, static_cast<int32_t>(names.size()), {}, 0, stats::LogrankOptions{});
+      result["logrank"] =
+          test.ok() ? json{{"chisq", test->chisq}, {"df", test->df}, {"p", report::JsonNumber(test->p)}}
+                    : json(nullptr);
+    }
+    Reply(res, 200, result);
+  }
+};
+
+Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
+  Result<registry::Store> store = registry::Store::Open(options.db);
+  if (!store.ok()) return store.status();
+  Result<protocol::Protocol> protocol = protocol::DefaultProtocol();
+  if (!protocol.ok()) return protocol.status();
+  auto impl = std::make_unique<Impl>(options, std::move(*store), std::move(*protocol));
+  if (Status s = impl->LoadEndpoints(); !s.ok()) return s;
+  impl->Routes();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+Result<int> Server::Bind() {
+  const int port =
+      impl_->options.port == 0
+          ? impl_->http.bind_to_any_port(impl_->options.host)
+          : (impl_->http.bind_to_port(impl_->options.host, impl_->options.port) ? impl_->options.port : -1);
+  if (port <= 0) {
+    return IoError(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",
+                               impl_->options.host, impl_->options.port));
+  }
+  return port;
+}
+
+void Server::Listen() {
+  impl_->http.listen_after_bind();
+}
+
+void Server::Stop() {
+  impl_->http.stop();
+}
+
+}  // namespace prrt::server

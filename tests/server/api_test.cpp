@@ -1,0 +1,271 @@
+// The server's JSON API against a registry of three patients (tests/data/registry_example), in-process on a
+// free loopback port: log-in, roles, the CSRF token, the timeline and plan, recording rows with the import's
+// checks, Kaplan–Meier, and hostile input.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "prrt/registry/store.h"
+#include "prrt/server/auth.h"
+#include "prrt/server/server.h"
+#include "support/json_match.h"
+#include "support/scenario.h"
+
+namespace prrt::server {
+namespace {
+
+using nlohmann::json;
+
+class Api : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = (dir_.path / "r.db").string();
+    std::string out, err;
+    ASSERT_EQ(testing::RunPrrt({"import", "--db", db_, "--from", "tests/data/registry_example"}, out, err), 0)
+        << err;
+    {
+      Result<registry::Store> store = registry::Store::Open(db_);
+      ASSERT_TRUE(store.ok());
+      for (const auto& [name, role] : {std::pair{"ana", "clinician"}, std::pair{"vic", "viewer"}}) {
+        ASSERT_TRUE(store->PutUser({name, role, *HashPassword("correct horse"), "", ""}, true, "test").ok());
+      }
+    }
+    ServerOptions options;
+    options.db = db_;
+    options.port = 0;
+    Result<std::unique_ptr<Server>> server = Server::Create(options);
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    server_ = std::move(*server);
+    Result<int> port = server_->Bind();
+    ASSERT_TRUE(port.ok());
+    port_ = *port;
+    thread_ = std::thread([this] { server_->Listen(); });
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  httplib::Client Client() { return httplib::Client("127.0.0.1", port_); }
+
+  // Logs in; returns the session cookie and CSRF token.
+  std::pair<std::string, std::string> Login(const std::string& user) {
+    httplib::Client client = Client();
+    auto res = client.Post("/api/login", json{{"user", user}, {"password", "correct horse"}}.dump(),
+                           "application/json");
+    EXPECT_TRUE(res && res->status == 200);
+    if (!res) return {};
+    const std::string cookie = res->get_header_value("Set-Cookie");
+    return {cookie.substr(0, cookie.find(';')), json::parse(res->body)["csrf_token"]};
+  }
+
+  httplib::Result Post(const std::string& path, const json& body,
+                       const std::pair<std::string, std::string>& session) {
+    httplib::Client client = Client();
+    httplib::Headers headers{{"Cookie", session.first}, {"X-CSRF-Token", session.second}};
+    return client.Post(path.c_str(), headers, body.dump(), "application/json");
+  }
+  httplib::Result Get(const std::string& path, const std::pair<std::string, std::string>& session) {
+    httplib::Client client = Client();
+    return client.Get(path.c_str(), httplib::Headers{{"Cookie", session.first}});
+  }
+  int64_t AuditCount() {
+    Result<registry::Store> store = registry::Store::Open(db_);
+    return *store->AuditCount();
+  }
+
+  testing::TempDir dir_{"api"};
+  std::string db_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+TEST_F(Api, HealthNeedsNoLogInAndEveryOtherRouteDoes) {
+  httplib::Client client = Client();
+  auto health = client.Get("/api/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(json::parse(health->body)["patients"], 3);
+  for (const char* path : {"/api/worklist", "/api/patients/P001", "/api/session",
+                           "/api/km?endpoint=os&group=cohort", "/api/no-such-route"}) {
+    auto res = client.Get(path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 401) << path;
+    EXPECT_EQ(res->body.find("P001"), std::string::npos) << path;
+  }
+  for (const char* path : {"/api/logout", "/api/patients/P001/cycles", "/api/patients/P001/labs",
+                           "/api/patients/P001/responses", "/api/patients/P001/events"}) {
+    auto res = client.Post(path, "{}", "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 401) << path;
+  }
+  // A made-up session token is no session.
+  auto forged =
+      client.Get("/api/worklist", httplib::Headers{{"Cookie", "prrt_session=" + std::string(64, 'a')}});
+  EXPECT_EQ(forged->status, 401);
+}
+
+TEST_F(Api, LogInSetsAnHttpOnlyCookieAndWrongPasswordsAreSlowedDown) {
+  httplib::Client client = Client();
+  auto wrong = client.Post("/api/login", R"({"user":"ana","password":"wrong horse"})", "application/json");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_TRUE(wrong->get_header_value("Set-Cookie").empty());
+  // The second attempt after one wrong password waits at least 250 ms before it is even checked.
+  const auto start = std::chrono::steady_clock::now();
+  auto right = client.Post("/api/login", R"({"user":"ana","password":"correct horse"})", "application/json");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 200);
+  const std::string cookie = right->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  const json body = json::parse(right->body);
+  EXPECT_EQ(body["user"], "ana");
+  EXPECT_EQ(body["role"], "clinician");
+  EXPECT_EQ(client.Post("/api/login", R"({"user":"nobody","password":"correct horse"})", "application/json")
+                ->status,
+            401);
+  EXPECT_EQ(client.Post("/api/login", "not json", "application/json")->status, 400);
+}
+
+TEST_F(Api, PatientIsTheTimelineOfPrrtPatientWithThePlan) {
+  const auto session = Login("vic");
+  auto res = Get("/api/patients/P001", session);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  json api = json::parse(res->body);
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"patient", "--db", db_, "P001", "--json"}, out, err), 0);
+  EXPECT_TRUE(api.contains("plan"));
+  EXPECT_EQ(api["plan"]["patient_id"], "P001");
+  api.erase("plan");
+  EXPECT_EQ(api, json::parse(out));
+  EXPECT_EQ(Get("/api/patients/NOPE", session)->status, 404);
+}
+
+TEST_F(Api, AViewerMayNotWriteAndAWriteNeedsTheCsrfToken) {
+  const json cycle = {{"phase", "I"}, {"date", "2010-05-17"}, {"activity_gbq", "7.4"}};
+  const int64_t audit = AuditCount();
+  auto viewer = Post("/api/patients/P003/cycles", cycle, Login("vic"));
+  ASSERT_TRUE(viewer);
+  EXPECT_EQ(viewer->status, 403);
+  auto session = Login("ana");
+  auto no_token = Post("/api/patients/P003/cycles", cycle, {session.first, ""});
+  EXPECT_EQ(no_token->status, 403);
+  auto wrong_token = Post("/api/patients/P003/cycles", cycle, {session.first, std::string(64, '0')});
+  EXPECT_EQ(wrong_token->status, 403);
+  EXPECT_EQ(AuditCount(), audit);  // nothing written
+}
+
+TEST_F(Api, RecordingACycleChangesThePlanAndIsAuditedWithTheUser) {
+  const auto session = Login("ana");
+  const json before = json::parse(Get("/api/patients/P003", session)->body);
+  const int64_t audit = AuditCount();
+  auto res = Post("/api/patients/P003/cycles",
+                  {{"phase", "I"}, {"date", "2010-05-17"}, {"activity_gbq", 7.4}}, session);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  EXPECT_EQ(json::parse(res->body)["inserted"], 1);
+  const json after = json::parse(Get("/api/patients/P003", session)->body);
+  EXPECT_EQ(after["plan"]["cycles_given"], before["plan"]["cycles_given"].get<int>() + 1);
+  EXPECT_EQ(after["phases"][0]["cycles"].size(), before["phases"][0]["cycles"].size() + 1);
+  EXPECT_GT(AuditCount(), audit);
+  // The export has the new row, so the write is in the registry itself.
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"export", "--db", db_, "--to", (dir_.path / "out").string()}, out, err), 0);
+  EXPECT_NE(testing::Slurp(dir_.path / "out" / "cycles.csv").find("P003,I,2010-05-17,7.4"),
+            std::string::npos);
+}
+
+TEST_F(Api, BadRowsGetFieldErrorsAndChangeNothing) {
+  const auto session = Login("ana");
+  const int64_t audit = AuditCount();
+  auto res = Post("/api/patients/P003/cycles",
+                  {{"phase", "X"}, {"date", "2010-13-01"}, {"activity_gbq", "70"}}, session);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 422);
+  std::map<std::string, std::string> errors;
+  const json body = json::parse(res->body);
+  for (const json& e : body["errors"])
+    errors[e["field"].is_null() ? "" : e["field"].get<std::string>()] = e["message"].get<std::string>();
+  EXPECT_EQ(errors["phase"], "found 'X'; expected one of: I, R, RR");
+  EXPECT_EQ(errors["date"], "found '2010-13-01'; expected a date YYYY-MM-DD");
+  EXPECT_EQ(errors["activity_gbq"], "found '70'; expected a number > 0 and <= 10");
+  // A cross-file rule: the same date as an existing cycle is a duplicate key.
+  auto duplicate = Post("/api/patients/P003/cycles",
+                        {{"phase", "I"}, {"date", "2010-03-15"}, {"activity_gbq", "7.4"}}, session);
+  EXPECT_EQ(duplicate->status, 422);
+  auto missing = Post("/api/patients/P003/labs", {{"date", "2010-04-01"}}, session);
+  EXPECT_EQ(missing->status, 422);
+  EXPECT_NE(missing->body.find("missing; it is required"), std::string::npos);
+  auto other_patient =
+      Post("/api/patients/P003/events", {{"patient_id", "P001"}, {"date", "2010-04-01"}}, session);
+  EXPECT_EQ(other_patient->status, 422);
+  EXPECT_EQ(Post("/api/patients/NOPE/events", {{"date", "2010-04-01"}, {"event", "mds"}}, session)->status,
+            404);
+  EXPECT_EQ(AuditCount(), audit);
+}
+
+// SQL and script injection in every field of a row: stored as text and returned as JSON strings, and the
+// registry's tables are all still there.
+TEST_F(Api, HostileTextIsStoredAndReturnedHarmlessly) {
+  const auto session = Login("ana");
+  const std::string sql = "'); DROP TABLE patients; --";
+  const std::string script = "<script>alert('x')</script>";
+  for (const std::string& hostile : {sql, script}) {
+    auto res = Post("/api/patients/P003/events",
+                    {{"date", "2010-04-0" + std::to_string(hostile == sql ? 1 : 2)},
+                     {"event", "progression"},
+                     {"method", "clinical"},
+                     {"x_note", hostile}},
+                    session);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 201) << res->body;
+    auto bad = Post("/api/patients/P003/events", {{"date", hostile}, {"event", hostile}}, session);
+    EXPECT_EQ(bad->status, 422);
+    EXPECT_EQ(bad->get_header_value("Content-Type"), "application/json");
+  }
+  const json patient = json::parse(Get("/api/patients/P003", session)->body);
+  std::vector<std::string> notes;
+  for (const json& e : patient["events"]) {
+    if (e.contains("x_note")) notes.push_back(e["x_note"]);
+  }
+  EXPECT_EQ(notes, (std::vector<std::string>{sql, script}));
+  httplib::Client client = Client();
+  EXPECT_EQ(json::parse(client.Get("/api/health")->body)["patients"], 3);
+  auto worklist = Get("/api/worklist", session);
+  ASSERT_EQ(worklist->status, 200);
+  EXPECT_EQ(json::parse(worklist->body)["patients"].size(), 3u);
+}
+
+TEST_F(Api, KaplanMeierByGroupWithTheLogRankTest) {
+  const auto session = Login("vic");
+  auto res = Get("/api/km?endpoint=os&group=tumour", session);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  const json km = json::parse(res->body);
+  // Three patients with three primary sites: midgut, pancreatic, and the third's.
+  EXPECT_EQ(km["groups"].size(), 3u);
+  for (const json& g : km["groups"]) {
+    EXPECT_EQ(g["n"], 1);
+    EXPECT_TRUE(g.contains("table"));
+  }
+  EXPECT_TRUE(km.contains("logrank"));
+  EXPECT_EQ(Get("/api/km?endpoint=dfs&group=cohort", session)->status, 400);
+  EXPECT_EQ(Get("/api/km?endpoint=os&group=age", session)->status, 400);
+}
+
+TEST_F(Api, LogOutEndsTheSession) {
+  const auto session = Login("vic");
+  EXPECT_EQ(Get("/api/session", session)->status, 200);
+  EXPECT_EQ(Post("/api/logout", json::object(), session)->status, 200);
+  EXPECT_EQ(Get("/api/session", session)->status, 401);
+}
+
+}  // namespace
+}  // namespace prrt::server
