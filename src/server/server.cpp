@@ -77,9 +77,27 @@ json FieldError(const std::string& problem, const std::string& file) {
   return {{"field", nullptr}, {"message", problem}};
 }
 
-std::string GradeOf(const study::SubjectEndpoints& s) {
+// The attributes the cohort explorer groups and filters by.
+constexpr const char* kAttributes[] = {"cohort", "tumour", "grade"};
+
+std::string AttributeOf(const study::SubjectEndpoints& s, const std::string& attribute) {
+  if (attribute == "cohort") return study::ToString(s.group);
+  if (attribute == "tumour") return s.primary_site;
   Result<clinical::WhoGrade> grade = clinical::GradeNet(clinical::WhoEdition::k2010, s.ki67_percent, {});
   return grade.ok() && grade->grade != "undefined" ? grade->grade : "unknown";
+}
+
+// The values a filter parameter allows (comma-separated); empty: no filter.
+std::vector<std::string> Allowed(const httplib::Request& req, const std::string& attribute) {
+  std::vector<std::string> values;
+  const std::string text = req.get_param_value(attribute.c_str());
+  for (size_t at = 0; !text.empty() && at <= text.size();) {
+    size_t end = text.find(',', at);
+    if (end == std::string::npos) end = text.size();
+    values.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return values;
 }
 
 }  // namespace
@@ -152,10 +170,8 @@ struct Server::Impl {
               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
                 Record(req.matches[1], req.matches[2], req.body, s, res);
               }));
-    http.Get("/api/km",
-             Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
-               KaplanMeier(req.get_param_value("endpoint"), req.get_param_value("group"), res);
-             }));
+    http.Get("/api/km", Authed(false, [this](const httplib::Request& req, httplib::Response& res,
+                                             const Session&) { KaplanMeier(req, res); }));
     // Every other /api/ path: 401 before log-in (nothing is revealed about which paths exist), 404 after.
     auto unknown = Authed(false, [](const httplib::Request&, httplib::Response& res, const Session&) {
       Error(res, 404, "no such API path");
@@ -277,18 +293,34 @@ struct Server::Impl {
     Reply(res, 201, {{"patient_id", id}, {"file", file}, {"inserted", stored->inserted}});
   }
 
-  void KaplanMeier(const std::string& endpoint, const std::string& group_by, httplib::Response& res) {
+  // GET /api/km?endpoint=...&group=...[&cohort=a,b][&tumour=...][&grade=...]: the filters keep the patients
+  // whose attribute is one of the values given.
+  void KaplanMeier(const httplib::Request& req, httplib::Response& res) {
+    const std::string endpoint = req.get_param_value("endpoint"), group_by = req.get_param_value("group");
     static const std::map<std::string, int> kPhase = {{"pfs_i", 0}, {"pfs_r", 1}, {"pfs_rr", 2}};
     if (endpoint != "os" && !kPhase.count(endpoint))
       return Error(res, 400, "endpoint: expected os, pfs_i, pfs_r or pfs_rr");
     if (group_by != "cohort" && group_by != "tumour" && group_by != "grade")
       return Error(res, 400, "group: expected cohort, tumour or grade");
+    std::map<std::string, std::vector<std::string>> filters;
+    json echo = json::object();
+    for (const char* attribute : kAttributes) {
+      std::vector<std::string> allowed = Allowed(req, attribute);
+      if (allowed.empty()) continue;
+      echo[attribute] = allowed;
+      filters[attribute] = std::move(allowed);
+    }
     std::vector<double> months;
     std::vector<int8_t> events;
     std::vector<std::string> labels;
     {
       std::lock_guard lock(registry_mutex);
       for (const auto& [id, s] : endpoints) {
+        const bool kept = std::all_of(filters.begin(), filters.end(), [&](const auto& filter) {
+          const std::string value = AttributeOf(s, filter.first);
+          return std::find(filter.second.begin(), filter.second.end(), value) != filter.second.end();
+        });
+        if (!kept) continue;
         if (endpoint == "os") {
           if (!s.os_months) continue;
           months.push_back(*s.os_months);
@@ -299,12 +331,10 @@ struct Server::Impl {
           months.push_back(p.pfs_months);
           events.push_back(p.pfs_event ? 1 : 0);
         }
-        labels.push_back(group_by == "cohort"   ? study::ToString(s.group)
-                         : group_by == "tumour" ? s.primary_site
-                                                : GradeOf(s));
+        labels.push_back(AttributeOf(s, group_by));
       }
     }
-    if (months.empty()) return Error(res, 404, "no patient has this endpoint");
+    if (months.empty()) return Error(res, 404, "no patient has this endpoint (with these filters)");
     std::vector<std::string> names(labels.begin(), labels.end());
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -328,8 +358,9 @@ struct Server::Impl {
                         {"median_upper", report::JsonNumber(median.upper)},
                         {"table", report::KmTableJson(c)}});
     }
-    json result = {{"endpoint", endpoint}, {"group", group_by},   {"conf_type", "log"},
-                   {"conf_level", 0.95},   {"median_ci", "band"}, {"groups", std::move(groups)}};
+    json result = {{"endpoint", endpoint},       {"group", group_by},  {"filters", std::move(echo)},
+                   {"conf_type", "log"},         {"conf_level", 0.95}, {"median_ci", "band"},
+                   {"groups", std::move(groups)}};
     if (names.size() >= 2) {
       Result<stats::LogrankResult> test =
           stats::LogRank(data, static_cast<int32_t>(names.size()), {}, 0, stats::LogrankOptions{});

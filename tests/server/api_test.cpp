@@ -256,6 +256,17 @@ TEST_F(Api, KaplanMeierByGroupWithTheLogRankTest) {
     EXPECT_TRUE(g.contains("table"));
   }
   EXPECT_TRUE(km.contains("logrank"));
+  // Filters keep the patients whose attribute is one of the values given.
+  const json filtered =
+      json::parse(Get("/api/km?endpoint=os&group=tumour&tumour=midgut,pancreatic", session)->body);
+  ASSERT_EQ(filtered["groups"].size(), 2u);
+  EXPECT_EQ(filtered["groups"][0]["group"], "midgut");
+  EXPECT_EQ(filtered["groups"][1]["group"], "pancreatic");
+  EXPECT_EQ(filtered["filters"]["tumour"], (json{"midgut", "pancreatic"}));
+  const json one = json::parse(Get("/api/km?endpoint=os&group=cohort&tumour=bronchial", session)->body);
+  EXPECT_EQ(one["groups"].size(), 1u);
+  EXPECT_FALSE(one.contains("logrank"));  // one group: nothing to compare
+  EXPECT_EQ(Get("/api/km?endpoint=os&group=cohort&tumour=hindgut", session)->status, 404);
   EXPECT_EQ(Get("/api/km?endpoint=dfs&group=cohort", session)->status, 400);
   EXPECT_EQ(Get("/api/km?endpoint=os&group=age", session)->status, 400);
 }
