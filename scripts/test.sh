@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian packages), builds, and runs every test. Used by .ci/run.
+# Installs what the tests need (Debian packages; playwright-core from npm for the browser test, which drives
+# Debian's chromium), builds, and runs every test. Used by .ci/run.
 #   scripts/test.sh             the suite in a release build (build/)
 #   PRRT_SANITIZE=1 scripts/test.sh   the same under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+command -v npm >/dev/null || { echo "scripts/test.sh: npm (with Node.js 20) is needed for the browser test" >&2; exit 1; }
+(cd tests/e2e/clinic && npm ci --no-audit --no-fund --loglevel=error)
 if [[ "${PRRT_SANITIZE:-0}" == 1 ]]; then
   dir=build-asan
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPRRT_SANITIZE=ON -DPRRT_BUILD_TESTS=ON -DPRRT_BUILD_BENCHMARKS=OFF

@@ -18,6 +18,7 @@
 #include "prrt/server/auth.h"
 #include "prrt/stats/logrank.h"
 #include "prrt/study/endpoints.h"
+#include "web_assets.h"
 
 namespace prrt::server {
 
@@ -143,6 +144,21 @@ struct Server::Impl {
   }
 
   void Routes() {
+    // The pages: the shell holds no patient data (that comes from the API after log-in). Scripts only from
+    // this server and no inline script, so that text from the registry can never run as code.
+    http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("Cache-Control", "no-store");
+    });
+    auto asset = [this](const char* path, const char* content, const char* type) {
+      http.Get(path, [content, type](const httplib::Request&, httplib::Response& res) {
+        res.set_content(content, type);
+      });
+    };
+    asset("/", detail::kIndexHtml, "text/html; charset=utf-8");
+    asset("/app.js", detail::kAppJs, "application/javascript; charset=utf-8");
+    asset("/app.css", detail::kAppCss, "text/css; charset=utf-8");
     http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
       std::lock_guard lock(registry_mutex);
       Reply(res, 200,

@@ -109,6 +109,23 @@ TEST_F(Api, HealthNeedsNoLogInAndEveryOtherRouteDoes) {
   EXPECT_EQ(forged->status, 401);
 }
 
+TEST_F(Api, PagesAreServedWithoutPatientDataUnderAStrictContentSecurityPolicy) {
+  httplib::Client client = Client();
+  for (const char* path : {"/", "/app.js", "/app.css"}) {
+    auto res = client.Get(path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << path;
+    EXPECT_EQ(res->body.find("P00"), std::string::npos) << path;
+    EXPECT_EQ(res->get_header_value("Content-Security-Policy"), "default-src 'self'; frame-ancestors 'none'");
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+  }
+  const std::string html = client.Get("/")->body;
+  EXPECT_EQ(html.find("<script>"), std::string::npos);  // no inline script: the policy would refuse it
+  EXPECT_NE(html.find("<script src=\"/app.js\">"), std::string::npos);
+  // The page's script puts registry text into the page as text only.
+  EXPECT_EQ(client.Get("/app.js")->body.find("innerHTML"), std::string::npos);
+}
+
 TEST_F(Api, LogInSetsAnHttpOnlyCookieAndWrongPasswordsAreSlowedDown) {
   httplib::Client client = Client();
   auto wrong = client.Post("/api/login", R"({"user":"ana","password":"wrong horse"})", "application/json");

@@ -1,0 +1,278 @@
+// The clinic's pages over the JSON API (docs/server.md). No framework and nothing fetched from elsewhere; every
+// text from the registry goes into the page as text (textContent), never as HTML.
+'use strict';
+
+const state = { session: null };
+const main = document.getElementById('main');
+
+// ---- helpers ----
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === 'text') node.textContent = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) if (child != null) node.append(child);
+  return node;
+}
+const svgNs = 'http://www.w3.org/2000/svg';
+function svg(tag, attributes = {}, text) {
+  const node = document.createElementNS(svgNs, tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  if (text != null) node.textContent = text;
+  return node;
+}
+async function api(method, path, body) {
+  const options = { method, headers: {} };
+  if (body !== undefined) {
+    options.headers['Content-Type'] = 'application/json';
+    options.body = JSON.stringify(body);
+  }
+  if (method !== 'GET' && state.session) options.headers['X-CSRF-Token'] = state.session.csrf_token;
+  const res = await fetch(path, options);
+  const data = await res.json().catch(() => ({}));
+  if (res.status === 401 && path !== '/api/login') { state.session = null; showLogin(); }
+  return { status: res.status, data };
+}
+const fmt = (x, digits = 1) => (x == null ? '–' : Number(x).toFixed(digits));
+function table(columns, rows, sortable = true) {
+  const body = el('tbody');
+  const fill = (list) => { body.replaceChildren(...list.map((r) => r.tr)); };
+  const head = el('tr');
+  columns.forEach((c, i) => {
+    let ascending = true;
+    head.append(el('th', { text: c, onclick: () => {
+      if (!sortable) return;
+      rows.sort((a, b) => (a.keys[i] > b.keys[i] ? 1 : a.keys[i] < b.keys[i] ? -1 : 0) * (ascending ? 1 : -1));
+      ascending = !ascending;
+      fill(rows);
+    } }));
+  });
+  fill(rows);
+  return el('table', {}, el('thead', {}, head), body);
+}
+function row(cells, attributes = {}) {
+  return { tr: el('tr', attributes, ...cells.map((c) => (c instanceof Node ? el('td', {}, c) : el('td', { text: c ?? '' })))),
+           keys: cells.map((c) => (c instanceof Node ? c.textContent : c ?? '')) };
+}
+
+// ---- log-in ----
+function showLogin(message) {
+  document.getElementById('bar').hidden = true;
+  const error = el('p', { class: 'error', id: 'login-error', text: message || '' });
+  const user = el('input', { id: 'login-user', autocomplete: 'username', required: '' });
+  const password = el('input', { id: 'login-password', type: 'password', autocomplete: 'current-password', required: '' });
+  const form = el('form', { id: 'login', onsubmit: async (event) => {
+    event.preventDefault();
+    const { status, data } = await api('POST', '/api/login', { user: user.value, password: password.value });
+    if (status !== 200) { error.textContent = data.error || 'log-in failed'; return; }
+    state.session = data;
+    start();
+  } }, el('h1', { text: 'prrt' }), el('label', { text: 'User ' }, user),
+  el('label', { text: 'Password ' }, password), el('button', { type: 'submit', id: 'login-submit', text: 'Log in' }), error);
+  main.replaceChildren(form);
+  user.focus();
+}
+
+// ---- worklist ----
+async function showWorklist() {
+  const { status, data } = await api('GET', '/api/worklist');
+  if (status !== 200) return;
+  const filter = el('input', { id: 'worklist-filter', placeholder: 'filter' });
+  const which = el('select', { id: 'worklist-which' }, ...['all', 'due or overdue', 'overdue', 'eligible', 'blocked']
+    .map((v) => el('option', { value: v, text: v })));
+  const holder = el('div');
+  const render = () => {
+    const text = filter.value.toLowerCase();
+    const rows = data.patients.filter((p) => {
+      const e = p.eligibility;
+      const keep = which.value === 'all' || (which.value === 'due or overdue' && p.due.length > 0)
+        || (which.value === 'overdue' && p.due.some((a) => a.status === 'overdue'))
+        || (which.value === 'eligible' && e && e.eligible) || (which.value === 'blocked' && e && !e.eligible);
+      return keep && JSON.stringify(p).toLowerCase().includes(text);
+    }).map((p) => {
+      const next = p.due[0] || p.actions[0];
+      const e = p.eligibility;
+      const overdue = p.due.some((a) => a.status === 'overdue');
+      return row([
+        el('a', { href: `#/patient/${encodeURIComponent(p.patient_id)}`, text: p.patient_id }),
+        p.phase ? `${p.phase}-PRRT` : '–', p.phase_status, `${p.cycles_given} / ${p.cycles_intended}`,
+        next ? `${next.action} ${next.phase || ''} ${next.number || ''}: ${next.status} (${next.window_start} – ${next.window_end})` : '–',
+        e ? (e.eligible ? `eligible for ${e.next_phase}-PRRT` : `${e.next_phase}-PRRT blocked: ${e.unmet.join(', ')}`) : '–',
+      ], { class: overdue ? 'overdue' : p.due.length ? 'due' : '' });
+    });
+    holder.replaceChildren(table(['Patient', 'Phase', 'Status', 'Cycles', 'Next action', 'Salvage eligibility'], rows));
+  };
+  filter.addEventListener('input', render);
+  which.addEventListener('change', render);
+  main.replaceChildren(el('h1', { text: `Worklist (as of ${data.as_of})` }),
+    el('div', { class: 'controls' }, filter, which), holder);
+  render();
+}
+
+// ---- patient ----
+const recordForms = {
+  cycles: [['phase', ['I', 'R', 'RR']], ['date', 'date'], ['activity_gbq', 'number']],
+  labs: [['date', 'date'], ['test', ['hb', 'wbc', 'neutrophils', 'lymphocytes', 'platelets', 'creatinine',
+    'creatinine_clearance', 'alt', 'ast', 'bilirubin', 'alp', 'albumin', 'cga']], ['value', 'number'],
+    ['unit', ['g/dl', 'g/l', 'mmol/l', '10^9/l', 'umol/l', 'mg/dl', 'ml/min', 'u/l', 'ug/l']], ['lln', 'number'], ['uln', 'number']],
+  responses: [['date', 'date'], ['response', ['cr', 'pr', 'sd', 'pd', 'ne']], ['method', ['recist', 'octreoscan', 'clinical']]],
+  events: [['date', 'date'], ['event', ['progression', 'aml', 'mds', 'other_malignancy']], ['method', ['', 'recist', 'octreoscan', 'clinical']]],
+};
+
+function recordForm(id, kind) {
+  const inputs = {};
+  const errors = {};
+  const general = el('p', { class: 'error' });
+  const fields = recordForms[kind].map(([name, type]) => {
+    const input = Array.isArray(type)
+      ? el('select', { name, id: `${kind}-${name}` }, ...type.map((v) => el('option', { value: v, text: v || '–' })))
+      : el('input', { name, id: `${kind}-${name}`, type: type === 'number' ? 'text' : type, inputmode: type === 'number' ? 'decimal' : 'text' });
+    inputs[name] = input;
+    errors[name] = el('span', { class: 'error', id: `${kind}-${name}-error` });
+    return el('label', { text: `${name} ` }, input, errors[name]);
+  });
+  const form = el('form', { class: 'record', id: `record-${kind}`, onsubmit: async (event) => {
+    event.preventDefault();
+    Object.values(errors).forEach((e) => { e.textContent = ''; });
+    general.textContent = '';
+    const body = {};
+    for (const [name, input] of Object.entries(inputs)) if (input.value !== '') body[name] = input.value;
+    const { status, data } = await api('POST', `/api/patients/${encodeURIComponent(id)}/${kind}`, body);
+    if (status === 201) { showPatient(id); return; }
+    for (const e of data.errors || []) {
+      if (e.field && errors[e.field]) errors[e.field].textContent = ` ${e.message}`;
+      else general.textContent += `${e.message} `;
+    }
+    if (data.error) general.textContent = data.error;
+  } }, el('strong', { text: `Record ${kind.replace(/s$/, '')}` }), ...fields,
+  el('button', { type: 'submit', id: `record-${kind}-submit`, text: 'Save' }), general);
+  return form;
+}
+
+function labChart(labs, test) {
+  const points = labs.filter((l) => l.test === test).map((l) => ({ t: Date.parse(l.date), ...l }));
+  if (points.length === 0) return null;
+  const w = 460, h = 170, left = 48, bottom = 24, top = 18;
+  const t0 = Math.min(...points.map((p) => p.t)), t1 = Math.max(...points.map((p) => p.t)) || t0 + 1;
+  const ymax = Math.max(...points.map((p) => p.value)) * 1.15 || 1;
+  const x = (t) => left + (w - left - 10) * (t1 === t0 ? 0.5 : (t - t0) / (t1 - t0));
+  const y = (v) => top + (h - top - bottom) * (1 - v / ymax);
+  const chart = svg('svg', { width: w, height: h, class: 'lab-chart', 'aria-label': `${test} over time` });
+  chart.append(svg('text', { x: left, y: 12, 'font-size': 12, 'font-weight': 'bold' }, `${test} (${points[0].unit})`));
+  chart.append(svg('path', { d: `M${left} ${top}V${h - bottom}H${w - 10}`, stroke: '#444', fill: 'none' }));
+  for (const v of [0, ymax / 2, ymax]) chart.append(svg('text', { x: left - 4, y: y(v) + 4, 'font-size': 10, 'text-anchor': 'end' }, fmt(v, 1)));
+  chart.append(svg('path', { d: points.map((p, i) => `${i ? 'L' : 'M'}${x(p.t)} ${y(p.value)}`).join(''), stroke: '#1f5fa8', fill: 'none' }));
+  for (const p of points) {
+    const dot = svg('circle', { cx: x(p.t), cy: y(p.value), r: 3.5, class: `grade${p.ctcae_grade ?? 0}` });
+    dot.append(svg('title', {}, `${p.date}: ${p.value} ${p.unit}, CTCAE grade ${p.ctcae_grade ?? '–'}`));
+    chart.append(dot);
+  }
+  return chart;
+}
+
+async function showPatient(id) {
+  const { status, data: p } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
+  if (status !== 200) { main.replaceChildren(el('p', { class: 'error', text: `no patient '${id}'` })); return; }
+  const phases = p.phases.map((ph) => row([`${ph.phase}-PRRT`, ph.start,
+    ph.cycles.map((c) => `${c.date}: ${c.activity_gbq} GBq (${fmt(c.cumulative_gbq)} in all)`).join('; '),
+    ph.best_response || '–', `${fmt(ph.pfs_months)}${ph.pfs_event ? '' : ' (censored)'}`]));
+  const plan = p.plan;
+  const actions = plan ? plan.actions.map((a) => row([a.action, a.phase, a.number, a.status, `${a.window_start} – ${a.window_end}`,
+    a.activity_gbq != null ? `${a.activity_gbq} GBq` : '', a.reason], { class: a.status })) : [];
+  const canWrite = state.session && state.session.role !== 'viewer';
+  main.replaceChildren(
+    el('h1', { id: 'patient-title', text: `${p.patient_id} — ${p.sex}, born ${p.birth_date}, ${p.primary_site} NET` }),
+    el('p', { text: `Cumulative activity ${fmt(p.cumulative_activity_gbq)} GBq; OS ${fmt(p.os_months)} months${p.os_event ? '' : ' (censored)'}` }),
+    el('h2', { text: 'Phases and cycles' }), table(['Phase', 'Start', 'Cycles', 'Best response', 'PFS (months)'], phases, false),
+    el('h2', { text: 'Plan' }),
+    el('p', { id: 'plan-summary', text: plan ? `${plan.phase ? `${plan.phase}-PRRT` : 'no phase'}: ${plan.phase_status}, ${plan.cycles_given} of ${plan.cycles_intended} cycles${plan.stop_reason ? ` (${plan.stop_reason})` : ''}` : '–' }),
+    table(['Action', 'Phase', 'Number', 'Status', 'Window', 'Activity', 'Why'], actions, false),
+    el('h2', { text: 'Laboratory (points coloured by CTCAE v3.0 grade: green 0, yellow 1, orange 2, red 3, dark red 4)' }),
+    el('div', {}, ...['hb', 'wbc', 'platelets', 'creatinine', 'cga'].map((t) => labChart(p.labs, t))),
+    el('h2', { text: 'Responses and events' }),
+    table(['Date', 'What', 'Method'], [...p.responses.map((r) => row([r.date, `response ${r.response}`, r.method])),
+      ...p.events.map((e) => row([e.date, e.event, e.method || '']))]),
+    canWrite ? el('div', {}, el('h2', { text: 'Record' }), ...Object.keys(recordForms).map((k) => recordForm(p.patient_id, k)))
+      : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
+}
+
+// ---- cohort explorer ----
+function kmChart(km) {
+  const w = 620, h = 300, left = 50, bottom = 40, top = 14, colours = ['#1f5fa8', '#c0392b', '#2e8b57', '#8e44ad', '#e67e22', '#555'];
+  const tmax = Math.max(1, ...km.groups.flatMap((g) => g.table.map((r) => r.time)));
+  const x = (t) => left + (w - left - 130) * t / tmax;
+  const y = (s) => top + (h - top - bottom) * (1 - s);
+  const chart = svg('svg', { width: w, height: h + 20 * km.groups.length, id: 'km-chart', class: 'km' });
+  chart.append(svg('path', { d: `M${left} ${top}V${h - bottom}H${x(tmax)}`, stroke: '#444', fill: 'none' }));
+  for (const s of [0, 0.5, 1]) chart.append(svg('text', { x: left - 4, y: y(s) + 4, 'font-size': 10, 'text-anchor': 'end' }, s.toFixed(1)));
+  const step = Math.max(12, Math.ceil(tmax / 6 / 12) * 12);
+  km.groups.forEach((g, i) => {
+    const colour = colours[i % colours.length];
+    let d = `M${x(0)} ${y(1)}`;
+    for (const r of g.table) d += `H${x(r.time)}V${y(r.surv)}`;
+    chart.append(svg('path', { d, stroke: colour, fill: 'none', 'stroke-width': 1.8, class: 'curve' }));
+    chart.append(svg('text', { x: x(tmax) + 8, y: top + 14 + 14 * i, fill: colour, 'font-size': 11 }, `${g.group} (n = ${g.n})`));
+    // Numbers at risk under the plot.
+    const ty = h + 6 + 18 * i;
+    chart.append(svg('text', { x: 2, y: ty, fill: colour, 'font-size': 10 }, g.group.slice(0, 9)));
+    for (let t = 0; t <= tmax; t += step) {
+      const first = g.table.find((r) => r.time >= t);
+      chart.append(svg('text', { x: x(t), y: ty, 'font-size': 10, 'text-anchor': 'middle', class: 'at-risk' }, String(first ? first.n_risk : 0)));
+    }
+  });
+  for (let t = 0; t <= tmax; t += step) chart.append(svg('text', { x: x(t), y: h - bottom + 14, 'font-size': 10, 'text-anchor': 'middle' }, String(t)));
+  chart.append(svg('text', { x: (left + x(tmax)) / 2, y: h - 8, 'font-size': 11, 'text-anchor': 'middle' }, 'Months (numbers at risk below)'));
+  return chart;
+}
+
+async function showCohort() {
+  const endpoint = el('select', { id: 'km-endpoint' }, ...[['os', 'OS from I-PRRT'], ['pfs_i', 'PFS after I-PRRT'],
+    ['pfs_r', 'PFS after R-PRRT'], ['pfs_rr', 'PFS after RR-PRRT']].map(([v, t]) => el('option', { value: v, text: t })));
+  const group = el('select', { id: 'km-group' }, ...[['cohort', 'by group (retreatment / control)'], ['tumour', 'by tumour type'],
+    ['grade', 'by WHO grade']].map(([v, t]) => el('option', { value: v, text: t })));
+  const tumour = el('input', { id: 'km-tumour', placeholder: 'only tumours (e.g. midgut,pancreatic)' });
+  const result = el('div', { id: 'km-result' });
+  const run = async () => {
+    const query = new URLSearchParams({ endpoint: endpoint.value, group: group.value });
+    if (tumour.value) query.set('tumour', tumour.value);
+    const { status, data } = await api('GET', `/api/km?${query}`);
+    if (status !== 200) { result.replaceChildren(el('p', { class: 'error', text: data.error || 'no answer' })); return; }
+    const medians = data.groups.map((g) => row([g.group, g.n, g.events, fmt(g.median), `${fmt(g.median_lower)} – ${fmt(g.median_upper)}`]));
+    result.replaceChildren(kmChart(data), table(['Group', 'n', 'Events', 'Median (months)', '95% CI'], medians),
+      el('p', { id: 'km-logrank', text: data.logrank ? `Log-rank chi-square ${fmt(data.logrank.chisq, 2)} on ${data.logrank.df} df, p = ${data.logrank.p < 0.001 ? '< 0.001' : fmt(data.logrank.p, 3)}` : 'One group: no test.' }));
+  };
+  main.replaceChildren(el('h1', { text: 'Cohort explorer' }),
+    el('div', { class: 'controls' }, endpoint, group, tumour, el('button', { id: 'km-run', type: 'button', text: 'Show', onclick: run })), result);
+  run();
+}
+
+// ---- routing ----
+function route() {
+  if (!state.session) return showLogin();
+  const hash = location.hash || '#/worklist';
+  const patient = hash.match(/^#\/patient\/(.+)$/);
+  if (patient) return showPatient(decodeURIComponent(patient[1]));
+  if (hash === '#/cohort') return showCohort();
+  return showWorklist();
+}
+
+async function start() {
+  if (!state.session) {
+    const { status, data } = await api('GET', '/api/session');
+    if (status !== 200) return showLogin();
+    state.session = data;
+  }
+  document.getElementById('bar').hidden = false;
+  document.getElementById('who').textContent = `${state.session.user} (${state.session.role})`;
+  route();
+}
+
+document.getElementById('logout').addEventListener('click', async () => {
+  await api('POST', '/api/logout', {});
+  state.session = null;
+  showLogin();
+});
+window.addEventListener('hashchange', route);
+start();
