@@ -248,6 +248,23 @@ async function showCohort() {
   run();
 }
 
+// ---- study ----
+async function showStudy() {
+  main.replaceChildren(el('h1', { text: 'Study' }), el('p', { class: 'note', text: 'Computing the study of the registry…' }));
+  const { status, data } = await api('GET', '/api/study');
+  if (status !== 200) { main.replaceChildren(el('p', { class: 'error', text: data.error || 'no study' })); return; }
+  const link = (name) => el('a', name.endsWith('.html')
+    ? { href: `/api/study/${encodeURIComponent(name)}`, target: '_blank', rel: 'noopener', text: name }
+    : { href: `/api/study/${encodeURIComponent(name)}`, download: name, text: name });
+  const rows = data.files.map((f) => row([link(f.name), `${Math.ceil(f.bytes / 1024)} kB`]));
+  main.replaceChildren(el('h1', { text: `Study of the registry (${data.patients} patients)` }),
+    el('p', { text: 'The analyses of the salvage-PRRT paper and beyond it, computed from the registry as it is now: '
+      + 'the report (HTML), the workbook (XLSX), each table (CSV), study.json, and the endpoints as CDISC ADaM ADTTE '
+      + '(adtte.csv) for R or SAS.' }),
+    el('p', {}, el('a', { id: 'study-report', href: '/api/study/report.html', target: '_blank', rel: 'noopener', text: 'Open the report' })),
+    table(['File', 'Size'], rows));
+}
+
 // ---- routing ----
 function route() {
   if (!state.session) return showLogin();
@@ -255,6 +272,7 @@ function route() {
   const patient = hash.match(/^#\/patient\/(.+)$/);
   if (patient) return showPatient(decodeURIComponent(patient[1]));
   if (hash === '#/cohort') return showCohort();
+  if (hash === '#/study') return showStudy();
   return showWorklist();
 }
 

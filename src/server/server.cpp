@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "prrt/clinical/tumour.h"
@@ -15,8 +18,10 @@
 #include "prrt/registry/timeline.h"
 #include "prrt/report/json.h"
 #include "prrt/report/registry_json.h"
+#include "prrt/report/study_report.h"
 #include "prrt/server/auth.h"
 #include "prrt/stats/logrank.h"
+#include "prrt/study/adtte.h"
 #include "prrt/study/endpoints.h"
 #include "web_assets.h"
 
@@ -113,9 +118,80 @@ struct Server::Impl {
   // One connection to the registry: requests take turns with it, and with the endpoints kept in memory.
   std::mutex registry_mutex;
   std::map<std::string, study::SubjectEndpoints> endpoints;
+  int64_t writes = 0;  // stored rows since start: the study is written again when it changed
+  // The study of the registry (`prrt study`'s files and the ADTTE export), written on demand into a folder of
+  // the server's own.
+  std::filesystem::path study_folder;
+  int64_t study_written_at = -1;
+  std::vector<std::string> study_files;
 
   Impl(ServerOptions o, registry::Store s, protocol::Protocol p)
-      : options(std::move(o)), store(std::move(s)), protocol(std::move(p)), sessions(options.session_idle) {}
+      : options(std::move(o)), store(std::move(s)), protocol(std::move(p)), sessions(options.session_idle) {
+    study_folder =
+        std::filesystem::temp_directory_path() / fmt::format("prrt_serve_{}", RandomToken().substr(0, 16));
+  }
+  ~Impl() {
+    std::error_code ignored;
+    std::filesystem::remove_all(study_folder, ignored);
+  }
+
+  // Writes the study of the registry as it is now, unless nothing changed since the last time. Needs the
+  // lock.
+  Status WriteStudyFiles() {
+    if (study_written_at == writes) return Status();
+    std::vector<study::SubjectEndpoints> subjects;
+    for (const auto& [id, s] : endpoints)
+      subjects.push_back(s);
+    std::error_code ignored;
+    std::filesystem::remove_all(study_folder, ignored);
+    report::StudyReportOptions options;
+    options.source = "the served registry";
+    Result<std::vector<std::string>> written =
+        report::WriteStudyReport(subjects, options, study_folder.string());
+    if (!written.ok()) return written.status();
+    const std::string adtte = (study_folder / "adtte.csv").string();
+    if (Status s = study::WriteAdtte(subjects, adtte); !s.ok()) return s;
+    written->push_back(adtte);
+    study_files.clear();
+    for (const std::string& path : *written)
+      study_files.push_back(std::filesystem::path(path).filename().string());
+    std::sort(study_files.begin(), study_files.end());
+    study_written_at = writes;
+    return Status();
+  }
+
+  void StudyList(httplib::Response& res) {
+    std::lock_guard lock(registry_mutex);
+    if (Status s = WriteStudyFiles(); !s.ok()) return Error(res, 500, s.message());
+    json files = json::array();
+    for (const std::string& name : study_files)
+      files.push_back({{"name", name}, {"bytes", std::filesystem::file_size(study_folder / name)}});
+    Reply(res, 200, {{"patients", endpoints.size()}, {"files", std::move(files)}});
+  }
+
+  void StudyFile(const std::string& name, httplib::Response& res) {
+    std::lock_guard lock(registry_mutex);
+    if (Status s = WriteStudyFiles(); !s.ok()) return Error(res, 500, s.message());
+    // Only the files the study wrote, by name: nothing else on the disk can be asked for.
+    if (std::find(study_files.begin(), study_files.end(), name) == study_files.end())
+      return Error(res, 404, "no such file in the study");
+    std::ifstream in(study_folder / name, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    static const std::map<std::string, std::string> kTypes = {
+        {".html", "text/html; charset=utf-8"},
+        {".json", "application/json"},
+        {".csv", "text/csv; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}};
+    const std::string extension = std::filesystem::path(name).extension().string();
+    // The report is self-contained: inline CSS and SVG, no script at all.
+    if (extension == ".html")
+      res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    if (extension != ".html")
+      res.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}\"", name));
+    res.set_content(content.str(), kTypes.at(extension));
+  }
 
   Status LoadEndpoints() {
     return store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
@@ -147,7 +223,8 @@ struct Server::Impl {
     // The pages: the shell holds no patient data (that comes from the API after log-in). Scripts only from
     // this server and no inline script, so that text from the registry can never run as code.
     http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
-      res.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+      if (!res.has_header("Content-Security-Policy"))
+        res.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
       res.set_header("X-Content-Type-Options", "nosniff");
       res.set_header("Cache-Control", "no-store");
     });
@@ -188,6 +265,12 @@ struct Server::Impl {
               }));
     http.Get("/api/km", Authed(false, [this](const httplib::Request& req, httplib::Response& res,
                                              const Session&) { KaplanMeier(req, res); }));
+    http.Get("/api/study", Authed(false, [this](const httplib::Request&, httplib::Response& res,
+                                                const Session&) { StudyList(res); }));
+    http.Get(R"(/api/study/([^/]+))",
+             Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+               StudyFile(req.matches[1], res);
+             }));
     // Every other /api/ path: 401 before log-in (nothing is revealed about which paths exist), 404 after.
     auto unknown = Authed(false, [](const httplib::Request&, httplib::Response& res, const Session&) {
       Error(res, 404, "no such API path");
@@ -306,6 +389,7 @@ struct Server::Impl {
     if (!stored.ok()) return Error(res, 500, stored.status().message());
     if (Result<study::SubjectEndpoints> s = study::DeriveSubject(*rows, id); s.ok())
       endpoints[id] = std::move(*s);
+    ++writes;
     Reply(res, 201, {{"patient_id", id}, {"file", file}, {"inserted", stored->inserted}});
   }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -286,6 +287,43 @@ TEST_F(Api, KaplanMeierByGroupWithTheLogRankTest) {
   EXPECT_EQ(Get("/api/km?endpoint=os&group=cohort&tumour=hindgut", session)->status, 404);
   EXPECT_EQ(Get("/api/km?endpoint=dfs&group=cohort", session)->status, 400);
   EXPECT_EQ(Get("/api/km?endpoint=os&group=age", session)->status, 400);
+}
+
+TEST_F(Api, TheStudyOfTheRegistryWithItsDownloads) {
+  httplib::Client client = Client();
+  EXPECT_EQ(client.Get("/api/study")->status, 401);
+  EXPECT_EQ(client.Get("/api/study/report.html")->status, 401);
+  const auto session = Login("vic");
+  auto list = Get("/api/study", session);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->status, 200);
+  std::vector<std::string> names;
+  const json listed = json::parse(list->body);
+  for (const json& f : listed["files"])
+    names.push_back(f["name"]);
+  for (const char* expected :
+       {"report.html", "study.xlsx", "study.json", "table1.csv", "adtte.csv", "beyond.csv"})
+    EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
+  auto report = Get("/api/study/report.html", session);
+  EXPECT_EQ(report->status, 200);
+  EXPECT_NE(report->body.find("id=\"table1\""), std::string::npos);
+  EXPECT_EQ(report->get_header_value("Content-Security-Policy"),
+            "default-src 'none'; style-src 'unsafe-inline'");
+  auto adtte = Get("/api/study/adtte.csv", session);
+  EXPECT_EQ(adtte->status, 200);
+  EXPECT_EQ(adtte->body.rfind("USUBJID,PARAMCD", 0), 0u);
+  EXPECT_NE(adtte->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
+  // Only the study's own files, by name.
+  EXPECT_EQ(Get("/api/study/..%2F..%2Fetc%2Fpasswd", session)->status, 404);
+  EXPECT_EQ(Get("/api/study/r.db", session)->status, 404);
+  // A write makes the next study count it: an AML in the retreated patient.
+  const json before = json::parse(Get("/api/study/study.json", session)->body);
+  EXPECT_EQ(before["headline"]["aml_mds_percent"], 0.0);
+  ASSERT_EQ(
+      Post("/api/patients/P001/events", {{"date", "2015-01-05"}, {"event", "aml"}}, Login("ana"))->status,
+      201);
+  const json after = json::parse(Get("/api/study/study.json", session)->body);
+  EXPECT_EQ(after["headline"]["aml_mds_percent"], 100.0);
 }
 
 TEST_F(Api, LogOutEndsTheSession) {

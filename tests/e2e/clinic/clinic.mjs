@@ -1,6 +1,6 @@
 // prrt serve's pages in Debian's headless Chromium, driven by playwright-core (no browser download): log in,
 // the worklist, a patient, recording a cycle (the plan changes), a rejected cycle (the field's error shown),
-// the cohort explorer's Kaplan–Meier plot, and a viewer without the forms.
+// the cohort explorer's Kaplan–Meier plot, the study page, and a viewer without the forms.
 //   node clinic.mjs PRRT_BINARY [SCREENSHOT_DIR]
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -82,6 +82,13 @@ try {
   await page.waitForSelector('#km-logrank:has-text("Log-rank")');
   if (shots) await page.screenshot({ path: join(shots, 'clinic-cohort.png') });
 
+  // The study page: the report of the registry and its downloads.
+  await page.click('#nav-study');
+  await page.waitForSelector('#study-report');
+  for (const name of ['report.html', 'study.xlsx', 'adtte.csv']) {
+    if (await page.locator(`a:has-text("${name}")`).count() !== 1) fail(`the study page has no link to ${name}`);
+  }
+
   // Log out; a viewer sees the patient but no forms.
   await page.click('#logout');
   await page.waitForSelector('#login-user');
@@ -93,7 +100,7 @@ try {
   await page.waitForSelector('text=Viewers cannot record data.');
   if (await page.locator('form.record').count() !== 0) fail('a viewer was shown the forms');
   if (problems.length) fail(`script errors in the page: ${problems.join('; ')}`);
-  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, the cohort explorer and a viewer: all as expected');
+  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, the cohort explorer, the study page and a viewer: all as expected');
 } finally {
   if (browser) await browser.close();
   if (server) server.kill();
