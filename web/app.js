@@ -151,15 +151,25 @@ function recordForm(id, kind) {
   return form;
 }
 
-function labChart(labs, test) {
+function labChart(labs, bands, test) {
   const points = labs.filter((l) => l.test === test).map((l) => ({ t: Date.parse(l.date), ...l }));
   if (points.length === 0) return null;
+  const band = bands.find((b) => b.test === test && b.unit === points[0].unit);
   const w = 460, h = 170, left = 48, bottom = 24, top = 18;
   const t0 = Math.min(...points.map((p) => p.t)), t1 = Math.max(...points.map((p) => p.t)) || t0 + 1;
-  const ymax = Math.max(...points.map((p) => p.value)) * 1.15 || 1;
+  const ymax = Math.max(...points.map((p) => p.value), band ? band.limits[0] : 0) * 1.15 || 1;
   const x = (t) => left + (w - left - 10) * (t1 === t0 ? 0.5 : (t - t0) / (t1 - t0));
-  const y = (v) => top + (h - top - bottom) * (1 - v / ymax);
+  const y = (v) => top + (h - top - bottom) * (1 - Math.min(v, ymax) / ymax);
   const chart = svg('svg', { width: w, height: h, class: 'lab-chart', 'aria-label': `${test} over time` });
+  if (band) {
+    // CTCAE v3.0 grade bands: grade g from limits[g - 1] on, downwards (blood counts) or upwards (x ULN).
+    const edges = band.decreasing ? [...band.limits, 0] : [...band.limits, ymax];
+    for (let g = 1; g <= 4; g += 1) {
+      const [a, b] = [edges[g - 1], edges[g]];
+      chart.append(svg('rect', { x: left, width: w - left - 10, y: y(Math.max(a, b)), height: Math.abs(y(a) - y(b)),
+        class: `band grade${g}`, 'fill-opacity': 0.12 }));
+    }
+  }
   chart.append(svg('text', { x: left, y: 12, 'font-size': 12, 'font-weight': 'bold' }, `${test} (${points[0].unit})`));
   chart.append(svg('path', { d: `M${left} ${top}V${h - bottom}H${w - 10}`, stroke: '#444', fill: 'none' }));
   for (const v of [0, ymax / 2, ymax]) chart.append(svg('text', { x: left - 4, y: y(v) + 4, 'font-size': 10, 'text-anchor': 'end' }, fmt(v, 1)));
@@ -189,8 +199,8 @@ async function showPatient(id) {
     el('h2', { text: 'Plan' }),
     el('p', { id: 'plan-summary', text: plan ? `${plan.phase ? `${plan.phase}-PRRT` : 'no phase'}: ${plan.phase_status}, ${plan.cycles_given} of ${plan.cycles_intended} cycles${plan.stop_reason ? ` (${plan.stop_reason})` : ''}` : '–' }),
     table(['Action', 'Phase', 'Number', 'Status', 'Window', 'Activity', 'Why'], actions, false),
-    el('h2', { text: 'Laboratory (points coloured by CTCAE v3.0 grade: green 0, yellow 1, orange 2, red 3, dark red 4)' }),
-    el('div', {}, ...['hb', 'wbc', 'platelets', 'creatinine', 'cga'].map((t) => labChart(p.labs, t))),
+    el('h2', { text: 'Laboratory (CTCAE v3.0 grade bands and points: green 0, yellow 1, orange 2, red 3, dark red 4)' }),
+    el('div', {}, ...['hb', 'wbc', 'platelets', 'creatinine', 'cga'].map((t) => labChart(p.labs, p.ctcae_bands, t))),
     el('h2', { text: 'Responses and events' }),
     table(['Date', 'What', 'Method'], [...p.responses.map((r) => row([r.date, `response ${r.response}`, r.method])),
       ...p.events.map((e) => row([e.date, e.event, e.method || '']))]),

@@ -25,6 +25,30 @@ json Optional(const std::optional<std::string>& s) {
   return s ? json(*s) : json(nullptr);
 }
 
+// For each graded test and unit among the labs, where its CTCAE v3.0 grades begin, for drawing the grade
+// bands behind a lab curve: `limits` are the values at which grades 1, 2, 3 and 4 start — below them for
+// decreasing tests (blood counts: LLN, then the printed cut-offs), above them for increasing ones (ULN, then
+// the printed multiples of ULN) — with the latest LLN/ULN the laboratory gave.
+json CtcaeBands(const std::vector<registry::TimelineLab>& labs) {
+  json bands = json::array();
+  for (const clinical::CtcaeRule& rule : clinical::CtcaeV3Rules()) {
+    std::optional<double> limit;  // the LLN or ULN
+    for (const registry::TimelineLab& l : labs) {
+      if (l.test != rule.test || l.unit != rule.unit) continue;
+      if (const std::optional<double>& given = rule.decreasing ? l.lln : l.uln; given) limit = *given;
+    }
+    if (!limit) continue;
+    const double scale = rule.decreasing ? 1 : *limit;
+    bands.push_back(
+        {{"test", rule.test},
+         {"unit", rule.unit},
+         {"decreasing", rule.decreasing},
+         {"limits", {*limit, rule.cutoff[0] * scale, rule.cutoff[1] * scale, rule.cutoff[2] * scale}},
+         {"ctcae_version", std::string(clinical::kCtcaeVersion)}});
+  }
+  return bands;
+}
+
 }  // namespace
 
 json TimelineJson(const registry::Timeline& t) {
@@ -54,6 +78,8 @@ json TimelineJson(const registry::Timeline& t) {
                     {"ctcae_grade", l.ctcae_grade ? json(*l.ctcae_grade) : json(nullptr)},
                     {"ctcae_version", std::string(clinical::kCtcaeVersion)}});
     if (!l.ctcae_grade) labs.back()["ctcae_note"] = l.ctcae_note;
+    if (l.lln) labs.back()["lln"] = *l.lln;
+    if (l.uln) labs.back()["uln"] = *l.uln;
   }
   json responses = json::array(), events = json::array();
   for (const registry::Row* r : t.responses)
@@ -61,7 +87,8 @@ json TimelineJson(const registry::Timeline& t) {
   for (const registry::Row* e : t.events)
     events.push_back(RowJson(*e));
   json result = RowJson(*t.patient, {});
-  result.update({{"phases", phases},
+  result.update({{"ctcae_bands", CtcaeBands(t.labs)},
+                 {"phases", phases},
                  {"cumulative_activity_gbq", t.cumulative_activity_gbq},
                  {"labs", labs},
                  {"responses", responses},

@@ -163,6 +163,17 @@ TEST_F(Api, PatientIsTheTimelineOfPrrtPatientWithThePlan) {
   EXPECT_EQ(api["plan"]["patient_id"], "P001");
   api.erase("plan");
   EXPECT_EQ(api, json::parse(out));
+  // The CTCAE v3.0 grade bands of its platelets (printed cut-offs: < LLN, < 75, < 50, < 25 x 10^9/l; the LLN
+  // is the laboratory's 150 in tests/data/registry_example/labs.csv).
+  bool platelets = false;
+  for (const json& band : api["ctcae_bands"]) {
+    if (band["test"] != "platelets") continue;
+    platelets = true;
+    EXPECT_EQ(band["unit"], "10^9/l");
+    EXPECT_EQ(band["decreasing"], true);
+    EXPECT_EQ(band["limits"], (json{150.0, 75.0, 50.0, 25.0}));
+  }
+  EXPECT_TRUE(platelets);
   EXPECT_EQ(Get("/api/patients/NOPE", session)->status, 404);
 }
 

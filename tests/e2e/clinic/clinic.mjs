@@ -52,6 +52,13 @@ try {
   if (rows !== 3) fail(`the worklist shows ${rows} patients; expected 3`);
   if (shots) await page.screenshot({ path: join(shots, 'clinic-worklist.png') });
 
+  // P001's platelet curve lies on its CTCAE grade bands (the laboratory gave the LLN).
+  await page.click('a:has-text("P001")');
+  await page.waitForSelector('svg[aria-label="platelets over time"] rect.band.grade4');
+  if (await page.locator('svg[aria-label="platelets over time"] rect.band').count() !== 4) fail('expected 4 grade bands');
+  await page.goBack();
+  await page.waitForSelector('h1:has-text("Worklist")');
+
   // A patient: record a cycle and see the plan change.
   await page.click('a:has-text("P003")');
   await page.waitForSelector('#plan-summary');
