@@ -1,7 +1,11 @@
 #include "cli/command_support.h"
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
+
+#include <fstream>
 #include <ostream>
+#include <sstream>
 
 namespace prrt::cli {
 
@@ -21,6 +25,14 @@ int ReportError(CommandContext& context, const Status& status) {
 
 void OnRun(CLI::App* command, CommandContext& context, std::function<int()> body) {
   command->callback([&context, body = std::move(body)] { context.run = body; });
+}
+
+Result<std::string> ReadTextFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError(fmt::format("{}: cannot open the {}", path, what));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace prrt::cli

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "cli/app.h"
 #include "prrt/common/result.h"
@@ -17,5 +18,8 @@ int ReportError(CommandContext& context, const Status& status);
 
 //! Runs `body` (returning the exit code) when `command` is the one chosen on the command line.
 void OnRun(CLI::App* command, CommandContext& context, std::function<int()> body);
+
+//! The whole text of a file named on the command line; IoError "PATH: cannot open the WHAT" otherwise.
+Result<std::string> ReadTextFile(const std::string& path, const std::string& what);
 
 }  // namespace prrt::cli

@@ -183,11 +183,9 @@ void AddPatient(CLI::App& app, CommandContext& context) {
 
 Result<protocol::Protocol> LoadProtocol(const std::string& path) {
   if (path.empty()) return protocol::DefaultProtocol();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError(fmt::format("{}: cannot open the protocol file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return protocol::ParseProtocol(text.str(), path);
+  Result<std::string> text = ReadTextFile(path, "protocol file");
+  if (!text.ok()) return text.status();
+  return protocol::ParseProtocol(*text, path);
 }
 
 // The options every protocol command has.

@@ -20,11 +20,9 @@ namespace {
 // The built-in calibrated model, or the one in `path`.
 Result<sim::Model> LoadModel(const std::string& path) {
   if (path.empty()) return sim::CalibratedModel();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError(fmt::format("{}: cannot open the model file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return sim::ParseModel(text.str(), path);
+  Result<std::string> text = ReadTextFile(path, "model file");
+  if (!text.ok()) return text.status();
+  return sim::ParseModel(*text, path);
 }
 
 void AddWhatIfCommand(CLI::App& app, CommandContext& context) {
