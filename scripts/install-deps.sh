@@ -8,12 +8,12 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev
-  libxlsxwriter-dev libsodium-dev libcpp-httplib-dev
+  libxlsxwriter-dev libsodium-dev libcpp-httplib-dev zlib1g-dev
   chromium
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim r-cran-cmprsk clang libclang-rt-14-dev valgrind time)
+  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim r-cran-cmprsk clang libclang-rt-14-dev valgrind time wrk)
 fi
 
 missing=()

@@ -36,13 +36,16 @@ async function api(method, path, body) {
   return { status: res.status, data };
 }
 const fmt = (x, digits = 1) => (x == null ? '–' : Number(x).toFixed(digits));
+// A table; a click on a column's head sorts the rows in the page, or calls the column's own `sort` (a column
+// given as { name, sort }) when the server sorts.
 function table(columns, rows, sortable = true) {
   const body = el('tbody');
   const fill = (list) => { body.replaceChildren(...list.map((r) => r.tr)); };
   const head = el('tr');
   columns.forEach((c, i) => {
     let ascending = true;
-    head.append(el('th', { text: c, onclick: () => {
+    head.append(el('th', { text: c.name ?? c, onclick: () => {
+      if (c.sort) { c.sort(); return; }
       if (!sortable) return;
       rows.sort((a, b) => (a.keys[i] > b.keys[i] ? 1 : a.keys[i] < b.keys[i] ? -1 : 0) * (ascending ? 1 : -1));
       ascending = !ascending;
@@ -76,39 +79,69 @@ function showLogin(message) {
 }
 
 // ---- worklist ----
+// Filtered, sorted and paged by the server (GET /api/worklist), so that a registry of 100,000 patients opens
+// as fast as one of ten.
+const worklistColumns = [['Patient', 'patient'], ['Phase', 'phase'], ['Status', 'status'], ['Cycles', 'cycles'],
+  ['Next action', 'next'], ['Salvage eligibility', 'eligibility']];
+const worklistPage = 100;
+const worklistView = { q: '', filter: '', sort: 'urgency', order: 'asc', offset: 0 };
+
 async function showWorklist() {
-  const { status, data } = await api('GET', '/api/worklist');
-  if (status !== 200) return;
-  const filter = el('input', { id: 'worklist-filter', placeholder: 'filter' });
-  const which = el('select', { id: 'worklist-which' }, ...['all', 'due or overdue', 'overdue', 'eligible', 'blocked']
-    .map((v) => el('option', { value: v, text: v })));
+  const view = worklistView;
+  const filter = el('input', { id: 'worklist-filter', placeholder: 'search (id, phase, action, criteria)', value: view.q });
+  const which = el('select', { id: 'worklist-which' }, ...[['', 'all'], ['due', 'due or overdue'], ['overdue', 'overdue'],
+    ['eligible', 'eligible'], ['blocked', 'blocked']].map(([v, t]) => el('option', { value: v, text: t })));
+  which.value = view.filter;
+  const title = el('h1', { text: 'Worklist' });
   const holder = el('div');
-  const render = () => {
-    const text = filter.value.toLowerCase();
-    const rows = data.patients.filter((p) => {
-      const e = p.eligibility;
-      const keep = which.value === 'all' || (which.value === 'due or overdue' && p.due.length > 0)
-        || (which.value === 'overdue' && p.due.some((a) => a.status === 'overdue'))
-        || (which.value === 'eligible' && e && e.eligible) || (which.value === 'blocked' && e && !e.eligible);
-      return keep && JSON.stringify(p).toLowerCase().includes(text);
-    }).map((p) => {
-      const next = p.due[0] || p.actions[0];
+  const count = el('span', { id: 'worklist-count', class: 'note' });
+  const previous = el('button', { type: 'button', id: 'worklist-previous', text: '‹ previous' });
+  const next = el('button', { type: 'button', id: 'worklist-next', text: 'next ›' });
+  let asked = 0;
+  const load = async () => {
+    const query = new URLSearchParams({ sort: view.sort, order: view.order, offset: view.offset, limit: worklistPage });
+    if (view.q) query.set('q', view.q);
+    if (view.filter) query.set('filter', view.filter);
+    const mine = ++asked;
+    const { status, data } = await api('GET', `/api/worklist?${query}`);
+    if (status !== 200 || mine !== asked) return;  // a later question is on its way
+    title.textContent = `Worklist (as of ${data.as_of})`;
+    const rows = data.patients.map((p) => {
+      const action = p.due[0] || p.actions[0];
       const e = p.eligibility;
       const overdue = p.due.some((a) => a.status === 'overdue');
       return row([
         el('a', { href: `#/patient/${encodeURIComponent(p.patient_id)}`, text: p.patient_id }),
         p.phase ? `${p.phase}-PRRT` : '–', p.phase_status, `${p.cycles_given} / ${p.cycles_intended}`,
-        next ? `${next.action} ${next.phase || ''} ${next.number || ''}: ${next.status} (${next.window_start} – ${next.window_end})` : '–',
-        e ? (e.eligible ? `eligible for ${e.next_phase}-PRRT` : `${e.next_phase}-PRRT blocked: ${e.unmet.join(', ')}`) : '–',
+        action ? `${action.action} ${action.phase || ''} ${action.number || ''}: ${action.status} (${action.window_start} – ${action.window_end})` : '–',
+        !e ? '–' : !e.next_phase ? 'no further PRRT phase'
+          : e.eligible ? `eligible for ${e.next_phase}-PRRT` : `${e.next_phase}-PRRT blocked: ${e.unmet.join(', ')}`,
       ], { class: overdue ? 'overdue' : p.due.length ? 'due' : '' });
     });
-    holder.replaceChildren(table(['Patient', 'Phase', 'Status', 'Cycles', 'Next action', 'Salvage eligibility'], rows));
+    const sortBy = (key) => {
+      view.order = view.sort === key && view.order === 'asc' ? 'desc' : 'asc';
+      view.sort = key;
+      view.offset = 0;
+      load();
+    };
+    holder.replaceChildren(table(worklistColumns.map(([name, key]) => ({
+      name: view.sort === key ? `${name} ${view.order === 'asc' ? '▲' : '▼'}` : name, sort: () => sortBy(key) })), rows));
+    count.textContent = data.matched === 0 ? `none of ${data.total} patients`
+      : `${data.offset + 1}–${data.offset + data.patients.length} of ${data.matched}`
+        + (data.matched < data.total ? ` (of ${data.total} patients)` : ' patients');
+    previous.disabled = data.offset === 0;
+    next.disabled = data.offset + data.patients.length >= data.matched;
   };
-  filter.addEventListener('input', render);
-  which.addEventListener('change', render);
-  main.replaceChildren(el('h1', { text: `Worklist (as of ${data.as_of})` }),
-    el('div', { class: 'controls' }, filter, which), holder);
-  render();
+  let typing;
+  filter.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => { view.q = filter.value; view.offset = 0; load(); }, 200);
+  });
+  which.addEventListener('change', () => { view.filter = which.value; view.offset = 0; load(); });
+  previous.addEventListener('click', () => { view.offset = Math.max(0, view.offset - worklistPage); load(); });
+  next.addEventListener('click', () => { view.offset += worklistPage; load(); });
+  main.replaceChildren(title, el('div', { class: 'controls' }, filter, which, previous, next, count), holder);
+  await load();
 }
 
 // ---- patient ----
@@ -117,8 +150,8 @@ const recordForms = {
   labs: [['date', 'date'], ['test', ['hb', 'wbc', 'neutrophils', 'lymphocytes', 'platelets', 'creatinine',
     'creatinine_clearance', 'alt', 'ast', 'bilirubin', 'alp', 'albumin', 'cga']], ['value', 'number'],
     ['unit', ['g/dl', 'g/l', 'mmol/l', '10^9/l', 'umol/l', 'mg/dl', 'ml/min', 'u/l', 'ug/l']], ['lln', 'number'], ['uln', 'number']],
-  responses: [['date', 'date'], ['response', ['cr', 'pr', 'sd', 'pd', 'ne']], ['method', ['recist', 'octreoscan', 'clinical']]],
-  events: [['date', 'date'], ['event', ['progression', 'aml', 'mds', 'other_malignancy']], ['method', ['', 'recist', 'octreoscan', 'clinical']]],
+  responses: [['date', 'date'], ['response', ['cr', 'pr', 'sd', 'pd', 'ne']], ['method', ['recist', 'octreoscan', 'clinical']], ['x_note', 'text']],
+  events: [['date', 'date'], ['event', ['progression', 'aml', 'mds', 'other_malignancy']], ['method', ['', 'recist', 'octreoscan', 'clinical']], ['x_note', 'text']],
 };
 
 function recordForm(id, kind) {
@@ -131,7 +164,7 @@ function recordForm(id, kind) {
       : el('input', { name, id: `${kind}-${name}`, type: type === 'number' ? 'text' : type, inputmode: type === 'number' ? 'decimal' : 'text' });
     inputs[name] = input;
     errors[name] = el('span', { class: 'error', id: `${kind}-${name}-error` });
-    return el('label', { text: `${name} ` }, input, errors[name]);
+    return el('label', { text: `${name === 'x_note' ? 'note' : name} ` }, input, errors[name]);
   });
   const form = el('form', { class: 'record', id: `record-${kind}`, onsubmit: async (event) => {
     event.preventDefault();
@@ -202,15 +235,15 @@ async function showPatient(id) {
     el('h2', { text: 'Laboratory (CTCAE v3.0 grade bands and points: green 0, yellow 1, orange 2, red 3, dark red 4)' }),
     el('div', {}, ...['hb', 'wbc', 'platelets', 'creatinine', 'cga'].map((t) => labChart(p.labs, p.ctcae_bands, t))),
     el('h2', { text: 'Responses and events' }),
-    table(['Date', 'What', 'Method'], [...p.responses.map((r) => row([r.date, `response ${r.response}`, r.method])),
-      ...p.events.map((e) => row([e.date, e.event, e.method || '']))]),
+    table(['Date', 'What', 'Method', 'Note'], [...p.responses.map((r) => row([r.date, `response ${r.response}`, r.method, r.x_note])),
+      ...p.events.map((e) => row([e.date, e.event, e.method || '', e.x_note]))]),
     canWrite ? el('div', {}, el('h2', { text: 'Record' }), ...Object.keys(recordForms).map((k) => recordForm(p.patient_id, k)))
       : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
 }
 
 // ---- cohort explorer ----
 function kmChart(km) {
-  const w = 620, h = 300, left = 50, bottom = 40, top = 14, colours = ['#1f5fa8', '#c0392b', '#2e8b57', '#8e44ad', '#e67e22', '#555'];
+  const w = 660, h = 300, left = 90, bottom = 40, top = 14, colours = ['#1f5fa8', '#c0392b', '#2e8b57', '#8e44ad', '#e67e22', '#555'];
   const tmax = Math.max(1, ...km.groups.flatMap((g) => g.table.map((r) => r.time)));
   const x = (t) => left + (w - left - 130) * t / tmax;
   const y = (s) => top + (h - top - bottom) * (1 - s);
@@ -226,7 +259,7 @@ function kmChart(km) {
     chart.append(svg('text', { x: x(tmax) + 8, y: top + 14 + 14 * i, fill: colour, 'font-size': 11 }, `${g.group} (n = ${g.n})`));
     // Numbers at risk under the plot.
     const ty = h + 6 + 18 * i;
-    chart.append(svg('text', { x: 2, y: ty, fill: colour, 'font-size': 10 }, g.group.slice(0, 9)));
+    chart.append(svg('text', { x: 2, y: ty, fill: colour, 'font-size': 10 }, g.group.slice(0, 13)));
     for (let t = 0; t <= tmax; t += step) {
       const first = g.table.find((r) => r.time >= t);
       chart.append(svg('text', { x: x(t), y: ty, 'font-size': 10, 'text-anchor': 'middle', class: 'at-risk' }, String(first ? first.n_risk : 0)));
@@ -242,19 +275,31 @@ async function showCohort() {
     ['pfs_r', 'PFS after R-PRRT'], ['pfs_rr', 'PFS after RR-PRRT']].map(([v, t]) => el('option', { value: v, text: t })));
   const group = el('select', { id: 'km-group' }, ...[['cohort', 'by group (retreatment / control)'], ['tumour', 'by tumour type'],
     ['grade', 'by WHO grade']].map(([v, t]) => el('option', { value: v, text: t })));
-  const tumour = el('input', { id: 'km-tumour', placeholder: 'only tumours (e.g. midgut,pancreatic)' });
+  // Filters: only the patients whose group, tumour type and WHO grade are among those ticked (none ticked:
+  // all of them).
+  const filters = Object.entries({
+    cohort: ['retreatment', 'control', 'neither'],
+    tumour: ['midgut', 'pancreatic', 'bronchial', 'hindgut', 'foregut', 'unknown'],
+    grade: ['G1', 'G2', 'G3', 'unknown'],
+  }).map(([name, values]) => ({ name, boxes: values.map((v) => el('input', { type: 'checkbox', value: v, id: `km-${name}-${v}` })) }));
   const result = el('div', { id: 'km-result' });
   const run = async () => {
     const query = new URLSearchParams({ endpoint: endpoint.value, group: group.value });
-    if (tumour.value) query.set('tumour', tumour.value);
+    for (const f of filters) {
+      const ticked = f.boxes.filter((b) => b.checked).map((b) => b.value);
+      if (ticked.length) query.set(f.name, ticked.join(','));
+    }
     const { status, data } = await api('GET', `/api/km?${query}`);
     if (status !== 200) { result.replaceChildren(el('p', { class: 'error', text: data.error || 'no answer' })); return; }
     const medians = data.groups.map((g) => row([g.group, g.n, g.events, fmt(g.median), `${fmt(g.median_lower)} – ${fmt(g.median_upper)}`]));
     result.replaceChildren(kmChart(data), table(['Group', 'n', 'Events', 'Median (months)', '95% CI'], medians),
-      el('p', { id: 'km-logrank', text: data.logrank ? `Log-rank chi-square ${fmt(data.logrank.chisq, 2)} on ${data.logrank.df} df, p = ${data.logrank.p < 0.001 ? '< 0.001' : fmt(data.logrank.p, 3)}` : 'One group: no test.' }));
+      el('p', { id: 'km-logrank', text: data.logrank ? `Log-rank chi-square ${fmt(data.logrank.chisq, 2)} on ${data.logrank.df} df, p ${data.logrank.p < 0.001 ? '< 0.001' : `= ${fmt(data.logrank.p, 3)}`}` : 'One group: no test.' }));
   };
   main.replaceChildren(el('h1', { text: 'Cohort explorer' }),
-    el('div', { class: 'controls' }, endpoint, group, tumour, el('button', { id: 'km-run', type: 'button', text: 'Show', onclick: run })), result);
+    el('div', { class: 'controls' }, endpoint, group, el('button', { id: 'km-run', type: 'button', text: 'Show', onclick: run })),
+    el('div', { class: 'filters' }, ...filters.map((f) => el('fieldset', {}, el('legend', { text: `only ${f.name}` }),
+      ...f.boxes.map((b) => el('label', {}, b, ` ${b.value}`))))),
+    result);
   run();
 }
 

@@ -2,15 +2,21 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
+#include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <shared_mutex>
 #include <sstream>
 #include <thread>
 
+#include "answer_cache.h"
 #include "prrt/clinical/tumour.h"
 #include "prrt/common/dates.h"
 #include "prrt/protocol/plan.h"
@@ -24,6 +30,7 @@
 #include "prrt/study/adtte.h"
 #include "prrt/study/endpoints.h"
 #include "web_assets.h"
+#include "worklist.h"
 
 namespace prrt::server {
 
@@ -32,6 +39,9 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kCookie = "prrt_session";
+// Each open connection holds a thread of the pool while it is kept alive: enough for a clinic's browsers and
+// for 50 connections of the load test at once.
+constexpr size_t kThreads = 64;
 
 void Reply(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -40,6 +50,62 @@ void Reply(httplib::Response& res, int status, const json& body) {
 
 void Error(httplib::Response& res, int status, const std::string& message) {
   Reply(res, status, {{"error", message}});
+}
+
+// An expected failure as its HTTP status: bad parameters 400, nothing found 404, anything else 500.
+void Fail(httplib::Response& res, const Status& status) {
+  const int code = status.code() == StatusCode::kInvalidArgument ? 400
+                   : status.code() == StatusCode::kNotFound      ? 404
+                                                                 : 500;
+  Error(res, code, status.message());
+}
+
+bool AcceptsGzip(const httplib::Request& req) {
+  const std::string accepted = req.get_header_value("Accept-Encoding");
+  for (size_t at = 0; at < accepted.size();) {
+    size_t end = accepted.find(',', at);
+    if (end == std::string::npos) end = accepted.size();
+    std::string coding = accepted.substr(at, end - at);
+    coding.erase(0, coding.find_first_not_of(' '));
+    if (coding.rfind("gzip", 0) == 0 && coding.find("q=0") == std::string::npos &&
+        (coding.size() == 4 || coding[4] == ';' || coding[4] == ' '))
+      return true;
+    at = end + 1;
+  }
+  return false;
+}
+
+// A kept answer, compressed once. Debian's cpp-httplib compresses every "application/json" body itself at
+// each request (brotli or gzip, whatever the client accepts); with the charset named it leaves the body
+// alone, so the body compressed beforehand goes out as it is. The answer is written straight from where it is
+// kept (no copy of a 2 MB body per request); the pointer keeps it alive while it is sent, even if a write
+// clears the cache meanwhile.
+void Send(const httplib::Request& req, httplib::Response& res, std::shared_ptr<const CachedAnswer> answer) {
+  res.status = 200;
+  res.set_header("Vary", "Accept-Encoding");
+  const bool gzip = !answer->gzip.empty() && AcceptsGzip(req);
+  if (gzip) res.set_header("Content-Encoding", "gzip");
+  const std::string& bytes = gzip ? answer->gzip : answer->body;
+  res.set_content_provider(bytes.size(), "application/json; charset=utf-8",
+                           [answer, &bytes](size_t offset, size_t length, httplib::DataSink& sink) {
+                             sink.write(bytes.data() + offset, length);
+                             return true;
+                           });
+}
+
+// The route and its parameters in a fixed order: the key of the answer kept for it.
+std::string CacheKey(const httplib::Request& req) {
+  std::string key = req.path;
+  for (const auto& [name, value] : req.params)
+    key += fmt::format("\n{}={}", name, value);
+  return key;
+}
+
+std::map<std::string, std::string> Parameters(const httplib::Request& req) {
+  std::map<std::string, std::string> parameters;
+  for (const auto& [name, value] : req.params)
+    parameters.emplace(name, value);
+  return parameters;
 }
 
 std::string SessionToken(const httplib::Request& req) {
@@ -83,14 +149,37 @@ json FieldError(const std::string& problem, const std::string& file) {
   return {{"field", nullptr}, {"message", problem}};
 }
 
-// The attributes the cohort explorer groups and filters by.
-constexpr const char* kAttributes[] = {"cohort", "tumour", "grade"};
+// The endpoints and attributes of the cohort explorer (GET /api/km's endpoint= and group=, filters).
+const std::array<std::string, 4> kEndpoints = {"os", "pfs_i", "pfs_r", "pfs_rr"};
+const std::array<std::string, 3> kAttributes = {"cohort", "tumour", "grade"};
 
-std::string AttributeOf(const study::SubjectEndpoints& s, const std::string& attribute) {
-  if (attribute == "cohort") return study::ToString(s.group);
-  if (attribute == "tumour") return s.primary_site;
+// One patient as the cohort explorer sees it, in a flat vector so that a query over 100,000 patients scans
+// memory in order: the time to each endpoint (NaN when the patient has none) and the attributes.
+struct CohortRow {
+  std::array<double, 4> months;  // in the order of kEndpoints
+  std::array<int8_t, 4> event;
+  std::array<std::string, 3> attributes;  // in the order of kAttributes
+};
+
+CohortRow MakeCohortRow(const study::SubjectEndpoints& s) {
+  CohortRow row;
+  row.months[0] = s.os_months.value_or(std::numeric_limits<double>::quiet_NaN());
+  row.event[0] = s.os_event ? 1 : 0;
+  for (size_t p = 0; p < 3; ++p) {
+    row.months[p + 1] = s.phases[p].given ? s.phases[p].pfs_months : std::numeric_limits<double>::quiet_NaN();
+    row.event[p + 1] = s.phases[p].pfs_event ? 1 : 0;
+  }
   Result<clinical::WhoGrade> grade = clinical::GradeNet(clinical::WhoEdition::k2010, s.ki67_percent, {});
-  return grade.ok() && grade->grade != "undefined" ? grade->grade : "unknown";
+  row.attributes = {study::ToString(s.group), s.primary_site,
+                    grade.ok() && grade->grade != "undefined" ? grade->grade : "unknown"};
+  return row;
+}
+
+// The position of `value` in `values`, or -1.
+template <typename Values>
+int IndexOf(const Values& values, const std::string& value) {
+  auto found = std::find(values.begin(), values.end(), value);
+  return found == values.end() ? -1 : static_cast<int>(found - values.begin());
 }
 
 // The values a filter parameter allows (comma-separated); empty: no filter.
@@ -115,9 +204,16 @@ struct Server::Impl {
   Sessions sessions;
   LoginThrottle throttle;
   httplib::Server http;
-  // One connection to the registry: requests take turns with it, and with the endpoints kept in memory.
-  std::mutex registry_mutex;
+  // One connection to the registry: requests that use it, or change what is kept in memory, take turns
+  // (exclusive lock); requests that only read the endpoints and the worklist share the lock.
+  std::shared_mutex registry_mutex;
   std::map<std::string, study::SubjectEndpoints> endpoints;
+  std::vector<CohortRow> cohort;
+  std::map<std::string, size_t> cohort_row;  // by patient id: the row in `cohort`
+  Worklist worklist;
+  registry::Day worklist_day = 0;  // the plans hold as of this day: built again on the next
+  AnswerCache answers;
+  std::mutex compute_mutex;
   int64_t writes = 0;  // stored rows since start: the study is written again when it changed
   // The study of the registry (`prrt study`'s files and the ADTTE export), written on demand into a folder of
   // the server's own.
@@ -161,7 +257,7 @@ struct Server::Impl {
   }
 
   void StudyList(httplib::Response& res) {
-    std::lock_guard lock(registry_mutex);
+    std::unique_lock lock(registry_mutex);
     if (Status s = WriteStudyFiles(); !s.ok()) return Error(res, 500, s.message());
     json files = json::array();
     for (const std::string& name : study_files)
@@ -170,7 +266,7 @@ struct Server::Impl {
   }
 
   void StudyFile(const std::string& name, httplib::Response& res) {
-    std::lock_guard lock(registry_mutex);
+    std::unique_lock lock(registry_mutex);
     if (Status s = WriteStudyFiles(); !s.ok()) return Error(res, 500, s.message());
     // Only the files the study wrote, by name: nothing else on the disk can be asked for.
     if (std::find(study_files.begin(), study_files.end(), name) == study_files.end())
@@ -193,13 +289,74 @@ struct Server::Impl {
     res.set_content(content.str(), kTypes.at(extension));
   }
 
-  Status LoadEndpoints() {
-    return store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
-      Result<study::SubjectEndpoints> s = study::DeriveSubject(rows, id);
-      if (!s.ok()) return s.status();
-      endpoints[id] = std::move(*s);
-      return Status();
-    });
+  // Reads the registry once: every patient's endpoints and, when `with_endpoints` is false, only the plans
+  // (a new day). Needs the exclusive lock.
+  Status Load(registry::Day today, bool with_endpoints) {
+    worklist.Clear();
+    Status read =
+        store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
+          if (with_endpoints) {
+            if (Status s = PutEndpoints(rows, id); !s.ok()) return s;
+          }
+          return PutPlan(rows, id, today);
+        });
+    if (!read.ok()) return read;
+    worklist.Order();
+    worklist_day = today;
+    answers.Clear();
+    return Status();
+  }
+
+  Status PutEndpoints(const registry::Interchange& rows, const std::string& id) {
+    Result<study::SubjectEndpoints> s = study::DeriveSubject(rows, id);
+    if (!s.ok()) return s.status();
+    const auto [at, added] = cohort_row.emplace(id, cohort.size());
+    if (added)
+      cohort.push_back(MakeCohortRow(*s));
+    else
+      cohort[at->second] = MakeCohortRow(*s);
+    endpoints[id] = std::move(*s);
+    return Status();
+  }
+
+  Status PutPlan(const registry::Interchange& rows, const std::string& id, registry::Day today) {
+    Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, today, protocol);
+    if (!plan.ok()) return plan.status();
+    worklist.Put(*plan, protocol);
+    return Status();
+  }
+
+  // What is due changes with the date: the first request of a new day builds the worklist again.
+  Status KeepWorklistCurrent() {
+    const registry::Day today = Today();
+    {
+      std::shared_lock lock(registry_mutex);
+      if (worklist_day == today) return Status();
+    }
+    std::unique_lock lock(registry_mutex);
+    return worklist_day == today ? Status() : Load(today, false);
+  }
+
+  // Sends the answer kept for this request, or computes it (sharing the lock with other readers), keeps it
+  // and sends it. A write clears what is kept while it holds the lock exclusively, so nothing kept is older
+  // than the registry.
+  void SendCached(const httplib::Request& req, httplib::Response& res,
+                  const std::function<Result<std::string>()>& compute) {
+    const std::string key = CacheKey(req);
+    std::shared_ptr<const CachedAnswer> answer = answers.Find(key);
+    if (!answer) {
+      // One answer is computed at a time: when 50 clients ask the same new question at once, one computes
+      // it and the others then find it, rather than all computing it side by side.
+      std::lock_guard computing(compute_mutex);
+      answer = answers.Find(key);
+      if (!answer) {
+        std::shared_lock lock(registry_mutex);
+        Result<std::string> body = compute();
+        if (!body.ok()) return Fail(res, body.status());
+        answer = answers.Put(key, std::move(*body));
+      }
+    }
+    Send(req, res, std::move(answer));
   }
 
   // Runs `handler(req, res, session)` for a logged-in user; 401 otherwise. Writes also need a role that may
@@ -220,6 +377,12 @@ struct Server::Impl {
   }
 
   void Routes() {
+    http.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+    // A client keeps its connection (httplib closes it after 5 requests by default, and the reconnections of
+    // busy clients overflow the listen backlog: a dropped SYN costs a second).
+    http.set_keep_alive_max_count(1000000);
+    // Answers go out at once: without it, Nagle and delayed ACKs hold a response's last segment ~40 ms.
+    http.set_tcp_nodelay(true);
     // The pages: the shell holds no patient data (that comes from the API after log-in). Scripts only from
     // this server and no inline script, so that text from the registry can never run as code.
     http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
@@ -237,7 +400,7 @@ struct Server::Impl {
     asset("/app.js", detail::kAppJs, "application/javascript; charset=utf-8");
     asset("/app.css", detail::kAppCss, "text/css; charset=utf-8");
     http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard lock(registry_mutex);
+      std::unique_lock lock(registry_mutex);
       Reply(res, 200,
             {{"status", "ok"}, {"schema_version", store.SchemaVersion()}, {"patients", endpoints.size()}});
     });
@@ -253,8 +416,8 @@ struct Server::Impl {
              Authed(false, [](const httplib::Request&, httplib::Response& res, const Session& s) {
                Reply(res, 200, {{"user", s.user}, {"role", ToString(s.role)}, {"csrf_token", s.csrf_token}});
              }));
-    http.Get("/api/worklist", Authed(false, [this](const httplib::Request&, httplib::Response& res,
-                                                   const Session&) { Worklist(res); }));
+    http.Get("/api/worklist", Authed(false, [this](const httplib::Request& req, httplib::Response& res,
+                                                   const Session&) { WorklistPage(req, res); }));
     http.Get(R"(/api/patients/([^/]+))",
              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
                Patient(req.matches[1], res);
@@ -263,8 +426,10 @@ struct Server::Impl {
               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
                 Record(req.matches[1], req.matches[2], req.body, s, res);
               }));
-    http.Get("/api/km", Authed(false, [this](const httplib::Request& req, httplib::Response& res,
-                                             const Session&) { KaplanMeier(req, res); }));
+    http.Get("/api/km",
+             Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+               SendCached(req, res, [&] { return KaplanMeier(req); });
+             }));
     http.Get("/api/study", Authed(false, [this](const httplib::Request&, httplib::Response& res,
                                                 const Session&) { StudyList(res); }));
     http.Get(R"(/api/study/([^/]+))",
@@ -290,7 +455,7 @@ struct Server::Impl {
     std::this_thread::sleep_for(throttle.DelayFor(user));
     std::optional<registry::UserRecord> record;
     {
-      std::lock_guard lock(registry_mutex);
+      std::unique_lock lock(registry_mutex);
       Result<std::optional<registry::UserRecord>> found = store.FindUser(user);
       if (!found.ok()) return Error(res, 500, found.status().message());
       record = *found;
@@ -307,29 +472,17 @@ struct Server::Impl {
     Reply(res, 200, {{"user", user}, {"role", ToString(*role)}, {"csrf_token", session->csrf_token}});
   }
 
-  void Worklist(httplib::Response& res) {
-    json list = json::array();
-    std::lock_guard lock(registry_mutex);
-    const registry::Day today = Today();
-    Status read =
-        store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
-          Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, today, protocol);
-          if (!plan.ok()) return plan.status();
-          json entry = report::PlanJson(*plan, protocol);
-          json due = json::array();
-          for (const json& action : entry["actions"]) {
-            if (action["status"] == "due" || action["status"] == "overdue") due.push_back(action);
-          }
-          entry["due"] = std::move(due);
-          list.push_back(std::move(entry));
-          return Status();
-        });
-    if (!read.ok()) return Error(res, 500, read.message());
-    Reply(res, 200, {{"as_of", FormatDate(today)}, {"patients", std::move(list)}});
+  // GET /api/worklist[?filter=&q=&sort=&order=&offset=&limit=] (worklist.h).
+  void WorklistPage(const httplib::Request& req, httplib::Response& res) {
+    Result<WorklistQuery> query = ParseWorklistQuery(Parameters(req));
+    if (!query.ok()) return Fail(res, query.status());
+    if (Status s = KeepWorklistCurrent(); !s.ok()) return Fail(res, s);
+    SendCached(req, res,
+               [&]() -> Result<std::string> { return worklist.Answer(*query, FormatDate(worklist_day)); });
   }
 
   void Patient(const std::string& id, httplib::Response& res) {
-    std::lock_guard lock(registry_mutex);
+    std::unique_lock lock(registry_mutex);
     std::optional<json> timeline;
     Status read = store.ForEachPatient(
         [&](const std::string&, const registry::Interchange& rows) -> Status {
@@ -369,7 +522,7 @@ struct Server::Impl {
     }
     if (!errors.empty()) return Reply(res, 422, {{"errors", errors}});
     values["patient_id"] = id;
-    std::lock_guard lock(registry_mutex);
+    std::unique_lock lock(registry_mutex);
     std::optional<registry::Interchange> rows;
     Status read = store.ForEachPatient(
         [&](const std::string&, const registry::Interchange& r) -> Status {
@@ -387,64 +540,62 @@ struct Server::Impl {
     }
     Result<registry::ImportCounts> stored = store.Import(*rows, session.user);
     if (!stored.ok()) return Error(res, 500, stored.status().message());
-    if (Result<study::SubjectEndpoints> s = study::DeriveSubject(*rows, id); s.ok())
-      endpoints[id] = std::move(*s);
+    // The row is stored: what is kept in memory follows it as far as it can be derived.
+    (void)PutEndpoints(*rows, id);
+    if (PutPlan(*rows, id, worklist_day).ok()) worklist.Order();
+    answers.Clear();
     ++writes;
     Reply(res, 201, {{"patient_id", id}, {"file", file}, {"inserted", stored->inserted}});
   }
 
   // GET /api/km?endpoint=...&group=...[&cohort=a,b][&tumour=...][&grade=...]: the filters keep the patients
-  // whose attribute is one of the values given.
-  void KaplanMeier(const httplib::Request& req, httplib::Response& res) {
+  // whose attribute is one of the values given. Needs the lock (shared).
+  Result<std::string> KaplanMeier(const httplib::Request& req) const {
     const std::string endpoint = req.get_param_value("endpoint"), group_by = req.get_param_value("group");
-    static const std::map<std::string, int> kPhase = {{"pfs_i", 0}, {"pfs_r", 1}, {"pfs_rr", 2}};
-    if (endpoint != "os" && !kPhase.count(endpoint))
-      return Error(res, 400, "endpoint: expected os, pfs_i, pfs_r or pfs_rr");
-    if (group_by != "cohort" && group_by != "tumour" && group_by != "grade")
-      return Error(res, 400, "group: expected cohort, tumour or grade");
-    std::map<std::string, std::vector<std::string>> filters;
+    const int e = IndexOf(kEndpoints, endpoint), g = IndexOf(kAttributes, group_by);
+    if (e < 0) return InvalidArgument("endpoint: expected os, pfs_i, pfs_r or pfs_rr");
+    if (g < 0) return InvalidArgument("group: expected cohort, tumour or grade");
+    std::vector<std::pair<size_t, std::vector<std::string>>> filters;
     json echo = json::object();
-    for (const char* attribute : kAttributes) {
-      std::vector<std::string> allowed = Allowed(req, attribute);
+    for (size_t a = 0; a < kAttributes.size(); ++a) {
+      std::vector<std::string> allowed = Allowed(req, kAttributes[a]);
       if (allowed.empty()) continue;
-      echo[attribute] = allowed;
-      filters[attribute] = std::move(allowed);
+      echo[kAttributes[a]] = allowed;
+      filters.emplace_back(a, std::move(allowed));
     }
     std::vector<double> months;
     std::vector<int8_t> events;
-    std::vector<std::string> labels;
-    {
-      std::lock_guard lock(registry_mutex);
-      for (const auto& [id, s] : endpoints) {
-        const bool kept = std::all_of(filters.begin(), filters.end(), [&](const auto& filter) {
-          const std::string value = AttributeOf(s, filter.first);
-          return std::find(filter.second.begin(), filter.second.end(), value) != filter.second.end();
-        });
-        if (!kept) continue;
-        if (endpoint == "os") {
-          if (!s.os_months) continue;
-          months.push_back(*s.os_months);
-          events.push_back(s.os_event ? 1 : 0);
-        } else {
-          const study::PhaseEndpoints& p = s.phases[kPhase.at(endpoint)];
-          if (!p.given) continue;
-          months.push_back(p.pfs_months);
-          events.push_back(p.pfs_event ? 1 : 0);
-        }
-        labels.push_back(AttributeOf(s, group_by));
-      }
-    }
-    if (months.empty()) return Error(res, 404, "no patient has this endpoint (with these filters)");
-    std::vector<std::string> names(labels.begin(), labels.end());
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
     std::vector<int32_t> group;
-    for (const std::string& l : labels)
-      group.push_back(static_cast<int32_t>(std::lower_bound(names.begin(), names.end(), l) - names.begin()));
+    std::vector<std::string> names;  // in the order first met; sorted below
+    for (const CohortRow& row : cohort) {
+      if (std::isnan(row.months[e])) continue;
+      const bool kept = std::all_of(filters.begin(), filters.end(), [&](const auto& filter) {
+        return IndexOf(filter.second, row.attributes[filter.first]) >= 0;
+      });
+      if (!kept) continue;
+      months.push_back(row.months[e]);
+      events.push_back(row.event[e]);
+      int label = IndexOf(names, row.attributes[g]);
+      if (label < 0) {
+        label = static_cast<int>(names.size());
+        names.push_back(row.attributes[g]);
+      }
+      group.push_back(label);
+    }
+    if (months.empty()) return NotFound("no patient has this endpoint (with these filters)");
+    // Groups in the order of their names.
+    std::vector<std::string> sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<int32_t> rank(names.size());
+    for (size_t n = 0; n < names.size(); ++n)
+      rank[n] = IndexOf(sorted, names[n]);
+    for (int32_t& label : group)
+      label = rank[label];
+    names = std::move(sorted);
     const stats::SurvivalData data{months, events, group};
     Result<std::vector<stats::KmCurve>> curves =
         stats::KaplanMeier(data, static_cast<int32_t>(names.size()), stats::KmOptions{});
-    if (!curves.ok()) return Error(res, 500, curves.status().message());
+    if (!curves.ok()) return curves.status();
     json groups = json::array();
     for (size_t g = 0; g < curves->size(); ++g) {
       const stats::KmCurve& c = (*curves)[g];
@@ -468,7 +619,7 @@ struct Server::Impl {
           test.ok() ? json{{"chisq", test->chisq}, {"df", test->df}, {"p", report::JsonNumber(test->p)}}
                     : json(nullptr);
     }
-    Reply(res, 200, result);
+    return result.dump();
   }
 };
 
@@ -478,7 +629,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   Result<protocol::Protocol> protocol = protocol::DefaultProtocol();
   if (!protocol.ok()) return protocol.status();
   auto impl = std::make_unique<Impl>(options, std::move(*store), std::move(*protocol));
-  if (Status s = impl->LoadEndpoints(); !s.ok()) return s;
+  if (Status s = impl->Load(Today(), true); !s.ok()) return s;
   impl->Routes();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -487,6 +638,14 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 
 Result<int> Server::Bind() {
+  // httplib listens with a backlog of 5 (fixed in Debian's build): 50 clients connecting at once overflow it,
+  // and each dropped connection waits a second for its retry. The socket is listened on again with the
+  // system's limit once bound, before any connection is accepted.
+  socket_t listening = -1;
+  impl_->http.set_socket_options([&listening](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listening = sock;
+  });
   const int port =
       impl_->options.port == 0
           ? impl_->http.bind_to_any_port(impl_->options.host)
@@ -495,6 +654,8 @@ Result<int> Server::Bind() {
     return IoError(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",
                                impl_->options.host, impl_->options.port));
   }
+  ::listen(listening, SOMAXCONN);
+  impl_->http.set_socket_options(httplib::default_socket_options);
   return port;
 }
 

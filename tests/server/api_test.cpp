@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fmt/format.h>
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -22,11 +26,15 @@ using nlohmann::json;
 
 class Api : public ::testing::Test {
  protected:
+  // The registry the server opens: the three patients of tests/data/registry_example.
+  virtual std::vector<std::string> Populate() {
+    return {"import", "--db", db_, "--from", "tests/data/registry_example"};
+  }
+
   void SetUp() override {
     db_ = (dir_.path / "r.db").string();
     std::string out, err;
-    ASSERT_EQ(testing::RunPrrt({"import", "--db", db_, "--from", "tests/data/registry_example"}, out, err), 0)
-        << err;
+    ASSERT_EQ(testing::RunPrrt(Populate(), out, err), 0) << err;
     {
       Result<registry::Store> store = registry::Store::Open(db_);
       ASSERT_TRUE(store.ok());
@@ -342,6 +350,181 @@ TEST_F(Api, LogOutEndsTheSession) {
   EXPECT_EQ(Get("/api/session", session)->status, 200);
   EXPECT_EQ(Post("/api/logout", json::object(), session)->status, 200);
   EXPECT_EQ(Get("/api/session", session)->status, 401);
+}
+
+TEST_F(Api, AWriteRenewsTheAnswersKeptForTheWorklistAndTheCohortQueries) {
+  const auto session = Login("ana");
+  auto events = [&] {
+    int total = 0;
+    const json km = json::parse(Get("/api/km?endpoint=pfs_i&group=tumour", session)->body);
+    for (const json& g : km["groups"])
+      total += g["events"].get<int>();
+    return total;
+  };
+  auto cycles_of_p003 = [&] {
+    const json worklist = json::parse(Get("/api/worklist", session)->body);
+    for (const json& p : worklist["patients"])
+      if (p["patient_id"] == "P003") return p["cycles_given"].get<int>();
+    return -1;
+  };
+  const int events_before = events(), cycles_before = cycles_of_p003();
+  ASSERT_EQ(events(), events_before);  // asked twice: the second answer is the kept one, the same
+  // P003 has had two I cycles and no progression: one more cycle, then a progression after it.
+  ASSERT_EQ(Post("/api/patients/P003/cycles", {{"phase", "I"}, {"date", "2010-05-17"}, {"activity_gbq", 7.4}},
+                 session)
+                ->status,
+            201);
+  EXPECT_EQ(cycles_of_p003(), cycles_before + 1);
+  ASSERT_EQ(Post("/api/patients/P003/events",
+                 {{"date", "2011-01-10"}, {"event", "progression"}, {"method", "recist"}}, session)
+                ->status,
+            201);
+  EXPECT_EQ(events(), events_before + 1);
+}
+
+// A simulated registry of 80 patients: enough for every worklist filter to keep some and not others.
+class ApiOnSimulatedRegistry : public Api {
+ protected:
+  std::vector<std::string> Populate() override {
+    return {"simulate", "--patients", "80", "--seed", "11", "--db", db_};
+  }
+  json Worklist(const std::string& query, const std::pair<std::string, std::string>& session) {
+    auto res = Get("/api/worklist" + query, session);
+    EXPECT_TRUE(res && res->status == 200) << query << ": " << (res ? res->body : "no answer");
+    return res ? json::parse(res->body) : json();
+  }
+};
+
+std::vector<std::string> Ids(const json& patients) {
+  std::vector<std::string> ids;
+  for (const json& p : patients)
+    ids.push_back(p["patient_id"]);
+  return ids;
+}
+
+// How urgent a patient is, by the test's own reading of the plan: 0 something overdue, 1 something due, 2
+// neither; and the date of the next action (the first due one, else the first planned; "" none).
+int Urgency(const json& p) {
+  int urgency = 2;
+  for (const json& a : p["actions"]) {
+    if (a["status"] == "overdue") urgency = 0;
+    if (a["status"] == "due" && urgency == 2) urgency = 1;
+  }
+  return urgency;
+}
+std::string NextDate(const json& p) {
+  if (!p["due"].empty()) return p["due"][0]["window_start"];
+  return p["actions"].empty() ? "" : p["actions"][0]["window_start"].get<std::string>();
+}
+
+TEST_F(ApiOnSimulatedRegistry, WorklistFiltersSortsAndPagesOnTheServer) {
+  const auto session = Login("vic");
+  const json all = Worklist("", session);
+  ASSERT_EQ(all["total"], 80);
+  EXPECT_EQ(all["matched"], 80);
+  EXPECT_TRUE(all["limit"].is_null());
+  const std::vector<json> patients(all["patients"].begin(), all["patients"].end());
+  ASSERT_EQ(patients.size(), 80u);
+
+  // The default order: overdue first, then due, then the rest; within each, by the next action's date (none
+  // last), then by id.
+  auto urgency_key = [](const json& p) {
+    const std::string next = NextDate(p);
+    return std::tuple(Urgency(p), next.empty(), next, p["patient_id"].get<std::string>());
+  };
+  EXPECT_TRUE(std::is_sorted(patients.begin(), patients.end(),
+                             [&](const json& a, const json& b) { return urgency_key(a) < urgency_key(b); }));
+
+  // Each filter keeps exactly the patients the test's own rule keeps, in the same order.
+  const std::map<std::string, std::function<bool(const json&)>> rules = {
+      {"due", [](const json& p) { return Urgency(p) <= 1; }},
+      {"overdue", [](const json& p) { return Urgency(p) == 0; }},
+      {"eligible", [](const json& p) { return !p["eligibility"].is_null() && p["eligibility"]["eligible"]; }},
+      // After RR-PRRT there is no next phase to be blocked from.
+      {"blocked", [](const json& p) {
+         return !p["eligibility"].is_null() && !p["eligibility"]["next_phase"].is_null() &&
+                !p["eligibility"]["eligible"];
+       }}};
+  for (const auto& [filter, rule] : rules) {
+    std::vector<std::string> expected;
+    for (const json& p : patients)
+      if (rule(p)) expected.push_back(p["patient_id"]);
+    EXPECT_FALSE(expected.empty()) << filter;
+    EXPECT_LT(expected.size(), patients.size()) << filter;
+    const json kept = Worklist("?filter=" + filter, session);
+    EXPECT_EQ(Ids(kept["patients"]), expected) << filter;
+    EXPECT_EQ(kept["matched"], expected.size()) << filter;
+    EXPECT_EQ(kept["total"], 80) << filter;
+  }
+
+  // Sorted by id, descending, one page of it.
+  std::vector<std::string> ids = Ids(all["patients"]);
+  std::sort(ids.rbegin(), ids.rend());
+  const json page = Worklist("?sort=patient&order=desc&offset=10&limit=7", session);
+  EXPECT_EQ(Ids(page["patients"]), std::vector<std::string>(ids.begin() + 10, ids.begin() + 17));
+  EXPECT_EQ(page["offset"], 10);
+  EXPECT_EQ(page["limit"], 7);
+  EXPECT_EQ(page["matched"], 80);
+  // By the number of cycles given, ties by id.
+  std::vector<json> by_cycles = patients;
+  std::sort(by_cycles.begin(), by_cycles.end(), [](const json& a, const json& b) {
+    return std::pair(a["cycles_given"].get<int>(), a["patient_id"].get<std::string>()) <
+           std::pair(b["cycles_given"].get<int>(), b["patient_id"].get<std::string>());
+  });
+  EXPECT_EQ(Ids(Worklist("?sort=cycles", session)["patients"]), Ids(json(by_cycles)));
+  // Pages of the default order join up to the whole list; past the end there is nothing.
+  std::vector<std::string> joined;
+  for (int offset = 0; offset < 80; offset += 30) {
+    const std::vector<std::string> part =
+        Ids(Worklist(fmt::format("?limit=30&offset={}", offset), session)["patients"]);
+    joined.insert(joined.end(), part.begin(), part.end());
+  }
+  EXPECT_EQ(joined, Ids(all["patients"]));
+  EXPECT_TRUE(Worklist("?offset=200&limit=10", session)["patients"].empty());
+
+  // The search text finds a patient by id, whatever the case.
+  std::string id = patients[5]["patient_id"], lower = id;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::vector<std::string> found = Ids(Worklist("?q=" + lower, session)["patients"]);
+  EXPECT_NE(std::find(found.begin(), found.end(), id), found.end());
+  EXPECT_TRUE(Worklist("?q=no%20such%20patient", session)["patients"].empty());
+
+  // Wrong parameters: 400, naming the parameter and what it may be.
+  for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{
+           {"?filter=soon", "filter: found 'soon'; expected one of due, overdue, eligible, blocked"},
+           {"?sort=age", "sort: found 'age'; expected one of urgency, patient, phase"},
+           {"?order=up", "order: found 'up'; expected one of asc, desc"},
+           {"?limit=-1", "limit: found '-1'; expected a whole number 0 or more"},
+           {"?offset=x", "offset: found 'x'; expected a whole number 0 or more"}}) {
+    auto res = Get("/api/worklist" + query, session);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << query;
+    EXPECT_NE(json::parse(res->body)["error"].get<std::string>().find(message), std::string::npos)
+        << query << ": " << res->body;
+  }
+}
+
+TEST_F(ApiOnSimulatedRegistry, LargeAnswersGoCompressedToClientsThatAcceptGzip) {
+  const auto session = Login("vic");
+  const std::string path = "/api/km?endpoint=os&group=cohort";
+  httplib::Client raw = Client();
+  raw.set_decompress(false);
+  auto plain =
+      raw.Get(path.c_str(), httplib::Headers{{"Cookie", session.first}, {"Accept-Encoding", "identity"}});
+  auto packed =
+      raw.Get(path.c_str(), httplib::Headers{{"Cookie", session.first}, {"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(plain && packed);
+  EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
+  EXPECT_EQ(packed->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(packed->body.substr(0, 2), "\x1f\x8b");  // a gzip member (RFC 1952), compressed once
+  EXPECT_LT(packed->body.size(), plain->body.size() / 2);
+  EXPECT_TRUE(json::parse(plain->body).contains("groups"));
+  // httplib's own decoder gives back the plain answer, byte for byte.
+  httplib::Client decoding = Client();
+  auto unpacked =
+      decoding.Get(path.c_str(), httplib::Headers{{"Cookie", session.first}, {"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(unpacked);
+  EXPECT_EQ(unpacked->body, plain->body);
 }
 
 }  // namespace

@@ -1,46 +1,40 @@
 // prrt serve's pages in Debian's headless Chromium, driven by playwright-core (no browser download): log in,
 // the worklist, a patient, recording a cycle (the plan changes), a rejected cycle (the field's error shown),
 // the cohort explorer's Kaplan–Meier plot, the study page, and a viewer without the forms.
-//   node clinic.mjs PRRT_BINARY [SCREENSHOT_DIR]
-import { spawn, execFileSync } from 'node:child_process';
+//   node clinic.mjs PRRT_BINARY
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { addUsers, launchBrowser, logIn, runPrrt, startServer } from './harness.mjs';
 
-const [prrt, shots] = process.argv.slice(2);
+const [prrt] = process.argv.slice(2);
 const work = mkdtempSync(join(tmpdir(), 'prrt-clinic-'));
 const db = join(work, 'r.db');
 const fail = (message) => { throw new Error(message); };
-const run = (...args) => execFileSync(prrt, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
 let server;
 let browser;
 try {
-  run('import', '--db', db, '--from', 'tests/data/registry_example');
-  run('user', 'add', '--db', db, '--name', 'ana', '--role', 'clinician', '--password', 'correct horse');
-  run('user', 'add', '--db', db, '--name', 'vic', '--role', 'viewer', '--password', 'correct horse');
-  server = spawn(prrt, ['serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = await new Promise((resolve, reject) => {
-    let text = '';
-    server.stderr.on('data', (chunk) => {
-      text += chunk;
-      const found = text.match(/http:\/\/127\.0\.0\.1:\d+\//);
-      if (found) resolve(found[0]);
-    });
-    server.on('exit', (code) => reject(new Error(`prrt serve ended (${code}): ${text}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  runPrrt(prrt, 'import', '--db', db, '--from', 'tests/data/registry_example');
+  addUsers(prrt, db);
+  let url;
+  ({ server, url } = await startServer(prrt, db));
+  browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
+  // Any dialog means text from the registry or a form ran as script.
+  page.on('dialog', async (dialog) => { problems.push(`a dialog opened: ${dialog.message()}`); await dialog.dismiss(); });
 
-  // Log in: a wrong password is refused with a message, the right one opens the worklist.
+  // Log in: a wrong password is refused with a message, the right one opens the worklist. A hostile user name
+  // is just a wrong one.
+  const hostile = { img: '<img src=x onerror="alert(1)">', script: '<script>alert(2)</script>', sql: "'); DROP TABLE patients; --" };
   await page.goto(url);
+  await page.fill('#login-user', hostile.sql);
+  await page.fill('#login-password', hostile.img);
+  await page.click('#login-submit');
+  await page.waitForSelector('#login-error:has-text("wrong user name or password")');
+  await page.reload();
   await page.fill('#login-user', 'ana');
   await page.fill('#login-password', 'wrong horse');
   await page.click('#login-submit');
@@ -50,7 +44,6 @@ try {
   await page.waitForSelector('h1:has-text("Worklist")');
   const rows = await page.locator('main table tbody tr').count();
   if (rows !== 3) fail(`the worklist shows ${rows} patients; expected 3`);
-  if (shots) await page.screenshot({ path: join(shots, 'clinic-worklist.png') });
 
   // P001's platelet curve lies on its CTCAE grade bands (the laboratory gave the LLN).
   await page.click('a:has-text("P001")');
@@ -78,7 +71,41 @@ try {
   await page.click('#record-cycles-submit');
   await page.waitForSelector('#cycles-activity_gbq-error:has-text("expected a number > 0 and <= 10")');
   if (await page.textContent('#plan-summary') !== after) fail('a refused cycle changed the plan');
-  if (shots) await page.screenshot({ path: join(shots, 'clinic-patient.png'), fullPage: true });
+
+  // Hostile text typed into every text field of the forms: stored as text where the field is free text, refused
+  // with the text quoted where it is not, and never run or read as markup.
+  await page.fill('#events-date', '2011-02-01');
+  await page.selectOption('#events-event', 'other_malignancy');
+  await page.fill('#events-x_note', hostile.img);
+  await page.click('#record-events-submit');
+  await page.waitForSelector(`td:text-is('${hostile.img}')`);
+  await page.fill('#responses-date', '2010-09-01');
+  await page.selectOption('#responses-response', 'sd');
+  await page.fill('#responses-x_note', hostile.sql);
+  await page.click('#record-responses-submit');
+  await page.waitForSelector(`td:text-is("${hostile.sql}")`);
+  const cyclesShown = await page.textContent('#plan-summary');
+  // (Date fields are the browser's date pickers: they take no text.)
+  await page.fill('#cycles-date', '2010-07-19');
+  await page.fill('#cycles-activity_gbq', hostile.script);
+  await page.click('#record-cycles-submit');
+  await page.waitForSelector('#cycles-activity_gbq-error:has-text("<script>alert(2)</script>")');
+  await page.fill('#labs-date', '2010-07-19');
+  for (const [field, text] of [['#labs-value', hostile.img], ['#labs-lln', hostile.sql], ['#labs-uln', hostile.script]]) {
+    await page.fill(field, text);
+  }
+  await page.click('#record-labs-submit');
+  await page.waitForSelector('#labs-value-error:has-text("onerror")');
+  await page.waitForSelector('#labs-lln-error:has-text("DROP TABLE")');
+  await page.waitForSelector('#labs-uln-error:has-text("<script>")');
+  if (await page.locator('main img, main script').count() !== 0) fail('hostile text became an element of the page');
+  if (await page.textContent('#plan-summary') !== cyclesShown) fail('a refused cycle changed the plan');
+  await page.goBack();
+  await page.waitForSelector('h1:has-text("Worklist")');
+  await page.fill('#worklist-filter', hostile.script);
+  await page.waitForSelector('#worklist-count:has-text("none of 3 patients")');
+  await page.fill('#worklist-filter', '');
+  await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
 
   // The cohort explorer: Kaplan–Meier curves, medians and the log-rank test.
   await page.click('#nav-cohort');
@@ -87,7 +114,11 @@ try {
   await page.click('#km-run');
   await page.waitForFunction(() => document.querySelectorAll('#km-chart path.curve').length === 3);
   await page.waitForSelector('#km-logrank:has-text("Log-rank")');
-  if (shots) await page.screenshot({ path: join(shots, 'clinic-cohort.png') });
+  // Filters: only midgut and pancreatic tumours, so two curves.
+  await page.check('#km-tumour-midgut');
+  await page.check('#km-tumour-pancreatic');
+  await page.click('#km-run');
+  await page.waitForFunction(() => document.querySelectorAll('#km-chart path.curve').length === 2);
 
   // The study page: the report of the registry and its downloads.
   await page.click('#nav-study');
@@ -99,15 +130,13 @@ try {
   // Log out; a viewer sees the patient but no forms.
   await page.click('#logout');
   await page.waitForSelector('#login-user');
-  await page.fill('#login-user', 'vic');
-  await page.fill('#login-password', 'correct horse');
-  await page.click('#login-submit');
+  await logIn(page, url, 'vic');
   await page.waitForSelector('#who:has-text("vic (viewer)")');
   await page.goto(`${url}#/patient/P001`);
   await page.waitForSelector('text=Viewers cannot record data.');
   if (await page.locator('form.record').count() !== 0) fail('a viewer was shown the forms');
   if (problems.length) fail(`script errors in the page: ${problems.join('; ')}`);
-  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, the cohort explorer, the study page and a viewer: all as expected');
+  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, hostile text in every form field and the search box, the cohort explorer with filters, the study page and a viewer: all as expected');
 } finally {
   if (browser) await browser.close();
   if (server) server.kill();

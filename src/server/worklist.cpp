@@ -1,0 +1,176 @@
+#include "worklist.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "prrt/report/registry_json.h"
+
+namespace prrt::server {
+
+namespace {
+
+const std::vector<std::string> kFilters = {"due", "overdue", "eligible", "blocked"};
+const std::vector<std::string> kSortKeys = {"urgency", "patient", "phase",      "status",
+                                            "cycles",  "next",    "eligibility"};
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+std::string Join(const std::vector<std::string>& values, const char* separator) {
+  std::string joined;
+  for (const std::string& v : values)
+    joined += (joined.empty() ? "" : separator) + v;
+  return joined;
+}
+
+Result<size_t> Count(const std::map<std::string, std::string>& parameters, const std::string& name) {
+  const std::string& text = parameters.at(name);
+  if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), ::isdigit))
+    return InvalidArgument(fmt::format("{}: found '{}'; expected a whole number 0 or more", name, text));
+  return static_cast<size_t>(std::stoul(text));
+}
+
+}  // namespace
+
+Result<WorklistQuery> ParseWorklistQuery(const std::map<std::string, std::string>& parameters) {
+  WorklistQuery query;
+  auto given = [&](const char* name) { return parameters.count(name) > 0 && !parameters.at(name).empty(); };
+  auto one_of = [&](const char* name, const std::vector<std::string>& allowed) -> Status {
+    if (std::find(allowed.begin(), allowed.end(), parameters.at(name)) != allowed.end()) return Status();
+    return InvalidArgument(
+        fmt::format("{}: found '{}'; expected one of {}", name, parameters.at(name), Join(allowed, ", ")));
+  };
+  if (given("filter")) {
+    if (Status s = one_of("filter", kFilters); !s.ok()) return s;
+    query.filter = parameters.at("filter");
+  }
+  if (given("q")) query.text = Lower(parameters.at("q"));
+  if (given("sort")) {
+    if (Status s = one_of("sort", kSortKeys); !s.ok()) return s;
+    query.sort = parameters.at("sort");
+  }
+  if (given("order")) {
+    if (Status s = one_of("order", {"asc", "desc"}); !s.ok()) return s;
+    query.descending = parameters.at("order") == "desc";
+  }
+  if (given("offset")) {
+    Result<size_t> offset = Count(parameters, "offset");
+    if (!offset.ok()) return offset.status();
+    query.offset = *offset;
+  }
+  if (given("limit")) {
+    Result<size_t> limit = Count(parameters, "limit");
+    if (!limit.ok()) return limit.status();
+    query.limit = *limit;
+  }
+  return query;
+}
+
+void Worklist::Put(const protocol::Plan& plan, const protocol::Protocol& protocol) {
+  nlohmann::json element = report::PlanJson(plan, protocol);
+  nlohmann::json due = nlohmann::json::array();
+  Entry entry;
+  entry.patient_id = plan.patient_id;
+  const protocol::PlannedAction* next = plan.actions.empty() ? nullptr : &plan.actions.front();
+  for (size_t a = 0; a < plan.actions.size(); ++a) {
+    const protocol::PlannedAction& action = plan.actions[a];
+    if (action.status != "due" && action.status != "overdue") continue;
+    if (due.empty()) next = &action;
+    entry.urgency = std::min(entry.urgency, action.status == "overdue" ? 0 : 1);
+    due.push_back(element["actions"][a]);
+  }
+  element["due"] = std::move(due);
+  entry.json = element.dump();
+  entry.phase = plan.phase.value_or("");
+  entry.status = plan.phase_status;
+  entry.cycles_given = plan.cycles_given;
+  // After RR-PRRT there is no further phase: such a patient is neither eligible nor blocked.
+  if (plan.eligibility && plan.eligibility->next_phase) {
+    const protocol::Eligibility& e = *plan.eligibility;
+    entry.eligible = e.eligible;
+    entry.eligibility = e.eligible ? fmt::format("eligible for {}-PRRT", *e.next_phase)
+                                   : fmt::format("{}-PRRT blocked: {}", *e.next_phase, Join(e.unmet, ", "));
+  } else if (plan.eligibility) {
+    entry.eligibility = "no further PRRT phase";
+  }
+  std::string next_text;
+  if (next != nullptr) {
+    entry.next_date = next->window_start;
+    next_text = fmt::format("{} {} {} {}", next->action, next->phase, next->status, next->reason);
+  }
+  entry.search_text = Lower(fmt::format("{}\t{}-prrt\t{}\t{}\t{}", entry.patient_id, entry.phase,
+                                        entry.status, next_text, entry.eligibility));
+  entries_[plan.patient_id] = std::move(entry);
+  by_urgency_.clear();
+}
+
+void Worklist::Order() {
+  by_urgency_.clear();
+  by_urgency_.reserve(entries_.size());
+  for (const auto& [id, entry] : entries_)
+    by_urgency_.push_back(&entry);
+  std::sort(by_urgency_.begin(), by_urgency_.end(),
+            [this](const Entry* a, const Entry* b) { return Before(*a, *b, "urgency"); });
+}
+
+void Worklist::Clear() {
+  entries_.clear();
+  by_urgency_.clear();
+}
+
+bool Worklist::Before(const Entry& a, const Entry& b, const std::string& key) const {
+  // An action's date orders before no action at all.
+  auto next = [](const Entry& e) { return std::pair(e.next_date.empty(), std::string_view(e.next_date)); };
+  auto id = [](const Entry& e) { return std::string_view(e.patient_id); };
+  if (key == "urgency") return std::tuple(a.urgency, next(a), id(a)) < std::tuple(b.urgency, next(b), id(b));
+  if (key == "phase")
+    return std::pair(std::string_view(a.phase), id(a)) < std::pair(std::string_view(b.phase), id(b));
+  if (key == "status")
+    return std::pair(std::string_view(a.status), id(a)) < std::pair(std::string_view(b.status), id(b));
+  if (key == "cycles") return std::pair(a.cycles_given, id(a)) < std::pair(b.cycles_given, id(b));
+  if (key == "next") return std::pair(next(a), id(a)) < std::pair(next(b), id(b));
+  if (key == "eligibility")
+    return std::pair(std::string_view(a.eligibility), id(a)) <
+           std::pair(std::string_view(b.eligibility), id(b));
+  return id(a) < id(b);
+}
+
+std::string Worklist::Answer(const WorklistQuery& query, const std::string& as_of) const {
+  assert(by_urgency_.size() == entries_.size() && "Order() after Put()");
+  std::vector<const Entry*> matched;
+  for (const Entry* e : by_urgency_) {
+    const bool kept = query.filter.empty() || (query.filter == "due" && e->urgency <= 1) ||
+                      (query.filter == "overdue" && e->urgency == 0) ||
+                      (query.filter == "eligible" && e->eligible == true) ||
+                      (query.filter == "blocked" && e->eligible == false);
+    if (kept && (query.text.empty() || e->search_text.find(query.text) != std::string::npos))
+      matched.push_back(e);
+  }
+  const size_t begin = std::min(query.offset, matched.size());
+  const size_t end = query.limit ? std::min(matched.size(), begin + *query.limit) : matched.size();
+  if (query.sort != "urgency" || query.descending) {
+    auto before = [&](const Entry* a, const Entry* b) {
+      return query.descending ? Before(*b, *a, query.sort) : Before(*a, *b, query.sort);
+    };
+    // Only the page asked for needs its place: the rest stays unsorted.
+    std::partial_sort(matched.begin(), matched.begin() + static_cast<std::ptrdiff_t>(end), matched.end(),
+                      before);
+  }
+  std::string out = fmt::format(
+      R"({{"as_of":"{}","total":{},"matched":{},"offset":{},"limit":{},"patients":[)", as_of, entries_.size(),
+      matched.size(), query.offset, query.limit ? std::to_string(*query.limit) : "null");
+  for (size_t i = begin; i < end; ++i) {
+    if (i > begin) out += ',';
+    out += matched[i]->json;
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace prrt::server

@@ -1,0 +1,65 @@
+// The worklist kept in memory (GET /api/worklist): each patient's plan as of today, in the order a research
+// nurse works through it, answered page by page with filters, a search text and a sort order, so that a
+// registry of 100,000 patients is read once at start, not at every request.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "prrt/common/result.h"
+#include "prrt/protocol/plan.h"
+#include "prrt/protocol/protocol.h"
+
+namespace prrt::server {
+
+//! What GET /api/worklist was asked: `?filter=due|overdue|eligible|blocked&q=TEXT&sort=KEY&order=asc|desc
+//! &offset=N&limit=N`. Without a limit every matching patient is returned.
+struct WorklistQuery {
+  //! empty: all; due (due or overdue), overdue, eligible or blocked (for the next phase, when there is one)
+  std::string filter;
+  std::string text;  //!< lower case; kept when found in the id, phase, status, next action or eligibility
+  std::string sort = "urgency";  //!< urgency, patient, phase, status, cycles, next, eligibility
+  bool descending = false;
+  size_t offset = 0;
+  std::optional<size_t> limit;
+};
+
+//! The query from the request's parameters; an unknown filter, sort key or order, or a count that is not a
+//! non-negative integer, is an invalid-argument error naming the parameter and what it may be.
+Result<WorklistQuery> ParseWorklistQuery(const std::map<std::string, std::string>& parameters);
+
+class Worklist {
+ public:
+  //! Adds or replaces the patient's entry; Order() must follow before the next Answer().
+  void Put(const protocol::Plan& plan, const protocol::Protocol& protocol);
+  //! Puts the entries in the default order (most urgent first). Apart so that loading 100,000 patients sorts
+  //! once.
+  void Order();
+  void Clear();
+  size_t size() const { return entries_.size(); }
+
+  //! `{"as_of", "total", "matched", "offset", "limit", "patients": [...]}`, each patient's plan as `prrt plan
+  //! --json` with `due` (its due and overdue actions).
+  std::string Answer(const WorklistQuery& query, const std::string& as_of) const;
+
+ private:
+  struct Entry {
+    std::string patient_id;
+    std::string json;              // the patient's element of "patients", written once
+    std::string search_text;       // lower case
+    int urgency = 2;               // 0 overdue, 1 due, 2 neither
+    std::optional<bool> eligible;  // for the next phase, when there is one
+    std::string next_date;         // window start of the next action; empty: none
+    std::string phase, status, eligibility;
+    int cycles_given = 0;
+  };
+  bool Before(const Entry& a, const Entry& b, const std::string& key) const;
+
+  std::map<std::string, Entry> entries_;  // by patient id
+  std::vector<const Entry*> by_urgency_;  // the default order; empty or stale until Order()
+};
+
+}  // namespace prrt::server

@@ -1,0 +1,45 @@
+// What the clinic's browser scripts share: a registry with two users (ana, clinician; vic, viewer; password
+// "correct horse"), `prrt serve` on a free loopback port, and Debian's headless chromium.
+import { spawn, execFileSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+
+// Runs `prrt ARGS...`; throws with its message when it fails.
+export function runPrrt(prrt, ...args) {
+  return execFileSync(prrt, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function addUsers(prrt, db) {
+  runPrrt(prrt, 'user', 'add', '--db', db, '--name', 'ana', '--role', 'clinician', '--password', 'correct horse');
+  runPrrt(prrt, 'user', 'add', '--db', db, '--name', 'vic', '--role', 'viewer', '--password', 'correct horse');
+}
+
+// Starts `prrt serve` on the registry; resolves to { server, url } once it listens.
+export async function startServer(prrt, db) {
+  const server = spawn(prrt, ['serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise((resolve, reject) => {
+    let text = '';
+    server.stderr.on('data', (chunk) => {
+      text += chunk;
+      const found = text.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (found) resolve(found[0]);
+    });
+    server.on('exit', (code) => reject(new Error(`prrt serve ended (${code}): ${text}`)));
+  });
+  return { server, url };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function logIn(page, url, user) {
+  await page.goto(url);
+  await page.fill('#login-user', user);
+  await page.fill('#login-password', 'correct horse');
+  await page.click('#login-submit');
+  await page.waitForSelector('h1:has-text("Worklist")');
+}
