@@ -69,8 +69,85 @@ Result<registry::Interchange> ReadFolder(const std::string& folder) {
   return registry::ReadInterchange(folder, Today(), problems);
 }
 
+namespace {
+
+// Folders from this size on are read patient by patient (their rows need not all be held at once).
+constexpr std::uintmax_t kStreamFromBytes = 64u << 20;
+// Patients stored at a time by a streamed import.
+constexpr int64_t kPatientsAPart = 5000;
+
+std::uintmax_t FolderBytes(const std::string& folder) {
+  std::uintmax_t bytes = 0;
+  for (const std::string& file : registry::InterchangeFiles()) {
+    std::error_code ignored;
+    const std::uintmax_t size = std::filesystem::file_size(std::filesystem::path(folder) / file, ignored);
+    if (!ignored) bytes += size;
+  }
+  return bytes;
+}
+
+// Reads the folder patient by patient and stores it in parts, in one transaction (or only validates it). A
+// FailedPrecondition when its rows are not together by patient: the caller reads it whole instead.
+Result<registry::ImportCounts> ImportByPatient(const std::string& folder, const std::string& db,
+                                               const std::string& user, registry::Day today, bool dry_run,
+                                               registry::Problems& problems) {
+  if (dry_run) {
+    Status read = registry::ReadInterchangeByPatient(
+        folder, today, problems, [](const std::string&, registry::Interchange&) { return Status(); });
+    if (!read.ok()) return read;
+    return registry::ImportCounts{};
+  }
+  Result<registry::Store> store = registry::Store::Open(db);
+  if (!store.ok()) return store.status();
+  return store->ImportParts(
+      [&](const std::function<Status(const registry::Interchange&)>& store_part) -> Status {
+        registry::Interchange part;
+        int64_t patients = 0;
+        Status read = registry::ReadInterchangeByPatient(
+            folder, today, problems, [&](const std::string&, registry::Interchange& rows) -> Status {
+              for (auto& [file, from] : rows.files)
+                std::move(from.begin(), from.end(), std::back_inserter(part.files[file]));
+              if (++patients < kPatientsAPart) return Status();
+              Status stored = store_part(part);
+              part = {};
+              patients = 0;
+              return stored;
+            });
+        if (!read.ok()) return read;
+        return patients > 0 ? store_part(part) : Status();
+      },
+      AuditUser(user));
+}
+
+void ReportImport(CommandContext& context, const std::string& db, const registry::ImportCounts& counts) {
+  if (!counts.changed()) {
+    context.out << fmt::format("{}: nothing changed; the registry already holds this folder\n", db);
+  } else {
+    context.out << fmt::format("{}: {} rows inserted, {} updated, {} deleted ({} audit entries)\n", db,
+                               counts.inserted, counts.updated, counts.deleted, counts.audit_entries);
+  }
+}
+
+}  // namespace
+
 int ImportFolder(CommandContext& context, const std::string& folder, const std::string& db,
-                 const std::string& user, registry::Day today, bool dry_run) {
+                 const std::string& user, registry::Day today, bool dry_run, bool by_patient) {
+  if (by_patient || FolderBytes(folder) >= kStreamFromBytes) {
+    registry::Problems problems;
+    Result<registry::ImportCounts> counts = ImportByPatient(folder, db, user, today, dry_run, problems);
+    if (counts.ok()) {
+      if (dry_run) {
+        context.out << fmt::format("{}: no problems found; nothing stored (--dry-run)\n", folder);
+      } else {
+        ReportImport(context, db, *counts);
+      }
+      return kExitOk;
+    }
+    if (counts.status().code() != StatusCode::kFailedPrecondition)
+      return ReportError(context, counts.status());
+    // Not together by patient: nothing was stored; read the folder whole.
+    context.err << counts.status().message() << "\n";
+  }
   registry::Problems problems;
   Result<registry::Interchange> data = registry::ReadInterchange(folder, today, problems);
   if (!data.ok()) return ReportError(context, data.status());
@@ -82,12 +159,7 @@ int ImportFolder(CommandContext& context, const std::string& folder, const std::
   if (!store.ok()) return ReportError(context, store.status());
   Result<registry::ImportCounts> counts = store->Import(*data, AuditUser(user));
   if (!counts.ok()) return ReportError(context, counts.status());
-  if (!counts->changed()) {
-    context.out << fmt::format("{}: nothing changed; the registry already holds this folder\n", db);
-  } else {
-    context.out << fmt::format("{}: {} rows inserted, {} updated, {} deleted ({} audit entries)\n", db,
-                               counts->inserted, counts->updated, counts->deleted, counts->audit_entries);
-  }
+  ReportImport(context, db, *counts);
   return kExitOk;
 }
 
@@ -99,6 +171,7 @@ struct ImportArgs {
   std::string user;
   std::string today;
   bool dry_run = false;
+  bool by_patient = false;
 };
 
 void AddImport(CLI::App& app, CommandContext& context) {
@@ -112,10 +185,15 @@ void AddImport(CLI::App& app, CommandContext& context) {
   command->add_option("--today", args->today,
                       "the date after which dates count as in the future (default: today)");
   command->add_flag("--dry-run", args->dry_run, "only validate; store nothing");
+  command->add_flag(
+      "--by-patient", args->by_patient,
+      "read the folder patient by patient, holding one at a time (the default from 64 MB on; "
+      "needs each file's rows together by patient, in the order of patients.csv, as prrt export "
+      "writes them, and reads the folder whole otherwise)");
   OnRun(command, context, [&context, args]() -> int {
     Result<registry::Day> today = DateOption(args->today);
     if (!today.ok()) return ReportError(context, today.status());
-    return ImportFolder(context, args->folder, args->db, args->user, *today, args->dry_run);
+    return ImportFolder(context, args->folder, args->db, args->user, *today, args->dry_run, args->by_patient);
   });
 }
 

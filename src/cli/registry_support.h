@@ -23,8 +23,9 @@ Result<registry::Interchange> LoadRegistry(const std::string& db);
 Result<registry::Interchange> ReadFolder(const std::string& folder);
 
 //! Validates a folder of interchange files and stores it in `db`, all or nothing, reporting as `prrt import`
-//! does; returns the exit code.
+//! does; returns the exit code. Large folders (or any, `by_patient`) are read patient by patient when their
+//! rows are together by patient, so that memory does not grow with the folder.
 int ImportFolder(CommandContext& context, const std::string& folder, const std::string& db,
-                 const std::string& user, registry::Day today, bool dry_run);
+                 const std::string& user, registry::Day today, bool dry_run, bool by_patient = false);
 
 }  // namespace prrt::cli

@@ -6,7 +6,10 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -291,80 +294,106 @@ std::optional<Day> ParseDay(const std::string& text) {
 
 namespace {
 
-void ReadFile(const std::string& folder, const FileSpec& spec, Day today, Interchange& data,
-              Problems& problems) {
-  const std::string path = (std::filesystem::path(folder) / spec.name).string();
-  if (!std::filesystem::exists(path)) {
-    if (spec.required) problems.Add(fmt::format("{}: the file is missing; it is required", path));
-    return;
-  }
-  Result<io::CsvReader> reader = io::CsvReader::Open(path);
-  if (!reader.ok()) {
-    problems.Add(reader.status().message());
-    return;
-  }
-  const std::vector<std::string>& header = reader->header();
-  std::vector<const Field*> field_of(header.size(), nullptr);
-  bool header_ok = true;
-  for (size_t c = 0; c < header.size(); ++c) {
-    for (const Field& f : spec.fields) {
-      if (f.name == header[c]) field_of[c] = &f;
-    }
-    if (field_of[c] == nullptr && header[c].rfind("x_", 0) != 0) {
-      problems.Add(
-          fmt::format("{}:1: {}: unknown column; expected one of: {} (or a free-text column named x_...)",
-                      path, header[c], [&] {
-                        std::vector<std::string> names;
-                        for (const Field& f : spec.fields)
-                          names.push_back(f.name);
-                        return Join(names);
-                      }()));
-      header_ok = false;
-    }
-  }
-  for (const Field& f : spec.fields) {
-    if (f.required && std::find(header.begin(), header.end(), f.name) == header.end()) {
-      problems.Add(fmt::format("{}:1: {}: the column is missing; it is required", path, f.name));
-      header_ok = false;
-    }
-  }
-  if (!header_ok) return;
-  std::vector<Row>& rows = data.files[spec.name];
-  const std::string* file = Intern(path);
-  // Values go into the row's flat map in name order, each at its end.
-  std::vector<size_t> by_name(header.size());
-  for (size_t c = 0; c < by_name.size(); ++c)
-    by_name[c] = c;
-  std::sort(by_name.begin(), by_name.end(), [&](size_t a, size_t b) { return header[a] < header[b]; });
-  std::vector<std::string> fields;
-  while (true) {
-    Result<bool> got = reader->Next(fields);
-    if (!got.ok()) {
-      problems.Add(got.status().message());
+// One interchange file read row by row: the header checked when opened, each row's fields as it is read.
+class FileReader {
+ public:
+  // File-level problems (a required file missing, unknown or missing columns) go to `problems`; the reader
+  // then has no rows.
+  FileReader(const std::string& folder, const FileSpec& spec, Day today, Problems& problems)
+      : spec_(spec), today_(today), problems_(problems) {
+    path_ = (std::filesystem::path(folder) / spec.name).string();
+    if (!std::filesystem::exists(path_)) {
+      if (spec.required) problems.Add(fmt::format("{}: the file is missing; it is required", path_));
       return;
     }
-    if (!*got) break;
-    Row row{file, reader->line(), {}};
+    Result<io::CsvReader> reader = io::CsvReader::Open(path_);
+    if (!reader.ok()) {
+      problems.Add(reader.status().message());
+      return;
+    }
+    reader_.emplace(std::move(*reader));
+    const std::vector<std::string>& header = reader_->header();
+    field_of_.assign(header.size(), nullptr);
+    bool header_ok = true;
     for (size_t c = 0; c < header.size(); ++c) {
-      const std::string& value = fields[c];
+      for (const Field& f : spec.fields) {
+        if (f.name == header[c]) field_of_[c] = &f;
+      }
+      if (field_of_[c] == nullptr && header[c].rfind("x_", 0) != 0) {
+        problems.Add(
+            fmt::format("{}:1: {}: unknown column; expected one of: {} (or a free-text column named x_...)",
+                        path_, header[c], [&] {
+                          std::vector<std::string> names;
+                          for (const Field& f : spec.fields)
+                            names.push_back(f.name);
+                          return Join(names);
+                        }()));
+        header_ok = false;
+      }
+    }
+    for (const Field& f : spec.fields) {
+      if (f.required && std::find(header.begin(), header.end(), f.name) == header.end()) {
+        problems.Add(fmt::format("{}:1: {}: the column is missing; it is required", path_, f.name));
+        header_ok = false;
+      }
+    }
+    if (!header_ok) {
+      reader_.reset();
+      return;
+    }
+    file_ = Intern(path_);
+    // Values go into the row's flat map in name order, each at its end.
+    by_name_.resize(header.size());
+    for (size_t c = 0; c < by_name_.size(); ++c)
+      by_name_[c] = c;
+    std::sort(by_name_.begin(), by_name_.end(), [&](size_t a, size_t b) { return header[a] < header[b]; });
+  }
+
+  // The next row, its fields checked (problems added); none at the end, or after a record that cannot be
+  // parsed (its problem added).
+  std::optional<Row> Next() {
+    if (!reader_) return std::nullopt;
+    Result<bool> got = reader_->Next(fields_);
+    if (!got.ok() || !*got) {
+      if (!got.ok()) problems_.Add(got.status().message());
+      reader_.reset();
+      return std::nullopt;
+    }
+    const std::vector<std::string>& header = reader_->header();
+    Row row{file_, reader_->line(), {}};
+    for (size_t c = 0; c < header.size(); ++c) {
+      const std::string& value = fields_[c];
       if (value.empty()) {
-        if (field_of[c] != nullptr && field_of[c]->required) {
-          problems.Add(fmt::format("{}:{}: {}: missing; it is required", path, row.line, header[c]));
+        if (field_of_[c] != nullptr && field_of_[c]->required) {
+          problems_.Add(fmt::format("{}:{}: {}: missing; it is required", path_, row.line, header[c]));
         }
-      } else if (field_of[c] != nullptr) {
-        if (std::optional<std::string> expected = CheckValue(*field_of[c], value, today)) {
-          problems.Add(
-              fmt::format("{}:{}: {}: found '{}'; expected {}", path, row.line, header[c], value, *expected));
+      } else if (field_of_[c] != nullptr) {
+        if (std::optional<std::string> expected = CheckValue(*field_of_[c], value, today_)) {
+          problems_.Add(fmt::format("{}:{}: {}: found '{}'; expected {}", path_, row.line, header[c], value,
+                                    *expected));
         }
       }
     }
     row.values.reserve(header.size());
-    for (size_t c : by_name) {
-      if (!fields[c].empty()) row.values.emplace_hint(row.values.end(), header[c], std::move(fields[c]));
+    for (size_t c : by_name_) {
+      if (!fields_[c].empty()) row.values.emplace_hint(row.values.end(), header[c], std::move(fields_[c]));
     }
-    rows.push_back(std::move(row));
+    return row;
   }
-}
+
+  const FileSpec& spec() const { return spec_; }
+
+ private:
+  const FileSpec& spec_;
+  Day today_;
+  Problems& problems_;
+  std::string path_;
+  std::optional<io::CsvReader> reader_;
+  std::vector<const Field*> field_of_;
+  const std::string* file_ = nullptr;
+  std::vector<size_t> by_name_;
+  std::vector<std::string> fields_;
+};
 
 // Rows whose key repeats an earlier row's are reported with the line of the first. Sorting row pointers by
 // key (stable, so the first of equal rows comes first) finds them without copying any key.
@@ -531,23 +560,89 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
 
 }  // namespace
 
+// Every problem, one a line, as an InvalidArgument.
+Status ProblemsStatus(const Problems& problems) {
+  std::string message;
+  for (const std::string& m : problems.messages)
+    message += (message.empty() ? "" : "\n") + m;
+  if (problems.truncated)
+    message += fmt::format("\n(more problems not shown; the first {} are above)", problems.limit);
+  return InvalidArgument(message);
+}
+
 Result<Interchange> ReadInterchange(const std::string& folder, Day today, Problems& problems) {
   if (!std::filesystem::is_directory(folder)) {
     return InvalidArgument(fmt::format("{}: not a folder; expected a folder of registry CSV files", folder));
   }
   Interchange data;
-  for (const FileSpec& spec : Specs())
-    ReadFile(folder, spec, today, data, problems);
-  if (problems.empty()) CheckCrossFile(data, problems);
-  if (!problems.empty()) {
-    std::string message;
-    for (const std::string& m : problems.messages)
-      message += (message.empty() ? "" : "\n") + m;
-    if (problems.truncated)
-      message += fmt::format("\n(more problems not shown; the first {} are above)", problems.limit);
-    return InvalidArgument(message);
+  for (const FileSpec& spec : Specs()) {
+    FileReader reader(folder, spec, today, problems);
+    std::vector<Row>& rows = data.files[spec.name];
+    while (std::optional<Row> row = reader.Next())
+      rows.push_back(std::move(*row));
   }
+  if (problems.empty()) CheckCrossFile(data, problems);
+  if (!problems.empty()) return ProblemsStatus(problems);
   return data;
+}
+
+Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& problems,
+                                const std::function<Status(const std::string&, Interchange&)>& visit) {
+  if (!std::filesystem::is_directory(folder)) {
+    return InvalidArgument(fmt::format("{}: not a folder; expected a folder of registry CSV files", folder));
+  }
+  std::vector<std::unique_ptr<FileReader>> readers;
+  for (const FileSpec& spec : Specs())
+    readers.push_back(std::make_unique<FileReader>(folder, spec, today, problems));
+  if (!problems.empty()) return ProblemsStatus(problems);
+  // Each other file's next row, waiting for its patient's turn.
+  std::vector<std::optional<Row>> waiting(readers.size());
+  for (size_t f = 1; f < readers.size(); ++f)
+    waiting[f] = readers[f]->Next();
+  std::unordered_map<std::string, int64_t> line_of;  // the patients met so far, at their patients.csv line
+  auto out_of_order = [&](const Row& row) {
+    return FailedPrecondition(fmt::format(
+        "{}: patient_id: the rows of patient '{}' are not together, in the order of patients.csv; read the "
+        "folder whole",
+        Where(row), row.get("patient_id") ? *row.get("patient_id") : ""));
+  };
+  Interchange one;
+  while (std::optional<Row> patient = readers.front()->Next()) {
+    for (auto& [file, rows] : one.files)
+      rows.clear();
+    const std::string id = patient->get("patient_id") ? *patient->get("patient_id") : "";
+    const auto [first, added] = line_of.emplace(id, patient->line);
+    if (!added) {
+      problems.Add(fmt::format("{}: patient_id: duplicate of line {} (the same patient_id)", Where(*patient),
+                               first->second));
+    }
+    one.files["patients.csv"].push_back(std::move(*patient));
+    for (size_t f = 1; f < readers.size(); ++f) {
+      std::vector<Row>& rows = one.files[readers[f]->spec().name];
+      while (waiting[f]) {
+        const std::string* of = waiting[f]->get("patient_id");
+        if (of == nullptr || *of != id) {
+          // A row of a patient already passed: the file is not in patients.csv's order.
+          if (of != nullptr && line_of.count(*of) > 0) return out_of_order(*waiting[f]);
+          break;
+        }
+        rows.push_back(std::move(*waiting[f]));
+        waiting[f] = readers[f]->Next();
+      }
+    }
+    if (problems.truncated) break;
+    if (!added) continue;
+    CheckCrossFile(one, problems);
+    // After a problem the rest is still read, for its problems, but nothing more is handed on.
+    if (!problems.empty()) continue;
+    if (Status s = visit(id, one); !s.ok()) return s;
+  }
+  for (size_t f = 1; f < readers.size(); ++f) {
+    // A row left over names a patient not in patients.csv, or one out of order: the whole read tells which.
+    if (waiting[f] && !problems.truncated) return out_of_order(*waiting[f]);
+  }
+  if (!problems.empty()) return ProblemsStatus(problems);
+  return Status();
 }
 
 Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems) {

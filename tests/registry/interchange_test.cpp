@@ -4,13 +4,20 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
+#include <tuple>
 
+#include "prrt/registry/interchange.h"
 #include "support/json_match.h"
+#include "support/scenario.h"
 
 namespace prrt::testing {
 namespace {
 
 namespace fs = std::filesystem;
+
+const registry::Day kToday = *registry::ParseDay("2026-11-27");
 
 struct Mutation {
   std::string name;
@@ -54,17 +61,34 @@ TEST_P(BadRegistry, IsReportedWithFileLineAndColumn) {
   } else {
     fs::remove(dir / m.file);
   }
-  std::string out, err;
-  const int code = RunPrrt({"validate", "--from", dir.string(), "--today", "2026-11-27"}, out, err);
-  fs::remove_all(dir);
-  EXPECT_EQ(code, 2);
-  EXPECT_TRUE(out.empty());
-  for (std::string expected : m.messages) {
-    for (size_t at; (at = expected.find("{dir}")) != std::string::npos;)
-      expected.replace(at, 5, dir.string());
-    EXPECT_NE(err.find(expected), std::string::npos) << "report:\n"
-                                                     << err << "\nexpected to contain: " << expected;
+  // The same report from validate, and from an import reading the folder patient by patient (which reads
+  // it whole when its rows are out of order); nothing stored.
+  const std::string db = (dir.string() + ".db");
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"validate", "--from", dir.string(), "--today", "2026-11-27"},
+        std::vector<std::string>{"import", "--by-patient", "--db", db, "--from", dir.string(), "--today",
+                                 "2026-11-27"}}) {
+    std::string out, err;
+    const int code = RunPrrt(command, out, err);
+    EXPECT_EQ(code, 2) << command[0];
+    EXPECT_TRUE(out.empty()) << command[0];
+    for (std::string expected : m.messages) {
+      for (size_t at; (at = expected.find("{dir}")) != std::string::npos;)
+        expected.replace(at, 5, dir.string());
+      EXPECT_NE(err.find(expected), std::string::npos) << command[0] << " report:\n"
+                                                       << err << "\nexpected to contain: " << expected;
+    }
   }
+  if (fs::exists(db)) {
+    std::string out, err;
+    ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", dir.string() + ".out"}, out, err), 0) << err;
+    EXPECT_EQ(Slurp(fs::path(dir.string() + ".out") / "patients.csv").find("P00"), std::string::npos);
+    fs::remove_all(dir.string() + ".out");
+  }
+  fs::remove_all(dir);
+  fs::remove(db);
+  fs::remove(db + "-wal");
+  fs::remove(db + "-shm");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -185,6 +209,142 @@ TEST(Validate, NotAFolder) {
   std::string out, err;
   EXPECT_EQ(RunPrrt({"validate", "--from", "tests/data/no_such_folder"}, out, err), 2);
   EXPECT_NE(err.find("tests/data/no_such_folder: not a folder"), std::string::npos) << err;
+}
+
+// Reading patient by patient (for folders too large to hold) against the whole read as the reference.
+registry::Interchange ReadWhole(const fs::path& folder, registry::Problems& problems) {
+  Result<registry::Interchange> data = registry::ReadInterchange(folder.string(), kToday, problems);
+  EXPECT_TRUE(data.ok()) << data.status().message();
+  return data.ok() ? std::move(*data) : registry::Interchange{};
+}
+
+// Each patient's rows as (file, line, values), in the order read.
+using PatientRows = std::vector<std::tuple<std::string, int64_t, registry::RowValues>>;
+PatientRows Flatten(const registry::Interchange& one) {
+  PatientRows rows;
+  for (const auto& [file, list] : one.files)
+    for (const registry::Row& row : list)
+      rows.emplace_back(file, row.line, row.values);
+  return rows;
+}
+
+TEST(ReadByPatient, VisitsEachPatientWithTheRowsOfTheWholeRead) {
+  TempDir dir("by_patient_rows");
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"simulate", "--patients", "60", "--seed", "5", "--out", (dir.path / "sim").string()},
+                    out, err),
+            0)
+      << err;
+  for (const fs::path& folder : {fs::path("tests/data/registry_example"), dir.path / "sim"}) {
+    registry::Problems whole_problems;
+    const registry::Interchange whole = ReadWhole(folder, whole_problems);
+    std::vector<std::string> order;  // patients.csv's order
+    for (const registry::Row& row : whole.files.at("patients.csv"))
+      order.push_back(*row.get("patient_id"));
+    std::map<std::string, PatientRows> expected;
+    for (const auto& [id, one] : registry::SplitByPatient(whole))
+      expected[id] = Flatten(one);
+
+    std::vector<std::string> visited;
+    std::map<std::string, PatientRows> got;
+    registry::Problems problems;
+    const Status read = registry::ReadInterchangeByPatient(
+        folder.string(), kToday, problems, [&](const std::string& id, registry::Interchange& rows) {
+          visited.push_back(id);
+          got[id] = Flatten(rows);
+          return Status();
+        });
+    ASSERT_TRUE(read.ok()) << read.message();
+    EXPECT_EQ(visited, order) << folder;
+    EXPECT_EQ(got, expected) << folder;
+    EXPECT_GT(order.size(), 2u);
+  }
+}
+
+TEST(ReadByPatient, RowsOutOfOrderAskForTheWholeRead) {
+  const fs::path dir = CopyExample("by_patient_order");
+  // P003's cycles first: every row is valid, but the file is not in patients.csv's order.
+  std::string cycles = Slurp(dir / "cycles.csv"), moved, rest;
+  std::istringstream lines(cycles);
+  std::string header, line;
+  std::getline(lines, header);
+  while (std::getline(lines, line))
+    (line.rfind("P003,", 0) == 0 ? moved : rest) += line + "\n";
+  std::ofstream(dir / "cycles.csv") << header << "\n" << moved << rest;
+  registry::Problems problems;
+  int visits = 0;
+  const Status read = registry::ReadInterchangeByPatient(dir.string(), kToday, problems,
+                                                         [&](const std::string&, registry::Interchange&) {
+                                                           ++visits;
+                                                           return Status();
+                                                         });
+  EXPECT_EQ(read.code(), StatusCode::kFailedPrecondition);
+  // P003 has two cycles (lines 2 and 3): the first row of P001, on line 4, comes after P003's turn.
+  EXPECT_NE(read.message().find((dir / "cycles.csv").string() +
+                                ":4: patient_id: the rows of patient 'P001' are not together"),
+            std::string::npos)
+      << read.message();
+  EXPECT_TRUE(problems.empty());
+  // The import reads such a folder whole instead, and stores what a plain import stores.
+  std::string out, err;
+  const std::string a = dir.string() + "_a.db", b = dir.string() + "_b.db";
+  ASSERT_EQ(RunPrrt({"import", "--db", a, "--from", dir.string(), "--today", "2026-11-27"}, out, err), 0)
+      << err;
+  ASSERT_EQ(RunPrrt({"import", "--by-patient", "--db", b, "--from", dir.string(), "--today", "2026-11-27"},
+                    out, err),
+            0)
+      << err;
+  EXPECT_NE(err.find("not together"), std::string::npos);
+  ASSERT_EQ(RunPrrt({"export", "--db", a, "--to", dir.string() + "_a"}, out, err), 0);
+  ASSERT_EQ(RunPrrt({"export", "--db", b, "--to", dir.string() + "_b"}, out, err), 0);
+  for (const std::string& file : registry::InterchangeFiles()) {
+    if (fs::exists(fs::path(dir.string() + "_a") / file)) {
+      EXPECT_EQ(Slurp(fs::path(dir.string() + "_b") / file), Slurp(fs::path(dir.string() + "_a") / file))
+          << file;
+    }
+  }
+  for (const std::string& path : {dir.string(), dir.string() + "_a", dir.string() + "_b"})
+    fs::remove_all(path);
+  for (const std::string& db : {a, b})
+    for (const char* suffix : {"", "-wal", "-shm"})
+      fs::remove(db + suffix);
+}
+
+TEST(ReadByPatient, ReportsTheProblemsOfTheWholeReadAndVisitsNoneAfterTheFirst) {
+  const fs::path dir = CopyExample("by_patient_problems");
+  // Kept in patients.csv's order: a unit hb cannot have (P001), P002 born after dying (so its rows in the
+  // other files are dated before its birth), and P003 listed twice, the same row again (last, so that its
+  // rows elsewhere stay in order).
+  auto edit = [&](const std::string& file, const std::string& from, const std::string& to) {
+    std::string text = Slurp(dir / file);
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    std::ofstream(dir / file) << text;
+  };
+  edit("labs.csv", "P001,2005-03-15,hb,7.4,mmol/l", "P001,2005-03-15,hb,7.4,mg/dl");
+  edit("patients.csv", "P002,m,1948-07-02", "P002,m,2015-07-02");
+  std::ofstream(dir / "patients.csv", std::ios::app)
+      << "P003,f,1962-11-23,bronchial,,unknown,unknown,unknown,unknown,2015-09-01,,wait_and_see,\n";
+  registry::Problems whole;
+  ASSERT_FALSE(registry::ReadInterchange(dir.string(), kToday, whole).ok());
+  registry::Problems streamed;
+  std::vector<std::string> visited;
+  const Status read = registry::ReadInterchangeByPatient(dir.string(), kToday, streamed,
+                                                         [&](const std::string& id, registry::Interchange&) {
+                                                           visited.push_back(id);
+                                                           return Status();
+                                                         });
+  EXPECT_EQ(read.code(), StatusCode::kInvalidArgument);
+  std::vector<std::string> a = whole.messages, b = streamed.messages;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  EXPECT_EQ(b, a);
+  EXPECT_GE(a.size(), 5u);
+  EXPECT_TRUE(visited.empty());  // P001, the first patient, already has a problem
+  for (const std::string& m : a)
+    EXPECT_NE(read.message().find(m), std::string::npos) << m;
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -266,5 +266,44 @@ TEST(Store, MigratesAVersion1RegistryToUsers) {
   EXPECT_TRUE(reopened->PutUser({"ana", "viewer", "h", "", ""}, true, "test").ok());
 }
 
+TEST(Store, AnImportInPartsIsOneTransaction) {
+  TempDir dir("store_parts");
+  WriteFolder(dir.path / "a", "A", 3);
+  WriteFolder(dir.path / "b", "B", 2);
+  const registry::Interchange a = Read((dir.path / "a").string()), b = Read((dir.path / "b").string());
+  registry::Store store = OpenStore(dir.path / "r.db");
+  // The second part fails after the first was stored: nothing of either stays.
+  Result<registry::ImportCounts> failed = store.ImportParts(
+      [&](const std::function<Status(const registry::Interchange&)>& store_part) -> Status {
+        if (Status s = store_part(a); !s.ok()) return s;
+        return InvalidArgument("the second part has problems");
+      },
+      "tester");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().message(), "the second part has problems");
+  EXPECT_EQ(*store.AuditCount(), 0);
+  EXPECT_TRUE(store.Load()->files["patients.csv"].empty());
+  // Both parts: every row of each (3 patients with 5 cycles, 2 with 5), each audited.
+  Result<registry::ImportCounts> both = store.ImportParts(
+      [&](const std::function<Status(const registry::Interchange&)>& store_part) -> Status {
+        if (Status s = store_part(a); !s.ok()) return s;
+        return store_part(b);
+      },
+      "tester");
+  ASSERT_TRUE(both.ok()) << both.status().message();
+  EXPECT_EQ(both->inserted, 3 + 15 + 2 + 10);
+  EXPECT_EQ(*store.AuditCount(), 30);
+  EXPECT_EQ(store.Load()->files["patients.csv"].size(), 5u);
+  // Again, in parts: nothing changes (rows of tables that were not empty are compared).
+  Result<registry::ImportCounts> again = store.ImportParts(
+      [&](const std::function<Status(const registry::Interchange&)>& store_part) -> Status {
+        if (Status s = store_part(b); !s.ok()) return s;
+        return store_part(a);
+      },
+      "tester");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->changed());
+}
+
 }  // namespace
 }  // namespace prrt::testing

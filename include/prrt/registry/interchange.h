@@ -5,6 +5,7 @@
 
 #include <boost/container/flat_map.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,6 +51,17 @@ struct Problems {
 //! `today`, last contact before a recorded event, units a test cannot have). Returns the rows when there is
 //! no problem; otherwise an InvalidArgument whose message is every problem, one a line.
 Result<Interchange> ReadInterchange(const std::string& folder, Day today, Problems& problems);
+
+//! Reads the folder patient by patient, for folders too large to hold at once: `visit` gets each patient of
+//! patients.csv with all its rows, checked as ReadInterchange checks them (each field, a patient listed
+//! twice, and the cross-file rules, which concern one patient at a time). Needs the other files' rows
+//! together by patient, in the order of patients.csv, as `prrt export` and `prrt simulate` write them:
+//! otherwise a FailedPrecondition naming the first row out of place (read the folder whole then). After the
+//! first problem nothing more is visited, but the rest is read for its problems: an InvalidArgument lists
+//! them all.
+Status ReadInterchangeByPatient(
+    const std::string& folder, Day today, Problems& problems,
+    const std::function<Status(const std::string& patient_id, Interchange& rows)>& visit);
 
 //! Adds one row to `file` of `data` (a patient's rows, say) after the checks an import makes: every column
 //! known (or a free-text x_ column), every required one present, every value of its column's type, and then

@@ -44,6 +44,12 @@ class Store {
   //! (inserted, updated column by column, or deleted); patients not in the folder are left alone. One
   //! transaction: on any failure nothing is written. Every change goes into the audit trail with `user`.
   Result<ImportCounts> Import(const Interchange& data, const std::string& user);
+  //! The same for a folder too large to hold at once, handed over in parts: `produce` calls `store_part` with
+  //! each part (the rows of some patients, as ReadInterchangeByPatient reads them). One transaction: when
+  //! `produce` or a part fails, nothing is written and its error is returned.
+  Result<ImportCounts> ImportParts(
+      const std::function<Status(const std::function<Status(const Interchange&)>& store_part)>& produce,
+      const std::string& user);
 
   //! The whole registry in the interchange format, in a stable order (rows as first stored).
   Result<Interchange> Load() const;
