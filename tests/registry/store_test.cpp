@@ -256,7 +256,8 @@ TEST(Store, MigratesAVersion1RegistryToUsers) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE users; PRAGMA user_version = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE users; PRAGMA user_version = 1", nullptr, nullptr, nullptr),
+            SQLITE_OK);
   sqlite3_close(db);
   Result<registry::Store> reopened = registry::Store::Open((dir.path / "r.db").string());
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
@@ -303,6 +304,15 @@ TEST(Store, AnImportInPartsIsOneTransaction) {
       "tester");
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->changed());
+  // The registry is in WAL mode again after the bulk imports, failed or not.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path / "r.db").string().c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* mode = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &mode, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(mode), SQLITE_ROW);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(mode, 0))), "wal");
+  sqlite3_finalize(mode);
+  sqlite3_close(raw);
 }
 
 }  // namespace

@@ -46,7 +46,8 @@ class Store {
   Result<ImportCounts> Import(const Interchange& data, const std::string& user);
   //! The same for a folder too large to hold at once, handed over in parts: `produce` calls `store_part` with
   //! each part (the rows of some patients, as ReadInterchangeByPatient reads them). One transaction: when
-  //! `produce` or a part fails, nothing is written and its error is returned.
+  //! `produce` or a part fails, nothing is written and its error is returned. While it runs the registry uses
+  //! a rollback journal instead of the WAL when it can (no other connection open); WAL again afterwards.
   Result<ImportCounts> ImportParts(
       const std::function<Status(const std::function<Status(const Interchange&)>& store_part)>& produce,
       const std::string& user);
@@ -74,6 +75,9 @@ class Store {
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
+  Result<ImportCounts> StoreParts(
+      const std::function<Status(const std::function<Status(const Interchange&)>& store_part)>& produce,
+      const std::string& user, bool bulk);
   std::unique_ptr<Impl> impl_;
 };
 
