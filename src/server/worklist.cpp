@@ -1,6 +1,7 @@
 #include "worklist.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cassert>
@@ -22,13 +23,6 @@ std::string Lower(std::string text) {
   return text;
 }
 
-std::string Join(const std::vector<std::string>& values, const char* separator) {
-  std::string joined;
-  for (const std::string& v : values)
-    joined += (joined.empty() ? "" : separator) + v;
-  return joined;
-}
-
 Result<size_t> Count(const std::map<std::string, std::string>& parameters, const std::string& name) {
   const std::string& text = parameters.at(name);
   if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), ::isdigit))
@@ -43,8 +37,8 @@ Result<WorklistQuery> ParseWorklistQuery(const std::map<std::string, std::string
   auto given = [&](const char* name) { return parameters.count(name) > 0 && !parameters.at(name).empty(); };
   auto one_of = [&](const char* name, const std::vector<std::string>& allowed) -> Status {
     if (std::find(allowed.begin(), allowed.end(), parameters.at(name)) != allowed.end()) return Status();
-    return InvalidArgument(
-        fmt::format("{}: found '{}'; expected one of {}", name, parameters.at(name), Join(allowed, ", ")));
+    return InvalidArgument(fmt::format("{}: found '{}'; expected one of {}", name, parameters.at(name),
+                                       fmt::join(allowed, ", ")));
   };
   if (given("filter")) {
     if (Status s = one_of("filter", kFilters); !s.ok()) return s;
@@ -53,7 +47,8 @@ Result<WorklistQuery> ParseWorklistQuery(const std::map<std::string, std::string
   if (given("q")) query.text = Lower(parameters.at("q"));
   if (given("sort")) {
     if (Status s = one_of("sort", kSortKeys); !s.ok()) return s;
-    query.sort = parameters.at("sort");
+    const auto key = std::find(kSortKeys.begin(), kSortKeys.end(), parameters.at("sort"));
+    query.sort = static_cast<WorklistSort>(key - kSortKeys.begin());  // kSortKeys is in the enum's order
   }
   if (given("order")) {
     if (Status s = one_of("order", {"asc", "desc"}); !s.ok()) return s;
@@ -94,8 +89,9 @@ void Worklist::Put(const protocol::Plan& plan, const protocol::Protocol& protoco
   if (plan.eligibility && plan.eligibility->next_phase) {
     const protocol::Eligibility& e = *plan.eligibility;
     entry.eligible = e.eligible;
-    entry.eligibility = e.eligible ? fmt::format("eligible for {}-PRRT", *e.next_phase)
-                                   : fmt::format("{}-PRRT blocked: {}", *e.next_phase, Join(e.unmet, ", "));
+    entry.eligibility = e.eligible
+                            ? fmt::format("eligible for {}-PRRT", *e.next_phase)
+                            : fmt::format("{}-PRRT blocked: {}", *e.next_phase, fmt::join(e.unmet, ", "));
   } else if (plan.eligibility) {
     entry.eligibility = "no further PRRT phase";
   }
@@ -116,7 +112,7 @@ void Worklist::Order() {
   for (const auto& [id, entry] : entries_)
     by_urgency_.push_back(&entry);
   std::sort(by_urgency_.begin(), by_urgency_.end(),
-            [this](const Entry* a, const Entry* b) { return Before(*a, *b, "urgency"); });
+            [](const Entry* a, const Entry* b) { return Before(*a, *b, WorklistSort::kUrgency); });
 }
 
 void Worklist::Clear() {
@@ -124,20 +120,29 @@ void Worklist::Clear() {
   by_urgency_.clear();
 }
 
-bool Worklist::Before(const Entry& a, const Entry& b, const std::string& key) const {
+bool Worklist::Before(const Entry& a, const Entry& b, WorklistSort key) {
   // An action's date orders before no action at all.
   auto next = [](const Entry& e) { return std::pair(e.next_date.empty(), std::string_view(e.next_date)); };
   auto id = [](const Entry& e) { return std::string_view(e.patient_id); };
-  if (key == "urgency") return std::tuple(a.urgency, next(a), id(a)) < std::tuple(b.urgency, next(b), id(b));
-  if (key == "phase")
-    return std::pair(std::string_view(a.phase), id(a)) < std::pair(std::string_view(b.phase), id(b));
-  if (key == "status")
-    return std::pair(std::string_view(a.status), id(a)) < std::pair(std::string_view(b.status), id(b));
-  if (key == "cycles") return std::pair(a.cycles_given, id(a)) < std::pair(b.cycles_given, id(b));
-  if (key == "next") return std::pair(next(a), id(a)) < std::pair(next(b), id(b));
-  if (key == "eligibility")
-    return std::pair(std::string_view(a.eligibility), id(a)) <
-           std::pair(std::string_view(b.eligibility), id(b));
+  auto by = [&](std::string Entry::*field) {
+    return std::pair(std::string_view(a.*field), id(a)) < std::pair(std::string_view(b.*field), id(b));
+  };
+  switch (key) {
+    case WorklistSort::kUrgency:
+      return std::tuple(a.urgency, next(a), id(a)) < std::tuple(b.urgency, next(b), id(b));
+    case WorklistSort::kPhase:
+      return by(&Entry::phase);
+    case WorklistSort::kStatus:
+      return by(&Entry::status);
+    case WorklistSort::kCycles:
+      return std::pair(a.cycles_given, id(a)) < std::pair(b.cycles_given, id(b));
+    case WorklistSort::kNext:
+      return std::pair(next(a), id(a)) < std::pair(next(b), id(b));
+    case WorklistSort::kEligibility:
+      return by(&Entry::eligibility);
+    case WorklistSort::kPatient:
+      break;
+  }
   return id(a) < id(b);
 }
 
@@ -154,7 +159,7 @@ std::string Worklist::Answer(const WorklistQuery& query, const std::string& as_o
   }
   const size_t begin = std::min(query.offset, matched.size());
   const size_t end = query.limit ? std::min(matched.size(), begin + *query.limit) : matched.size();
-  if (query.sort != "urgency" || query.descending) {
+  if (query.sort != WorklistSort::kUrgency || query.descending) {
     auto before = [&](const Entry* a, const Entry* b) {
       return query.descending ? Before(*b, *a, query.sort) : Before(*a, *b, query.sort);
     };

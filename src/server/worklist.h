@@ -15,13 +15,16 @@
 
 namespace prrt::server {
 
+//! The orders of the worklist (`sort=`): urgency, patient, phase, status, cycles, next, eligibility.
+enum class WorklistSort { kUrgency, kPatient, kPhase, kStatus, kCycles, kNext, kEligibility };
+
 //! What GET /api/worklist was asked: `?filter=due|overdue|eligible|blocked&q=TEXT&sort=KEY&order=asc|desc
 //! &offset=N&limit=N`. Without a limit every matching patient is returned.
 struct WorklistQuery {
   //! empty: all; due (due or overdue), overdue, eligible or blocked (for the next phase, when there is one)
   std::string filter;
   std::string text;  //!< lower case; kept when found in the id, phase, status, next action or eligibility
-  std::string sort = "urgency";  //!< urgency, patient, phase, status, cycles, next, eligibility
+  WorklistSort sort = WorklistSort::kUrgency;
   bool descending = false;
   size_t offset = 0;
   std::optional<size_t> limit;
@@ -56,7 +59,7 @@ class Worklist {
     std::string phase, status, eligibility;
     int cycles_given = 0;
   };
-  bool Before(const Entry& a, const Entry& b, const std::string& key) const;
+  static bool Before(const Entry& a, const Entry& b, WorklistSort key);
 
   std::map<std::string, Entry> entries_;  // by patient id
   std::vector<const Entry*> by_urgency_;  // the default order; empty or stale until Order()
