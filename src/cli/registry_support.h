@@ -16,6 +16,9 @@ Result<registry::Day> DateOption(const std::string& text, const char* option = "
 //! An existing registry file (a missing file is an error, not a new empty registry).
 Result<registry::Store> OpenRegistry(const std::string& db);
 
+//! How many parts a registry is read in at once: the machine's cores.
+int RegistryParts();
+
 //! The whole registry of an existing file (a missing file is an error, not a new empty registry).
 Result<registry::Interchange> LoadRegistry(const std::string& db);
 

@@ -5,11 +5,13 @@
 
 #include "prrt/common/dates.h"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 namespace prrt::registry {
@@ -171,8 +173,11 @@ Store::~Store() = default;
 
 Result<Store> Store::Open(const std::string& path, int busy_ms) {
   auto impl = std::make_unique<Impl>();
-  if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
+  // No mutex of SQLite's own per call: a Store is used by one thread at a time (see store.h), and reading a
+  // registry took a lock on every column of every row (an eighth of `prrt eligibility`).
+  if (sqlite3_open_v2(path.c_str(), &impl->db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
     return IoError(
         fmt::format("{}: cannot open the registry: {}", path, impl->db ? sqlite3_errmsg(impl->db) : ""));
   }
@@ -225,7 +230,7 @@ namespace {
 class TableCursor {
  public:
   TableCursor(sqlite3* db, const std::string& file, const std::string& where, const std::string& order_by,
-              const std::optional<std::string>& patient)
+              const std::vector<std::string>& binds = {})
       : file_(Intern(file)), columns_(InterchangeColumns(file)), by_name_(columns_.size()) {
     // Values go into the row's flat map in name order, each at its end.
     for (size_t c = 0; c < by_name_.size(); ++c)
@@ -237,7 +242,8 @@ class TableCursor {
       sql += Quote(c) + ", ";
     sql += "extra FROM " + Quote(TableOf(file)) + where + " ORDER BY " + order_by;
     statement_ = std::make_unique<Statement>(db, sql);
-    if (patient && statement_->ok()) statement_->Bind(1, *patient);
+    for (size_t i = 0; i < binds.size() && statement_->ok(); ++i)
+      statement_->Bind(static_cast<int>(i + 1), binds[i]);
     Step();
   }
   bool ok() const { return statement_->ok(); }
@@ -281,7 +287,7 @@ class TableCursor {
 Result<Interchange> Store::Load() const {
   Interchange data;
   for (const std::string& file : InterchangeFiles()) {
-    TableCursor cursor(impl_->db, file, "", "row_id", std::nullopt);
+    TableCursor cursor(impl_->db, file, "", "row_id");
     if (!cursor.ok()) return impl_->Error("reading " + TableOf(file));
     std::vector<Row>& rows = data.files[file];
     while (!cursor.done())
@@ -290,18 +296,50 @@ Result<Interchange> Store::Load() const {
   return data;
 }
 
+namespace {
+
+// The patients whose patient_id is in [from, to) (either end open when absent), as SQL and its parameters.
+std::pair<std::string, std::vector<std::string>> RangeWhere(const PatientRange& range) {
+  std::string where;
+  std::vector<std::string> binds;
+  if (range.from) {
+    where = " WHERE patient_id >= ?";
+    binds.push_back(*range.from);
+  }
+  if (range.to) {
+    where += where.empty() ? " WHERE patient_id < ?" : " AND patient_id < ?";
+    binds.push_back(*range.to);
+  }
+  return {where, binds};
+}
+
+}  // namespace
+
 Status Store::ForEachPatient(
     const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
     const std::optional<std::string>& patient_id) const {
+  if (patient_id) return Walk(" WHERE patient_id = ?", {*patient_id}, visit);
+  return Walk("", {}, visit);
+}
+
+Status Store::ForEachPatientIn(
+    const PatientRange& range,
+    const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit) const {
+  const auto [where, binds] = RangeWhere(range);
+  return Walk(where, binds, visit);
+}
+
+Status Store::Walk(
+    const std::string& where, const std::vector<std::string>& binds,
+    const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit) const {
   // Every table in patient_id order (its unique key starts with patient_id, so SQLite walks that index),
   // merged patient by patient.
-  const std::string where = patient_id ? " WHERE patient_id = ?" : "";
   std::vector<std::pair<std::string, std::unique_ptr<TableCursor>>> cursors;
   for (const std::string& file : InterchangeFiles()) {
     std::string order_by;
     for (const std::string& c : InterchangeKey(file))
       order_by += (order_by.empty() ? "" : ", ") + Quote(c);
-    cursors.emplace_back(file, std::make_unique<TableCursor>(impl_->db, file, where, order_by, patient_id));
+    cursors.emplace_back(file, std::make_unique<TableCursor>(impl_->db, file, where, order_by, binds));
     if (!cursors.back().second->ok()) return impl_->Error("reading " + TableOf(file));
   }
   TableCursor& patients = *cursors.front().second;  // patients.csv comes first
@@ -320,6 +358,90 @@ Status Store::ForEachPatient(
     if (Status s = visit(id, one); !s.ok()) return s;
   }
   return Status();
+}
+
+Status Store::ForEachPatientInParallel(
+    const std::string& path, int parts,
+    const std::function<Status(const PatientPart& part, const std::string& patient_id,
+                               const Interchange& rows)>& visit) {
+  // One connection a part, each in a read transaction. Their snapshots must be the same registry: every
+  // change adds to the audit trail, so equal last audit ids mean equal contents (else a write came between
+  // the openings; try again).
+  parts = std::max(parts, 1);
+  std::vector<Store> stores;
+  for (int attempt = 0;; ++attempt) {
+    stores.clear();
+    std::optional<int64_t> last_audit;
+    bool same = true;
+    for (int k = 0; k < parts; ++k) {
+      Result<Store> store = Open(path);
+      if (!store.ok()) return store.status();
+      if (Status begin = store->impl_->Exec("BEGIN"); !begin.ok()) return begin;
+      Statement last(store->impl_->db, "SELECT coalesce(max(audit_id), 0) FROM audit");
+      if (!last.ok() || sqlite3_step(last.get()) != SQLITE_ROW)
+        return store->impl_->Error("reading the audit trail");
+      const int64_t id = sqlite3_column_int64(last.get(), 0);
+      same = same && (!last_audit || *last_audit == id);
+      last_audit = id;
+      stores.push_back(std::move(*store));
+    }
+    if (same) break;
+    if (attempt == 3)
+      return FailedPrecondition(path + ": the registry kept changing while it was being opened");
+  }
+  // The parts: about equal numbers of patients, split at the patient_ids found by counting.
+  Result<int64_t> count = stores.front().PatientCount();
+  if (!count.ok()) return count.status();
+  std::vector<PatientPart> ranges(static_cast<size_t>(parts));
+  for (int k = 0; k < parts; ++k) {
+    PatientPart& part = ranges[static_cast<size_t>(k)];
+    part.number = k;
+    part.first_index = *count * k / parts;
+    part.patients = *count * (k + 1) / parts - part.first_index;
+    part.registry_patients = *count;
+    if (k == 0) continue;
+    Statement at(stores.front().impl_->db,
+                 "SELECT patient_id FROM patients ORDER BY patient_id LIMIT 1 OFFSET ?");
+    sqlite3_bind_int64(at.get(), 1, part.first_index);
+    if (!at.ok()) return stores.front().impl_->Error("splitting the patients");
+    if (sqlite3_step(at.get()) == SQLITE_ROW) {
+      part.range.from = reinterpret_cast<const char*>(sqlite3_column_text(at.get(), 0));
+      ranges[static_cast<size_t>(k - 1)].range.to = part.range.from;
+    }
+  }
+  // Each part on its own thread; the first failure (in part order) is returned, and stops the other parts.
+  std::atomic<bool> failed{false};
+  std::vector<Status> results(ranges.size());
+  auto run = [&](size_t k) {
+    if (ranges[k].patients == 0) return;
+    bool stopped = false;
+    Status s =
+        stores[k].ForEachPatientIn(ranges[k].range, [&](const std::string& id, const Interchange& rows) {
+          if (failed) {
+            stopped = true;
+            return FailedPrecondition("stopped");
+          }
+          Status visited = visit(ranges[k], id, rows);
+          if (!visited.ok()) failed = true;
+          return visited;
+        });
+    if (!stopped) results[k] = std::move(s);
+  };
+  std::vector<std::thread> threads;
+  for (size_t k = 1; k < ranges.size(); ++k)
+    threads.emplace_back(run, k);
+  run(0);
+  for (std::thread& t : threads)
+    t.join();
+  for (const Status& s : results)
+    if (!s.ok()) return s;
+  return Status();
+}
+
+Result<int64_t> Store::PatientCount() const {
+  Statement st(impl_->db, "SELECT count(*) FROM patients");
+  if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return impl_->Error("counting the patients");
+  return static_cast<int64_t>(sqlite3_column_int64(st.get(), 0));
 }
 
 Result<int64_t> Store::AuditCount() const {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <future>
 
 #include "default_published.h"
 #include "prrt/stats/contingency.h"
@@ -565,9 +566,15 @@ StudyTable TextStatistics(const std::vector<SubjectEndpoints>& all, const TableO
 
 std::vector<StudyTable> BuildTables(const std::vector<SubjectEndpoints>& subjects,
                                     const TableOptions& options) {
-  return {Table1(subjects, options), Table2(subjects, options),        Table3(subjects, options),
-          Table4(subjects, options), Table5(subjects, options),        Table6(subjects, options),
-          Table7(subjects, options), TextStatistics(subjects, options)};
+  // Each table reads the subjects and nothing else: on a registry of a million patients they are built at
+  // once, on every core.
+  std::vector<std::future<StudyTable>> built;
+  for (auto* table : {Table1, Table2, Table3, Table4, Table5, Table6, Table7, TextStatistics})
+    built.push_back(std::async(std::launch::async, table, std::cref(subjects), std::cref(options)));
+  std::vector<StudyTable> tables;
+  for (std::future<StudyTable>& t : built)
+    tables.push_back(t.get());
+  return tables;
 }
 
 }  // namespace prrt::study

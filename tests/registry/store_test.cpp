@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -313,6 +316,126 @@ TEST(Store, AnImportInPartsIsOneTransaction) {
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(mode, 0))), "wal");
   sqlite3_finalize(mode);
   sqlite3_close(raw);
+}
+
+TEST(Store, ForEachPatientVisitsEveryPatientWithItsRowsInIdOrder) {
+  TempDir dir("store_each");
+  // More patients than one batch of the reading thread (256), in an order that is not patient_id order.
+  constexpr int kPatients = 700;
+  WriteFolder(dir.path / "a", "P", kPatients);
+  registry::Store store = OpenStore(dir.path / "r.db");
+  ASSERT_TRUE(store.Import(Read((dir.path / "a").string()), "tester").ok());
+  EXPECT_EQ(*store.PatientCount(), kPatients);
+  const std::map<std::string, registry::Interchange> expected = registry::SplitByPatient(*store.Load());
+
+  auto values = [](const std::vector<registry::Row>& rows) {
+    std::vector<registry::RowValues> v;
+    for (const registry::Row& r : rows)
+      v.push_back(r.values);
+    return v;
+  };
+  std::vector<std::string> visited;
+  Status all = store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) {
+    visited.push_back(id);
+    for (const auto& [file, file_rows] : expected.at(id).files)
+      EXPECT_EQ(values(rows.files.at(file)), values(file_rows)) << id << " " << file;
+    EXPECT_EQ(rows.files.at("cycles.csv").size(), 5u) << id;
+    return Status();
+  });
+  ASSERT_TRUE(all.ok()) << all.message();
+  std::vector<std::string> ids;
+  for (const auto& [id, rows] : expected)
+    ids.push_back(id);  // std::map: in patient_id order
+  EXPECT_EQ(visited, ids);
+
+  // The first error ends the walk (here in the second batch) and is what ForEachPatient returns.
+  int visits = 0;
+  Status stopped = store.ForEachPatient([&](const std::string&, const registry::Interchange&) {
+    return ++visits == 300 ? InvalidArgument("stop here") : Status();
+  });
+  EXPECT_EQ(stopped.message(), "stop here");
+  EXPECT_EQ(visits, 300);
+
+  // One patient only.
+  visited.clear();
+  ASSERT_TRUE(store
+                  .ForEachPatient(
+                      [&](const std::string& id, const registry::Interchange& rows) {
+                        visited.push_back(id);
+                        EXPECT_EQ(rows.files.at("cycles.csv").size(), 5u);
+                        return Status();
+                      },
+                      "P42")
+                  .ok());
+  EXPECT_EQ(visited, std::vector<std::string>{"P42"});
+}
+
+TEST(Store, ForEachPatientInParallelVisitsEachPatientOnceInOrderedParts) {
+  TempDir dir("store_parallel");
+  WriteFolder(dir.path / "a", "P", 700);
+  const std::string db = (dir.path / "r.db").string();
+  {
+    registry::Store store = OpenStore(db);
+    ASSERT_TRUE(store.Import(Read((dir.path / "a").string()), "tester").ok());
+  }
+  std::vector<std::string> ids;  // every patient_id, in order
+  for (const auto& [id, rows] : registry::SplitByPatient(*OpenStore(db).Load()))
+    ids.push_back(id);
+  for (int parts : {1, 3, 64}) {
+    std::mutex mutex;
+    std::map<int, std::vector<std::string>> by_part;
+    std::map<int, registry::PatientPart> part_of;
+    Status all = registry::Store::ForEachPatientInParallel(
+        db, parts,
+        [&](const registry::PatientPart& part, const std::string& id, const registry::Interchange& rows) {
+          std::lock_guard lock(mutex);
+          EXPECT_EQ(rows.files.at("cycles.csv").size(), 5u) << id;
+          by_part[part.number].push_back(id);
+          part_of[part.number] = part;
+          return Status();
+        });
+    ASSERT_TRUE(all.ok()) << all.message();
+    // The parts, one after the other, are the patients in patient_id order; each knows where it starts.
+    std::vector<std::string> visited;
+    for (const auto& [number, part_ids] : by_part) {
+      const registry::PatientPart& part = part_of[number];
+      EXPECT_EQ(part.first_index, static_cast<int64_t>(visited.size())) << parts << " parts, part " << number;
+      EXPECT_EQ(part.patients, static_cast<int64_t>(part_ids.size()));
+      EXPECT_EQ(part.registry_patients, 700);
+      visited.insert(visited.end(), part_ids.begin(), part_ids.end());
+    }
+    EXPECT_EQ(visited, ids) << parts << " parts";
+    EXPECT_EQ(by_part.size(), static_cast<size_t>(std::min(parts, 700)));
+  }
+  // A failure in one part is returned, and the walk stops.
+  std::atomic<int> visits{0};
+  Status failed = registry::Store::ForEachPatientInParallel(
+      db, 2, [&](const registry::PatientPart& part, const std::string& id, const registry::Interchange&) {
+        ++visits;
+        return part.number == 1 && id == ids[400] ? InvalidArgument("bad patient " + id) : Status();
+      });
+  EXPECT_EQ(failed.message(), "bad patient " + ids[400]);
+  EXPECT_LT(visits.load(), 700);
+}
+
+TEST(Store, ForEachPatientInParallelWithMorePartsThanPatients) {
+  TempDir dir("store_parallel_few");
+  WriteFolder(dir.path / "a", "P", 2);
+  const std::string db = (dir.path / "r.db").string();
+  ASSERT_TRUE(OpenStore(db).Import(Read((dir.path / "a").string()), "tester").ok());
+  std::mutex mutex;
+  std::vector<std::pair<int64_t, std::string>> visited;  // (first_index, id)
+  ASSERT_TRUE(
+      registry::Store::ForEachPatientInParallel(
+          db, 5,
+          [&](const registry::PatientPart& part, const std::string& id, const registry::Interchange&) {
+            std::lock_guard lock(mutex);
+            visited.emplace_back(part.first_index, id);
+            return Status();
+          })
+          .ok());
+  std::sort(visited.begin(), visited.end());
+  EXPECT_EQ(visited, (std::vector<std::pair<int64_t, std::string>>{{0, "P0"}, {1, "P1"}}));
 }
 
 }  // namespace

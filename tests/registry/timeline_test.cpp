@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "support/json_match.h"
@@ -16,6 +17,8 @@
 
 namespace prrt::testing {
 namespace {
+
+namespace fs = std::filesystem;
 
 class PatientTimeline : public ::testing::Test {
  protected:
@@ -82,6 +85,47 @@ TEST_F(PatientTimeline, EligibilityOverTheWholeRegistry) {
   EXPECT_EQ(all[0]["details"]["missing"], "wbc, creatinine or creatinine_clearance");
   EXPECT_EQ(all[2]["next_phase"], "I");
   EXPECT_NE(all[2]["details"]["missing"].get<std::string>().find("krenning_score"), std::string::npos);
+}
+
+TEST(Eligibility, TheWholeRegistryInPartsIsEachPatientInTurn) {
+  // The whole registry is worked on in parts, one a core; what it writes must be each patient's own answer,
+  // in patient_id order, as JSON (one array) and as text.
+  TempDir dir("eligibility_parts");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"simulate", "--patients", "40", "--seed", "5", "--db", db}, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt({"eligibility", "--db", db, "--as-of", "2012-01-01", "--json"}, out, err), 0) << err;
+  const nlohmann::json all = nlohmann::json::parse(out);
+  std::string text;
+  ASSERT_EQ(RunPrrt({"eligibility", "--db", db, "--as-of", "2012-01-01"}, text, err), 0) << err;
+  ASSERT_EQ(all.size(), 40u);
+  std::string expected_text;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const std::string id = all[i]["patient_id"];
+    if (i > 0) {
+      EXPECT_LT(all[i - 1]["patient_id"].get<std::string>(), id);
+    }
+    std::string one;
+    ASSERT_EQ(
+        RunPrrt({"eligibility", "--db", db, "--as-of", "2012-01-01", "--patient", id, "--json"}, one, err),
+        0);
+    EXPECT_EQ(all[i], nlohmann::json::parse(one).at(0)) << id;
+    ASSERT_EQ(RunPrrt({"eligibility", "--db", db, "--as-of", "2012-01-01", "--patient", id}, one, err), 0);
+    expected_text += one;
+  }
+  EXPECT_EQ(text, expected_text);
+  // An empty registry: an empty array, and no text.
+  const std::string empty = (dir.path / "empty.db").string();
+  fs::create_directories(dir.path / "none");
+  std::ofstream(dir.path / "none" / "patients.csv")
+      << "patient_id,sex,birth_date,primary_site,last_contact_date\n";
+  std::ofstream(dir.path / "none" / "cycles.csv") << "patient_id,phase,date,activity_gbq\n";
+  std::ofstream(dir.path / "none" / "events.csv") << "patient_id,date,event,method\n";
+  ASSERT_EQ(RunPrrt({"import", "--db", empty, "--from", (dir.path / "none").string()}, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt({"eligibility", "--db", empty, "--json"}, out, err), 0) << err;
+  EXPECT_EQ(out, "[]\n");
+  ASSERT_EQ(RunPrrt({"eligibility", "--db", empty}, out, err), 0) << err;
+  EXPECT_EQ(out, "");
 }
 
 TEST_F(PatientTimeline, PlanOfOnePatient) {

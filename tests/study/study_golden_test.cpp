@@ -60,6 +60,21 @@ TEST(StudyGolden, TheAdtteExportIsTheOneRRead) {
          "tests/r/make_study_goldens.R)";
 }
 
+TEST(StudyGolden, TheRegistryReadInPartsGivesTheSameExport) {
+  // The same registry in SQLite: read in parts on every core, its endpoints come back in the same places.
+  testing::TempDir dir("study_adtte_db");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"simulate", "--patients", "1500", "--seed", "42", "--db", db}, out, err), 0)
+      << err;
+  ASSERT_EQ(testing::RunPrrt({"export", "--adtte", "--db", db, "--to", (dir.path / "adtte.csv").string()},
+                             out, err),
+            0)
+      << err;
+  EXPECT_TRUE(testing::Slurp(dir.path / "adtte.csv") ==
+              testing::ReadSourceFile("tests/data/study_adtte.csv"));
+}
+
 TEST(StudyGolden, MediansAndLogCiAsPrintSurvfit) {
   for (const nlohmann::json& g : Data().golden["medians"]) {
     std::vector<double> months;

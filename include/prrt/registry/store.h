@@ -30,6 +30,23 @@ struct UserRecord {
   std::string created, updated;
 };
 
+//! Patients whose patient_id is in [from, to) (an end absent: open).
+struct PatientRange {
+  std::optional<std::string> from, to;
+};
+
+//! A part of the registry's patients, in patient_id order: its number, its range, and where its patients
+//! stand among all of them (the first is patient number `first_index`, counting from 0).
+struct PatientPart {
+  int number = 0;
+  PatientRange range;
+  int64_t first_index = 0;
+  int64_t patients = 0;
+  int64_t registry_patients = 0;  //!< in all parts
+};
+
+//! One thread at a time may use a Store (a server serialises its requests' uses); separate Stores of the same
+//! file may be used at once, from threads or processes.
 class Store {
  public:
   //! Opens (creating or migrating) the registry file. Waits up to `busy_ms` for another writer.
@@ -61,6 +78,22 @@ class Store {
   Status ForEachPatient(
       const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
       const std::optional<std::string>& patient_id = std::nullopt) const;
+  //! The same for the patients whose patient_id is in `range`.
+  Status ForEachPatientIn(
+      const PatientRange& range,
+      const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit) const;
+  //! The same over the registry file at `path`, in `parts` parts of about equal numbers of patients, each
+  //! read and visited on a thread of its own through a connection of its own (the parts see the same
+  //! registry: a write between their openings makes them open again). `visit` is called from the parts'
+  //! threads at once, in patient_id order within a part, and is told the part: part k's patients come before
+  //! part k+1's. The first failure stops every part and is returned.
+  static Status ForEachPatientInParallel(
+      const std::string& path, int parts,
+      const std::function<Status(const PatientPart& part, const std::string& patient_id,
+                                 const Interchange& rows)>& visit);
+
+  //! Patients in the registry.
+  Result<int64_t> PatientCount() const;
 
   //! Rows of the audit trail.
   Result<int64_t> AuditCount() const;
@@ -75,6 +108,9 @@ class Store {
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
+  Status Walk(
+      const std::string& where, const std::vector<std::string>& binds,
+      const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit) const;
   Result<ImportCounts> StoreParts(
       const std::function<Status(const std::function<Status(const Interchange&)>& store_part)>& produce,
       const std::string& user, bool bulk);
