@@ -77,25 +77,49 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
       ->required();
   command->add_option("--conf-level", *conf_level, "confidence level of the odds ratio's CI (2 x 2)")
       ->check(CLI::Range(0.5, 0.9999));
+  struct MonteCarlo {
+    bool wanted = false;
+    int replicates = 2000;
+    uint64_t seed = 1;
+  };
+  auto monte_carlo = std::make_shared<MonteCarlo>();
+  command->add_flag("--simulate-p-value", monte_carlo->wanted,
+                    "a Monte Carlo p-value, for r x c tables too large for the exact test (as R's "
+                    "simulate.p.value = TRUE)");
+  command->add_option("--replicates", monte_carlo->replicates, "random tables drawn (R's B; default 2000)")
+      ->check(CLI::Range(1, 100'000'000));
+  command->add_option("--seed", monte_carlo->seed, "the random tables' seed (default 1)");
   command->add_flag("--json", *as_json, "print JSON");
-  OnRun(command, context, [&context, text, conf_level, as_json]() -> int {
+  OnRun(command, context, [&context, text, conf_level, as_json, monte_carlo]() -> int {
     Result<stats::ContingencyTable> table = ParseTableArgument(*text);
     if (!table.ok()) return ReportError(context, table.status());
-    Result<stats::FisherResult> test = stats::FisherExact(*table, *conf_level);
+    Result<stats::FisherResult> test =
+        monte_carlo->wanted
+            ? stats::FisherMonteCarlo(*table, monte_carlo->replicates, monte_carlo->seed, *conf_level)
+            : stats::FisherExact(*table, *conf_level);
     if (!test.ok()) return ReportError(context, test.status());
     if (*as_json) {
       json result = {{"p", test->p},
                      {"odds_ratio", JsonNumber(test->odds_ratio)},
                      {"or_lower", JsonNumber(test->or_lower)},
                      {"or_upper", JsonNumber(test->or_upper)},
-                     {"conf_level", *conf_level}};
+                     {"conf_level", *conf_level},
+                     {"method", test->method}};
+      if (test->method == "monte_carlo") {
+        result["replicates"] = test->replicates;
+        result["seed"] = monte_carlo->seed;
+      }
       // An infinite odds ratio (a zero cell) is absent in JSON; say which way it is.
       if (test->odds_ratio && std::isinf(*test->odds_ratio)) result["odds_ratio_infinite"] = true;
       if (test->or_upper && std::isinf(*test->or_upper)) result["or_upper_infinite"] = true;
       context.out << result.dump(2) << '\n';
     } else {
-      context.out << fmt::format("Fisher's exact test ({} x {}), two-sided: p = {}\n", table->rows,
-                                 table->cols, FormatNumber(test->p, 7));
+      context.out << fmt::format(
+          "Fisher's exact test ({} x {}), two-sided: p = {}{}\n", table->rows, table->cols,
+          FormatNumber(test->p, 7),
+          test->method == "monte_carlo"
+              ? fmt::format(" (Monte Carlo, {} random tables, seed {})", test->replicates, monte_carlo->seed)
+              : "");
       if (test->odds_ratio) {
         context.out << fmt::format("odds ratio (conditional MLE) {}, {}% CI {} to {}\n",
                                    FormatNumber(*test->odds_ratio), FormatNumber(100 * *conf_level),

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "beyond_report.h"
 #include "prrt/report/figures.h"
@@ -77,10 +78,13 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
   std::error_code error;
   fs::create_directories(folder, error);
   if (error) return IoError(fmt::format("{}: cannot create the folder: {}", folder, error.message()));
+  // The analyses beyond the paper run while the tables are built (each reads the subjects only).
+  const std::vector<study::BeyondSubject> analysis_set = study::BeyondAnalysisSet(subjects);
+  std::future<study::BeyondResults> beyond_later =
+      std::async(std::launch::async, study::AnalyseBeyond, std::cref(analysis_set));
   const study::Headline headline = study::ComputeHeadline(subjects);
   const std::vector<study::StudyTable> tables = study::BuildTables(subjects, options.tables);
-  const std::vector<study::BeyondSubject> analysis_set = study::BeyondAnalysisSet(subjects);
-  const study::BeyondResults beyond = study::AnalyseBeyond(analysis_set);
+  const study::BeyondResults beyond = beyond_later.get();
   Document document;
   document.title = "Salvage PRRT with [177Lu-DOTA,Tyr3]octreotate: the study's analyses of this registry";
   document.preamble = {

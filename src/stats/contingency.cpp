@@ -6,6 +6,7 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "contingency_detail.h"
 #include "root_finding.h"
@@ -152,28 +153,91 @@ class Hypergeometric {
 
 }  // namespace
 
-Result<FisherResult> FisherExact(const ContingencyTable& table, double conf_level) {
+namespace {
+
+// The 2 x 2 table's distribution of its [1,1] cell.
+Hypergeometric TwoByTwo(const ContingencyTable& table) {
+  const int a = static_cast<int>(table.at(0, 0));
+  const int b = static_cast<int>(table.at(0, 1));
+  const int c = static_cast<int>(table.at(1, 0));
+  const int d = static_cast<int>(table.at(1, 1));
+  return Hypergeometric(a, a + c, b + d, a + b);
+}
+
+}  // namespace
+
+Result<double> FisherExactP(const ContingencyTable& table, const FisherLimits& limits) {
   Status valid = ValidateTable(table, true);
   if (!valid.ok()) return valid;
+  if (table.rows == 2 && table.cols == 2) return std::min(1.0, TwoByTwo(table).TwoSidedP());
+  std::vector<int> cells(table.counts.begin(), table.counts.end());
+  Result<double> p = detail::FisherNetworkP(cells, table.rows, table.cols, limits);
+  if (!p.ok()) return p.status();
+  return std::min(1.0, *p);
+}
+
+Result<FisherResult> FisherExact(const ContingencyTable& table, double conf_level,
+                                 const FisherLimits& limits) {
   if (!(conf_level > 0 && conf_level < 1)) return InvalidArgument("the confidence level must be in (0, 1)");
+  Result<double> p = FisherExactP(table, limits);
+  if (!p.ok()) return p.status();
   FisherResult result;
+  result.p = *p;
   if (table.rows == 2 && table.cols == 2) {
-    const int a = static_cast<int>(table.at(0, 0));
-    const int b = static_cast<int>(table.at(0, 1));
-    const int c = static_cast<int>(table.at(1, 0));
-    const int d = static_cast<int>(table.at(1, 1));
-    Hypergeometric h(a, a + c, b + d, a + b);
+    const Hypergeometric h = TwoByTwo(table);
     const double alpha = (1 - conf_level) / 2;
-    result.p = std::min(1.0, h.TwoSidedP());
     result.odds_ratio = h.Mle();
     result.or_lower = h.Lower(alpha);
     result.or_upper = h.Upper(alpha);
-    return result;
   }
-  std::vector<int> cells(table.counts.begin(), table.counts.end());
-  Result<double> p = detail::FisherNetworkP(cells, table.rows, table.cols);
-  if (!p.ok()) return p.status();
-  result.p = std::min(1.0, *p);
+  return result;
+}
+
+Result<FisherResult> FisherMonteCarlo(const ContingencyTable& table, int replicates, uint64_t seed,
+                                      double conf_level) {
+  Status valid = ValidateTable(table, true);
+  if (!valid.ok()) return valid;
+  if (table.rows == 2 && table.cols == 2) return FisherExact(table, conf_level);
+  if (replicates < 1) return InvalidArgument("the number of Monte Carlo replicates must be at least 1");
+  std::vector<int> row_totals, col_totals;
+  for (double s : RowSums(table))
+    if (s > 0) row_totals.push_back(static_cast<int>(s));
+  for (double s : ColSums(table))
+    if (s > 0) col_totals.push_back(static_cast<int>(s));
+  if (row_totals.size() < 2 || col_totals.size() < 2)
+    return InvalidArgument("the Monte Carlo test needs 2 or more rows and 2 or more columns with counts");
+  double observed = 0;
+  for (double x : table.counts)
+    observed -= detail::LogFactorial(static_cast<int>(x));
+  // Each observation's column, then shuffled and dealt to the rows in turn: a table drawn from the
+  // hypergeometric distribution given both margins.
+  std::vector<int> columns;
+  for (size_t c = 0; c < col_totals.size(); ++c)
+    columns.insert(columns.end(), static_cast<size_t>(col_totals[c]), static_cast<int>(c));
+  std::vector<double> log_factorial(columns.size() + 1);
+  for (size_t k = 0; k < log_factorial.size(); ++k)
+    log_factorial[k] = detail::LogFactorial(static_cast<int>(k));
+  std::mt19937_64 rng(seed);
+  std::vector<int> cells(row_totals.size() * col_totals.size());
+  const double almost_one = 1 + 64 * std::numeric_limits<double>::epsilon();  // as R; the statistic is < 0
+  int64_t as_extreme = 0;
+  for (int b = 0; b < replicates; ++b) {
+    for (size_t i = columns.size(); i > 1; --i)
+      std::swap(columns[i - 1], columns[rng() % i]);  // the modulo's bias is below i / 2^64
+    std::fill(cells.begin(), cells.end(), 0);
+    size_t next = 0;
+    for (size_t r = 0; r < row_totals.size(); ++r)
+      for (int k = 0; k < row_totals[r]; ++k)
+        ++cells[r * col_totals.size() + static_cast<size_t>(columns[next++])];
+    double statistic = 0;
+    for (int x : cells)
+      statistic -= log_factorial[static_cast<size_t>(x)];
+    as_extreme += statistic <= observed / almost_one;
+  }
+  FisherResult result;
+  result.method = "monte_carlo";
+  result.replicates = replicates;
+  result.p = static_cast<double>(1 + as_extreme) / (replicates + 1.0);
   return result;
 }
 

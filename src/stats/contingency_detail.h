@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "prrt/common/result.h"
+#include "prrt/stats/contingency.h"
 
 namespace prrt::stats::detail {
 
@@ -19,6 +20,7 @@ inline double LogChoose(int n, int k) {
 //! given the margins, of the tables whose probability does not exceed the observed one's (log-scale
 //! tolerance 3.45254e-7, as FEXACT). Exact, by a network algorithm that merges equivalent partial tables and
 //! settles whole sub-networks with bounds on the remaining path.
-Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols);
+//! Beyond `limits` it stops with FailedPrecondition rather than exhaust the machine.
+Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols, const FisherLimits& limits);
 
 }  // namespace prrt::stats::detail

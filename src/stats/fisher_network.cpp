@@ -183,7 +183,7 @@ class Network {
 
 }  // namespace
 
-Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols) {
+Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols, const FisherLimits& limits) {
   std::vector<int> row_totals(rows, 0), col_totals(cols, 0);
   double observed = 0;
   for (int r = 0; r < rows; ++r) {
@@ -210,6 +210,24 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols)
   std::sort(row_totals.begin(), row_totals.end());
   const double threshold = observed + kLogTolerance;
 
+  // Some tables are beyond an exact algorithm in reasonable memory and time (a 5 x 5 table of n = 200 with
+  // even margins makes billions of partial tables; R's FEXACT did not finish it in 5 minutes): past the
+  // limits the test stops and says so, rather than exhaust the machine.
+  int64_t stored = 0, expansions = 0;
+  auto beyond_limits = [&](const char* what, int64_t limit) {
+    return FailedPrecondition(
+        fmt::format("Fisher's exact test: this {} x {} table (n = {}) is beyond the exact network "
+                    "algorithm's limits (more "
+                    "than {} partial tables {}); ask for a Monte Carlo p-value instead (prrt stats fisher "
+                    "--simulate-p-value, as R's fisher.test(simulate.p.value = TRUE))",
+                    rows, cols, n, limit, what));
+  };
+  auto merge = [&](PastList& pasts) {
+    stored -= static_cast<int64_t>(pasts.size());
+    SortAndMerge(pasts);
+    stored += static_cast<int64_t>(pasts.size());
+  };
+
   Network network(col_totals);
   std::map<std::vector<int>, PastList> stage;
   stage[row_totals].push_back(PastEntry{0, 1});
@@ -219,7 +237,7 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols)
     for (auto& node : stage) {
       const std::vector<int>& node_rows = node.first;
       PastList& pasts = node.second;
-      SortAndMerge(pasts);
+      merge(pasts);
       const Bounds& bounds = network.BoundsFor(node_rows, next);
       std::vector<const PastEntry*> expand;
       for (const PastEntry& entry : pasts) {
@@ -258,6 +276,7 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols)
         continue;
       }
       ForEachColumnFill(node_rows, col_totals[next], x, 0, [&](const std::vector<int>& fill) {
+        if (stored > limits.max_stored_paths || expansions > limits.max_expansions) return;
         double step = 0;
         std::vector<int> left(node_rows.size());
         for (size_t i = 0; i < fill.size(); ++i) {
@@ -268,10 +287,17 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols)
         PastList& target = following[left];
         for (const PastEntry* entry : expand)
           target.push_back({entry->weight + step, entry->paths});
+        stored += static_cast<int64_t>(expand.size());
+        expansions += static_cast<int64_t>(expand.size());
         // Merge early when a list has doubled since its last merge, so duplicates do not pile up.
-        if (target.size() >= 4096 && (target.size() & (target.size() - 1)) == 0) SortAndMerge(target);
+        if (target.size() >= 4096 && (target.size() & (target.size() - 1)) == 0) merge(target);
       });
+      if (stored > limits.max_stored_paths) return beyond_limits("kept at once", limits.max_stored_paths);
+      if (expansions > limits.max_expansions) return beyond_limits("made", limits.max_expansions);
     }
+    // The lists of this stage are spent.
+    for (const auto& node : stage)
+      stored -= static_cast<int64_t>(node.second.size());
     stage = std::move(following);
   }
   return p;

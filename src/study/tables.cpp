@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <future>
@@ -51,8 +52,8 @@ std::string MedianQuartiles(std::vector<double> values) {
 // Fisher's exact p of a 2×2 table (a, b; c, d); none when a margin is empty.
 std::optional<double> Fisher(int64_t a, int64_t b, int64_t c, int64_t d) {
   if (a + b == 0 || c + d == 0 || a + c == 0 || b + d == 0) return std::nullopt;
-  Result<stats::FisherResult> f = stats::FisherExact({2, 2, {double(a), double(b), double(c), double(d)}});
-  return f.ok() ? std::optional<double>(f->p) : std::nullopt;
+  Result<double> p = stats::FisherExactP({2, 2, {double(a), double(b), double(c), double(d)}});
+  return p.ok() ? std::optional<double>(*p) : std::nullopt;
 }
 
 // The published rows (data/study/published.toml): table → row label → cells after the label.
@@ -430,20 +431,28 @@ StudyTable Table6(const std::vector<SubjectEndpoints>& all, const TableOptions& 
                       p.worst_grade.count("neutrophils") ? p.worst_grade.at("neutrophils") : 0);
     return p.worst_grade.count(test) ? p.worst_grade.at(test) : 0;
   };
-  for (const auto& [test, label] :
-       std::vector<std::pair<std::string, std::string>>{{"any", "Any (haematological)"},
-                                                        {"hb", "Haemoglobin"},
-                                                        {"leucocytes", "Leucocytes"},
-                                                        {"platelets", "Platelets"},
-                                                        {"creatinine", "Creatinine"}}) {
-    std::vector<std::string> cells{label};
+  const std::vector<std::pair<std::string, std::string>> tests{{"any", "Any (haematological)"},
+                                                               {"hb", "Haemoglobin"},
+                                                               {"leucocytes", "Leucocytes"},
+                                                               {"platelets", "Platelets"},
+                                                               {"creatinine", "Creatinine"}};
+  // Patients with grade III and with grade IV, per column and test: one pass over each column's patients.
+  std::vector<std::vector<std::array<int64_t, 2>>> graded(std::size(cols),
+                                                          std::vector<std::array<int64_t, 2>>(tests.size()));
+  for (size_t c = 0; c < std::size(cols); ++c) {
+    for (const SubjectEndpoints* s : *cols[c].group) {
+      for (size_t k = 0; k < tests.size(); ++k) {
+        const int grade = grade_of(s->phases[cols[c].phase], tests[k].first);
+        if (grade == 3 || grade == 4) ++graded[c][k][grade - 3];
+      }
+    }
+  }
+  for (size_t k = 0; k < tests.size(); ++k) {
+    std::vector<std::string> cells{tests[k].second};
     std::vector<std::pair<int64_t, int64_t>> severe;  // (grade >= 3, others) per column
-    for (const Col& c : cols) {
-      const int64_t n = static_cast<int64_t>(c.group->size());
-      const int64_t g3 =
-          Count(*c.group, [&](const auto& s) { return grade_of(s.phases[c.phase], test) == 3; });
-      const int64_t g4 =
-          Count(*c.group, [&](const auto& s) { return grade_of(s.phases[c.phase], test) == 4; });
+    for (size_t c = 0; c < std::size(cols); ++c) {
+      const int64_t n = static_cast<int64_t>(cols[c].group->size());
+      const auto [g3, g4] = graded[c][k];
       cells.push_back(Percent(g3, n));
       cells.push_back(Percent(g4, n));
       severe.emplace_back(g3 + g4, n - g3 - g4);

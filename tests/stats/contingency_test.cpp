@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <random>
+
+#include "support/json_match.h"
 
 namespace prrt::stats {
 namespace {
@@ -88,6 +91,66 @@ TEST(FisherExact, TeaTastingByHand) {
     den += c2[x] * std::pow(psi, x);
   }
   EXPECT_NEAR(num / den, 3, 1e-4);  // uniroot's tolerance, as R
+}
+
+TEST(FisherExact, StopsAtItsLimitsWithAClearMessage) {
+  // A 5 x 5 table the exact test finishes (R's fisher.test gives it, see tests/golden), with limits too
+  // small.
+  const ContingencyTable t{5, 5, {2, 1, 0, 3, 2, 2, 3, 1, 5, 1, 2, 4, 1, 3, 3, 4, 1, 2, 3, 2, 4, 1, 4, 2, 4}};
+  ASSERT_TRUE(FisherExact(t).ok());
+  Result<FisherResult> kept =
+      FisherExact(t, 0.95, {.max_stored_paths = 100, .max_expansions = 2'000'000'000});
+  ASSERT_FALSE(kept.ok());
+  EXPECT_EQ(kept.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      kept.status().message(),
+      "Fisher's exact test: this 5 x 5 table (n = 60) is beyond the exact network algorithm's limits (more "
+      "than 100 partial tables kept at once); ask for a Monte Carlo p-value instead (prrt stats fisher "
+      "--simulate-p-value, as R's fisher.test(simulate.p.value = TRUE))");
+  Result<FisherResult> made = FisherExact(t, 0.95, {.max_stored_paths = 40'000'000, .max_expansions = 1000});
+  ASSERT_FALSE(made.ok());
+  EXPECT_NE(made.status().message().find("more than 1000 partial tables made"), std::string::npos);
+}
+
+TEST(FisherMonteCarlo, EstimatesTheExactPWithinItsStandardError) {
+  // Job satisfaction (R's ?fisher.test): exact p = 0.782684939 (../shared/reference/statistics.md). With
+  // 20,000 random tables the estimate's standard error is sqrt(p (1 - p) / 20000) = 0.0029.
+  const ContingencyTable job{4, 4, {1, 2, 1, 0, 3, 3, 6, 1, 10, 10, 14, 9, 6, 7, 12, 11}};
+  Result<FisherResult> mc = FisherMonteCarlo(job, 20000, 1);
+  ASSERT_TRUE(mc.ok()) << mc.status().message();
+  EXPECT_EQ(mc->method, "monte_carlo");
+  EXPECT_EQ(mc->replicates, 20000);
+  const double se = std::sqrt(0.782684939 * (1 - 0.782684939) / 20000);
+  EXPECT_NEAR(mc->p, 0.782684939, 4 * se);
+  EXPECT_EQ(FisherMonteCarlo(job, 20000, 1)->p, mc->p);  // reproducible for a seed
+  EXPECT_NE(FisherMonteCarlo(job, 20000, 2)->p, mc->p);
+}
+
+TEST(FisherMonteCarlo, TablesAsExtremeAsTheObservedOneCount) {
+  // Rows (2, 2), columns (2, 1, 1), observed [[2, 0, 0], [0, 1, 1]]. Row 1 takes 2 of the 4 observations, 6
+  // ways alike: both of column 1 (1 way), or those of columns 2 and 3 (1 way) give a table with the observed
+  // statistic -log 2!; the other 4 give 0. So p = 2/6 exactly, and the Monte Carlo p must count the ties.
+  const ContingencyTable t{2, 3, {2, 0, 0, 0, 1, 1}};
+  EXPECT_NEAR(FisherExact(t)->p, 1.0 / 3, 1e-12);
+  Result<FisherResult> mc = FisherMonteCarlo(t, 30000, 7);
+  ASSERT_TRUE(mc.ok());
+  EXPECT_NEAR(mc->p, 1.0 / 3, 4 * std::sqrt(1.0 / 3 * 2.0 / 3 / 30000));
+  // An empty column is dropped, as R does; the same p.
+  EXPECT_EQ(FisherMonteCarlo({2, 4, {2, 0, 0, 0, 0, 1, 1, 0}}, 30000, 7)->p, mc->p);
+}
+
+TEST(FisherMonteCarlo, TwoByTwoIsExactAndBadInputIsRefused) {
+  const ContingencyTable tea{2, 2, {3, 1, 1, 3}};
+  Result<FisherResult> mc = FisherMonteCarlo(tea, 2000, 1);
+  ASSERT_TRUE(mc.ok());
+  EXPECT_EQ(mc->method, "exact");
+  EXPECT_EQ(mc->p, FisherExact(tea)->p);
+  EXPECT_FALSE(FisherMonteCarlo({2, 3, {1, 2, 3, 4, 5, 6}}, 0, 1).ok());
+  Result<FisherResult> one_row = FisherMonteCarlo({2, 3, {1, 2, 3, 0, 0, 0}}, 100, 1);
+  ASSERT_FALSE(one_row.ok());
+  EXPECT_EQ(one_row.status().message(),
+            "the Monte Carlo test needs 2 or more rows and 2 or more columns with counts");
+  EXPECT_FALSE(FisherMonteCarlo({2, 3, {1, -2, 3, 4, 5, 6}}, 100, 1).ok());
 }
 
 TEST(PearsonChiSquare, YatesByHandAndWarningForSmallExpectedCounts) {

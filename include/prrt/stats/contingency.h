@@ -1,6 +1,7 @@
 // prrt/stats/contingency.h — tests on r x c tables of counts, as R's fisher.test and chisq.test.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,15 +23,37 @@ Status ValidateTable(const ContingencyTable& table, bool whole_counts);
 
 struct FisherResult {
   double p = 1;
+  std::string method = "exact";  //!< exact, or monte_carlo
+  int replicates = 0;            //!< Monte Carlo only: the random tables drawn
   //! 2 x 2 only: the conditional maximum-likelihood odds ratio and its exact CI.
   std::optional<double> odds_ratio;
   std::optional<double> or_lower;
   std::optional<double> or_upper;
 };
 
+//! How far the exact r x c test may go before it gives up (FailedPrecondition) rather than exhaust the
+//! machine: a 5 x 5 table of n = 200 with even margins makes billions of partial tables.
+struct FisherLimits {
+  int64_t max_stored_paths = 40'000'000;   //!< partial tables kept at once (16 bytes each)
+  int64_t max_expansions = 2'000'000'000;  //!< partial tables made in all (about a minute)
+};
+
 //! Fisher's exact test, two-sided: the probability of the tables (with the observed margins) no more likely
 //! than the observed one, within R's relative tolerance 1e-7. r x c tables by an exact network algorithm.
-Result<FisherResult> FisherExact(const ContingencyTable& table, double conf_level = 0.95);
+Result<FisherResult> FisherExact(const ContingencyTable& table, double conf_level = 0.95,
+                                 const FisherLimits& limits = {});
+//! Its p-value alone (a 2 x 2 table's odds ratio and CI need root finding over the whole support: seconds
+//! for tables of a million patients).
+Result<double> FisherExactP(const ContingencyTable& table, const FisherLimits& limits = {});
+
+//! The same p-value estimated as R's fisher.test(simulate.p.value = TRUE, B = replicates) does, for tables
+//! too large for the exact algorithm: (1 + the random tables, with the observed margins, whose statistic -sum
+//! log x! is at most the observed one's, within R's relative 64 eps) / (replicates + 1). Each random table
+//! shuffles the observations' columns (Fisher-Yates with a 64-bit Mersenne Twister seeded with `seed`), so
+//! the p-value is reproducible for a seed, but not R's own random tables. Empty rows and columns are dropped
+//! first, as R; 2 x 2 tables get the exact test (R ignores simulate.p.value for them).
+Result<FisherResult> FisherMonteCarlo(const ContingencyTable& table, int replicates, uint64_t seed,
+                                      double conf_level = 0.95);
 
 struct ChiSquareResult {
   double statistic = 0;
