@@ -87,3 +87,5 @@ print("|---|---|---|")
 for what, measured, met in checks:
     print(f"| {what} | {measured} | {'yes' if met else 'no'} |")
 print("\nReproduce: `bench/compare_r.sh` (about 10 minutes; needs `scripts/install-deps.sh --dev`).")
+print("\nThe exact r × c Fisher test against R's FEXACT: [performance-fisher.md](performance-fisher.md)"
+      " (`bench/fisher_bench.sh`).")

@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev
-  libxlsxwriter-dev libsodium-dev libcpp-httplib-dev zlib1g-dev libgoogle-perftools-dev
+  libxlsxwriter-dev libsodium-dev libcpp-httplib-dev zlib1g-dev libgoogle-perftools-dev libabsl-dev
   chromium
   libgtest-dev libgmock-dev libbenchmark-dev
 )

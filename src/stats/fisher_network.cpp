@@ -1,19 +1,35 @@
-// The network algorithm for Fisher's exact test on r x c tables (after Mehta & Patel 1983).
+// The network algorithm for Fisher's exact test on r x c tables (after Mehta & Patel 1983), met in the
+// middle.
 //
 // A table is built one column at a time. After k columns, what matters for the rest is the multiset of
 // remaining row totals (a node); the columns filled so far contribute a weight W = -sum log x_ij!. A table's
 // probability is exp(K + W) with K = sum log r_i! + sum log c_j! - log N!. For each node and each distinct
-// past weight the algorithm keeps the number of partial tables that reach it with that weight; with bounds on
-// the weight of the remaining columns it either counts every completion at once (closed form), drops them
-// all, or expands the next column.
+// past weight the algorithm keeps the number of partial tables that reach it with that weight. Fills that
+// differ only by swapping rows of equal remaining totals lead to the same node with the same weight, so each
+// is made once and counted with its multiplicity.
+//
+// Bounds on the weight of a node's completions (exact while a budget lasts, by recursion over the nodes
+// below) decide most paths without going further: when a path moves to a child node, its past weight plus the
+// child's largest completion weight may be at most the observed one's (every completion counts: added in
+// closed form), or its past weight plus the smallest may exceed it (none does: dropped). Only the undecided
+// rest is kept. Past weights are sorted with running sums, so for each fill of a column the decided paths are
+// two binary searches, not one step each; the undecided ones wait as runs and are merged into their node a
+// node at a time, while its table is in cache.
+//
+// The undecided paths at a node go on in one of two ways: forward, into the next stage as above, or, where
+// the node's completions are fewer than that work, backward: the weights of all its completions are tabulated
+// (sorted, with running sums; built from its children's, which are kept for other nodes to share) and each
+// past weight is settled by one binary search. Nodes two columns from the end always settle so.
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/node_hash_map.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
-#include <functional>
+#include <deque>
 #include <limits>
-#include <map>
-#include <unordered_map>
+#include <utility>
 
 #include "contingency_detail.h"
 
@@ -21,69 +37,46 @@ namespace prrt::stats::detail {
 namespace {
 
 constexpr double kLogTolerance = 3.45254e-7;
+// Weights closer than this are one weight (the same product of factorials, reached by other paths).
+constexpr double kSameWeight = 1e-9;
 
-// log(n!) looked up in a table filled on first use (lgamma in the inner loops was the cost).
-double LogFact(int n) {
-  thread_local std::vector<double> table;
-  while (static_cast<int>(table.size()) <= n)
-    table.push_back(LogFactorial(static_cast<int>(table.size())));
-  return table[n];
-}
+// A node: its remaining row totals, sorted (rows with equal totals are interchangeable), packed into 128
+// bits. Their sum tells how many columns remain, so a node names its stage too.
+__extension__ typedef unsigned __int128 NodeKey;
+struct NodeKeyHash {
+  size_t operator()(NodeKey key) const noexcept {
+    uint64_t h = static_cast<uint64_t>(key) * 0x9E3779B97F4A7C15ull ^
+                 static_cast<uint64_t>(key >> 64) * 0xC2B2AE3D27D4EB4Full;
+    return h ^ (h >> 31);
+  }
+};
+template <class T>
+using ByNode = absl::flat_hash_map<NodeKey, T, NodeKeyHash>;
+using Rows = std::vector<int>;
 
 struct PastEntry {
   double weight = 0;  // W of the paths merged here
   double paths = 0;   // how many partial tables have that weight
 };
-// A node's past paths by weight: paths whose weights agree to 1e-9 on the log scale (the same partial table
-// reached by other paths, or another with the same product of factorials) are merged as they arrive, so each
-// node keeps its distinct weights only (a fiftieth of the paths on a 5 x 5 table of n = 60).
-using Pasts = std::unordered_map<int64_t, PastEntry>;
+// A node's past paths by weight, merged as they arrive, so each node keeps its distinct weights only.
+using Pasts = absl::flat_hash_map<int64_t, PastEntry>;
 
 // Adds `paths` partial tables of weight `weight`; true when the weight is new to the node.
 bool AddPast(Pasts& pasts, double weight, double paths) {
-  auto [at, added] = pasts.try_emplace(std::llround(weight * 1e9), PastEntry{weight, 0});
+  auto [at, added] = pasts.try_emplace(std::llround(weight / kSameWeight), PastEntry{weight, 0});
   at->second.paths += paths;
   return added;
 }
 
-// Greedy fills of one column of total `total` into rows of capacity `caps`: evenly (water-filling; the
-// largest weight the column can have) or into the largest rows first (the smallest).
-double SpreadWeight(std::vector<int> caps, int total) {
-  std::sort(caps.begin(), caps.end());
-  double weight = 0;
-  int rows_left = static_cast<int>(caps.size());
-  for (int cap : caps) {
-    if (cap <= total / rows_left) {
-      // This row fills up below the common level.
-      weight -= LogFact(cap);
-      total -= cap;
-      --rows_left;
-      continue;
-    }
-    // Every later row holds at least as much, so the rest is spread evenly.
-    for (int i = 0; i < rows_left; ++i)
-      weight -= LogFact(total / rows_left + (i < total % rows_left ? 1 : 0));
-    return weight;
-  }
-  return weight;
-}
-
-double ConcentrateWeight(std::vector<int> caps, int total) {
-  std::sort(caps.rbegin(), caps.rend());
-  double weight = 0;
-  for (int cap : caps) {
-    int x = std::min(cap, total);
-    weight -= LogFact(x);
-    total -= x;
-  }
-  return weight;
-}
-
-// Calls `visit(x)` for every way to split `total` over rows with capacities `caps`.
-void ForEachColumnFill(const std::vector<int>& caps, int total, std::vector<int>& x, size_t i,
-                       const std::function<void(const std::vector<int>&)>& visit) {
+// Calls `visit(x)` for every way to split `total` over rows with capacities `caps` (sorted), up to the order
+// of rows of equal capacity (such fills lead to the same node with the same weight): within each run of equal
+// capacities x does not increase.
+template <class Visit>
+void ForEachColumnFill(const Rows& caps, int total, Rows& x, size_t i, const Visit& visit) {
+  int most = std::min(caps[i], total);
+  if (i > 0 && caps[i] == caps[i - 1]) most = std::min(most, x[i - 1]);
   if (i + 1 == caps.size()) {
-    if (total <= caps[i]) {
+    if (total <= most) {
       x[i] = total;
       visit(x);
     }
@@ -92,62 +85,218 @@ void ForEachColumnFill(const std::vector<int>& caps, int total, std::vector<int>
   int rest_capacity = 0;
   for (size_t j = i + 1; j < caps.size(); ++j)
     rest_capacity += caps[j];
-  for (int v = std::max(0, total - rest_capacity); v <= std::min(caps[i], total); ++v) {
+  for (int v = std::max(0, total - rest_capacity); v <= most; ++v) {
     x[i] = v;
     ForEachColumnFill(caps, total - v, x, i + 1, visit);
   }
+}
+
+// How many fills the fill `x` of rows with capacities `caps` stands for: per run of g equal capacities,
+// g! / (the factorials of how often each value repeats in it).
+double Arrangements(const Rows& caps, const Rows& x) {
+  double ways = 1;
+  int run = 1, repeat = 1;
+  for (size_t i = 1; i < caps.size(); ++i) {
+    if (caps[i] != caps[i - 1]) {
+      run = repeat = 1;
+      continue;
+    }
+    repeat = x[i] == x[i - 1] ? repeat + 1 : 1;
+    ways *= static_cast<double>(++run) / repeat;
+  }
+  return ways;
 }
 
 struct Bounds {
   double upper;  // >= the largest weight of any completion
   double lower;  // <= the smallest
   double total;  // log of the sum of exp(weight) over all completions
+  double completions = std::numeric_limits<double>::infinity();  // how many (infinite: not counted)
+  double fills = std::numeric_limits<double>::infinity();        // ways to fill the next column
+};
+
+// A node's completions (the tables its remaining columns can make): their distinct weights in increasing
+// order, what each weighs (how many completions have it, times exp(weight - top)), and running sums of that.
+struct Completions {
+  double top = 0;
+  std::vector<double> weight, mass;
+  std::vector<double> cumulative;  // cumulative[i] = the mass of the i smallest weights
+
+  // How many weights are at most `w`.
+  size_t CountUpTo(double w) const {
+    return static_cast<size_t>(std::upper_bound(weight.begin(), weight.end(), w) - weight.begin());
+  }
+};
+
+// Sorts (weight, mass) pairs into Completions, merging equal weights.
+Completions Tabulate(std::vector<std::pair<double, double>>& entries, double top) {
+  std::sort(entries.begin(), entries.end());
+  Completions c;
+  c.top = top;
+  c.cumulative.push_back(0);
+  for (size_t i = 0; i < entries.size();) {
+    double mass = 0;
+    size_t j = i;
+    for (; j < entries.size() && entries[j].first - entries[i].first < kSameWeight; ++j)
+      mass += entries[j].second;
+    c.weight.push_back(entries[i].first);
+    c.mass.push_back(mass);
+    c.cumulative.push_back(c.cumulative.back() + mass);
+    i = j;
+  }
+  return c;
+}
+
+// What the test has done so far, held against its limits.
+struct Work {
+  int64_t kept = 0;  // distinct partial tables held now: past weights and tabulated completions
+  int64_t made = 0;  // partial tables made in all: one per column fill visited and per path carried along it
 };
 
 class Network {
  public:
-  explicit Network(std::vector<int> col_totals) : cols_(std::move(col_totals)) {}
+  // `rows` row totals, the columns' totals in the order they are filled; every total at most n.
+  Network(int n, size_t rows, std::vector<int> col_totals)
+      : cols_(std::move(col_totals)), rows_(rows), bits_(std::bit_width(static_cast<unsigned>(n))) {
+    for (int k = 0; k <= n; ++k)
+      log_fact_.push_back(LogFactorial(k));
+  }
 
-  // Bounds for a node whose remaining rows are `rows` and whose remaining columns start at `next`: exact
-  // (the longest and shortest paths, by recursion over the nodes below) while the work stays within a
-  // budget, otherwise relaxations that treat the columns (or the rows) as independent.
-  const Bounds& BoundsFor(const std::vector<int>& rows, size_t next) {
-    auto key = std::make_pair(next, rows);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return it->second;
+  // Whether nodes of `rows` totals up to n fit a NodeKey.
+  static bool Packs(int n, size_t rows) { return rows * std::bit_width(static_cast<unsigned>(n)) <= 128; }
+
+  double LogFact(int k) const { return log_fact_[k]; }
+  size_t columns() const { return cols_.size(); }
+
+  NodeKey Pack(const Rows& sorted_rows) const {
+    NodeKey key = 0;
+    for (int r : sorted_rows)
+      key = (key << bits_) | static_cast<NodeKey>(r);
+    return key;
+  }
+  Rows Unpack(NodeKey key) const {
+    Rows rows(rows_);
+    const NodeKey mask = (NodeKey{1} << bits_) - 1;
+    for (size_t i = rows_; i-- > 0; key >>= bits_)
+      rows[i] = static_cast<int>(key & mask);
+    return rows;
+  }
+
+  // Calls `visit(step, child, ways)` for each fill of column `next` from a node with remaining totals `rows`:
+  // the fill's weight, the node it leads to, and how many fills (rows of equal totals swapped) it stands for.
+  template <class Visit>
+  void ForEachChild(const Rows& rows, size_t next, const Visit& visit) const {
+    Rows x(rows.size()), child(rows.size());
+    ForEachColumnFill(rows, cols_[next], x, 0, [&](const Rows& fill) {
+      double step = 0;
+      for (size_t i = 0; i < fill.size(); ++i) {
+        step -= LogFact(fill[i]);
+        // Insertion sort: a handful of totals.
+        const int left = rows[i] - fill[i];
+        size_t j = i;
+        for (; j > 0 && child[j - 1] > left; --j)
+          child[j] = child[j - 1];
+        child[j] = left;
+      }
+      visit(step, Pack(child), Arrangements(rows, fill));
+    });
+  }
+
+  // Bounds for node `node` whose remaining columns start at `next`: exact (the longest and shortest paths,
+  // by recursion over the nodes below) while the work stays within a budget, otherwise relaxations that treat
+  // the columns (or the rows) as independent.
+  Bounds BoundsFor(NodeKey node, size_t next) {
+    auto it = bounds_.find(node);
+    if (it != bounds_.end()) return it->second;
+    const Rows rows = Unpack(node);
     Bounds b = Relaxed(rows, next);
     if (next + 1 == cols_.size()) {
       // One column left: its cells are the remaining row totals.
       b.upper = b.lower = 0;
       for (int r : rows)
         b.upper = b.lower -= LogFact(r);
+      b.completions = b.fills = 1;
     } else if (fills_budget_ > 0) {
       double upper = -std::numeric_limits<double>::infinity();
       double lower = std::numeric_limits<double>::infinity();
-      std::vector<int> x(rows.size());
-      std::vector<int> left(rows.size());
-      ForEachColumnFill(rows, cols_[next], x, 0, [&](const std::vector<int>& fill) {
+      double completions = 0, fills = 0;
+      ForEachChild(rows, next, [&](double step, NodeKey child, double ways) {
         --fills_budget_;
-        double step = 0;
-        for (size_t i = 0; i < fill.size(); ++i) {
-          step -= LogFact(fill[i]);
-          left[i] = rows[i] - fill[i];
-        }
-        std::vector<int> child = left;
-        std::sort(child.begin(), child.end());
-        const Bounds& below = BoundsFor(child, next + 1);
+        const Bounds below = BoundsFor(child, next + 1);
         upper = std::max(upper, step + below.upper);
         lower = std::min(lower, step + below.lower);
+        completions += ways * below.completions;
+        ++fills;
       });
       // The recursion may have run out of budget below, in which case these are still valid bounds.
       b.upper = std::min(b.upper, upper);
       b.lower = std::max(b.lower, lower);
+      b.completions = completions;
+      b.fills = fills;
     }
-    return cache_.emplace(std::move(key), b).first->second;
+    return bounds_.emplace(node, b).first->second;
+  }
+
+  // The completions of a node below the first stage, tabulated once and kept.
+  const Completions& CompletionsOf(NodeKey node, size_t next, Work& work) {
+    if (next + 1 == cols_.size()) {
+      // One completion: the last column (its weight is the node's bound), not kept.
+      last_column_.top = BoundsFor(node, next).upper;
+      last_column_.weight.assign(1, last_column_.top);
+      last_column_.mass.assign(1, 1.0);
+      last_column_.cumulative = {0.0, 1.0};
+      return last_column_;
+    }
+    auto it = completions_.find(node);
+    if (it != completions_.end()) return it->second;
+    const double top = BoundsFor(node, next).upper;
+    std::vector<std::pair<double, double>> entries;
+    ForEachChild(Unpack(node), next, [&](double step, NodeKey child, double ways) {
+      const Completions& below = CompletionsOf(child, next + 1, work);
+      const double scale = ways * std::exp(below.top + step - top);
+      for (size_t i = 0; i < below.weight.size(); ++i)
+        entries.emplace_back(step + below.weight[i], below.mass[i] * scale);
+    });
+    work.made += static_cast<int64_t>(entries.size());
+    Completions c = Tabulate(entries, top);
+    work.kept += static_cast<int64_t>(c.weight.size());
+    return completions_.emplace(node, std::move(c)).first->second;
   }
 
  private:
-  Bounds Relaxed(const std::vector<int>& rows, size_t next) const {
+  // Greedy fills of one column of total `total` into rows of capacity `caps`: evenly (water-filling; the
+  // largest weight the column can have) or into the largest rows first (the smallest).
+  double SpreadWeight(Rows caps, int total) const {
+    std::sort(caps.begin(), caps.end());
+    double weight = 0;
+    int rows_left = static_cast<int>(caps.size());
+    for (int cap : caps) {
+      if (cap <= total / rows_left) {
+        // This row fills up below the common level.
+        weight -= LogFact(cap);
+        total -= cap;
+        --rows_left;
+        continue;
+      }
+      // Every later row holds at least as much, so the rest is spread evenly.
+      for (int i = 0; i < rows_left; ++i)
+        weight -= LogFact(total / rows_left + (i < total % rows_left ? 1 : 0));
+      return weight;
+    }
+    return weight;
+  }
+  double ConcentrateWeight(Rows caps, int total) const {
+    std::sort(caps.rbegin(), caps.rend());
+    double weight = 0;
+    for (int cap : caps) {
+      int x = std::min(cap, total);
+      weight -= LogFact(x);
+      total -= x;
+    }
+    return weight;
+  }
+
+  Bounds Relaxed(const Rows& rows, size_t next) const {
     Bounds b{0, 0, 0};
     int n = 0;
     for (int r : rows)
@@ -156,7 +305,7 @@ class Network {
     for (int r : rows)
       b.total -= LogFact(r);
     double upper_by_cols = 0, lower_by_cols = 0, upper_by_rows = 0, lower_by_rows = 0;
-    std::vector<int> remaining_cols(cols_.begin() + static_cast<std::ptrdiff_t>(next), cols_.end());
+    Rows remaining_cols(cols_.begin() + static_cast<std::ptrdiff_t>(next), cols_.end());
     for (int c : remaining_cols) {
       b.total -= LogFact(c);
       upper_by_cols += SpreadWeight(rows, c);
@@ -173,9 +322,71 @@ class Network {
 
   static constexpr int64_t kExactBoundsBudget = 20'000'000;  // column fills enumerated for exact bounds
   std::vector<int> cols_;
+  size_t rows_;
+  int bits_;
+  std::vector<double> log_fact_;
   int64_t fills_budget_ = kExactBoundsBudget;
-  std::map<std::pair<size_t, std::vector<int>>, Bounds> cache_;
+  ByNode<Bounds> bounds_;
+  absl::node_hash_map<NodeKey, Completions, NodeKeyHash> completions_;  // references stay valid
+  Completions last_column_;  // the one completion of a node with one column left (not kept)
 };
+
+// The past paths to settle at one node: their weights in increasing order.
+struct SortedPasts {
+  std::vector<double> weight;
+  std::vector<double> paths;
+
+  explicit SortedPasts(std::vector<PastEntry> pasts) {
+    std::sort(pasts.begin(), pasts.end(),
+              [](const PastEntry& a, const PastEntry& b) { return a.weight < b.weight; });
+    for (const PastEntry& entry : pasts) {
+      weight.push_back(entry.weight);
+      paths.push_back(entry.paths);
+    }
+  }
+  // How many weights are at most `w`.
+  size_t CountUpTo(double w) const {
+    return static_cast<size_t>(std::upper_bound(weight.begin(), weight.end(), w) - weight.begin());
+  }
+};
+
+// Undecided paths bound for a node of the next stage: the past weights [first, last) of a node's sorted
+// pasts, shifted by a fill's weight, times the fills it stands for.
+struct Run {
+  const SortedPasts* source;
+  uint32_t first, last;
+  double step, ways;
+};
+constexpr size_t kRunsApplied = size_t{1} << 20;  // runs waiting at most (40 MB)
+
+// The probability of the tables through node `node` (stage `next`) that complete the past paths `pasts`
+// with a weight at most `threshold`, settled against the node's completions. Only completions between
+// threshold - (the largest past weight) and threshold - (the smallest) are sorted: below, they count for
+// every past path; above, for none.
+double SettleBackward(Network& network, NodeKey node, size_t next, const SortedPasts& pasts, double threshold,
+                      double log_k, Work& work) {
+  const double top = network.BoundsFor(node, next).upper;
+  const double always = threshold - pasts.weight.back(), never = threshold - pasts.weight.front();
+  double always_mass = 0;
+  std::vector<std::pair<double, double>> window;
+  network.ForEachChild(network.Unpack(node), next, [&](double step, NodeKey child, double ways) {
+    const Completions& below = network.CompletionsOf(child, next + 1, work);
+    const double scale = ways * std::exp(below.top + step - top);
+    const size_t first = below.CountUpTo(always - step);
+    const size_t last = below.CountUpTo(never - step);
+    always_mass += below.cumulative[first] * scale;
+    for (size_t i = first; i < last; ++i)
+      window.emplace_back(step + below.weight[i], below.mass[i] * scale);
+    work.made += 1 + static_cast<int64_t>(last - first);
+  });
+  const Completions sorted = Tabulate(window, top);
+  double p = 0;
+  for (size_t i = 0; i < pasts.weight.size(); ++i) {
+    const double mass = always_mass + sorted.cumulative[sorted.CountUpTo(threshold - pasts.weight[i])];
+    if (mass > 0) p += std::exp(log_k + std::log(pasts.paths[i]) + pasts.weight[i] + top) * mass;
+  }
+  return p;
+}
 
 }  // namespace
 
@@ -187,103 +398,119 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
       int x = cells[static_cast<size_t>(r) * cols + c];
       row_totals[r] += x;
       col_totals[c] += x;
-      observed -= LogFact(x);
+      observed -= LogFactorial(x);
     }
   }
   int n = 0;
   for (int r : row_totals)
     n += r;
-  double log_k = -LogFact(n);
+  double log_k = -LogFactorial(n);
   for (int r : row_totals)
-    log_k += LogFact(r);
+    log_k += LogFactorial(r);
   for (int c : col_totals)
-    log_k += LogFact(c);
-  // Empty rows and columns change nothing; larger columns first keeps the network small.
+    log_k += LogFactorial(c);
+  // Empty rows and columns change nothing. The test is the same for the transposed table: the nodes are the
+  // shorter side's totals, and the columns are filled smallest first (as FEXACT), which keeps the early
+  // stages, where nothing is decided yet, small.
   row_totals.erase(std::remove(row_totals.begin(), row_totals.end(), 0), row_totals.end());
   col_totals.erase(std::remove(col_totals.begin(), col_totals.end(), 0), col_totals.end());
   if (row_totals.size() < 2 || col_totals.size() < 2) return 1.0;
-  std::sort(col_totals.rbegin(), col_totals.rend());
+  if (row_totals.size() > col_totals.size()) std::swap(row_totals, col_totals);
+  std::sort(col_totals.begin(), col_totals.end());
   std::sort(row_totals.begin(), row_totals.end());
   const double threshold = observed + kLogTolerance;
 
   // Some tables are beyond an exact algorithm in reasonable memory and time (a 5 x 5 table of n = 200 with
   // even margins makes billions of partial tables; R's FEXACT did not finish it in 5 minutes): past the
   // limits the test stops and says so, rather than exhaust the machine.
-  int64_t stored = 0, expansions = 0;
-  auto beyond_limits = [&](const char* what, int64_t limit) {
-    return FailedPrecondition(
-        fmt::format("Fisher's exact test: this {} x {} table (n = {}) is beyond the exact network "
-                    "algorithm's limits (more "
-                    "than {} partial tables {}); ask for a Monte Carlo p-value instead (prrt stats fisher "
-                    "--simulate-p-value, as R's fisher.test(simulate.p.value = TRUE))",
-                    rows, cols, n, limit, what));
+  Work work;
+  auto within_limits = [&]() {
+    return work.kept <= limits.max_stored_paths && work.made <= limits.max_expansions;
   };
+  auto beyond = [&](const std::string& what) {
+    return FailedPrecondition(fmt::format(
+        "Fisher's exact test: this {} x {} table (n = {}) is beyond the exact network algorithm's "
+        "limits ({}); ask for a Monte Carlo p-value instead (prrt stats fisher --simulate-p-value, "
+        "as R's fisher.test(simulate.p.value = TRUE))",
+        rows, cols, n, what));
+  };
+  auto beyond_limits = [&]() {
+    return work.kept > limits.max_stored_paths
+               ? beyond(fmt::format("more than {} partial tables kept at once", limits.max_stored_paths))
+               : beyond(fmt::format("more than {} partial tables made", limits.max_expansions));
+  };
+  if (!Network::Packs(n, row_totals.size())) {
+    return beyond(
+        fmt::format("{} totals of up to {} on its shorter side do not fit the 128-bit keys of its nodes",
+                    row_totals.size(), n));
+  }
 
-  Network network(col_totals);
-  std::map<std::vector<int>, Pasts> stage;
-  AddPast(stage[row_totals], 0, 1);
+  Network network(n, row_totals.size(), col_totals);
+  ByNode<Pasts> stage;
+  AddPast(stage[network.Pack(row_totals)], 0, 1);
   double p = 0;
-  for (size_t next = 0; next < col_totals.size(); ++next) {
-    std::map<std::vector<int>, Pasts> following;
-    for (auto& node : stage) {
-      const std::vector<int>& node_rows = node.first;
-      const Bounds& bounds = network.BoundsFor(node_rows, next);
-      std::vector<const PastEntry*> expand;
-      for (const auto& [key, entry] : node.second) {
+  for (size_t next = 0; next + 1 < network.columns(); ++next) {
+    ByNode<Pasts> following;
+    // Paths bound for the next stage wait in runs, applied a node at a time so its table stays in cache.
+    std::deque<SortedPasts> sources;
+    ByNode<std::vector<Run>> waiting;
+    size_t runs_waiting = 0;
+    auto apply_waiting = [&]() {
+      for (const auto& [child, runs] : waiting) {
+        Pasts& target = following[child];
+        for (const Run& run : runs) {
+          for (uint32_t i = run.first; i < run.last; ++i)
+            work.kept += AddPast(target, run.source->weight[i] + run.step, run.ways * run.source->paths[i]);
+        }
+      }
+      waiting.clear();
+      runs_waiting = 0;
+    };
+    for (const auto& [node, node_pasts] : stage) {
+      // Paths are decided as they reach a node (below), so only the root's may be decided here.
+      const Bounds bounds = network.BoundsFor(node, next);
+      std::vector<PastEntry> undecided;
+      for (const auto& [key, entry] : node_pasts) {
         if (entry.weight + bounds.upper <= threshold) {
           p += std::exp(log_k + std::log(entry.paths) + entry.weight + bounds.total);
         } else if (entry.weight + bounds.lower <= threshold) {
-          expand.push_back(&entry);
+          undecided.push_back(entry);
         }
       }
-      if (expand.empty()) continue;
-      std::vector<int> x(node_rows.size());
-      if (next + 2 == col_totals.size()) {
-        // Two columns left: each fill of this one forces the last, so the completions' weights are known.
-        // Sorted with running sums, every past entry is settled by one binary search instead of one visit
-        // per completion.
-        std::vector<double> completion;
-        ForEachColumnFill(node_rows, col_totals[next], x, 0, [&](const std::vector<int>& fill) {
-          double w = 0;
-          for (size_t i = 0; i < fill.size(); ++i)
-            w -= LogFact(fill[i]) + LogFact(node_rows[i] - fill[i]);
-          completion.push_back(w);
-        });
-        std::sort(completion.begin(), completion.end());
-        // cumulative[i] = sum of exp(w - w_max) over the i smallest weights
-        const double w_max = completion.back();
-        std::vector<double> cumulative(completion.size() + 1, 0.0);
-        for (size_t i = 0; i < completion.size(); ++i)
-          cumulative[i + 1] = cumulative[i] + std::exp(completion[i] - w_max);
-        for (const PastEntry* entry : expand) {
-          const size_t count =
-              std::upper_bound(completion.begin(), completion.end(), threshold - entry->weight) -
-              completion.begin();
-          if (count > 0)
-            p += std::exp(log_k + std::log(entry->paths) + entry->weight + w_max) * cumulative[count];
-        }
+      if (undecided.empty()) continue;
+      const SortedPasts& pasts = sources.emplace_back(std::move(undecided));
+      const double forward_work = static_cast<double>(pasts.weight.size()) * bounds.fills;
+      if (next + 2 == network.columns() || bounds.completions < forward_work) {
+        p += SettleBackward(network, node, next, pasts, threshold, log_k, work);
+        sources.pop_back();
+        if (!within_limits()) return beyond_limits();
         continue;
       }
-      ForEachColumnFill(node_rows, col_totals[next], x, 0, [&](const std::vector<int>& fill) {
-        if (stored > limits.max_stored_paths || expansions > limits.max_expansions) return;
-        double step = 0;
-        std::vector<int> left(node_rows.size());
-        for (size_t i = 0; i < fill.size(); ++i) {
-          step -= LogFact(fill[i]);
-          left[i] = node_rows[i] - fill[i];
-        }
-        std::sort(left.begin(), left.end());
-        Pasts& target = following[left];
-        for (const PastEntry* entry : expand)
-          stored += AddPast(target, entry->weight + step, entry->paths);
-        expansions += static_cast<int64_t>(expand.size());
+      // Forward. prefix[i] = the paths of the i smallest weights, times exp(weight - top).
+      const double top = pasts.weight.back();
+      std::vector<double> prefix{0.0};
+      for (size_t i = 0; i < pasts.weight.size(); ++i)
+        prefix.push_back(prefix.back() + pasts.paths[i] * std::exp(pasts.weight[i] - top));
+      network.ForEachChild(network.Unpack(node), next, [&](double step, NodeKey child, double ways) {
+        if (!within_limits()) return;
+        const Bounds below = network.BoundsFor(child, next + 1);
+        const size_t all = pasts.CountUpTo(threshold - step - below.upper);
+        const size_t some = pasts.CountUpTo(threshold - step - below.lower);
+        if (all > 0) p += ways * std::exp(log_k + top + step + below.total) * prefix[all];
+        ++work.made;
+        if (some == all) return;
+        waiting[child].push_back(
+            Run{&pasts, static_cast<uint32_t>(all), static_cast<uint32_t>(some), step, ways});
+        work.made += static_cast<int64_t>(some - all);
+        if (++runs_waiting == kRunsApplied) apply_waiting();
       });
-      if (stored > limits.max_stored_paths) return beyond_limits("kept at once", limits.max_stored_paths);
-      if (expansions > limits.max_expansions) return beyond_limits("made", limits.max_expansions);
+      if (!within_limits()) return beyond_limits();
     }
+    apply_waiting();
+    if (!within_limits()) return beyond_limits();
     // The pasts of this stage are spent.
-    for (const auto& node : stage)
-      stored -= static_cast<int64_t>(node.second.size());
+    for (const auto& [node, node_pasts] : stage)
+      work.kept -= static_cast<int64_t>(node_pasts.size());
     stage = std::move(following);
   }
   return p;

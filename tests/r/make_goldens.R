@@ -295,8 +295,8 @@ write_golden(list(
 
 # ---- Contingency tables: fisher.test and chisq.test ----
 table_arg <- function(m) paste(apply(m, 1, paste, collapse = ","), collapse = ";")
-fisher_case <- function(m, conf.level = 0.95) {
-  ft <- fisher.test(m, conf.level = conf.level)
+fisher_case <- function(m, conf.level = 0.95, workspace = 200000) {
+  ft <- fisher.test(m, conf.level = conf.level, workspace = workspace)
   expected <- list(p = ft$p.value)
   if (all(dim(m) == 2)) {
     finite_or_null <- function(x) if (is.finite(x)) unname(x) else NA
@@ -320,7 +320,21 @@ write_golden(list(
   fisher_case(matrix(c(2, 1, 0, 3, 2, 2, 3, 1, 5, 1, 2, 4, 1, 3, 3, 4, 1, 2, 3, 2, 4, 1, 4, 2, 4), 5, byrow = TRUE)),
   fisher_case(matrix(c(12, 3, 1, 2, 9, 8, 0, 4, 11), 3, byrow = TRUE)),
   fisher_case(matrix(c(5, 0, 0, 0, 6, 1, 1, 0, 7), 3, byrow = TRUE)),
-  fisher_case(matrix(c(14, 9, 6, 3, 7, 12), 2, byrow = TRUE))
+  fisher_case(matrix(c(14, 9, 6, 3, 7, 12), 2, byrow = TRUE)),
+  # More rows than columns (the network runs on the transposed table) and tied margins (fills of rows with
+  # equal totals are counted once with their multiplicity).
+  fisher_case(matrix(c(7, 8, 1, 4, 8, 7, 1, 4, 5, 2, 5, 8), 6, byrow = TRUE)),
+  fisher_case(matrix(c(6, 4, 4, 6, 4, 6, 5, 5, 5, 5, 6, 4), 6, byrow = TRUE)),
+  fisher_case(matrix(c(2, 3, 3, 3, 3, 4, 3, 4, 5, 1, 0, 3, 2, 3, 1), 5, byrow = TRUE)),
+  fisher_case(matrix(c(1, 3, 3, 3, 2, 2, 2, 4, 4, 3, 2, 1, 3, 2, 3, 2), 4, byrow = TRUE)),
+  fisher_case(matrix(c(1, 1, 1, 1, 2, 2, 1, 1, 2, 0, 0, 1, 1, 2, 2, 2, 2, 1, 1, 0, 1, 1, 2, 0, 2), 5, byrow = TRUE)),
+  fisher_case(matrix(c(2, 1, 0, 2, 2, 0, 1, 2, 0, 3, 2, 0, 3, 2, 0, 0, 2, 1, 1, 1, 0, 0, 3, 2), 6, byrow = TRUE)),
+  fisher_case(matrix(c(2, 1, 2, 1, 3, 4, 3, 1, 1, 1, 4, 2, 0, 0, 2, 4, 4, 5), 2, byrow = TRUE)),
+  # 5 x 5, n = 100, uneven margins (R's r2dtable): seconds for FEXACT.
+  fisher_case(matrix(c(11, 9, 7, 5, 2, 5, 9, 5, 3, 3, 5, 4, 4, 4, 2, 5, 4, 1, 4, 0, 2, 1, 1, 3, 1), 5, byrow = TRUE),
+              workspace = 2e8),
+  fisher_case(matrix(c(16, 10, 7, 5, 2, 4, 5, 5, 6, 3, 3, 1, 4, 2, 2, 5, 4, 2, 4, 4, 2, 0, 1, 2, 1), 5, byrow = TRUE),
+              workspace = 2e8)
 ), "fisher")
 
 chisq_case <- function(m, yates) {
@@ -461,7 +475,7 @@ write_golden(list(
 ), "cuminc")
 
 # ---- The index the C++ tests register their cases from (each test then reads only its own file) ----
-index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json"))), function(f) {
+index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json"))), function(f) {
   cases <- fromJSON(file.path(golden_dir, paste0(f, ".json")), simplifyVector = FALSE)
   data.frame(file = f, position = seq_along(cases) - 1, name = vapply(cases, function(c) c$name, ""))
 }))

@@ -31,12 +31,14 @@ double BruteForceFisherP(const ContingencyTable& t) {
     log_k += std::lgamma(r + 1.0);
   for (int c : cols)
     log_k += std::lgamma(c + 1.0);
-  double p = 0;
+  // Long double: millions of tables' probabilities below half a double's ulp of the running sum would
+  // otherwise be lost one by one (about 5e-11 of a 5 x 5 table with margins of 5).
+  long double p = 0;
   std::vector<int> row_left = rows, col_left = cols;
   std::function<void(int, double)> fill = [&](int cell, double weight) {
     const int r = cell / t.cols, c = cell % t.cols;
     if (cell == t.rows * t.cols) {
-      if (weight <= observed + 3.45254e-7) p += std::exp(log_k + weight);
+      if (weight <= observed + 3.45254e-7) p += std::exp(static_cast<long double>(log_k + weight));
       return;
     }
     // The last cell of a row or column is forced.
@@ -57,7 +59,7 @@ double BruteForceFisherP(const ContingencyTable& t) {
     }
   };
   fill(0, 0);
-  return p;
+  return static_cast<double>(p);
 }
 
 TEST(FisherExact, NetworkAlgorithmAgreesWithBruteForceOnRandomTables) {
@@ -73,6 +75,32 @@ TEST(FisherExact, NetworkAlgorithmAgreesWithBruteForceOnRandomTables) {
     ASSERT_TRUE(result.ok()) << result.status().message();
     EXPECT_NEAR(result->p, std::min(1.0, BruteForceFisherP(t)), 1e-12) << "trial " << trial;
     EXPECT_FALSE(result->odds_ratio.has_value());
+  }
+}
+
+TEST(FisherExact, NetworkAlgorithmAgreesWithBruteForceOnTiedMarginsAndTallTables) {
+  // Rows of equal totals (their fills are counted once, times how many orders they stand for), equal column
+  // totals, and tables with more rows than columns (the network runs on the transpose).
+  std::mt19937 rng(2026);
+  for (int trial = 0; trial < 30; ++trial) {
+    ContingencyTable t;
+    t.rows = 3 + trial % 3;
+    t.cols = trial % 2 ? 2 + (trial / 2) % 2 : std::min(t.rows, 4);
+    const int row_total = 3 + static_cast<int>(rng() % 3);
+    // Each row a random split of the same total; even trials also give every column the same total by
+    // shifting each row's split along (a Latin-square pattern).
+    std::vector<int> split(t.cols, 0);
+    for (int k = 0; k < row_total; ++k)
+      ++split[rng() % t.cols];
+    for (int r = 0; r < t.rows; ++r) {
+      for (int c = 0; c < t.cols; ++c) {
+        const int shift = trial % 2 ? static_cast<int>(rng() % t.cols) : r;
+        t.counts.push_back(split[(c + shift) % t.cols]);
+      }
+    }
+    Result<FisherResult> result = FisherExact(t);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    EXPECT_NEAR(result->p, std::min(1.0, BruteForceFisherP(t)), 1e-12) << "trial " << trial;
   }
 }
 
@@ -110,6 +138,19 @@ TEST(FisherExact, StopsAtItsLimitsWithAClearMessage) {
   Result<FisherResult> made = FisherExact(t, 0.95, {.max_stored_paths = 40'000'000, .max_expansions = 1000});
   ASSERT_FALSE(made.ok());
   EXPECT_NE(made.status().message().find("more than 1000 partial tables made"), std::string::npos);
+
+  // A node's remaining totals are packed into 128 bits: 10 of them up to n = 12,000 (14 bits each) do not
+  // fit.
+  const ContingencyTable wide{10, 12, std::vector<double>(120, 100)};
+  Result<FisherResult> unpacked = FisherExact(wide);
+  ASSERT_FALSE(unpacked.ok());
+  EXPECT_EQ(unpacked.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(
+      unpacked.status().message().find(
+          "this 10 x 12 table (n = 12000) is beyond the exact network algorithm's limits (10 totals of up "
+          "to 12000 on its shorter side do not fit the 128-bit keys of its nodes)"),
+      std::string::npos)
+      << unpacked.status().message();
 }
 
 TEST(FisherMonteCarlo, EstimatesTheExactPWithinItsStandardError) {
