@@ -202,9 +202,9 @@ class Network {
     });
   }
 
-  // Bounds for node `node` whose remaining columns start at `next`: exact (the longest and shortest paths,
-  // by recursion over the nodes below) while the work stays within a budget, otherwise relaxations that treat
-  // the columns (or the rows) as independent.
+  // Bounds for node `node` whose remaining columns start at `next`: exact (in closed form with two columns
+  // left; with more, the longest and shortest paths by recursion over the nodes below while the work stays
+  // within a budget), otherwise relaxations that treat the columns (or the rows) as independent.
   Bounds BoundsFor(NodeKey node, size_t next) {
     auto it = bounds_.find(node);
     if (it != bounds_.end()) return it->second;
@@ -212,10 +212,10 @@ class Network {
     Bounds b = Relaxed(rows, next);
     if (next + 1 == cols_.size()) {
       // One column left: its cells are the remaining row totals.
-      b.upper = b.lower = 0;
-      for (int r : rows)
-        b.upper = b.lower -= LogFact(r);
+      b.upper = b.lower = LastColumnWeight(rows);
       b.completions = b.fills = 1;
+    } else if (next + 2 == cols_.size()) {
+      SetTwoColumnBounds(rows, cols_[next], b);
     } else if (fills_budget_ > 0) {
       double upper = -std::numeric_limits<double>::infinity();
       double lower = std::numeric_limits<double>::infinity();
@@ -264,6 +264,71 @@ class Network {
   }
 
  private:
+  double LastColumnWeight(const Rows& rows) const {
+    double w = 0;
+    for (int r : rows)
+      w -= LogFact(r);
+    return w;
+  }
+
+  // Exact bounds for a node with two columns left, the first of total `first`: a fill x of the first forces
+  // the second, and the weight sum_i g_i(x_i), g_i(x) = -log x! - log (r_i - x)!, is concave in each x_i.
+  // Its largest value is reached greedily, a unit at a time to the row whose weight gains most. Its smallest
+  // is at a vertex of {0 <= x_i <= r_i, sum x_i = first}: every row but one, f, empty or full (g_i = -log
+  // r_i! either way) and g_f(x_f) = -log r_f! + log C(r_f, x_f), x_f being what a subset of full rows leaves.
+  void SetTwoColumnBounds(const Rows& rows, int first, Bounds& b) const {
+    const size_t k = rows.size();
+    Rows x(k, 0);
+    for (int unit = 0; unit < first; ++unit) {
+      size_t best = k;
+      double best_gain = -std::numeric_limits<double>::infinity();
+      for (size_t i = 0; i < k; ++i) {
+        if (x[i] == rows[i]) continue;
+        // log(r - x) - log(x + 1): what moving one more of row i into the first column adds.
+        const double gain =
+            LogFact(rows[i] - x[i]) - LogFact(rows[i] - x[i] - 1) - LogFact(x[i] + 1) + LogFact(x[i]);
+        if (gain > best_gain) {
+          best_gain = gain;
+          best = i;
+        }
+      }
+      ++x[best];
+    }
+    b.upper = 0;
+    for (size_t i = 0; i < k; ++i)
+      b.upper -= LogFact(x[i]) + LogFact(rows[i] - x[i]);
+
+    double least_log_choose = std::numeric_limits<double>::infinity();
+    std::vector<char> reachable(static_cast<size_t>(first) + 1);
+    for (size_t f = 0; f < k; ++f) {
+      std::fill(reachable.begin(), reachable.end(), 0);
+      reachable[0] = 1;
+      for (size_t i = 0; i < k; ++i) {
+        if (i == f) continue;
+        for (int sum = first; sum >= rows[i]; --sum)
+          reachable[sum] |= reachable[sum - rows[i]];
+      }
+      for (int full = std::max(0, first - rows[f]); full <= first; ++full) {
+        if (!reachable[full]) continue;
+        const int x_f = first - full;
+        least_log_choose =
+            std::min(least_log_choose, LogFact(rows[f]) - LogFact(x_f) - LogFact(rows[f] - x_f));
+      }
+    }
+    b.lower = LastColumnWeight(rows) + least_log_choose;
+
+    // How many fills: ways[s] = the fills of the rows so far that put s in the first column.
+    std::vector<double> ways(static_cast<size_t>(first) + 1, 0.0), running(ways.size() + 1);
+    ways[0] = 1;
+    for (int r : rows) {
+      for (size_t s = 0; s < ways.size(); ++s)
+        running[s + 1] = running[s] + ways[s];
+      for (size_t s = 0; s < ways.size(); ++s)
+        ways[s] = running[s + 1] - running[s - std::min(s, static_cast<size_t>(r))];
+    }
+    b.completions = b.fills = ways[static_cast<size_t>(first)];
+  }
+
   // Greedy fills of one column of total `total` into rows of capacity `caps`: evenly (water-filling; the
   // largest weight the column can have) or into the largest rows first (the smallest).
   double SpreadWeight(Rows caps, int total) const {
