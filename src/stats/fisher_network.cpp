@@ -121,12 +121,12 @@ struct Completions {
   double top = 0;
   std::vector<double> weight, mass;
   std::vector<double> cumulative;  // cumulative[i] = the mass of the i smallest weights
-
-  // How many weights are at most `w`.
-  size_t CountUpTo(double w) const {
-    return static_cast<size_t>(std::upper_bound(weight.begin(), weight.end(), w) - weight.begin());
-  }
 };
+
+// How many of the increasing `weights` are at most `w`.
+size_t CountUpTo(const std::vector<double>& weights, double w) {
+  return static_cast<size_t>(std::upper_bound(weights.begin(), weights.end(), w) - weights.begin());
+}
 
 // Sorts (weight, mass) pairs into Completions, merging equal weights.
 Completions Tabulate(std::vector<std::pair<double, double>>& entries, double top) {
@@ -409,10 +409,6 @@ struct SortedPasts {
       paths.push_back(entry.paths);
     }
   }
-  // How many weights are at most `w`.
-  size_t CountUpTo(double w) const {
-    return static_cast<size_t>(std::upper_bound(weight.begin(), weight.end(), w) - weight.begin());
-  }
 };
 
 // Undecided paths bound for a node of the next stage: the past weights [first, last) of a node's sorted
@@ -437,8 +433,8 @@ double SettleBackward(Network& network, NodeKey node, size_t next, const SortedP
   network.ForEachChild(network.Unpack(node), next, [&](double step, NodeKey child, double ways) {
     const Completions& below = network.CompletionsOf(child, next + 1, work);
     const double scale = ways * std::exp(below.top + step - top);
-    const size_t first = below.CountUpTo(always - step);
-    const size_t last = below.CountUpTo(never - step);
+    const size_t first = CountUpTo(below.weight, always - step);
+    const size_t last = CountUpTo(below.weight, never - step);
     always_mass += below.cumulative[first] * scale;
     for (size_t i = first; i < last; ++i)
       window.emplace_back(step + below.weight[i], below.mass[i] * scale);
@@ -447,7 +443,8 @@ double SettleBackward(Network& network, NodeKey node, size_t next, const SortedP
   const Completions sorted = Tabulate(window, top);
   double p = 0;
   for (size_t i = 0; i < pasts.weight.size(); ++i) {
-    const double mass = always_mass + sorted.cumulative[sorted.CountUpTo(threshold - pasts.weight[i])];
+    const double mass =
+        always_mass + sorted.cumulative[CountUpTo(sorted.weight, threshold - pasts.weight[i])];
     if (mass > 0) p += std::exp(log_k + std::log(pasts.paths[i]) + pasts.weight[i] + top) * mass;
   }
   return p;
@@ -559,8 +556,8 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
       network.ForEachChild(network.Unpack(node), next, [&](double step, NodeKey child, double ways) {
         if (!within_limits()) return;
         const Bounds below = network.BoundsFor(child, next + 1);
-        const size_t all = pasts.CountUpTo(threshold - step - below.upper);
-        const size_t some = pasts.CountUpTo(threshold - step - below.lower);
+        const size_t all = CountUpTo(pasts.weight, threshold - step - below.upper);
+        const size_t some = CountUpTo(pasts.weight, threshold - step - below.lower);
         if (all > 0) p += ways * std::exp(log_k + top + step + below.total) * prefix[all];
         ++work.made;
         if (some == all) return;
