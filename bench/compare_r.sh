@@ -13,7 +13,11 @@ work=$(mktemp -d /tmp/prrt-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 Rscript bench/make_data.R "$work" "${sizes[@]}"
 Rscript bench/compare_r.R "$work" "${sizes[@]}"
-build/bench/stats_bench --benchmark_format=json --benchmark_min_time=1 >"$work/bench.json" 2>/dev/null
+# The median of three repetitions, on all cores and on one (PRRT_THREADS=1).
+bench_args=(--benchmark_format=json --benchmark_min_time=1 --benchmark_repetitions=3
+  --benchmark_report_aggregates_only=true --benchmark_filter='BM_(KaplanMeier|KaplanMeierSummary|LogRank|Cox3)/')
+build/bench/stats_bench "${bench_args[@]}" >"$work/bench.json" 2>/dev/null
+PRRT_THREADS=1 build/bench/stats_bench "${bench_args[@]}" >"$work/bench_1.json" 2>/dev/null
 for n in "${sizes[@]}"; do
   f="$work/surv_$n.csv"
   /usr/bin/time -f '%e %M' -o "$work/km_$n.time" build/src/prrt stats km --input "$f" --time time --event status \

@@ -12,7 +12,6 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 #include "cli/app.h"
 #include "cli/command_support.h"
@@ -20,6 +19,7 @@
 #include "cli/registry_support.h"
 #include "cli/study_support.h"
 #include "prrt/clinical/ctcae.h"
+#include "prrt/common/parallel.h"
 #include "prrt/protocol/plan.h"
 #include "prrt/protocol/protocol.h"
 #include "prrt/registry/interchange.h"
@@ -60,7 +60,7 @@ Result<registry::Store> OpenRegistry(const std::string& db) {
 }
 
 int RegistryParts() {
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return static_cast<int>(ThreadCount());
 }
 
 Result<registry::Interchange> LoadRegistry(const std::string& db) {

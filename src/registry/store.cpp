@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "prrt/common/dates.h"
+#include "prrt/common/parallel.h"
 
 #include <atomic>
 #include <chrono>
@@ -11,7 +12,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 namespace prrt::registry {
@@ -409,7 +409,8 @@ Status Store::ForEachPatientInParallel(
       ranges[static_cast<size_t>(k - 1)].range.to = part.range.from;
     }
   }
-  // Each part on its own thread; the first failure (in part order) is returned, and stops the other parts.
+  // The parts on the machine's cores; the first failure (in part order) is returned, and stops the other
+  // parts.
   std::atomic<bool> failed{false};
   std::vector<Status> results(ranges.size());
   auto run = [&](size_t k) {
@@ -427,12 +428,7 @@ Status Store::ForEachPatientInParallel(
         });
     if (!stopped) results[k] = std::move(s);
   };
-  std::vector<std::thread> threads;
-  for (size_t k = 1; k < ranges.size(); ++k)
-    threads.emplace_back(run, k);
-  run(0);
-  for (std::thread& t : threads)
-    t.join();
+  ParallelFor(ranges.size(), run);
   for (const Status& s : results)
     if (!s.ok()) return s;
   return Status();

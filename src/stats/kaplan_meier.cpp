@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-#include <type_traits>
 
+#include "prrt/common/parallel.h"
 #include "prrt/stats/survival.h"
 #include "sorted_survival.h"
 #include "survival_detail.h"
@@ -101,41 +101,67 @@ std::vector<double> MergeNearTies(std::span<const double> times) {
 
 namespace {
 
-// Streams the Kaplan–Meier rows of one curve, from its rows sorted by time, to `sink(const KmRow&)`. For
-// counting-process data `entries` holds the group's start times in ascending order: the risk set at t is
-// the rows with start < t, less those that ended before t.
+// Builds one curve's rows from its observations fed in time order (ties in any order), passing each finished
+// row to `sink(const KmRow&)`. For counting-process data `entries` holds the curve's start times in ascending
+// order: the risk set at t is the rows with start < t, less those that ended before t.
+// Aligned to a cache line, as are the sinks: curves built on different threads sit side by side in vectors.
 template <typename Sink>
-void ScanCurve(std::span<const double> time, std::span<const uint32_t> payload,
-               std::span<const double> entries, const KmOptions& options, double z, Sink&& sink) {
-  using detail::SortedSurvival;
-  double surv = 1;
-  double greenwood = 0;
-  size_t entered = entries.empty() ? time.size() : 0;
-  for (size_t i = 0; i < time.size();) {
-    KmRow row;
-    row.time = time[i];
-    const double ended_before = static_cast<double>(i);
-    for (; i < time.size() && time[i] == row.time; ++i) {
-      (SortedSurvival::Event(payload[i]) == 1 ? row.n_event : row.n_censor) += 1;
+class alignas(64) CurveScan {
+ public:
+  CurveScan(size_t n_rows, std::span<const double> entries, const KmOptions& options, double z, Sink& sink)
+      : entries_(entries), entered_(entries.empty() ? n_rows : 0), options_(options), z_(z), sink_(sink) {}
+
+  void Add(double time, int8_t event) {
+    if (seen_ == 0 || time != row_.time) {
+      Flush();
+      row_ = KmRow{.time = time};
+      ended_before_ = seen_;
     }
-    if (!entries.empty()) {
-      while (entered < entries.size() && entries[entered] < row.time)
-        ++entered;
-    }
-    const double at_risk = static_cast<double>(entered) - ended_before;
-    row.n_risk = options.censorings_leave_first ? at_risk - row.n_censor : at_risk;
-    if (row.n_event > 0) {
-      surv *= 1 - row.n_event / row.n_risk;
-      greenwood +=
-          row.n_risk == row.n_event ? INFINITY : row.n_event / (row.n_risk * (row.n_risk - row.n_event));
-    }
-    row.surv = surv;
-    row.std_err_log = std::sqrt(greenwood);
-    row.std_err = surv * row.std_err_log;
-    ConfidenceLimits(options.conf_type, z, surv, row.std_err_log, row.lower, row.upper);
-    sink(row);
+    (event == 1 ? row_.n_event : row_.n_censor) += 1;
+    ++seen_;
   }
-}
+  void Finish() { Flush(); }
+
+ private:
+  void Flush() {
+    if (seen_ == 0) return;
+    while (entered_ < entries_.size() && entries_[entered_] < row_.time)
+      ++entered_;
+    const double at_risk = static_cast<double>(entered_ - ended_before_);
+    row_.n_risk = options_.censorings_leave_first ? at_risk - row_.n_censor : at_risk;
+    if (row_.n_event > 0) {
+      surv_ *= 1 - row_.n_event / row_.n_risk;
+      greenwood_ += row_.n_risk == row_.n_event ? INFINITY
+                                                : row_.n_event / (row_.n_risk * (row_.n_risk - row_.n_event));
+    }
+    if (row_.n_event > 0 || !estimated_) {
+      const double std_err_log = std::sqrt(greenwood_);  // +inf once S reaches 0
+      estimate_.surv = surv_;
+      estimate_.std_err = surv_ * std_err_log;
+      ConfidenceLimits(options_.conf_type, z_, surv_, std_err_log, estimate_.lower, estimate_.upper);
+      estimated_ = true;
+    }
+    // A time with censorings only leaves the estimate and its limits as they were.
+    row_.surv = estimate_.surv;
+    row_.std_err = estimate_.std_err;
+    row_.lower = estimate_.lower;
+    row_.upper = estimate_.upper;
+    sink_(row_);
+  }
+
+  std::span<const double> entries_;
+  size_t entered_;
+  const KmOptions& options_;
+  double z_;
+  Sink& sink_;
+  KmRow row_;
+  size_t seen_ = 0;
+  size_t ended_before_ = 0;
+  double surv_ = 1;
+  double greenwood_ = 0;
+  KmRow estimate_;  // surv, std_err and limits at the last time with an event (or the first time)
+  bool estimated_ = false;
+};
 
 // R's minmin (print.survfit), fed one row at a time: the first time whose y is below `level` (+tol), or the
 // midpoint with the next drop when y sits on `level` there; NaN values are passed over.
@@ -191,38 +217,86 @@ Status ValidateKmInput(const SurvivalData& data, int32_t n_groups, const KmOptio
   return detail::ValidateSurvivalData(data, n_groups);
 }
 
-// Sorts the data once and calls scan(group, time slice, payload slice, entries slice) for each group; the
-// entries (sorted start times) are empty for right-censored data.
-template <typename Scan>
-Status ForEachGroup(const SurvivalData& data, int32_t n_groups, const KmOptions& options, Scan&& scan) {
-  const int32_t n_sorted_groups = data.group.empty() ? 1 : n_groups;
-  detail::SortedSurvival sorted;
-  BigVector<double> entries;
-  if (data.start.empty()) {
-    sorted = detail::SortSurvival(data.time, data.event, {}, data.group, n_sorted_groups, options.timefix);
+// The number of observations in each group.
+std::vector<size_t> GroupSizes(const SurvivalData& data, int32_t n_groups) {
+  std::vector<size_t> size(n_groups, 0);
+  if (data.group.empty()) {
+    size[0] = data.time.size();
   } else {
-    Result<detail::SortedCounting> counting =
-        detail::SortCounting(data.start, data.time, data.group, n_sorted_groups, options.timefix);
-    if (!counting.ok()) return counting.status();
-    sorted.time = std::move(counting->stop);
-    sorted.stratum_begin = std::move(counting->stratum_begin);
-    sorted.payload = std::move(counting->row);
-    for (uint32_t& p : sorted.payload)
-      p = static_cast<uint32_t>(data.event[p]);  // the scan reads only the event bit
-    entries = std::move(counting->entry);
+    for (int32_t g : data.group)
+      ++size[g];
   }
-  // The entries hold the same rows per group as the stops, so the group boundaries are the same.
-  auto slice = [&](const auto& values, int32_t g) {
-    using T = typename std::decay_t<decltype(values)>::value_type;
-    if (values.empty()) return std::span<const T>();
-    const size_t begin = data.group.empty() ? (g == 0 ? 0 : values.size()) : sorted.stratum_begin[g];
-    const size_t end = data.group.empty() ? values.size() : sorted.stratum_begin[g + 1];
-    return std::span<const T>(values).subspan(begin, end - begin);
-  };
-  for (int32_t g = 0; g < n_groups; ++g)
-    scan(g, slice(sorted.time, g), slice(sorted.payload, g), slice(entries, g));
+  return size;
+}
+
+// Sorts the data once and streams the rows of group g's curve (group_size[g] observations) to sinks[g].
+// Right-censored data are sorted by time alone and all curves are built in one pass; counting-process data
+// are sorted by group, with each group's start times.
+template <typename Sink>
+Status ScanCurves(const SurvivalData& data, std::span<const size_t> group_size, const KmOptions& options,
+                  std::vector<Sink>& sinks) {
+  const double z = detail::NormalQuantileForLevel(options.conf_level);
+  const int32_t n_groups = static_cast<int32_t>(group_size.size());
+  if (data.start.empty()) {
+    std::vector<CurveScan<Sink>> scans;
+    scans.reserve(n_groups);
+    for (int32_t g = 0; g < n_groups; ++g)
+      scans.emplace_back(group_size[g], std::span<const double>(), options, z, sinks[g]);
+    auto scan_sorted = [&](const auto& sorted) {
+      // Each lane (thread) reads all rows and builds the curves of its own groups. That pays only when the
+      // sinks write the tables (64 bytes a row): the lanes' reads of the other groups' rows cost more than
+      // they save.
+      const bool in_lanes = Sink::kWritesRows && sorted.time.size() >= (size_t{1} << 18);
+      const size_t lanes = in_lanes ? std::min<size_t>(ThreadCount(), n_groups) : 1;
+      ParallelFor(lanes, [&](size_t lane) {
+        for (size_t i = 0; i < sorted.time.size(); ++i) {
+          const auto payload = sorted.payload[i];
+          const size_t g = static_cast<size_t>(detail::PayloadGroup(payload));
+          if (g % lanes == lane) scans[g].Add(sorted.time[i], detail::PayloadEvent(payload));
+        }
+        for (size_t g = lane; g < scans.size(); g += lanes)
+          scans[g].Finish();
+      });
+    };
+    detail::WithSortedSurvival(data.time, data.event, data.group, n_groups, {}, 1, options.timefix,
+                               scan_sorted);
+    return Status();
+  }
+  Result<detail::SortedCounting> counting = detail::SortCounting(
+      data.start, data.time, data.group, data.group.empty() ? 1 : n_groups, options.timefix);
+  if (!counting.ok()) return counting.status();
+  for (int32_t g = 0; g < n_groups; ++g) {
+    const size_t begin = counting->stratum_begin[g];
+    const size_t end = counting->stratum_begin[g + 1];
+    CurveScan<Sink> scan(end - begin, std::span<const double>(counting->entry).subspan(begin, end - begin),
+                         options, z, sinks[g]);
+    for (size_t i = begin; i < end; ++i)
+      scan.Add(counting->stop[i], data.event[counting->row[i]]);
+    scan.Finish();
+  }
   return Status();
 }
+
+// Sinks of ScanCurves: the whole table, or only the counts and a quantile.
+struct alignas(64) AppendRows {
+  static constexpr bool kWritesRows = true;
+  BigVector<KmRow> rows;
+  int64_t events = 0;
+  void operator()(const KmRow& row) {
+    events += static_cast<int64_t>(row.n_event);
+    rows.push_back(row);
+  }
+};
+
+struct alignas(64) TrackQuantile {
+  static constexpr bool kWritesRows = false;
+  PrintQuantile quantile;
+  int64_t events = 0;
+  void operator()(const KmRow& row) {
+    events += static_cast<int64_t>(row.n_event);
+    quantile.Add(row);
+  }
+};
 
 }  // namespace
 
@@ -230,20 +304,17 @@ Result<std::vector<KmCurve>> KaplanMeier(const SurvivalData& data, int32_t n_gro
                                          const KmOptions& options) {
   Status valid = ValidateKmInput(data, n_groups, options);
   if (!valid.ok()) return valid;
-  const double z = detail::NormalQuantileForLevel(options.conf_level);
+  const std::vector<size_t> group_size = GroupSizes(data, n_groups);
   std::vector<KmCurve> curves(n_groups);
-  Status scanned = ForEachGroup(data, n_groups, options,
-                                [&](int32_t g, std::span<const double> time,
-                                    std::span<const uint32_t> payload, std::span<const double> entries) {
-                                  KmCurve& curve = curves[g];
-                                  curve.n = static_cast<int64_t>(time.size());
-                                  curve.rows.reserve(time.size());
-                                  ScanCurve(time, payload, entries, options, z, [&](const KmRow& row) {
-                                    curve.events += static_cast<int64_t>(row.n_event);
-                                    curve.rows.push_back(row);
-                                  });
-                                });
+  std::vector<AppendRows> sinks;
+  for (int32_t g = 0; g < n_groups; ++g) {
+    sinks.emplace_back();
+    sinks.back().rows.reserve(group_size[g]);  // a row per distinct time at most
+  }
+  Status scanned = ScanCurves(data, group_size, options, sinks);
   if (!scanned.ok()) return scanned;
+  for (int32_t g = 0; g < n_groups; ++g)
+    curves[g] = {static_cast<int64_t>(group_size[g]), sinks[g].events, std::move(sinks[g].rows)};
   return curves;
 }
 
@@ -251,21 +322,13 @@ Result<std::vector<KmSummary>> KaplanMeierSummary(const SurvivalData& data, int3
                                                   const KmOptions& options, double p) {
   Status valid = ValidateKmInput(data, n_groups, options);
   if (!valid.ok()) return valid;
-  const double z = detail::NormalQuantileForLevel(options.conf_level);
-  std::vector<KmSummary> summaries(n_groups);
-  Status scanned = ForEachGroup(data, n_groups, options,
-                                [&](int32_t g, std::span<const double> time,
-                                    std::span<const uint32_t> payload, std::span<const double> entries) {
-                                  KmSummary& summary = summaries[g];
-                                  summary.n = static_cast<int64_t>(time.size());
-                                  PrintQuantile quantile(p);
-                                  ScanCurve(time, payload, entries, options, z, [&](const KmRow& row) {
-                                    summary.events += static_cast<int64_t>(row.n_event);
-                                    quantile.Add(row);
-                                  });
-                                  summary.quantile = quantile.Value();
-                                });
+  const std::vector<size_t> group_size = GroupSizes(data, n_groups);
+  std::vector<TrackQuantile> sinks(n_groups, TrackQuantile{PrintQuantile(p)});
+  Status scanned = ScanCurves(data, group_size, options, sinks);
   if (!scanned.ok()) return scanned;
+  std::vector<KmSummary> summaries(n_groups);
+  for (int32_t g = 0; g < n_groups; ++g)
+    summaries[g] = {static_cast<int64_t>(group_size[g]), sinks[g].events, sinks[g].quantile.Value()};
   return summaries;
 }
 

@@ -34,8 +34,6 @@ Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::s
     }
   }
 
-  const detail::SortedSurvival sorted = detail::SortSurvival(data.time, data.event, data.group, strata,
-                                                             strata.empty() ? 1 : n_strata, options.timefix);
   const size_t k = static_cast<size_t>(n_groups);
 
   LogrankResult result;
@@ -46,65 +44,69 @@ Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::s
     ++result.groups[g].n;
   Eigen::MatrixXd variance = Eigen::MatrixXd::Zero(k, k);
 
-  using detail::SortedSurvival;
-  const BigVector<double>& time = sorted.time;
-  std::vector<double> at_risk(k), deaths(k), leaving(k);
-  for (size_t s = 0; s + 1 < sorted.stratum_begin.size(); ++s) {
-    const size_t begin = sorted.stratum_begin[s];
-    const size_t end = sorted.stratum_begin[s + 1];
-    std::fill(at_risk.begin(), at_risk.end(), 0);
-    for (size_t i = begin; i < end; ++i)
-      at_risk[SortedSurvival::Group(sorted.payload[i])] += 1;
-    double n_total = static_cast<double>(end - begin);
-    double km_left = 1;  // pooled KM just before the current time
-    for (size_t i = begin; i < end;) {
-      const double t = time[i];
-      std::fill(deaths.begin(), deaths.end(), 0);
-      std::fill(leaving.begin(), leaving.end(), 0);
-      double d = 0;
-      for (; i < end && time[i] == t; ++i) {
-        const int32_t g = SortedSurvival::Group(sorted.payload[i]);
-        leaving[g] += 1;
-        if (SortedSurvival::Event(sorted.payload[i]) == 1) {
-          deaths[g] += 1;
-          d += 1;
-        }
-      }
-      if (d > 0) {
-        double w = 1;
-        switch (options.weight) {
-          case LogrankWeight::kFlemingHarrington:
-            w = options.rho == 0 ? 1 : std::pow(km_left, options.rho);
-            break;
-          case LogrankWeight::kBreslow:
-            w = n_total;
-            break;
-          case LogrankWeight::kTaroneWare:
-            w = std::sqrt(n_total);
-            break;
-        }
-        for (size_t g = 0; g < k; ++g) {
-          result.groups[g].observed += w * deaths[g];
-          result.groups[g].expected += w * d * at_risk[g] / n_total;
-        }
-        if (n_total > 1) {
-          const double factor = w * w * d * (n_total - d) / (n_total * (n_total - 1));
-          for (size_t a = 0; a < k; ++a) {
-            if (at_risk[a] == 0) continue;
-            for (size_t b = 0; b < k; ++b) {
-              const double kronecker = a == b ? 1 : 0;
-              variance(a, b) += factor * at_risk[a] * (kronecker - at_risk[b] / n_total);
-            }
+  // Observed and expected events and their variance, summed over the distinct times of each stratum.
+  auto accumulate = [&](const auto& sorted) {
+    const BigVector<double>& time = sorted.time;
+    std::vector<double> at_risk(k), deaths(k), leaving(k);
+    for (size_t s = 0; s + 1 < sorted.stratum_begin.size(); ++s) {
+      const size_t begin = sorted.stratum_begin[s];
+      const size_t end = sorted.stratum_begin[s + 1];
+      std::fill(at_risk.begin(), at_risk.end(), 0);
+      for (size_t i = begin; i < end; ++i)
+        at_risk[detail::PayloadGroup(sorted.payload[i])] += 1;
+      double n_total = static_cast<double>(end - begin);
+      double km_left = 1;  // pooled KM just before the current time
+      for (size_t i = begin; i < end;) {
+        const double t = time[i];
+        std::fill(deaths.begin(), deaths.end(), 0);
+        std::fill(leaving.begin(), leaving.end(), 0);
+        double d = 0;
+        for (; i < end && time[i] == t; ++i) {
+          const int32_t g = detail::PayloadGroup(sorted.payload[i]);
+          leaving[g] += 1;
+          if (detail::PayloadEvent(sorted.payload[i]) == 1) {
+            deaths[g] += 1;
+            d += 1;
           }
         }
-        km_left *= 1 - d / n_total;
-      }
-      for (size_t g = 0; g < k; ++g) {
-        at_risk[g] -= leaving[g];
-        n_total -= leaving[g];
+        if (d > 0) {
+          double w = 1;
+          switch (options.weight) {
+            case LogrankWeight::kFlemingHarrington:
+              w = options.rho == 0 ? 1 : std::pow(km_left, options.rho);
+              break;
+            case LogrankWeight::kBreslow:
+              w = n_total;
+              break;
+            case LogrankWeight::kTaroneWare:
+              w = std::sqrt(n_total);
+              break;
+          }
+          for (size_t g = 0; g < k; ++g) {
+            result.groups[g].observed += w * deaths[g];
+            result.groups[g].expected += w * d * at_risk[g] / n_total;
+          }
+          if (n_total > 1) {
+            const double factor = w * w * d * (n_total - d) / (n_total * (n_total - 1));
+            for (size_t a = 0; a < k; ++a) {
+              if (at_risk[a] == 0) continue;
+              for (size_t b = 0; b < k; ++b) {
+                const double kronecker = a == b ? 1 : 0;
+                variance(a, b) += factor * at_risk[a] * (kronecker - at_risk[b] / n_total);
+              }
+            }
+          }
+          km_left *= 1 - d / n_total;
+        }
+        for (size_t g = 0; g < k; ++g) {
+          at_risk[g] -= leaving[g];
+          n_total -= leaving[g];
+        }
       }
     }
-  }
+  };
+  detail::WithSortedSurvival(data.time, data.event, data.group, n_groups, strata,
+                             strata.empty() ? 1 : n_strata, options.timefix, accumulate);
 
   result.variance.assign(variance.data(), variance.data() + k * k);  // symmetric: order does not matter
   std::vector<size_t> kept;

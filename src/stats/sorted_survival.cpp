@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cassert>
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include "prrt/common/parallel.h"
 #include "survival_detail.h"
 
 namespace prrt::stats::detail {
@@ -20,8 +22,8 @@ uint64_t TimeKey(double time) {
 
 // Moves each element into its digit's bucket, in place (American flag sort: one counting pass, then cycles of
 // swaps). `start` (buckets + 1 entries) receives the buckets' offsets.
-template <typename Digit>
-void PermuteByDigit(double* time, uint32_t* payload, size_t n, std::span<size_t> start, Digit digit) {
+template <typename Payload, typename Digit>
+void PermuteByDigit(double* time, Payload* payload, size_t n, std::span<size_t> start, Digit digit) {
   const size_t buckets = start.size() - 1;
   std::fill(start.begin(), start.end(), 0);
   for (size_t i = 0; i < n; ++i)
@@ -44,14 +46,37 @@ void PermuteByDigit(double* time, uint32_t* payload, size_t n, std::span<size_t>
   }
 }
 
+// A range still to be sorted from digit `byte` down.
+template <typename Payload>
+struct SortPiece {
+  double* time;
+  Payload* payload;
+  size_t n;
+  int byte;
+};
+
+// Ranges of at most `piece_size` rows that a sort leaves to be finished later (in parallel).
+template <typename Payload>
+struct DeferredPieces {
+  size_t piece_size;
+  std::vector<SortPiece<Payload>> pieces;
+};
+
 // Sorts non-negative times ascending by their bit patterns (order-preserving for x >= 0), carrying the
 // payload, in place: most-significant-byte radix sort, insertion sort for small buckets. Not stable; the
-// analyses do not depend on the order within a tied time.
-void SortTimesInPlace(double* time, uint32_t* payload, size_t n, int byte = 7) {
+// analyses do not depend on the order within a tied time. With `deferred`, buckets small enough are left
+// unsorted in deferred->pieces.
+template <typename Payload>
+void SortTimesInPlace(double* time, Payload* payload, size_t n, int byte = 7,
+                      DeferredPieces<Payload>* deferred = nullptr) {
+  if (deferred != nullptr && n <= deferred->piece_size) {
+    deferred->pieces.push_back({time, payload, n, byte});
+    return;
+  }
   if (n <= 32) {
     for (size_t i = 1; i < n; ++i) {
       const double t = time[i];
-      const uint32_t p = payload[i];
+      const Payload p = payload[i];
       size_t j = i;
       for (; j > 0 && time[j - 1] > t; --j) {
         time[j] = time[j - 1];
@@ -65,12 +90,29 @@ void SortTimesInPlace(double* time, uint32_t* payload, size_t n, int byte = 7) {
   std::array<size_t, 257> start;
   const int shift = 8 * byte;
   PermuteByDigit(time, payload, n, start,
-                 [shift](double t, uint32_t) { return (TimeKey(t) >> shift) & 0xFF; });
+                 [shift](double t, Payload) { return (TimeKey(t) >> shift) & 0xFF; });
   if (byte == 0) return;
   for (size_t b = 0; b < 256; ++b) {
     const size_t length = start[b + 1] - start[b];
-    if (length > 1) SortTimesInPlace(time + start[b], payload + start[b], length, byte - 1);
+    if (length > 1) SortTimesInPlace(time + start[b], payload + start[b], length, byte - 1, deferred);
   }
+}
+
+// SortTimesInPlace on all cores for large inputs: the top digits on this thread, then the buckets (largest
+// first) in parallel. The result is the same as the serial sort's.
+template <typename Payload>
+void SortTimesOnAllCores(double* time, Payload* payload, size_t n) {
+  constexpr size_t kParallelFrom = size_t{1} << 18;
+  const unsigned threads = ThreadCount();
+  if (threads == 1 || n < kParallelFrom) return SortTimesInPlace(time, payload, n);
+  DeferredPieces<Payload> deferred{n / (8 * threads), {}};
+  SortTimesInPlace(time, payload, n, 7, &deferred);
+  std::vector<SortPiece<Payload>>& pieces = deferred.pieces;
+  std::sort(pieces.begin(), pieces.end(), [](const auto& a, const auto& b) { return a.n > b.n; });
+  ParallelFor(pieces.size(), [&](size_t k) {
+    const SortPiece<Payload>& piece = pieces[k];
+    SortTimesInPlace(piece.time, piece.payload, piece.n, piece.byte);
+  });
 }
 
 int BitsFor(int64_t count) {
@@ -83,7 +125,7 @@ int BitsFor(int64_t count) {
 }  // namespace
 
 void SortTimes(std::span<double> times, std::span<uint32_t> payload) {
-  SortTimesInPlace(times.data(), payload.data(), times.size());
+  SortTimesOnAllCores(times.data(), payload.data(), times.size());
 }
 
 void MergeSortedNearTies(std::span<double> sorted) {
@@ -111,9 +153,15 @@ void MergeSortedNearTies(std::span<double> sorted) {
   }
 }
 
-SortedSurvival SortSurvival(std::span<const double> time, std::span<const int8_t> event,
-                            std::span<const int32_t> group, std::span<const int32_t> stratum,
-                            int32_t n_strata, bool timefix, bool payload_is_index) {
+bool PayloadFitsInByte(int32_t n_groups, int32_t n_strata) {
+  return BitsFor(n_groups) + 1 + BitsFor(n_strata) <= 8;
+}
+
+template <typename Payload>
+SortedSurvival<Payload> SortSurvival(std::span<const double> time, std::span<const int8_t> event,
+                                     std::span<const int32_t> group, std::span<const int32_t> stratum,
+                                     int32_t n_strata, bool timefix, bool payload_is_index) {
+  constexpr int kPayloadBits = 8 * sizeof(Payload);
   const size_t n = time.size();
   int32_t n_groups = 1;
   for (int32_t g : group)
@@ -121,29 +169,31 @@ SortedSurvival SortSurvival(std::span<const double> time, std::span<const int8_t
   // The stratum rides in the payload's high bits when it fits (it always does in practice); otherwise, and
   // when the payload is the row index, it is looked up through the index.
   const int low_bits = BitsFor(n_groups) + 1;
-  const bool stratum_in_payload = !payload_is_index && !stratum.empty() && low_bits + BitsFor(n_strata) <= 32;
+  const bool stratum_in_payload =
+      !payload_is_index && !stratum.empty() && low_bits + BitsFor(n_strata) <= kPayloadBits;
   const bool carry_index = payload_is_index || (!stratum.empty() && !stratum_in_payload);
-  SortedSurvival sorted;
+  assert(kPayloadBits == 32 || (!carry_index && low_bits <= kPayloadBits));
+  SortedSurvival<Payload> sorted;
   sorted.time.assign(time.begin(), time.end());
   sorted.payload.resize(n);
   for (size_t i = 0; i < n; ++i) {
     if (carry_index) {
-      sorted.payload[i] = static_cast<uint32_t>(i);
+      sorted.payload[i] = static_cast<Payload>(i);
     } else {
       const uint32_t g = static_cast<uint32_t>(group.empty() ? 0 : group[i]);
       const uint32_t s = stratum_in_payload ? static_cast<uint32_t>(stratum[i]) << low_bits : 0;
-      sorted.payload[i] = s | (g << 1) | static_cast<uint32_t>(event[i]);
+      sorted.payload[i] = static_cast<Payload>(s | (g << 1) | static_cast<uint32_t>(event[i]));
     }
   }
   // One sort of all times and near-ties merged over the whole data set (as R, before splitting it); then the
   // rows are moved into their strata and each stratum is put back in time order. All in place: the memory is
   // the sorted copy of the data and nothing more.
-  SortTimesInPlace(sorted.time.data(), sorted.payload.data(), n);
+  SortTimesOnAllCores(sorted.time.data(), sorted.payload.data(), n);
   if (timefix) MergeSortedNearTies(sorted.time);
 
-  auto row_payload = [&](uint32_t index) {
-    return (static_cast<uint32_t>(group.empty() ? 0 : group[index]) << 1) |
-           static_cast<uint32_t>(event[index]);
+  auto row_payload = [&](Payload index) {
+    return static_cast<Payload>((static_cast<uint32_t>(group.empty() ? 0 : group[index]) << 1) |
+                                static_cast<uint32_t>(event[index]));
   };
   const uint32_t low_mask = low_bits >= 32 ? ~0u : (1u << low_bits) - 1;
   if (stratum.empty()) {
@@ -151,20 +201,27 @@ SortedSurvival SortSurvival(std::span<const double> time, std::span<const int8_t
     return sorted;
   }
   sorted.stratum_begin.assign(static_cast<size_t>(n_strata) + 1, 0);
-  PermuteByDigit(sorted.time.data(), sorted.payload.data(), n, sorted.stratum_begin, [&](double, uint32_t p) {
+  PermuteByDigit(sorted.time.data(), sorted.payload.data(), n, sorted.stratum_begin, [&](double, Payload p) {
     return stratum_in_payload ? static_cast<size_t>(p >> low_bits) : static_cast<size_t>(stratum[p]);
   });
   for (size_t s = 0; s < static_cast<size_t>(n_strata); ++s) {
     const size_t begin = sorted.stratum_begin[s];
-    SortTimesInPlace(sorted.time.data() + begin, sorted.payload.data() + begin,
-                     sorted.stratum_begin[s + 1] - begin);
+    SortTimesOnAllCores(sorted.time.data() + begin, sorted.payload.data() + begin,
+                        sorted.stratum_begin[s + 1] - begin);
   }
   if (!payload_is_index) {
-    for (uint32_t& p : sorted.payload)
-      p = carry_index ? row_payload(p) : p & low_mask;
+    for (Payload& p : sorted.payload)
+      p = carry_index ? row_payload(p) : static_cast<Payload>(p & low_mask);
   }
   return sorted;
 }
+
+template SortedSurvival<uint8_t> SortSurvival(std::span<const double>, std::span<const int8_t>,
+                                              std::span<const int32_t>, std::span<const int32_t>, int32_t,
+                                              bool, bool);
+template SortedSurvival<uint32_t> SortSurvival(std::span<const double>, std::span<const int8_t>,
+                                               std::span<const int32_t>, std::span<const int32_t>, int32_t,
+                                               bool, bool);
 
 Result<SortedCounting> SortCounting(std::span<const double> start, std::span<const double> stop,
                                     std::span<const int32_t> stratum, int32_t n_strata, bool timefix) {
@@ -178,7 +235,7 @@ Result<SortedCounting> SortCounting(std::span<const double> start, std::span<con
     slot[2 * i] = static_cast<uint32_t>(2 * i);
     slot[2 * i + 1] = static_cast<uint32_t>(2 * i + 1);
   }
-  SortTimesInPlace(times.data(), slot.data(), 2 * n);
+  SortTimesOnAllCores(times.data(), slot.data(), 2 * n);
   if (timefix) {
     MergeSortedNearTies(times);
     BigVector<double> merged(2 * n);

@@ -2,13 +2,163 @@
 // verified on paper; R's answers for the same methods are in tests/golden.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
+#include <utility>
+#include <vector>
 
 #include "prrt/stats/logrank.h"
 #include "prrt/stats/survival.h"
+#include "support/thread_count.h"
 
 namespace prrt::stats {
 namespace {
+
+// 400,000 rows in 3 groups of unequal size (large enough for the sorts and scans that use several threads);
+// half the times on a grid of 0.001 (heavy ties), half continuous; about 30% censored.
+struct LargeData {
+  std::vector<double> time;
+  std::vector<int8_t> event;
+  std::vector<int32_t> group;
+};
+LargeData MakeLargeData() {
+  LargeData d;
+  std::mt19937_64 rng(20261127);
+  std::exponential_distribution<double> exponential(1.0);
+  std::discrete_distribution<int32_t> arm({5, 3, 2});
+  std::bernoulli_distribution censored(0.3), on_grid(0.5);
+  for (int i = 0; i < 400'000; ++i) {
+    const int32_t g = arm(rng);
+    double t = exponential(rng) * (1 + g);
+    if (on_grid(rng)) t = std::round(t * 1000) / 1000;
+    d.time.push_back(t);
+    d.event.push_back(censored(rng) ? 0 : 1);
+    d.group.push_back(g);
+  }
+  return d;
+}
+
+TEST(KaplanMeier, LargeDataAgreeWithTheProductLimitWrittenOutAndWithOneThread) {
+  const LargeData d = MakeLargeData();
+  KmOptions options;
+  options.timefix = false;  // the reference below does not merge near-equal times
+  Result<std::vector<KmCurve>> curves = KaplanMeier({d.time, d.event, d.group}, 3, options);
+  ASSERT_TRUE(curves.ok());
+  for (int32_t g = 0; g < 3; ++g) {
+    // The product-limit estimate and Greenwood's variance, computed directly from the sorted group.
+    std::vector<std::pair<double, int8_t>> rows;
+    for (size_t i = 0; i < d.time.size(); ++i) {
+      if (d.group[i] == g) rows.emplace_back(d.time[i], d.event[i]);
+    }
+    std::sort(rows.begin(), rows.end());
+    const auto& table = (*curves)[g].rows;
+    EXPECT_EQ((*curves)[g].n, static_cast<int64_t>(rows.size()));
+    double surv = 1, greenwood = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < rows.size(); ++k) {
+      const double t = rows[i].first;
+      const double n_risk = static_cast<double>(rows.size() - i);
+      double deaths = 0, censored = 0;
+      for (; i < rows.size() && rows[i].first == t; ++i)
+        (rows[i].second == 1 ? deaths : censored) += 1;
+      if (deaths > 0) {
+        surv *= 1 - deaths / n_risk;
+        greenwood += deaths / (n_risk * (n_risk - deaths));
+      }
+      ASSERT_LT(k, table.size());
+      ASSERT_EQ(table[k].time, t) << "group " << g << " row " << k;
+      ASSERT_EQ(table[k].n_risk, n_risk) << "group " << g << " row " << k;
+      ASSERT_EQ(table[k].n_event, deaths) << "group " << g << " row " << k;
+      ASSERT_EQ(table[k].n_censor, censored) << "group " << g << " row " << k;
+      ASSERT_NEAR(table[k].surv, surv, 1e-12 * surv) << "group " << g << " row " << k;
+      if (surv > 0) {
+        ASSERT_NEAR(table[k].std_err, surv * std::sqrt(greenwood), 1e-12 * surv)
+            << "group " << g << " row " << k;
+      } else {  // the last at risk died: Greenwood's sum is infinite, and S x its root undefined
+        ASSERT_TRUE(std::isnan(table[k].std_err)) << "group " << g << " row " << k;
+      }
+    }
+    EXPECT_EQ(table.size(), k);
+  }
+
+  // The same answers, to the last bit, on one thread (the sorts and scans above used several).
+  testing::ScopedThreadCount one_thread(1);
+  Result<std::vector<KmCurve>> serial = KaplanMeier({d.time, d.event, d.group}, 3, options);
+  ASSERT_TRUE(serial.ok());
+  for (int32_t g = 0; g < 3; ++g) {
+    const auto& a = (*curves)[g].rows;
+    const auto& b = (*serial)[g].rows;
+    ASSERT_EQ(a.size(), b.size());
+    auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
+    for (size_t k = 0; k < a.size(); ++k) {
+      ASSERT_EQ(a[k].time, b[k].time);
+      ASSERT_EQ(a[k].surv, b[k].surv);
+      ASSERT_TRUE(same(a[k].std_err, b[k].std_err) && same(a[k].lower, b[k].lower) &&
+                  same(a[k].upper, b[k].upper))
+          << "group " << g << " row " << k;
+    }
+  }
+}
+
+TEST(KaplanMeier, ManyGroupsGiveEachGroupItsOwnCurve) {
+  // 200 groups (more than a byte of payload holds): each group's curve is the curve of its rows alone.
+  std::vector<double> time;
+  std::vector<int8_t> event;
+  std::vector<int32_t> group;
+  for (int32_t g = 0; g < 200; ++g) {
+    for (int i = 0; i < 5; ++i) {
+      time.push_back((g % 7) + i * 0.5);
+      event.push_back(static_cast<int8_t>((g + i) % 3 != 0));
+      group.push_back(g);
+    }
+  }
+  Result<std::vector<KmCurve>> curves = KaplanMeier({time, event, group}, 200, KmOptions{});
+  ASSERT_TRUE(curves.ok());
+  for (int32_t g : {0, 127, 128, 199}) {
+    const std::span<const double> own_time(time.data() + 5 * g, 5);
+    const std::span<const int8_t> own_event(event.data() + 5 * g, 5);
+    Result<std::vector<KmCurve>> alone = KaplanMeier({own_time, own_event, {}}, 1, KmOptions{});
+    ASSERT_TRUE(alone.ok());
+    const auto& a = (*curves)[g].rows;
+    const auto& b = (*alone)[0].rows;
+    ASSERT_EQ(a.size(), b.size()) << g;
+    for (size_t k = 0; k < a.size(); ++k) {
+      EXPECT_EQ(a[k].time, b[k].time) << g;
+      EXPECT_EQ(a[k].n_risk, b[k].n_risk) << g;
+      EXPECT_EQ(a[k].surv, b[k].surv) << g;
+    }
+  }
+}
+
+TEST(KaplanMeier, LargeDataSummariesAndLogRankAreTheSameOnOneThreadAndOnSeveral) {
+  const LargeData d = MakeLargeData();
+  auto run = [&] {
+    Result<std::vector<KmSummary>> summaries = KaplanMeierSummary({d.time, d.event, d.group}, 3, KmOptions{});
+    Result<std::vector<KmCurve>> curves = KaplanMeier({d.time, d.event, d.group}, 3, KmOptions{});
+    Result<LogrankResult> logrank = LogRank({d.time, d.event, d.group}, 3, {}, 1, LogrankOptions{});
+    EXPECT_TRUE(summaries.ok() && curves.ok() && logrank.ok());
+    std::vector<double> values{logrank->chisq};
+    for (int32_t g = 0; g < 3; ++g) {
+      // The summary's median is the table's, read by the same rule.
+      const QuantileEstimate from_table = SurvivalQuantile((*curves)[g], 0.5, QuantileRule::kPrint, 0.95);
+      EXPECT_EQ((*summaries)[g].quantile.estimate, from_table.estimate);
+      EXPECT_EQ((*summaries)[g].quantile.lower, from_table.lower);
+      EXPECT_EQ((*summaries)[g].quantile.upper, from_table.upper);
+      EXPECT_EQ((*summaries)[g].events, (*curves)[g].events);
+      values.push_back(*(*summaries)[g].quantile.estimate);
+      values.push_back(logrank->groups[g].expected);
+    }
+    return values;
+  };
+  std::vector<double> several;
+  {
+    testing::ScopedThreadCount two_threads(2);
+    several = run();
+  }
+  testing::ScopedThreadCount one_thread(1);
+  EXPECT_EQ(run(), several);
+}
 
 TEST(KaplanMeier, SmallExampleByHand) {
   // Times 1, 2, 2+, 3, 4+ (+ censored). At t=2 the censored subject is still at risk for the death.
@@ -20,12 +170,12 @@ TEST(KaplanMeier, SmallExampleByHand) {
   ASSERT_EQ(rows.size(), 4u);
   // t=1: n=5, d=1: S = 4/5. Greenwood var(log S) = 1/(5*4) = 0.05.
   EXPECT_DOUBLE_EQ(rows[0].surv, 0.8);
-  EXPECT_NEAR(rows[0].std_err_log, std::sqrt(0.05), 1e-15);
+  EXPECT_NEAR(rows[0].std_err, 0.8 * std::sqrt(0.05), 1e-15);  // SE of S = S x SE of log S
   // t=2: n=4, d=1, c=1: S = 0.8 * 3/4 = 0.6; var = 0.05 + 1/(4*3).
   EXPECT_EQ(rows[1].n_risk, 4);
   EXPECT_EQ(rows[1].n_censor, 1);
   EXPECT_DOUBLE_EQ(rows[1].surv, 0.6);
-  EXPECT_NEAR(rows[1].std_err_log, std::sqrt(0.05 + 1.0 / 12), 1e-15);
+  EXPECT_NEAR(rows[1].std_err, 0.6 * std::sqrt(0.05 + 1.0 / 12), 1e-15);
   // t=3: n=2, d=1: S = 0.3; var += 1/(2*1). log CI: exp(log 0.3 ± 1.959964 * se).
   const double se = std::sqrt(0.05 + 1.0 / 12 + 0.5);
   EXPECT_DOUBLE_EQ(rows[2].surv, 0.3);
@@ -44,7 +194,6 @@ TEST(KaplanMeier, LastSubjectDyingGivesInfiniteVarianceAndNoLogInterval) {
   ASSERT_TRUE(curves.ok());
   const KmRow& last = (*curves)[0].rows.back();
   EXPECT_EQ(last.surv, 0);
-  EXPECT_TRUE(std::isinf(last.std_err_log));
   EXPECT_TRUE(std::isnan(last.std_err));
   EXPECT_TRUE(std::isnan(last.lower));
   EXPECT_TRUE(std::isnan(last.upper));
@@ -149,7 +298,7 @@ TEST(KaplanMeier, DelayedEntryByHand) {
     EXPECT_EQ(rows[i].n_risk, expected_risk[i]) << i;
     EXPECT_NEAR(rows[i].surv, expected_surv[i], 1e-15) << i;
   }
-  EXPECT_NEAR(rows[2].std_err_log, std::sqrt(1.0 / 6 + 1.0 / 6 + 0.5), 1e-15);
+  EXPECT_NEAR(rows[2].std_err, 2.0 / 9 * std::sqrt(1.0 / 6 + 1.0 / 6 + 0.5), 1e-15);
   EXPECT_EQ(rows[3].n_censor, 1);
 }
 
@@ -160,6 +309,33 @@ TEST(KaplanMeier, StartTimesMustComeBeforeTheirStop) {
   Result<std::vector<KmCurve>> curves = KaplanMeier({stop, event, {}, start}, 1, KmOptions{});
   ASSERT_FALSE(curves.ok());
   EXPECT_EQ(curves.status().message(), "observation 2: the interval (4, 3] does not end after it starts");
+}
+
+TEST(LogRank, IdenticalStrataAddUp) {
+  // The same small data set repeated in 40 strata (too many for a byte of payload, with 3 groups): observed,
+  // expected and variance are sums over strata, so each is 40 times the single set's and chi-square is 40
+  // times.
+  const std::vector<double> time{1, 2, 2, 3, 4, 5, 6, 6, 7, 8, 9};
+  const std::vector<int8_t> event{1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1};
+  const std::vector<int32_t> group{0, 1, 2, 0, 1, 2, 0, 1, 2, 1, 0};
+  Result<LogrankResult> single = LogRank({time, event, group}, 3, {}, 1, LogrankOptions{});
+  ASSERT_TRUE(single.ok());
+  std::vector<double> times;
+  std::vector<int8_t> events;
+  std::vector<int32_t> groups, strata;
+  for (int32_t s = 0; s < 40; ++s) {
+    times.insert(times.end(), time.begin(), time.end());
+    events.insert(events.end(), event.begin(), event.end());
+    groups.insert(groups.end(), group.begin(), group.end());
+    strata.insert(strata.end(), time.size(), s);
+  }
+  Result<LogrankResult> stratified = LogRank({times, events, groups}, 3, strata, 40, LogrankOptions{});
+  ASSERT_TRUE(stratified.ok());
+  for (size_t g = 0; g < 3; ++g) {
+    EXPECT_NEAR(stratified->groups[g].observed, 40 * single->groups[g].observed, 1e-9);
+    EXPECT_NEAR(stratified->groups[g].expected, 40 * single->groups[g].expected, 1e-9);
+  }
+  EXPECT_NEAR(stratified->chisq, 40 * single->chisq, 1e-9 * stratified->chisq);
 }
 
 TEST(LogRankAndFollowUp, RejectCountingProcessData) {

@@ -48,9 +48,8 @@ struct KmRow {
   double n_event = 0;
   double n_censor = 0;
   double surv = 1;
-  double std_err_log = 0;  //!< Greenwood SE of log S; +inf once S reaches 0
-  double std_err = 0;      //!< SE of S (S x std_err_log); NaN where undefined
-  double lower = 0;        //!< pointwise CI; NaN where R gives NA
+  double std_err = 0;  //!< Greenwood SE of S (S x the SE of log S); NaN once S reaches 0
+  double lower = 0;    //!< pointwise CI; NaN where R gives NA
   double upper = 0;
 };
 
