@@ -4,6 +4,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <array>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 #include <numeric>
@@ -76,15 +77,24 @@ struct Evaluation {
 // correction spreads each tied death over the tied deaths' own risk.
 // observe(const DeathTime&) sees each death time (the fit passes a no-op; the proportional-hazards test
 // accumulates its time-weighted sums there).
-template <typename Observer>
-Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties, Observer&& observe) {
-  const int p = d.p;
+// kP > 0: the number of covariates, known at compile time, so that the risk-set sums live in registers
+// (the per-row update is most of a fit's time); kP = 0: any number.
+template <int kP, typename Observer>
+Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, Observer&& observe) {
+  const int p = kP > 0 ? kP : d.p;
   const size_t pp = static_cast<size_t>(p) * p;
   const bool counting = !d.entry_time.empty();
   Evaluation e;
   e.score = VectorXd::Zero(p);
   e.information = MatrixXd::Zero(p, p);
-  std::vector<double> s1(p), s2(pp), d1(p), d2(pp), a(p);
+  auto zeros = [](size_t size) {
+    if constexpr (kP > 0) {
+      return std::array<double, kP * kP>{};
+    } else {
+      return std::vector<double>(size);
+    }
+  };
+  auto s1 = zeros(p), s2 = zeros(pp), d1 = zeros(p), d2 = zeros(pp), a = zeros(p);
   std::vector<double> time_score(p), time_mean(p), time_information(pp);
   double s0 = 0;
   // Adds a row's risk exp(x beta) and its first and second moments to the risk-set sums (sign 1), or takes
@@ -174,6 +184,22 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties, Obse
   }
   e.information.triangularView<Eigen::StrictlyUpper>() = e.information.transpose();
   return e;
+}
+
+template <typename Observer>
+Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties, Observer&& observe) {
+  switch (d.p) {
+    case 1:
+      return EvaluateWith<1>(d, beta, ties, observe);
+    case 2:
+      return EvaluateWith<2>(d, beta, ties, observe);
+    case 3:
+      return EvaluateWith<3>(d, beta, ties, observe);
+    case 4:
+      return EvaluateWith<4>(d, beta, ties, observe);
+    default:
+      return EvaluateWith<0>(d, beta, ties, observe);
+  }
 }
 
 constexpr auto kIgnoreDeathTimes = [](const DeathTime&) {};
