@@ -28,8 +28,10 @@ r_version = subprocess.run(["Rscript", "-e", "cat(R.version.string, 'survival', 
 print("# Performance: prrt against R, same machine, same run\n")
 print(f"Written by `bench/compare_r.sh` on {platform.node()} ({cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores); "
       f"{r_version}. Data: 3 groups, exponential (continuous) times, about 30% censored, 3 covariates "
-      "(`bench/make_data.R`, seed 42). Timings are wall-clock seconds of one run each; the ratios are what to "
-      "read, the seconds vary with the machine.\n")
+      "(`bench/make_data.R`, seed 42). Timings are wall-clock seconds; the ratios are what to read, the "
+      "seconds vary with the machine. prrt is measured first and R after it: following R's runs of several "
+      "gigabytes this virtual machine is slower for a while, which made prrt's times up to twice as long when "
+      "it ran second.\n")
 print("## The computation (data already in memory)\n")
 print("R: `system.time()` of the call on a data.table (one run). prrt: Google Benchmark "
       "(`build/bench/stats_bench`), the median of three repetitions in one process, on all cores (sorting and "
