@@ -122,6 +122,15 @@ int BitsFor(int64_t count) {
   return bits;
 }
 
+// The bits a payload of (stratum, group, event) needs: the group and event in the low bits, the stratum
+// above.
+int GroupEventBits(int32_t n_groups) {
+  return BitsFor(n_groups) + 1;
+}
+bool FitsInPayload(int32_t n_groups, int32_t n_strata, int payload_bits) {
+  return GroupEventBits(n_groups) + BitsFor(n_strata) <= payload_bits;
+}
+
 }  // namespace
 
 void SortTimes(std::span<double> times, std::span<uint32_t> payload) {
@@ -154,7 +163,7 @@ void MergeSortedNearTies(std::span<double> sorted) {
 }
 
 bool PayloadFitsInByte(int32_t n_groups, int32_t n_strata) {
-  return BitsFor(n_groups) + 1 + BitsFor(n_strata) <= 8;
+  return FitsInPayload(n_groups, n_strata, 8);
 }
 
 template <typename Payload>
@@ -168,9 +177,9 @@ SortedSurvival<Payload> SortSurvival(std::span<const double> time, std::span<con
     n_groups = std::max(n_groups, g + 1);
   // The stratum rides in the payload's high bits when it fits (it always does in practice); otherwise, and
   // when the payload is the row index, it is looked up through the index.
-  const int low_bits = BitsFor(n_groups) + 1;
+  const int low_bits = GroupEventBits(n_groups);
   const bool stratum_in_payload =
-      !payload_is_index && !stratum.empty() && low_bits + BitsFor(n_strata) <= kPayloadBits;
+      !payload_is_index && !stratum.empty() && FitsInPayload(n_groups, n_strata, kPayloadBits);
   const bool carry_index = payload_is_index || (!stratum.empty() && !stratum_in_payload);
   assert(kPayloadBits == 32 || (!carry_index && low_bits <= kPayloadBits));
   SortedSurvival<Payload> sorted;
