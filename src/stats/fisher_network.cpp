@@ -1,5 +1,4 @@
-// The network algorithm for Fisher's exact test on r x c tables (after Mehta & Patel 1983), met in the
-// middle.
+// The network algorithm for Fisher's exact test on r x c tables (after Mehta & Patel 1983).
 //
 // A table is built one column at a time. After k columns, what matters for the rest is the multiset of
 // remaining row totals (a node); the columns filled so far contribute a weight W = -sum log x_ij!. A table's
@@ -8,20 +7,22 @@
 // differ only by swapping rows of equal remaining totals lead to the same node with the same weight, so each
 // is made once and counted with its multiplicity.
 //
-// Bounds on the weight of a node's completions (exact while a budget lasts, by recursion over the nodes
-// below) decide most paths without going further: when a path moves to a child node, its past weight plus the
-// child's largest completion weight may be at most the observed one's (every completion counts: added in
-// closed form), or its past weight plus the smallest may exceed it (none does: dropped). Only the undecided
-// rest is kept. Past weights are sorted with running sums, so for each fill of a column the decided paths are
-// two binary searches, not one step each; the undecided ones wait as runs and are merged into their node a
-// node at a time, while its table is in cache.
+// Bounds on the weight of a node's completions decide most paths without going further: when a path moves to
+// a child node, its past weight plus the child's largest completion weight may be at most the observed one's
+// (every completion counts: added in closed form), or its past weight plus the smallest may exceed it (none
+// does: dropped). Only the undecided rest is kept. Past weights are sorted with running sums, so for each
+// fill of a column the decided paths are two binary searches, not one step each; the undecided ones wait as
+// runs and are merged into their node a node at a time, while its table is in cache.
 //
-// The undecided paths at a node go on in one of two ways: forward, into the next stage as above, or, where
-// the node's completions are fewer than that work, backward: the weights of all its completions are tabulated
-// (sorted, with running sums; built from its children's, which are kept for other nodes to share) and each
-// past weight is settled by one binary search. Nodes two columns from the end always settle so.
+// Most fills of a column lead to completions that all count for every past path of the node (they are far
+// less likely than the observed table). Such fills are not made one by one: the fills are enumerated row by
+// row, and where a Lagrangian bound shows that every completion through the rows filled so far counts, the
+// probability of all those fills is added at once (a hypergeometric probability, in closed form).
+//
+// Nodes two columns from the end settle backward: a fill of the next column leaves one completion, so the
+// undecided completions' weights are sorted, with running sums, and each past weight is settled by one binary
+// search.
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/node_hash_map.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -70,9 +71,12 @@ bool AddPast(Pasts& pasts, double weight, double paths) {
 
 // Calls `visit(x)` for every way to split `total` over rows with capacities `caps` (sorted), up to the order
 // of rows of equal capacity (such fills lead to the same node with the same weight): within each run of equal
-// capacities x does not increase.
-template <class Visit>
-void ForEachColumnFill(const Rows& caps, int total, Rows& x, size_t i, const Visit& visit) {
+// capacities x does not increase. Where row i starts a new run, `skip(i, total, x)` may settle at once all
+// the fills that share x's first i cells (returning true); a prefix of whole runs stands for the same fills
+// whatever follows it.
+template <class Skip, class Visit>
+void ForEachColumnFill(const Rows& caps, int total, Rows& x, size_t i, const Skip& skip, const Visit& visit) {
+  if (i > 0 && caps[i] != caps[i - 1] && skip(i, total, x)) return;
   int most = std::min(caps[i], total);
   if (i > 0 && caps[i] == caps[i - 1]) most = std::min(most, x[i - 1]);
   if (i + 1 == caps.size()) {
@@ -87,16 +91,16 @@ void ForEachColumnFill(const Rows& caps, int total, Rows& x, size_t i, const Vis
     rest_capacity += caps[j];
   for (int v = std::max(0, total - rest_capacity); v <= most; ++v) {
     x[i] = v;
-    ForEachColumnFill(caps, total - v, x, i + 1, visit);
+    ForEachColumnFill(caps, total - v, x, i + 1, skip, visit);
   }
 }
 
-// How many fills the fill `x` of rows with capacities `caps` stands for: per run of g equal capacities,
-// g! / (the factorials of how often each value repeats in it).
-double Arrangements(const Rows& caps, const Rows& x) {
+// How many fills the fill `x` of the first `count` rows (whole runs) of capacities `caps` stands for: per run
+// of g equal capacities, g! / (the factorials of how often each value repeats in it).
+double Arrangements(const Rows& caps, const Rows& x, size_t count) {
   double ways = 1;
   int run = 1, repeat = 1;
-  for (size_t i = 1; i < caps.size(); ++i) {
+  for (size_t i = 1; i < count; ++i) {
     if (caps[i] != caps[i - 1]) {
       run = repeat = 1;
       continue;
@@ -111,16 +115,13 @@ struct Bounds {
   double upper;  // >= the largest weight of any completion
   double lower;  // <= the smallest
   double total;  // log of the sum of exp(weight) over all completions
-  double completions = std::numeric_limits<double>::infinity();  // how many (infinite: not counted)
-  double fills = std::numeric_limits<double>::infinity();        // ways to fill the next column
 };
 
-// A node's completions (the tables its remaining columns can make): their distinct weights in increasing
-// order, what each weighs (how many completions have it, times exp(weight - top)), and running sums of that.
-struct Completions {
-  double top = 0;
-  std::vector<double> weight, mass;
-  std::vector<double> cumulative;  // cumulative[i] = the mass of the i smallest weights
+// Completions' weights in increasing order (equal ones merged) and running sums of what they weigh:
+// cumulative[i] is the mass of the i smallest weights.
+struct SortedCompletions {
+  std::vector<double> weight;
+  std::vector<double> cumulative;
 };
 
 // How many of the increasing `weights` are at most `w`.
@@ -128,11 +129,10 @@ size_t CountUpTo(const std::vector<double>& weights, double w) {
   return static_cast<size_t>(std::upper_bound(weights.begin(), weights.end(), w) - weights.begin());
 }
 
-// Sorts (weight, mass) pairs into Completions, merging equal weights.
-Completions Tabulate(std::vector<std::pair<double, double>>& entries, double top) {
+// Sorts (weight, mass) pairs, merging equal weights.
+SortedCompletions Tabulate(std::vector<std::pair<double, double>>& entries) {
   std::sort(entries.begin(), entries.end());
-  Completions c;
-  c.top = top;
+  SortedCompletions c;
   c.cumulative.push_back(0);
   for (size_t i = 0; i < entries.size();) {
     double mass = 0;
@@ -140,7 +140,6 @@ Completions Tabulate(std::vector<std::pair<double, double>>& entries, double top
     for (; j < entries.size() && entries[j].first - entries[i].first < kSameWeight; ++j)
       mass += entries[j].second;
     c.weight.push_back(entries[i].first);
-    c.mass.push_back(mass);
     c.cumulative.push_back(c.cumulative.back() + mass);
     i = j;
   }
@@ -149,7 +148,7 @@ Completions Tabulate(std::vector<std::pair<double, double>>& entries, double top
 
 // What the test has done so far, held against its limits.
 struct Work {
-  int64_t kept = 0;  // distinct partial tables held now: past weights and tabulated completions
+  int64_t kept = 0;  // distinct partial tables held now (past weights)
   int64_t made = 0;  // partial tables made in all: one per column fill visited and per path carried along it
 };
 
@@ -166,6 +165,13 @@ class Network {
   static bool Packs(int n, size_t rows) { return rows * std::bit_width(static_cast<unsigned>(n)) <= 128; }
 
   double LogFact(int k) const { return log_fact_[k]; }
+  // The weight of the last column when it holds `rows`.
+  double LastColumnWeight(const Rows& rows) const {
+    double w = 0;
+    for (int r : rows)
+      w -= LogFact(r);
+    return w;
+  }
   size_t columns() const { return cols_.size(); }
 
   NodeKey Pack(const Rows& sorted_rows) const {
@@ -184,12 +190,37 @@ class Network {
 
   // Calls `visit(step, child, ways)` for each fill of column `next` from a node with remaining totals `rows`:
   // the fill's weight, the node it leads to, and how many fills (rows of equal totals swapped) it stands for.
-  template <class Visit>
-  void ForEachChild(const Rows& rows, size_t next, const Visit& visit) const {
-    Rows x(rows.size()), child(rows.size());
-    ForEachColumnFill(rows, cols_[next], x, 0, [&](const Rows& fill) {
+  // Fills whose completions all weigh at most `limit` (their weight plus the child's largest) are mostly not
+  // visited: where all the fills that share their first rows' cells (whole runs of equal totals) are such,
+  // `settled(share)` receives their share of the node's completions instead (exp(weight) summed over them
+  // and divided by the sum over all: their hypergeometric probability, a closed form).
+  template <class Settled, class Visit>
+  void ForEachChild(const Rows& rows, size_t next, double limit, const Settled& settled, const Visit& visit) {
+    const LaterColumns& later = LaterColumnsWeight(next);
+    const int total = cols_[next];
+    const size_t k = rows.size();
+    const std::vector<double> best = MostByRowsFrom(rows, next);
+    std::vector<int> capacity_from(k + 1, 0);  // the totals of rows i..
+    for (size_t i = k; i-- > 0;)
+      capacity_from[i] = capacity_from[i + 1] + rows[i];
+    const double log_all = LogChoose(capacity_from[0], total);
+    // A small margin keeps rounding from settling a fill the exact comparison would not.
+    const double bound_limit = limit + later.tilts - 1e-9;
+    auto skip = [&](size_t i, int left, const Rows& fill) {
+      double bound = best[i * static_cast<size_t>(total + 1) + static_cast<size_t>(left)];
+      for (size_t l = 0; l < i; ++l)
+        bound += RowBound(later, rows[l], fill[l]);
+      if (bound > bound_limit) return false;
+      double log_share = LogChoose(capacity_from[i], left) - log_all;
+      for (size_t l = 0; l < i; ++l)
+        log_share += LogChoose(rows[l], fill[l]);
+      settled(Arrangements(rows, fill, i) * std::exp(log_share));
+      return true;
+    };
+    Rows x(k), child(k);
+    ForEachColumnFill(rows, total, x, 0, skip, [&](const Rows& fill) {
       double step = 0;
-      for (size_t i = 0; i < fill.size(); ++i) {
+      for (size_t i = 0; i < k; ++i) {
         step -= LogFact(fill[i]);
         // Insertion sort: a handful of totals.
         const int left = rows[i] - fill[i];
@@ -198,13 +229,13 @@ class Network {
           child[j] = child[j - 1];
         child[j] = left;
       }
-      visit(step, Pack(child), Arrangements(rows, fill));
+      visit(step, Pack(child), Arrangements(rows, fill, k));
     });
   }
 
-  // Bounds for node `node` whose remaining columns start at `next`: exact (in closed form with two columns
-  // left; with more, the longest and shortest paths by recursion over the nodes below while the work stays
-  // within a budget), otherwise relaxations that treat the columns (or the rows) as independent.
+  // Bounds for node `node` whose remaining columns start at `next`: exact in closed form with one or two
+  // columns left; with more, relaxations that treat the columns (or the rows) as independent, and the
+  // Lagrangian bound of MostByRowsFrom for the largest weight.
   Bounds BoundsFor(NodeKey node, size_t next) {
     auto it = bounds_.find(node);
     if (it != bounds_.end()) return it->second;
@@ -213,63 +244,100 @@ class Network {
     if (next + 1 == cols_.size()) {
       // One column left: its cells are the remaining row totals.
       b.upper = b.lower = LastColumnWeight(rows);
-      b.completions = b.fills = 1;
     } else if (next + 2 == cols_.size()) {
       SetTwoColumnBounds(rows, cols_[next], b);
-    } else if (fills_budget_ > 0) {
-      double upper = -std::numeric_limits<double>::infinity();
-      double lower = std::numeric_limits<double>::infinity();
-      double completions = 0, fills = 0;
-      ForEachChild(rows, next, [&](double step, NodeKey child, double ways) {
-        --fills_budget_;
-        const Bounds below = BoundsFor(child, next + 1);
-        upper = std::max(upper, step + below.upper);
-        lower = std::min(lower, step + below.lower);
-        completions += ways * below.completions;
-        ++fills;
-      });
-      // The recursion may have run out of budget below, in which case these are still valid bounds.
-      b.upper = std::min(b.upper, upper);
-      b.lower = std::max(b.lower, lower);
-      b.completions = completions;
-      b.fills = fills;
+    } else {
+      b.upper = std::min(b.upper, MostByRowsFrom(rows, next)[cols_[next]] - LaterColumnsWeight(next).tilts);
     }
     return bounds_.emplace(node, b).first->second;
   }
 
-  // The completions of a node below the first stage, tabulated once and kept.
-  const Completions& CompletionsOf(NodeKey node, size_t next, Work& work) {
-    if (next + 1 == cols_.size()) {
-      // One completion: the last column (its weight is the node's bound), not kept.
-      last_column_.top = BoundsFor(node, next).upper;
-      last_column_.weight.assign(1, last_column_.top);
-      last_column_.mass.assign(1, 1.0);
-      last_column_.cumulative = {0.0, 1.0};
-      return last_column_;
+ private:
+  // A Lagrangian bound on the columns after `next`: for tilts t_j = log c_j, a table's cells y_ij in them
+  // weigh sum_ij -log y_ij! = sum_i sum_j (-log y_ij! + t_j y_ij) - sum_j t_j c_j, and for a row holding y in
+  // all of them the inner sum is at most weight[y], its greedy maximum (each term is concave in y_ij, which
+  // is also at most c_j). `tilts` is sum_j t_j c_j.
+  struct LaterColumns {
+    std::vector<double> weight;
+    double tilts = 0;
+  };
+  const LaterColumns& LaterColumnsWeight(size_t next) {
+    if (later_.size() <= next) later_.resize(cols_.size());
+    LaterColumns& later = later_[next];
+    if (!later.weight.empty()) return later;
+    std::vector<int> held(cols_.size(), 0);
+    double sum = 0;
+    later.weight.push_back(0);
+    for (;;) {
+      size_t column = cols_.size();
+      double gain = -std::numeric_limits<double>::infinity();
+      for (size_t j = next + 1; j < cols_.size(); ++j) {
+        if (held[j] == cols_[j]) continue;
+        const double column_gain = std::log(static_cast<double>(cols_[j])) - std::log(held[j] + 1.0);
+        if (column_gain > gain) {
+          gain = column_gain;
+          column = j;
+        }
+      }
+      if (column == cols_.size()) break;
+      ++held[column];
+      sum += gain;
+      later.weight.push_back(sum);
     }
-    auto it = completions_.find(node);
-    if (it != completions_.end()) return it->second;
-    const double top = BoundsFor(node, next).upper;
-    std::vector<std::pair<double, double>> entries;
-    ForEachChild(Unpack(node), next, [&](double step, NodeKey child, double ways) {
-      const Completions& below = CompletionsOf(child, next + 1, work);
-      const double scale = ways * std::exp(below.top + step - top);
-      for (size_t i = 0; i < below.weight.size(); ++i)
-        entries.emplace_back(step + below.weight[i], below.mass[i] * scale);
-    });
-    work.made += static_cast<int64_t>(entries.size());
-    Completions c = Tabulate(entries, top);
-    work.kept += static_cast<int64_t>(c.weight.size());
-    return completions_.emplace(node, std::move(c)).first->second;
+    for (size_t j = next + 1; j < cols_.size(); ++j)
+      later.tilts += std::log(static_cast<double>(cols_[j])) * cols_[j];
+    return later;
   }
 
- private:
-  double LastColumnWeight(const Rows& rows) const {
-    double w = 0;
-    for (int r : rows)
-      w -= LogFact(r);
-    return w;
+  // g(x) = -log x! + later.weight[total - x]: a row of `total` that puts x in this column adds at most this
+  // to the Lagrangian sum (LaterColumnsWeight). It is concave in x.
+  double RowBound(const LaterColumns& later, int total, int x) const {
+    return -LogFact(x) + later.weight[static_cast<size_t>(total - x)];
   }
+
+  // The largest weight of completions through a partial fill of column `next` is at most the sum over rows
+  // of g_i(x_i) (RowBound), minus the later columns' tilts (the Lagrangian bound of
+  // LaterColumnsWeight). Each g_i is concave, so the rows not yet filled do best greedily: element
+  // i * (c + 1) + t, c the column's total, is the most rows i.. can add when they hold t of it (-infinity
+  // when they cannot).
+  std::vector<double> MostByRowsFrom(const Rows& rows, size_t next) {
+    const LaterColumns& later = LaterColumnsWeight(next);
+    const int total = cols_[next];
+    const size_t k = rows.size();
+    auto g = [&](size_t i, int x) { return RowBound(later, rows[i], x); };
+    // A row holds at least what the later columns cannot.
+    const int later_total = static_cast<int>(later.weight.size()) - 1;
+    std::vector<double> best(k * static_cast<size_t>(total + 1), -std::numeric_limits<double>::infinity());
+    Rows x(k);
+    for (size_t first = 0; first < k; ++first) {
+      int held = 0;
+      double sum = 0;
+      for (size_t i = first; i < k; ++i) {
+        x[i] = std::max(0, rows[i] - later_total);
+        held += x[i];
+        sum += g(i, x[i]);
+      }
+      for (int t = held; t <= total; ++t) {
+        best[first * static_cast<size_t>(total + 1) + static_cast<size_t>(t)] = sum;
+        size_t row = k;
+        double gain = -std::numeric_limits<double>::infinity();
+        for (size_t i = first; i < k; ++i) {
+          if (x[i] == rows[i]) continue;
+          const double row_gain = g(i, x[i] + 1) - g(i, x[i]);
+          if (row_gain > gain) {
+            gain = row_gain;
+            row = i;
+          }
+        }
+        if (row == k) break;  // these rows are full
+        ++x[row];
+        sum += gain;
+      }
+    }
+    return best;
+  }
+
+  double LogChoose(int n, int k) const { return LogFact(n) - LogFact(k) - LogFact(n - k); }
 
   // Exact bounds for a node with two columns left, the first of total `first`: a fill x of the first forces
   // the second, and the weight sum_i g_i(x_i), g_i(x) = -log x! - log (r_i - x)!, is concave in each x_i.
@@ -316,17 +384,6 @@ class Network {
       }
     }
     b.lower = LastColumnWeight(rows) + least_log_choose;
-
-    // How many fills: ways[s] = the fills of the rows so far that put s in the first column.
-    std::vector<double> ways(static_cast<size_t>(first) + 1, 0.0), running(ways.size() + 1);
-    ways[0] = 1;
-    for (int r : rows) {
-      for (size_t s = 0; s < ways.size(); ++s)
-        running[s + 1] = running[s] + ways[s];
-      for (size_t s = 0; s < ways.size(); ++s)
-        ways[s] = running[s + 1] - running[s - std::min(s, static_cast<size_t>(r))];
-    }
-    b.completions = b.fills = ways[static_cast<size_t>(first)];
   }
 
   // Greedy fills of one column of total `total` into rows of capacity `caps`: evenly (water-filling; the
@@ -385,15 +442,12 @@ class Network {
     return b;
   }
 
-  static constexpr int64_t kExactBoundsBudget = 20'000'000;  // column fills enumerated for exact bounds
   std::vector<int> cols_;
   size_t rows_;
   int bits_;
   std::vector<double> log_fact_;
-  int64_t fills_budget_ = kExactBoundsBudget;
   ByNode<Bounds> bounds_;
-  absl::node_hash_map<NodeKey, Completions, NodeKeyHash> completions_;  // references stay valid
-  Completions last_column_;  // the one completion of a node with one column left (not kept)
+  std::vector<LaterColumns> later_;  // by the column they follow
 };
 
 // The past paths to settle at one node: their weights in increasing order.
@@ -420,34 +474,40 @@ struct Run {
 };
 constexpr size_t kRunsApplied = size_t{1} << 20;  // runs waiting at most (40 MB)
 
-// The probability of the tables through node `node` (stage `next`) that complete the past paths `pasts`
-// with a weight at most `threshold`, settled against the node's completions. Only completions between
-// threshold - (the largest past weight) and threshold - (the smallest) are sorted: below, they count for
-// every past path; above, for none.
-double SettleBackward(Network& network, NodeKey node, size_t next, const SortedPasts& pasts, double threshold,
-                      double log_k, Work& work) {
-  const double top = network.BoundsFor(node, next).upper;
+// The probability of the tables through node `node`, two columns from the end, that complete the past paths
+// `pasts` with a weight at most `threshold`. A fill of the next column leaves one completion (the last column
+// holds the rest). Completions up to threshold - (the largest past weight) count for every past path, and
+// most of them are settled in groups (ForEachChild); those above threshold - (the smallest) count for
+// none. The ones between are sorted, and each past path is settled by one binary search.
+double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const SortedPasts& pasts,
+                            double threshold, double log_k, Work& work) {
+  const Bounds& bounds = network.BoundsFor(node, next);
+  const double top = bounds.upper;
   const double always = threshold - pasts.weight.back(), never = threshold - pasts.weight.front();
-  double always_mass = 0;
+  double always_mass = 0;  // the completions that count for every past path: sum of exp(weight - top)
   std::vector<std::pair<double, double>> window;
-  network.ForEachChild(network.Unpack(node), next, [&](double step, NodeKey child, double ways) {
-    const Completions& below = network.CompletionsOf(child, next + 1, work);
-    const double scale = ways * std::exp(below.top + step - top);
-    const size_t first = CountUpTo(below.weight, always - step);
-    const size_t last = CountUpTo(below.weight, never - step);
-    always_mass += below.cumulative[first] * scale;
-    for (size_t i = first; i < last; ++i)
-      window.emplace_back(step + below.weight[i], below.mass[i] * scale);
-    work.made += 1 + static_cast<int64_t>(last - first);
-  });
-  const Completions sorted = Tabulate(window, top);
-  double p = 0;
+  auto settled = [&](double share) {
+    always_mass += share * std::exp(bounds.total - top);
+    ++work.made;
+  };
+  auto visit = [&](double step, NodeKey child, double ways) {
+    const double weight = step + network.LastColumnWeight(network.Unpack(child));
+    if (weight <= always) {
+      always_mass += ways * std::exp(weight - top);
+    } else if (weight <= never) {
+      window.emplace_back(weight, ways * std::exp(weight - top));
+    }
+    ++work.made;
+  };
+  network.ForEachChild(network.Unpack(node), next, always, settled, visit);
+  const SortedCompletions sorted = Tabulate(window);
+  long double p = 0;  // long double: millions of terms
   for (size_t i = 0; i < pasts.weight.size(); ++i) {
     const double mass =
         always_mass + sorted.cumulative[CountUpTo(sorted.weight, threshold - pasts.weight[i])];
     if (mass > 0) p += std::exp(log_k + std::log(pasts.paths[i]) + pasts.weight[i] + top) * mass;
   }
-  return p;
+  return static_cast<double>(p);
 }
 
 }  // namespace
@@ -510,7 +570,7 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
   Network network(n, row_totals.size(), col_totals);
   ByNode<Pasts> stage;
   AddPast(stage[network.Pack(row_totals)], 0, 1);
-  double p = 0;
+  long double p = 0;  // long double: millions of terms, some below a double ulp of the sum
   for (size_t next = 0; next + 1 < network.columns(); ++next) {
     ByNode<Pasts> following;
     // Paths bound for the next stage wait in runs, applied a node at a time so its table stays in cache.
@@ -541,9 +601,8 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
       }
       if (undecided.empty()) continue;
       const SortedPasts& pasts = sources.emplace_back(std::move(undecided));
-      const double forward_work = static_cast<double>(pasts.weight.size()) * bounds.fills;
-      if (next + 2 == network.columns() || bounds.completions < forward_work) {
-        p += SettleBackward(network, node, next, pasts, threshold, log_k, work);
+      if (next + 2 == network.columns()) {
+        p += SettleLastTwoColumns(network, node, next, pasts, threshold, log_k, work);
         sources.pop_back();
         if (!within_limits()) return beyond_limits();
         continue;
@@ -553,7 +612,12 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
       std::vector<double> prefix{0.0};
       for (size_t i = 0; i < pasts.weight.size(); ++i)
         prefix.push_back(prefix.back() + pasts.paths[i] * std::exp(pasts.weight[i] - top));
-      network.ForEachChild(network.Unpack(node), next, [&](double step, NodeKey child, double ways) {
+      const double all_pasts = std::exp(log_k + top + bounds.total) * prefix.back();
+      auto settled = [&](double share) {
+        p += all_pasts * share;
+        ++work.made;
+      };
+      auto visit = [&](double step, NodeKey child, double ways) {
         if (!within_limits()) return;
         const Bounds below = network.BoundsFor(child, next + 1);
         const size_t all = CountUpTo(pasts.weight, threshold - step - below.upper);
@@ -565,7 +629,8 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
             Run{&pasts, static_cast<uint32_t>(all), static_cast<uint32_t>(some), step, ways});
         work.made += static_cast<int64_t>(some - all);
         if (++runs_waiting == kRunsApplied) apply_waiting();
-      });
+      };
+      network.ForEachChild(network.Unpack(node), next, threshold - top, settled, visit);
       if (!within_limits()) return beyond_limits();
     }
     apply_waiting();
@@ -575,7 +640,7 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
       work.kept -= static_cast<int64_t>(node_pasts.size());
     stage = std::move(following);
   }
-  return p;
+  return static_cast<double>(p);
 }
 
 }  // namespace prrt::stats::detail
