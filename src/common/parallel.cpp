@@ -21,22 +21,26 @@ unsigned ThreadCount() {
 }
 
 void ParallelFor(size_t n_tasks, const std::function<void(size_t)>& task) {
+  ParallelForWorkers(n_tasks, [&](size_t i, unsigned) { task(i); });
+}
+
+void ParallelForWorkers(size_t n_tasks, const std::function<void(size_t, unsigned)>& task) {
   const size_t threads = std::min<size_t>(ThreadCount(), n_tasks);
   if (threads <= 1) {
     for (size_t i = 0; i < n_tasks; ++i)
-      task(i);
+      task(i, 0);
     return;
   }
   std::atomic<size_t> next{0};
-  auto work = [&] {
+  auto work = [&](unsigned worker) {
     for (size_t i = next++; i < n_tasks; i = next++)
-      task(i);
+      task(i, worker);
   };
   std::vector<std::jthread> helpers;
   helpers.reserve(threads - 1);
   for (size_t t = 1; t < threads; ++t)
-    helpers.emplace_back(work);
-  work();
+    helpers.emplace_back(work, static_cast<unsigned>(t));
+  work(0);
 }
 
 }  // namespace prrt

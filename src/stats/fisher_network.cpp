@@ -19,6 +19,8 @@
 // row, and where a Lagrangian bound shows that every completion through the rows filled so far counts, the
 // probability of all those fills is added at once (a hypergeometric probability, in closed form).
 //
+// The nodes of a stage are advanced on all cores, in blocks; the result does not depend on how many.
+//
 // Nodes two columns from the end settle backward: a fill of the next column leaves one completion, so the
 // undecided completions' weights are sorted, with running sums, and each past weight is settled by one binary
 // search.
@@ -28,11 +30,12 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <deque>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "contingency_detail.h"
+#include "prrt/common/parallel.h"
 
 namespace prrt::stats::detail {
 namespace {
@@ -64,7 +67,9 @@ using Pasts = absl::flat_hash_map<int64_t, PastEntry>;
 
 // Adds `paths` partial tables of weight `weight`; true when the weight is new to the node.
 bool AddPast(Pasts& pasts, double weight, double paths) {
-  auto [at, added] = pasts.try_emplace(std::llround(weight / kSameWeight), PastEntry{weight, 0});
+  // Weights are at most 0; the key rounds weight / kSameWeight to the nearest whole number.
+  const auto key = static_cast<int64_t>(weight * (1 / kSameWeight) - 0.5);
+  auto [at, added] = pasts.try_emplace(key, PastEntry{weight, 0});
   at->second.paths += paths;
   return added;
 }
@@ -145,12 +150,6 @@ SortedCompletions Tabulate(std::vector<std::pair<double, double>>& entries) {
   }
   return c;
 }
-
-// What the test has done so far, held against its limits.
-struct Work {
-  int64_t kept = 0;  // distinct partial tables held now (past weights)
-  int64_t made = 0;  // partial tables made in all: one per column fill visited and per path carried along it
-};
 
 class Network {
  public:
@@ -468,11 +467,12 @@ struct SortedPasts {
 // Undecided paths bound for a node of the next stage: the past weights [first, last) of a node's sorted
 // pasts, shifted by a fill's weight, times the fills it stands for.
 struct Run {
-  const SortedPasts* source;
+  NodeKey child;
+  const double* weight;  // the source's sorted weights and their paths
+  const double* paths;
   uint32_t first, last;
   double step, ways;
 };
-constexpr size_t kRunsApplied = size_t{1} << 20;  // runs waiting at most (40 MB)
 
 // The probability of the tables through node `node`, two columns from the end, that complete the past paths
 // `pasts` with a weight at most `threshold`. A fill of the next column leaves one completion (the last column
@@ -480,7 +480,7 @@ constexpr size_t kRunsApplied = size_t{1} << 20;  // runs waiting at most (40 MB
 // most of them are settled in groups (ForEachChild); those above threshold - (the smallest) count for
 // none. The ones between are sorted, and each past path is settled by one binary search.
 double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const SortedPasts& pasts,
-                            double threshold, double log_k, Work& work) {
+                            double threshold, double log_k, int64_t& made) {
   const Bounds& bounds = network.BoundsFor(node, next);
   const double top = bounds.upper;
   const double always = threshold - pasts.weight.back(), never = threshold - pasts.weight.front();
@@ -488,7 +488,7 @@ double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const S
   std::vector<std::pair<double, double>> window;
   auto settled = [&](double share) {
     always_mass += share * std::exp(bounds.total - top);
-    ++work.made;
+    ++made;
   };
   auto visit = [&](double step, NodeKey child, double ways) {
     const double weight = step + network.LastColumnWeight(network.Unpack(child));
@@ -497,7 +497,7 @@ double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const S
     } else if (weight <= never) {
       window.emplace_back(weight, ways * std::exp(weight - top));
     }
-    ++work.made;
+    ++made;
   };
   network.ForEachChild(network.Unpack(node), next, always, settled, visit);
   const SortedCompletions sorted = Tabulate(window);
@@ -508,6 +508,62 @@ double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const S
     if (mass > 0) p += std::exp(log_k + std::log(pasts.paths[i]) + pasts.weight[i] + top) * mass;
   }
   return static_cast<double>(p);
+}
+
+// What advancing one node of a stage gives: the probability it settles, the partial tables it made, and the
+// runs of undecided paths it sends on (into its own sorted pasts).
+struct NodeOutcome {
+  long double p = 0;
+  int64_t made = 0;
+  std::optional<SortedPasts> pasts;
+  std::vector<Run> runs;
+};
+constexpr size_t kNodesPerBlock = 256;  // nodes advanced side by side before their runs are merged
+
+// Settles the past paths `node_pasts` of node `node` (stage `next`) or sends them on, into `out` (its runs
+// point into its sorted pasts). It stops early, its outcome incomplete, once it has made more than
+// `max_made` partial tables.
+void Advance(Network& network, NodeKey node, const Pasts& node_pasts, size_t next, double threshold,
+             double log_k, int64_t max_made, NodeOutcome& out) {
+  const Bounds bounds = network.BoundsFor(node, next);
+  std::vector<PastEntry> undecided;
+  for (const auto& [key, entry] : node_pasts) {
+    // Paths are decided as they reach a node (below), so only the root's may be decided here.
+    if (entry.weight + bounds.upper <= threshold) {
+      out.p += std::exp(log_k + std::log(entry.paths) + entry.weight + bounds.total);
+    } else if (entry.weight + bounds.lower <= threshold) {
+      undecided.push_back(entry);
+    }
+  }
+  if (undecided.empty()) return;
+  const SortedPasts& pasts = out.pasts.emplace(std::move(undecided));
+  if (next + 2 == network.columns()) {
+    out.p += SettleLastTwoColumns(network, node, next, pasts, threshold, log_k, out.made);
+    return;
+  }
+  // Forward. prefix[i] = the paths of the i smallest weights, times exp(weight - top).
+  const double top = pasts.weight.back();
+  std::vector<double> prefix{0.0};
+  for (size_t i = 0; i < pasts.weight.size(); ++i)
+    prefix.push_back(prefix.back() + pasts.paths[i] * std::exp(pasts.weight[i] - top));
+  const double all_pasts = std::exp(log_k + top + bounds.total) * prefix.back();
+  auto settled = [&](double share) {
+    out.p += all_pasts * share;
+    ++out.made;
+  };
+  auto visit = [&](double step, NodeKey child, double ways) {
+    if (out.made > max_made) return;
+    const Bounds below = network.BoundsFor(child, next + 1);
+    const size_t all = CountUpTo(pasts.weight, threshold - step - below.upper);
+    const size_t some = CountUpTo(pasts.weight, threshold - step - below.lower);
+    if (all > 0) out.p += ways * std::exp(log_k + top + step + below.total) * prefix[all];
+    ++out.made;
+    if (some == all) return;
+    out.runs.push_back(Run{child, pasts.weight.data(), pasts.paths.data(), static_cast<uint32_t>(all),
+                           static_cast<uint32_t>(some), step, ways});
+    out.made += static_cast<int64_t>(some - all);
+  };
+  network.ForEachChild(network.Unpack(node), next, threshold - top, settled, visit);
 }
 
 }  // namespace
@@ -545,10 +601,9 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
   // Some tables are beyond an exact algorithm in reasonable memory and time (a 5 x 5 table of n = 200 with
   // even margins makes billions of partial tables; R's FEXACT did not finish it in 5 minutes): past the
   // limits the test stops and says so, rather than exhaust the machine.
-  Work work;
-  auto within_limits = [&]() {
-    return work.kept <= limits.max_stored_paths && work.made <= limits.max_expansions;
-  };
+  int64_t kept = 0;  // distinct partial tables held now (past weights)
+  int64_t made = 0;  // partial tables made in all: one per column fill visited and per path carried along it
+  auto within_limits = [&]() { return kept <= limits.max_stored_paths && made <= limits.max_expansions; };
   auto beyond = [&](const std::string& what) {
     return FailedPrecondition(fmt::format(
         "Fisher's exact test: this {} x {} table (n = {}) is beyond the exact network algorithm's "
@@ -557,7 +612,7 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
         rows, cols, n, what));
   };
   auto beyond_limits = [&]() {
-    return work.kept > limits.max_stored_paths
+    return kept > limits.max_stored_paths
                ? beyond(fmt::format("more than {} partial tables kept at once", limits.max_stored_paths))
                : beyond(fmt::format("more than {} partial tables made", limits.max_expansions));
   };
@@ -567,78 +622,61 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
                     row_totals.size(), n));
   }
 
-  Network network(n, row_totals.size(), col_totals);
-  ByNode<Pasts> stage;
-  AddPast(stage[network.Pack(row_totals)], 0, 1);
+  // Each worker has its own copy of the network (its caches of bounds). Within a stage, blocks of nodes are
+  // advanced side by side; then each worker merges the runs bound for its shard of the next stage's nodes,
+  // in the order of the nodes they came from. Sums are taken in that order too, and each stage's nodes are
+  // taken in the order of their keys, so the result is the same on any number of workers.
+  const unsigned workers = ThreadCount();
+  std::vector<Network> networks(workers, Network(n, row_totals.size(), col_totals));
+  std::vector<std::pair<NodeKey, Pasts>> stage(1);
+  stage[0].first = networks[0].Pack(row_totals);
+  AddPast(stage[0].second, 0, 1);
   long double p = 0;  // long double: millions of terms, some below a double ulp of the sum
-  for (size_t next = 0; next + 1 < network.columns(); ++next) {
-    ByNode<Pasts> following;
-    // Paths bound for the next stage wait in runs, applied a node at a time so its table stays in cache.
-    std::deque<SortedPasts> sources;
-    ByNode<std::vector<Run>> waiting;
-    size_t runs_waiting = 0;
-    auto apply_waiting = [&]() {
-      for (const auto& [child, runs] : waiting) {
-        Pasts& target = following[child];
-        for (const Run& run : runs) {
-          for (uint32_t i = run.first; i < run.last; ++i)
-            work.kept += AddPast(target, run.source->weight[i] + run.step, run.ways * run.source->paths[i]);
+  for (size_t next = 0; next + 1 < col_totals.size(); ++next) {
+    std::vector<ByNode<Pasts>> following(workers);
+    kept = 0;
+    for (const auto& [node, pasts] : stage)
+      kept += static_cast<int64_t>(pasts.size());
+    for (size_t first = 0; first < stage.size(); first += kNodesPerBlock) {
+      std::vector<NodeOutcome> outcomes(std::min(kNodesPerBlock, stage.size() - first));
+      ParallelForWorkers(outcomes.size(), [&](size_t i, unsigned worker) {
+        const auto& [node, pasts] = stage[first + i];
+        Advance(networks[worker], node, pasts, next, threshold, log_k, limits.max_expansions - made,
+                outcomes[i]);
+      });
+      std::vector<int64_t> added(workers, 0);
+      ParallelForWorkers(workers, [&](size_t shard, unsigned) {
+        // Runs wait by node, so each node's table is merged into while it is in cache.
+        ByNode<std::vector<Run>> waiting;
+        for (const NodeOutcome& outcome : outcomes) {
+          for (const Run& run : outcome.runs) {
+            if (NodeKeyHash()(run.child) % workers == shard) waiting[run.child].push_back(run);
+          }
         }
-      }
-      waiting.clear();
-      runs_waiting = 0;
-    };
-    for (const auto& [node, node_pasts] : stage) {
-      // Paths are decided as they reach a node (below), so only the root's may be decided here.
-      const Bounds bounds = network.BoundsFor(node, next);
-      std::vector<PastEntry> undecided;
-      for (const auto& [key, entry] : node_pasts) {
-        if (entry.weight + bounds.upper <= threshold) {
-          p += std::exp(log_k + std::log(entry.paths) + entry.weight + bounds.total);
-        } else if (entry.weight + bounds.lower <= threshold) {
-          undecided.push_back(entry);
+        int64_t new_weights = 0;  // counted here: workers writing next to each other in `added` would stall
+        for (const auto& [child, runs] : waiting) {
+          Pasts& target = following[shard][child];
+          for (const Run& run : runs) {
+            for (uint32_t i = run.first; i < run.last; ++i)
+              new_weights += AddPast(target, run.weight[i] + run.step, run.ways * run.paths[i]);
+          }
         }
+        added[shard] = new_weights;
+      });
+      for (const NodeOutcome& outcome : outcomes) {
+        p += outcome.p;
+        made += outcome.made;
       }
-      if (undecided.empty()) continue;
-      const SortedPasts& pasts = sources.emplace_back(std::move(undecided));
-      if (next + 2 == network.columns()) {
-        p += SettleLastTwoColumns(network, node, next, pasts, threshold, log_k, work);
-        sources.pop_back();
-        if (!within_limits()) return beyond_limits();
-        continue;
-      }
-      // Forward. prefix[i] = the paths of the i smallest weights, times exp(weight - top).
-      const double top = pasts.weight.back();
-      std::vector<double> prefix{0.0};
-      for (size_t i = 0; i < pasts.weight.size(); ++i)
-        prefix.push_back(prefix.back() + pasts.paths[i] * std::exp(pasts.weight[i] - top));
-      const double all_pasts = std::exp(log_k + top + bounds.total) * prefix.back();
-      auto settled = [&](double share) {
-        p += all_pasts * share;
-        ++work.made;
-      };
-      auto visit = [&](double step, NodeKey child, double ways) {
-        if (!within_limits()) return;
-        const Bounds below = network.BoundsFor(child, next + 1);
-        const size_t all = CountUpTo(pasts.weight, threshold - step - below.upper);
-        const size_t some = CountUpTo(pasts.weight, threshold - step - below.lower);
-        if (all > 0) p += ways * std::exp(log_k + top + step + below.total) * prefix[all];
-        ++work.made;
-        if (some == all) return;
-        waiting[child].push_back(
-            Run{&pasts, static_cast<uint32_t>(all), static_cast<uint32_t>(some), step, ways});
-        work.made += static_cast<int64_t>(some - all);
-        if (++runs_waiting == kRunsApplied) apply_waiting();
-      };
-      network.ForEachChild(network.Unpack(node), next, threshold - top, settled, visit);
+      for (int64_t count : added)
+        kept += count;
       if (!within_limits()) return beyond_limits();
     }
-    apply_waiting();
-    if (!within_limits()) return beyond_limits();
-    // The pasts of this stage are spent.
-    for (const auto& [node, node_pasts] : stage)
-      work.kept -= static_cast<int64_t>(node_pasts.size());
-    stage = std::move(following);
+    stage.clear();
+    for (ByNode<Pasts>& shard : following) {
+      for (auto& [node, pasts] : shard)
+        stage.emplace_back(node, std::move(pasts));
+    }
+    std::sort(stage.begin(), stage.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   }
   return static_cast<double>(p);
 }

@@ -22,6 +22,27 @@ TEST(ParallelFor, RunsEveryTaskExactlyOnceOnAnyNumberOfThreads) {
   }
 }
 
+TEST(ParallelForWorkers, NoWorkerRunsTwoTasksAtOnceAndTheIndicesAreInRange) {
+  for (unsigned threads : {1u, 2u, 3u}) {
+    testing::ScopedThreadCount scoped(threads);
+    std::vector<std::atomic<int>> busy(threads), runs(200);
+    std::atomic<bool> overlapped{false}, out_of_range{false};
+    ParallelForWorkers(runs.size(), [&](size_t i, unsigned worker) {
+      if (worker >= threads) {
+        out_of_range = true;
+        return;
+      }
+      if (busy[worker]++ != 0) overlapped = true;
+      runs[i]++;
+      busy[worker]--;
+    });
+    EXPECT_FALSE(out_of_range) << threads << " threads";
+    EXPECT_FALSE(overlapped) << threads << " threads";
+    for (size_t i = 0; i < runs.size(); ++i)
+      EXPECT_EQ(runs[i].load(), 1) << "task " << i << " on " << threads << " threads";
+  }
+}
+
 TEST(ThreadCount, FollowsPrrtThreadsAndIgnoresWhatIsNotAPositiveNumber) {
   {
     testing::ScopedThreadCount scoped(3);

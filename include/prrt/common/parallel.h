@@ -16,4 +16,9 @@ unsigned ThreadCount();
 //! task must not throw.
 void ParallelFor(size_t n_tasks, const std::function<void(size_t)>& task);
 
+//! As ParallelFor, and tells each task which worker runs it: task(i, worker) with worker in
+//! [0, ThreadCount()), the calling thread being 0. A worker runs one task at a time, so state kept per worker
+//! needs no lock.
+void ParallelForWorkers(size_t n_tasks, const std::function<void(size_t, unsigned)>& task);
+
 }  // namespace prrt
