@@ -29,25 +29,33 @@ tables=(
   echo "# Fisher's exact test, r x c: prrt against R"
   echo
   echo "\`bench/fisher_bench.sh\` on $(nproc) cores, $(date -u +%Y-%m-%d). prrt: the whole \`prrt stats fisher\` process"
-  echo "(wall time and peak memory, the median of three runs). R: \`fisher.test(x, workspace = 2e8)\`'s own time inside R (\`system.time\`),"
+  echo "(wall time and peak memory, the median of three runs; on all cores, and with PRRT_THREADS=1). R: \`fisher.test(x, workspace = 2e8)\`'s own time inside R (\`system.time\`),"
   echo "stopped after ${r_timeout} s. p-values to 10 significant digits."
   echo
-  echo "| table | prrt p | prrt time | prrt memory | R p | R time | R / prrt |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| table | prrt p | prrt time | prrt, 1 thread | prrt memory | R p | R time | R / prrt |"
+  echo "|---|---|---|---|---|---|---|---|"
   for entry in "${tables[@]}"; do
     name=${entry%%|*}
     table=${entry#*|}
-    # prrt: the median of three runs (a single run of a fraction of a second is at the VM's mercy).
-    for run in 1 2 3; do
-      if /usr/bin/time -f '%e %M' -o "$work/time" build/src/prrt stats fisher --table "$table" --json \
-        >"$work/out.json" 2>"$work/err"; then
-        ours_p=$(python3 -c 'import json,sys; print("%.10g" % json.load(open(sys.argv[1]))["p"])' "$work/out.json")
+    # prrt: the median of three runs (a single run of a fraction of a second is at the VM's mercy), on all
+    # cores and on one.
+    for threads in "$(nproc)" 1; do
+      for run in 1 2 3; do
+        if PRRT_THREADS=$threads /usr/bin/time -f '%e %M' -o "$work/time" build/src/prrt stats fisher \
+          --table "$table" --json >"$work/out.json" 2>"$work/err"; then
+          ours_p=$(python3 -c 'import json,sys; print("%.10g" % json.load(open(sys.argv[1]))["p"])' "$work/out.json")
+        else
+          ours_p="stopped at its limits"
+        fi
+        tail -n 1 "$work/time" >"$work/time_$run"  # after "Command exited with ..." when it stops
+      done
+      read -r seconds kb < <(sort -n "$work"/time_{1,2,3} | sed -n 2p)
+      if [[ $threads == 1 ]]; then
+        one_thread_s=$seconds
       else
-        ours_p="stopped at its limits"
+        ours_s=$seconds ours_kb=$kb
       fi
-      tail -n 1 "$work/time" >"$work/time_$run"  # after "Command exited with ..." when it stops
     done
-    read -r ours_s ours_kb < <(sort -n "$work"/time_{1,2,3} | sed -n 2p)
     r_code="x <- matrix(c(${table//;/,}), nrow = $(($(tr -cd ';' <<<"$table" | wc -c) + 1)), byrow = TRUE)
 t <- system.time(p <- fisher.test(x, workspace = 2e8)\$p.value)[['elapsed']]
 cat(sprintf('%.10g %.2f\n', p, t))"
@@ -60,7 +68,7 @@ cat(sprintf('%.10g %.2f\n', p, t))"
     else
       r_p="not finished"; r_s="> ${r_timeout} s"; ratio="> $(python3 -c "print('%.0f' % ($r_timeout / max($ours_s, 0.01)))")"
     fi
-    echo "| $name | $ours_p | $ours_s s | $((ours_kb / 1024)) MB | $r_p | $r_s | $ratio |"
+    echo "| $name | $ours_p | $ours_s s | $one_thread_s s | $((ours_kb / 1024)) MB | $r_p | $r_s | $ratio |"
   done
 } >docs/performance-fisher.md
 cat docs/performance-fisher.md

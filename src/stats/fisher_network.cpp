@@ -239,13 +239,14 @@ class Network {
     auto it = bounds_.find(node);
     if (it != bounds_.end()) return it->second;
     const Rows rows = Unpack(node);
-    Bounds b = Relaxed(rows, next);
+    Bounds b{0, 0, LogCompletionsTotal(rows, next)};
     if (next + 1 == cols_.size()) {
       // One column left: its cells are the remaining row totals.
       b.upper = b.lower = LastColumnWeight(rows);
     } else if (next + 2 == cols_.size()) {
       SetTwoColumnBounds(rows, cols_[next], b);
     } else {
+      SetRelaxedBounds(rows, next, b);
       b.upper = std::min(b.upper, MostByRowsFrom(rows, next)[cols_[next]] - LaterColumnsWeight(next).tilts);
     }
     return bounds_.emplace(node, b).first->second;
@@ -417,18 +418,25 @@ class Network {
     return weight;
   }
 
-  Bounds Relaxed(const Rows& rows, size_t next) const {
-    Bounds b{0, 0, 0};
+  // log of the sum of exp(weight) over the completions of `rows` by the columns from `next`: (sum of rows)! /
+  // (product of the rows' and the columns' factorials).
+  double LogCompletionsTotal(const Rows& rows, size_t next) const {
     int n = 0;
     for (int r : rows)
       n += r;
-    b.total = LogFact(n);
+    double total = LogFact(n);
     for (int r : rows)
-      b.total -= LogFact(r);
+      total -= LogFact(r);
+    for (size_t j = next; j < cols_.size(); ++j)
+      total -= LogFact(cols_[j]);
+    return total;
+  }
+
+  // Bounds that treat the remaining columns (or the rows) as independent.
+  void SetRelaxedBounds(const Rows& rows, size_t next, Bounds& b) const {
     double upper_by_cols = 0, lower_by_cols = 0, upper_by_rows = 0, lower_by_rows = 0;
     Rows remaining_cols(cols_.begin() + static_cast<std::ptrdiff_t>(next), cols_.end());
     for (int c : remaining_cols) {
-      b.total -= LogFact(c);
       upper_by_cols += SpreadWeight(rows, c);
       lower_by_cols += ConcentrateWeight(rows, c);
     }
@@ -438,7 +446,6 @@ class Network {
     }
     b.upper = std::min(upper_by_cols, upper_by_rows);
     b.lower = std::max(lower_by_cols, lower_by_rows);
-    return b;
   }
 
   std::vector<int> cols_;
