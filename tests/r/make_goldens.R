@@ -334,7 +334,11 @@ write_golden(list(
   fisher_case(matrix(c(11, 9, 7, 5, 2, 5, 9, 5, 3, 3, 5, 4, 4, 4, 2, 5, 4, 1, 4, 0, 2, 1, 1, 3, 1), 5, byrow = TRUE),
               workspace = 2e8),
   fisher_case(matrix(c(16, 10, 7, 5, 2, 4, 5, 5, 6, 3, 3, 1, 4, 2, 2, 5, 4, 2, 4, 4, 2, 0, 1, 2, 1), 5, byrow = TRUE),
-              workspace = 2e8)
+              workspace = 2e8),
+  # r2dtable tables with 4 added along the diagonal (most column fills are settled in groups by a bound).
+  fisher_case(matrix(c(5, 2, 1, 3, 1, 3, 6, 1, 1, 1, 7, 2, 6, 8, 1, 3, 1, 1, 8, 1, 4, 4, 4, 9, 7), 5, byrow = TRUE),
+              workspace = 2e8),
+  fisher_case(matrix(c(7, 1, 5, 3, 2, 5, 0, 0, 2, 3, 9, 1, 0, 2, 2, 4, 4, 1, 4, 0), 5, byrow = TRUE), workspace = 2e8)
 ), "fisher")
 
 chisq_case <- function(m, yates) {
