@@ -492,9 +492,10 @@ double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const S
   const double top = bounds.upper;
   const double always = threshold - pasts.weight.back(), never = threshold - pasts.weight.front();
   double always_mass = 0;  // the completions that count for every past path: sum of exp(weight - top)
+  const double all_completions = std::exp(bounds.total - top);
   std::vector<std::pair<double, double>> window;
   auto settled = [&](double share) {
-    always_mass += share * std::exp(bounds.total - top);
+    always_mass += share * all_completions;
     ++made;
   };
   auto visit = [&](double step, NodeKey child, double ways) {
