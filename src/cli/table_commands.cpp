@@ -89,14 +89,27 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
   command->add_option("--replicates", monte_carlo->replicates, "random tables drawn (R's B; default 2000)")
       ->check(CLI::Range(1, 100'000'000));
   command->add_option("--seed", monte_carlo->seed, "the random tables' seed (default 1)");
+  auto limits = std::make_shared<stats::FisherLimits>();
+  command
+      ->add_option("--max-kept", limits->max_stored_paths,
+                   fmt::format("the exact r x c test gives up past this many partial tables kept at once "
+                               "(default {}; each takes 50 to 90 bytes)",
+                               limits->max_stored_paths))
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--max-made", limits->max_expansions,
+                   fmt::format("... and past this many partial tables made (default {}: about half a "
+                               "minute on 2 cores)",
+                               limits->max_expansions))
+      ->check(CLI::PositiveNumber);
   command->add_flag("--json", *as_json, "print JSON");
-  OnRun(command, context, [&context, text, conf_level, as_json, monte_carlo]() -> int {
+  OnRun(command, context, [&context, text, conf_level, as_json, monte_carlo, limits]() -> int {
     Result<stats::ContingencyTable> table = ParseTableArgument(*text);
     if (!table.ok()) return ReportError(context, table.status());
     Result<stats::FisherResult> test =
         monte_carlo->wanted
             ? stats::FisherMonteCarlo(*table, monte_carlo->replicates, monte_carlo->seed, *conf_level)
-            : stats::FisherExact(*table, *conf_level);
+            : stats::FisherExact(*table, *conf_level, *limits);
     if (!test.ok()) return ReportError(context, test.status());
     if (*as_json) {
       json result = {{"p", test->p},

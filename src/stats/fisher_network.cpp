@@ -612,22 +612,27 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
   int64_t kept = 0;  // distinct partial tables held now (past weights)
   int64_t made = 0;  // partial tables made in all: one per column fill visited and per path carried along it
   auto within_limits = [&]() { return kept <= limits.max_stored_paths && made <= limits.max_expansions; };
-  auto beyond = [&](const std::string& what) {
-    return FailedPrecondition(fmt::format(
-        "Fisher's exact test: this {} x {} table (n = {}) is beyond the exact network algorithm's "
-        "limits ({}); ask for a Monte Carlo p-value instead (prrt stats fisher --simulate-p-value, "
-        "as R's fisher.test(simulate.p.value = TRUE))",
-        rows, cols, n, what));
+  // `remedy`: what the user can do instead.
+  auto beyond = [&](const std::string& what, const std::string& remedy) {
+    return FailedPrecondition(
+        fmt::format("Fisher's exact test: this {} x {} table (n = {}) is beyond the exact network "
+                    "algorithm's limits ({}); "
+                    "{}ask for a Monte Carlo p-value instead (prrt stats fisher --simulate-p-value, as R's "
+                    "fisher.test(simulate.p.value = TRUE))",
+                    rows, cols, n, what, remedy));
   };
   auto beyond_limits = [&]() {
     return kept > limits.max_stored_paths
-               ? beyond(fmt::format("more than {} partial tables kept at once", limits.max_stored_paths))
-               : beyond(fmt::format("more than {} partial tables made", limits.max_expansions));
+               ? beyond(fmt::format("more than {} partial tables kept at once", limits.max_stored_paths),
+                        "raise it (prrt stats fisher --max-kept; each takes 50 to 90 bytes) or ")
+               : beyond(fmt::format("more than {} partial tables made", limits.max_expansions),
+                        "raise it (prrt stats fisher --max-made) or ");
   };
   if (!Network::Packs(n, row_totals.size())) {
     return beyond(
         fmt::format("{} totals of up to {} on its shorter side do not fit the 128-bit keys of its nodes",
-                    row_totals.size(), n));
+                    row_totals.size(), n),
+        "");
   }
 
   // Each worker has its own copy of the network (its caches of bounds). Within a stage, blocks of nodes are
