@@ -43,10 +43,6 @@ TEST_P(BadInputTest, FailsWithAClearMessage) {
 }
 
 const std::vector<std::string> kKm{"stats", "km", "--input", "{file}", "--time", "t", "--event", "e"};
-std::vector<std::string> With(std::vector<std::string> base, const std::vector<std::string>& more) {
-  base.insert(base.end(), more.begin(), more.end());
-  return base;
-}
 
 INSTANTIATE_TEST_SUITE_P(
     Table, BadInputTest,

@@ -12,10 +12,6 @@ namespace {
 // A 5 x 5 table of n = 60; R's fisher.test gives p = 0.80795882361662 (tests/golden/fisher.json).
 const std::vector<std::string> kFisher{"stats", "fisher", "--table",
                                        "2,1,0,3,2;2,3,1,5,1;2,4,1,3,3;4,1,2,3,2;4,1,4,2,4"};
-std::vector<std::string> With(std::vector<std::string> base, const std::vector<std::string>& more) {
-  base.insert(base.end(), more.begin(), more.end());
-  return base;
-}
 
 TEST(FisherCommand, StopsAtTheLimitsGivenAndSaysHowToRaiseThem) {
   std::string out, err;

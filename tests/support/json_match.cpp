@@ -55,6 +55,11 @@ std::vector<std::string> JsonDifferences(const nlohmann::json& expected, const n
   return diffs;
 }
 
+std::vector<std::string> With(std::vector<std::string> base, const std::vector<std::string>& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
 int RunPrrt(const std::vector<std::string>& args, std::string& out, std::string& err) {
   std::ostringstream out_stream;
   std::ostringstream err_stream;

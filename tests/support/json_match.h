@@ -15,6 +15,9 @@ std::vector<std::string> JsonDifferences(const nlohmann::json& expected, const n
 //! Runs `prrt` in-process; returns its exit code and fills `out` and `err`.
 int RunPrrt(const std::vector<std::string>& args, std::string& out, std::string& err);
 
+//! `base` followed by `more`: a command's arguments with some added.
+std::vector<std::string> With(std::vector<std::string> base, const std::vector<std::string>& more);
+
 //! Reads a file of the source tree (tests run with the repository root as working directory).
 std::string ReadSourceFile(const std::string& path);
 
