@@ -35,6 +35,7 @@
 #include <utility>
 
 #include "contingency_detail.h"
+#include "prrt/common/huge_pages.h"
 #include "prrt/common/parallel.h"
 
 namespace prrt::stats::detail {
@@ -639,6 +640,8 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
   // advanced side by side; then each worker merges the runs bound for its shard of the next stage's nodes,
   // in the order of the nodes they came from. Sums are taken in that order too, and each stage's nodes are
   // taken in the order of their keys, so the result is the same on any number of workers.
+  // Millions of small hash tables: in 4 KiB pages, a sixth of the time went to page faults.
+  const HugePagesWanted huge_pages;
   const unsigned workers = ThreadCount();
   std::vector<Network> networks(workers, Network(n, row_totals.size(), col_totals));
   std::vector<std::pair<NodeKey, Pasts>> stage(1);
