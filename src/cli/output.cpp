@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <random>
 
 namespace prrt::cli {
 
@@ -35,6 +37,46 @@ void TextTable::Print(std::ostream& out) const {
   print_row(header_);
   for (const auto& row : rows_)
     print_row(row);
+}
+
+nlohmann::json StreamedArrayMark(size_t i) {
+  // A token drawn once a process, so that no value read from a file can pass for a mark.
+  static const uint64_t token = (uint64_t{std::random_device()()} << 32) | std::random_device()();
+  return fmt::format("\x01streamed array {:016x} {}", token, i);
+}
+
+void PrintJson(std::ostream& out, const nlohmann::json& document,
+               const std::vector<StreamedArray>& streamed) {
+  const std::string text = document.dump(2);
+  size_t done = 0;
+  for (size_t i = 0; i < streamed.size(); ++i) {
+    const std::string mark = nlohmann::json(StreamedArrayMark(i)).dump();
+    const size_t at = text.find(mark, done);
+    if (at == std::string::npos) continue;
+    out.write(text.data() + done, static_cast<std::streamsize>(at - done));
+    done = at + mark.size();
+    // dump(2) indents an array's elements two spaces deeper than the line that opens it, and closes it
+    // at that line's depth.
+    const size_t line = text.rfind('\n', at) + 1;  // npos + 1 = 0 on the first line
+    const size_t depth = text.find_first_not_of(' ', line) - line;
+    const StreamedArray& array = streamed[i];
+    if (array.size == 0) {
+      out << "[]";
+      continue;
+    }
+    const std::string inner = "\n" + std::string(depth + 2, ' ');
+    out << '[';
+    for (size_t k = 0; k < array.size; ++k) {
+      std::string element = array.element(k).dump(2);
+      for (size_t pos = element.find('\n'); pos != std::string::npos;
+           pos = element.find('\n', pos + inner.size()))
+        element.replace(pos, 1, inner);
+      out << (k == 0 ? "" : ",") << inner << element;
+    }
+    out << '\n' << std::string(depth, ' ') << ']';
+  }
+  out.write(text.data() + done, static_cast<std::streamsize>(text.size() - done));
+  out << '\n';
 }
 
 }  // namespace prrt::cli

@@ -1,6 +1,7 @@
 // Output helpers shared by the commands: JSON numbers with null for absent values, aligned text tables.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -28,5 +29,19 @@ class TextTable {
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
 };
+
+//! A JSON array printed an element at a time instead of built whole: a Kaplan–Meier table of 10^7 rows takes
+//! gigabytes as a JSON value (about a kilobyte a row), and nothing as text on its way out.
+struct StreamedArray {
+  size_t size = 0;
+  std::function<nlohmann::json(size_t)> element;  // element(k), k < size
+};
+
+//! The value that stands for streamed[i] in the document given to PrintJson.
+nlohmann::json StreamedArrayMark(size_t i);
+
+//! Prints `document` exactly as document.dump(2) would, followed by a newline, with the array streamed[i]
+//! in place of each StreamedArrayMark(i) it holds.
+void PrintJson(std::ostream& out, const nlohmann::json& document, const std::vector<StreamedArray>& streamed);
 
 }  // namespace prrt::cli

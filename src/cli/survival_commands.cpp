@@ -18,6 +18,12 @@ namespace {
 
 using nlohmann::json;
 
+// A curve's JSON "table", printed row by row by PrintJson (10^7 rows would take gigabytes as a JSON value).
+json StreamKmTable(const stats::KmCurve& curve, std::vector<StreamedArray>& streamed) {
+  streamed.push_back({curve.rows.size(), [&curve](size_t k) { return report::KmRowJson(curve.rows[k]); }});
+  return StreamedArrayMark(streamed.size() - 1);
+}
+
 struct SurvivalArgs {
   std::string input;
   SurvivalColumns columns;
@@ -110,6 +116,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       }
     }
     json groups = json::array();
+    std::vector<StreamedArray> streamed;
     for (size_t g = 0; g < groups_summary.size(); ++g) {
       const stats::KmSummary& s = groups_summary[g];
       const stats::QuantileEstimate& median = s.quantile;
@@ -138,7 +145,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       }
       const bool table = !*summary;
       if (args->json) {
-        if (table) group["table"] = report::KmTableJson(curves[g]);
+        if (table) group["table"] = StreamKmTable(curves[g], streamed);
       } else {
         context.out << fmt::format("group {}: n = {}, events = {}, median {} ({}% CI {} to {})\n",
                                    input->group_names[g], s.n, s.events, FormatNumber(median.estimate),
@@ -157,7 +164,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
                      {"median_ci", *median_ci},
                      {"rows_dropped", input->rows_dropped},
                      {"groups", std::move(groups)}};
-      context.out << result.dump(2) << '\n';
+      PrintJson(context.out, result, streamed);
     } else if (input->rows_dropped > 0) {
       context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);
     }
@@ -231,6 +238,7 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
         *ties == "prodlim" ? stats::FollowUpTies::kProdlim : stats::FollowUpTies::kSurvival, options);
     if (!curves.ok()) return ReportError(context, curves.status());
     json groups = json::array();
+    std::vector<StreamedArray> streamed;
     TextTable table({"group", "n", "censored", "median follow-up", "lower 95%", "upper 95%"});
     for (size_t g = 0; g < curves->size(); ++g) {
       const stats::KmCurve& curve = (*curves)[g];
@@ -242,14 +250,14 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
                         {"median", JsonNumber(median.estimate)},
                         {"median_lower", JsonNumber(median.lower)},
                         {"median_upper", JsonNumber(median.upper)},
-                        {"table", report::KmTableJson(curve)}});
+                        {"table", StreamKmTable(curve, streamed)}});
       table.AddRow({input->group_names[g], FormatNumber(static_cast<double>(curve.n)),
                     FormatNumber(static_cast<double>(curve.events)), FormatNumber(median.estimate),
                     FormatNumber(median.lower), FormatNumber(median.upper)});
     }
     if (args->json) {
       json result = {{"ties", *ties}, {"conf_level", options.conf_level}, {"groups", groups}};
-      context.out << result.dump(2) << '\n';
+      PrintJson(context.out, result, streamed);
     } else {
       table.Print(context.out);
     }
