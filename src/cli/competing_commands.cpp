@@ -83,11 +83,10 @@ Result<CompetingInput> LoadCompetingInput(const CumincArgs& args) {
   return input;
 }
 
-json NumberArray(const std::vector<double>& values) {
-  json array = json::array();
-  for (double v : values)
-    array.push_back(JsonNumber(v));
-  return array;
+// A curve's column, printed a number at a time by PrintJson (as JSON values they take ten times the curve).
+json StreamNumbers(const std::vector<double>& values, std::vector<StreamedArray>& streamed) {
+  streamed.push_back({values.size(), [&values](size_t k) { return JsonNumber(values[k]); }});
+  return StreamedArrayMark(streamed.size() - 1);
 }
 
 }  // namespace
@@ -123,14 +122,15 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
     if (!result.ok()) return ReportError(context, result.status());
     if (args->json) {
       json curves = json::array();
+      std::vector<StreamedArray> streamed;
       for (const stats::CumincCurve& curve : result->curves) {
         curves.push_back({{"cause", input->cause_names[curve.cause - 1]},
                           {"group", input->group_names[curve.group]},
-                          {"time", NumberArray(curve.time)},
-                          {"estimate", NumberArray(curve.estimate)},
-                          {"variance", NumberArray(curve.variance)},
-                          {"lower", NumberArray(curve.lower)},
-                          {"upper", NumberArray(curve.upper)}});
+                          {"time", StreamNumbers(curve.time, streamed)},
+                          {"estimate", StreamNumbers(curve.estimate, streamed)},
+                          {"variance", StreamNumbers(curve.variance, streamed)},
+                          {"lower", StreamNumbers(curve.lower, streamed)},
+                          {"upper", StreamNumbers(curve.upper, streamed)}});
       }
       json gray = json::array();
       for (size_t c = 0; c < result->gray.size(); ++c) {
@@ -140,13 +140,13 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
                         {"df", test.df},
                         {"p", JsonNumber(test.p)}});
       }
-      context.out << json{{"conf_level", args->conf_level},
-                          {"rho", args->rho},
-                          {"rows_dropped", input->rows_dropped},
-                          {"curves", std::move(curves)},
-                          {"gray", std::move(gray)}}
-                         .dump(2)
-                  << '\n';
+      PrintJson(context.out,
+                {{"conf_level", args->conf_level},
+                 {"rho", args->rho},
+                 {"rows_dropped", input->rows_dropped},
+                 {"curves", std::move(curves)},
+                 {"gray", std::move(gray)}},
+                streamed);
       return kExitOk;
     }
     for (const stats::CumincCurve& curve : result->curves) {

@@ -48,18 +48,20 @@ nlohmann::json StreamedArrayMark(size_t i) {
 void PrintJson(std::ostream& out, const nlohmann::json& document,
                const std::vector<StreamedArray>& streamed) {
   const std::string text = document.dump(2);
+  // Marks are found in the order of the text (dump sorts keys), each naming its array after this prefix.
+  std::string prefix = nlohmann::json(StreamedArrayMark(0)).dump();
+  prefix.resize(prefix.size() - 2);  // without `0"`
   size_t done = 0;
-  for (size_t i = 0; i < streamed.size(); ++i) {
-    const std::string mark = nlohmann::json(StreamedArrayMark(i)).dump();
-    const size_t at = text.find(mark, done);
-    if (at == std::string::npos) continue;
+  for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, done)) {
+    const size_t number = at + prefix.size(), close = text.find('"', number);
+    const size_t i = std::stoul(text.substr(number, close - number));
     out.write(text.data() + done, static_cast<std::streamsize>(at - done));
-    done = at + mark.size();
+    done = close + 1;
     // dump(2) indents an array's elements two spaces deeper than the line that opens it, and closes it
     // at that line's depth.
     const size_t line = text.rfind('\n', at) + 1;  // npos + 1 = 0 on the first line
     const size_t depth = text.find_first_not_of(' ', line) - line;
-    const StreamedArray& array = streamed[i];
+    const StreamedArray& array = streamed.at(i);
     if (array.size == 0) {
       out << "[]";
       continue;

@@ -41,6 +41,9 @@ TEST(PrintJson, PrintsWhatDumpPrintsOfTheWholeDocumentAtAnyDepth) {
         {"more", {{"inner", StreamedArrayMark(2)}}}},
        {{"groups", {{{"name", "x"}, {"table", three_rows}}, {{"name", "y"}, {"table", json::array()}}}},
         {"more", {{"inner", json::array({json::array({1, 2})})}}}}},
+      {"in another order than their numbers (dump sorts keys)",
+       {{"b", StreamedArrayMark(0)}, {"a", StreamedArrayMark(2)}},
+       {{"b", three_rows}, {"a", json::array({json::array({1, 2})})}}},
       // A value that looks like a mark but is not this process's is printed as it is.
       {"a look-alike string",
        {{"group", "\x01streamed array 0"}, {"table", StreamedArrayMark(0)}},
