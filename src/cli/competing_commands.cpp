@@ -83,10 +83,9 @@ Result<CompetingInput> LoadCompetingInput(const CumincArgs& args) {
   return input;
 }
 
-// A curve's column, printed a number at a time by PrintJson (as JSON values they take ten times the curve).
-json StreamNumbers(const std::vector<double>& values, std::vector<StreamedArray>& streamed) {
-  streamed.push_back({values.size(), [&values](size_t k) { return JsonNumber(values[k]); }});
-  return StreamedArrayMark(streamed.size() - 1);
+// A curve's column, printed a number at a time (as JSON values they take ten times the curve).
+json StreamNumbers(const std::vector<double>& values, StreamedJson& streamed) {
+  return streamed.Add(values.size(), [&values](size_t k) { return JsonNumber(values[k]); });
 }
 
 }  // namespace
@@ -122,7 +121,7 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
     if (!result.ok()) return ReportError(context, result.status());
     if (args->json) {
       json curves = json::array();
-      std::vector<StreamedArray> streamed;
+      StreamedJson streamed;
       for (const stats::CumincCurve& curve : result->curves) {
         curves.push_back({{"cause", input->cause_names[curve.cause - 1]},
                           {"group", input->group_names[curve.group]},
@@ -140,13 +139,11 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
                         {"df", test.df},
                         {"p", JsonNumber(test.p)}});
       }
-      PrintJson(context.out,
-                {{"conf_level", args->conf_level},
-                 {"rho", args->rho},
-                 {"rows_dropped", input->rows_dropped},
-                 {"curves", std::move(curves)},
-                 {"gray", std::move(gray)}},
-                streamed);
+      streamed.Print(context.out, {{"conf_level", args->conf_level},
+                                   {"rho", args->rho},
+                                   {"rows_dropped", input->rows_dropped},
+                                   {"curves", std::move(curves)},
+                                   {"gray", std::move(gray)}});
       return kExitOk;
     }
     for (const stats::CumincCurve& curve : result->curves) {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <random>
 
 namespace prrt::cli {
@@ -39,29 +38,32 @@ void TextTable::Print(std::ostream& out) const {
     print_row(row);
 }
 
-nlohmann::json StreamedArrayMark(size_t i) {
-  // A token drawn once a process, so that no value read from a file can pass for a mark.
-  static const uint64_t token = (uint64_t{std::random_device()()} << 32) | std::random_device()();
-  return fmt::format("\x01streamed array {:016x} {}", token, i);
+StreamedJson::StreamedJson() {
+  // A random token, so that no value read from a file can pass for a mark.
+  std::random_device random;
+  mark_ = fmt::format("\x01streamed array {:08x}{:08x} ", random(), random());
 }
 
-void PrintJson(std::ostream& out, const nlohmann::json& document,
-               const std::vector<StreamedArray>& streamed) {
+nlohmann::json StreamedJson::Add(size_t size, std::function<nlohmann::json(size_t)> element) {
+  arrays_.push_back({size, std::move(element)});
+  return mark_ + std::to_string(arrays_.size() - 1);
+}
+
+void StreamedJson::Print(std::ostream& out, const nlohmann::json& document) const {
   const std::string text = document.dump(2);
-  // Marks are found in the order of the text (dump sorts keys), each naming its array after this prefix.
-  std::string prefix = nlohmann::json(StreamedArrayMark(0)).dump();
-  prefix.resize(prefix.size() - 2);  // without `0"`
+  // Marks are found in the order of the text (dump sorts keys); dump writes the control character as \u0001.
+  std::string prefix = nlohmann::json(mark_).dump();
+  prefix.pop_back();  // the closing quote: the array's number follows
   size_t done = 0;
   for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, done)) {
     const size_t number = at + prefix.size(), close = text.find('"', number);
-    const size_t i = std::stoul(text.substr(number, close - number));
+    const Array& array = arrays_.at(std::stoul(text.substr(number, close - number)));
     out.write(text.data() + done, static_cast<std::streamsize>(at - done));
     done = close + 1;
     // dump(2) indents an array's elements two spaces deeper than the line that opens it, and closes it
     // at that line's depth.
     const size_t line = text.rfind('\n', at) + 1;  // npos + 1 = 0 on the first line
     const size_t depth = text.find_first_not_of(' ', line) - line;
-    const StreamedArray& array = streamed.at(i);
     if (array.size == 0) {
       out << "[]";
       continue;

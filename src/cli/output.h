@@ -30,18 +30,27 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
-//! A JSON array printed an element at a time instead of built whole: a Kaplan–Meier table of 10^7 rows takes
-//! gigabytes as a JSON value (about a kilobyte a row), and nothing as text on its way out.
-struct StreamedArray {
-  size_t size = 0;
-  std::function<nlohmann::json(size_t)> element;  // element(k), k < size
+//! JSON arrays printed an element at a time instead of built whole: a Kaplan–Meier table of 10^7 rows takes
+//! gigabytes as a JSON value (about a kilobyte a row), and nothing as text on its way out. Put Add's mark
+//! where the document should hold an array, then Print the document.
+class StreamedJson {
+ public:
+  StreamedJson();
+
+  //! A value that stands for the array element(0), ..., element(size - 1) in the document given to Print.
+  nlohmann::json Add(size_t size, std::function<nlohmann::json(size_t)> element);
+
+  //! Prints `document` exactly as document.dump(2) would, followed by a newline, with each array in place of
+  //! its mark.
+  void Print(std::ostream& out, const nlohmann::json& document) const;
+
+ private:
+  struct Array {
+    size_t size;
+    std::function<nlohmann::json(size_t)> element;
+  };
+  std::vector<Array> arrays_;
+  std::string mark_;  // every mark up to its number: a control character and a random token
 };
-
-//! The value that stands for streamed[i] in the document given to PrintJson.
-nlohmann::json StreamedArrayMark(size_t i);
-
-//! Prints `document` exactly as document.dump(2) would, followed by a newline, with the array streamed[i]
-//! in place of each StreamedArrayMark(i) it holds.
-void PrintJson(std::ostream& out, const nlohmann::json& document, const std::vector<StreamedArray>& streamed);
 
 }  // namespace prrt::cli

@@ -18,10 +18,9 @@ namespace {
 
 using nlohmann::json;
 
-// A curve's JSON "table", printed row by row by PrintJson (10^7 rows would take gigabytes as a JSON value).
-json StreamKmTable(const stats::KmCurve& curve, std::vector<StreamedArray>& streamed) {
-  streamed.push_back({curve.rows.size(), [&curve](size_t k) { return report::KmRowJson(curve.rows[k]); }});
-  return StreamedArrayMark(streamed.size() - 1);
+// A curve's JSON "table", printed row by row (10^7 rows would take gigabytes as a JSON value).
+json StreamKmTable(const stats::KmCurve& curve, StreamedJson& streamed) {
+  return streamed.Add(curve.rows.size(), [&curve](size_t k) { return report::KmRowJson(curve.rows[k]); });
 }
 
 struct SurvivalArgs {
@@ -116,7 +115,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       }
     }
     json groups = json::array();
-    std::vector<StreamedArray> streamed;
+    StreamedJson streamed;
     for (size_t g = 0; g < groups_summary.size(); ++g) {
       const stats::KmSummary& s = groups_summary[g];
       const stats::QuantileEstimate& median = s.quantile;
@@ -164,7 +163,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
                      {"median_ci", *median_ci},
                      {"rows_dropped", input->rows_dropped},
                      {"groups", std::move(groups)}};
-      PrintJson(context.out, result, streamed);
+      streamed.Print(context.out, result);
     } else if (input->rows_dropped > 0) {
       context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);
     }
@@ -238,7 +237,7 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
         *ties == "prodlim" ? stats::FollowUpTies::kProdlim : stats::FollowUpTies::kSurvival, options);
     if (!curves.ok()) return ReportError(context, curves.status());
     json groups = json::array();
-    std::vector<StreamedArray> streamed;
+    StreamedJson streamed;
     TextTable table({"group", "n", "censored", "median follow-up", "lower 95%", "upper 95%"});
     for (size_t g = 0; g < curves->size(); ++g) {
       const stats::KmCurve& curve = (*curves)[g];
@@ -257,7 +256,7 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
     }
     if (args->json) {
       json result = {{"ties", *ties}, {"conf_level", options.conf_level}, {"groups", groups}};
-      PrintJson(context.out, result, streamed);
+      streamed.Print(context.out, result);
     } else {
       table.Print(context.out);
     }
