@@ -93,7 +93,7 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
   command
       ->add_option("--max-kept", limits->max_stored_paths,
                    fmt::format("the exact r x c test gives up past this many partial tables kept at once "
-                               "(default {}; each takes 50 to 90 bytes)",
+                               "(default {}; each takes 35 to 45 bytes)",
                                limits->max_stored_paths))
       ->check(CLI::PositiveNumber);
   command
