@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <random>
 
 namespace prrt::cli {
@@ -18,24 +19,31 @@ std::string FormatNumber(const std::optional<double>& value, int digits) {
   return value ? FormatNumber(*value, digits) : "NA";
 }
 
-void TextTable::Print(std::ostream& out) const {
-  std::vector<size_t> width(header_.size());
-  for (size_t c = 0; c < header_.size(); ++c)
-    width[c] = header_[c].size();
-  for (const auto& row : rows_) {
-    for (size_t c = 0; c < row.size() && c < width.size(); ++c)
-      width[c] = std::max(width[c], row[c].size());
-  }
-  auto print_row = [&](const std::vector<std::string>& row) {
-    std::string line;
-    for (size_t c = 0; c < row.size() && c < width.size(); ++c) {
-      line += fmt::format("{}{:>{}}", c == 0 ? "" : "  ", row[c], width[c]);
-    }
-    out << line << '\n';
+void PrintTable(std::ostream& out, const std::vector<std::string>& header, size_t count,
+                const std::function<std::vector<std::string>(size_t)>& row) {
+  std::vector<size_t> width(header.size());
+  auto widen = [&width](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], cells[c].size());
   };
-  print_row(header_);
-  for (const auto& row : rows_)
-    print_row(row);
+  widen(header);
+  for (size_t k = 0; k < count; ++k)
+    widen(row(k));
+  std::string line;
+  auto print_row = [&](const std::vector<std::string>& cells) {
+    line.clear();
+    for (size_t c = 0; c < cells.size() && c < width.size(); ++c)
+      fmt::format_to(std::back_inserter(line), "{}{:>{}}", c == 0 ? "" : "  ", cells[c], width[c]);
+    line += '\n';
+    out << line;
+  };
+  print_row(header);
+  for (size_t k = 0; k < count; ++k)
+    print_row(row(k));
+}
+
+void TextTable::Print(std::ostream& out) const {
+  PrintTable(out, header_, rows_.size(), [this](size_t k) { return rows_[k]; });
 }
 
 StreamedJson::StreamedJson() {

@@ -18,6 +18,12 @@ using report::JsonNumber;  // null for NaN, infinity and nullopt (absent values 
 std::string FormatNumber(double value, int digits = 6);
 std::string FormatNumber(const std::optional<double>& value, int digits = 6);
 
+//! Prints row(0), ..., row(count - 1) with right-aligned columns under `header`, without holding them: each
+//! row is made twice, once to measure the columns and once to print it (a Kaplan–Meier table of 10^7 rows
+//! held as strings takes gigabytes).
+void PrintTable(std::ostream& out, const std::vector<std::string>& header, size_t count,
+                const std::function<std::vector<std::string>(size_t)>& row);
+
 //! A table printed with right-aligned columns under a header.
 class TextTable {
  public:

@@ -46,13 +46,13 @@ void AddStartOption(CLI::App* command, SurvivalArgs& args) {
 }
 
 void PrintKmTable(std::ostream& out, const stats::KmCurve& curve) {
-  TextTable table({"time", "n.risk", "n.event", "n.censor", "survival", "std.err", "lower", "upper"});
-  for (const stats::KmRow& row : curve.rows) {
-    table.AddRow({FormatNumber(row.time), FormatNumber(row.n_risk), FormatNumber(row.n_event),
-                  FormatNumber(row.n_censor), FormatNumber(row.surv, 4), FormatNumber(row.std_err, 4),
-                  FormatNumber(row.lower, 4), FormatNumber(row.upper, 4)});
-  }
-  table.Print(out);
+  PrintTable(out, {"time", "n.risk", "n.event", "n.censor", "survival", "std.err", "lower", "upper"},
+             curve.rows.size(), [&curve](size_t k) -> std::vector<std::string> {
+               const stats::KmRow& row = curve.rows[k];
+               return {FormatNumber(row.time),     FormatNumber(row.n_risk),  FormatNumber(row.n_event),
+                       FormatNumber(row.n_censor), FormatNumber(row.surv, 4), FormatNumber(row.std_err, 4),
+                       FormatNumber(row.lower, 4), FormatNumber(row.upper, 4)};
+             });
 }
 
 void AddKm(CLI::App& stats, CommandContext& context) {

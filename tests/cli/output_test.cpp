@@ -55,6 +55,35 @@ TEST(StreamedJson, PrintsWhatDumpPrintsOfTheWholeDocumentAtAnyDepth) {
     EXPECT_EQ(Printed(streamed, c.with_marks), c.whole.dump(2) + "\n") << c.name;
 }
 
+TEST(PrintTable, AlignsEveryColumnToItsWidestCellWithoutHoldingTheRows) {
+  std::ostringstream out;
+  size_t made = 0;
+  PrintTable(out, {"time", "n", "s"}, 3, [&made](size_t k) -> std::vector<std::string> {
+    ++made;
+    const std::vector<std::vector<std::string>> rows = {
+        {"1", "120", "0.5"}, {"12.75", "3", "0.25"}, {"2", "", "1"}};
+    return rows[k];
+  });
+  EXPECT_EQ(out.str(),
+            " time    n     s\n"
+            "    1  120   0.5\n"
+            "12.75    3  0.25\n"
+            "    2          1\n");
+  EXPECT_EQ(made, 6u);  // each row made twice: measured, then printed
+}
+
+TEST(TextTable, PrintsAsPrintTable) {
+  TextTable table({"group", "median"});
+  table.AddRow({"a", "12.5"});
+  table.AddRow({"longer name", "7"});
+  std::ostringstream out;
+  table.Print(out);
+  EXPECT_EQ(out.str(),
+            "      group  median\n"
+            "          a    12.5\n"
+            "longer name       7\n");
+}
+
 TEST(StreamedJson, WithoutMarksIsDump) {
   const json document = {{"p", 0.25}, {"list", {1, 2, 3}}, {"text", "a \"quoted\"\nline"}};
   EXPECT_EQ(Printed(StreamedJson(), document), document.dump(2) + "\n");
