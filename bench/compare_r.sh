@@ -21,6 +21,9 @@ for n in "${sizes[@]}"; do
   f="$work/surv_$n.csv"
   /usr/bin/time -f '%e %M' -o "$work/km_$n.time" build/src/prrt stats km --input "$f" --time time --event status \
     --group group --summary --json >"$work/km_$n.json"
+  # The whole table too, printed (JSON) and thrown away: what holding every row costs.
+  /usr/bin/time -f '%e %M' -o "$work/kmt_$n.time" build/src/prrt stats km --input "$f" --time time \
+    --event status --group group --json >/dev/null
   /usr/bin/time -f '%e %M' -o "$work/lr_$n.time" build/src/prrt stats logrank --input "$f" --time time \
     --event status --group group --json >"$work/lr_$n.json"
   stat -c %s "$f" >"$work/size_$n"

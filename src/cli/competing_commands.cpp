@@ -85,7 +85,10 @@ Result<CompetingInput> LoadCompetingInput(const CumincArgs& args) {
 
 // A curve's column, printed a number at a time (as JSON values they take ten times the curve).
 json StreamNumbers(const std::vector<double>& values, StreamedJson& streamed) {
-  return streamed.Add(values.size(), [&values](size_t k) { return JsonNumber(values[k]); });
+  return streamed.Add([&values](const auto& emit) {
+    for (double value : values)
+      emit(JsonNumber(value));
+  });
 }
 
 }  // namespace
@@ -149,17 +152,15 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
     for (const stats::CumincCurve& curve : result->curves) {
       context.out << fmt::format("cause {}, group {}:\n", input->cause_names[curve.cause - 1],
                                  input->group_names[curve.group]);
-      // The corner points after each step (and the last point), without the repeated values before them:
-      // the points 0, 2, 4, ... and the last.
-      const size_t points = curve.time.size();
-      const size_t shown = points == 0 ? 0 : (points + 1) / 2 + (points % 2 == 0 ? 1 : 0);
-      PrintTable(context.out, {"time", "incidence", "std.err", "lower", "upper"}, shown,
-                 [&curve, points](size_t k) -> std::vector<std::string> {
-                   const size_t i = std::min(2 * k, points - 1);
-                   return {FormatNumber(curve.time[i]), FormatNumber(curve.estimate[i], 4),
-                           FormatNumber(std::sqrt(curve.variance[i]), 4), FormatNumber(curve.lower[i], 4),
-                           FormatNumber(curve.upper[i], 4)};
-                 });
+      PrintTable(context.out, {"time", "incidence", "std.err", "lower", "upper"}, [&curve](const auto& emit) {
+        // The corner points after each step (and the last point), without the repeated values before them.
+        for (size_t i = 0; i < curve.time.size(); ++i) {
+          if (i > 0 && i + 1 < curve.time.size() && i % 2 == 1) continue;
+          emit({FormatNumber(curve.time[i]), FormatNumber(curve.estimate[i], 4),
+                FormatNumber(std::sqrt(curve.variance[i]), 4), FormatNumber(curve.lower[i], 4),
+                FormatNumber(curve.upper[i], 4)});
+        }
+      });
       context.out << '\n';
     }
     for (size_t c = 0; c < result->gray.size(); ++c) {

@@ -19,16 +19,14 @@ std::string FormatNumber(const std::optional<double>& value, int digits) {
   return value ? FormatNumber(*value, digits) : "NA";
 }
 
-void PrintTable(std::ostream& out, const std::vector<std::string>& header, size_t count,
-                const std::function<std::vector<std::string>(size_t)>& row) {
+void PrintTable(std::ostream& out, const std::vector<std::string>& header, const TextRows& rows) {
   std::vector<size_t> width(header.size());
   auto widen = [&width](const std::vector<std::string>& cells) {
     for (size_t c = 0; c < cells.size() && c < width.size(); ++c)
       width[c] = std::max(width[c], cells[c].size());
   };
   widen(header);
-  for (size_t k = 0; k < count; ++k)
-    widen(row(k));
+  rows(widen);
   std::string line;
   auto print_row = [&](const std::vector<std::string>& cells) {
     line.clear();
@@ -38,12 +36,14 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& header, size_
     out << line;
   };
   print_row(header);
-  for (size_t k = 0; k < count; ++k)
-    print_row(row(k));
+  rows(print_row);
 }
 
 void TextTable::Print(std::ostream& out) const {
-  PrintTable(out, header_, rows_.size(), [this](size_t k) { return rows_[k]; });
+  PrintTable(out, header_, [this](const auto& emit) {
+    for (const std::vector<std::string>& row : rows_)
+      emit(row);
+  });
 }
 
 StreamedJson::StreamedJson() {
@@ -52,8 +52,8 @@ StreamedJson::StreamedJson() {
   mark_ = fmt::format("\x01streamed array {:08x}{:08x} ", random(), random());
 }
 
-nlohmann::json StreamedJson::Add(size_t size, std::function<nlohmann::json(size_t)> element) {
-  arrays_.push_back({size, std::move(element)});
+nlohmann::json StreamedJson::Add(Elements elements) {
+  arrays_.push_back(std::move(elements));
   return mark_ + std::to_string(arrays_.size() - 1);
 }
 
@@ -65,27 +65,24 @@ void StreamedJson::Print(std::ostream& out, const nlohmann::json& document) cons
   size_t done = 0;
   for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, done)) {
     const size_t number = at + prefix.size(), close = text.find('"', number);
-    const Array& array = arrays_.at(std::stoul(text.substr(number, close - number)));
+    const Elements& elements = arrays_.at(std::stoul(text.substr(number, close - number)));
     out.write(text.data() + done, static_cast<std::streamsize>(at - done));
     done = close + 1;
-    // dump(2) indents an array's elements two spaces deeper than the line that opens it, and closes it
-    // at that line's depth.
+    // dump(2) indents an array's elements two spaces deeper than the line that opens it, closes it at that
+    // line's depth, and prints an empty one as [].
     const size_t line = text.rfind('\n', at) + 1;  // npos + 1 = 0 on the first line
     const size_t depth = text.find_first_not_of(' ', line) - line;
-    if (array.size == 0) {
-      out << "[]";
-      continue;
-    }
     const std::string inner = "\n" + std::string(depth + 2, ' ');
-    out << '[';
-    for (size_t k = 0; k < array.size; ++k) {
-      std::string element = array.element(k).dump(2);
+    bool empty = true;
+    elements([&](const nlohmann::json& value) {
+      std::string element = value.dump(2);
       for (size_t pos = element.find('\n'); pos != std::string::npos;
            pos = element.find('\n', pos + inner.size()))
         element.replace(pos, 1, inner);
-      out << (k == 0 ? "" : ",") << inner << element;
-    }
-    out << '\n' << std::string(depth, ' ') << ']';
+      out << (empty ? "[" : ",") << inner << element;
+      empty = false;
+    });
+    out << (empty ? "[]" : "\n" + std::string(depth, ' ') + "]");
   }
   out.write(text.data() + done, static_cast<std::streamsize>(text.size() - done));
   out << '\n';

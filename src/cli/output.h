@@ -18,11 +18,13 @@ using report::JsonNumber;  // null for NaN, infinity and nullopt (absent values 
 std::string FormatNumber(double value, int digits = 6);
 std::string FormatNumber(const std::optional<double>& value, int digits = 6);
 
-//! Prints row(0), ..., row(count - 1) with right-aligned columns under `header`, without holding them: each
-//! row is made twice, once to measure the columns and once to print it (a Kaplan–Meier table of 10^7 rows
-//! held as strings takes gigabytes).
-void PrintTable(std::ostream& out, const std::vector<std::string>& header, size_t count,
-                const std::function<std::vector<std::string>(size_t)>& row);
+//! The rows of a table, each handed in turn to `emit`. A source may be read more than once.
+using TextRows = std::function<void(const std::function<void(const std::vector<std::string>&)>& emit)>;
+
+//! Prints `rows` with right-aligned columns under `header`, without holding them: the source is read twice,
+//! once to measure the columns and once to print (a Kaplan–Meier table of 10^7 rows held as strings takes
+//! gigabytes).
+void PrintTable(std::ostream& out, const std::vector<std::string>& header, const TextRows& rows);
 
 //! A table printed with right-aligned columns under a header.
 class TextTable {
@@ -43,19 +45,18 @@ class StreamedJson {
  public:
   StreamedJson();
 
-  //! A value that stands for the array element(0), ..., element(size - 1) in the document given to Print.
-  nlohmann::json Add(size_t size, std::function<nlohmann::json(size_t)> element);
+  //! The elements of an array, each handed in turn to `emit`.
+  using Elements = std::function<void(const std::function<void(const nlohmann::json&)>& emit)>;
+
+  //! A value that stands for the array of `elements` in the document given to Print.
+  nlohmann::json Add(Elements elements);
 
   //! Prints `document` exactly as document.dump(2) would, followed by a newline, with each array in place of
   //! its mark.
   void Print(std::ostream& out, const nlohmann::json& document) const;
 
  private:
-  struct Array {
-    size_t size;
-    std::function<nlohmann::json(size_t)> element;
-  };
-  std::vector<Array> arrays_;
+  std::vector<Elements> arrays_;
   std::string mark_;  // every mark up to its number: a control character and a random token
 };
 

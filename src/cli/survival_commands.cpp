@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "cli/app.h"
 #include "cli/command_support.h"
@@ -18,9 +20,19 @@ namespace {
 
 using nlohmann::json;
 
+// The rows of a Kaplan–Meier table, each handed in turn to `visit`.
+using KmRows = std::function<void(const std::function<void(const stats::KmRow&)>& visit)>;
+
+// Group g's rows, made by `source` as they are read.
+KmRows RowsOf(const stats::KmRowSource& source, size_t g) {
+  return [&source, g](const auto& visit) { source.ForEachRow(static_cast<int32_t>(g), visit); };
+}
+
 // A curve's JSON "table", printed row by row (10^7 rows would take gigabytes as a JSON value).
-json StreamKmTable(const stats::KmCurve& curve, StreamedJson& streamed) {
-  return streamed.Add(curve.rows.size(), [&curve](size_t k) { return report::KmRowJson(curve.rows[k]); });
+json StreamKmTable(KmRows rows, StreamedJson& streamed) {
+  return streamed.Add([rows = std::move(rows)](const auto& emit) {
+    rows([&emit](const stats::KmRow& row) { emit(report::KmRowJson(row)); });
+  });
 }
 
 struct SurvivalArgs {
@@ -45,13 +57,14 @@ void AddStartOption(CLI::App* command, SurvivalArgs& args) {
                       "Surv(start, stop, event); a row is at risk at t when start < t <= time");
 }
 
-void PrintKmTable(std::ostream& out, const stats::KmCurve& curve) {
+void PrintKmTable(std::ostream& out, const KmRows& rows) {
   PrintTable(out, {"time", "n.risk", "n.event", "n.censor", "survival", "std.err", "lower", "upper"},
-             curve.rows.size(), [&curve](size_t k) -> std::vector<std::string> {
-               const stats::KmRow& row = curve.rows[k];
-               return {FormatNumber(row.time),     FormatNumber(row.n_risk),  FormatNumber(row.n_event),
+             [&rows](const auto& emit) {
+               rows([&emit](const stats::KmRow& row) {
+                 emit({FormatNumber(row.time), FormatNumber(row.n_risk), FormatNumber(row.n_event),
                        FormatNumber(row.n_censor), FormatNumber(row.surv, 4), FormatNumber(row.std_err, 4),
-                       FormatNumber(row.lower, 4), FormatNumber(row.upper, 4)};
+                       FormatNumber(row.lower, 4), FormatNumber(row.upper, 4)});
+               });
              });
 }
 
@@ -96,23 +109,21 @@ void AddKm(CLI::App& stats, CommandContext& context) {
     options.conf_level = *conf_level;
     const stats::QuantileRule rule =
         *median_ci == "spss" ? stats::QuantileRule::kSpss : stats::QuantileRule::kPrint;
-    // Each group's counts and median; the curves themselves only when they are printed (or needed for
-    // the SPSS rule).
+    // Each group's counts and median, in one pass that stores no rows when only they are asked for;
+    // otherwise from the sorted data, whose curves are made again, row by row, as they are read.
     std::vector<stats::KmSummary> groups_summary;
-    std::vector<stats::KmCurve> curves;
+    std::optional<stats::KmRowSource> source;
     if (*summary && rule == stats::QuantileRule::kPrint) {
       Result<std::vector<stats::KmSummary>> s =
           stats::KaplanMeierSummary(input->data(), input->n_groups(), options);
       if (!s.ok()) return ReportError(context, s.status());
       groups_summary = std::move(*s);
     } else {
-      Result<std::vector<stats::KmCurve>> c = stats::KaplanMeier(input->data(), input->n_groups(), options);
-      if (!c.ok()) return ReportError(context, c.status());
-      curves = std::move(*c);
-      for (const stats::KmCurve& curve : curves) {
-        groups_summary.push_back(
-            {curve.n, curve.events, stats::SurvivalQuantile(curve, 0.5, rule, *conf_level)});
-      }
+      Result<stats::KmRowSource> s = stats::KmRowSource::Create(input->data(), input->n_groups(), options);
+      if (!s.ok()) return ReportError(context, s.status());
+      source.emplace(std::move(*s));
+      for (int32_t g = 0; g < input->n_groups(); ++g)
+        groups_summary.push_back({source->n(g), source->events(g), source->Quantile(g, 0.5, rule)});
     }
     json groups = json::array();
     StreamedJson streamed;
@@ -129,7 +140,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       if (!quantiles->empty()) {
         json list = json::array();
         for (double p : *quantiles) {
-          const stats::QuantileEstimate q = stats::SurvivalQuantile(curves[g], p, rule, *conf_level);
+          const stats::QuantileEstimate q = source->Quantile(static_cast<int32_t>(g), p, rule);
           list.push_back({{"p", p},
                           {"estimate", JsonNumber(q.estimate)},
                           {"lower", JsonNumber(q.lower)},
@@ -144,14 +155,14 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       }
       const bool table = !*summary;
       if (args->json) {
-        if (table) group["table"] = StreamKmTable(curves[g], streamed);
+        if (table) group["table"] = StreamKmTable(RowsOf(*source, g), streamed);
       } else {
         context.out << fmt::format("group {}: n = {}, events = {}, median {} ({}% CI {} to {})\n",
                                    input->group_names[g], s.n, s.events, FormatNumber(median.estimate),
                                    FormatNumber(100 * *conf_level), FormatNumber(median.lower),
                                    FormatNumber(median.upper));
         if (table) {
-          PrintKmTable(context.out, curves[g]);
+          PrintKmTable(context.out, RowsOf(*source, g));
           context.out << '\n';
         }
       }
@@ -232,26 +243,24 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
     Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
     if (!input.ok()) return ReportError(context, input.status());
     stats::KmOptions options;
-    Result<std::vector<stats::KmCurve>> curves = stats::ReverseKaplanMeier(
+    Result<stats::KmRowSource> curves = stats::ReverseKaplanMeier(
         input->data(), input->n_groups(),
         *ties == "prodlim" ? stats::FollowUpTies::kProdlim : stats::FollowUpTies::kSurvival, options);
     if (!curves.ok()) return ReportError(context, curves.status());
     json groups = json::array();
     StreamedJson streamed;
     TextTable table({"group", "n", "censored", "median follow-up", "lower 95%", "upper 95%"});
-    for (size_t g = 0; g < curves->size(); ++g) {
-      const stats::KmCurve& curve = (*curves)[g];
-      stats::QuantileEstimate median =
-          stats::SurvivalQuantile(curve, 0.5, stats::QuantileRule::kPrint, options.conf_level);
+    for (int32_t g = 0; g < input->n_groups(); ++g) {
+      const stats::QuantileEstimate median = curves->Quantile(g, 0.5, stats::QuantileRule::kPrint);
       groups.push_back({{"group", input->group_names[g]},
-                        {"n", curve.n},
-                        {"censored", curve.events},
+                        {"n", curves->n(g)},
+                        {"censored", curves->events(g)},
                         {"median", JsonNumber(median.estimate)},
                         {"median_lower", JsonNumber(median.lower)},
                         {"median_upper", JsonNumber(median.upper)},
-                        {"table", StreamKmTable(curve, streamed)}});
-      table.AddRow({input->group_names[g], FormatNumber(static_cast<double>(curve.n)),
-                    FormatNumber(static_cast<double>(curve.events)), FormatNumber(median.estimate),
+                        {"table", StreamKmTable(RowsOf(*curves, static_cast<size_t>(g)), streamed)}});
+      table.AddRow({input->group_names[g], FormatNumber(static_cast<double>(curves->n(g))),
+                    FormatNumber(static_cast<double>(curves->events(g))), FormatNumber(median.estimate),
                     FormatNumber(median.lower), FormatNumber(median.upper)});
     }
     if (args->json) {

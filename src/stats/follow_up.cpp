@@ -5,19 +5,19 @@
 
 namespace prrt::stats {
 
-Result<std::vector<KmCurve>> ReverseKaplanMeier(const SurvivalData& data, int32_t n_groups, FollowUpTies ties,
-                                                const KmOptions& options) {
+Result<KmRowSource> ReverseKaplanMeier(const SurvivalData& data, int32_t n_groups, FollowUpTies ties,
+                                       const KmOptions& options) {
   Status right_censored = detail::RequireRightCensored(data, "median follow-up (reverse Kaplan–Meier)");
   if (!right_censored.ok()) return right_censored;
   std::vector<int8_t> flipped(data.event.size());
   for (size_t i = 0; i < flipped.size(); ++i) {
-    // Values other than 0/1 pass through so that KaplanMeier reports them.
+    // Values other than 0/1 pass through so that KmRowSource::Create reports them.
     flipped[i] =
         data.event[i] == 0 || data.event[i] == 1 ? static_cast<int8_t>(1 - data.event[i]) : data.event[i];
   }
   KmOptions reverse = options;
   reverse.censorings_leave_first = ties == FollowUpTies::kProdlim;
-  return KaplanMeier(SurvivalData{data.time, flipped, data.group}, n_groups, reverse);
+  return KmRowSource::Create(SurvivalData{data.time, flipped, data.group}, n_groups, reverse);
 }
 
 }  // namespace prrt::stats

@@ -231,7 +231,7 @@ std::vector<size_t> GroupSizes(const SurvivalData& data, int32_t n_groups) {
 
 // Sorts the data once and streams the rows of group g's curve (group_size[g] observations) to sinks[g].
 // Right-censored data are sorted by time alone and all curves are built in one pass; counting-process data
-// are sorted by group, with each group's start times.
+// are sorted by group, with each group's start times (KmRowSource).
 template <typename Sink>
 Status ScanCurves(const SurvivalData& data, std::span<const size_t> group_size, const KmOptions& options,
                   std::vector<Sink>& sinks) {
@@ -262,18 +262,10 @@ Status ScanCurves(const SurvivalData& data, std::span<const size_t> group_size, 
                                scan_sorted);
     return Status();
   }
-  Result<detail::SortedCounting> counting = detail::SortCounting(
-      data.start, data.time, data.group, data.group.empty() ? 1 : n_groups, options.timefix);
-  if (!counting.ok()) return counting.status();
-  for (int32_t g = 0; g < n_groups; ++g) {
-    const size_t begin = counting->stratum_begin[g];
-    const size_t end = counting->stratum_begin[g + 1];
-    CurveScan<Sink> scan(end - begin, std::span<const double>(counting->entry).subspan(begin, end - begin),
-                         options, z, sinks[g]);
-    for (size_t i = begin; i < end; ++i)
-      scan.Add(counting->stop[i], data.event[counting->row[i]]);
-    scan.Finish();
-  }
+  Result<KmRowSource> source = KmRowSource::Create(data, n_groups, options);
+  if (!source.ok()) return source.status();
+  for (int32_t g = 0; g < n_groups; ++g)
+    source->ForEachRow(g, [&sink = sinks[g]](const KmRow& row) { sink(row); });
   return Status();
 }
 
@@ -334,43 +326,122 @@ Result<std::vector<KmSummary>> KaplanMeierSummary(const SurvivalData& data, int3
 
 namespace {
 
-QuantileEstimate SpssQuantile(const KmCurve& curve, double p, double conf_level) {
-  QuantileEstimate result;
-  const double target = 1 - p;
-  const double tol = 1e-12;
-  const KmRow* estimate = nullptr;
-  const KmRow* above = nullptr;  // last event time with S >= target + 0.05
-  const KmRow* below = nullptr;  // first event time with S <= target - 0.05
-  for (const KmRow& row : curve.rows) {
-    if (row.n_event == 0) continue;
-    if (estimate == nullptr && row.surv <= target + tol) estimate = &row;
-    if (row.surv >= target + 0.05 - tol) above = &row;
-    if (below == nullptr && row.surv <= target - 0.05 + tol) below = &row;
+// SPSS's quantile (QuantileRule::kSpss), fed one row at a time. Times not (yet) found are NaN.
+class SpssQuantile {
+ public:
+  SpssQuantile(double p, double conf_level) : target_(1 - p), conf_level_(conf_level) {}
+  void Add(const KmRow& row) {
+    if (row.n_event == 0) return;
+    if (std::isnan(estimate_time_) && row.surv <= target_ + kTol) {
+      estimate_time_ = row.time;
+      estimate_std_err_ = row.std_err;
+    }
+    if (row.surv >= target_ + 0.05 - kTol) {  // the last event time with S >= target + 0.05
+      above_time_ = row.time;
+      above_surv_ = row.surv;
+    }
+    if (std::isnan(below_time_) && row.surv <= target_ - 0.05 + kTol) {  // the first with S <= target - 0.05
+      below_time_ = row.time;
+      below_surv_ = row.surv;
+    }
   }
-  if (estimate == nullptr) return result;
-  result.estimate = estimate->time;
-  if (below == nullptr || !std::isfinite(estimate->std_err)) return result;
-  // With no event time above the upper point the curve's start (t = 0, S = 1) is used.
-  double t_above = above ? above->time : 0;
-  double s_above = above ? above->surv : 1;
-  double density = (s_above - below->surv) / (below->time - t_above);
-  if (!(density > 0)) return result;
-  double se = estimate->std_err / density;
-  double z = detail::NormalQuantileForLevel(conf_level);
-  result.std_err = se;
-  result.lower = *result.estimate - z * se;
-  result.upper = *result.estimate + z * se;
-  return result;
+  QuantileEstimate Value() const {
+    QuantileEstimate result;
+    if (std::isnan(estimate_time_)) return result;
+    result.estimate = estimate_time_;
+    if (std::isnan(below_time_) || !std::isfinite(estimate_std_err_)) return result;
+    const double density = (above_surv_ - below_surv_) / (below_time_ - above_time_);
+    if (!(density > 0)) return result;
+    const double se = estimate_std_err_ / density;
+    const double z = detail::NormalQuantileForLevel(conf_level_);
+    result.std_err = se;
+    result.lower = estimate_time_ - z * se;
+    result.upper = estimate_time_ + z * se;
+    return result;
+  }
+
+ private:
+  static constexpr double kTol = 1e-12;
+  double target_;
+  double conf_level_;
+  double estimate_time_ = NAN, estimate_std_err_ = NAN;
+  // With no event time above the upper point, the curve's start (t = 0, S = 1).
+  double above_time_ = 0, above_surv_ = 1;
+  double below_time_ = NAN, below_surv_ = NAN;
+};
+
+// The p-quantile by `rule` of the curve whose rows for_each_row(add) passes to add, in time order.
+template <typename ForEachRow>
+QuantileEstimate QuantileOfRows(double p, QuantileRule rule, double conf_level,
+                                const ForEachRow& for_each_row) {
+  auto read = [&for_each_row](auto quantile) {
+    for_each_row([&quantile](const KmRow& row) { quantile.Add(row); });
+    return quantile.Value();
+  };
+  return rule == QuantileRule::kSpss ? read(SpssQuantile(p, conf_level)) : read(PrintQuantile(p));
 }
 
 }  // namespace
 
 QuantileEstimate SurvivalQuantile(const KmCurve& curve, double p, QuantileRule rule, double conf_level) {
-  if (rule == QuantileRule::kSpss) return SpssQuantile(curve, p, conf_level);
-  PrintQuantile quantile(p);
-  for (const KmRow& row : curve.rows)
-    quantile.Add(row);
-  return quantile.Value();
+  return QuantileOfRows(p, rule, conf_level, [&curve](const auto& add) {
+    for (const KmRow& row : curve.rows)
+      add(row);
+  });
+}
+
+Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_groups,
+                                        const KmOptions& options) {
+  Status valid = ValidateKmInput(data, n_groups, options);
+  if (!valid.ok()) return valid;
+  KmRowSource source;
+  source.options_ = options;
+  const int32_t n_strata = data.group.empty() ? 1 : n_groups;
+  if (data.start.empty()) {
+    // The groups as strata: one sort of all times, near-ties merged over the whole data set (as R), then by
+    // group.
+    detail::WithSortedSurvival(data.time, data.event, {}, 1, data.group, n_strata, options.timefix,
+                               [&source](auto&& sorted) {
+                                 source.time_ = std::move(sorted.time);
+                                 source.event_.resize(sorted.payload.size());
+                                 for (size_t i = 0; i < sorted.payload.size(); ++i)
+                                   source.event_[i] = detail::PayloadEvent(sorted.payload[i]);
+                                 source.begin_ = std::move(sorted.stratum_begin);
+                               });
+  } else {
+    Result<detail::SortedCounting> counting =
+        detail::SortCounting(data.start, data.time, data.group, n_strata, options.timefix);
+    if (!counting.ok()) return counting.status();
+    source.time_ = std::move(counting->stop);
+    source.event_.resize(counting->row.size());
+    for (size_t i = 0; i < counting->row.size(); ++i)
+      source.event_[i] = data.event[counting->row[i]];
+    source.entry_ = std::move(counting->entry);
+    source.begin_ = std::move(counting->stratum_begin);
+  }
+  source.begin_.resize(static_cast<size_t>(n_groups) + 1, source.begin_.back());  // no data: no rows
+  for (int32_t g = 0; g < n_groups; ++g) {
+    source.events_.push_back(
+        std::count(source.event_.begin() + static_cast<std::ptrdiff_t>(source.begin_[g]),
+                   source.event_.begin() + static_cast<std::ptrdiff_t>(source.begin_[g + 1]), int8_t{1}));
+  }
+  return source;
+}
+
+void KmRowSource::ForEachRow(int32_t group, const std::function<void(const KmRow&)>& visit) const {
+  const size_t begin = begin_[group], size = begin_[group + 1] - begin;
+  const std::span<const double> entries =
+      entry_.empty() ? std::span<const double>() : std::span<const double>(entry_).subspan(begin, size);
+  CurveScan<const std::function<void(const KmRow&)>> scan(
+      size, entries, options_, detail::NormalQuantileForLevel(options_.conf_level), visit);
+  for (size_t i = begin; i < begin + size; ++i)
+    scan.Add(time_[i], event_[i]);
+  scan.Finish();
+}
+
+QuantileEstimate KmRowSource::Quantile(int32_t group, double p, QuantileRule rule) const {
+  return QuantileOfRows(p, rule, options_.conf_level,
+                        [this, group](const auto& add) { ForEachRow(group, add); });
 }
 
 }  // namespace prrt::stats

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -39,47 +40,58 @@ LargeData MakeLargeData() {
   return d;
 }
 
+// Checks `table`, group g's curve of `d` without merging near-equal times, against the product-limit
+// estimate and Greenwood's variance computed directly from the sorted group.
+void ExpectProductLimitWrittenOut(const LargeData& d, int32_t g, std::span<const KmRow> table) {
+  std::vector<std::pair<double, int8_t>> rows;
+  for (size_t i = 0; i < d.time.size(); ++i) {
+    if (d.group[i] == g) rows.emplace_back(d.time[i], d.event[i]);
+  }
+  std::sort(rows.begin(), rows.end());
+  double surv = 1, greenwood = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < rows.size(); ++k) {
+    const double t = rows[i].first;
+    const double n_risk = static_cast<double>(rows.size() - i);
+    double deaths = 0, censored = 0;
+    for (; i < rows.size() && rows[i].first == t; ++i)
+      (rows[i].second == 1 ? deaths : censored) += 1;
+    if (deaths > 0) {
+      surv *= 1 - deaths / n_risk;
+      greenwood += deaths / (n_risk * (n_risk - deaths));
+    }
+    ASSERT_LT(k, table.size());
+    ASSERT_EQ(table[k].time, t) << "group " << g << " row " << k;
+    ASSERT_EQ(table[k].n_risk, n_risk) << "group " << g << " row " << k;
+    ASSERT_EQ(table[k].n_event, deaths) << "group " << g << " row " << k;
+    ASSERT_EQ(table[k].n_censor, censored) << "group " << g << " row " << k;
+    ASSERT_NEAR(table[k].surv, surv, 1e-12 * surv) << "group " << g << " row " << k;
+    if (surv > 0) {
+      ASSERT_NEAR(table[k].std_err, surv * std::sqrt(greenwood), 1e-12 * surv)
+          << "group " << g << " row " << k;
+    } else {  // the last at risk died: Greenwood's sum is infinite, and S x its root undefined
+      ASSERT_TRUE(std::isnan(table[k].std_err)) << "group " << g << " row " << k;
+    }
+  }
+  EXPECT_EQ(table.size(), k);
+}
+
+// The rows a KmRowSource makes for group g.
+std::vector<KmRow> SourceRows(const KmRowSource& source, int32_t g) {
+  std::vector<KmRow> rows;
+  source.ForEachRow(g, [&rows](const KmRow& row) { rows.push_back(row); });
+  return rows;
+}
+
 TEST(KaplanMeier, LargeDataAgreeWithTheProductLimitWrittenOutAndWithOneThread) {
   const LargeData d = MakeLargeData();
   KmOptions options;
-  options.timefix = false;  // the reference below does not merge near-equal times
+  options.timefix = false;  // the reference does not merge near-equal times
   Result<std::vector<KmCurve>> curves = KaplanMeier({d.time, d.event, d.group}, 3, options);
   ASSERT_TRUE(curves.ok());
   for (int32_t g = 0; g < 3; ++g) {
-    // The product-limit estimate and Greenwood's variance, computed directly from the sorted group.
-    std::vector<std::pair<double, int8_t>> rows;
-    for (size_t i = 0; i < d.time.size(); ++i) {
-      if (d.group[i] == g) rows.emplace_back(d.time[i], d.event[i]);
-    }
-    std::sort(rows.begin(), rows.end());
-    const auto& table = (*curves)[g].rows;
-    EXPECT_EQ((*curves)[g].n, static_cast<int64_t>(rows.size()));
-    double surv = 1, greenwood = 0;
-    size_t k = 0;
-    for (size_t i = 0; i < rows.size(); ++k) {
-      const double t = rows[i].first;
-      const double n_risk = static_cast<double>(rows.size() - i);
-      double deaths = 0, censored = 0;
-      for (; i < rows.size() && rows[i].first == t; ++i)
-        (rows[i].second == 1 ? deaths : censored) += 1;
-      if (deaths > 0) {
-        surv *= 1 - deaths / n_risk;
-        greenwood += deaths / (n_risk * (n_risk - deaths));
-      }
-      ASSERT_LT(k, table.size());
-      ASSERT_EQ(table[k].time, t) << "group " << g << " row " << k;
-      ASSERT_EQ(table[k].n_risk, n_risk) << "group " << g << " row " << k;
-      ASSERT_EQ(table[k].n_event, deaths) << "group " << g << " row " << k;
-      ASSERT_EQ(table[k].n_censor, censored) << "group " << g << " row " << k;
-      ASSERT_NEAR(table[k].surv, surv, 1e-12 * surv) << "group " << g << " row " << k;
-      if (surv > 0) {
-        ASSERT_NEAR(table[k].std_err, surv * std::sqrt(greenwood), 1e-12 * surv)
-            << "group " << g << " row " << k;
-      } else {  // the last at risk died: Greenwood's sum is infinite, and S x its root undefined
-        ASSERT_TRUE(std::isnan(table[k].std_err)) << "group " << g << " row " << k;
-      }
-    }
-    EXPECT_EQ(table.size(), k);
+    EXPECT_EQ((*curves)[g].n, std::count(d.group.begin(), d.group.end(), g));
+    ExpectProductLimitWrittenOut(d, g, (*curves)[g].rows);
   }
 
   // The same answers, to the last bit, on one thread (the sorts and scans above used several).
@@ -127,6 +139,65 @@ TEST(KaplanMeier, ManyGroupsGiveEachGroupItsOwnCurve) {
       EXPECT_EQ(a[k].time, b[k].time) << g;
       EXPECT_EQ(a[k].n_risk, b[k].n_risk) << g;
       EXPECT_EQ(a[k].surv, b[k].surv) << g;
+    }
+  }
+}
+
+TEST(KmRowSource, MakesTheProductLimitWrittenOut) {
+  const LargeData d = MakeLargeData();
+  KmOptions options;
+  options.timefix = false;
+  Result<KmRowSource> source = KmRowSource::Create({d.time, d.event, d.group}, 3, options);
+  ASSERT_TRUE(source.ok());
+  for (int32_t g = 0; g < 3; ++g) {
+    EXPECT_EQ(source->n(g), std::count(d.group.begin(), d.group.end(), g));
+    int64_t events = 0;
+    for (size_t i = 0; i < d.time.size(); ++i)
+      events += d.group[i] == g && d.event[i] == 1;
+    EXPECT_EQ(source->events(g), events);
+    ExpectProductLimitWrittenOut(d, g, SourceRows(*source, g));
+    ExpectProductLimitWrittenOut(d, g, SourceRows(*source, g));  // read again: the same rows
+  }
+}
+
+TEST(KmRowSource, MergesNearTiesOverAllGroupsAsKaplanMeierAndGivesItsQuantiles) {
+  // Times 1e-10 apart in different groups are one time (R's aeqSurv runs over the whole data set, before it
+  // is split by group): group 1's 100 + i + 1e-10 becomes group 0's 100 + i (the other times are far below).
+  LargeData d = MakeLargeData();
+  for (int i = 0; i < 100; ++i) {
+    for (int32_t g : {0, 1}) {
+      d.time.push_back(100 + i + (g == 1 ? 1e-10 : 0));
+      d.event.push_back(static_cast<int8_t>(i % 2));
+      d.group.push_back(g);
+    }
+  }
+  Result<std::vector<KmCurve>> curves = KaplanMeier({d.time, d.event, d.group}, 3, KmOptions{});
+  ASSERT_TRUE(curves.ok());
+  Result<KmRowSource> source = KmRowSource::Create({d.time, d.event, d.group}, 3, KmOptions{});
+  ASSERT_TRUE(source.ok());
+  auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
+  const std::vector<KmRow> group_1 = SourceRows(*source, 1);
+  EXPECT_EQ(group_1[group_1.size() - 100].time, 100);
+  EXPECT_EQ(group_1.back().time, 199);
+  for (int32_t g = 0; g < 3; ++g) {
+    const std::vector<KmRow> rows = SourceRows(*source, g);
+    const auto& expected = (*curves)[g].rows;
+    ASSERT_EQ(rows.size(), expected.size()) << g;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      ASSERT_TRUE(rows[k].time == expected[k].time && rows[k].n_risk == expected[k].n_risk &&
+                  rows[k].n_event == expected[k].n_event && rows[k].n_censor == expected[k].n_censor &&
+                  rows[k].surv == expected[k].surv && same(rows[k].std_err, expected[k].std_err) &&
+                  same(rows[k].lower, expected[k].lower) && same(rows[k].upper, expected[k].upper))
+          << "group " << g << " row " << k;
+    }
+    for (QuantileRule rule : {QuantileRule::kPrint, QuantileRule::kSpss}) {
+      for (double p : {0.1, 0.25, 0.5, 0.75}) {
+        const QuantileEstimate a = source->Quantile(g, p, rule);
+        const QuantileEstimate b = SurvivalQuantile((*curves)[g], p, rule, 0.95);
+        EXPECT_TRUE(a.estimate == b.estimate && a.lower == b.lower && a.upper == b.upper &&
+                    a.std_err == b.std_err)
+            << "group " << g << " p " << p;
+      }
     }
   }
 }
@@ -290,16 +361,22 @@ TEST(KaplanMeier, DelayedEntryByHand) {
   const std::vector<int8_t> event{1, 1, 1, 0};
   Result<std::vector<KmCurve>> curves = KaplanMeier({stop, event, {}, start}, 1, KmOptions{});
   ASSERT_TRUE(curves.ok()) << curves.status().message();
-  const auto& rows = (*curves)[0].rows;
-  ASSERT_EQ(rows.size(), 4u);
-  const double expected_risk[] = {3, 3, 2, 1};
-  const double expected_surv[] = {2.0 / 3, 4.0 / 9, 2.0 / 9, 2.0 / 9};
-  for (size_t i = 0; i < 4; ++i) {
-    EXPECT_EQ(rows[i].n_risk, expected_risk[i]) << i;
-    EXPECT_NEAR(rows[i].surv, expected_surv[i], 1e-15) << i;
+  Result<KmRowSource> source = KmRowSource::Create({stop, event, {}, start}, 1, KmOptions{});
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  EXPECT_EQ(source->n(0), 4);
+  EXPECT_EQ(source->events(0), 3);
+  const std::vector<KmRow> stored((*curves)[0].rows.begin(), (*curves)[0].rows.end());
+  for (const std::vector<KmRow>& rows : {stored, SourceRows(*source, 0)}) {
+    ASSERT_EQ(rows.size(), 4u);
+    const double expected_risk[] = {3, 3, 2, 1};
+    const double expected_surv[] = {2.0 / 3, 4.0 / 9, 2.0 / 9, 2.0 / 9};
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(rows[i].n_risk, expected_risk[i]) << i;
+      EXPECT_NEAR(rows[i].surv, expected_surv[i], 1e-15) << i;
+    }
+    EXPECT_NEAR(rows[2].std_err, 2.0 / 9 * std::sqrt(1.0 / 6 + 1.0 / 6 + 0.5), 1e-15);
+    EXPECT_EQ(rows[3].n_censor, 1);
   }
-  EXPECT_NEAR(rows[2].std_err, 2.0 / 9 * std::sqrt(1.0 / 6 + 1.0 / 6 + 0.5), 1e-15);
-  EXPECT_EQ(rows[3].n_censor, 1);
 }
 
 TEST(KaplanMeier, StartTimesMustComeBeforeTheirStop) {
@@ -309,6 +386,9 @@ TEST(KaplanMeier, StartTimesMustComeBeforeTheirStop) {
   Result<std::vector<KmCurve>> curves = KaplanMeier({stop, event, {}, start}, 1, KmOptions{});
   ASSERT_FALSE(curves.ok());
   EXPECT_EQ(curves.status().message(), "observation 2: the interval (4, 3] does not end after it starts");
+  Result<KmRowSource> source = KmRowSource::Create({stop, event, {}, start}, 1, KmOptions{});
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.status().message(), curves.status().message());
 }
 
 TEST(LogRank, IdenticalStrataAddUp) {
@@ -347,7 +427,7 @@ TEST(LogRankAndFollowUp, RejectCountingProcessData) {
   ASSERT_FALSE(test.ok());
   EXPECT_EQ(test.status().message(),
             "the log-rank test is defined for right-censored data; it does not take start times");
-  Result<std::vector<KmCurve>> follow_up =
+  Result<KmRowSource> follow_up =
       ReverseKaplanMeier({stop, event, group, start}, 2, FollowUpTies::kSurvival, KmOptions{});
   ASSERT_FALSE(follow_up.ok());
   EXPECT_NE(follow_up.status().message().find("right-censored"), std::string::npos);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -97,6 +98,32 @@ Result<std::vector<KmSummary>> KaplanMeierSummary(const SurvivalData& data, int3
 //! The p-quantile (p = 0.5 is the median) of a curve, with its CI, by `rule`.
 QuantileEstimate SurvivalQuantile(const KmCurve& curve, double p, QuantileRule rule, double conf_level);
 
+//! The curves of KaplanMeier without storing their rows: the data are sorted once (by group, then time) and
+//! each read of a group's curve makes its rows again, one at a time, in a pass over the group's data. A table
+//! of 10^7 rows takes 640 MB as KmCurve rows; this keeps the sorted data only (9 to 17 bytes a row).
+class KmRowSource {
+ public:
+  //! The same checks as KaplanMeier.
+  static Result<KmRowSource> Create(const SurvivalData& data, int32_t n_groups, const KmOptions& options);
+
+  int64_t n(int32_t group) const { return static_cast<int64_t>(begin_[group + 1] - begin_[group]); }
+  int64_t events(int32_t group) const { return events_[group]; }
+  //! Calls visit(row) for each row of the group's curve in time order: the rows of KaplanMeier's curve.
+  void ForEachRow(int32_t group, const std::function<void(const KmRow&)>& visit) const;
+  //! SurvivalQuantile of the group's curve (at the source's conf level).
+  QuantileEstimate Quantile(int32_t group, double p, QuantileRule rule) const;
+
+ private:
+  KmRowSource() = default;
+
+  KmOptions options_;
+  BigVector<double> time_;     // by group, ascending within each (near-ties merged)
+  BigVector<int8_t> event_;    // of time_[i]
+  BigVector<double> entry_;    // counting-process data: each group's start times, ascending (else empty)
+  std::vector<size_t> begin_;  // group g's rows are [begin_[g], begin_[g + 1]) of time_ (and of entry_)
+  std::vector<int64_t> events_;
+};
+
 }  // namespace prrt::stats
 
 namespace prrt::stats {
@@ -107,8 +134,9 @@ enum class FollowUpTies {
   kProdlim,   //!< prodlim(reverse = TRUE): tied deaths leave first, hazard c / (n - d)
 };
 
-//! The reverse Kaplan–Meier curves (censoring is the "event") from which median follow-up is read.
-Result<std::vector<KmCurve>> ReverseKaplanMeier(const SurvivalData& data, int32_t n_groups, FollowUpTies ties,
-                                                const KmOptions& options);
+//! The reverse Kaplan–Meier curves (censoring is the "event") from which median follow-up is read: their rows
+//! made as they are read (KmRowSource).
+Result<KmRowSource> ReverseKaplanMeier(const SurvivalData& data, int32_t n_groups, FollowUpTies ties,
+                                       const KmOptions& options);
 
 }  // namespace prrt::stats
