@@ -21,9 +21,10 @@
 //
 // The nodes of a stage are advanced on all cores, in blocks; the result does not depend on how many.
 //
-// Nodes two columns from the end settle backward: a fill of the next column leaves one completion, so the
-// undecided completions' weights are sorted, with running sums, and each past weight is settled by one binary
-// search.
+// Nodes two columns from the end settle backward: a fill of the next column leaves one completion, and each
+// undecided completion finds by a slice index how many of the node's past weights it counts for; running
+// sums then settle every past weight. The splits between the last two rows are made from the most likely by
+// the ratio of neighbouring hypergeometric terms, a multiplication each rather than an exp.
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <absl/hash/hash.h>
@@ -96,12 +97,17 @@ bool AddPast(Pasts& pasts, double weight, double paths) {
 // of rows of equal capacity (such fills lead to the same node with the same weight): within each run of equal
 // capacities x does not increase. Where row i starts a new run, `skip(i, total, x)` may settle at once all
 // the fills that share x's first i cells (returning true); a prefix of whole runs stands for the same fills
-// whatever follows it.
-template <class Skip, class Visit>
-void ForEachColumnFill(const Rows& caps, int total, Rows& x, size_t i, const Skip& skip, const Visit& visit) {
-  if (i > 0 && caps[i] != caps[i - 1] && skip(i, total, x)) return;
+// whatever follows it. Where the last two rows are all that is left and the first of them starts a run,
+// `last_two(i, total, x)` may take over their splits of what is left (returning true), in either order of
+// the two rows.
+template <class Skip, class LastTwo, class Visit>
+void ForEachColumnFill(const Rows& caps, int total, Rows& x, size_t i, const Skip& skip,
+                       const LastTwo& last_two, const Visit& visit) {
+  const bool starts_run = i == 0 || caps[i] != caps[i - 1];
+  if (i > 0 && starts_run && skip(i, total, x)) return;
+  if (i + 2 == caps.size() && starts_run && last_two(i, total, x)) return;
   int most = std::min(caps[i], total);
-  if (i > 0 && caps[i] == caps[i - 1]) most = std::min(most, x[i - 1]);
+  if (!starts_run) most = std::min(most, x[i - 1]);
   if (i + 1 == caps.size()) {
     if (total <= most) {
       x[i] = total;
@@ -114,7 +120,7 @@ void ForEachColumnFill(const Rows& caps, int total, Rows& x, size_t i, const Ski
     rest_capacity += caps[j];
   for (int v = std::max(0, total - rest_capacity); v <= most; ++v) {
     x[i] = v;
-    ForEachColumnFill(caps, total - v, x, i + 1, skip, visit);
+    ForEachColumnFill(caps, total - v, x, i + 1, skip, last_two, visit);
   }
 }
 
@@ -140,34 +146,38 @@ struct Bounds {
   double total;  // log of the sum of exp(weight) over all completions
 };
 
-// Completions' weights in increasing order (equal ones merged) and running sums of what they weigh:
-// cumulative[i] is the mass of the i smallest weights.
-struct SortedCompletions {
-  std::vector<double> weight;
-  std::vector<double> cumulative;
-};
-
-// How many of the increasing `weights` are at most `w`.
-size_t CountUpTo(const std::vector<double>& weights, double w) {
-  return static_cast<size_t>(std::upper_bound(weights.begin(), weights.end(), w) - weights.begin());
-}
-
-// Sorts (weight, mass) pairs, merging equal weights.
-SortedCompletions Tabulate(std::vector<std::pair<double, double>>& entries) {
-  std::sort(entries.begin(), entries.end());
-  SortedCompletions c;
-  c.cumulative.push_back(0);
-  for (size_t i = 0; i < entries.size();) {
-    double mass = 0;
-    size_t j = i;
-    for (; j < entries.size() && entries[j].first - entries[i].first < kSameWeight; ++j)
-      mass += entries[j].second;
-    c.weight.push_back(entries[i].first);
-    c.cumulative.push_back(c.cumulative.back() + mass);
-    i = j;
+// How many of increasing weights are at most x, in expected constant time where they are spread fairly evenly
+// (a node's past weights are; a binary search took a quarter of the time of some tables): their range is cut
+// into as many slices as there are weights, and each slice knows how many weights lie in the slices before
+// it.
+class WeightCounter {
+ public:
+  explicit WeightCounter(const std::vector<double>& weights)
+      : weights_(weights),
+        low_(weights.front()),
+        scale_(weights.back() > low_ ? static_cast<double>(weights.size()) / (weights.back() - low_) : 0),
+        before_(weights.size() + 2, 0) {
+    // Counted by the slice the lookup puts them in, so that a weight in an earlier slice than x is below x.
+    for (double w : weights)
+      ++before_[Slice(w) + 1];
+    for (size_t s = 1; s < before_.size(); ++s)
+      before_[s] += before_[s - 1];
   }
-  return c;
-}
+  size_t CountUpTo(double x) const {
+    if (x < low_) return 0;
+    size_t count = before_[Slice(x)];
+    while (count < weights_.size() && weights_[count] <= x)
+      ++count;
+    return count;
+  }
+
+ private:
+  size_t Slice(double x) const { return std::min(weights_.size(), static_cast<size_t>((x - low_) * scale_)); }
+
+  const std::vector<double>& weights_;
+  double low_, scale_;
+  std::vector<size_t> before_;
+};
 
 class Network {
  public:
@@ -176,6 +186,8 @@ class Network {
       : cols_(std::move(col_totals)), rows_(rows), bits_(std::bit_width(static_cast<unsigned>(n))) {
     for (int k = 0; k <= n; ++k)
       log_fact_.push_back(LogFactorial(k));
+    for (int k = 0; k <= n; ++k)
+      inverse_.push_back(k > 0 ? 1.0 / k : 0.0);
   }
 
   // Whether nodes of `rows` totals up to n fit a NodeKey.
@@ -213,40 +225,72 @@ class Network {
   // and divided by the sum over all: their hypergeometric probability, a closed form).
   template <class Settled, class Visit>
   void ForEachChild(const Rows& rows, size_t next, double limit, const Settled& settled, const Visit& visit) {
-    const LaterColumns& later = LaterColumnsWeight(next);
-    const int total = cols_[next];
-    const size_t k = rows.size();
-    const std::vector<double> best = MostByRowsFrom(rows, next);
-    std::vector<int> capacity_from(k + 1, 0);  // the totals of rows i..
-    for (size_t i = k; i-- > 0;)
-      capacity_from[i] = capacity_from[i + 1] + rows[i];
-    const double log_all = LogChoose(capacity_from[0], total);
-    // A small margin keeps rounding from settling a fill the exact comparison would not.
-    const double bound_limit = limit + later.tilts - 1e-9;
-    auto skip = [&](size_t i, int left, const Rows& fill) {
-      double bound = best[i * static_cast<size_t>(total + 1) + static_cast<size_t>(left)];
-      for (size_t l = 0; l < i; ++l)
-        bound += RowBound(later, rows[l], fill[l]);
-      if (bound > bound_limit) return false;
-      double log_share = LogChoose(capacity_from[i], left) - log_all;
-      for (size_t l = 0; l < i; ++l)
-        log_share += LogChoose(rows[l], fill[l]);
-      settled(Arrangements(rows, fill, i) * std::exp(log_share));
+    Rows child(rows.size());
+    ForEachFill(
+        rows, next, limit, settled, [](size_t, int, const Rows&) { return false; },
+        [&](const Rows& fill) {
+          double step = 0;
+          for (size_t i = 0; i < rows.size(); ++i) {
+            step -= LogFact(fill[i]);
+            // Insertion sort: a handful of totals.
+            const int left = rows[i] - fill[i];
+            size_t j = i;
+            for (; j > 0 && child[j - 1] > left; --j)
+              child[j] = child[j - 1];
+            child[j] = left;
+          }
+          visit(step, Pack(child), Arrangements(rows, fill, rows.size()));
+        });
+  }
+
+  // With two columns left (`next` the first of them), a fill of column `next` leaves one completion. As
+  // ForEachChild, but `visit(weight, mass)` receives each completion's weight and its mass, exp(weight -
+  // top) times the fills it stands for. The last two rows' splits are visited from the most likely outward:
+  // their masses are hypergeometric terms, each made from its neighbour's by their ratio, a multiplication
+  // rather than an exp (a stage's completions number in the tens of millions).
+  template <class Settled, class Visit>
+  void ForEachCompletion(const Rows& rows, size_t next, double limit, double top, const Settled& settled,
+                         const Visit& visit) {
+    auto row_weight = [&](size_t i, int x) { return -LogFact(x) - LogFact(rows[i] - x); };
+    auto prefix_weight = [&](const Rows& fill, size_t count) {
+      double weight = 0;
+      for (size_t i = 0; i < count; ++i)
+        weight += row_weight(i, fill[i]);
+      return weight;
+    };
+    auto last_two = [&](size_t a, int left, const Rows& fill) {
+      // Row a holds v and row a + 1 the rest; a term's ratio to the one before is
+      // (r_a - v + 1) (left - v + 1) / (v (r_b - left + v)).
+      const size_t b = a + 1;
+      const int lowest = std::max(0, left - rows[b]), highest = std::min(rows[a], left);
+      const double before = prefix_weight(fill, a);
+      const double ways = Arrangements(rows, fill, a);
+      auto weight = [&](int v) { return before + row_weight(a, v) + row_weight(b, left - v); };
+      auto ratio = [&](int v) {  // term(v) / term(v - 1)
+        return static_cast<double>((rows[a] - v + 1) * (left - v + 1)) * inverse_[v] *
+               inverse_[rows[b] - left + v];
+      };
+      // The most likely split (the hypergeometric mode), whose term cannot underflow where others do not.
+      const int mode = std::clamp(
+          static_cast<int>(static_cast<int64_t>(left + 1) * (rows[a] + 1) / (rows[a] + rows[b] + 2)), lowest,
+          highest);
+      const double mode_mass = ways * std::exp(weight(mode) - top);
+      double mass = mode_mass;
+      for (int v = mode;;) {
+        visit(weight(v), mass);
+        if (++v > highest) break;
+        mass *= ratio(v);
+      }
+      mass = mode_mass;
+      for (int v = mode; v > lowest;) {
+        mass /= ratio(v--);
+        visit(weight(v), mass);
+      }
       return true;
     };
-    Rows x(k), child(k);
-    ForEachColumnFill(rows, total, x, 0, skip, [&](const Rows& fill) {
-      double step = 0;
-      for (size_t i = 0; i < k; ++i) {
-        step -= LogFact(fill[i]);
-        // Insertion sort: a handful of totals.
-        const int left = rows[i] - fill[i];
-        size_t j = i;
-        for (; j > 0 && child[j - 1] > left; --j)
-          child[j] = child[j - 1];
-        child[j] = left;
-      }
-      visit(step, Pack(child), Arrangements(rows, fill, k));
+    ForEachFill(rows, next, limit, settled, last_two, [&](const Rows& fill) {
+      const double weight = prefix_weight(fill, rows.size());
+      visit(weight, Arrangements(rows, fill, rows.size()) * std::exp(weight - top));
     });
   }
 
@@ -271,6 +315,36 @@ class Network {
   }
 
  private:
+  // Enumerates the fills of column `next` from `rows` (ForEachColumnFill), settling prefixes whose every
+  // completion weighs at most `limit` (see ForEachChild).
+  template <class Settled, class LastTwo, class Visit>
+  void ForEachFill(const Rows& rows, size_t next, double limit, const Settled& settled,
+                   const LastTwo& last_two, const Visit& visit) {
+    const LaterColumns& later = LaterColumnsWeight(next);
+    const int total = cols_[next];
+    const size_t k = rows.size();
+    const std::vector<double> best = MostByRowsFrom(rows, next);
+    std::vector<int> capacity_from(k + 1, 0);  // the totals of rows i..
+    for (size_t i = k; i-- > 0;)
+      capacity_from[i] = capacity_from[i + 1] + rows[i];
+    const double log_all = LogChoose(capacity_from[0], total);
+    // A small margin keeps rounding from settling a fill the exact comparison would not.
+    const double bound_limit = limit + later.tilts - 1e-9;
+    auto skip = [&](size_t i, int left, const Rows& fill) {
+      double bound = best[i * static_cast<size_t>(total + 1) + static_cast<size_t>(left)];
+      for (size_t l = 0; l < i; ++l)
+        bound += RowBound(later, rows[l], fill[l]);
+      if (bound > bound_limit) return false;
+      double log_share = LogChoose(capacity_from[i], left) - log_all;
+      for (size_t l = 0; l < i; ++l)
+        log_share += LogChoose(rows[l], fill[l]);
+      settled(Arrangements(rows, fill, i) * std::exp(log_share));
+      return true;
+    };
+    Rows x(k);
+    ForEachColumnFill(rows, total, x, 0, skip, last_two, visit);
+  }
+
   // A Lagrangian bound on the columns after `next`: for tilts t_j = log c_j, a table's cells y_ij in them
   // weigh sum_ij -log y_ij! = sum_i sum_j (-log y_ij! + t_j y_ij) - sum_j t_j c_j, and for a row holding y in
   // all of them the inner sum is at most weight[y], its greedy maximum (each term is concave in y_ij, which
@@ -470,6 +544,7 @@ class Network {
   size_t rows_;
   int bits_;
   std::vector<double> log_fact_;
+  std::vector<double> inverse_;  // 1 / k
   ByNode<Bounds> bounds_;
   std::vector<LaterColumns> later_;  // by the column they follow
 };
@@ -502,8 +577,9 @@ struct Run {
 // The probability of the tables through node `node`, two columns from the end, that complete the past paths
 // `pasts` with a weight at most `threshold`. A fill of the next column leaves one completion (the last column
 // holds the rest). Completions up to threshold - (the largest past weight) count for every past path, and
-// most of them are settled in groups (ForEachChild); those above threshold - (the smallest) count for
-// none. The ones between are sorted, and each past path is settled by one binary search.
+// most of them are settled in groups (ForEachCompletion); those above threshold - (the smallest) count for
+// none. Each one between counts for the past paths up to threshold - its weight: a binary search among them
+// finds how many, and running sums give each past path what counts for it.
 double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const SortedPasts& pasts,
                             double threshold, double log_k, int64_t& made) {
   const Bounds& bounds = network.BoundsFor(node, next);
@@ -511,26 +587,26 @@ double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const S
   const double always = threshold - pasts.weight.back(), never = threshold - pasts.weight.front();
   double always_mass = 0;  // the completions that count for every past path: sum of exp(weight - top)
   const double all_completions = std::exp(bounds.total - top);
-  std::vector<std::pair<double, double>> window;
+  // by_count[c]: the mass of the completions between that count for the c lightest past paths only.
+  std::vector<double> by_count(pasts.weight.size() + 1, 0.0);
+  const WeightCounter counter(pasts.weight);
   auto settled = [&](double share) {
     always_mass += share * all_completions;
     ++made;
   };
-  auto visit = [&](double step, NodeKey child, double ways) {
-    const double weight = step + network.LastColumnWeight(network.Unpack(child));
+  auto visit = [&](double weight, double mass) {
     if (weight <= always) {
-      always_mass += ways * std::exp(weight - top);
+      always_mass += mass;
     } else if (weight <= never) {
-      window.emplace_back(weight, ways * std::exp(weight - top));
+      by_count[counter.CountUpTo(threshold - weight)] += mass;
     }
     ++made;
   };
-  network.ForEachChild(network.Unpack(node), next, always, settled, visit);
-  const SortedCompletions sorted = Tabulate(window);
+  network.ForEachCompletion(network.Unpack(node), next, always, top, settled, visit);
   long double p = 0;  // long double: millions of terms
-  for (size_t i = 0; i < pasts.weight.size(); ++i) {
-    const double mass =
-        always_mass + sorted.cumulative[CountUpTo(sorted.weight, threshold - pasts.weight[i])];
+  double mass = always_mass;
+  for (size_t i = pasts.weight.size(); i-- > 0;) {
+    mass += by_count[i + 1];
     if (mass > 0) p += std::exp(log_k + std::log(pasts.paths[i]) + pasts.weight[i] + top) * mass;
   }
   return static_cast<double>(p);
@@ -573,6 +649,7 @@ void Advance(Network& network, NodeKey node, const Pasts& node_pasts, size_t nex
   for (size_t i = 0; i < pasts.weight.size(); ++i)
     prefix.push_back(prefix.back() + pasts.paths[i] * std::exp(pasts.weight[i] - top));
   const double all_pasts = std::exp(log_k + top + bounds.total) * prefix.back();
+  const WeightCounter counter(pasts.weight);
   auto settled = [&](double share) {
     out.p += all_pasts * share;
     ++out.made;
@@ -580,8 +657,8 @@ void Advance(Network& network, NodeKey node, const Pasts& node_pasts, size_t nex
   auto visit = [&](double step, NodeKey child, double ways) {
     if (out.made > max_made) return;
     const Bounds below = network.BoundsFor(child, next + 1);
-    const size_t all = CountUpTo(pasts.weight, threshold - step - below.upper);
-    const size_t some = CountUpTo(pasts.weight, threshold - step - below.lower);
+    const size_t all = counter.CountUpTo(threshold - step - below.upper);
+    const size_t some = counter.CountUpTo(threshold - step - below.lower);
     if (all > 0) out.p += ways * std::exp(log_k + top + step + below.total) * prefix[all];
     ++out.made;
     if (some == all) return;

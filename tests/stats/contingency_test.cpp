@@ -133,6 +133,27 @@ TEST(FisherExact, NetworkAlgorithmAgreesWithBruteForceOnLopsidedAndStronglyAssoc
   }
 }
 
+TEST(FisherExact, NetworkAlgorithmAgreesWithBruteForceHoweverTheLastTwoRowsTie) {
+  // With two columns left, the splits between the last two rows are made from the most likely one by the
+  // ratio of neighbouring hypergeometric terms, in both orders of the two rows. Rows here are the shorter
+  // side (sorted totals in the comments): the last two differ; they tie and the row before differs; the last
+  // three tie (the splits are then made one by one, in one order, times their arrangements); two rows only.
+  const std::vector<ContingencyTable> tables{
+      {4, 4, {1, 0, 2, 0, 0, 3, 1, 1, 2, 2, 1, 3, 3, 1, 2, 4}},              // rows 3, 5, 8, 10
+      {4, 4, {1, 0, 1, 0, 0, 3, 1, 1, 2, 2, 1, 2, 3, 1, 2, 1}},              // rows 2, 5, 7, 7
+      {3, 5, {2, 1, 0, 3, 0, 0, 2, 2, 1, 1, 3, 0, 1, 1, 1}},                 // rows 6, 6, 6
+      {4, 5, {0, 1, 0, 0, 1, 2, 1, 2, 0, 1, 1, 0, 3, 2, 0, 0, 2, 1, 1, 2}},  // rows 2, 6, 6, 6
+      {2, 5, {3, 1, 0, 2, 1, 0, 2, 3, 1, 1}},                                // rows 7, 7
+      {2, 4, {5, 0, 1, 3, 0, 4, 2, 1}},                                      // rows 7, 9
+  };
+  for (size_t i = 0; i < tables.size(); ++i) {
+    Result<FisherResult> result = FisherExact(tables[i]);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    const double expected = std::min(1.0, BruteForceFisherP(tables[i]));
+    EXPECT_NEAR(result->p, expected, 1e-12 * expected) << "table " << i;
+  }
+}
+
 TEST(FisherExact, NetworkAlgorithmGivesTheSamePOnAnyNumberOfThreads) {
   // Nodes are advanced side by side and their runs merged per shard; every sum is still taken in the nodes'
   // order, so the p-value is the same to the last bit. R's fisher.test gives 0.9037272536 for this table
