@@ -172,7 +172,10 @@ class WeightCounter {
   }
 
  private:
-  size_t Slice(double x) const { return std::min(weights_.size(), static_cast<size_t>((x - low_) * scale_)); }
+  size_t Slice(double x) const {
+    const double slice = (x - low_) * scale_;  // compared before the cast: a cast out of range is undefined
+    return slice < static_cast<double>(weights_.size()) ? static_cast<size_t>(slice) : weights_.size();
+  }
 
   const std::vector<double>& weights_;
   double low_, scale_;
