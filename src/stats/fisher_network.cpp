@@ -581,8 +581,8 @@ struct Run {
 // `pasts` with a weight at most `threshold`. A fill of the next column leaves one completion (the last column
 // holds the rest). Completions up to threshold - (the largest past weight) count for every past path, and
 // most of them are settled in groups (ForEachCompletion); those above threshold - (the smallest) count for
-// none. Each one between counts for the past paths up to threshold - its weight: a binary search among them
-// finds how many, and running sums give each past path what counts for it.
+// none. Each one between counts for the past paths up to threshold - its weight: a slice index over them
+// (WeightCounter) finds how many, and running sums give each past path what counts for it.
 double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const SortedPasts& pasts,
                             double threshold, double log_k, int64_t& made) {
   const Bounds& bounds = network.BoundsFor(node, next);
