@@ -11,8 +11,8 @@
 // a child node, its past weight plus the child's largest completion weight may be at most the observed one's
 // (every completion counts: added in closed form), or its past weight plus the smallest may exceed it (none
 // does: dropped). Only the undecided rest is kept. Past weights are sorted with running sums, so for each
-// fill of a column the decided paths are two binary searches, not one step each; the undecided ones wait as
-// runs and are merged into their node a node at a time, while its table is in cache.
+// fill of a column the decided paths are two lookups in a slice index, not one step each; the undecided ones
+// wait as runs and are merged into their node a node at a time, while its table is in cache.
 //
 // Most fills of a column lead to completions that all count for every past path of the node (they are far
 // less likely than the observed table). Such fills are not made one by one: the fills are enumerated row by
