@@ -92,7 +92,8 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
   auto limits = std::make_shared<stats::FisherLimits>();
   command
       ->add_option("--max-kept", limits->max_stored_paths,
-                   fmt::format("the exact r x c test gives up past this many partial tables kept at once "
+                   fmt::format("the exact r x c test gives up past this many partial tables (distinct past "
+                               "weights, or runs of them bound for the last two columns) kept at once "
                                "(default {}; each takes 35 to 45 bytes)",
                                limits->max_stored_paths))
       ->check(CLI::PositiveNumber);

@@ -21,18 +21,24 @@
 //
 // The nodes of a stage are advanced on all cores, in blocks; the result does not depend on how many.
 //
-// Nodes two columns from the end settle backward: a fill of the next column leaves one completion, and each
-// undecided completion finds by a slice index how many of the node's past weights it counts for; running
-// sums then settle every past weight. The splits between the last two rows are made from the most likely by
-// the ratio of neighbouring hypergeometric terms, a multiplication each rather than an exp.
+// Nodes two columns from the end settle backward, each once all its runs have arrived (they wait unmerged),
+// on all cores: a fill of the next column leaves one completion, so the node's completions are listed, and
+// those whose count depends on the past weight are matched with the past paths. Where paths far outnumber
+// completions (sweep table 15: 1.26 billion paths, 28 million distinct weights, 46 million completions),
+// each path looks up the mass of the completions it counts for in slices of them; otherwise the paths are
+// merged by weight and each completion finds by a slice index how many of them it counts for, and running
+// sums settle every past weight. The splits between the last two rows are made from the most likely by the
+// ratio of neighbouring hypergeometric terms, a multiplication each rather than an exp.
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <absl/hash/hash.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -91,6 +97,11 @@ bool AddPast(Pasts& pasts, double weight, double paths) {
   auto [at, added] = pasts.insert(PastEntry{weight, 0});
   at->paths += paths;
   return added;
+}
+
+void SortByWeight(std::vector<PastEntry>& pasts) {
+  std::sort(pasts.begin(), pasts.end(),
+            [](const PastEntry& a, const PastEntry& b) { return a.weight < b.weight; });
 }
 
 // Calls `visit(x)` for every way to split `total` over rows with capacities `caps` (sorted), up to the order
@@ -552,67 +563,210 @@ class Network {
   std::vector<LaterColumns> later_;  // by the column they follow
 };
 
-// The past paths to settle at one node: their weights in increasing order.
+// A weight and its mass, exp(weight - a reference weight) times the paths or fills of that weight.
+struct WeightMass {
+  double weight, mass;
+};
+
+// A node's past paths, their weights in increasing order: `paths` of each weight, and each weight with its
+// mass relative to the largest, `top` (where paths go on unmerged, one place to read both from).
 struct SortedPasts {
   std::vector<double> weight;
   std::vector<double> paths;
+  std::vector<WeightMass> masses;
+  double top = 0;
 
   explicit SortedPasts(std::vector<PastEntry> pasts) {
-    std::sort(pasts.begin(), pasts.end(),
-              [](const PastEntry& a, const PastEntry& b) { return a.weight < b.weight; });
+    SortByWeight(pasts);
+    top = pasts.back().weight;
     for (const PastEntry& entry : pasts) {
       weight.push_back(entry.weight);
       paths.push_back(entry.paths);
+      masses.push_back(WeightMass{entry.weight, entry.paths * std::exp(entry.weight - top)});
     }
   }
 };
 
 // Undecided paths bound for a node of the next stage: the past weights [first, last) of a node's sorted
-// pasts, shifted by a fill's weight, times the fills it stands for.
+// pasts, shifted by a fill's weight (`step`), times the fills it stands for (`ways`).
 struct Run {
-  NodeKey child;
-  const double* weight;  // the source's sorted weights and their paths
-  const double* paths;
+  const SortedPasts* source;
   uint32_t first, last;
   double step, ways;
 };
+struct RunTo {
+  NodeKey child;
+  Run run;
+};
+
+// Merges the paths of `run` into `target`; returns how many of their weights were new to it.
+int64_t MergeRun(Pasts& target, const Run& run) {
+  const double* weight = run.source->weight.data();
+  const double* paths = run.source->paths.data();
+  int64_t new_weights = 0;
+  for (uint32_t i = run.first; i < run.last; ++i)
+    new_weights += AddPast(target, weight[i] + run.step, run.ways * paths[i]);
+  return new_weights;
+}
+// The runs that reach a node two columns from the end, the lightest and heaviest of their past weights, and
+// how many there are: what it needs to settle.
+struct Arrivals {
+  std::deque<Run> runs;
+  double lightest = std::numeric_limits<double>::infinity();
+  double heaviest = -std::numeric_limits<double>::infinity();
+  size_t pasts = 0;
+
+  void Add(const Run& run) {
+    runs.push_back(run);
+    lightest = std::min(lightest, run.source->weight[run.first] + run.step);
+    heaviest = std::max(heaviest, run.source->weight[run.last - 1] + run.step);
+    pasts += run.last - run.first;
+  }
+};
+
+// The completions of a node two columns from the end that matter to past weights in [threshold - never,
+// threshold - always]: a fill of the next column leaves one completion (the last column holds the rest).
+// Those up to `always` count for every such past weight and are summed (most of them in groups,
+// ForEachCompletion), those above `never` count for none and are dropped, and those between are kept. Masses
+// are exp(weight - top) times the fills a completion stands for.
+struct Completions {
+  double top = 0;
+  double always_mass = 0;
+  std::vector<WeightMass> between;
+
+  Completions(Network& network, NodeKey node, size_t next, double always, double never, int64_t& made) {
+    const Bounds& bounds = network.BoundsFor(node, next);
+    top = bounds.upper;
+    const double all_completions = std::exp(bounds.total - top);
+    auto settled = [&](double share) {
+      always_mass += share * all_completions;
+      ++made;
+    };
+    auto visit = [&](double weight, double mass) {
+      if (weight <= always) {
+        always_mass += mass;
+      } else if (weight <= never) {
+        between.push_back(WeightMass{weight, mass});
+      }
+      ++made;
+    };
+    network.ForEachCompletion(network.Unpack(node), next, always, top, settled, visit);
+  }
+};
+
+// MassUpTo(x): the mass of completions of weight at most x, for x in [always, never]. The completions between
+// are filed by weight into slices of [always, never], up to kSlicesPerCompletion per completion but no more
+// than there will be lookups; each slice knows the mass of the slices before it, so a lookup reads one slice
+// (most hold none or one completion).
+class CompletionMasses {
+ public:
+  CompletionMasses(const Completions& completions, double always, double never, size_t lookups)
+      : low_(always) {
+    const std::vector<WeightMass>& between = completions.between;
+    const size_t slices = std::min(kSlicesPerCompletion * between.size(), lookups) + 1;
+    scale_ = never > always ? static_cast<double>(slices) / (never - always) : 0;
+    slices_.assign(slices + 1, Slice{0, 0});
+    // Counting sort by slice: slices_[s + 1].first counts slice s's completions, then becomes where they end.
+    for (const WeightMass& c : between)
+      ++slices_[SliceOf(c.weight) + 1].first;
+    for (size_t s = 1; s <= slices; ++s)
+      slices_[s].first += slices_[s - 1].first;
+    completions_.resize(between.size());
+    std::vector<uint32_t> filled(slices, 0);
+    for (const WeightMass& c : between) {
+      const size_t s = SliceOf(c.weight);
+      completions_[slices_[s].first + filled[s]++] = c;
+    }
+    double before = completions.always_mass;
+    for (size_t s = 0; s < slices; ++s) {
+      slices_[s].mass_before = before;
+      for (uint32_t i = slices_[s].first; i < slices_[s + 1].first; ++i)
+        before += completions_[i].mass;
+    }
+  }
+
+  double MassUpTo(double x) const {
+    const size_t s = SliceOf(x);
+    double mass = slices_[s].mass_before;
+    for (uint32_t i = slices_[s].first; i < slices_[s + 1].first; ++i)
+      mass += completions_[i].weight <= x ? completions_[i].mass : 0.0;  // no branch to mispredict
+    return mass;
+  }
+
+ private:
+  struct Slice {
+    double mass_before;  // of the completions up to always and in the slices before
+    uint32_t first;      // its completions are completions_[first, the next slice's first)
+  };
+  // The slice of x in [always, never], by the same function for completions and lookups, so that a
+  // completion in an earlier slice than x weighs less.
+  size_t SliceOf(double x) const {
+    const double slice = (x - low_) * scale_;  // compared before the cast: a cast out of range is undefined
+    const size_t last = slices_.size() - 2;
+    return slice <= 0 ? 0 : slice < static_cast<double>(last) ? static_cast<size_t>(slice) : last;
+  }
+  // Enough that few slices hold more than one completion (a lookup's loop then mostly ends as predicted).
+  static constexpr size_t kSlicesPerCompletion = 8;
+
+  double low_, scale_ = 0;
+  std::vector<Slice> slices_;  // one past the last, whose `first` ends the completions
+  std::vector<WeightMass> completions_;
+};
+
+// Where the paths that reach a node outnumber its completions between by more than this, each path looks its
+// completions up (CompletionMasses); otherwise the paths are merged by weight and each completion finds the
+// paths it counts for.
+constexpr size_t kPathsPerCompletionToLookUp = 4;
 
 // The probability of the tables through node `node`, two columns from the end, that complete the past paths
-// `pasts` with a weight at most `threshold`. A fill of the next column leaves one completion (the last column
-// holds the rest). Completions up to threshold - (the largest past weight) count for every past path, and
-// most of them are settled in groups (ForEachCompletion); those above threshold - (the smallest) count for
-// none. Each one between counts for the past paths up to threshold - its weight: a slice index over them
-// (WeightCounter) finds how many, and running sums give each past path what counts for it.
-double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const SortedPasts& pasts,
-                            double threshold, double log_k, int64_t& made) {
-  const Bounds& bounds = network.BoundsFor(node, next);
-  const double top = bounds.upper;
-  const double always = threshold - pasts.weight.back(), never = threshold - pasts.weight.front();
-  double always_mass = 0;  // the completions that count for every past path: sum of exp(weight - top)
-  const double all_completions = std::exp(bounds.total - top);
-  // by_count[c]: the mass of the completions between that count for the c lightest past paths only.
-  std::vector<double> by_count(pasts.weight.size() + 1, 0.0);
-  const WeightCounter counter(pasts.weight);
-  auto settled = [&](double share) {
-    always_mass += share * all_completions;
-    ++made;
-  };
-  auto visit = [&](double weight, double mass) {
-    if (weight <= always) {
-      always_mass += mass;
-    } else if (weight <= never) {
-      by_count[counter.CountUpTo(threshold - weight)] += mass;
-    }
-    ++made;
-  };
-  network.ForEachCompletion(network.Unpack(node), next, always, top, settled, visit);
+// its runs bring with a weight at most `threshold`. All of a node's runs are taken at once, so that its
+// tables stay in cache.
+long double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const Arrivals& arrivals,
+                                 double threshold, double log_k, int64_t& made) {
+  const double always = threshold - arrivals.heaviest, never = threshold - arrivals.lightest;
+  const Completions completions(network, node, next, always, never, made);
   long double p = 0;  // long double: millions of terms
-  double mass = always_mass;
-  for (size_t i = pasts.weight.size(); i-- > 0;) {
-    mass += by_count[i + 1];
-    if (mass > 0) p += std::exp(log_k + std::log(pasts.paths[i]) + pasts.weight[i] + top) * mass;
+  const std::deque<Run>& runs = arrivals.runs;
+  if (arrivals.pasts > kPathsPerCompletionToLookUp * completions.between.size()) {
+    // Unmerged: paths that meet at a node by different fills can be far more than their distinct weights
+    // (1.26 billion and 28 million on sweep table 15), but a lookup costs no more than merging them would.
+    const CompletionMasses masses(completions, always, never, arrivals.pasts);
+    for (auto run = runs.begin(); run != runs.end(); ++run) {
+      // The runs' pasts lie all over the previous stage's: fetch the next run's while this one is summed.
+      if (std::next(run) != runs.end()) {
+        __builtin_prefetch(std::next(run)->source->masses.data() + std::next(run)->first);
+      }
+      const WeightMass* pasts = run->source->masses.data();
+      const double limit = threshold - run->step;
+      double sum = 0;
+      for (uint32_t i = run->first; i < run->last; ++i)
+        sum += pasts[i].mass * masses.MassUpTo(limit - pasts[i].weight);
+      p += run->ways * std::exp(log_k + run->source->top + run->step + completions.top) * sum;
+    }
+    return p;
   }
-  return static_cast<double>(p);
+  // Merged: each completion between counts for the past weights up to threshold - its weight; a slice index
+  // over them (WeightCounter) finds how many, and running sums give each past weight what counts for it.
+  Pasts merged;
+  for (const Run& run : runs)
+    MergeRun(merged, run);
+  std::vector<PastEntry> sorted(merged.begin(), merged.end());
+  SortByWeight(sorted);
+  std::vector<double> weights(sorted.size());
+  for (size_t i = 0; i < sorted.size(); ++i)
+    weights[i] = sorted[i].weight;
+  const WeightCounter counter(weights);
+  // by_count[c]: the mass of the completions between that count for the c lightest past weights only.
+  std::vector<double> by_count(sorted.size() + 1, 0.0);
+  for (const WeightMass& c : completions.between)
+    by_count[counter.CountUpTo(threshold - c.weight)] += c.mass;
+  double mass = completions.always_mass;
+  for (size_t i = sorted.size(); i-- > 0;) {
+    mass += by_count[i + 1];
+    if (mass > 0)
+      p += std::exp(log_k + std::log(sorted[i].paths) + sorted[i].weight + completions.top) * mass;
+  }
+  return p;
 }
 
 // What advancing one node of a stage gives: the probability it settles, the partial tables it made, and the
@@ -621,13 +775,13 @@ struct NodeOutcome {
   long double p = 0;
   int64_t made = 0;
   std::optional<SortedPasts> pasts;
-  std::vector<Run> runs;
+  std::vector<RunTo> runs;
 };
 constexpr size_t kNodesPerBlock = 256;  // nodes advanced side by side before their runs are merged
 
-// Settles the past paths `node_pasts` of node `node` (stage `next`) or sends them on, into `out` (its runs
-// point into its sorted pasts). It stops early, its outcome incomplete, once it has made more than
-// `max_made` partial tables.
+// Settles the past paths `node_pasts` of node `node` (stage `next`, three or more columns from the end) or
+// sends them on, into `out` (its runs point into its sorted pasts). It stops early, its outcome incomplete,
+// once it has made more than `max_made` partial tables.
 void Advance(Network& network, NodeKey node, const Pasts& node_pasts, size_t next, double threshold,
              double log_k, int64_t max_made, NodeOutcome& out) {
   const Bounds bounds = network.BoundsFor(node, next);
@@ -642,16 +796,11 @@ void Advance(Network& network, NodeKey node, const Pasts& node_pasts, size_t nex
   }
   if (undecided.empty()) return;
   const SortedPasts& pasts = out.pasts.emplace(std::move(undecided));
-  if (next + 2 == network.columns()) {
-    out.p += SettleLastTwoColumns(network, node, next, pasts, threshold, log_k, out.made);
-    return;
-  }
-  // Forward. prefix[i] = the paths of the i smallest weights, times exp(weight - top).
-  const double top = pasts.weight.back();
+  // prefix[i] = the mass of the i smallest weights.
   std::vector<double> prefix{0.0};
-  for (size_t i = 0; i < pasts.weight.size(); ++i)
-    prefix.push_back(prefix.back() + pasts.paths[i] * std::exp(pasts.weight[i] - top));
-  const double all_pasts = std::exp(log_k + top + bounds.total) * prefix.back();
+  for (const WeightMass& past : pasts.masses)
+    prefix.push_back(prefix.back() + past.mass);
+  const double all_pasts = std::exp(log_k + pasts.top + bounds.total) * prefix.back();
   const WeightCounter counter(pasts.weight);
   auto settled = [&](double share) {
     out.p += all_pasts * share;
@@ -662,14 +811,14 @@ void Advance(Network& network, NodeKey node, const Pasts& node_pasts, size_t nex
     const Bounds below = network.BoundsFor(child, next + 1);
     const size_t all = counter.CountUpTo(threshold - step - below.upper);
     const size_t some = counter.CountUpTo(threshold - step - below.lower);
-    if (all > 0) out.p += ways * std::exp(log_k + top + step + below.total) * prefix[all];
+    if (all > 0) out.p += ways * std::exp(log_k + pasts.top + step + below.total) * prefix[all];
     ++out.made;
     if (some == all) return;
-    out.runs.push_back(Run{child, pasts.weight.data(), pasts.paths.data(), static_cast<uint32_t>(all),
-                           static_cast<uint32_t>(some), step, ways});
+    out.runs.push_back(
+        RunTo{child, Run{&pasts, static_cast<uint32_t>(all), static_cast<uint32_t>(some), step, ways}});
     out.made += static_cast<int64_t>(some - all);
   };
-  network.ForEachChild(network.Unpack(node), next, threshold - top, settled, visit);
+  network.ForEachChild(network.Unpack(node), next, threshold - pasts.top, settled, visit);
 }
 
 }  // namespace
@@ -734,18 +883,31 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
   }
 
   // Each worker has its own copy of the network (its caches of bounds). Within a stage, blocks of nodes are
-  // advanced side by side; then each worker merges the runs bound for its shard of the next stage's nodes,
-  // in the order of the nodes they came from. Sums are taken in that order too, and each stage's nodes are
+  // advanced side by side; then each worker takes the runs bound for its shard of the next stage's nodes, in
+  // the order of the nodes they came from. Sums are taken in that order too, and each stage's nodes are
   // taken in the order of their keys, so the result is the same on any number of workers.
   // Millions of small hash tables: in 4 KiB pages, a sixth of the time went to page faults.
   const HugePagesWanted huge_pages;
   const unsigned workers = ThreadCount();
+  const size_t columns = col_totals.size();
   std::vector<Network> networks(workers, Network(n, row_totals.size(), col_totals));
-  std::vector<std::pair<NodeKey, Pasts>> stage(1);
-  stage[0].first = networks[0].Pack(row_totals);
-  AddPast(stage[0].second, 0, 1);
+  const NodeKey root = networks[0].Pack(row_totals);
   long double p = 0;  // long double: millions of terms, some below a double ulp of the sum
-  for (size_t next = 0; next + 1 < col_totals.size(); ++next) {
+  // The nodes two columns from the end and the runs that reach them, by shard.
+  std::vector<ByNode<Arrivals>> last(workers);
+  // The outcomes of the stage before, whose sorted pasts the runs in `last` point into.
+  std::vector<std::vector<NodeOutcome>> last_sources;
+  std::optional<SortedPasts> root_pasts;
+  if (columns == 2) {
+    root_pasts.emplace(std::vector<PastEntry>{PastEntry{0, 1}});
+    last[0][root].Add(Run{&*root_pasts, 0, 1, 0, 1});
+  }
+  std::vector<std::pair<NodeKey, Pasts>> stage(1);
+  stage[0].first = root;
+  AddPast(stage[0].second, 0, 1);
+  for (size_t next = 0; next + 2 < columns; ++next) {
+    // Runs to nodes two columns from the end are kept as runs; the others are merged into their nodes.
+    const bool to_last = next + 3 == columns;
     std::vector<ByNode<Pasts>> following(workers);
     kept = 0;
     for (const auto& [node, pasts] : stage)
@@ -761,27 +923,39 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
       ParallelForWorkers(workers, [&](size_t shard, unsigned) {
         // Runs wait by node, so each node's table is merged into while it is in cache.
         ByNode<std::vector<Run>> waiting;
+        int64_t runs = 0;
         for (const NodeOutcome& outcome : outcomes) {
-          for (const Run& run : outcome.runs) {
-            if (NodeKeyHash()(run.child) % workers == shard) waiting[run.child].push_back(run);
+          for (const RunTo& to : outcome.runs) {
+            if (NodeKeyHash()(to.child) % workers != shard) continue;
+            if (to_last) {
+              last[shard][to.child].Add(to.run);
+            } else {
+              waiting[to.child].push_back(to.run);
+            }
+            ++runs;
           }
         }
-        int64_t new_weights = 0;  // counted here: workers writing next to each other in `added` would stall
-        for (const auto& [child, runs] : waiting) {
+        // Counted here: workers writing next to each other in `added` would stall.
+        if (to_last) {
+          added[shard] = runs;
+          return;
+        }
+        int64_t new_weights = 0;
+        for (const auto& [child, child_runs] : waiting) {
           Pasts& target = following[shard][child];
-          for (const Run& run : runs) {
-            for (uint32_t i = run.first; i < run.last; ++i)
-              new_weights += AddPast(target, run.weight[i] + run.step, run.ways * run.paths[i]);
-          }
+          for (const Run& run : child_runs)
+            new_weights += MergeRun(target, run);
         }
         added[shard] = new_weights;
       });
-      for (const NodeOutcome& outcome : outcomes) {
+      for (NodeOutcome& outcome : outcomes) {
         p += outcome.p;
         made += outcome.made;
+        std::vector<RunTo>().swap(outcome.runs);  // taken: free them now (the sorted pasts may stay)
       }
       for (int64_t count : added)
         kept += count;
+      if (to_last) last_sources.push_back(std::move(outcomes));  // moved, its sorted pasts stay in place
       if (!within_limits()) return beyond_limits();
     }
     stage.clear();
@@ -791,6 +965,30 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
     }
     std::sort(stage.begin(), stage.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   }
+
+  // The nodes two columns from the end settle, in the order of their keys.
+  std::vector<std::pair<NodeKey, const Arrivals*>> settling;
+  for (const ByNode<Arrivals>& shard : last) {
+    for (const auto& [node, arrivals] : shard)
+      settling.emplace_back(node, &arrivals);
+  }
+  std::sort(settling.begin(), settling.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // All at once, so that the cores share them evenly; a node whose work would pass the limit on partial
+  // tables made is skipped, and the test stops.
+  std::vector<long double> settled(settling.size(), 0);
+  std::atomic<int64_t> settled_made{made};
+  ParallelForWorkers(settling.size(), [&](size_t i, unsigned worker) {
+    if (settled_made.load(std::memory_order_relaxed) > limits.max_expansions) return;
+    int64_t node_made = 0;
+    const auto& [node, arrivals] = settling[i];
+    settled[i] =
+        SettleLastTwoColumns(networks[worker], node, columns - 2, *arrivals, threshold, log_k, node_made);
+    settled_made += node_made;
+  });
+  made = settled_made;
+  if (!within_limits()) return beyond_limits();
+  for (long double node_p : settled)
+    p += node_p;
   return static_cast<double>(p);
 }
 

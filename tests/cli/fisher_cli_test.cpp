@@ -31,9 +31,10 @@ TEST(FisherCommand, StopsAtTheLimitsGivenAndSaysHowToRaiseThem) {
 }
 
 TEST(FisherCommand, GivesRsPValueWithinTheLimitsGiven) {
-  // The table keeps between 1,000 and 10,000 partial tables at once and makes between 100,000 and a million.
+  // The table keeps between 10,000 and 100,000 partial tables (or runs of them) at once and makes between
+  // 100,000 and a million.
   std::string out, err;
-  ASSERT_EQ(RunPrrt(With(kFisher, {"--max-kept", "10000", "--max-made", "1000000", "--json"}), out, err), 0)
+  ASSERT_EQ(RunPrrt(With(kFisher, {"--max-kept", "100000", "--max-made", "1000000", "--json"}), out, err), 0)
       << err;
   EXPECT_NEAR(nlohmann::json::parse(out).at("p").get<double>(), 0.80795882361662, 1e-9 * 0.808);
 }

@@ -145,6 +145,9 @@ TEST(FisherExact, NetworkAlgorithmAgreesWithBruteForceHoweverTheLastTwoRowsTie) 
       {4, 5, {0, 1, 0, 0, 1, 2, 1, 2, 0, 1, 1, 0, 3, 2, 0, 0, 2, 1, 1, 2}},  // rows 2, 6, 6, 6
       {2, 5, {3, 1, 0, 2, 1, 0, 2, 3, 1, 1}},                                // rows 7, 7
       {2, 4, {5, 0, 1, 3, 0, 4, 2, 1}},                                      // rows 7, 9
+      // Without its empty row and column a 2 x 2 table: the network's first node is two columns from
+      // the end, and its one past path settles it.
+      {3, 3, {2, 0, 5, 0, 0, 0, 3, 0, 1}},
   };
   for (size_t i = 0; i < tables.size(); ++i) {
     Result<FisherResult> result = FisherExact(tables[i]);

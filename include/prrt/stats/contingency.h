@@ -34,7 +34,7 @@ struct FisherResult {
 //! How far the exact r x c test may go before it gives up (FailedPrecondition) rather than exhaust the
 //! machine: a 5 x 5 table of n = 200 with even margins makes billions of partial tables.
 struct FisherLimits {
-  int64_t max_stored_paths = 40'000'000;   //!< distinct partial tables kept at once (~1.8 GB in all)
+  int64_t max_stored_paths = 40'000'000;   //!< partial tables (or runs of them) kept at once (~1.8 GB)
   int64_t max_expansions = 2'000'000'000;  //!< partial tables made (column fills visited, paths carried)
 };
 
