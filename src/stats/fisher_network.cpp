@@ -777,7 +777,7 @@ struct NodeOutcome {
   std::optional<SortedPasts> pasts;
   std::vector<RunTo> runs;
 };
-constexpr size_t kNodesPerBlock = 256;  // nodes advanced side by side before their runs are merged
+constexpr size_t kNodesPerBlock = 256;  // nodes advanced side by side before their runs are merged or filed
 
 // Settles the past paths `node_pasts` of node `node` (stage `next`, three or more columns from the end) or
 // sends them on, into `out` (its runs point into its sorted pasts). It stops early, its outcome incomplete,
@@ -973,8 +973,8 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
       settling.emplace_back(node, &arrivals);
   }
   std::sort(settling.begin(), settling.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  // All at once, so that the cores share them evenly; a node whose work would pass the limit on partial
-  // tables made is skipped, and the test stops.
+  // All at once, so that the cores share them evenly. Once the partial tables made pass their limit, the
+  // nodes not yet begun are skipped, and the test stops.
   std::vector<long double> settled(settling.size(), 0);
   std::atomic<int64_t> settled_made{made};
   ParallelForWorkers(settling.size(), [&](size_t i, unsigned worker) {
