@@ -323,7 +323,11 @@ class Network {
       SetTwoColumnBounds(rows, cols_[next], b);
     } else {
       SetRelaxedBounds(rows, next, b);
-      b.upper = std::min(b.upper, MostByRowsFrom(rows, next)[cols_[next]] - LaterColumnsWeight(next).tilts);
+      // Only all rows holding the whole column matter here.
+      std::vector<double> best(static_cast<size_t>(cols_[next]) + 1,
+                               -std::numeric_limits<double>::infinity());
+      MostByRows(rows, next, 0, best.data());
+      b.upper = std::min(b.upper, best[static_cast<size_t>(cols_[next])] - LaterColumnsWeight(next).tilts);
     }
     return bounds_.emplace(node, b).first->second;
   }
@@ -407,40 +411,46 @@ class Network {
   // i * (c + 1) + t, c the column's total, is the most rows i.. can add when they hold t of it (-infinity
   // when they cannot).
   std::vector<double> MostByRowsFrom(const Rows& rows, size_t next) {
+    const size_t stride = static_cast<size_t>(cols_[next]) + 1;
+    std::vector<double> best(rows.size() * stride, -std::numeric_limits<double>::infinity());
+    for (size_t first = 0; first < rows.size(); ++first)
+      MostByRows(rows, next, first, best.data() + first * stride);
+    return best;
+  }
+
+  // best[t]: the most rows first.. can add when they hold t of column `next` (MostByRowsFrom), for t up to
+  // the column's total; entries they cannot reach are left as they are.
+  void MostByRows(const Rows& rows, size_t next, size_t first, double* best) {
     const LaterColumns& later = LaterColumnsWeight(next);
     const int total = cols_[next];
     const size_t k = rows.size();
     auto g = [&](size_t i, int x) { return RowBound(later, rows[i], x); };
     // A row holds at least what the later columns cannot.
     const int later_total = static_cast<int>(later.weight.size()) - 1;
-    std::vector<double> best(k * static_cast<size_t>(total + 1), -std::numeric_limits<double>::infinity());
     Rows x(k);
-    for (size_t first = 0; first < k; ++first) {
-      int held = 0;
-      double sum = 0;
-      for (size_t i = first; i < k; ++i) {
-        x[i] = std::max(0, rows[i] - later_total);
-        held += x[i];
-        sum += g(i, x[i]);
-      }
-      for (int t = held; t <= total; ++t) {
-        best[first * static_cast<size_t>(total + 1) + static_cast<size_t>(t)] = sum;
-        size_t row = k;
-        double gain = -std::numeric_limits<double>::infinity();
-        for (size_t i = first; i < k; ++i) {
-          if (x[i] == rows[i]) continue;
-          const double row_gain = g(i, x[i] + 1) - g(i, x[i]);
-          if (row_gain > gain) {
-            gain = row_gain;
-            row = i;
-          }
-        }
-        if (row == k) break;  // these rows are full
-        ++x[row];
-        sum += gain;
-      }
+    int held = 0;
+    double sum = 0;
+    for (size_t i = first; i < k; ++i) {
+      x[i] = std::max(0, rows[i] - later_total);
+      held += x[i];
+      sum += g(i, x[i]);
     }
-    return best;
+    for (int t = held; t <= total; ++t) {
+      best[t] = sum;
+      size_t row = k;
+      double gain = -std::numeric_limits<double>::infinity();
+      for (size_t i = first; i < k; ++i) {
+        if (x[i] == rows[i]) continue;
+        const double row_gain = g(i, x[i] + 1) - g(i, x[i]);
+        if (row_gain > gain) {
+          gain = row_gain;
+          row = i;
+        }
+      }
+      if (row == k) break;  // these rows are full
+      ++x[row];
+      sum += gain;
+    }
   }
 
   double LogChoose(int n, int k) const { return LogFact(n) - LogFact(k) - LogFact(n - k); }
@@ -569,7 +579,9 @@ struct WeightMass {
 };
 
 // A node's past paths, their weights in increasing order: `paths` of each weight, and each weight with its
-// mass relative to the largest, `top` (where paths go on unmerged, one place to read both from).
+// mass relative to the largest, `top` (where paths go on unmerged, one place to read both from). A relative
+// mass that underflows (below 1e-308) loses only tables of about that probability with each completion: a
+// path of weight `top` and any completion make a table, so exp(K + top + the completion's weight) <= 1.
 struct SortedPasts {
   std::vector<double> weight;
   std::vector<double> paths;
@@ -725,12 +737,12 @@ long double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, co
                                  double threshold, double log_k, int64_t& made) {
   const double always = threshold - arrivals.heaviest, never = threshold - arrivals.lightest;
   const Completions completions(network, node, next, always, never, made);
-  long double p = 0;  // long double: millions of terms
   const std::deque<Run>& runs = arrivals.runs;
   if (arrivals.pasts > kPathsPerCompletionToLookUp * completions.between.size()) {
     // Unmerged: paths that meet at a node by different fills can be far more than their distinct weights
     // (1.26 billion and 28 million on sweep table 15), but a lookup costs no more than merging them would.
     const CompletionMasses masses(completions, always, never, arrivals.pasts);
+    long double p = 0;  // long double: a term for each of up to millions of runs
     for (auto run = runs.begin(); run != runs.end(); ++run) {
       // The runs' pasts lie all over the previous stage's: fetch the next run's while this one is summed.
       if (std::next(run) != runs.end()) {
@@ -750,23 +762,18 @@ long double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, co
   Pasts merged;
   for (const Run& run : runs)
     MergeRun(merged, run);
-  std::vector<PastEntry> sorted(merged.begin(), merged.end());
-  SortByWeight(sorted);
-  std::vector<double> weights(sorted.size());
-  for (size_t i = 0; i < sorted.size(); ++i)
-    weights[i] = sorted[i].weight;
-  const WeightCounter counter(weights);
+  const SortedPasts sorted(std::vector<PastEntry>(merged.begin(), merged.end()));
+  const WeightCounter counter(sorted.weight);
   // by_count[c]: the mass of the completions between that count for the c lightest past weights only.
-  std::vector<double> by_count(sorted.size() + 1, 0.0);
+  std::vector<double> by_count(sorted.weight.size() + 1, 0.0);
   for (const WeightMass& c : completions.between)
     by_count[counter.CountUpTo(threshold - c.weight)] += c.mass;
-  double mass = completions.always_mass;
-  for (size_t i = sorted.size(); i-- > 0;) {
+  double mass = completions.always_mass, sum = 0;
+  for (size_t i = sorted.weight.size(); i-- > 0;) {
     mass += by_count[i + 1];
-    if (mass > 0)
-      p += std::exp(log_k + std::log(sorted[i].paths) + sorted[i].weight + completions.top) * mass;
+    sum += sorted.masses[i].mass * mass;
   }
-  return p;
+  return std::exp(log_k + sorted.top + completions.top) * sum;
 }
 
 // What advancing one node of a stage gives: the probability it settles, the partial tables it made, and the

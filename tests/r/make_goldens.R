@@ -307,6 +307,25 @@ fisher_case <- function(m, conf.level = 0.95, workspace = 200000) {
        args = c("stats", "fisher", "--table", table_arg(m), "--conf-level", format(conf.level), "--json"),
        expected = expected)
 }
+# Where FEXACT runs out of workspace: R's sum over every 2 x 3 table with the margins of `m` whose probability
+# is at most the observed one's times 1 + 1e-7 (fisher.test's rule), in log space.
+fisher_enumerated_case <- function(m) {
+  stopifnot(all(dim(m) == c(2, 3)))
+  r <- rowSums(m); cc <- colSums(m)
+  log_k <- sum(lfactorial(r)) + sum(lfactorial(cc)) - lfactorial(sum(m))
+  log_observed <- -sum(lfactorial(m))
+  p <- 0
+  for (a in max(0, r[1] - cc[2] - cc[3]):min(r[1], cc[1])) {
+    b <- max(0, r[1] - a - cc[3]):min(r[1] - a, cc[2])
+    c <- r[1] - a - b
+    log_weight <- -(lfactorial(a) + lfactorial(b) + lfactorial(c) +
+                    lfactorial(cc[1] - a) + lfactorial(cc[2] - b) + lfactorial(cc[3] - c))
+    p <- p + sum(exp(log_k + log_weight[log_weight <= log_observed + log1p(1e-7)]))
+  }
+  list(name = sprintf("fisher %s (every table)", table_arg(m)),
+       args = c("stats", "fisher", "--table", table_arg(m), "--json"),
+       expected = list(p = p))
+}
 set.seed(7)
 write_golden(list(
   fisher_case(matrix(c(3, 1, 1, 3), 2)),                       # TeaTasting
@@ -338,7 +357,13 @@ write_golden(list(
   # r2dtable tables with 4 added along the diagonal (most column fills are settled in groups by a bound).
   fisher_case(matrix(c(5, 2, 1, 3, 1, 3, 6, 1, 1, 1, 7, 2, 6, 8, 1, 3, 1, 1, 8, 1, 4, 4, 4, 9, 7), 5, byrow = TRUE),
               workspace = 2e8),
-  fisher_case(matrix(c(7, 1, 5, 3, 2, 5, 0, 0, 2, 3, 9, 1, 0, 2, 2, 4, 4, 1, 4, 0), 5, byrow = TRUE), workspace = 2e8)
+  fisher_case(matrix(c(7, 1, 5, 3, 2, 5, 0, 0, 2, 3, 9, 1, 0, 2, 2, 4, 4, 1, 4, 0), 5, byrow = TRUE), workspace = 2e8),
+  # n = 15,000 and p near 1e-166 and 1e-199: a node's weights span thousands of log units, while the network
+  # keeps masses relative to each node's heaviest (what underflows must not matter).
+  fisher_enumerated_case(matrix(c(2500, 3500, 1500, 4000, 2000, 1500), 2, byrow = TRUE)),
+  fisher_enumerated_case(matrix(c(3000, 4200, 1800, 4800, 2400, 1800), 2, byrow = TRUE)),
+  # n = 15,100 near independence (the p of most tables is near 1).
+  fisher_enumerated_case(matrix(c(5000, 5000, 5000, 5000, 5000, 5100), 2, byrow = TRUE))
 ), "fisher")
 
 chisq_case <- function(m, yates) {
