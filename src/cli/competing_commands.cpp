@@ -85,9 +85,9 @@ Result<CompetingInput> LoadCompetingInput(const CumincArgs& args) {
 
 // A curve's column, printed a number at a time (as JSON values they take ten times the curve).
 json StreamNumbers(const std::vector<double>& values, StreamedJson& streamed) {
-  return streamed.Add([&values](const auto& emit) {
+  return streamed.AddText([&values](StreamedJson::ArrayWriter& writer) {
     for (double value : values)
-      emit(JsonNumber(value));
+      report::AppendJsonNumber(writer.Element(), value);
   });
 }
 

@@ -53,8 +53,50 @@ StreamedJson::StreamedJson() {
 }
 
 nlohmann::json StreamedJson::Add(Elements elements) {
+  return AddText([elements = std::move(elements)](ArrayWriter& writer) {
+    elements([&writer](const nlohmann::json& value) {
+      const std::string element = value.dump(2);
+      std::string& text = writer.Element();
+      size_t line = 0;
+      for (size_t end = element.find('\n'); end != std::string::npos; end = element.find('\n', line)) {
+        text.append(element, line, end - line);
+        text += writer.newline();
+        line = end + 1;
+      }
+      text.append(element, line);
+    });
+  });
+}
+
+nlohmann::json StreamedJson::AddText(TextElements elements) {
   arrays_.push_back(std::move(elements));
   return mark_ + std::to_string(arrays_.size() - 1);
+}
+
+StreamedJson::ArrayWriter::ArrayWriter(std::ostream& out, size_t depth)
+    : out_(out), depth_(depth), newline_("\n" + std::string(depth + 2, ' ')) {}
+
+std::string& StreamedJson::ArrayWriter::Element() {
+  // Written out a megabyte at a time: a stream write per element took longer than the element.
+  if (text_.size() >= (size_t{1} << 20)) {
+    out_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
+    text_.clear();
+  }
+  text_ += empty_ ? '[' : ',';
+  text_ += newline_;
+  empty_ = false;
+  return text_;
+}
+
+void StreamedJson::ArrayWriter::Finish() {
+  if (empty_) {
+    text_ += "[]";
+  } else {
+    text_ += '\n';
+    text_.append(depth_, ' ');
+    text_ += ']';
+  }
+  out_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
 }
 
 void StreamedJson::Print(std::ostream& out, const nlohmann::json& document) const {
@@ -65,24 +107,15 @@ void StreamedJson::Print(std::ostream& out, const nlohmann::json& document) cons
   size_t done = 0;
   for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, done)) {
     const size_t number = at + prefix.size(), close = text.find('"', number);
-    const Elements& elements = arrays_.at(std::stoul(text.substr(number, close - number)));
+    const TextElements& elements = arrays_.at(std::stoul(text.substr(number, close - number)));
     out.write(text.data() + done, static_cast<std::streamsize>(at - done));
     done = close + 1;
     // dump(2) indents an array's elements two spaces deeper than the line that opens it, closes it at that
     // line's depth, and prints an empty one as [].
     const size_t line = text.rfind('\n', at) + 1;  // npos + 1 = 0 on the first line
-    const size_t depth = text.find_first_not_of(' ', line) - line;
-    const std::string inner = "\n" + std::string(depth + 2, ' ');
-    bool empty = true;
-    elements([&](const nlohmann::json& value) {
-      std::string element = value.dump(2);
-      for (size_t pos = element.find('\n'); pos != std::string::npos;
-           pos = element.find('\n', pos + inner.size()))
-        element.replace(pos, 1, inner);
-      out << (empty ? "[" : ",") << inner << element;
-      empty = false;
-    });
-    out << (empty ? "[]" : "\n" + std::string(depth, ' ') + "]");
+    ArrayWriter writer(out, text.find_first_not_of(' ', line) - line);
+    elements(writer);
+    writer.Finish();
   }
   out.write(text.data() + done, static_cast<std::streamsize>(text.size() - done));
   out << '\n';

@@ -30,8 +30,10 @@ KmRows RowsOf(const stats::KmRowSource& source, size_t g) {
 
 // A curve's JSON "table", printed row by row (10^7 rows would take gigabytes as a JSON value).
 json StreamKmTable(KmRows rows, StreamedJson& streamed) {
-  return streamed.Add([rows = std::move(rows)](const auto& emit) {
-    rows([&emit](const stats::KmRow& row) { emit(report::KmRowJson(row)); });
+  return streamed.AddText([rows = std::move(rows)](StreamedJson::ArrayWriter& writer) {
+    rows([&writer](const stats::KmRow& row) {
+      report::AppendKmRowJson(writer.Element(), row, writer.newline());
+    });
   });
 }
 

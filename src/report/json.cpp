@@ -1,5 +1,6 @@
 #include "prrt/report/json.h"
 
+#include <array>
 #include <cmath>
 
 namespace prrt::report {
@@ -20,15 +21,55 @@ nlohmann::json KmTableJson(const stats::KmCurve& curve) {
   return table;
 }
 
+namespace {
+
+// A row's fields in the order dump writes them (its objects' keys sorted), for KmRowJson and
+// AppendKmRowJson alike.
+struct KmRowField {
+  const char* name;
+  double stats::KmRow::*value;
+};
+constexpr KmRowField kKmRowFields[] = {
+    {"lower", &stats::KmRow::lower},     {"n_censor", &stats::KmRow::n_censor},
+    {"n_event", &stats::KmRow::n_event}, {"n_risk", &stats::KmRow::n_risk},
+    {"std_err", &stats::KmRow::std_err}, {"surv", &stats::KmRow::surv},
+    {"time", &stats::KmRow::time},       {"upper", &stats::KmRow::upper},
+};
+
+}  // namespace
+
+void AppendJsonNumber(std::string& text, double value) {
+  if (!std::isfinite(value)) {
+    text += "null";
+    return;
+  }
+  // The conversion dump itself makes for a double (nlohmann/detail/conversions/to_chars.hpp; the tests hold
+  // the two to the same text).
+  std::array<char, 64> digits;
+  const char* end = nlohmann::detail::to_chars(digits.data(), digits.data() + digits.size(), value);
+  text.append(digits.data(), static_cast<size_t>(end - digits.data()));
+}
+
 nlohmann::json KmRowJson(const stats::KmRow& row) {
-  return {{"time", row.time},
-          {"n_risk", row.n_risk},
-          {"n_event", row.n_event},
-          {"n_censor", row.n_censor},
-          {"surv", row.surv},
-          {"std_err", JsonNumber(row.std_err)},
-          {"lower", JsonNumber(row.lower)},
-          {"upper", JsonNumber(row.upper)}};
+  nlohmann::json object = nlohmann::json::object();
+  for (const KmRowField& field : kKmRowFields)
+    object[field.name] = JsonNumber(row.*field.value);
+  return object;
+}
+
+void AppendKmRowJson(std::string& text, const stats::KmRow& row, std::string_view newline) {
+  char separator = '{';
+  for (const KmRowField& field : kKmRowFields) {
+    text += separator;
+    text += newline;
+    text += "  \"";
+    text += field.name;
+    text += "\": ";
+    AppendJsonNumber(text, row.*field.value);
+    separator = ',';
+  }
+  text += newline;
+  text += '}';
 }
 
 }  // namespace prrt::report

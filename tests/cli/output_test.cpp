@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -61,6 +63,30 @@ TEST(StreamedJson, PrintsWhatDumpPrintsOfTheWholeDocumentAtAnyDepth) {
   };
   for (const Case& c : cases)
     EXPECT_EQ(Printed(streamed, c.with_marks), c.whole.dump(2) + "\n") << c.name;
+}
+
+TEST(StreamedJson, PrintsTextElementsAsDumpPrintsTheirValues) {
+  // Kaplan–Meier rows written as text, more than the megabyte the writer holds before it writes out.
+  std::vector<stats::KmRow> rows;
+  for (int k = 0; k < 20000; ++k)
+    rows.push_back({0.5 * k, 20000.0 - k, k % 3 == 0 ? 1.0 : 0.0, k % 3 == 0 ? 0.0 : 1.0, 1.0 / (k + 1), 0.01,
+                    k == 0 ? std::nan("") : 0.2, 0.9});
+  json table = json::array();
+  for (const stats::KmRow& row : rows)
+    table.push_back(report::KmRowJson(row));
+  StreamedJson streamed;
+  const json written = streamed.AddText([&rows](StreamedJson::ArrayWriter& writer) {
+    for (const stats::KmRow& row : rows)
+      report::AppendKmRowJson(writer.Element(), row, writer.newline());
+  });
+  const json none = streamed.AddText([](StreamedJson::ArrayWriter&) {});
+  const json document = {
+      {"groups", {{{"group", "a"}, {"table", written}}, {{"group", "b"}, {"table", none}}}}};
+  const json whole = {
+      {"groups", {{{"group", "a"}, {"table", table}}, {{"group", "b"}, {"table", json::array()}}}}};
+  const std::string printed = Printed(streamed, document);
+  EXPECT_GT(printed.size(), size_t{3} << 20);
+  EXPECT_EQ(printed, whole.dump(2) + "\n");
 }
 
 TEST(PrintTable, AlignsEveryColumnToItsWidestCellWithoutHoldingTheRows) {

@@ -1,0 +1,67 @@
+#include "prrt/report/json.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace prrt::report {
+namespace {
+
+std::string NumberText(double value) {
+  std::string text;
+  AppendJsonNumber(text, value);
+  return text;
+}
+
+// The text dump writes is the reference: the rows it prints are what `prrt stats km --json` has always
+// printed, and what JSON readers were written against.
+TEST(AppendJsonNumber, WritesWhatDumpWrites) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const std::vector<double> values = {
+      0.0,  -0.0,        1.0,  -1.0, 0.5,  0.1,     1.0 / 3,   2.0 / 3, 1e-5,
+      1e-4, 123456789.0, 1e15, 1e16, 1e17, 1.5e300, -2.5e-300, 5e-324,  std::numeric_limits<double>::max(),
+      0.95, 12.75,       7.0};
+  for (double value : values)
+    EXPECT_EQ(NumberText(value), nlohmann::json(value).dump()) << value;
+  // Not finite: null, as JsonNumber gives.
+  for (double value : {std::nan(""), kInf, -kInf}) {
+    EXPECT_EQ(NumberText(value), "null");
+    EXPECT_EQ(NumberText(value), JsonNumber(value).dump());
+  }
+  // Survival probabilities, CI limits and times of every magnitude.
+  std::mt19937_64 random(20261128);
+  std::uniform_real_distribution<double> unit(0, 1), exponent(-30, 30);
+  for (int i = 0; i < 100000; ++i) {
+    const double value = i % 2 == 0 ? unit(random) : std::pow(10.0, exponent(random)) * (unit(random) - 0.5);
+    ASSERT_EQ(NumberText(value), nlohmann::json(value).dump()) << value;
+  }
+}
+
+TEST(AppendKmRowJson, WritesWhatDumpWritesOfKmRowJson) {
+  const double nan = std::nan("");
+  const std::vector<stats::KmRow> rows = {
+      {1, 10, 1, 0, 0.9, 0.0948683298050514, 0.7320136, 1},
+      {2.5, 9, 0, 2, 0.9, 0.0948683298050514, 0.7320136, 1},
+      {1e-7, 123456, 789, 5, 1.0 / 3, 0.001, 0.2, 0.4},
+      {40, 1, 1, 0, 0, nan, nan, nan},  // S reaches 0: no SE, no CI
+  };
+  for (const stats::KmRow& row : rows) {
+    std::string text;
+    AppendKmRowJson(text, row);
+    EXPECT_EQ(text, KmRowJson(row).dump(2));
+    // Indented six spaces deeper, as the rows of a group's table are.
+    std::string indented;
+    AppendKmRowJson(indented, row, "\n      ");
+    std::string expected = KmRowJson(row).dump(2);
+    for (size_t at = expected.find('\n'); at != std::string::npos; at = expected.find('\n', at + 1))
+      expected.insert(at + 1, "      ");
+    EXPECT_EQ(indented, expected);
+  }
+}
+
+}  // namespace
+}  // namespace prrt::report
