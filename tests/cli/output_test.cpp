@@ -1,8 +1,12 @@
 #include "cli/output.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <optional>
+#include <random>
 
 #include <sstream>
 #include <string>
@@ -87,6 +91,28 @@ TEST(StreamedJson, PrintsTextElementsAsDumpPrintsTheirValues) {
   const std::string printed = Printed(streamed, document);
   EXPECT_GT(printed.size(), size_t{3} << 20);
   EXPECT_EQ(printed, whole.dump(2) + "\n");
+}
+
+TEST(FormatNumber, IsPrintfsG) {
+  // fmt's {:.Ng} follows printf's %.Ng: the reference for every digit count the commands use.
+  EXPECT_EQ(FormatNumber(std::nan("")), "NA");
+  EXPECT_EQ(FormatNumber(-std::numeric_limits<double>::infinity()), "-Inf");
+  EXPECT_EQ(FormatNumber(std::optional<double>()), "NA");
+  EXPECT_EQ(FormatNumber(0.123456789), "0.123457");
+  EXPECT_EQ(FormatNumber(1234567.0), "1.23457e+06");
+  EXPECT_EQ(FormatNumber(0.00001234, 4), "1.234e-05");
+  EXPECT_EQ(FormatNumber(100.0), "100");
+  EXPECT_EQ(FormatNumber(-0.0), "-0");
+  std::mt19937_64 random(20261128);
+  std::uniform_real_distribution<double> unit(0, 1), exponent(-12, 12);
+  for (int i = 0; i < 100000; ++i) {
+    const double value = i % 3 == 0 ? unit(random) : std::pow(10.0, exponent(random)) * (unit(random) - 0.3);
+    const int digits = 3 + i % 6;
+    ASSERT_EQ(FormatNumber(value, digits), fmt::format("{:.{}g}", value, digits)) << value << " " << digits;
+  }
+  // Halfway cases round to even on the exact binary value, as printf does.
+  for (double value : {0.5, 1.5, 2.5, 0.125, 1e-5 * 12345.5, 2.675})
+    EXPECT_EQ(FormatNumber(value, 2), fmt::format("{:.2g}", value)) << value;
 }
 
 TEST(PrintTable, AlignsEveryColumnToItsWidestCellWithoutHoldingTheRows) {
