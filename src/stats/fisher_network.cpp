@@ -323,7 +323,7 @@ class Network {
       SetTwoColumnBounds(rows, cols_[next], b);
     } else {
       SetRelaxedBounds(rows, next, b);
-      // Only all rows holding the whole column matter here.
+      // Only the bound for all the rows together holding the column's whole total is needed here.
       std::vector<double> best(static_cast<size_t>(cols_[next]) + 1,
                                -std::numeric_limits<double>::infinity());
       MostByRows(rows, next, 0, best.data());

@@ -22,7 +22,7 @@ void AppendJsonNumber(std::string& text, double value);
 nlohmann::json KmTableJson(const stats::KmCurve& curve);
 nlohmann::json KmRowJson(const stats::KmRow& row);
 //! Appends KmRowJson(row).dump(2) without building it, `newline` (a newline and the row's indentation)
-//! between its lines: a table of 10^7 rows built as JSON values took 3 microseconds a row to print.
+//! between its lines: building and dumping each row of a table took 1.5 to 3 microseconds a row.
 void AppendKmRowJson(std::string& text, const stats::KmRow& row, std::string_view newline = "\n");
 
 }  // namespace prrt::report
