@@ -99,11 +99,6 @@ bool AddPast(Pasts& pasts, double weight, double paths) {
   return added;
 }
 
-void SortByWeight(std::vector<PastEntry>& pasts) {
-  std::sort(pasts.begin(), pasts.end(),
-            [](const PastEntry& a, const PastEntry& b) { return a.weight < b.weight; });
-}
-
 // Calls `visit(x)` for every way to split `total` over rows with capacities `caps` (sorted), up to the order
 // of rows of equal capacity (such fills lead to the same node with the same weight): within each run of equal
 // capacities x does not increase. Where row i starts a new run, `skip(i, total, x)` may settle at once all
@@ -589,7 +584,8 @@ struct SortedPasts {
   double top = 0;
 
   explicit SortedPasts(std::vector<PastEntry> pasts) {
-    SortByWeight(pasts);
+    std::sort(pasts.begin(), pasts.end(),
+              [](const PastEntry& a, const PastEntry& b) { return a.weight < b.weight; });
     top = pasts.back().weight;
     for (const PastEntry& entry : pasts) {
       weight.push_back(entry.weight);
