@@ -300,9 +300,11 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
 
   // Newton–Raphson with step halving, as coxfit6: a step that lowers the likelihood is pulled back
   // toward the last good beta; convergence is judged on the relative change of the log-likelihood.
-  VectorXd new_beta = beta + step0;
+  // With no iterations allowed (R's iter.max = 0) the fit stays at beta = 0, whose information gives the
+  // variance: what R's coxph(iter = 0) reports.
+  VectorXd new_beta = options.max_iterations > 0 ? VectorXd(beta + step0) : beta;
   int halving = 0;
-  Evaluation trial;
+  Evaluation trial = current;
   for (fit.iterations = 1; fit.iterations <= options.max_iterations; ++fit.iterations) {
     trial = Evaluate(sorted, new_beta, options.ties, kIgnoreDeathTimes);
     const bool finite = std::isfinite(trial.loglik);

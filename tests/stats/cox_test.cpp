@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace prrt::stats {
 namespace {
@@ -41,20 +43,96 @@ TEST(Cox, BreslowOnBookDataSet1ByHand) {
 
 TEST(Cox, EfronOnBookDataSet1ByHand) {
   const CoxFit fit = Fit(CoxTies::kEfron);
-  // Solve U(b) = 0 by bisection on the score written out above.
-  auto score = [](double b) {
-    const double r = std::exp(b);
-    return 2 - r / (r + 1) - r / (r + 3) - r / (r + 5);
-  };
-  double lo = 0, hi = 5;
-  for (int i = 0; i < 200; ++i) {
-    const double mid = (lo + hi) / 2;
-    (score(mid) > 0 ? lo : hi) = mid;
-  }
-  EXPECT_NEAR(fit.coef[0], lo, 1e-8);
+  // U(b) = (30 + 23r - r^3) / ((r + 1)(r + 3)(r + 5)) is 0 at the root of the cubic r^3 - 23r - 30, in
+  // trigonometric form (survival's tests/book2.R): r = 2 sqrt(23/3) cos(acos((45/23) sqrt(3/23)) / 3).
+  const double r = 2 * std::sqrt(23.0 / 3) * std::cos(std::acos(45.0 / 23 * std::sqrt(3.0 / 23)) / 3);
+  EXPECT_NEAR(r * r * r - 23 * r - 30, 0, 1e-12);
+  EXPECT_NEAR(fit.coef[0], std::log(r), 1e-9);
   EXPECT_NEAR(fit.score_test.chisq, (13.0 / 12) * (13.0 / 12) / (0.25 + 3.0 / 16 + 5.0 / 36), 1e-12);
-  const double r = std::exp(lo);
-  EXPECT_NEAR(fit.loglik, 2 * lo - std::log(3 * r + 3) - std::log(r + 3) - std::log((r + 5) / 2), 1e-10);
+  EXPECT_NEAR(fit.loglik, 2 * std::log(r) - std::log(3 * r + 3) - std::log(r + 3) - std::log((r + 5) / 2),
+              1e-10);
+  // The information is the sum of q(1 - q) over the three deaths' q = r/(r + 1), r/(r + 3), r/(r + 5).
+  double information = 0;
+  for (double q : {r / (r + 1), r / (r + 3), r / (r + 5)})
+    information += q * (1 - q);
+  EXPECT_NEAR(fit.std_err(0), 1 / std::sqrt(information), 1e-8);
+}
+
+// Therneau & Grambsch's data set 2 (survival's tests/book3.R, book4.R), intervals (start, stop]:
+//   (1,2] death x=1, (2,3] death 0, (5,6] death 0, (2,7] death 1, (1,8] death 0, (7,9] death 1, (3,9] death
+//   1, (4,9] censored 1, (8,14] censored 0, (8,17] censored 0.
+// The risk sets (start < t <= stop), with r = exp(b), sum to r + 1 at t=2, r + 2 at 3, 3r + 2 at 6, 3r + 1 at
+// 7 and at 8, and 3r + 2 at 9, where two deaths with x=1 tie: Breslow uses 3r + 2 twice, Efron 3r + 2 and
+// 3r + 2 - (r + r)/2 = 2r + 2. Four deaths have x=1, so l(b) = 4b - sum log(denominator); each death adds
+// q = (the x=1 part of its denominator) / (the denominator) to the expected count, and q(1 - q) to the
+// information.
+TEST(Cox, BookDataSet2ByHand) {
+  const std::vector<double> start{1, 2, 5, 2, 1, 7, 3, 4, 8, 8};
+  const std::vector<double> stop{2, 3, 6, 7, 8, 9, 9, 9, 14, 17};
+  const std::vector<int8_t> event{1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+  const std::vector<double> x{1, 0, 0, 1, 0, 1, 1, 1, 0, 0};
+  for (CoxTies ties : {CoxTies::kBreslow, CoxTies::kEfron}) {
+    // Each death's denominator, split into its x=1 part (a multiple of r) and its x=0 part.
+    auto denominators = [ties](double r) {
+      std::vector<std::pair<double, double>> d{{r, 1},     {r, 2},     {3 * r, 2},
+                                               {3 * r, 1}, {3 * r, 1}, {3 * r, 2}};
+      d.push_back(ties == CoxTies::kBreslow ? std::pair{3 * r, 2.0} : std::pair{2 * r, 2.0});
+      return d;
+    };
+    auto loglik = [&](double b) {
+      double l = 4 * b;
+      for (auto [with_x, without_x] : denominators(std::exp(b)))
+        l -= std::log(with_x + without_x);
+      return l;
+    };
+    auto score = [&](double b) {
+      double u = 4;
+      for (auto [with_x, without_x] : denominators(std::exp(b)))
+        u -= with_x / (with_x + without_x);
+      return u;
+    };
+    auto information = [&](double b) {
+      double i = 0;
+      for (auto [with_x, without_x] : denominators(std::exp(b))) {
+        const double q = with_x / (with_x + without_x);
+        i += q * (1 - q);
+      }
+      return i;
+    };
+    double lo = -5, hi = 5;  // the score decreases in b
+    for (int i = 0; i < 200; ++i) {
+      const double mid = (lo + hi) / 2;
+      (score(mid) > 0 ? lo : hi) = mid;
+    }
+    CoxOptions options;
+    options.ties = ties;
+    Result<CoxFit> fit = FitCox({stop, event, x, 1, {}, start}, options);
+    ASSERT_TRUE(fit.ok()) << fit.status().message();
+    SCOPED_TRACE(ties == CoxTies::kBreslow ? "breslow" : "efron");
+    EXPECT_NEAR(fit->coef[0], lo, 1e-8);
+    EXPECT_NEAR(fit->loglik_null, loglik(0), 1e-12);
+    EXPECT_NEAR(fit->loglik, loglik(lo), 1e-10);
+    EXPECT_NEAR(fit->score_test.chisq, score(0) * score(0) / information(0), 1e-12);
+    EXPECT_NEAR(fit->std_err(0), 1 / std::sqrt(information(lo)), 1e-8);
+  }
+}
+
+// R's coxph(iter.max = 0): beta stays at 0, where the information is 0.625 (above), so the variance is 1.6;
+// the log-likelihood is the null one, -log 6 - 2 log 4, and the score test 1.6 as in the full fit.
+TEST(Cox, NoIterationsLeaveBetaAtZero) {
+  CoxOptions options;
+  options.ties = CoxTies::kBreslow;
+  options.max_iterations = 0;
+  Result<CoxFit> fit = FitCox({kTime, kEvent, kX, 1, {}}, options);
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  EXPECT_EQ(fit->iterations, 0);
+  EXPECT_EQ(fit->coef[0], 0);
+  EXPECT_NEAR(fit->variance[0], 1.6, 1e-12);
+  EXPECT_NEAR(fit->loglik, -std::log(6.0) - 2 * std::log(4.0), 1e-12);
+  EXPECT_EQ(fit->loglik, fit->loglik_null);
+  EXPECT_NEAR(fit->score_test.chisq, 1.6, 1e-12);
+  EXPECT_EQ(fit->wald_test.chisq, 0);
+  EXPECT_EQ(fit->lr_test.chisq, 0);
 }
 
 // Counting-process data (start, stop]: a subject cut into consecutive intervals with the same covariate is

@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 #include <span>
 #include <utility>
 #include <vector>
 
+#include "prrt/io/csv.h"
+#include "prrt/stats/cox.h"
 #include "prrt/stats/logrank.h"
 #include "prrt/stats/survival.h"
 #include "support/thread_count.h"
@@ -328,13 +331,21 @@ TEST(MergeNearTies, MergesAbsoluteAndRelativeNearTiesToTheFirstOfTheRun) {
   EXPECT_EQ(MergeNearTies(std::vector<double>{1, 1 + 1e-6}), (std::vector<double>{1, 1 + 1e-6}));
 }
 
-TEST(LogRank, SpssWeightsMatchTheReferenceValuesForAml) {
-  // ../shared/reference/statistics.md §2: AML Breslow 2.72331155 (p 0.09889), Tarone–Ware 2.98160362.
-  const std::vector<double> time{9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5,
-                                 5, 8,  8,  12, 16, 23, 27, 30, 33, 43, 45};
-  const std::vector<int8_t> event{1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1};
+// R's aml: Maintained (the first 11) and Nonmaintained.
+const std::vector<double> kAmlTime{9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5,
+                                   5, 8,  8,  12, 16, 23, 27, 30, 33, 43, 45};
+const std::vector<int8_t> kAmlEvent{1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1};
+std::vector<int32_t> AmlGroups() {
   std::vector<int32_t> group(23, 1);
   std::fill(group.begin(), group.begin() + 11, 0);
+  return group;
+}
+
+TEST(LogRank, SpssWeightsMatchTheReferenceValuesForAml) {
+  // ../shared/reference/statistics.md §2: AML Breslow 2.72331155 (p 0.09889), Tarone–Ware 2.98160362.
+  const std::vector<double>& time = kAmlTime;
+  const std::vector<int8_t>& event = kAmlEvent;
+  const std::vector<int32_t> group = AmlGroups();
   LogrankOptions options;
   options.weight = LogrankWeight::kBreslow;
   Result<LogrankResult> breslow = LogRank({time, event, group}, 2, {}, 0, options);
@@ -350,6 +361,80 @@ TEST(LogRank, SpssWeightsMatchTheReferenceValuesForAml) {
   ASSERT_TRUE(logrank.ok());
   EXPECT_NEAR(logrank->chisq, 3.3963886990, 1e-9);
   EXPECT_NEAR(logrank->groups[0].expected, 10.689336, 1e-6);
+}
+
+// survival's tests/difftest.R: AML with a third group of 7 censorings at times 1 to 4, before the first
+// death (5). That group is at risk at no death, so its expected count is 0 and it is dropped: chi-square and
+// df are AML's own (3.3963886990 on 1 df, above).
+TEST(LogRank, ADummyGroupOfEarlyCensoringsChangesNothing) {
+  std::vector<double> time = kAmlTime;
+  std::vector<int8_t> event = kAmlEvent;
+  std::vector<int32_t> group = AmlGroups();
+  for (double t : {1, 2, 2, 3, 3, 3, 4}) {
+    time.push_back(t);
+    event.push_back(0);
+    group.push_back(2);
+  }
+  Result<LogrankResult> test = LogRank({time, event, group}, 3, {}, 0, LogrankOptions{});
+  ASSERT_TRUE(test.ok()) << test.status().message();
+  EXPECT_NEAR(test->chisq, 3.3963886990, 1e-9);
+  EXPECT_EQ(test->df, 1);
+  EXPECT_EQ(test->groups[2].n, 7);
+  EXPECT_EQ(test->groups[2].observed, 0);
+  EXPECT_EQ(test->groups[2].expected, 0);
+  EXPECT_NEAR(test->groups[0].expected, 10.689336, 1e-6);
+}
+
+// survival's tests/difftest.R: with no two deaths at one time within a stratum, the stratified log-rank test
+// is the score test at beta = 0 of a Cox model with the groups as a factor (treatment contrasts), stratified
+// alike (R's coxph(iter = 0)), and the variance of O - E without the first group is the information there.
+// lung: groups pat.karno, strata inst, rows missing either left out.
+TEST(LogRank, StratifiedIsTheCoxScoreTestWhenNoDeathsTie) {
+  Result<io::CsvReader> reader = io::CsvReader::Open("tests/data/lung.csv");
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  Result<io::ColumnSet> set = io::ReadColumns(*reader, {{"time", io::ColumnType::kNumber},
+                                                        {"status", io::ColumnType::kEvent},
+                                                        {"pat.karno", io::ColumnType::kLabel},
+                                                        {"inst", io::ColumnType::kLabel}});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  const std::vector<double>& time = set->columns[0].numbers;
+  const std::vector<int8_t>& event = set->columns[1].events;
+  const std::vector<int32_t>& group = set->columns[2].codes;
+  const std::vector<int32_t>& stratum = set->columns[3].codes;
+  const int32_t k = static_cast<int32_t>(set->columns[2].levels.size());
+  const size_t n = time.size();
+  std::set<std::pair<int32_t, double>> deaths;  // the premise: no two deaths at one time in a stratum
+  for (size_t i = 0; i < n; ++i) {
+    if (event[i] == 1) {
+      ASSERT_TRUE(deaths.emplace(stratum[i], time[i]).second) << "row " << i;
+    }
+  }
+
+  Result<LogrankResult> logrank =
+      LogRank({time, event, group}, k, stratum, static_cast<int32_t>(set->columns[3].levels.size()), {});
+  ASSERT_TRUE(logrank.ok()) << logrank.status().message();
+  std::vector<double> dummies(n * static_cast<size_t>(k - 1), 0.0);  // column-major
+  for (size_t i = 0; i < n; ++i) {
+    if (group[i] > 0) dummies[static_cast<size_t>(group[i] - 1) * n + i] = 1;
+  }
+  CoxOptions options;
+  options.max_iterations = 0;
+  Result<CoxFit> cox = FitCox({time, event, dummies, k - 1, stratum}, options);
+  ASSERT_TRUE(cox.ok()) << cox.status().message();
+
+  EXPECT_EQ(logrank->df, k - 1);
+  EXPECT_EQ(cox->score_test.df, k - 1);
+  EXPECT_NEAR(logrank->chisq, cox->score_test.chisq, 1e-10 * logrank->chisq);
+  // The Cox variance (inverse information) times the log-rank variance of groups 1.. is the identity.
+  const size_t p = static_cast<size_t>(k - 1);
+  for (size_t a = 0; a < p; ++a) {
+    for (size_t b = 0; b < p; ++b) {
+      double product = 0;
+      for (size_t m = 0; m < p; ++m)
+        product += cox->variance[m * p + a] * logrank->variance[(m + 1) * static_cast<size_t>(k) + b + 1];
+      EXPECT_NEAR(product, a == b ? 1.0 : 0.0, 1e-10) << a << ", " << b;
+    }
+  }
 }
 
 // Counting-process Kaplan–Meier by hand: A (0,2] death, B (0,3] death, C (2.5,4] death, D (1,5] censored.

@@ -28,8 +28,8 @@ struct CoxData {
 
 struct CoxOptions {
   CoxTies ties = CoxTies::kEfron;
-  int max_iterations = 20;
-  double eps = 1e-9;  //!< convergence: |1 - loglik_old / loglik_new| <= eps
+  int max_iterations = 20;  //!< >= 0; 0 keeps beta at 0, as R's iter.max = 0
+  double eps = 1e-9;        //!< convergence: |1 - loglik_old / loglik_new| <= eps
   bool timefix = true;
 };
 
