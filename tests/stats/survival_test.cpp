@@ -286,6 +286,44 @@ TEST(SurvivalQuantile, FlatHalfToTheEndTakesPrintRuleNotQuantileRule) {
   EXPECT_FALSE(median.upper.has_value());
 }
 
+// survival's tests/quantile.R, its data set without the row of missing status: (time, status, x) = (9,1,0),
+// (1,1,1), (1,0,1), (6,1,1), (6,1,0), (8,0,0), (10,0,0). All together S = 6/7 from 1, 18/35 from 6, 9/35 from
+// 9 to the end (10, censored); x=0: 3/4 from 6, 3/8 from 9; x=1: 2/3 from 1, 0 from 6. The survival levels
+// asked for, 13/14, 6/7, 2/3, 1/2, 9/35 and 1/10, lie before the first drop, on flats (6/7: midpoint of 1 and
+// 6) and after the last drop. The estimates and lower limits are quantile.R's, except where a curve ends flat
+// exactly at the level (9/35 overall): quantile.survfit gives the midpoint with the last time, 9.5; the print
+// rule, which prrt follows, gives 9. No upper limit exists (the upper band never falls to the levels).
+TEST(SurvivalQuantile, QuantileRCasesByHand) {
+  const std::vector<double> time{9, 1, 1, 6, 6, 8, 10};
+  const std::vector<int8_t> event{1, 1, 0, 1, 1, 0, 0};
+  const std::vector<int32_t> x{0, 1, 1, 1, 0, 0, 0};
+  const std::vector<double> level{13.0 / 14, 6.0 / 7, 2.0 / 3, 0.5, 9.0 / 35, 0.1};
+  constexpr double kNone = -1;
+  struct Case {
+    std::vector<int32_t> group;  // empty: all together
+    int32_t which;
+    std::vector<double> estimate, lower;
+  };
+  const std::vector<Case> cases{
+      {{}, 0, {1, 3.5, 6, 9, 9, kNone}, {1, 1, 1, 6, 6, 9}},
+      {x, 0, {6, 6, 9, 9, kNone, kNone}, {6, 6, 6, 6, 9, 9}},
+      {x, 1, {1, 1, 3.5, 6, 6, 6}, {1, 1, 1, 1, kNone, kNone}},
+  };
+  for (const Case& c : cases) {
+    Result<std::vector<KmCurve>> curves =
+        KaplanMeier({time, event, c.group}, c.group.empty() ? 1 : 2, KmOptions{});
+    ASSERT_TRUE(curves.ok()) << curves.status().message();
+    for (size_t i = 0; i < level.size(); ++i) {
+      SCOPED_TRACE(::testing::Message() << "group " << c.which << ", S = " << level[i]);
+      const QuantileEstimate q =
+          SurvivalQuantile((*curves)[static_cast<size_t>(c.which)], 1 - level[i], QuantileRule::kPrint, 0.95);
+      EXPECT_EQ(q.estimate.value_or(kNone), c.estimate[i]);
+      EXPECT_EQ(q.lower.value_or(kNone), c.lower[i]);
+      EXPECT_FALSE(q.upper.has_value());
+    }
+  }
+}
+
 TEST(SurvivalQuantile, MidpointWhenTheCurveSitsOnHalfAndDropsLater) {
   // 4 subjects: deaths at 1 and 2 give S = 0.5 at 2 exactly; the next death at 5 gives the midpoint 3.5.
   const std::vector<double> time{1, 2, 5, 6};
