@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -115,6 +116,28 @@ TEST(Cox, BookDataSet2ByHand) {
     EXPECT_NEAR(fit->score_test.chisq, score(0) * score(0) / information(0), 1e-12);
     EXPECT_NEAR(fit->std_err(0), 1 / std::sqrt(information(lo)), 1e-8);
   }
+}
+
+// survival's tests/doaml.R: on AML (many tied times, Efron), intervals that all start at 0 are the
+// right-censored data, so the fit is the same (the counting-process code path against the other).
+TEST(Cox, IntervalsFromZeroAreTheRightCensoredFit) {
+  const std::vector<double> time{9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5,
+                                 5, 8,  8,  12, 16, 23, 27, 30, 33, 43, 45};
+  const std::vector<int8_t> event{1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1};
+  std::vector<double> maintained(23, 0.0);
+  std::fill(maintained.begin(), maintained.begin() + 11, 1.0);
+  const std::vector<double> zero(23, 0.0);
+  Result<CoxFit> right = FitCox({time, event, maintained, 1, {}}, CoxOptions{});
+  Result<CoxFit> intervals = FitCox({time, event, maintained, 1, {}, zero}, CoxOptions{});
+  ASSERT_TRUE(right.ok()) << right.status().message();
+  ASSERT_TRUE(intervals.ok()) << intervals.status().message();
+  EXPECT_NE(right->coef[0], 0);
+  EXPECT_NEAR(intervals->coef[0], right->coef[0], 1e-12);
+  EXPECT_NEAR(intervals->variance[0], right->variance[0], 1e-12);
+  EXPECT_NEAR(intervals->loglik, right->loglik, 1e-12);
+  EXPECT_NEAR(intervals->loglik_null, right->loglik_null, 1e-12);
+  EXPECT_NEAR(intervals->score_test.chisq, right->score_test.chisq, 1e-12);
+  EXPECT_EQ(intervals->iterations, right->iterations);
 }
 
 // R's coxph(iter.max = 0): beta stays at 0, where the information is 0.625 (above), so the variance is 1.6;

@@ -502,6 +502,42 @@ TEST(KaplanMeier, DelayedEntryByHand) {
   }
 }
 
+// survival's tests/doaml.R, for the curves: intervals that all start at 0 are the right-censored data (the
+// counting-process path, sorted by group with start times, against the one-pass scan).
+TEST(KaplanMeier, IntervalsFromZeroAreTheRightCensoredCurves) {
+  const std::vector<int32_t> group = AmlGroups();
+  const std::vector<double> zero(kAmlTime.size(), 0.0);
+  Result<std::vector<KmCurve>> right = KaplanMeier({kAmlTime, kAmlEvent, group}, 2, KmOptions{});
+  Result<std::vector<KmCurve>> intervals = KaplanMeier({kAmlTime, kAmlEvent, group, zero}, 2, KmOptions{});
+  ASSERT_TRUE(right.ok()) << right.status().message();
+  ASSERT_TRUE(intervals.ok()) << intervals.status().message();
+  for (size_t g = 0; g < 2; ++g) {
+    const KmCurve& a = (*right)[g];
+    const KmCurve& b = (*intervals)[g];
+    EXPECT_EQ(a.n, b.n);
+    EXPECT_EQ(a.events, b.events);
+    ASSERT_EQ(a.rows.size(), b.rows.size()) << g;
+    for (size_t i = 0; i < a.rows.size(); ++i) {
+      EXPECT_EQ(a.rows[i].time, b.rows[i].time) << g << ", " << i;
+      EXPECT_EQ(a.rows[i].n_risk, b.rows[i].n_risk) << g << ", " << i;
+      EXPECT_EQ(a.rows[i].n_event, b.rows[i].n_event) << g << ", " << i;
+      EXPECT_EQ(a.rows[i].n_censor, b.rows[i].n_censor) << g << ", " << i;
+      // NaN (no SE or limit once S is 0) in both, or the same number.
+      auto expect_same = [&](double x, double y) {
+        if (std::isnan(x)) {
+          EXPECT_TRUE(std::isnan(y)) << g << ", " << i;
+        } else {
+          EXPECT_NEAR(x, y, 1e-15) << g << ", " << i;
+        }
+      };
+      expect_same(a.rows[i].surv, b.rows[i].surv);
+      expect_same(a.rows[i].std_err, b.rows[i].std_err);
+      expect_same(a.rows[i].lower, b.rows[i].lower);
+      expect_same(a.rows[i].upper, b.rows[i].upper);
+    }
+  }
+}
+
 TEST(KaplanMeier, StartTimesMustComeBeforeTheirStop) {
   const std::vector<double> start{0, 4};
   const std::vector<double> stop{2, 3};
