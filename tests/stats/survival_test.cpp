@@ -502,6 +502,39 @@ TEST(KaplanMeier, DelayedEntryByHand) {
   }
 }
 
+// survival's tests/survtest.R: Therneau & Grambsch's data set 2 as intervals (start, stop] (tests/stats/
+// cox_test.cpp lists them). A row at each distinct stop, at risk those with start < t <= stop: 2, 3, 5, 4, 4,
+// 5, 2, 1 at t = 2, 3, 6, 7, 8, 9, 14, 17; one death at each of the first five, two at 9, so S = 1/2, 1/3,
+// 4/15, 1/5, 3/20, 9/100; the censorings are at 9, 14 and 17. Greenwood: var(log S) = the running sum of d /
+// (n (n - d)).
+TEST(KaplanMeier, BookDataSet2IntervalsByHand) {
+  const std::vector<double> start{1, 2, 5, 2, 1, 7, 3, 4, 8, 8};
+  const std::vector<double> stop{2, 3, 6, 7, 8, 9, 9, 9, 14, 17};
+  const std::vector<int8_t> event{1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+  Result<std::vector<KmCurve>> curves = KaplanMeier({stop, event, {}, start}, 1, KmOptions{});
+  ASSERT_TRUE(curves.ok()) << curves.status().message();
+  const KmCurve& curve = (*curves)[0];
+  EXPECT_EQ(curve.n, 10);
+  EXPECT_EQ(curve.events, 7);
+  const std::vector<double> time{2, 3, 6, 7, 8, 9, 14, 17};
+  const std::vector<double> n_risk{2, 3, 5, 4, 4, 5, 2, 1};
+  const std::vector<double> n_event{1, 1, 1, 1, 1, 2, 0, 0};
+  const std::vector<double> n_censor{0, 0, 0, 0, 0, 1, 1, 1};
+  const std::vector<double> surv{0.5, 1.0 / 3, 4.0 / 15, 0.2, 0.15, 0.09, 0.09, 0.09};
+  ASSERT_EQ(curve.rows.size(), time.size());
+  double greenwood = 0;
+  for (size_t i = 0; i < time.size(); ++i) {
+    const KmRow& row = curve.rows[i];
+    EXPECT_EQ(row.time, time[i]) << i;
+    EXPECT_EQ(row.n_risk, n_risk[i]) << i;
+    EXPECT_EQ(row.n_event, n_event[i]) << i;
+    EXPECT_EQ(row.n_censor, n_censor[i]) << i;
+    EXPECT_NEAR(row.surv, surv[i], 1e-15) << i;
+    greenwood += n_event[i] / (n_risk[i] * (n_risk[i] - n_event[i]));
+    EXPECT_NEAR(row.std_err, surv[i] * std::sqrt(greenwood), 1e-15) << i;
+  }
+}
+
 // survival's tests/doaml.R, for the curves: intervals that all start at 0 are the right-censored data (the
 // counting-process path, sorted by group with start times, against the one-pass scan).
 TEST(KaplanMeier, IntervalsFromZeroAreTheRightCensoredCurves) {
