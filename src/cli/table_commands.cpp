@@ -72,11 +72,19 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
   auto text = std::make_shared<std::string>();
   auto conf_level = std::make_shared<double>(0.95);
   auto as_json = std::make_shared<bool>(false);
-  auto* command = stats.add_subcommand("fisher", "Fisher's exact test on an r x c table (two-sided)");
+  auto alternative = std::make_shared<std::string>("two-sided");
+  auto* command = stats.add_subcommand(
+      "fisher", "Fisher's exact test on an r x c table (two-sided; a 2 x 2 table also one-sided)");
   command->add_option("--table", *text, "counts, rows split by ';' and counts by ',', e.g. \"3,1;1,3\"")
       ->required();
   command->add_option("--conf-level", *conf_level, "confidence level of the odds ratio's CI (2 x 2)")
       ->check(CLI::Range(0.5, 0.9999));
+  command
+      ->add_option(
+          "--alternative", *alternative,
+          "2 x 2 only, as R's alternative: the odds ratio differs from 1 (two-sided, the default), is "
+          "below 1 (less) or above 1 (greater); a one-sided test has a one-sided CI")
+      ->check(CLI::IsMember({"two-sided", "less", "greater"}));
   struct MonteCarlo {
     bool wanted = false;
     int replicates = 2000;
@@ -104,20 +112,23 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
                                limits->max_expansions))
       ->check(CLI::PositiveNumber);
   command->add_flag("--json", *as_json, "print JSON");
-  OnRun(command, context, [&context, text, conf_level, as_json, monte_carlo, limits]() -> int {
+  OnRun(command, context, [&context, text, conf_level, alternative, as_json, monte_carlo, limits]() -> int {
     Result<stats::ContingencyTable> table = ParseTableArgument(*text);
     if (!table.ok()) return ReportError(context, table.status());
+    const stats::Alternative hypothesis = *stats::ParseAlternative(*alternative);
     Result<stats::FisherResult> test =
-        monte_carlo->wanted
-            ? stats::FisherMonteCarlo(*table, monte_carlo->replicates, monte_carlo->seed, *conf_level)
-            : stats::FisherExact(*table, *conf_level, *limits);
+        monte_carlo->wanted ? stats::FisherMonteCarlo(*table, monte_carlo->replicates, monte_carlo->seed,
+                                                      *conf_level, hypothesis)
+                            : stats::FisherExact(*table, *conf_level, *limits, hypothesis);
     if (!test.ok()) return ReportError(context, test.status());
+    const std::string_view sides = stats::AlternativeName(test->alternative);
     if (*as_json) {
       json result = {{"p", test->p},
                      {"odds_ratio", JsonNumber(test->odds_ratio)},
                      {"or_lower", JsonNumber(test->or_lower)},
                      {"or_upper", JsonNumber(test->or_upper)},
                      {"conf_level", *conf_level},
+                     {"alternative", sides},
                      {"method", test->method}};
       if (test->method == "monte_carlo") {
         result["replicates"] = test->replicates;
@@ -129,7 +140,9 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
       context.out << result.dump(2) << '\n';
     } else {
       context.out << fmt::format(
-          "Fisher's exact test ({} x {}), two-sided: p = {}{}\n", table->rows, table->cols,
+          "Fisher's exact test ({} x {}), {}: p = {}{}\n", table->rows, table->cols,
+          test->alternative == stats::Alternative::kTwoSided ? "two-sided"
+                                                             : fmt::format("one-sided ({})", sides),
           FormatNumber(test->p, 7),
           test->method == "monte_carlo"
               ? fmt::format(" (Monte Carlo, {} random tables, seed {})", test->replicates, monte_carlo->seed)

@@ -166,6 +166,37 @@ Hypergeometric TwoByTwo(const ContingencyTable& table) {
 
 }  // namespace
 
+std::optional<Alternative> ParseAlternative(std::string_view text) {
+  if (text == "two-sided") return Alternative::kTwoSided;
+  if (text == "less") return Alternative::kLess;
+  if (text == "greater") return Alternative::kGreater;
+  return std::nullopt;
+}
+
+std::string_view AlternativeName(Alternative alternative) {
+  switch (alternative) {
+    case Alternative::kTwoSided:
+      return "two-sided";
+    case Alternative::kLess:
+      return "less";
+    case Alternative::kGreater:
+      return "greater";
+  }
+  return "two-sided";
+}
+
+namespace {
+
+// A one-sided test needs a 2 x 2 table (an odds ratio to be below or above 1).
+Status CheckAlternative(const ContingencyTable& table, Alternative alternative) {
+  if (alternative == Alternative::kTwoSided || (table.rows == 2 && table.cols == 2)) return Status();
+  return InvalidArgument(
+      fmt::format("a one-sided test ({}) needs a 2 x 2 table; a {} x {} table's test is two-sided",
+                  AlternativeName(alternative), table.rows, table.cols));
+}
+
+}  // namespace
+
 Result<double> FisherExactP(const ContingencyTable& table, const FisherLimits& limits) {
   Status valid = ValidateTable(table, true);
   if (!valid.ok()) return valid;
@@ -176,28 +207,51 @@ Result<double> FisherExactP(const ContingencyTable& table, const FisherLimits& l
   return std::min(1.0, *p);
 }
 
-Result<FisherResult> FisherExact(const ContingencyTable& table, double conf_level,
-                                 const FisherLimits& limits) {
+Result<FisherResult> FisherExact(const ContingencyTable& table, double conf_level, const FisherLimits& limits,
+                                 Alternative alternative) {
   if (!(conf_level > 0 && conf_level < 1)) return InvalidArgument("the confidence level must be in (0, 1)");
-  Result<double> p = FisherExactP(table, limits);
-  if (!p.ok()) return p.status();
+  Status valid = ValidateTable(table, true);
+  if (!valid.ok()) return valid;
+  Status alternative_valid = CheckAlternative(table, alternative);
+  if (!alternative_valid.ok()) return alternative_valid;
   FisherResult result;
-  result.p = *p;
-  if (table.rows == 2 && table.cols == 2) {
-    const Hypergeometric h = TwoByTwo(table);
-    const double alpha = (1 - conf_level) / 2;
-    result.odds_ratio = h.Mle();
-    result.or_lower = h.Lower(alpha);
-    result.or_upper = h.Upper(alpha);
+  result.alternative = alternative;
+  if (!(table.rows == 2 && table.cols == 2)) {
+    Result<double> p = FisherExactP(table, limits);
+    if (!p.ok()) return p.status();
+    result.p = *p;
+    return result;
+  }
+  const Hypergeometric h = TwoByTwo(table);
+  result.odds_ratio = h.Mle();
+  // As R: a one-sided test's CI is one-sided at the whole 1 - conf_level.
+  switch (alternative) {
+    case Alternative::kTwoSided:
+      result.p = std::min(1.0, h.TwoSidedP());
+      result.or_lower = h.Lower((1 - conf_level) / 2);
+      result.or_upper = h.Upper((1 - conf_level) / 2);
+      break;
+    case Alternative::kLess:
+      result.p = h.Tail(1, false);
+      result.or_lower = 0;
+      result.or_upper = h.Upper(1 - conf_level);
+      break;
+    case Alternative::kGreater:
+      result.p = h.Tail(1, true);
+      result.or_lower = h.Lower(1 - conf_level);
+      result.or_upper = std::numeric_limits<double>::infinity();
+      break;
   }
   return result;
 }
 
 Result<FisherResult> FisherMonteCarlo(const ContingencyTable& table, int replicates, uint64_t seed,
-                                      double conf_level) {
+                                      double conf_level, Alternative alternative) {
   Status valid = ValidateTable(table, true);
   if (!valid.ok()) return valid;
-  if (table.rows == 2 && table.cols == 2) return FisherExact(table, conf_level);
+  if (table.rows == 2 && table.cols == 2) return FisherExact(table, conf_level, {}, alternative);
+  Status alternative_valid = CheckAlternative(table, alternative);
+  if (!alternative_valid.ok()) return alternative_valid;
   if (replicates < 1) return InvalidArgument("the number of Monte Carlo replicates must be at least 1");
   std::vector<int> row_totals, col_totals;
   for (double s : RowSums(table))

@@ -295,17 +295,23 @@ write_golden(list(
 
 # ---- Contingency tables: fisher.test and chisq.test ----
 table_arg <- function(m) paste(apply(m, 1, paste, collapse = ","), collapse = ";")
-fisher_case <- function(m, conf.level = 0.95, workspace = 200000) {
-  ft <- fisher.test(m, conf.level = conf.level, workspace = workspace)
+# alternative: R's two.sided, less or greater (prrt's --alternative two-sided, less or greater; 2 x 2 only).
+fisher_case <- function(m, conf.level = 0.95, workspace = 200000, alternative = "two.sided") {
+  ft <- fisher.test(m, conf.level = conf.level, workspace = workspace, alternative = alternative)
   expected <- list(p = ft$p.value)
+  args <- c("stats", "fisher", "--table", table_arg(m), "--conf-level", format(conf.level))
+  name <- sprintf("fisher %s", table_arg(m))
   if (all(dim(m) == 2)) {
     finite_or_null <- function(x) if (is.finite(x)) unname(x) else NA
     expected <- c(expected, list(odds_ratio = finite_or_null(ft$estimate), or_lower = finite_or_null(ft$conf.int[1]),
                                  or_upper = finite_or_null(ft$conf.int[2])))
   }
-  list(name = sprintf("fisher %s", table_arg(m)),
-       args = c("stats", "fisher", "--table", table_arg(m), "--conf-level", format(conf.level), "--json"),
-       expected = expected)
+  if (alternative != "two.sided") {
+    args <- c(args, "--alternative", alternative)
+    name <- sprintf("%s %s", name, alternative)
+    expected$alternative <- alternative
+  }
+  list(name = name, args = c(args, "--json"), expected = expected)
 }
 # Where FEXACT runs out of workspace: R's sum over every 2 x 3 table with the margins of `m` whose probability
 # is at most the observed one's times 1 + 1e-7 (fisher.test's rule), in log space.
@@ -334,6 +340,14 @@ write_golden(list(
   fisher_case(matrix(c(0, 7, 9, 4), 2)),                       # a zero cell: OR 0
   fisher_case(matrix(c(120, 80, 95, 140), 2), 0.9),
   fisher_case(matrix(c(2, 8, 9, 3), 2)),
+  fisher_case(matrix(c(3, 1, 1, 3), 2), alternative = "less"),           # TeaTasting, one-sided
+  fisher_case(matrix(c(3, 1, 1, 3), 2), alternative = "greater"),        # (as in ?fisher.test)
+  fisher_case(matrix(c(26, 247, 44, 1002), 2), alternative = "less"),    # bronch: p near 1
+  fisher_case(matrix(c(26, 247, 44, 1002), 2), alternative = "greater"), # and near 0
+  fisher_case(matrix(c(10, 0, 3, 12), 2), alternative = "greater"),      # a zero cell: OR and upper infinite
+  fisher_case(matrix(c(0, 7, 9, 4), 2), alternative = "less"),           # OR 0
+  fisher_case(matrix(c(0, 7, 9, 4), 2), alternative = "greater"),        # lower limit 0 at x = lo
+  fisher_case(matrix(c(120, 80, 95, 140), 2), 0.9, alternative = "less"),
   fisher_case(matrix(c(1, 2, 1, 0, 3, 3, 6, 1, 10, 10, 14, 9, 6, 7, 12, 11), 4, byrow = TRUE)),  # Job satisfaction
   fisher_case(matrix(c(6, 7, 5, 10, 11, 9, 8, 9, 7, 9, 10, 9), 3, byrow = TRUE)),
   fisher_case(matrix(c(2, 1, 0, 3, 2, 2, 3, 1, 5, 1, 2, 4, 1, 3, 3, 4, 1, 2, 3, 2, 4, 1, 4, 2, 4), 5, byrow = TRUE)),

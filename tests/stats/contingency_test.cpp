@@ -191,6 +191,47 @@ TEST(FisherExact, TeaTastingByHand) {
   EXPECT_NEAR(num / den, 3, 1e-4);  // uniroot's tolerance, as R
 }
 
+TEST(FisherExact, OneSidedTeaTastingByHand) {
+  // As above, P(x) = 1, 16, 36, 16, 1 over 70 and x = 3: P(X <= 3) = 69/70, P(X >= 3) = 17/70.
+  const ContingencyTable tea{2, 2, {3, 1, 1, 3}};
+  Result<FisherResult> less = FisherExact(tea, 0.95, {}, Alternative::kLess);
+  Result<FisherResult> greater = FisherExact(tea, 0.95, {}, Alternative::kGreater);
+  ASSERT_TRUE(less.ok() && greater.ok());
+  EXPECT_NEAR(less->p, 69.0 / 70, 1e-15);
+  EXPECT_NEAR(greater->p, 17.0 / 70, 1e-15);
+  EXPECT_EQ(less->alternative, Alternative::kLess);
+  // The estimate does not depend on the alternative; a one-sided 75% limit puts all 25% in one tail, as the
+  // two-sided 50% interval puts 25% in each (levels whose tails are exactly 0.25 in binary), and the other
+  // side is open.
+  Result<FisherResult> less75 = FisherExact(tea, 0.75, {}, Alternative::kLess);
+  Result<FisherResult> greater75 = FisherExact(tea, 0.75, {}, Alternative::kGreater);
+  Result<FisherResult> fifty = FisherExact(tea, 0.5);
+  ASSERT_TRUE(less75.ok() && greater75.ok() && fifty.ok());
+  EXPECT_EQ(less->odds_ratio, fifty->odds_ratio);
+  EXPECT_EQ(*less->or_lower, 0);
+  EXPECT_EQ(*less75->or_upper, *fifty->or_upper);
+  EXPECT_EQ(*greater75->or_lower, *fifty->or_lower);
+  EXPECT_TRUE(std::isinf(*greater->or_upper));
+}
+
+TEST(FisherExact, OneSidedNeedsATwoByTwoTable) {
+  const ContingencyTable wide{2, 3, {1, 2, 3, 4, 5, 6}};
+  for (Alternative alternative : {Alternative::kLess, Alternative::kGreater}) {
+    Result<FisherResult> exact = FisherExact(wide, 0.95, {}, alternative);
+    ASSERT_FALSE(exact.ok());
+    EXPECT_EQ(exact.status().message(), std::string("a one-sided test (") +
+                                            std::string(AlternativeName(alternative)) +
+                                            ") needs a 2 x 2 table; a 2 x 3 table's test is two-sided");
+    Result<FisherResult> simulated = FisherMonteCarlo(wide, 100, 1, 0.95, alternative);
+    ASSERT_FALSE(simulated.ok());
+    EXPECT_EQ(simulated.status().message(), exact.status().message());
+  }
+  EXPECT_TRUE(FisherExact(wide, 0.95, {}, Alternative::kTwoSided).ok());
+  for (std::string_view name : {"two-sided", "less", "greater"})
+    EXPECT_EQ(AlternativeName(*ParseAlternative(name)), name);
+  EXPECT_FALSE(ParseAlternative("two.sided").has_value());
+}
+
 TEST(FisherExact, StopsAtItsLimitsWithAClearMessage) {
   // A 5 x 5 table the exact test finishes (R's fisher.test gives it, see tests/golden), with limits too
   // small.

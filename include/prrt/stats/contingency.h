@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "prrt/common/result.h"
@@ -21,10 +22,17 @@ struct ContingencyTable {
 //! Checks the shape (at least 2 x 2) and that counts are finite and >= 0 (and whole, if `whole_counts`).
 Status ValidateTable(const ContingencyTable& table, bool whole_counts);
 
+//! The alternative hypothesis of a 2 x 2 Fisher test (R's `alternative`): the odds ratio differs from 1, is
+//! below it, or above it. An r x c test is two-sided.
+enum class Alternative { kTwoSided, kLess, kGreater };
+std::optional<Alternative> ParseAlternative(std::string_view text);  // two-sided|less|greater
+std::string_view AlternativeName(Alternative alternative);
+
 struct FisherResult {
   double p = 1;
   std::string method = "exact";  //!< exact, or monte_carlo
-  int replicates = 0;            //!< Monte Carlo only: the random tables drawn
+  Alternative alternative = Alternative::kTwoSided;
+  int replicates = 0;  //!< Monte Carlo only: the random tables drawn
   //! 2 x 2 only: the conditional maximum-likelihood odds ratio and its exact CI.
   std::optional<double> odds_ratio;
   std::optional<double> or_lower;
@@ -40,8 +48,12 @@ struct FisherLimits {
 
 //! Fisher's exact test, two-sided: the probability of the tables (with the observed margins) no more likely
 //! than the observed one, within R's relative tolerance 1e-7. r x c tables by an exact network algorithm.
+//! A 2 x 2 table may be tested one-sided, as R: `kLess` gives P(X <= x) and the CI (0, upper at 1 -
+//! conf_level), `kGreater` P(X >= x) and (lower at 1 - conf_level, infinity), X the [1,1] cell given the
+//! margins; asked of a larger table, that is an error.
 Result<FisherResult> FisherExact(const ContingencyTable& table, double conf_level = 0.95,
-                                 const FisherLimits& limits = {});
+                                 const FisherLimits& limits = {},
+                                 Alternative alternative = Alternative::kTwoSided);
 //! Its p-value alone (a 2 x 2 table's odds ratio and CI need root finding over the whole support: seconds
 //! for tables of a million patients).
 Result<double> FisherExactP(const ContingencyTable& table, const FisherLimits& limits = {});
@@ -51,9 +63,10 @@ Result<double> FisherExactP(const ContingencyTable& table, const FisherLimits& l
 //! log x! is at most the observed one's, within R's relative 64 eps) / (replicates + 1). Each random table
 //! shuffles the observations' columns (Fisher-Yates with a 64-bit Mersenne Twister seeded with `seed`), so
 //! the p-value is reproducible for a seed, but not R's own random tables. Empty rows and columns are dropped
-//! first, as R; 2 x 2 tables get the exact test (R ignores simulate.p.value for them).
+//! first, as R; 2 x 2 tables get the exact test (R ignores simulate.p.value for them), with `alternative`.
 Result<FisherResult> FisherMonteCarlo(const ContingencyTable& table, int replicates, uint64_t seed,
-                                      double conf_level = 0.95);
+                                      double conf_level = 0.95,
+                                      Alternative alternative = Alternative::kTwoSided);
 
 struct ChiSquareResult {
   double statistic = 0;
