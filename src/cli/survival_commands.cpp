@@ -353,7 +353,8 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                               {"hr_lower", JsonNumber(std::exp(coef - z * se))},
                               {"hr_upper", JsonNumber(std::exp(coef + z * se))},
                               {"z", JsonNumber(wald_z)},
-                              {"p", JsonNumber(p)}});
+                              {"p", JsonNumber(p)},
+                              {"may_be_infinite", static_cast<bool>(fit->may_be_infinite[j])}});
       table.AddRow({design->names[j], FormatNumber(coef), FormatNumber(std::exp(coef)), FormatNumber(se),
                     FormatNumber(std::exp(coef - z * se)), FormatNumber(std::exp(coef + z * se)),
                     FormatNumber(wald_z, 4), FormatNumber(p, 4)});
@@ -408,6 +409,11 @@ void AddCox(CLI::App& stats, CommandContext& context) {
     }
     if (!fit->converged)
       context.err << "prrt: warning: the fit did not converge in " << fit->iterations << " iterations\n";
+    for (size_t j = 0; j < fit->may_be_infinite.size(); ++j) {
+      if (!fit->may_be_infinite[j]) continue;
+      context.err << "prrt: warning: the log-likelihood converged before coefficient " << design->names[j]
+                  << " did; it may be infinite (does the covariate separate the events?)\n";
+    }
     return kExitOk;
   });
 }

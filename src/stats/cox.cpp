@@ -329,6 +329,19 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   fit.coef.assign(new_beta.data(), new_beta.data() + p);
   fit.variance.assign(variance.data(), variance.data() + variance.size());
 
+  // R's coxph.fit: once converged (after more than one allowed iteration), a coefficient whose Newton step
+  // |U' I^-1| is still above eps and above sqrt(eps) times the coefficient is one the log-likelihood left
+  // growing: it may be infinite.
+  fit.may_be_infinite.assign(static_cast<size_t>(p), false);
+  if (fit.converged && options.max_iterations > 1) {
+    const VectorXd step = variance * trial.score;  // the information is symmetric: U' I^-1 = (I^-1 U)'
+    for (int32_t j = 0; j < p; ++j) {
+      const double remaining = std::fabs(step[j]);
+      fit.may_be_infinite[static_cast<size_t>(j)] =
+          remaining > options.eps && remaining > std::sqrt(options.eps) * std::fabs(new_beta[j]);
+    }
+  }
+
   fit.lr_test.chisq = 2 * (fit.loglik - fit.loglik_null);
   fit.wald_test.chisq = new_beta.dot(trial.information * new_beta);
   for (ChiSquareTest* test : {&fit.lr_test, &fit.wald_test, &fit.score_test}) {

@@ -140,6 +140,24 @@ TEST(Cox, IntervalsFromZeroAreTheRightCensoredFit) {
   EXPECT_EQ(intervals->iterations, right->iterations);
 }
 
+// Every death has x = 1 (times 1, 2, 4; x = 1 also censored at 7, x = 0 censored at 3, 5, 6): each death's
+// term r / (r + k) of the likelihood grows with b = log r, so the partial likelihood rises toward its
+// supremum without a maximum and the estimate is infinite. Newton's steps stop once the log-likelihood no
+// longer moves (R's coxph stops at b = 21.1 and warns that the coefficient may be infinite); data set 1,
+// whose estimate is finite, is not flagged.
+TEST(Cox, FlagsACoefficientThatMayBeInfinite) {
+  const std::vector<double> time{1, 2, 3, 4, 5, 6, 7};
+  const std::vector<int8_t> event{1, 1, 0, 1, 0, 0, 0};
+  const std::vector<double> x{1, 1, 0, 1, 0, 0, 1};
+  Result<CoxFit> fit = FitCox({time, event, x, 1, {}}, CoxOptions{});
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  EXPECT_TRUE(fit->converged);
+  EXPECT_GT(fit->coef[0], 10);
+  EXPECT_EQ(fit->may_be_infinite, std::vector<bool>{true});
+  for (CoxTies ties : {CoxTies::kBreslow, CoxTies::kEfron})
+    EXPECT_EQ(Fit(ties).may_be_infinite, std::vector<bool>{false});
+}
+
 // R's coxph(iter.max = 0): beta stays at 0, where the information is 0.625 (above), so the variance is 1.6;
 // the log-likelihood is the null one, -log 6 - 2 log 4, and the score test 1.6 as in the full fit.
 TEST(Cox, NoIterationsLeaveBetaAtZero) {

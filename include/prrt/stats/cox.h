@@ -48,6 +48,9 @@ struct CoxFit {
   double loglik = 0;
   int iterations = 0;
   bool converged = false;
+  //! Per coefficient: the log-likelihood converged before it did, so it may be infinite (a covariate that
+  //! separates the deaths, a monotone likelihood): R's warning "coefficient may be infinite", by its rule.
+  std::vector<bool> may_be_infinite;
   ChiSquareTest lr_test;
   ChiSquareTest wald_test;
   ChiSquareTest score_test;
