@@ -10,6 +10,7 @@
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "cli/survival_input.h"
+#include "prrt/io/csv.h"
 #include "prrt/stats/cox.h"
 #include "prrt/stats/design.h"
 #include "prrt/stats/logrank.h"
@@ -59,6 +60,14 @@ void AddStartOption(CLI::App* command, SurvivalArgs& args) {
                       "Surv(start, stop, event); a row is at risk at t when start < t <= time");
 }
 
+// The rows of a table held in memory.
+KmRows RowsOf(const std::vector<stats::KmRow>& table) {
+  return [&table](const auto& visit) {
+    for (const stats::KmRow& row : table)
+      visit(row);
+  };
+}
+
 void PrintKmTable(std::ostream& out, const KmRows& rows) {
   PrintTable(out, {"time", "n.risk", "n.event", "n.censor", "survival", "std.err", "lower", "upper"},
              [&rows](const auto& emit) {
@@ -96,92 +105,128 @@ void AddKm(CLI::App& stats, CommandContext& context) {
           "comma-separated; read off the curve and band like the median")
       ->delimiter(',')
       ->check(CLI::Range(0.0, 1.0).description("fractions between 0 and 1"));
+  auto times = std::make_shared<std::vector<double>>();
+  command
+      ->add_option(
+          "--times", *times,
+          "times to read the curves at, comma-separated (e.g. 12,24,36 for 1-, 2- and 3-year survival "
+          "in months), as R's summary(fit, times = ...): at risk, events since the time before, "
+          "survival and its CI; times after a curve's end are left out")
+      ->delimiter(',')
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            // "12, 24" as well as "12,24".
+            text.erase(0, text.find_first_not_of(" \t"));
+            text.erase(text.find_last_not_of(" \t") + 1);
+            double value = 0;
+            return io::ParseNumber(text, value) ? std::string() : text + " is not a finite number";
+          },
+          "NUMBER"));
   auto summary = std::make_shared<bool>(false);
   command->add_flag(
       "--summary", *summary,
-      "counts and medians only, without the table (for very large files: the curves are not stored)");
-  OnRun(command, context, [&context, args, conf_type, conf_level, median_ci, summary, quantiles]() -> int {
-    if (*summary && !quantiles->empty()) {
-      return ReportError(context, InvalidArgument("--quantiles needs the curves; leave out --summary"));
-    }
-    Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
-    if (!input.ok()) return ReportError(context, input.status());
-    stats::KmOptions options;
-    options.conf_type = *stats::ParseConfType(*conf_type);
-    options.conf_level = *conf_level;
-    const stats::QuantileRule rule =
-        *median_ci == "spss" ? stats::QuantileRule::kSpss : stats::QuantileRule::kPrint;
-    // Each group's counts and median, in one pass that stores no rows when only they are asked for;
-    // otherwise from the sorted data, whose curves are made again, row by row, as they are read.
-    std::vector<stats::KmSummary> groups_summary;
-    std::optional<stats::KmRowSource> source;
-    if (*summary && rule == stats::QuantileRule::kPrint) {
-      Result<std::vector<stats::KmSummary>> s =
-          stats::KaplanMeierSummary(input->data(), input->n_groups(), options);
-      if (!s.ok()) return ReportError(context, s.status());
-      groups_summary = std::move(*s);
-    } else {
-      Result<stats::KmRowSource> s = stats::KmRowSource::Create(input->data(), input->n_groups(), options);
-      if (!s.ok()) return ReportError(context, s.status());
-      source.emplace(std::move(*s));
-      for (int32_t g = 0; g < input->n_groups(); ++g)
-        groups_summary.push_back({source->n(g), source->events(g), source->Quantile(g, 0.5, rule)});
-    }
-    json groups = json::array();
-    StreamedJson streamed;
-    for (size_t g = 0; g < groups_summary.size(); ++g) {
-      const stats::KmSummary& s = groups_summary[g];
-      const stats::QuantileEstimate& median = s.quantile;
-      json group = {{"group", input->group_names[g]},
-                    {"n", s.n},
-                    {"events", s.events},
-                    {"median", JsonNumber(median.estimate)},
-                    {"median_lower", JsonNumber(median.lower)},
-                    {"median_upper", JsonNumber(median.upper)}};
-      if (rule == stats::QuantileRule::kSpss) group["median_std_err"] = JsonNumber(median.std_err);
-      if (!quantiles->empty()) {
-        json list = json::array();
-        for (double p : *quantiles) {
-          const stats::QuantileEstimate q = source->Quantile(static_cast<int32_t>(g), p, rule);
-          list.push_back({{"p", p},
-                          {"estimate", JsonNumber(q.estimate)},
-                          {"lower", JsonNumber(q.lower)},
-                          {"upper", JsonNumber(q.upper)}});
-          if (!args->json) {
-            context.out << fmt::format("  quantile {}: {} ({} to {})\n", FormatNumber(p),
-                                       FormatNumber(q.estimate), FormatNumber(q.lower),
-                                       FormatNumber(q.upper));
+      "counts, medians (and --quantiles, --times) only, without the table (for very large files: the curves "
+      "are not stored)");
+  OnRun(command, context,
+        [&context, args, conf_type, conf_level, median_ci, summary, quantiles, times]() -> int {
+          Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
+          if (!input.ok()) return ReportError(context, input.status());
+          stats::KmOptions options;
+          options.conf_type = *stats::ParseConfType(*conf_type);
+          options.conf_level = *conf_level;
+          const stats::QuantileRule rule =
+              *median_ci == "spss" ? stats::QuantileRule::kSpss : stats::QuantileRule::kPrint;
+          // Each group's counts and median, in one pass that stores no rows when only they are asked for;
+          // otherwise from the sorted data, whose curves are made again, row by row, as they are read.
+          std::vector<stats::KmSummary> groups_summary;
+          std::optional<stats::KmRowSource> source;
+          if (*summary && rule == stats::QuantileRule::kPrint && quantiles->empty() && times->empty()) {
+            Result<std::vector<stats::KmSummary>> s =
+                stats::KaplanMeierSummary(input->data(), input->n_groups(), options);
+            if (!s.ok()) return ReportError(context, s.status());
+            groups_summary = std::move(*s);
+          } else {
+            Result<stats::KmRowSource> s =
+                stats::KmRowSource::Create(input->data(), input->n_groups(), options);
+            if (!s.ok()) return ReportError(context, s.status());
+            source.emplace(std::move(*s));
+            for (int32_t g = 0; g < input->n_groups(); ++g)
+              groups_summary.push_back({source->n(g), source->events(g), source->Quantile(g, 0.5, rule)});
           }
-        }
-        group["quantiles"] = std::move(list);
-      }
-      const bool table = !*summary;
-      if (args->json) {
-        if (table) group["table"] = StreamKmTable(RowsOf(*source, g), streamed);
-      } else {
-        context.out << fmt::format("group {}: n = {}, events = {}, median {} ({}% CI {} to {})\n",
-                                   input->group_names[g], s.n, s.events, FormatNumber(median.estimate),
-                                   FormatNumber(100 * *conf_level), FormatNumber(median.lower),
-                                   FormatNumber(median.upper));
-        if (table) {
-          PrintKmTable(context.out, RowsOf(*source, g));
-          context.out << '\n';
-        }
-      }
-      groups.push_back(std::move(group));
-    }
-    if (args->json) {
-      json result = {{"conf_type", *conf_type},
-                     {"conf_level", *conf_level},
-                     {"median_ci", *median_ci},
-                     {"rows_dropped", input->rows_dropped},
-                     {"groups", std::move(groups)}};
-      streamed.Print(context.out, result);
-    } else if (input->rows_dropped > 0) {
-      context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);
-    }
-    return kExitOk;
-  });
+          json groups = json::array();
+          StreamedJson streamed;
+          for (size_t g = 0; g < groups_summary.size(); ++g) {
+            const stats::KmSummary& s = groups_summary[g];
+            const stats::QuantileEstimate& median = s.quantile;
+            json group = {{"group", input->group_names[g]},
+                          {"n", s.n},
+                          {"events", s.events},
+                          {"median", JsonNumber(median.estimate)},
+                          {"median_lower", JsonNumber(median.lower)},
+                          {"median_upper", JsonNumber(median.upper)}};
+            if (rule == stats::QuantileRule::kSpss) group["median_std_err"] = JsonNumber(median.std_err);
+            if (!args->json) {
+              context.out << fmt::format("group {}: n = {}, events = {}, median {} ({}% CI {} to {})\n",
+                                         input->group_names[g], s.n, s.events, FormatNumber(median.estimate),
+                                         FormatNumber(100 * *conf_level), FormatNumber(median.lower),
+                                         FormatNumber(median.upper));
+            }
+            if (!quantiles->empty()) {
+              json list = json::array();
+              for (double p : *quantiles) {
+                const stats::QuantileEstimate q = source->Quantile(static_cast<int32_t>(g), p, rule);
+                list.push_back({{"p", p},
+                                {"estimate", JsonNumber(q.estimate)},
+                                {"lower", JsonNumber(q.lower)},
+                                {"upper", JsonNumber(q.upper)}});
+                if (!args->json) {
+                  context.out << fmt::format("  quantile {}: {} ({} to {})\n", FormatNumber(p),
+                                             FormatNumber(q.estimate), FormatNumber(q.lower),
+                                             FormatNumber(q.upper));
+                }
+              }
+              group["quantiles"] = std::move(list);
+            }
+            if (!times->empty()) {
+              stats::KmAtTimes at_times(*times);
+              source->ForEachRow(static_cast<int32_t>(g),
+                                 [&at_times](const stats::KmRow& row) { at_times.Add(row); });
+              if (args->json) {
+                json list = json::array();
+                for (const stats::KmRow& row : at_times.rows())
+                  list.push_back(report::KmRowJson(row));
+                group["at_times"] = std::move(list);
+              } else if (at_times.rows().empty()) {
+                context.out << "  at the times asked for: none, all are after the curve's end\n";
+              } else {
+                context.out << "  at the times asked for:\n";
+                PrintKmTable(context.out, RowsOf(at_times.rows()));
+              }
+            }
+            const bool table = !*summary;
+            if (args->json) {
+              if (table) group["table"] = StreamKmTable(RowsOf(*source, g), streamed);
+            } else {
+              if (table) {
+                if (!times->empty()) context.out << "  the whole curve:\n";
+                PrintKmTable(context.out, RowsOf(*source, g));
+                context.out << '\n';
+              }
+            }
+            groups.push_back(std::move(group));
+          }
+          if (args->json) {
+            json result = {{"conf_type", *conf_type},
+                           {"conf_level", *conf_level},
+                           {"median_ci", *median_ci},
+                           {"rows_dropped", input->rows_dropped},
+                           {"groups", std::move(groups)}};
+            streamed.Print(context.out, result);
+          } else if (input->rows_dropped > 0) {
+            context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);
+          }
+          return kExitOk;
+        });
 }
 
 void AddLogrank(CLI::App& stats, CommandContext& context) {

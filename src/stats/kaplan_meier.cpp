@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <utility>
 
 #include "prrt/common/parallel.h"
 #include "prrt/stats/survival.h"
@@ -388,6 +389,32 @@ QuantileEstimate SurvivalQuantile(const KmCurve& curve, double p, QuantileRule r
     for (const KmRow& row : curve.rows)
       add(row);
   });
+}
+
+KmAtTimes::KmAtTimes(std::vector<double> times) : times_(std::move(times)) {
+  std::sort(times_.begin(), times_.end());
+}
+
+void KmAtTimes::Add(const KmRow& row) {
+  // Times before this row see the previous row's S and this row's number at risk.
+  while (next_ < times_.size() && times_[next_] < row.time)
+    Read(row.n_risk);
+  last_.n_event += row.n_event;
+  last_.n_censor += row.n_censor;
+  last_.surv = row.surv;
+  last_.std_err = row.std_err;
+  last_.lower = row.lower;
+  last_.upper = row.upper;
+  while (next_ < times_.size() && times_[next_] == row.time)
+    Read(row.n_risk);
+}
+
+void KmAtTimes::Read(double n_risk) {
+  KmRow at = last_;
+  at.time = times_[next_++];
+  at.n_risk = n_risk;
+  rows_.push_back(at);
+  last_.n_event = last_.n_censor = 0;
 }
 
 Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_groups,

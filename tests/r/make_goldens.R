@@ -517,6 +517,40 @@ write_golden(list(
   cuminc_case("mgus2_competing", "etime", "event", "sex", strata = "age70")
 ), "cuminc")
 
+# ---- The curves read at chosen times: summary(fit, times = ...) (extend = FALSE) ----
+km_times_case <- function(set, time, event, group = NULL, times, conf.type = "log", start = NULL) {
+  df <- read_set(set)
+  rhs <- if (is.null(group)) "1" else group
+  fit <- survfit(as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df, conf.type = conf.type)
+  s <- summary(fit, times = times)
+  names <- strata_names(fit)
+  # summary() leaves out the strata with no time retained; every group is in prrt's output, with an empty list
+  row_strata <- if (is.null(fit$strata)) rep(names[1], length(s$time)) else sub("^[^=]*=", "", as.character(s$strata))
+  groups <- lapply(names, function(g) {
+    i <- which(row_strata == g)
+    list(group = g, at_times = lapply(i, function(k)
+      list(time = s$time[k], n_risk = s$n.risk[k], n_event = s$n.event[k], n_censor = s$n.censor[k],
+           surv = s$surv[k], std_err = num(s$std.err[k]), lower = num(s$lower[k]), upper = num(s$upper[k]))))
+  })
+  args <- c("stats", "km", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event)
+  if (!is.null(group)) args <- c(args, "--group", group)
+  if (!is.null(start)) args <- c(args, "--start", start)
+  args <- c(args, "--conf-type", conf.type, "--times", paste(as.character(times), collapse = ","), "--summary",
+            "--json")
+  list(name = sprintf("times %s %s~%s %s at %s", set, surv_lhs(time, event, start), rhs, conf.type,
+                      paste(times, collapse = ",")),
+       args = args, expected = list(groups = groups))
+}
+write_golden(list(
+  # before the first time, on event and censoring times, between them, repeated, unsorted, after the end
+  km_times_case("aml", "time", "status", "x", c(48, 0, 4, 5, 8, 12.5, 30, 30, 45, -1, 100, 161, 200)),
+  km_times_case("lung", "time", "status", "sex", c(90, 182.625, 365.25, 730.5, 1000)),
+  km_times_case("lung", "time", "status", "ph.ecog", c(100, 180, 365, 500), "log-log"),
+  km_times_case("veteran", "time", "status", "celltype", c(30, 90, 180, 365), "plain"),
+  km_times_case("synthetic_edge", "time", "status", "grp", c(1, 10, 12, 23, 50, 60, 87, 110)),
+  km_times_case("heart", "stop", "event", "transplant", c(10, 100, 365, 1000), start = "start")
+), "km_times")
+
 # ---- The index the C++ tests register their cases from (each test then reads only its own file) ----
 index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json"))), function(f) {
   cases <- fromJSON(file.path(golden_dir, paste0(f, ".json")), simplifyVector = FALSE)

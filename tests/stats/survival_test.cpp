@@ -324,6 +324,47 @@ TEST(SurvivalQuantile, QuantileRCasesByHand) {
   }
 }
 
+// survival's tests/survtest.R reads its data set 1 (times 9, 1, 1+, 6, 6, 8+) at times between, on and after
+// its rows: 1 (6 at risk, a death and a censoring: S = 5/6), 6 (4 at risk, 2 deaths: 5/12), 8 (2, a
+// censoring), 9 (1, the last death: 0). At risk: that of the first row at or after the time; events and
+// censorings since the time before; S of the last row at or before it. 10 lies after the end and is left out
+// (extend = FALSE); R's n.risk there, 6 6 4 4 2 2 1 1, and n.event, 0 1 0 2 0 0 0 1, are the file's.
+TEST(KmAtTimes, SurvtestRCaseByHand) {
+  const std::vector<double> time{9, 1, 1, 6, 6, 8};
+  const std::vector<int8_t> event{1, 1, 0, 1, 1, 0};
+  Result<std::vector<KmCurve>> curves = KaplanMeier({time, event, {}}, 1, KmOptions{});
+  ASSERT_TRUE(curves.ok()) << curves.status().message();
+  KmAtTimes at({10, 8.9, 0.5, 1, 1.5, 6, 7.5, 8, 9});  // unsorted: they are sorted
+  for (const KmRow& row : (*curves)[0].rows)
+    at.Add(row);
+  const std::vector<double> times{0.5, 1, 1.5, 6, 7.5, 8, 8.9, 9};
+  const std::vector<double> n_risk{6, 6, 4, 4, 2, 2, 1, 1};
+  const std::vector<double> n_event{0, 1, 0, 2, 0, 0, 0, 1};
+  const std::vector<double> n_censor{0, 1, 0, 0, 0, 1, 0, 0};
+  const double s1 = 5.0 / 6, s2 = 5.0 / 12;
+  const std::vector<double> surv{1, s1, s1, s2, s2, s2, s2, 0};
+  // Greenwood: 1/(6·5) at 1, + 2/(4·2) at 6.
+  const double se1 = s1 * std::sqrt(1.0 / 30), se2 = s2 * std::sqrt(1.0 / 30 + 0.25);
+  const std::vector<double> std_err{0, se1, se1, se2, se2, se2, se2, std::nan("")};
+  ASSERT_EQ(at.rows().size(), times.size());
+  for (size_t i = 0; i < times.size(); ++i) {
+    const KmRow& row = at.rows()[i];
+    EXPECT_EQ(row.time, times[i]) << i;
+    EXPECT_EQ(row.n_risk, n_risk[i]) << i;
+    EXPECT_EQ(row.n_event, n_event[i]) << i;
+    EXPECT_EQ(row.n_censor, n_censor[i]) << i;
+    EXPECT_NEAR(row.surv, surv[i], 1e-15) << i;
+    if (std::isnan(std_err[i])) {
+      EXPECT_TRUE(std::isnan(row.std_err)) << i;
+    } else {
+      EXPECT_NEAR(row.std_err, std_err[i], 1e-15) << i;
+    }
+  }
+  // Before the first row: S = 1 with no spread, and the limits 1 (as R, whatever the CI's transformation).
+  EXPECT_EQ(at.rows()[0].lower, 1);
+  EXPECT_EQ(at.rows()[0].upper, 1);
+}
+
 TEST(SurvivalQuantile, MidpointWhenTheCurveSitsOnHalfAndDropsLater) {
   // 4 subjects: deaths at 1 and 2 give S = 0.5 at 2 exactly; the next death at 5 gives the midpoint 3.5.
   const std::vector<double> time{1, 2, 5, 6};

@@ -98,6 +98,30 @@ Result<std::vector<KmSummary>> KaplanMeierSummary(const SurvivalData& data, int3
 //! The p-quantile (p = 0.5 is the median) of a curve, with its CI, by `rule`.
 QuantileEstimate SurvivalQuantile(const KmCurve& curve, double p, QuantileRule rule, double conf_level);
 
+//! Reads a curve at chosen times, fed its rows in time order (from KmCurve::rows or KmRowSource::ForEachRow),
+//! as R's summary(fit, times = ...) with extend = FALSE. The times are sorted (repeats kept) and those after
+//! the curve's last row left out. Each row read: n_risk of the first row at or after the time (R's rule; for
+//! counting-process data the number at risk between rows is not tracked, as in R); n_event and n_censor since
+//! the time before it (from the start, for the first); S, its SE and CI at the last row at or before the time
+//! (1, 0, 1 and 1 before the first row).
+class KmAtTimes {
+ public:
+  explicit KmAtTimes(std::vector<double> times);
+  void Add(const KmRow& row);
+  const std::vector<KmRow>& rows() const { return rows_; }
+
+ private:
+  // Reads the next time with `n_risk` at risk and `last_`'s S (and events and censorings since the last
+  // read).
+  void Read(double n_risk);
+
+  std::vector<double> times_;
+  size_t next_ = 0;
+  KmRow last_{.lower = 1,
+              .upper = 1};  // the last row added, with the events and censorings since the last read
+  std::vector<KmRow> rows_;
+};
+
 //! The curves of KaplanMeier without storing their rows: the data are sorted once (by group, then time) and
 //! each read of a group's curve makes its rows again, one at a time, in a pass over the group's data. A table
 //! of 10^7 rows takes 640 MB as KmCurve rows; this keeps the sorted data only (9 to 17 bytes a row).
