@@ -79,36 +79,78 @@ void PrintKmTable(std::ostream& out, const KmRows& rows) {
              });
 }
 
+// Group g's quantiles (fractions dying `ps`) as JSON, also printed as text unless `as_json`.
+json QuantilesOf(const stats::KmRowSource& source, size_t g, const std::vector<double>& ps,
+                 stats::QuantileRule rule, bool as_json, std::ostream& out) {
+  json list = json::array();
+  for (double p : ps) {
+    const stats::QuantileEstimate q = source.Quantile(static_cast<int32_t>(g), p, rule);
+    list.push_back({{"p", p},
+                    {"estimate", JsonNumber(q.estimate)},
+                    {"lower", JsonNumber(q.lower)},
+                    {"upper", JsonNumber(q.upper)}});
+    if (!as_json) {
+      out << fmt::format("  quantile {}: {} ({} to {})\n", FormatNumber(p), FormatNumber(q.estimate),
+                         FormatNumber(q.lower), FormatNumber(q.upper));
+    }
+  }
+  return list;
+}
+
+// Group g's curve read at `times` as JSON, also printed as text unless `as_json`.
+json AtTimesOf(const stats::KmRowSource& source, size_t g, const std::vector<double>& times, bool as_json,
+               std::ostream& out) {
+  stats::KmAtTimes at_times(times);
+  source.ForEachRow(static_cast<int32_t>(g), [&at_times](const stats::KmRow& row) { at_times.Add(row); });
+  json list = json::array();
+  for (const stats::KmRow& row : at_times.rows())
+    list.push_back(report::KmRowJson(row));
+  if (as_json) return list;
+  if (at_times.rows().empty()) {
+    out << "  at the times asked for: none, all are after the curve's end\n";
+  } else {
+    out << "  at the times asked for:\n";
+    PrintKmTable(out, RowsOf(at_times.rows()));
+  }
+  return list;
+}
+
+// prrt stats km's options beyond the input's.
+struct KmFlags {
+  std::string conf_type = "log";
+  double conf_level = 0.95;
+  std::string median_ci = "band";
+  std::vector<double> quantiles;
+  std::vector<double> times;
+  bool summary = false;
+};
+
 void AddKm(CLI::App& stats, CommandContext& context) {
   auto args = std::make_shared<SurvivalArgs>();
-  auto conf_type = std::make_shared<std::string>("log");
-  auto conf_level = std::make_shared<double>(0.95);
-  auto median_ci = std::make_shared<std::string>("band");
+  auto flags = std::make_shared<KmFlags>();
   auto* command = stats.add_subcommand("km", "Kaplan–Meier curves by group, with medians and their CIs");
   AddSurvivalOptions(command, *args, false);
   AddStartOption(command, *args);
   command
-      ->add_option("--conf-type", *conf_type,
+      ->add_option("--conf-type", flags->conf_type,
                    "CI transformation: log (R's default), log-log, plain, logit, arcsin")
       ->check(CLI::IsMember({"log", "log-log", "plain", "logit", "arcsin"}));
-  command->add_option("--conf-level", *conf_level, "confidence level")->check(CLI::Range(0.5, 0.9999));
+  command->add_option("--conf-level", flags->conf_level, "confidence level")->check(CLI::Range(0.5, 0.9999));
   command
-      ->add_option("--median-ci", *median_ci,
+      ->add_option("--median-ci", flags->median_ci,
                    "band: the median and its CI read off the curve and band as R's print.survfit; "
                    "spss: SPSS's median with a symmetric CI, median ± z·SE")
       ->check(CLI::IsMember({"band", "spss"}));
-  auto quantiles = std::make_shared<std::vector<double>>();
   command
       ->add_option(
-          "--quantiles", *quantiles,
+          "--quantiles", flags->quantiles,
           "other quantiles to report, as fractions dying (0.25 = the time by which 25% had the event), "
           "comma-separated; read off the curve and band like the median")
       ->delimiter(',')
       ->check(CLI::Range(0.0, 1.0).description("fractions between 0 and 1"));
-  auto times = std::make_shared<std::vector<double>>();
   command
       ->add_option(
-          "--times", *times,
+          "--times", flags->times,
           "times to read the curves at, comma-separated (e.g. 12,24,36 for 1-, 2- and 3-year survival "
           "in months), as R's summary(fit, times = ...): at risk, events since the time before, "
           "survival and its CI; times after a curve's end are left out")
@@ -122,111 +164,82 @@ void AddKm(CLI::App& stats, CommandContext& context) {
             return io::ParseNumber(text, value) ? std::string() : text + " is not a finite number";
           },
           "NUMBER"));
-  auto summary = std::make_shared<bool>(false);
   command->add_flag(
-      "--summary", *summary,
+      "--summary", flags->summary,
       "counts, medians (and --quantiles, --times) only, without the table (for very large files: the curves "
       "are not stored)");
-  OnRun(command, context,
-        [&context, args, conf_type, conf_level, median_ci, summary, quantiles, times]() -> int {
-          Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
-          if (!input.ok()) return ReportError(context, input.status());
-          stats::KmOptions options;
-          options.conf_type = *stats::ParseConfType(*conf_type);
-          options.conf_level = *conf_level;
-          const stats::QuantileRule rule =
-              *median_ci == "spss" ? stats::QuantileRule::kSpss : stats::QuantileRule::kPrint;
-          // Each group's counts and median, in one pass that stores no rows when only they are asked for;
-          // otherwise from the sorted data, whose curves are made again, row by row, as they are read.
-          std::vector<stats::KmSummary> groups_summary;
-          std::optional<stats::KmRowSource> source;
-          if (*summary && rule == stats::QuantileRule::kPrint && quantiles->empty() && times->empty()) {
-            Result<std::vector<stats::KmSummary>> s =
-                stats::KaplanMeierSummary(input->data(), input->n_groups(), options);
-            if (!s.ok()) return ReportError(context, s.status());
-            groups_summary = std::move(*s);
-          } else {
-            Result<stats::KmRowSource> s =
-                stats::KmRowSource::Create(input->data(), input->n_groups(), options);
-            if (!s.ok()) return ReportError(context, s.status());
-            source.emplace(std::move(*s));
-            for (int32_t g = 0; g < input->n_groups(); ++g)
-              groups_summary.push_back({source->n(g), source->events(g), source->Quantile(g, 0.5, rule)});
-          }
-          json groups = json::array();
-          StreamedJson streamed;
-          for (size_t g = 0; g < groups_summary.size(); ++g) {
-            const stats::KmSummary& s = groups_summary[g];
-            const stats::QuantileEstimate& median = s.quantile;
-            json group = {{"group", input->group_names[g]},
-                          {"n", s.n},
-                          {"events", s.events},
-                          {"median", JsonNumber(median.estimate)},
-                          {"median_lower", JsonNumber(median.lower)},
-                          {"median_upper", JsonNumber(median.upper)}};
-            if (rule == stats::QuantileRule::kSpss) group["median_std_err"] = JsonNumber(median.std_err);
-            if (!args->json) {
-              context.out << fmt::format("group {}: n = {}, events = {}, median {} ({}% CI {} to {})\n",
-                                         input->group_names[g], s.n, s.events, FormatNumber(median.estimate),
-                                         FormatNumber(100 * *conf_level), FormatNumber(median.lower),
-                                         FormatNumber(median.upper));
-            }
-            if (!quantiles->empty()) {
-              json list = json::array();
-              for (double p : *quantiles) {
-                const stats::QuantileEstimate q = source->Quantile(static_cast<int32_t>(g), p, rule);
-                list.push_back({{"p", p},
-                                {"estimate", JsonNumber(q.estimate)},
-                                {"lower", JsonNumber(q.lower)},
-                                {"upper", JsonNumber(q.upper)}});
-                if (!args->json) {
-                  context.out << fmt::format("  quantile {}: {} ({} to {})\n", FormatNumber(p),
-                                             FormatNumber(q.estimate), FormatNumber(q.lower),
-                                             FormatNumber(q.upper));
-                }
-              }
-              group["quantiles"] = std::move(list);
-            }
-            if (!times->empty()) {
-              stats::KmAtTimes at_times(*times);
-              source->ForEachRow(static_cast<int32_t>(g),
-                                 [&at_times](const stats::KmRow& row) { at_times.Add(row); });
-              if (args->json) {
-                json list = json::array();
-                for (const stats::KmRow& row : at_times.rows())
-                  list.push_back(report::KmRowJson(row));
-                group["at_times"] = std::move(list);
-              } else if (at_times.rows().empty()) {
-                context.out << "  at the times asked for: none, all are after the curve's end\n";
-              } else {
-                context.out << "  at the times asked for:\n";
-                PrintKmTable(context.out, RowsOf(at_times.rows()));
-              }
-            }
-            const bool table = !*summary;
-            if (args->json) {
-              if (table) group["table"] = StreamKmTable(RowsOf(*source, g), streamed);
-            } else {
-              if (table) {
-                if (!times->empty()) context.out << "  the whole curve:\n";
-                PrintKmTable(context.out, RowsOf(*source, g));
-                context.out << '\n';
-              }
-            }
-            groups.push_back(std::move(group));
-          }
-          if (args->json) {
-            json result = {{"conf_type", *conf_type},
-                           {"conf_level", *conf_level},
-                           {"median_ci", *median_ci},
-                           {"rows_dropped", input->rows_dropped},
-                           {"groups", std::move(groups)}};
-            streamed.Print(context.out, result);
-          } else if (input->rows_dropped > 0) {
-            context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);
-          }
-          return kExitOk;
-        });
+  OnRun(command, context, [&context, args, flags]() -> int {
+    Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
+    if (!input.ok()) return ReportError(context, input.status());
+    stats::KmOptions options;
+    options.conf_type = *stats::ParseConfType(flags->conf_type);
+    options.conf_level = flags->conf_level;
+    const stats::QuantileRule rule =
+        flags->median_ci == "spss" ? stats::QuantileRule::kSpss : stats::QuantileRule::kPrint;
+    // Each group's counts and median, in one pass that stores no rows when only they are asked for;
+    // otherwise from the sorted data, whose curves are made again, row by row, as they are read.
+    std::vector<stats::KmSummary> groups_summary;
+    std::optional<stats::KmRowSource> source;
+    if (flags->summary && rule == stats::QuantileRule::kPrint && flags->quantiles.empty() &&
+        flags->times.empty()) {
+      Result<std::vector<stats::KmSummary>> s =
+          stats::KaplanMeierSummary(input->data(), input->n_groups(), options);
+      if (!s.ok()) return ReportError(context, s.status());
+      groups_summary = std::move(*s);
+    } else {
+      Result<stats::KmRowSource> s = stats::KmRowSource::Create(input->data(), input->n_groups(), options);
+      if (!s.ok()) return ReportError(context, s.status());
+      source.emplace(std::move(*s));
+      for (int32_t g = 0; g < input->n_groups(); ++g)
+        groups_summary.push_back({source->n(g), source->events(g), source->Quantile(g, 0.5, rule)});
+    }
+    json groups = json::array();
+    StreamedJson streamed;
+    for (size_t g = 0; g < groups_summary.size(); ++g) {
+      const stats::KmSummary& s = groups_summary[g];
+      const stats::QuantileEstimate& median = s.quantile;
+      json group = {{"group", input->group_names[g]},
+                    {"n", s.n},
+                    {"events", s.events},
+                    {"median", JsonNumber(median.estimate)},
+                    {"median_lower", JsonNumber(median.lower)},
+                    {"median_upper", JsonNumber(median.upper)}};
+      if (rule == stats::QuantileRule::kSpss) group["median_std_err"] = JsonNumber(median.std_err);
+      if (!args->json) {
+        context.out << fmt::format("group {}: n = {}, events = {}, median {} ({}% CI {} to {})\n",
+                                   input->group_names[g], s.n, s.events, FormatNumber(median.estimate),
+                                   FormatNumber(100 * flags->conf_level), FormatNumber(median.lower),
+                                   FormatNumber(median.upper));
+      }
+      if (!flags->quantiles.empty()) {
+        group["quantiles"] = QuantilesOf(*source, g, flags->quantiles, rule, args->json, context.out);
+      }
+      if (!flags->times.empty())
+        group["at_times"] = AtTimesOf(*source, g, flags->times, args->json, context.out);
+      const bool table = !flags->summary;
+      if (args->json) {
+        if (table) group["table"] = StreamKmTable(RowsOf(*source, g), streamed);
+      } else {
+        if (table) {
+          if (!flags->times.empty()) context.out << "  the whole curve:\n";
+          PrintKmTable(context.out, RowsOf(*source, g));
+          context.out << '\n';
+        }
+      }
+      groups.push_back(std::move(group));
+    }
+    if (args->json) {
+      json result = {{"conf_type", flags->conf_type},
+                     {"conf_level", flags->conf_level},
+                     {"median_ci", flags->median_ci},
+                     {"rows_dropped", input->rows_dropped},
+                     {"groups", std::move(groups)}};
+      streamed.Print(context.out, result);
+    } else if (input->rows_dropped > 0) {
+      context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);
+    }
+    return kExitOk;
+  });
 }
 
 void AddLogrank(CLI::App& stats, CommandContext& context) {

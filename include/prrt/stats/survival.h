@@ -117,8 +117,8 @@ class KmAtTimes {
 
   std::vector<double> times_;
   size_t next_ = 0;
-  KmRow last_{.lower = 1,
-              .upper = 1};  // the last row added, with the events and censorings since the last read
+  // The last row added, with the events and censorings since the last read.
+  KmRow last_{.lower = 1, .upper = 1};
   std::vector<KmRow> rows_;
 };
 
