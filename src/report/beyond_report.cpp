@@ -34,7 +34,8 @@ json CoxJson(const study::CoxSummary& cox) {
                      {"hr", JsonNumber(hr.hr)},
                      {"hr_lower", JsonNumber(hr.lower)},
                      {"hr_upper", JsonNumber(hr.upper)},
-                     {"p", JsonNumber(hr.p)}});
+                     {"p", JsonNumber(hr.p)},
+                     {"may_be_infinite", hr.may_be_infinite}});
   }
   out["terms"] = std::move(terms);
   out["lr_test"] = TestJson(cox.lr_test);
@@ -82,6 +83,12 @@ study::StudyTable HazardTable(std::string id, std::string title, const study::Co
   for (const study::HazardRatio& hr : cox.terms) {
     table.rows.push_back({{hr.term, fmt::format("{:.2f}", hr.hr),
                            fmt::format("{:.2f}–{:.2f}", hr.lower, hr.upper), PValue(hr.p)}});
+    if (hr.may_be_infinite) {
+      table.notes.push_back(fmt::format(
+          "{}: the hazard ratio may be infinite (the log-likelihood converged before it did, as when the "
+          "term separates the deaths); its estimate and CI are not to be read as numbers.",
+          hr.term));
+    }
   }
   table.notes.push_back(fmt::format(
       "{} patients ({} rows), {} deaths{}.", cox.subjects, cox.rows, cox.events,

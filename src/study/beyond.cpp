@@ -147,7 +147,8 @@ CoxSummary Summarise(const ModelRows& rows, const std::vector<io::Column>& covar
   for (size_t j = 0; j < fit->coef.size(); ++j) {
     const double coef = fit->coef[j], se = fit->std_err(j);
     summary.terms.push_back({design->names[j], coef, se, std::exp(coef), std::exp(coef - z * se),
-                             std::exp(coef + z * se), std::erfc(std::fabs(coef / se) / std::sqrt(2.0))});
+                             std::exp(coef + z * se), std::erfc(std::fabs(coef / se) / std::sqrt(2.0)),
+                             fit->may_be_infinite[j]});
   }
   summary.lr_test = fit->lr_test;
   if (zph) {

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
+#include "report/beyond_report.h"
+
 #include "support/json_match.h"
 #include "support/scenario.h"
 
@@ -90,6 +95,36 @@ TEST(Report, StudyCommandWritesEachFormatAndTheHeadlineContract) {
 
 namespace prrt::report {
 namespace {
+
+// A Cox term that may be infinite (stats::CoxFit::may_be_infinite) is flagged in the JSON and its table says
+// why its numbers are not to be read; a finite one has no such note.
+TEST(BeyondReport, SaysWhenAHazardRatioMayBeInfinite) {
+  study::BeyondResults results;
+  results.naive.subjects = results.naive.rows = 12;
+  results.naive.events = 5;
+  results.naive.terms = {
+      {"retreatment", 21.1, 2.3e4, std::exp(21.1), 0, std::numeric_limits<double>::infinity(), 0.999, true}};
+  results.landmark_cox.terms = {{"retreatment", 0.2, 0.3, std::exp(0.2), 0.7, 2.2, 0.5, false}};
+  const nlohmann::json out = BeyondJson(results);
+  EXPECT_TRUE(out.at("naive_cox").at("terms").at(0).at("may_be_infinite").get<bool>());
+  EXPECT_FALSE(out.at("landmark_relapse").at("cox").at("terms").at(0).at("may_be_infinite").get<bool>());
+  const std::vector<Section> sections = BeyondSections(results, false);
+  auto notes_of = [&](const std::string& id) {
+    for (const Section& section : sections)
+      for (const study::StudyTable& table : section.tables)
+        if (table.id == id) return table.notes;
+    ADD_FAILURE() << "no table " << id;
+    return std::vector<std::string>();
+  };
+  const std::vector<std::string> naive = notes_of("beyond_naive");
+  ASSERT_FALSE(naive.empty());
+  EXPECT_EQ(
+      naive.front(),
+      "retreatment: the hazard ratio may be infinite (the log-likelihood converged before it did, as when "
+      "the term separates the deaths); its estimate and CI are not to be read as numbers.");
+  for (const std::string& note : notes_of("beyond_landmark_cox"))
+    EXPECT_EQ(note.find("may be infinite"), std::string::npos) << note;
+}
 
 TEST(Figures, KaplanMeierPanelDrawsStepsCensorMarksAndNumbersAtRisk) {
   // Times 6 (event), 12 (censored), 18 (event), 30 (event): S = 3/4 at 6, 3/4 × 1/2 = 3/8 at 18, 0 at 30.

@@ -47,6 +47,7 @@ Status WriteBeyondAnalysisSet(const std::vector<BeyondSubject>& set, const std::
 struct HazardRatio {
   std::string term;
   double coef = 0, se = 0, hr = 0, lower = 0, upper = 0, p = 1;
+  bool may_be_infinite = false;  //!< stats::CoxFit::may_be_infinite: the term separates the deaths
 };
 
 struct CoxSummary {
