@@ -97,16 +97,16 @@ json QuantilesOf(const stats::KmRowSource& source, size_t g, const std::vector<d
   return list;
 }
 
-// Group g's curve read at `times` as JSON, also printed as text unless `as_json`.
+// Group g's curve read at `times`: as JSON, or printed as text (then the JSON is empty).
 json AtTimesOf(const stats::KmRowSource& source, size_t g, const std::vector<double>& times, bool as_json,
                std::ostream& out) {
   stats::KmAtTimes at_times(times);
   source.ForEachRow(static_cast<int32_t>(g), [&at_times](const stats::KmRow& row) { at_times.Add(row); });
   json list = json::array();
-  for (const stats::KmRow& row : at_times.rows())
-    list.push_back(report::KmRowJson(row));
-  if (as_json) return list;
-  if (at_times.rows().empty()) {
+  if (as_json) {
+    for (const stats::KmRow& row : at_times.rows())
+      list.push_back(report::KmRowJson(row));
+  } else if (at_times.rows().empty()) {
     out << "  at the times asked for: none, all are after the curve's end\n";
   } else {
     out << "  at the times asked for:\n";

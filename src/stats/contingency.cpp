@@ -187,6 +187,14 @@ std::string_view AlternativeName(Alternative alternative) {
 
 namespace {
 
+// The exact p of a valid table larger than 2 x 2, by the network algorithm.
+Result<double> NetworkP(const ContingencyTable& table, const FisherLimits& limits) {
+  std::vector<int> cells(table.counts.begin(), table.counts.end());
+  Result<double> p = detail::FisherNetworkP(cells, table.rows, table.cols, limits);
+  if (!p.ok()) return p.status();
+  return std::min(1.0, *p);
+}
+
 // A one-sided test needs a 2 x 2 table (an odds ratio to be below or above 1).
 Status CheckAlternative(const ContingencyTable& table, Alternative alternative) {
   if (alternative == Alternative::kTwoSided || (table.rows == 2 && table.cols == 2)) return Status();
@@ -201,10 +209,7 @@ Result<double> FisherExactP(const ContingencyTable& table, const FisherLimits& l
   Status valid = ValidateTable(table, true);
   if (!valid.ok()) return valid;
   if (table.rows == 2 && table.cols == 2) return std::min(1.0, TwoByTwo(table).TwoSidedP());
-  std::vector<int> cells(table.counts.begin(), table.counts.end());
-  Result<double> p = detail::FisherNetworkP(cells, table.rows, table.cols, limits);
-  if (!p.ok()) return p.status();
-  return std::min(1.0, *p);
+  return NetworkP(table, limits);
 }
 
 Result<FisherResult> FisherExact(const ContingencyTable& table, double conf_level, const FisherLimits& limits,
@@ -217,7 +222,7 @@ Result<FisherResult> FisherExact(const ContingencyTable& table, double conf_leve
   FisherResult result;
   result.alternative = alternative;
   if (!(table.rows == 2 && table.cols == 2)) {
-    Result<double> p = FisherExactP(table, limits);
+    Result<double> p = NetworkP(table, limits);
     if (!p.ok()) return p.status();
     result.p = *p;
     return result;
