@@ -166,23 +166,29 @@ Hypergeometric TwoByTwo(const ContingencyTable& table) {
 
 }  // namespace
 
+namespace {
+
+struct AlternativeText {
+  Alternative alternative;
+  std::string_view name;
+};
+constexpr AlternativeText kAlternativeNames[] = {
+    {Alternative::kTwoSided, "two-sided"}, {Alternative::kLess, "less"}, {Alternative::kGreater, "greater"}};
+
+}  // namespace
+
 std::optional<Alternative> ParseAlternative(std::string_view text) {
-  if (text == "two-sided") return Alternative::kTwoSided;
-  if (text == "less") return Alternative::kLess;
-  if (text == "greater") return Alternative::kGreater;
+  for (const AlternativeText& entry : kAlternativeNames) {
+    if (entry.name == text) return entry.alternative;
+  }
   return std::nullopt;
 }
 
 std::string_view AlternativeName(Alternative alternative) {
-  switch (alternative) {
-    case Alternative::kTwoSided:
-      return "two-sided";
-    case Alternative::kLess:
-      return "less";
-    case Alternative::kGreater:
-      return "greater";
+  for (const AlternativeText& entry : kAlternativeNames) {
+    if (entry.alternative == alternative) return entry.name;
   }
-  return "two-sided";
+  return "?";
 }
 
 namespace {
