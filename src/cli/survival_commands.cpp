@@ -374,13 +374,20 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                       "column that defines strata (a separate baseline hazard each)");
   command->add_option("--ties", *ties, "efron (R's default) or breslow")
       ->check(CLI::IsMember({"efron", "breslow"}));
+  command->add_option("--cluster", args->columns.cluster,
+                      "column that groups rows which need not be independent (a patient's treatment courses, "
+                      "say): the robust variance (R's cluster)");
+  auto robust = std::make_shared<bool>(false);
+  command->add_flag(
+      "--robust", *robust,
+      "the robust variance even without --cluster, each row its own cluster (R's robust = TRUE)");
   auto zph = std::make_shared<std::string>();
   command
       ->add_option("--zph", *zph,
                    "also test proportional hazards as R's cox.zph, against this function of time: km (R's "
                    "default), identity, rank or log")
       ->check(CLI::IsMember({"km", "identity", "rank", "log"}));
-  OnRun(command, context, [&context, args, covariates, ties, zph]() -> int {
+  OnRun(command, context, [&context, args, covariates, ties, robust, zph]() -> int {
     if (!args->columns.group.empty()) {
       return ReportError(context, InvalidArgument("cox takes --covariates (and --strata), not --group"));
     }
@@ -391,31 +398,48 @@ void AddCox(CLI::App& stats, CommandContext& context) {
     if (!design.ok()) return ReportError(context, design.status());
     stats::CoxOptions options;
     options.ties = *stats::ParseCoxTies(*ties);
-    stats::CoxData data{input->time,    input->event,
-                        design->values, static_cast<int32_t>(design->names.size()),
-                        input->strata,  input->start};
+    options.robust = *robust;
+    stats::CoxData data{
+        input->time,   input->event, design->values, static_cast<int32_t>(design->names.size()),
+        input->strata, input->start, input->cluster};
     Result<stats::CoxFit> fit = stats::FitCox(data, options);
     if (!fit.ok()) return ReportError(context, fit.status());
+    const bool is_robust = !fit->robust_variance.empty();
     const double z = 1.959963984540054;
     json coefficients = json::array();
-    TextTable table({"", "coef", "exp(coef)", "se(coef)", "lower .95", "upper .95", "z", "p"});
+    std::vector<std::string> header{"", "coef", "exp(coef)", "se(coef)", "lower .95", "upper .95", "z", "p"};
+    if (is_robust) header.insert(header.begin() + 4, "robust se");
+    TextTable table(header);
     for (size_t j = 0; j < fit->coef.size(); ++j) {
       const double coef = fit->coef[j];
-      const double se = fit->std_err(j);
+      const double naive_se = fit->std_err(j);
+      // As R's summary: with a robust variance, z, p and the CI are on it.
+      const double se = is_robust ? fit->robust_std_err(j) : naive_se;
       const double wald_z = coef / se;
       const double p = std::erfc(std::fabs(wald_z) / std::sqrt(2.0));
-      coefficients.push_back({{"name", design->names[j]},
-                              {"coef", JsonNumber(coef)},
-                              {"se", JsonNumber(se)},
-                              {"hr", JsonNumber(std::exp(coef))},
-                              {"hr_lower", JsonNumber(std::exp(coef - z * se))},
-                              {"hr_upper", JsonNumber(std::exp(coef + z * se))},
-                              {"z", JsonNumber(wald_z)},
-                              {"p", JsonNumber(p)},
-                              {"may_be_infinite", static_cast<bool>(fit->may_be_infinite[j])}});
-      table.AddRow({design->names[j], FormatNumber(coef), FormatNumber(std::exp(coef)), FormatNumber(se),
-                    FormatNumber(std::exp(coef - z * se)), FormatNumber(std::exp(coef + z * se)),
-                    FormatNumber(wald_z, 4), FormatNumber(p, 4)});
+      json coefficient = {{"name", design->names[j]},
+                          {"coef", JsonNumber(coef)},
+                          {"se", JsonNumber(naive_se)},
+                          {"hr", JsonNumber(std::exp(coef))},
+                          {"hr_lower", JsonNumber(std::exp(coef - z * se))},
+                          {"hr_upper", JsonNumber(std::exp(coef + z * se))},
+                          {"z", JsonNumber(wald_z)},
+                          {"p", JsonNumber(p)},
+                          {"may_be_infinite", static_cast<bool>(fit->may_be_infinite[j])}};
+      std::vector<std::string> row{design->names[j],
+                                   FormatNumber(coef),
+                                   FormatNumber(std::exp(coef)),
+                                   FormatNumber(naive_se),
+                                   FormatNumber(std::exp(coef - z * se)),
+                                   FormatNumber(std::exp(coef + z * se)),
+                                   FormatNumber(wald_z, 4),
+                                   FormatNumber(p, 4)};
+      if (is_robust) {
+        coefficient["robust_se"] = JsonNumber(se);
+        row.insert(row.begin() + 4, FormatNumber(se));
+      }
+      coefficients.push_back(std::move(coefficient));
+      table.AddRow(row);
     }
     std::optional<stats::ZphResult> zph_result;
     if (!zph->empty()) {
@@ -436,7 +460,12 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                      {"coefficients", coefficients},
                      {"lr_test", TestJson(fit->lr_test)},
                      {"wald_test", TestJson(fit->wald_test)},
-                     {"score_test", TestJson(fit->score_test)}};
+                     {"score_test", TestJson(fit->score_test)},
+                     {"robust", is_robust}};
+      if (is_robust) {
+        result["clusters"] = fit->clusters;
+        result["robust_score_test"] = TestJson(*fit->robust_score_test);
+      }
       if (zph_result) result["zph"] = ZphJson(*zph_result, *zph, *covariates, design->names);
       context.out << result.dump(2) << '\n';
     } else {
@@ -452,6 +481,15 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       context.out << fmt::format("Score (log-rank) test = {} on {} df, p = {}\n",
                                  FormatNumber(fit->score_test.chisq), fit->score_test.df,
                                  FormatNumber(fit->score_test.p, 4));
+      if (is_robust) {
+        context.out << fmt::format("Robust score test     = {} on {} df, p = {}\n",
+                                   FormatNumber(fit->robust_score_test->chisq), fit->robust_score_test->df,
+                                   FormatNumber(fit->robust_score_test->p, 4));
+        context.out << fmt::format(
+            "({} clusters. The Wald and robust score tests allow for rows of a cluster being dependent; the "
+            "likelihood ratio and score tests assume they are independent.)\n",
+            fit->clusters);
+      }
       if (zph_result) {
         context.out << fmt::format("\nProportional hazards (cox.zph, transform {}):\n", *zph);
         TextTable zph_table({"", "chisq", "df", "p"});

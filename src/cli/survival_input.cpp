@@ -24,6 +24,7 @@ Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalC
   if (!names.start.empty()) specs.push_back({names.start, io::ColumnType::kNumber, 0.0});
   if (!names.group.empty()) specs.push_back({names.group, io::ColumnType::kLabel});
   if (!names.strata.empty()) specs.push_back({names.strata, io::ColumnType::kLabel});
+  if (!names.cluster.empty()) specs.push_back({names.cluster, io::ColumnType::kLabel});
   for (const std::string& covariate : names.covariates)
     specs.push_back({covariate, io::ColumnType::kAuto});
   Result<io::ColumnSet> read = ReadCompleteColumns(path, specs);
@@ -45,6 +46,7 @@ Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalC
     input.strata_names = std::move(set.columns[next].levels);
     ++next;
   }
+  if (!names.cluster.empty()) input.cluster = std::move(set.columns[next++].codes);
   input.covariates.assign(std::make_move_iterator(set.columns.begin() + static_cast<std::ptrdiff_t>(next)),
                           std::make_move_iterator(set.columns.end()));
   return input;

@@ -17,6 +17,7 @@ struct SurvivalColumns {
   std::string event;
   std::string group;                    //!< empty: one group called "all"
   std::string strata;                   //!< empty: no strata
+  std::string cluster;                  //!< empty: no clusters (rows of one patient, say)
   std::vector<std::string> covariates;  //!< numeric columns, or text columns used as factors
 };
 
@@ -24,8 +25,9 @@ struct SurvivalInput {
   std::vector<double> time;
   std::vector<double> start;  //!< empty without a start column
   std::vector<int8_t> event;
-  std::vector<int32_t> group;   //!< empty without a group column
-  std::vector<int32_t> strata;  //!< empty without a strata column
+  std::vector<int32_t> group;    //!< empty without a group column
+  std::vector<int32_t> strata;   //!< empty without a strata column
+  std::vector<int32_t> cluster;  //!< empty without a cluster column
   std::vector<std::string> group_names{"all"};
   std::vector<std::string> strata_names;
   std::vector<io::Column> covariates;  //!< kNumber or kLabel, in the order asked for
@@ -38,7 +40,8 @@ struct SurvivalInput {
 //! Reads the columns of a CSV file; an error when no row has all of them.
 Result<io::ColumnSet> ReadCompleteColumns(const std::string& path, const std::vector<io::ColumnSpec>& specs);
 
-//! Reads time (a number >= 0), event (0/1, true/false) and the optional start, group and strata columns.
+//! Reads time (a number >= 0), event (0/1, true/false) and the optional start, group, strata and cluster
+//! columns.
 Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalColumns& names);
 
 }  // namespace prrt::cli

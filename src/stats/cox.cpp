@@ -7,8 +7,10 @@
 #include <array>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <tuple>
+#include <type_traits>
 
 #include "sorted_survival.h"
 #include "survival_detail.h"
@@ -33,6 +35,10 @@ double CoxFit::std_err(size_t j) const {
   return std::sqrt(variance[j * coef.size() + j]);
 }
 
+double CoxFit::robust_std_err(size_t j) const {
+  return std::sqrt(robust_variance[j * coef.size() + j]);
+}
+
 namespace {
 
 using Eigen::MatrixXd;
@@ -48,13 +54,17 @@ struct SortedCox {
   int p = 0;
   BigVector<double> entry_time;   // empty for right-censored data
   BigVector<double> entry_x;      // the covariates of the row that starts at entry_time[k], row-major
+  BigVector<uint32_t> entry_row;  // the sorted row that starts at entry_time[k]
   BigVector<uint32_t> input_row;  // the input row of each sorted row
 };
 
 // What Evaluate passes to its observer at each time with deaths: the sorted rows [begin, end) at that time,
 // the number of deaths, the time's contributions to the score and (lower triangle of) the information, and
 // the risk-weighted covariate mean the deaths are compared with (Efron's means averaged over the tied
-// deaths).
+// deaths). Also the baseline hazard's increment per unit of risk, Σ 1/denominator over Efron's steps, and
+// that times the mean, Σ mean/denominator: what a row at risk through the time is exposed to. A row that
+// dies then is at risk in Efron's step m only for the fraction 1 - m/deaths, hence `death_hazard` and
+// `death_hazard_mean` (with Breslow's ties the same as the others).
 struct DeathTime {
   double time = 0;
   size_t begin = 0;
@@ -63,6 +73,10 @@ struct DeathTime {
   std::span<const double> score;        // p
   std::span<const double> information;  // p x p, row-major, lower triangle filled
   std::span<const double> mean;         // p
+  double hazard = 0;
+  std::span<const double> hazard_mean;  // p
+  double death_hazard = 0;
+  std::span<const double> death_hazard_mean;  // p
 };
 
 struct Evaluation {
@@ -70,6 +84,9 @@ struct Evaluation {
   VectorXd score;
   MatrixXd information;
 };
+
+// What the fit passes as its observer: then the exposures of DeathTime are not made.
+constexpr auto kIgnoreDeathTimes = [](const DeathTime&) {};
 
 // The log partial likelihood, its gradient and the observed information at beta. Each stratum is scanned
 // from its longest time down: a row joins the risk-set sums at its stop time and, for counting-process data,
@@ -83,6 +100,8 @@ template <int kP, typename Observer>
 Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, Observer&& observe) {
   const int p = kP > 0 ? kP : d.p;
   const size_t pp = static_cast<size_t>(p) * p;
+  constexpr bool kObserved =
+      !std::is_same_v<std::decay_t<Observer>, std::decay_t<decltype(kIgnoreDeathTimes)>>;
   const bool counting = !d.entry_time.empty();
   Evaluation e;
   e.score = VectorXd::Zero(p);
@@ -95,7 +114,7 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
     }
   };
   auto s1 = zeros(p), s2 = zeros(pp), d1 = zeros(p), d2 = zeros(pp), a = zeros(p);
-  std::vector<double> time_score(p), time_mean(p), time_information(pp);
+  std::vector<double> time_score(p), time_mean(p), time_information(pp), hazard_mean(p), death_hazard_mean(p);
   double s0 = 0;
   // Adds a row's risk exp(x beta) and its first and second moments to the risk-set sums (sign 1), or takes
   // them out (sign -1); returns x beta. A row leaving recomputes the same risk it joined with.
@@ -159,6 +178,11 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
       if (deaths == 0) continue;
       std::fill(time_mean.begin(), time_mean.end(), 0.0);
       std::fill(time_information.begin(), time_information.end(), 0.0);
+      double hazard = 0, death_hazard = 0;
+      if constexpr (kObserved) {
+        std::fill(hazard_mean.begin(), hazard_mean.end(), 0.0);
+        std::fill(death_hazard_mean.begin(), death_hazard_mean.end(), 0.0);
+      }
       for (int m = 0; m < static_cast<int>(deaths); ++m) {
         const double frac = ties == CoxTies::kEfron ? m / deaths : 0.0;
         const double denom = s0 - frac * d0;
@@ -166,6 +190,15 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
         for (int j = 0; j < p; ++j) {
           a[j] = (s1[j] - frac * d1[j]) / denom;
           time_mean[j] += a[j];
+        }
+        if constexpr (kObserved) {
+          const double step_hazard = 1 / denom;
+          hazard += step_hazard;
+          death_hazard += (1 - frac) * step_hazard;
+          for (int j = 0; j < p; ++j) {
+            hazard_mean[j] += a[j] * step_hazard;
+            death_hazard_mean[j] += (1 - frac) * a[j] * step_hazard;
+          }
         }
         for (int j = 0; j < p; ++j) {
           for (int k = 0; k <= j; ++k)
@@ -179,7 +212,8 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
         for (int k = 0; k <= j; ++k)
           e.information(j, k) += time_information[j * p + k];
       }
-      observe(DeathTime{t, i, time_end, deaths, time_score, time_information, time_mean});
+      observe(DeathTime{t, i, time_end, deaths, time_score, time_information, time_mean, hazard, hazard_mean,
+                        death_hazard, death_hazard_mean});
     }
   }
   e.information.triangularView<Eigen::StrictlyUpper>() = e.information.transpose();
@@ -201,8 +235,6 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties, Obse
       return EvaluateWith<0>(d, beta, ties, observe);
   }
 }
-
-constexpr auto kIgnoreDeathTimes = [](const DeathTime&) {};
 
 double ChiSquareUpper(double chisq, int df) {
   if (!(chisq >= 0) || df < 1) return NAN;
@@ -239,7 +271,6 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
   SortedCox sorted;
   sorted.p = p;
   BigVector<uint32_t>& input_row = sorted.input_row;
-  BigVector<uint32_t> entry_position;  // the sorted row of each entry
   if (data.start.empty()) {
     detail::SortedSurvival order =
         detail::SortSurvival(data.time, data.event, {}, data.strata, n_strata, options.timefix, true);
@@ -254,7 +285,7 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
     sorted.stratum_begin = std::move(order->stratum_begin);
     input_row = std::move(order->row);
     sorted.entry_time = std::move(order->entry);
-    entry_position = std::move(order->entry_position);
+    sorted.entry_row = std::move(order->entry_position);
   }
   sorted.event.resize(n);
   sorted.x.resize(n * static_cast<size_t>(p));
@@ -267,10 +298,151 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
   for (size_t r = 0; r < n; ++r)
     sorted.event[r] = data.event[input_row[r]];
   // The leaving rows' covariates in the order they leave, so that the scan reads them sequentially.
-  sorted.entry_x.resize(entry_position.size() * static_cast<size_t>(p));
-  for (size_t k = 0; k < entry_position.size(); ++k)
-    std::copy_n(&sorted.x[entry_position[k] * static_cast<size_t>(p)], p, &sorted.entry_x[k * p]);
+  sorted.entry_x.resize(sorted.entry_row.size() * static_cast<size_t>(p));
+  for (size_t k = 0; k < sorted.entry_row.size(); ++k)
+    std::copy_n(&sorted.x[sorted.entry_row[k] * static_cast<size_t>(p)], p, &sorted.entry_x[k * p]);
   return sorted;
+}
+
+// The score residuals at beta (R's residuals(fit, type = "score")), p for each sorted row, row-major: a row
+// that dies contributes its covariates less the mean it is compared with, and every row loses its risk times
+// its covariates' excess over the risk-set mean, summed over the baseline hazard of the times it is at risk
+// (a row dying at a tied time only for Efron's fraction of it). Over all rows they sum to the score.
+BigVector<double> ScoreResiduals(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
+  const size_t p = static_cast<size_t>(d.p);
+  const size_t n = d.time.size();
+  // The death times as Evaluate visits them: strata in order, each from its last time down. Per time, p
+  // numbers each of the mean, the hazard-weighted mean and the dying rows' hazard-weighted mean.
+  struct Exposure {
+    size_t end = 0;  // one past the time's sorted rows
+    double hazard = 0;
+    double death_hazard = 0;
+  };
+  std::vector<Exposure> exposures;
+  std::vector<double> means;
+  Evaluate(d, beta, ties, [&](const DeathTime& death) {
+    exposures.push_back({death.end, death.hazard, death.death_hazard});
+    for (std::span<const double> part : {death.mean, death.hazard_mean, death.death_hazard_mean})
+      means.insert(means.end(), part.begin(), part.end());
+  });
+  std::vector<double> start(n, -std::numeric_limits<double>::infinity());
+  for (size_t k = 0; k < d.entry_row.size(); ++k)
+    start[d.entry_row[k]] = d.entry_time[k];
+
+  BigVector<double> residuals(n * p);
+  std::vector<double> death_times, cum_hazard, cum_mean;  // per stratum, ascending; cumulative from 0
+  std::vector<size_t> exposure_of;                        // each of those times' Exposure
+  size_t remaining = exposures.size();                    // the strata before are at the front
+  for (size_t s = d.stratum_begin.size() - 1; s-- > 0;) {
+    const size_t begin = d.stratum_begin[s];
+    death_times.clear();
+    exposure_of.clear();
+    cum_hazard.assign(1, 0.0);
+    cum_mean.assign(p, 0.0);
+    for (; remaining > 0 && exposures[remaining - 1].end > begin; --remaining) {
+      const Exposure& exposure = exposures[remaining - 1];
+      death_times.push_back(d.time[exposure.end - 1]);
+      exposure_of.push_back(remaining - 1);
+      cum_hazard.push_back(cum_hazard.back() + exposure.hazard);
+      const double* hazard_mean = &means[((remaining - 1) * 3 + 1) * p];
+      for (size_t j = 0; j < p; ++j)
+        cum_mean.push_back(cum_mean[cum_mean.size() - p] + hazard_mean[j]);
+    }
+    size_t through_stop = 0;  // the death times <= the row's stop time (rows ascend in time)
+    for (size_t i = begin; i < d.stratum_begin[s + 1]; ++i) {
+      while (through_stop < death_times.size() && death_times[through_stop] <= d.time[i])
+        ++through_stop;
+      const size_t through_start = static_cast<size_t>(
+          std::upper_bound(death_times.begin(), death_times.end(), start[i]) - death_times.begin());
+      const double* xi = &d.x[i * p];
+      double eta = 0;
+      for (size_t j = 0; j < p; ++j)
+        eta += xi[j] * beta[static_cast<Eigen::Index>(j)];
+      const double risk = std::exp(eta);
+      double* li = &residuals[i * p];
+      // Exposed to the whole hazard of the death times in (start, stop], or, dying at stop, to those before
+      // it and its own time's dying fraction.
+      size_t through = through_stop;
+      double own_hazard = 0;
+      const double* own_mean = nullptr;
+      std::fill(li, li + p, 0.0);
+      if (d.event[i] == 1) {
+        through = through_stop - 1;
+        const size_t k = exposure_of[through];
+        own_hazard = exposures[k].death_hazard;
+        own_mean = &means[(k * 3 + 2) * p];
+        const double* mean = &means[k * 3 * p];
+        for (size_t j = 0; j < p; ++j)
+          li[j] = xi[j] - mean[j] + risk * own_mean[j];
+      }
+      const double hazard = cum_hazard[through] - cum_hazard[through_start] + own_hazard;
+      for (size_t j = 0; j < p; ++j)
+        li[j] += risk * (cum_mean[through * p + j] - cum_mean[through_start * p + j] - xi[j] * hazard);
+    }
+  }
+  return residuals;
+}
+
+// Σ over clusters of (Σ of the cluster's residuals)(Σ ...)': the middle of the sandwich. `cluster`: the code
+// (0..clusters-1) of each sorted row's cluster; empty: each row is its own.
+MatrixXd ClusterCrossProduct(const BigVector<double>& residuals, int p, std::span<const int32_t> cluster,
+                             size_t clusters) {
+  const size_t n = residuals.size() / static_cast<size_t>(p);
+  MatrixXd sums = MatrixXd::Zero(p, static_cast<Eigen::Index>(cluster.empty() ? n : clusters));
+  for (size_t i = 0; i < n; ++i) {
+    sums.col(cluster.empty() ? static_cast<Eigen::Index>(i) : cluster[i]) +=
+        Eigen::Map<const VectorXd>(&residuals[i * static_cast<size_t>(p)], p);
+  }
+  return sums * sums.transpose();
+}
+
+// u' A^-1 u, or NaN where A is singular.
+double QuadraticForm(const MatrixXd& a, const VectorXd& u) {
+  const Eigen::LDLT<MatrixXd> solver(a);
+  if (solver.info() != Eigen::Success || !(solver.vectorD().array() > 0).all()) return NAN;
+  return u.dot(solver.solve(u));
+}
+
+// Lin & Wei's robust variance, as R's coxph(cluster = , robust = TRUE): V (Σ_g L_g L_g') V with V the inverse
+// information and L_g a cluster's summed score residuals; the Wald test on it, and the robust score test
+// at beta = 0. Replaces the fit's Wald test, as R.
+Status AddRobustVariance(const SortedCox& sorted, const CoxData& data, const CoxOptions& options,
+                         const VectorXd& beta, CoxFit& fit) {
+  const int32_t p = sorted.p;
+  const size_t n = sorted.time.size();
+  std::vector<int32_t> cluster;  // by sorted row, codes 0..clusters-1
+  size_t clusters = n;
+  if (!data.cluster.empty()) {
+    if (data.cluster.size() != n) return InvalidArgument("one cluster code is needed per observation");
+    std::vector<int32_t> codes(data.cluster.begin(), data.cluster.end());
+    std::sort(codes.begin(), codes.end());
+    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+    clusters = codes.size();
+    cluster.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      cluster[i] = static_cast<int32_t>(
+          std::lower_bound(codes.begin(), codes.end(), data.cluster[sorted.input_row[i]]) - codes.begin());
+    }
+  }
+  if (clusters <= static_cast<size_t>(p)) {
+    return InvalidArgument(fmt::format(
+        "the robust variance needs more clusters than coefficients; found {} cluster{} for {} coefficient{}",
+        clusters, clusters == 1 ? "" : "s", p, p == 1 ? "" : "s"));
+  }
+  const Eigen::Map<const MatrixXd> variance(fit.variance.data(), p, p);
+  const MatrixXd robust =
+      variance * ClusterCrossProduct(ScoreResiduals(sorted, beta, options.ties), p, cluster, clusters) *
+      variance;
+  fit.robust_variance.assign(robust.data(), robust.data() + robust.size());
+  fit.clusters = static_cast<int64_t>(clusters);
+  fit.wald_test.chisq = QuadraticForm(robust, beta);
+  const BigVector<double> at_zero = ScoreResiduals(sorted, VectorXd::Zero(p), options.ties);
+  VectorXd score = VectorXd::Zero(p);
+  for (size_t i = 0; i < n; ++i)
+    score += Eigen::Map<const VectorXd>(&at_zero[i * static_cast<size_t>(p)], p);
+  fit.robust_score_test = ChiSquareTest{};
+  fit.robust_score_test->chisq = QuadraticForm(ClusterCrossProduct(at_zero, p, cluster, clusters), score);
+  return {};
 }
 
 }  // namespace
@@ -344,9 +516,17 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
 
   fit.lr_test.chisq = 2 * (fit.loglik - fit.loglik_null);
   fit.wald_test.chisq = new_beta.dot(trial.information * new_beta);
+  if (options.robust || !data.cluster.empty()) {
+    Status robust = AddRobustVariance(sorted, data, options, new_beta, fit);
+    if (!robust.ok()) return robust;
+  }
   for (ChiSquareTest* test : {&fit.lr_test, &fit.wald_test, &fit.score_test}) {
     test->df = p;
     test->p = ChiSquareUpper(test->chisq, p);
+  }
+  if (fit.robust_score_test) {
+    fit.robust_score_test->df = p;
+    fit.robust_score_test->p = ChiSquareUpper(fit.robust_score_test->chisq, p);
   }
   return fit;
 }

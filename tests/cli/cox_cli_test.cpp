@@ -28,5 +28,23 @@ TEST(CoxCommand, WarnsOfACoefficientThatMayBeInfinite) {
             "the covariate separate the events?)\n");
 }
 
+// With clusters the table gains R's "robust se" column and the robust score test. R (survival 3.5-3):
+// coxph(Surv(time, status) ~ age + sex + cluster(inst), lung): robust se 0.007327 and 0.128231, Wald test
+// 26.12 on the robust variance, robust score test 7.034273 on 18 clusters.
+TEST(CoxCommand, PrintsTheRobustVarianceOfClusters) {
+  std::string out, err;
+  const int code = RunPrrt({"stats", "cox", "--input", "tests/data/lung.csv", "--time", "time", "--event",
+                            "status", "--covariates", "age,sex", "--cluster", "inst"},
+                           out, err);
+  ASSERT_EQ(code, 0) << err;
+  EXPECT_NE(out.find("se(coef)   robust se"), std::string::npos) << out;
+  EXPECT_NE(out.find("0.00732739"), std::string::npos) << out;
+  EXPECT_NE(out.find("0.128231"), std::string::npos) << out;
+  EXPECT_NE(out.find("Wald test             = 26.1225 on 2 df"), std::string::npos) << out;
+  EXPECT_NE(out.find("Robust score test     = 7.03427 on 2 df"), std::string::npos) << out;
+  EXPECT_NE(out.find("(18 clusters."), std::string::npos) << out;
+  EXPECT_TRUE(err.empty()) << err;
+}
+
 }  // namespace
 }  // namespace prrt::testing

@@ -202,28 +202,44 @@ write_golden(list(prodlim_case("synthetic_ties", "time", "status"), prodlim_case
                   prodlim_case("aml", "time", "status")), "followup_prodlim")
 
 # ---- Cox: coxph ----
-cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL, start = NULL) {
+# cluster: R's cluster(), the robust (Lin-Wei) variance by cluster; robust: R's robust = TRUE, each row its own.
+cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL, start = NULL, cluster = NULL,
+                     robust = FALSE) {
   df <- read_set(set)
   rhs <- paste(covariates, collapse = " + ")
   if (!is.null(strata)) rhs <- sprintf("%s + strata(%s)", rhs, strata)
-  fit <- coxph(as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df, ties = ties)
+  if (!is.null(cluster)) rhs <- sprintf("%s + cluster(%s)", rhs, cluster)
+  fit <- coxph(as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df, ties = ties,
+               robust = robust || !is.null(cluster))
   s <- summary(fit)$coefficients
   ci <- summary(fit)$conf.int
   args <- c("stats", "cox", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event,
             "--covariates", paste(covariates, collapse = ","), "--ties", ties)
   if (!is.null(strata)) args <- c(args, "--strata", strata)
   if (!is.null(start)) args <- c(args, "--start", start)
-  test <- function(chisq, df) list(chisq = unname(chisq), df = df, p = pchisq(unname(chisq), df, lower.tail = FALSE))
+  if (!is.null(cluster)) args <- c(args, "--cluster", cluster)
+  if (robust) args <- c(args, "--robust")
+  test <- function(chisq, df) list(chisq = as.numeric(chisq), df = df, p = pchisq(as.numeric(chisq), df, lower.tail = FALSE))
   p <- length(fit$coefficients)
-  list(name = sprintf("coxph %s %s ~ %s (%s)", set, surv_lhs(time, event, start), rhs, ties), args = c(args, "--json"),
-       expected = list(n = fit$n, events = fit$nevent, dropped = length(fit$na.action),
-                       loglik_null = fit$loglik[1], loglik = fit$loglik[2], iterations = fit$iter,
-                       coefficients = data.frame(name = rownames(s), coef = s[, "coef"], se = s[, "se(coef)"],
-                                                 hr = s[, "exp(coef)"], hr_lower = ci[, "lower .95"],
-                                                 hr_upper = ci[, "upper .95"], z = s[, "z"], p = s[, "Pr(>|z|)"],
-                                                 row.names = NULL),
-                       lr_test = test(2 * diff(fit$loglik), p), wald_test = test(fit$wald.test, p),
-                       score_test = test(fit$score, p)))
+  coefficients <- data.frame(name = rownames(s), coef = s[, "coef"], se = s[, "se(coef)"],
+                             hr = s[, "exp(coef)"], hr_lower = ci[, "lower .95"],
+                             hr_upper = ci[, "upper .95"], z = s[, "z"], p = s[, "Pr(>|z|)"],
+                             row.names = NULL)
+  expected <- list(n = fit$n, events = fit$nevent, dropped = length(fit$na.action),
+                   loglik_null = fit$loglik[1], loglik = fit$loglik[2], iterations = fit$iter,
+                   coefficients = coefficients,
+                   lr_test = test(2 * diff(fit$loglik), p), wald_test = test(fit$wald.test, p),
+                   score_test = test(fit$score, p), robust = !is.null(fit$naive.var))
+  if (expected$robust) {
+    expected$coefficients$robust_se <- unname(s[, "robust se"])
+    kept <- setdiff(seq_len(nrow(df)), as.integer(fit$na.action))
+    used <- if (is.null(cluster)) kept else df[[cluster]][kept]
+    expected$clusters <- length(unique(used))
+    expected$robust_score_test <- test(fit$rscore, p)
+  }
+  name <- sprintf("coxph %s %s ~ %s (%s%s)", set, surv_lhs(time, event, start), rhs, ties,
+                  if (robust) ", robust" else "")
+  list(name = name, args = c(args, "--json"), expected = expected)
 }
 write_golden(list(
   cox_case("lung", "time", "status", "sex"),
@@ -244,7 +260,18 @@ write_golden(list(
   cox_case("synthetic_counting", "stop", "status", c("salvage", "age"), start = "start"),
   cox_case("synthetic_counting", "stop", "status", c("salvage", "age"), "breslow", start = "start"),
   cox_case("synthetic_counting", "stop", "status", "salvage", strata = "site", start = "start"),
-  cox_case("synthetic_counting_neartie", "stop", "status", c("salvage", "age"), start = "start")
+  cox_case("synthetic_counting_neartie", "stop", "status", c("salvage", "age"), start = "start"),
+  cox_case("lung", "time", "status", c("age", "sex"), cluster = "inst"),
+  cox_case("lung", "time", "status", c("age", "sex", "ph.ecog"), "breslow", cluster = "inst"),
+  cox_case("lung", "time", "status", "age", strata = "sex", cluster = "inst"),
+  cox_case("veteran", "time", "status", c("celltype", "karno"), robust = TRUE),
+  cox_case("synthetic_ties", "time", "status", "arm", robust = TRUE),
+  cox_case("synthetic_ties", "time", "status", "arm", "breslow", robust = TRUE),
+  cox_case("heart", "stop", "event", c("age", "transplant"), start = "start", cluster = "id"),
+  cox_case("heart", "stop", "event", c("age", "transplant"), "breslow", start = "start", cluster = "id"),
+  cox_case("synthetic_counting", "stop", "status", c("salvage", "age"), strata = "site", start = "start",
+           cluster = "id"),
+  cox_case("synthetic_counting_neartie", "stop", "status", c("salvage", "age"), start = "start", cluster = "id")
 ), "cox")
 
 # ---- Proportional hazards: cox.zph (survival 3.x score tests and scaled Schoenfeld residuals) ----

@@ -176,6 +176,83 @@ TEST(Cox, NoIterationsLeaveBetaAtZero) {
   EXPECT_EQ(fit->lr_test.chisq, 0);
 }
 
+// The robust variance at beta = 0 (no iterations), by hand. Times 1, 2, 3+, 4 with x = 1, 0, 1, 0, Breslow:
+// the death times 1, 2, 4 have risk sets of 4, 3 and 1 rows, covariate means 1/2, 1/3, 0 and hazard
+// increments 1/4, 1/3, 1. A row's score residual is its x less the mean if it dies, less x times its
+// cumulative hazard, plus Σ mean x hazard increment over the times it is at risk:
+//   row 1: (1 - 1/2) - (1/4 - 1/8)                       =  27/72
+//   row 2: (0 - 1/3) + (1/8 + 1/9)                       =  -7/72
+//   row 3:           - (1/4 + 1/3) + (1/8 + 1/9)         = -25/72
+//   row 4: (0 - 0)   + (1/8 + 1/9 + 0)                   =  17/72
+// They sum to the score U(0) = 1/2 - 1/3 = 1/6. I(0) = 1/4 + 2/9 = 17/36, V = 36/17. Each row its own
+// cluster: V^2 Σ L^2 = (36/17)^2 · 1692/5184 = 423/289; clusters {1, 2} and {3, 4}: V^2 ((20/72)^2 +
+// (8/72)^2) = 116/289. The robust score tests: U^2 / Σ L^2 = 144/1692 and 144/464.
+TEST(Cox, RobustVarianceByHand) {
+  const std::vector<double> time{1, 2, 3, 4};
+  const std::vector<int8_t> event{1, 1, 0, 1};
+  const std::vector<double> x{1, 0, 1, 0};
+  const std::vector<int32_t> pairs{7, 7, 3, 3};  // any codes
+  CoxOptions options;
+  options.ties = CoxTies::kBreslow;
+  options.max_iterations = 0;
+  options.robust = true;
+  Result<CoxFit> each = FitCox({time, event, x, 1, {}}, options);
+  ASSERT_TRUE(each.ok()) << each.status().message();
+  EXPECT_NEAR(each->variance[0], 36.0 / 17, 1e-12);
+  EXPECT_NEAR(each->robust_variance[0], 423.0 / 289, 1e-12);
+  EXPECT_NEAR(each->robust_std_err(0), std::sqrt(423.0 / 289), 1e-12);
+  EXPECT_EQ(each->clusters, 4);
+  ASSERT_TRUE(each->robust_score_test.has_value());
+  EXPECT_NEAR(each->robust_score_test->chisq, 144.0 / 1692, 1e-12);
+  EXPECT_EQ(each->robust_score_test->df, 1);
+  EXPECT_EQ(each->wald_test.chisq, 0);  // beta = 0
+
+  options.robust = false;  // clusters imply it
+  Result<CoxFit> paired = FitCox({time, event, x, 1, {}, {}, pairs}, options);
+  ASSERT_TRUE(paired.ok()) << paired.status().message();
+  EXPECT_NEAR(paired->robust_variance[0], 116.0 / 289, 1e-12);
+  EXPECT_EQ(paired->clusters, 2);
+  EXPECT_NEAR(paired->robust_score_test->chisq, 144.0 / 464, 1e-12);
+  EXPECT_NEAR(paired->variance[0], 36.0 / 17, 1e-12);  // the naive variance stays
+
+  Result<CoxFit> plain = FitCox({time, event, x, 1, {}}, options);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->robust_variance.empty());
+  EXPECT_FALSE(plain->robust_score_test.has_value());
+}
+
+// Efron's ties by hand at beta = 0: A and B die at 1 (x = 1, 0), C is censored at 2 (x = 1). The two steps
+// of time 1 have denominators 3 and 3 - 2/2 = 2 and means 2/3 and (2 - 1/2)/2 = 3/4. C is at risk through
+// both: hazard 1/3 + 1/2, Σ mean/denominator 2/9 + 3/8 = 43/72, so L_C = 43/72 - 5/6 = -34/144. A dying row
+// is at risk for the second step only half: hazard 1/3 + 1/4 = 7/12, Σ 2/9 + 3/16 = 59/144, and is compared
+// with the average mean 17/24: L_A = 1 - 17/24 + 59/144 - 7/12 = 17/144, L_B = -17/24 + 59/144 = -43/144.
+// They sum to U(0) = 1 - 17/12 = -5/12. I(0) = (2/3 - 4/9) + (3/4 - 9/16) = 59/144, so the robust variance is
+// (144/59)^2 (17^2 + 43^2 + 34^2)/144^2 = 3294/3481, and the robust score test (5/12)^2 144^2/3294 =
+// 3600/3294.
+TEST(Cox, RobustVarianceWithEfronTiesByHand) {
+  const std::vector<double> time{1, 1, 2};
+  const std::vector<int8_t> event{1, 1, 0};
+  const std::vector<double> x{1, 0, 1};
+  CoxOptions options;
+  options.max_iterations = 0;
+  options.robust = true;
+  Result<CoxFit> fit = FitCox({time, event, x, 1, {}}, options);
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  EXPECT_NEAR(fit->variance[0], 144.0 / 59, 1e-12);
+  EXPECT_NEAR(fit->robust_variance[0], 3294.0 / 3481, 1e-12);
+  EXPECT_NEAR(fit->robust_score_test->chisq, 3600.0 / 3294, 1e-12);
+}
+
+TEST(Cox, RobustVarianceNeedsMoreClustersThanCoefficients) {
+  const std::vector<int32_t> one_cluster(kTime.size(), 0);
+  Result<CoxFit> fit = FitCox({kTime, kEvent, kX, 1, {}, {}, one_cluster}, CoxOptions{});
+  ASSERT_FALSE(fit.ok());
+  EXPECT_EQ(fit.status().message(),
+            "the robust variance needs more clusters than coefficients; found 1 cluster for 1 coefficient");
+  const std::vector<int32_t> too_few(3, 0);
+  EXPECT_FALSE(FitCox({kTime, kEvent, kX, 1, {}, {}, too_few}, CoxOptions{}).ok());
+}
+
 // Counting-process data (start, stop]: a subject cut into consecutive intervals with the same covariate is
 // the same subject, so splitting data set 1's rows must leave every number of the fit unchanged. Subject 6 is
 // cut exactly at the death time 6: its row (0, 6] is at risk then, the row (6, 9] is not.
@@ -197,6 +274,34 @@ TEST(Cox, SplittingRowsIntoIntervalsChangesNothing) {
     EXPECT_NEAR(split->loglik_null, whole.loglik_null, 1e-12);
     EXPECT_NEAR(split->std_err(0), whole.std_err(0), 1e-12);
     EXPECT_NEAR(split->score_test.chisq, whole.score_test.chisq, 1e-12);
+  }
+}
+
+// A subject's score residual is the sum of its intervals' (each interval is exposed to the hazard of its own
+// times), so the split data clustered by subject has the robust variance of the whole rows, each its own.
+TEST(Cox, SplitRowsClusteredBySubjectHaveTheWholeRowsRobustVariance) {
+  const std::vector<double> start{0, 0.5, 0, 0, 2, 0, 3, 0, 0, 6};
+  const std::vector<double> stop{0.5, 1, 1, 2, 6, 3, 6, 8, 6, 9};
+  const std::vector<int8_t> event{0, 1, 0, 0, 1, 0, 1, 0, 0, 1};
+  const std::vector<double> x{1, 1, 1, 1, 1, 0, 0, 0, 0, 0};
+  const std::vector<int32_t> subject{1, 1, 2, 3, 3, 4, 4, 5, 6, 6};
+  for (CoxTies ties : {CoxTies::kEfron, CoxTies::kBreslow}) {
+    CoxOptions options;
+    options.ties = ties;
+    Result<CoxFit> split = FitCox({stop, event, x, 1, {}, start, subject}, options);
+    ASSERT_TRUE(split.ok()) << split.status().message();
+    options.robust = true;
+    Result<CoxFit> whole = FitCox({kTime, kEvent, kX, 1, {}}, options);
+    ASSERT_TRUE(whole.ok()) << whole.status().message();
+    EXPECT_EQ(split->clusters, 6);
+    EXPECT_NEAR(split->robust_variance[0], whole->robust_variance[0], 1e-12);
+    EXPECT_NEAR(split->robust_score_test->chisq, whole->robust_score_test->chisq, 1e-12);
+    EXPECT_NEAR(split->wald_test.chisq, whole->wald_test.chisq, 1e-10);
+    // Without the clusters the intervals would count as independent: a different (wrong) variance.
+    options.robust = true;
+    Result<CoxFit> unclustered = FitCox({stop, event, x, 1, {}, start}, options);
+    ASSERT_TRUE(unclustered.ok());
+    EXPECT_GT(std::fabs(unclustered->robust_variance[0] - whole->robust_variance[0]), 1e-3);
   }
 }
 

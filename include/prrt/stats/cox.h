@@ -24,6 +24,9 @@ struct CoxData {
   int32_t n_covariates = 0;
   std::span<const int32_t> strata;     //!< codes 0..k-1; empty: one stratum
   std::span<const double> start = {};  //!< interval starts (< time); empty: right-censored data
+  //! The cluster of each row (R's cluster): rows of one patient, say, which need not be independent. With
+  //! it the fit adds the robust variance. Any integer codes; empty: none.
+  std::span<const int32_t> cluster = {};
 };
 
 struct CoxOptions {
@@ -31,6 +34,7 @@ struct CoxOptions {
   int max_iterations = 20;  //!< >= 0; 0 keeps beta at 0, as R's iter.max = 0
   double eps = 1e-9;        //!< convergence: |1 - loglik_old / loglik_new| <= eps
   bool timefix = true;
+  bool robust = false;  //!< the robust variance even without clusters, each row its own (R's robust = TRUE)
 };
 
 struct ChiSquareTest {
@@ -52,9 +56,16 @@ struct CoxFit {
   //! separates the deaths, a monotone likelihood): R's warning "coefficient may be infinite", by its rule.
   std::vector<bool> may_be_infinite;
   ChiSquareTest lr_test;
-  ChiSquareTest wald_test;
+  ChiSquareTest wald_test;  //!< on the robust variance where there is one, as R
   ChiSquareTest score_test;
+  //! With clusters (or `CoxOptions::robust`): Lin & Wei's robust sandwich variance D'D, D the dfbeta
+  //! residuals summed by cluster, p x p column-major (R's fit$var; `variance` is then R's naive.var), and
+  //! the robust score test at beta = 0 (R's rscore; NaN where its matrix is singular). Empty otherwise.
+  std::vector<double> robust_variance;
+  int64_t clusters = 0;
+  std::optional<ChiSquareTest> robust_score_test;
   double std_err(size_t j) const;
+  double robust_std_err(size_t j) const;
 };
 
 //! Fits the model. Errors on bad data, no events, or a covariate with no variation (singular information).
