@@ -115,6 +115,25 @@ json AtTimesOf(const stats::KmRowSource& source, size_t g, const std::vector<dou
   return list;
 }
 
+// Group g's restricted mean survival time up to `upper` (nullopt: its own last time) with its SE and a
+// normal CI at `conf_level`, added to its JSON and printed as text unless `as_json`.
+void RestrictedMeanOf(const stats::KmRowSource& source, size_t g, std::optional<double> upper,
+                      double conf_level, bool as_json, json& group, std::ostream& out) {
+  stats::RestrictedMean rmean(upper);
+  source.ForEachRow(static_cast<int32_t>(g), [&rmean](const stats::KmRow& row) { rmean.Add(row); });
+  const auto [lower, upper_limit] = rmean.Ci(conf_level);
+  group["rmean"] = JsonNumber(rmean.estimate());
+  group["rmean_se"] = JsonNumber(rmean.std_err());
+  group["rmean_to"] = JsonNumber(rmean.to());
+  group["rmean_lower"] = JsonNumber(lower);
+  group["rmean_upper"] = JsonNumber(upper_limit);
+  if (!as_json) {
+    out << fmt::format("  restricted mean to {}: {} (SE {}; {}% CI {} to {})\n", FormatNumber(rmean.to()),
+                       FormatNumber(rmean.estimate()), FormatNumber(rmean.std_err()),
+                       FormatNumber(100 * conf_level), FormatNumber(lower), FormatNumber(upper_limit));
+  }
+}
+
 // prrt stats km's options beyond the input's.
 struct KmFlags {
   std::string conf_type = "log";
@@ -122,6 +141,7 @@ struct KmFlags {
   std::string median_ci = "band";
   std::vector<double> quantiles;
   std::vector<double> times;
+  std::string rmean;  // common, individual or a time; empty: none
   bool summary = false;
 };
 
@@ -164,6 +184,20 @@ void AddKm(CLI::App& stats, CommandContext& context) {
             return io::ParseNumber(text, value) ? std::string() : text + " is not a finite number";
           },
           "NUMBER"));
+  command
+      ->add_option(
+          "--rmean", flags->rmean,
+          "the restricted mean survival time (RMST, with its SE and CI) up to: common (the last time "
+          "of all groups), individual (each group's own last time) or a time, as R's "
+          "print.survfit(rmean = ...)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            double value = 0;
+            if (text == "common" || text == "individual" || (io::ParseNumber(text, value) && value > 0))
+              return std::string();
+            return text + " is not common, individual or a time > 0";
+          },
+          "common|individual|TIME"));
   command->add_flag(
       "--summary", flags->summary,
       "counts, medians (and --quantiles, --times) only, without the table (for very large files: the curves "
@@ -181,7 +215,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
     std::vector<stats::KmSummary> groups_summary;
     std::optional<stats::KmRowSource> source;
     if (flags->summary && rule == stats::QuantileRule::kPrint && flags->quantiles.empty() &&
-        flags->times.empty()) {
+        flags->times.empty() && flags->rmean.empty()) {
       Result<std::vector<stats::KmSummary>> s =
           stats::KaplanMeierSummary(input->data(), input->n_groups(), options);
       if (!s.ok()) return ReportError(context, s.status());
@@ -192,6 +226,17 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       source.emplace(std::move(*s));
       for (int32_t g = 0; g < input->n_groups(); ++g)
         groups_summary.push_back({source->n(g), source->events(g), source->Quantile(g, 0.5, rule)});
+    }
+    // The restricted mean's limit: one for all groups, or (nullopt) each group's own last time.
+    std::optional<double> rmean_to;
+    if (flags->rmean == "common") {
+      rmean_to = 0;
+      for (int32_t g = 0; g < input->n_groups(); ++g) {
+        if (source->n(g) > 0) rmean_to = std::max(*rmean_to, source->last_time(g));
+      }
+    } else if (!flags->rmean.empty() && flags->rmean != "individual") {
+      rmean_to.emplace();
+      io::ParseNumber(flags->rmean, *rmean_to);
     }
     json groups = json::array();
     StreamedJson streamed;
@@ -216,6 +261,9 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       }
       if (!flags->times.empty())
         group["at_times"] = AtTimesOf(*source, g, flags->times, args->json, context.out);
+      if (!flags->rmean.empty() && s.n > 0) {
+        RestrictedMeanOf(*source, g, rmean_to, flags->conf_level, args->json, group, context.out);
+      }
       const bool table = !flags->summary;
       if (args->json) {
         if (table) group["table"] = StreamKmTable(RowsOf(*source, g), streamed);
@@ -234,6 +282,9 @@ void AddKm(CLI::App& stats, CommandContext& context) {
                      {"median_ci", flags->median_ci},
                      {"rows_dropped", input->rows_dropped},
                      {"groups", std::move(groups)}};
+      if (!flags->rmean.empty()) {
+        result["rmean"] = rmean_to && flags->rmean != "common" ? json(*rmean_to) : json(flags->rmean);
+      }
       streamed.Print(context.out, result);
     } else if (input->rows_dropped > 0) {
       context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);

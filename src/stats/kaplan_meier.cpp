@@ -417,6 +417,31 @@ void KmAtTimes::Read(double n_risk) {
   last_.n_event = last_.n_censor = 0;
 }
 
+void RestrictedMean::Add(const KmRow& row) {
+  if (upper_ && row.time > *upper_) return;
+  const double rectangle = (row.time - last_time_) * last_surv_;
+  variance_ += rectangle * (rectangle * hazard_sum_ + 2 * weighted_area_);
+  weighted_area_ += rectangle * hazard_sum_;
+  area_ += rectangle;
+  if (row.n_risk > row.n_event) hazard_sum_ += row.n_event / (row.n_risk * (row.n_risk - row.n_event));
+  last_time_ = row.time;
+  last_surv_ = row.surv;
+}
+
+double RestrictedMean::estimate() const {
+  return area_ + LastRectangle();
+}
+
+double RestrictedMean::std_err() const {
+  const double rectangle = LastRectangle();
+  return std::sqrt(variance_ + rectangle * (rectangle * hazard_sum_ + 2 * weighted_area_));
+}
+
+std::pair<double, double> RestrictedMean::Ci(double conf_level) const {
+  const double margin = detail::NormalQuantileForLevel(conf_level) * std_err();
+  return {estimate() - margin, estimate() + margin};
+}
+
 Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_groups,
                                         const KmOptions& options) {
   Status valid = ValidateKmInput(data, n_groups, options);
@@ -464,6 +489,10 @@ void KmRowSource::ForEachRow(int32_t group, const std::function<void(const KmRow
   for (size_t i = begin; i < begin + size; ++i)
     scan.Add(time_[i], event_[i]);
   scan.Finish();
+}
+
+double KmRowSource::last_time(int32_t group) const {
+  return n(group) == 0 ? NAN : time_[begin_[group + 1] - 1];
 }
 
 QuantileEstimate KmRowSource::Quantile(int32_t group, double p, QuantileRule rule) const {

@@ -578,6 +578,45 @@ write_golden(list(
   km_times_case("heart", "stop", "event", "transplant", c(10, 100, 365, 1000), start = "start")
 ), "km_times")
 
+# ---- Restricted mean survival time: print.survfit(rmean = ...), read from summary(fit, rmean = ...)$table ----
+# The limit (rmean_to) by R's rule: common, the last time of all curves; individual, each curve's own; a number,
+# itself.
+km_rmean_case <- function(set, time, event, group = NULL, rmean = "common", start = NULL) {
+  df <- read_set(set)
+  rhs <- if (is.null(group)) "1" else group
+  fit <- survfit(as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df)
+  tab <- summary(fit, rmean = rmean)$table
+  if (is.null(dim(tab))) tab <- t(as.matrix(tab))
+  names <- strata_names(fit)
+  nstrata <- if (is.null(fit$strata)) 1 else length(fit$strata)
+  last <- if (is.null(fit$strata)) max(fit$time) else
+    vapply(split(fit$time, rep(seq_len(nstrata), fit$strata)), max, 0)
+  to <- if (is.numeric(rmean)) rep(rmean, nstrata) else if (rmean == "common") rep(max(fit$time), nstrata) else last
+  groups <- lapply(seq_len(nstrata), function(g)
+    list(group = names[g], rmean = tab[g, "rmean"], rmean_se = tab[g, "se(rmean)"], rmean_to = unname(to[g])))
+  args <- c("stats", "km", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event)
+  if (!is.null(group)) args <- c(args, "--group", group)
+  if (!is.null(start)) args <- c(args, "--start", start)
+  args <- c(args, "--rmean", as.character(rmean), "--summary", "--json")
+  list(name = sprintf("rmean %s %s~%s to %s", set, surv_lhs(time, event, start), rhs, rmean),
+       args = args, expected = list(rmean = rmean, groups = groups))
+}
+write_golden(list(
+  km_rmean_case("lung", "time", "status", "sex", "common"),
+  km_rmean_case("lung", "time", "status", "sex", "individual"),
+  km_rmean_case("lung", "time", "status", "sex", 365),
+  km_rmean_case("lung", "time", "status", NULL, 730.5),
+  km_rmean_case("lung", "time", "status", "ph.ecog", "individual"),
+  km_rmean_case("lung", "time", "status", "sex", 2000),   # after the last: the last S carried on
+  km_rmean_case("aml", "time", "status", "x", "individual"),  # a curve that reaches 0
+  km_rmean_case("aml", "time", "status", "x", 23),        # a limit on an event time
+  km_rmean_case("veteran", "time", "status", "celltype", "common"),
+  km_rmean_case("synthetic_ties", "time", "status", "arm", "common"),
+  km_rmean_case("synthetic_edge", "time", "status", "grp", "individual"),
+  km_rmean_case("synthetic_edge", "time", "status", "grp", 50),
+  km_rmean_case("heart", "stop", "event", "transplant", "common", start = "start")
+), "km_rmean")
+
 # ---- The index the C++ tests register their cases from (each test then reads only its own file) ----
 index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json"))), function(f) {
   cases <- fromJSON(file.path(golden_dir, paste0(f, ".json")), simplifyVector = FALSE)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <set>
 #include <span>
@@ -363,6 +364,37 @@ TEST(KmAtTimes, SurvtestRCaseByHand) {
   // Before the first row: S = 1 with no spread, and the limits 1 (as R, whatever the CI's transformation).
   EXPECT_EQ(at.rows()[0].lower, 1);
   EXPECT_EQ(at.rows()[0].upper, 1);
+}
+
+// The restricted mean by hand. Times 1, 2, 3+, 4: S = 3/4 from 1, 1/2 from 2, 0 at 4, where the last at risk
+// dies (n = d: no variance term). d/(n(n - d)) is 1/12 at 1 and 1/6 at 2. Up to 4 the area is
+// 1 + 3/4 + 1/2 + 1/2 = 2.75; the areas after 1 and after 2 are 1.75 and 1, so the variance is
+// (1/12) 1.75^2 + (1/6) 1^2 = 27/64. Up to 2.5: 1 + 3/4 + 1/4 = 2, variance (1/12) 1^2 + (1/6)(1/4)^2 = 3/32.
+// Up to 2, a death time: 1.75, variance (1/12)(3/4)^2 = 3/64. Up to 6, past the end: S = 0 carried on, as up
+// to 4. Up to 0.5, before the first row: 0.5 with no spread (R's summary() refuses a limit before the first
+// time).
+TEST(RestrictedMean, ByHand) {
+  const std::vector<double> time{1, 2, 3, 4};
+  const std::vector<int8_t> event{1, 1, 0, 1};
+  Result<std::vector<KmCurve>> curves = KaplanMeier({time, event, {}}, 1, KmOptions{});
+  ASSERT_TRUE(curves.ok()) << curves.status().message();
+  struct Case {
+    std::optional<double> upper;
+    double to, estimate, variance;
+  };
+  for (const Case& c :
+       {Case{std::nullopt, 4, 2.75, 27.0 / 64}, Case{4, 4, 2.75, 27.0 / 64}, Case{2.5, 2.5, 2, 3.0 / 32},
+        Case{2, 2, 1.75, 3.0 / 64}, Case{6, 6, 2.75, 27.0 / 64}, Case{0.5, 0.5, 0.5, 0}}) {
+    RestrictedMean rmean(c.upper);
+    for (const KmRow& row : (*curves)[0].rows)
+      rmean.Add(row);
+    EXPECT_EQ(rmean.to(), c.to);
+    EXPECT_NEAR(rmean.estimate(), c.estimate, 1e-15) << c.to;
+    EXPECT_NEAR(rmean.std_err(), std::sqrt(c.variance), 1e-15) << c.to;
+    const auto [lower, upper] = rmean.Ci(0.95);
+    EXPECT_NEAR(lower, c.estimate - 1.959963984540054 * std::sqrt(c.variance), 1e-12) << c.to;
+    EXPECT_NEAR(upper, c.estimate + 1.959963984540054 * std::sqrt(c.variance), 1e-12) << c.to;
+  }
 }
 
 TEST(SurvivalQuantile, MidpointWhenTheCurveSitsOnHalfAndDropsLater) {

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "prrt/common/big_vector.h"
@@ -122,6 +123,37 @@ class KmAtTimes {
   std::vector<KmRow> rows_;
 };
 
+//! The restricted mean survival time up to `upper` (R's print.survfit(rmean = ...), survRM2's RMST): the
+//! area under a curve from 0 to `upper`, its last value carried on after its last row, and R's SE
+//! sqrt(Σ_k A_k² d_k / (n_k (n_k − d_k))), A_k the area from the k-th row's time to `upper` (rows with
+//! n_k = d_k add nothing). Fed the rows in time order (as KmAtTimes); rows after `upper` change nothing.
+//! Without `upper`, up to the curve's last row (R's rmean = "individual").
+class RestrictedMean {
+ public:
+  explicit RestrictedMean(std::optional<double> upper = std::nullopt) : upper_(upper) {}
+  void Add(const KmRow& row);
+  double to() const { return upper_.value_or(last_time_); }  //!< the limit used
+  double estimate() const;
+  double std_err() const;
+  //! estimate ± z·SE (survRM2's CI; R prints none).
+  std::pair<double, double> Ci(double conf_level) const;
+
+ private:
+  // The rectangle from the last row's time to the limit, under the last row's S.
+  double LastRectangle() const { return (to() - last_time_) * last_surv_; }
+
+  std::optional<double> upper_;
+  double last_time_ = 0;
+  double last_surv_ = 1;
+  double area_ = 0;  // up to last_time_
+  // The variance as Σ_i Σ_j r_i r_j G_min(i,j) over the rectangles r (G_j = Σ of d/(n(n - d)) before
+  // rectangle j), summed as rectangles arrive: every term is >= 0, where Σ_k h_k (total − area so far)²
+  // would cancel digits on large data sets.
+  double hazard_sum_ = 0;     // G for the next rectangle
+  double weighted_area_ = 0;  // Σ r_i G_i so far
+  double variance_ = 0;       // over the rectangles so far
+};
+
 //! The curves of KaplanMeier without storing their rows: the data are sorted once (by group, then time) and
 //! each read of a group's curve makes its rows again, one at a time, in a pass over the group's data. A table
 //! of 10^7 rows takes 640 MB as KmCurve rows; this keeps the sorted data only (9 to 17 bytes a row).
@@ -132,6 +164,8 @@ class KmRowSource {
 
   int64_t n(int32_t group) const { return static_cast<int64_t>(begin_[group + 1] - begin_[group]); }
   int64_t events(int32_t group) const { return events_[group]; }
+  //! The time of the group's last row (NaN for a group without data).
+  double last_time(int32_t group) const;
   //! Calls visit(row) for each row of the group's curve in time order: the rows of KaplanMeier's curve.
   void ForEachRow(int32_t group, const std::function<void(const KmRow&)>& visit) const;
   //! SurvivalQuantile of the group's curve (at the source's conf level).
