@@ -304,11 +304,17 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
   return sorted;
 }
 
-// The score residuals at beta (R's residuals(fit, type = "score")), p for each sorted row, row-major: a row
-// that dies contributes its covariates less the mean it is compared with, and every row loses its risk times
-// its covariates' excess over the risk-set mean, summed over the baseline hazard of the times it is at risk
-// (a row dying at a tied time only for Efron's fraction of it). Over all rows they sum to the score.
-BigVector<double> ScoreResiduals(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
+// The residuals at beta of each sorted row. Martingale (R's residuals(fit)): the row's deaths less its
+// expected number, its risk times the baseline hazard of the times it is at risk (a row dying at a tied time
+// only Efron's fraction of it). Score (R's type = "score"), p per row, row-major: a row that dies contributes
+// its covariates less the mean it is compared with, and every row loses its risk times its covariates' excess
+// over the risk-set mean, summed over the same hazard. Over all rows the score residuals sum to the score.
+struct SortedResiduals {
+  BigVector<double> martingale;
+  BigVector<double> score;
+};
+
+SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
   const size_t p = static_cast<size_t>(d.p);
   const size_t n = d.time.size();
   // The death times as Evaluate visits them: strata in order, each from its last time down. Per time, p
@@ -329,7 +335,7 @@ BigVector<double> ScoreResiduals(const SortedCox& d, const VectorXd& beta, CoxTi
   for (size_t k = 0; k < d.entry_row.size(); ++k)
     start[d.entry_row[k]] = d.entry_time[k];
 
-  BigVector<double> residuals(n * p);
+  SortedResiduals residuals{BigVector<double>(n), BigVector<double>(n * p)};
   std::vector<double> death_times, cum_hazard, cum_mean;  // per stratum, ascending; cumulative from 0
   std::vector<size_t> exposure_of;                        // each of those times' Exposure
   size_t remaining = exposures.size();                    // the strata before are at the front
@@ -359,7 +365,7 @@ BigVector<double> ScoreResiduals(const SortedCox& d, const VectorXd& beta, CoxTi
       for (size_t j = 0; j < p; ++j)
         eta += xi[j] * beta[static_cast<Eigen::Index>(j)];
       const double risk = std::exp(eta);
-      double* li = &residuals[i * p];
+      double* li = &residuals.score[i * p];
       // Exposed to the whole hazard of the death times in (start, stop], or, dying at stop, to those before
       // it and its own time's dying fraction.
       size_t through = through_stop;
@@ -376,6 +382,7 @@ BigVector<double> ScoreResiduals(const SortedCox& d, const VectorXd& beta, CoxTi
           li[j] = xi[j] - mean[j] + risk * own_mean[j];
       }
       const double hazard = cum_hazard[through] - cum_hazard[through_start] + own_hazard;
+      residuals.martingale[i] = d.event[i] - risk * hazard;
       for (size_t j = 0; j < p; ++j)
         li[j] += risk * (cum_mean[through * p + j] - cum_mean[through_start * p + j] - xi[j] * hazard);
     }
@@ -431,12 +438,12 @@ Status AddRobustVariance(const SortedCox& sorted, const CoxData& data, const Cox
   }
   const Eigen::Map<const MatrixXd> variance(fit.variance.data(), p, p);
   const MatrixXd robust =
-      variance * ClusterCrossProduct(ScoreResiduals(sorted, beta, options.ties), p, cluster, clusters) *
+      variance * ClusterCrossProduct(Residuals(sorted, beta, options.ties).score, p, cluster, clusters) *
       variance;
   fit.robust_variance.assign(robust.data(), robust.data() + robust.size());
   fit.clusters = static_cast<int64_t>(clusters);
   fit.wald_test.chisq = QuadraticForm(robust, beta);
-  const BigVector<double> at_zero = ScoreResiduals(sorted, VectorXd::Zero(p), options.ties);
+  const BigVector<double> at_zero = Residuals(sorted, VectorXd::Zero(p), options.ties).score;
   VectorXd score = VectorXd::Zero(p);
   for (size_t i = 0; i < n; ++i)
     score += Eigen::Map<const VectorXd>(&at_zero[i * static_cast<size_t>(p)], p);
@@ -529,6 +536,27 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
     fit.robust_score_test->p = ChiSquareUpper(fit.robust_score_test->chisq, p);
   }
   return fit;
+}
+
+Result<CoxResiduals> ComputeCoxResiduals(const CoxData& data, const CoxFit& fit, const CoxOptions& options) {
+  const int32_t p = data.n_covariates;
+  if (fit.coef.size() != static_cast<size_t>(p)) {
+    return InvalidArgument("the fit has a different number of coefficients from the data's covariates");
+  }
+  Result<SortedCox> prepared = PrepareCox(data, options);
+  if (!prepared.ok()) return prepared.status();
+  const SortedResiduals sorted =
+      Residuals(*prepared, Eigen::Map<const VectorXd>(fit.coef.data(), p), options.ties);
+  const size_t n = data.time.size();
+  CoxResiduals residuals;
+  residuals.martingale.resize(n);
+  residuals.score.resize(n * static_cast<size_t>(p));
+  for (size_t i = 0; i < n; ++i) {
+    const size_t row = prepared->input_row[i];
+    residuals.martingale[row] = sorted.martingale[i];
+    std::copy_n(&sorted.score[i * p], p, &residuals.score[row * p]);
+  }
+  return residuals;
 }
 
 namespace {

@@ -59,6 +59,63 @@ TEST(Cox, EfronOnBookDataSet1ByHand) {
   EXPECT_NEAR(fit.std_err(0), 1 / std::sqrt(information), 1e-8);
 }
 
+// Residuals on data set 1 in Therneau & Grambsch's closed forms (survival's tests book1.R, Breslow, and
+// book2.R, Efron), rows in time order, r = exp(b), at b = 0 and at the fit.
+// Breslow: the hazard jumps 1/(3r + 3) at 1, 2/(r + 3) at 6 and 1 at 9; martingale = status - risk x the
+// cumulative hazard; score, with a = 3(r + 1)^2 and b = (r + 3)^2: (2r + 3)/a, -r/a, -r/a + 3(3 - r)/b,
+// r/a - r(r + 1)/b, r/a + 2r/b twice.
+// Efron: the two deaths at 6 split the time into steps with risk r + 3 and (r + 5)/2, a dying row at risk in
+// the second only half: hazard 1/(3r + 3), 1/(r + 3), 2/(r + 5) (half of it for the dying rows) and 1; the
+// score residuals are polynomials in r over 3(abd)^2 (a, b, d = r + 1, r + 3, r + 5).
+TEST(Cox, ResidualsOnBookDataSet1ByHand) {
+  const std::vector<double> status{1, 0, 1, 1, 0, 1};
+  for (CoxTies ties : {CoxTies::kBreslow, CoxTies::kEfron}) {
+    for (int iterations : {0, 20}) {
+      CoxOptions options;
+      options.ties = ties;
+      options.max_iterations = iterations;
+      const CoxData data{kTime, kEvent, kX, 1, {}};
+      Result<CoxFit> fit = FitCox(data, options);
+      ASSERT_TRUE(fit.ok()) << fit.status().message();
+      Result<CoxResiduals> residuals = ComputeCoxResiduals(data, *fit, options);
+      ASSERT_TRUE(residuals.ok()) << residuals.status().message();
+      const double r = std::exp(fit->coef[0]);
+      std::vector<double> hazard, score;  // hazard: the cumulative exposure of each row (risk included)
+      if (ties == CoxTies::kBreslow) {
+        const double h1 = 1 / (3 * r + 3), h6 = 2 / (r + 3), a = 3 * (r + 1) * (r + 1), b = (r + 3) * (r + 3);
+        hazard = {r * h1, r * h1, r * (h1 + h6), h1 + h6, h1 + h6, h1 + h6 + 1};
+        score = {(2 * r + 3) / a,   -r / a,           -r / a + 3 * (3 - r) / b, r / a - r * (r + 1) / b,
+                 r / a + 2 * r / b, r / a + 2 * r / b};
+      } else {
+        const double h1 = 1 / (3 * r + 3), h6 = 1 / (r + 3), h6b = 2 / (r + 5);
+        const double a = r + 1, b = r + 3, d = r + 5, abd2 = 3 * (a * b * d) * (a * b * d);
+        const double censored = 2 * r * (177 + r * (282 + r * (182 + r * (50 + 5 * r)))) / abd2;
+        hazard = {r * h1,        r * h1,           r * (h1 + h6 + h6b / 2), h1 + h6 + h6b / 2,
+                  h1 + h6 + h6b, h1 + h6 + h6b + 1};
+        score = {(2 * r + 3) / (3 * a * a),
+                 -r / (3 * a * a),
+                 (675 + r * (1305 + r * (756 + r * (-4 + r * (-79 - 13 * r))))) / abd2,
+                 r * (1 / (3 * a * a) - a / (2 * b * b) - b / (2 * d * d)),
+                 censored,
+                 censored};
+      }
+      for (size_t i = 0; i < status.size(); ++i) {
+        EXPECT_NEAR(residuals->martingale[i], status[i] - hazard[i], 1e-14) << i;
+        EXPECT_NEAR(residuals->score[i], score[i], 1e-14) << i;
+      }
+      if (iterations == 0) {
+        // book1.R's and book2.R's checks of R's own output at b = 0.
+        const std::vector<double> breslow{5.0 / 12, -1.0 / 12, 7.0 / 24, -1.0 / 24, 5.0 / 24, 5.0 / 24};
+        const std::vector<double> efron_martingale{5.0 / 6, -1.0 / 6, 5.0 / 12, 5.0 / 12, -3.0 / 4, -3.0 / 4};
+        for (size_t i = 0; i < status.size(); ++i) {
+          if (ties == CoxTies::kBreslow) EXPECT_NEAR(residuals->score[i], breslow[i], 1e-15) << i;
+          if (ties == CoxTies::kEfron) EXPECT_NEAR(residuals->martingale[i], efron_martingale[i], 1e-15) << i;
+        }
+      }
+    }
+  }
+}
+
 // Therneau & Grambsch's data set 2 (survival's tests/book3.R, book4.R), intervals (start, stop]:
 //   (1,2] death x=1, (2,3] death 0, (5,6] death 0, (2,7] death 1, (1,8] death 0, (7,9] death 1, (3,9] death
 //   1, (4,9] censored 1, (8,14] censored 0, (8,17] censored 0.

@@ -71,6 +71,15 @@ struct CoxFit {
 //! Fits the model. Errors on bad data, no events, or a covariate with no variation (singular information).
 Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options);
 
+//! Residuals at a fit's coefficients, one per input row: martingale (R's residuals(fit): deaths less the
+//! expected number; with Efron's ties a row dying at a tied time is at risk for part of it), and the p score
+//! residuals (R's type = "score", row-major), whose sums within clusters make the robust variance.
+struct CoxResiduals {
+  std::vector<double> martingale;
+  std::vector<double> score;
+};
+Result<CoxResiduals> ComputeCoxResiduals(const CoxData& data, const CoxFit& fit, const CoxOptions& options);
+
 //! The function of time against which proportional hazards are tested (R's cox.zph transform).
 enum class ZphTransform {
   kKm,        //!< 1 - the left-continuous Kaplan–Meier of all rows (R's default)
