@@ -362,6 +362,95 @@ TEST(Cox, SplitRowsClusteredBySubjectHaveTheWholeRowsRobustVariance) {
   }
 }
 
+// Residuals on data set 2 (survival's book3.R and book4.R), from the book's table of who is at risk at each
+// death time: 2 {1, 5}, 3 {2, 4, 5}, 6 {3, 4, 5, 7, 8}, 7 and 8 {4, 5, 7, 8} and {5, 6, 7, 8}, 9 {6, 7, 8, 9,
+// 10} (rows numbered from 1; rows 6 and 7 die at 9). Each death time is a step with a hazard (deaths over
+// the risk-weighted count) and a risk-weighted mean of x; Efron splits time 9 into two steps, with
+// denominators 3r + 2 and 2r + 2 and means 3r/(3r + 2) and r/(r + 1), each death counting half in each and
+// being at risk in the second for half. Then dM = (observed share) - risk x exposure x hazard, the
+// martingale residual is Σ dM and the score residual Σ dM (x - mean), over the steps. At b = 0 and at the
+// fit; the same data three times over as strata (times shifted) give each residual three times.
+TEST(Cox, ResidualsOnBookDataSet2ByHand) {
+  const std::vector<double> start{1, 2, 5, 2, 1, 7, 3, 4, 8, 8};
+  const std::vector<double> stop{2, 3, 6, 7, 8, 9, 9, 9, 14, 17};
+  const std::vector<int8_t> event{1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+  const std::vector<double> x{1, 0, 0, 1, 0, 1, 1, 1, 0, 0};
+  struct Step {
+    double deaths;              // the step's share of the deaths at its time
+    double x_risk, other_risk;  // the risk-weighted count: x_risk r + other_risk
+    std::vector<int> at_risk;   // rows, from 1
+    std::vector<int> dying;     // rows dying at the step's time
+    double dying_exposure = 1;  // how much of the step the dying rows are at risk for
+  };
+  for (CoxTies ties : {CoxTies::kBreslow, CoxTies::kEfron}) {
+    std::vector<Step> steps{{1, 1, 1, {1, 5}, {1}},
+                            {1, 1, 2, {2, 4, 5}, {2}},
+                            {1, 3, 2, {3, 4, 5, 7, 8}, {3}},
+                            {1, 3, 1, {4, 5, 7, 8}, {4}},
+                            {1, 3, 1, {5, 6, 7, 8}, {5}}};
+    const std::vector<int> at_nine{6, 7, 8, 9, 10};
+    if (ties == CoxTies::kBreslow) {
+      steps.push_back({2, 3, 2, at_nine, {6, 7}});
+    } else {
+      steps.push_back({1, 3, 2, at_nine, {6, 7}});
+      steps.push_back({1, 2, 2, at_nine, {6, 7}, 0.5});
+    }
+    for (int iterations : {0, 20}) {
+      CoxOptions options;
+      options.ties = ties;
+      options.max_iterations = iterations;
+      const CoxData data{stop, event, x, 1, {}, start};
+      Result<CoxFit> fit = FitCox(data, options);
+      ASSERT_TRUE(fit.ok()) << fit.status().message();
+      Result<CoxResiduals> residuals = ComputeCoxResiduals(data, *fit, options);
+      ASSERT_TRUE(residuals.ok()) << residuals.status().message();
+      const double r = std::exp(fit->coef[0]);
+      std::vector<double> martingale(10, 0), score(10, 0);
+      for (const Step& step : steps) {
+        const double denominator = step.x_risk * r + step.other_risk;
+        const double hazard = step.deaths / denominator, mean = step.x_risk * r / denominator;
+        const double share = step.deaths / static_cast<double>(step.dying.size());
+        for (int row : step.at_risk) {
+          const size_t i = static_cast<size_t>(row - 1);
+          const bool dies = std::find(step.dying.begin(), step.dying.end(), row) != step.dying.end();
+          const double risk = x[i] == 1 ? r : 1;
+          const double d_m = (dies ? share : 0) - risk * (dies ? step.dying_exposure : 1) * hazard;
+          martingale[i] += d_m;
+          score[i] += d_m * (x[i] - mean);
+        }
+      }
+      for (size_t i = 0; i < 10; ++i) {
+        EXPECT_NEAR(residuals->martingale[i], martingale[i], 1e-14) << i;
+        EXPECT_NEAR(residuals->score[i], score[i], 1e-14) << i;
+      }
+
+      // book3.R's strata: the data three times, shifted by 1, 2 and 3, in strata 1, 2 and 3.
+      std::vector<double> start3, stop3, x3;
+      std::vector<int8_t> event3;
+      std::vector<int32_t> stratum3;
+      for (int32_t g = 1; g <= 3; ++g) {
+        for (size_t i = 0; i < 10; ++i) {
+          start3.push_back(start[i] + g);
+          stop3.push_back(stop[i] + g);
+          event3.push_back(event[i]);
+          x3.push_back(x[i]);
+          stratum3.push_back(g - 1);
+        }
+      }
+      const CoxData tripled{stop3, event3, x3, 1, stratum3, start3};
+      Result<CoxFit> fit3 = FitCox(tripled, options);
+      ASSERT_TRUE(fit3.ok()) << fit3.status().message();
+      EXPECT_NEAR(fit3->coef[0], fit->coef[0], 1e-12);
+      Result<CoxResiduals> residuals3 = ComputeCoxResiduals(tripled, *fit3, options);
+      ASSERT_TRUE(residuals3.ok());
+      for (size_t i = 0; i < 30; ++i) {
+        EXPECT_NEAR(residuals3->martingale[i], residuals->martingale[i % 10], 1e-13) << i;
+        EXPECT_NEAR(residuals3->score[i], residuals->score[i % 10], 1e-13) << i;
+      }
+    }
+  }
+}
+
 // Delayed entry by hand: A (0,2] death x=1, B (0,3] death x=0, C (2.5,4] death x=1, D (1,5] censored x=0.
 // Risk sets: t=2 {A,B,D} (C not yet entered), t=3 {B,C,D} (A gone), t=4 {C,D}. With r = exp(b):
 //   l(b) = b - log(r+2) + 0 - log(r+2) + b - log(r+1),   U(0) = 2 - 2/3 - 1/2 = 5/6,
