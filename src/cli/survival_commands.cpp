@@ -117,8 +117,9 @@ json AtTimesOf(const stats::KmRowSource& source, size_t g, const std::vector<dou
 
 // Group g's restricted mean survival time up to `upper` (nullopt: its own last time) with its SE and a
 // normal CI at `conf_level`, added to its JSON and printed as text unless `as_json`.
-void RestrictedMeanOf(const stats::KmRowSource& source, size_t g, std::optional<double> upper,
-                      double conf_level, bool as_json, json& group, std::ostream& out) {
+stats::RestrictedMean RestrictedMeanOf(const stats::KmRowSource& source, size_t g,
+                                       std::optional<double> upper, double conf_level, bool as_json,
+                                       json& group, std::ostream& out) {
   stats::RestrictedMean rmean(upper);
   source.ForEachRow(static_cast<int32_t>(g), [&rmean](const stats::KmRow& row) { rmean.Add(row); });
   const auto [lower, upper_limit] = rmean.Ci(conf_level);
@@ -132,6 +133,36 @@ void RestrictedMeanOf(const stats::KmRowSource& source, size_t g, std::optional<
                        FormatNumber(rmean.estimate()), FormatNumber(rmean.std_err()),
                        FormatNumber(100 * conf_level), FormatNumber(lower), FormatNumber(upper_limit));
   }
+  return rmean;
+}
+
+// Each group's restricted mean against the first group's (to one limit): JSON, also printed unless `as_json`.
+json RestrictedMeanContrasts(const std::vector<stats::RestrictedMean>& rmeans,
+                             const std::vector<std::string>& names, double conf_level, bool as_json,
+                             std::ostream& out) {
+  json list = json::array();
+  if (!as_json) out << fmt::format("restricted means against group {}:\n", names[0]);
+  for (size_t g = 1; g < rmeans.size(); ++g) {
+    const stats::RestrictedMeanContrast c = stats::CompareRestrictedMeans(rmeans[g], rmeans[0], conf_level);
+    list.push_back({{"group", names[g]},
+                    {"reference", names[0]},
+                    {"difference", JsonNumber(c.difference)},
+                    {"difference_lower", JsonNumber(c.difference_lower)},
+                    {"difference_upper", JsonNumber(c.difference_upper)},
+                    {"difference_p", JsonNumber(c.difference_p)},
+                    {"ratio", JsonNumber(c.ratio)},
+                    {"ratio_lower", JsonNumber(c.ratio_lower)},
+                    {"ratio_upper", JsonNumber(c.ratio_upper)},
+                    {"ratio_p", JsonNumber(c.ratio_p)}});
+    if (!as_json) {
+      out << fmt::format("  group {}: difference {} ({}% CI {} to {}, p = {}), ratio {} ({} to {}, p = {})\n",
+                         names[g], FormatNumber(c.difference), FormatNumber(100 * conf_level),
+                         FormatNumber(c.difference_lower), FormatNumber(c.difference_upper),
+                         FormatNumber(c.difference_p, 4), FormatNumber(c.ratio), FormatNumber(c.ratio_lower),
+                         FormatNumber(c.ratio_upper), FormatNumber(c.ratio_p, 4));
+    }
+  }
+  return list;
 }
 
 // prrt stats km's options beyond the input's.
@@ -240,6 +271,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
     }
     json groups = json::array();
     StreamedJson streamed;
+    std::vector<stats::RestrictedMean> rmeans;
     for (size_t g = 0; g < groups_summary.size(); ++g) {
       const stats::KmSummary& s = groups_summary[g];
       const stats::QuantileEstimate& median = s.quantile;
@@ -261,8 +293,9 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       }
       if (!flags->times.empty())
         group["at_times"] = AtTimesOf(*source, g, flags->times, args->json, context.out);
-      if (!flags->rmean.empty() && s.n > 0) {
-        RestrictedMeanOf(*source, g, rmean_to, flags->conf_level, args->json, group, context.out);
+      if (!flags->rmean.empty()) {
+        rmeans.push_back(
+            RestrictedMeanOf(*source, g, rmean_to, flags->conf_level, args->json, group, context.out));
       }
       const bool table = !flags->summary;
       if (args->json) {
@@ -276,6 +309,12 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       }
       groups.push_back(std::move(group));
     }
+    // Contrasts only to one limit for all: differences of areas to different limits mean nothing.
+    json contrasts;
+    if (rmeans.size() > 1 && rmean_to) {
+      contrasts =
+          RestrictedMeanContrasts(rmeans, input->group_names, flags->conf_level, args->json, context.out);
+    }
     if (args->json) {
       json result = {{"conf_type", flags->conf_type},
                      {"conf_level", flags->conf_level},
@@ -285,6 +324,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       if (!flags->rmean.empty()) {
         result["rmean"] = rmean_to && flags->rmean != "common" ? json(*rmean_to) : json(flags->rmean);
       }
+      if (!contrasts.is_null()) result["rmean_contrasts"] = std::move(contrasts);
       streamed.Print(context.out, result);
     } else if (input->rows_dropped > 0) {
       context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);

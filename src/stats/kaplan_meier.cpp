@@ -442,6 +442,29 @@ std::pair<double, double> RestrictedMean::Ci(double conf_level) const {
   return {estimate() - margin, estimate() + margin};
 }
 
+RestrictedMeanContrast CompareRestrictedMeans(const RestrictedMean& group, const RestrictedMean& reference,
+                                              double conf_level) {
+  const double z = detail::NormalQuantileForLevel(conf_level);
+  // Two-sided normal p of an estimate over its SE (NaN for 0/0).
+  auto two_sided = [](double estimate, double se) {
+    return std::erfc(std::fabs(estimate / se) / std::sqrt(2.0));
+  };
+  RestrictedMeanContrast c;
+  c.difference = group.estimate() - reference.estimate();
+  const double difference_se = std::hypot(group.std_err(), reference.std_err());
+  c.difference_lower = c.difference - z * difference_se;
+  c.difference_upper = c.difference + z * difference_se;
+  c.difference_p = two_sided(c.difference, difference_se);
+  const double log_ratio = std::log(group.estimate()) - std::log(reference.estimate());
+  const double log_ratio_se =
+      std::hypot(group.std_err() / group.estimate(), reference.std_err() / reference.estimate());
+  c.ratio = std::exp(log_ratio);
+  c.ratio_lower = std::exp(log_ratio - z * log_ratio_se);
+  c.ratio_upper = std::exp(log_ratio + z * log_ratio_se);
+  c.ratio_p = two_sided(log_ratio, log_ratio_se);
+  return c;
+}
+
 Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_groups,
                                         const KmOptions& options) {
   Status valid = ValidateKmInput(data, n_groups, options);

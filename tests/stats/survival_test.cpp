@@ -397,6 +397,38 @@ TEST(RestrictedMean, ByHand) {
   }
 }
 
+// Two curves to 4: the one above (2.75, variance 27/64) against deaths at 2 and 4 of 2 (S = 1/2 from 2, 0 at
+// 4: area 2 + 1 = 3; d/(n(n - d)) = 1/2 at 2, with the area 1 after it: variance 1/2). Difference -1/4 with
+// SE sqrt(27/64 + 1/2) = sqrt(59/64); ratio 11/12 with the SE of its log sqrt((27/64)/2.75^2 + (1/2)/9).
+TEST(RestrictedMean, ContrastByHand) {
+  const std::vector<double> time{1, 2, 3, 4};
+  const std::vector<int8_t> event{1, 1, 0, 1};
+  const std::vector<double> time_b{2, 4};
+  const std::vector<int8_t> event_b{1, 1};
+  Result<std::vector<KmCurve>> curve_a = KaplanMeier({time, event, {}}, 1, KmOptions{});
+  Result<std::vector<KmCurve>> curve_b = KaplanMeier({time_b, event_b, {}}, 1, KmOptions{});
+  ASSERT_TRUE(curve_a.ok() && curve_b.ok());
+  RestrictedMean a(4.0), b(4.0);
+  for (const KmRow& row : (*curve_a)[0].rows)
+    a.Add(row);
+  for (const KmRow& row : (*curve_b)[0].rows)
+    b.Add(row);
+  EXPECT_NEAR(b.estimate(), 3, 1e-15);
+  EXPECT_NEAR(b.std_err(), std::sqrt(0.5), 1e-15);
+  const double z = 1.959963984540054;
+  const RestrictedMeanContrast c = CompareRestrictedMeans(a, b, 0.95);
+  const double se = std::sqrt(59.0 / 64);
+  EXPECT_NEAR(c.difference, -0.25, 1e-15);
+  EXPECT_NEAR(c.difference_lower, -0.25 - z * se, 1e-12);
+  EXPECT_NEAR(c.difference_upper, -0.25 + z * se, 1e-12);
+  EXPECT_NEAR(c.difference_p, std::erfc(0.25 / se / std::sqrt(2.0)), 1e-12);
+  const double log_se = std::sqrt(27.0 / 64 / (2.75 * 2.75) + 0.5 / 9);
+  EXPECT_NEAR(c.ratio, 11.0 / 12, 1e-15);
+  EXPECT_NEAR(c.ratio_lower, 11.0 / 12 * std::exp(-z * log_se), 1e-12);
+  EXPECT_NEAR(c.ratio_upper, 11.0 / 12 * std::exp(z * log_se), 1e-12);
+  EXPECT_NEAR(c.ratio_p, std::erfc(std::fabs(std::log(11.0 / 12)) / log_se / std::sqrt(2.0)), 1e-12);
+}
+
 TEST(SurvivalQuantile, MidpointWhenTheCurveSitsOnHalfAndDropsLater) {
   // 4 subjects: deaths at 1 and 2 give S = 0.5 at 2 exactly; the next death at 5 gives the midpoint 3.5.
   const std::vector<double> time{1, 2, 5, 6};

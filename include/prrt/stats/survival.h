@@ -154,6 +154,16 @@ class RestrictedMean {
   double variance_ = 0;       // over the rectangles so far
 };
 
+//! One group's restricted mean against a reference group's, to the same limit (survRM2's rmst2): the
+//! difference with its CI and z test, SE √(SE² + SE_ref²) (independent groups), and the ratio, its CI and
+//! test on the log scale by the delta method (SE of log μ = SE/μ). NaN where an SE is 0 on both sides.
+struct RestrictedMeanContrast {
+  double difference = 0, difference_lower = 0, difference_upper = 0, difference_p = 1;
+  double ratio = 1, ratio_lower = 1, ratio_upper = 1, ratio_p = 1;
+};
+RestrictedMeanContrast CompareRestrictedMeans(const RestrictedMean& group, const RestrictedMean& reference,
+                                              double conf_level);
+
 //! The curves of KaplanMeier without storing their rows: the data are sorted once (by group, then time) and
 //! each read of a group's curve makes its rows again, one at a time, in a pass over the group's data. A table
 //! of 10^7 rows takes 640 MB as KmCurve rows; this keeps the sorted data only (9 to 17 bytes a row).
