@@ -468,6 +468,9 @@ void AddCox(CLI::App& stats, CommandContext& context) {
   command->add_option("--cluster", args->columns.cluster,
                       "column that groups rows which need not be independent (a patient's treatment courses, "
                       "say): the robust variance (R's cluster)");
+  command->add_option(
+      "--weights", args->columns.weights,
+      "column of case weights, numbers > 0 (R's weights: a row of weight k counts as k rows)");
   auto robust = std::make_shared<bool>(false);
   command->add_flag(
       "--robust", *robust,
@@ -492,7 +495,7 @@ void AddCox(CLI::App& stats, CommandContext& context) {
     options.robust = *robust;
     stats::CoxData data{
         input->time,   input->event, design->values, static_cast<int32_t>(design->names.size()),
-        input->strata, input->start, input->cluster};
+        input->strata, input->start, input->cluster, input->weights};
     Result<stats::CoxFit> fit = stats::FitCox(data, options);
     if (!fit.ok()) return ReportError(context, fit.status());
     const bool is_robust = !fit->robust_variance.empty();
@@ -552,7 +555,8 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                      {"lr_test", TestJson(fit->lr_test)},
                      {"wald_test", TestJson(fit->wald_test)},
                      {"score_test", TestJson(fit->score_test)},
-                     {"robust", is_robust}};
+                     {"robust", is_robust},
+                     {"weighted", !input->weights.empty()}};
       if (is_robust) {
         result["clusters"] = fit->clusters;
         result["robust_score_test"] = TestJson(*fit->robust_score_test);

@@ -25,6 +25,7 @@ Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalC
   if (!names.group.empty()) specs.push_back({names.group, io::ColumnType::kLabel});
   if (!names.strata.empty()) specs.push_back({names.strata, io::ColumnType::kLabel});
   if (!names.cluster.empty()) specs.push_back({names.cluster, io::ColumnType::kLabel});
+  if (!names.weights.empty()) specs.push_back({names.weights, io::ColumnType::kNumber, 0.0});
   for (const std::string& covariate : names.covariates)
     specs.push_back({covariate, io::ColumnType::kAuto});
   Result<io::ColumnSet> read = ReadCompleteColumns(path, specs);
@@ -47,6 +48,7 @@ Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalC
     ++next;
   }
   if (!names.cluster.empty()) input.cluster = std::move(set.columns[next++].codes);
+  if (!names.weights.empty()) input.weights = std::move(set.columns[next++].numbers);
   input.covariates.assign(std::make_move_iterator(set.columns.begin() + static_cast<std::ptrdiff_t>(next)),
                           std::make_move_iterator(set.columns.end()));
   return input;

@@ -18,6 +18,7 @@ struct SurvivalColumns {
   std::string group;                    //!< empty: one group called "all"
   std::string strata;                   //!< empty: no strata
   std::string cluster;                  //!< empty: no clusters (rows of one patient, say)
+  std::string weights;                  //!< empty: no case weights
   std::vector<std::string> covariates;  //!< numeric columns, or text columns used as factors
 };
 
@@ -28,6 +29,7 @@ struct SurvivalInput {
   std::vector<int32_t> group;    //!< empty without a group column
   std::vector<int32_t> strata;   //!< empty without a strata column
   std::vector<int32_t> cluster;  //!< empty without a cluster column
+  std::vector<double> weights;   //!< empty without a weights column
   std::vector<std::string> group_names{"all"};
   std::vector<std::string> strata_names;
   std::vector<io::Column> covariates;  //!< kNumber or kLabel, in the order asked for
@@ -40,8 +42,8 @@ struct SurvivalInput {
 //! Reads the columns of a CSV file; an error when no row has all of them.
 Result<io::ColumnSet> ReadCompleteColumns(const std::string& path, const std::vector<io::ColumnSpec>& specs);
 
-//! Reads time (a number >= 0), event (0/1, true/false) and the optional start, group, strata and cluster
-//! columns.
+//! Reads time (a number >= 0), event (0/1, true/false) and the optional start, group, strata, cluster and
+//! weights columns.
 Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalColumns& names);
 
 }  // namespace prrt::cli

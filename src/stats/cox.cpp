@@ -52,10 +52,12 @@ struct SortedCox {
   std::vector<size_t> stratum_begin;
   BigVector<double> x;  // n x p, row-major
   int p = 0;
-  BigVector<double> entry_time;   // empty for right-censored data
-  BigVector<double> entry_x;      // the covariates of the row that starts at entry_time[k], row-major
-  BigVector<uint32_t> entry_row;  // the sorted row that starts at entry_time[k]
-  BigVector<uint32_t> input_row;  // the input row of each sorted row
+  BigVector<double> entry_time;    // empty for right-censored data
+  BigVector<double> entry_x;       // the covariates of the row that starts at entry_time[k], row-major
+  BigVector<uint32_t> entry_row;   // the sorted row that starts at entry_time[k]
+  BigVector<uint32_t> input_row;   // the input row of each sorted row
+  BigVector<double> weight;        // case weight of each sorted row; empty: all 1
+  BigVector<double> entry_weight;  // the case weight of the row that starts at entry_time[k]; empty: all 1
 };
 
 // What Evaluate passes to its observer at each time with deaths: the sorted rows [begin, end) at that time,
@@ -116,13 +118,14 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
   auto s1 = zeros(p), s2 = zeros(pp), d1 = zeros(p), d2 = zeros(pp), a = zeros(p);
   std::vector<double> time_score(p), time_mean(p), time_information(pp), hazard_mean(p), death_hazard_mean(p);
   double s0 = 0;
-  // Adds a row's risk exp(x beta) and its first and second moments to the risk-set sums (sign 1), or takes
-  // them out (sign -1); returns x beta. A row leaving recomputes the same risk it joined with.
-  auto update_sums = [&](const double* xi, double sign) {
+  // Adds a row's risk exp(x beta) times its case weight w, and the first and second moments, to the risk-set
+  // sums (sign 1), or takes them out (sign -1); returns x beta and the weighted risk. A row leaving
+  // recomputes the same risk it joined with.
+  auto update_sums = [&](const double* xi, double w, double sign) {
     double eta = 0;
     for (int j = 0; j < p; ++j)
       eta += xi[j] * beta[j];
-    const double risk = std::exp(eta);
+    const double risk = w * std::exp(eta);
     const double weight = sign * risk;
     s0 += weight;
     for (int j = 0; j < p; ++j) {
@@ -145,9 +148,11 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
       const size_t time_end = i;
       double d0 = 0;
       double deaths = 0;
+      double death_weight = 0;  // the deaths' case weights
       for (; i > begin && d.time[i - 1] == t; --i) {
         const double* xi = &d.x[(i - 1) * p];
-        const auto [eta, risk] = update_sums(xi, 1);
+        const double w = d.weight.empty() ? 1.0 : d.weight[i - 1];
+        const auto [eta, risk] = update_sums(xi, w, 1);
         ++at_risk;
         if (d.event[i - 1] == 1) {
           if (deaths == 0) {
@@ -156,10 +161,11 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
             std::fill(time_score.begin(), time_score.end(), 0.0);
           }
           deaths += 1;
+          death_weight += w;
           d0 += risk;
-          e.loglik += eta;
+          e.loglik += w * eta;
           for (int j = 0; j < p; ++j) {
-            time_score[j] += xi[j];
+            time_score[j] += w * xi[j];
             d1[j] += risk * xi[j];
             for (int k = 0; k <= j; ++k)
               d2[j * p + k] += risk * xi[j] * xi[k];
@@ -167,7 +173,8 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
         }
       }
       for (; counting && entry > begin && d.entry_time[entry - 1] >= t; --entry) {
-        update_sums(&d.entry_x[(entry - 1) * p], -1);
+        update_sums(&d.entry_x[(entry - 1) * p], d.entry_weight.empty() ? 1.0 : d.entry_weight[entry - 1],
+                    -1);
         // An empty risk set restarts the sums from exact zeros rather than from rounding residue.
         if (--at_risk == 0) {
           s0 = 0;
@@ -183,16 +190,19 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
         std::fill(hazard_mean.begin(), hazard_mean.end(), 0.0);
         std::fill(death_hazard_mean.begin(), death_hazard_mean.end(), 0.0);
       }
+      // Each of Efron's steps (Breslow's: the same step `deaths` times) counts the deaths' mean case weight
+      // (1 without weights).
+      const double mean_weight = death_weight / deaths;
       for (int m = 0; m < static_cast<int>(deaths); ++m) {
         const double frac = ties == CoxTies::kEfron ? m / deaths : 0.0;
         const double denom = s0 - frac * d0;
-        e.loglik -= std::log(denom);
+        e.loglik -= mean_weight * std::log(denom);
         for (int j = 0; j < p; ++j) {
           a[j] = (s1[j] - frac * d1[j]) / denom;
           time_mean[j] += a[j];
         }
         if constexpr (kObserved) {
-          const double step_hazard = 1 / denom;
+          const double step_hazard = mean_weight / denom;
           hazard += step_hazard;
           death_hazard += (1 - frac) * step_hazard;
           for (int j = 0; j < p; ++j) {
@@ -206,11 +216,13 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
         }
       }
       for (int j = 0; j < p; ++j) {
-        time_score[j] -= time_mean[j];
+        time_score[j] -= mean_weight * time_mean[j];
         time_mean[j] /= deaths;
         e.score[j] += time_score[j];
-        for (int k = 0; k <= j; ++k)
+        for (int k = 0; k <= j; ++k) {
+          time_information[j * p + k] *= mean_weight;
           e.information(j, k) += time_information[j * p + k];
+        }
       }
       observe(DeathTime{t, i, time_end, deaths, time_score, time_information, time_mean, hazard, hazard_mean,
                         death_hazard, death_hazard_mean});
@@ -259,6 +271,15 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
   for (double v : data.covariates) {
     if (!std::isfinite(v)) return InvalidArgument("a covariate value is missing or not finite");
   }
+  if (!data.weights.empty()) {
+    if (data.weights.size() != n) return InvalidArgument("one case weight is needed per observation");
+    for (size_t i = 0; i < n; ++i) {
+      if (!(std::isfinite(data.weights[i]) && data.weights[i] > 0)) {
+        return InvalidArgument(fmt::format("observation {}: the case weight {} is not a finite number > 0",
+                                           i + 1, data.weights[i]));
+      }
+    }
+  }
   if (std::count(data.event.begin(), data.event.end(), 1) == 0) {
     return InvalidArgument("no events: a Cox model cannot be fitted without events");
   }
@@ -297,10 +318,21 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
   }
   for (size_t r = 0; r < n; ++r)
     sorted.event[r] = data.event[input_row[r]];
-  // The leaving rows' covariates in the order they leave, so that the scan reads them sequentially.
+  if (!data.weights.empty()) {
+    sorted.weight.resize(n);
+    for (size_t r = 0; r < n; ++r)
+      sorted.weight[r] = data.weights[input_row[r]];
+  }
+  // The leaving rows' covariates (and weights) in the order they leave, so that the scan reads them
+  // sequentially.
   sorted.entry_x.resize(sorted.entry_row.size() * static_cast<size_t>(p));
   for (size_t k = 0; k < sorted.entry_row.size(); ++k)
     std::copy_n(&sorted.x[sorted.entry_row[k] * static_cast<size_t>(p)], p, &sorted.entry_x[k * p]);
+  if (!sorted.weight.empty()) {
+    sorted.entry_weight.resize(sorted.entry_row.size());
+    for (size_t k = 0; k < sorted.entry_row.size(); ++k)
+      sorted.entry_weight[k] = sorted.weight[sorted.entry_row[k]];
+  }
   return sorted;
 }
 
@@ -390,14 +422,16 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
   return residuals;
 }
 
-// Σ over clusters of (Σ of the cluster's residuals)(Σ ...)': the middle of the sandwich. `cluster`: the code
-// (0..clusters-1) of each sorted row's cluster; empty: each row is its own.
-MatrixXd ClusterCrossProduct(const BigVector<double>& residuals, int p, std::span<const int32_t> cluster,
-                             size_t clusters) {
+// Σ over clusters of (Σ of the cluster's residuals)(Σ ...)': the middle of the sandwich, each row's residuals
+// times its case weight (R's weighted = TRUE). `cluster`: the code (0..clusters-1) of each sorted row's
+// cluster; empty: each row is its own.
+MatrixXd ClusterCrossProduct(const BigVector<double>& residuals, const BigVector<double>& weight, int p,
+                             std::span<const int32_t> cluster, size_t clusters) {
   const size_t n = residuals.size() / static_cast<size_t>(p);
   MatrixXd sums = MatrixXd::Zero(p, static_cast<Eigen::Index>(cluster.empty() ? n : clusters));
   for (size_t i = 0; i < n; ++i) {
     sums.col(cluster.empty() ? static_cast<Eigen::Index>(i) : cluster[i]) +=
+        (weight.empty() ? 1.0 : weight[i]) *
         Eigen::Map<const VectorXd>(&residuals[i * static_cast<size_t>(p)], p);
   }
   return sums * sums.transpose();
@@ -438,17 +472,21 @@ Status AddRobustVariance(const SortedCox& sorted, const CoxData& data, const Cox
   }
   const Eigen::Map<const MatrixXd> variance(fit.variance.data(), p, p);
   const MatrixXd robust =
-      variance * ClusterCrossProduct(Residuals(sorted, beta, options.ties).score, p, cluster, clusters) *
+      variance *
+      ClusterCrossProduct(Residuals(sorted, beta, options.ties).score, sorted.weight, p, cluster, clusters) *
       variance;
   fit.robust_variance.assign(robust.data(), robust.data() + robust.size());
   fit.clusters = static_cast<int64_t>(clusters);
   fit.wald_test.chisq = QuadraticForm(robust, beta);
   const BigVector<double> at_zero = Residuals(sorted, VectorXd::Zero(p), options.ties).score;
   VectorXd score = VectorXd::Zero(p);
-  for (size_t i = 0; i < n; ++i)
-    score += Eigen::Map<const VectorXd>(&at_zero[i * static_cast<size_t>(p)], p);
+  for (size_t i = 0; i < n; ++i) {
+    score += (sorted.weight.empty() ? 1.0 : sorted.weight[i]) *
+             Eigen::Map<const VectorXd>(&at_zero[i * static_cast<size_t>(p)], p);
+  }
   fit.robust_score_test = ChiSquareTest{};
-  fit.robust_score_test->chisq = QuadraticForm(ClusterCrossProduct(at_zero, p, cluster, clusters), score);
+  fit.robust_score_test->chisq =
+      QuadraticForm(ClusterCrossProduct(at_zero, sorted.weight, p, cluster, clusters), score);
   return {};
 }
 
@@ -523,7 +561,11 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
 
   fit.lr_test.chisq = 2 * (fit.loglik - fit.loglik_null);
   fit.wald_test.chisq = new_beta.dot(trial.information * new_beta);
-  if (options.robust || !data.cluster.empty()) {
+  // As R's coxph: clusters, or case weights that are not whole numbers (inverse probability weights, say),
+  // call for the robust variance.
+  const bool fractional_weights = std::any_of(data.weights.begin(), data.weights.end(),
+                                              [](double w) { return w != std::floor(w); });
+  if (options.robust || !data.cluster.empty() || fractional_weights) {
     Status robust = AddRobustVariance(sorted, data, options, new_beta, fit);
     if (!robust.ok()) return robust;
   }

@@ -202,15 +202,19 @@ write_golden(list(prodlim_case("synthetic_ties", "time", "status"), prodlim_case
                   prodlim_case("aml", "time", "status")), "followup_prodlim")
 
 # ---- Cox: coxph ----
-# cluster: R's cluster(), the robust (Lin-Wei) variance by cluster; robust: R's robust = TRUE, each row its own.
+# cluster: R's cluster(), the robust (Lin-Wei) variance by cluster; robust: R's robust = TRUE, each row its own;
+# weights: a column of case weights (fractional ones make R's variance robust by default).
 cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL, start = NULL, cluster = NULL,
-                     robust = FALSE) {
+                     robust = FALSE, weights = NULL) {
   df <- read_set(set)
   rhs <- paste(covariates, collapse = " + ")
   if (!is.null(strata)) rhs <- sprintf("%s + strata(%s)", rhs, strata)
   if (!is.null(cluster)) rhs <- sprintf("%s + cluster(%s)", rhs, cluster)
-  fit <- coxph(as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df, ties = ties,
-               robust = robust || !is.null(cluster))
+  call <- list(formula = as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df,
+               ties = ties)
+  if (robust || !is.null(cluster)) call$robust <- TRUE
+  if (!is.null(weights)) call$weights <- as.name(weights)
+  fit <- do.call(coxph, call)
   s <- summary(fit)$coefficients
   ci <- summary(fit)$conf.int
   args <- c("stats", "cox", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event,
@@ -219,6 +223,7 @@ cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL
   if (!is.null(start)) args <- c(args, "--start", start)
   if (!is.null(cluster)) args <- c(args, "--cluster", cluster)
   if (robust) args <- c(args, "--robust")
+  if (!is.null(weights)) args <- c(args, "--weights", weights)
   test <- function(chisq, df) list(chisq = as.numeric(chisq), df = df, p = pchisq(as.numeric(chisq), df, lower.tail = FALSE))
   p <- length(fit$coefficients)
   coefficients <- data.frame(name = rownames(s), coef = s[, "coef"], se = s[, "se(coef)"],
@@ -237,8 +242,8 @@ cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL
     expected$clusters <- length(unique(used))
     expected$robust_score_test <- test(fit$rscore, p)
   }
-  name <- sprintf("coxph %s %s ~ %s (%s%s)", set, surv_lhs(time, event, start), rhs, ties,
-                  if (robust) ", robust" else "")
+  name <- sprintf("coxph %s %s ~ %s (%s%s%s)", set, surv_lhs(time, event, start), rhs, ties,
+                  if (robust) ", robust" else "", if (is.null(weights)) "" else sprintf(", weights %s", weights))
   list(name = name, args = c(args, "--json"), expected = expected)
 }
 write_golden(list(
@@ -271,17 +276,33 @@ write_golden(list(
   cox_case("heart", "stop", "event", c("age", "transplant"), "breslow", start = "start", cluster = "id"),
   cox_case("synthetic_counting", "stop", "status", c("salvage", "age"), strata = "site", start = "start",
            cluster = "id"),
-  cox_case("synthetic_counting_neartie", "stop", "status", c("salvage", "age"), start = "start", cluster = "id")
+  cox_case("synthetic_counting_neartie", "stop", "status", c("salvage", "age"), start = "start", cluster = "id"),
+  cox_case("synthetic_weighted", "time", "status", c("arm", "age"), weights = "copies"),
+  cox_case("synthetic_weighted", "time", "status", c("arm", "age"), "breslow", weights = "copies"),
+  cox_case("synthetic_weighted", "time", "status", c("arm", "age"), robust = TRUE, weights = "copies"),
+  cox_case("synthetic_weighted", "time", "status", c("arm", "age"), weights = "ipw"),
+  cox_case("synthetic_weighted", "time", "status", c("arm", "age"), "breslow", weights = "ipw"),
+  cox_case("synthetic_weighted", "time", "status", c("arm", "age"), cluster = "id", weights = "ipw"),
+  cox_case("synthetic_counting_weighted", "stop", "status", c("salvage", "age"), start = "start", weights = "ipw"),
+  cox_case("synthetic_counting_weighted", "stop", "status", c("salvage", "age"), strata = "site", start = "start",
+           cluster = "id", weights = "ipw")
 ), "cox")
 
 # ---- Proportional hazards: cox.zph (survival 3.x score tests and scaled Schoenfeld residuals) ----
 # Residuals are compared only for models whose terms are single columns (R collapses a factor's columns into
 # one residual); they are put in the order prrt uses: stratum, time, then row.
-zph_case <- function(set, time, event, covariates, transform = "km", ties = "efron", strata = NULL, start = NULL) {
+zph_case <- function(set, time, event, covariates, transform = "km", ties = "efron", strata = NULL, start = NULL,
+                     weights = NULL) {
   df <- read_set(set)
   rhs <- paste(covariates, collapse = " + ")
   if (!is.null(strata)) rhs <- sprintf("%s + strata(%s)", rhs, strata)
-  fit <- coxph(as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df, ties = ties)
+  call <- list(formula = as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df, ties = ties)
+  if (!is.null(weights)) {
+    df[[weights]] <- as.numeric(df[[weights]])  # cox.zph (survival 3.5-3) fails on integer weights
+    call$data <- df
+    call$weights <- as.name(weights)
+  }
+  fit <- do.call(coxph, call)
   z <- cox.zph(fit, transform = transform)
   tab <- z$table
   nterm <- nrow(tab) - 1
@@ -305,7 +326,9 @@ zph_case <- function(set, time, event, covariates, transform = "km", ties = "efr
             "--covariates", paste(covariates, collapse = ","), "--ties", ties, "--zph", transform)
   if (!is.null(strata)) args <- c(args, "--strata", strata)
   if (!is.null(start)) args <- c(args, "--start", start)
-  list(name = sprintf("cox.zph %s %s ~ %s (%s, %s)", set, surv_lhs(time, event, start), rhs, ties, transform),
+  if (!is.null(weights)) args <- c(args, "--weights", weights)
+  list(name = sprintf("cox.zph %s %s ~ %s (%s, %s%s)", set, surv_lhs(time, event, start), rhs, ties, transform,
+                      if (is.null(weights)) "" else sprintf(", weights %s", weights)),
        args = c(args, "--json"), expected = list(zph = expected))
 }
 write_golden(list(
@@ -317,7 +340,10 @@ write_golden(list(
   zph_case("ovarian", "futime", "fustat", c("age", "rx"), ties = "breslow"),
   zph_case("veteran", "time", "status", c("age", "karno"), strata = "celltype"),
   zph_case("heart", "stop", "event", c("age", "transplant"), start = "start"),
-  zph_case("synthetic_counting", "stop", "status", c("salvage", "age"), strata = "site", start = "start")
+  zph_case("synthetic_counting", "stop", "status", c("salvage", "age"), strata = "site", start = "start"),
+  zph_case("synthetic_weighted", "time", "status", "age", weights = "copies"),
+  zph_case("synthetic_weighted", "time", "status", "age", "identity", "breslow", weights = "ipw"),
+  zph_case("synthetic_counting_weighted", "stop", "status", c("salvage", "age"), start = "start", weights = "ipw")
 ), "zph")
 
 # ---- Contingency tables: fisher.test and chisq.test ----

@@ -101,3 +101,17 @@ edge <- data.frame(time = c(0, 1, 2, 2, 2, 3, 4, 5, 5, 0.5, 1, 1, 2, 3, 3, 7),
                    cause = c(1, 0, 1, 2, 1, 0, 2, 1, 2, 2, 1, 1, 0, 1, 2, 1),
                    arm = c(rep("x", 9), rep("y", 6), "solo"))
 w(edge, "competing_edge")
+
+# ---- Case weights (own seed, so the sets above do not change) ----
+set.seed(20261203)
+# Tied integer times; whole-number weights (copies: a row counts as that many) and fractional ones (ipw, as
+# inverse probability weights), a cluster id shared by several rows.
+n <- 200
+weighted <- data.frame(time = pmax(1, round(rexp(n, 1 / 20))), status = rbinom(n, 1, 0.7),
+                       arm = sample(c("a", "b"), n, TRUE), age = round(rnorm(n, 60, 10)),
+                       copies = sample(1:4, n, TRUE), ipw = round(runif(n, 0.3, 4), 4), id = sample(1:80, n, TRUE))
+w(weighted, "weighted")
+# The counting-process set with fractional weights.
+counting_weighted <- counting
+counting_weighted$ipw <- round(runif(nrow(counting), 0.5, 3), 3)
+w(counting_weighted, "counting_weighted")

@@ -451,6 +451,102 @@ TEST(Cox, ResidualsOnBookDataSet2ByHand) {
   }
 }
 
+// Case weights, survival's book5.R (Therneau's appendix, section 1.3): times 1, 1+, 2, 2, 2, 2+, 3+, 4, 5+
+// with x = 2, 0, 1, 1, 0, 1, 0, 1, 0 and weights 1, 2, 3, 4, 3, 2, 1, 2, 1. With r = exp(b) the weighted risk
+// sets are r^2 + 11r + 7 at 1 (one death of weight 1), 11r + 5 at 2 (deaths of weight 3, 4, 3: 10) and
+// 2r + 1 at 4 (weight 2), and the deaths' weighted x sum to 11, so (Breslow)
+//   l(b) = 11b - log(r^2 + 11r + 7) - 10 log(11r + 5) - 2 log(2r + 1).
+// At b = 0 the hazard jumps 1/19, 10/16 and 2/3, so the expected counts are 1/19 (rows 1, 2), 103/152
+// (rows 3-7) and 613/456 (rows 8, 9), and the martingale residuals status minus them. The fit is at
+// b = 0.85955744 (book5.R).
+TEST(Cox, CaseWeightsByHand) {
+  const std::vector<double> time{1, 1, 2, 2, 2, 2, 3, 4, 5};
+  const std::vector<int8_t> event{1, 0, 1, 1, 1, 0, 0, 1, 0};
+  const std::vector<double> x{2, 0, 1, 1, 0, 1, 0, 1, 0};
+  const std::vector<double> weight{1, 2, 3, 4, 3, 2, 1, 2, 1};
+  const CoxData data{time, event, x, 1, {}, {}, {}, weight};
+  auto loglik = [](double b) {
+    const double r = std::exp(b);
+    return 11 * b - std::log(r * r + 11 * r + 7) - 10 * std::log(11 * r + 5) - 2 * std::log(2 * r + 1);
+  };
+  CoxOptions options;
+  options.ties = CoxTies::kBreslow;
+  options.max_iterations = 0;
+  Result<CoxFit> at_zero = FitCox(data, options);
+  ASSERT_TRUE(at_zero.ok()) << at_zero.status().message();
+  EXPECT_NEAR(at_zero->loglik_null, loglik(0), 1e-12);
+  EXPECT_TRUE(at_zero->robust_variance.empty());  // whole-number weights: the model-based variance
+  Result<CoxResiduals> residuals = ComputeCoxResiduals(data, *at_zero, options);
+  ASSERT_TRUE(residuals.ok());
+  const std::vector<double> expected{1.0 / 19,    1.0 / 19,    103.0 / 152, 103.0 / 152, 103.0 / 152,
+                                     103.0 / 152, 103.0 / 152, 613.0 / 456, 613.0 / 456};
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_NEAR(residuals->martingale[i], event[i] - expected[i], 1e-14) << i;
+
+  options.max_iterations = 20;
+  Result<CoxFit> fit = FitCox(data, options);
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  EXPECT_NEAR(fit->coef[0], 0.85955744, 1e-8);
+  EXPECT_NEAR(fit->loglik, loglik(fit->coef[0]), 1e-12);
+}
+
+// With Breslow's ties a row of whole-number weight k is k identical rows (book5.R's testw2): the same fit,
+// variance and tests, each row's residuals those of any of its copies, and the robust variance (weighted
+// residuals, each row its own cluster) that of the copies clustered by the row they copy. (Efron's steps
+// count the tied rows, not their weights, as R's: there the two differ; tests/golden/cox.json has R's.)
+TEST(Cox, WholeNumberWeightsAreCopiesOfRows) {
+  const std::vector<double> time{1, 1, 2, 2, 2, 2, 3, 4, 5};
+  const std::vector<int8_t> event{1, 0, 1, 1, 1, 0, 0, 1, 0};
+  const std::vector<double> x{2, 0, 1, 1, 0, 1, 0, 1, 0};
+  const std::vector<double> weight{1, 2, 3, 4, 3, 2, 1, 2, 1};
+  std::vector<double> copy_time, copy_x;
+  std::vector<int8_t> copy_event;
+  std::vector<int32_t> copy_of;
+  std::vector<size_t> first_copy;
+  for (size_t i = 0; i < time.size(); ++i) {
+    first_copy.push_back(copy_time.size());
+    for (int k = 0; k < static_cast<int>(weight[i]); ++k) {
+      copy_time.push_back(time[i]);
+      copy_event.push_back(event[i]);
+      copy_x.push_back(x[i]);
+      copy_of.push_back(static_cast<int32_t>(i));
+    }
+  }
+  CoxOptions options;
+  options.ties = CoxTies::kBreslow;
+  options.robust = true;
+  const CoxData weighted{time, event, x, 1, {}, {}, {}, weight};
+  const CoxData copies{copy_time, copy_event, copy_x, 1, {}, {}, copy_of};
+  Result<CoxFit> a = FitCox(weighted, options);
+  Result<CoxFit> b = FitCox(copies, options);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NEAR(a->coef[0], b->coef[0], 1e-12);
+  EXPECT_NEAR(a->loglik, b->loglik, 1e-11);
+  EXPECT_NEAR(a->loglik_null, b->loglik_null, 1e-11);
+  EXPECT_NEAR(a->variance[0], b->variance[0], 1e-12);
+  EXPECT_NEAR(a->score_test.chisq, b->score_test.chisq, 1e-12);
+  EXPECT_NEAR(a->robust_variance[0], b->robust_variance[0], 1e-12);
+  EXPECT_NEAR(a->robust_score_test->chisq, b->robust_score_test->chisq, 1e-12);
+  Result<CoxResiduals> ra = ComputeCoxResiduals(weighted, *a, options);
+  Result<CoxResiduals> rb = ComputeCoxResiduals(copies, *b, options);
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  for (size_t i = 0; i < time.size(); ++i) {
+    EXPECT_NEAR(ra->martingale[i], rb->martingale[first_copy[i]], 1e-12) << i;
+    EXPECT_NEAR(ra->score[i], rb->score[first_copy[i]], 1e-12) << i;
+  }
+}
+
+TEST(Cox, CaseWeightsMustBePositiveNumbers) {
+  for (double bad : {0.0, -1.0, std::nan("")}) {
+    std::vector<double> weight(kTime.size(), 1.0);
+    weight[2] = bad;
+    Result<CoxFit> fit = FitCox({kTime, kEvent, kX, 1, {}, {}, {}, weight}, CoxOptions{});
+    ASSERT_FALSE(fit.ok());
+    EXPECT_NE(fit.status().message().find("observation 3: the case weight"), std::string::npos)
+        << fit.status().message();
+  }
+}
+
 // Delayed entry by hand: A (0,2] death x=1, B (0,3] death x=0, C (2.5,4] death x=1, D (1,5] censored x=0.
 // Risk sets: t=2 {A,B,D} (C not yet entered), t=3 {B,C,D} (A gone), t=4 {C,D}. With r = exp(b):
 //   l(b) = b - log(r+2) + 0 - log(r+2) + b - log(r+1),   U(0) = 2 - 2/3 - 1/2 = 5/6,

@@ -27,6 +27,10 @@ struct CoxData {
   //! The cluster of each row (R's cluster): rows of one patient, say, which need not be independent. With
   //! it the fit adds the robust variance. Any integer codes; empty: none.
   std::span<const int32_t> cluster = {};
+  //! Case weights (R's weights), each a finite number > 0: a row of weight k counts as k identical rows in
+  //! the fit. Weights that are not all whole numbers (inverse probability weights, say) bring the robust
+  //! variance, as R. Empty: all 1.
+  std::span<const double> weights = {};
 };
 
 struct CoxOptions {
@@ -58,7 +62,7 @@ struct CoxFit {
   ChiSquareTest lr_test;
   ChiSquareTest wald_test;  //!< on the robust variance where there is one, as R
   ChiSquareTest score_test;
-  //! With clusters (or `CoxOptions::robust`): Lin & Wei's robust sandwich variance D'D, D the dfbeta
+  //! With clusters, fractional case weights or `CoxOptions::robust`: Lin & Wei's robust sandwich variance D'D, D the dfbeta
   //! residuals summed by cluster, p x p column-major (R's fit$var; `variance` is then R's naive.var), and
   //! the robust score test at beta = 0 (R's rscore; NaN where its matrix is singular). Empty otherwise.
   std::vector<double> robust_variance;
@@ -73,7 +77,8 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options);
 
 //! Residuals at a fit's coefficients, one per input row: martingale (R's residuals(fit): deaths less the
 //! expected number; with Efron's ties a row dying at a tied time is at risk for part of it), and the p score
-//! residuals (R's type = "score", row-major), whose sums within clusters make the robust variance.
+//! residuals (R's type = "score", row-major), whose sums within clusters (times the case weights) make the
+//! robust variance. Not multiplied by the case weights (R's weighted = FALSE).
 struct CoxResiduals {
   std::vector<double> martingale;
   std::vector<double> score;
