@@ -449,21 +449,42 @@ json ZphJson(const stats::ZphResult& zph, const std::string& transform, const st
           {"transformed", zph.transformed}, {"scaled_residuals", std::move(scaled)}};
 }
 
+// The residuals of each row used, in the file's order: {"martingale": [...], "score": {coefficient: [...]}}.
+json ResidualsJson(const stats::CoxResiduals& residuals, const std::vector<std::string>& names) {
+  json score = json::object();
+  const size_t p = names.size();
+  for (size_t j = 0; j < p; ++j) {
+    json column = json::array();
+    for (size_t i = j; i < residuals.score.size(); i += p)
+      column.push_back(JsonNumber(residuals.score[i]));
+    score[names[j]] = std::move(column);
+  }
+  return {{"martingale", residuals.martingale}, {"score", std::move(score)}};
+}
+
+// prrt stats cox's options beyond the input's.
+struct CoxFlags {
+  std::vector<std::string> covariates;
+  std::string ties = "efron";
+  bool robust = false;
+  std::string zph;  // empty: no proportional-hazards test
+  bool residuals = false;
+};
+
 void AddCox(CLI::App& stats, CommandContext& context) {
   auto args = std::make_shared<SurvivalArgs>();
-  auto covariates = std::make_shared<std::vector<std::string>>();
-  auto ties = std::make_shared<std::string>("efron");
+  auto flags = std::make_shared<CoxFlags>();
   auto* command = stats.add_subcommand("cox", "Cox proportional hazards regression");
   AddSurvivalOptions(command, *args, false);
   AddStartOption(command, *args);
   command
-      ->add_option("--covariates", *covariates,
+      ->add_option("--covariates", flags->covariates,
                    "covariate columns, comma-separated (text columns become factors)")
       ->required()
       ->delimiter(',');
   command->add_option("--strata", args->columns.strata,
                       "column that defines strata (a separate baseline hazard each)");
-  command->add_option("--ties", *ties, "efron (R's default) or breslow")
+  command->add_option("--ties", flags->ties, "efron (R's default) or breslow")
       ->check(CLI::IsMember({"efron", "breslow"}));
   command->add_option("--cluster", args->columns.cluster,
                       "column that groups rows which need not be independent (a patient's treatment courses, "
@@ -471,28 +492,29 @@ void AddCox(CLI::App& stats, CommandContext& context) {
   command->add_option(
       "--weights", args->columns.weights,
       "column of case weights, numbers > 0 (R's weights: a row of weight k counts as k rows)");
-  auto robust = std::make_shared<bool>(false);
   command->add_flag(
-      "--robust", *robust,
+      "--robust", flags->robust,
       "the robust variance even without --cluster, each row its own cluster (R's robust = TRUE)");
-  auto zph = std::make_shared<std::string>();
   command
-      ->add_option("--zph", *zph,
+      ->add_option("--zph", flags->zph,
                    "also test proportional hazards as R's cox.zph, against this function of time: km (R's "
                    "default), identity, rank or log")
       ->check(CLI::IsMember({"km", "identity", "rank", "log"}));
-  OnRun(command, context, [&context, args, covariates, ties, robust, zph]() -> int {
+  command->add_flag("--residuals", flags->residuals,
+                    "also the martingale and score residuals of each row used (R's residuals(fit) and "
+                    "residuals(fit, \"score\")), in the file's order");
+  OnRun(command, context, [&context, args, flags]() -> int {
     if (!args->columns.group.empty()) {
       return ReportError(context, InvalidArgument("cox takes --covariates (and --strata), not --group"));
     }
-    args->columns.covariates = *covariates;
+    args->columns.covariates = flags->covariates;
     Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
     if (!input.ok()) return ReportError(context, input.status());
     Result<stats::Design> design = stats::BuildDesign(input->covariates, input->time.size());
     if (!design.ok()) return ReportError(context, design.status());
     stats::CoxOptions options;
-    options.ties = *stats::ParseCoxTies(*ties);
-    options.robust = *robust;
+    options.ties = *stats::ParseCoxTies(flags->ties);
+    options.robust = flags->robust;
     stats::CoxData data{
         input->time,   input->event, design->values, static_cast<int32_t>(design->names.size()),
         input->strata, input->start, input->cluster, input->weights};
@@ -536,17 +558,23 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       table.AddRow(row);
     }
     std::optional<stats::ZphResult> zph_result;
-    if (!zph->empty()) {
+    if (!flags->zph.empty()) {
       Result<stats::ZphResult> tested = stats::TestProportionalHazards(
-          data, *fit, options, *stats::ParseZphTransform(*zph), design->term_columns);
+          data, *fit, options, *stats::ParseZphTransform(flags->zph), design->term_columns);
       if (!tested.ok()) return ReportError(context, tested.status());
       zph_result = std::move(*tested);
+    }
+    std::optional<stats::CoxResiduals> residuals;
+    if (flags->residuals) {
+      Result<stats::CoxResiduals> computed = stats::ComputeCoxResiduals(data, *fit, options);
+      if (!computed.ok()) return ReportError(context, computed.status());
+      residuals = std::move(*computed);
     }
     if (args->json) {
       json result = {{"n", fit->n},
                      {"events", fit->events},
                      {"dropped", input->rows_dropped},
-                     {"ties", *ties},
+                     {"ties", flags->ties},
                      {"loglik_null", fit->loglik_null},
                      {"loglik", fit->loglik},
                      {"iterations", fit->iterations},
@@ -561,11 +589,12 @@ void AddCox(CLI::App& stats, CommandContext& context) {
         result["clusters"] = fit->clusters;
         result["robust_score_test"] = TestJson(*fit->robust_score_test);
       }
-      if (zph_result) result["zph"] = ZphJson(*zph_result, *zph, *covariates, design->names);
+      if (zph_result) result["zph"] = ZphJson(*zph_result, flags->zph, flags->covariates, design->names);
+      if (residuals) result["residuals"] = ResidualsJson(*residuals, design->names);
       context.out << result.dump(2) << '\n';
     } else {
       context.out << fmt::format("n = {}, events = {} ({} rows with a missing value left out), ties: {}\n\n",
-                                 fit->n, fit->events, input->rows_dropped, *ties);
+                                 fit->n, fit->events, input->rows_dropped, flags->ties);
       table.Print(context.out);
       context.out << fmt::format("\nLikelihood ratio test = {} on {} df, p = {}\n",
                                  FormatNumber(fit->lr_test.chisq), fit->lr_test.df,
@@ -586,16 +615,31 @@ void AddCox(CLI::App& stats, CommandContext& context) {
             fit->clusters);
       }
       if (zph_result) {
-        context.out << fmt::format("\nProportional hazards (cox.zph, transform {}):\n", *zph);
+        context.out << fmt::format("\nProportional hazards (cox.zph, transform {}):\n", flags->zph);
         TextTable zph_table({"", "chisq", "df", "p"});
         for (size_t t = 0; t < zph_result->terms.size(); ++t) {
           const stats::ChiSquareTest& test = zph_result->terms[t];
-          zph_table.AddRow(
-              {(*covariates)[t], FormatNumber(test.chisq), std::to_string(test.df), FormatNumber(test.p, 4)});
+          zph_table.AddRow({flags->covariates[t], FormatNumber(test.chisq), std::to_string(test.df),
+                            FormatNumber(test.p, 4)});
         }
         zph_table.AddRow({"GLOBAL", FormatNumber(zph_result->global.chisq),
                           std::to_string(zph_result->global.df), FormatNumber(zph_result->global.p, 4)});
         zph_table.Print(context.out);
+      }
+      if (residuals) {
+        context.out << "\nResiduals (each row used, in the file's order):\n";
+        std::vector<std::string> header{"row", "martingale"};
+        for (const std::string& name : design->names)
+          header.push_back("score " + name);
+        TextTable residual_table(header);
+        const size_t p = design->names.size();
+        for (size_t i = 0; i < residuals->martingale.size(); ++i) {
+          std::vector<std::string> row{std::to_string(i + 1), FormatNumber(residuals->martingale[i])};
+          for (size_t j = 0; j < p; ++j)
+            row.push_back(FormatNumber(residuals->score[i * p + j]));
+          residual_table.AddRow(row);
+        }
+        residual_table.Print(context.out);
       }
     }
     if (!fit->converged)

@@ -46,5 +46,18 @@ TEST(CoxCommand, PrintsTheRobustVarianceOfClusters) {
   EXPECT_TRUE(err.empty()) << err;
 }
 
+// The residuals as a table, a row per row used. R: the last row of cbind(residuals(fit), residuals(fit,
+// "score")) for coxph(Surv(futime, fustat) ~ age + rx, ovarian) is -0.1952621, 0.707782, -0.1099782.
+TEST(CoxCommand, PrintsResidualsAsATable) {
+  std::string out, err;
+  const int code = RunPrrt({"stats", "cox", "--input", "tests/data/ovarian.csv", "--time", "futime",
+                            "--event", "fustat", "--covariates", "age,rx", "--residuals"},
+                           out, err);
+  ASSERT_EQ(code, 0) << err;
+  EXPECT_NE(out.find("Residuals (each row used, in the file's order):"), std::string::npos) << out;
+  EXPECT_NE(out.find("row  martingale  score age    score rx\n"), std::string::npos) << out;
+  EXPECT_NE(out.find(" 26   -0.195262   0.707782   -0.109978\n"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace prrt::testing

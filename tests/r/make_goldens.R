@@ -203,9 +203,10 @@ write_golden(list(prodlim_case("synthetic_ties", "time", "status"), prodlim_case
 
 # ---- Cox: coxph ----
 # cluster: R's cluster(), the robust (Lin-Wei) variance by cluster; robust: R's robust = TRUE, each row its own;
-# weights: a column of case weights (fractional ones make R's variance robust by default).
+# weights: a column of case weights (fractional ones make R's variance robust by default); residuals: also
+# residuals(fit) (martingale) and residuals(fit, "score") of the rows used.
 cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL, start = NULL, cluster = NULL,
-                     robust = FALSE, weights = NULL) {
+                     robust = FALSE, weights = NULL, residuals = FALSE) {
   df <- read_set(set)
   rhs <- paste(covariates, collapse = " + ")
   if (!is.null(strata)) rhs <- sprintf("%s + strata(%s)", rhs, strata)
@@ -224,6 +225,7 @@ cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL
   if (!is.null(cluster)) args <- c(args, "--cluster", cluster)
   if (robust) args <- c(args, "--robust")
   if (!is.null(weights)) args <- c(args, "--weights", weights)
+  if (residuals) args <- c(args, "--residuals")
   test <- function(chisq, df) list(chisq = as.numeric(chisq), df = df, p = pchisq(as.numeric(chisq), df, lower.tail = FALSE))
   p <- length(fit$coefficients)
   coefficients <- data.frame(name = rownames(s), coef = s[, "coef"], se = s[, "se(coef)"],
@@ -242,8 +244,15 @@ cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL
     expected$clusters <- length(unique(used))
     expected$robust_score_test <- test(fit$rscore, p)
   }
-  name <- sprintf("coxph %s %s ~ %s (%s%s%s)", set, surv_lhs(time, event, start), rhs, ties,
-                  if (robust) ", robust" else "", if (is.null(weights)) "" else sprintf(", weights %s", weights))
+  if (residuals) {
+    score <- as.matrix(residuals(fit, "score"))
+    colnames(score) <- names(fit$coefficients)
+    expected$residuals <- list(martingale = unname(residuals(fit)),
+                               score = lapply(setNames(seq_len(p), colnames(score)), function(j) unname(score[, j])))
+  }
+  name <- sprintf("coxph %s %s ~ %s (%s%s%s%s)", set, surv_lhs(time, event, start), rhs, ties,
+                  if (robust) ", robust" else "", if (is.null(weights)) "" else sprintf(", weights %s", weights),
+                  if (residuals) ", residuals" else "")
   list(name = name, args = c(args, "--json"), expected = expected)
 }
 write_golden(list(
@@ -285,7 +294,14 @@ write_golden(list(
   cox_case("synthetic_weighted", "time", "status", c("arm", "age"), cluster = "id", weights = "ipw"),
   cox_case("synthetic_counting_weighted", "stop", "status", c("salvage", "age"), start = "start", weights = "ipw"),
   cox_case("synthetic_counting_weighted", "stop", "status", c("salvage", "age"), strata = "site", start = "start",
-           cluster = "id", weights = "ipw")
+           cluster = "id", weights = "ipw"),
+  cox_case("lung", "time", "status", c("age", "sex", "ph.ecog"), residuals = TRUE),
+  cox_case("veteran", "time", "status", c("celltype", "karno"), "breslow", residuals = TRUE),
+  cox_case("synthetic_ties", "time", "status", "arm", residuals = TRUE),
+  cox_case("heart", "stop", "event", c("age", "transplant"), start = "start", residuals = TRUE),
+  cox_case("synthetic_counting", "stop", "status", c("salvage", "age"), strata = "site", start = "start",
+           residuals = TRUE),
+  cox_case("synthetic_weighted", "time", "status", c("arm", "age"), weights = "ipw", residuals = TRUE)
 ), "cox")
 
 # ---- Proportional hazards: cox.zph (survival 3.x score tests and scaled Schoenfeld residuals) ----
