@@ -563,8 +563,8 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   fit.wald_test.chisq = new_beta.dot(trial.information * new_beta);
   // As R's coxph: clusters, or case weights that are not whole numbers (inverse probability weights, say),
   // call for the robust variance.
-  const bool fractional_weights = std::any_of(data.weights.begin(), data.weights.end(),
-                                              [](double w) { return w != std::floor(w); });
+  const bool fractional_weights =
+      std::any_of(data.weights.begin(), data.weights.end(), [](double w) { return w != std::floor(w); });
   if (options.robust || !data.cluster.empty() || fractional_weights) {
     Status robust = AddRobustVariance(sorted, data, options, new_beta, fit);
     if (!robust.ok()) return robust;
