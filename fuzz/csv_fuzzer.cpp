@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                         prrt::io::ColumnType::kLabel, prrt::io::ColumnType::kAuto};
   for (size_t i = 0; i < header.size() && i < 4; ++i) {
     bool seen = false;
-    for (const auto& s : specs) seen = seen || s.name == header[i];
+    for (const auto& s : specs)
+      seen = seen || s.name == header[i];
     if (!seen) specs.push_back({header[i], types[i], 0});
   }
   prrt::Result<prrt::io::ColumnSet> columns = prrt::io::ReadColumns(*reader, specs);
