@@ -1,5 +1,5 @@
-// prrt/server/server.h — `prrt serve`: the registry, its rules and its statistics over HTTP for the clinic, as a
-// JSON API (docs/server.md) behind log-in. Bound to loopback unless told otherwise.
+// prrt/server/server.h — `prrt serve`: the registry, its rules and its statistics over HTTP for the clinic,
+// as a JSON API (docs/server.md) behind log-in. Bound to loopback unless told otherwise.
 #pragma once
 
 #include <chrono>

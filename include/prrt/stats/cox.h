@@ -62,9 +62,10 @@ struct CoxFit {
   ChiSquareTest lr_test;
   ChiSquareTest wald_test;  //!< on the robust variance where there is one, as R
   ChiSquareTest score_test;
-  //! With clusters, fractional case weights or `CoxOptions::robust`: Lin & Wei's robust sandwich variance D'D, D the dfbeta
-  //! residuals summed by cluster, p x p column-major (R's fit$var; `variance` is then R's naive.var), and
-  //! the robust score test at beta = 0 (R's rscore; NaN where its matrix is singular). Empty otherwise.
+  //! With clusters, fractional case weights or `CoxOptions::robust`: Lin & Wei's robust sandwich variance
+  //! D'D, D the dfbeta residuals summed by cluster, p x p column-major (R's fit$var; `variance` is then R's
+  //! naive.var), and the robust score test at beta = 0 (R's rscore; NaN where its matrix is singular). Empty
+  //! otherwise.
   std::vector<double> robust_variance;
   int64_t clusters = 0;
   std::optional<ChiSquareTest> robust_score_test;
