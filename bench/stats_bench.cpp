@@ -84,6 +84,19 @@ void BM_Cox3(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+// The same model with the robust variance, each row its own cluster (R's robust = TRUE): the fit plus two
+// passes for the score residuals (at the fit and at beta = 0).
+void BM_Cox3Robust(benchmark::State& state) {
+  const Data& d = MakeData(state.range(0));
+  prrt::stats::CoxOptions options;
+  options.robust = true;
+  for (auto _ : state) {
+    auto fit = prrt::stats::FitCox({d.time, d.event, d.covariates, 3, {}}, options);
+    benchmark::DoNotOptimize(fit);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
 // The columns of a CSV file named by an environment variable (bench/beyond_bench.sh writes the files R also
 // reads); empty when the variable is not set.
 std::vector<prrt::io::Column> ReadBenchFile(const char* variable,
@@ -152,4 +165,5 @@ BENCHMARK(BM_KaplanMeierSummary)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LogRank)->Arg(100'000)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Cox3)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Cox3Robust)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -7,7 +7,6 @@
 #include <array>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
-#include <limits>
 #include <numeric>
 #include <tuple>
 #include <type_traits>
@@ -358,12 +357,16 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
   };
   std::vector<Exposure> exposures;
   std::vector<double> means;
+  const size_t deaths = static_cast<size_t>(std::count(d.event.begin(), d.event.end(), int8_t{1}));
+  exposures.reserve(deaths);  // at most one per death
+  means.reserve(deaths * 3 * p);
   Evaluate(d, beta, ties, [&](const DeathTime& death) {
     exposures.push_back({death.end, death.hazard, death.death_hazard});
     for (std::span<const double> part : {death.mean, death.hazard_mean, death.death_hazard_mean})
       means.insert(means.end(), part.begin(), part.end());
   });
-  std::vector<double> start(n, -std::numeric_limits<double>::infinity());
+  // Counting-process data: each sorted row's start (right-censored rows are at risk from the beginning).
+  std::vector<double> start(d.entry_row.empty() ? 0 : n);
   for (size_t k = 0; k < d.entry_row.size(); ++k)
     start[d.entry_row[k]] = d.entry_time[k];
 
@@ -390,8 +393,11 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
     for (size_t i = begin; i < d.stratum_begin[s + 1]; ++i) {
       while (through_stop < death_times.size() && death_times[through_stop] <= d.time[i])
         ++through_stop;
-      const size_t through_start = static_cast<size_t>(
-          std::upper_bound(death_times.begin(), death_times.end(), start[i]) - death_times.begin());
+      const size_t through_start =
+          start.empty()
+              ? 0
+              : static_cast<size_t>(std::upper_bound(death_times.begin(), death_times.end(), start[i]) -
+                                    death_times.begin());
       const double* xi = &d.x[i * p];
       double eta = 0;
       for (size_t j = 0; j < p; ++j)
@@ -428,12 +434,21 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
 MatrixXd ClusterCrossProduct(const BigVector<double>& residuals, const BigVector<double>& weight, int p,
                              std::span<const int32_t> cluster, size_t clusters) {
   const size_t n = residuals.size() / static_cast<size_t>(p);
-  MatrixXd sums = MatrixXd::Zero(p, static_cast<Eigen::Index>(cluster.empty() ? n : clusters));
-  for (size_t i = 0; i < n; ++i) {
-    sums.col(cluster.empty() ? static_cast<Eigen::Index>(i) : cluster[i]) +=
-        (weight.empty() ? 1.0 : weight[i]) *
-        Eigen::Map<const VectorXd>(&residuals[i * static_cast<size_t>(p)], p);
+  auto weighted_residuals = [&](size_t i) {
+    return (weight.empty() ? 1.0 : weight[i]) *
+           Eigen::Map<const VectorXd>(&residuals[i * static_cast<size_t>(p)], p);
+  };
+  if (cluster.empty()) {
+    MatrixXd cross = MatrixXd::Zero(p, p);
+    for (size_t i = 0; i < n; ++i) {
+      const VectorXd l = weighted_residuals(i);
+      cross.noalias() += l * l.transpose();
+    }
+    return cross;
   }
+  MatrixXd sums = MatrixXd::Zero(p, static_cast<Eigen::Index>(clusters));
+  for (size_t i = 0; i < n; ++i)
+    sums.col(cluster[i]) += weighted_residuals(i);
   return sums * sums.transpose();
 }
 
