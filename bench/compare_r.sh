@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 Rscript bench/make_data.R "$work" "${sizes[@]}"
 # The median of three repetitions, on all cores and on one (PRRT_THREADS=1).
 bench_args=(--benchmark_format=json --benchmark_min_time=1 --benchmark_repetitions=3
-  --benchmark_report_aggregates_only=true --benchmark_filter='BM_(KaplanMeier|KaplanMeierSummary|LogRank|Cox3)/')
+  --benchmark_report_aggregates_only=true --benchmark_filter='BM_(KaplanMeier|KaplanMeierSummary|LogRank|Cox3|Cox3Robust)/')
 build/bench/stats_bench "${bench_args[@]}" >"$work/bench.json" 2>/dev/null
 PRRT_THREADS=1 build/bench/stats_bench "${bench_args[@]}" >"$work/bench_1.json" 2>/dev/null
 for n in "${sizes[@]}"; do
