@@ -408,13 +408,12 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
       // it and its own time's dying fraction.
       size_t through = through_stop;
       double own_hazard = 0;
-      const double* own_mean = nullptr;
       std::fill(li, li + p, 0.0);
       if (d.event[i] == 1) {
         through = through_stop - 1;
         const size_t k = exposure_of[through];
         own_hazard = exposures[k].death_hazard;
-        own_mean = &means[(k * 3 + 2) * p];
+        const double* own_mean = &means[(k * 3 + 2) * p];
         const double* mean = &means[k * 3 * p];
         for (size_t j = 0; j < p; ++j)
           li[j] = xi[j] - mean[j] + risk * own_mean[j];

@@ -420,7 +420,7 @@ void KmAtTimes::Read(double n_risk) {
 void RestrictedMean::Add(const KmRow& row) {
   if (upper_ && row.time > *upper_) return;
   const double rectangle = (row.time - last_time_) * last_surv_;
-  variance_ += rectangle * (rectangle * hazard_sum_ + 2 * weighted_area_);
+  variance_ = VarianceWith(rectangle);
   weighted_area_ += rectangle * hazard_sum_;
   area_ += rectangle;
   if (row.n_risk > row.n_event) hazard_sum_ += row.n_event / (row.n_risk * (row.n_risk - row.n_event));
@@ -433,8 +433,7 @@ double RestrictedMean::estimate() const {
 }
 
 double RestrictedMean::std_err() const {
-  const double rectangle = LastRectangle();
-  return std::sqrt(variance_ + rectangle * (rectangle * hazard_sum_ + 2 * weighted_area_));
+  return std::sqrt(VarianceWith(LastRectangle()));
 }
 
 std::pair<double, double> RestrictedMean::Ci(double conf_level) const {

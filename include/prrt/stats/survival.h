@@ -141,6 +141,10 @@ class RestrictedMean {
  private:
   // The rectangle from the last row's time to the limit, under the last row's S.
   double LastRectangle() const { return (to() - last_time_) * last_surv_; }
+  // The variance with one more rectangle r: its terms r r G and 2 r Σ r_i G_i.
+  double VarianceWith(double rectangle) const {
+    return variance_ + rectangle * (rectangle * hazard_sum_ + 2 * weighted_area_);
+  }
 
   std::optional<double> upper_;
   double last_time_ = 0;
