@@ -99,6 +99,19 @@ std::string& StreamedJson::ArrayWriter::Element() {
   return text_;
 }
 
+void StreamedJson::ArrayWriter::AppendElements(std::string_view text) {
+  if (text.empty()) return;
+  assert(text.front() == ',');
+  if (empty_) {  // the array's first element opens it
+    text_ += '[';
+    text.remove_prefix(1);
+    empty_ = false;
+  }
+  out_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
+  text_.clear();
+  out_.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
 void StreamedJson::ArrayWriter::Finish() {
   if (empty_) {
     text_ += "[]";

@@ -54,6 +54,9 @@ class StreamedJson {
     std::string& Element();
     //! A newline and the indentation of the array's elements.
     std::string_view newline() const { return newline_; }
+    //! Appends elements written elsewhere (on other threads, say): `text` holds each element as Element's
+    //! text would, preceded by a comma and newline().
+    void AppendElements(std::string_view text);
 
    private:
     friend class StreamedJson;

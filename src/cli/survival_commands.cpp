@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "cli/survival_input.h"
+#include "prrt/common/parallel.h"
 #include "prrt/io/csv.h"
 #include "prrt/stats/cox.h"
 #include "prrt/stats/design.h"
@@ -29,12 +31,36 @@ KmRows RowsOf(const stats::KmRowSource& source, size_t g) {
   return [&source, g](const auto& visit) { source.ForEachRow(static_cast<int32_t>(g), visit); };
 }
 
-// A curve's JSON "table", printed row by row (10^7 rows would take gigabytes as a JSON value).
+// A curve's JSON "table", printed row by row (10^7 rows would take gigabytes as a JSON value). The rows are
+// made in order on this thread and written as text a block at a time on all cores: the digits of the numbers
+// are most of the time of printing a large table.
 json StreamKmTable(KmRows rows, StreamedJson& streamed) {
   return streamed.AddText([rows = std::move(rows)](StreamedJson::ArrayWriter& writer) {
-    rows([&writer](const stats::KmRow& row) {
-      report::AppendKmRowJson(writer.Element(), row, writer.newline());
+    constexpr size_t kBlockRows = size_t{1} << 15, kPartRows = size_t{1} << 11;
+    std::vector<stats::KmRow> block;
+    block.reserve(kBlockRows);
+    std::vector<std::string> parts(kBlockRows / kPartRows);
+    const std::string separator = "," + std::string(writer.newline());
+    auto write_block = [&] {
+      const size_t n_parts = (block.size() + kPartRows - 1) / kPartRows;
+      ParallelFor(n_parts, [&](size_t part) {
+        std::string& text = parts[part];
+        text.clear();
+        const size_t end = std::min(block.size(), (part + 1) * kPartRows);
+        for (size_t i = part * kPartRows; i < end; ++i) {
+          text += separator;
+          report::AppendKmRowJson(text, block[i], writer.newline());
+        }
+      });
+      for (size_t part = 0; part < n_parts; ++part)
+        writer.AppendElements(parts[part]);
+      block.clear();
+    };
+    rows([&](const stats::KmRow& row) {
+      block.push_back(row);
+      if (block.size() == kBlockRows) write_block();
     });
+    write_block();
   });
 }
 

@@ -1,9 +1,15 @@
-// `prrt stats km --rmean`: the groups' restricted means against the first group's.
+// `prrt stats km`: the whole table as JSON; `--rmean`, the groups' restricted means against the first
+// group's.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "prrt/report/json.h"
+#include "prrt/stats/survival.h"
 #include "support/json_match.h"
 
 namespace prrt::testing {
@@ -43,6 +49,45 @@ TEST(KmCommand, DoesNotCompareRestrictedMeansToDifferentLimits) {
   EXPECT_FALSE(result.contains("rmean_contrasts"));
   EXPECT_EQ(result.at("rmean"), "individual");
   EXPECT_EQ(result.at("groups").at(1).at("rmean_to"), 965);
+}
+
+// The table is written as text a block of rows at a time, on several threads: what is printed must be what
+// dump prints of the curves KaplanMeier makes, row for row, over several blocks (a group of 72,000 rows) and
+// a group that ends within its first block.
+TEST(KmCommand, PrintsTheWholeTableAsDumpPrintsTheCurves) {
+  const int n = 80000;
+  std::vector<double> time(n);
+  std::vector<int8_t> event(n);
+  std::vector<int32_t> group(n);
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("prrt_km_table_" + std::to_string(::getpid()) + ".csv");
+  {
+    std::ofstream csv(file);
+    csv << "time,status,arm\n";
+    for (int i = 0; i < n; ++i) {
+      time[i] = (i * 7919 % n + 1) / 7.0;  // distinct times, not in order
+      event[i] = i % 3 != 0;
+      group[i] = i % 10 == 0 ? 1 : 0;
+      csv << nlohmann::json(time[i]).dump() << ',' << int{event[i]} << ',' << (group[i] ? "b" : "a") << '\n';
+    }
+  }
+  std::string out, err;
+  const int code = RunPrrt({"stats", "km", "--input", file.string(), "--time", "time", "--event", "status",
+                            "--group", "arm", "--json"},
+                           out, err);
+  std::filesystem::remove(file);
+  ASSERT_EQ(code, 0) << err;
+  const nlohmann::json result = nlohmann::json::parse(out);
+  EXPECT_EQ(out, result.dump(2) + "\n");
+  const auto curves = stats::KaplanMeier({time, event, group}, 2, {});
+  ASSERT_TRUE(curves.ok());
+  ASSERT_EQ(result.at("groups").size(), 2u);
+  for (int g = 0; g < 2; ++g) {
+    EXPECT_EQ(result.at("groups").at(g).at("group"), g == 0 ? "a" : "b");
+    const nlohmann::json& table = result.at("groups").at(g).at("table");
+    EXPECT_EQ(table.size(), (*curves)[g].rows.size());
+    EXPECT_TRUE(table == report::KmTableJson((*curves)[g])) << "group " << g;
+  }
 }
 
 }  // namespace

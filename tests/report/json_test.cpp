@@ -39,6 +39,15 @@ TEST(AppendJsonNumber, WritesWhatDumpWrites) {
     const double value = i % 2 == 0 ? unit(random) : std::pow(10.0, exponent(random)) * (unit(random) - 0.5);
     ASSERT_EQ(NumberText(value), nlohmann::json(value).dump()) << value;
   }
+  // Whole numbers (the counts of a table), of every number of digits up to where dump turns to an exponent.
+  for (double value : {2.0, 100.0, -7.0, 1e14, 999999999999999.0, -999999999999999.0, 1e15 - 1, 1e15 + 1,
+                       123456789012345.0, 9007199254740992.0})
+    EXPECT_EQ(NumberText(value), nlohmann::json(value).dump()) << value;
+  std::uniform_int_distribution<int> digits(1, 17);
+  for (int i = 0; i < 100000; ++i) {
+    const double value = std::trunc(std::pow(10.0, digits(random) * unit(random)) * (unit(random) - 0.2));
+    ASSERT_EQ(NumberText(value), nlohmann::json(value).dump()) << value;
+  }
 }
 
 TEST(AppendKmRowJson, WritesWhatDumpWritesOfKmRowJson) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <random>
 #include <set>
@@ -113,6 +114,58 @@ TEST(KaplanMeier, LargeDataAgreeWithTheProductLimitWrittenOutAndWithOneThread) {
       ASSERT_TRUE(same(a[k].std_err, b[k].std_err) && same(a[k].lower, b[k].lower) &&
                   same(a[k].upper, b[k].upper))
           << "group " << g << " row " << k;
+    }
+  }
+}
+
+// The radix sort under every analysis takes its first digit from the range of the times: whatever their
+// spread (a handful of values, one value, 0 with 1e300, subnormals, integer days), the curve's rows are the
+// distinct times in order with the counts std::sort and counting give, on one thread and on two (more rows
+// than the sort's parallel threshold).
+TEST(KaplanMeier, RowsAreTheDistinctTimesInOrderWhateverTheirSpread) {
+  const size_t n = 300000;
+  std::mt19937_64 random(20261203);
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::exponential_distribution<double> exponential(1.0);
+  const std::vector<std::pair<const char*, std::function<double()>>> spreads = {
+      {"exponential", [&] { return exponential(random); }},
+      {"three values", [&] { return 1.0 + std::floor(3 * unit(random)); }},
+      {"one value", [] { return 7.5; }},
+      {"0 to 1e300", [&] { return unit(random) < 0.1 ? 0.0 : std::pow(10.0, 600 * unit(random) - 300); }},
+      {"subnormal and 1", [&] { return unit(random) < 0.5 ? 5e-324 * std::floor(100 * unit(random)) : 1.0; }},
+      {"integer days", [&] { return std::floor(2000 * unit(random)); }},
+  };
+  for (const auto& [name, draw] : spreads) {
+    std::vector<double> time(n);
+    std::vector<int8_t> event(n);
+    for (size_t i = 0; i < n; ++i) {
+      time[i] = draw();
+      event[i] = static_cast<int8_t>(i % 3 != 0);
+    }
+    // The reference: the times sorted by std::sort, with each distinct time's events and censorings.
+    std::vector<std::pair<double, int8_t>> sorted(n);
+    for (size_t i = 0; i < n; ++i)
+      sorted[i] = {time[i], event[i]};
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<KmRow> expected;
+    for (size_t i = 0; i < n; ++i) {
+      if (i == 0 || sorted[i].first != sorted[i - 1].first)
+        expected.push_back({sorted[i].first, static_cast<double>(n - i), 0, 0});
+      (sorted[i].second == 1 ? expected.back().n_event : expected.back().n_censor) += 1;
+    }
+    KmOptions options;
+    options.timefix = false;  // every distinct time its own row
+    for (unsigned threads : {1u, 2u}) {
+      testing::ScopedThreadCount scoped(threads);
+      Result<std::vector<KmCurve>> curves = KaplanMeier({time, event, {}}, 1, options);
+      ASSERT_TRUE(curves.ok()) << name;
+      const auto& rows = (*curves)[0].rows;
+      ASSERT_EQ(rows.size(), expected.size()) << name << ", " << threads << " threads";
+      for (size_t k = 0; k < rows.size(); ++k) {
+        ASSERT_TRUE(rows[k].time == expected[k].time && rows[k].n_risk == expected[k].n_risk &&
+                    rows[k].n_event == expected[k].n_event && rows[k].n_censor == expected[k].n_censor)
+            << name << ", " << threads << " threads, row " << k;
+      }
     }
   }
 }
