@@ -36,7 +36,7 @@ KmRows RowsOf(const stats::KmRowSource& source, size_t g) {
 // are most of the time of printing a large table.
 json StreamKmTable(KmRows rows, StreamedJson& streamed) {
   return streamed.AddText([rows = std::move(rows)](StreamedJson::ArrayWriter& writer) {
-    constexpr size_t kBlockRows = size_t{1} << 15, kPartRows = size_t{1} << 11;
+    constexpr size_t kBlockRows = size_t{1} << 14, kPartRows = size_t{1} << 10;
     std::vector<stats::KmRow> block;
     block.reserve(kBlockRows);
     std::vector<std::string> parts(kBlockRows / kPartRows);

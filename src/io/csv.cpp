@@ -6,9 +6,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
+
+#include "prrt/common/parallel.h"
 
 namespace prrt::io {
 
@@ -304,44 +308,45 @@ void ReserveForEstimatedRows(const CsvReader& reader, ColumnSet& set) {
   }
 }
 
-}  // namespace
+// What is wrong with a record, without its place (file and line) in front.
+using RecordError = std::string;
 
-Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& specs) {
-  ColumnSet set;
-  std::vector<size_t> index;
-  std::vector<std::unordered_map<std::string, int32_t, TextHash, std::equal_to<>>> level_codes(specs.size());
-  for (const ColumnSpec& spec : specs) {
-    Result<size_t> found = reader.ColumnIndex(spec.name);
-    if (!found.ok()) return found.status();
-    index.push_back(*found);
-    Column column;
-    column.name = spec.name;
-    column.type = spec.type;
-    set.columns.push_back(std::move(column));
+// Turns records into the requested columns: one appender reads the records of one stretch of the file, with
+// its own label levels (in the order they first appear in the stretch).
+class RowAppender {
+ public:
+  RowAppender(const std::vector<ColumnSpec>& specs, const std::vector<size_t>& index, size_t n_fields)
+      : specs_(specs), index_(index), n_fields_(n_fields), level_codes_(specs.size()) {
+    for (const ColumnSpec& spec : specs) {
+      Column column;
+      column.name = spec.name;
+      column.type = spec.type;
+      set_.columns.push_back(std::move(column));
+    }
   }
-  std::vector<std::string> fields;
-  while (true) {
-    Result<bool> got = reader.Next(fields);
-    if (!got.ok()) return got.status();
-    if (!*got) break;
-    ++set.rows_read;
-    if (set.rows_read == kRowsToEstimate) ReserveForEstimatedRows(reader, set);
+
+  ColumnSet& set() { return set_; }
+
+  // Appends the record whose fields `field(i)` gives (n of them), or drops it when a value is missing.
+  template <typename Field>
+  std::optional<RecordError> Append(size_t n, const Field& field) {
+    if (n != n_fields_) return fmt::format("expected {} fields as in the header, found {}", n_fields_, n);
+    ++set_.rows_read;
     bool row_missing = false;
-    for (size_t c = 0; c < specs.size(); ++c) {
-      const std::string_view text = Trimmed(fields[index[c]]);
-      Column& column = set.columns[c];
-      bool missing = IsMissingText(text);
+    for (size_t c = 0; c < specs_.size(); ++c) {
+      const std::string_view text = Trimmed(field(index_[c]));
+      Column& column = set_.columns[c];
+      const bool missing = IsMissingText(text);
       row_missing = row_missing || missing;
       auto error = [&](std::string_view expected) {
-        return InvalidArgument(fmt::format("{}:{}: column '{}': found '{}'; expected {}", reader.name(),
-                                           reader.line(), specs[c].name, text, expected));
+        return fmt::format("column '{}': found '{}'; expected {}", specs_[c].name, text, expected);
       };
-      switch (specs[c].type) {
+      switch (specs_[c].type) {
         case ColumnType::kNumber: {
           double value = std::nan("");
           if (!missing) {
             if (!ParseNumber(text, value)) return error("a number");
-            if (value < specs[c].min_value) return error(fmt::format("a number >= {}", specs[c].min_value));
+            if (value < specs_[c].min_value) return error(fmt::format("a number >= {}", specs_[c].min_value));
           }
           column.numbers.push_back(value);
           break;
@@ -356,37 +361,199 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
           break;
         }
         case ColumnType::kLabel:
-        case ColumnType::kAuto: {
-          int32_t code = -1;
-          if (!missing) {
-            auto it = level_codes[c].find(text);
-            if (it == level_codes[c].end()) {
-              it =
-                  level_codes[c].emplace(std::string(text), static_cast<int32_t>(column.levels.size())).first;
-              column.levels.emplace_back(text);
-            }
-            code = it->second;
-          }
-          column.codes.push_back(code);
+        case ColumnType::kAuto:
+          column.codes.push_back(missing ? -1 : LevelCode(c, text));
           break;
-        }
       }
     }
     if (row_missing) {
       // Drop the row again: it stays out of every column.
-      ++set.rows_dropped;
-      for (Column& column : set.columns) {
+      ++set_.rows_dropped;
+      for (Column& column : set_.columns) {
         if (column.type == ColumnType::kNumber) column.numbers.pop_back();
         if (column.type == ColumnType::kEvent) column.events.pop_back();
         if (column.type == ColumnType::kLabel || column.type == ColumnType::kAuto) column.codes.pop_back();
       }
     }
+    return std::nullopt;
+  }
+
+  // Appends what `part` read after this appender's rows; its label codes become this appender's.
+  void AppendPart(const ColumnSet& part) {
+    set_.rows_read += part.rows_read;
+    set_.rows_dropped += part.rows_dropped;
+    for (size_t c = 0; c < specs_.size(); ++c) {
+      Column& column = set_.columns[c];
+      const Column& from = part.columns[c];
+      column.numbers.insert(column.numbers.end(), from.numbers.begin(), from.numbers.end());
+      column.events.insert(column.events.end(), from.events.begin(), from.events.end());
+      std::vector<int32_t> code_of(from.levels.size());
+      for (size_t level = 0; level < from.levels.size(); ++level)
+        code_of[level] = LevelCode(c, from.levels[level]);
+      for (int32_t code : from.codes)
+        column.codes.push_back(code < 0 ? code : code_of[code]);
+    }
+  }
+
+ private:
+  int32_t LevelCode(size_t c, std::string_view text) {
+    Column& column = set_.columns[c];
+    auto it = level_codes_[c].find(text);
+    if (it == level_codes_[c].end()) {
+      it = level_codes_[c].emplace(std::string(text), static_cast<int32_t>(column.levels.size())).first;
+      column.levels.emplace_back(text);
+    }
+    return it->second;
+  }
+
+  const std::vector<ColumnSpec>& specs_;
+  const std::vector<size_t>& index_;
+  size_t n_fields_;
+  std::vector<std::unordered_map<std::string, int32_t, TextHash, std::equal_to<>>> level_codes_;
+  ColumnSet set_;
+};
+
+// The records of lines of plain text (RFC 4180 without quotes: fields between commas, lines ending in LF
+// or CR LF; blank lines skipped, as Next skips them), appended to `appender`. Returns the first bad record's
+// error and its line, counted from 0 at the text's first line.
+std::optional<std::pair<int64_t, RecordError>> AppendPlainLines(std::string_view text,
+                                                                RowAppender& appender) {
+  std::vector<std::string_view> fields;
+  int64_t line = 0;
+  for (size_t begin = 0; begin < text.size(); ++line) {
+    size_t end = text.find('\n', begin);  // the text ends with a newline
+    std::string_view record = text.substr(begin, end - begin);
+    begin = end + 1;
+    if (!record.empty() && record.back() == '\r') record.remove_suffix(1);
+    if (record.empty()) continue;
+    fields.clear();
+    for (size_t from = 0;;) {
+      const size_t comma = record.find(',', from);
+      fields.push_back(
+          record.substr(from, comma == std::string_view::npos ? std::string_view::npos : comma - from));
+      if (comma == std::string_view::npos) break;
+      from = comma + 1;
+    }
+    std::optional<RecordError> error = appender.Append(fields.size(), [&](size_t i) { return fields[i]; });
+    if (error) return std::pair{line, std::move(*error)};
+  }
+  return std::nullopt;
+}
+
+// How many bytes from `begin` (at most `size`) are plain text: up to the first quote, or the first carriage
+// return that is not part of a CR LF (one as the last byte counts: what follows it is not known yet).
+size_t PlainRun(const char* begin, size_t size) {
+  size_t plain = size;
+  if (const void* quote = std::memchr(begin, '"', plain))
+    plain = static_cast<size_t>(static_cast<const char*>(quote) - begin);
+  for (size_t at = 0; at < plain;) {
+    const void* cr = std::memchr(begin + at, '\r', plain - at);
+    if (cr == nullptr) break;
+    at = static_cast<size_t>(static_cast<const char*>(cr) - begin) + 1;
+    if (at == size || begin[at] != '\n') plain = at - 1;
+  }
+  return plain;
+}
+
+// The line feeds in [begin, begin + size), eight bytes at a time: a byte of t = x ^ 0x0A.. is zero where x
+// has one, ((t & 0x7F..) + 0x7F..) | t has its high bit clear exactly at t's zero bytes, and multiplying
+// those bits (moved to the bottom of their bytes) by 0x01.. sums them in the top byte.
+int64_t CountLineFeeds(const char* begin, size_t size) {
+  constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Full, kLineFeeds = 0x0A0A0A0A0A0A0A0Aull;
+  int64_t count = 0;
+  size_t at = 0;
+  for (; at + 8 <= size; at += 8) {
+    uint64_t word;
+    std::memcpy(&word, begin + at, 8);
+    const uint64_t t = word ^ kLineFeeds;
+    const uint64_t found = ~(((t & kLow7) + kLow7) | t | kLow7) >> 7;
+    count += static_cast<int64_t>((found * 0x0101010101010101ull) >> 56);
+  }
+  for (; at < size; ++at)
+    count += begin[at] == '\n';
+  return count;
+}
+
+}  // namespace
+
+std::string_view CsvReader::TakePlainLines(size_t max_bytes) {
+  size_t run = PlainRun(buffer_.data() + pos_, std::min(max_bytes, buffer_.size() - pos_));
+  if (run == buffer_.size() - pos_ && run < max_bytes) {
+    // Plain to the end of what is buffered: read more (the records before pos_ are done with).
+    bytes_read_before_buffer_ += static_cast<int64_t>(pos_);
+    buffer_.erase(0, pos_);
+    pos_ = 0;
+    while (buffer_.size() < max_bytes && source_->Read(buffer_)) {
+    }
+    run = PlainRun(buffer_.data(), std::min(max_bytes, buffer_.size()));
+  }
+  const char* begin = buffer_.data() + pos_;
+  const void* last_newline = memrchr(begin, '\n', run);
+  if (last_newline == nullptr) return {};
+  const size_t length = static_cast<size_t>(static_cast<const char*>(last_newline) - begin) + 1;
+  record_line_ = current_line_;
+  current_line_ += CountLineFeeds(begin, length);
+  pos_ += length;
+  return {begin, length};
+}
+
+Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& specs) {
+  std::vector<size_t> index;
+  for (const ColumnSpec& spec : specs) {
+    Result<size_t> found = reader.ColumnIndex(spec.name);
+    if (!found.ok()) return found.status();
+    index.push_back(*found);
+  }
+  RowAppender appender(specs, index, reader.header().size());
+  ColumnSet& set = appender.set();
+  auto located = [&reader](int64_t line, const RecordError& error) {
+    return InvalidArgument(fmt::format("{}:{}: {}", reader.name(), line, error));
+  };
+  // Runs of lines without quotes are split into parts read on all cores; the rest record by record.
+  constexpr size_t kPlainBytes = size_t{1} << 20, kPartBytes = size_t{64} << 10;
+  std::vector<std::string> fields;
+  std::vector<std::string_view> parts;
+  while (true) {
+    const int64_t rows_before = set.rows_read;
+    const std::string_view plain = reader.TakePlainLines(kPlainBytes);
+    if (!plain.empty()) {
+      const int64_t first_line = reader.line();
+      parts.clear();
+      for (size_t begin = 0; begin < plain.size();) {
+        size_t end = std::min(plain.size(), begin + kPartBytes);
+        end = end == plain.size() ? end : plain.find('\n', end - 1) + 1;
+        parts.push_back(plain.substr(begin, end - begin));
+        begin = end;
+      }
+      std::vector<RowAppender> part_appenders(parts.size(),
+                                              RowAppender(specs, index, reader.header().size()));
+      std::vector<std::optional<std::pair<int64_t, RecordError>>> errors(parts.size());
+      ParallelFor(parts.size(), [&](size_t k) { errors[k] = AppendPlainLines(parts[k], part_appenders[k]); });
+      for (size_t k = 0; k < parts.size(); ++k) {
+        if (errors[k]) {
+          const std::string_view before =
+              plain.substr(0, static_cast<size_t>(parts[k].data() - plain.data()));
+          return located(first_line + CountLineFeeds(before.data(), before.size()) + errors[k]->first,
+                         errors[k]->second);
+        }
+        appender.AppendPart(part_appenders[k].set());
+      }
+    } else {
+      Result<bool> got = reader.Next(fields);
+      if (!got.ok()) return got.status();
+      if (!*got) break;
+      std::optional<RecordError> error =
+          appender.Append(fields.size(), [&](size_t i) { return std::string_view(fields[i]); });
+      if (error) return located(reader.line(), *error);
+    }
+    if (rows_before < kRowsToEstimate && set.rows_read >= kRowsToEstimate)
+      ReserveForEstimatedRows(reader, set);
   }
   for (Column& column : set.columns) {
     if (column.type == ColumnType::kAuto) ResolveAutoColumn(column);
     if (column.type == ColumnType::kLabel) SortLevels(column);
   }
-  return set;
+  return std::move(set);
 }
 
 Column LabelColumn(std::string name, const std::vector<std::string>& values) {

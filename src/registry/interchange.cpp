@@ -652,7 +652,7 @@ Status AddRow(Interchange& data, const std::string& file, RowValues values, Day 
   const std::string where = fmt::format("{} (new row)", file);
   for (const auto& [column, value] : values) {
     const auto field = std::find_if(spec->fields.begin(), spec->fields.end(),
-                                    [&](const Field& f) { return f.name == column; });
+                                    [&column = column](const Field& f) { return f.name == column; });
     if (field == spec->fields.end()) {
       if (column.rfind("x_", 0) != 0) problems.Add(fmt::format("{}: {}: unknown column", where, column));
     } else if (std::optional<std::string> expected = CheckValue(*field, value, today)) {

@@ -14,7 +14,8 @@ using nlohmann::json;
 json RowJson(const registry::Row& row, std::initializer_list<const char*> skip = {"patient_id"}) {
   json out = json::object();
   for (const auto& [column, value] : row.values) {
-    if (std::find_if(skip.begin(), skip.end(), [&](const char* s) { return column == s; }) == skip.end()) {
+    if (std::find_if(skip.begin(), skip.end(), [&column = column](const char* s) { return column == s; }) ==
+        skip.end()) {
       out[column] = value;
     }
   }

@@ -171,7 +171,7 @@ void BaselineRows(TableBuilder& t, const std::vector<Column>& columns, size_t a,
                                                         {"octreoscan", "Baseline progression: OctreoScan"},
                                                         {"clinical", "Baseline progression: clinical"},
                                                         {"none", "Baseline progression: none"}}) {
-    binary(label, [code](const SubjectEndpoints&, const PhaseEndpoints& p) -> std::optional<bool> {
+    binary(label, [code = code](const SubjectEndpoints&, const PhaseEndpoints& p) -> std::optional<bool> {
       if (!p.progression || *p.progression == "unknown") return std::nullopt;
       return *p.progression == code;
     });
@@ -225,7 +225,7 @@ void BaselineRows(TableBuilder& t, const std::vector<Column>& columns, size_t a,
     for (const auto& [label, range] : grades) {
       binary(
           label,
-          [range](const SubjectEndpoints& s, const PhaseEndpoints&) -> std::optional<bool> {
+          [range = range](const SubjectEndpoints& s, const PhaseEndpoints&) -> std::optional<bool> {
             if (!s.ki67_percent) return std::nullopt;
             return *s.ki67_percent >= range.first && *s.ki67_percent < range.second;
           },

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace prrt::io {
@@ -134,7 +135,116 @@ INSTANTIATE_TEST_SUITE_P(
         BadCsv{"time,event\n1,2\n", "t.csv:2: column 'event': found '2'; expected 0 or 1 (or true/false)"},
         BadCsv{"time,event\ninf,1\n", "column 'time': found 'inf'; expected a number"},
         BadCsv{"time,event\n1e999,1\n", "column 'time': found '1e999'; expected a number"},
-        BadCsv{"time,evnt\n1,1\n", "t.csv:1: no column 'event'; the header has: time, evnt"}));
+        BadCsv{"time,evnt\n1,1\n", "t.csv:1: no column 'event'; the header has: time, evnt"},
+        BadCsv{"time,event\n1,1\n2\n", "t.csv:3: expected 2 fields as in the header, found 1"},
+        BadCsv{"time,event\r\n1,1\r\n2,1,0\r\n", "t.csv:3: expected 2 fields as in the header, found 3"},
+        BadCsv{"time,event\n1,1\n\n\n\"x\",1\n", "t.csv:5: column 'time': found 'x'; expected a number"}));
+
+// A file of `rows` records written by the test (time = row, event = row % 2, arm = a level that first
+// appears late, every 7th time missing, a blank line every 1000 rows), each field quoted or not, lines ending
+// in LF or CR LF. Quoted, every record is read one by one; plain, most go through runs of lines split into
+// parts read on all cores (more than one run: over a megabyte), so the two must read the same.
+struct GeneratedCsv {
+  std::string text;
+  std::vector<double> times;       // of the rows kept
+  std::vector<int32_t> arm_codes;  // of the rows kept, levels sorted: "arm0" < "arm1" < ... < "arm9"
+  int64_t rows = 0, dropped = 0;
+};
+
+GeneratedCsv Generate(int rows, bool quoted, const char* newline, int bad_row = -1) {
+  GeneratedCsv csv;
+  auto field = [quoted](const std::string& text) { return quoted ? "\"" + text + "\"" : text; };
+  csv.text = field("time") + "," + field("event") + "," + field("arm") + newline;
+  for (int row = 0; row < rows; ++row) {
+    if (row % 1000 == 999) csv.text += newline;
+    // Level k first appears at row 5000 k: in a later part, and in a later run of lines, than level 0.
+    const int arm = std::min(row / 5000, (row * 7919) % 10);
+    const bool missing = row % 7 == 3;
+    const std::string time = row == bad_row ? "abc" : missing ? "NA" : std::to_string(row);
+    csv.text += field(time) + "," + field(std::to_string(row % 2)) + "," +
+                field("arm" + std::to_string(arm)) + newline;
+    ++csv.rows;
+    if (missing) {
+      ++csv.dropped;
+    } else {
+      csv.times.push_back(row);
+      csv.arm_codes.push_back(arm);
+    }
+  }
+  return csv;
+}
+
+Result<ColumnSet> ReadGenerated(const std::string& text) {
+  Result<CsvReader> reader = CsvReader::FromString(text, "t.csv");
+  EXPECT_TRUE(reader.ok());
+  return ReadColumns(
+      *reader,
+      {{"time", ColumnType::kNumber, 0}, {"event", ColumnType::kEvent}, {"arm", ColumnType::kLabel}});
+}
+
+TEST(ReadColumns, ReadsLargePlainAndQuotedFilesAlike) {
+  const int rows = 100000;
+  for (const char* newline : {"\n", "\r\n"}) {
+    for (bool quoted : {false, true}) {
+      const GeneratedCsv csv = Generate(rows, quoted, newline);
+      if (!quoted) {
+        EXPECT_GT(csv.text.size(), size_t{1} << 20);
+      }
+      Result<ColumnSet> set = ReadGenerated(csv.text);
+      ASSERT_TRUE(set.ok()) << set.status().message();
+      EXPECT_EQ(set->rows_read, csv.rows);
+      EXPECT_EQ(set->rows_dropped, csv.dropped);
+      EXPECT_EQ(set->columns[0].numbers, csv.times);
+      EXPECT_EQ(set->columns[2].codes, csv.arm_codes);
+      const std::vector<std::string> levels = {"arm0", "arm1", "arm2", "arm3", "arm4",
+                                               "arm5", "arm6", "arm7", "arm8", "arm9"};
+      EXPECT_EQ(set->columns[2].levels, levels);
+      for (size_t r = 0; r < csv.times.size(); ++r)
+        ASSERT_EQ(set->columns[1].events[r], static_cast<int>(csv.times[r]) % 2) << r;
+    }
+  }
+}
+
+TEST(ReadColumns, NamesTheLineOfABadValueDeepInALargeFile) {
+  // Row 43210 is on line 43210 + 2 (header, 0-based rows) + 43 blank lines before it.
+  for (const char* newline : {"\n", "\r\n"}) {
+    for (bool quoted : {false, true}) {
+      Result<ColumnSet> set = ReadGenerated(Generate(60000, quoted, newline, 43210).text);
+      ASSERT_FALSE(set.ok());
+      EXPECT_EQ(set.status().message(), "t.csv:43255: column 'time': found 'abc'; expected a number");
+    }
+  }
+}
+
+TEST(ReadColumns, ReadsPlainRunsAroundQuotedRecordsAndLoneCarriageReturns) {
+  // Plain lines, a quoted record with a newline inside, plain lines, a record ended by a lone CR, plain.
+  std::string text = "time,note\n";
+  std::vector<double> times;
+  for (int row = 0; row < 30000; ++row) {
+    if (row == 10000) {
+      text += "10000,\"two\nlines\"\n";
+    } else if (row == 20000) {
+      text += "20000,x\r";
+    } else {
+      text += std::to_string(row) + ",n\n";
+    }
+    times.push_back(row);
+  }
+  text += "30000,x,y\n";  // one field too many, on line 30000 + 2 + 1 (the quoted newline)
+  Result<CsvReader> reader = CsvReader::FromString(text, "t.csv");
+  ASSERT_TRUE(reader.ok());
+  Result<ColumnSet> set =
+      ReadColumns(*reader, {{"time", ColumnType::kNumber, 0}, {"note", ColumnType::kLabel}});
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().message(), "t.csv:30003: expected 2 fields as in the header, found 3");
+  text.erase(text.rfind("30000,x,y"));
+  reader = CsvReader::FromString(text, "t.csv");
+  ASSERT_TRUE(reader.ok());
+  set = ReadColumns(*reader, {{"time", ColumnType::kNumber, 0}, {"note", ColumnType::kLabel}});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->columns[0].numbers, times);
+  EXPECT_EQ(set->columns[1].levels, (std::vector<std::string>{"n", "two\nlines", "x"}));
+}
 
 TEST(CsvReader, OpenNamesAMissingFile) {
   Result<CsvReader> reader = CsvReader::Open("/nonexistent/x.csv");

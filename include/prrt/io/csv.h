@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "prrt/common/result.h"
@@ -32,6 +33,11 @@ class CsvReader {
   //! Reads the next record into `fields`. Returns false at the end of the input, or an error for a
   //! record that cannot be parsed (an unterminated quote, a stray quote) or has the wrong field count.
   Result<bool> Next(std::vector<std::string>& fields);
+
+  //! For a reader that splits records itself (on several threads): the text from here through the last
+  //! whole line within `max_bytes`, when none of it is quoted (no '"', and carriage returns only in CR LF).
+  //! Empty when the next record needs Next. line() is then the text's first line. Valid until the next call.
+  std::string_view TakePlainLines(size_t max_bytes);
 
   //! Bytes read so far, and the input's total size (0 when unknown, as for standard input).
   int64_t bytes_read() const { return bytes_read_before_buffer_ + static_cast<int64_t>(pos_); }
