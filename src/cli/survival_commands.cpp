@@ -41,6 +41,7 @@ json StreamKmTable(KmRows rows, StreamedJson& streamed) {
     block.reserve(kBlockRows);
     std::vector<std::string> parts(kBlockRows / kPartRows);
     const std::string separator = "," + std::string(writer.newline());
+    const report::KmRowJsonWriter row_writer(writer.newline());
     auto write_block = [&] {
       const size_t n_parts = (block.size() + kPartRows - 1) / kPartRows;
       ParallelFor(n_parts, [&](size_t part) {
@@ -49,7 +50,7 @@ json StreamKmTable(KmRows rows, StreamedJson& streamed) {
         const size_t end = std::min(block.size(), (part + 1) * kPartRows);
         for (size_t i = part * kPartRows; i < end; ++i) {
           text += separator;
-          report::AppendKmRowJson(text, block[i], writer.newline());
+          row_writer.Append(text, block[i]);
         }
       });
       for (size_t part = 0; part < n_parts; ++part)

@@ -26,7 +26,7 @@ nlohmann::json KmTableJson(const stats::KmCurve& curve) {
 namespace {
 
 // A row's fields in the order dump writes them (its objects' keys sorted), for KmRowJson and
-// AppendKmRowJson alike.
+// KmRowJsonWriter alike.
 struct KmRowField {
   const char* name;
   double stats::KmRow::*value;
@@ -70,19 +70,20 @@ nlohmann::json KmRowJson(const stats::KmRow& row) {
   return object;
 }
 
-void AppendKmRowJson(std::string& text, const stats::KmRow& row, std::string_view newline) {
+KmRowJsonWriter::KmRowJsonWriter(std::string_view newline) : close_(std::string(newline) + '}') {
   char separator = '{';
   for (const KmRowField& field : kKmRowFields) {
-    text += separator;
-    text += newline;
-    text += "  \"";
-    text += field.name;
-    text += "\": ";
-    AppendJsonNumber(text, row.*field.value);
+    before_.push_back(separator + std::string(newline) + "  \"" + field.name + "\": ");
     separator = ',';
   }
-  text += newline;
-  text += '}';
+}
+
+void KmRowJsonWriter::Append(std::string& text, const stats::KmRow& row) const {
+  for (size_t f = 0; f < before_.size(); ++f) {
+    text += before_[f];
+    AppendJsonNumber(text, row.*kKmRowFields[f].value);
+  }
+  text += close_;
 }
 
 }  // namespace prrt::report

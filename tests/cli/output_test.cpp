@@ -80,8 +80,9 @@ TEST(StreamedJson, PrintsTextElementsAsDumpPrintsTheirValues) {
     table.push_back(report::KmRowJson(row));
   StreamedJson streamed;
   const json written = streamed.AddText([&rows](StreamedJson::ArrayWriter& writer) {
+    const report::KmRowJsonWriter row_writer(writer.newline());
     for (const stats::KmRow& row : rows)
-      report::AppendKmRowJson(writer.Element(), row, writer.newline());
+      row_writer.Append(writer.Element(), row);
   });
   const json none = streamed.AddText([](StreamedJson::ArrayWriter&) {});
   const json document = {

@@ -50,7 +50,7 @@ TEST(AppendJsonNumber, WritesWhatDumpWrites) {
   }
 }
 
-TEST(AppendKmRowJson, WritesWhatDumpWritesOfKmRowJson) {
+TEST(KmRowJsonWriter, WritesWhatDumpWritesOfKmRowJson) {
   const double nan = std::nan("");
   const std::vector<stats::KmRow> rows = {
       {1, 10, 1, 0, 0.9, 0.0948683298050514, 0.7320136, 1},
@@ -60,11 +60,11 @@ TEST(AppendKmRowJson, WritesWhatDumpWritesOfKmRowJson) {
   };
   for (const stats::KmRow& row : rows) {
     std::string text;
-    AppendKmRowJson(text, row);
+    KmRowJsonWriter().Append(text, row);
     EXPECT_EQ(text, KmRowJson(row).dump(2));
     // Indented six spaces deeper, as the rows of a group's table are.
     std::string indented;
-    AppendKmRowJson(indented, row, "\n      ");
+    KmRowJsonWriter("\n      ").Append(indented, row);
     std::string expected = KmRowJson(row).dump(2);
     for (size_t at = expected.find('\n'); at != std::string::npos; at = expected.find('\n', at + 1))
       expected.insert(at + 1, "      ");
