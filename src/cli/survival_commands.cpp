@@ -455,6 +455,19 @@ json TestJson(const stats::ChiSquareTest& test) {
   return {{"chisq", JsonNumber(test.chisq)}, {"df", test.df}, {"p", JsonNumber(test.p)}};
 }
 
+// A row-major matrix with a column per name, as {name: [the column's values]}.
+json ColumnsByName(const std::vector<double>& row_major, const std::vector<std::string>& names) {
+  json columns = json::object();
+  const size_t p = names.size();
+  for (size_t j = 0; j < p; ++j) {
+    json column = json::array();
+    for (size_t i = j; i < row_major.size(); i += p)
+      column.push_back(JsonNumber(row_major[i]));
+    columns[names[j]] = std::move(column);
+  }
+  return columns;
+}
+
 json ZphJson(const stats::ZphResult& zph, const std::string& transform, const std::vector<std::string>& terms,
              const std::vector<std::string>& columns) {
   json table = json::array();
@@ -464,29 +477,22 @@ json ZphJson(const stats::ZphResult& zph, const std::string& transform, const st
                      {"df", zph.terms[t].df},
                      {"p", JsonNumber(zph.terms[t].p)}});
   }
-  json scaled = json::object();
-  for (size_t j = 0; j < columns.size(); ++j) {
-    json values = json::array();
-    for (size_t i = 0; i < zph.time.size(); ++i)
-      values.push_back(JsonNumber(zph.scaled[i * columns.size() + j]));
-    scaled[columns[j]] = std::move(values);
-  }
   return {{"transform", transform},         {"terms", std::move(table)},
           {"global", TestJson(zph.global)}, {"time", zph.time},
-          {"transformed", zph.transformed}, {"scaled_residuals", std::move(scaled)}};
+          {"transformed", zph.transformed}, {"scaled_residuals", ColumnsByName(zph.scaled, columns)}};
 }
 
-// The residuals of each row used, in the file's order: {"martingale": [...], "score": {coefficient: [...]}}.
+// The residuals of each row used, in the file's order ("martingale", "deviance": [...]; "score", "dfbeta",
+// "dfbetas": {coefficient: [...]}), and of each death ("schoenfeld": {"time": [...], coefficient: [...]}).
 json ResidualsJson(const stats::CoxResiduals& residuals, const std::vector<std::string>& names) {
-  json score = json::object();
-  const size_t p = names.size();
-  for (size_t j = 0; j < p; ++j) {
-    json column = json::array();
-    for (size_t i = j; i < residuals.score.size(); i += p)
-      column.push_back(JsonNumber(residuals.score[i]));
-    score[names[j]] = std::move(column);
-  }
-  return {{"martingale", residuals.martingale}, {"score", std::move(score)}};
+  json schoenfeld = ColumnsByName(residuals.schoenfeld, names);
+  schoenfeld["time"] = residuals.schoenfeld_time;
+  return {{"martingale", residuals.martingale},
+          {"deviance", residuals.deviance},
+          {"score", ColumnsByName(residuals.score, names)},
+          {"dfbeta", ColumnsByName(residuals.dfbeta, names)},
+          {"dfbetas", ColumnsByName(residuals.dfbetas, names)},
+          {"schoenfeld", std::move(schoenfeld)}};
 }
 
 // prrt stats cox's options beyond the input's.
@@ -528,8 +534,8 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                    "default), identity, rank or log")
       ->check(CLI::IsMember({"km", "identity", "rank", "log"}));
   command->add_flag("--residuals", flags->residuals,
-                    "also the martingale and score residuals of each row used (R's residuals(fit) and "
-                    "residuals(fit, \"score\")), in the file's order");
+                    "also the residuals of each row used, in the file's order (martingale, deviance, score, "
+                    "dfbeta, dfbetas: R's residuals(fit, type)), and each death's Schoenfeld residuals");
   OnRun(command, context, [&context, args, flags]() -> int {
     if (!args->columns.group.empty()) {
       return ReportError(context, InvalidArgument("cox takes --covariates (and --strata), not --group"));
@@ -655,18 +661,34 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       }
       if (residuals) {
         context.out << "\nResiduals (each row used, in the file's order):\n";
-        std::vector<std::string> header{"row", "martingale"};
-        for (const std::string& name : design->names)
-          header.push_back("score " + name);
+        std::vector<std::string> header{"row", "martingale", "deviance"};
+        for (const char* type : {"score", "dfbeta"}) {
+          for (const std::string& name : design->names)
+            header.push_back(std::string(type) + " " + name);
+        }
         TextTable residual_table(header);
         const size_t p = design->names.size();
         for (size_t i = 0; i < residuals->martingale.size(); ++i) {
-          std::vector<std::string> row{std::to_string(i + 1), FormatNumber(residuals->martingale[i])};
-          for (size_t j = 0; j < p; ++j)
-            row.push_back(FormatNumber(residuals->score[i * p + j]));
+          std::vector<std::string> row{std::to_string(i + 1), FormatNumber(residuals->martingale[i]),
+                                       FormatNumber(residuals->deviance[i])};
+          for (const std::vector<double>* values : {&residuals->score, &residuals->dfbeta}) {
+            for (size_t j = 0; j < p; ++j)
+              row.push_back(FormatNumber((*values)[i * p + j]));
+          }
           residual_table.AddRow(row);
         }
         residual_table.Print(context.out);
+        context.out << "\nSchoenfeld residuals (each death, by stratum and time):\n";
+        std::vector<std::string> death_header{"time"};
+        death_header.insert(death_header.end(), design->names.begin(), design->names.end());
+        TextTable schoenfeld_table(death_header);
+        for (size_t k = 0; k < residuals->schoenfeld_time.size(); ++k) {
+          std::vector<std::string> row{FormatNumber(residuals->schoenfeld_time[k])};
+          for (size_t j = 0; j < p; ++j)
+            row.push_back(FormatNumber(residuals->schoenfeld[k * p + j]));
+          schoenfeld_table.AddRow(row);
+        }
+        schoenfeld_table.Print(context.out);
       }
     }
     if (!fit->converged)

@@ -594,6 +594,43 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   return fit;
 }
 
+namespace {
+
+// A death's Schoenfeld residual: its covariates less the risk-weighted mean they are compared with at its
+// time (with Efron's ties, the mean over the tied deaths' steps).
+struct SchoenfeldResidual {
+  size_t stratum;
+  double time;
+  uint32_t input_row;
+  size_t sorted_row;
+  std::vector<double> r;
+};
+
+// Adds the residuals of the deaths at `death` (an observer of Evaluate).
+void AddSchoenfeldResiduals(const SortedCox& sorted, const DeathTime& death,
+                            std::vector<SchoenfeldResidual>& residuals) {
+  const size_t stratum = static_cast<size_t>(
+      std::upper_bound(sorted.stratum_begin.begin(), sorted.stratum_begin.end(), death.begin) -
+      sorted.stratum_begin.begin() - 1);
+  for (size_t row = death.begin; row < death.end; ++row) {
+    if (sorted.event[row] != 1) continue;
+    SchoenfeldResidual residual{stratum, death.time, sorted.input_row[row], row,
+                                std::vector<double>(static_cast<size_t>(sorted.p))};
+    for (int j = 0; j < sorted.p; ++j)
+      residual.r[j] = sorted.x[row * sorted.p + j] - death.mean[j];
+    residuals.push_back(std::move(residual));
+  }
+}
+
+// R's order of the deaths: by stratum, time and input row.
+void SortSchoenfeldResiduals(std::vector<SchoenfeldResidual>& residuals) {
+  std::sort(residuals.begin(), residuals.end(), [](const SchoenfeldResidual& a, const SchoenfeldResidual& b) {
+    return std::tie(a.stratum, a.time, a.input_row) < std::tie(b.stratum, b.time, b.input_row);
+  });
+}
+
+}  // namespace
+
 Result<CoxResiduals> ComputeCoxResiduals(const CoxData& data, const CoxFit& fit, const CoxOptions& options) {
   const int32_t p = data.n_covariates;
   if (fit.coef.size() != static_cast<size_t>(p)) {
@@ -611,6 +648,34 @@ Result<CoxResiduals> ComputeCoxResiduals(const CoxData& data, const CoxFit& fit,
     const size_t row = prepared->input_row[i];
     residuals.martingale[row] = sorted.martingale[i];
     std::copy_n(&sorted.score[i * p], p, &residuals.score[row * p]);
+  }
+  // Deviance: the martingale residual made more symmetric, sign(m) sqrt(-2 (m + d log(d - m))).
+  residuals.deviance.resize(n);
+  for (size_t row = 0; row < n; ++row) {
+    const double m = residuals.martingale[row];
+    const double d = data.event[row];
+    residuals.deviance[row] = std::copysign(std::sqrt(-2 * (m + (d == 0 ? 0 : d * std::log(d - m)))), m);
+  }
+  // dfbeta: the change in the coefficients if the row were left out, approximately: its score residuals
+  // (times its case weight) times the model-based variance; dfbetas: that over the coefficients' SEs.
+  const Eigen::Map<const MatrixXd> variance(fit.variance.data(), p, p);
+  residuals.dfbeta.resize(n * static_cast<size_t>(p));
+  residuals.dfbetas.resize(n * static_cast<size_t>(p));
+  for (size_t row = 0; row < n; ++row) {
+    const double w = data.weights.empty() ? 1.0 : data.weights[row];
+    const VectorXd change = variance * (w * Eigen::Map<const VectorXd>(&residuals.score[row * p], p));
+    for (int32_t j = 0; j < p; ++j) {
+      residuals.dfbeta[row * p + j] = change[j];
+      residuals.dfbetas[row * p + j] = change[j] / fit.std_err(static_cast<size_t>(j));
+    }
+  }
+  std::vector<SchoenfeldResidual> schoenfeld;
+  Evaluate(*prepared, Eigen::Map<const VectorXd>(fit.coef.data(), p), options.ties,
+           [&](const DeathTime& death) { AddSchoenfeldResiduals(*prepared, death, schoenfeld); });
+  SortSchoenfeldResiduals(schoenfeld);
+  for (const SchoenfeldResidual& residual : schoenfeld) {
+    residuals.schoenfeld_time.push_back(residual.time);
+    residuals.schoenfeld.insert(residuals.schoenfeld.end(), residual.r.begin(), residual.r.end());
   }
   return residuals;
 }
@@ -701,14 +766,7 @@ Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit
   const Eigen::Map<const VectorXd> beta(fit.coef.data(), p);
   VectorXd extra_score = VectorXd::Zero(p);
   MatrixXd cross = MatrixXd::Zero(p, p), extra = MatrixXd::Zero(p, p);
-  struct Residual {
-    size_t stratum;
-    double time;
-    uint32_t input_row;
-    double transformed;
-    std::vector<double> r;
-  };
-  std::vector<Residual> residuals;
+  std::vector<SchoenfeldResidual> residuals;
   residuals.reserve(static_cast<size_t>(deaths_total));
   const Evaluation at_fit = Evaluate(sorted, beta, options.ties, [&](const DeathTime& death) {
     const double gt = (*g)[death.begin] - g_mean;
@@ -720,16 +778,7 @@ Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit
         extra(j, k) += gt * gt * info;
       }
     }
-    const size_t stratum = static_cast<size_t>(
-        std::upper_bound(sorted.stratum_begin.begin(), sorted.stratum_begin.end(), death.begin) -
-        sorted.stratum_begin.begin() - 1);
-    for (size_t row = death.begin; row < death.end; ++row) {
-      if (sorted.event[row] != 1) continue;
-      Residual residual{stratum, death.time, sorted.input_row[row], (*g)[row], std::vector<double>(p)};
-      for (int32_t j = 0; j < p; ++j)
-        residual.r[j] = sorted.x[row * p + j] - death.mean[j];
-      residuals.push_back(std::move(residual));
-    }
+    AddSchoenfeldResiduals(sorted, death, residuals);
   });
   MatrixXd information(2 * p, 2 * p);
   const MatrixXd i11 = at_fit.information;
@@ -767,13 +816,11 @@ Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit
   result.global = score_test(all_columns);
 
   // Scaled Schoenfeld residuals: beta + (I / D)^-1 r.
-  std::sort(residuals.begin(), residuals.end(), [](const Residual& a, const Residual& b) {
-    return std::tie(a.stratum, a.time, a.input_row) < std::tie(b.stratum, b.time, b.input_row);
-  });
+  SortSchoenfeldResiduals(residuals);
   const Eigen::LDLT<MatrixXd> mean_information(i11 / deaths_total);
-  for (const Residual& residual : residuals) {
+  for (const SchoenfeldResidual& residual : residuals) {
     result.time.push_back(residual.time);
-    result.transformed.push_back(residual.transformed);
+    result.transformed.push_back((*g)[residual.sorted_row]);
     const VectorXd scaled = mean_information.solve(Eigen::Map<const VectorXd>(residual.r.data(), p)) + beta;
     result.scaled.insert(result.scaled.end(), scaled.data(), scaled.data() + p);
   }

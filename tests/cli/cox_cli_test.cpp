@@ -46,8 +46,11 @@ TEST(CoxCommand, PrintsTheRobustVarianceOfClusters) {
   EXPECT_TRUE(err.empty()) << err;
 }
 
-// The residuals as a table, a row per row used. R: the last row of cbind(residuals(fit), residuals(fit,
-// "score")) for coxph(Surv(futime, fustat) ~ age + rx, ovarian) is -0.1952621, 0.707782, -0.1099782.
+// The residuals as a table, a row per row used, then the Schoenfeld residuals, a row per death. R, for
+// coxph(Surv(futime, fustat) ~ age + rx, ovarian): the last row of cbind(residuals(fit), residuals(fit,
+// "deviance"), residuals(fit, "score"), residuals(fit, "dfbeta")) is -0.1952621, -0.6249193, 0.707782,
+// -0.1099782, 0.000990698, -0.04061041; the first of residuals(fit, "schoenfeld") is 59: 2.537609,
+// -0.1330716.
 TEST(CoxCommand, PrintsResidualsAsATable) {
   std::string out, err;
   const int code = RunPrrt({"stats", "cox", "--input", "tests/data/ovarian.csv", "--time", "futime",
@@ -55,8 +58,16 @@ TEST(CoxCommand, PrintsResidualsAsATable) {
                            out, err);
   ASSERT_EQ(code, 0) << err;
   EXPECT_NE(out.find("Residuals (each row used, in the file's order):"), std::string::npos) << out;
-  EXPECT_NE(out.find("row  martingale  score age    score rx\n"), std::string::npos) << out;
-  EXPECT_NE(out.find(" 26   -0.195262   0.707782   -0.109978\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("row  martingale   deviance  score age    score rx    dfbeta age   dfbeta rx\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(" 26   -0.195262  -0.624919   0.707782   -0.109978   0.000990698  -0.0406104\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("Schoenfeld residuals (each death, by stratum and time):\ntime        age         rx\n"
+                     "  59    2.53761  -0.133072\n"),
+            std::string::npos)
+      << out;
 }
 
 }  // namespace

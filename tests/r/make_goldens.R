@@ -204,7 +204,8 @@ write_golden(list(prodlim_case("synthetic_ties", "time", "status"), prodlim_case
 # ---- Cox: coxph ----
 # cluster: R's cluster(), the robust (Lin-Wei) variance by cluster; robust: R's robust = TRUE, each row its own;
 # weights: a column of case weights (fractional ones make R's variance robust by default); residuals: also
-# residuals(fit) (martingale) and residuals(fit, "score") of the rows used.
+# residuals(fit, type) of the rows used (martingale, deviance, score, dfbeta, dfbetas) and of the deaths
+# (schoenfeld, with their times from the row names).
 cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL, start = NULL, cluster = NULL,
                      robust = FALSE, weights = NULL, residuals = FALSE) {
   df <- read_set(set)
@@ -245,10 +246,16 @@ cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL
     expected$robust_score_test <- test(fit$rscore, p)
   }
   if (residuals) {
-    score <- as.matrix(residuals(fit, "score"))
-    colnames(score) <- names(fit$coefficients)
-    expected$residuals <- list(martingale = unname(residuals(fit)),
-                               score = lapply(setNames(seq_len(p), colnames(score)), function(j) unname(score[, j])))
+    by_coefficient <- function(m) {
+      m <- as.matrix(m)
+      lapply(setNames(seq_len(p), names(fit$coefficients)), function(j) unname(m[, j]))
+    }
+    schoenfeld <- by_coefficient(residuals(fit, "schoenfeld"))
+    schoenfeld$time <- as.numeric(rownames(as.matrix(residuals(fit, "schoenfeld"))))
+    expected$residuals <- list(martingale = unname(residuals(fit)), deviance = unname(residuals(fit, "deviance")),
+                               score = by_coefficient(residuals(fit, "score")),
+                               dfbeta = by_coefficient(residuals(fit, "dfbeta")),
+                               dfbetas = by_coefficient(residuals(fit, "dfbetas")), schoenfeld = schoenfeld)
   }
   name <- sprintf("coxph %s %s ~ %s (%s%s%s%s)", set, surv_lhs(time, event, start), rhs, ties,
                   if (robust) ", robust" else "", if (is.null(weights)) "" else sprintf(", weights %s", weights),

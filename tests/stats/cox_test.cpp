@@ -103,13 +103,24 @@ TEST(Cox, ResidualsOnBookDataSet1ByHand) {
         EXPECT_NEAR(residuals->martingale[i], status[i] - hazard[i], 1e-14) << i;
         EXPECT_NEAR(residuals->score[i], score[i], 1e-14) << i;
       }
+      // Schoenfeld, x less the risk-weighted mean at each death: r/(r + 1) at 1; r/(r + 3) at 6 (Efron: the
+      // mean of r/(r + 3) and r/(r + 5), the second step's risk set holding half of each dying row); 0 at 9.
+      const double mean6 = ties == CoxTies::kBreslow ? r / (r + 3) : (r / (r + 3) + r / (r + 5)) / 2;
+      const std::vector<double> schoenfeld{1 / (r + 1), 1 - mean6, -mean6, 0};
+      EXPECT_EQ(residuals->schoenfeld_time, (std::vector<double>{1, 6, 6, 9}));
+      ASSERT_EQ(residuals->schoenfeld.size(), schoenfeld.size());
+      for (size_t k = 0; k < schoenfeld.size(); ++k)
+        EXPECT_NEAR(residuals->schoenfeld[k], schoenfeld[k], 1e-14) << k;
       if (iterations == 0) {
         // book1.R's and book2.R's checks of R's own output at b = 0.
         const std::vector<double> breslow{5.0 / 12, -1.0 / 12, 7.0 / 24, -1.0 / 24, 5.0 / 24, 5.0 / 24};
         const std::vector<double> efron_martingale{5.0 / 6, -1.0 / 6, 5.0 / 12, 5.0 / 12, -3.0 / 4, -3.0 / 4};
         for (size_t i = 0; i < status.size(); ++i) {
-          if (ties == CoxTies::kBreslow) EXPECT_NEAR(residuals->score[i], breslow[i], 1e-15) << i;
-          if (ties == CoxTies::kEfron) EXPECT_NEAR(residuals->martingale[i], efron_martingale[i], 1e-15) << i;
+          if (ties == CoxTies::kBreslow) {
+            EXPECT_NEAR(residuals->score[i], breslow[i], 1e-15) << i;
+          } else {
+            EXPECT_NEAR(residuals->martingale[i], efron_martingale[i], 1e-15) << i;
+          }
         }
       }
     }

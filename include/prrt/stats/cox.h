@@ -76,13 +76,22 @@ struct CoxFit {
 //! Fits the model. Errors on bad data, no events, or a covariate with no variation (singular information).
 Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options);
 
-//! Residuals at a fit's coefficients, one per input row: martingale (R's residuals(fit): deaths less the
-//! expected number; with Efron's ties a row dying at a tied time is at risk for part of it), and the p score
-//! residuals (R's type = "score", row-major), whose sums within clusters (times the case weights) make the
-//! robust variance. Not multiplied by the case weights (R's weighted = FALSE).
+//! Residuals at a fit's coefficients, as R's residuals(fit, type): per input row, martingale (deaths less
+//! the expected number; with Efron's ties a row dying at a tied time is at risk for part of it), deviance,
+//! and the p score residuals (row-major), whose sums within clusters (times the case weights) make the
+//! robust variance; martingale, deviance and score not multiplied by the case weights (R's weighted =
+//! FALSE). dfbeta: each row's score residuals times its case weight times the model-based variance (the
+//! approximate change in the coefficients without the row), and dfbetas, that over the SEs. Per death, in
+//! the order of stratum, time and input row: its time and its p Schoenfeld residuals (covariates less the
+//! risk-weighted mean at that time).
 struct CoxResiduals {
   std::vector<double> martingale;
+  std::vector<double> deviance;
   std::vector<double> score;
+  std::vector<double> dfbeta;
+  std::vector<double> dfbetas;
+  std::vector<double> schoenfeld_time;
+  std::vector<double> schoenfeld;
 };
 Result<CoxResiduals> ComputeCoxResiduals(const CoxData& data, const CoxFit& fit, const CoxOptions& options);
 
