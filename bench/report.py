@@ -13,6 +13,13 @@ def medians(path):
             if b.get("aggregate_name") == "median"}
 
 
+def process(path):
+    """A prrt process's runs (a line "seconds kilobytes" each): the median time and the largest peak memory."""
+    runs = [tuple(map(float, line.split()[-2:])) for line in open(path) if line.strip()]
+    seconds = sorted(s for s, _ in runs)
+    return seconds[len(seconds) // 2], max(kb for _, kb in runs)
+
+
 bench = medians(f"{work}/bench.json")
 bench_1 = medians(f"{work}/bench_1.json")  # PRRT_THREADS=1
 
@@ -84,14 +91,18 @@ print("\n## The whole command on a CSV file\n")
 print("R: `fread` + `survfit` (or + `survdiff`). prrt: the process `prrt stats km --summary --json` "
       "(or `prrt stats logrank --json`), timed and its peak resident memory measured by `/usr/bin/time`; and "
       "`prrt stats km --json` without `--summary`, every row of the table printed (to /dev/null; R's time does "
-      "not include printing its table). Input columns = 13 bytes a row (time 8, event 1, group 4).\n")
+      "not include printing its table); each prrt process run three times, the median time and the largest peak "
+      "memory shown, R's once (its runs take minutes). Input columns = 13 bytes a row (time 8, event 1, group 4). "
+      "On this virtual machine R's times vary from run to run by up to twice: in the runs of 2 and 3 December "
+      "2026, `survfit` on 10^7 rows took 38 to 79 s and `survdiff` 34 to 56 s, so a ratio close to a target can "
+      "fall on either side of it in one run.\n")
 print("| rows | CSV size | R fread + survfit | prrt stats km | ratio | R fread + survdiff | prrt stats logrank | ratio | prrt peak memory | input columns | memory / columns | prrt stats km, whole table | ratio | its peak memory | memory / columns |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for n in sizes:
     r = rows[n]
-    km_s, km_kb = map(float, open(f"{work}/km_{n}.time").read().split()[-2:])
-    lr_s, lr_kb = map(float, open(f"{work}/lr_{n}.time").read().split()[-2:])
-    kmt_s, kmt_kb = map(float, open(f"{work}/kmt_{n}.time").read().split()[-2:])
+    km_s, km_kb = process(f"{work}/km_{n}.time")
+    lr_s, lr_kb = process(f"{work}/lr_{n}.time")
+    kmt_s, kmt_kb = process(f"{work}/kmt_{n}.time")
     size_mb = int(open(f"{work}/size_{n}").read()) / 1e6
     cols_mb = n * 13 / 1e6
     peak_mb = max(km_kb, lr_kb) / 1e3
@@ -111,9 +122,9 @@ for n in sizes:
 n = max(sizes)
 r = rows[n]
 cox_n = max((m for m in sizes if rows[m]["coxph_s"]), default=None)
-km_s, km_kb = map(float, open(f"{work}/km_{n}.time").read().split()[-2:])
+km_s, km_kb = process(f"{work}/km_{n}.time")
 memory_ratio = km_kb / 1e3 / (n * 13 / 1e6)
-kmt_s, kmt_kb = map(float, open(f"{work}/kmt_{n}.time").read().split()[-2:])
+kmt_s, kmt_kb = process(f"{work}/kmt_{n}.time")
 whole_table_memory_ratio = kmt_kb / 1e3 / (n * 13 / 1e6)
 checks = [
     ("KM (the full table) ≥ 50× faster than R's survfit", f"{r['survfit_s'] / bench[f'BM_KaplanMeier/{n}']:.0f}×",
