@@ -7,6 +7,7 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <random>
 
 namespace prrt::cli {
@@ -18,6 +19,16 @@ std::string FormatNumber(double value, int digits) {
   // of the time of printing a Kaplan–Meier table of 10^6 rows.
   assert(digits >= 1 && digits <= 17);  // a double has no more
   std::array<char, 32> text;            // at most "-1.2345678901234567e-308"
+  // A whole number of at most `digits` digits (counts; times in days) is its digits, as %g prints it, without
+  // the rounding to `digits` significant digits that takes most of the time.
+  constexpr std::array<double, 18> kPowersOfTen = {1,   1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+                                                   1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+  if (std::abs(value) < kPowersOfTen[digits] && value == std::trunc(value)) {
+    char* end = text.data();
+    if (std::signbit(value)) *end++ = '-';  // %g keeps the sign of -0
+    end = std::to_chars(end, text.data() + text.size(), static_cast<int64_t>(std::abs(value))).ptr;
+    return std::string(text.data(), end);
+  }
   const std::to_chars_result written =
       std::to_chars(text.data(), text.data() + text.size(), value, std::chars_format::general, digits);
   return std::string(text.data(), written.ptr);
@@ -25,6 +36,15 @@ std::string FormatNumber(double value, int digits) {
 
 std::string FormatNumber(const std::optional<double>& value, int digits) {
   return value ? FormatNumber(*value, digits) : "NA";
+}
+
+void AppendAlignedRow(std::string& line, std::span<const std::string> cells, std::span<const size_t> widths) {
+  for (size_t c = 0; c < cells.size() && c < widths.size(); ++c) {
+    // Right-aligned, two spaces between columns (by hand: fmt's "{:>{}}" took half of printing a table).
+    line.append((c == 0 ? 0 : 2) + widths[c] - cells[c].size(), ' ');
+    line += cells[c];
+  }
+  line += '\n';
 }
 
 void PrintTable(std::ostream& out, const std::vector<std::string>& header, const TextRows& rows) {
@@ -38,12 +58,7 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& header, const
   std::string line;
   auto print_row = [&](const std::vector<std::string>& cells) {
     line.clear();
-    for (size_t c = 0; c < cells.size() && c < width.size(); ++c) {
-      // Right-aligned, two spaces between columns (by hand: fmt's "{:>{}}" took half of printing a table).
-      line.append((c == 0 ? 0 : 2) + width[c] - cells[c].size(), ' ');
-      line += cells[c];
-    }
-    line += '\n';
+    AppendAlignedRow(line, cells, width);
     out << line;
   };
   print_row(header);

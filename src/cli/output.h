@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,10 @@ std::string FormatNumber(const std::optional<double>& value, int digits = 6);
 
 //! The rows of a table, each handed in turn to `emit`. A source may be read more than once.
 using TextRows = std::function<void(const std::function<void(const std::vector<std::string>&)>& emit)>;
+
+//! Appends `cells` right-aligned in columns of `widths` (the widest cell of each), two spaces apart, and a
+//! newline: a line of PrintTable.
+void AppendAlignedRow(std::string& line, std::span<const std::string> cells, std::span<const size_t> widths);
 
 //! Prints `rows` with right-aligned columns under `header`, without holding them: the source is read twice,
 //! once to measure the columns and once to print (a Kaplan–Meier table of 10^7 rows held as strings takes

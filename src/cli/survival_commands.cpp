@@ -3,9 +3,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "cli/app.h"
 #include "cli/command_support.h"
@@ -31,37 +33,49 @@ KmRows RowsOf(const stats::KmRowSource& source, size_t g) {
   return [&source, g](const auto& visit) { source.ForEachRow(static_cast<int32_t>(g), visit); };
 }
 
-// A curve's JSON "table", printed row by row (10^7 rows would take gigabytes as a JSON value). The rows are
-// made in order on this thread and written as text a block at a time on all cores: the digits of the numbers
-// are most of the time of printing a large table.
+// A large table is printed a block of rows at a time: the rows are made in order on this thread, and the
+// block's parts are written as text on all cores (the digits of the numbers are most of the time of printing
+// 10^7 rows).
+constexpr size_t kBlockRows = size_t{1} << 14, kPartRows = size_t{1} << 10;
+using KmBlock = std::span<const stats::KmRow>;
+
+// Calls `write` with the rows a block at a time.
+void ForEachBlock(const KmRows& rows, const std::function<void(KmBlock)>& write) {
+  std::vector<stats::KmRow> block;
+  block.reserve(kBlockRows);
+  rows([&](const stats::KmRow& row) {
+    block.push_back(row);
+    if (block.size() < kBlockRows) return;
+    write(block);
+    block.clear();
+  });
+  if (!block.empty()) write(block);
+}
+
+// Calls part(k, rows) for the parts of a block, on all cores; k < kBlockRows / kPartRows.
+void ForEachPart(KmBlock block, const std::function<void(size_t, KmBlock)>& part) {
+  ParallelFor((block.size() + kPartRows - 1) / kPartRows, [&](size_t k) {
+    part(k, block.subspan(k * kPartRows, std::min(kPartRows, block.size() - k * kPartRows)));
+  });
+}
+
+// A curve's JSON "table", printed row by row (10^7 rows would take gigabytes as a JSON value).
 json StreamKmTable(KmRows rows, StreamedJson& streamed) {
   return streamed.AddText([rows = std::move(rows)](StreamedJson::ArrayWriter& writer) {
-    constexpr size_t kBlockRows = size_t{1} << 14, kPartRows = size_t{1} << 10;
-    std::vector<stats::KmRow> block;
-    block.reserve(kBlockRows);
     std::vector<std::string> parts(kBlockRows / kPartRows);
     const std::string separator = "," + std::string(writer.newline());
     const report::KmRowJsonWriter row_writer(writer.newline());
-    auto write_block = [&] {
-      const size_t n_parts = (block.size() + kPartRows - 1) / kPartRows;
-      ParallelFor(n_parts, [&](size_t part) {
-        std::string& text = parts[part];
-        text.clear();
-        const size_t end = std::min(block.size(), (part + 1) * kPartRows);
-        for (size_t i = part * kPartRows; i < end; ++i) {
-          text += separator;
-          row_writer.Append(text, block[i]);
+    ForEachBlock(rows, [&](KmBlock block) {
+      ForEachPart(block, [&](size_t k, KmBlock part) {
+        parts[k].clear();
+        for (const stats::KmRow& row : part) {
+          parts[k] += separator;
+          row_writer.Append(parts[k], row);
         }
       });
-      for (size_t part = 0; part < n_parts; ++part)
-        writer.AppendElements(parts[part]);
-      block.clear();
-    };
-    rows([&](const stats::KmRow& row) {
-      block.push_back(row);
-      if (block.size() == kBlockRows) write_block();
+      for (size_t k = 0; k * kPartRows < block.size(); ++k)
+        writer.AppendElements(parts[k]);
     });
-    write_block();
   });
 }
 
@@ -95,15 +109,47 @@ KmRows RowsOf(const std::vector<stats::KmRow>& table) {
   };
 }
 
+// A row of a Kaplan–Meier table as text.
+std::array<std::string, 8> KmCells(const stats::KmRow& row) {
+  return {FormatNumber(row.time),     FormatNumber(row.n_risk),  FormatNumber(row.n_event),
+          FormatNumber(row.n_censor), FormatNumber(row.surv, 4), FormatNumber(row.std_err, 4),
+          FormatNumber(row.lower, 4), FormatNumber(row.upper, 4)};
+}
+
+// As PrintTable, the rows read twice (to measure the columns, then to print them), a block at a time.
 void PrintKmTable(std::ostream& out, const KmRows& rows) {
-  PrintTable(out, {"time", "n.risk", "n.event", "n.censor", "survival", "std.err", "lower", "upper"},
-             [&rows](const auto& emit) {
-               rows([&emit](const stats::KmRow& row) {
-                 emit({FormatNumber(row.time), FormatNumber(row.n_risk), FormatNumber(row.n_event),
-                       FormatNumber(row.n_censor), FormatNumber(row.surv, 4), FormatNumber(row.std_err, 4),
-                       FormatNumber(row.lower, 4), FormatNumber(row.upper, 4)});
-               });
-             });
+  const std::array<std::string, 8> header = {"time",     "n.risk",  "n.event", "n.censor",
+                                             "survival", "std.err", "lower",   "upper"};
+  std::array<size_t, 8> widths;
+  std::transform(header.begin(), header.end(), widths.begin(), [](const std::string& h) { return h.size(); });
+  std::vector<std::array<size_t, 8>> part_widths(kBlockRows / kPartRows);
+  ForEachBlock(rows, [&](KmBlock block) {
+    ForEachPart(block, [&](size_t k, KmBlock part) {
+      part_widths[k] = widths;
+      for (const stats::KmRow& row : part) {
+        const std::array<std::string, 8> cells = KmCells(row);
+        for (size_t c = 0; c < cells.size(); ++c)
+          part_widths[k][c] = std::max(part_widths[k][c], cells[c].size());
+      }
+    });
+    for (size_t k = 0; k * kPartRows < block.size(); ++k) {
+      for (size_t c = 0; c < widths.size(); ++c)
+        widths[c] = std::max(widths[c], part_widths[k][c]);
+    }
+  });
+  std::string line;
+  AppendAlignedRow(line, header, widths);
+  out << line;
+  std::vector<std::string> parts(kBlockRows / kPartRows);
+  ForEachBlock(rows, [&](KmBlock block) {
+    ForEachPart(block, [&](size_t k, KmBlock part) {
+      parts[k].clear();
+      for (const stats::KmRow& row : part)
+        AppendAlignedRow(parts[k], KmCells(row), widths);
+    });
+    for (size_t k = 0; k * kPartRows < block.size(); ++k)
+      out.write(parts[k].data(), static_cast<std::streamsize>(parts[k].size()));
+  });
 }
 
 // Group g's quantiles (fractions dying `ps`) as JSON, also printed as text unless `as_json`.

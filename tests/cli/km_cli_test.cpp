@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "cli/output.h"
 #include "prrt/report/json.h"
 #include "prrt/stats/survival.h"
 #include "support/json_match.h"
@@ -51,42 +53,76 @@ TEST(KmCommand, DoesNotCompareRestrictedMeansToDifferentLimits) {
   EXPECT_EQ(result.at("groups").at(1).at("rmean_to"), 965);
 }
 
-// The table is written as text a block of rows at a time, on several threads: what is printed must be what
-// dump prints of the curves KaplanMeier makes, row for row, over several blocks (a group of 72,000 rows) and
-// a group that ends within its first block.
-TEST(KmCommand, PrintsTheWholeTableAsDumpPrintsTheCurves) {
-  const int n = 80000;
-  std::vector<double> time(n);
-  std::vector<int8_t> event(n);
-  std::vector<int32_t> group(n);
-  const std::filesystem::path file =
-      std::filesystem::temp_directory_path() / ("prrt_km_table_" + std::to_string(::getpid()) + ".csv");
-  {
+// 80,000 rows in two arms: distinct times, not in order; arm "a" has 72,000 (several blocks of the printed
+// table), arm "b" 8,000 (one block). Written to a CSV file that the object removes.
+struct TwoArms {
+  std::vector<double> time;
+  std::vector<int8_t> event;
+  std::vector<int32_t> group;
+  std::filesystem::path file;
+
+  TwoArms() : time(80000), event(80000), group(80000) {
+    const int n = 80000;
+    file = std::filesystem::temp_directory_path() / ("prrt_km_table_" + std::to_string(::getpid()) + ".csv");
     std::ofstream csv(file);
     csv << "time,status,arm\n";
     for (int i = 0; i < n; ++i) {
-      time[i] = (i * 7919 % n + 1) / 7.0;  // distinct times, not in order
+      time[i] = (i * 7919 % n + 1) / 7.0;
       event[i] = i % 3 != 0;
       group[i] = i % 10 == 0 ? 1 : 0;
       csv << nlohmann::json(time[i]).dump() << ',' << int{event[i]} << ',' << (group[i] ? "b" : "a") << '\n';
     }
   }
+  ~TwoArms() { std::filesystem::remove(file); }
+  std::vector<stats::KmCurve> Curves() const {
+    const auto curves = stats::KaplanMeier({time, event, group}, 2, {});
+    EXPECT_TRUE(curves.ok());
+    return *curves;
+  }
+};
+
+// The table is written a block of rows at a time, on several threads: the JSON must be what dump prints of
+// the curves KaplanMeier makes, row for row, over several blocks and a group that ends within its first.
+TEST(KmCommand, PrintsTheWholeTableAsDumpPrintsTheCurves) {
+  const TwoArms arms;
   std::string out, err;
-  const int code = RunPrrt({"stats", "km", "--input", file.string(), "--time", "time", "--event", "status",
-                            "--group", "arm", "--json"},
+  const int code = RunPrrt({"stats", "km", "--input", arms.file.string(), "--time", "time", "--event",
+                            "status", "--group", "arm", "--json"},
                            out, err);
-  std::filesystem::remove(file);
   ASSERT_EQ(code, 0) << err;
   const nlohmann::json result = nlohmann::json::parse(out);
   EXPECT_EQ(out, result.dump(2) + "\n");
-  const auto curves = stats::KaplanMeier({time, event, group}, 2, {});
-  ASSERT_TRUE(curves.ok());
+  const std::vector<stats::KmCurve> curves = arms.Curves();
   ASSERT_EQ(result.at("groups").size(), 2u);
   for (int g = 0; g < 2; ++g) {
     EXPECT_EQ(result.at("groups").at(g).at("group"), g == 0 ? "a" : "b");
     const nlohmann::json& table = result.at("groups").at(g).at("table");
-    EXPECT_EQ(table.size(), (*curves)[g].rows.size());
-    EXPECT_TRUE(table == report::KmTableJson((*curves)[g])) << "group " << g;
+    EXPECT_EQ(table.size(), curves[g].rows.size());
+    EXPECT_TRUE(table == report::KmTableJson(curves[g])) << "group " << g;
+  }
+}
+
+// As text, the same blocks: each group's table is what PrintTable prints of the curve's rows held whole (its
+// columns as wide as their widest cell over all blocks).
+TEST(KmCommand, PrintsTheWholeTextTableAsPrintTableDoes) {
+  const TwoArms arms;
+  std::string out, err;
+  const int code = RunPrrt(
+      {"stats", "km", "--input", arms.file.string(), "--time", "time", "--event", "status", "--group", "arm"},
+      out, err);
+  ASSERT_EQ(code, 0) << err;
+  const std::vector<stats::KmCurve> curves = arms.Curves();
+  for (const stats::KmCurve& curve : curves) {
+    cli::TextTable table({"time", "n.risk", "n.event", "n.censor", "survival", "std.err", "lower", "upper"});
+    for (const stats::KmRow& row : curve.rows) {
+      table.AddRow({cli::FormatNumber(row.time), cli::FormatNumber(row.n_risk),
+                    cli::FormatNumber(row.n_event), cli::FormatNumber(row.n_censor),
+                    cli::FormatNumber(row.surv, 4), cli::FormatNumber(row.std_err, 4),
+                    cli::FormatNumber(row.lower, 4), cli::FormatNumber(row.upper, 4)});
+    }
+    std::ostringstream expected;
+    table.Print(expected);
+    EXPECT_NE(out.find(expected.str()), std::string::npos) << "a group of " << curve.rows.size() << " rows";
   }
 }
 

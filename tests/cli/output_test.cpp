@@ -111,6 +111,15 @@ TEST(FormatNumber, IsPrintfsG) {
     const int digits = 3 + i % 6;
     ASSERT_EQ(FormatNumber(value, digits), fmt::format("{:.{}g}", value, digits)) << value << " " << digits;
   }
+  // Whole numbers (counts, times in days) of every number of digits, below and above what the digits hold.
+  std::uniform_int_distribution<int> length(1, 17);
+  for (int i = 0; i < 100000; ++i) {
+    const double value = std::trunc(std::pow(10.0, length(random) * unit(random)) * (unit(random) - 0.2));
+    const int digits = 1 + i % 17;
+    ASSERT_EQ(FormatNumber(value, digits), fmt::format("{:.{}g}", value, digits)) << value << " " << digits;
+  }
+  for (double value : {999999.0, 1000000.0, -999999.0, 0.0, -0.0, 1e16, 99999999999999999.0})
+    EXPECT_EQ(FormatNumber(value), fmt::format("{:.6g}", value)) << value;
   // Halfway cases round to even on the exact binary value, as printf does.
   for (double value : {0.5, 1.5, 2.5, 0.125, 1e-5 * 12345.5, 2.675})
     EXPECT_EQ(FormatNumber(value, 2), fmt::format("{:.2g}", value)) << value;
