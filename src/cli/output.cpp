@@ -7,7 +7,6 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
-#include <cstdint>
 #include <random>
 
 namespace prrt::cli {
@@ -23,12 +22,8 @@ std::string FormatNumber(double value, int digits) {
   // the rounding to `digits` significant digits that takes most of the time.
   constexpr std::array<double, 18> kPowersOfTen = {1,   1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
                                                    1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
-  if (std::abs(value) < kPowersOfTen[digits] && value == std::trunc(value)) {
-    char* end = text.data();
-    if (std::signbit(value)) *end++ = '-';  // %g keeps the sign of -0
-    end = std::to_chars(end, text.data() + text.size(), static_cast<int64_t>(std::abs(value))).ptr;
-    return std::string(text.data(), end);
-  }
+  if (std::abs(value) < kPowersOfTen[digits] && value == std::trunc(value))
+    return std::string(text.data(), report::WriteWholeNumber(text.data(), value));  // %g keeps -0's sign
   const std::to_chars_result written =
       std::to_chars(text.data(), text.data() + text.size(), value, std::chars_format::general, digits);
   return std::string(text.data(), written.ptr);

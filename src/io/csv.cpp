@@ -52,6 +52,11 @@ CsvReader::~CsvReader() = default;
 
 namespace {
 
+// What is wrong with a record that has the wrong number of fields (Next's check, and the plain lines').
+std::string FieldCountError(size_t header_fields, size_t found) {
+  return fmt::format("expected {} fields as in the header, found {}", header_fields, found);
+}
+
 Result<CsvReader> ReadHeader(CsvReader reader) {
   std::vector<std::string> fields;
   Result<bool> got = reader.Next(fields);
@@ -112,8 +117,8 @@ Result<bool> CsvReader::Next(std::vector<std::string>& fields) {
       return true;
     }
     if (fields.size() != header_.size()) {
-      return InvalidArgument(fmt::format("{}:{}: expected {} fields as in the header, found {}", name_,
-                                         record_line_, header_.size(), fields.size()));
+      return InvalidArgument(
+          fmt::format("{}:{}: {}", name_, record_line_, FieldCountError(header_.size(), fields.size())));
     }
     return true;
   }
@@ -330,7 +335,7 @@ class RowAppender {
   // Appends the record whose fields `field(i)` gives (n of them), or drops it when a value is missing.
   template <typename Field>
   std::optional<RecordError> Append(size_t n, const Field& field) {
-    if (n != n_fields_) return fmt::format("expected {} fields as in the header, found {}", n_fields_, n);
+    if (n != n_fields_) return FieldCountError(n_fields_, n);
     ++set_.rows_read;
     bool row_missing = false;
     for (size_t c = 0; c < specs_.size(); ++c) {

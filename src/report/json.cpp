@@ -40,6 +40,11 @@ constexpr KmRowField kKmRowFields[] = {
 
 }  // namespace
 
+char* WriteWholeNumber(char* out, double value) {
+  if (std::signbit(value)) *out++ = '-';
+  return std::to_chars(out, out + 20, static_cast<int64_t>(std::abs(value))).ptr;  // at most 19 digits
+}
+
 void AppendJsonNumber(std::string& text, double value) {
   if (!std::isfinite(value)) {
     text += "null";
@@ -49,9 +54,7 @@ void AppendJsonNumber(std::string& text, double value) {
   // shortest-digits search that took most of the time of printing a Kaplan–Meier table's counts.
   if (std::abs(value) < 1e15 && value == std::trunc(value)) {
     std::array<char, 24> digits;
-    char* end = digits.data();
-    if (std::signbit(value)) *end++ = '-';  // dump keeps the sign of -0.0
-    end = std::to_chars(end, digits.data() + digits.size(), static_cast<int64_t>(std::abs(value))).ptr;
+    const char* end = WriteWholeNumber(digits.data(), value);  // dump keeps the sign of -0.0
     text.append(digits.data(), static_cast<size_t>(end - digits.data()));
     text += ".0";
     return;

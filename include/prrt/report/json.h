@@ -15,6 +15,11 @@ namespace prrt::report {
 nlohmann::json JsonNumber(double value);
 nlohmann::json JsonNumber(const std::optional<double>& value);
 
+//! Writes a whole number (|value| < 2^63) as its digits after a '-' for a negative one, -0 included, at
+//! `out`; returns the end. The fast path of both printed forms of counts: JSON's (with ".0") and the text
+//! tables'.
+char* WriteWholeNumber(char* out, double value);
+
 //! Appends `value` as nlohmann's dump writes a number (its shortest round-trip form, null when not finite).
 void AppendJsonNumber(std::string& text, double value);
 
