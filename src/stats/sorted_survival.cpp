@@ -5,6 +5,7 @@
 #include <bit>
 #include <cassert>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -30,7 +31,11 @@ void PermuteByDigit(double* time, Payload* payload, size_t n, std::span<size_t> 
     ++start[digit(time[i], payload[i]) + 1];
   for (size_t b = 1; b <= buckets; ++b)
     start[b] += start[b - 1];
-  std::vector<size_t> next(start.begin(), start.end() - 1);
+  // On the stack for a radix digit: a sort makes this call for every bucket of a few hundred rows.
+  std::array<size_t, 256> next_on_stack;
+  std::vector<size_t> next_on_heap(buckets > next_on_stack.size() ? buckets : 0);
+  size_t* next = buckets > next_on_stack.size() ? next_on_heap.data() : next_on_stack.data();
+  std::copy(start.begin(), start.end() - 1, next);
   for (size_t b = 0; b < buckets; ++b) {
     while (next[b] < start[b + 1]) {
       const size_t i = next[b];
@@ -46,13 +51,13 @@ void PermuteByDigit(double* time, Payload* payload, size_t n, std::span<size_t> 
   }
 }
 
-// A range still to be sorted from digit `byte` down.
+// A range still to be sorted on its keys' lowest `bits` bits (they agree above).
 template <typename Payload>
 struct SortPiece {
   double* time;
   Payload* payload;
   size_t n;
-  int byte;
+  int bits;
 };
 
 // Ranges of at most `piece_size` rows that a sort leaves to be finished later (in parallel).
@@ -62,15 +67,20 @@ struct DeferredPieces {
   std::vector<SortPiece<Payload>> pieces;
 };
 
+// The low bits in which keys between `first_key` and `last_key` can differ.
+int DifferingBits(uint64_t first_key, uint64_t last_key) {
+  return static_cast<int>(std::bit_width(first_key ^ last_key));
+}
+
 // Sorts non-negative times ascending by their bit patterns (order-preserving for x >= 0), carrying the
-// payload, in place: most-significant-byte radix sort, insertion sort for small buckets. Not stable; the
-// analyses do not depend on the order within a tied time. With `deferred`, buckets small enough are left
-// unsorted in deferred->pieces.
+// payload, in place: most-significant-digit radix sort, 8 bits at a time from the highest of the `bits` in
+// which the keys differ, insertion sort for small buckets. Not stable; the analyses do not depend on the
+// order within a tied time. With `deferred`, buckets small enough are left unsorted in deferred->pieces.
 template <typename Payload>
-void SortTimesInPlace(double* time, Payload* payload, size_t n, int byte = 7,
+void SortTimesInPlace(double* time, Payload* payload, size_t n, int bits = 64,
                       DeferredPieces<Payload>* deferred = nullptr) {
   if (deferred != nullptr && n <= deferred->piece_size) {
-    deferred->pieces.push_back({time, payload, n, byte});
+    deferred->pieces.push_back({time, payload, n, bits});
     return;
   }
   if (n <= 32) {
@@ -87,14 +97,15 @@ void SortTimesInPlace(double* time, Payload* payload, size_t n, int byte = 7,
     }
     return;
   }
+  if (bits == 0) return;  // all equal
   std::array<size_t, 257> start;
-  const int shift = 8 * byte;
+  const int shift = std::max(0, bits - 8);
   PermuteByDigit(time, payload, n, start,
                  [shift](double t, Payload) { return (TimeKey(t) >> shift) & 0xFF; });
-  if (byte == 0) return;
+  if (shift == 0) return;
   for (size_t b = 0; b < 256; ++b) {
     const size_t length = start[b + 1] - start[b];
-    if (length > 1) SortTimesInPlace(time + start[b], payload + start[b], length, byte - 1, deferred);
+    if (length > 1) SortTimesInPlace(time + start[b], payload + start[b], length, shift, deferred);
   }
 }
 
@@ -102,16 +113,137 @@ void SortTimesInPlace(double* time, Payload* payload, size_t n, int byte = 7,
 // first) in parallel. The result is the same as the serial sort's.
 template <typename Payload>
 void SortTimesOnAllCores(double* time, Payload* payload, size_t n) {
+  uint64_t lowest = ~uint64_t{0}, highest = 0;
+  for (size_t i = 0; i < n; ++i) {
+    lowest = std::min(lowest, TimeKey(time[i]));
+    highest = std::max(highest, TimeKey(time[i]));
+  }
+  const int bits = n == 0 ? 0 : DifferingBits(lowest, highest);
   constexpr size_t kParallelFrom = size_t{1} << 18;
   const unsigned threads = ThreadCount();
-  if (threads == 1 || n < kParallelFrom) return SortTimesInPlace(time, payload, n);
+  if (threads == 1 || n < kParallelFrom) return SortTimesInPlace(time, payload, n, bits);
   DeferredPieces<Payload> deferred{n / (8 * threads), {}};
-  SortTimesInPlace(time, payload, n, 7, &deferred);
+  SortTimesInPlace(time, payload, n, bits, &deferred);
   std::vector<SortPiece<Payload>>& pieces = deferred.pieces;
   std::sort(pieces.begin(), pieces.end(), [](const auto& a, const auto& b) { return a.n > b.n; });
   ParallelFor(pieces.size(), [&](size_t k) {
     const SortPiece<Payload>& piece = pieces[k];
-    SortTimesInPlace(piece.time, piece.payload, piece.n, piece.byte);
+    SortTimesInPlace(piece.time, piece.payload, piece.n, piece.bits);
+  });
+}
+
+// Deals rows 0..n-1 (time[i] with payload_of(i)) to `buckets` buckets by digit(time) into `time_out` and
+// `payload_out`, stably: each of `slices` slices of the rows is counted and dealt on its own core, the
+// slices' rows in order within each bucket (so the result does not depend on the slices). Returns where each
+// bucket begins, and n.
+template <typename Payload, typename PayloadOf, typename Digit>
+std::vector<size_t> DealByDigit(std::span<const double> time, const PayloadOf& payload_of, size_t buckets,
+                                const Digit& digit, size_t slices, double* time_out, Payload* payload_out) {
+  const size_t n = time.size();
+  auto slice_begin = [&](size_t slice) { return n * slice / slices; };
+  // next[slice * buckets + b]: the slice's rows in bucket b, then where the slice writes its next one there.
+  std::vector<size_t> next(slices * buckets, 0);
+  ParallelFor(slices, [&](size_t slice) {
+    size_t* count = next.data() + slice * buckets;
+    for (size_t i = slice_begin(slice); i < slice_begin(slice + 1); ++i)
+      ++count[digit(time[i])];
+  });
+  std::vector<size_t> bucket_begin(buckets + 1, n);
+  size_t offset = 0;
+  for (size_t b = 0; b < buckets; ++b) {
+    bucket_begin[b] = offset;
+    for (size_t slice = 0; slice < slices; ++slice)
+      offset += std::exchange(next[slice * buckets + b], offset);
+  }
+  ParallelFor(slices, [&](size_t slice) {
+    size_t* slice_next = next.data() + slice * buckets;
+    for (size_t i = slice_begin(slice); i < slice_begin(slice + 1); ++i) {
+      const size_t at = slice_next[digit(time[i])]++;
+      time_out[at] = time[i];
+      payload_out[at] = payload_of(i);
+    }
+  });
+  return bucket_begin;
+}
+
+// Sorts a bucket of SortTimesInto (keys differing in their lowest `bits` bits): dealt once more by its top
+// digit through a scratch copy, with as many digits as make sub-buckets of a few rows, then SortTimesInPlace
+// on each sub-bucket. A bucket fits in cache, where dealing writes each row once and the in-place sort's
+// cycles of swaps would wait on each other.
+template <typename Payload>
+class BucketSorter {
+ public:
+  void Sort(double* time, Payload* payload, size_t n, int bits) {
+    if (n <= 32 || bits == 0) return SortTimesInPlace(time, payload, n, bits);
+    const int digit_bits = std::min(bits, std::clamp(static_cast<int>(std::bit_width(n)) - 2, 8, 14));
+    const int shift = bits - digit_bits;
+    const uint64_t mask = (uint64_t{1} << digit_bits) - 1;
+    time_.assign(time, time + n);
+    payload_.assign(payload, payload + n);
+    const std::vector<size_t> begin = DealByDigit(
+        std::span<const double>(time_), [&](size_t i) { return payload_[i]; }, size_t{1} << digit_bits,
+        [&](double t) { return static_cast<size_t>((TimeKey(t) >> shift) & mask); }, 1, time, payload);
+    for (size_t d = 0; d + 1 < begin.size(); ++d) {
+      const size_t length = begin[d + 1] - begin[d];
+      if (length > 1) SortTimesInPlace(time + begin[d], payload + begin[d], length, shift);
+    }
+  }
+
+ private:
+  std::vector<double> time_;
+  std::vector<Payload> payload_;
+};
+
+// Sorts rows by time into `time_out` and `payload_out` (payload_of(i) gives row i's payload), in two steps:
+// the rows are dealt straight from the input to buckets by the top digit of their key's offset within the
+// keys' range (DealByDigit, a slice of rows per core), and each bucket, a few thousand rows that fit in
+// cache, is finished by BucketSorter. Where the in-place sort of a large array swaps elements in long cycles
+// all over memory, dealing writes each row once. The result does not depend on the number of threads.
+template <typename Payload, typename PayloadOf>
+void SortTimesInto(std::span<const double> time, const PayloadOf& payload_of, double* time_out,
+                   Payload* payload_out) {
+  const size_t n = time.size();
+  constexpr size_t kDealFrom = size_t{1} << 15;
+  if (n < kDealFrom) {
+    for (size_t i = 0; i < n; ++i) {
+      time_out[i] = time[i];
+      payload_out[i] = payload_of(i);
+    }
+    return SortTimesInPlace(time_out, payload_out, n);
+  }
+  const size_t slices = ThreadCount();
+  std::vector<uint64_t> lowest(slices), highest(slices);
+  ParallelFor(slices, [&](size_t slice) {
+    uint64_t slice_lowest = ~uint64_t{0}, slice_highest = 0;  // in registers, not in a shared cache line
+    for (size_t i = n * slice / slices; i < n * (slice + 1) / slices; ++i) {
+      const uint64_t key = TimeKey(time[i]);
+      slice_lowest = std::min(slice_lowest, key);
+      slice_highest = std::max(slice_highest, key);
+    }
+    lowest[slice] = slice_lowest;
+    highest[slice] = slice_highest;
+  });
+  const uint64_t low = *std::min_element(lowest.begin(), lowest.end());
+  const uint64_t range = *std::max_element(highest.begin(), highest.end()) - low;
+  // About 2,000 rows a bucket were the keys spread evenly, and at most 4,096 buckets (their counts in L1).
+  const int digit_bits = std::min(static_cast<int>(std::bit_width(range)),
+                                  std::clamp(static_cast<int>(std::bit_width(n)) - 11, 4, 12));
+  const int shift = static_cast<int>(std::bit_width(range)) - digit_bits;
+  const size_t buckets = size_t{1} << digit_bits;
+  const std::vector<size_t> bucket_begin = DealByDigit(
+      time, payload_of, buckets, [&](double t) { return static_cast<size_t>((TimeKey(t) - low) >> shift); },
+      slices, time_out, payload_out);
+  // A bucket's keys lie in [low + b 2^shift, low + (b + 1) 2^shift): they differ only below the highest bit
+  // in which the ends of that interval differ.
+  constexpr size_t kBucketsPerTask = 64;
+  ParallelFor((buckets + kBucketsPerTask - 1) / kBucketsPerTask, [&](size_t task) {
+    BucketSorter<Payload> sorter;
+    for (size_t b = task * kBucketsPerTask; b < std::min(buckets, (task + 1) * kBucketsPerTask); ++b) {
+      const uint64_t first_key = low + (uint64_t{b} << shift);
+      sorter.Sort(time_out + bucket_begin[b], payload_out + bucket_begin[b],
+                  bucket_begin[b + 1] - bucket_begin[b],
+                  DifferingBits(first_key, first_key + ((uint64_t{1} << shift) - 1)));
+    }
   });
 }
 
@@ -183,21 +315,18 @@ SortedSurvival<Payload> SortSurvival(std::span<const double> time, std::span<con
   const bool carry_index = payload_is_index || (!stratum.empty() && !stratum_in_payload);
   assert(kPayloadBits == 32 || (!carry_index && low_bits <= kPayloadBits));
   SortedSurvival<Payload> sorted;
-  sorted.time.assign(time.begin(), time.end());
+  sorted.time.resize(n);
   sorted.payload.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (carry_index) {
-      sorted.payload[i] = static_cast<Payload>(i);
-    } else {
-      const uint32_t g = static_cast<uint32_t>(group.empty() ? 0 : group[i]);
-      const uint32_t s = stratum_in_payload ? static_cast<uint32_t>(stratum[i]) << low_bits : 0;
-      sorted.payload[i] = static_cast<Payload>(s | (g << 1) | static_cast<uint32_t>(event[i]));
-    }
-  }
+  auto payload_of = [&](size_t i) {
+    if (carry_index) return static_cast<Payload>(i);
+    const uint32_t g = static_cast<uint32_t>(group.empty() ? 0 : group[i]);
+    const uint32_t s = stratum_in_payload ? static_cast<uint32_t>(stratum[i]) << low_bits : 0;
+    return static_cast<Payload>(s | (g << 1) | static_cast<uint32_t>(event[i]));
+  };
   // One sort of all times and near-ties merged over the whole data set (as R, before splitting it); then the
-  // rows are moved into their strata and each stratum is put back in time order. All in place: the memory is
-  // the sorted copy of the data and nothing more.
-  SortTimesOnAllCores(sorted.time.data(), sorted.payload.data(), n);
+  // rows are moved into their strata and each stratum is put back in time order, in place: the memory is the
+  // sorted copy of the data and nothing more.
+  SortTimesInto(time, payload_of, sorted.time.data(), sorted.payload.data());
   if (timefix) MergeSortedNearTies(sorted.time);
 
   auto row_payload = [&](Payload index) {

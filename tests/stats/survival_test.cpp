@@ -118,10 +118,11 @@ TEST(KaplanMeier, LargeDataAgreeWithTheProductLimitWrittenOutAndWithOneThread) {
   }
 }
 
-// The radix sort under every analysis takes its first digit from the range of the times: whatever their
-// spread (a handful of values, one value, 0 with 1e300, subnormals, integer days), the curve's rows are the
-// distinct times in order with the counts std::sort and counting give, on one thread and on two (more rows
-// than the sort's parallel threshold).
+// The radix sort under every analysis deals the rows to buckets by the top digits of the range of their
+// times, then sorts each bucket: whatever their spread (a handful of values, one value, 0 with 1e300,
+// subnormals, integer days), each group's curve has a row for each of its distinct times, in order, with the
+// counts std::sort and counting give, on one thread and on two (more rows than the sort deals to buckets;
+// the group and event ride along with each time).
 TEST(KaplanMeier, RowsAreTheDistinctTimesInOrderWhateverTheirSpread) {
   const size_t n = 300000;
   std::mt19937_64 random(20261203);
@@ -134,37 +135,47 @@ TEST(KaplanMeier, RowsAreTheDistinctTimesInOrderWhateverTheirSpread) {
       {"0 to 1e300", [&] { return unit(random) < 0.1 ? 0.0 : std::pow(10.0, 600 * unit(random) - 300); }},
       {"subnormal and 1", [&] { return unit(random) < 0.5 ? 5e-324 * std::floor(100 * unit(random)) : 1.0; }},
       {"integer days", [&] { return std::floor(2000 * unit(random)); }},
+      {"two clusters", [&] { return unit(random) < 0.5 ? 1e-3 * unit(random) : 1e6 + unit(random); }},
   };
+  constexpr int32_t kGroups = 3;
   for (const auto& [name, draw] : spreads) {
     std::vector<double> time(n);
     std::vector<int8_t> event(n);
+    std::vector<int32_t> group(n);
     for (size_t i = 0; i < n; ++i) {
       time[i] = draw();
       event[i] = static_cast<int8_t>(i % 3 != 0);
+      group[i] = static_cast<int32_t>((i / 7) % kGroups);
     }
-    // The reference: the times sorted by std::sort, with each distinct time's events and censorings.
-    std::vector<std::pair<double, int8_t>> sorted(n);
-    for (size_t i = 0; i < n; ++i)
-      sorted[i] = {time[i], event[i]};
-    std::sort(sorted.begin(), sorted.end());
-    std::vector<KmRow> expected;
-    for (size_t i = 0; i < n; ++i) {
-      if (i == 0 || sorted[i].first != sorted[i - 1].first)
-        expected.push_back({sorted[i].first, static_cast<double>(n - i), 0, 0});
-      (sorted[i].second == 1 ? expected.back().n_event : expected.back().n_censor) += 1;
+    // The reference: each group's times sorted by std::sort, with each distinct time's events and censorings.
+    std::vector<std::vector<KmRow>> expected(kGroups);
+    for (int32_t g = 0; g < kGroups; ++g) {
+      std::vector<std::pair<double, int8_t>> sorted;
+      for (size_t i = 0; i < n; ++i) {
+        if (group[i] == g) sorted.emplace_back(time[i], event[i]);
+      }
+      std::sort(sorted.begin(), sorted.end());
+      for (size_t i = 0; i < sorted.size(); ++i) {
+        if (i == 0 || sorted[i].first != sorted[i - 1].first)
+          expected[g].push_back({sorted[i].first, static_cast<double>(sorted.size() - i), 0, 0});
+        (sorted[i].second == 1 ? expected[g].back().n_event : expected[g].back().n_censor) += 1;
+      }
     }
     KmOptions options;
     options.timefix = false;  // every distinct time its own row
     for (unsigned threads : {1u, 2u}) {
       testing::ScopedThreadCount scoped(threads);
-      Result<std::vector<KmCurve>> curves = KaplanMeier({time, event, {}}, 1, options);
+      Result<std::vector<KmCurve>> curves = KaplanMeier({time, event, group}, kGroups, options);
       ASSERT_TRUE(curves.ok()) << name;
-      const auto& rows = (*curves)[0].rows;
-      ASSERT_EQ(rows.size(), expected.size()) << name << ", " << threads << " threads";
-      for (size_t k = 0; k < rows.size(); ++k) {
-        ASSERT_TRUE(rows[k].time == expected[k].time && rows[k].n_risk == expected[k].n_risk &&
-                    rows[k].n_event == expected[k].n_event && rows[k].n_censor == expected[k].n_censor)
-            << name << ", " << threads << " threads, row " << k;
+      for (int32_t g = 0; g < kGroups; ++g) {
+        const auto& rows = (*curves)[g].rows;
+        ASSERT_EQ(rows.size(), expected[g].size()) << name << ", " << threads << " threads";
+        for (size_t k = 0; k < rows.size(); ++k) {
+          ASSERT_TRUE(rows[k].time == expected[g][k].time && rows[k].n_risk == expected[g][k].n_risk &&
+                      rows[k].n_event == expected[g][k].n_event &&
+                      rows[k].n_censor == expected[g][k].n_censor)
+              << name << ", " << threads << " threads, group " << g << ", row " << k;
+        }
       }
     }
   }
