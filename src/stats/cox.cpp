@@ -5,8 +5,10 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
+#include <numbers>
 #include <numeric>
 #include <tuple>
 #include <type_traits>
@@ -86,6 +88,33 @@ struct Evaluation {
   MatrixXd information;
 };
 
+// A sum of logarithms of positive numbers, taken as the log of their running product: the product's binary
+// exponent is moved into an integer after each factor (a few integer operations where a log took a tenth of a
+// fit's time), and one log is taken at the end. Each factor adds a rounding of at most 2^-53 relative to the
+// product, so 10^6 factors move the sum by at most about 10^-10 (absolute). A factor or product outside the
+// normal range (risks that underflow) is taken by its own log instead.
+class LogSum {
+ public:
+  void Add(double x) {
+    const double product = mantissa_ * x;
+    if (!std::isnormal(product)) {
+      logs_ += std::log(x);
+      return;
+    }
+    const uint64_t bits = std::bit_cast<uint64_t>(product);
+    exponent_ += static_cast<int64_t>((bits >> 52) & 0x7FF) - 1023;
+    mantissa_ = std::bit_cast<double>((bits & ~(uint64_t{0x7FF} << 52)) | (uint64_t{1023} << 52));  // [1, 2)
+  }
+  double Value() const {
+    return logs_ + std::log(mantissa_) + static_cast<double>(exponent_) * std::numbers::ln2;
+  }
+
+ private:
+  double mantissa_ = 1;
+  int64_t exponent_ = 0;
+  double logs_ = 0;
+};
+
 // What the fit passes as its observer: then the exposures of DeathTime are not made.
 constexpr auto kIgnoreDeathTimes = [](const DeathTime&) {};
 
@@ -115,8 +144,11 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
     }
   };
   auto s1 = zeros(p), s2 = zeros(pp), d1 = zeros(p), d2 = zeros(pp), a = zeros(p);
-  std::vector<double> time_score(p), time_mean(p), time_information(pp), hazard_mean(p), death_hazard_mean(p);
+  auto time_score = zeros(p), time_mean = zeros(p), time_information = zeros(pp), hazard_mean = zeros(p),
+       death_hazard_mean = zeros(p);
+  auto first = [](auto& sums, size_t size) { return std::span<const double>(sums.data(), size); };
   double s0 = 0;
+  LogSum log_denominators;  // of the deaths' denominators, without case weights
   // Adds a row's risk exp(x beta) times its case weight w, and the first and second moments, to the risk-set
   // sums (sign 1), or takes them out (sign -1); returns x beta and the weighted risk. A row leaving
   // recomputes the same risk it joined with.
@@ -195,7 +227,11 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
       for (int m = 0; m < static_cast<int>(deaths); ++m) {
         const double frac = ties == CoxTies::kEfron ? m / deaths : 0.0;
         const double denom = s0 - frac * d0;
-        e.loglik -= mean_weight * std::log(denom);
+        if (d.weight.empty()) {
+          log_denominators.Add(denom);  // mean_weight is 1
+        } else {
+          e.loglik -= mean_weight * std::log(denom);
+        }
         for (int j = 0; j < p; ++j) {
           a[j] = (s1[j] - frac * d1[j]) / denom;
           time_mean[j] += a[j];
@@ -223,10 +259,12 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
           e.information(j, k) += time_information[j * p + k];
         }
       }
-      observe(DeathTime{t, i, time_end, deaths, time_score, time_information, time_mean, hazard, hazard_mean,
-                        death_hazard, death_hazard_mean});
+      observe(DeathTime{t, i, time_end, deaths, first(time_score, p), first(time_information, pp),
+                        first(time_mean, p), hazard, first(hazard_mean, p), death_hazard,
+                        first(death_hazard_mean, p)});
     }
   }
+  e.loglik -= log_denominators.Value();
   e.information.triangularView<Eigen::StrictlyUpper>() = e.information.transpose();
   return e;
 }

@@ -12,8 +12,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <utility>
 #include <vector>
+
+#include "support/thread_count.h"
 
 namespace prrt::stats {
 namespace {
@@ -135,6 +138,54 @@ TEST(Cox, ResidualsOnBookDataSet1ByHand) {
 // 3r + 2 - (r + r)/2 = 2r + 2. Four deaths have x=1, so l(b) = 4b - sum log(denominator); each death adds
 // q = (the x=1 part of its denominator) / (the denominator) to the expected count, and q(1 - q) to the
 // information.
+// At beta = 0 every row's risk is 1, so without tied times the null log-likelihood is -sum over deaths of
+// log(the number at risk), the score U = sum over deaths of (x - the risk set's mean of x) and the
+// information I = sum over deaths of the risk set's variance of x (divided by its size): the score test is
+// U^2 / I. Worked out here over std::sort's order of 100,000 rows with the longest times first, each death's
+// risk set the rows with a time at least its own; the fit sorts them with its radix sort (dealing rows to
+// buckets on all cores), which must carry each row's covariate along with its time.
+TEST(Cox, NullLikelihoodAndScoreTestOnManyRowsByHand) {
+  const size_t n = 100000;
+  std::mt19937_64 random(20261203);
+  std::normal_distribution<double> normal(0, 1);
+  std::exponential_distribution<double> exponential(1.0);
+  std::vector<double> time(n), x(n);
+  std::vector<int8_t> event(n);
+  for (size_t i = 0; i < n; ++i) {
+    x[i] = normal(random);
+    time[i] = exponential(random) * std::exp(-0.5 * x[i]);
+    event[i] = static_cast<int8_t>(exponential(random) < 2.0);
+  }
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return time[a] > time[b]; });
+  double at_risk = 0, sum_x = 0, sum_xx = 0, loglik = 0, score = 0, information = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = order[k];
+    ASSERT_TRUE(k == 0 || time[order[k - 1]] != time[i]) << "the hand sums assume no tied times";
+    at_risk += 1;
+    sum_x += x[i];
+    sum_xx += x[i] * x[i];
+    if (event[i] == 0) continue;
+    const double mean = sum_x / at_risk;
+    loglik -= std::log(at_risk);
+    score += x[i] - mean;
+    information += sum_xx / at_risk - mean * mean;
+  }
+  CoxOptions options;
+  options.timefix = false;  // the hand sums take each time as it is
+  for (unsigned threads : {1u, 2u}) {
+    testing::ScopedThreadCount scoped(threads);
+    Result<CoxFit> fit = FitCox({time, event, x, 1, {}}, options);
+    ASSERT_TRUE(fit.ok()) << fit.status().message();
+    EXPECT_NEAR(fit->loglik_null, loglik, 1e-10 * std::fabs(loglik)) << threads << " threads";
+    EXPECT_NEAR(fit->score_test.chisq, score * score / information, 1e-9 * score * score / information)
+        << threads << " threads";
+    EXPECT_NEAR(fit->coef[0], 0.5, 0.05);  // the hazard ratio the times were drawn with
+  }
+}
+
 TEST(Cox, BookDataSet2ByHand) {
   const std::vector<double> start{1, 2, 5, 2, 1, 7, 3, 4, 8, 8};
   const std::vector<double> stop{2, 3, 6, 7, 8, 9, 9, 9, 14, 17};
