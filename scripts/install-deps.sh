@@ -2,7 +2,8 @@
 # Installs, from Debian's packages only, everything prrt needs to build and test.
 # Idempotent: packages already present are left alone.
 #   scripts/install-deps.sh          build + test dependencies
-#   scripts/install-deps.sh --dev    also R (golden files, benchmarks against R) and clang (libFuzzer)
+#   scripts/install-deps.sh --fuzz   also clang (the libFuzzer targets, fuzz/run.sh)
+#   scripts/install-deps.sh --dev    also R (golden files, benchmarks against R) and clang
 set -euo pipefail
 
 packages=(
@@ -12,8 +13,11 @@ packages=(
   chromium
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [[ "${1:-}" == "--fuzz" || "${1:-}" == "--dev" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim r-cran-cmprsk clang libclang-rt-14-dev valgrind time wrk)
+  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim r-cran-cmprsk valgrind time wrk)
 fi
 
 missing=()
