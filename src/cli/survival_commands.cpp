@@ -64,13 +64,13 @@ json StreamKmTable(KmRows rows, StreamedJson& streamed) {
   return streamed.AddText([rows = std::move(rows)](StreamedJson::ArrayWriter& writer) {
     std::vector<std::string> parts(kBlockRows / kPartRows);
     const std::string separator = "," + std::string(writer.newline());
-    const report::KmRowJsonWriter row_writer(writer.newline());
+    std::vector<report::KmRowJsonWriter> row_writers(parts.size(), report::KmRowJsonWriter(writer.newline()));
     ForEachBlock(rows, [&](KmBlock block) {
       ForEachPart(block, [&](size_t k, KmBlock part) {
         parts[k].clear();
         for (const stats::KmRow& row : part) {
           parts[k] += separator;
-          row_writer.Append(parts[k], row);
+          row_writers[k].Append(parts[k], row);
         }
       });
       for (size_t k = 0; k * kPartRows < block.size(); ++k)

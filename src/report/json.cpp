@@ -1,6 +1,7 @@
 #include "prrt/report/json.h"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -81,10 +82,23 @@ KmRowJsonWriter::KmRowJsonWriter(std::string_view newline) : close_(std::string(
   }
 }
 
-void KmRowJsonWriter::Append(std::string& text, const stats::KmRow& row) const {
-  for (size_t f = 0; f < before_.size(); ++f) {
+void KmRowJsonWriter::Append(std::string& text, const stats::KmRow& row) {
+  static_assert(std::size(kKmRowFields) == kFields);
+  for (size_t f = 0; f < kFields; ++f) {
     text += before_[f];
-    AppendJsonNumber(text, row.*kKmRowFields[f].value);
+    const double value = row.*kKmRowFields[f].value;
+    LastNumber& last = last_[f];
+    const uint64_t bits = std::bit_cast<uint64_t>(value);
+    if (last.length > 0 && bits == last.bits) {
+      text.append(last.text.data(), last.length);
+      continue;
+    }
+    const size_t from = text.size();
+    AppendJsonNumber(text, value);
+    const size_t length = text.size() - from;
+    last.bits = bits;
+    last.length = length <= last.text.size() ? static_cast<uint8_t>(length) : 0;
+    std::copy_n(text.data() + from, last.length, last.text.data());
   }
   text += close_;
 }

@@ -80,7 +80,7 @@ TEST(StreamedJson, PrintsTextElementsAsDumpPrintsTheirValues) {
     table.push_back(report::KmRowJson(row));
   StreamedJson streamed;
   const json written = streamed.AddText([&rows](StreamedJson::ArrayWriter& writer) {
-    const report::KmRowJsonWriter row_writer(writer.newline());
+    report::KmRowJsonWriter row_writer(writer.newline());
     for (const stats::KmRow& row : rows)
       row_writer.Append(writer.Element(), row);
   });

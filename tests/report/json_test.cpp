@@ -72,5 +72,29 @@ TEST(KmRowJsonWriter, WritesWhatDumpWritesOfKmRowJson) {
   }
 }
 
+// One writer over a run of rows reuses the text of the last row's numbers where they repeat (censorings
+// leave the estimate as it was), and only there: rows that repeat some numbers, change others, repeat NaN
+// (null) and return to an earlier value are each written as dump writes them alone. Fails if a repeated
+// number's text is not the one it was written with, or if a changed number is taken for a repeat.
+TEST(KmRowJsonWriter, RowsInARunAreWrittenAsEachAlone) {
+  const double nan = std::nan("");
+  const std::vector<stats::KmRow> rows = {
+      {1, 10, 1, 0, 0.9, 0.0948683298050514, 0.7320136, 1},
+      {2.5, 9, 0, 2, 0.9, 0.0948683298050514, 0.7320136, 1},  // censorings only: the estimate repeats
+      {3, 7, 1, 0, 0.7714285714285715, 0.1358, 0.5, 0.98},
+      {3.5, 6, 0, 1, 0.7714285714285715, 0.1358, 0.5, 0.98},
+      {4, 5, 5, 0, 0, nan, nan, nan},
+      {5, 5, 0, 5, 0, nan, nan, nan},
+      {6, 5, 1, 0, 0.9, 0.0948683298050514, 0.7320136, 1},  // values seen two rows before the last
+      {6.000000000000001, 4, 1, 0, 0.9000000000000001, 0.0948683298050514, 0.7320136, -0.0},
+  };
+  KmRowJsonWriter writer;
+  for (const stats::KmRow& row : rows) {
+    std::string text;
+    writer.Append(text, row);
+    EXPECT_EQ(text, KmRowJson(row).dump(2)) << row.time;
+  }
+}
+
 }  // namespace
 }  // namespace prrt::report
