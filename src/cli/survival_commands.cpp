@@ -62,19 +62,24 @@ void ForEachPart(KmBlock block, const std::function<void(size_t, KmBlock)>& part
 // A curve's JSON "table", printed row by row (10^7 rows would take gigabytes as a JSON value).
 json StreamKmTable(KmRows rows, StreamedJson& streamed) {
   return streamed.AddText([rows = std::move(rows)](StreamedJson::ArrayWriter& writer) {
-    std::vector<std::string> parts(kBlockRows / kPartRows);
     const std::string separator = "," + std::string(writer.newline());
-    std::vector<report::KmRowJsonWriter> row_writers(parts.size(), report::KmRowJsonWriter(writer.newline()));
+    std::vector<report::KmRowJsonWriter> row_writers(kBlockRows / kPartRows,
+                                                     report::KmRowJsonWriter(writer.newline(), separator));
+    // Left uninitialised: only the pages the rows' text reaches are touched.
+    std::vector<std::unique_ptr<char[]>> parts;
+    for (size_t k = 0; k < row_writers.size(); ++k)
+      parts.push_back(std::make_unique_for_overwrite<char[]>(kPartRows * row_writers[k].max_row_bytes()));
+    std::vector<size_t> part_length(parts.size());
     ForEachBlock(rows, [&](KmBlock block) {
       ForEachPart(block, [&](size_t k, KmBlock part) {
-        parts[k].clear();
-        for (const stats::KmRow& row : part) {
-          parts[k] += separator;
-          row_writers[k].Append(parts[k], row);
-        }
+        char* const begin = parts[k].get();
+        char* end = begin;
+        for (const stats::KmRow& row : part)
+          end = row_writers[k].Write(end, row);
+        part_length[k] = static_cast<size_t>(end - begin);
       });
       for (size_t k = 0; k * kPartRows < block.size(); ++k)
-        writer.AppendElements(parts[k]);
+        writer.AppendElements(std::string_view(parts[k].get(), part_length[k]));
     });
   });
 }

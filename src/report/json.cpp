@@ -1,10 +1,12 @@
 #include "prrt/report/json.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace prrt::report {
 
@@ -46,25 +48,20 @@ char* WriteWholeNumber(char* out, double value) {
   return std::to_chars(out, out + 20, static_cast<int64_t>(std::abs(value))).ptr;  // at most 19 digits
 }
 
-void AppendJsonNumber(std::string& text, double value) {
-  if (!std::isfinite(value)) {
-    text += "null";
-    return;
-  }
+char* WriteJsonNumber(char* out, double value) {
+  if (!std::isfinite(value)) return std::copy_n("null", 4, out);
   // A whole number below 10^15 (the counts of a table) as dump prints it, its digits and ".0", without the
   // shortest-digits search that took most of the time of printing a Kaplan–Meier table's counts.
-  if (std::abs(value) < 1e15 && value == std::trunc(value)) {
-    std::array<char, 24> digits;
-    const char* end = WriteWholeNumber(digits.data(), value);  // dump keeps the sign of -0.0
-    text.append(digits.data(), static_cast<size_t>(end - digits.data()));
-    text += ".0";
-    return;
-  }
+  if (std::abs(value) < 1e15 && value == std::trunc(value))  // dump keeps the sign of -0.0
+    return std::copy_n(".0", 2, WriteWholeNumber(out, value));
   // The conversion dump itself makes for a double (nlohmann/detail/conversions/to_chars.hpp; the tests hold
   // the two to the same text).
-  std::array<char, 64> digits;
-  const char* end = nlohmann::detail::to_chars(digits.data(), digits.data() + digits.size(), value);
-  text.append(digits.data(), static_cast<size_t>(end - digits.data()));
+  return nlohmann::detail::to_chars(out, out + kJsonNumberBytes, value);
+}
+
+void AppendJsonNumber(std::string& text, double value) {
+  std::array<char, kJsonNumberBytes> digits;
+  text.append(digits.data(), WriteJsonNumber(digits.data(), value));
 }
 
 nlohmann::json KmRowJson(const stats::KmRow& row) {
@@ -74,33 +71,53 @@ nlohmann::json KmRowJson(const stats::KmRow& row) {
   return object;
 }
 
-KmRowJsonWriter::KmRowJsonWriter(std::string_view newline) : close_(std::string(newline) + '}') {
-  char separator = '{';
-  for (const KmRowField& field : kKmRowFields) {
-    before_.push_back(separator + std::string(newline) + "  \"" + field.name + "\": ");
-    separator = ',';
-  }
+namespace {
+
+constexpr size_t kCopyBytes = 16;
+
+size_t PaddedLength(size_t length) {
+  return (length + kCopyBytes - 1) / kCopyBytes * kCopyBytes;
 }
 
-void KmRowJsonWriter::Append(std::string& text, const stats::KmRow& row) {
+}  // namespace
+
+KmRowJsonWriter::KmRowJsonWriter(std::string_view newline, std::string_view before_row) {
+  auto padded = [this](std::string text) {
+    const size_t length = text.size();
+    text.resize(PaddedLength(length), '\0');
+    max_row_bytes_ += text.size();
+    return PaddedText{std::move(text), length};
+  };
+  std::string separator = std::string(before_row) + '{';
+  for (size_t f = 0; f < kFields; ++f) {
+    before_[f] = padded(separator + std::string(newline) + "  \"" + kKmRowFields[f].name + "\": ");
+    max_row_bytes_ += kJsonNumberBytes;
+    separator = ",";
+  }
+  close_ = padded(std::string(newline) + '}');
+}
+
+char* KmRowJsonWriter::Copy(char* out, const PaddedText& piece) {
+  for (size_t at = 0; at < piece.length; at += kCopyBytes)
+    std::memcpy(out + at, piece.text.data() + at, kCopyBytes);
+  return out + piece.length;
+}
+
+char* KmRowJsonWriter::Write(char* out, const stats::KmRow& row) {
   static_assert(std::size(kKmRowFields) == kFields);
   for (size_t f = 0; f < kFields; ++f) {
-    text += before_[f];
+    out = Copy(out, before_[f]);
     const double value = row.*kKmRowFields[f].value;
     LastNumber& last = last_[f];
     const uint64_t bits = std::bit_cast<uint64_t>(value);
-    if (last.length > 0 && bits == last.bits) {
-      text.append(last.text.data(), last.length);
-      continue;
+    if (last.length == 0 || bits != last.bits) {
+      last.bits = bits;
+      last.length = static_cast<size_t>(WriteJsonNumber(last.text.data(), value) - last.text.data());
     }
-    const size_t from = text.size();
-    AppendJsonNumber(text, value);
-    const size_t length = text.size() - from;
-    last.bits = bits;
-    last.length = length <= last.text.size() ? static_cast<uint8_t>(length) : 0;
-    std::copy_n(text.data() + from, last.length, last.text.data());
+    std::memcpy(out, last.text.data(), kJsonNumberBytes);
+    out += last.length;
   }
-  text += close_;
+  return Copy(out, close_);
 }
 
 }  // namespace prrt::report

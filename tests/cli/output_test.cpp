@@ -80,9 +80,11 @@ TEST(StreamedJson, PrintsTextElementsAsDumpPrintsTheirValues) {
     table.push_back(report::KmRowJson(row));
   StreamedJson streamed;
   const json written = streamed.AddText([&rows](StreamedJson::ArrayWriter& writer) {
-    report::KmRowJsonWriter row_writer(writer.newline());
+    // Each row with the comma and newline before it, as the km command writes a part of a table.
+    report::KmRowJsonWriter row_writer(writer.newline(), "," + std::string(writer.newline()));
+    std::vector<char> text(row_writer.max_row_bytes());
     for (const stats::KmRow& row : rows)
-      row_writer.Append(writer.Element(), row);
+      writer.AppendElements(std::string_view(text.data(), row_writer.Write(text.data(), row)));
   });
   const json none = streamed.AddText([](StreamedJson::ArrayWriter&) {});
   const json document = {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -50,6 +51,18 @@ TEST(AppendJsonNumber, WritesWhatDumpWrites) {
   }
 }
 
+// The text Write gives, after checking that it wrote nothing past max_row_bytes().
+std::string RowText(KmRowJsonWriter& writer, const stats::KmRow& row) {
+  constexpr char kUntouched = '\x7f';
+  std::vector<char> buffer(writer.max_row_bytes() + 64, kUntouched);
+  char* end = writer.Write(buffer.data(), row);
+  EXPECT_LE(end - buffer.data(), static_cast<std::ptrdiff_t>(writer.max_row_bytes()));
+  EXPECT_EQ(std::count(buffer.begin() + static_cast<std::ptrdiff_t>(writer.max_row_bytes()), buffer.end(),
+                       kUntouched),
+            64);
+  return std::string(buffer.data(), end);
+}
+
 TEST(KmRowJsonWriter, WritesWhatDumpWritesOfKmRowJson) {
   const double nan = std::nan("");
   const std::vector<stats::KmRow> rows = {
@@ -59,12 +72,11 @@ TEST(KmRowJsonWriter, WritesWhatDumpWritesOfKmRowJson) {
       {40, 1, 1, 0, 0, nan, nan, nan},  // S reaches 0: no SE, no CI
   };
   for (const stats::KmRow& row : rows) {
-    std::string text;
-    KmRowJsonWriter().Append(text, row);
-    EXPECT_EQ(text, KmRowJson(row).dump(2));
+    KmRowJsonWriter writer;
+    EXPECT_EQ(RowText(writer, row), KmRowJson(row).dump(2));
     // Indented six spaces deeper, as the rows of a group's table are.
-    std::string indented;
-    KmRowJsonWriter("\n      ").Append(indented, row);
+    KmRowJsonWriter indented_writer("\n      ");
+    const std::string indented = RowText(indented_writer, row);
     std::string expected = KmRowJson(row).dump(2);
     for (size_t at = expected.find('\n'); at != std::string::npos; at = expected.find('\n', at + 1))
       expected.insert(at + 1, "      ");
@@ -90,10 +102,23 @@ TEST(KmRowJsonWriter, RowsInARunAreWrittenAsEachAlone) {
   };
   KmRowJsonWriter writer;
   for (const stats::KmRow& row : rows) {
-    std::string text;
-    writer.Append(text, row);
-    EXPECT_EQ(text, KmRowJson(row).dump(2)) << row.time;
+    EXPECT_EQ(RowText(writer, row), KmRowJson(row).dump(2)) << row.time;
   }
+}
+
+// The longest numbers in every field, deeply indented, with a separator before the row: the text is still
+// dump's, and within max_row_bytes() (RowText checks the bytes after it).
+TEST(KmRowJsonWriter, LongestRowsStayWithinMaxRowBytes) {
+  const double longest = -2.2250738585072014e-308;
+  ASSERT_EQ(nlohmann::json(longest).dump().size(), 24u);
+  const stats::KmRow row{longest, longest, longest, longest, longest, longest, longest, longest};
+  const std::string newline = "\n" + std::string(40, ' ');
+  KmRowJsonWriter writer(newline, "," + newline);
+  std::string expected = KmRowJson(row).dump(2);
+  for (size_t at = expected.find('\n'); at != std::string::npos; at = expected.find('\n', at + 1))
+    expected.insert(at + 1, std::string(40, ' '));
+  EXPECT_EQ(RowText(writer, row), "," + newline + expected);
+  EXPECT_EQ(RowText(writer, row), "," + newline + expected);  // the numbers' text reused
 }
 
 }  // namespace
