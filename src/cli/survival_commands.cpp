@@ -106,6 +106,13 @@ void AddStartOption(CLI::App* command, SurvivalArgs& args) {
                       "Surv(start, stop, event); a row is at risk at t when start < t <= time");
 }
 
+void AddWeightsOption(CLI::App* command, SurvivalArgs& args) {
+  command->add_option("--weights", args.columns.weights,
+                      "column of case weights, numbers > 0 (R's weights: a row of weight k counts as k rows; "
+                      "weights that are "
+                      "not all whole numbers bring R's robust variance)");
+}
+
 // The rows of a table held in memory.
 KmRows RowsOf(const std::vector<stats::KmRow>& table) {
   return [&table](const auto& visit) {
@@ -260,6 +267,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
   auto* command = stats.add_subcommand("km", "Kaplan–Meier curves by group, with medians and their CIs");
   AddSurvivalOptions(command, *args, false);
   AddStartOption(command, *args);
+  AddWeightsOption(command, *args);
   command
       ->add_option("--conf-type", flags->conf_type,
                    "CI transformation: log (R's default), log-log, plain, logit, arcsin")
@@ -334,7 +342,8 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       if (!s.ok()) return ReportError(context, s.status());
       source.emplace(std::move(*s));
       for (int32_t g = 0; g < input->n_groups(); ++g)
-        groups_summary.push_back({source->n(g), source->events(g), source->Quantile(g, 0.5, rule)});
+        groups_summary.push_back({source->n(g), source->events(g), source->weighted_n(g),
+                                  source->weighted_events(g), source->Quantile(g, 0.5, rule)});
     }
     // The restricted mean's limit: one for all groups, or (nullopt) each group's own last time.
     std::optional<double> rmean_to;
@@ -347,6 +356,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       rmean_to.emplace();
       io::ParseNumber(flags->rmean, *rmean_to);
     }
+    const bool weighted = !input->weights.empty();
     json groups = json::array();
     StreamedJson streamed;
     std::vector<stats::RestrictedMean> rmeans;
@@ -360,11 +370,19 @@ void AddKm(CLI::App& stats, CommandContext& context) {
                     {"median_lower", JsonNumber(median.lower)},
                     {"median_upper", JsonNumber(median.upper)}};
       if (rule == stats::QuantileRule::kSpss) group["median_std_err"] = JsonNumber(median.std_err);
+      if (weighted) {
+        group["weighted_n"] = s.weighted_n;
+        group["weighted_events"] = s.weighted_events;
+      }
       if (!args->json) {
-        context.out << fmt::format("group {}: n = {}, events = {}, median {} ({}% CI {} to {})\n",
-                                   input->group_names[g], s.n, s.events, FormatNumber(median.estimate),
-                                   FormatNumber(100 * flags->conf_level), FormatNumber(median.lower),
-                                   FormatNumber(median.upper));
+        const std::string weighted_counts =
+            weighted ? fmt::format(" (weighted {} and {})", FormatNumber(s.weighted_n),
+                                   FormatNumber(s.weighted_events))
+                     : "";
+        context.out << fmt::format("group {}: n = {}, events = {}{}, median {} ({}% CI {} to {})\n",
+                                   input->group_names[g], s.n, s.events, weighted_counts,
+                                   FormatNumber(median.estimate), FormatNumber(100 * flags->conf_level),
+                                   FormatNumber(median.lower), FormatNumber(median.upper));
       }
       if (!flags->quantiles.empty()) {
         group["quantiles"] = QuantilesOf(*source, g, flags->quantiles, rule, args->json, context.out);
@@ -394,11 +412,9 @@ void AddKm(CLI::App& stats, CommandContext& context) {
           RestrictedMeanContrasts(rmeans, input->group_names, flags->conf_level, args->json, context.out);
     }
     if (args->json) {
-      json result = {{"conf_type", flags->conf_type},
-                     {"conf_level", flags->conf_level},
-                     {"median_ci", flags->median_ci},
-                     {"rows_dropped", input->rows_dropped},
-                     {"groups", std::move(groups)}};
+      json result = {{"conf_type", flags->conf_type},       {"conf_level", flags->conf_level},
+                     {"median_ci", flags->median_ci},       {"weighted", weighted},
+                     {"rows_dropped", input->rows_dropped}, {"groups", std::move(groups)}};
       if (!flags->rmean.empty()) {
         result["rmean"] = rmean_to && flags->rmean != "common" ? json(*rmean_to) : json(flags->rmean);
       }
@@ -573,9 +589,7 @@ void AddCox(CLI::App& stats, CommandContext& context) {
   command->add_option("--cluster", args->columns.cluster,
                       "column that groups rows which need not be independent (a patient's treatment courses, "
                       "say): the robust variance (R's cluster)");
-  command->add_option(
-      "--weights", args->columns.weights,
-      "column of case weights, numbers > 0 (R's weights: a row of weight k counts as k rows)");
+  AddWeightsOption(command, *args);
   command->add_flag(
       "--robust", flags->robust,
       "the robust variance even without --cluster, each row its own cluster (R's robust = TRUE)");

@@ -35,7 +35,7 @@ struct SurvivalInput {
   std::vector<io::Column> covariates;  //!< kNumber or kLabel, in the order asked for
   int64_t rows_dropped = 0;            //!< rows with a missing value in a used column
 
-  stats::SurvivalData data() const { return {time, event, group, start}; }
+  stats::SurvivalData data() const { return {time, event, group, start, weights}; }
   int32_t n_groups() const { return static_cast<int32_t>(group_names.size()); }
 };
 

@@ -303,19 +303,11 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
   if (!data.strata.empty() && data.strata.size() != n) {
     return InvalidArgument("one stratum code is needed per observation");
   }
-  Status valid = detail::ValidateSurvivalData(SurvivalData{data.time, data.event, {}, data.start}, 1);
+  Status valid =
+      detail::ValidateSurvivalData(SurvivalData{data.time, data.event, {}, data.start, data.weights}, 1);
   if (!valid.ok()) return valid;
   for (double v : data.covariates) {
     if (!std::isfinite(v)) return InvalidArgument("a covariate value is missing or not finite");
-  }
-  if (!data.weights.empty()) {
-    if (data.weights.size() != n) return InvalidArgument("one case weight is needed per observation");
-    for (size_t i = 0; i < n; ++i) {
-      if (!(std::isfinite(data.weights[i]) && data.weights[i] > 0)) {
-        return InvalidArgument(fmt::format("observation {}: the case weight {} is not a finite number > 0",
-                                           i + 1, data.weights[i]));
-      }
-    }
   }
   if (std::count(data.event.begin(), data.event.end(), 1) == 0) {
     return InvalidArgument("no events: a Cox model cannot be fitted without events");
@@ -615,9 +607,7 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   fit.wald_test.chisq = new_beta.dot(trial.information * new_beta);
   // As R's coxph: clusters, or case weights that are not whole numbers (inverse probability weights, say),
   // call for the robust variance.
-  const bool fractional_weights =
-      std::any_of(data.weights.begin(), data.weights.end(), [](double w) { return w != std::floor(w); });
-  if (options.robust || !data.cluster.empty() || fractional_weights) {
+  if (options.robust || !data.cluster.empty() || detail::HasFractionalWeights(data.weights)) {
     Status robust = AddRobustVariance(sorted, data, options, new_beta, fit);
     if (!robust.ok()) return robust;
   }

@@ -1,3 +1,4 @@
+#include <string_view>
 #include <vector>
 
 #include "prrt/stats/survival.h"
@@ -7,8 +8,10 @@ namespace prrt::stats {
 
 Result<KmRowSource> ReverseKaplanMeier(const SurvivalData& data, int32_t n_groups, FollowUpTies ties,
                                        const KmOptions& options) {
-  Status right_censored = detail::RequireRightCensored(data, "median follow-up (reverse Kaplan–Meier)");
-  if (!right_censored.ok()) return right_censored;
+  constexpr std::string_view kAnalysis = "median follow-up (reverse Kaplan–Meier)";
+  Status valid = detail::RequireRightCensored(data, kAnalysis);
+  if (valid.ok()) valid = detail::RequireUnweighted(data, kAnalysis);
+  if (!valid.ok()) return valid;
   std::vector<int8_t> flipped(data.event.size());
   for (size_t i = 0; i < flipped.size(); ++i) {
     // Values other than 0/1 pass through so that KmRowSource::Create reports them.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <tuple>
 #include <utility>
 
 #include "prrt/common/parallel.h"
@@ -102,23 +103,38 @@ std::vector<double> MergeNearTies(std::span<const double> times) {
 
 namespace {
 
+// The variance of a curve: Greenwood's, or with case weights that are not all whole numbers the
+// infinitesimal jackknife's (R's survfit uses it by default then).
+enum class KmVariance { kGreenwood, kJackknife };
+
 // Builds one curve's rows from its observations fed in time order (ties in any order), passing each finished
-// row to `sink(const KmRow&)`. For counting-process data `entries` holds the curve's start times in ascending
+// row to `sink(const KmRow&)`. `weight` is the curve's total case weight (its number of rows without
+// weights); for counting-process data (unweighted) `entries` holds the curve's start times in ascending
 // order: the risk set at t is the rows with start < t, less those that ended before t.
 // Aligned to a cache line, as are the sinks: curves built on different threads sit side by side in vectors.
 template <typename Sink>
 class alignas(64) CurveScan {
  public:
-  CurveScan(size_t n_rows, std::span<const double> entries, const KmOptions& options, double z, Sink& sink)
-      : entries_(entries), entered_(entries.empty() ? n_rows : 0), options_(options), z_(z), sink_(sink) {}
+  CurveScan(double weight, double squared_weight, std::span<const double> entries, KmVariance variance,
+            const KmOptions& options, double z, Sink& sink)
+      : entries_(entries),
+        total_weight_(weight),
+        jackknife_(variance == KmVariance::kJackknife),
+        options_(options),
+        z_(z),
+        sink_(sink),
+        squared_weight_at_risk_(squared_weight) {}
 
-  void Add(double time, int8_t event) {
+  void Add(double time, int8_t event, double weight = 1) {
     if (seen_ == 0 || time != row_.time) {
       Flush();
       row_ = KmRow{.time = time};
-      ended_before_ = seen_;
+      ended_before_ = weight_seen_;
+      squared_event_weight_ = squared_censor_weight_ = 0;
     }
-    (event == 1 ? row_.n_event : row_.n_censor) += 1;
+    (event == 1 ? row_.n_event : row_.n_censor) += weight;
+    if (jackknife_) (event == 1 ? squared_event_weight_ : squared_censor_weight_) += weight * weight;
+    weight_seen_ += weight;
     ++seen_;
   }
   void Finish() { Flush(); }
@@ -128,17 +144,23 @@ class alignas(64) CurveScan {
     if (seen_ == 0) return;
     while (entered_ < entries_.size() && entries_[entered_] < row_.time)
       ++entered_;
-    const double at_risk = static_cast<double>(entered_ - ended_before_);
+    const double at_risk = (entries_.empty() ? total_weight_ : static_cast<double>(entered_)) - ended_before_;
     row_.n_risk = options_.censorings_leave_first ? at_risk - row_.n_censor : at_risk;
     if (row_.n_event > 0) {
       surv_ *= 1 - row_.n_event / row_.n_risk;
       greenwood_ += row_.n_risk == row_.n_event ? INFINITY
                                                 : row_.n_event / (row_.n_risk * (row_.n_risk - row_.n_event));
     }
+    if (jackknife_) AddJackknifeTerms();
     if (row_.n_event > 0 || !estimated_) {
-      const double std_err_log = std::sqrt(greenwood_);  // +inf once S reaches 0
+      // The SE of log S: +inf (Greenwood) or 0 (jackknife) once S reaches 0.
+      double std_err_log = std::sqrt(greenwood_);
       estimate_.surv = surv_;
       estimate_.std_err = surv_ * std_err_log;
+      if (jackknife_) {
+        estimate_.std_err = std::sqrt(jackknife_variance_log_) * surv_;
+        std_err_log = estimate_.std_err == 0 ? 0 : estimate_.std_err / surv_;  // as R's survfit_confint
+      }
       ConfidenceLimits(options_.conf_type, z_, surv_, std_err_log, estimate_.lower, estimate_.upper);
       estimated_ = true;
     }
@@ -150,16 +172,44 @@ class alignas(64) CurveScan {
     sink_(row_);
   }
 
+  // The infinitesimal jackknife variance of log S: each row's influence on log S(t) is the sum, over the
+  // times s <= t it was at risk, of h(s) c(s) (h = d/n the hazard, c = 1 / (n (1 - h))), less c(s) at the
+  // time it died. Rows still at risk share B = Σ h c; a row that leaves keeps its influence as it was. So
+  // var log S(t) = (Σ w² at risk after t) B² + Σ over the rows gone of w² A², A = B or B − c. Once S is 0
+  // it is 0, as R gives.
+  void AddJackknifeTerms() {
+    double c = 0;
+    if (row_.n_event > 0 && surv_ > 0) {
+      const double survive = 1 - row_.n_event / row_.n_risk;
+      c = 1 / (row_.n_risk * survive);
+      jackknife_sum_ += row_.n_event / row_.n_risk * c;
+    }
+    const double b = jackknife_sum_;
+    jackknife_gone_ += squared_event_weight_ * (b - c) * (b - c) + squared_censor_weight_ * b * b;
+    squared_weight_at_risk_ -= squared_event_weight_ + squared_censor_weight_;
+    jackknife_variance_log_ =
+        surv_ > 0 ? std::max(0.0, squared_weight_at_risk_) * b * b + jackknife_gone_ : 0;
+  }
+
   std::span<const double> entries_;
-  size_t entered_;
+  size_t entered_ = 0;
+  double total_weight_;
+  bool jackknife_;
   const KmOptions& options_;
   double z_;
   Sink& sink_;
   KmRow row_;
   size_t seen_ = 0;
-  size_t ended_before_ = 0;
+  double weight_seen_ = 0;
+  double ended_before_ = 0;  // the weight of the rows before this time
   double surv_ = 1;
   double greenwood_ = 0;
+  // The jackknife's sums (KmVariance::kJackknife only).
+  double squared_weight_at_risk_;
+  double squared_event_weight_ = 0, squared_censor_weight_ = 0;  // of this time's rows
+  double jackknife_sum_ = 0;                                     // B
+  double jackknife_gone_ = 0;                                    // Σ w² A² of the rows gone
+  double jackknife_variance_log_ = 0;
   KmRow estimate_;  // surv, std_err and limits at the last time with an event (or the first time)
   bool estimated_ = false;
 };
@@ -215,58 +265,91 @@ Status ValidateKmInput(const SurvivalData& data, int32_t n_groups, const KmOptio
   if (!(options.conf_level > 0 && options.conf_level < 1)) {
     return InvalidArgument(fmt::format("conf level {} is not between 0 and 1", options.conf_level));
   }
-  return detail::ValidateSurvivalData(data, n_groups);
-}
-
-// The number of observations in each group.
-std::vector<size_t> GroupSizes(const SurvivalData& data, int32_t n_groups) {
-  std::vector<size_t> size(n_groups, 0);
-  if (data.group.empty()) {
-    size[0] = data.time.size();
-  } else {
-    for (int32_t g : data.group)
-      ++size[g];
+  Status valid = detail::ValidateSurvivalData(data, n_groups);
+  if (valid.ok() && !data.start.empty()) {
+    valid = detail::RequireUnweighted(data, "a Kaplan–Meier curve of counting-process data");
   }
-  return size;
+  return valid;
 }
 
-// Sorts the data once and streams the rows of group g's curve (group_size[g] observations) to sinks[g].
-// Right-censored data are sorted by time alone and all curves are built in one pass; counting-process data
-// are sorted by group, with each group's start times (KmRowSource).
+KmVariance VarianceOf(const SurvivalData& data) {
+  return detail::HasFractionalWeights(data.weight) ? KmVariance::kJackknife : KmVariance::kGreenwood;
+}
+
+// Each group's rows and rows with an event, and the sums of their case weights (1 each without weights).
+struct GroupTotals {
+  explicit GroupTotals(const SurvivalData& data, int32_t n_groups)
+      : n(n_groups), events(n_groups), weight(n_groups), squared_weight(n_groups), event_weight(n_groups) {
+    for (size_t i = 0; i < data.time.size(); ++i) {
+      const size_t g = data.group.empty() ? 0 : static_cast<size_t>(data.group[i]);
+      const double w = data.weight.empty() ? 1 : data.weight[i];
+      ++n[g];
+      events[g] += data.event[i];
+      weight[g] += w;
+      squared_weight[g] += w * w;
+      event_weight[g] += data.event[i] * w;
+    }
+  }
+  std::vector<int64_t> n, events;
+  std::vector<double> weight, squared_weight, event_weight;
+};
+
+// Sorts the data once and streams the rows of group g's curve to sinks[g]. Right-censored data are sorted by
+// time alone and all curves are built in one pass; counting-process data are sorted by group, with each
+// group's start times (KmRowSource).
 template <typename Sink>
-Status ScanCurves(const SurvivalData& data, std::span<const size_t> group_size, const KmOptions& options,
+Status ScanCurves(const SurvivalData& data, const GroupTotals& totals, const KmOptions& options,
                   std::vector<Sink>& sinks) {
   const double z = detail::NormalQuantileForLevel(options.conf_level);
-  const int32_t n_groups = static_cast<int32_t>(group_size.size());
-  if (data.start.empty()) {
-    std::vector<CurveScan<Sink>> scans;
-    scans.reserve(n_groups);
+  const int32_t n_groups = static_cast<int32_t>(totals.n.size());
+  if (!data.start.empty()) {
+    Result<KmRowSource> source = KmRowSource::Create(data, n_groups, options);
+    if (!source.ok()) return source.status();
     for (int32_t g = 0; g < n_groups; ++g)
-      scans.emplace_back(group_size[g], std::span<const double>(), options, z, sinks[g]);
-    auto scan_sorted = [&](const auto& sorted) {
-      // Each lane (thread) reads all rows and builds the curves of its own groups. That pays only when the
-      // sinks write the tables (64 bytes a row): the lanes' reads of the other groups' rows cost more than
-      // they save.
-      const bool in_lanes = Sink::kWritesRows && sorted.time.size() >= (size_t{1} << 18);
-      const size_t lanes = in_lanes ? std::min<size_t>(ThreadCount(), n_groups) : 1;
-      ParallelFor(lanes, [&](size_t lane) {
-        for (size_t i = 0; i < sorted.time.size(); ++i) {
-          const auto payload = sorted.payload[i];
-          const size_t g = static_cast<size_t>(detail::PayloadGroup(payload));
-          if (g % lanes == lane) scans[g].Add(sorted.time[i], detail::PayloadEvent(payload));
-        }
-        for (size_t g = lane; g < scans.size(); g += lanes)
-          scans[g].Finish();
-      });
-    };
-    detail::WithSortedSurvival(data.time, data.event, data.group, n_groups, {}, 1, options.timefix,
-                               scan_sorted);
+      source->ForEachRow(g, [&sink = sinks[g]](const KmRow& row) { sink(row); });
     return Status();
   }
-  Result<KmRowSource> source = KmRowSource::Create(data, n_groups, options);
-  if (!source.ok()) return source.status();
-  for (int32_t g = 0; g < n_groups; ++g)
-    source->ForEachRow(g, [&sink = sinks[g]](const KmRow& row) { sink(row); });
+  std::vector<CurveScan<Sink>> scans;
+  scans.reserve(n_groups);
+  for (int32_t g = 0; g < n_groups; ++g) {
+    scans.emplace_back(totals.weight[g], totals.squared_weight[g], std::span<const double>(),
+                       VarianceOf(data), options, z, sinks[g]);
+  }
+  // row_at(i) gives the i-th row in time order: its group, event and case weight.
+  auto scan_sorted = [&](const auto& sorted, const auto& row_at) {
+    // Each lane (thread) reads all rows and builds the curves of its own groups. That pays only when the
+    // sinks write the tables (64 bytes a row): the lanes' reads of the other groups' rows cost more than
+    // they save.
+    const bool in_lanes = Sink::kWritesRows && sorted.time.size() >= (size_t{1} << 18);
+    const size_t lanes = in_lanes ? std::min<size_t>(ThreadCount(), n_groups) : 1;
+    ParallelFor(lanes, [&](size_t lane) {
+      for (size_t i = 0; i < sorted.time.size(); ++i) {
+        const auto [g, event, weight] = row_at(sorted, i);
+        if (g % lanes == lane) scans[g].Add(sorted.time[i], event, weight);
+      }
+      for (size_t g = lane; g < scans.size(); g += lanes)
+        scans[g].Finish();
+    });
+  };
+  if (data.weight.empty()) {
+    detail::WithSortedSurvival(data.time, data.event, data.group, n_groups, {}, 1, options.timefix,
+                               [&](const auto& sorted) {
+                                 scan_sorted(sorted, [](const auto& s, size_t i) {
+                                   const auto payload = s.payload[i];
+                                   return std::tuple(static_cast<size_t>(detail::PayloadGroup(payload)),
+                                                     detail::PayloadEvent(payload), 1.0);
+                                 });
+                               });
+  } else {
+    // The rows' indices ride along, and the weights are looked up through them.
+    scan_sorted(detail::SortSurvival<uint32_t>(data.time, data.event, data.group, {}, 1, options.timefix,
+                                               /*payload_is_index=*/true),
+                [&data](const auto& s, size_t i) {
+                  const uint32_t row = s.payload[i];
+                  return std::tuple(data.group.empty() ? size_t{0} : static_cast<size_t>(data.group[row]),
+                                    data.event[row], data.weight[row]);
+                });
+  }
   return Status();
 }
 
@@ -274,21 +357,13 @@ Status ScanCurves(const SurvivalData& data, std::span<const size_t> group_size, 
 struct alignas(64) AppendRows {
   static constexpr bool kWritesRows = true;
   BigVector<KmRow> rows;
-  int64_t events = 0;
-  void operator()(const KmRow& row) {
-    events += static_cast<int64_t>(row.n_event);
-    rows.push_back(row);
-  }
+  void operator()(const KmRow& row) { rows.push_back(row); }
 };
 
 struct alignas(64) TrackQuantile {
   static constexpr bool kWritesRows = false;
   PrintQuantile quantile;
-  int64_t events = 0;
-  void operator()(const KmRow& row) {
-    events += static_cast<int64_t>(row.n_event);
-    quantile.Add(row);
-  }
+  void operator()(const KmRow& row) { quantile.Add(row); }
 };
 
 }  // namespace
@@ -297,17 +372,17 @@ Result<std::vector<KmCurve>> KaplanMeier(const SurvivalData& data, int32_t n_gro
                                          const KmOptions& options) {
   Status valid = ValidateKmInput(data, n_groups, options);
   if (!valid.ok()) return valid;
-  const std::vector<size_t> group_size = GroupSizes(data, n_groups);
-  std::vector<KmCurve> curves(n_groups);
-  std::vector<AppendRows> sinks;
-  for (int32_t g = 0; g < n_groups; ++g) {
-    sinks.emplace_back();
-    sinks.back().rows.reserve(group_size[g]);  // a row per distinct time at most
-  }
-  Status scanned = ScanCurves(data, group_size, options, sinks);
-  if (!scanned.ok()) return scanned;
+  const GroupTotals totals(data, n_groups);
+  std::vector<AppendRows> sinks(n_groups);
   for (int32_t g = 0; g < n_groups; ++g)
-    curves[g] = {static_cast<int64_t>(group_size[g]), sinks[g].events, std::move(sinks[g].rows)};
+    sinks[g].rows.reserve(static_cast<size_t>(totals.n[g]));  // a row per distinct time at most
+  Status scanned = ScanCurves(data, totals, options, sinks);
+  if (!scanned.ok()) return scanned;
+  std::vector<KmCurve> curves(n_groups);
+  for (int32_t g = 0; g < n_groups; ++g) {
+    curves[g] = {totals.n[g], totals.events[g], totals.weight[g], totals.event_weight[g],
+                 std::move(sinks[g].rows)};
+  }
   return curves;
 }
 
@@ -315,13 +390,15 @@ Result<std::vector<KmSummary>> KaplanMeierSummary(const SurvivalData& data, int3
                                                   const KmOptions& options, double p) {
   Status valid = ValidateKmInput(data, n_groups, options);
   if (!valid.ok()) return valid;
-  const std::vector<size_t> group_size = GroupSizes(data, n_groups);
+  const GroupTotals totals(data, n_groups);
   std::vector<TrackQuantile> sinks(n_groups, TrackQuantile{PrintQuantile(p)});
-  Status scanned = ScanCurves(data, group_size, options, sinks);
+  Status scanned = ScanCurves(data, totals, options, sinks);
   if (!scanned.ok()) return scanned;
   std::vector<KmSummary> summaries(n_groups);
-  for (int32_t g = 0; g < n_groups; ++g)
-    summaries[g] = {static_cast<int64_t>(group_size[g]), sinks[g].events, sinks[g].quantile.Value()};
+  for (int32_t g = 0; g < n_groups; ++g) {
+    summaries[g] = {totals.n[g], totals.events[g], totals.weight[g], totals.event_weight[g],
+                    sinks[g].quantile.Value()};
+  }
   return summaries;
 }
 
@@ -470,8 +547,9 @@ Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_grou
   if (!valid.ok()) return valid;
   KmRowSource source;
   source.options_ = options;
+  source.jackknife_ = VarianceOf(data) == KmVariance::kJackknife;
   const int32_t n_strata = data.group.empty() ? 1 : n_groups;
-  if (data.start.empty()) {
+  if (data.start.empty() && data.weight.empty()) {
     // The groups as strata: one sort of all times, near-ties merged over the whole data set (as R), then by
     // group.
     detail::WithSortedSurvival(data.time, data.event, {}, 1, data.group, n_strata, options.timefix,
@@ -482,6 +560,18 @@ Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_grou
                                    source.event_[i] = detail::PayloadEvent(sorted.payload[i]);
                                  source.begin_ = std::move(sorted.stratum_begin);
                                });
+  } else if (data.start.empty()) {
+    // With case weights the rows' indices ride along, and the events and weights are looked up through them.
+    detail::SortedSurvival<uint32_t> sorted = detail::SortSurvival<uint32_t>(
+        data.time, data.event, {}, data.group, n_strata, options.timefix, /*payload_is_index=*/true);
+    source.time_ = std::move(sorted.time);
+    source.event_.resize(sorted.payload.size());
+    source.weight_.resize(sorted.payload.size());
+    for (size_t i = 0; i < sorted.payload.size(); ++i) {
+      source.event_[i] = data.event[sorted.payload[i]];
+      source.weight_[i] = data.weight[sorted.payload[i]];
+    }
+    source.begin_ = std::move(sorted.stratum_begin);
   } else {
     Result<detail::SortedCounting> counting =
         detail::SortCounting(data.start, data.time, data.group, n_strata, options.timefix);
@@ -494,11 +584,11 @@ Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_grou
     source.begin_ = std::move(counting->stratum_begin);
   }
   source.begin_.resize(static_cast<size_t>(n_groups) + 1, source.begin_.back());  // no data: no rows
-  for (int32_t g = 0; g < n_groups; ++g) {
-    source.events_.push_back(
-        std::count(source.event_.begin() + static_cast<std::ptrdiff_t>(source.begin_[g]),
-                   source.event_.begin() + static_cast<std::ptrdiff_t>(source.begin_[g + 1]), int8_t{1}));
-  }
+  const GroupTotals totals(data, n_groups);
+  source.events_ = totals.events;
+  source.weighted_n_ = totals.weight;
+  source.squared_weight_ = totals.squared_weight;
+  source.weighted_events_ = totals.event_weight;
   return source;
 }
 
@@ -507,9 +597,11 @@ void KmRowSource::ForEachRow(int32_t group, const std::function<void(const KmRow
   const std::span<const double> entries =
       entry_.empty() ? std::span<const double>() : std::span<const double>(entry_).subspan(begin, size);
   CurveScan<const std::function<void(const KmRow&)>> scan(
-      size, entries, options_, detail::NormalQuantileForLevel(options_.conf_level), visit);
+      weighted_n_[group], squared_weight_[group], entries,
+      jackknife_ ? KmVariance::kJackknife : KmVariance::kGreenwood, options_,
+      detail::NormalQuantileForLevel(options_.conf_level), visit);
   for (size_t i = begin; i < begin + size; ++i)
-    scan.Add(time_[i], event_[i]);
+    scan.Add(time_[i], event_[i], weight_.empty() ? 1.0 : weight_[i]);
   scan.Finish();
 }
 

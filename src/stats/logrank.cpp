@@ -24,6 +24,7 @@ Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::s
   if (data.group.empty()) return InvalidArgument("no group codes were given");
   Status valid = detail::ValidateSurvivalData(data, n_groups);
   if (valid.ok()) valid = detail::RequireRightCensored(data, "the log-rank test");
+  if (valid.ok()) valid = detail::RequireUnweighted(data, "the log-rank test");
   if (!valid.ok()) return valid;
   if (!strata.empty()) {
     if (strata.size() != data.time.size())

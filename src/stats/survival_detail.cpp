@@ -29,6 +29,16 @@ Status ValidateSurvivalData(const SurvivalData& data, int32_t n_groups) {
           fmt::format("observation {}: group code {} outside 0..{}", i + 1, data.group[i], n_groups - 1));
     }
   }
+  if (!data.weight.empty()) {
+    if (data.weight.size() != data.time.size())
+      return InvalidArgument("one case weight is needed per observation");
+    for (size_t i = 0; i < data.weight.size(); ++i) {
+      if (!(std::isfinite(data.weight[i]) && data.weight[i] > 0)) {
+        return InvalidArgument(fmt::format("observation {}: the case weight {} is not a finite number > 0",
+                                           i + 1, data.weight[i]));
+      }
+    }
+  }
   if (data.start.empty()) return Status();
   if (data.start.size() != data.time.size()) {
     return InvalidArgument(
@@ -45,6 +55,15 @@ Status ValidateSurvivalData(const SurvivalData& data, int32_t n_groups) {
     }
   }
   return Status();
+}
+
+bool HasFractionalWeights(std::span<const double> weight) {
+  return std::any_of(weight.begin(), weight.end(), [](double w) { return w != std::floor(w); });
+}
+
+Status RequireUnweighted(const SurvivalData& data, std::string_view analysis) {
+  if (data.weight.empty()) return Status();
+  return InvalidArgument(fmt::format("{} does not take case weights", analysis));
 }
 
 Status RequireRightCensored(const SurvivalData& data, std::string_view analysis) {

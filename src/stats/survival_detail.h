@@ -16,8 +16,14 @@ namespace prrt::stats::detail {
 inline const double kRTolerance = std::sqrt(2.220446049250313e-16);
 
 //! Checks times (finite, >= 0), events (0/1), groups (0..n_groups-1, or none), start times (finite, >= 0,
-//! before their stop; or none) and equal lengths.
+//! before their stop; or none), case weights (finite, > 0; or none) and equal lengths.
 Status ValidateSurvivalData(const SurvivalData& data, int32_t n_groups);
+
+//! Whether some case weight is not a whole number: R then uses the robust (infinitesimal jackknife) variance.
+bool HasFractionalWeights(std::span<const double> weight);
+
+//! Rejects case weights in an analysis that does not take them.
+Status RequireUnweighted(const SurvivalData& data, std::string_view analysis);
 
 //! Rejects counting-process data in an analysis defined for right-censored data only.
 Status RequireRightCensored(const SurvivalData& data, std::string_view analysis);

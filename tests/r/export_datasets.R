@@ -13,6 +13,7 @@ write_set(survival::veteran, "veteran")
 write_set(survival::ovarian, "ovarian")
 aml <- survival::aml
 aml$x <- as.character(aml$x)
+aml$two <- 2  # equal case weights (survival's doaml.R)
 write_set(aml, "aml")
 write_set(survival::mgus2, "mgus2")
 write_set(survival::heart, "heart")  # counting-process (start, stop] rows: the Stanford heart transplant data

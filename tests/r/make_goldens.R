@@ -25,32 +25,49 @@ strata_names <- function(fit, groups) {
 surv_lhs <- function(time, event, start = NULL) {
   if (is.null(start)) sprintf("Surv(%s, %s)", time, event) else sprintf("Surv(%s, %s, %s)", start, time, event)
 }
-km_case <- function(set, time, event, group = NULL, conf.type = "log", conf.int = 0.95, start = NULL) {
+# weights: a column of case weights; R's survfit then gives weighted counts, and with weights that are not all
+# whole numbers the infinitesimal jackknife SE of S itself (logse = FALSE) rather than Greenwood's of log S.
+km_case <- function(set, time, event, group = NULL, conf.type = "log", conf.int = 0.95, start = NULL,
+                    weights = NULL) {
   df <- read_set(set)
   rhs <- if (is.null(group)) "1" else group
   f <- as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs))
-  fit <- survfit(f, data = df, conf.type = conf.type, conf.int = conf.int)
+  call <- quote(survfit(f, data = df, conf.type = conf.type, conf.int = conf.int))
+  if (!is.null(weights)) call$weights <- as.name(weights)
+  fit <- eval(call)
   tab <- summary(fit)$table
   if (is.null(dim(tab))) tab <- t(as.matrix(tab))
   nstrata <- if (is.null(fit$strata)) 1 else length(fit$strata)
   idx <- if (is.null(fit$strata)) list(seq_along(fit$time)) else split(seq_along(fit$time), rep(seq_len(nstrata), fit$strata))
   names <- strata_names(fit)
   lcl <- sprintf("%sLCL", format(conf.int)); ucl <- sprintf("%sUCL", format(conf.int))
+  se_of_surv <- if (fit$logse) fit$std.err * fit$surv else fit$std.err
+  group_rows <- if (is.null(group)) list(seq_len(nrow(df))) else split(seq_len(nrow(df)), df[[group]])
   groups <- lapply(seq_len(nstrata), function(s) {
     i <- idx[[s]]
-    list(group = names[s], n = tab[s, "records"], events = tab[s, "events"],
-         median = num(tab[s, "median"]), median_lower = num(tab[s, lcl]), median_upper = num(tab[s, ucl]),
-         table = data.frame(time = fit$time[i], n_risk = fit$n.risk[i], n_event = fit$n.event[i],
-                            n_censor = fit$n.censor[i], surv = fit$surv[i],
-                            std_err = num(fit$std.err[i] * fit$surv[i]),
-                            lower = num(fit$lower[i]), upper = num(fit$upper[i])))
+    g <- list(group = names[s], n = tab[s, "records"], events = tab[s, "events"],
+              median = num(tab[s, "median"]), median_lower = num(tab[s, lcl]), median_upper = num(tab[s, ucl]),
+              table = data.frame(time = fit$time[i], n_risk = fit$n.risk[i], n_event = fit$n.event[i],
+                                 n_censor = fit$n.censor[i], surv = fit$surv[i],
+                                 std_err = num(se_of_surv[i]),
+                                 lower = num(fit$lower[i]), upper = num(fit$upper[i])))
+    if (!is.null(weights)) {
+      # R's table counts weights; prrt's n and events count rows, and gives the weighted sums beside them.
+      g$events <- sum(df[[event]][group_rows[[s]]])
+      g$weighted_n <- tab[s, "n.start"]
+      g$weighted_events <- tab[s, "events"]
+    }
+    g
   })
   args <- c("stats", "km", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event)
   if (!is.null(group)) args <- c(args, "--group", group)
   if (!is.null(start)) args <- c(args, "--start", start)
+  if (!is.null(weights)) args <- c(args, "--weights", weights)
   args <- c(args, "--conf-type", conf.type, "--conf-level", format(conf.int), "--json")
-  list(name = sprintf("%s %s~%s %s %s", set, surv_lhs(time, event, start), rhs, conf.type, conf.int), args = args,
-       expected = list(conf_type = conf.type, conf_level = conf.int, groups = groups))
+  list(name = sprintf("%s %s~%s %s %s%s", set, surv_lhs(time, event, start), rhs, conf.type, conf.int,
+                      if (is.null(weights)) "" else sprintf(" weights %s", weights)),
+       args = args, expected = list(conf_type = conf.type, conf_level = conf.int,
+                                    weighted = !is.null(weights), groups = groups))
 }
 km <- list()
 for (ct in c("log", "log-log", "plain", "logit", "arcsin")) km[[length(km) + 1]] <- km_case("lung", "time", "status", "sex", ct)
@@ -76,7 +93,21 @@ km <- c(km, list(
   km_case("heart", "stop", "event", "surgery", "log-log", start = "start"),
   km_case("synthetic_counting", "stop", "status", "salvage", start = "start"),
   km_case("synthetic_counting", "stop", "status", "site", "plain", start = "start"),
-  km_case("synthetic_counting_neartie", "stop", "status", "salvage", start = "start")
+  km_case("synthetic_counting_neartie", "stop", "status", "salvage", start = "start"),
+  # survival's doaml.R: weights of 2 leave the curve as it was and halve the variance
+  km_case("aml", "time", "status", "x", weights = "two"),
+  km_case("synthetic_weighted", "time", "status", "arm", weights = "copies"),
+  km_case("synthetic_weighted", "time", "status", "arm", "plain", weights = "copies"),
+  km_case("synthetic_weighted", "time", "status", "arm", weights = "ipw"),
+  km_case("synthetic_weighted", "time", "status", "arm", "log-log", weights = "ipw"),
+  km_case("synthetic_weighted", "time", "status", "arm", "plain", 0.9, weights = "ipw"),
+  km_case("synthetic_weighted", "time", "status", "arm", "logit", weights = "ipw"),
+  km_case("synthetic_weighted", "time", "status", "arm", "arcsin", weights = "ipw"),
+  km_case("synthetic_weighted", "time", "status", NULL, weights = "ipw"),
+  # curves that reach 0 under fractional weights (SE 0 there, as R gives) and tied times
+  km_case("synthetic_weighted_to_zero", "time", "status", "grp", weights = "w"),
+  km_case("synthetic_weighted_to_zero", "time", "status", "grp", "plain", weights = "w"),
+  km_case("synthetic_weighted_to_zero", "time", "status", "grp", "log-log", weights = "w")
 ))
 write_golden(km, "km")
 
@@ -630,10 +661,12 @@ write_golden(list(
 # ---- Restricted mean survival time: print.survfit(rmean = ...), read from summary(fit, rmean = ...)$table ----
 # The limit (rmean_to) by R's rule: common, the last time of all curves; individual, each curve's own; a number,
 # itself.
-km_rmean_case <- function(set, time, event, group = NULL, rmean = "common", start = NULL) {
+km_rmean_case <- function(set, time, event, group = NULL, rmean = "common", start = NULL, weights = NULL) {
   df <- read_set(set)
   rhs <- if (is.null(group)) "1" else group
-  fit <- survfit(as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df)
+  call <- quote(survfit(as.formula(sprintf("%s ~ %s", surv_lhs(time, event, start), rhs)), data = df))
+  if (!is.null(weights)) call$weights <- as.name(weights)
+  fit <- eval(call)
   tab <- summary(fit, rmean = rmean)$table
   if (is.null(dim(tab))) tab <- t(as.matrix(tab))
   names <- strata_names(fit)
@@ -646,8 +679,10 @@ km_rmean_case <- function(set, time, event, group = NULL, rmean = "common", star
   args <- c("stats", "km", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event)
   if (!is.null(group)) args <- c(args, "--group", group)
   if (!is.null(start)) args <- c(args, "--start", start)
+  if (!is.null(weights)) args <- c(args, "--weights", weights)
   args <- c(args, "--rmean", as.character(rmean), "--summary", "--json")
-  list(name = sprintf("rmean %s %s~%s to %s", set, surv_lhs(time, event, start), rhs, rmean),
+  list(name = sprintf("rmean %s %s~%s to %s%s", set, surv_lhs(time, event, start), rhs, rmean,
+                      if (is.null(weights)) "" else sprintf(" weights %s", weights)),
        args = args, expected = list(rmean = rmean, groups = groups))
 }
 write_golden(list(
@@ -663,7 +698,10 @@ write_golden(list(
   km_rmean_case("synthetic_ties", "time", "status", "arm", "common"),
   km_rmean_case("synthetic_edge", "time", "status", "grp", "individual"),
   km_rmean_case("synthetic_edge", "time", "status", "grp", 50),
-  km_rmean_case("heart", "stop", "event", "transplant", "common", start = "start")
+  km_rmean_case("heart", "stop", "event", "transplant", "common", start = "start"),
+  km_rmean_case("synthetic_weighted", "time", "status", "arm", "individual", weights = "copies"),
+  km_rmean_case("synthetic_weighted", "time", "status", "arm", 30, weights = "ipw"),
+  km_rmean_case("synthetic_weighted_to_zero", "time", "status", "grp", "common", weights = "w")
 ), "km_rmean")
 
 # ---- The index the C++ tests register their cases from (each test then reads only its own file) ----

@@ -115,3 +115,11 @@ w(weighted, "weighted")
 counting_weighted <- counting
 counting_weighted$ipw <- round(runif(nrow(counting), 0.5, 3), 3)
 w(counting_weighted, "counting_weighted")
+# Kaplan–Meier under fractional weights to the end (no random numbers): group "x" ends in an event, so S
+# reaches 0 (the jackknife's SE is 0 there), with deaths and a censoring tied at 2 and at 4; group "y" ends
+# censored, with a death and a censoring tied at 1 and at 3.
+to_zero <- data.frame(time = c(1, 2, 2, 2, 3, 4, 4, 5, 1, 1, 2, 3, 3, 6),
+                      status = c(1, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0, 0),
+                      grp = c(rep("x", 8), rep("y", 6)),
+                      w = c(1.5, 0.5, 2, 1.25, 0.75, 3, 0.4, 1.1, 2, 0.6, 1.3, 0.9, 1.7, 2.2))
+w(to_zero, "weighted_to_zero")

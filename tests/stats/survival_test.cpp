@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <random>
 #include <set>
@@ -702,6 +703,102 @@ TEST(KaplanMeier, BookDataSet2IntervalsByHand) {
     greenwood += n_event[i] / (n_risk[i] * (n_risk[i] - n_event[i]));
     EXPECT_NEAR(row.std_err, surv[i] * std::sqrt(greenwood), 1e-15) << i;
   }
+}
+
+// survival's tests/doaml.R: case weights of 2 for everyone leave S as it was and halve Greenwood's variance
+// (every n and d doubles, so d / (n (n - d)) halves); the counts double.
+TEST(KaplanMeier, EqualWholeWeightsHalveTheVariance) {
+  const std::vector<int32_t> group = AmlGroups();
+  const std::vector<double> two(kAmlTime.size(), 2.0);
+  Result<std::vector<KmCurve>> plain = KaplanMeier({kAmlTime, kAmlEvent, group}, 2, KmOptions{});
+  Result<std::vector<KmCurve>> weighted =
+      KaplanMeier({kAmlTime, kAmlEvent, group, {}, two}, 2, KmOptions{.conf_type = ConfType::kPlain});
+  ASSERT_TRUE(plain.ok() && weighted.ok());
+  for (size_t g = 0; g < 2; ++g) {
+    const KmCurve& a = (*plain)[g];
+    const KmCurve& b = (*weighted)[g];
+    EXPECT_EQ(b.n, a.n);
+    EXPECT_EQ(b.events, a.events);
+    EXPECT_EQ(b.weighted_n, 2.0 * static_cast<double>(a.n));
+    EXPECT_EQ(b.weighted_events, 2.0 * static_cast<double>(a.events));
+    ASSERT_EQ(a.rows.size(), b.rows.size());
+    for (size_t i = 0; i < a.rows.size(); ++i) {
+      EXPECT_EQ(b.rows[i].n_risk, 2 * a.rows[i].n_risk);
+      EXPECT_EQ(b.rows[i].n_event, 2 * a.rows[i].n_event);
+      EXPECT_EQ(b.rows[i].surv, a.rows[i].surv);
+      if (a.rows[i].surv > 0) {
+        EXPECT_NEAR(b.rows[i].std_err * b.rows[i].std_err * 2, a.rows[i].std_err * a.rows[i].std_err, 1e-15);
+        // The plain CI: S ± z SE.
+        EXPECT_NEAR(b.rows[i].upper, std::min(1.0, b.rows[i].surv + 1.959963984540054 * b.rows[i].std_err),
+                    1e-15);
+      }
+    }
+  }
+}
+
+// Fractional weights bring the infinitesimal jackknife (R's robust default). By hand, for the first time of
+// a curve: 13 at risk (weights 1.5 + 0.5 + 2 + 1 + 0.25 + 3 + 1 + 1 + 2 + 0.75), 1.5 of it dying at time 1.
+// h = 1.5/13, S = 1 - h, c = 1/(13 S), B = h c. The row that died has influence B - c on log S, the others
+// B: var log S = 1.5² (B - c)² + (Σ of the other weights²) B², Σ w² of the others = 20.875. R's survfit gives
+// std.err 0.1098317 (SE of S) there; S reaches 0 at the last time, where R's SE is 0 and the log CI NA.
+TEST(KaplanMeier, FractionalWeightsGiveTheJackknifeVariance) {
+  const std::vector<double> time{1, 2, 2, 3, 4, 4, 5, 6, 7, 8};
+  const std::vector<int8_t> event{1, 1, 0, 1, 0, 1, 1, 0, 1, 1};
+  const std::vector<double> weight{1.5, 0.5, 2, 1, 0.25, 3, 1, 1, 2, 0.75};
+  Result<std::vector<KmCurve>> curves = KaplanMeier({time, event, {}, {}, weight}, 1, KmOptions{});
+  ASSERT_TRUE(curves.ok()) << curves.status().message();
+  const KmCurve& curve = (*curves)[0];
+  ASSERT_EQ(curve.rows.size(), 8u);
+  const double h = 1.5 / 13, surv = 1 - h, c = 1 / (13 * surv), b = h * c;
+  const double variance_log = 1.5 * 1.5 * (b - c) * (b - c) + 20.875 * b * b;
+  EXPECT_NEAR(curve.rows[0].surv, surv, 1e-15);
+  EXPECT_NEAR(curve.rows[0].std_err, surv * std::sqrt(variance_log), 1e-15);
+  EXPECT_NEAR(curve.rows[0].std_err, 0.1098317, 5e-8);
+  EXPECT_NEAR(curve.rows[0].lower, surv * std::exp(-1.959963984540054 * std::sqrt(variance_log)), 1e-15);
+  EXPECT_EQ(curve.rows[3].n_risk, 8);  // 9 at time 3 less the 1 that died there
+  EXPECT_EQ(curve.rows[3].n_censor, 0.25);
+  EXPECT_EQ(curve.rows.back().surv, 0);
+  EXPECT_EQ(curve.rows.back().std_err, 0);
+  EXPECT_TRUE(std::isnan(curve.rows.back().lower));
+  EXPECT_EQ(curve.n, 10);
+  EXPECT_EQ(curve.events, 7);
+  EXPECT_EQ(curve.weighted_events, 9.75);
+  // The same through the streaming source and the one-pass summary.
+  Result<KmRowSource> source = KmRowSource::Create({time, event, {}, {}, weight}, 1, KmOptions{});
+  ASSERT_TRUE(source.ok());
+  size_t i = 0;
+  source->ForEachRow(0, [&](const KmRow& row) {
+    EXPECT_EQ(row.std_err, curve.rows[i].std_err) << i;
+    ++i;
+  });
+  EXPECT_EQ(source->weighted_n(0), 13);
+  Result<std::vector<KmSummary>> summary = KaplanMeierSummary({time, event, {}, {}, weight}, 1, KmOptions{});
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ((*summary)[0].quantile.estimate,
+            SurvivalQuantile(curve, 0.5, QuantileRule::kPrint, 0.95).estimate);
+  EXPECT_EQ((*summary)[0].weighted_events, 9.75);
+}
+
+TEST(KaplanMeier, RejectsBadCaseWeights) {
+  const std::vector<double> time{1, 2, 3};
+  const std::vector<int8_t> event{1, 0, 1};
+  for (double bad : {0.0, -1.0, std::nan(""), std::numeric_limits<double>::infinity()}) {
+    const std::vector<double> weight{1, bad, 2};
+    Result<std::vector<KmCurve>> curves = KaplanMeier({time, event, {}, {}, weight}, 1, KmOptions{});
+    ASSERT_FALSE(curves.ok()) << bad;
+    EXPECT_NE(curves.status().message().find("observation 2: the case weight"), std::string::npos);
+  }
+  const std::vector<double> short_weights{1, 2};
+  EXPECT_FALSE(KaplanMeier({time, event, {}, {}, short_weights}, 1, KmOptions{}).ok());
+  // Weights are for right-censored curves; the log-rank test and follow-up do not take them.
+  const std::vector<double> weight{1, 2, 3}, start{0, 0, 1};
+  EXPECT_FALSE(KaplanMeier({time, event, {}, start, weight}, 1, KmOptions{}).ok());
+  const std::vector<int32_t> group{0, 1, 1};
+  Result<LogrankResult> logrank = LogRank({time, event, group, {}, weight}, 2, {}, 0, LogrankOptions{});
+  ASSERT_FALSE(logrank.ok());
+  EXPECT_EQ(logrank.status().message(), "the log-rank test does not take case weights");
+  EXPECT_FALSE(
+      ReverseKaplanMeier({time, event, {}, {}, weight}, 1, FollowUpTies::kSurvival, KmOptions{}).ok());
 }
 
 // survival's tests/doaml.R, for the curves: intervals that all start at 0 are the right-censored data (the

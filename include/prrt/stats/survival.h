@@ -19,12 +19,15 @@ namespace prrt::stats {
 //! Survival data: one entry per subject (or per interval); event is 1 for an event, 0 for censored.
 //! `group` holds codes 0..k-1 (empty: one group). With `start` the data are counting-process intervals
 //! (start, time], as R's Surv(start, stop, event): a row is at risk at t when start < t <= time. Empty
-//! `start`: right-censored data, everyone at risk from 0.
+//! `start`: right-censored data, everyone at risk from 0. `weight`: case weights (R's weights), each a finite
+//! number > 0, a row of weight k counting as k rows; empty, 1 each. Kaplan–Meier takes them with
+//! right-censored data; the log-rank test and median follow-up do not (an error).
 struct SurvivalData {
   std::span<const double> time;
   std::span<const int8_t> event;
   std::span<const int32_t> group;
   std::span<const double> start = {};
+  std::span<const double> weight = {};
 };
 
 //! Transformation on which the pointwise confidence interval of S(t) is symmetric (R's conf.type).
@@ -50,15 +53,19 @@ struct KmRow {
   double n_event = 0;
   double n_censor = 0;
   double surv = 1;
-  double std_err = 0;  //!< Greenwood SE of S (S x the SE of log S); NaN once S reaches 0
-  double lower = 0;    //!< pointwise CI; NaN where R gives NA
+  //! The SE of S: Greenwood's (S x the SE of log S; NaN once S reaches 0), or, with case weights that are
+  //! not all whole numbers, the infinitesimal jackknife's (0 once S reaches 0), as R's survfit by default.
+  double std_err = 0;
+  double lower = 0;  //!< pointwise CI; NaN where R gives NA
   double upper = 0;
 };
 
 struct KmCurve {
-  int64_t n = 0;
-  int64_t events = 0;
-  BigVector<KmRow> rows;  //!< a std::vector; huge-page backed when large
+  int64_t n = 0;       //!< rows
+  int64_t events = 0;  //!< rows with an event
+  double weighted_n = 0;
+  double weighted_events = 0;  //!< with case weights, the sums of the rows' weights; otherwise n and events
+  BigVector<KmRow> rows;       //!< a std::vector; huge-page backed when large
 };
 
 //! The Kaplan–Meier estimate for each group (index = group code), with Greenwood variance and the
@@ -88,6 +95,8 @@ enum class QuantileRule {
 struct KmSummary {
   int64_t n = 0;
   int64_t events = 0;
+  double weighted_n = 0;  //!< as KmCurve's
+  double weighted_events = 0;
   QuantileEstimate quantile;  //!< by the print rule
 };
 
@@ -178,6 +187,8 @@ class KmRowSource {
 
   int64_t n(int32_t group) const { return static_cast<int64_t>(begin_[group + 1] - begin_[group]); }
   int64_t events(int32_t group) const { return events_[group]; }
+  double weighted_n(int32_t group) const { return weighted_n_[group]; }  //!< as KmCurve's
+  double weighted_events(int32_t group) const { return weighted_events_[group]; }
   //! The time of the group's last row (NaN for a group without data).
   double last_time(int32_t group) const;
   //! Calls visit(row) for each row of the group's curve in time order: the rows of KaplanMeier's curve.
@@ -191,9 +202,12 @@ class KmRowSource {
   KmOptions options_;
   BigVector<double> time_;     // by group, ascending within each (near-ties merged)
   BigVector<int8_t> event_;    // of time_[i]
+  BigVector<double> weight_;   // of time_[i], with case weights (else empty)
+  bool jackknife_ = false;     // the infinitesimal jackknife variance (fractional case weights)
   BigVector<double> entry_;    // counting-process data: each group's start times, ascending (else empty)
   std::vector<size_t> begin_;  // group g's rows are [begin_[g], begin_[g + 1]) of time_ (and of entry_)
   std::vector<int64_t> events_;
+  std::vector<double> weighted_n_, squared_weight_, weighted_events_;
 };
 
 }  // namespace prrt::stats
