@@ -5,6 +5,9 @@ import subprocess
 import sys
 
 work, sizes = sys.argv[1], [int(float(s)) for s in sys.argv[2:]]
+# The fastest fread + survfit on 10^7 rows seen on this machine (3 December 2026), against which a run's ratio
+# is also given: R's times vary from run to run by up to twice.
+FASTEST_R_SECONDS = 35.77
 
 
 def medians(path):
@@ -94,8 +97,10 @@ print("R: `fread` + `survfit` (or + `survdiff`). prrt: the process `prrt stats k
       "not include printing its table); each prrt process run three times, the median time and the largest peak "
       "memory shown, R's once (its runs take minutes). Input columns = 13 bytes a row (time 8, event 1, group 4). "
       "On this virtual machine R's times vary from run to run by up to twice: in the runs of 2 and 3 December "
-      "2026, `survfit` on 10^7 rows took 38 to 79 s and `survdiff` 34 to 56 s, so a ratio close to a target can "
-      "fall on either side of it in one run.\n")
+      "2026, `survfit` on 10^7 rows took 34 to 79 s and `survdiff` 28 to 56 s, so a ratio close to a target can "
+      "fall on either side of it in one run; against the fastest `fread` + `survfit` seen at 10^7 rows, "
+      f"{FASTEST_R_SECONDS:.1f} s, the whole table printed by this run's prrt is "
+      f"{FASTEST_R_SECONDS / process(f'{work}/kmt_{max(sizes)}.time')[0]:.1f}× faster.\n")
 print("| rows | CSV size | R fread + survfit | prrt stats km | ratio | R fread + survdiff | prrt stats logrank | ratio | prrt peak memory | input columns | memory / columns | prrt stats km, whole table | ratio | its peak memory | memory / columns |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for n in sizes:
