@@ -479,6 +479,7 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
   auto ties = std::make_shared<std::string>("survival");
   auto* command = stats.add_subcommand("followup", "median follow-up by the reverse Kaplan–Meier method");
   AddSurvivalOptions(command, *args, false);
+  AddWeightsOption(command, *args);
   command
       ->add_option("--ties", *ties,
                    "a death and a censoring at one time: survival (R's flipped status; the death stays at "
@@ -492,24 +493,31 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
         input->data(), input->n_groups(),
         *ties == "prodlim" ? stats::FollowUpTies::kProdlim : stats::FollowUpTies::kSurvival, options);
     if (!curves.ok()) return ReportError(context, curves.status());
+    const bool weighted = !input->weights.empty();
     json groups = json::array();
     StreamedJson streamed;
     TextTable table({"group", "n", "censored", "median follow-up", "lower 95%", "upper 95%"});
     for (int32_t g = 0; g < input->n_groups(); ++g) {
       const stats::QuantileEstimate median = curves->Quantile(g, 0.5, stats::QuantileRule::kPrint);
-      groups.push_back({{"group", input->group_names[g]},
-                        {"n", curves->n(g)},
-                        {"censored", curves->events(g)},
-                        {"median", JsonNumber(median.estimate)},
-                        {"median_lower", JsonNumber(median.lower)},
-                        {"median_upper", JsonNumber(median.upper)},
-                        {"table", StreamKmTable(RowsOf(*curves, static_cast<size_t>(g)), streamed)}});
+      json group = {{"group", input->group_names[g]},
+                    {"n", curves->n(g)},
+                    {"censored", curves->events(g)},
+                    {"median", JsonNumber(median.estimate)},
+                    {"median_lower", JsonNumber(median.lower)},
+                    {"median_upper", JsonNumber(median.upper)},
+                    {"table", StreamKmTable(RowsOf(*curves, static_cast<size_t>(g)), streamed)}};
+      if (weighted) {
+        group["weighted_n"] = curves->weighted_n(g);
+        group["weighted_censored"] = curves->weighted_events(g);
+      }
+      groups.push_back(std::move(group));
       table.AddRow({input->group_names[g], FormatNumber(static_cast<double>(curves->n(g))),
                     FormatNumber(static_cast<double>(curves->events(g))), FormatNumber(median.estimate),
                     FormatNumber(median.lower), FormatNumber(median.upper)});
     }
     if (args->json) {
-      json result = {{"ties", *ties}, {"conf_level", options.conf_level}, {"groups", groups}};
+      json result = {
+          {"ties", *ties}, {"conf_level", options.conf_level}, {"weighted", weighted}, {"groups", groups}};
       streamed.Print(context.out, result);
     } else {
       table.Print(context.out);

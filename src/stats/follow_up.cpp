@@ -1,4 +1,3 @@
-#include <string_view>
 #include <vector>
 
 #include "prrt/stats/survival.h"
@@ -8,9 +7,10 @@ namespace prrt::stats {
 
 Result<KmRowSource> ReverseKaplanMeier(const SurvivalData& data, int32_t n_groups, FollowUpTies ties,
                                        const KmOptions& options) {
-  constexpr std::string_view kAnalysis = "median follow-up (reverse Kaplan–Meier)";
-  Status valid = detail::RequireRightCensored(data, kAnalysis);
-  if (valid.ok()) valid = detail::RequireUnweighted(data, kAnalysis);
+  Status valid = detail::RequireRightCensored(data, "median follow-up (reverse Kaplan–Meier)");
+  if (valid.ok() && ties == FollowUpTies::kProdlim) {
+    valid = detail::RequireUnweighted(data, "median follow-up with prodlim's ties");
+  }
   if (!valid.ok()) return valid;
   std::vector<int8_t> flipped(data.event.size());
   for (size_t i = 0; i < flipped.size(); ++i) {
@@ -20,7 +20,8 @@ Result<KmRowSource> ReverseKaplanMeier(const SurvivalData& data, int32_t n_group
   }
   KmOptions reverse = options;
   reverse.censorings_leave_first = ties == FollowUpTies::kProdlim;
-  return KmRowSource::Create(SurvivalData{data.time, flipped, data.group}, n_groups, reverse);
+  return KmRowSource::Create(SurvivalData{data.time, flipped, data.group, {}, data.weight}, n_groups,
+                             reverse);
 }
 
 }  // namespace prrt::stats

@@ -203,19 +203,33 @@ write_golden(list(
 ), "logrank")
 
 # ---- Median follow-up: reverse KM with survival's flipped status, and prodlim's reverse = TRUE ----
-followup_case <- function(set, time, event, group = NULL) {
+# weights: case weights (the reverse curve's counts weighted; fractional ones bring survfit's jackknife SE).
+followup_case <- function(set, time, event, group = NULL, weights = NULL) {
   df <- read_set(set)
   rhs <- if (is.null(group)) "1" else group
-  fit <- survfit(as.formula(sprintf("Surv(%s, %s == 0) ~ %s", time, event, rhs)), data = df)
+  call <- quote(survfit(as.formula(sprintf("Surv(%s, %s == 0) ~ %s", time, event, rhs)), data = df))
+  if (!is.null(weights)) call$weights <- as.name(weights)
+  fit <- eval(call)
   tab <- summary(fit)$table
   if (is.null(dim(tab))) tab <- t(as.matrix(tab))
   names <- strata_names(fit)
+  group_rows <- if (is.null(group)) list(seq_len(nrow(df))) else split(seq_len(nrow(df)), df[[group]])
   args <- c("stats", "followup", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event)
   if (!is.null(group)) args <- c(args, "--group", group)
-  list(name = sprintf("followup %s ~ %s", set, rhs), args = c(args, "--json"),
-       expected = list(ties = "survival", groups = lapply(seq_len(nrow(tab)), function(s)
-         list(group = names[s], n = tab[s, "records"], censored = tab[s, "events"], median = num(tab[s, "median"]),
-              median_lower = num(tab[s, "0.95LCL"]), median_upper = num(tab[s, "0.95UCL"])))))
+  if (!is.null(weights)) args <- c(args, "--weights", weights)
+  list(name = sprintf("followup %s ~ %s%s", set, rhs, if (is.null(weights)) "" else sprintf(" weights %s", weights)),
+       args = c(args, "--json"),
+       expected = list(ties = "survival", weighted = !is.null(weights), groups = lapply(seq_len(nrow(tab)), function(s) {
+         g <- list(group = names[s], n = tab[s, "records"], censored = tab[s, "events"], median = num(tab[s, "median"]),
+                   median_lower = num(tab[s, "0.95LCL"]), median_upper = num(tab[s, "0.95UCL"]))
+         if (!is.null(weights)) {
+           # R's table counts weights; prrt's n and censored count rows, with the weighted sums beside them.
+           g$censored <- sum(df[[event]][group_rows[[s]]] == 0)
+           g$weighted_n <- tab[s, "n.start"]
+           g$weighted_censored <- tab[s, "events"]
+         }
+         g
+       })))
 }
 prodlim_case <- function(set, time, event) {
   df <- read_set(set)
@@ -228,7 +242,10 @@ prodlim_case <- function(set, time, event) {
 }
 write_golden(list(followup_case("lung", "time", "status"), followup_case("mgus2", "futime", "death"),
                   followup_case("veteran", "time", "status", "trt"), followup_case("synthetic_ties", "time", "status", "arm"),
-                  followup_case("aml", "time", "status", "x")), "followup")
+                  followup_case("aml", "time", "status", "x"),
+                  followup_case("synthetic_weighted", "time", "status", "arm", weights = "copies"),
+                  followup_case("synthetic_weighted", "time", "status", "arm", weights = "ipw"),
+                  followup_case("synthetic_weighted_to_zero", "time", "status", NULL, weights = "w")), "followup")
 write_golden(list(prodlim_case("synthetic_ties", "time", "status"), prodlim_case("lung", "time", "status"),
                   prodlim_case("aml", "time", "status")), "followup_prodlim")
 

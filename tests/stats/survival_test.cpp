@@ -790,15 +790,18 @@ TEST(KaplanMeier, RejectsBadCaseWeights) {
   }
   const std::vector<double> short_weights{1, 2};
   EXPECT_FALSE(KaplanMeier({time, event, {}, {}, short_weights}, 1, KmOptions{}).ok());
-  // Weights are for right-censored curves; the log-rank test and follow-up do not take them.
+  // Weights are for right-censored curves; the log-rank test (R's survdiff has none) and follow-up with
+  // prodlim's ties do not take them.
   const std::vector<double> weight{1, 2, 3}, start{0, 0, 1};
   EXPECT_FALSE(KaplanMeier({time, event, {}, start, weight}, 1, KmOptions{}).ok());
   const std::vector<int32_t> group{0, 1, 1};
   Result<LogrankResult> logrank = LogRank({time, event, group, {}, weight}, 2, {}, 0, LogrankOptions{});
   ASSERT_FALSE(logrank.ok());
   EXPECT_EQ(logrank.status().message(), "the log-rank test does not take case weights");
-  EXPECT_FALSE(
-      ReverseKaplanMeier({time, event, {}, {}, weight}, 1, FollowUpTies::kSurvival, KmOptions{}).ok());
+  Result<KmRowSource> prodlim =
+      ReverseKaplanMeier({time, event, {}, {}, weight}, 1, FollowUpTies::kProdlim, KmOptions{});
+  ASSERT_FALSE(prodlim.ok());
+  EXPECT_EQ(prodlim.status().message(), "median follow-up with prodlim's ties does not take case weights");
 }
 
 // survival's tests/doaml.R, for the curves: intervals that all start at 0 are the right-censored data (the
