@@ -109,8 +109,7 @@ void AddStartOption(CLI::App* command, SurvivalArgs& args) {
 void AddWeightsOption(CLI::App* command, SurvivalArgs& args) {
   command->add_option("--weights", args.columns.weights,
                       "column of case weights, numbers > 0 (R's weights: a row of weight k counts as k rows; "
-                      "weights that are "
-                      "not all whole numbers bring R's robust variance)");
+                      "weights that are not all whole numbers bring R's robust variance)");
 }
 
 // The rows of a table held in memory.

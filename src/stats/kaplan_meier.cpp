@@ -108,16 +108,17 @@ namespace {
 enum class KmVariance { kGreenwood, kJackknife };
 
 // Builds one curve's rows from its observations fed in time order (ties in any order), passing each finished
-// row to `sink(const KmRow&)`. `weight` is the curve's total case weight (its number of rows without
-// weights); for counting-process data (unweighted) `entries` holds the curve's start times in ascending
-// order: the risk set at t is the rows with start < t, less those that ended before t.
-// Aligned to a cache line, as are the sinks: curves built on different threads sit side by side in vectors.
+// row to `sink(const KmRow&)`. `rows` is the curve's number of rows and `weight` their total case weight
+// (`rows` without weights); for counting-process data (unweighted) `entries` holds the curve's start times in
+// ascending order: the risk set at t is the rows with start < t, less those that ended before t. Aligned to a
+// cache line, as are the sinks: curves built on different threads sit side by side in vectors.
 template <typename Sink>
 class alignas(64) CurveScan {
  public:
-  CurveScan(double weight, double squared_weight, std::span<const double> entries, KmVariance variance,
-            const KmOptions& options, double z, Sink& sink)
+  CurveScan(size_t rows, double weight, double squared_weight, std::span<const double> entries,
+            KmVariance variance, const KmOptions& options, double z, Sink& sink)
       : entries_(entries),
+        rows_(rows),
         total_weight_(weight),
         jackknife_(variance == KmVariance::kJackknife),
         options_(options),
@@ -144,7 +145,11 @@ class alignas(64) CurveScan {
     if (seen_ == 0) return;
     while (entered_ < entries_.size() && entries_[entered_] < row_.time)
       ++entered_;
-    const double at_risk = (entries_.empty() ? total_weight_ : static_cast<double>(entered_)) - ended_before_;
+    // At the last time, its own rows exactly: the weight left, total less the weight gone, can differ from
+    // their sum in the last bit, and S must reach 0 exactly when they all die.
+    const double at_risk = !entries_.empty() ? static_cast<double>(entered_) - ended_before_
+                           : seen_ == rows_  ? row_.n_event + row_.n_censor
+                                             : total_weight_ - ended_before_;
     row_.n_risk = options_.censorings_leave_first ? at_risk - row_.n_censor : at_risk;
     if (row_.n_event > 0) {
       surv_ *= 1 - row_.n_event / row_.n_risk;
@@ -193,6 +198,7 @@ class alignas(64) CurveScan {
 
   std::span<const double> entries_;
   size_t entered_ = 0;
+  size_t rows_;
   double total_weight_;
   bool jackknife_;
   const KmOptions& options_;
@@ -312,8 +318,8 @@ Status ScanCurves(const SurvivalData& data, const GroupTotals& totals, const KmO
   std::vector<CurveScan<Sink>> scans;
   scans.reserve(n_groups);
   for (int32_t g = 0; g < n_groups; ++g) {
-    scans.emplace_back(totals.weight[g], totals.squared_weight[g], std::span<const double>(),
-                       VarianceOf(data), options, z, sinks[g]);
+    scans.emplace_back(static_cast<size_t>(totals.n[g]), totals.weight[g], totals.squared_weight[g],
+                       std::span<const double>(), VarianceOf(data), options, z, sinks[g]);
   }
   // row_at(i) gives the i-th row in time order: its group, event and case weight.
   auto scan_sorted = [&](const auto& sorted, const auto& row_at) {
@@ -597,7 +603,7 @@ void KmRowSource::ForEachRow(int32_t group, const std::function<void(const KmRow
   const std::span<const double> entries =
       entry_.empty() ? std::span<const double>() : std::span<const double>(entry_).subspan(begin, size);
   CurveScan<const std::function<void(const KmRow&)>> scan(
-      weighted_n_[group], squared_weight_[group], entries,
+      size, weighted_n_[group], squared_weight_[group], entries,
       jackknife_ ? KmVariance::kJackknife : KmVariance::kGreenwood, options_,
       detail::NormalQuantileForLevel(options_.conf_level), visit);
   for (size_t i = begin; i < begin + size; ++i)

@@ -779,6 +779,32 @@ TEST(KaplanMeier, FractionalWeightsGiveTheJackknifeVariance) {
   EXPECT_EQ((*summary)[0].weighted_events, 9.75);
 }
 
+// When every row left dies at the last time, S is 0 exactly, its SE 0 and the plain CI 0 to 0 (as R): here
+// the weight left there, 10.5 less the 9.4 gone before, is 1.0999999999999996 in doubles, where the one row
+// that dies weighs 1.1, so S would come out -1e-16 if n at risk were taken as the total less what has gone.
+TEST(KaplanMeier, CurveReachesZeroExactlyUnderFractionalWeights) {
+  const std::vector<double> time{1, 2, 2, 2, 3, 4, 4, 5};
+  const std::vector<int8_t> event{1, 1, 0, 1, 0, 1, 0, 1};
+  const std::vector<double> weight{1.5, 0.5, 2, 1.25, 0.75, 3, 0.4, 1.1};
+  ASSERT_NE(10.5 - 9.4, 1.1);
+  KmOptions options;
+  options.conf_type = ConfType::kPlain;
+  Result<std::vector<KmCurve>> curves = KaplanMeier({time, event, {}, {}, weight}, 1, options);
+  ASSERT_TRUE(curves.ok());
+  const KmRow& last = (*curves)[0].rows.back();
+  EXPECT_EQ(last.n_risk, 1.1);
+  EXPECT_EQ(last.surv, 0.0);
+  EXPECT_FALSE(std::signbit(last.surv));
+  EXPECT_EQ(last.std_err, 0.0);
+  EXPECT_EQ(last.lower, 0.0);
+  EXPECT_EQ(last.upper, 0.0);
+  Result<KmRowSource> source = KmRowSource::Create({time, event, {}, {}, weight}, 1, options);
+  ASSERT_TRUE(source.ok());
+  double last_surv = 1;
+  source->ForEachRow(0, [&last_surv](const KmRow& row) { last_surv = row.surv; });
+  EXPECT_EQ(last_surv, 0.0);
+}
+
 TEST(KaplanMeier, RejectsBadCaseWeights) {
   const std::vector<double> time{1, 2, 3};
   const std::vector<int8_t> event{1, 0, 1};

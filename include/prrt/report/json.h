@@ -62,9 +62,9 @@ class KmRowJsonWriter {
     std::array<char, kJsonNumberBytes> text{};
   };
   static char* Copy(char* out, const PaddedText& piece);
-  std::array<PaddedText, kFields>
-      before_;        // before each field's number: '{' or ',', newline, the field's name
-  PaddedText close_;  // newline, '}'
+  // Before each field's number: '{' or ',', newline, the field's name; after the last, newline and '}'.
+  std::array<PaddedText, kFields> before_;
+  PaddedText close_;
   std::array<LastNumber, kFields> last_;
   size_t max_row_bytes_ = 0;
 };

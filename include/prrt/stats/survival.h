@@ -20,8 +20,8 @@ namespace prrt::stats {
 //! `group` holds codes 0..k-1 (empty: one group). With `start` the data are counting-process intervals
 //! (start, time], as R's Surv(start, stop, event): a row is at risk at t when start < t <= time. Empty
 //! `start`: right-censored data, everyone at risk from 0. `weight`: case weights (R's weights), each a finite
-//! number > 0, a row of weight k counting as k rows; empty, 1 each. Kaplan–Meier takes them with
-//! right-censored data; the log-rank test and median follow-up do not (an error).
+//! number > 0, a row of weight k counting as k rows; empty, 1 each. Kaplan–Meier and median follow-up
+//! (FollowUpTies::kSurvival) take them with right-censored data; the log-rank test does not (an error).
 struct SurvivalData {
   std::span<const double> time;
   std::span<const int8_t> event;
@@ -68,8 +68,9 @@ struct KmCurve {
   BigVector<KmRow> rows;       //!< a std::vector; huge-page backed when large
 };
 
-//! The Kaplan–Meier estimate for each group (index = group code), with Greenwood variance and the
-//! pointwise CI of `options`. Errors on empty input, negative or non-finite times, bad levels.
+//! The Kaplan–Meier estimate for each group (index = group code), with Greenwood (or jackknife,
+//! KmRow::std_err) variance and the pointwise CI of `options`. Errors on empty input, negative or non-finite
+//! times, bad levels.
 Result<std::vector<KmCurve>> KaplanMeier(const SurvivalData& data, int32_t n_groups,
                                          const KmOptions& options);
 
