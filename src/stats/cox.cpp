@@ -386,14 +386,17 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
     double death_hazard = 0;
   };
   std::vector<Exposure> exposures;
-  std::vector<double> means;
   const size_t deaths = static_cast<size_t>(std::count(d.event.begin(), d.event.end(), int8_t{1}));
   exposures.reserve(deaths);  // at most one per death
-  means.reserve(deaths * 3 * p);
+  BigVector<double> means(deaths * 3 * p);
   Evaluate(d, beta, ties, [&](const DeathTime& death) {
+    double* out = &means[exposures.size() * 3 * p];
     exposures.push_back({death.end, death.hazard, death.death_hazard});
-    for (std::span<const double> part : {death.mean, death.hazard_mean, death.death_hazard_mean})
-      means.insert(means.end(), part.begin(), part.end());
+    // Element by element: p is small, and std::copy called memmove for each part.
+    for (std::span<const double> part : {death.mean, death.hazard_mean, death.death_hazard_mean}) {
+      for (double value : part)
+        *out++ = value;
+    }
   });
   // Counting-process data: each sorted row's start (right-censored rows are at risk from the beginning).
   std::vector<double> start(d.entry_row.empty() ? 0 : n);
@@ -406,9 +409,14 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
   size_t remaining = exposures.size();                    // the strata before are at the front
   for (size_t s = d.stratum_begin.size() - 1; s-- > 0;) {
     const size_t begin = d.stratum_begin[s];
+    // At most `remaining` death times: reserved, as the stratum's rows may number millions.
     death_times.clear();
+    death_times.reserve(remaining);
     exposure_of.clear();
+    exposure_of.reserve(remaining);
+    cum_hazard.reserve(remaining + 1);
     cum_hazard.assign(1, 0.0);
+    cum_mean.reserve((remaining + 1) * p);
     cum_mean.assign(p, 0.0);
     for (; remaining > 0 && exposures[remaining - 1].end > begin; --remaining) {
       const Exposure& exposure = exposures[remaining - 1];
