@@ -25,7 +25,8 @@ Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalC
   if (!names.group.empty()) specs.push_back({names.group, io::ColumnType::kLabel});
   if (!names.strata.empty()) specs.push_back({names.strata, io::ColumnType::kLabel});
   if (!names.cluster.empty()) specs.push_back({names.cluster, io::ColumnType::kLabel});
-  if (!names.weights.empty()) specs.push_back({names.weights, io::ColumnType::kNumber, 0.0});
+  if (!names.weights.empty())
+    specs.push_back({names.weights, io::ColumnType::kNumber, 0.0, /*above_min=*/true});
   for (const std::string& covariate : names.covariates)
     specs.push_back({covariate, io::ColumnType::kAuto});
   Result<io::ColumnSet> read = ReadCompleteColumns(path, specs);

@@ -351,7 +351,9 @@ class RowAppender {
           double value = std::nan("");
           if (!missing) {
             if (!ParseNumber(text, value)) return error("a number");
-            if (value < specs_[c].min_value) return error(fmt::format("a number >= {}", specs_[c].min_value));
+            const ColumnSpec& spec = specs_[c];
+            if (value < spec.min_value || (spec.above_min && value == spec.min_value))
+              return error(fmt::format("a number {} {}", spec.above_min ? ">" : ">=", spec.min_value));
           }
           column.numbers.push_back(value);
           break;

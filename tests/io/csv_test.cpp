@@ -116,6 +116,22 @@ TEST(ReadColumns, NumericLevelsSortNumericallyAndAutoColumnsBecomeNumbers) {
   EXPECT_EQ(set->columns[1].numbers, (std::vector<double>{1, 2.5, 3}));
 }
 
+// A column whose smallest value is not allowed (case weights, > 0): 0 is an error naming the place, a number
+// just above it is read; the same column with 0 allowed takes it.
+TEST(ReadColumns, AboveMinRejectsTheMinimumItself) {
+  const std::string text = "w\n0.5\n5e-324\n0\n";
+  Result<CsvReader> reader = CsvReader::FromString(text, "t.csv");
+  ASSERT_TRUE(reader.ok());
+  Result<ColumnSet> set = ReadColumns(*reader, {{"w", ColumnType::kNumber, 0, /*above_min=*/true}});
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().message(), "t.csv:4: column 'w': found '0'; expected a number > 0");
+  Result<CsvReader> again = CsvReader::FromString(text, "t.csv");
+  ASSERT_TRUE(again.ok());
+  Result<ColumnSet> allowed = ReadColumns(*again, {{"w", ColumnType::kNumber, 0}});
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ(allowed->columns[0].numbers, (std::vector<double>{0.5, 5e-324, 0}));
+}
+
 class ColumnErrors : public ::testing::TestWithParam<BadCsv> {};
 
 TEST_P(ColumnErrors, NameFileLineColumnValueAndExpectation) {

@@ -74,6 +74,7 @@ struct ColumnSpec {
   std::string name;
   ColumnType type = ColumnType::kNumber;
   double min_value = -std::numeric_limits<double>::infinity();  //!< for kNumber: smallest value allowed
+  bool above_min = false;  //!< min_value itself not allowed (case weights: > 0)
 };
 
 //! One column of a data set. Missing values are NaN (numbers), -1 (events, label codes).
