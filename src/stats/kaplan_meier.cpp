@@ -158,13 +158,16 @@ class alignas(64) CurveScan {
     }
     if (jackknife_) AddJackknifeTerms();
     if (row_.n_event > 0 || !estimated_) {
-      // The SE of log S: +inf (Greenwood) or 0 (jackknife) once S reaches 0.
-      double std_err_log = std::sqrt(greenwood_);
+      // Greenwood's SE is of log S (+inf once S reaches 0); the jackknife's, as R gives it, of S itself (0
+      // once S reaches 0), turned into log S's as R's survfit_confint does.
+      double std_err_log = 0;
       estimate_.surv = surv_;
-      estimate_.std_err = surv_ * std_err_log;
       if (jackknife_) {
         estimate_.std_err = std::sqrt(jackknife_variance_log_) * surv_;
-        std_err_log = estimate_.std_err == 0 ? 0 : estimate_.std_err / surv_;  // as R's survfit_confint
+        std_err_log = estimate_.std_err == 0 ? 0 : estimate_.std_err / surv_;
+      } else {
+        std_err_log = std::sqrt(greenwood_);
+        estimate_.std_err = surv_ * std_err_log;
       }
       ConfidenceLimits(options_.conf_type, z_, surv_, std_err_log, estimate_.lower, estimate_.upper);
       estimated_ = true;
