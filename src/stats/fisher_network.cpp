@@ -188,7 +188,7 @@ class WeightCounter {
   std::vector<size_t> before_;
 };
 
-class Network {
+class alignas(64) Network {
  public:
   // `rows` row totals, the columns' totals in the order they are filled; every total at most n.
   Network(int n, size_t rows, std::vector<int> col_totals)
@@ -774,7 +774,7 @@ long double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, co
 
 // What advancing one node of a stage gives: the probability it settles, the partial tables it made, and the
 // runs of undecided paths it sends on (into its own sorted pasts).
-struct NodeOutcome {
+struct alignas(64) NodeOutcome {
   long double p = 0;
   int64_t made = 0;
   std::optional<SortedPasts> pasts;
@@ -897,13 +897,13 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
   const NodeKey root = networks[0].Pack(row_totals);
   long double p = 0;  // long double: millions of terms, some below a double ulp of the sum
   // The nodes two columns from the end and the runs that reach them, by shard.
-  std::vector<ByNode<Arrivals>> last(workers);
+  std::vector<OwnCacheLine<ByNode<Arrivals>>> last(workers);
   // The outcomes of the stage before, whose sorted pasts the runs in `last` point into.
   std::vector<std::vector<NodeOutcome>> last_sources;
   std::optional<SortedPasts> root_pasts;
   if (columns == 2) {
     root_pasts.emplace(std::vector<PastEntry>{PastEntry{0, 1}});
-    last[0][root].Add(Run{&*root_pasts, 0, 1, 0, 1});
+    last[0].value[root].Add(Run{&*root_pasts, 0, 1, 0, 1});
   }
   std::vector<std::pair<NodeKey, Pasts>> stage(1);
   stage[0].first = root;
@@ -911,7 +911,7 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
   for (size_t next = 0; next + 2 < columns; ++next) {
     // Runs to nodes two columns from the end are kept as runs; the others are merged into their nodes.
     const bool to_last = next + 3 == columns;
-    std::vector<ByNode<Pasts>> following(workers);
+    std::vector<OwnCacheLine<ByNode<Pasts>>> following(workers);
     kept = 0;
     for (const auto& [node, pasts] : stage)
       kept += static_cast<int64_t>(pasts.size());
@@ -931,7 +931,7 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
           for (const RunTo& to : outcome.runs) {
             if (NodeKeyHash()(to.child) % workers != shard) continue;
             if (to_last) {
-              last[shard][to.child].Add(to.run);
+              last[shard].value[to.child].Add(to.run);
             } else {
               waiting[to.child].push_back(to.run);
             }
@@ -945,7 +945,7 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
         }
         int64_t new_weights = 0;
         for (const auto& [child, child_runs] : waiting) {
-          Pasts& target = following[shard][child];
+          Pasts& target = following[shard].value[child];
           for (const Run& run : child_runs)
             new_weights += MergeRun(target, run);
         }
@@ -962,8 +962,8 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
       if (!within_limits()) return beyond_limits();
     }
     stage.clear();
-    for (ByNode<Pasts>& shard : following) {
-      for (auto& [node, pasts] : shard)
+    for (OwnCacheLine<ByNode<Pasts>>& shard : following) {
+      for (auto& [node, pasts] : shard.value)
         stage.emplace_back(node, std::move(pasts));
     }
     std::sort(stage.begin(), stage.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -971,8 +971,8 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
 
   // The nodes two columns from the end settle, in the order of their keys.
   std::vector<std::pair<NodeKey, const Arrivals*>> settling;
-  for (const ByNode<Arrivals>& shard : last) {
-    for (const auto& [node, arrivals] : shard)
+  for (const OwnCacheLine<ByNode<Arrivals>>& shard : last) {
+    for (const auto& [node, arrivals] : shard.value)
       settling.emplace_back(node, &arrivals);
   }
   std::sort(settling.begin(), settling.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -21,4 +21,11 @@ void ParallelFor(size_t n_tasks, const std::function<void(size_t)>& task);
 //! needs no lock.
 void ParallelForWorkers(size_t n_tasks, const std::function<void(size_t, unsigned)>& task);
 
+//! A value with a cache line of its own, for state kept per worker side by side in an array: workers writing
+//! their own values in a shared line make each other wait (the cores then run no faster than one).
+template <class T>
+struct alignas(64) OwnCacheLine {
+  T value;
+};
+
 }  // namespace prrt
