@@ -340,9 +340,10 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       Result<stats::KmRowSource> s = stats::KmRowSource::Create(input->data(), input->n_groups(), options);
       if (!s.ok()) return ReportError(context, s.status());
       source.emplace(std::move(*s));
+      const std::vector<stats::QuantileEstimate> medians = source->QuantileByGroup(0.5, rule);
       for (int32_t g = 0; g < input->n_groups(); ++g)
-        groups_summary.push_back({source->n(g), source->events(g), source->weighted_n(g),
-                                  source->weighted_events(g), source->Quantile(g, 0.5, rule)});
+        groups_summary.push_back(
+            {source->n(g), source->events(g), source->weighted_n(g), source->weighted_events(g), medians[g]});
     }
     // The restricted mean's limit: one for all groups, or (nullopt) each group's own last time.
     std::optional<double> rmean_to;
@@ -496,8 +497,10 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
     json groups = json::array();
     StreamedJson streamed;
     TextTable table({"group", "n", "censored", "median follow-up", "lower 95%", "upper 95%"});
+    const std::vector<stats::QuantileEstimate> medians =
+        curves->QuantileByGroup(0.5, stats::QuantileRule::kPrint);
     for (int32_t g = 0; g < input->n_groups(); ++g) {
-      const stats::QuantileEstimate median = curves->Quantile(g, 0.5, stats::QuantileRule::kPrint);
+      const stats::QuantileEstimate& median = medians[g];
       json group = {{"group", input->group_names[g]},
                     {"n", curves->n(g)},
                     {"censored", curves->events(g)},

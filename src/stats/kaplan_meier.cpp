@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <numeric>
 #include <tuple>
 #include <utility>
 
@@ -621,6 +622,17 @@ double KmRowSource::last_time(int32_t group) const {
 QuantileEstimate KmRowSource::Quantile(int32_t group, double p, QuantileRule rule) const {
   return QuantileOfRows(p, rule, options_.conf_level,
                         [this, group](const auto& add) { ForEachRow(group, add); });
+}
+
+std::vector<QuantileEstimate> KmRowSource::QuantileByGroup(double p, QuantileRule rule) const {
+  const size_t n_groups = begin_.size() - 1;
+  // Largest groups first, so that the cores finish together.
+  std::vector<int32_t> by_size(n_groups);
+  std::iota(by_size.begin(), by_size.end(), 0);
+  std::stable_sort(by_size.begin(), by_size.end(), [this](int32_t a, int32_t b) { return n(a) > n(b); });
+  std::vector<QuantileEstimate> quantiles(n_groups);
+  ParallelFor(n_groups, [&](size_t k) { quantiles[by_size[k]] = Quantile(by_size[k], p, rule); });
+  return quantiles;
 }
 
 }  // namespace prrt::stats

@@ -269,6 +269,40 @@ TEST(KmRowSource, MergesNearTiesOverAllGroupsAsKaplanMeierAndGivesItsQuantiles) 
       }
     }
   }
+  // All groups at once (on all cores, the largest first): each group's own, in group order.
+  for (QuantileRule rule : {QuantileRule::kPrint, QuantileRule::kSpss}) {
+    const std::vector<QuantileEstimate> by_group = source->QuantileByGroup(0.5, rule);
+    ASSERT_EQ(by_group.size(), 3u);
+    for (int32_t g = 0; g < 3; ++g) {
+      const QuantileEstimate b = SurvivalQuantile((*curves)[g], 0.5, rule, 0.95);
+      EXPECT_TRUE(by_group[g].estimate == b.estimate && by_group[g].lower == b.lower &&
+                  by_group[g].upper == b.upper && by_group[g].std_err == b.std_err)
+          << "group " << g;
+    }
+  }
+}
+
+TEST(KmRowSource, QuantileByGroupGivesEachGroupItsOwnWhateverTheirSizes) {
+  // Deaths at 1..m, no censoring: S(t) = 1 - t/m, first at or below 0.5 at t = ceil(m/2), so the medians of
+  // groups of 3, 5 and 7 are 2, 3 and 4 (and an empty group has none). The largest group is read first.
+  std::vector<double> time;
+  std::vector<int8_t> event;
+  std::vector<int32_t> group;
+  for (int32_t g = 0; g < 3; ++g) {
+    for (int t = 1; t <= 3 + 2 * g; ++t) {
+      time.push_back(t);
+      event.push_back(1);
+      group.push_back(g);
+    }
+  }
+  Result<KmRowSource> source = KmRowSource::Create({time, event, group}, 4, KmOptions{});
+  ASSERT_TRUE(source.ok());
+  const std::vector<QuantileEstimate> medians = source->QuantileByGroup(0.5, QuantileRule::kPrint);
+  ASSERT_EQ(medians.size(), 4u);
+  EXPECT_EQ(medians[0].estimate, 2);
+  EXPECT_EQ(medians[1].estimate, 3);
+  EXPECT_EQ(medians[2].estimate, 4);
+  EXPECT_FALSE(medians[3].estimate.has_value());
 }
 
 TEST(KaplanMeier, LargeDataSummariesAndLogRankAreTheSameOnOneThreadAndOnSeveral) {

@@ -196,6 +196,8 @@ class KmRowSource {
   void ForEachRow(int32_t group, const std::function<void(const KmRow&)>& visit) const;
   //! SurvivalQuantile of the group's curve (at the source's conf level).
   QuantileEstimate Quantile(int32_t group, double p, QuantileRule rule) const;
+  //! Quantile for every group (element g for group g), the groups' curves read on all cores.
+  std::vector<QuantileEstimate> QuantileByGroup(double p, QuantileRule rule) const;
 
  private:
   KmRowSource() = default;
