@@ -4,10 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
+#include <thread>
 
 #include "cli/app.h"
 #include "cli/command_support.h"
@@ -39,17 +42,58 @@ KmRows RowsOf(const stats::KmRowSource& source, size_t g) {
 constexpr size_t kBlockRows = size_t{1} << 14, kPartRows = size_t{1} << 10;
 using KmBlock = std::span<const stats::KmRow>;
 
-// Calls `write` with the rows a block at a time.
+// Calls `write` with the rows a block at a time, in order. The rows are made on a thread of their own, up to
+// two blocks ahead: making them is one pass along the curve (a running product), which would otherwise leave
+// the other cores idle between the blocks they write as text. With one thread (PRRT_THREADS=1), on this one.
 void ForEachBlock(const KmRows& rows, const std::function<void(KmBlock)>& write) {
-  std::vector<stats::KmRow> block;
-  block.reserve(kBlockRows);
-  rows([&](const stats::KmRow& row) {
-    block.push_back(row);
-    if (block.size() < kBlockRows) return;
-    write(block);
-    block.clear();
+  if (ThreadCount() == 1) {
+    std::vector<stats::KmRow> block;
+    block.reserve(kBlockRows);
+    rows([&](const stats::KmRow& row) {
+      block.push_back(row);
+      if (block.size() < kBlockRows) return;
+      write(block);
+      block.clear();
+    });
+    if (!block.empty()) write(block);
+    return;
+  }
+  constexpr size_t kBlocks =
+      3;  // block k in blocks[k % kBlocks]: one being made, one being written, one ready
+  std::array<std::vector<stats::KmRow>, kBlocks> blocks;
+  std::mutex mutex;
+  std::condition_variable changed;
+  size_t made = 0, written = 0;
+  bool all_made = false;
+  std::jthread maker([&] {
+    std::vector<stats::KmRow>* block = &blocks[0];
+    block->reserve(kBlockRows);
+    rows([&](const stats::KmRow& row) {
+      block->push_back(row);
+      if (block->size() < kBlockRows) return;
+      std::unique_lock lock(mutex);
+      ++made;
+      changed.notify_all();
+      // The next slot is free once the block made kBlocks before it is written.
+      changed.wait(lock, [&] { return made - written < kBlocks; });
+      block = &blocks[made % kBlocks];
+      block->clear();
+      block->reserve(kBlockRows);
+    });
+    const std::lock_guard lock(mutex);
+    if (!block->empty()) ++made;
+    all_made = true;
+    changed.notify_all();
   });
-  if (!block.empty()) write(block);
+  for (std::unique_lock lock(mutex);;) {
+    changed.wait(lock, [&] { return written < made || all_made; });
+    if (written == made) return;  // all made, and all written
+    lock.unlock();
+    write(blocks[written % kBlocks]);
+    lock.lock();
+    ++written;
+    changed.notify_all();
+  }
 }
 
 // Calls part(k, rows) for the parts of a block, on all cores; k < kBlockRows / kPartRows.

@@ -13,6 +13,7 @@
 #include "prrt/report/json.h"
 #include "prrt/stats/survival.h"
 #include "support/json_match.h"
+#include "support/thread_count.h"
 
 namespace prrt::testing {
 namespace {
@@ -81,24 +82,28 @@ struct TwoArms {
   }
 };
 
-// The table is written a block of rows at a time, on several threads: the JSON must be what dump prints of
-// the curves KaplanMeier makes, row for row, over several blocks and a group that ends within its first.
+// The table is written a block of rows at a time, its rows made a block or two ahead on a thread of their
+// own and each block written on several threads (or all on one): the JSON must be what dump prints of the
+// curves KaplanMeier makes, row for row, over several blocks and a group that ends within its first.
 TEST(KmCommand, PrintsTheWholeTableAsDumpPrintsTheCurves) {
   const TwoArms arms;
-  std::string out, err;
-  const int code = RunPrrt({"stats", "km", "--input", arms.file.string(), "--time", "time", "--event",
-                            "status", "--group", "arm", "--json"},
-                           out, err);
-  ASSERT_EQ(code, 0) << err;
-  const nlohmann::json result = nlohmann::json::parse(out);
-  EXPECT_EQ(out, result.dump(2) + "\n");
   const std::vector<stats::KmCurve> curves = arms.Curves();
-  ASSERT_EQ(result.at("groups").size(), 2u);
-  for (int g = 0; g < 2; ++g) {
-    EXPECT_EQ(result.at("groups").at(g).at("group"), g == 0 ? "a" : "b");
-    const nlohmann::json& table = result.at("groups").at(g).at("table");
-    EXPECT_EQ(table.size(), curves[g].rows.size());
-    EXPECT_TRUE(table == report::KmTableJson(curves[g])) << "group " << g;
+  for (unsigned threads : {1u, 2u, 4u}) {
+    const testing::ScopedThreadCount thread_count(threads);
+    std::string out, err;
+    const int code = RunPrrt({"stats", "km", "--input", arms.file.string(), "--time", "time", "--event",
+                              "status", "--group", "arm", "--json"},
+                             out, err);
+    ASSERT_EQ(code, 0) << err;
+    const nlohmann::json result = nlohmann::json::parse(out);
+    EXPECT_EQ(out, result.dump(2) + "\n");
+    ASSERT_EQ(result.at("groups").size(), 2u);
+    for (int g = 0; g < 2; ++g) {
+      EXPECT_EQ(result.at("groups").at(g).at("group"), g == 0 ? "a" : "b");
+      const nlohmann::json& table = result.at("groups").at(g).at("table");
+      EXPECT_EQ(table.size(), curves[g].rows.size());
+      EXPECT_TRUE(table == report::KmTableJson(curves[g])) << "group " << g << ", " << threads << " threads";
+    }
   }
 }
 
