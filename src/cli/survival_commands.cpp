@@ -365,6 +365,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
   OnRun(command, context, [&context, args, flags]() -> int {
     Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
     if (!input.ok()) return ReportError(context, input.status());
+    const bool weighted = input->weighted();
     stats::KmOptions options;
     options.conf_type = *stats::ParseConfType(flags->conf_type);
     options.conf_level = flags->conf_level;
@@ -384,6 +385,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       Result<stats::KmRowSource> s = stats::KmRowSource::Create(input->data(), input->n_groups(), options);
       if (!s.ok()) return ReportError(context, s.status());
       source.emplace(std::move(*s));
+      input->ReleaseRows();
       const std::vector<stats::QuantileEstimate> medians = source->QuantileByGroup(0.5, rule);
       for (int32_t g = 0; g < input->n_groups(); ++g)
         groups_summary.push_back(
@@ -400,7 +402,6 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       rmean_to.emplace();
       io::ParseNumber(flags->rmean, *rmean_to);
     }
-    const bool weighted = !input->weights.empty();
     json groups = json::array();
     StreamedJson streamed;
     std::vector<stats::RestrictedMean> rmeans;
@@ -532,12 +533,13 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
   OnRun(command, context, [&context, args, ties]() -> int {
     Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
     if (!input.ok()) return ReportError(context, input.status());
+    const bool weighted = input->weighted();
     stats::KmOptions options;
     Result<stats::KmRowSource> curves = stats::ReverseKaplanMeier(
         input->data(), input->n_groups(),
         *ties == "prodlim" ? stats::FollowUpTies::kProdlim : stats::FollowUpTies::kSurvival, options);
     if (!curves.ok()) return ReportError(context, curves.status());
-    const bool weighted = !input->weights.empty();
+    input->ReleaseRows();
     json groups = json::array();
     StreamedJson streamed;
     TextTable table({"group", "n", "censored", "median follow-up", "lower 95%", "upper 95%"});
@@ -736,7 +738,7 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                      {"wald_test", TestJson(fit->wald_test)},
                      {"score_test", TestJson(fit->score_test)},
                      {"robust", is_robust},
-                     {"weighted", !input->weights.empty()}};
+                     {"weighted", input->weighted()}};
       if (is_robust) {
         result["clusters"] = fit->clusters;
         result["robust_score_test"] = TestJson(*fit->robust_score_test);

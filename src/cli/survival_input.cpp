@@ -18,6 +18,14 @@ Result<io::ColumnSet> ReadCompleteColumns(const std::string& path, const std::ve
   return read;
 }
 
+void SurvivalInput::ReleaseRows() {
+  SurvivalInput kept;
+  kept.group_names = std::move(group_names);
+  kept.strata_names = std::move(strata_names);
+  kept.rows_dropped = rows_dropped;
+  *this = std::move(kept);
+}
+
 Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalColumns& names) {
   std::vector<io::ColumnSpec> specs{{names.time, io::ColumnType::kNumber, 0.0},
                                     {names.event, io::ColumnType::kEvent}};

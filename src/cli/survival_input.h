@@ -36,6 +36,11 @@ struct SurvivalInput {
   int64_t rows_dropped = 0;            //!< rows with a missing value in a used column
 
   stats::SurvivalData data() const { return {time, event, group, start, weights}; }
+  bool weighted() const { return !weights.empty(); }
+  //! Lets the rows' columns go (the names and rows_dropped stay; data() and weighted() then describe none),
+  //! once what was made of them holds what it needs: a 10^7-row Kaplan–Meier table is printed from its
+  //! sorted copy alone, and the columns were half the memory meanwhile.
+  void ReleaseRows();
   int32_t n_groups() const { return static_cast<int32_t>(group_names.size()); }
 };
 

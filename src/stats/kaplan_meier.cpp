@@ -565,9 +565,15 @@ Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_grou
     detail::WithSortedSurvival(data.time, data.event, {}, 1, data.group, n_strata, options.timefix,
                                [&source](auto&& sorted) {
                                  source.time_ = std::move(sorted.time);
-                                 source.event_.resize(sorted.payload.size());
-                                 for (size_t i = 0; i < sorted.payload.size(); ++i)
-                                   source.event_[i] = detail::PayloadEvent(sorted.payload[i]);
+                                 // Each row's event in place of its payload: where that is a byte, it
+                                 // becomes the events without a second array at the peak of memory.
+                                 for (auto& payload : sorted.payload)
+                                   payload = static_cast<uint8_t>(detail::PayloadEvent(payload));
+                                 if constexpr (sizeof(sorted.payload[0]) == 1) {
+                                   source.event_ = std::move(sorted.payload);
+                                 } else {
+                                   source.event_.assign(sorted.payload.begin(), sorted.payload.end());
+                                 }
                                  source.begin_ = std::move(sorted.stratum_begin);
                                });
   } else if (data.start.empty()) {
@@ -578,7 +584,7 @@ Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_grou
     source.event_.resize(sorted.payload.size());
     source.weight_.resize(sorted.payload.size());
     for (size_t i = 0; i < sorted.payload.size(); ++i) {
-      source.event_[i] = data.event[sorted.payload[i]];
+      source.event_[i] = static_cast<uint8_t>(data.event[sorted.payload[i]]);
       source.weight_[i] = data.weight[sorted.payload[i]];
     }
     source.begin_ = std::move(sorted.stratum_begin);
@@ -589,7 +595,7 @@ Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_grou
     source.time_ = std::move(counting->stop);
     source.event_.resize(counting->row.size());
     for (size_t i = 0; i < counting->row.size(); ++i)
-      source.event_[i] = data.event[counting->row[i]];
+      source.event_[i] = static_cast<uint8_t>(data.event[counting->row[i]]);
     source.entry_ = std::move(counting->entry);
     source.begin_ = std::move(counting->stratum_begin);
   }

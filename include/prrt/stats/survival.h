@@ -204,7 +204,7 @@ class KmRowSource {
 
   KmOptions options_;
   BigVector<double> time_;     // by group, ascending within each (near-ties merged)
-  BigVector<int8_t> event_;    // of time_[i]
+  BigVector<uint8_t> event_;   // of time_[i], 0 or 1
   BigVector<double> weight_;   // of time_[i], with case weights (else empty)
   bool jackknife_ = false;     // the infinitesimal jackknife variance (fractional case weights)
   BigVector<double> entry_;    // counting-process data: each group's start times, ascending (else empty)
