@@ -36,9 +36,9 @@ bool IsCensorCode(const std::string& value, const std::string& code) {
 }
 
 struct CompetingInput {
-  std::vector<double> time;
-  std::vector<int32_t> cause;
-  std::vector<int32_t> group, strata;
+  BigVector<double> time;
+  BigVector<int32_t> cause;
+  BigVector<int32_t> group, strata;
   std::vector<std::string> cause_names, group_names{"all"};
   int32_t n_strata = 1;
   int64_t rows_dropped = 0;

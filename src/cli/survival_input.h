@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "prrt/common/big_vector.h"
 #include "prrt/common/result.h"
 #include "prrt/io/csv.h"
 #include "prrt/stats/survival.h"
@@ -23,13 +24,13 @@ struct SurvivalColumns {
 };
 
 struct SurvivalInput {
-  std::vector<double> time;
-  std::vector<double> start;  //!< empty without a start column
-  std::vector<int8_t> event;
-  std::vector<int32_t> group;    //!< empty without a group column
-  std::vector<int32_t> strata;   //!< empty without a strata column
-  std::vector<int32_t> cluster;  //!< empty without a cluster column
-  std::vector<double> weights;   //!< empty without a weights column
+  BigVector<double> time;
+  BigVector<double> start;  //!< empty without a start column
+  BigVector<int8_t> event;
+  BigVector<int32_t> group;    //!< empty without a group column
+  BigVector<int32_t> strata;   //!< empty without a strata column
+  BigVector<int32_t> cluster;  //!< empty without a cluster column
+  BigVector<double> weights;   //!< empty without a weights column
   std::vector<std::string> group_names{"all"};
   std::vector<std::string> strata_names;
   std::vector<io::Column> covariates;  //!< kNumber or kLabel, in the order asked for

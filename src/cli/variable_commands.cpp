@@ -118,7 +118,7 @@ void AddDescribe(CLI::App& stats, CommandContext& context) {
     const bool numeric = values.type == io::ColumnType::kNumber;
     const size_t rows = numeric ? values.numbers.size() : values.codes.size();
     std::vector<std::string> group_names{"all"};
-    std::vector<int32_t> group_of(rows, 0);
+    BigVector<int32_t> group_of(rows, 0);
     if (!group->empty()) {
       group_names = read->columns[1].levels;
       group_of = read->columns[1].codes;

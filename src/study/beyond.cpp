@@ -167,7 +167,7 @@ io::Column NumberColumn(std::string name, std::vector<double> values) {
   io::Column column;
   column.name = std::move(name);
   column.type = io::ColumnType::kNumber;
-  column.numbers = std::move(values);
+  column.numbers.assign(values.begin(), values.end());
   return column;
 }
 
@@ -281,7 +281,7 @@ BeyondResults AnalyseBeyond(const std::vector<BeyondSubject>& set) {
   r.adjusted = Summarise(adjusted, covariates, true);
   r.adjusted.subjects_dropped = r.subjects - static_cast<int64_t>(complete.size());
   covariates.erase(covariates.begin() + 3);
-  adjusted.strata = tumour_column.codes;
+  adjusted.strata.assign(tumour_column.codes.begin(), tumour_column.codes.end());
   r.stratified = Summarise(adjusted, covariates, false);
   r.stratified.subjects_dropped = r.adjusted.subjects_dropped;
 

@@ -99,10 +99,10 @@ TEST(ReadColumns, TypesMissingValuesAndFactorLevelOrder) {
   ASSERT_TRUE(set.ok()) << set.status().message();
   EXPECT_EQ(set->rows_read, 5);
   EXPECT_EQ(set->rows_dropped, 2);  // an empty time, an NA score
-  EXPECT_EQ(set->columns[0].numbers, (std::vector<double>{5, 7, 2}));
-  EXPECT_EQ(set->columns[1].events, (std::vector<int8_t>{1, 1, 0}));
+  EXPECT_EQ(set->columns[0].numbers, (BigVector<double>{5, 7, 2}));
+  EXPECT_EQ(set->columns[1].events, (BigVector<int8_t>{1, 1, 0}));
   EXPECT_EQ(set->columns[2].levels, (std::vector<std::string>{"b", "c"}));  // "a" only in dropped rows
-  EXPECT_EQ(set->columns[2].codes, (std::vector<int32_t>{0, 1, 0}));
+  EXPECT_EQ(set->columns[2].codes, (BigVector<int32_t>{0, 1, 0}));
   EXPECT_EQ(set->columns[3].type, ColumnType::kLabel);  // "x" is not a number
 }
 
@@ -113,7 +113,7 @@ TEST(ReadColumns, NumericLevelsSortNumericallyAndAutoColumnsBecomeNumbers) {
   ASSERT_TRUE(set.ok());
   EXPECT_EQ(set->columns[0].levels, (std::vector<std::string>{"9", "10", "100"}));
   EXPECT_EQ(set->columns[1].type, ColumnType::kNumber);
-  EXPECT_EQ(set->columns[1].numbers, (std::vector<double>{1, 2.5, 3}));
+  EXPECT_EQ(set->columns[1].numbers, (BigVector<double>{1, 2.5, 3}));
 }
 
 // A column whose smallest value is not allowed (case weights, > 0): 0 is an error naming the place, a number
@@ -129,7 +129,7 @@ TEST(ReadColumns, AboveMinRejectsTheMinimumItself) {
   ASSERT_TRUE(again.ok());
   Result<ColumnSet> allowed = ReadColumns(*again, {{"w", ColumnType::kNumber, 0}});
   ASSERT_TRUE(allowed.ok());
-  EXPECT_EQ(allowed->columns[0].numbers, (std::vector<double>{0.5, 5e-324, 0}));
+  EXPECT_EQ(allowed->columns[0].numbers, (BigVector<double>{0.5, 5e-324, 0}));
 }
 
 class ColumnErrors : public ::testing::TestWithParam<BadCsv> {};
@@ -162,8 +162,8 @@ INSTANTIATE_TEST_SUITE_P(
 // parts read on all cores (more than one run: over a megabyte), so the two must read the same.
 struct GeneratedCsv {
   std::string text;
-  std::vector<double> times;       // of the rows kept
-  std::vector<int32_t> arm_codes;  // of the rows kept, levels sorted: "arm0" < "arm1" < ... < "arm9"
+  BigVector<double> times;       // of the rows kept
+  BigVector<int32_t> arm_codes;  // of the rows kept, levels sorted: "arm0" < "arm1" < ... < "arm9"
   int64_t rows = 0, dropped = 0;
 };
 
@@ -235,7 +235,7 @@ TEST(ReadColumns, NamesTheLineOfABadValueDeepInALargeFile) {
 TEST(ReadColumns, ReadsPlainRunsAroundQuotedRecordsAndLoneCarriageReturns) {
   // Plain lines, a quoted record with a newline inside, plain lines, a record ended by a lone CR, plain.
   std::string text = "time,note\n";
-  std::vector<double> times;
+  BigVector<double> times;
   for (int row = 0; row < 30000; ++row) {
     if (row == 10000) {
       text += "10000,\"two\nlines\"\n";

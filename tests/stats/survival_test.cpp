@@ -639,10 +639,10 @@ TEST(LogRank, StratifiedIsTheCoxScoreTestWhenNoDeathsTie) {
                                                         {"pat.karno", io::ColumnType::kLabel},
                                                         {"inst", io::ColumnType::kLabel}});
   ASSERT_TRUE(set.ok()) << set.status().message();
-  const std::vector<double>& time = set->columns[0].numbers;
-  const std::vector<int8_t>& event = set->columns[1].events;
-  const std::vector<int32_t>& group = set->columns[2].codes;
-  const std::vector<int32_t>& stratum = set->columns[3].codes;
+  const BigVector<double>& time = set->columns[0].numbers;
+  const BigVector<int8_t>& event = set->columns[1].events;
+  const BigVector<int32_t>& group = set->columns[2].codes;
+  const BigVector<int32_t>& stratum = set->columns[3].codes;
   const int32_t k = static_cast<int32_t>(set->columns[2].levels.size());
   const size_t n = time.size();
   std::set<std::pair<int32_t, double>> deaths;  // the premise: no two deaths at one time in a stratum

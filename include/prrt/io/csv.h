@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "prrt/common/big_vector.h"
 #include "prrt/common/result.h"
 
 namespace prrt::io {
@@ -81,9 +82,11 @@ struct ColumnSpec {
 struct Column {
   std::string name;
   ColumnType type = ColumnType::kNumber;
-  std::vector<double> numbers;
-  std::vector<int8_t> events;
-  std::vector<int32_t> codes;
+  // In huge pages once large (BigVector): first-touch page faults were a quarter of the time of reading a
+  // 10^7-row file.
+  BigVector<double> numbers;
+  BigVector<int8_t> events;
+  BigVector<int32_t> codes;
   std::vector<std::string> levels;  //!< for kLabel: level texts, in the order of their codes
 };
 
