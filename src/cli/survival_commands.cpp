@@ -46,42 +46,49 @@ using KmBlock = std::span<const stats::KmRow>;
 // two blocks ahead: making them is one pass along the curve (a running product), which would otherwise leave
 // the other cores idle between the blocks they write as text. With one thread (PRRT_THREADS=1), on this one.
 void ForEachBlock(const KmRows& rows, const std::function<void(KmBlock)>& write) {
-  if (ThreadCount() == 1) {
-    std::vector<stats::KmRow> block;
-    block.reserve(kBlockRows);
+  using Block = std::vector<stats::KmRow>;
+  // Fills blocks in turn: full(block) takes each full block (and the last, if not empty) and returns the
+  // block to fill next; full(nullptr), the first.
+  auto make_blocks = [&rows](const auto& full) {
+    Block* block = full(nullptr);
     rows([&](const stats::KmRow& row) {
-      block.push_back(row);
-      if (block.size() < kBlockRows) return;
-      write(block);
-      block.clear();
+      block->push_back(row);
+      if (block->size() == kBlockRows) block = full(block);
     });
-    if (!block.empty()) write(block);
+    if (!block->empty()) full(block);
+  };
+  if (ThreadCount() == 1) {
+    Block block;
+    block.reserve(kBlockRows);
+    make_blocks([&](Block* full) {
+      if (full != nullptr) write(*full);
+      block.clear();
+      return &block;
+    });
     return;
   }
-  constexpr size_t kBlocks =
-      3;  // block k in blocks[k % kBlocks]: one being made, one being written, one ready
-  std::array<std::vector<stats::KmRow>, kBlocks> blocks;
+  // Block k is made in blocks[k % kBlocks]: one being made, one being written, one ready.
+  constexpr size_t kBlocks = 3;
+  std::array<Block, kBlocks> blocks;
   std::mutex mutex;
   std::condition_variable changed;
   size_t made = 0, written = 0;
   bool all_made = false;
   std::jthread maker([&] {
-    std::vector<stats::KmRow>* block = &blocks[0];
-    block->reserve(kBlockRows);
-    rows([&](const stats::KmRow& row) {
-      block->push_back(row);
-      if (block->size() < kBlockRows) return;
+    make_blocks([&](Block* full) {
       std::unique_lock lock(mutex);
-      ++made;
-      changed.notify_all();
+      if (full != nullptr) {
+        ++made;
+        changed.notify_all();
+      }
       // The next slot is free once the block made kBlocks before it is written.
       changed.wait(lock, [&] { return made - written < kBlocks; });
-      block = &blocks[made % kBlocks];
-      block->clear();
-      block->reserve(kBlockRows);
+      Block* next = &blocks[made % kBlocks];
+      next->clear();
+      next->reserve(kBlockRows);
+      return next;
     });
     const std::lock_guard lock(mutex);
-    if (!block->empty()) ++made;
     all_made = true;
     changed.notify_all();
   });
