@@ -188,6 +188,7 @@ class WeightCounter {
   std::vector<size_t> before_;
 };
 
+// One per worker, side by side, each writing its caches as it goes: a cache line of its own (OwnCacheLine).
 class alignas(64) Network {
  public:
   // `rows` row totals, the columns' totals in the order they are filled; every total at most n.
@@ -773,7 +774,8 @@ long double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, co
 }
 
 // What advancing one node of a stage gives: the probability it settles, the partial tables it made, and the
-// runs of undecided paths it sends on (into its own sorted pasts).
+// runs of undecided paths it sends on (into its own sorted pasts). Outcomes of a block's nodes sit side by
+// side and are written at every column fill by different workers: each has a cache line of its own.
 struct alignas(64) NodeOutcome {
   long double p = 0;
   int64_t made = 0;
