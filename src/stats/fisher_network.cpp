@@ -596,24 +596,52 @@ struct SortedPasts {
   }
 };
 
-// Undecided paths bound for a node of the next stage: the past weights [first, last) of a node's sorted
-// pasts, shifted by a fill's weight (`step`), times the fills it stands for (`ways`).
+// The sorted pasts of a stage's nodes, by the node's place in the stage: what runs point into.
+using Sources = std::vector<const SortedPasts*>;
+
+// A path of past weight w that moves by a fill of weight `step` to a node with bounds `below`: every
+// completion counts for it where w is at most CountsAllUpTo, none where w is above CountsSomeUpTo, and in
+// between it is undecided. (One function each for where paths are cut into runs and where a run's end is
+// found again, so that both find the same.)
+double CountsAllUpTo(double threshold, double step, const Bounds& below) {
+  return threshold - step - below.upper;
+}
+double CountsSomeUpTo(double threshold, double step, const Bounds& below) {
+  return threshold - step - below.lower;
+}
+
+// Undecided paths bound for a node of the next stage: the past weights of the sorted pasts of the stage's
+// node `source` from `first` up to CountsSomeUpTo (for the fill and the node they are bound for), shifted
+// by a fill's weight (`step`), times the fills it stands for (`ways`). Runs wait by the hundred million for
+// the nodes two columns from the end (most of the memory of the largest tables), so they are 24 bytes, and
+// where the run ends is found again when it is settled. (A stage has fewer than 2^32 nodes and a node fewer
+// than 2^32 past weights: each is a partial table kept, 35 to 45 bytes, and 2^32 of them would take over
+// 150 GB.)
 struct Run {
-  const SortedPasts* source;
-  uint32_t first, last;
   double step, ways;
+  uint32_t source, first;
 };
 struct RunTo {
   NodeKey child;
   Run run;
+  uint32_t last;  // where the run ends
 };
 
-// Merges the paths of `run` into `target`; returns how many of their weights were new to it.
-int64_t MergeRun(Pasts& target, const Run& run) {
-  const double* weight = run.source->weight.data();
-  const double* paths = run.source->paths.data();
+// Where `run` ends: after the last past weight of `source` up to `some` (CountsSomeUpTo).
+uint32_t RunEnd(const Run& run, const SortedPasts& source, double some) {
+  uint32_t last = run.first;
+  while (last < source.masses.size() && source.masses[last].weight <= some)
+    ++last;
+  return last;
+}
+
+// Merges the paths [run.first, last) of `run` into `target`; returns how many of their weights were new to
+// it.
+int64_t MergeRun(Pasts& target, const Run& run, uint32_t last, const Sources& sources) {
+  const double* weight = sources[run.source]->weight.data();
+  const double* paths = sources[run.source]->paths.data();
   int64_t new_weights = 0;
-  for (uint32_t i = run.first; i < run.last; ++i)
+  for (uint32_t i = run.first; i < last; ++i)
     new_weights += AddPast(target, weight[i] + run.step, run.ways * paths[i]);
   return new_weights;
 }
@@ -625,11 +653,12 @@ struct Arrivals {
   double heaviest = -std::numeric_limits<double>::infinity();
   size_t pasts = 0;
 
-  void Add(const Run& run) {
+  void Add(const Run& run, uint32_t last, const Sources& sources) {
     runs.push_back(run);
-    lightest = std::min(lightest, run.source->weight[run.first] + run.step);
-    heaviest = std::max(heaviest, run.source->weight[run.last - 1] + run.step);
-    pasts += run.last - run.first;
+    const std::vector<double>& weight = sources[run.source]->weight;
+    lightest = std::min(lightest, weight[run.first] + run.step);
+    heaviest = std::max(heaviest, weight[last - 1] + run.step);
+    pasts += last - run.first;
   }
 };
 
@@ -731,8 +760,9 @@ constexpr size_t kPathsPerCompletionToLookUp = 4;
 // its runs bring with a weight at most `threshold`. All of a node's runs are taken at once, so that its
 // tables stay in cache.
 long double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, const Arrivals& arrivals,
-                                 double threshold, double log_k, int64_t& made) {
+                                 const Sources& sources, double threshold, double log_k, int64_t& made) {
   const double always = threshold - arrivals.heaviest, never = threshold - arrivals.lightest;
+  const Bounds bounds = network.BoundsFor(node, next);
   const Completions completions(network, node, next, always, never, made);
   const std::deque<Run>& runs = arrivals.runs;
   if (arrivals.pasts > kPathsPerCompletionToLookUp * completions.between.size()) {
@@ -743,22 +773,27 @@ long double SettleLastTwoColumns(Network& network, NodeKey node, size_t next, co
     for (auto run = runs.begin(); run != runs.end(); ++run) {
       // The runs' pasts lie all over the previous stage's: fetch the next run's while this one is summed.
       if (std::next(run) != runs.end()) {
-        __builtin_prefetch(std::next(run)->source->masses.data() + std::next(run)->first);
+        __builtin_prefetch(sources[std::next(run)->source]->masses.data() + std::next(run)->first);
       }
-      const WeightMass* pasts = run->source->masses.data();
+      const SortedPasts& source = *sources[run->source];
+      const WeightMass* pasts = source.masses.data();
+      const size_t size = source.masses.size();
+      const double some = CountsSomeUpTo(threshold, run->step, bounds);  // where the run ends (RunEnd)
       const double limit = threshold - run->step;
       double sum = 0;
-      for (uint32_t i = run->first; i < run->last; ++i)
+      for (size_t i = run->first; i < size && pasts[i].weight <= some; ++i)
         sum += pasts[i].mass * masses.MassUpTo(limit - pasts[i].weight);
-      p += run->ways * std::exp(log_k + run->source->top + run->step + completions.top) * sum;
+      p += run->ways * std::exp(log_k + source.top + run->step + completions.top) * sum;
     }
     return p;
   }
   // Merged: each completion between counts for the past weights up to threshold - its weight; a slice index
   // over them (WeightCounter) finds how many, and running sums give each past weight what counts for it.
   Pasts merged;
-  for (const Run& run : runs)
-    MergeRun(merged, run);
+  for (const Run& run : runs) {
+    MergeRun(merged, run, RunEnd(run, *sources[run.source], CountsSomeUpTo(threshold, run.step, bounds)),
+             sources);
+  }
   const SortedPasts sorted(std::vector<PastEntry>(merged.begin(), merged.end()));
   const WeightCounter counter(sorted.weight);
   // by_count[c]: the mass of the completions between that count for the c lightest past weights only.
@@ -784,11 +819,12 @@ struct alignas(64) NodeOutcome {
 };
 constexpr size_t kNodesPerBlock = 256;  // nodes advanced side by side before their runs are merged or filed
 
-// Settles the past paths `node_pasts` of node `node` (stage `next`, three or more columns from the end) or
-// sends them on, into `out` (its runs point into its sorted pasts). It stops early, its outcome incomplete,
-// once it has made more than `max_made` partial tables.
-void Advance(Network& network, NodeKey node, const Pasts& node_pasts, size_t next, double threshold,
-             double log_k, int64_t max_made, NodeOutcome& out) {
+// Settles the past paths `node_pasts` of node `node` (stage `next`, three or more columns from the end, its
+// place in the stage `place`) or sends them on, into `out` (its runs point into its sorted pasts, which
+// Sources will hold at `place`). It stops early, its outcome incomplete, once it has made more than
+// `max_made` partial tables.
+void Advance(Network& network, NodeKey node, uint32_t place, const Pasts& node_pasts, size_t next,
+             double threshold, double log_k, int64_t max_made, NodeOutcome& out) {
   const Bounds bounds = network.BoundsFor(node, next);
   std::vector<PastEntry> undecided;
   for (const PastEntry& entry : node_pasts) {
@@ -814,13 +850,13 @@ void Advance(Network& network, NodeKey node, const Pasts& node_pasts, size_t nex
   auto visit = [&](double step, NodeKey child, double ways) {
     if (out.made > max_made) return;
     const Bounds below = network.BoundsFor(child, next + 1);
-    const size_t all = counter.CountUpTo(threshold - step - below.upper);
-    const size_t some = counter.CountUpTo(threshold - step - below.lower);
+    const size_t all = counter.CountUpTo(CountsAllUpTo(threshold, step, below));
+    const size_t some = counter.CountUpTo(CountsSomeUpTo(threshold, step, below));
     if (all > 0) out.p += ways * std::exp(log_k + pasts.top + step + below.total) * prefix[all];
     ++out.made;
     if (some == all) return;
     out.runs.push_back(
-        RunTo{child, Run{&pasts, static_cast<uint32_t>(all), static_cast<uint32_t>(some), step, ways}});
+        RunTo{child, Run{step, ways, place, static_cast<uint32_t>(all)}, static_cast<uint32_t>(some)});
     out.made += static_cast<int64_t>(some - all);
   };
   network.ForEachChild(network.Unpack(node), next, threshold - pasts.top, settled, visit);
@@ -902,10 +938,13 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
   std::vector<OwnCacheLine<ByNode<Arrivals>>> last(workers);
   // The outcomes of the stage before, whose sorted pasts the runs in `last` point into.
   std::vector<std::vector<NodeOutcome>> last_sources;
+  // The sorted pasts of the stage being advanced (after it, of the stage before the last two columns).
+  Sources sources;
   std::optional<SortedPasts> root_pasts;
   if (columns == 2) {
     root_pasts.emplace(std::vector<PastEntry>{PastEntry{0, 1}});
-    last[0].value[root].Add(Run{&*root_pasts, 0, 1, 0, 1});
+    sources.push_back(&*root_pasts);
+    last[0].value[root].Add(Run{0, 1, 0, 0}, 1, sources);
   }
   std::vector<std::pair<NodeKey, Pasts>> stage(1);
   stage[0].first = root;
@@ -917,25 +956,29 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
     kept = 0;
     for (const auto& [node, pasts] : stage)
       kept += static_cast<int64_t>(pasts.size());
+    sources.assign(stage.size(), nullptr);
     for (size_t first = 0; first < stage.size(); first += kNodesPerBlock) {
       std::vector<NodeOutcome> outcomes(std::min(kNodesPerBlock, stage.size() - first));
       ParallelForWorkers(outcomes.size(), [&](size_t i, unsigned worker) {
         const auto& [node, pasts] = stage[first + i];
-        Advance(networks[worker], node, pasts, next, threshold, log_k, limits.max_expansions - made,
-                outcomes[i]);
+        Advance(networks[worker], node, static_cast<uint32_t>(first + i), pasts, next, threshold, log_k,
+                limits.max_expansions - made, outcomes[i]);
       });
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        if (outcomes[i].pasts) sources[first + i] = &*outcomes[i].pasts;
+      }
       std::vector<int64_t> added(workers, 0);
       ParallelForWorkers(workers, [&](size_t shard, unsigned) {
         // Runs wait by node, so each node's table is merged into while it is in cache.
-        ByNode<std::vector<Run>> waiting;
+        ByNode<std::vector<const RunTo*>> waiting;
         int64_t runs = 0;
         for (const NodeOutcome& outcome : outcomes) {
           for (const RunTo& to : outcome.runs) {
             if (NodeKeyHash()(to.child) % workers != shard) continue;
             if (to_last) {
-              last[shard].value[to.child].Add(to.run);
+              last[shard].value[to.child].Add(to.run, to.last, sources);
             } else {
-              waiting[to.child].push_back(to.run);
+              waiting[to.child].push_back(&to);
             }
             ++runs;
           }
@@ -948,8 +991,8 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
         int64_t new_weights = 0;
         for (const auto& [child, child_runs] : waiting) {
           Pasts& target = following[shard].value[child];
-          for (const Run& run : child_runs)
-            new_weights += MergeRun(target, run);
+          for (const RunTo* to : child_runs)
+            new_weights += MergeRun(target, to->run, to->last, sources);
         }
         added[shard] = new_weights;
       });
@@ -986,8 +1029,8 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
     if (settled_made.load(std::memory_order_relaxed) > limits.max_expansions) return;
     int64_t node_made = 0;
     const auto& [node, arrivals] = settling[i];
-    settled[i] =
-        SettleLastTwoColumns(networks[worker], node, columns - 2, *arrivals, threshold, log_k, node_made);
+    settled[i] = SettleLastTwoColumns(networks[worker], node, columns - 2, *arrivals, sources, threshold,
+                                      log_k, node_made);
     settled_made += node_made;
   });
   made = settled_made;
