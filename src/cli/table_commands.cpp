@@ -102,7 +102,7 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
       ->add_option("--max-kept", limits->max_stored_paths,
                    fmt::format("the exact r x c test gives up past this many partial tables (distinct past "
                                "weights, or runs of them bound for the last two columns) kept at once "
-                               "(default {}; each takes 35 to 45 bytes)",
+                               "(default {}; each takes 30 to 45 bytes)",
                                limits->max_stored_paths))
       ->check(CLI::PositiveNumber);
   command

@@ -615,7 +615,7 @@ double CountsSomeUpTo(double threshold, double step, const Bounds& below) {
 // by a fill's weight (`step`), times the fills it stands for (`ways`). Runs wait by the hundred million for
 // the nodes two columns from the end (most of the memory of the largest tables), so they are 24 bytes, and
 // where the run ends is found again when it is settled. (A stage has fewer than 2^32 nodes and a node fewer
-// than 2^32 past weights: each is a partial table kept, 35 to 45 bytes, and 2^32 of them would take over
+// than 2^32 past weights: each is a partial table kept, 30 to 45 bytes, and 2^32 of them would take over
 // 150 GB.)
 struct Run {
   double step, ways;
@@ -912,7 +912,7 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
   auto beyond_limits = [&]() {
     return kept > limits.max_stored_paths
                ? beyond(fmt::format("more than {} partial tables kept at once", limits.max_stored_paths),
-                        "raise it (prrt stats fisher --max-kept; each takes 35 to 45 bytes) or ")
+                        "raise it (prrt stats fisher --max-kept; each takes 30 to 45 bytes) or ")
                : beyond(fmt::format("more than {} partial tables made", limits.max_expansions),
                         "raise it (prrt stats fisher --max-made) or ");
   };

@@ -20,7 +20,7 @@ TEST(FisherCommand, StopsAtTheLimitsGivenAndSaysHowToRaiseThem) {
   EXPECT_EQ(err,
             "prrt: Fisher's exact test: this 5 x 5 table (n = 60) is beyond the exact network algorithm's "
             "limits (more than 100 partial tables kept at once); raise it (prrt stats fisher --max-kept; "
-            "each takes 35 to 45 bytes) or ask for a Monte Carlo p-value instead (prrt stats fisher "
+            "each takes 30 to 45 bytes) or ask for a Monte Carlo p-value instead (prrt stats fisher "
             "--simulate-p-value, as R's fisher.test(simulate.p.value = TRUE))\n");
 
   err.clear();
