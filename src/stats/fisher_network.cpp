@@ -1003,7 +1003,12 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
       }
       for (int64_t count : added)
         kept += count;
-      if (to_last) last_sources.push_back(std::move(outcomes));  // moved, its sorted pasts stay in place
+      if (to_last) {
+        last_sources.push_back(std::move(outcomes));  // moved, its sorted pasts stay in place
+      } else {
+        // Merged into the next stage: their sorted pasts go with this block's outcomes.
+        std::fill_n(sources.begin() + static_cast<std::ptrdiff_t>(first), outcomes.size(), nullptr);
+      }
       if (!within_limits()) return beyond_limits();
     }
     stage.clear();
