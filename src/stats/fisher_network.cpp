@@ -101,16 +101,18 @@ bool AddPast(Pasts& pasts, double weight, double paths) {
 
 // Calls `visit(x)` for every way to split `total` over rows with capacities `caps` (sorted), up to the order
 // of rows of equal capacity (such fills lead to the same node with the same weight): within each run of equal
-// capacities x does not increase. Where row i starts a new run, `skip(i, total, x)` may settle at once all
-// the fills that share x's first i cells (returning true); a prefix of whole runs stands for the same fills
-// whatever follows it. Where the last two rows are all that is left and the first of them starts a run,
-// `last_two(i, total, x)` may take over their splits of what is left (returning true), in either order of
-// the two rows.
-template <class Skip, class LastTwo, class Visit>
-void ForEachColumnFill(const Rows& caps, int total, Rows& x, size_t i, const Skip& skip,
-                       const LastTwo& last_two, const Visit& visit) {
+// capacities x does not increase. Where row i starts a new run, `skip(i, total, x, bound_before)` may settle
+// at once all the fills that share x's first i cells (returning true); a prefix of whole runs stands for the
+// same fills whatever follows it. `bound_before` is the sum of `row_bound(l, x[l])` over those first i rows,
+// carried down the recursion rather than summed again at every fill. Where the last two rows are all that is
+// left and the first of them starts a run, `last_two(i, total, x)` may take over their splits of what is left
+// (returning true), in either order of the two rows.
+template <class RowBound, class Skip, class LastTwo, class Visit>
+void ForEachColumnFill(const Rows& caps, int total, Rows& x, size_t i, double bound_before,
+                       const RowBound& row_bound, const Skip& skip, const LastTwo& last_two,
+                       const Visit& visit) {
   const bool starts_run = i == 0 || caps[i] != caps[i - 1];
-  if (i > 0 && starts_run && skip(i, total, x)) return;
+  if (i > 0 && starts_run && skip(i, total, x, bound_before)) return;
   if (i + 2 == caps.size() && starts_run && last_two(i, total, x)) return;
   int most = std::min(caps[i], total);
   if (!starts_run) most = std::min(most, x[i - 1]);
@@ -126,7 +128,8 @@ void ForEachColumnFill(const Rows& caps, int total, Rows& x, size_t i, const Ski
     rest_capacity += caps[j];
   for (int v = std::max(0, total - rest_capacity); v <= most; ++v) {
     x[i] = v;
-    ForEachColumnFill(caps, total - v, x, i + 1, skip, last_two, visit);
+    ForEachColumnFill(caps, total - v, x, i + 1, bound_before + row_bound(i, v), row_bound, skip, last_two,
+                      visit);
   }
 }
 
@@ -344,10 +347,10 @@ class alignas(64) Network {
     const double log_all = LogChoose(capacity_from[0], total);
     // A small margin keeps rounding from settling a fill the exact comparison would not.
     const double bound_limit = limit + later.tilts - 1e-9;
-    auto skip = [&](size_t i, int left, const Rows& fill) {
-      double bound = best[i * static_cast<size_t>(total + 1) + static_cast<size_t>(left)];
-      for (size_t l = 0; l < i; ++l)
-        bound += RowBound(later, rows[l], fill[l]);
+    auto row_bound = [&](size_t i, int v) { return RowBound(later, rows[i], v); };
+    auto skip = [&](size_t i, int left, const Rows& fill, double bound_before) {
+      const double bound =
+          best[i * static_cast<size_t>(total + 1) + static_cast<size_t>(left)] + bound_before;
       if (bound > bound_limit) return false;
       double log_share = LogChoose(capacity_from[i], left) - log_all;
       for (size_t l = 0; l < i; ++l)
@@ -356,7 +359,7 @@ class alignas(64) Network {
       return true;
     };
     Rows x(k);
-    ForEachColumnFill(rows, total, x, 0, skip, last_two, visit);
+    ForEachColumnFill(rows, total, x, 0, 0.0, row_bound, skip, last_two, visit);
   }
 
   // A Lagrangian bound on the columns after `next`: for tilts t_j = log c_j, a table's cells y_ij in them
@@ -703,24 +706,27 @@ class CompletionMasses {
     const std::vector<WeightMass>& between = completions.between;
     const size_t slices = std::min(kSlicesPerCompletion * between.size(), lookups) + 1;
     scale_ = never > always ? static_cast<double>(slices) / (never - always) : 0;
+    // A counting sort by slice in two passes over the completions and one over the slices: each slice first
+    // sums its own completions' mass and counts them, then (in order) takes the mass before it and where
+    // its completions end, and the completions are filed from each slice's end backward, which leaves its
+    // `first` where they start.
     slices_.assign(slices + 1, Slice{0, 0});
-    // Counting sort by slice: slices_[s + 1].first counts slice s's completions, then becomes where they end.
-    for (const WeightMass& c : between)
-      ++slices_[SliceOf(c.weight) + 1].first;
-    for (size_t s = 1; s <= slices; ++s)
-      slices_[s].first += slices_[s - 1].first;
-    completions_.resize(between.size());
-    std::vector<uint32_t> filled(slices, 0);
     for (const WeightMass& c : between) {
-      const size_t s = SliceOf(c.weight);
-      completions_[slices_[s].first + filled[s]++] = c;
+      Slice& slice = slices_[SliceOf(c.weight)];
+      slice.mass_before += c.mass;
+      ++slice.first;
     }
     double before = completions.always_mass;
-    for (size_t s = 0; s < slices; ++s) {
-      slices_[s].mass_before = before;
-      for (uint32_t i = slices_[s].first; i < slices_[s + 1].first; ++i)
-        before += completions_[i].mass;
+    uint32_t end = 0;
+    for (Slice& slice : slices_) {
+      const double own = slice.mass_before;
+      end += slice.first;
+      slice = Slice{before, end};
+      before += own;
     }
+    completions_.resize(between.size());
+    for (const WeightMass& c : between)
+      completions_[--slices_[SliceOf(c.weight)].first] = c;
   }
 
   double MassUpTo(double x) const {
@@ -843,23 +849,30 @@ void Advance(Network& network, NodeKey node, uint32_t place, const Pasts& node_p
     prefix.push_back(prefix.back() + past.mass);
   const double all_pasts = std::exp(log_k + pasts.top + bounds.total) * prefix.back();
   const WeightCounter counter(pasts.weight);
+  // Summed here and added to `out` once: workers write their outcomes side by side, and a sum in memory
+  // made every fill wait for the one before.
+  double settled_share = 0;  // of the node's completions, settled in groups (shares of one whole)
+  long double p = 0;
+  int64_t made = 0;
   auto settled = [&](double share) {
-    out.p += all_pasts * share;
-    ++out.made;
+    settled_share += share;
+    ++made;
   };
   auto visit = [&](double step, NodeKey child, double ways) {
-    if (out.made > max_made) return;
+    if (made > max_made) return;
     const Bounds below = network.BoundsFor(child, next + 1);
     const size_t all = counter.CountUpTo(CountsAllUpTo(threshold, step, below));
     const size_t some = counter.CountUpTo(CountsSomeUpTo(threshold, step, below));
-    if (all > 0) out.p += ways * std::exp(log_k + pasts.top + step + below.total) * prefix[all];
-    ++out.made;
+    if (all > 0) p += ways * std::exp(log_k + pasts.top + step + below.total) * prefix[all];
+    ++made;
     if (some == all) return;
     out.runs.push_back(
         RunTo{child, Run{step, ways, place, static_cast<uint32_t>(all)}, static_cast<uint32_t>(some)});
-    out.made += static_cast<int64_t>(some - all);
+    made += static_cast<int64_t>(some - all);
   };
   network.ForEachChild(network.Unpack(node), next, threshold - pasts.top, settled, visit);
+  out.p += p + static_cast<long double>(all_pasts) * settled_share;
+  out.made += made;
 }
 
 }  // namespace
