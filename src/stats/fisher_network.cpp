@@ -273,7 +273,7 @@ class alignas(64) Network {
     };
     auto last_two = [&](size_t a, int left, const Rows& fill) {
       // Row a holds v and row a + 1 the rest; a term's ratio to the one before is
-      // (r_a - v + 1) (left - v + 1) / (v (r_b - left + v)).
+      // (r_a - v + 1) (left - v + 1) / (v (r_b - left + v)), each way a product with 1 / k from a table.
       const size_t b = a + 1;
       const int lowest = std::max(0, left - rows[b]), highest = std::min(rows[a], left);
       const double before = prefix_weight(fill, a);
@@ -282,6 +282,10 @@ class alignas(64) Network {
       auto ratio = [&](int v) {  // term(v) / term(v - 1)
         return static_cast<double>((rows[a] - v + 1) * (left - v + 1)) * inverse_[v] *
                inverse_[rows[b] - left + v];
+      };
+      auto ratio_down = [&](int v) {  // term(v - 1) / term(v): products too, a division would chain
+        return static_cast<double>(v * (rows[b] - left + v)) * inverse_[rows[a] - v + 1] *
+               inverse_[left - v + 1];
       };
       // The most likely split (the hypergeometric mode), whose term cannot underflow where others do not.
       const int mode = std::clamp(
@@ -296,7 +300,7 @@ class alignas(64) Network {
       }
       mass = mode_mass;
       for (int v = mode; v > lowest;) {
-        mass /= ratio(v--);
+        mass *= ratio_down(v--);
         visit(weight(v), mass);
       }
       return true;
