@@ -280,11 +280,11 @@ class alignas(64) Network {
       const double ways = Arrangements(rows, fill, a);
       auto weight = [&](int v) { return before + row_weight(a, v) + row_weight(b, left - v); };
       auto ratio = [&](int v) {  // term(v) / term(v - 1)
-        return static_cast<double>((rows[a] - v + 1) * (left - v + 1)) * inverse_[v] *
+        return static_cast<double>(rows[a] - v + 1) * (left - v + 1) * inverse_[v] *
                inverse_[rows[b] - left + v];
       };
       auto ratio_down = [&](int v) {  // term(v - 1) / term(v): products too, a division would chain
-        return static_cast<double>(v * (rows[b] - left + v)) * inverse_[rows[a] - v + 1] *
+        return static_cast<double>(v) * (rows[b] - left + v) * inverse_[rows[a] - v + 1] *
                inverse_[left - v + 1];
       };
       // The most likely split (the hypergeometric mode), whose term cannot underflow where others do not.
