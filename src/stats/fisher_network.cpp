@@ -39,6 +39,7 @@
 #include <bit>
 #include <cmath>
 #include <deque>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -194,9 +195,13 @@ class WeightCounter {
 // One per worker, side by side, each writing its caches as it goes: a cache line of its own (OwnCacheLine).
 class alignas(64) Network {
  public:
-  // `rows` row totals, the columns' totals in the order they are filled; every total at most n.
-  Network(int n, size_t rows, std::vector<int> col_totals)
-      : cols_(std::move(col_totals)), rows_(rows), bits_(std::bit_width(static_cast<unsigned>(n))) {
+  // `rows` row totals, the columns' totals in the order they are filled; every total at most n. It keeps
+  // the bounds of up to `max_cached_bounds` nodes at once.
+  Network(int n, size_t rows, std::vector<int> col_totals, int64_t max_cached_bounds)
+      : cols_(std::move(col_totals)),
+        rows_(rows),
+        bits_(std::bit_width(static_cast<unsigned>(n))),
+        max_cached_bounds_(static_cast<size_t>(std::max<int64_t>(max_cached_bounds, 1))) {
     for (int k = 0; k <= n; ++k)
       log_fact_.push_back(LogFactorial(k));
     for (int k = 0; k <= n; ++k)
@@ -332,7 +337,11 @@ class alignas(64) Network {
       MostByRows(rows, next, 0, best.data());
       b.upper = std::min(b.upper, best[static_cast<size_t>(cols_[next])] - LaterColumnsWeight(next).tilts);
     }
-    return bounds_.emplace(node, b).first->second;
+    // A node is mostly asked for again soon after it is first met (by the other fills of the nodes of a
+    // stage that lead to it); forgetting them all at once bounds the memory of tables whose nodes are many.
+    if (bounds_.size() >= max_cached_bounds_) bounds_.clear();
+    bounds_.emplace(node, b);
+    return b;
   }
 
  private:
@@ -460,43 +469,81 @@ class alignas(64) Network {
 
   // Exact bounds for a node with two columns left, the first of total `first`: a fill x of the first forces
   // the second, and the weight sum_i g_i(x_i), g_i(x) = -log x! - log (r_i - x)!, is concave in each x_i.
-  // Its largest value is reached greedily, a unit at a time to the row whose weight gains most. Its smallest
-  // is at a vertex of {0 <= x_i <= r_i, sum x_i = first}: every row but one, f, empty or full (g_i = -log
-  // r_i! either way) and g_f(x_f) = -log r_f! + log C(r_f, x_f), x_f being what a subset of full rows leaves.
+  // Its largest value is where no unit moved from one row to another gains (for a separable concave sum,
+  // the best of such exchanges is the best fill), reached from the fill that equalises the gains of the
+  // continuous problem in a few exchanges: a unit at a time from nothing took `first` steps a node, minutes
+  // for tables of n = 480,000. Its smallest is at a vertex of {0 <= x_i <= r_i, sum x_i = first}: every row
+  // but one, f, empty or full (g_i = -log r_i! either way) and g_f(x_f) = -log r_f! + log C(r_f, x_f), x_f
+  // being what a subset of full rows leaves; log C(r_f, x) is concave in x, so the least and the most any
+  // subset leaves are the only candidates.
   void SetTwoColumnBounds(const Rows& rows, int first, Bounds& b) const {
     const size_t k = rows.size();
-    Rows x(k, 0);
-    for (int unit = 0; unit < first; ++unit) {
+    int total = 0;
+    for (int r : rows)
+      total += r;
+    // What moving one more unit of row i into the first column adds (log(r - x) - log(x + 1)), and what
+    // taking one out of it loses.
+    auto gain = [&](size_t i, int x) {
+      return LogFact(rows[i] - x) - LogFact(rows[i] - x - 1) - LogFact(x + 1) + LogFact(x);
+    };
+    // Continuous optimum: (r_i - x_i) / (x_i + 1) the same for every row.
+    const double ratio = static_cast<double>(total - first) / (first + static_cast<double>(k));
+    Rows x(k);
+    int held = 0;
+    for (size_t i = 0; i < k; ++i) {
+      x[i] = std::clamp(static_cast<int>(std::lround((rows[i] - ratio) / (1 + ratio))), 0, rows[i]);
+      held += x[i];
+    }
+    // The row that gains most by one more unit, or loses least by one less (k when none can).
+    auto best_to_add = [&]() {
       size_t best = k;
-      double best_gain = -std::numeric_limits<double>::infinity();
       for (size_t i = 0; i < k; ++i) {
-        if (x[i] == rows[i]) continue;
-        // log(r - x) - log(x + 1): what moving one more of row i into the first column adds.
-        const double gain =
-            LogFact(rows[i] - x[i]) - LogFact(rows[i] - x[i] - 1) - LogFact(x[i] + 1) + LogFact(x[i]);
-        if (gain > best_gain) {
-          best_gain = gain;
-          best = i;
-        }
+        if (x[i] < rows[i] && (best == k || gain(i, x[i]) > gain(best, x[best]))) best = i;
       }
-      ++x[best];
+      return best;
+    };
+    auto best_to_remove = [&]() {
+      size_t best = k;
+      for (size_t i = 0; i < k; ++i) {
+        if (x[i] > 0 && (best == k || gain(i, x[i] - 1) < gain(best, x[best] - 1))) best = i;
+      }
+      return best;
+    };
+    for (; held < first; ++held)
+      ++x[best_to_add()];
+    for (; held > first; --held)
+      --x[best_to_remove()];
+    // Each exchange gains; the cap only guards against rounding making equal gains cycle.
+    for (int exchanges = 0; exchanges <= first + static_cast<int>(k); ++exchanges) {
+      const size_t add = best_to_add(), remove = best_to_remove();
+      if (add == k || remove == k || gain(add, x[add]) <= gain(remove, x[remove] - 1)) break;
+      ++x[add];
+      --x[remove];
     }
     b.upper = 0;
     for (size_t i = 0; i < k; ++i)
       b.upper -= LogFact(x[i]) + LogFact(rows[i] - x[i]);
 
     double least_log_choose = std::numeric_limits<double>::infinity();
-    std::vector<char> reachable(static_cast<size_t>(first) + 1);
+    std::vector<int> sums, shifted, merged;
     for (size_t f = 0; f < k; ++f) {
-      std::fill(reachable.begin(), reachable.end(), 0);
-      reachable[0] = 1;
+      // The sums up to `first` of subsets of the other rows, increasing: at most 2^(k - 1) of them, and at
+      // most first + 1.
+      sums.assign(1, 0);
       for (size_t i = 0; i < k; ++i) {
         if (i == f) continue;
-        for (int sum = first; sum >= rows[i]; --sum)
-          reachable[sum] |= reachable[sum - rows[i]];
+        shifted.clear();
+        for (int sum : sums) {
+          if (sum + rows[i] <= first) shifted.push_back(sum + rows[i]);
+        }
+        merged.clear();
+        std::set_union(sums.begin(), sums.end(), shifted.begin(), shifted.end(), std::back_inserter(merged));
+        sums.swap(merged);
       }
-      for (int full = std::max(0, first - rows[f]); full <= first; ++full) {
-        if (!reachable[full]) continue;
+      const int lowest = std::max(0, first - rows[f]), most = sums.back();
+      if (most < lowest) continue;
+      const int least = *std::lower_bound(sums.begin(), sums.end(), lowest);
+      for (int full : {least, most}) {
         const int x_f = first - full;
         least_log_choose =
             std::min(least_log_choose, LogFact(rows[f]) - LogFact(x_f) - LogFact(rows[f] - x_f));
@@ -570,6 +617,7 @@ class alignas(64) Network {
   std::vector<int> cols_;
   size_t rows_;
   int bits_;
+  size_t max_cached_bounds_;
   std::vector<double> log_fact_;
   std::vector<double> inverse_;  // 1 / k
   ByNode<Bounds> bounds_;
@@ -948,7 +996,7 @@ Result<double> FisherNetworkP(const std::vector<int>& cells, int rows, int cols,
   const HugePagesWanted huge_pages;
   const unsigned workers = ThreadCount();
   const size_t columns = col_totals.size();
-  std::vector<Network> networks(workers, Network(n, row_totals.size(), col_totals));
+  std::vector<Network> networks(workers, Network(n, row_totals.size(), col_totals, limits.max_cached_bounds));
   const NodeKey root = networks[0].Pack(row_totals);
   long double p = 0;  // long double: millions of terms, some below a double ulp of the sum
   // The nodes two columns from the end and the runs that reach them, by shard.

@@ -44,6 +44,10 @@ struct FisherResult {
 struct FisherLimits {
   int64_t max_stored_paths = 40'000'000;   //!< partial tables (or runs of them) kept at once (~1.8 GB)
   int64_t max_expansions = 2'000'000'000;  //!< partial tables made (column fills visited, paths carried)
+  //! Nodes whose bounds each worker keeps for reuse (tens of bytes each); past it they are all forgotten and
+  //! worked out again as needed, which changes no p-value. A 5 x 5 table of n = 200 keeps tens of thousands;
+  //! a 3 x 3 table of n = 90,000 met so many that keeping them took 9.7 GB.
+  int64_t max_cached_bounds = 4'000'000;
 };
 
 //! Fisher's exact test, two-sided: the probability of the tables (with the observed margins) no more likely
