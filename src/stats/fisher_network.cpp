@@ -69,6 +69,13 @@ template <class T>
 using ByNode = absl::flat_hash_map<NodeKey, T, NodeKeyHash>;
 using Rows = std::vector<int>;
 
+// exp(x), but 0 at once below -746, where exp underflows to 0 anyway: glibc takes a slow path for each such
+// x, and in tables of n in the tens of thousands millions of fills far from the likeliest weigh that little
+// (a fifth of the time of a 3 x 3 table of n = 45,000).
+double ExpOrZero(double x) {
+  return x < -746 ? 0 : std::exp(x);
+}
+
 // What merges weights closer than kSameWeight: weight / kSameWeight rounded to the nearest whole number
 // (weights are at most 0).
 int64_t SameWeightKey(double weight) {
@@ -368,7 +375,7 @@ class alignas(64) Network {
       double log_share = LogChoose(capacity_from[i], left) - log_all;
       for (size_t l = 0; l < i; ++l)
         log_share += LogChoose(rows[l], fill[l]);
-      settled(Arrangements(rows, fill, i) * std::exp(log_share));
+      settled(Arrangements(rows, fill, i) * ExpOrZero(log_share));
       return true;
     };
     Rows x(k);
@@ -915,7 +922,7 @@ void Advance(Network& network, NodeKey node, uint32_t place, const Pasts& node_p
     const Bounds below = network.BoundsFor(child, next + 1);
     const size_t all = counter.CountUpTo(CountsAllUpTo(threshold, step, below));
     const size_t some = counter.CountUpTo(CountsSomeUpTo(threshold, step, below));
-    if (all > 0) p += ways * std::exp(log_k + pasts.top + step + below.total) * prefix[all];
+    if (all > 0) p += ways * ExpOrZero(log_k + pasts.top + step + below.total) * prefix[all];
     ++made;
     if (some == all) return;
     out.runs.push_back(
