@@ -85,9 +85,10 @@ TEST(FisherExact, NetworkAlgorithmAgreesWithBruteForceOnRandomTables) {
 }
 
 TEST(FisherExact, NetworkAlgorithmAgreesWithBruteForceOnTablesWithLargeRows) {
-  // Two rows of 100 to 250 and three of at most 2 (5 x 3: the network runs on the transpose, and its nodes
-  // two columns from the end split one large row between them, so their exact bounds are worked out for
-  // totals in the hundreds). Brute force fills the small rows first, so it has few tables to go through.
+  // Two rows of cells up to 30 to 155 (totals of about 45 to 230) and three of at most 2 (5 x 3: the network
+  // runs on the transpose, and its nodes two columns from the end split one large row between them, so their
+  // exact bounds are worked out for totals in the hundreds). Brute force fills the small rows first, so it
+  // has few tables to go through.
   std::mt19937 rng(31);
   for (int trial = 0; trial < 6; ++trial) {
     ContingencyTable t{5, 3, {}};
