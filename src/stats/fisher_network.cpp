@@ -550,11 +550,8 @@ class alignas(64) Network {
       const int lowest = std::max(0, first - rows[f]), most = sums.back();
       if (most < lowest) continue;
       const int least = *std::lower_bound(sums.begin(), sums.end(), lowest);
-      for (int full : {least, most}) {
-        const int x_f = first - full;
-        least_log_choose =
-            std::min(least_log_choose, LogFact(rows[f]) - LogFact(x_f) - LogFact(rows[f] - x_f));
-      }
+      for (int full : {least, most})
+        least_log_choose = std::min(least_log_choose, LogChoose(rows[f], first - full));
     }
     b.lower = LastColumnWeight(rows) + least_log_choose;
   }
