@@ -9,6 +9,7 @@
 #include <random>
 
 #include "contingency_detail.h"
+#include "hypergeometric.h"
 #include "root_finding.h"
 
 namespace prrt::stats {
@@ -59,17 +60,15 @@ std::vector<double> ColSums(const ContingencyTable& t) {
 }
 
 // The 2 x 2 table's conditional distribution of the [1,1] cell given the margins: the (noncentral)
-// hypergeometric on lo..hi, as R's fisher.test.
+// hypergeometric on lo..hi, computed as R's fisher.test computes it (densities by dhyper, sums in extended
+// precision as R's sum, tails at odds ratio 1 by phyper), so that uniroot's roots land where R's do.
 class Hypergeometric {
  public:
-  Hypergeometric(int x, int m, int n, int k) : x_(x), lo_(std::max(0, k - n)), hi_(std::min(k, m)) {
-    for (int s = lo_; s <= hi_; ++s) {
-      log_density_.push_back(detail::LogChoose(m, s) + detail::LogChoose(n, k - s) -
-                             detail::LogChoose(m + n, k));
-    }
+  Hypergeometric(int x, int m, int n, int k)
+      : x_(x), m_(m), n_(n), k_(k), lo_(std::max(0, k - n)), hi_(std::min(k, m)) {
+    for (int s = lo_; s <= hi_; ++s)
+      log_density_.push_back(detail::LogHypergeometricDensity(s, m, n, k));
   }
-  int lo() const { return lo_; }
-  int hi() const { return hi_; }
 
   // The density at odds ratio `ncp` (finite, > 0) over the support.
   std::vector<double> Density(double ncp) const {
@@ -79,33 +78,36 @@ class Hypergeometric {
       d[i] = log_density_[i] + std::log(ncp) * (lo_ + static_cast<int>(i));
       max = std::max(max, d[i]);
     }
-    double sum = 0;
+    long double sum = 0;
     for (double& v : d)
       sum += (v = std::exp(v - max));
     for (double& v : d)
-      v /= sum;
+      v /= static_cast<double>(sum);
     return d;
   }
   double Mean(double ncp) const {
     if (ncp == 0) return lo_;
     if (std::isinf(ncp)) return hi_;
     std::vector<double> d = Density(ncp);
-    double mean = 0;
+    long double mean = 0;
     for (size_t i = 0; i < d.size(); ++i)
       mean += (lo_ + static_cast<double>(i)) * d[i];
-    return mean;
+    return static_cast<double>(mean);
   }
   // P(X <= x) or, with upper_tail, P(X >= x) at odds ratio ncp.
   double Tail(double ncp, bool upper_tail) const {
+    if (ncp == 1)
+      return upper_tail ? detail::HypergeometricCdf(x_ - 1, m_, n_, k_, false)
+                        : detail::HypergeometricCdf(x_, m_, n_, k_, true);
     if (ncp == 0) return upper_tail ? (x_ <= lo_) : (x_ >= lo_);
     if (std::isinf(ncp)) return upper_tail ? (x_ <= hi_) : (x_ >= hi_);
     std::vector<double> d = Density(ncp);
-    double p = 0;
+    long double p = 0;
     for (size_t i = 0; i < d.size(); ++i) {
       int s = lo_ + static_cast<int>(i);
       if (upper_tail ? s >= x_ : s <= x_) p += d[i];
     }
-    return p;
+    return static_cast<double>(p);
   }
 
   // The conditional MLE of the odds ratio: the ncp whose mean is x.
@@ -138,16 +140,16 @@ class Hypergeometric {
   double TwoSidedP() const {
     std::vector<double> d = Density(1);
     const double observed = d[x_ - lo_] * (1 + 1e-7);
-    double p = 0;
+    long double p = 0;
     for (double v : d) {
       if (v <= observed) p += v;
     }
-    return p;
+    return static_cast<double>(p);
   }
 
  private:
   static constexpr double kEpsilon = 2.220446049250313e-16;
-  int x_, lo_, hi_;
+  int x_, m_, n_, k_, lo_, hi_;
   std::vector<double> log_density_;
 };
 

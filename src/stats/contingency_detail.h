@@ -12,9 +12,6 @@ namespace prrt::stats::detail {
 inline double LogFactorial(int n) {
   return std::lgamma(n + 1.0);
 }
-inline double LogChoose(int n, int k) {
-  return LogFactorial(n) - LogFactorial(k) - LogFactorial(n - k);
-}
 
 //! The two-sided Fisher exact p-value of an r x c table of counts (row-major): the total probability,
 //! given the margins, of the tables whose probability does not exceed the observed one's (log-scale

@@ -507,6 +507,31 @@ write_golden(list(
   fisher_enumerated_case(matrix(c(1, 47400, 47600, 1, 47600, 47400), 2, byrow = TRUE))
 ), "fisher")
 
+# 2 x 2 tables for tests/stats/contingency_test.cpp, which calls the library on each (no process per table) and
+# expects R's p, odds ratio and limits to 1e-13. The odds ratio and the limits are roots that uniroot finds to
+# within 1.2e-4 only, so agreeing beyond that needs the same function values as R's, bit for bit; the first
+# tables are ones where values from log-factorial differences (prrt before 3 December 2026) sent Brent's
+# method another way and the odds ratio ended 2e-6 to 7e-5 away. The rest are random, from small counts to
+# thousands, with every alternative and several confidence levels.
+fisher_2x2_case <- function(cells, alternative, conf.level) {
+  ft <- fisher.test(matrix(cells, 2, byrow = TRUE), alternative = alternative, conf.level = conf.level)
+  finite_or_null <- function(x) if (is.finite(x)) unname(x) else NA
+  list(table = cells, alternative = sub(".", "-", alternative, fixed = TRUE), conf_level = conf.level,
+       p = ft$p.value, odds_ratio = finite_or_null(ft$estimate), or_lower = finite_or_null(ft$conf.int[1]),
+       or_upper = finite_or_null(ft$conf.int[2]))
+}
+set.seed(11)
+fisher_2x2_cases <- lapply(list(c(2, 4, 3, 1), c(2, 6, 14, 10), c(6, 9, 12, 3), c(7, 14, 1, 6), c(1, 3, 13, 11),
+                                c(2, 6, 11, 7)), fisher_2x2_case, "two.sided", 0.95)
+while (length(fisher_2x2_cases) < 400) {
+  cells <- sample(0:sample(c(3, 15, 60, 400, 3000), 1), 4, TRUE)
+  if (all(c(cells[1] + cells[2], cells[3] + cells[4], cells[1] + cells[3], cells[2] + cells[4]) > 0)) {
+    fisher_2x2_cases[[length(fisher_2x2_cases) + 1]] <-
+      fisher_2x2_case(cells, sample(c("two.sided", "less", "greater"), 1), sample(c(0.9, 0.95, 0.99, 0.999), 1))
+  }
+}
+write_golden(fisher_2x2_cases, "fisher_2x2_tables")
+
 chisq_case <- function(m, yates) {
   ct <- suppressWarnings(chisq.test(m, correct = yates))
   args <- c("stats", "chisq", "--table", table_arg(m), if (yates) "--yates", "--json")
@@ -725,7 +750,7 @@ write_golden(list(
 ), "km_rmean")
 
 # ---- The index the C++ tests register their cases from (each test then reads only its own file) ----
-index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json"))), function(f) {
+index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json", "fisher_2x2_tables.json"))), function(f) {
   cases <- fromJSON(file.path(golden_dir, paste0(f, ".json")), simplifyVector = FALSE)
   data.frame(file = f, position = seq_along(cases) - 1, name = vapply(cases, function(c) c$name, ""))
 }))

@@ -239,6 +239,37 @@ TEST(FisherExact, OneSidedTeaTastingByHand) {
   EXPECT_TRUE(std::isinf(*greater->or_upper));
 }
 
+// R's p, conditional MLE and exact limits of 400 2 x 2 tables (tests/golden/fisher_2x2_tables.json, written
+// by tests/r/make_goldens.R), to 1e-13: the estimate and limits are uniroot's, which stops anywhere
+// within 1.2e-4 of the root, so only the same function values as R's, to the last bit, land on R's digits.
+TEST(FisherExact, TwoByTwoAgreesWithRToTheLastDigits) {
+  const nlohmann::json cases =
+      nlohmann::json::parse(testing::ReadSourceFile("tests/golden/fisher_2x2_tables.json"));
+  ASSERT_EQ(cases.size(), 400u);
+  auto expect_close = [](const nlohmann::json& expected, std::optional<double> actual,
+                         const std::string& what) {
+    if (expected.is_null()) {  // R's Inf (JSON null)
+      ASSERT_TRUE(actual.has_value()) << what;
+      EXPECT_TRUE(std::isinf(*actual)) << what;
+      return;
+    }
+    ASSERT_TRUE(actual.has_value()) << what;
+    const double r = expected.get<double>();
+    EXPECT_NEAR(*actual, r, 1e-13 * std::max(std::fabs(r), 1e-300)) << what;
+  };
+  for (const auto& c : cases) {
+    const std::vector<double> cells = c.at("table");
+    const std::string name = c.at("table").dump() + " " + c.at("alternative").get<std::string>();
+    Result<FisherResult> result = FisherExact({2, 2, cells}, c.at("conf_level"), {},
+                                              *ParseAlternative(c.at("alternative").get<std::string>()));
+    ASSERT_TRUE(result.ok()) << name;
+    expect_close(c.at("p"), result->p, name + ": p");
+    expect_close(c.at("odds_ratio"), result->odds_ratio, name + ": odds ratio");
+    expect_close(c.at("or_lower"), result->or_lower, name + ": lower limit");
+    expect_close(c.at("or_upper"), result->or_upper, name + ": upper limit");
+  }
+}
+
 TEST(FisherExact, OneSidedNeedsATwoByTwoTable) {
   const ContingencyTable wide{2, 3, {1, 2, 3, 4, 5, 6}};
   for (Alternative alternative : {Alternative::kLess, Alternative::kGreater}) {
