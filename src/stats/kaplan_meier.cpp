@@ -108,34 +108,67 @@ namespace {
 // infinitesimal jackknife's (R's survfit uses it by default then).
 enum class KmVariance { kGreenwood, kJackknife };
 
+// Counting-process data, for CurveScan: the curve's start times in ascending order; with case weights, for
+// each the position (`position_base` + its place in the curve's time order) of the row that starts then, and
+// the weights of the curve's rows in time order (both empty without case weights).
+struct KmEntries {
+  std::span<const double> start;
+  std::span<const uint32_t> position;
+  size_t position_base = 0;
+  std::span<const double> weight;
+};
+
+// Σ w², Σ w² b and Σ w² b² over a set of rows, b a row's B (the jackknife's running sum) when it entered the
+// risk set: Σ w² (x − b)² for any x from three numbers.
+struct SquaredWeightSums {
+  double w2 = 0, w2b = 0, w2bb = 0;
+  void Add(double w, double b) {
+    w2 += w * w;
+    w2b += w * w * b;
+    w2bb += w * w * b * b;
+  }
+  void Remove(const SquaredWeightSums& other) {
+    w2 -= other.w2;
+    w2b -= other.w2b;
+    w2bb -= other.w2bb;
+  }
+  double SquaredDistance(double x) const { return x * x * w2 - 2 * x * w2b + w2bb; }
+};
+
 // Builds one curve's rows from its observations fed in time order (ties in any order), passing each finished
 // row to `sink(const KmRow&)`. `rows` is the curve's number of rows and `weight` their total case weight
-// (`rows` without weights); for counting-process data (unweighted) `entries` holds the curve's start times in
-// ascending order: the risk set at t is the rows with start < t, less those that ended before t. Aligned to a
-// cache line, as are the sinks: curves built on different threads sit side by side in vectors.
+// (`rows` without weights); for counting-process data `entries` holds the curve's start times: the risk set
+// at t is the rows with start < t, less those that ended before t. Aligned to a cache line, as are the sinks:
+// curves built on different threads sit side by side in vectors.
 template <typename Sink>
 class alignas(64) CurveScan {
  public:
-  CurveScan(size_t rows, double weight, double squared_weight, std::span<const double> entries,
-            KmVariance variance, const KmOptions& options, double z, Sink& sink)
+  CurveScan(size_t rows, double weight, double squared_weight, const KmEntries& entries, KmVariance variance,
+            const KmOptions& options, double z, Sink& sink)
       : entries_(entries),
         rows_(rows),
         total_weight_(weight),
         jackknife_(variance == KmVariance::kJackknife),
         options_(options),
         z_(z),
-        sink_(sink),
-        squared_weight_at_risk_(squared_weight) {}
+        sink_(sink) {
+    // Without start times every row is at risk from the beginning, with B = 0.
+    if (entries_.start.empty()) {
+      at_risk_.w2 = squared_weight;
+    } else if (jackknife_) {
+      entry_b_.assign(rows, std::numeric_limits<double>::quiet_NaN());
+    }
+  }
 
   void Add(double time, int8_t event, double weight = 1) {
     if (seen_ == 0 || time != row_.time) {
       Flush();
       row_ = KmRow{.time = time};
       ended_before_ = weight_seen_;
-      squared_event_weight_ = squared_censor_weight_ = 0;
+      leaving_events_ = leaving_censored_ = SquaredWeightSums();
     }
     (event == 1 ? row_.n_event : row_.n_censor) += weight;
-    if (jackknife_) (event == 1 ? squared_event_weight_ : squared_censor_weight_) += weight * weight;
+    if (jackknife_) (event == 1 ? leaving_events_ : leaving_censored_).Add(weight, EntryB(seen_));
     weight_seen_ += weight;
     ++seen_;
   }
@@ -144,13 +177,13 @@ class alignas(64) CurveScan {
  private:
   void Flush() {
     if (seen_ == 0) return;
-    while (entered_ < entries_.size() && entries_[entered_] < row_.time)
-      ++entered_;
-    // At the last time, its own rows exactly: the weight left, total less the weight gone, can differ from
-    // their sum in the last bit, and S must reach 0 exactly when they all die.
-    const double at_risk = !entries_.empty() ? static_cast<double>(entered_) - ended_before_
-                           : seen_ == rows_  ? row_.n_event + row_.n_censor
-                                             : total_weight_ - ended_before_;
+    Enter();
+    // At the last time, its own rows exactly (all have entered by then): the weight left, the weight in less
+    // the weight gone, can differ from their sum in the last bit, and S must reach 0 exactly when they all
+    // die.
+    const double at_risk = seen_ == rows_            ? row_.n_event + row_.n_censor
+                           : !entries_.start.empty() ? entered_weight_ - ended_before_
+                                                     : total_weight_ - ended_before_;
     row_.n_risk = options_.censorings_leave_first ? at_risk - row_.n_censor : at_risk;
     if (row_.n_event > 0) {
       surv_ *= 1 - row_.n_event / row_.n_risk;
@@ -181,11 +214,34 @@ class alignas(64) CurveScan {
     sink_(row_);
   }
 
+  // The rows whose start time is before this time join the risk set, with B as it is.
+  void Enter() {
+    for (; entered_ < entries_.start.size() && entries_.start[entered_] < row_.time; ++entered_) {
+      if (entries_.position.empty()) {  // no case weights
+        entered_weight_ += 1;
+        continue;
+      }
+      const size_t row = entries_.position[entered_] - entries_.position_base;
+      const double w = entries_.weight[row];
+      entered_weight_ += w;
+      if (jackknife_) {
+        entry_b_[row] = jackknife_sum_;
+        at_risk_.Add(w, jackknife_sum_);
+      }
+    }
+  }
+  // B when the row at `row` (time order) entered. A row leaving at this time that has not entered yet enters
+  // in this time's Flush, before which B does not change: B now.
+  double EntryB(size_t row) const {
+    if (entry_b_.empty()) return 0;
+    return std::isnan(entry_b_[row]) ? jackknife_sum_ : entry_b_[row];
+  }
+
   // The infinitesimal jackknife variance of log S: each row's influence on log S(t) is the sum, over the
   // times s <= t it was at risk, of h(s) c(s) (h = d/n the hazard, c = 1 / (n (1 - h))), less c(s) at the
-  // time it died. Rows still at risk share B = Σ h c; a row that leaves keeps its influence as it was. So
-  // var log S(t) = (Σ w² at risk after t) B² + Σ over the rows gone of w² A², A = B or B − c. Once S is 0
-  // it is 0, as R gives.
+  // time it died. Rows at risk share B = Σ h c since the start, less B when they entered (b); a row that
+  // leaves keeps its influence as it was. So var log S(t) = Σ over the rows at risk after t of w² (B − b)²
+  // + Σ over the rows gone of w² A², A = B − b or B − b − c. Once S is 0 it is 0, as R gives.
   void AddJackknifeTerms() {
     double c = 0;
     if (row_.n_event > 0 && surv_ > 0) {
@@ -194,14 +250,15 @@ class alignas(64) CurveScan {
       jackknife_sum_ += row_.n_event / row_.n_risk * c;
     }
     const double b = jackknife_sum_;
-    jackknife_gone_ += squared_event_weight_ * (b - c) * (b - c) + squared_censor_weight_ * b * b;
-    squared_weight_at_risk_ -= squared_event_weight_ + squared_censor_weight_;
-    jackknife_variance_log_ =
-        surv_ > 0 ? std::max(0.0, squared_weight_at_risk_) * b * b + jackknife_gone_ : 0;
+    jackknife_gone_ += leaving_events_.SquaredDistance(b - c) + leaving_censored_.SquaredDistance(b);
+    at_risk_.Remove(leaving_events_);
+    at_risk_.Remove(leaving_censored_);
+    jackknife_variance_log_ = surv_ > 0 ? std::max(0.0, at_risk_.SquaredDistance(b)) + jackknife_gone_ : 0;
   }
 
-  std::span<const double> entries_;
+  KmEntries entries_;
   size_t entered_ = 0;
+  double entered_weight_ = 0;
   size_t rows_;
   double total_weight_;
   bool jackknife_;
@@ -215,10 +272,11 @@ class alignas(64) CurveScan {
   double surv_ = 1;
   double greenwood_ = 0;
   // The jackknife's sums (KmVariance::kJackknife only).
-  double squared_weight_at_risk_;
-  double squared_event_weight_ = 0, squared_censor_weight_ = 0;  // of this time's rows
-  double jackknife_sum_ = 0;                                     // B
-  double jackknife_gone_ = 0;                                    // Σ w² A² of the rows gone
+  SquaredWeightSums at_risk_;                            // of the rows at risk
+  SquaredWeightSums leaving_events_, leaving_censored_;  // of this time's rows
+  std::vector<double> entry_b_;                          // counting-process data: each row's b (NaN: not yet)
+  double jackknife_sum_ = 0;                             // B
+  double jackknife_gone_ = 0;                            // Σ w² A² of the rows gone
   double jackknife_variance_log_ = 0;
   KmRow estimate_;  // surv, std_err and limits at the last time with an event (or the first time)
   bool estimated_ = false;
@@ -275,11 +333,7 @@ Status ValidateKmInput(const SurvivalData& data, int32_t n_groups, const KmOptio
   if (!(options.conf_level > 0 && options.conf_level < 1)) {
     return InvalidArgument(fmt::format("conf level {} is not between 0 and 1", options.conf_level));
   }
-  Status valid = detail::ValidateSurvivalData(data, n_groups);
-  if (valid.ok() && !data.start.empty()) {
-    valid = detail::RequireUnweighted(data, "a Kaplan–Meier curve of counting-process data");
-  }
-  return valid;
+  return detail::ValidateSurvivalData(data, n_groups);
 }
 
 KmVariance VarianceOf(const SurvivalData& data) {
@@ -323,7 +377,7 @@ Status ScanCurves(const SurvivalData& data, const GroupTotals& totals, const KmO
   scans.reserve(n_groups);
   for (int32_t g = 0; g < n_groups; ++g) {
     scans.emplace_back(static_cast<size_t>(totals.n[g]), totals.weight[g], totals.squared_weight[g],
-                       std::span<const double>(), VarianceOf(data), options, z, sinks[g]);
+                       KmEntries(), VarianceOf(data), options, z, sinks[g]);
   }
   // row_at(i) gives the i-th row in time order: its group, event and case weight.
   auto scan_sorted = [&](const auto& sorted, const auto& row_at) {
@@ -596,7 +650,13 @@ Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_grou
     source.event_.resize(counting->row.size());
     for (size_t i = 0; i < counting->row.size(); ++i)
       source.event_[i] = static_cast<uint8_t>(data.event[counting->row[i]]);
+    if (!data.weight.empty()) {
+      source.weight_.resize(counting->row.size());
+      for (size_t i = 0; i < counting->row.size(); ++i)
+        source.weight_[i] = data.weight[counting->row[i]];
+    }
     source.entry_ = std::move(counting->entry);
+    if (!data.weight.empty()) source.entry_position_ = std::move(counting->entry_position);
     source.begin_ = std::move(counting->stratum_begin);
   }
   source.begin_.resize(static_cast<size_t>(n_groups) + 1, source.begin_.back());  // no data: no rows
@@ -610,8 +670,15 @@ Result<KmRowSource> KmRowSource::Create(const SurvivalData& data, int32_t n_grou
 
 void KmRowSource::ForEachRow(int32_t group, const std::function<void(const KmRow&)>& visit) const {
   const size_t begin = begin_[group], size = begin_[group + 1] - begin;
-  const std::span<const double> entries =
-      entry_.empty() ? std::span<const double>() : std::span<const double>(entry_).subspan(begin, size);
+  KmEntries entries;
+  if (!entry_.empty()) {
+    entries.start = std::span<const double>(entry_).subspan(begin, size);
+    if (!weight_.empty()) {
+      entries.position = std::span<const uint32_t>(entry_position_).subspan(begin, size);
+      entries.position_base = begin;
+      entries.weight = std::span<const double>(weight_).subspan(begin, size);
+    }
+  }
   CurveScan<const std::function<void(const KmRow&)>> scan(
       size, weighted_n_[group], squared_weight_[group], entries,
       jackknife_ ? KmVariance::kJackknife : KmVariance::kGreenwood, options_,

@@ -54,7 +54,7 @@ km_case <- function(set, time, event, group = NULL, conf.type = "log", conf.int 
     if (!is.null(weights)) {
       # R's table counts weights; prrt's n and events count rows, and gives the weighted sums beside them.
       g$events <- sum(df[[event]][group_rows[[s]]])
-      g$weighted_n <- tab[s, "n.start"]
+      g$weighted_n <- sum(df[[weights]][group_rows[[s]]])  # R's n.start, for (start, stop] data the first risk set
       g$weighted_events <- tab[s, "events"]
     }
     g
@@ -94,6 +94,12 @@ km <- c(km, list(
   km_case("synthetic_counting", "stop", "status", "salvage", start = "start"),
   km_case("synthetic_counting", "stop", "status", "site", "plain", start = "start"),
   km_case("synthetic_counting_neartie", "stop", "status", "salvage", start = "start"),
+  # Counting-process data with case weights: whole (weighted counts, Greenwood) and fractional (the
+  # infinitesimal jackknife, each row's influence counted from when it entered).
+  km_case("synthetic_counting_weighted", "stop", "status", "salvage", start = "start", weights = "copies"),
+  km_case("synthetic_counting_weighted", "stop", "status", "salvage", start = "start", weights = "ipw"),
+  km_case("synthetic_counting_weighted", "stop", "status", "site", "log-log", start = "start", weights = "ipw"),
+  km_case("synthetic_counting_weighted", "stop", "status", NULL, "plain", 0.9, start = "start", weights = "ipw"),
   # survival's doaml.R: weights of 2 leave the curve as it was and halve the variance
   km_case("aml", "time", "status", "x", weights = "two"),
   km_case("synthetic_weighted", "time", "status", "arm", weights = "copies"),
@@ -225,7 +231,7 @@ followup_case <- function(set, time, event, group = NULL, weights = NULL) {
          if (!is.null(weights)) {
            # R's table counts weights; prrt's n and censored count rows, with the weighted sums beside them.
            g$censored <- sum(df[[event]][group_rows[[s]]] == 0)
-           g$weighted_n <- tab[s, "n.start"]
+           g$weighted_n <- sum(df[[weights]][group_rows[[s]]])  # R's n.start, for (start, stop] data the first risk set
            g$weighted_censored <- tab[s, "events"]
          }
          g

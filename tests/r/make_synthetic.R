@@ -114,6 +114,7 @@ w(weighted, "weighted")
 # The counting-process set with fractional weights.
 counting_weighted <- counting
 counting_weighted$ipw <- round(runif(nrow(counting), 0.5, 3), 3)
+counting_weighted$copies <- 1 + counting_weighted$id %% 3  # whole weights (no random numbers: the sets after stay)
 w(counting_weighted, "counting_weighted")
 # Kaplan–Meier under fractional weights to the end (no random numbers): group "x" ends in an event, so S
 # reaches 0 (the jackknife's SE is 0 there), with deaths and a censoring tied at 2 and at 4; group "y" ends

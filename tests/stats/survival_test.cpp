@@ -839,6 +839,35 @@ TEST(KaplanMeier, CurveReachesZeroExactlyUnderFractionalWeights) {
   EXPECT_EQ(last_surv, 0.0);
 }
 
+// (start, stop] data with fractional case weights, by hand. Rows (start, stop, event, weight): A (0, 2, 1,
+// 2), B (0, 4, 0, 1), C (1, 3, 1, 0.5), D (2.5, 5, 1, 1.5), E (0, 5, 0, 1).
+//   t = 2: at risk A B C E, n = 4.5, d = 2 (A): h = 4/9, S = 5/9.
+//   t = 3: at risk B C D E (D entered at 2.5), n = 4, d = 0.5 (C): h = 1/8, S = 35/72.
+//   t = 4: at risk B D E, n = 3.5, B censored.   t = 5: at risk D E, n = 2.5, d = 1.5 (D): h = 3/5, S = 7/36.
+// The jackknife: each row's influence on log S is Σ h c over the event times it was at risk at, less c at its
+// death, c = 1 / (n (1 - h)): c = 2/5, 8/7, 5/2 at t = 2, 3, 5. So at t = 2: A 8/45 - 2/5 = -2/9, B C E 8/45
+// and D 0 (not yet entered), var log S = 4 (2/9)² + (1 + 1/4 + 1) (8/45)² = 544/2025. At t = 3 (hc = 1/7):
+// A -2/9, B E 8/45 + 1/7, C 8/45 + 1/7 - 8/7, D 1/7; var = 929897/3175200, unchanged at t = 4. At t = 5
+// (hc = 3/2): B 8/45 + 1/7 (gone at 4), E 8/45 + 1/7 + 3/2, D 1/7 + 3/2 - 5/2; var = 3825377/3175200.
+// The SE of S is S sqrt(var). (R's survfit agrees: 0.287948241720756, 0.263067639726685, 0.213425898029867.)
+TEST(KaplanMeier, CountingProcessWithFractionalCaseWeightsByHand) {
+  const std::vector<double> start{0, 0, 1, 2.5, 0}, stop{2, 4, 3, 5, 5}, weight{2, 1, 0.5, 1.5, 1};
+  const std::vector<int8_t> event{1, 0, 1, 1, 0};
+  Result<std::vector<KmCurve>> curves = KaplanMeier({stop, event, {}, start, weight}, 1, KmOptions{});
+  ASSERT_TRUE(curves.ok()) << curves.status().message();
+  const BigVector<KmRow>& rows = (*curves)[0].rows;
+  ASSERT_EQ(rows.size(), 4u);
+  const double n_risk[] = {4.5, 4, 3.5, 2.5};
+  const double surv[] = {5.0 / 9, 35.0 / 72, 35.0 / 72, 7.0 / 36};
+  const double variance[] = {544.0 / 2025, 929897.0 / 3175200, 929897.0 / 3175200, 3825377.0 / 3175200};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_NEAR(rows[i].n_risk, n_risk[i], 1e-14) << i;
+    EXPECT_NEAR(rows[i].surv, surv[i], 1e-15) << i;
+    EXPECT_NEAR(rows[i].std_err, surv[i] * std::sqrt(variance[i]), 1e-14) << i;
+  }
+  EXPECT_DOUBLE_EQ((*curves)[0].weighted_n, 6);
+}
+
 TEST(KaplanMeier, RejectsBadCaseWeights) {
   const std::vector<double> time{1, 2, 3};
   const std::vector<int8_t> event{1, 0, 1};
@@ -850,10 +879,8 @@ TEST(KaplanMeier, RejectsBadCaseWeights) {
   }
   const std::vector<double> short_weights{1, 2};
   EXPECT_FALSE(KaplanMeier({time, event, {}, {}, short_weights}, 1, KmOptions{}).ok());
-  // Weights are for right-censored curves; the log-rank test (R's survdiff has none) and follow-up with
-  // prodlim's ties do not take them.
-  const std::vector<double> weight{1, 2, 3}, start{0, 0, 1};
-  EXPECT_FALSE(KaplanMeier({time, event, {}, start, weight}, 1, KmOptions{}).ok());
+  // The log-rank test (R's survdiff has none) and follow-up with prodlim's ties do not take weights.
+  const std::vector<double> weight{1, 2, 3};
   const std::vector<int32_t> group{0, 1, 1};
   Result<LogrankResult> logrank = LogRank({time, event, group, {}, weight}, 2, {}, 0, LogrankOptions{});
   ASSERT_FALSE(logrank.ok());

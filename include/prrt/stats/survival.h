@@ -180,7 +180,7 @@ RestrictedMeanContrast CompareRestrictedMeans(const RestrictedMean& group, const
 
 //! The curves of KaplanMeier without storing their rows: the data are sorted once (by group, then time) and
 //! each read of a group's curve makes its rows again, one at a time, in a pass over the group's data. A table
-//! of 10^7 rows takes 640 MB as KmCurve rows; this keeps the sorted data only (9 to 17 bytes a row).
+//! of 10^7 rows takes 640 MB as KmCurve rows; this keeps the sorted data only (9 to 29 bytes a row).
 class KmRowSource {
  public:
   //! The same checks as KaplanMeier.
@@ -203,11 +203,13 @@ class KmRowSource {
   KmRowSource() = default;
 
   KmOptions options_;
-  BigVector<double> time_;     // by group, ascending within each (near-ties merged)
-  BigVector<uint8_t> event_;   // of time_[i], 0 or 1
-  BigVector<double> weight_;   // of time_[i], with case weights (else empty)
-  bool jackknife_ = false;     // the infinitesimal jackknife variance (fractional case weights)
-  BigVector<double> entry_;    // counting-process data: each group's start times, ascending (else empty)
+  BigVector<double> time_;    // by group, ascending within each (near-ties merged)
+  BigVector<uint8_t> event_;  // of time_[i], 0 or 1
+  BigVector<double> weight_;  // of time_[i], with case weights (else empty)
+  bool jackknife_ = false;    // the infinitesimal jackknife variance (fractional case weights)
+  BigVector<double> entry_;   // counting-process data: each group's start times, ascending (else empty)
+  BigVector<uint32_t>
+      entry_position_;         // with case weights: the position in time_ of the row starting at entry_[k]
   std::vector<size_t> begin_;  // group g's rows are [begin_[g], begin_[g + 1]) of time_ (and of entry_)
   std::vector<int64_t> events_;
   std::vector<double> weighted_n_, squared_weight_, weighted_events_;
