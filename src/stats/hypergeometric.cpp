@@ -86,6 +86,14 @@ std::optional<BinomialTerms> Terms(int x, int white, int black, int drawn) {
                        LogBinomialDensity(drawn, total, p, q)};
 }
 
+// P(X = x) for drawn > 0, as R's dhyper(x, white, black, drawn): a product of the three terms, not exp of
+// the log.
+double HypergeometricDensity(int x, int white, int black, int drawn) {
+  const std::optional<BinomialTerms> terms = Terms(x, white, black, drawn);
+  if (!terms) return 0;
+  return std::exp(terms->white) * std::exp(terms->black) / std::exp(terms->all);
+}
+
 }  // namespace
 
 double LogHypergeometricDensity(int x, int white, int black, int drawn) {
@@ -93,13 +101,6 @@ double LogHypergeometricDensity(int x, int white, int black, int drawn) {
   const std::optional<BinomialTerms> terms = Terms(x, white, black, drawn);
   if (!terms) return kMinusInfinity;
   return terms->white + terms->black - terms->all;
-}
-
-double HypergeometricDensity(int x, int white, int black, int drawn) {
-  if (drawn == 0) return x == 0 ? 1 : 0;
-  const std::optional<BinomialTerms> terms = Terms(x, white, black, drawn);
-  if (!terms) return 0;
-  return std::exp(terms->white) * std::exp(terms->black) / std::exp(terms->all);
 }
 
 double HypergeometricCdf(int x, int white, int black, int drawn, bool lower_tail) {

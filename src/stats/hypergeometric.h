@@ -15,9 +15,6 @@ namespace prrt::stats::detail {
 //! and `black` black (R's dhyper(x, white, black, drawn, log = TRUE)); -infinity outside the support.
 double LogHypergeometricDensity(int x, int white, int black, int drawn);
 
-//! P(X = x), as R's dhyper(x, white, black, drawn) (a product of three binomial terms, not exp of the log).
-double HypergeometricDensity(int x, int white, int black, int drawn);
-
 //! P(X <= x), or with `lower_tail` false P(X > x), as R's phyper(x, white, black, drawn, lower_tail).
 double HypergeometricCdf(int x, int white, int black, int drawn, bool lower_tail);
 

@@ -177,7 +177,7 @@ class alignas(64) CurveScan {
  private:
   void Flush() {
     if (seen_ == 0) return;
-    Enter();
+    if (!entries_.start.empty()) Enter();
     // At the last time, its own rows exactly (all have entered by then): the weight left, the weight in less
     // the weight gone, can differ from their sum in the last bit, and S must reach 0 exactly when they all
     // die.
