@@ -687,11 +687,15 @@ void AddCox(CLI::App& stats, CommandContext& context) {
     std::vector<std::string> header{"", "coef", "exp(coef)", "se(coef)", "lower .95", "upper .95", "z", "p"};
     if (is_robust) header.insert(header.begin() + 4, "robust se");
     TextTable table(header);
+    std::vector<std::string> aliased;
     for (size_t j = 0; j < fit->coef.size(); ++j) {
-      const double coef = fit->coef[j];
-      const double naive_se = fit->std_err(j);
+      // An aliased covariate has no estimate (R's NA): every figure of its row is absent.
+      const bool is_aliased = fit->aliased[j];
+      if (is_aliased) aliased.push_back(design->names[j]);
+      const double coef = is_aliased ? NAN : fit->coef[j];
+      const double naive_se = is_aliased ? NAN : fit->std_err(j);
       // As R's summary: with a robust variance, z, p and the CI are on it.
-      const double se = is_robust ? fit->robust_std_err(j) : naive_se;
+      const double se = is_aliased ? NAN : is_robust ? fit->robust_std_err(j) : naive_se;
       const double wald_z = coef / se;
       const double p = std::erfc(std::fabs(wald_z) / std::sqrt(2.0));
       json coefficient = {{"name", design->names[j]},
@@ -702,7 +706,8 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                           {"hr_upper", JsonNumber(std::exp(coef + z * se))},
                           {"z", JsonNumber(wald_z)},
                           {"p", JsonNumber(p)},
-                          {"may_be_infinite", static_cast<bool>(fit->may_be_infinite[j])}};
+                          {"may_be_infinite", static_cast<bool>(fit->may_be_infinite[j])},
+                          {"aliased", is_aliased}};
       std::vector<std::string> row{design->names[j],
                                    FormatNumber(coef),
                                    FormatNumber(std::exp(coef)),
@@ -717,6 +722,14 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       }
       coefficients.push_back(std::move(coefficient));
       table.AddRow(row);
+    }
+    std::vector<std::string> warnings;
+    for (const std::string& name : aliased) {
+      warnings.push_back(fmt::format(
+          "{} is aliased (a linear combination of the covariates before it, or without variation among the "
+          "rows at risk at the event times): not estimated, as R's coxph (NA); the tests are on the {} "
+          "estimated",
+          name, fit->lr_test.df));
     }
     std::optional<stats::ZphResult> zph_result;
     if (!flags->zph.empty()) {
@@ -745,7 +758,8 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                      {"wald_test", TestJson(fit->wald_test)},
                      {"score_test", TestJson(fit->score_test)},
                      {"robust", is_robust},
-                     {"weighted", input->weighted()}};
+                     {"weighted", input->weighted()},
+                     {"warnings", warnings}};
       if (is_robust) {
         result["clusters"] = fit->clusters;
         result["robust_score_test"] = TestJson(*fit->robust_score_test);
@@ -757,6 +771,8 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       context.out << fmt::format("n = {}, events = {} ({} rows with a missing value left out), ties: {}\n\n",
                                  fit->n, fit->events, input->rows_dropped, flags->ties);
       table.Print(context.out);
+      for (const std::string& warning : warnings)
+        context.out << "Warning: " << warning << '\n';
       context.out << fmt::format("\nLikelihood ratio test = {} on {} df, p = {}\n",
                                  FormatNumber(fit->lr_test.chisq), fit->lr_test.df,
                                  FormatNumber(fit->lr_test.p, 4));

@@ -35,7 +35,8 @@ json CoxJson(const study::CoxSummary& cox) {
                      {"hr_lower", JsonNumber(hr.lower)},
                      {"hr_upper", JsonNumber(hr.upper)},
                      {"p", JsonNumber(hr.p)},
-                     {"may_be_infinite", hr.may_be_infinite}});
+                     {"may_be_infinite", hr.may_be_infinite},
+                     {"aliased", hr.aliased}});
   }
   out["terms"] = std::move(terms);
   out["lr_test"] = TestJson(cox.lr_test);
@@ -81,6 +82,14 @@ study::StudyTable HazardTable(std::string id, std::string title, const study::Co
     return table;
   }
   for (const study::HazardRatio& hr : cox.terms) {
+    if (hr.aliased) {
+      table.rows.push_back({{hr.term, "–", "–", "–"}});
+      table.notes.push_back(fmt::format(
+          "{}: not estimated — a linear combination of the terms before it, or without variation among the "
+          "patients at risk at the deaths (R's coxph gives NA).",
+          hr.term));
+      continue;
+    }
     table.rows.push_back({{hr.term, fmt::format("{:.2f}", hr.hr),
                            fmt::format("{:.2f}–{:.2f}", hr.lower, hr.upper), PValue(hr.p)}});
     if (hr.may_be_infinite) {

@@ -489,11 +489,62 @@ MatrixXd ClusterCrossProduct(const BigVector<double>& residuals, const BigVector
   return sums * sums.transpose();
 }
 
-// u' A^-1 u, or NaN where A is singular.
+// A symmetric non-negative definite matrix (an information matrix) factored as R's survival does (its
+// cholesky2, with coxph's toler.chol = eps^0.75): L D L' in the columns' order, where a pivot below toler
+// times the largest diagonal element, or not finite, marks its column aliased — a linear combination of the
+// columns before it, or a covariate without variation — and the column then takes no part: solutions and
+// the inverse are 0 there, the rest as for the matrix without it. Which of two collinear covariates is
+// aliased is thus the later one, as R reports.
+class AliasingCholesky {
+ public:
+  explicit AliasingCholesky(const MatrixXd& a) : l_(MatrixXd::Identity(a.rows(), a.cols())), d_(a.rows()) {
+    const Eigen::Index p = a.rows();
+    double largest = 0;  // the largest positive diagonal element (not NaN)
+    for (Eigen::Index i = 0; i < p; ++i)
+      largest = a(i, i) > largest ? a(i, i) : largest;
+    const double tolerance = largest > 0 ? kTolerChol * largest : kTolerChol;
+    MatrixXd work = a;  // its lower triangle becomes the Schur complements
+    aliased_.assign(static_cast<size_t>(p), false);
+    for (Eigen::Index i = 0; i < p; ++i) {
+      const double pivot = work(i, i);
+      if (!std::isfinite(pivot) || pivot < tolerance) {
+        aliased_[static_cast<size_t>(i)] = true;
+        d_[i] = 0;
+        continue;
+      }
+      d_[i] = pivot;
+      for (Eigen::Index j = i + 1; j < p; ++j) {
+        l_(j, i) = work(j, i) / pivot;
+        for (Eigen::Index k = i + 1; k <= j; ++k)
+          work(j, k) -= l_(j, i) * work(k, i);
+      }
+    }
+  }
+  const std::vector<bool>& aliased() const { return aliased_; }
+  int32_t rank() const { return static_cast<int32_t>(std::count(aliased_.begin(), aliased_.end(), false)); }
+  VectorXd Solve(const VectorXd& b) const {
+    VectorXd x = l_.triangularView<Eigen::UnitLower>().solve(b);
+    for (Eigen::Index i = 0; i < x.size(); ++i)
+      x[i] = d_[i] == 0 ? 0 : x[i] / d_[i];
+    return l_.transpose().triangularView<Eigen::UnitUpper>().solve(x);
+  }
+  MatrixXd Inverse() const {
+    MatrixXd inverse(l_.rows(), l_.cols());
+    for (Eigen::Index j = 0; j < l_.cols(); ++j)
+      inverse.col(j) = Solve(VectorXd::Unit(l_.rows(), j));
+    return inverse;
+  }
+
+ private:
+  static constexpr double kTolerChol = 1.8189894035458565e-12;  // .Machine$double.eps^0.75
+  MatrixXd l_;  // unit lower triangular; an aliased column's entries stay 0
+  VectorXd d_;  // 0 where aliased
+  std::vector<bool> aliased_;
+};
+
+// u' A^-1 u over A's columns that are not aliased (R's coxph.wtest).
 double QuadraticForm(const MatrixXd& a, const VectorXd& u) {
-  const Eigen::LDLT<MatrixXd> solver(a);
-  if (solver.info() != Eigen::Success || !(solver.vectorD().array() > 0).all()) return NAN;
-  return u.dot(solver.solve(u));
+  return u.dot(AliasingCholesky(a).Solve(u));
 }
 
 // Lin & Wei's robust variance, as R's coxph(cluster = , robust = TRUE): V (Σ_g L_g L_g') V with V the inverse
@@ -557,14 +608,11 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   VectorXd beta = VectorXd::Zero(p);
   Evaluation current = Evaluate(sorted, beta, options.ties, kIgnoreDeathTimes);
   fit.loglik_null = current.loglik;
-  Eigen::LDLT<MatrixXd> solver(current.information);
-  if (solver.info() != Eigen::Success ||
-      !(solver.vectorD().array() > 1e-12 * current.information.diagonal().maxCoeff()).all()) {
-    return InvalidArgument(
-        "the information matrix is singular: a covariate has no variation among the events, "
-        "or covariates are collinear");
-  }
-  const VectorXd step0 = solver.solve(current.score);
+  constexpr const char* kNoneEstimable =
+      "no covariate can be estimated: none varies among the rows at risk at the event times";
+  const AliasingCholesky at_zero(current.information);
+  if (at_zero.rank() == 0) return InvalidArgument(kNoneEstimable);
+  const VectorXd step0 = at_zero.Solve(current.score);
   fit.score_test.chisq = current.score.dot(step0);
 
   // Newton–Raphson with step halving, as coxfit6: a step that lowers the likelihood is pulled back
@@ -589,12 +637,20 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
       halving = 0;
       current = trial;
       beta = new_beta;
-      new_beta = beta + Eigen::LDLT<MatrixXd>(current.information).solve(current.score);
+      new_beta = beta + AliasingCholesky(current.information).Solve(current.score);
     }
   }
   fit.iterations = std::min(fit.iterations, options.max_iterations);
   fit.loglik = trial.loglik;
-  const MatrixXd variance = trial.information.inverse();
+  // As R's coxph.fit, the covariates aliased at the estimate are those of its information matrix; their
+  // coefficients, never moved by a step, stay 0 (R reports NA) and their variance is 0.
+  const AliasingCholesky at_estimate(trial.information);
+  if (at_estimate.rank() == 0) return InvalidArgument(kNoneEstimable);
+  const MatrixXd variance = at_estimate.Inverse();
+  fit.aliased = at_estimate.aliased();
+  for (int32_t j = 0; j < p; ++j) {
+    if (fit.aliased[static_cast<size_t>(j)]) new_beta[j] = 0;
+  }
   fit.coef.assign(new_beta.data(), new_beta.data() + p);
   fit.variance.assign(variance.data(), variance.data() + variance.size());
 
@@ -619,13 +675,15 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
     Status robust = AddRobustVariance(sorted, data, options, new_beta, fit);
     if (!robust.ok()) return robust;
   }
+  // Each test on as many degrees of freedom as coefficients estimated, as R's summary.coxph.
+  const int32_t df = at_estimate.rank();
   for (ChiSquareTest* test : {&fit.lr_test, &fit.wald_test, &fit.score_test}) {
-    test->df = p;
-    test->p = ChiSquareUpper(test->chisq, p);
+    test->df = df;
+    test->p = ChiSquareUpper(test->chisq, df);
   }
   if (fit.robust_score_test) {
-    fit.robust_score_test->df = p;
-    fit.robust_score_test->p = ChiSquareUpper(fit.robust_score_test->chisq, p);
+    fit.robust_score_test->df = df;
+    fit.robust_score_test->p = ChiSquareUpper(fit.robust_score_test->chisq, df);
   }
   return fit;
 }
@@ -759,6 +817,66 @@ Result<std::vector<double>> TransformedTimes(const CoxData& data, const SortedCo
   return g;
 }
 
+// cox.zph of a fit with aliased covariates, as R: the test of the model without them. A term all of whose
+// columns are aliased gets no test (NaN on 0 df; R leaves its row out) and their scaled residuals are NaN.
+Result<ZphResult> TestWithoutAliased(const CoxData& data, const CoxFit& fit, const CoxOptions& options,
+                                     ZphTransform transform, const std::vector<std::vector<int32_t>>& terms) {
+  const size_t n = data.time.size();
+  const int32_t p = data.n_covariates;
+  std::vector<int32_t> kept, kept_place(static_cast<size_t>(p), -1);
+  for (int32_t j = 0; j < p; ++j) {
+    if (fit.aliased[static_cast<size_t>(j)]) continue;
+    kept_place[static_cast<size_t>(j)] = static_cast<int32_t>(kept.size());
+    kept.push_back(j);
+  }
+  const int32_t q = static_cast<int32_t>(kept.size());
+  std::vector<double> covariates;
+  covariates.reserve(n * static_cast<size_t>(q));
+  CoxFit reduced_fit;
+  const Eigen::Map<const MatrixXd> variance(fit.variance.data(), p, p);
+  MatrixXd reduced_variance(q, q);
+  for (int32_t a = 0; a < q; ++a) {
+    const auto column = data.covariates.begin() + static_cast<ptrdiff_t>(kept[a] * n);
+    covariates.insert(covariates.end(), column, column + static_cast<ptrdiff_t>(n));
+    reduced_fit.coef.push_back(fit.coef[static_cast<size_t>(kept[a])]);
+    for (int32_t b = 0; b < q; ++b)
+      reduced_variance(a, b) = variance(kept[a], kept[b]);
+  }
+  reduced_fit.variance.assign(reduced_variance.data(), reduced_variance.data() + reduced_variance.size());
+  reduced_fit.aliased.assign(static_cast<size_t>(q), false);
+  CoxData reduced_data = data;
+  reduced_data.covariates = covariates;
+  reduced_data.n_covariates = q;
+  std::vector<std::vector<int32_t>> reduced_terms;
+  for (const std::vector<int32_t>& term : terms) {
+    std::vector<int32_t> columns;
+    for (int32_t j : term) {
+      if (kept_place[static_cast<size_t>(j)] >= 0) columns.push_back(kept_place[static_cast<size_t>(j)]);
+    }
+    if (!columns.empty()) reduced_terms.push_back(std::move(columns));
+  }
+  Result<ZphResult> reduced =
+      TestProportionalHazards(reduced_data, reduced_fit, options, transform, reduced_terms);
+  if (!reduced.ok()) return reduced.status();
+  ZphResult result;
+  auto tested = reduced->terms.begin();
+  for (const std::vector<int32_t>& term : terms) {
+    const bool any_kept = std::any_of(term.begin(), term.end(),
+                                      [&](int32_t j) { return kept_place[static_cast<size_t>(j)] >= 0; });
+    result.terms.push_back(any_kept ? *tested++ : ChiSquareTest{NAN, 0, NAN});
+  }
+  result.global = reduced->global;
+  result.time = std::move(reduced->time);
+  result.transformed = std::move(reduced->transformed);
+  for (size_t death = 0; death < result.time.size(); ++death) {
+    for (int32_t j = 0; j < p; ++j) {
+      const int32_t place = kept_place[static_cast<size_t>(j)];
+      result.scaled.push_back(place < 0 ? NAN : reduced->scaled[death * static_cast<size_t>(q) + place]);
+    }
+  }
+  return result;
+}
+
 }  // namespace
 
 Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit, const CoxOptions& options,
@@ -777,6 +895,12 @@ Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit
     for (int32_t j : term) {
       if (j < 0 || j >= p) return InvalidArgument(fmt::format("term column {} outside 0..{}", j, p - 1));
     }
+  }
+  if (!fit.aliased.empty() && fit.aliased.size() != static_cast<size_t>(p)) {
+    return InvalidArgument("the fit's aliased flags do not match its coefficients");
+  }
+  if (std::find(fit.aliased.begin(), fit.aliased.end(), true) != fit.aliased.end()) {
+    return TestWithoutAliased(data, fit, options, transform, term_columns);
   }
   Result<SortedCox> prepared = PrepareCox(data, options);
   if (!prepared.ok()) return prepared.status();

@@ -145,10 +145,11 @@ CoxSummary Summarise(const ModelRows& rows, const std::vector<io::Column>& covar
   }
   const double z = 1.959963984540054;
   for (size_t j = 0; j < fit->coef.size(); ++j) {
-    const double coef = fit->coef[j], se = fit->std_err(j);
+    // An aliased covariate has no estimate (R's NA).
+    const double coef = fit->aliased[j] ? NAN : fit->coef[j], se = fit->aliased[j] ? NAN : fit->std_err(j);
     summary.terms.push_back({design->names[j], coef, se, std::exp(coef), std::exp(coef - z * se),
                              std::exp(coef + z * se), std::erfc(std::fabs(coef / se) / std::sqrt(2.0)),
-                             fit->may_be_infinite[j]});
+                             fit->may_be_infinite[j], fit->aliased[j]});
   }
   summary.lr_test = fit->lr_test;
   if (zph) {

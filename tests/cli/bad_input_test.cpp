@@ -85,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"cox_constant_covariate",
                  "t,e,x\n1,1,1\n2,0,1\n3,1,1\n",
                  {"stats", "cox", "--input", "{file}", "--time", "t", "--event", "e", "--covariates", "x"},
-                 "the information matrix is singular"},
+                 "no covariate can be estimated: none varies among the rows at risk at the event times"},
         BadInput{"cox_start_after_stop",
                  "s,t,e,x\n0,1,1,1\n5,2,0,0\n",
                  {"stats", "cox", "--input", "{file}", "--start", "s", "--time", "t", "--event", "e",

@@ -282,18 +282,19 @@ cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL
   if (!is.null(weights)) args <- c(args, "--weights", weights)
   if (residuals) args <- c(args, "--residuals")
   test <- function(chisq, df) list(chisq = as.numeric(chisq), df = df, p = pchisq(as.numeric(chisq), df, lower.tail = FALSE))
-  p <- length(fit$coefficients)
-  coefficients <- data.frame(name = rownames(s), coef = s[, "coef"], se = s[, "se(coef)"],
+  aliased <- unname(is.na(fit$coefficients))  # R prints se 0 for these; prrt gives no se (null)
+  p <- sum(!aliased)  # the tests' degrees of freedom
+  coefficients <- data.frame(name = rownames(s), coef = s[, "coef"], se = ifelse(aliased, NA, s[, "se(coef)"]),
                              hr = s[, "exp(coef)"], hr_lower = ci[, "lower .95"],
                              hr_upper = ci[, "upper .95"], z = s[, "z"], p = s[, "Pr(>|z|)"],
-                             row.names = NULL)
+                             aliased = aliased, row.names = NULL)
   expected <- list(n = fit$n, events = fit$nevent, dropped = length(fit$na.action),
                    loglik_null = fit$loglik[1], loglik = fit$loglik[2], iterations = fit$iter,
                    coefficients = coefficients,
                    lr_test = test(2 * diff(fit$loglik), p), wald_test = test(fit$wald.test, p),
                    score_test = test(fit$score, p), robust = !is.null(fit$naive.var))
   if (expected$robust) {
-    expected$coefficients$robust_se <- unname(s[, "robust se"])
+    expected$coefficients$robust_se <- ifelse(aliased, NA, unname(s[, "robust se"]))
     kept <- setdiff(seq_len(nrow(df)), as.integer(fit$na.action))
     used <- if (is.null(cluster)) kept else df[[cluster]][kept]
     expected$clusters <- length(unique(used))
@@ -302,7 +303,7 @@ cox_case <- function(set, time, event, covariates, ties = "efron", strata = NULL
   if (residuals) {
     by_coefficient <- function(m) {
       m <- as.matrix(m)
-      lapply(setNames(seq_len(p), names(fit$coefficients)), function(j) unname(m[, j]))
+      lapply(setNames(seq_along(aliased), names(fit$coefficients)), function(j) unname(m[, j]))
     }
     schoenfeld <- by_coefficient(residuals(fit, "schoenfeld"))
     schoenfeld$time <- as.numeric(rownames(as.matrix(residuals(fit, "schoenfeld"))))
@@ -362,7 +363,12 @@ write_golden(list(
   cox_case("heart", "stop", "event", c("age", "transplant"), start = "start", residuals = TRUE),
   cox_case("synthetic_counting", "stop", "status", c("salvage", "age"), strata = "site", start = "start",
            residuals = TRUE),
-  cox_case("synthetic_weighted", "time", "status", c("arm", "age"), weights = "ipw", residuals = TRUE)
+  cox_case("synthetic_weighted", "time", "status", c("arm", "age"), weights = "ipw", residuals = TRUE),
+  cox_case("synthetic_aliased", "time", "status", c("age", "sex", "age_months")),
+  cox_case("synthetic_aliased", "time", "status", c("age", "age_plus_sex", "sex"), "breslow"),
+  cox_case("synthetic_aliased", "time", "status", c("one", "age", "ph.ecog")),
+  cox_case("synthetic_aliased", "time", "status", c("age", "sex", "age_months"), strata = "ph.ecog", robust = TRUE),
+  cox_case("synthetic_aliased", "time", "status", c("age", "sex", "age_months"), residuals = TRUE)
 ), "cox")
 
 # ---- Proportional hazards: cox.zph (survival 3.x score tests and scaled Schoenfeld residuals) ----
@@ -383,9 +389,12 @@ zph_case <- function(set, time, event, covariates, transform = "km", ties = "efr
   z <- cox.zph(fit, transform = transform)
   tab <- z$table
   nterm <- nrow(tab) - 1
+  # A term whose coefficients are all aliased (NA) has no row in R's table; prrt gives it no test (null on 0 df).
+  row <- match(covariates, rownames(tab)[1:nterm])
   expected <- list(transform = transform,
-                   terms = data.frame(term = rownames(tab)[1:nterm], chisq = tab[1:nterm, "chisq"],
-                                      df = tab[1:nterm, "df"], p = tab[1:nterm, "p"], row.names = NULL),
+                   terms = data.frame(term = covariates, chisq = tab[row, "chisq"],
+                                      df = ifelse(is.na(row), 0, tab[row, "df"]), p = tab[row, "p"],
+                                      row.names = NULL),
                    global = list(chisq = tab[nterm + 1, "chisq"], df = tab[nterm + 1, "df"], p = tab[nterm + 1, "p"]))
   if (length(fit$coefficients) == nterm) {
     mf <- model.frame(fit)
@@ -420,7 +429,8 @@ write_golden(list(
   zph_case("synthetic_counting", "stop", "status", c("salvage", "age"), strata = "site", start = "start"),
   zph_case("synthetic_weighted", "time", "status", "age", weights = "copies"),
   zph_case("synthetic_weighted", "time", "status", "age", "identity", "breslow", weights = "ipw"),
-  zph_case("synthetic_counting_weighted", "stop", "status", c("salvage", "age"), start = "start", weights = "ipw")
+  zph_case("synthetic_counting_weighted", "stop", "status", c("salvage", "age"), start = "start", weights = "ipw"),
+  zph_case("synthetic_aliased", "time", "status", c("age", "age_plus_sex", "sex"), ties = "breslow")
 ), "zph")
 
 # ---- Contingency tables: fisher.test and chisq.test ----

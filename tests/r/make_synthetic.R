@@ -124,3 +124,10 @@ to_zero <- data.frame(time = c(1, 2, 2, 2, 3, 4, 4, 5, 1, 1, 2, 3, 3, 6),
                       grp = c(rep("x", 8), rep("y", 6)),
                       w = c(1.5, 0.5, 2, 1.25, 0.75, 3, 0.4, 1.1, 2, 0.6, 1.3, 0.9, 1.7, 2.2))
 w(to_zero, "weighted_to_zero")
+# Aliased covariates (no random numbers): R's lung with age in months (12 x age, collinear with age), age + sex
+# (collinear with the two) and a constant; coxph leaves the later of collinear covariates, and a constant, NA.
+aliased <- read.csv(file.path(out, "lung.csv"))[, c("time", "status", "age", "sex", "ph.ecog")]
+aliased$age_months <- 12 * aliased$age
+aliased$age_plus_sex <- aliased$age + aliased$sex
+aliased$one <- 1
+w(aliased, "aliased")

@@ -277,6 +277,56 @@ TEST(Cox, FlagsACoefficientThatMayBeInfinite) {
     EXPECT_EQ(Fit(ties).may_be_infinite, std::vector<bool>{false});
 }
 
+// Book data set 1 with covariates that add nothing: 2x (collinear with x), x + 3 (the same once centred) and
+// a constant. As R (survival's cholesky2 in the columns' order), each is aliased when a column before it
+// already spans it, and x's fit is Breslow's by hand above: coefficient log r, score test 1.6, on 1 df.
+TEST(Cox, AliasedCovariatesAreLeftAtZeroAsR) {
+  const double r = (3 + std::sqrt(33.0)) / 2;
+  std::vector<double> twice, shifted;
+  for (double x : kX) {
+    twice.push_back(2 * x);
+    shifted.push_back(x + 3);
+  }
+  const std::vector<double> constant(kX.size(), 5);
+  struct Case {
+    std::vector<std::vector<double>> columns;
+    std::vector<bool> aliased;
+    size_t x_column;
+  };
+  for (const Case& c :
+       {Case{{kX, twice}, {false, true}, 0}, Case{{twice, kX, shifted}, {false, true, true}, 0},
+        Case{{constant, kX}, {true, false}, 1}, Case{{kX, constant, shifted}, {false, true, true}, 0}}) {
+    std::vector<double> covariates;
+    for (const std::vector<double>& column : c.columns)
+      covariates.insert(covariates.end(), column.begin(), column.end());
+    CoxOptions options;
+    options.ties = CoxTies::kBreslow;
+    Result<CoxFit> fit =
+        FitCox({kTime, kEvent, covariates, static_cast<int32_t>(c.columns.size()), {}}, options);
+    ASSERT_TRUE(fit.ok()) << fit.status().message();
+    EXPECT_EQ(fit->aliased, c.aliased);
+    // The first column is 2x where x comes second: its coefficient is half x's.
+    const double x_scale = c.columns[c.x_column] == twice ? 2 : 1;
+    EXPECT_NEAR(fit->coef[c.x_column] * x_scale, std::log(r), 1e-9);
+    EXPECT_NEAR(fit->score_test.chisq, 1.6, 1e-9);
+    for (const ChiSquareTest& test : {fit->lr_test, fit->wald_test, fit->score_test})
+      EXPECT_EQ(test.df, 1);
+    for (size_t j = 0; j < c.columns.size(); ++j) {
+      if (!c.aliased[j]) continue;
+      EXPECT_EQ(fit->coef[j], 0);
+      EXPECT_EQ(fit->std_err(j), 0);
+    }
+  }
+}
+
+TEST(Cox, NoCovariateToEstimateIsAnError) {
+  const std::vector<double> constant(kX.size(), 5);
+  Result<CoxFit> fit = FitCox({kTime, kEvent, constant, 1, {}}, CoxOptions{});
+  ASSERT_FALSE(fit.ok());
+  EXPECT_EQ(fit.status().message(),
+            "no covariate can be estimated: none varies among the rows at risk at the event times");
+}
+
 // R's coxph(iter.max = 0): beta stays at 0, where the information is 0.625 (above), so the variance is 1.6;
 // the log-likelihood is the null one, -log 6 - 2 log 4, and the score test 1.6 as in the full fit.
 TEST(Cox, NoIterationsLeaveBetaAtZero) {

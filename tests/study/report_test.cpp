@@ -126,6 +126,33 @@ TEST(BeyondReport, SaysWhenAHazardRatioMayBeInfinite) {
     EXPECT_EQ(note.find("may be infinite"), std::string::npos) << note;
 }
 
+TEST(BeyondReport, ShowsAnAliasedTermAsNotEstimated) {
+  study::BeyondResults results;
+  results.adjusted.subjects = results.adjusted.rows = 40;
+  results.adjusted.events = 20;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  results.adjusted.terms = {{"retreatment", 0.2, 0.3, std::exp(0.2), 0.7, 2.2, 0.5, false, false},
+                            {"age", nan, nan, nan, nan, nan, nan, false, true}};
+  const nlohmann::json out = BeyondJson(results);
+  const nlohmann::json& age = out.at("adjusted_cox").at("terms").at(1);
+  EXPECT_TRUE(age.at("aliased").get<bool>());
+  EXPECT_TRUE(age.at("hr").is_null());
+  EXPECT_FALSE(out.at("adjusted_cox").at("terms").at(0).at("aliased").get<bool>());
+  for (const Section& section : BeyondSections(results, false)) {
+    for (const study::StudyTable& table : section.tables) {
+      if (table.id != "beyond_adjusted") continue;
+      ASSERT_EQ(table.rows.size(), 2u);
+      EXPECT_EQ(table.rows[1].cells, (std::vector<std::string>{"age", "–", "–", "–"}));
+      ASSERT_FALSE(table.notes.empty());
+      EXPECT_EQ(table.notes.front(),
+                "age: not estimated — a linear combination of the terms before it, or without variation "
+                "among the patients at risk at the deaths (R's coxph gives NA).");
+      return;
+    }
+  }
+  ADD_FAILURE() << "no table beyond_adjusted";
+}
+
 TEST(Figures, KaplanMeierPanelDrawsStepsCensorMarksAndNumbersAtRisk) {
   // Times 6 (event), 12 (censored), 18 (event), 30 (event): S = 3/4 at 6, 3/4 × 1/2 = 3/8 at 18, 0 at 30.
   const std::vector<double> time{6, 12, 18, 30};

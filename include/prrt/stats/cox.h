@@ -59,13 +59,18 @@ struct CoxFit {
   //! Per coefficient: the log-likelihood converged before it did, so it may be infinite (a covariate that
   //! separates the deaths, a monotone likelihood): R's warning "coefficient may be infinite", by its rule.
   std::vector<bool> may_be_infinite;
+  //! Per coefficient: aliased — a linear combination of the covariates before it, or without variation among
+  //! those at risk at the event times — by R's rule (survival's cholesky2 with coxph's toler.chol). Its
+  //! coefficient is left at 0 and its variance row and column are 0; R reports the coefficient as NA. The
+  //! tests then have as many degrees of freedom as coefficients estimated.
+  std::vector<bool> aliased;
   ChiSquareTest lr_test;
   ChiSquareTest wald_test;  //!< on the robust variance where there is one, as R
   ChiSquareTest score_test;
   //! With clusters, fractional case weights or `CoxOptions::robust`: Lin & Wei's robust sandwich variance
   //! D'D, D the dfbeta residuals summed by cluster, p x p column-major (R's fit$var; `variance` is then R's
-  //! naive.var), and the robust score test at beta = 0 (R's rscore; NaN where its matrix is singular). Empty
-  //! otherwise.
+  //! naive.var), and the robust score test at beta = 0 (R's rscore, over the columns of its matrix that are
+  //! not aliased). Empty otherwise.
   std::vector<double> robust_variance;
   int64_t clusters = 0;
   std::optional<ChiSquareTest> robust_score_test;
@@ -73,7 +78,7 @@ struct CoxFit {
   double robust_std_err(size_t j) const;
 };
 
-//! Fits the model. Errors on bad data, no events, or a covariate with no variation (singular information).
+//! Fits the model. Errors on bad data, no events, or when no covariate can be estimated (all aliased).
 Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options);
 
 //! Residuals at a fit's coefficients, as R's residuals(fit, type): per input row, martingale (deaths less
@@ -105,7 +110,10 @@ enum class ZphTransform {
 std::optional<ZphTransform> ParseZphTransform(std::string_view text);  // km|identity|rank|log
 
 struct ZphResult {
-  std::vector<ChiSquareTest> terms;  //!< one per term, in the order given
+  //! One per term, in the order given; a term whose covariates are all aliased is not tested (NaN on 0 df)
+  //! and the others are tested in the model without the aliased ones, as R's cox.zph (the aliased ones'
+  //! scaled residuals are NaN).
+  std::vector<ChiSquareTest> terms;
   ChiSquareTest global;
   std::vector<double> time;         //!< each death, ordered by stratum, time and input row
   std::vector<double> transformed;  //!< the transformed time of each death

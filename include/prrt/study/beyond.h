@@ -48,6 +48,7 @@ struct HazardRatio {
   std::string term;
   double coef = 0, se = 0, hr = 0, lower = 0, upper = 0, p = 1;
   bool may_be_infinite = false;  //!< stats::CoxFit::may_be_infinite: the term separates the deaths
+  bool aliased = false;          //!< stats::CoxFit::aliased: not estimated (the numbers are NaN)
 };
 
 struct CoxSummary {
