@@ -771,8 +771,6 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       context.out << fmt::format("n = {}, events = {} ({} rows with a missing value left out), ties: {}\n\n",
                                  fit->n, fit->events, input->rows_dropped, flags->ties);
       table.Print(context.out);
-      for (const std::string& warning : warnings)
-        context.out << "Warning: " << warning << '\n';
       context.out << fmt::format("\nLikelihood ratio test = {} on {} df, p = {}\n",
                                  FormatNumber(fit->lr_test.chisq), fit->lr_test.df,
                                  FormatNumber(fit->lr_test.p, 4));
@@ -842,6 +840,8 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       context.err << "prrt: warning: the log-likelihood converged before coefficient " << design->names[j]
                   << " did; it may be infinite (does the covariate separate the events?)\n";
     }
+    for (const std::string& warning : warnings)
+      context.err << "prrt: warning: " << warning << '\n';
     return kExitOk;
   });
 }

@@ -28,6 +28,32 @@ TEST(CoxCommand, WarnsOfACoefficientThatMayBeInfinite) {
             "the covariate separate the events?)\n");
 }
 
+// Age in months is 12 times age: aliased, as R's coxph(Surv(time, status) ~ age + sex + age_months, lung)
+// prints it (NA, and "Likelihood ratio test=14.12 on 2 df"); the table says NA, standard error why.
+TEST(CoxCommand, WarnsOfAnAliasedCovariate) {
+  std::string out, err;
+  const int code = RunPrrt({"stats", "cox", "--input", "tests/data/synthetic_aliased.csv", "--time", "time",
+                            "--event", "status", "--covariates", "age,sex,age_months"},
+                           out, err);
+  ASSERT_EQ(code, 0) << err;
+  EXPECT_NE(out.find("age_months         NA         NA          NA"), std::string::npos) << out;
+  EXPECT_NE(out.find("Likelihood ratio test = 14.1231 on 2 df"), std::string::npos) << out;
+  const std::string warning =
+      "prrt: warning: age_months is aliased (a linear combination of the covariates before it, or without "
+      "variation among the rows at risk at the event times): not estimated, as R's coxph (NA); the tests are "
+      "on the 2 estimated\n";
+  EXPECT_EQ(err, warning);
+  const int json_code = RunPrrt({"stats", "cox", "--input", "tests/data/synthetic_aliased.csv", "--time",
+                                 "time", "--event", "status", "--covariates", "age,sex,age_months", "--json"},
+                                out, err);
+  ASSERT_EQ(json_code, 0) << err;
+  const nlohmann::json fit = nlohmann::json::parse(out);
+  EXPECT_TRUE(fit.at("coefficients").at(2).at("aliased").get<bool>());
+  EXPECT_FALSE(fit.at("coefficients").at(0).at("aliased").get<bool>());
+  ASSERT_EQ(fit.at("warnings").size(), 1u);
+  EXPECT_EQ("prrt: warning: " + fit.at("warnings").at(0).get<std::string>() + "\n", warning);
+}
+
 // With clusters the table gains R's "robust se" column and the robust score test. R (survival 3.5-3):
 // coxph(Surv(time, status) ~ age + sex + cluster(inst), lung): robust se 0.007327 and 0.128231, Wald test
 // 26.12 on the robust variance, robust score test 7.034273 on 18 clusters.
