@@ -7,8 +7,9 @@
 # Each data set: n from 5 to 300, times on a grid of 1, 0.5 or 0.2 (heavy ties), 20-95% events, 2-3 groups in
 # 2 strata, two covariates. Compared: the stratified log-rank chi-square (rho 0, 0.5 or 1), the Kaplan-Meier
 # median with its CI and the last row's band (a random conf type), Cox coefficients (1e-6) and log-likelihood
-# (Efron or Breslow ties; where R does not converge, only that prrt does not either), Spearman's rho and p;
-# then random r x c tables: Fisher's p (1e-8: FEXACT merges weights within its tolerance) and the
+# (Efron or Breslow ties; where R does not converge, only that prrt does not either), Spearman's rho and p,
+# each group's KM median and median follow-up with their CIs, Gray's test per cause (1e-7; cmprsk's
+# Fortran sums in its own order); then random r x c tables: Fisher's p (1e-8: FEXACT merges weights within its tolerance) and the
 # chi-square statistic. Relative 1e-9 unless said (a log-likelihood near 0 absolutely). Where R gives no
 # test (a chi-square on 0 df: fewer than two groups with expected events, or a singular variance; Cox
 # without events or without a covariate to estimate), prrt must refuse with a message. Prints each
@@ -98,6 +99,38 @@ for (k in seq_len(data_sets)) {
   last <- ours$table[[length(ours$table)]]
   check(where, paste("KM last lower,", conf_type), last$lower, tail(fit$lower, 1))
   check(where, paste("KM last upper,", conf_type), last$upper, tail(fit$upper, 1))
+
+  # By group: the median and its CI, and the median follow-up (reverse Kaplan-Meier, R's flipped status).
+  for (command in c("km", "followup")) {
+    ours <- prrt_json(c(command, input, "--group", "g"))$groups
+    fit <- survfit(if (command == "km") Surv(time, event) ~ g else Surv(time, 1 - event) ~ g, data = d)
+    table <- summary(fit)$table
+    if (is.null(dim(table))) table <- matrix(table, 1, dimnames = list(paste0("g=", d$g[1]), names(table)))
+    for (group in ours) {
+      theirs <- table[paste0("g=", group$group), ]
+      what <- paste(command, "group", group$group)
+      check(where, paste(what, "median"), group$median, unname(theirs["median"]))
+      check(where, paste(what, "median lower"), group$median_lower, unname(theirs["0.95LCL"]))
+      check(where, paste(what, "median upper"), group$median_upper, unname(theirs["0.95UCL"]))
+    }
+  }
+
+  # Competing risks: events alternate between causes 1 and 2; Gray's test per cause (cmprsk gives -1 where
+  # its variance is singular, prrt null).
+  d$cause <- ifelse(d$event == 1, 1 + seq_len(n) %% 2, 0)
+  write.csv(d, file, row.names = FALSE, quote = FALSE)
+  gray <- tryCatch(cmprsk::cuminc(d$time, d$cause, d$g)$Tests, error = function(e) NULL)
+  ours <- prrt_json(c("cuminc", "--input", file, "--time", "time", "--status", "cause", "--group", "g"))
+  if (is.null(gray)) {  # one group: nothing to compare
+    check_refused(where, "Gray's test", if (length(ours$gray) > 0) ours)
+  } else {
+    for (cause in rownames(gray)) {
+      test <- Filter(function(t) t$cause == cause, ours$gray)
+      statistic <- if (length(test) == 1) null_to_na(test[[1]]$chisq) else NA_real_
+      check(where, paste("Gray's test, cause", cause), statistic,
+            if (gray[cause, "stat"] < 0) NA_real_ else gray[cause, "stat"], 1e-7)
+    }
+  }
 
   ties <- sample(c("efron", "breslow"), 1)
   ours <- prrt_json(c("cox", input, "--covariates", "x1,x2", "--ties", ties))
