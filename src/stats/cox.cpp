@@ -494,7 +494,8 @@ MatrixXd ClusterCrossProduct(const BigVector<double>& residuals, const BigVector
 // times the largest diagonal element, or not finite, marks its column aliased — a linear combination of the
 // columns before it, or a covariate without variation — and the column then takes no part: solutions and
 // the inverse are 0 there, the rest as for the matrix without it. Which of two collinear covariates is
-// aliased is thus the later one, as R reports.
+// aliased is thus the later one, as R reports (Eigen's LDLT pivots on the largest diagonal, and would
+// leave out another).
 class AliasingCholesky {
  public:
   explicit AliasingCholesky(const MatrixXd& a) : l_(MatrixXd::Identity(a.rows(), a.cols())), d_(a.rows()) {
