@@ -687,11 +687,17 @@ void AddCox(CLI::App& stats, CommandContext& context) {
     std::vector<std::string> header{"", "coef", "exp(coef)", "se(coef)", "lower .95", "upper .95", "z", "p"};
     if (is_robust) header.insert(header.begin() + 4, "robust se");
     TextTable table(header);
-    std::vector<std::string> aliased;
+    std::vector<std::string> warnings;
     for (size_t j = 0; j < fit->coef.size(); ++j) {
       // An aliased covariate has no estimate (R's NA): every figure of its row is absent.
       const bool is_aliased = fit->aliased[j];
-      if (is_aliased) aliased.push_back(design->names[j]);
+      if (is_aliased) {
+        warnings.push_back(fmt::format(
+            "{} is aliased (a linear combination of the covariates before it, or without variation among the "
+            "rows at risk at the event times): not estimated, as R's coxph (NA); the tests are on the {} "
+            "estimated",
+            design->names[j], fit->lr_test.df));
+      }
       const double coef = is_aliased ? NAN : fit->coef[j];
       const double naive_se = is_aliased ? NAN : fit->std_err(j);
       // As R's summary: with a robust variance, z, p and the CI are on it.
@@ -722,14 +728,6 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       }
       coefficients.push_back(std::move(coefficient));
       table.AddRow(row);
-    }
-    std::vector<std::string> warnings;
-    for (const std::string& name : aliased) {
-      warnings.push_back(fmt::format(
-          "{} is aliased (a linear combination of the covariates before it, or without variation among the "
-          "rows at risk at the event times): not estimated, as R's coxph (NA); the tests are on the {} "
-          "estimated",
-          name, fit->lr_test.df));
     }
     std::optional<stats::ZphResult> zph_result;
     if (!flags->zph.empty()) {
