@@ -59,6 +59,7 @@ struct SortedCox {
   BigVector<uint32_t> input_row;   // the input row of each sorted row
   BigVector<double> weight;        // case weight of each sorted row; empty: all 1
   BigVector<double> entry_weight;  // the case weight of the row that starts at entry_time[k]; empty: all 1
+  VectorXd scale;                  // R's rescaling of each covariate (RescaleAsR)
 };
 
 // What Evaluate passes to its observer at each time with deaths: the sorted rows [begin, end) at that time,
@@ -177,6 +178,18 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
     while (i > begin) {
       const double t = d.time[i - 1];
       const size_t time_end = i;
+      // Rows that start at or after t leave before this time's rows join: where no one else is left, the
+      // sums restart from exact zeros, and a small risk joining (a dying row whose covariate drives its risk
+      // toward 0, say) is not lost in the rounding of larger ones that leave.
+      for (; counting && entry > begin && d.entry_time[entry - 1] >= t; --entry) {
+        update_sums(&d.entry_x[(entry - 1) * p], d.entry_weight.empty() ? 1.0 : d.entry_weight[entry - 1],
+                    -1);
+        if (--at_risk == 0) {
+          s0 = 0;
+          std::fill(s1.begin(), s1.end(), 0.0);
+          std::fill(s2.begin(), s2.end(), 0.0);
+        }
+      }
       double d0 = 0;
       double deaths = 0;
       double death_weight = 0;  // the deaths' case weights
@@ -203,16 +216,6 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
           }
         }
       }
-      for (; counting && entry > begin && d.entry_time[entry - 1] >= t; --entry) {
-        update_sums(&d.entry_x[(entry - 1) * p], d.entry_weight.empty() ? 1.0 : d.entry_weight[entry - 1],
-                    -1);
-        // An empty risk set restarts the sums from exact zeros rather than from rounding residue.
-        if (--at_risk == 0) {
-          s0 = 0;
-          std::fill(s1.begin(), s1.end(), 0.0);
-          std::fill(s2.begin(), s2.end(), 0.0);
-        }
-      }
       if (deaths == 0) continue;
       std::fill(time_mean.begin(), time_mean.end(), 0.0);
       std::fill(time_information.begin(), time_information.end(), 0.0);
@@ -224,6 +227,10 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
       // Each of Efron's steps (Breslow's: the same step `deaths` times) counts the deaths' mean case weight
       // (1 without weights).
       const double mean_weight = death_weight / deaths;
+      // A row dying alone in the risk set is compared with its own covariates and adds no information,
+      // exactly: from the sums, a row's variance is 0 only where (r x) / r rounds back to x. (In a small
+      // stratum that is what leaves a covariate not estimable, as R finds it.)
+      const double* alone = at_risk == 1 ? &d.x[i * p] : nullptr;
       for (int m = 0; m < static_cast<int>(deaths); ++m) {
         const double frac = ties == CoxTies::kEfron ? m / deaths : 0.0;
         const double denom = s0 - frac * d0;
@@ -232,10 +239,14 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
         } else {
           e.loglik -= mean_weight * std::log(denom);
         }
-        for (int j = 0; j < p; ++j) {
-          a[j] = (s1[j] - frac * d1[j]) / denom;
-          time_mean[j] += a[j];
+        if (alone != nullptr) {
+          std::copy_n(alone, p, a.begin());
+        } else {
+          for (int j = 0; j < p; ++j)
+            a[j] = (s1[j] - frac * d1[j]) / denom;
         }
+        for (int j = 0; j < p; ++j)
+          time_mean[j] += a[j];
         if constexpr (kObserved) {
           const double step_hazard = mean_weight / denom;
           hazard += step_hazard;
@@ -245,6 +256,7 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
             death_hazard_mean[j] += (1 - frac) * a[j] * step_hazard;
           }
         }
+        if (alone != nullptr) continue;
         for (int j = 0; j < p; ++j) {
           for (int k = 0; k <= j; ++k)
             time_information[j * p + k] += (s2[j * p + k] - frac * d2[j * p + k]) / denom - a[j] * a[k];
@@ -288,6 +300,61 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties, Obse
 double ChiSquareUpper(double chisq, int df) {
   if (!(chisq >= 0) || df < 1) return NAN;
   return boost::math::cdf(boost::math::complement(boost::math::chi_squared_distribution<double>(df), chisq));
+}
+
+// R's coxph rescales each covariate before fitting (coxfit6, agfit4): less its weighted mean (for
+// counting-process data its mean within each stratum), times s = 1 / its weighted mean absolute value then.
+// Covariates whose values are all -1, 0 or 1 (coxph's nocenter) are left as they are, and constant ones
+// keep s = 1. The fit is the same whatever the centring and scale; but the rounding is R's where the
+// information of a covariate is 0 in exact arithmetic (a 0/1 covariate that is 0 for all at risk at the
+// event times is exactly 0 there, not the difference of two equal numbers), and R's aliasing rule applies to
+// the information of the rescaled covariates. Centres `data`'s covariates into sorted.x (row-major, in the
+// order of `input_row`) and returns s.
+VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, BigVector<double>& x) {
+  const size_t n = data.time.size();
+  const int32_t p = data.n_covariates;
+  const bool by_stratum = !data.start.empty() && !data.strata.empty();
+  const size_t n_strata =
+      by_stratum ? static_cast<size_t>(*std::max_element(data.strata.begin(), data.strata.end())) + 1 : 1;
+  auto weight = [&data](size_t i) { return data.weights.empty() ? 1.0 : data.weights[i]; };
+  auto stratum = [&data, by_stratum](size_t i) {
+    return by_stratum ? static_cast<size_t>(data.strata[i]) : 0;
+  };
+  // Σ w f(i) over each stratum's rows; in a register where there is one stratum (on large data these sums
+  // are most of the time spent here).
+  auto sum_by_stratum = [&](auto f) {
+    std::vector<double> sums(n_strata, 0.0);
+    if (n_strata == 1) {
+      double sum = 0;
+      for (size_t i = 0; i < n; ++i)
+        sum += weight(i) * f(i);
+      sums[0] = sum;
+    } else {
+      for (size_t i = 0; i < n; ++i)
+        sums[stratum(i)] += weight(i) * f(i);
+    }
+    return sums;
+  };
+  const std::vector<double> stratum_weight = sum_by_stratum([](size_t) { return 1.0; });
+  const double total_weight = std::accumulate(stratum_weight.begin(), stratum_weight.end(), 0.0);
+  VectorXd scale = VectorXd::Ones(p);
+  x.resize(n * static_cast<size_t>(p));
+  for (int32_t j = 0; j < p; ++j) {
+    const std::span<const double> column = data.covariates.subspan(static_cast<size_t>(j) * n, n);
+    std::vector<double> centre(n_strata, 0.0);
+    if (!std::all_of(column.begin(), column.end(), [](double v) { return v == -1 || v == 0 || v == 1; })) {
+      centre = sum_by_stratum([&column](size_t i) { return column[i]; });
+      for (size_t k = 0; k < n_strata; ++k)
+        centre[k] /= stratum_weight[k];
+      double absolute = 0;  // over all rows: R's scale is not by stratum
+      for (size_t i = 0; i < n; ++i)
+        absolute += weight(i) * std::fabs(column[i] - centre[stratum(i)]);
+      if (absolute > 0) scale[j] = total_weight / absolute;
+    }
+    for (size_t r = 0; r < n; ++r)
+      x[r * p + j] = column[input_row[r]] - centre[stratum(input_row[r])];
+  }
+  return scale;
 }
 
 // Validates the data and sorts it for Evaluate.
@@ -338,13 +405,7 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
     sorted.entry_row = std::move(order->entry_position);
   }
   sorted.event.resize(n);
-  sorted.x.resize(n * static_cast<size_t>(p));
-  for (int32_t j = 0; j < p; ++j) {
-    const double* column = data.covariates.data() + static_cast<size_t>(j) * n;
-    const double mean = std::accumulate(column, column + n, 0.0) / static_cast<double>(n);
-    for (size_t r = 0; r < n; ++r)
-      sorted.x[r * p + j] = column[input_row[r]] - mean;
-  }
+  sorted.scale = RescaleAsR(data, input_row, sorted.x);
   for (size_t r = 0; r < n; ++r)
     sorted.event[r] = data.event[input_row[r]];
   if (!data.weights.empty()) {
@@ -495,16 +556,20 @@ MatrixXd ClusterCrossProduct(const BigVector<double>& residuals, const BigVector
 // columns before it, or a covariate without variation — and the column then takes no part: solutions and
 // the inverse are 0 there, the rest as for the matrix without it. Which of two collinear covariates is
 // aliased is thus the later one, as R reports (Eigen's LDLT pivots on the largest diagonal, and would
-// leave out another).
+// leave out another). With `scale` s, the matrix factored is diag(s) A diag(s), as R's coxph factors the
+// information of its rescaled covariates (RescaleAsR): which pivots fall below the tolerance depends on
+// the columns' scale; solutions and the inverse are A's all the same.
 class AliasingCholesky {
  public:
-  explicit AliasingCholesky(const MatrixXd& a) : l_(MatrixXd::Identity(a.rows(), a.cols())), d_(a.rows()) {
+  explicit AliasingCholesky(const MatrixXd& a) : AliasingCholesky(a, VectorXd::Ones(a.rows())) {}
+  AliasingCholesky(const MatrixXd& a, const VectorXd& scale)
+      : l_(MatrixXd::Identity(a.rows(), a.cols())), d_(a.rows()), scale_(scale) {
     const Eigen::Index p = a.rows();
+    MatrixXd work = scale.asDiagonal() * a * scale.asDiagonal();  // its lower triangle: the Schur complements
     double largest = 0;  // the largest positive diagonal element (not NaN)
     for (Eigen::Index i = 0; i < p; ++i)
-      largest = a(i, i) > largest ? a(i, i) : largest;
+      largest = work(i, i) > largest ? work(i, i) : largest;
     const double tolerance = largest > 0 ? kTolerChol * largest : kTolerChol;
-    MatrixXd work = a;  // its lower triangle becomes the Schur complements
     aliased_.assign(static_cast<size_t>(p), false);
     for (Eigen::Index i = 0; i < p; ++i) {
       const double pivot = work(i, i);
@@ -524,10 +589,10 @@ class AliasingCholesky {
   const std::vector<bool>& aliased() const { return aliased_; }
   int32_t rank() const { return static_cast<int32_t>(std::count(aliased_.begin(), aliased_.end(), false)); }
   VectorXd Solve(const VectorXd& b) const {
-    VectorXd x = l_.triangularView<Eigen::UnitLower>().solve(b);
+    VectorXd x = l_.triangularView<Eigen::UnitLower>().solve(scale_.cwiseProduct(b));
     for (Eigen::Index i = 0; i < x.size(); ++i)
       x[i] = d_[i] == 0 ? 0 : x[i] / d_[i];
-    return l_.transpose().triangularView<Eigen::UnitUpper>().solve(x);
+    return scale_.cwiseProduct(l_.transpose().triangularView<Eigen::UnitUpper>().solve(x));
   }
   MatrixXd Inverse() const {
     MatrixXd inverse(l_.rows(), l_.cols());
@@ -540,12 +605,15 @@ class AliasingCholesky {
   static constexpr double kTolerChol = 1.8189894035458565e-12;  // .Machine$double.eps^0.75
   MatrixXd l_;  // unit lower triangular; an aliased column's entries stay 0
   VectorXd d_;  // 0 where aliased
+  VectorXd scale_;
   std::vector<bool> aliased_;
 };
 
-// u' A^-1 u over A's columns that are not aliased (R's coxph.wtest).
+// u' A^-1 u over A's columns that are not aliased (R's coxph.wtest); NaN, no test, where all are (a robust
+// variance of 0, which R's gives as NaN too).
 double QuadraticForm(const MatrixXd& a, const VectorXd& u) {
-  return u.dot(AliasingCholesky(a).Solve(u));
+  const AliasingCholesky factor(a);
+  return factor.rank() == 0 ? std::numeric_limits<double>::quiet_NaN() : u.dot(factor.Solve(u));
 }
 
 // Lin & Wei's robust variance, as R's coxph(cluster = , robust = TRUE): V (Σ_g L_g L_g') V with V the inverse
@@ -611,48 +679,61 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   fit.loglik_null = current.loglik;
   constexpr const char* kNoneEstimable =
       "no covariate can be estimated: none varies among the rows at risk at the event times";
-  const AliasingCholesky at_zero(current.information);
+  const VectorXd& scale = sorted.scale;
+  const AliasingCholesky at_zero(current.information, scale);
   if (at_zero.rank() == 0) return InvalidArgument(kNoneEstimable);
   const VectorXd step0 = at_zero.Solve(current.score);
   fit.score_test.chisq = current.score.dot(step0);
 
-  // Newton–Raphson with step halving, as coxfit6: a step that lowers the likelihood is pulled back
-  // toward the last good beta; convergence is judged on the relative change of the log-likelihood.
-  // With no iterations allowed (R's iter.max = 0) the fit stays at beta = 0, whose information gives the
-  // variance: what R's coxph(iter = 0) reports.
-  VectorXd new_beta = options.max_iterations > 0 ? VectorXd(beta + step0) : beta;
+  // Newton–Raphson with step halving, as R's coxfit6 (right-censored data) and agfit4 ((start, stop]
+  // data): a step that fails — lowers the likelihood, or makes it or the information not finite, or (agfit4)
+  // changes the number of covariates aliased — is pulled back toward the last good beta; convergence is
+  // judged on the relative change of the log-likelihood (agfit4: not while halving). Out of iterations,
+  // coxfit6 reports the last good beta; agfit4 the last step's, unless it lowered the likelihood by more than
+  // eps. With no iterations allowed (R's iter.max = 0) the fit stays at beta = 0, whose information gives
+  // the variance: what R's coxph(iter = 0) reports.
+  const bool counting = !data.start.empty();
+  VectorXd new_beta = beta + step0;
   int halving = 0;
-  Evaluation trial = current;
   for (fit.iterations = 1; fit.iterations <= options.max_iterations; ++fit.iterations) {
-    trial = Evaluate(sorted, new_beta, options.ties, kIgnoreDeathTimes);
-    const bool finite = std::isfinite(trial.loglik);
-    if (finite && halving == 0 && std::fabs(1 - current.loglik / trial.loglik) <= options.eps) {
+    const Evaluation trial = Evaluate(sorted, new_beta, options.ties, kIgnoreDeathTimes);
+    const AliasingCholesky factor(trial.information, scale);
+    const bool failed = !std::isfinite(trial.loglik) || !trial.information.allFinite() ||
+                        (counting && factor.rank() != at_zero.rank());
+    const bool last = fit.iterations == options.max_iterations;
+    if (!failed && (!counting || halving == 0) &&
+        std::fabs(1 - current.loglik / trial.loglik) <= options.eps) {
       fit.converged = true;
-      break;
     }
-    if (fit.iterations == options.max_iterations) break;
-    if (!finite || trial.loglik < current.loglik) {
+    if (fit.converged || (counting && last && !failed &&
+                          !(options.max_iterations > 1 &&
+                            (trial.loglik - current.loglik) / std::fabs(current.loglik) < -options.eps))) {
+      current = trial;
+      beta = new_beta;
+    }
+    if (fit.converged || (counting && last)) break;
+    if (failed || trial.loglik < current.loglik) {
       ++halving;
       new_beta = (new_beta + halving * beta) / (halving + 1.0);
     } else {
       halving = 0;
       current = trial;
       beta = new_beta;
-      new_beta = beta + AliasingCholesky(current.information).Solve(current.score);
+      new_beta = beta + factor.Solve(current.score);
     }
   }
   fit.iterations = std::min(fit.iterations, options.max_iterations);
-  fit.loglik = trial.loglik;
+  fit.loglik = current.loglik;
   // As R's coxph.fit, the covariates aliased at the estimate are those of its information matrix; their
   // coefficients, never moved by a step, stay 0 (R reports NA) and their variance is 0.
-  const AliasingCholesky at_estimate(trial.information);
+  const AliasingCholesky at_estimate(current.information, scale);
   if (at_estimate.rank() == 0) return InvalidArgument(kNoneEstimable);
   const MatrixXd variance = at_estimate.Inverse();
   fit.aliased = at_estimate.aliased();
   for (int32_t j = 0; j < p; ++j) {
-    if (fit.aliased[static_cast<size_t>(j)]) new_beta[j] = 0;
+    if (fit.aliased[static_cast<size_t>(j)]) beta[j] = 0;
   }
-  fit.coef.assign(new_beta.data(), new_beta.data() + p);
+  fit.coef.assign(beta.data(), beta.data() + p);
   fit.variance.assign(variance.data(), variance.data() + variance.size());
 
   // R's coxph.fit: once converged (after more than one allowed iteration), a coefficient whose Newton step
@@ -660,20 +741,20 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   // growing: it may be infinite.
   fit.may_be_infinite.assign(static_cast<size_t>(p), false);
   if (fit.converged && options.max_iterations > 1) {
-    const VectorXd step = variance * trial.score;  // the information is symmetric: U' I^-1 = (I^-1 U)'
+    const VectorXd step = variance * current.score;  // the information is symmetric: U' I^-1 = (I^-1 U)'
     for (int32_t j = 0; j < p; ++j) {
       const double remaining = std::fabs(step[j]);
       fit.may_be_infinite[static_cast<size_t>(j)] =
-          remaining > options.eps && remaining > std::sqrt(options.eps) * std::fabs(new_beta[j]);
+          remaining > options.eps && remaining > std::sqrt(options.eps) * std::fabs(beta[j]);
     }
   }
 
   fit.lr_test.chisq = 2 * (fit.loglik - fit.loglik_null);
-  fit.wald_test.chisq = new_beta.dot(trial.information * new_beta);
+  fit.wald_test.chisq = beta.dot(current.information * beta);
   // As R's coxph: clusters, or case weights that are not whole numbers (inverse probability weights, say),
   // call for the robust variance.
   if (options.robust || !data.cluster.empty() || detail::HasFractionalWeights(data.weights)) {
-    Status robust = AddRobustVariance(sorted, data, options, new_beta, fit);
+    Status robust = AddRobustVariance(sorted, data, options, beta, fit);
     if (!robust.ok()) return robust;
   }
   // Each test on as many degrees of freedom as coefficients estimated, as R's summary.coxph.

@@ -178,10 +178,12 @@ class alignas(64) CurveScan {
   void Flush() {
     if (seen_ == 0) return;
     if (!entries_.start.empty()) Enter();
-    // At the last time, its own rows exactly (all have entered by then): the weight left, the weight in less
-    // the weight gone, can differ from their sum in the last bit, and S must reach 0 exactly when they all
-    // die.
-    const double at_risk = seen_ == rows_            ? row_.n_event + row_.n_censor
+    // Where every row in has ended by this time (the last time; with start times, also any time after which
+    // the risk set is empty until someone enters), those at risk are this time's own rows: their weight
+    // exactly. The weight in less the weight gone can differ from their sum in the last bits, and S must
+    // reach 0 exactly when they all die.
+    const size_t rows_in = entries_.start.empty() ? rows_ : entered_;
+    const double at_risk = rows_in == seen_          ? row_.n_event + row_.n_censor
                            : !entries_.start.empty() ? entered_weight_ - ended_before_
                                                      : total_weight_ - ended_before_;
     row_.n_risk = options_.censorings_leave_first ? at_risk - row_.n_censor : at_risk;

@@ -131,3 +131,16 @@ aliased$age_months <- 12 * aliased$age
 aliased$age_plus_sex <- aliased$age + aliased$sex
 aliased$one <- 1
 w(aliased, "aliased")
+
+# A monotone likelihood in (start, stop] data with strata and case weights (no random numbers; found by
+# tests/r/differential_check.R, seed 1): x2 = 1 only in a row that dies alone in its risk set after outliving
+# the one death it was at risk with, so x2's coefficient heads for -infinity by about 1 an iteration and
+# coxph converges at iteration 19, near -20.37. Its information there, about e^-20, is what is left once the
+# larger risks of the rows that start later leave the risk-set sums.
+w(data.frame(start = c(8.4, 0.1, 9.1, 2.5, 6.9, 1.2, 4.5, 0.8, 9.1, 2.4, 0.9, 9.3),
+             stop = c(24, 2, 11, 10, 13, 13, 6, 3, 13, 10, 5, 20),
+             status = c(0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0),
+             x1 = c(-0.8, 0.2, -1.4, 0.4, 0.2, 0.1, 0, 0.3, -0.6, -0.1, 0.7, 1.1),
+             x2 = c(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0),
+             s = c("s2", "s2", "s1", "s2", "s2", "s2", "s2", "s1", "s1", "s2", "s1", "s1"),
+             w = c(2, 2, 1, 2, 3, 3, 3, 3, 3, 1, 3, 1)), "counting_monotone")

@@ -327,6 +327,42 @@ TEST(Cox, NoCovariateToEstimateIsAnError) {
             "no covariate can be estimated: none varies among the rows at risk at the event times");
 }
 
+// The only death dies alone in its risk set, so x has no variation where it matters and cannot be estimated
+// (R: coefficient NA, variance 0). From the sums, its variance there is (r x² − ((r x)/r) r x) / r with
+// r = 0.7 and x = -1.4 less the weighted mean 0.3294...: 3.2e-16 in doubles, not 0, which a fit would take
+// for information (a coefficient with SE 5e7).
+TEST(Cox, ARowDyingAloneAddsNoInformation) {
+  const std::vector<double> time{1, 2}, x{1.2, -1.4}, weights{1, 0.7};
+  const std::vector<int8_t> event{0, 1};
+  const double r = 0.7, centred = -1.4 - (1.2 + 0.7 * -1.4) / 1.7;
+  ASSERT_NE((r * centred * centred - (r * centred) / r * (r * centred)) / r, 0.0);
+  Result<CoxFit> fit = FitCox({time, event, x, 1, {}, {}, {}, weights}, CoxOptions{});
+  ASSERT_FALSE(fit.ok());
+  EXPECT_EQ(fit.status().message(),
+            "no covariate can be estimated: none varies among the rows at risk at the event times");
+}
+
+// Five (start, stop] rows with fractional weights, every one an event (found by tests/r/differential_check.R,
+// seed 2): x2 is aliased and x1 stays at 0, and the robust variance is 0 — its rows' score residuals vanish.
+// R: coefficient 0, robust variance 0, its Wald test 0/0 = NaN and its robust score test 0 (a 2 x 2 zero
+// matrix through coxph.wtest's Cholesky). A variance of 0 gives no test: prrt's are NaN, both.
+TEST(Cox, ARobustVarianceOfZeroGivesNoTest) {
+  const std::vector<double> start{2.6, 0, 6.6, 0.3, 0.5}, stop{5, 0.25, 11, 1, 1};
+  const std::vector<double> x{-0.6, 0.3, 0.9, 1.5, 0.6, 0, 1, 1, 0, 0}, weights{1.41, 0.71, 0.9, 0.86, 0.85};
+  const std::vector<int8_t> event{1, 1, 1, 1, 1};
+  CoxOptions options;
+  options.ties = CoxTies::kBreslow;
+  Result<CoxFit> fit = FitCox({stop, event, x, 2, {}, start, {}, weights}, options);
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  EXPECT_EQ(fit->coef[0], 0);
+  EXPECT_TRUE(fit->aliased[1]);
+  EXPECT_EQ(fit->robust_std_err(0), 0);
+  EXPECT_TRUE(std::isnan(fit->wald_test.chisq));
+  ASSERT_TRUE(fit->robust_score_test.has_value());
+  EXPECT_TRUE(std::isnan(fit->robust_score_test->chisq));
+  EXPECT_EQ(fit->lr_test.chisq, 0);
+}
+
 // R's coxph(iter.max = 0): beta stays at 0, where the information is 0.625 (above), so the variance is 1.6;
 // the log-likelihood is the null one, -log 6 - 2 log 4, and the score test 1.6 as in the full fit.
 TEST(Cox, NoIterationsLeaveBetaAtZero) {

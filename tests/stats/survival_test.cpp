@@ -839,6 +839,29 @@ TEST(KaplanMeier, CurveReachesZeroExactlyUnderFractionalWeights) {
   EXPECT_EQ(last_surv, 0.0);
 }
 
+// (start, stop] data: the curve reaches 0 before its end when the one row left at risk dies. Rows (start,
+// stop, event, weight): (0, 1, 0, 0.1), (0, 1, 0, 0.2), (0, 2, 1, 0.21), (3, 5, 0, 1). At t = 2 only the
+// third is at risk, n = 0.21, and it dies: S = 0, its SE 0 and no log band, until the end. The weight in less
+// the weight gone is 0.51 - 0.3 = 0.20999999999999996 in doubles, which would leave S = -2.2e-16.
+TEST(KaplanMeier, CurveReachesZeroExactlyWhenTheLastAtRiskDieBeforeOthersEnter) {
+  const std::vector<double> start{0, 0, 0, 3}, stop{1, 1, 2, 5}, weight{0.1, 0.2, 0.21, 1};
+  const std::vector<int8_t> event{0, 0, 1, 0};
+  ASSERT_NE((0.1 + 0.2 + 0.21) - (0.1 + 0.2), 0.21);
+  Result<std::vector<KmCurve>> curves = KaplanMeier({stop, event, {}, start, weight}, 1, KmOptions{});
+  ASSERT_TRUE(curves.ok()) << curves.status().message();
+  const BigVector<KmRow>& rows = (*curves)[0].rows;
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].n_risk, 0.21);
+  EXPECT_EQ(rows[1].n_event, 0.21);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].surv, 0.0) << i;
+    EXPECT_FALSE(std::signbit(rows[i].surv)) << i;
+    EXPECT_EQ(rows[i].std_err, 0.0) << i;
+    EXPECT_TRUE(std::isnan(rows[i].lower) && std::isnan(rows[i].upper)) << i;
+  }
+  EXPECT_EQ(rows[2].n_risk, 1.0);
+}
+
 // (start, stop] data with fractional case weights, by hand. Rows (start, stop, event, weight): A (0, 2, 1,
 // 2), B (0, 4, 0, 1), C (1, 3, 1, 0.5), D (2.5, 5, 1, 1.5), E (0, 5, 0, 1).
 //   t = 2: at risk A B C E, n = 4.5, d = 2 (A): h = 4/9, S = 5/9.
