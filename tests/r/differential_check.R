@@ -1,19 +1,34 @@
 # A differential check of `prrt stats` against R on random data, for a seed of one's choosing: where the golden
-# files (make_goldens.R) pin fixed cases, this draws new ones each seed. Not part of the suite (it needs R).
+# files (make_goldens.R) pin fixed cases, this draws new ones each seed. Not part of the suite (it needs R,
+# survival, cmprsk and jsonlite).
 #
 #   Rscript tests/r/differential_check.R [PRRT] [SEED] [DATA_SETS]
 #   (defaults: build/src/prrt, 20261204, 60)
 #
-# Each data set: n from 5 to 300, times on a grid of 1, 0.5 or 0.2 (heavy ties), 20-95% events, 2-3 groups in
-# 2 strata, two covariates. Compared: the stratified log-rank chi-square (rho 0, 0.5 or 1), the Kaplan-Meier
-# median with its CI and the last row's band (a random conf type), Cox coefficients (1e-6) and log-likelihood
-# (Efron or Breslow ties; where R does not converge, only that prrt does not either), Spearman's rho and p,
-# each group's KM median and median follow-up with their CIs, Gray's test per cause (1e-7; cmprsk's
-# Fortran sums in its own order); then random r x c tables: Fisher's p (1e-8: FEXACT merges weights within its tolerance) and the
-# chi-square statistic. Relative 1e-9 unless said (a log-likelihood near 0 absolutely). Where R gives no
-# test (a chi-square on 0 df: fewer than two groups with expected events, or a singular variance; Cox
-# without events or without a covariate to estimate), prrt must refuse with a message. Prints each
-# difference; exits 1 if any.
+# Each survival data set: n from 5 to 300, times on a grid of 1, 0.5 or 0.2 (heavy ties), 20-95% events, 2-3
+# groups in 2 strata, two covariates, and at random case weights (whole or fractional), clusters and
+# (start, stop] intervals. Compared, field by field of the JSON:
+# - km: every row of the table (counts, S, its SE and band, a random conf type and level), each group's median
+#   with its CI, quantiles 0.25 and 0.75, the curves at three times (summary(fit, times)) and the RMST up to
+#   the common last time, with weights and (start, stop] at random;
+# - logrank: the stratified chi-square, df, p and each group's observed and expected (rho 0, 0.5 or 1);
+# - followup: each group's median follow-up with its CI;
+# - cox: coefficients, SEs (robust ones too), HRs with their CIs, z, p, both log-likelihoods, the LR, Wald, score
+#   (and robust score) tests, with strata, clusters, weights and (start, stop] at random (1e-6, or kappa(I) x
+#   1e-15 for what depends on the inverse information; tail p-values on the log scale). Where R warns that a
+#   coefficient may be infinite or runs out of iterations, prrt must warn too and come within 1e-2 of its
+#   log-likelihood (where the iterations stop is rounding there; beyond 1e-5 it is noted);
+# - cuminc: each curve's estimate and variance at three times, and Gray's test per cause (1e-7: cmprsk's
+#   Fortran sums in its own order);
+# - spearman and pearson (r, t, df, p, CI); describe (mean, SD, quartiles by R's type 7, range) by group;
+# then random r x c tables: Fisher's p (1e-8: FEXACT merges weights within its tolerance); for 2 x 2 tables
+# also the conditional MLE odds ratio and its CI (a random alternative and conf level); the chi-square
+# statistic, df, p and expected counts (Yates at random on 2 x 2).
+# Relative 1e-9 unless said (a log-likelihood, a probability or a variance near 0 absolutely). Not compared, and
+# said so: KM curves whose S R leaves at +-1e-17 where all at risk die (prrt's is 0), fits where R's coxph or
+# cmprsk's cuminc stop with an error. Where R gives no test (a
+# chi-square on 0 df: fewer than two groups with expected events, or a singular variance; Cox without events or
+# without a covariate to estimate), prrt must refuse with a message. Prints each difference; exits 1 if any.
 suppressMessages({
   library(survival)
   library(jsonlite)
@@ -39,28 +54,319 @@ prrt_json <- function(stats_args) {
   fromJSON(paste(out, collapse = "\n"), simplifyVector = FALSE)
 }
 null_to_na <- function(x) if (is.null(x)) NA_real_ else x
+# A JSON array of numbers (nulls kept as NA).
+numbers <- function(x) vapply(x, null_to_na, numeric(1))
 
 differences <- 0L
 compared <- 0L
+difference <- function(where, text) {
+  differences <<- differences + 1L
+  cat(sprintf("%s: %s\n", where, text))
+}
 # Relative `tolerance`, on a scale of at least `scale` (1 for a log-likelihood, whose 1e-10 are rounding).
+# Vectors compare element by element (and must have the same length).
 check <- function(where, what, ours, theirs, tolerance = 1e-9, scale = 1e-300) {
-  ours <- null_to_na(ours)
-  compared <<- compared + 1L
-  same <- if (is.na(theirs) || is.na(ours)) {
-    is.na(theirs) && is.na(ours)
-  } else {
-    abs(ours - theirs) <= tolerance * max(abs(theirs), scale)
+  ours <- if (is.list(ours)) numbers(ours) else if (is.null(ours)) NA_real_ else as.numeric(ours)
+  theirs <- unname(as.numeric(theirs))
+  theirs[is.infinite(theirs)] <- NA  # JSON has no infinity: prrt writes null
+  ours[is.infinite(ours)] <- NA  # (and a log of 0)
+  compared <<- compared + length(theirs)
+  if (length(ours) != length(theirs)) {
+    return(difference(where, sprintf("%s: prrt %d values, R %d", what, length(ours), length(theirs))))
   }
-  if (!same) {
-    differences <<- differences + 1L
-    cat(sprintf("%s: %s: prrt %.17g, R %.17g\n", where, what, ours, theirs))
+  same <- ifelse(is.na(theirs) | is.na(ours), is.na(theirs) & is.na(ours),
+                 abs(ours - theirs) <= tolerance * pmax(abs(theirs), scale))
+  for (i in which(!same)) {
+    difference(where, sprintf("%s%s: prrt %.17g, R %.17g", what, if (length(theirs) > 1) sprintf(" [%d]", i) else "",
+                              ours[i], theirs[i]))
   }
 }
 check_refused <- function(where, what, result) {
   compared <<- compared + 1L
-  if (!is.null(result)) {
-    differences <<- differences + 1L
-    cat(sprintf("%s: %s: R gives no test, prrt gave one\n", where, what))
+  if (!is.null(result)) difference(where, sprintf("%s: R gives no test, prrt gave one", what))
+}
+# p-values: where the statistic is known to `tolerance`, p far out in the tail (1e-250, z = 34) is known to
+# z^2 times that; so log p is compared.
+# (log p is about -z^2 / 2, so its relative error is twice z's.)
+check_p <- function(where, what, ours, theirs, tolerance) {
+  ours <- if (is.null(ours)) NA_real_ else numbers(as.list(ours))
+  check(where, paste(what, "(log)"), log(ours), log(theirs), 2 * tolerance, scale = 1)
+}
+# A test's chi-square, df and p against R's chi-square on `df`.
+check_test <- function(where, what, ours, chisq, df, tolerance = 1e-9) {
+  check(where, paste(what, "chi-square"), ours$chisq, chisq, tolerance)
+  check(where, paste(what, "df"), ours$df, df)
+  check_p(where, paste(what, "p"), ours$p, pchisq(chisq, df, lower.tail = FALSE), tolerance)
+}
+# The rows of summary(fit, ...)$table (a vector where there is one curve), named by group.
+table_rows <- function(fit, groups, ...) {
+  table <- summary(fit, ...)$table
+  if (is.null(dim(table))) table <- matrix(table, 1, dimnames = list(paste0("g=", groups[1]), names(table)))
+  table
+}
+# print.survfit's reading of a quantile (survmean's minmin), at `level` = 1 - p: the first time y is below
+# level (+ tolerance), or the midpoint with the next drop where y sits on level. R's quantile.survfit reads
+# the curve otherwise where a band is not monotone ((start, stop] data) and where a curve ends on the level;
+# prrt reads every quantile as print does the median (docs/statistics.md).
+first_below <- function(time, y, level) {
+  tolerance <- sqrt(.Machine$double.eps)
+  keep <- !is.na(y) & y < level + tolerance
+  if (!any(keep)) return(NA_real_)
+  time <- time[keep]
+  y <- y[keep]
+  if (abs(y[1] - level) < tolerance && any(y < y[1])) (time[1] + time[min(which(y < y[1]))]) / 2 else time[1]
+}
+# The curve of `group` in a survfit by g (or the only one).
+curve_of <- function(fit, group) if (is.null(fit$strata)) fit else fit[paste0("g=", group)]
+
+# R's model call: `fun(lhs ~ rhs, data = d, ...)`, with the data set's case weights where it has them.
+r_fit <- function(fun, rhs, d, design, ...) {
+  call <- list(as.formula(paste(design$lhs, "~", rhs)), data = d, ...)
+  if (design$weighted) call$weights <- d$w
+  do.call(fun, call)
+}
+# The fields of each row of a JSON array, as a vector.
+column <- function(rows, field) lapply(rows, function(row) row[[field]])
+
+check_km <- function(where, d, file, design) {
+  conf_type <- sample(c("log", "log-log", "plain", "logit", "arcsin"), 1)
+  conf_level <- sample(c(0.9, 0.95, 0.99), 1)
+  times <- unique(sort(round(quantile(d$time, c(0.2, 0.5, 0.9), names = FALSE), 1)))
+  ours <- prrt_json(c("km", "--input", file, "--time", "time", "--event", "event", "--group", "g", design$args,
+                      "--conf-type", conf_type, "--conf-level", conf_level, "--quantiles", "0.25,0.75",
+                      "--times", paste(times, collapse = ","), "--rmean", "common"))
+  fit <- r_fit(survfit, "g", d, design, conf.type = conf_type, conf.int = conf_level)
+  table <- table_rows(fit, d$g, rmean = "common")
+  for (group in ours$groups) {
+    at <- sprintf("km (%s %g%s) group %s", conf_type, conf_level, design$label, group$group)
+    curve <- curve_of(fit, group$group)
+    if (any(curve$surv != 0 & abs(curve$surv) < 1e-12)) {
+      # Where all at risk die R's S can be 1e-17 rather than 0 (prrt's is 0): its band there, and the
+      # medians, quantiles and RMST SE read off it, are rounding.
+      cat(sprintf("  (%s: %s: R's S reaches 0 only within rounding; not compared)\n", where, at))
+      next
+    }
+    # R's std.err is the SE of the cumulative hazard (logse), or with fractional weights that of S; prrt's is
+    # that of S.
+    theirs <- list(time = curve$time, n_risk = curve$n.risk, n_event = curve$n.event, n_censor = curve$n.censor,
+                   surv = curve$surv, std_err = curve$std.err * if (fit$logse) curve$surv else 1,
+                   lower = curve$lower, upper = curve$upper)
+    for (field in names(theirs)) {
+      # Probabilities on a scale of 1e-6: where all at risk die, R's S can be -1e-17, prrt's is 0.
+      check(where, paste(at, field), column(group$table, field), theirs[[field]],
+            scale = if (field %in% c("surv", "std_err", "lower", "upper")) 1e-6 else 1e-300)
+    }
+
+    row <- table[paste0("g=", group$group), ]
+    check(where, paste(at, "median"), group$median, row["median"])
+    check(where, paste(at, "median lower"), group$median_lower, row[sprintf("%gLCL", conf_level)])
+    check(where, paste(at, "median upper"), group$median_upper, row[sprintf("%gUCL", conf_level)])
+    check(where, paste(at, "rmean"), group$rmean, row["rmean"])
+    check(where, paste(at, "rmean se"), group$rmean_se, row["se(rmean)"], scale = 1e-6)
+
+    for (band in c("surv", "lower", "upper")) {
+      check(where, paste(at, "quantiles,", band), column(group$quantiles, if (band == "surv") "estimate" else band),
+            sapply(c(0.75, 0.25), function(level) first_below(curve$time, curve[[band]], level)))
+    }
+
+    # R stops where no time is within the curve; prrt then has no rows.
+    s <- tryCatch(summary(curve, times = times), error = function(e) list())
+    theirs <- list(time = s$time, n_risk = s$n.risk, n_event = s$n.event, n_censor = s$n.censor, surv = s$surv,
+                   std_err = s$std.err, lower = s$lower, upper = s$upper)
+    for (field in names(theirs)) {
+      check(where, paste(at, "at times", field), column(group$at_times, field), theirs[[field]],
+            scale = if (field %in% c("surv", "std_err", "lower", "upper")) 1e-6 else 1e-300)
+    }
+  }
+}
+
+check_logrank <- function(where, d, file) {
+  rho <- sample(c(0, 0.5, 1), 1)
+  ours <- prrt_json(c("logrank", "--input", file, "--time", "time", "--event", "event", "--group", "g",
+                      "--strata", "s", "--rho", rho))
+  theirs <- tryCatch(survdiff(Surv(time, event) ~ g + strata(s), data = d, rho = rho),
+                     error = function(e) NULL)  # a singular variance: "system is exactly singular"
+  by_group <- function(x) if (is.matrix(x)) rowSums(x) else x
+  expected <- if (is.null(theirs)) 0 else by_group(theirs$exp)
+  if (sum(expected > 0) < 2) return(check_refused(where, "log-rank", ours))
+  at <- sprintf("log-rank (rho %g)", rho)
+  check_test(where, at, ours, theirs$chisq, sum(expected > 0) - 1)
+  r_order <- match(paste0("g=", unlist(column(ours$groups, "group"))), names(theirs$n))
+  check(where, paste(at, "n"), column(ours$groups, "n"), theirs$n[r_order])
+  check(where, paste(at, "observed"), column(ours$groups, "observed"), by_group(theirs$obs)[r_order])
+  check(where, paste(at, "expected"), column(ours$groups, "expected"), expected[r_order])
+}
+
+check_followup <- function(where, d, file, design) {
+  # survfit's counting-process data would need the reverse intervals; follow-up takes weights only.
+  if (design$counting) return()
+  ours <- prrt_json(c("followup", "--input", file, "--time", "time", "--event", "event", "--group", "g",
+                      design$weight_args))
+  fit <- r_fit(survfit, "g", d, list(lhs = "Surv(time, 1 - event)", weighted = design$weighted))
+  table <- table_rows(fit, d$g)
+  for (group in ours$groups) {
+    row <- table[paste0("g=", group$group), ]
+    at <- sprintf("followup%s group %s", design$label, group$group)
+    check(where, paste(at, "median"), group$median, row["median"])
+    check(where, paste(at, "median lower"), group$median_lower, row["0.95LCL"])
+    check(where, paste(at, "median upper"), group$median_upper, row["0.95UCL"])
+  }
+}
+
+check_cox <- function(where, d, file, design) {
+  ties <- sample(c("efron", "breslow"), 1)
+  rhs <- "x1 + x2"
+  args <- c("cox", "--input", file, "--time", "time", "--event", "event", "--covariates", "x1,x2", "--ties", ties,
+            design$args)
+  label <- paste0(ties, design$label)
+  if (runif(1) < 0.4) {
+    rhs <- paste(rhs, "+ strata(s)")
+    args <- c(args, "--strata", "s")
+    label <- paste(label, "strata")
+  }
+  if (runif(1) < 0.3) {
+    rhs <- paste(rhs, "+ cluster(id)")
+    args <- c(args, "--cluster", "id")
+    label <- paste(label, "cluster")
+  }
+  ours <- prrt_json(args)
+  infinite <- character()  # R's warnings "Loglik converged before variable j; beta may be infinite"
+  at <- sprintf("Cox (%s)", label)
+  cox <- if (sum(d$event) > 0) {
+    tryCatch(withCallingHandlers(r_fit(coxph, rhs, d, design, ties = ties), warning = function(w) {
+      infinite <<- c(infinite, conditionMessage(w))
+      invokeRestart("muffleWarning")
+    }), error = function(e) {
+      cat(sprintf("  (%s: %s: R's coxph failed (%s); not compared)\n", where, at, conditionMessage(e)))
+      FALSE
+    })
+  }
+  if (isFALSE(cox)) return()
+  if (is.null(cox) || all(diag(if (is.null(cox$naive.var)) cox$var else cox$naive.var) == 0)) {
+    return(check_refused(where, at, ours))  # nothing estimable
+  }
+  # prrt refuses a robust variance from no more clusters than coefficients (its cluster sums of score
+  # residuals, which add up to 0, leave it singular); R gives one.
+  if (grepl("cluster", label) && length(unique(d$id[d$event >= 0])) <= 2) return(check_refused(where, at, ours))
+  ran_out <- any(grepl("Ran out of iterations", infinite))
+  aliased <- unname(is.na(coef(cox)))
+  estimated <- !aliased
+  flagged <- grepl("Loglik converged before variable", infinite)
+  r_infinite <- seq_along(aliased) %in% as.integer(unlist(regmatches(infinite[flagged],
+                                                                        gregexpr("[0-9]+", infinite[flagged]))))
+  check(where, paste(at, "n"), ours$n, cox$n)
+  check(where, paste(at, "events"), ours$events, cox$nevent)
+  check(where, paste(at, "null log-likelihood and score test"), c(ours$loglik_null, ours$score_test$chisq),
+        c(cox$loglik[1], cox$score), 1e-9, scale = 1)
+  warned <- isFALSE(ours$converged) || any(unlist(column(ours$coefficients, "may_be_infinite")))
+  if (ran_out || any(r_infinite)) {
+    # Coefficients heading for infinity (a monotone likelihood): where the iterations stop, and the SEs,
+    # aliasing and convergence there (an information of 1e-9 left from sums of 1), are rounding. prrt must
+    # warn as R does, and come near R's log-likelihood: its last steps gain 1e-6 and less, but where two
+    # coefficients head off together the information along their direction is rounding from the first, and
+    # either program can stall short of the other (docs/statistics.md); noted beyond 1e-5, a difference
+    # beyond 1e-2.
+    compared <<- compared + 1L
+    if (!warned) difference(where, paste(at, "R warns of infinite coefficients or no convergence, prrt not"))
+    gap <- abs(null_to_na(ours$loglik) - cox$loglik[2])
+    if (!isTRUE(gap <= 1e-5)) cat(sprintf("  (%s: %s: log-likelihood %.10g, R %.10g)\n", where, at, ours$loglik, cox$loglik[2]))
+    check(where, paste(at, "log-likelihood"), ours$loglik, cox$loglik[2], 1e-2, scale = 1)
+    return()
+  }
+  compared <<- compared + 1L
+  if (warned) difference(where, paste(at, "prrt warns of infinite coefficients or no convergence, R not"))
+  beta <- ifelse(aliased, 0, unname(coef(cox)))
+  robust <- !is.null(cox$naive.var)
+  variance <- cox$var
+  naive <- if (robust) cox$naive.var else variance
+  # SEs, z, p and the HR's CI as summary.coxph gives them, from the coefficients and the variance. The
+  # information's condition number bounds the rounding of its inverse: what depends on it is compared at
+  # kappa x 1e-15 where that is above 1e-6 (nearly aliased covariates).
+  tolerance <- max(1e-6, 1e-15 * kappa(naive[estimated, estimated, drop = FALSE], exact = TRUE))
+  se <- ifelse(aliased, NA, sqrt(diag(naive)))
+  used_se <- if (robust) sqrt(diag(variance)) else se
+  z <- ifelse(aliased, NA, beta / used_se)
+  z_level <- qnorm(0.975)
+  check(where, paste(at, "coef"), column(ours$coefficients, "coef"), ifelse(aliased, NA, beta), 1e-6,
+        scale = max(1e-300, se[estimated]) * 1e-3)  # a coefficient near 0 within rounding of its SE
+  check(where, paste(at, "log HR and its CI"),
+        log(numbers(c(column(ours$coefficients, "hr"), column(ours$coefficients, "hr_lower"),
+                      column(ours$coefficients, "hr_upper")))),
+        log(exp(ifelse(rep(aliased, 3), NA, c(beta, beta - z_level * used_se, beta + z_level * used_se)))),
+        tolerance, scale = 1)  # exp() as prrt's, which under- and overflows
+  check(where, paste(at, "se"), column(ours$coefficients, "se"), se, tolerance)
+  if (robust) check(where, paste(at, "robust se"), column(ours$coefficients, "robust_se"), ifelse(aliased, NA, used_se), tolerance)
+  check(where, paste(at, "z"), column(ours$coefficients, "z"), z, tolerance, scale = 1)
+  check_p(where, paste(at, "p"), column(ours$coefficients, "p"), 2 * pnorm(-abs(z)), tolerance)
+  check(where, paste(at, "log-likelihood"), ours$loglik, cox$loglik[2], 1e-9, scale = 1)
+  df <- sum(!aliased)
+  check_test(where, paste(at, "LR test"), ours$lr_test, 2 * diff(cox$loglik), df, 1e-6)
+  # R's tests on a robust variance of 0 are 0 / 0 (Wald, for one coefficient) or 0 (robust score); prrt gives
+  # no test (null) for either.
+  zero <- robust && all(variance == 0)
+  check_test(where, paste(at, "Wald test"), ours$wald_test, if (zero) NA else cox$wald.test, df, tolerance)
+  check_test(where, paste(at, "score test"), ours$score_test, cox$score, df)
+  compared <<- compared + 1L
+  if (!identical(isTRUE(ours$robust), robust)) difference(where, paste(at, "robust: prrt", ours$robust, "R", robust))
+  if (robust) {
+    check_test(where, paste(at, "robust score test"), ours$robust_score_test, if (zero) NA else cox$rscore, df,
+               1e-6)
+  }
+}
+
+# Competing risks: events alternate between causes 1 and 2. cmprsk gives Gray's statistic -1 where its
+# variance is singular, prrt null.
+check_cuminc <- function(where, d, file) {
+  d$cause <- ifelse(d$event == 1, 1 + seq_len(nrow(d)) %% 2, 0)
+  write.csv(d, file, row.names = FALSE, quote = FALSE)
+  fit <- tryCatch(cmprsk::cuminc(d$time, d$cause, d$g), error = function(e) {
+    cat(where, ": cmprsk::cuminc failed (", conditionMessage(e), "); not compared\n")
+    NULL
+  })
+  if (is.null(fit)) return()
+  ours <- prrt_json(c("cuminc", "--input", file, "--time", "time", "--status", "cause", "--group", "g"))
+  times <- unique(quantile(d$time, c(0.2, 0.5, 0.8), names = FALSE))
+  points <- cmprsk::timepoints(fit, times)
+  for (curve in ours$curves) {
+    name <- paste(curve$group, curve$cause)
+    if (!name %in% rownames(points$est)) next  # a cause that no one in the group had: cmprsk has no curve
+    at <- sprintf("cuminc group %s cause %s", curve$group, curve$cause)
+    step <- findInterval(times, numbers(curve$time))
+    known <- !is.na(points$est[name, ])  # cmprsk leaves out the times past the curve's end
+    check(where, paste(at, "estimate"), numbers(curve$estimate)[step[known]], points$est[name, known])
+    check(where, paste(at, "variance"), numbers(curve$variance)[step[known]], points$var[name, known], 1e-7, 1e-12)
+  }
+  if (is.null(fit$Tests)) return(check_refused(where, "Gray's test", if (length(ours$gray) > 0) ours))
+  for (cause in rownames(fit$Tests)) {
+    test <- Filter(function(t) t$cause == cause, ours$gray)
+    statistic <- if (length(test) == 1) null_to_na(test[[1]]$chisq) else NA_real_
+    check(where, paste("Gray's test, cause", cause), statistic,
+          if (fit$Tests[cause, "stat"] < 0) NA_real_ else fit$Tests[cause, "stat"], 1e-7)
+  }
+}
+
+check_correlations <- function(where, d, file) {
+  ours <- prrt_json(c("spearman", "--input", file, "--x", "time", "--y", "x1"))
+  theirs <- suppressWarnings(cor.test(d$time, d$x1, method = "spearman"))
+  check(where, "Spearman rho", ours$rho, theirs$estimate)
+  check(where, "Spearman p", ours$p, theirs$p.value)
+
+  ours <- prrt_json(c("pearson", "--input", file, "--x", "time", "--y", "x1"))
+  if (sd(d$x1) == 0 || nrow(d) < 4) return(check_refused(where, "Pearson", ours))
+  theirs <- cor.test(d$time, d$x1)
+  check(where, "Pearson r, t, df, p", c(ours$r, ours$t, ours$df, ours$p),
+        c(theirs$estimate, theirs$statistic, theirs$parameter, theirs$p.value))
+  check(where, "Pearson CI", c(ours$lower, ours$upper), theirs$conf.int)
+}
+
+check_describe <- function(where, d, file) {
+  ours <- prrt_json(c("describe", "--input", file, "--column", "x1", "--group", "g"))
+  for (group in ours$groups) {
+    x <- d$x1[d$g == group$group]
+    check(where, paste("describe group", group$group),
+          c(group$n, group$mean, null_to_na(group$sd), group$median, group$q1, group$q3, group$min, group$max),
+          c(length(x), mean(x), if (length(x) > 1) sd(x) else NA, quantile(x, c(0.5, 0.25, 0.75), type = 7),
+            range(x)), scale = 1e-6)  # an SD of 0 can be 1e-17 either side
   }
 }
 
@@ -72,88 +378,30 @@ for (k in seq_len(data_sets)) {
   d <- data.frame(time = time, event = rbinom(n, 1, runif(1, 0.2, 0.95)),
                   g = sample(c("a", "b", "c")[seq_len(sample(2:3, 1))], n, replace = TRUE),
                   s = sample(c("s1", "s2"), n, replace = TRUE),
-                  x1 = round(rnorm(n), 1), x2 = rbinom(n, 1, 0.4))
+                  x1 = round(rnorm(n), 1), x2 = rbinom(n, 1, 0.4),
+                  id = sample(seq_len(max(2, n %/% 3)), n, replace = TRUE),
+                  w = switch(sample(c("none", "whole", "fractional"), 1, prob = c(0.5, 0.25, 0.25)),
+                             none = 1, whole = sample(1:3, n, replace = TRUE), fractional = round(runif(n, 0.2, 3), 2)),
+                  start = floor(time * runif(n, 0, 0.9) * 10) / 10)
+  # The data set's design: case weights where they are not all 1, (start, stop] intervals at random.
+  weighted <- any(d$w != 1)
+  counting <- runif(1) < 0.3
+  weight_args <- if (weighted) c("--weights", "w")
+  design <- list(weighted = weighted, counting = counting, weight_args = weight_args,
+                 args = c(weight_args, if (counting) c("--start", "start")),
+                 lhs = if (counting) "Surv(start, time, event)" else "Surv(time, event)",
+                 label = paste0(if (weighted) ", weighted" else "", if (counting) ", (start, stop]" else ""))
   file <- file.path(dir, sprintf("data%02d.csv", k))
   write.csv(d, file, row.names = FALSE, quote = FALSE)
   where <- sprintf("data set %d (n = %d)", k, n)
-  input <- c("--input", file, "--time", "time", "--event", "event")
 
-  rho <- sample(c(0, 0.5, 1), 1)
-  ours <- prrt_json(c("logrank", input, "--group", "g", "--strata", "s", "--rho", rho))
-  theirs <- tryCatch(survdiff(Surv(time, event) ~ g + strata(s), data = d, rho = rho),
-                     error = function(e) NULL)  # a singular variance: "system is exactly singular"
-  expected <- if (is.null(theirs)) 0 else if (is.matrix(theirs$exp)) rowSums(theirs$exp) else theirs$exp
-  if (sum(expected > 0) < 2) {
-    check_refused(where, "log-rank", ours)
-  } else {
-    check(where, sprintf("log-rank chi-square, rho %g", rho), ours$chisq, theirs$chisq)
-  }
-
-  conf_type <- sample(c("log", "log-log", "plain", "logit", "arcsin"), 1)
-  ours <- prrt_json(c("km", input, "--conf-type", conf_type))$groups[[1]]
-  fit <- survfit(Surv(time, event) ~ 1, data = d, conf.type = conf_type)
-  table <- summary(fit)$table
-  check(where, "KM median", ours$median, unname(table["median"]))
-  check(where, paste("KM median lower,", conf_type), ours$median_lower, unname(table["0.95LCL"]))
-  check(where, paste("KM median upper,", conf_type), ours$median_upper, unname(table["0.95UCL"]))
-  last <- ours$table[[length(ours$table)]]
-  check(where, paste("KM last lower,", conf_type), last$lower, tail(fit$lower, 1))
-  check(where, paste("KM last upper,", conf_type), last$upper, tail(fit$upper, 1))
-
-  # By group: the median and its CI, and the median follow-up (reverse Kaplan-Meier, R's flipped status).
-  for (command in c("km", "followup")) {
-    ours <- prrt_json(c(command, input, "--group", "g"))$groups
-    fit <- survfit(if (command == "km") Surv(time, event) ~ g else Surv(time, 1 - event) ~ g, data = d)
-    table <- summary(fit)$table
-    if (is.null(dim(table))) table <- matrix(table, 1, dimnames = list(paste0("g=", d$g[1]), names(table)))
-    for (group in ours) {
-      theirs <- table[paste0("g=", group$group), ]
-      what <- paste(command, "group", group$group)
-      check(where, paste(what, "median"), group$median, unname(theirs["median"]))
-      check(where, paste(what, "median lower"), group$median_lower, unname(theirs["0.95LCL"]))
-      check(where, paste(what, "median upper"), group$median_upper, unname(theirs["0.95UCL"]))
-    }
-  }
-
-  # Competing risks: events alternate between causes 1 and 2; Gray's test per cause (cmprsk gives -1 where
-  # its variance is singular, prrt null).
-  d$cause <- ifelse(d$event == 1, 1 + seq_len(n) %% 2, 0)
-  write.csv(d, file, row.names = FALSE, quote = FALSE)
-  gray <- tryCatch(cmprsk::cuminc(d$time, d$cause, d$g)$Tests, error = function(e) NULL)
-  ours <- prrt_json(c("cuminc", "--input", file, "--time", "time", "--status", "cause", "--group", "g"))
-  if (is.null(gray)) {  # one group: nothing to compare
-    check_refused(where, "Gray's test", if (length(ours$gray) > 0) ours)
-  } else {
-    for (cause in rownames(gray)) {
-      test <- Filter(function(t) t$cause == cause, ours$gray)
-      statistic <- if (length(test) == 1) null_to_na(test[[1]]$chisq) else NA_real_
-      check(where, paste("Gray's test, cause", cause), statistic,
-            if (gray[cause, "stat"] < 0) NA_real_ else gray[cause, "stat"], 1e-7)
-    }
-  }
-
-  ties <- sample(c("efron", "breslow"), 1)
-  ours <- prrt_json(c("cox", input, "--covariates", "x1,x2", "--ties", ties))
-  cox <- if (sum(d$event) > 0) suppressWarnings(coxph(Surv(time, event) ~ x1 + x2, data = d, ties = ties))
-  if (is.null(cox) || all(diag(cox$var) == 0)) {  # no events, or no covariate estimable
-    check_refused(where, "Cox", ours)
-  } else if (cox$iter > 20) {
-    # R ran out of iterations (a monotone likelihood, coefficients heading for infinity): where they stop
-    # is rounding, so only that prrt did not converge either is compared.
-    compared <- compared + 1L
-    if (!isFALSE(ours$converged)) {
-      differences <- differences + 1L
-      cat(sprintf("%s: Cox: R did not converge, prrt did\n", where))
-    }
-  } else {
-    for (i in 1:2) check(where, paste("Cox coefficient", i, ties), ours$coefficients[[i]]$coef, unname(coef(cox)[i]), 1e-6)
-    check(where, paste("Cox log-likelihood", ties), ours$loglik, cox$loglik[2], scale = 1)
-  }
-
-  ours <- prrt_json(c("spearman", "--input", file, "--x", "time", "--y", "x1"))
-  theirs <- suppressWarnings(cor.test(d$time, d$x1, method = "spearman"))
-  check(where, "Spearman rho", ours$rho, unname(theirs$estimate))
-  check(where, "Spearman p", ours$p, theirs$p.value)
+  check_km(where, d, file, design)
+  check_logrank(where, d, file)
+  check_followup(where, d, file, design)
+  check_cox(where, d, file, design)
+  check_correlations(where, d, file)
+  check_describe(where, d, file)
+  check_cuminc(where, d, file)
 }
 
 for (k in seq_len(data_sets)) {
@@ -164,9 +412,25 @@ for (k in seq_len(data_sets)) {
   if (nrow(x) < 2 || ncol(x) < 2) next
   table <- paste(apply(x, 1, paste, collapse = ","), collapse = ";")
   where <- sprintf("table %s", table)
-  check(where, "Fisher p", prrt_json(c("fisher", "--table", table))$p, fisher.test(x, workspace = 2e8)$p.value, 1e-8)
-  check(where, "chi-square", prrt_json(c("chisq", "--table", table))$statistic,
-        unname(suppressWarnings(chisq.test(x, correct = FALSE))$statistic))
+  if (all(dim(x) == 2)) {
+    alternative <- sample(c("two.sided", "less", "greater"), 1)
+    conf_level <- sample(c(0.9, 0.95, 0.99), 1)
+    ours <- prrt_json(c("fisher", "--table", table, "--alternative", sub(".", "-", alternative, fixed = TRUE),
+                        "--conf-level", conf_level))
+    theirs <- fisher.test(x, alternative = alternative, conf.level = conf_level)
+    at <- sprintf("Fisher 2 x 2 (%s, %g)", alternative, conf_level)
+    check(where, paste(at, "p"), ours$p, theirs$p.value, 1e-8)
+    check(where, paste(at, "odds ratio and CI"), list(ours$odds_ratio, ours$or_lower, ours$or_upper),
+          c(theirs$estimate, theirs$conf.int), 1e-6)
+  } else {
+    check(where, "Fisher p", prrt_json(c("fisher", "--table", table))$p, fisher.test(x, workspace = 2e8)$p.value, 1e-8)
+  }
+  yates <- all(dim(x) == 2) && runif(1) < 0.5
+  ours <- prrt_json(c("chisq", "--table", table, if (yates) "--yates"))
+  theirs <- suppressWarnings(chisq.test(x, correct = yates))
+  at <- if (yates) "chi-square (Yates)" else "chi-square"
+  check_test(where, at, list(chisq = ours$statistic, df = ours$df, p = ours$p), theirs$statistic, theirs$parameter)
+  check(where, paste(at, "expected"), unlist(ours$expected), t(theirs$expected))
 }
 
 unlink(dir, recursive = TRUE)
