@@ -700,25 +700,28 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
     const AliasingCholesky factor(trial.information, scale);
     const bool failed = !std::isfinite(trial.loglik) || !trial.information.allFinite() ||
                         (counting && factor.rank() != at_zero.rank());
-    const bool last = fit.iterations == options.max_iterations;
-    if (!failed && (!counting || halving == 0) &&
-        std::fabs(1 - current.loglik / trial.loglik) <= options.eps) {
-      fit.converged = true;
-    }
-    if (fit.converged || (counting && last && !failed &&
-                          !(options.max_iterations > 1 &&
-                            (trial.loglik - current.loglik) / std::fabs(current.loglik) < -options.eps))) {
+    fit.converged =
+        !failed && (!counting || halving == 0) && std::fabs(1 - current.loglik / trial.loglik) <= options.eps;
+    auto accept = [&] {
       current = trial;
       beta = new_beta;
+    };
+    if (fit.converged) {
+      accept();
+      break;
     }
-    if (fit.converged || (counting && last)) break;
+    if (counting && fit.iterations == options.max_iterations) {
+      const bool worse = options.max_iterations > 1 &&
+                         (trial.loglik - current.loglik) / std::fabs(current.loglik) < -options.eps;
+      if (!failed && !worse) accept();
+      break;
+    }
     if (failed || trial.loglik < current.loglik) {
       ++halving;
       new_beta = (new_beta + halving * beta) / (halving + 1.0);
     } else {
       halving = 0;
-      current = trial;
-      beta = new_beta;
+      accept();
       new_beta = beta + factor.Solve(current.score);
     }
   }
