@@ -144,3 +144,13 @@ w(data.frame(start = c(8.4, 0.1, 9.1, 2.5, 6.9, 1.2, 4.5, 0.8, 9.1, 2.4, 0.9, 9.
              x2 = c(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0),
              s = c("s2", "s2", "s1", "s2", "s2", "s2", "s2", "s1", "s1", "s2", "s1", "s1"),
              w = c(2, 2, 1, 2, 3, 3, 3, 3, 3, 1, 3, 1)), "counting_monotone")
+
+# Covariates on very different scales (R's lung): age times a million, and age plus a little noise on the
+# scale of years, nearly collinear with it. coxph estimates both: its aliasing rule looks at the information
+# of covariates rescaled to a mean absolute deviation of 1. Unscaled, age_noisy's pivot is below 1.8e-12 of
+# age_big's diagonal and it (and sex after it) would be left out.
+set.seed(20261204)
+scaled <- read.csv(file.path(out, "lung.csv"))[, c("time", "status", "age", "sex")]
+scaled$age_big <- scaled$age * 1e6
+scaled$age_noisy <- scaled$age + round(rnorm(nrow(scaled), 0, 0.5), 2)
+w(scaled, "scaled")
