@@ -182,10 +182,10 @@ class alignas(64) CurveScan {
     // the risk set is empty until someone enters), those at risk are this time's own rows: their weight
     // exactly. The weight in less the weight gone can differ from their sum in the last bits, and S must
     // reach 0 exactly when they all die.
-    const size_t rows_in = entries_.start.empty() ? rows_ : entered_;
-    const double at_risk = rows_in == seen_          ? row_.n_event + row_.n_censor
-                           : !entries_.start.empty() ? entered_weight_ - ended_before_
-                                                     : total_weight_ - ended_before_;
+    const bool counting = !entries_.start.empty();
+    const double at_risk = (counting ? entered_ : rows_) == seen_
+                               ? row_.n_event + row_.n_censor
+                               : (counting ? entered_weight_ : total_weight_) - ended_before_;
     row_.n_risk = options_.censorings_leave_first ? at_risk - row_.n_censor : at_risk;
     if (row_.n_event > 0) {
       surv_ *= 1 - row_.n_event / row_.n_risk;
