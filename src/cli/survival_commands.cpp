@@ -735,6 +735,18 @@ void AddCox(CLI::App& stats, CommandContext& context) {
           data, *fit, options, *stats::ParseZphTransform(flags->zph), design->term_columns);
       if (!tested.ok()) return ReportError(context, tested.status());
       zph_result = std::move(*tested);
+      std::vector<std::string> untested;
+      for (size_t t = 0; t < zph_result->terms.size(); ++t) {
+        if (zph_result->terms[t].df > 0 && std::isnan(zph_result->terms[t].chisq))
+          untested.push_back(flags->covariates[t]);
+      }
+      if (std::isnan(zph_result->global.chisq)) untested.push_back("GLOBAL");
+      if (!untested.empty()) {
+        warnings.push_back(fmt::format(
+            "no proportional-hazards test for {}: its information is singular (a time-varying effect needs "
+            "more than one death time that carries information); R's cox.zph stops there with an error",
+            fmt::join(untested, ", ")));
+      }
     }
     std::optional<stats::CoxResiduals> residuals;
     if (flags->residuals) {

@@ -75,6 +75,11 @@ std::string PValue(double p) {
   return p < 0.001 ? "< 0.001" : fmt::format("{:.3f}", p);
 }
 
+// A test statistic to two decimals; "–" where there is no test (an aliased term, a singular information).
+std::string Statistic(double chisq) {
+  return std::isfinite(chisq) ? fmt::format("{:.2f}", chisq) : "–";
+}
+
 study::StudyTable HazardTable(std::string id, std::string title, const study::CoxSummary& cox) {
   study::StudyTable table{std::move(id), std::move(title), {"Term", "HR", "95% CI", "p"}, {}, {}};
   if (!cox.error.empty()) {
@@ -229,11 +234,17 @@ std::vector<Section> BeyondSections(const study::BeyondResults& r, bool ci_bands
                             {}};
       for (size_t t = 0; t < r.adjusted.zph->terms.size(); ++t) {
         const stats::ChiSquareTest& test = r.adjusted.zph->terms[t];
-        zph.rows.push_back({{r.adjusted.zph_terms[t], fmt::format("{:.2f}", test.chisq),
-                             std::to_string(test.df), PValue(test.p)}});
+        zph.rows.push_back(
+            {{r.adjusted.zph_terms[t], Statistic(test.chisq), std::to_string(test.df), PValue(test.p)}});
       }
-      zph.rows.push_back({{"GLOBAL", fmt::format("{:.2f}", r.adjusted.zph->global.chisq),
+      zph.rows.push_back({{"GLOBAL", Statistic(r.adjusted.zph->global.chisq),
                            std::to_string(r.adjusted.zph->global.df), PValue(r.adjusted.zph->global.p)}});
+      if (std::isnan(r.adjusted.zph->global.chisq)) {
+        zph.notes.push_back(
+            "–: not computed, its information being singular (a time-varying effect needs more than one "
+            "death "
+            "time that carries information; R's cox.zph stops with an error).");
+      }
       s.tables.push_back(std::move(zph));
     }
     sections.push_back(std::move(s));

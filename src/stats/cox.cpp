@@ -8,6 +8,7 @@
 #include <bit>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <numeric>
 #include <tuple>
@@ -59,6 +60,8 @@ struct SortedCox {
   BigVector<uint32_t> input_row;   // the input row of each sorted row
   BigVector<double> weight;        // case weight of each sorted row; empty: all 1
   BigVector<double> entry_weight;  // the case weight of the row that starts at entry_time[k]; empty: all 1
+  BigVector<uint8_t> spans_death;  // counting-process data: whether the row's interval holds a death time
+                                   // of its stratum (RowsSpanningADeath); the others take no part
   VectorXd scale;                  // R's rescaling of each covariate (RescaleAsR)
 };
 
@@ -170,7 +173,8 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
   for (size_t s = 0; s + 1 < d.stratum_begin.size(); ++s) {
     const size_t begin = d.stratum_begin[s];
     size_t i = d.stratum_begin[s + 1];
-    size_t entry = i;  // entries [begin, entry) have not left the risk set yet
+    size_t entry = i;   // entries [begin, entry) have not left the risk set yet
+    size_t joined = i;  // counting-process data: rows [joined, end of stratum) have joined
     size_t at_risk = 0;
     s0 = 0;
     std::fill(s1.begin(), s1.end(), 0.0);
@@ -178,17 +182,36 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
     while (i > begin) {
       const double t = d.time[i - 1];
       const size_t time_end = i;
-      // Rows that start at or after t leave before this time's rows join: where no one else is left, the
-      // sums restart from exact zeros, and a small risk joining (a dying row whose covariate drives its risk
-      // toward 0, say) is not lost in the rounding of larger ones that leave.
-      for (; counting && entry > begin && d.entry_time[entry - 1] >= t; --entry) {
-        update_sums(&d.entry_x[(entry - 1) * p], d.entry_weight.empty() ? 1.0 : d.entry_weight[entry - 1],
-                    -1);
-        if (--at_risk == 0) {
-          s0 = 0;
-          std::fill(s1.begin(), s1.end(), 0.0);
-          std::fill(s2.begin(), s2.end(), 0.0);
+      if (counting) {
+        // As R's agfit4: at each death time the rows that start at or after it leave, and only then do the
+        // rows that end at or after it join (those ending between death times wait for the next): where no
+        // one else is left, the sums restart from exact zeros, and small risks joining (rows whose covariate
+        // drives their risk toward 0) are not lost in the rounding of larger ones that leave. Rows whose
+        // interval holds no death time never join.
+        size_t time_begin = i;
+        bool death_here = false;
+        for (; time_begin > begin && d.time[time_begin - 1] == t; --time_begin)
+          death_here = death_here || d.event[time_begin - 1] == 1;
+        if (!death_here) {
+          i = time_begin;
+          continue;
         }
+        for (; entry > begin && d.entry_time[entry - 1] >= t; --entry) {
+          if (!d.spans_death[d.entry_row[entry - 1]]) continue;
+          update_sums(&d.entry_x[(entry - 1) * p], d.entry_weight.empty() ? 1.0 : d.entry_weight[entry - 1],
+                      -1);
+          if (--at_risk == 0) {
+            s0 = 0;
+            std::fill(s1.begin(), s1.end(), 0.0);
+            std::fill(s2.begin(), s2.end(), 0.0);
+          }
+        }
+        for (; joined > time_end; --joined) {
+          if (!d.spans_death[joined - 1]) continue;
+          update_sums(&d.x[(joined - 1) * p], d.weight.empty() ? 1.0 : d.weight[joined - 1], 1);
+          ++at_risk;
+        }
+        joined = time_begin;
       }
       double d0 = 0;
       double deaths = 0;
@@ -310,13 +333,16 @@ double ChiSquareUpper(double chisq, int df) {
 // event times is exactly 0 there, not the difference of two equal numbers), and R's aliasing rule applies to
 // the information of the rescaled covariates. Centres `data`'s covariates into sorted.x (row-major, in the
 // order of `input_row`) and returns s.
-VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, BigVector<double>& x) {
+VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, std::span<const uint8_t> used,
+                    BigVector<double>& x) {
   const size_t n = data.time.size();
   const int32_t p = data.n_covariates;
   const bool by_stratum = !data.start.empty() && !data.strata.empty();
   const size_t n_strata =
       by_stratum ? static_cast<size_t>(*std::max_element(data.strata.begin(), data.strata.end())) + 1 : 1;
-  auto weight = [&data](size_t i) { return data.weights.empty() ? 1.0 : data.weights[i]; };
+  auto weight = [&data, used](size_t i) {
+    return (used.empty() || used[i]) ? (data.weights.empty() ? 1.0 : data.weights[i]) : 0.0;
+  };
   auto stratum = [&data, by_stratum](size_t i) {
     return by_stratum ? static_cast<size_t>(data.strata[i]) : 0;
   };
@@ -357,6 +383,32 @@ VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, Bi
   return scale;
 }
 
+// R's agreg.fit leaves out of a (start, stop] fit the rows whose interval holds no death time of their
+// stratum: they add nothing to the likelihood, and their risk, added to the risk-set sums and taken away
+// again, would leave only its rounding there — which swamps the sums where a coefficient heads for infinity
+// (a row's risk of e^30 beside risk sets summing to 1e-3). Marks each sorted row that holds one.
+BigVector<uint8_t> RowsSpanningADeath(const detail::SortedCounting& order, std::span<const int8_t> event) {
+  const size_t n = order.stop.size();
+  BigVector<double> start(n);
+  for (size_t k = 0; k < n; ++k)
+    start[order.entry_position[k]] = order.entry[k];
+  BigVector<uint8_t> spans(n, 0);
+  std::vector<double> death_times;
+  for (size_t s = 0; s + 1 < order.stratum_begin.size(); ++s) {
+    death_times.clear();
+    for (size_t i = order.stratum_begin[s]; i < order.stratum_begin[s + 1]; ++i) {
+      if (event[order.row[i]] == 1 && (death_times.empty() || death_times.back() != order.stop[i]))
+        death_times.push_back(order.stop[i]);
+    }
+    for (size_t i = order.stratum_begin[s]; i < order.stratum_begin[s + 1]; ++i) {
+      // The last death time up to the row's stop, if it is after the row's start.
+      const auto last = std::upper_bound(death_times.begin(), death_times.end(), order.stop[i]);
+      spans[i] = last != death_times.begin() && *(last - 1) > start[i];
+    }
+  }
+  return spans;
+}
+
 // Validates the data and sorts it for Evaluate.
 Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
   const size_t n = data.time.size();
@@ -388,6 +440,7 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
   SortedCox sorted;
   sorted.p = p;
   BigVector<uint32_t>& input_row = sorted.input_row;
+  BigVector<uint8_t> used;  // by input row; empty: all
   if (data.start.empty()) {
     detail::SortedSurvival order =
         detail::SortSurvival(data.time, data.event, {}, data.strata, n_strata, options.timefix, true);
@@ -398,6 +451,10 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
     Result<detail::SortedCounting> order =
         detail::SortCounting(data.start, data.time, data.strata, n_strata, options.timefix);
     if (!order.ok()) return order.status();
+    sorted.spans_death = RowsSpanningADeath(*order, data.event);
+    used.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      used[order->row[i]] = sorted.spans_death[i];
     sorted.time = std::move(order->stop);
     sorted.stratum_begin = std::move(order->stratum_begin);
     input_row = std::move(order->row);
@@ -405,7 +462,7 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
     sorted.entry_row = std::move(order->entry_position);
   }
   sorted.event.resize(n);
-  sorted.scale = RescaleAsR(data, input_row, sorted.x);
+  sorted.scale = RescaleAsR(data, input_row, used, sorted.x);
   for (size_t r = 0; r < n; ++r)
     sorted.event[r] = data.event[input_row[r]];
   if (!data.weights.empty()) {
@@ -956,6 +1013,43 @@ Result<ZphResult> TestWithoutAliased(const CoxData& data, const CoxFit& fit, con
   return result;
 }
 
+// The information per death by which survival 3.x's cox.zph scales the Schoenfeld residuals: I_jk over the
+// deaths of the strata in which covariates j and k both vary (among all the stratum's rows: a covariate
+// constant in a stratum has residuals 0 there, which carry no information); and the covariates that vary in
+// each stratum, whose block of it scales that stratum's residuals.
+std::pair<MatrixXd, std::vector<std::vector<int32_t>>> PerDeathInformation(const CoxData& data,
+                                                                           const SortedCox& sorted,
+                                                                           const MatrixXd& information) {
+  const size_t n = data.time.size();
+  const int32_t p = data.n_covariates;
+  const size_t n_strata = sorted.stratum_begin.size() - 1;
+  std::vector<std::vector<int32_t>> varying(n_strata);
+  MatrixXd deaths = MatrixXd::Zero(p, p);
+  for (size_t s = 0; s < n_strata; ++s) {
+    const size_t begin = sorted.stratum_begin[s], end = sorted.stratum_begin[s + 1];
+    const double stratum_deaths =
+        static_cast<double>(std::count(sorted.event.begin() + static_cast<ptrdiff_t>(begin),
+                                       sorted.event.begin() + static_cast<ptrdiff_t>(end), int8_t{1}));
+    for (int32_t j = 0; j < p; ++j) {
+      const double* column = data.covariates.data() + static_cast<size_t>(j) * n;
+      const double first = column[sorted.input_row[begin]];
+      for (size_t row = begin + 1; row < end; ++row) {
+        if (column[sorted.input_row[row]] != first) {
+          varying[s].push_back(j);
+          break;
+        }
+      }
+    }
+    for (int32_t j : varying[s]) {
+      for (int32_t k : varying[s])
+        deaths(j, k) += stratum_deaths;
+    }
+  }
+  MatrixXd per_death =
+      information.array() / (deaths.array() == 0).select(MatrixXd::Ones(p, p), deaths).array();
+  return {std::move(per_death), std::move(varying)};
+}
+
 }  // namespace
 
 Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit, const CoxOptions& options,
@@ -1039,10 +1133,15 @@ Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit
         sub(a, b) = information(keep[a], keep[b]);
       if (keep[a] >= p) u[a] = extra_score[keep[a] - p];
     }
-    ChiSquareTest test;
-    test.df = static_cast<int32_t>(columns.size());
-    test.chisq = u.dot(sub.ldlt().solve(u));
-    test.p = ChiSquareUpper(test.chisq, test.df);
+    // No test where the information is singular, as R's solve() there (LU with partial pivoting; reciprocal
+    // condition number below machine epsilon, or not a number where a pivot is 0): a time-varying effect is
+    // not identified where only one death time carries information.
+    ChiSquareTest test{NAN, static_cast<int32_t>(columns.size()), NAN};
+    const Eigen::PartialPivLU<MatrixXd> factored(sub);
+    if (factored.rcond() >= std::numeric_limits<double>::epsilon()) {
+      test.chisq = u.dot(factored.solve(u));
+      test.p = ChiSquareUpper(test.chisq, test.df);
+    }
     return test;
   };
   ZphResult result;
@@ -1054,14 +1153,30 @@ Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit
     all_columns.push_back(j);
   result.global = score_test(all_columns);
 
-  // Scaled Schoenfeld residuals: beta + (I / D)^-1 r.
+  // Scaled Schoenfeld residuals, beta + V^-1 r, V the information per death (PerDeathInformation); the
+  // covariates constant in a death's stratum have none (NaN, R's NA).
   SortSchoenfeldResiduals(residuals);
-  const Eigen::LDLT<MatrixXd> mean_information(i11 / deaths_total);
+  const auto [per_death, varying] = PerDeathInformation(data, sorted, i11);
+  std::optional<Eigen::LDLT<MatrixXd>> stratum_information;
+  size_t factored_stratum = varying.size();  // none yet
   for (const SchoenfeldResidual& residual : residuals) {
     result.time.push_back(residual.time);
     result.transformed.push_back((*g)[residual.sorted_row]);
-    const VectorXd scaled = mean_information.solve(Eigen::Map<const VectorXd>(residual.r.data(), p)) + beta;
-    result.scaled.insert(result.scaled.end(), scaled.data(), scaled.data() + p);
+    const std::vector<int32_t>& columns = varying[residual.stratum];
+    if (factored_stratum != residual.stratum) {
+      stratum_information.emplace(per_death(columns, columns));
+      factored_stratum = residual.stratum;
+    }
+    VectorXd r(columns.size());
+    for (size_t c = 0; c < columns.size(); ++c)
+      r[static_cast<Eigen::Index>(c)] = residual.r[static_cast<size_t>(columns[c])];
+    const VectorXd solved = columns.empty() ? r : stratum_information->solve(r);
+    const size_t first = result.scaled.size();
+    result.scaled.resize(first + static_cast<size_t>(p), NAN);
+    for (size_t c = 0; c < columns.size(); ++c) {
+      result.scaled[first + static_cast<size_t>(columns[c])] =
+          solved[static_cast<Eigen::Index>(c)] + beta[columns[c]];
+    }
   }
   return result;
 }

@@ -1,6 +1,7 @@
 // `prrt stats cox` warns, on standard error, of what R's coxph warns of, and still prints the fit.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -94,6 +95,75 @@ TEST(CoxCommand, PrintsResidualsAsATable) {
                      "  59    2.53761  -0.133072\n"),
             std::string::npos)
       << out;
+}
+
+// Deaths at t = 1 (x = 0 and x = 1, of five at risk) and t = 3 (the one row left at risk): the fit rests on
+// t = 1 alone (Breslow: score 1 - 2 * 3e^b / (2 + 3e^b) = 0, so b = log(2/3)), and the death at t = 3 carries
+// no information. A time-varying effect x * (g(t) - mean g) then has an information block (g1 - mean)^2 I
+// beside a cross block (g1 - mean) I: singular, whatever g is. R (survival 3.5-3) cox.zph stops with "system
+// is exactly singular" (or "computationally singular") for each transform and both ties; prrt gives no test.
+TEST(CoxCommand, GivesNoProportionalHazardsTestOnASingularInformation) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / "prrt_cox_zph_singular.csv";
+  std::ofstream(file) << "time,event,x\n1,1,0\n1,1,1\n2,0,0\n2,0,1\n3,1,1\n";
+  for (const char* ties : {"breslow", "efron"}) {
+    for (const char* transform : {"km", "identity", "rank", "log"}) {
+      SCOPED_TRACE(std::string(ties) + ", " + transform);
+      std::string out, err;
+      const int code = RunPrrt({"stats", "cox", "--input", file.string(), "--time", "time", "--event",
+                                "event", "--covariates", "x", "--ties", ties, "--zph", transform, "--json"},
+                               out, err);
+      ASSERT_EQ(code, 0) << err;
+      const nlohmann::json fit = nlohmann::json::parse(out);
+      if (std::string(ties) == "breslow") {
+        EXPECT_NEAR(fit.at("coefficients").at(0).at("coef").get<double>(), std::log(2.0 / 3.0), 1e-9);
+      }
+      const nlohmann::json& term = fit.at("zph").at("terms").at(0);
+      EXPECT_TRUE(term.at("chisq").is_null());
+      EXPECT_TRUE(term.at("p").is_null());
+      EXPECT_EQ(term.at("df").get<int>(), 1);
+      EXPECT_TRUE(fit.at("zph").at("global").at("chisq").is_null());
+      EXPECT_EQ(err,
+                "prrt: warning: no proportional-hazards test for x, GLOBAL: its information is singular (a "
+                "time-varying effect needs more than one death time that carries information); R's cox.zph "
+                "stops there with an error\n");
+    }
+  }
+  std::filesystem::remove(file);
+}
+
+// Stratum b's rows all have x = 1: their Schoenfeld residuals are 0 and carry no information, so (as
+// survival 3.x) the scaled residuals count the information per death over stratum a's 4 deaths alone,
+// beta + r * 4 / I with I = 1 / se^2, and give b's deaths none (null). R's cox.zph gives b's deaths beta
+// where b comes last and, where b comes first, scales a's last two deaths not at all (its rows of strata are
+// counted without b's deaths; docs/statistics.md); prrt's answer does not depend on the strata's order.
+TEST(CoxCommand, ScalesSchoenfeldResidualsByTheDeathsOfStrataWhereTheCovariateVaries) {
+  const std::string rows_a = "1,1,0,a\n2,1,1,a\n3,0,0,a\n4,1,1,a\n5,1,0,a\n6,0,1,a\n";
+  const std::string rows_b = "2,1,1,b\n3,1,1,b\n5,0,1,b\n";
+  for (const bool b_first : {false, true}) {
+    SCOPED_TRACE(b_first ? "stratum b first" : "stratum b last");
+    const std::filesystem::path file = std::filesystem::temp_directory_path() / "prrt_cox_zph_strata.csv";
+    std::ofstream(file) << "time,event,x,s\n" << (b_first ? rows_b + rows_a : rows_a + rows_b);
+    std::string out, err;
+    const int code = RunPrrt({"stats", "cox", "--input", file.string(), "--time", "time", "--event", "event",
+                              "--covariates", "x", "--strata", "s", "--zph", "km", "--residuals", "--json"},
+                             out, err);
+    std::filesystem::remove(file);
+    ASSERT_EQ(code, 0) << err;
+    const nlohmann::json fit = nlohmann::json::parse(out);
+    const double beta = fit.at("coefficients").at(0).at("coef").get<double>();
+    const double se = fit.at("coefficients").at(0).at("se").get<double>();
+    const nlohmann::json& schoenfeld = fit.at("residuals").at("schoenfeld").at("x");
+    const nlohmann::json& scaled = fit.at("zph").at("scaled_residuals").at("x");
+    ASSERT_EQ(scaled.size(), 6u);
+    // Deaths by stratum (a before b), time and row: a's at 1, 2, 4, 5, then b's at 2 and 3.
+    for (size_t death = 0; death < 4; ++death) {
+      EXPECT_NEAR(scaled.at(death).get<double>(), beta + schoenfeld.at(death).get<double>() * 4 * se * se,
+                  1e-12)
+          << death;
+    }
+    EXPECT_TRUE(scaled.at(4).is_null());
+    EXPECT_TRUE(scaled.at(5).is_null());
+  }
 }
 
 }  // namespace

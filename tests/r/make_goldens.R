@@ -439,7 +439,11 @@ write_golden(list(
   zph_case("synthetic_weighted", "time", "status", "age", weights = "copies"),
   zph_case("synthetic_weighted", "time", "status", "age", "identity", "breslow", weights = "ipw"),
   zph_case("synthetic_counting_weighted", "stop", "status", c("salvage", "age"), start = "start", weights = "ipw"),
-  zph_case("synthetic_aliased", "time", "status", c("age", "age_plus_sex", "sex"), ties = "breslow")
+  zph_case("synthetic_aliased", "time", "status", c("age", "age_plus_sex", "sex"), ties = "breslow"),
+  # trt_partial constant among the large-cell tumours: scaled by the deaths of the other strata, NA there
+  zph_case("synthetic_zph_strata", "time", "status", c("karno", "trt_partial"), strata = "celltype"),
+  zph_case("synthetic_zph_strata", "time", "status", c("trt_partial", "karno"), "identity", "breslow",
+           strata = "celltype")
 ), "zph")
 
 # ---- Contingency tables: fisher.test and chisq.test ----

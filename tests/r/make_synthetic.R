@@ -154,3 +154,10 @@ scaled <- read.csv(file.path(out, "lung.csv"))[, c("time", "status", "age", "sex
 scaled$age_big <- scaled$age * 1e6
 scaled$age_noisy <- scaled$age + round(rnorm(nrow(scaled), 0, 0.5), 2)
 w(scaled, "scaled")
+
+# A covariate constant in one stratum (no random numbers): R's veteran with treatment set to 2 for every large-
+# cell tumour. survival 3.x's cox.zph counts that covariate's deaths only in the other strata when it scales
+# the Schoenfeld residuals, and gives the large-cell deaths no scaled residual for it (NA).
+zph_strata <- read.csv(file.path(out, "veteran.csv"))[, c("time", "status", "karno", "celltype", "trt")]
+zph_strata$trt_partial <- ifelse(zph_strata$celltype == "large", 2, zph_strata$trt)
+w(zph_strata, "zph_strata")

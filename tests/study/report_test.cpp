@@ -153,6 +153,31 @@ TEST(BeyondReport, ShowsAnAliasedTermAsNotEstimated) {
   ADD_FAILURE() << "no table beyond_adjusted";
 }
 
+// A proportional-hazards test that is not computed (stats::TestProportionalHazards on a singular
+// information) shows as a dash with a note saying why, and as null in the JSON; not "nan".
+TEST(BeyondReport, ShowsAProportionalHazardsTestNotComputedAsADash) {
+  study::BeyondResults results;
+  results.adjusted.subjects = results.adjusted.rows = 5;
+  results.adjusted.events = 3;
+  results.adjusted.terms = {{"retreatment", 0.2, 0.3, std::exp(0.2), 0.7, 2.2, 0.5, false, false}};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  results.adjusted.zph = stats::ZphResult{{{nan, 1, nan}}, {nan, 1, nan}, {}, {}, {}};
+  results.adjusted.zph_terms = {"retreatment"};
+  EXPECT_TRUE(BeyondJson(results).at("adjusted_cox").at("zph").at("global").at("chisq").is_null());
+  for (const Section& section : BeyondSections(results, false)) {
+    for (const study::StudyTable& table : section.tables) {
+      if (table.id != "beyond_zph") continue;
+      ASSERT_EQ(table.rows.size(), 2u);
+      EXPECT_EQ(table.rows[0].cells, (std::vector<std::string>{"retreatment", "–", "1", "–"}));
+      EXPECT_EQ(table.rows[1].cells, (std::vector<std::string>{"GLOBAL", "–", "1", "–"}));
+      ASSERT_EQ(table.notes.size(), 1u);
+      EXPECT_NE(table.notes[0].find("not computed, its information being singular"), std::string::npos);
+      return;
+    }
+  }
+  ADD_FAILURE() << "no table beyond_zph";
+}
+
 TEST(Figures, KaplanMeierPanelDrawsStepsCensorMarksAndNumbersAtRisk) {
   // Times 6 (event), 12 (censored), 18 (event), 30 (event): S = 3/4 at 6, 3/4 × 1/2 = 3/8 at 18, 0 at 30.
   const std::vector<double> time{6, 12, 18, 30};

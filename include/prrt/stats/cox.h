@@ -112,17 +112,19 @@ std::optional<ZphTransform> ParseZphTransform(std::string_view text);  // km|ide
 struct ZphResult {
   //! One per term, in the order given; a term whose covariates are all aliased is not tested (NaN on 0 df)
   //! and the others are tested in the model without the aliased ones, as R's cox.zph (the aliased ones'
-  //! scaled residuals are NaN).
+  //! scaled residuals are NaN). A test whose information is singular (one death time carrying information,
+  //! say) is NaN on its df, where R's cox.zph stops with an error.
   std::vector<ChiSquareTest> terms;
   ChiSquareTest global;
   std::vector<double> time;         //!< each death, ordered by stratum, time and input row
   std::vector<double> transformed;  //!< the transformed time of each death
-  std::vector<double> scaled;       //!< deaths x p, row-major: scaled Schoenfeld residuals
+  std::vector<double> scaled;       //!< deaths x p, row-major: scaled Schoenfeld residuals (NaN: none)
 };
 
 //! The proportional-hazards check of R's cox.zph (survival 3.x): for each term the score test, at the fitted
 //! coefficients, of adding the term's covariates times g(t) - mean g over the deaths, and the global test of
-//! all of them; plus the scaled Schoenfeld residuals beta + D I^-1 r (D deaths, I the information) for plots.
+//! all of them; plus the scaled Schoenfeld residuals beta + V^-1 r (V the information per death, counted in
+//! the strata where each covariate varies; none for a covariate constant in the death's stratum) for plots.
 //! `terms` lists the covariate columns of each term (a factor's columns together); empty: one term per
 //! column.
 Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit, const CoxOptions& options,
