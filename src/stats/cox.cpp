@@ -370,8 +370,8 @@ VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, st
     std::vector<double> centre(n_strata, 0.0);
     if (!std::all_of(column.begin(), column.end(), [](double v) { return v == -1 || v == 0 || v == 1; })) {
       centre = sum_by_stratum([&column](size_t i) { return column[i]; });
-      for (size_t k = 0; k < n_strata; ++k)
-        centre[k] /= stratum_weight[k];
+      for (size_t k = 0; k < n_strata; ++k)  // (a stratum whose rows hold no death time takes no part)
+        centre[k] = stratum_weight[k] > 0 ? centre[k] / stratum_weight[k] : 0;
       double absolute = 0;  // over all rows: R's scale is not by stratum
       for (size_t i = 0; i < n; ++i)
         absolute += weight(i) * std::fabs(column[i] - centre[stratum(i)]);

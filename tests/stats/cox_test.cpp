@@ -401,6 +401,36 @@ TEST(Cox, RowsLeavingTheRiskSetLeaveNoRounding) {
   }
 }
 
+// A row whose interval holds no death time of its stratum changes nothing, not even where it is its stratum's
+// only row (found by tests/r/differential_check.R, seed 5: its stratum's centre was 0 / 0, and its residuals
+// and the robust variance NaN). The fit with it is the fit without it, and its residuals are 0.
+TEST(Cox, ARowHoldingNoDeathTimeChangesNothing) {
+  const std::vector<double> start{9.1, 1, 1.1, 2.2, 12}, stop{18, 3, 4, 2.5, 45.5};
+  const std::vector<double> x{0.4, 0.7, -1.9, 0.1, -0.3}, weights{1.24, 1.47, 2.62, 0.52, 2.03};
+  const std::vector<int8_t> event{0, 1, 1, 1, 1};
+  const std::vector<int32_t> strata{1, 0, 0, 0, 0};
+  CoxOptions options;
+  options.robust = true;
+  Result<CoxFit> with_row = FitCox({stop, event, x, 1, strata, start, {}, weights}, options);
+  auto without_first = [](const auto& v) { return std::vector(v.begin() + 1, v.end()); };
+  const std::vector<double> start4 = without_first(start), stop4 = without_first(stop), x4 = without_first(x),
+                            weights4 = without_first(weights);
+  const std::vector<int8_t> event4 = without_first(event);
+  const std::vector<int32_t> strata4(4, 0);
+  Result<CoxFit> without_row = FitCox({stop4, event4, x4, 1, strata4, start4, {}, weights4}, options);
+  ASSERT_TRUE(with_row.ok()) << with_row.status().message();
+  ASSERT_TRUE(without_row.ok()) << without_row.status().message();
+  EXPECT_NEAR(with_row->coef[0], without_row->coef[0], 1e-12);
+  EXPECT_NEAR(with_row->loglik, without_row->loglik, 1e-12);
+  EXPECT_NEAR(with_row->std_err(0), without_row->std_err(0), 1e-12);
+  EXPECT_NEAR(with_row->robust_std_err(0), without_row->robust_std_err(0), 1e-12);
+  Result<CoxResiduals> residuals =
+      ComputeCoxResiduals({stop, event, x, 1, strata, start, {}, weights}, *with_row, options);
+  ASSERT_TRUE(residuals.ok()) << residuals.status().message();
+  EXPECT_EQ(residuals->martingale[0], 0);
+  EXPECT_EQ(residuals->score[0], 0);
+}
+
 // R's coxph(iter.max = 0): beta stays at 0, where the information is 0.625 (above), so the variance is 1.6;
 // the log-likelihood is the null one, -log 6 - 2 log 4, and the score test 1.6 as in the full fit.
 TEST(Cox, NoIterationsLeaveBetaAtZero) {
