@@ -61,7 +61,8 @@ struct SortedCox {
   BigVector<double> weight;        // case weight of each sorted row; empty: all 1
   BigVector<double> entry_weight;  // the case weight of the row that starts at entry_time[k]; empty: all 1
   BigVector<uint8_t> spans_death;  // counting-process data: whether the row's interval holds a death time
-                                   // of its stratum (RowsSpanningADeath); the others take no part
+                                   // of its stratum (MarkRowsSpanningADeath); the others take no part
+  BigVector<uint8_t> entry_spans;  // spans_death of the row that starts at entry_time[k]
   VectorXd scale;                  // R's rescaling of each covariate (RescaleAsR)
 };
 
@@ -197,7 +198,7 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
           continue;
         }
         for (; entry > begin && d.entry_time[entry - 1] >= t; --entry) {
-          if (!d.spans_death[d.entry_row[entry - 1]]) continue;
+          if (!d.entry_spans[entry - 1]) continue;
           update_sums(&d.entry_x[(entry - 1) * p], d.entry_weight.empty() ? 1.0 : d.entry_weight[entry - 1],
                       -1);
           if (--at_risk == 0) {
@@ -340,9 +341,17 @@ VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, st
   const bool by_stratum = !data.start.empty() && !data.strata.empty();
   const size_t n_strata =
       by_stratum ? static_cast<size_t>(*std::max_element(data.strata.begin(), data.strata.end())) + 1 : 1;
-  auto weight = [&data, used](size_t i) {
-    return (used.empty() || used[i]) ? (data.weights.empty() ? 1.0 : data.weights[i]) : 0.0;
-  };
+  // Counting-process data: the rows holding no death time weigh 0 (a copy, so that the usual case reads the
+  // weights as they are).
+  std::span<const double> weights = data.weights;
+  BigVector<double> masked;
+  if (!used.empty()) {
+    masked.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      masked[i] = used[i] ? (data.weights.empty() ? 1.0 : data.weights[i]) : 0.0;
+    weights = std::span<const double>(masked.data(), n);
+  }
+  auto weight = [weights](size_t i) { return weights.empty() ? 1.0 : weights[i]; };
   auto stratum = [&data, by_stratum](size_t i) {
     return by_stratum ? static_cast<size_t>(data.strata[i]) : 0;
   };
@@ -386,27 +395,30 @@ VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, st
 // R's agreg.fit leaves out of a (start, stop] fit the rows whose interval holds no death time of their
 // stratum: they add nothing to the likelihood, and their risk, added to the risk-set sums and taken away
 // again, would leave only its rounding there — which swamps the sums where a coefficient heads for infinity
-// (a row's risk of e^30 beside risk sets summing to 1e-3). Marks each sorted row that holds one.
-BigVector<uint8_t> RowsSpanningADeath(const detail::SortedCounting& order, std::span<const int8_t> event) {
+// (a row's risk of e^30 beside risk sets summing to 1e-3). Marks each sorted row, and each entry, that holds
+// one: the first death time of its stratum after its start (the starts ascending) is at or before its stop.
+void MarkRowsSpanningADeath(const detail::SortedCounting& order, std::span<const int8_t> event,
+                            SortedCox& sorted) {
   const size_t n = order.stop.size();
-  BigVector<double> start(n);
-  for (size_t k = 0; k < n; ++k)
-    start[order.entry_position[k]] = order.entry[k];
-  BigVector<uint8_t> spans(n, 0);
+  sorted.spans_death.assign(n, 0);
+  sorted.entry_spans.resize(n);
   std::vector<double> death_times;
   for (size_t s = 0; s + 1 < order.stratum_begin.size(); ++s) {
+    const size_t begin = order.stratum_begin[s], end = order.stratum_begin[s + 1];
     death_times.clear();
-    for (size_t i = order.stratum_begin[s]; i < order.stratum_begin[s + 1]; ++i) {
+    for (size_t i = begin; i < end; ++i) {
       if (event[order.row[i]] == 1 && (death_times.empty() || death_times.back() != order.stop[i]))
         death_times.push_back(order.stop[i]);
     }
-    for (size_t i = order.stratum_begin[s]; i < order.stratum_begin[s + 1]; ++i) {
-      // The last death time up to the row's stop, if it is after the row's start.
-      const auto last = std::upper_bound(death_times.begin(), death_times.end(), order.stop[i]);
-      spans[i] = last != death_times.begin() && *(last - 1) > start[i];
+    auto next_death = death_times.begin();
+    for (size_t k = begin; k < end; ++k) {
+      while (next_death != death_times.end() && *next_death <= order.entry[k])
+        ++next_death;
+      const uint32_t row = order.entry_position[k];
+      sorted.entry_spans[k] = next_death != death_times.end() && *next_death <= order.stop[row];
+      sorted.spans_death[row] = sorted.entry_spans[k];
     }
   }
-  return spans;
 }
 
 // Validates the data and sorts it for Evaluate.
@@ -451,7 +463,7 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
     Result<detail::SortedCounting> order =
         detail::SortCounting(data.start, data.time, data.strata, n_strata, options.timefix);
     if (!order.ok()) return order.status();
-    sorted.spans_death = RowsSpanningADeath(*order, data.event);
+    MarkRowsSpanningADeath(*order, data.event, sorted);
     used.resize(n);
     for (size_t i = 0; i < n; ++i)
       used[order->row[i]] = sorted.spans_death[i];
