@@ -333,24 +333,14 @@ double ChiSquareUpper(double chisq, int df) {
 // information of a covariate is 0 in exact arithmetic (a 0/1 covariate that is 0 for all at risk at the
 // event times is exactly 0 there, not the difference of two equal numbers), and R's aliasing rule applies to
 // the information of the rescaled covariates. Centres `data`'s covariates into sorted.x (row-major, in the
-// order of `input_row`) and returns s.
-VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, std::span<const uint8_t> used,
+// order of `input_row`) and returns s. `weights` by input row (empty: all 1).
+VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, std::span<const double> weights,
                     BigVector<double>& x) {
   const size_t n = data.time.size();
   const int32_t p = data.n_covariates;
   const bool by_stratum = !data.start.empty() && !data.strata.empty();
   const size_t n_strata =
       by_stratum ? static_cast<size_t>(*std::max_element(data.strata.begin(), data.strata.end())) + 1 : 1;
-  // Counting-process data: the rows holding no death time weigh 0 (a copy, so that the usual case reads the
-  // weights as they are).
-  std::span<const double> weights = data.weights;
-  BigVector<double> masked;
-  if (!used.empty()) {
-    masked.resize(n);
-    for (size_t i = 0; i < n; ++i)
-      masked[i] = used[i] ? (data.weights.empty() ? 1.0 : data.weights[i]) : 0.0;
-    weights = std::span<const double>(masked.data(), n);
-  }
   auto weight = [weights](size_t i) { return weights.empty() ? 1.0 : weights[i]; };
   auto stratum = [&data, by_stratum](size_t i) {
     return by_stratum ? static_cast<size_t>(data.strata[i]) : 0;
@@ -452,7 +442,10 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
   SortedCox sorted;
   sorted.p = p;
   BigVector<uint32_t>& input_row = sorted.input_row;
-  BigVector<uint8_t> used;  // by input row; empty: all
+  // The weights of the centring and scale, by input row: for counting-process data the rows holding no
+  // death time weigh 0, as R's agfit4 leaves them out.
+  std::span<const double> centring_weights = data.weights;
+  BigVector<double> counting_weights;
   if (data.start.empty()) {
     detail::SortedSurvival order =
         detail::SortSurvival(data.time, data.event, {}, data.strata, n_strata, options.timefix, true);
@@ -464,9 +457,12 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
         detail::SortCounting(data.start, data.time, data.strata, n_strata, options.timefix);
     if (!order.ok()) return order.status();
     MarkRowsSpanningADeath(*order, data.event, sorted);
-    used.resize(n);
-    for (size_t i = 0; i < n; ++i)
-      used[order->row[i]] = sorted.spans_death[i];
+    counting_weights.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t row = order->row[i];
+      counting_weights[row] = sorted.spans_death[i] ? (data.weights.empty() ? 1.0 : data.weights[row]) : 0.0;
+    }
+    centring_weights = std::span<const double>(counting_weights.data(), n);
     sorted.time = std::move(order->stop);
     sorted.stratum_begin = std::move(order->stratum_begin);
     input_row = std::move(order->row);
@@ -474,7 +470,7 @@ Result<SortedCox> PrepareCox(const CoxData& data, const CoxOptions& options) {
     sorted.entry_row = std::move(order->entry_position);
   }
   sorted.event.resize(n);
-  sorted.scale = RescaleAsR(data, input_row, used, sorted.x);
+  sorted.scale = RescaleAsR(data, input_row, centring_weights, sorted.x);
   for (size_t r = 0; r < n; ++r)
     sorted.event[r] = data.event[input_row[r]];
   if (!data.weights.empty()) {
