@@ -19,7 +19,7 @@
 #   coefficient may be infinite or runs out of iterations, prrt must warn too and come within 1e-2 of its
 #   log-likelihood (where the iterations stop is rounding there; beyond 1e-5 it is noted); for half the fits
 #   also every residual (martingale, deviance, score, dfbeta, dfbetas, Schoenfeld; each vector relative to its
-#   largest value) and cox.zph with a random transform (each term's and the global test, the times, transformed
+#   largest value, score and Schoenfeld ones to at least 1e-9 of the covariate's largest) and cox.zph with a random transform (each term's and the global test, the times, transformed
 #   times and scaled residuals; where R's cox.zph stops on a singular information, prrt must give no global
 #   test);
 # - cuminc: each curve's estimate and variance at three times, and Gray's test per cause (1e-7: cmprsk's
@@ -335,9 +335,10 @@ check_cox <- function(where, d, file, design) {
   if (extras) check_cox_extras(where, at, d, ours, cox, stratified, transform, tolerance)
 }
 
-# Each vector at `tolerance` of its largest value (a residual near 0 is known to the rounding of the others).
-check_vector <- function(where, what, ours, theirs, tolerance) {
-  check(where, what, ours, theirs, tolerance, scale = max(1e-300, abs(theirs), na.rm = TRUE))
+# Each vector at `tolerance` of its largest value (a residual near 0 is known to the rounding of the others),
+# or of `floor` where that is larger.
+check_vector <- function(where, what, ours, theirs, tolerance, floor = 1e-300) {
+  check(where, what, ours, theirs, tolerance, scale = max(floor, abs(theirs), na.rm = TRUE))
 }
 # The residuals (R's residuals(fit, type), rows in the file's order; the deaths' Schoenfeld residuals by
 # stratum, time and row) and the proportional-hazards test (cox.zph) of a fit.
@@ -354,11 +355,15 @@ check_cox_extras <- function(where, at, d, ours, cox, stratified, transform, tol
   r <- ours$residuals
   check_vector(where, paste(at, "martingale"), r$martingale, residuals(cox), tolerance)
   check_vector(where, paste(at, "deviance"), r$deviance, residuals(cox, "deviance"), tolerance)
+  # Score and Schoenfeld residuals are in the covariate's units: where all of a covariate's are 0 (constant
+  # within each stratum), they are known to its rounding, 1e-9 of its largest value on `tolerance`'s scale
+  # (seed 38: prrt's 1.1e-16 where R's running means of a covariate of 1 give exactly 0).
+  covariate_scale <- 1e-9 * vapply(names(coef(cox)), function(name) max(abs(d[[name]])), numeric(1))
   for (type in c("score", "dfbeta", "dfbetas")) {
     theirs <- by_coefficient(residuals(cox, type))
     for (j in seq_along(theirs)) {
       check_vector(where, sprintf("%s %s [%d]", at, type, j), r[[type]][[names(coef(cox))[j]]], theirs[[j]],
-                   tolerance)
+                   tolerance, floor = if (type == "score") covariate_scale[j] else 1e-300)
     }
   }
   schoenfeld <- as.matrix(residuals(cox, "schoenfeld"))
@@ -366,7 +371,7 @@ check_cox_extras <- function(where, at, d, ours, cox, stratified, transform, tol
   check(where, paste(at, "Schoenfeld times"), r$schoenfeld$time, as.numeric(rownames(schoenfeld)))
   for (j in seq_along(theirs)) {
     check_vector(where, sprintf("%s Schoenfeld [%d]", at, j), r$schoenfeld[[names(coef(cox))[j]]], theirs[[j]],
-                 tolerance)
+                 tolerance, floor = covariate_scale[j])
   }
   at <- sprintf("%s cox.zph (%s)", sub(" residuals$", "", at), transform)
   z <- tryCatch(cox.zph(cox, transform = transform), error = function(e) conditionMessage(e))
