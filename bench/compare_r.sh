@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # prrt against R on the same machine in the same run; writes the table to docs/performance.md.
 #   bench/compare_r.sh [N...]     default: 100000 1000000 10000000
-# Needs scripts/install-deps.sh --dev (R, survival, data.table). Takes about 10 minutes at 10^7 rows.
+# Needs scripts/install-deps.sh --dev (R, survival, data.table). Takes about 15 minutes at 10^7 rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-100000 1000000 10000000}")
@@ -12,11 +12,14 @@ cmake --build build --target prrt stats_bench >/dev/null
 work=$(mktemp -d /tmp/prrt-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 Rscript bench/make_data.R "$work" "${sizes[@]}"
-# The median of three repetitions, on all cores and on one (PRRT_THREADS=1).
+# Three repetitions in each of three processes (report.py takes the median of the nine: on this virtual
+# machine a whole process can run slow), on all cores and on one (PRRT_THREADS=1).
 bench_args=(--benchmark_format=json --benchmark_min_time=1 --benchmark_repetitions=3
-  --benchmark_report_aggregates_only=true --benchmark_filter='BM_(KaplanMeier|KaplanMeierSummary|LogRank|Cox3|Cox3Robust)/')
-build/bench/stats_bench "${bench_args[@]}" >"$work/bench.json" 2>/dev/null
-PRRT_THREADS=1 build/bench/stats_bench "${bench_args[@]}" >"$work/bench_1.json" 2>/dev/null
+  --benchmark_filter='BM_(KaplanMeier|KaplanMeierSummary|LogRank|Cox3|Cox3Robust)/')
+for run in 1 2 3; do
+  build/bench/stats_bench "${bench_args[@]}" >"$work/bench_all_$run.json" 2>/dev/null
+  PRRT_THREADS=1 build/bench/stats_bench "${bench_args[@]}" >"$work/bench_one_$run.json" 2>/dev/null
+done
 # Each prrt process three times (report.py takes the median time and the largest peak memory).
 for n in "${sizes[@]}"; do
   f="$work/surv_$n.csv"

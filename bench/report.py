@@ -1,6 +1,7 @@
 """Assembles docs/performance.md from the files bench/compare_r.sh leaves in its work folder."""
 import json
 import platform
+import statistics
 import subprocess
 import sys
 
@@ -10,10 +11,14 @@ work, sizes = sys.argv[1], [int(float(s)) for s in sys.argv[2:]]
 FASTEST_R_SECONDS = 35.77
 
 
-def medians(path):
-    """The median of each benchmark's repetitions, in seconds."""
-    return {b["run_name"]: b["real_time"] / 1000.0 for b in json.load(open(path))["benchmarks"]
-            if b.get("aggregate_name") == "median"}
+def medians(paths):
+    """The median of each benchmark's repetitions over all the processes' files, in seconds."""
+    times = {}
+    for path in paths:
+        for b in json.load(open(path))["benchmarks"]:
+            if b.get("run_type") == "iteration":
+                times.setdefault(b["run_name"], []).append(b["real_time"] / 1000.0)
+    return {name: statistics.median(seconds) for name, seconds in times.items()}
 
 
 def process(path):
@@ -23,8 +28,8 @@ def process(path):
     return seconds[len(seconds) // 2], max(kb for _, kb in runs)
 
 
-bench = medians(f"{work}/bench.json")
-bench_1 = medians(f"{work}/bench_1.json")  # PRRT_THREADS=1
+bench = medians([f"{work}/bench_all_{run}.json" for run in (1, 2, 3)])
+bench_1 = medians([f"{work}/bench_one_{run}.json" for run in (1, 2, 3)])  # PRRT_THREADS=1
 
 
 def ratio(r, p):
@@ -44,8 +49,10 @@ print(f"Written by `bench/compare_r.sh` on {platform.node()} ({cpu}, {subprocess
       "it ran second.\n")
 print("## The computation (data already in memory)\n")
 print("R: `system.time()` of the call on a data.table (one run). prrt: Google Benchmark "
-      "(`build/bench/stats_bench`), the median of three repetitions in one process, on all cores (sorting and "
-      "building the tables use them; R's survival uses one). The first repetition in a process pays the virtual "
+      "(`build/bench/stats_bench`), the median of nine repetitions, three in each of three processes, on all "
+      "cores (sorting and building the tables use them; R's survival uses one). On this virtual machine a whole "
+      "process can run slow (Cox at 10^6 rows took 161, 168, 253 and 458 ms in four processes one after "
+      "another on 4 December 2026), hence the three. The first repetition in a process pays the virtual "
       "machine's first touch of the memory, which varies from run to run (at 10^7 rows, 1–2 s on top for the "
       "full table). The last table gives the same on one thread (`PRRT_THREADS=1`).\n")
 print("| rows | R survfit | prrt KM (table) | ratio | prrt KM (medians only) | ratio | R survdiff | prrt log-rank | ratio | R coxph (3 cov.) | prrt Cox | ratio |")
@@ -156,7 +163,7 @@ print("| target | measured | met |")
 print("|---|---|---|")
 for what, measured, met in checks:
     print(f"| {what} | {measured} | {'yes' if met else 'no'} |")
-print("\nReproduce: `bench/compare_r.sh` (about 10 minutes; needs `scripts/install-deps.sh --dev`).")
+print("\nReproduce: `bench/compare_r.sh` (about 15 minutes; needs `scripts/install-deps.sh --dev`).")
 print("\nThe exact r × c Fisher test against R's FEXACT: [performance-fisher.md](performance-fisher.md)"
       " (`bench/fisher_bench.sh`),\nand on 24 random 5 × 5 tables of n = 200: "
       "[performance-fisher-n200.md](performance-fisher-n200.md)\n(`bench/fisher_n200_sweep.sh`).")
