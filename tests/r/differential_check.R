@@ -19,9 +19,9 @@
 #   coefficient may be infinite or runs out of iterations, prrt must warn too and come within 1e-2 of its
 #   log-likelihood (where the iterations stop is rounding there; beyond 1e-5 it is noted); for half the fits
 #   also every residual (martingale, deviance, score, dfbeta, dfbetas, Schoenfeld; each vector relative to its
-#   largest value, score and Schoenfeld ones to at least 1e-9 of the covariate's largest) and cox.zph with a random transform (each term's and the global test, the times, transformed
-#   times and scaled residuals; where R's cox.zph stops on a singular information, prrt must give no global
-#   test);
+#   largest value, score and Schoenfeld ones to at least 1e-9 of the covariate's largest) and cox.zph with a
+#   random transform (each term's and the global test, the times, transformed times and scaled residuals;
+#   where R's cox.zph stops on a singular information, prrt must give no global test);
 # - cuminc: each curve's estimate and variance at three times, and Gray's test per cause (1e-7: cmprsk's
 #   Fortran sums in its own order);
 # - spearman and pearson (r, t, df, p, CI); describe (mean, SD, quartiles by R's type 7, range) by group;
@@ -30,9 +30,10 @@
 # statistic, df, p and expected counts (Yates at random on 2 x 2).
 # Relative 1e-9 unless said (a log-likelihood, a probability or a variance near 0 absolutely). Not compared, and
 # said so: KM curves whose S R leaves at +-1e-17 where all at risk die (prrt's is 0), a robust variance that is
-# rounding of 0 in both (what is built on it), fits where R's coxph or cmprsk's cuminc stop with an error. Where R gives no test (a
-# chi-square on 0 df: fewer than two groups with expected events, or a singular variance; Cox without events or
-# without a covariate to estimate), prrt must refuse with a message. Prints each difference; exits 1 if any.
+# rounding of 0 in both (what is built on it), fits where R's coxph or cmprsk's cuminc stop with an error.
+# Where R gives no test (a chi-square on 0 df: fewer than two groups with expected events, or a singular
+# variance; Cox without events or without a covariate to estimate), prrt must refuse with a message. Prints
+# each difference; exits 1 if any.
 suppressMessages({
   library(survival)
   library(jsonlite)
