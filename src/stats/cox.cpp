@@ -1141,12 +1141,14 @@ Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit
         sub(a, b) = information(keep[a], keep[b]);
       if (keep[a] >= p) u[a] = extra_score[keep[a] - p];
     }
-    // No test where the information is singular, as R's solve() there (LU with partial pivoting; reciprocal
-    // condition number below machine epsilon, or not a number where a pivot is 0): a time-varying effect is
-    // not identified where only one death time carries information.
+    // No test where the information is singular, as R's solve() there (LU with partial pivoting: a pivot of
+    // exactly 0, or a reciprocal condition number below machine epsilon): a time-varying effect is not
+    // identified where only one death time carries information. (Eigen's estimate of the condition is 1, not
+    // 0, where a pivot is 0, as at a single death time, whose g - mean is 0.)
     ChiSquareTest test{NAN, static_cast<int32_t>(columns.size()), NAN};
     const Eigen::PartialPivLU<MatrixXd> factored(sub);
-    if (factored.rcond() >= std::numeric_limits<double>::epsilon()) {
+    if ((factored.matrixLU().diagonal().array() != 0).all() &&
+        factored.rcond() >= std::numeric_limits<double>::epsilon()) {
       test.chisq = u.dot(factored.solve(u));
       test.p = ChiSquareUpper(test.chisq, test.df);
     }

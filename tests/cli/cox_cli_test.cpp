@@ -97,38 +97,50 @@ TEST(CoxCommand, PrintsResidualsAsATable) {
       << out;
 }
 
-// Deaths at t = 1 (x = 0 and x = 1, of five at risk) and t = 3 (the one row left at risk): the fit rests on
-// t = 1 alone (Breslow: score 1 - 2 * 3e^b / (2 + 3e^b) = 0, so b = log(2/3)), and the death at t = 3 carries
-// no information. A time-varying effect x * (g(t) - mean g) then has an information block (g1 - mean)^2 I
-// beside a cross block (g1 - mean) I: singular, whatever g is. R (survival 3.5-3) cox.zph stops with "system
-// is exactly singular" (or "computationally singular") for each transform and both ties; prrt gives no test.
+// A time-varying effect x * (g(t) - mean g) needs more than one death time that carries information; R
+// (survival 3.5-3) cox.zph stops with "system is exactly singular" (or "computationally singular") for each
+// transform and both ties on both of these, and prrt gives no test:
+// - deaths at t = 1 (x = 0 and x = 1, of five at risk) and t = 3 (the one row left at risk): the fit rests on
+//   t = 1 alone (Breslow: score 1 - 2 * 3e^b / (2 + 3e^b) = 0, so b = log(2/3)), and the death at t = 3
+//   carries no information; the extra information block (g1 - mean)^2 I beside a cross block (g1 - mean) I
+//   is singular, whatever g is;
+// - one death (t = 1.8, x = -0.6, all five at risk; differential check seed 43): g - mean g is 0, and so is
+//   the extra information (R's coxph: b = 2.70032886183).
 TEST(CoxCommand, GivesNoProportionalHazardsTestOnASingularInformation) {
-  const std::filesystem::path file = std::filesystem::temp_directory_path() / "prrt_cox_zph_singular.csv";
-  std::ofstream(file) << "time,event,x\n1,1,0\n1,1,1\n2,0,0\n2,0,1\n3,1,1\n";
-  for (const char* ties : {"breslow", "efron"}) {
-    for (const char* transform : {"km", "identity", "rank", "log"}) {
-      SCOPED_TRACE(std::string(ties) + ", " + transform);
-      std::string out, err;
-      const int code = RunPrrt({"stats", "cox", "--input", file.string(), "--time", "time", "--event",
-                                "event", "--covariates", "x", "--ties", ties, "--zph", transform, "--json"},
-                               out, err);
-      ASSERT_EQ(code, 0) << err;
-      const nlohmann::json fit = nlohmann::json::parse(out);
-      if (std::string(ties) == "breslow") {
-        EXPECT_NEAR(fit.at("coefficients").at(0).at("coef").get<double>(), std::log(2.0 / 3.0), 1e-9);
+  struct Case {
+    const char* rows;
+    double coef;  // Breslow's
+  };
+  for (const Case& data :
+       {Case{"1,1,0\n1,1,1\n2,0,0\n2,0,1\n3,1,1\n", std::log(2.0 / 3.0)},
+        Case{"9.6,0,-0.4\n2.4,0,-0.9\n1.8,1,-0.6\n14.4,0,-0.7\n5.2,0,-0.9\n", 2.70032886183}}) {
+    const std::filesystem::path file = std::filesystem::temp_directory_path() / "prrt_cox_zph_singular.csv";
+    std::ofstream(file) << "time,event,x\n" << data.rows;
+    for (const char* ties : {"breslow", "efron"}) {
+      for (const char* transform : {"km", "identity", "rank", "log"}) {
+        SCOPED_TRACE(std::string(data.rows) + ties + ", " + transform);
+        std::string out, err;
+        const int code = RunPrrt({"stats", "cox", "--input", file.string(), "--time", "time", "--event",
+                                  "event", "--covariates", "x", "--ties", ties, "--zph", transform, "--json"},
+                                 out, err);
+        ASSERT_EQ(code, 0) << err;
+        const nlohmann::json fit = nlohmann::json::parse(out);
+        if (std::string(ties) == "breslow") {
+          EXPECT_NEAR(fit.at("coefficients").at(0).at("coef").get<double>(), data.coef, 1e-9);
+        }
+        const nlohmann::json& term = fit.at("zph").at("terms").at(0);
+        EXPECT_TRUE(term.at("chisq").is_null());
+        EXPECT_TRUE(term.at("p").is_null());
+        EXPECT_EQ(term.at("df").get<int>(), 1);
+        EXPECT_TRUE(fit.at("zph").at("global").at("chisq").is_null());
+        EXPECT_EQ(err,
+                  "prrt: warning: no proportional-hazards test for x, GLOBAL: its information is singular (a "
+                  "time-varying effect needs more than one death time that carries information); R's cox.zph "
+                  "stops there with an error\n");
       }
-      const nlohmann::json& term = fit.at("zph").at("terms").at(0);
-      EXPECT_TRUE(term.at("chisq").is_null());
-      EXPECT_TRUE(term.at("p").is_null());
-      EXPECT_EQ(term.at("df").get<int>(), 1);
-      EXPECT_TRUE(fit.at("zph").at("global").at("chisq").is_null());
-      EXPECT_EQ(err,
-                "prrt: warning: no proportional-hazards test for x, GLOBAL: its information is singular (a "
-                "time-varying effect needs more than one death time that carries information); R's cox.zph "
-                "stops there with an error\n");
     }
+    std::filesystem::remove(file);
   }
-  std::filesystem::remove(file);
 }
 
 // Stratum b's rows all have x = 1: their Schoenfeld residuals are 0 and carry no information, so (as
