@@ -255,9 +255,11 @@ check_cox <- function(where, d, file, design) {
   }
   if (isFALSE(cox)) return()
   ran_out <- any(grepl("Ran out of iterations", infinite))
-  # R's variance is all 0 where nothing is estimable, and where it runs out of iterations with every
-  # coefficient heading for infinity (seed 51): that is a monotone likelihood, compared as such below.
-  if (is.null(cox) || (!ran_out && all(diag(if (is.null(cox$naive.var)) cox$var else cox$naive.var) == 0))) {
+  # R's variance is all 0 where nothing is estimable (its coefficients NA, or 0 where it runs out of
+  # iterations on a log-likelihood of 0), and where it runs out of iterations with every coefficient heading
+  # for infinity (seed 51): that is a monotone likelihood, compared as such below.
+  heading_off <- ran_out && any(!is.na(coef(cox)) & coef(cox) != 0)
+  if (is.null(cox) || (!heading_off && all(diag(if (is.null(cox$naive.var)) cox$var else cox$naive.var) == 0))) {
     return(check_refused(where, at, ours))  # nothing estimable
   }
   # prrt refuses a robust variance from no more clusters than coefficients (its cluster sums of score
