@@ -242,8 +242,7 @@ std::vector<Section> BeyondSections(const study::BeyondResults& r, bool ci_bands
       if (std::isnan(r.adjusted.zph->global.chisq)) {
         zph.notes.push_back(
             "–: not computed, its information being singular (a time-varying effect needs more than one "
-            "death "
-            "time that carries information; R's cox.zph stops with an error).");
+            "death time that carries information; R's cox.zph stops with an error).");
       }
       s.tables.push_back(std::move(zph));
     }
