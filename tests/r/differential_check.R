@@ -1,6 +1,6 @@
 # A differential check of `prrt stats` against R on random data, for a seed of one's choosing: where the golden
 # files (make_goldens.R) pin fixed cases, this draws new ones each seed. Not part of the suite (it needs R,
-# survival, cmprsk and jsonlite).
+# survival, cmprsk, prodlim and jsonlite).
 #
 #   Rscript tests/r/differential_check.R [PRRT] [SEED] [DATA_SETS]
 #   (defaults: build/src/prrt, 20261204, 60)
@@ -10,9 +10,12 @@
 # (start, stop] intervals. Compared, field by field of the JSON:
 # - km: every row of the table (counts, S, its SE and band, a random conf type and level), each group's median
 #   with its CI, quantiles 0.25 and 0.75, the curves at three times (summary(fit, times)) and the RMST up to
-#   the common last time, with weights and (start, stop] at random;
-# - logrank: the stratified chi-square, df, p and each group's observed and expected (rho 0, 0.5 or 1);
-# - followup: each group's median follow-up with its CI;
+#   the common last time, with weights and (start, stop] at random; SPSS's median and quartiles with their
+#   symmetric CIs (`--median-ci spss`, against the rule written in R);
+# - logrank: the stratified chi-square, df, p and each group's observed and expected (rho 0, 0.5 or 1; and
+#   SPSS's Breslow and Tarone-Ware weights against the formula written in R);
+# - followup: each group's median follow-up with its CI; with prodlim's ties each group's curve and its SE
+#   against prodlim(reverse = TRUE), the median and CI read off it;
 # - cox: coefficients, SEs (robust ones too), HRs with their CIs, z, p, both log-likelihoods, the LR, Wald, score
 #   (and robust score) tests, with strata, clusters, weights and (start, stop] at random (1e-6, or kappa(I) x
 #   1e-15 for what depends on the inverse information; tail p-values on the log scale). Where R warns that a
@@ -26,9 +29,9 @@
 # - cuminc: each curve's estimate and variance at three times, and Gray's test per cause (1e-7: cmprsk's
 #   Fortran sums in its own order);
 # - spearman and pearson (r, t, df, p, CI); describe (mean, SD, quartiles by R's type 7, range) by group;
-# then random r x c tables: Fisher's p (1e-8: FEXACT merges weights within its tolerance); for 2 x 2 tables
-# also the conditional MLE odds ratio and its CI (a random alternative and conf level); the chi-square
-# statistic, df, p and expected counts (Yates at random on 2 x 2).
+# then random r x c tables (n 10 to 70, and larger ones of n 100 to 300): Fisher's p (1e-8: FEXACT merges
+# weights within its tolerance); for 2 x 2 tables also the conditional MLE odds ratio and its CI (a random
+# alternative and conf level); the chi-square statistic, df, p and expected counts (Yates at random on 2 x 2).
 # Relative 1e-9 unless said (a log-likelihood, a probability, a variance or a chi-square near 0 absolutely).
 # Not compared, and said so: KM curves whose S R leaves at +-1e-17 where all at risk die (prrt's is 0), a
 # robust variance that is rounding of 0 in both (what is built on it), fits where R's coxph or cmprsk's cuminc
@@ -122,6 +125,25 @@ first_below <- function(time, y, level) {
   y <- y[keep]
   if (abs(y[1] - level) < tolerance && any(y < y[1])) (time[1] + time[min(which(y < y[1]))]) / 2 else time[1]
 }
+# SPSS's p-quantile of a survfit curve with its symmetric CI (docs/statistics.md, `--median-ci spss`), written
+# from the rule: the first event time with S <= 1 - p; SE = SE(S) there / f, f the slope from the last event
+# time with S >= 1 - p + 0.05 (else t = 0, S = 1) to the first with S <= 1 - p - 0.05 (else no SE); estimate
+# -+ z SE. Each comparison within 1e-12. `std_err` is the SE of S. Returns the estimate, lower, upper and SE.
+spss_quantile <- function(curve, std_err, p, z) {
+  event <- curve$n.event > 0
+  time <- curve$time[event]
+  surv <- curve$surv[event]
+  std_err <- std_err[event]
+  at_or_below <- function(level) which(surv <= level + 1e-12)
+  i <- at_or_below(1 - p)[1]
+  if (is.na(i)) return(rep(NA, 4))
+  above <- which(surv >= 1 - p + 0.05 - 1e-12)
+  below <- at_or_below(1 - p - 0.05)[1]
+  if (is.na(below)) return(c(time[i], NA, NA, NA))
+  upper_point <- if (length(above)) c(time[max(above)], surv[max(above)]) else c(0, 1)
+  se <- std_err[i] / ((upper_point[2] - surv[below]) / (time[below] - upper_point[1]))
+  c(time[i], time[i] - z * se, time[i] + z * se, se)
+}
 # The curve of `group` in a survfit by g (or the only one).
 curve_of <- function(fit, group) if (is.null(fit$strata)) fit else fit[paste0("g=", group)]
 
@@ -141,6 +163,8 @@ check_km <- function(where, d, file, design) {
   ours <- prrt_json(c("km", "--input", file, "--time", "time", "--event", "event", "--group", "g", design$args,
                       "--conf-type", conf_type, "--conf-level", conf_level, "--quantiles", "0.25,0.75",
                       "--times", paste(times, collapse = ","), "--rmean", "common"))
+  spss <- prrt_json(c("km", "--input", file, "--time", "time", "--event", "event", "--group", "g", design$args,
+                      "--conf-level", conf_level, "--median-ci", "spss", "--quantiles", "0.25,0.75", "--summary"))
   fit <- r_fit(survfit, "g", d, design, conf.type = conf_type, conf.int = conf_level)
   table <- table_rows(fit, d$g, rmean = "common")
   for (group in ours$groups) {
@@ -154,9 +178,9 @@ check_km <- function(where, d, file, design) {
     }
     # R's std.err is the SE of the cumulative hazard (logse), or with fractional weights that of S; prrt's is
     # that of S.
+    std_err <- curve$std.err * if (fit$logse) curve$surv else 1
     theirs <- list(time = curve$time, n_risk = curve$n.risk, n_event = curve$n.event, n_censor = curve$n.censor,
-                   surv = curve$surv, std_err = curve$std.err * if (fit$logse) curve$surv else 1,
-                   lower = curve$lower, upper = curve$upper)
+                   surv = curve$surv, std_err = std_err, lower = curve$lower, upper = curve$upper)
     for (field in names(theirs)) {
       # Probabilities on a scale of 1e-6: where all at risk die, R's S can be -1e-17, prrt's is 0.
       check(where, paste(at, field), column(group$table, field), theirs[[field]],
@@ -169,6 +193,16 @@ check_km <- function(where, d, file, design) {
     check(where, paste(at, "median upper"), group$median_upper, row[sprintf("%gUCL", conf_level)])
     check(where, paste(at, "rmean"), group$rmean, row["rmean"])
     check(where, paste(at, "rmean se"), group$rmean_se, row["se(rmean)"], scale = 1e-6)
+
+    z <- qnorm(1 - (1 - conf_level) / 2)
+    ours_spss <- Filter(function(x) x$group == group$group, spss$groups)[[1]]
+    check(where, paste(at, "SPSS median, CI and SE"),
+          with(ours_spss, list(median, median_lower, median_upper, median_std_err)),
+          spss_quantile(curve, std_err, 0.5, z))
+    for (quantile in ours_spss$quantiles) {
+      check(where, sprintf("%s SPSS quantile %g and CI", at, quantile$p),
+            with(quantile, list(estimate, lower, upper)), spss_quantile(curve, std_err, quantile$p, z)[1:3])
+    }
 
     for (band in c("surv", "lower", "upper")) {
       check(where, paste(at, "quantiles,", band), column(group$quantiles, if (band == "surv") "estimate" else band),
@@ -183,6 +217,52 @@ check_km <- function(where, d, file, design) {
       check(where, paste(at, "at times", field), column(group$at_times, field), theirs[[field]],
             scale = if (field %in% c("surv", "std_err", "lower", "upper")) 1e-6 else 1e-300)
     }
+  }
+}
+
+# SPSS's Breslow (w = n at risk) and Tarone-Ware (w = sqrt n) tests, stratified, written from the formula
+# (docs/statistics.md; survdiff has only rho): O, E and V summed over each stratum's event times, near-tied
+# times merged first as survdiff does. The chi-square is NA where fewer than two groups have E > 0 or V is
+# singular.
+spss_logrank <- function(d, weights) {
+  y <- aeqSurv(Surv(d$time, d$event))
+  time <- y[, 1]
+  event <- y[, 2]
+  g <- factor(d$g)
+  k <- nlevels(g)
+  observed <- expected <- numeric(k)
+  variance <- matrix(0, k, k)
+  for (s in unique(d$s)) {
+    for (t in sort(unique(time[d$s == s & event == 1]))) {
+      at_risk <- d$s == s & time >= t
+      dying <- at_risk & time == t & event == 1
+      n <- sum(at_risk)
+      deaths <- sum(dying)
+      share <- tabulate(g[at_risk], k) / n
+      w <- if (weights == "breslow") n else sqrt(n)
+      observed <- observed + w * tabulate(g[dying], k)
+      expected <- expected + w * deaths * share
+      if (n > 1) variance <- variance + w^2 * deaths * (n - deaths) / (n - 1) * (diag(share, k) - outer(share, share))
+    }
+  }
+  tested <- which(expected > 0)[-1]
+  u <- (observed - expected)[tested]
+  chisq <- if (length(tested) == 0) NA else
+    tryCatch(drop(u %*% solve(variance[tested, tested, drop = FALSE], u)), error = function(e) NA)
+  list(group = levels(g), n = as.vector(table(g)), observed = observed, expected = expected, chisq = chisq,
+       df = length(tested))
+}
+
+check_spss_logrank <- function(where, d, file, weights) {
+  ours <- prrt_json(c("logrank", "--input", file, "--time", "time", "--event", "event", "--group", "g",
+                      "--strata", "s", "--weights", weights))
+  theirs <- spss_logrank(d, weights)
+  at <- sprintf("log-rank (%s)", weights)
+  if (is.na(theirs$chisq)) return(check_refused(where, at, ours))
+  check_test(where, at, ours, theirs$chisq, theirs$df, scale = 1e-12)
+  r_order <- match(unlist(column(ours$groups, "group")), theirs$group)
+  for (field in c("n", "observed", "expected")) {
+    check(where, paste(at, field), column(ours$groups, field), theirs[[field]][r_order])
   }
 }
 
@@ -218,6 +298,36 @@ check_followup <- function(where, d, file, design) {
     check(where, paste(at, "median"), group$median, row["median"])
     check(where, paste(at, "median lower"), group$median_lower, row["0.95LCL"])
     check(where, paste(at, "median upper"), group$median_upper, row["0.95UCL"])
+  }
+
+  # prodlim's ties (deaths leave first; prrt takes no weights there): each group's curve and its SE against
+  # prodlim(reverse = TRUE), and the median with its CI read off that curve and survival's log band by print's
+  # rule (docs/statistics.md).
+  if (design$weighted) return()
+  ours <- prrt_json(c("followup", "--input", file, "--time", "time", "--event", "event", "--group", "g",
+                      "--ties", "prodlim"))
+  z <- qnorm(0.975)
+  for (group in ours$groups) {
+    at <- sprintf("followup (prodlim ties) group %s", group$group)
+    rows <- d[d$g == group$group, ]
+    if (all(rows$event == 1)) {
+      # prodlim stops ("works only for right censored data"); with no one censored there is no median.
+      check(where, paste(at, "median"), group$median, NA)
+      next
+    }
+    fit <- prodlim::prodlim(prodlim::Hist(time, event) ~ 1, data = rows, reverse = TRUE)
+    check(where, paste(at, "times"), column(group$table, "time"), fit$time)
+    check(where, paste(at, "surv"), column(group$table, "surv"), fit$surv, scale = 1e-6)
+    check(where, paste(at, "SE of S"), column(group$table, "std_err"), ifelse(fit$surv == 0, NA, fit$se.surv),
+          scale = 1e-6)
+    log_se <- fit$se.surv / fit$surv
+    # (survival's log band: none where S = 0)
+    band <- list(median = fit$surv,
+                 median_lower = ifelse(fit$surv == 0, NA, pmin(fit$surv * exp(-z * log_se), 1)),
+                 median_upper = ifelse(fit$surv == 0, NA, pmin(fit$surv * exp(z * log_se), 1)))
+    for (field in names(band)) {
+      check(where, paste(at, field), group[[field]], first_below(fit$time, band[[field]], 0.5))
+    }
   }
 }
 
@@ -336,12 +446,14 @@ check_cox <- function(where, d, file, design) {
   check(where, paste(at, "se"), column(ours$coefficients, "se"), se, tolerance)
   check(where, paste(at, "log-likelihood"), ours$loglik, cox$loglik[2], 1e-9, scale = 1)
   df <- sum(!aliased)
-  # A statistic of 0 is known absolutely: the LR test to the rounding of the log-likelihoods, the score test
-  # (a square of sums that cancel) to 1e-21.
+  # A statistic of 0 is known absolutely: the LR test to the rounding of the log-likelihoods, the score and
+  # Wald tests (squares of sums that cancel, and of coefficients as near 0) to 1e-21 (seed 95: prrt's Wald
+  # 1.3e-31 from coefficients of +-5.7e-16 where R's score sums, coefficients and Wald test are exactly 0).
   check_test(where, paste(at, "LR test"), ours$lr_test, 2 * diff(cox$loglik), df, 1e-6,
              scale = 1e-6 * max(1, abs(cox$loglik[1])))
   if (!rounding_zero) {
-    check_test(where, paste(at, "Wald test"), ours$wald_test, if (zero) NA else cox$wald.test, df, tolerance)
+    check_test(where, paste(at, "Wald test"), ours$wald_test, if (zero) NA else cox$wald.test, df, tolerance,
+               scale = 1e-12)
   }
   check_test(where, paste(at, "score test"), ours$score_test, cox$score, df, scale = 1e-12)
   compared <<- compared + 1L
@@ -517,6 +629,8 @@ for (k in seq_len(data_sets)) {
 
   check_km(where, d, file, design)
   check_logrank(where, d, file)
+  check_spss_logrank(where, d, file, "breslow")
+  check_spss_logrank(where, d, file, "tarone-ware")
   check_followup(where, d, file, design)
   check_cox(where, d, file, design)
   check_correlations(where, d, file)
@@ -551,6 +665,19 @@ for (k in seq_len(data_sets)) {
   at <- if (yates) "chi-square (Yates)" else "chi-square"
   check_test(where, at, list(chisq = ours$statistic, df = ours$df, p = ours$p), theirs$statistic, theirs$parameter)
   check(where, paste(at, "expected"), unlist(ours$expected), t(theirs$expected))
+}
+
+# Larger r x c tables (n 100 to 300) of the shapes on which R's FEXACT is quick: 2 x 3 to 2 x 5 and 3 x 3, at
+# random transposed. (Drawn after all the others, so that each seed's earlier data sets stay as they were.)
+for (k in seq_len(data_sets %/% 4)) {
+  dims <- list(c(2, 3), c(2, 4), c(2, 5), c(3, 3))[[sample(4, 1)]]
+  if (runif(1) < 0.5) dims <- rev(dims)
+  x <- matrix(rmultinom(1, sample(100:300, 1), rgamma(prod(dims), 1)), dims[1])
+  x <- x[rowSums(x) > 0, colSums(x) > 0, drop = FALSE]
+  if (nrow(x) < 2 || ncol(x) < 2) next
+  table <- paste(apply(x, 1, paste, collapse = ","), collapse = ";")
+  check(sprintf("table %s", table), "Fisher p", prrt_json(c("fisher", "--table", table))$p,
+        fisher.test(x, workspace = 2e8)$p.value, 1e-8)
 }
 
 unlink(dir, recursive = TRUE)
