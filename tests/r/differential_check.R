@@ -11,9 +11,9 @@
 # - km: every row of the table (counts, S, its SE and band, a random conf type and level), each group's median
 #   with its CI, quantiles 0.25 and 0.75, the curves at three times (summary(fit, times)) and the RMST up to
 #   the common last time, with weights and (start, stop] at random; SPSS's median and quartiles with their
-#   symmetric CIs (`--median-ci spss`, against the rule written in R);
+#   symmetric CIs (`--median-ci spss`, against the rule written in R in spss_rules.R);
 # - logrank: the stratified chi-square, df, p and each group's observed and expected (rho 0, 0.5 or 1; and
-#   SPSS's Breslow and Tarone-Ware weights against the formula written in R);
+#   SPSS's Breslow and Tarone-Ware weights against the formula written in R in spss_rules.R);
 # - followup: each group's median follow-up with its CI; with prodlim's ties each group's curve and its SE
 #   against prodlim(reverse = TRUE), the median and CI read off it;
 # - cox: coefficients, SEs (robust ones too), HRs with their CIs, z, p, both log-likelihoods, the LR, Wald, score
@@ -42,6 +42,8 @@ suppressMessages({
   library(survival)
   library(jsonlite)
 })
+# (spss_quantile and spss_logrank, beside this file)
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))), "spss_rules.R"))
 args <- commandArgs(trailingOnly = TRUE)
 prrt <- if (length(args) >= 1) args[1] else "build/src/prrt"
 seed <- if (length(args) >= 2) as.integer(args[2]) else 20261204L
@@ -125,25 +127,6 @@ first_below <- function(time, y, level) {
   y <- y[keep]
   if (abs(y[1] - level) < tolerance && any(y < y[1])) (time[1] + time[min(which(y < y[1]))]) / 2 else time[1]
 }
-# SPSS's p-quantile of a survfit curve with its symmetric CI (docs/statistics.md, `--median-ci spss`), written
-# from the rule: the first event time with S <= 1 - p; SE = SE(S) there / f, f the slope from the last event
-# time with S >= 1 - p + 0.05 (else t = 0, S = 1) to the first with S <= 1 - p - 0.05 (else no SE); estimate
-# -+ z SE. Each comparison within 1e-12. `std_err` is the SE of S. Returns the estimate, lower, upper and SE.
-spss_quantile <- function(curve, std_err, p, z) {
-  event <- curve$n.event > 0
-  time <- curve$time[event]
-  surv <- curve$surv[event]
-  std_err <- std_err[event]
-  at_or_below <- function(level) which(surv <= level + 1e-12)
-  i <- at_or_below(1 - p)[1]
-  if (is.na(i)) return(rep(NA, 4))
-  above <- which(surv >= 1 - p + 0.05 - 1e-12)
-  below <- at_or_below(1 - p - 0.05)[1]
-  if (is.na(below)) return(c(time[i], NA, NA, NA))
-  upper_point <- if (length(above)) c(time[max(above)], surv[max(above)]) else c(0, 1)
-  se <- std_err[i] / ((upper_point[2] - surv[below]) / (time[below] - upper_point[1]))
-  c(time[i], time[i] - z * se, time[i] + z * se, se)
-}
 # The curve of `group` in a survfit by g (or the only one).
 curve_of <- function(fit, group) if (is.null(fit$strata)) fit else fit[paste0("g=", group)]
 
@@ -220,43 +203,10 @@ check_km <- function(where, d, file, design) {
   }
 }
 
-# SPSS's Breslow (w = n at risk) and Tarone-Ware (w = sqrt n) tests, stratified, written from the formula
-# (docs/statistics.md; survdiff has only rho): O, E and V summed over each stratum's event times, near-tied
-# times merged first as survdiff does. The chi-square is NA where fewer than two groups have E > 0 or V is
-# singular.
-spss_logrank <- function(d, weights) {
-  y <- aeqSurv(Surv(d$time, d$event))
-  time <- y[, 1]
-  event <- y[, 2]
-  g <- factor(d$g)
-  k <- nlevels(g)
-  observed <- expected <- numeric(k)
-  variance <- matrix(0, k, k)
-  for (s in unique(d$s)) {
-    for (t in sort(unique(time[d$s == s & event == 1]))) {
-      at_risk <- d$s == s & time >= t
-      dying <- at_risk & time == t & event == 1
-      n <- sum(at_risk)
-      deaths <- sum(dying)
-      share <- tabulate(g[at_risk], k) / n
-      w <- if (weights == "breslow") n else sqrt(n)
-      observed <- observed + w * tabulate(g[dying], k)
-      expected <- expected + w * deaths * share
-      if (n > 1) variance <- variance + w^2 * deaths * (n - deaths) / (n - 1) * (diag(share, k) - outer(share, share))
-    }
-  }
-  tested <- which(expected > 0)[-1]
-  u <- (observed - expected)[tested]
-  chisq <- if (length(tested) == 0) NA else
-    tryCatch(drop(u %*% solve(variance[tested, tested, drop = FALSE], u)), error = function(e) NA)
-  list(group = levels(g), n = as.vector(table(g)), observed = observed, expected = expected, chisq = chisq,
-       df = length(tested))
-}
-
 check_spss_logrank <- function(where, d, file, weights) {
   ours <- prrt_json(c("logrank", "--input", file, "--time", "time", "--event", "event", "--group", "g",
                       "--strata", "s", "--weights", weights))
-  theirs <- spss_logrank(d, weights)
+  theirs <- spss_logrank(d$time, d$event, d$g, d$s, weights)
   at <- sprintf("log-rank (%s)", weights)
   if (is.na(theirs$chisq)) return(check_refused(where, at, ours))
   check_test(where, at, ours, theirs$chisq, theirs$df, scale = 1e-12)

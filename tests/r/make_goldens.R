@@ -8,6 +8,7 @@ suppressMessages({
   library(prodlim)
   library(cmprsk)
 })
+source("tests/r/spss_rules.R")  # spss_quantile, spss_logrank
 data_dir <- "tests/data"
 golden_dir <- "tests/golden"
 read_set <- function(name) read.csv(file.path(data_dir, paste0(name, ".csv")), stringsAsFactors = FALSE)
@@ -117,24 +118,16 @@ km <- c(km, list(
 ))
 write_golden(km, "km")
 
-# ---- SPSS-style median CI: the reconstruction in ../shared/reference/statistics.md §2, written in R ----
-spss_median <- function(fit, z) {
-  t <- fit$time; s <- fit$surv; ev <- fit$n.event > 0
-  i <- which(s <= 0.5 & ev)[1]
-  if (is.na(i)) return(list(median = NA, median_lower = NA, median_upper = NA, median_std_err = NA))
-  u <- which(s >= 0.55 & ev); v <- which(s <= 0.45 & ev)
-  tu <- if (length(u)) t[max(u)] else 0; su <- if (length(u)) s[max(u)] else 1
-  if (!length(v)) return(list(median = t[i], median_lower = NA, median_upper = NA, median_std_err = NA))
-  f <- (su - s[min(v)]) / (t[min(v)] - tu)
-  se <- fit$std.err[i] * s[i] / f
-  list(median = t[i], median_lower = t[i] - z * se, median_upper = t[i] + z * se, median_std_err = se)
-}
+# ---- SPSS-style median CI: the reconstruction in ../shared/reference/statistics.md §2 (spss_rules.R) ----
 spss_case <- function(set, time, event, group) {
   df <- read_set(set)
   fit <- survfit(as.formula(sprintf("Surv(%s, %s) ~ %s", time, event, group)), data = df)
   z <- qnorm(0.975)
   names <- strata_names(fit)
-  groups <- lapply(seq_along(fit$strata), function(s) c(list(group = names[s]), spss_median(fit[s], z)))
+  groups <- lapply(seq_along(fit$strata), function(s) {
+    q <- spss_quantile(fit[s], fit[s]$std.err * fit[s]$surv, 0.5, z)
+    list(group = names[s], median = q[1], median_lower = q[2], median_upper = q[3], median_std_err = q[4])
+  })
   list(name = sprintf("spss %s ~ %s", set, group),
        args = c("stats", "km", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event,
                 "--group", group, "--median-ci", "spss", "--json"),
@@ -144,7 +137,7 @@ write_golden(list(spss_case("lung", "time", "status", "sex"), spss_case("aml", "
                   spss_case("veteran", "time", "status", "trt"), spss_case("synthetic_ties", "time", "status", "arm"),
                   spss_case("synthetic_edge", "time", "status", "grp")), "km_spss")
 
-# ---- Log-rank: survdiff, and the SPSS weights by the textbook formula written in R ----
+# ---- Log-rank: survdiff, and the SPSS weights by the textbook formula written in R (spss_rules.R) ----
 logrank_args <- function(set, time, event, group, extra = character()) {
   c("stats", "logrank", "--input", file.path(data_dir, paste0(set, ".csv")), "--time", time, "--event", event,
     "--group", group, extra, "--json")
@@ -168,20 +161,11 @@ survdiff_case <- function(set, time, event, group, rho = 0, strata = NULL) {
 weighted_case <- function(set, time, event, group, weights) {
   df <- read_set(set)
   df <- df[complete.cases(df[, c(time, event, group)]), ]
-  tt <- df[[time]]; dd <- df[[event]]; g <- factor(df[[group]]); k <- nlevels(g)
-  U <- rep(0, k); V <- matrix(0, k, k); O <- rep(0, k); E <- rep(0, k)
-  for (t in sort(unique(tt[dd == 1]))) {
-    risk <- tt >= t; n <- sum(risk); d <- sum(tt == t & dd == 1)
-    nk <- tabulate(g[risk], k); dk <- tabulate(g[tt == t & dd == 1], k)
-    w <- switch(weights, breslow = n, "tarone-ware" = sqrt(n))
-    O <- O + w * dk; E <- E + w * d * nk / n
-    if (n > 1) V <- V + w^2 * d * (n - d) / (n - 1) * (diag(nk / n) - outer(nk / n, nk / n))
-  }
-  keep <- -1
-  chisq <- drop(t(O - E)[, keep] %*% solve(V[keep, keep, drop = FALSE]) %*% (O - E)[keep])
+  test <- spss_logrank(df[[time]], df[[event]], df[[group]], 1, weights)
   list(name = sprintf("%s %s %s", weights, set, group), args = logrank_args(set, time, event, group, c("--weights", weights)),
-       expected = list(chisq = chisq, df = k - 1, p = pchisq(chisq, k - 1, lower.tail = FALSE),
-                       groups = data.frame(group = levels(g), n = as.vector(table(g)), observed = O, expected = E)))
+       expected = list(chisq = test$chisq, df = test$df, p = pchisq(test$chisq, test$df, lower.tail = FALSE),
+                       groups = data.frame(group = test$group, n = test$n, observed = test$observed,
+                                           expected = test$expected)))
 }
 write_golden(list(
   survdiff_case("aml", "time", "status", "x"),
