@@ -142,6 +142,7 @@ column <- function(rows, field) lapply(rows, function(row) row[[field]])
 check_km <- function(where, d, file, design) {
   conf_type <- sample(c("log", "log-log", "plain", "logit", "arcsin"), 1)
   conf_level <- sample(c(0.9, 0.95, 0.99), 1)
+  z <- qnorm(1 - (1 - conf_level) / 2)
   times <- unique(sort(round(quantile(d$time, c(0.2, 0.5, 0.9), names = FALSE), 1)))
   ours <- prrt_json(c("km", "--input", file, "--time", "time", "--event", "event", "--group", "g", design$args,
                       "--conf-type", conf_type, "--conf-level", conf_level, "--quantiles", "0.25,0.75",
@@ -177,7 +178,6 @@ check_km <- function(where, d, file, design) {
     check(where, paste(at, "rmean"), group$rmean, row["rmean"])
     check(where, paste(at, "rmean se"), group$rmean_se, row["se(rmean)"], scale = 1e-6)
 
-    z <- qnorm(1 - (1 - conf_level) / 2)
     ours_spss <- Filter(function(x) x$group == group$group, spss$groups)[[1]]
     check(where, paste(at, "SPSS median, CI and SE"),
           with(ours_spss, list(median, median_lower, median_upper, median_std_err)),
