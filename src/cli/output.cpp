@@ -33,6 +33,12 @@ std::string FormatNumber(const std::optional<double>& value, int digits) {
   return value ? FormatNumber(*value, digits) : "NA";
 }
 
+std::string SidesText(stats::Alternative alternative) {
+  return alternative == stats::Alternative::kTwoSided
+             ? "two-sided"
+             : fmt::format("one-sided ({})", stats::AlternativeName(alternative));
+}
+
 void AppendAlignedRow(std::string& line, std::span<const std::string> cells, std::span<const size_t> widths) {
   for (size_t c = 0; c < cells.size() && c < widths.size(); ++c) {
     // Right-aligned, two spaces between columns (by hand: fmt's "{:>{}}" took half of printing a table).

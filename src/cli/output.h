@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "prrt/report/json.h"
+#include "prrt/stats/alternative.h"
 
 namespace prrt::cli {
 
@@ -19,6 +20,9 @@ using report::JsonNumber;  // null for NaN, infinity and nullopt (absent values 
 //! A number for a person to read: up to `digits` significant digits, "NA" when absent.
 std::string FormatNumber(double value, int digits = 6);
 std::string FormatNumber(const std::optional<double>& value, int digits = 6);
+
+//! A test's sides for a person to read: "two-sided", or "one-sided (less)" / "one-sided (greater)".
+std::string SidesText(stats::Alternative alternative);
 
 //! The rows of a table, each handed in turn to `emit`. A source may be read more than once.
 using TextRows = std::function<void(const std::function<void(const std::vector<std::string>&)>& emit)>;

@@ -141,9 +141,7 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
     } else {
       context.out << fmt::format(
           "Fisher's exact test ({} x {}), {}: p = {}{}\n", table->rows, table->cols,
-          test->alternative == stats::Alternative::kTwoSided ? "two-sided"
-                                                             : fmt::format("one-sided ({})", sides),
-          FormatNumber(test->p, 7),
+          SidesText(test->alternative), FormatNumber(test->p, 7),
           test->method == "monte_carlo"
               ? fmt::format(" (Monte Carlo, {} random tables, seed {})", test->replicates, monte_carlo->seed)
               : "");

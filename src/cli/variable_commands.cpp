@@ -18,6 +18,7 @@ using nlohmann::json;
 
 struct PairArgs {
   std::string input, x, y;
+  std::string alternative = "two-sided";
   bool json = false;
 };
 
@@ -34,65 +35,92 @@ CLI::App* AddPairCommand(CLI::App& stats, const std::string& name, const std::st
   command->add_option("--input", args.input, "CSV file with a header row (- for standard input)")->required();
   command->add_option("--x", args.x, "first numeric column")->required();
   command->add_option("--y", args.y, "second numeric column")->required();
+  command
+      ->add_option("--alternative", args.alternative,
+                   "as R's alternative: the correlation differs from 0 (two-sided, the default), is below "
+                   "0 (less) or above 0 (greater)")
+      ->check(CLI::IsMember({"two-sided", "less", "greater"}));
   command->add_flag("--json", args.json, "print JSON");
   return command;
 }
 
 void AddSpearman(CLI::App& stats, CommandContext& context) {
   auto args = std::make_shared<PairArgs>();
-  OnRun(AddPairCommand(stats, "spearman", "Spearman's rank correlation with R's p-value", *args), context,
-        [&context, args]() -> int {
-          Result<io::ColumnSet> pairs = LoadPairs(*args);
-          if (!pairs.ok()) return ReportError(context, pairs.status());
-          Result<stats::SpearmanResult> test =
-              stats::Spearman(pairs->columns[0].numbers, pairs->columns[1].numbers);
-          if (!test.ok()) return ReportError(context, test.status());
-          if (args->json) {
-            json result = {{"rho", test->rho},
-                           {"p", test->p},
-                           {"n", test->n},
-                           {"method", test->method},
-                           {"S", test->statistic},
-                           {"ties", test->ties},
-                           {"rows_dropped", pairs->rows_dropped}};
-            context.out << result.dump(2) << '\n';
-          } else {
-            context.out << fmt::format("Spearman's rho = {}, S = {}, n = {}, p = {} ({})\n",
-                                       FormatNumber(test->rho, 8), FormatNumber(test->statistic, 8), test->n,
-                                       FormatNumber(test->p, 7), test->method);
-            if (test->ties) context.out << "ties present: the p-value uses the t approximation, as R\n";
-          }
-          return kExitOk;
-        });
+  auto options = std::make_shared<stats::SpearmanOptions>();
+  auto* command = AddPairCommand(stats, "spearman", "Spearman's rank correlation with R's p-value", *args);
+  auto exact = std::make_shared<std::string>("true");
+  command
+      ->add_option("--exact", *exact,
+                   "false: the p-value by the t approximation even without ties (R's exact = FALSE; "
+                   "SPSS's NONPAR CORR by its published algorithm); true (the default): as R's default")
+      ->check(CLI::IsMember({"true", "false"}));
+  command->add_flag("--continuity", options->continuity,
+                    "R's continuity = TRUE: a continuity correction in the t approximation");
+  OnRun(command, context, [&context, args, options, exact]() -> int {
+    Result<io::ColumnSet> pairs = LoadPairs(*args);
+    if (!pairs.ok()) return ReportError(context, pairs.status());
+    options->alternative = *stats::ParseAlternative(args->alternative);
+    options->exact = *exact == "true";
+    Result<stats::SpearmanResult> test =
+        stats::Spearman(pairs->columns[0].numbers, pairs->columns[1].numbers, *options);
+    if (!test.ok()) return ReportError(context, test.status());
+    const bool corrected = options->continuity && test->method == "t";
+    if (args->json) {
+      json result = {{"rho", test->rho},
+                     {"p", test->p},
+                     {"n", test->n},
+                     {"method", test->method},
+                     {"S", test->statistic},
+                     {"ties", test->ties},
+                     {"alternative", args->alternative},
+                     {"continuity", corrected},
+                     {"rows_dropped", pairs->rows_dropped}};
+      context.out << result.dump(2) << '\n';
+    } else {
+      context.out << fmt::format("Spearman's rho = {}, S = {}, n = {}, {} p = {} ({}{})\n",
+                                 FormatNumber(test->rho, 8), FormatNumber(test->statistic, 8), test->n,
+                                 SidesText(options->alternative), FormatNumber(test->p, 7), test->method,
+                                 corrected ? ", continuity correction" : "");
+      if (test->ties) context.out << "ties present: the p-value uses the t approximation, as R\n";
+    }
+    return kExitOk;
+  });
 }
 
 void AddPearson(CLI::App& stats, CommandContext& context) {
   auto args = std::make_shared<PairArgs>();
-  OnRun(AddPairCommand(stats, "pearson", "Pearson's correlation with a t test and Fisher-z CI", *args),
-        context, [&context, args]() -> int {
-          Result<io::ColumnSet> pairs = LoadPairs(*args);
-          if (!pairs.ok()) return ReportError(context, pairs.status());
-          Result<stats::PearsonResult> test =
-              stats::Pearson(pairs->columns[0].numbers, pairs->columns[1].numbers);
-          if (!test.ok()) return ReportError(context, test.status());
-          if (args->json) {
-            json result = {{"r", test->r},
-                           {"t", test->t},
-                           {"df", test->df},
-                           {"p", test->p},
-                           {"n", test->df + 2},
-                           {"lower", JsonNumber(test->lower)},
-                           {"upper", JsonNumber(test->upper)},
-                           {"rows_dropped", pairs->rows_dropped}};
-            context.out << result.dump(2) << '\n';
-          } else {
-            context.out << fmt::format("Pearson's r = {} (95% CI {} to {}), t = {} on {} df, p = {}\n",
-                                       FormatNumber(test->r, 8), FormatNumber(test->lower),
-                                       FormatNumber(test->upper), FormatNumber(test->t), test->df,
-                                       FormatNumber(test->p, 7));
-          }
-          return kExitOk;
-        });
+  auto conf_level = std::make_shared<double>(0.95);
+  auto* command =
+      AddPairCommand(stats, "pearson", "Pearson's correlation with a t test and Fisher-z CI", *args);
+  command->add_option("--conf-level", *conf_level, "confidence level of r's CI (default 0.95)")
+      ->check(CLI::Range(0.5, 0.9999));
+  OnRun(command, context, [&context, args, conf_level]() -> int {
+    Result<io::ColumnSet> pairs = LoadPairs(*args);
+    if (!pairs.ok()) return ReportError(context, pairs.status());
+    const stats::Alternative alternative = *stats::ParseAlternative(args->alternative);
+    Result<stats::PearsonResult> test =
+        stats::Pearson(pairs->columns[0].numbers, pairs->columns[1].numbers, *conf_level, alternative);
+    if (!test.ok()) return ReportError(context, test.status());
+    if (args->json) {
+      json result = {{"r", test->r},
+                     {"t", test->t},
+                     {"df", test->df},
+                     {"p", test->p},
+                     {"n", test->df + 2},
+                     {"lower", JsonNumber(test->lower)},
+                     {"upper", JsonNumber(test->upper)},
+                     {"conf_level", *conf_level},
+                     {"alternative", args->alternative},
+                     {"rows_dropped", pairs->rows_dropped}};
+      context.out << result.dump(2) << '\n';
+    } else {
+      context.out << fmt::format("Pearson's r = {} ({}% CI {} to {}), t = {} on {} df, {} p = {}\n",
+                                 FormatNumber(test->r, 8), FormatNumber(100 * *conf_level),
+                                 FormatNumber(test->lower), FormatNumber(test->upper), FormatNumber(test->t),
+                                 test->df, SidesText(alternative), FormatNumber(test->p, 7));
+    }
+    return kExitOk;
+  });
 }
 
 void AddDescribe(CLI::App& stats, CommandContext& context) {

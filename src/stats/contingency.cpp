@@ -166,35 +166,6 @@ Hypergeometric TwoByTwo(const ContingencyTable& table) {
   return Hypergeometric(a, a + c, b + d, a + b);
 }
 
-}  // namespace
-
-namespace {
-
-struct AlternativeText {
-  Alternative alternative;
-  std::string_view name;
-};
-constexpr AlternativeText kAlternativeNames[] = {
-    {Alternative::kTwoSided, "two-sided"}, {Alternative::kLess, "less"}, {Alternative::kGreater, "greater"}};
-
-}  // namespace
-
-std::optional<Alternative> ParseAlternative(std::string_view text) {
-  for (const AlternativeText& entry : kAlternativeNames) {
-    if (entry.name == text) return entry.alternative;
-  }
-  return std::nullopt;
-}
-
-std::string_view AlternativeName(Alternative alternative) {
-  for (const AlternativeText& entry : kAlternativeNames) {
-    if (entry.alternative == alternative) return entry.name;
-  }
-  return "?";
-}
-
-namespace {
-
 // The exact p of a valid table larger than 2 x 2, by the network algorithm.
 Result<double> NetworkP(const ContingencyTable& table, const FisherLimits& limits) {
   std::vector<int> cells(table.counts.begin(), table.counts.end());

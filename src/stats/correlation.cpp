@@ -104,7 +104,8 @@ std::vector<double> AverageRanks(std::span<const double> values) {
   return ranks;
 }
 
-Result<SpearmanResult> Spearman(std::span<const double> x, std::span<const double> y) {
+Result<SpearmanResult> Spearman(std::span<const double> x, std::span<const double> y,
+                                const SpearmanOptions& options) {
   Status valid = ValidatePairs(x, y, 3);
   if (!valid.ok()) return valid;
   const std::vector<double> rx = AverageRanks(x);
@@ -124,24 +125,28 @@ Result<SpearmanResult> Spearman(std::span<const double> x, std::span<const doubl
   const double n = static_cast<double>(result.n);
   const double den = (n * n * n - n) / 6;
   result.statistic = den * (1 - result.rho);
-  const bool lower = result.statistic <= den;  // R: the upper tail when q > (n^3 - n)/6
-  double one_sided;
-  if (!result.ties && result.n <= 1290) {
-    result.method = result.n <= 9 ? "exact" : "edgeworth";
-    // R passes round(q) + 2 for the lower tail: S is even, so P(S <= q) = 1 - P(S >= q + 2).
-    one_sided =
-        SpearmanTail(static_cast<int>(result.n), std::round(result.statistic) + (lower ? 2 : 0), lower);
-  } else {
-    result.method = "t";
-    const double r = 1 - result.statistic / den;
+  const bool counted = options.exact && !result.ties && result.n <= 1290;
+  result.method = !counted ? "t" : result.n <= 9 ? "exact" : "edgeworth";
+  // P(S <= s) with lower_tail (a positive correlation), else P(S >= s), as R's pspearman.
+  auto tail = [&](bool lower_tail) {
+    if (counted) {
+      // R passes round(q) + 2 for the lower tail: S is even, so P(S <= q) = 1 - P(S >= q + 2).
+      return SpearmanTail(static_cast<int>(result.n), std::round(result.statistic) + (lower_tail ? 2 : 0),
+                          lower_tail);
+    }
+    const double r = 1 - result.statistic / (options.continuity ? den + 1 : den);
     const double t = r / std::sqrt((1 - r * r) / (n - 2));
-    one_sided = lower ? StudentUpper(t, n - 2) : StudentUpper(-t, n - 2);
-  }
-  result.p = std::min(1.0, 2 * one_sided);
+    return StudentUpper(lower_tail ? t : -t, n - 2);
+  };
+  // Two-sided, R takes the upper tail when q > (n^3 - n)/6 and doubles it.
+  result.p = options.alternative == Alternative::kTwoSided
+                 ? std::min(1.0, 2 * tail(result.statistic <= den))
+                 : tail(options.alternative == Alternative::kGreater);
   return result;
 }
 
-Result<PearsonResult> Pearson(std::span<const double> x, std::span<const double> y, double conf_level) {
+Result<PearsonResult> Pearson(std::span<const double> x, std::span<const double> y, double conf_level,
+                              Alternative alternative) {
   Status valid = ValidatePairs(x, y, 3);
   if (!valid.ok()) return valid;
   PearsonResult result;
@@ -150,14 +155,18 @@ Result<PearsonResult> Pearson(std::span<const double> x, std::span<const double>
   const double n = static_cast<double>(x.size());
   result.df = static_cast<int64_t>(n) - 2;
   result.t = std::sqrt(n - 2) * result.r / std::sqrt(1 - result.r * result.r);
-  result.p = std::min(1.0, 2 * StudentUpper(std::fabs(result.t), n - 2));
+  const bool two_sided = alternative == Alternative::kTwoSided;
+  result.p = two_sided ? std::min(1.0, 2 * StudentUpper(std::fabs(result.t), n - 2))
+                       : StudentUpper(alternative == Alternative::kGreater ? result.t : -result.t, n - 2);
   result.lower = result.upper = NAN;
   if (n > 3) {
     const double z = std::atanh(result.r);
     const double sigma = 1 / std::sqrt(n - 3);
-    const double q = boost::math::quantile(boost::math::normal_distribution<double>(), (1 + conf_level) / 2);
-    result.lower = std::tanh(z - sigma * q);
-    result.upper = std::tanh(z + sigma * q);
+    // A one-sided CI puts all of 1 - conf_level on one side and is open (to -1 or 1) on the other.
+    const double q = boost::math::quantile(boost::math::normal_distribution<double>(),
+                                           two_sided ? (1 + conf_level) / 2 : conf_level);
+    result.lower = alternative == Alternative::kLess ? -1 : std::tanh(z - sigma * q);
+    result.upper = alternative == Alternative::kGreater ? 1 : std::tanh(z + sigma * q);
   }
   return result;
 }

@@ -28,7 +28,7 @@
 #   where R's cox.zph stops on a singular information, prrt must give no global test);
 # - cuminc: each curve's estimate and variance at three times, and Gray's test per cause (1e-7: cmprsk's
 #   Fortran sums in its own order);
-# - spearman and pearson (r, t, df, p, CI); describe (mean, SD, quartiles by R's type 7, range) by group;
+# - spearman and pearson (r, t, df, p, CI; each alternative, exact = FALSE, continuity, conf level); describe (mean, SD, quartiles by R's type 7, range) by group;
 # then random r x c tables (n 10 to 70, and larger ones of n 100 to 300): Fisher's p (1e-8: FEXACT merges
 # weights within its tolerance); for 2 x 2 tables also the conditional MLE odds ratio and its CI (a random
 # alternative and conf level); the chi-square statistic, df, p and expected counts (Yates at random on 2 x 2).
@@ -525,20 +525,30 @@ check_cuminc <- function(where, d, file) {
   }
 }
 
-check_correlations <- function(where, d, file) {
-  ours <- prrt_json(c("spearman", "--input", file, "--x", "time", "--y", "x1"))
-  theirs <- suppressWarnings(cor.test(d$time, d$x1, method = "spearman"))
+# The options follow the data set's number k (drawing no random numbers, so that each seed's data sets stay
+# as they were): each alternative, R's exact = FALSE, the continuity correction and three conf levels.
+check_correlations <- function(where, d, file, k) {
+  alternative <- c("two.sided", "less", "greater")[k %% 3 + 1]
+  exact <- k %/% 3 %% 2 == 0
+  continuity <- k %/% 6 %% 2 == 1
+  conf_level <- c(0.95, 0.9, 0.99)[k %/% 12 %% 3 + 1]
+  sides <- c("--alternative", sub(".", "-", alternative, fixed = TRUE))
+  ours <- prrt_json(c("spearman", "--input", file, "--x", "time", "--y", "x1", sides, "--exact", tolower(exact),
+                      if (continuity) "--continuity"))
+  theirs <- suppressWarnings(cor.test(d$time, d$x1, method = "spearman", alternative = alternative,
+                                      exact = exact, continuity = continuity))
   check(where, "Spearman rho", ours$rho, theirs$estimate)
-  check(where, "Spearman p", ours$p, theirs$p.value)
+  check(where, paste(c("Spearman p", alternative, if (!exact) "exact = FALSE", if (continuity) "continuity"),
+                     collapse = " "), ours$p, theirs$p.value)
 
-  ours <- prrt_json(c("pearson", "--input", file, "--x", "time", "--y", "x1"))
+  ours <- prrt_json(c("pearson", "--input", file, "--x", "time", "--y", "x1", sides, "--conf-level", conf_level))
   if (sd(d$x1) == 0 || nrow(d) < 4) return(check_refused(where, "Pearson", ours))
-  theirs <- cor.test(d$time, d$x1)
+  theirs <- cor.test(d$time, d$x1, alternative = alternative, conf.level = conf_level)
   # r and t near 0 on a scale of 1e-6 (seed 100: prrt's exact 0 where R's r is -2.5e-17, the products of
   # deviations summing to 0 in exact arithmetic)
   check(where, "Pearson r, t", c(ours$r, ours$t), c(theirs$estimate, theirs$statistic), scale = 1e-6)
-  check(where, "Pearson df, p", c(ours$df, ours$p), c(theirs$parameter, theirs$p.value))
-  check(where, "Pearson CI", c(ours$lower, ours$upper), theirs$conf.int)
+  check(where, paste("Pearson df, p", alternative), c(ours$df, ours$p), c(theirs$parameter, theirs$p.value))
+  check(where, paste("Pearson CI", alternative, conf_level), c(ours$lower, ours$upper), theirs$conf.int)
 }
 
 check_describe <- function(where, d, file) {
@@ -585,7 +595,7 @@ for (k in seq_len(data_sets)) {
   check_spss_logrank(where, d, file, "tarone-ware")
   check_followup(where, d, file, design)
   check_cox(where, d, file, design)
-  check_correlations(where, d, file)
+  check_correlations(where, d, file, k)
   check_describe(where, d, file)
   check_cuminc(where, d, file)
 }

@@ -562,22 +562,30 @@ write_golden(list(
   chisq_case(matrix(c(10.5, 4, 3, 8.25), 2), TRUE)
 ), "chisq")
 
-# ---- Correlation: cor.test (Spearman: exact, AS 89 Edgeworth, t; Pearson) ----
-cor_case <- function(set, x, y, method) {
+# ---- Correlation: cor.test (Spearman: exact, AS 89 Edgeworth, t; Pearson), with R's options ----
+# `options`: cor.test's alternative, exact, continuity and conf.level, passed to prrt as its flags.
+cor_case <- function(set, x, y, method, options = list()) {
   df <- read_set(set)
   ok <- complete.cases(df[, c(x, y)])
-  ct <- suppressWarnings(cor.test(df[[x]][ok], df[[y]][ok], method = method))
-  args <- c("stats", method, "--input", file.path(data_dir, paste0(set, ".csv")), "--x", x, "--y", y, "--json")
+  ct <- suppressWarnings(do.call(cor.test, c(list(df[[x]][ok], df[[y]][ok], method = method), options)))
+  flags <- c(if (!is.null(options$alternative)) c("--alternative", sub(".", "-", options$alternative, fixed = TRUE)),
+             if (!is.null(options$exact)) c("--exact", tolower(options$exact)),
+             if (isTRUE(options$continuity)) "--continuity",
+             if (!is.null(options$conf.level)) c("--conf-level", options$conf.level))
+  args <- c("stats", method, "--input", file.path(data_dir, paste0(set, ".csv")), "--x", x, "--y", y, flags,
+            "--json")
   expected <- if (method == "spearman") {
     n <- sum(ok)
     ties <- anyDuplicated(df[[x]][ok]) > 0 || anyDuplicated(df[[y]][ok]) > 0
+    counted <- !isFALSE(options$exact) && !ties && n <= 1290
     list(rho = unname(ct$estimate), p = ct$p.value, n = n, S = unname(ct$statistic),
-         method = if (ties || n > 1290) "t" else if (n <= 9) "exact" else "edgeworth")
+         method = if (!counted) "t" else if (n <= 9) "exact" else "edgeworth")
   } else {
     list(r = unname(ct$estimate), t = unname(ct$statistic), df = unname(ct$parameter), p = ct$p.value,
          lower = ct$conf.int[1], upper = ct$conf.int[2])
   }
-  list(name = sprintf("%s %s %s~%s", method, set, x, y), args = args, expected = expected)
+  list(name = trimws(paste(sprintf("%s %s %s~%s", method, set, x, y), paste(flags, collapse = " "))),
+       args = args, expected = expected)
 }
 write_golden(c(
   lapply(c("9", "8", "20", "12", "35", "1300", "6"), function(k)
@@ -585,7 +593,22 @@ write_golden(c(
   list(cor_case("lung", "age", "meal.cal", "spearman"), cor_case("lung", "ph.karno", "pat.karno", "spearman"),
        cor_case("veteran", "karno", "time", "spearman"),
        cor_case("lung", "age", "meal.cal", "pearson"), cor_case("synthetic_pairs", "x35", "y35", "pearson"),
-       cor_case("synthetic_pairs", "x9", "y9", "pearson"))
+       cor_case("synthetic_pairs", "x9", "y9", "pearson")),
+  # One-sided, without counting (R's exact = FALSE, as SPSS) and with the continuity correction: counted
+  # (n = 8, 9), AS 89 (n = 20) and tied (lung) data.
+  list(cor_case("synthetic_pairs", "x8", "y8", "spearman", list(alternative = "greater")),
+       cor_case("synthetic_pairs", "x9", "y9", "spearman", list(alternative = "less")),
+       cor_case("synthetic_pairs", "x8", "y8", "spearman", list(exact = FALSE)),
+       cor_case("synthetic_pairs", "x20", "y20", "spearman", list(alternative = "greater")),
+       cor_case("synthetic_pairs", "x20", "y20", "spearman", list(alternative = "less")),
+       cor_case("synthetic_pairs", "x20", "y20", "spearman", list(exact = FALSE)),
+       cor_case("synthetic_pairs", "x20", "y20", "spearman", list(exact = FALSE, continuity = TRUE)),
+       cor_case("synthetic_pairs", "x12", "y12", "spearman", list(exact = TRUE, continuity = TRUE)),
+       cor_case("lung", "age", "meal.cal", "spearman", list(alternative = "less", continuity = TRUE)),
+       cor_case("lung", "age", "meal.cal", "spearman", list(alternative = "greater")),
+       cor_case("lung", "age", "meal.cal", "pearson", list(alternative = "less", conf.level = 0.9)),
+       cor_case("lung", "age", "meal.cal", "pearson", list(alternative = "greater")),
+       cor_case("synthetic_pairs", "x9", "y9", "pearson", list(conf.level = 0.99)))
 ), "correlation")
 
 # ---- Descriptives: quantile(type = 7), mean, sd, range; table() ----

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "prrt/common/result.h"
+#include "prrt/stats/alternative.h"
 
 namespace prrt::stats {
 
@@ -21,12 +21,6 @@ struct ContingencyTable {
 
 //! Checks the shape (at least 2 x 2) and that counts are finite and >= 0 (and whole, if `whole_counts`).
 Status ValidateTable(const ContingencyTable& table, bool whole_counts);
-
-//! The alternative hypothesis of a 2 x 2 Fisher test (R's `alternative`): the odds ratio differs from 1, is
-//! below it, or above it. An r x c test is two-sided.
-enum class Alternative { kTwoSided, kLess, kGreater };
-std::optional<Alternative> ParseAlternative(std::string_view text);  // two-sided|less|greater
-std::string_view AlternativeName(Alternative alternative);
 
 struct FisherResult {
   double p = 1;
