@@ -68,6 +68,23 @@ json TableJson(const std::vector<double>& values, int cols) {
   return rows;
 }
 
+// R's simulate.p.value = TRUE and B, and the seed of the random tables.
+struct MonteCarlo {
+  CLI::Option* flag = nullptr;
+  bool wanted = false;
+  int replicates = 2000;
+  uint64_t seed = 1;
+};
+
+std::shared_ptr<MonteCarlo> AddMonteCarloOptions(CLI::App& command, const std::string& description) {
+  auto monte_carlo = std::make_shared<MonteCarlo>();
+  monte_carlo->flag = command.add_flag("--simulate-p-value", monte_carlo->wanted, description);
+  command.add_option("--replicates", monte_carlo->replicates, "random tables drawn (R's B; default 2000)")
+      ->check(CLI::Range(1, 100'000'000));
+  command.add_option("--seed", monte_carlo->seed, "the random tables' seed (default 1)");
+  return monte_carlo;
+}
+
 void AddFisher(CLI::App& stats, CommandContext& context) {
   auto text = std::make_shared<std::string>();
   auto conf_level = std::make_shared<double>(0.95);
@@ -85,18 +102,10 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
           "2 x 2 only, as R's alternative: the odds ratio differs from 1 (two-sided, the default), is "
           "below 1 (less) or above 1 (greater); a one-sided test has a one-sided CI")
       ->check(CLI::IsMember({"two-sided", "less", "greater"}));
-  struct MonteCarlo {
-    bool wanted = false;
-    int replicates = 2000;
-    uint64_t seed = 1;
-  };
-  auto monte_carlo = std::make_shared<MonteCarlo>();
-  command->add_flag("--simulate-p-value", monte_carlo->wanted,
-                    "a Monte Carlo p-value, for r x c tables too large for the exact test (as R's "
-                    "simulate.p.value = TRUE)");
-  command->add_option("--replicates", monte_carlo->replicates, "random tables drawn (R's B; default 2000)")
-      ->check(CLI::Range(1, 100'000'000));
-  command->add_option("--seed", monte_carlo->seed, "the random tables' seed (default 1)");
+  auto monte_carlo =
+      AddMonteCarloOptions(*command,
+                           "a Monte Carlo p-value, for r x c tables too large for the exact test (as R's "
+                           "simulate.p.value = TRUE)");
   auto limits = std::make_shared<stats::FisherLimits>();
   command
       ->add_option("--max-kept", limits->max_stored_paths,
@@ -161,24 +170,42 @@ void AddChisq(CLI::App& stats, CommandContext& context) {
   auto as_json = std::make_shared<bool>(false);
   auto* command = stats.add_subcommand("chisq", "Pearson's chi-squared test of independence");
   command->add_option("--table", *text, "counts, rows split by ';' and counts by ','")->required();
-  command->add_flag("--yates", *yates, "Yates's continuity correction (2 x 2 tables, as R's default)");
+  auto* yates_flag =
+      command->add_flag("--yates", *yates, "Yates's continuity correction (2 x 2 tables, as R's default)");
+  auto monte_carlo = AddMonteCarloOptions(
+      *command,
+      "a Monte Carlo p-value over random tables with the observed margins, where expected counts are "
+      "small (as R's simulate.p.value = TRUE; whole counts, no Yates correction)");
+  yates_flag->excludes(monte_carlo->flag);
   command->add_flag("--json", *as_json, "print JSON");
-  OnRun(command, context, [&context, text, yates, as_json]() -> int {
+  OnRun(command, context, [&context, text, yates, as_json, monte_carlo]() -> int {
     Result<stats::ContingencyTable> table = ParseTableArgument(*text);
     if (!table.ok()) return ReportError(context, table.status());
-    Result<stats::ChiSquareResult> test = stats::PearsonChiSquare(*table, *yates);
+    Result<stats::ChiSquareResult> test =
+        monte_carlo->wanted
+            ? stats::PearsonChiSquareMonteCarlo(*table, monte_carlo->replicates, monte_carlo->seed)
+            : stats::PearsonChiSquare(*table, *yates);
     if (!test.ok()) return ReportError(context, test.status());
+    const bool simulated = test->method == "monte_carlo";
     if (*as_json) {
       json result = {{"statistic", test->statistic},
                      {"df", test->df},
                      {"p", test->p},
                      {"yates", *yates && table->rows == 2 && table->cols == 2},
                      {"expected", TableJson(test->expected, table->cols)},
-                     {"warnings", test->warnings}};
+                     {"warnings", test->warnings},
+                     {"method", test->method}};
+      if (simulated) {
+        result["replicates"] = test->replicates;
+        result["seed"] = monte_carlo->seed;
+      }
       context.out << result.dump(2) << '\n';
     } else {
-      context.out << fmt::format("X-squared = {}, df = {}, p = {}\n", FormatNumber(test->statistic, 8),
-                                 test->df, FormatNumber(test->p, 7));
+      context.out << fmt::format("X-squared = {}, df = {}, p = {}{}\n", FormatNumber(test->statistic, 8),
+                                 test->df, FormatNumber(test->p, 7),
+                                 simulated ? fmt::format(" (Monte Carlo, {} random tables, seed {})",
+                                                         test->replicates, monte_carlo->seed)
+                                           : "");
       for (const std::string& w : test->warnings)
         context.out << "warning: " << w << '\n';
     }

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <numeric>
 #include <random>
+#include <span>
 
 #include "contingency_detail.h"
 #include "hypergeometric.h"
@@ -166,6 +169,30 @@ Hypergeometric TwoByTwo(const ContingencyTable& table) {
   return Hypergeometric(a, a + c, b + d, a + b);
 }
 
+// Draws `replicates` tables at random from the hypergeometric distribution given the margins — the
+// observations' columns shuffled (Fisher–Yates, a 64-bit Mersenne Twister seeded with `seed`) and dealt to
+// the rows in turn — and counts those (cells row-major) for which `as_extreme` holds.
+int64_t CountRandomTables(std::span<const int> row_totals, std::span<const int> col_totals, int replicates,
+                          uint64_t seed, const std::function<bool(std::span<const int>)>& as_extreme) {
+  std::vector<int> columns;
+  for (size_t c = 0; c < col_totals.size(); ++c)
+    columns.insert(columns.end(), static_cast<size_t>(col_totals[c]), static_cast<int>(c));
+  std::mt19937_64 rng(seed);
+  std::vector<int> cells(row_totals.size() * col_totals.size());
+  int64_t count = 0;
+  for (int b = 0; b < replicates; ++b) {
+    for (size_t i = columns.size(); i > 1; --i)
+      std::swap(columns[i - 1], columns[rng() % i]);  // the modulo's bias is below i / 2^64
+    std::fill(cells.begin(), cells.end(), 0);
+    size_t next = 0;
+    for (size_t r = 0; r < row_totals.size(); ++r)
+      for (int k = 0; k < row_totals[r]; ++k)
+        ++cells[r * col_totals.size() + static_cast<size_t>(columns[next++])];
+    count += as_extreme(cells);
+  }
+  return count;
+}
+
 // The exact p of a valid table larger than 2 x 2, by the network algorithm.
 Result<double> NetworkP(const ContingencyTable& table, const FisherLimits& limits) {
   std::vector<int> cells(table.counts.begin(), table.counts.end());
@@ -247,31 +274,18 @@ Result<FisherResult> FisherMonteCarlo(const ContingencyTable& table, int replica
   double observed = 0;
   for (double x : table.counts)
     observed -= detail::LogFactorial(static_cast<int>(x));
-  // Each observation's column, then shuffled and dealt to the rows in turn: a table drawn from the
-  // hypergeometric distribution given both margins.
-  std::vector<int> columns;
-  for (size_t c = 0; c < col_totals.size(); ++c)
-    columns.insert(columns.end(), static_cast<size_t>(col_totals[c]), static_cast<int>(c));
-  std::vector<double> log_factorial(columns.size() + 1);
+  std::vector<double> log_factorial(
+      static_cast<size_t>(std::accumulate(row_totals.begin(), row_totals.end(), 0)) + 1);
   for (size_t k = 0; k < log_factorial.size(); ++k)
     log_factorial[k] = detail::LogFactorial(static_cast<int>(k));
-  std::mt19937_64 rng(seed);
-  std::vector<int> cells(row_totals.size() * col_totals.size());
   const double almost_one = 1 + 64 * std::numeric_limits<double>::epsilon();  // as R; the statistic is < 0
-  int64_t as_extreme = 0;
-  for (int b = 0; b < replicates; ++b) {
-    for (size_t i = columns.size(); i > 1; --i)
-      std::swap(columns[i - 1], columns[rng() % i]);  // the modulo's bias is below i / 2^64
-    std::fill(cells.begin(), cells.end(), 0);
-    size_t next = 0;
-    for (size_t r = 0; r < row_totals.size(); ++r)
-      for (int k = 0; k < row_totals[r]; ++k)
-        ++cells[r * col_totals.size() + static_cast<size_t>(columns[next++])];
-    double statistic = 0;
-    for (int x : cells)
-      statistic -= log_factorial[static_cast<size_t>(x)];
-    as_extreme += statistic <= observed / almost_one;
-  }
+  const int64_t as_extreme =
+      CountRandomTables(row_totals, col_totals, replicates, seed, [&](std::span<const int> cells) {
+        double statistic = 0;
+        for (int x : cells)
+          statistic -= log_factorial[static_cast<size_t>(x)];
+        return statistic <= observed / almost_one;
+      });
   FisherResult result;
   result.method = "monte_carlo";
   result.replicates = replicates;
@@ -321,6 +335,35 @@ Result<ChiSquareResult> PearsonChiSquare(const ContingencyTable& table, bool yat
                     "exact test)",
                     small, result.expected.size()));
   }
+  return result;
+}
+
+Result<ChiSquareResult> PearsonChiSquareMonteCarlo(const ContingencyTable& table, int replicates,
+                                                   uint64_t seed) {
+  Status whole = ValidateTable(table, true);
+  if (!whole.ok()) return whole;
+  if (replicates < 1) return InvalidArgument("the number of Monte Carlo replicates must be at least 1");
+  Result<ChiSquareResult> result = PearsonChiSquare(table, false);  // refuses empty rows and columns
+  if (!result.ok()) return result;
+  std::vector<int> row_totals, col_totals;
+  for (double s : RowSums(table))
+    row_totals.push_back(static_cast<int>(s));
+  for (double s : ColSums(table))
+    col_totals.push_back(static_cast<int>(s));
+  const std::vector<double>& expected = result->expected;
+  const double almost_one = 1 - 64 * std::numeric_limits<double>::epsilon();  // as R
+  const double observed = result->statistic;
+  const int64_t as_extreme =
+      CountRandomTables(row_totals, col_totals, replicates, seed, [&](std::span<const int> cells) {
+        double statistic = 0;
+        for (size_t i = 0; i < cells.size(); ++i)
+          statistic += (cells[i] - expected[i]) * (cells[i] - expected[i]) / expected[i];
+        return statistic >= almost_one * observed;
+      });
+  result->method = "monte_carlo";
+  result->replicates = replicates;
+  result->p = static_cast<double>(1 + as_extreme) / (replicates + 1.0);
+  result->warnings.clear();  // the p-value does not rest on the chi-squared approximation
   return result;
 }
 

@@ -562,6 +562,41 @@ write_golden(list(
   chisq_case(matrix(c(10.5, 4, 3, 8.25), 2), TRUE)
 ), "chisq")
 
+# ---- chisq.test(simulate.p.value = TRUE): the p it estimates, by enumerating every table ----
+# The permutation p-value: the probability, given both margins (multivariate hypergeometric), of the tables
+# whose X^2 is at least the observed one's within R's relative 64 eps. The C++ test checks prrt's Monte Carlo
+# estimate against it within its standard error (prrt's random tables are not R's).
+tables_with_margins <- function(row_totals, col_totals) {
+  fills <- function(total, caps) {  # every way to put `total` into cells of capacities `caps`
+    if (length(caps) == 1) return(if (total <= caps) list(total) else list())
+    do.call(c, lapply(0:min(total, caps[1]), function(v) lapply(fills(total - v, caps[-1]), function(rest) c(v, rest))))
+  }
+  if (length(row_totals) == 1) return(list(matrix(col_totals, 1)))
+  do.call(c, lapply(fills(row_totals[1], col_totals), function(row)
+    lapply(tables_with_margins(row_totals[-1], col_totals - row), function(rest) rbind(row, rest, deparse.level = 0))))
+}
+chisq_permutation_case <- function(x) {
+  expected <- outer(rowSums(x), colSums(x)) / sum(x)
+  statistic <- function(t) sum((t - expected)^2 / expected)
+  tables <- tables_with_margins(rowSums(x), colSums(x))
+  log_p <- sapply(tables, function(t) sum(lfactorial(rowSums(x))) + sum(lfactorial(colSums(x))) -
+                    lfactorial(sum(x)) - sum(lfactorial(t)))
+  as_extreme <- sapply(tables, statistic) >= statistic(x) * (1 - 64 * .Machine$double.eps)
+  set.seed(1)
+  list(rows = nrow(x), cols = ncol(x), table = as.vector(t(x)), statistic = statistic(x),
+       tables = length(tables), p = sum(exp(log_p[as_extreme])),
+       r_simulated = chisq.test(x, simulate.p.value = TRUE, B = 1e5)$p.value)  # for comparison only
+}
+writeLines(toJSON(lapply(list(
+  matrix(c(3, 1, 0, 1, 3, 4), 2, byrow = TRUE),
+  matrix(c(4, 1, 0, 1, 3, 2, 0, 2, 5), 3, byrow = TRUE),
+  matrix(c(5, 0, 2, 1, 1, 4, 0, 3), 2, byrow = TRUE),
+  matrix(c(2, 0, 1, 1, 0, 2, 1, 0, 1, 0, 0, 3), 3, byrow = TRUE),
+  matrix(c(6, 1, 2, 5), 2, byrow = TRUE),
+  matrix(c(4, 1, 1, 4), 2, byrow = TRUE)  # the mirror table has the same X^2: ties must count
+), chisq_permutation_case), auto_unbox = TRUE, digits = I(17), pretty = TRUE),
+file.path(golden_dir, "chisq_permutation.json"))
+
 # ---- Correlation: cor.test (Spearman: exact, AS 89 Edgeworth, t; Pearson), with R's options ----
 # `options`: cor.test's alternative, exact, continuity and conf.level, passed to prrt as its flags.
 cor_case <- function(set, x, y, method, options = list()) {
@@ -786,7 +821,7 @@ write_golden(list(
 ), "km_rmean")
 
 # ---- The index the C++ tests register their cases from (each test then reads only its own file) ----
-index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json", "fisher_2x2_tables.json"))), function(f) {
+index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json", "fisher_2x2_tables.json", "chisq_permutation.json"))), function(f) {
   cases <- fromJSON(file.path(golden_dir, paste0(f, ".json")), simplifyVector = FALSE)
   data.frame(file = f, position = seq_along(cases) - 1, name = vapply(cases, function(c) c$name, ""))
 }))

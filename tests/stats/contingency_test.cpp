@@ -362,6 +362,62 @@ TEST(FisherMonteCarlo, TwoByTwoIsExactAndBadInputIsRefused) {
   EXPECT_FALSE(FisherMonteCarlo({2, 3, {1, -2, 3, 4, 5, 6}}, 100, 1).ok());
 }
 
+// The permutation p-values that chisq.test(simulate.p.value = TRUE) estimates, from every table with the
+// margins enumerated in R (tests/golden/chisq_permutation.json, written by tests/r/make_goldens.R): prrt's
+// estimate from 40,000 random tables must lie within 4 standard errors of each (prrt's random tables are not
+// R's, so R's own estimate, kept in the file beside, is no closer than that).
+TEST(PearsonChiSquareMonteCarlo, EstimatesThePermutationPWithinItsStandardError) {
+  const nlohmann::json cases =
+      nlohmann::json::parse(testing::ReadSourceFile("tests/golden/chisq_permutation.json"));
+  ASSERT_EQ(cases.size(), 6u);
+  constexpr int kReplicates = 40000;
+  for (const auto& c : cases) {
+    const ContingencyTable table{c.at("rows"), c.at("cols"), c.at("table").get<std::vector<double>>()};
+    SCOPED_TRACE(c.at("table").dump());
+    Result<ChiSquareResult> mc = PearsonChiSquareMonteCarlo(table, kReplicates, 1);
+    ASSERT_TRUE(mc.ok()) << mc.status().message();
+    EXPECT_EQ(mc->method, "monte_carlo");
+    EXPECT_EQ(mc->replicates, kReplicates);
+    EXPECT_TRUE(mc->warnings.empty());
+    EXPECT_NEAR(mc->statistic, c.at("statistic").get<double>(), 1e-12);
+    const double p = c.at("p");
+    EXPECT_NEAR(mc->p, p, 4 * std::sqrt(p * (1 - p) / kReplicates));
+    EXPECT_EQ(PearsonChiSquareMonteCarlo(table, kReplicates, 1)->p, mc->p);  // reproducible for a seed
+  }
+}
+
+TEST(PearsonChiSquareMonteCarlo, TablesAsExtremeAsTheObservedOneCount) {
+  // Rows (5, 5), columns (5, 5), observed [[4, 1], [1, 4]]: every expected count is 2.5 and X^2 = 4 * 1.5^2 /
+  // 2.5 = 3.6; the mirror [[1, 4], [4, 1]] has the same X^2 (it may differ in its last bit as computed), and
+  // [[5, 0], [0, 5]] and [[0, 5], [5, 0]] have 10. P([1,1] = k) = C(5, k) C(5, 5 - k) / C(10, 5), so
+  // p = (1 + 25 + 25 + 1) / 252; no random table is as extreme as the observed [[5, 0], [0, 5]] but itself
+  // and its mirror: p = 2 / 252.
+  const ContingencyTable near{2, 2, {4, 1, 1, 4}};
+  Result<ChiSquareResult> mc = PearsonChiSquareMonteCarlo(near, 40000, 3);
+  ASSERT_TRUE(mc.ok());
+  EXPECT_DOUBLE_EQ(mc->statistic, 3.6);
+  EXPECT_NEAR(mc->p, 52.0 / 252, 4 * std::sqrt(52.0 / 252 * 200.0 / 252 / 40000));
+  Result<ChiSquareResult> corner = PearsonChiSquareMonteCarlo({2, 2, {5, 0, 0, 5}}, 40000, 3);
+  ASSERT_TRUE(corner.ok());
+  EXPECT_NEAR(corner->p, 2.0 / 252, 4 * std::sqrt(2.0 / 252 * 250.0 / 252 / 40000));
+  // Two observations, one in each row and column: both tables the margins allow have X^2 = 2, so every
+  // random table counts and p = (1 + B) / (B + 1) = 1 exactly.
+  EXPECT_EQ(PearsonChiSquareMonteCarlo({2, 2, {1, 0, 0, 1}}, 500, 1)->p, 1.0);
+}
+
+TEST(PearsonChiSquareMonteCarlo, BadInputIsRefused) {
+  Result<ChiSquareResult> fractional = PearsonChiSquareMonteCarlo({2, 2, {1.5, 2, 3, 4}}, 100, 1);
+  ASSERT_FALSE(fractional.ok());
+  EXPECT_NE(fractional.status().message().find("is not a whole count"), std::string::npos)
+      << fractional.status().message();
+  EXPECT_FALSE(PearsonChiSquareMonteCarlo({2, 2, {1, 2, 3, 4}}, 0, 1).ok());
+  Result<ChiSquareResult> empty_row = PearsonChiSquareMonteCarlo({2, 3, {1, 2, 3, 0, 0, 0}}, 100, 1);
+  ASSERT_FALSE(empty_row.ok());
+  EXPECT_NE(empty_row.status().message().find("has no counts"), std::string::npos)
+      << empty_row.status().message();
+  EXPECT_FALSE(PearsonChiSquareMonteCarlo({2, 2, {1, -2, 3, 4}}, 100, 1).ok());
+}
+
 TEST(PearsonChiSquare, YatesByHandAndWarningForSmallExpectedCounts) {
   // 3,1 / 1,3: E = 2 everywhere, |O - E| = 1, Yates: (1 - 0.5)^2 / 2 * 4 = 0.5; without: 1/2 * 4 = 2.
   Result<ChiSquareResult> yates = PearsonChiSquare({2, 2, {3, 1, 1, 3}}, true);

@@ -72,9 +72,19 @@ struct ChiSquareResult {
   double p = 1;
   std::vector<double> expected;  //!< row-major, as the table
   std::vector<std::string> warnings;
+  std::string method = "asymptotic";  //!< asymptotic (chi-squared on df), or monte_carlo
+  int replicates = 0;                 //!< Monte Carlo only: the random tables drawn
 };
 
 //! Pearson's chi-squared test of independence; `yates` applies the continuity correction (2 x 2 only, as R).
 Result<ChiSquareResult> PearsonChiSquare(const ContingencyTable& table, bool yates);
+
+//! The same statistic with the p-value of R's chisq.test(simulate.p.value = TRUE, B = replicates): (1 + the
+//! random tables, with the observed margins, whose statistic is at least the observed one's, within R's
+//! relative 64 eps) / (replicates + 1), the random tables drawn as FisherMonteCarlo's (reproducible for a
+//! seed, not R's own). As R: no continuity correction, and no warning about small expected counts (the
+//! p-value does not rest on the chi-squared approximation). Counts must be whole.
+Result<ChiSquareResult> PearsonChiSquareMonteCarlo(const ContingencyTable& table, int replicates,
+                                                   uint64_t seed);
 
 }  // namespace prrt::stats
