@@ -128,14 +128,19 @@ void AddDescribe(CLI::App& stats, CommandContext& context) {
   auto column = std::make_shared<std::string>();
   auto group = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
+  auto quantile_type = std::make_shared<int>(7);
   auto* command = stats.add_subcommand(
       "describe",
       "n, mean (SD), median (Q1–Q3, R's type 7) and range of a number; n (%) of each level of a text");
   command->add_option("--input", *input, "CSV file with a header row (- for standard input)")->required();
   command->add_option("--column", *column, "the column to describe")->required();
   command->add_option("--group", *group, "column that defines groups");
+  command
+      ->add_option("--quantile-type", *quantile_type,
+                   "the quartiles by R's quantile(type = 1 to 9): 7, R's default; 6, SPSS's (HAVERAGE)")
+      ->check(CLI::Range(1, 9));
   command->add_flag("--json", *as_json, "print JSON");
-  OnRun(command, context, [&context, input, column, group, as_json]() -> int {
+  OnRun(command, context, [&context, input, column, group, as_json, quantile_type]() -> int {
     Result<io::CsvReader> reader = io::CsvReader::Open(*input);
     if (!reader.ok()) return ReportError(context, reader.status());
     std::vector<io::ColumnSpec> specs{{*column, io::ColumnType::kAuto}};
@@ -159,7 +164,7 @@ void AddDescribe(CLI::App& stats, CommandContext& context) {
         for (size_t r = 0; r < rows; ++r) {
           if (group_of[r] == static_cast<int32_t>(g)) x.push_back(values.numbers[r]);
         }
-        Result<stats::NumericSummary> s = stats::SummariseNumeric(x);
+        Result<stats::NumericSummary> s = stats::SummariseNumeric(x, *quantile_type);
         if (!s.ok()) return ReportError(context, s.status());
         entry.update({{"n", s->n},
                       {"mean", s->mean},
@@ -199,6 +204,7 @@ void AddDescribe(CLI::App& stats, CommandContext& context) {
                      {"type", numeric ? "numeric" : "categorical"},
                      {"rows_dropped", read->rows_dropped},
                      {"groups", groups}};
+      if (numeric) result["quantile_type"] = *quantile_type;
       context.out << result.dump(2) << '\n';
     } else if (read->rows_dropped > 0) {
       context.out << fmt::format("{} rows with a missing value were left out\n", read->rows_dropped);

@@ -3,20 +3,51 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
 namespace prrt::stats {
 
-double QuantileType7(std::span<const double> sorted, double p) {
-  assert(!sorted.empty() && p >= 0 && p <= 1);
-  const double h = (static_cast<double>(sorted.size()) - 1) * p;
-  const size_t lo = static_cast<size_t>(std::floor(h));
-  const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+double Quantile(std::span<const double> sorted, double p, int type) {
+  assert(!sorted.empty() && p >= 0 && p <= 1 && type >= 1 && type <= 9);
+  const double n = static_cast<double>(sorted.size());
+  // The j-th order statistic (1-based), the first below 1 and the last above n (R pads x so).
+  auto order_statistic = [&](double j) { return sorted[static_cast<size_t>(std::clamp(j, 1.0, n)) - 1]; };
+  if (type == 7) {
+    const double index = 1 + (n - 1) * p;
+    const double lo = std::floor(index);
+    const double low = order_statistic(lo), high = order_statistic(std::ceil(index));
+    if (index == lo || high == low) return low;
+    const double h = index - lo;
+    return (1 - h) * low + h * high;  // R's form, to its last bit
+  }
+  double j = 0, h = 0;
+  if (type <= 3) {
+    const double nppm = type == 3 ? n * p - 0.5 : n * p;
+    j = std::floor(nppm);
+    const bool odd = std::fmod(std::fmod(j, 2) + 2, 2) == 1;  // R's j %% 2, also for j < 0
+    h = type == 1 ? (nppm > j) : type == 2 ? ((nppm > j) + 1) / 2.0 : (nppm != j || odd);
+  } else {
+    struct Offsets {
+      double a, b;
+    };
+    constexpr Offsets kOffsets[] = {{0, 1}, {0.5, 0.5},         {0, 0},
+                                    {1, 1}, {1.0 / 3, 1.0 / 3}, {3.0 / 8, 3.0 / 8}};
+    const auto [a, b] = kOffsets[type - 4];
+    const double fuzz = 4 * std::numeric_limits<double>::epsilon();
+    const double nppm = a + p * (n + 1 - a - b);
+    j = std::floor(nppm + fuzz);
+    h = nppm - j;
+    if (std::fabs(h) < fuzz) h = 0;
+  }
+  const double low = order_statistic(j), high = order_statistic(j + 1);
+  if (h == 1) return high;
+  if (h > 0 && h < 1 && low != high) return (1 - h) * low + h * high;
+  return low;
 }
 
-Result<NumericSummary> SummariseNumeric(std::span<const double> values) {
+Result<NumericSummary> SummariseNumeric(std::span<const double> values, int quantile_type) {
   if (values.empty()) return InvalidArgument("no values to summarise");
   std::vector<double> sorted(values.begin(), values.end());
   for (double v : sorted) {
@@ -33,9 +64,9 @@ Result<NumericSummary> SummariseNumeric(std::span<const double> values) {
   s.sd = s.n > 1 ? std::sqrt(ss / (n - 1)) : NAN;
   s.min = sorted.front();
   s.max = sorted.back();
-  s.q1 = QuantileType7(sorted, 0.25);
-  s.median = QuantileType7(sorted, 0.5);
-  s.q3 = QuantileType7(sorted, 0.75);
+  s.q1 = Quantile(sorted, 0.25, quantile_type);
+  s.median = Quantile(sorted, 0.5, quantile_type);
+  s.q3 = Quantile(sorted, 0.75, quantile_type);
   return s;
 }
 

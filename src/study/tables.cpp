@@ -39,14 +39,13 @@ std::string MedianText(const stats::QuantileEstimate& q) {
 std::string MedianRange(std::vector<double> values) {
   if (values.empty()) return "–";
   std::sort(values.begin(), values.end());
-  return fmt::format("{:.0f} ({:.0f}–{:.0f})", stats::QuantileType7(values, 0.5), values.front(),
-                     values.back());
+  return fmt::format("{:.0f} ({:.0f}–{:.0f})", stats::Quantile(values, 0.5), values.front(), values.back());
 }
 std::string MedianQuartiles(std::vector<double> values) {
   if (values.empty()) return "–";
   std::sort(values.begin(), values.end());
-  return fmt::format("{:.0f} ({:.0f}–{:.0f})", stats::QuantileType7(values, 0.5),
-                     stats::QuantileType7(values, 0.25), stats::QuantileType7(values, 0.75));
+  return fmt::format("{:.0f} ({:.0f}–{:.0f})", stats::Quantile(values, 0.5), stats::Quantile(values, 0.25),
+                     stats::Quantile(values, 0.75));
 }
 
 // Fisher's exact p of a 2×2 table (a, b; c, d); none when a margin is empty.

@@ -646,8 +646,19 @@ write_golden(c(
        cor_case("synthetic_pairs", "x9", "y9", "pearson", list(conf.level = 0.99)))
 ), "correlation")
 
-# ---- Descriptives: quantile(type = 7), mean, sd, range; table() ----
-describe_case <- function(set, column, group = NULL) {
+# ---- quantile(type = 1 to 9) on small samples (ties, n = 1 and 2, negative values), for the C++ unit test ----
+# Written with sprintf("%.17g") (C's correctly rounded printing), not jsonlite, whose 17 digits can miss the
+# double by a few units in the last place: the test compares to the last bit.
+quantile_probs <- c(0, 0.001, 0.1, 0.2, 0.25, 1 / 3, 0.4, 0.5, 0.6, 2 / 3, 0.75, 0.8, 0.9, 0.999, 1)
+exact_numbers <- function(v) paste0("[", paste(sprintf("%.17g", v), collapse = ", "), "]")
+writeLines(c("[", paste(sapply(list(c(1, 2, 4, 8), 5, c(3, -1), c(1, 1, 2, 2, 2, 3), c(2.5, 2.5, 2.5),
+                                    c(-3.2, 0.1, 7, 7.5, 10, 12.25, 40, 41, 100, 1e3, 1e4), 1:10, 1:20), function(x)
+  sprintf('  {"x": %s, "probs": %s, "types": [%s]}', exact_numbers(x), exact_numbers(quantile_probs),
+          paste(sapply(1:9, function(type) exact_numbers(quantile(x, quantile_probs, type = type))), collapse = ", "))),
+  collapse = ",\n"), "]"), file.path(golden_dir, "quantile_types.json"))
+
+# ---- Descriptives: quantile(type = 7, or as asked), mean, sd, range; table() ----
+describe_case <- function(set, column, group = NULL, type = 7) {
   df <- read_set(set)
   keep <- !is.na(df[[column]]) & df[[column]] != ""
   if (!is.null(group)) keep <- keep & !is.na(df[[group]])
@@ -657,7 +668,7 @@ describe_case <- function(set, column, group = NULL) {
   groups <- lapply(levels(g), function(lv) {
     x <- df[[column]][g == lv]
     if (numeric) {
-      q <- unname(quantile(x, c(0.25, 0.5, 0.75), type = 7))
+      q <- unname(quantile(x, c(0.25, 0.5, 0.75), type = type))
       list(group = lv, n = length(x), mean = mean(x), sd = sd(x), min = min(x), q1 = q[1], median = q[2], q3 = q[3],
            max = max(x))
     } else {
@@ -668,13 +679,17 @@ describe_case <- function(set, column, group = NULL) {
   })
   args <- c("stats", "describe", "--input", file.path(data_dir, paste0(set, ".csv")), "--column", column)
   if (!is.null(group)) args <- c(args, "--group", group)
-  list(name = sprintf("describe %s %s by %s", set, column, if (is.null(group)) "-" else group), args = c(args, "--json"),
+  if (type != 7) args <- c(args, "--quantile-type", type)
+  list(name = sprintf("describe %s %s by %s%s", set, column, if (is.null(group)) "-" else group,
+                      if (type != 7) sprintf(" type %d", type) else ""), args = c(args, "--json"),
        expected = list(type = if (numeric) "numeric" else "categorical", groups = groups))
 }
 write_golden(list(
   describe_case("lung", "age"), describe_case("lung", "age", "sex"), describe_case("lung", "wt.loss", "ph.ecog"),
   describe_case("veteran", "celltype"), describe_case("veteran", "celltype", "trt"),
-  describe_case("mgus2", "hgb", "sex"), describe_case("synthetic_pairs", "x35")
+  describe_case("mgus2", "hgb", "sex"), describe_case("synthetic_pairs", "x35"),
+  describe_case("lung", "age", "sex", type = 6), describe_case("lung", "wt.loss", "ph.ecog", type = 6),
+  describe_case("mgus2", "hgb", "sex", type = 2), describe_case("synthetic_pairs", "x35", type = 9)
 ), "describe")
 
 # ---- Other quantiles with their CI: quantile.survfit (it agrees with print's rule away from a curve that
@@ -821,7 +836,7 @@ write_golden(list(
 ), "km_rmean")
 
 # ---- The index the C++ tests register their cases from (each test then reads only its own file) ----
-index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json", "fisher_2x2_tables.json", "chisq_permutation.json"))), function(f) {
+index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json", "fisher_2x2_tables.json", "chisq_permutation.json", "quantile_types.json"))), function(f) {
   cases <- fromJSON(file.path(golden_dir, paste0(f, ".json")), simplifyVector = FALSE)
   data.frame(file = f, position = seq_along(cases) - 1, name = vapply(cases, function(c) c$name, ""))
 }))

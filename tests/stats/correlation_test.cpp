@@ -4,8 +4,6 @@
 
 #include <cmath>
 
-#include "prrt/stats/descriptives.h"
-
 namespace prrt::stats {
 namespace {
 
@@ -102,15 +100,6 @@ TEST(Pearson, FourPairsByHandOneSidedWithOpenCi) {
 
 TEST(AverageRanks, TiesShareTheirMeanRank) {
   EXPECT_EQ(AverageRanks(std::vector<double>{10, 20, 10, 30, 10}), (std::vector<double>{2, 4, 2, 5, 2}));
-}
-
-TEST(QuantileType7, InterpolatesBetweenOrderStatistics) {
-  // R: quantile(c(1, 2, 4, 8), c(.25, .5, .9)) = 1.75, 3, 6.8 (h = 3p: 0.75, 1.5, 2.7).
-  std::vector<double> v{1, 2, 4, 8};
-  EXPECT_DOUBLE_EQ(QuantileType7(v, 0.25), 1.75);
-  EXPECT_DOUBLE_EQ(QuantileType7(v, 0.5), 3);
-  EXPECT_DOUBLE_EQ(QuantileType7(v, 0.9), 6.8);
-  EXPECT_DOUBLE_EQ(QuantileType7(v, 1), 8);
 }
 
 }  // namespace

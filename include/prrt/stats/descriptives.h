@@ -10,9 +10,14 @@
 
 namespace prrt::stats {
 
-//! The p-quantile by R's default rule (type 7): linear interpolation between order statistics at
-//! h = (n - 1) p. `sorted` must be sorted ascending and not empty.
-double QuantileType7(std::span<const double> sorted, double p);
+//! The p-quantile of R's quantile(type = `type`), Hyndman & Fan's definitions 1 to 9, with R's arithmetic:
+//! 1-3 discontinuous (inverse of the empirical distribution; averaged at jumps; nearest even order
+//! statistic), 4-9 interpolating between order statistics at a + p (n + 1 - a - b) for (a, b) = (0, 1), (1/2,
+//! 1/2), (0, 0) — SPSS's default HAVERAGE, "weighted average at X_(n+1)p" —, (1, 1) — R's default, at 1 + (n
+//! - 1) p —, (1/3, 1/3), (3/8, 3/8); beyond the sample, the smallest or largest value. `sorted` must be
+//! sorted ascending and not empty; 0 <= p <= 1.
+double Quantile(std::span<const double> sorted, double p, int type = 7);
+inline constexpr int kQuantileTypeSpss = 6;
 
 struct NumericSummary {
   int64_t n = 0;
@@ -25,8 +30,9 @@ struct NumericSummary {
   double max = 0;
 };
 
-//! Summarises finite values (the caller leaves out missing ones). Errors on an empty input.
-Result<NumericSummary> SummariseNumeric(std::span<const double> values);
+//! Summarises finite values (the caller leaves out missing ones), the quartiles by R's quantile `type`.
+//! Errors on an empty input.
+Result<NumericSummary> SummariseNumeric(std::span<const double> values, int quantile_type = 7);
 
 struct LevelCount {
   std::string level;
