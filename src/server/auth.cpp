@@ -5,15 +5,13 @@
 
 #include <algorithm>
 
+#include "prrt/common/named_values.h"
+
 namespace prrt::server {
 
 namespace {
 
-struct RoleName {
-  Role role;
-  std::string_view name;
-};
-constexpr RoleName kRoles[] = {
+constexpr NamedValue<Role> kRoles[] = {
     {Role::kViewer, "viewer"}, {Role::kClinician, "clinician"}, {Role::kAdmin, "admin"}};
 
 bool SodiumReady() {
@@ -24,17 +22,11 @@ bool SodiumReady() {
 }  // namespace
 
 std::optional<Role> ParseRole(std::string_view text) {
-  for (const RoleName& r : kRoles) {
-    if (r.name == text) return r.role;
-  }
-  return std::nullopt;
+  return ValueNamed(kRoles, text);
 }
 
 const char* ToString(Role role) {
-  for (const RoleName& r : kRoles) {
-    if (r.role == role) return r.name.data();
-  }
-  return "?";
+  return NameOf(kRoles, role).data();
 }
 
 Status CheckPassword(const std::string& password) {

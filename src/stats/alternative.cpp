@@ -1,30 +1,22 @@
 #include "prrt/stats/alternative.h"
 
+#include "prrt/common/named_values.h"
+
 namespace prrt::stats {
 
 namespace {
 
-struct AlternativeText {
-  Alternative alternative;
-  std::string_view name;
-};
-constexpr AlternativeText kAlternativeNames[] = {
+constexpr NamedValue<Alternative> kAlternativeNames[] = {
     {Alternative::kTwoSided, "two-sided"}, {Alternative::kLess, "less"}, {Alternative::kGreater, "greater"}};
 
 }  // namespace
 
 std::optional<Alternative> ParseAlternative(std::string_view text) {
-  for (const AlternativeText& entry : kAlternativeNames) {
-    if (entry.name == text) return entry.alternative;
-  }
-  return std::nullopt;
+  return ValueNamed(kAlternativeNames, text);
 }
 
 std::string_view AlternativeName(Alternative alternative) {
-  for (const AlternativeText& entry : kAlternativeNames) {
-    if (entry.alternative == alternative) return entry.name;
-  }
-  return "?";
+  return NameOf(kAlternativeNames, alternative);
 }
 
 }  // namespace prrt::stats

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "prrt/common/named_values.h"
 #include "prrt/common/parallel.h"
 #include "prrt/stats/survival.h"
 #include "sorted_survival.h"
@@ -16,11 +17,7 @@ namespace prrt::stats {
 
 namespace {
 
-struct ConfTypeName {
-  ConfType type;
-  std::string_view name;
-};
-constexpr ConfTypeName kConfTypeNames[] = {
+constexpr NamedValue<ConfType> kConfTypeNames[] = {
     {ConfType::kLog, "log"},     {ConfType::kLogLog, "log-log"}, {ConfType::kPlain, "plain"},
     {ConfType::kLogit, "logit"}, {ConfType::kArcsin, "arcsin"},  {ConfType::kNone, "none"},
 };
@@ -76,17 +73,11 @@ void ConfidenceLimits(ConfType type, double z, double surv, double se, double& l
 }  // namespace
 
 std::optional<ConfType> ParseConfType(std::string_view text) {
-  for (const ConfTypeName& entry : kConfTypeNames) {
-    if (entry.name == text) return entry.type;
-  }
-  return std::nullopt;
+  return ValueNamed(kConfTypeNames, text);
 }
 
 std::string_view ToString(ConfType type) {
-  for (const ConfTypeName& entry : kConfTypeNames) {
-    if (entry.type == type) return entry.name;
-  }
-  return "?";
+  return NameOf(kConfTypeNames, type);
 }
 
 std::vector<double> MergeNearTies(std::span<const double> times) {
