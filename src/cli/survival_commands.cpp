@@ -493,7 +493,17 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
                    "logrank (w = 1), breslow (w = n at risk), tarone-ware (w = sqrt n)")
       ->check(CLI::IsMember({"logrank", "breslow", "tarone-ware"}))
       ->excludes(rho_option);
-  OnRun(command, context, [&context, args, rho, weights]() -> int {
+  auto pairwise = std::make_shared<bool>(false);
+  auto p_adjust = std::make_shared<std::string>("none");
+  auto* pairwise_flag = command->add_flag(
+      "--pairwise", *pairwise,
+      "also each pair of groups on its own rows (R's survdiff on each subset; SPSS's /COMPARE=PAIRWISE)");
+  command
+      ->add_option("--p-adjust", *p_adjust,
+                   "the pairwise p-values adjusted as R's p.adjust: none (default), bonferroni, holm, BH")
+      ->check(CLI::IsMember({"none", "bonferroni", "holm", "BH"}))
+      ->needs(pairwise_flag);
+  OnRun(command, context, [&context, args, rho, weights, pairwise, p_adjust]() -> int {
     Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
     if (!input.ok()) return ReportError(context, input.status());
     stats::LogrankOptions options;
@@ -503,6 +513,14 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
         stats::LogRank(input->data(), input->n_groups(), input->strata,
                        static_cast<int32_t>(input->strata_names.size()), options);
     if (!test.ok()) return ReportError(context, test.status());
+    std::vector<stats::PairwiseLogrank> pairs;
+    if (*pairwise) {
+      Result<std::vector<stats::PairwiseLogrank>> tested = stats::PairwiseLogRank(
+          input->data(), input->n_groups(), input->strata, static_cast<int32_t>(input->strata_names.size()),
+          options, *stats::ParsePAdjust(*p_adjust));
+      if (!tested.ok()) return ReportError(context, tested.status());
+      pairs = std::move(*tested);
+    }
     json groups = json::array();
     TextTable table({"group", "n", "observed", "expected", "(O-E)^2/E"});
     for (const stats::LogrankGroup& g : test->groups) {
@@ -516,11 +534,35 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
       json result = {{"chisq", test->chisq}, {"df", test->df}, {"p", JsonNumber(test->p)},
                      {"weights", *weights},  {"rho", *rho},    {"rows_dropped", input->rows_dropped},
                      {"groups", groups}};
+      if (*pairwise) {
+        json rows = json::array();
+        for (const stats::PairwiseLogrank& pair : pairs) {
+          json row = {{"groups", {input->group_names[pair.group_a], input->group_names[pair.group_b]}},
+                      {"chisq", JsonNumber(pair.chisq)},
+                      {"df", pair.df},
+                      {"p", JsonNumber(pair.p)},
+                      {"p_adjusted", JsonNumber(pair.p_adjusted)}};
+          if (!pair.no_test.empty()) row["no_test"] = pair.no_test;
+          rows.push_back(std::move(row));
+        }
+        result["pairwise"] = std::move(rows);
+        result["p_adjust"] = *p_adjust;
+      }
       context.out << result.dump(2) << '\n';
     } else {
       table.Print(context.out);
       context.out << fmt::format("\nChisq = {} on {} degrees of freedom, p = {}\n",
                                  FormatNumber(test->chisq, 8), test->df, FormatNumber(test->p, 4));
+      if (*pairwise) {
+        TextTable pair_table({"group", "vs group", "chisq", "df", "p", fmt::format("p ({})", *p_adjust)});
+        for (const stats::PairwiseLogrank& pair : pairs) {
+          pair_table.AddRow({input->group_names[pair.group_a], input->group_names[pair.group_b],
+                             FormatNumber(pair.chisq, 6), std::to_string(pair.df), FormatNumber(pair.p, 4),
+                             pair.no_test.empty() ? FormatNumber(pair.p_adjusted, 4) : pair.no_test});
+        }
+        context.out << "\nPairwise (each pair on its own rows):\n";
+        pair_table.Print(context.out);
+      }
     }
     return kExitOk;
   });

@@ -18,8 +18,11 @@ std::optional<LogrankWeight> ParseLogrankWeight(std::string_view text) {
   return std::nullopt;
 }
 
-Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::span<const int32_t> strata,
-                              int32_t n_strata, const LogrankOptions& options) {
+namespace {
+
+// What the data must be for any test between its groups.
+Status ValidateLogrankInput(const SurvivalData& data, int32_t n_groups, std::span<const int32_t> strata,
+                            int32_t n_strata) {
   if (n_groups < 2) return InvalidArgument("a test between groups needs at least two groups");
   if (data.group.empty()) return InvalidArgument("no group codes were given");
   Status valid = detail::ValidateSurvivalData(data, n_groups);
@@ -34,6 +37,15 @@ Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::s
         return InvalidArgument(fmt::format("stratum code {} outside 0..{}", s, n_strata - 1));
     }
   }
+  return Status();
+}
+
+}  // namespace
+
+Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::span<const int32_t> strata,
+                              int32_t n_strata, const LogrankOptions& options) {
+  Status valid = ValidateLogrankInput(data, n_groups, strata, n_strata);
+  if (!valid.ok()) return valid;
 
   const size_t k = static_cast<size_t>(n_groups);
 
@@ -134,6 +146,48 @@ Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::s
   result.p = boost::math::cdf(boost::math::complement(
       boost::math::chi_squared_distribution<double>(result.df), std::max(result.chisq, 0.0)));
   return result;
+}
+
+Result<std::vector<PairwiseLogrank>> PairwiseLogRank(const SurvivalData& data, int32_t n_groups,
+                                                     std::span<const int32_t> strata, int32_t n_strata,
+                                                     const LogrankOptions& options, PAdjust adjust) {
+  if (n_groups < 3) return InvalidArgument("pairwise comparisons need at least three groups");
+  Status valid = ValidateLogrankInput(data, n_groups, strata, n_strata);
+  if (!valid.ok()) return valid;
+  std::vector<PairwiseLogrank> pairs;
+  std::vector<double> time;  // right-censored and unweighted, as validated
+  std::vector<int8_t> event;
+  std::vector<int32_t> group, pair_strata;
+  for (int32_t a = 0; a < n_groups; ++a) {
+    for (int32_t b = a + 1; b < n_groups; ++b) {
+      time.clear(), event.clear(), group.clear(), pair_strata.clear();
+      for (size_t i = 0; i < data.group.size(); ++i) {
+        if (data.group[i] != a && data.group[i] != b) continue;
+        time.push_back(data.time[i]);
+        event.push_back(data.event[i]);
+        group.push_back(data.group[i]);
+        if (!strata.empty()) pair_strata.push_back(strata[i]);
+      }
+      // The other groups have no rows here, so no expected events: LogRank leaves them out.
+      Result<LogrankResult> test = LogRank({time, event, group}, n_groups, pair_strata, n_strata, options);
+      PairwiseLogrank pair{a, b};
+      if (test.ok()) {
+        pair.chisq = test->chisq;
+        pair.df = test->df;
+        pair.p = test->p;
+      } else {
+        pair.no_test = test.status().message();  // the data are valid: the pair has no test
+      }
+      pairs.push_back(std::move(pair));
+    }
+  }
+  std::vector<std::optional<double>> p;
+  for (const PairwiseLogrank& pair : pairs)
+    p.push_back(pair.p);
+  const std::vector<std::optional<double>> adjusted = AdjustPValues(p, adjust);
+  for (size_t i = 0; i < pairs.size(); ++i)
+    pairs[i].p_adjusted = adjusted[i];
+  return pairs;
 }
 
 }  // namespace prrt::stats

@@ -26,10 +26,10 @@ void PrintTo(const GoldenCase& c, std::ostream* os) {
 // 1e-12.
 double Tolerance(const std::string& file) {
   static const std::map<std::string, double> kTolerance = {
-      {"km", 1e-9},      {"km_spss", 1e-9},  {"km_quantiles", 1e-9},     {"km_times", 1e-9},
-      {"logrank", 1e-9}, {"followup", 1e-9}, {"followup_prodlim", 1e-9}, {"cox", 1e-6},
-      {"fisher", 1e-9},  {"chisq", 1e-9},    {"correlation", 1e-9},      {"describe", 1e-12},
-      {"cuminc", 1e-9},  {"zph", 1e-6},      {"km_rmean", 1e-9}};
+      {"km", 1e-9},        {"km_spss", 1e-9},          {"km_quantiles", 1e-9}, {"km_times", 1e-9},
+      {"logrank", 1e-9},   {"logrank_pairwise", 1e-9}, {"followup", 1e-9},     {"followup_prodlim", 1e-9},
+      {"cox", 1e-6},       {"fisher", 1e-9},           {"chisq", 1e-9},        {"correlation", 1e-9},
+      {"describe", 1e-12}, {"cuminc", 1e-9},           {"zph", 1e-6},          {"km_rmean", 1e-9}};
   auto it = kTolerance.find(file);
   return it == kTolerance.end() ? -1 : it->second;
 }

@@ -28,6 +28,7 @@
 #   where R's cox.zph stops on a singular information, prrt must give no global test);
 # - cuminc: each curve's estimate and variance at three times, and Gray's test per cause (1e-7: cmprsk's
 #   Fortran sums in its own order);
+# - logrank --pairwise (3 groups): each pair against survdiff on its rows, stratified, and p.adjust;
 # - spearman and pearson (r, t, df, p, CI; each alternative, exact = FALSE, continuity, conf level); describe (mean, SD, quartiles by R's type 7, range) by group;
 # then random r x c tables (n 10 to 70, and larger ones of n 100 to 300): Fisher's p (1e-8: FEXACT merges
 # weights within its tolerance); for 2 x 2 tables also the conditional MLE odds ratio and its CI (a random
@@ -233,6 +234,36 @@ check_logrank <- function(where, d, file) {
   check(where, paste(at, "n"), column(ours$groups, "n"), theirs$n[r_order])
   check(where, paste(at, "observed"), column(ours$groups, "observed"), by_group(theirs$obs)[r_order])
   check(where, paste(at, "expected"), column(ours$groups, "expected"), expected[r_order])
+}
+
+# `--pairwise`: each pair of groups (where there are three) on its own rows, stratified, against survdiff on
+# the subset, and the adjusted p-values against p.adjust; the rho and the method follow the data set's number
+# k (no random numbers drawn). A pair without two groups with expected events (or with a singular variance)
+# must have no test.
+check_pairwise <- function(where, d, file, k) {
+  levels <- sort(unique(d$g))
+  if (length(levels) < 3) return()
+  rho <- c(0, 0.5, 1)[k %% 3 + 1]
+  adjust <- c("none", "bonferroni", "holm", "BH")[k %/% 3 %% 4 + 1]
+  ours <- prrt_json(c("logrank", "--input", file, "--time", "time", "--event", "event", "--group", "g",
+                      "--strata", "s", "--rho", rho, "--pairwise", "--p-adjust", adjust))
+  if (is.null(ours)) return()  # the overall test refused (compared in check_logrank)
+  p <- c()
+  for (pair in ours$pairwise) {
+    at <- sprintf("pairwise log-rank %s vs %s (rho %g)", pair$groups[[1]], pair$groups[[2]], rho)
+    fit <- tryCatch(survdiff(Surv(time, event) ~ g + strata(s), data = d[d$g %in% unlist(pair$groups), ], rho = rho),
+                    error = function(e) NULL)
+    expected <- if (is.null(fit)) 0 else if (is.matrix(fit$exp)) rowSums(fit$exp) else fit$exp
+    if (sum(expected > 0) < 2) {
+      check_refused(where, at, pair$chisq)
+      p <- c(p, NA)
+      next
+    }
+    check_test(where, at, pair, fit$chisq, sum(expected > 0) - 1, scale = 1e-12)
+    p <- c(p, pchisq(fit$chisq, sum(expected > 0) - 1, lower.tail = FALSE))
+  }
+  check(where, paste("pairwise log-rank p adjusted", adjust), column(ours$pairwise, "p_adjusted"),
+        p.adjust(p, adjust))
 }
 
 check_followup <- function(where, d, file, design) {
@@ -602,6 +633,7 @@ for (k in seq_len(data_sets)) {
 
   check_km(where, d, file, design)
   check_logrank(where, d, file)
+  check_pairwise(where, d, file, k)
   check_spss_logrank(where, d, file, "breslow")
   check_spss_logrank(where, d, file, "tarone-ware")
   check_followup(where, d, file, design)

@@ -167,6 +167,47 @@ weighted_case <- function(set, time, event, group, weights) {
                        groups = data.frame(group = test$group, n = test$n, observed = test$observed,
                                            expected = test$expected)))
 }
+# Each pair of groups on its own rows (survdiff, or the SPSS weights, on the subset), p.adjust over the pairs
+# that have a test (a pair without two groups with expected events has none).
+pairwise_case <- function(set, time, event, group, rho = 0, strata = NULL, weights = NULL, adjust = "none") {
+  df <- read_set(set)
+  df <- df[complete.cases(df[, c(time, event, group, strata)]), ]
+  levels <- levels(factor(df[[group]]))
+  pairs <- list()
+  for (a in seq_along(levels)) for (b in seq_along(levels)[-seq_len(a)]) {
+    d <- df[df[[group]] %in% levels[c(a, b)], ]
+    test <- if (is.null(weights)) {
+      rhs <- if (is.null(strata)) group else sprintf("%s + strata(%s)", group, strata)
+      fit <- survdiff(as.formula(sprintf("Surv(%s, %s) ~ %s", time, event, rhs)), data = d, rho = rho)
+      tested <- sum((if (is.matrix(fit$exp)) rowSums(fit$exp) else fit$exp) > 0)
+      if (tested >= 2) list(chisq = fit$chisq, df = tested - 1)
+    } else {
+      spss_logrank(d[[time]], d[[event]], d[[group]], 1, weights)
+    }
+    pairs[[length(pairs) + 1]] <- list(groups = levels[c(a, b)], chisq = if (is.null(test)) NULL else test$chisq,
+                                       df = if (is.null(test)) 0 else test$df,
+                                       p = if (is.null(test)) NULL else pchisq(test$chisq, test$df, lower.tail = FALSE))
+  }
+  p <- sapply(pairs, function(pair) if (is.null(pair$p)) NA else pair$p)
+  adjusted <- p.adjust(p, adjust)
+  for (i in seq_along(pairs)) pairs[[i]]$p_adjusted <- if (is.na(adjusted[i])) NULL else adjusted[i]
+  extra <- c("--rho", format(rho), if (!is.null(strata)) c("--strata", strata), "--pairwise", "--p-adjust", adjust)
+  if (!is.null(weights)) extra <- c("--weights", weights, extra[-(1:2)])
+  list(name = sprintf("pairwise %s %s rho=%s strata=%s weights=%s adjust=%s", set, group, rho,
+                      if (is.null(strata)) "-" else strata, if (is.null(weights)) "-" else weights, adjust),
+       args = logrank_args(set, time, event, group, extra), expected = list(p_adjust = adjust, pairwise = pairs))
+}
+write_golden(list(
+  pairwise_case("veteran", "time", "status", "celltype"),
+  pairwise_case("veteran", "time", "status", "celltype", adjust = "holm"),
+  pairwise_case("veteran", "time", "status", "celltype", rho = 1, adjust = "BH"),
+  pairwise_case("veteran", "time", "status", "celltype", strata = "prior", adjust = "bonferroni"),
+  pairwise_case("veteran", "time", "status", "celltype", weights = "breslow", adjust = "holm"),
+  pairwise_case("veteran", "time", "status", "celltype", weights = "tarone-ware", adjust = "BH"),
+  pairwise_case("lung", "time", "status", "ph.ecog", adjust = "holm"),
+  pairwise_case("synthetic_dummy", "time", "status", "grp", adjust = "BH")
+), "logrank_pairwise")
+
 write_golden(list(
   survdiff_case("aml", "time", "status", "x"),
   survdiff_case("aml", "time", "status", "x", rho = 1),
