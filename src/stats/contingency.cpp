@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -172,8 +171,9 @@ Hypergeometric TwoByTwo(const ContingencyTable& table) {
 // Draws `replicates` tables at random from the hypergeometric distribution given the margins — the
 // observations' columns shuffled (Fisher–Yates, a 64-bit Mersenne Twister seeded with `seed`) and dealt to
 // the rows in turn — and counts those (cells row-major) for which `as_extreme` holds.
+template <class AsExtreme>  // bool(std::span<const int> cells); a template, so that it is inlined
 int64_t CountRandomTables(std::span<const int> row_totals, std::span<const int> col_totals, int replicates,
-                          uint64_t seed, const std::function<bool(std::span<const int>)>& as_extreme) {
+                          uint64_t seed, const AsExtreme& as_extreme) {
   std::vector<int> columns;
   for (size_t c = 0; c < col_totals.size(); ++c)
     columns.insert(columns.end(), static_cast<size_t>(col_totals[c]), static_cast<int>(c));
@@ -188,7 +188,7 @@ int64_t CountRandomTables(std::span<const int> row_totals, std::span<const int> 
     for (size_t r = 0; r < row_totals.size(); ++r)
       for (int k = 0; k < row_totals[r]; ++k)
         ++cells[r * col_totals.size() + static_cast<size_t>(columns[next++])];
-    count += as_extreme(cells);
+    count += as_extreme(std::span<const int>(cells));
   }
   return count;
 }
