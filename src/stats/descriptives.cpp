@@ -14,16 +14,13 @@ double Quantile(std::span<const double> sorted, double p, int type) {
   const double n = static_cast<double>(sorted.size());
   // The j-th order statistic (1-based), the first below 1 and the last above n (R pads x so).
   auto order_statistic = [&](double j) { return sorted[static_cast<size_t>(std::clamp(j, 1.0, n)) - 1]; };
-  if (type == 7) {
-    const double index = 1 + (n - 1) * p;
-    const double lo = std::floor(index);
-    const double low = order_statistic(lo), high = order_statistic(std::ceil(index));
-    if (index == lo || high == low) return low;
-    const double h = index - lo;
-    return (1 - h) * low + h * high;  // R's form, to its last bit
-  }
+  // Between order statistics j and j + 1, at h of the way.
   double j = 0, h = 0;
-  if (type <= 3) {
+  if (type == 7) {  // R's own branch: at 1 + (n - 1) p, without the fuzz of types 4-9
+    const double index = 1 + (n - 1) * p;
+    j = std::floor(index);
+    h = index - j;
+  } else if (type <= 3) {
     const double nppm = type == 3 ? n * p - 0.5 : n * p;
     j = std::floor(nppm);
     const bool odd = std::fmod(std::fmod(j, 2) + 2, 2) == 1;  // R's j %% 2, also for j < 0
@@ -43,7 +40,7 @@ double Quantile(std::span<const double> sorted, double p, int type) {
   }
   const double low = order_statistic(j), high = order_statistic(j + 1);
   if (h == 1) return high;
-  if (h > 0 && h < 1 && low != high) return (1 - h) * low + h * high;
+  if (h > 0 && h < 1 && low != high) return (1 - h) * low + h * high;  // R's form, to its last bit
   return low;
 }
 
