@@ -106,13 +106,19 @@ bool CsvReader::Fill() {
 }
 
 Result<bool> CsvReader::Next(std::vector<std::string>& fields) {
+  // A UTF-8 byte-order mark is the input's first three bytes, whatever follows (a quoted header, blank lines),
+  // not the start of the header's first field.
+  if (bytes_read() == 0) {
+    while (buffer_.size() < 3 && Fill()) {
+    }
+    if (buffer_.starts_with("\xEF\xBB\xBF")) pos_ = 3;
+  }
   while (true) {
     Result<bool> got = ReadRecord(fields);
     if (!got.ok() || !*got) return got;
     // A blank line (a single empty field) is skipped, as R's read.csv does.
     if (fields.size() == 1 && fields[0].empty()) continue;
     if (header_.empty()) {
-      if (fields.size() >= 1 && fields[0].rfind("\xEF\xBB\xBF", 0) == 0) fields[0].erase(0, 3);
       header_ = fields;
       return true;
     }

@@ -4,10 +4,10 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
-#include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 #include <numeric>
 
+#include "distributions.h"
 #include "sorted_survival.h"
 #include "survival_detail.h"
 
@@ -324,8 +324,7 @@ Result<CumincResult> CumulativeIncidence(const CompetingData& data, int32_t n_ca
       test.p = NAN;
     } else {
       test.chisq = score.dot(qr.solve(score));
-      test.p = boost::math::cdf(boost::math::complement(
-          boost::math::chi_squared_distribution<double>(test.df), std::max(0.0, test.chisq)));
+      test.p = detail::ChiSquareUpperTail(test.chisq, test.df);
     }
     result.gray.push_back(test);
   }

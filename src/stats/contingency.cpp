@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -11,6 +10,7 @@
 #include <span>
 
 #include "contingency_detail.h"
+#include "distributions.h"
 #include "hypergeometric.h"
 #include "root_finding.h"
 
@@ -37,11 +37,6 @@ Status ValidateTable(const ContingencyTable& table, bool whole_counts) {
 }
 
 namespace {
-
-double ChiSquareUpperTail(double statistic, int df) {
-  return boost::math::cdf(
-      boost::math::complement(boost::math::chi_squared_distribution<double>(df), statistic));
-}
 
 std::vector<double> RowSums(const ContingencyTable& t) {
   std::vector<double> sums(t.rows, 0);
@@ -301,6 +296,7 @@ Result<ChiSquareResult> PearsonChiSquare(const ContingencyTable& table, bool yat
   double total = 0;
   for (double s : rows)
     total += s;
+  if (total == 0) return InvalidArgument("every count is 0: at least one must be positive");  // as R
   ChiSquareResult result;
   result.df = (table.rows - 1) * (table.cols - 1);
   result.expected.resize(table.counts.size());
@@ -324,7 +320,7 @@ Result<ChiSquareResult> PearsonChiSquare(const ContingencyTable& table, bool yat
     double diff = std::fabs(table.counts[i] - result.expected[i]) - correction;
     result.statistic += diff * diff / result.expected[i];
   }
-  result.p = ChiSquareUpperTail(result.statistic, result.df);
+  result.p = detail::ChiSquareUpperTail(result.statistic, result.df);
   int small = 0;
   for (double e : result.expected)
     small += e < 5;

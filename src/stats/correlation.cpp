@@ -37,7 +37,10 @@ double PearsonR(std::span<const double> x, std::span<const double> y) {
     sxx += (x[i] - mx) * (x[i] - mx);
     syy += (y[i] - my) * (y[i] - my);
   }
-  return sxy / std::sqrt(sxx * syy);
+  // As R's cor: the covariance over the product of the SDs, clamped to [-1, 1] — rounding can take |r| of an
+  // exact line past 1 (x = 0, 3, 7 against 0, 0.3, 0.7).
+  const double n1 = n - 1;
+  return std::clamp((sxy / n1) / (std::sqrt(sxx / n1) * std::sqrt(syy / n1)), -1.0, 1.0);
 }
 
 double StudentUpper(double t, double df) {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -14,6 +13,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "distributions.h"
 #include "sorted_survival.h"
 #include "survival_detail.h"
 
@@ -319,11 +319,6 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties, Obse
     default:
       return EvaluateWith<0>(d, beta, ties, observe);
   }
-}
-
-double ChiSquareUpper(double chisq, int df) {
-  if (!(chisq >= 0) || df < 1) return NAN;
-  return boost::math::cdf(boost::math::complement(boost::math::chi_squared_distribution<double>(df), chisq));
 }
 
 // R's coxph rescales each covariate before fitting (coxfit6, agfit4): less its weighted mean (for
@@ -829,11 +824,11 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   const int32_t df = at_estimate.rank();
   for (ChiSquareTest* test : {&fit.lr_test, &fit.wald_test, &fit.score_test}) {
     test->df = df;
-    test->p = ChiSquareUpper(test->chisq, df);
+    test->p = detail::ChiSquareUpperTail(test->chisq, df);
   }
   if (fit.robust_score_test) {
     fit.robust_score_test->df = df;
-    fit.robust_score_test->p = ChiSquareUpper(fit.robust_score_test->chisq, df);
+    fit.robust_score_test->p = detail::ChiSquareUpperTail(fit.robust_score_test->chisq, df);
   }
   return fit;
 }
@@ -1150,7 +1145,7 @@ Result<ZphResult> TestProportionalHazards(const CoxData& data, const CoxFit& fit
     if ((factored.matrixLU().diagonal().array() != 0).all() &&
         factored.rcond() >= std::numeric_limits<double>::epsilon()) {
       test.chisq = u.dot(factored.solve(u));
-      test.p = ChiSquareUpper(test.chisq, test.df);
+      test.p = detail::ChiSquareUpperTail(test.chisq, test.df);
     }
     return test;
   };

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <Eigen/Dense>
-#include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 
+#include "distributions.h"
 #include "sorted_survival.h"
 #include "survival_detail.h"
 
@@ -143,8 +143,7 @@ Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::s
   Eigen::FullPivLU<Eigen::MatrixXd> lu(v);
   if (!lu.isInvertible()) return InvalidArgument("the variance matrix of the test is singular");
   result.chisq = diff.dot(lu.solve(diff));
-  result.p = boost::math::cdf(boost::math::complement(
-      boost::math::chi_squared_distribution<double>(result.df), std::max(result.chisq, 0.0)));
+  result.p = detail::ChiSquareUpperTail(result.chisq, result.df);
   return result;
 }
 
@@ -170,7 +169,8 @@ Result<std::vector<PairwiseLogrank>> PairwiseLogRank(const SurvivalData& data, i
       }
       // The other groups have no rows here, so no expected events: LogRank leaves them out.
       Result<LogrankResult> test = LogRank({time, event, group}, n_groups, pair_strata, n_strata, options);
-      PairwiseLogrank pair{a, b};
+      PairwiseLogrank pair;
+      pair.group_a = a, pair.group_b = b;
       if (test.ok()) {
         pair.chisq = test->chisq;
         pair.df = test->df;

@@ -98,6 +98,26 @@ TEST(Pearson, FourPairsByHandOneSidedWithOpenCi) {
   EXPECT_NEAR(both->upper, limit(q975), 1e-14);
 }
 
+// Found by fuzz/stats_fuzzer: on 0, 3, 7 against 0, 0.3, 0.7 (an exact line) the sums of products round to an
+// r of 1 + 2^-52, and t = sqrt(1 - r^2) was NaN, which the t distribution refused (a crash). R 4.2.2:
+// cor(x, y) == 1 is TRUE; cor.test gives t = Inf and p = 0, and with exact = FALSE Spearman's p = 0 too.
+TEST(Pearson, AnExactLineIsRofOneWhereRoundingWouldOvershoot) {
+  const std::vector<double> x{0, 3, 7}, y{0, 0.3, 0.7}, down{0, -0.3, -0.7};
+  Result<PearsonResult> line = Pearson(x, y);
+  ASSERT_TRUE(line.ok());
+  EXPECT_EQ(line->r, 1);
+  EXPECT_EQ(line->t, INFINITY);
+  EXPECT_EQ(line->p, 0);
+  Result<PearsonResult> falling = Pearson(x, down, 0.95, Alternative::kLess);
+  ASSERT_TRUE(falling.ok());
+  EXPECT_EQ(falling->r, -1);
+  EXPECT_EQ(falling->p, 0);
+  Result<SpearmanResult> ranks = Spearman(x, y, {.exact = false});
+  ASSERT_TRUE(ranks.ok());
+  EXPECT_EQ(ranks->rho, 1);
+  EXPECT_EQ(ranks->p, 0);
+}
+
 TEST(AverageRanks, TiesShareTheirMeanRank) {
   EXPECT_EQ(AverageRanks(std::vector<double>{10, 20, 10, 30, 10}), (std::vector<double>{2, 4, 2, 5, 2}));
 }
