@@ -210,13 +210,14 @@ void FuzzKaplanMeier(const DataSet& data, FuzzedDataProvider& in) {
   }
   Require(n == static_cast<int64_t>(data.n()), "KM: every row in one group");
 
-  // Rows in another order: the same curves (summed weights may differ in the last bits).
+  // Rows in another order: the same curves; with case weights summed in another order (and the jackknife
+  // variance's cancellations: S = 1 - 1/1.001 with a weight of 0.001 dying among 1.001), to 1e-9.
   DataSet reversed = data.Rows(Reversed(data.n()));
   Result<std::vector<KmCurve>> reordered =
       KaplanMeier(reversed.Survival(with_start, with_weight), data.n_groups, options);
   Require(reordered.ok(), "KM: rows in another order are as valid");
   for (int32_t g = 0; g < data.n_groups; ++g)
-    Require(SameRows((*curves)[g], (*reordered)[g], with_weight ? 1e-12 : 0), "KM: the order of rows");
+    Require(SameRows((*curves)[g], (*reordered)[g], with_weight ? 1e-9 : 0), "KM: the order of rows");
 
   // Whole case weights: the curves of the rows copied. Greenwood's SE counts a row of weight k as k rows.
   if (with_weight) {
