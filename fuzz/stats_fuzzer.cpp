@@ -308,6 +308,11 @@ bool Clean(const CoxFit& fit) {
          std::none_of(fit.may_be_infinite.begin(), fit.may_be_infinite.end(), [](bool b) { return b; });
 }
 
+// Every coefficient estimated (none aliased).
+bool Estimated(const CoxFit& fit) {
+  return std::none_of(fit.aliased.begin(), fit.aliased.end(), [](bool b) { return b; });
+}
+
 void FuzzCox(const DataSet& data, FuzzedDataProvider& in) {
   const bool with_start = in.ConsumeBool(), with_weight = in.ConsumeBool(), stratified = in.ConsumeBool(),
              clustered = in.ConsumeBool();
@@ -336,8 +341,7 @@ void FuzzCox(const DataSet& data, FuzzedDataProvider& in) {
   // can overflow (R then stops with "infinite argument in coxph.wtest"), and so can that of a fit whose
   // information vanished at its estimate, which marks a coefficient aliased (R computes its residuals with
   // the value it had reached for the coefficient it reports as NA; prrt's are NA).
-  const bool estimated = std::none_of(fit->aliased.begin(), fit->aliased.end(), [](bool b) { return b; });
-  if (Clean(*fit) && estimated) {
+  if (Clean(*fit) && Estimated(*fit)) {
     double sum = 0, deaths = 0;
     for (size_t i = 0; i < data.n(); ++i) {
       const double w = with_weight ? data.weight[i] : 1;
@@ -365,12 +369,17 @@ void FuzzCox(const DataSet& data, FuzzedDataProvider& in) {
     Result<CoxFit> weighted = FitCox(CoxView(whole, with_start, true, stratified, false), options);
     Result<CoxFit> copies = FitCox(CoxView(copied, with_start, false, stratified, false), options);
     Require(weighted.ok() == copies.ok(), "Cox: a weight of k is k copies of the row (either fits)");
-    if (weighted.ok() && Clean(*weighted) && Clean(*copies)) {
-      Require(weighted->aliased == copies->aliased && Near(weighted->loglik, copies->loglik, 1e-9),
+    // Each fit stops once its log-likelihood changes by less than 1e-9 (relative), so the two agree to about
+    // that, and their coefficients to a small part of their SE. Not where a coefficient is aliased at the
+    // estimate: the likelihood is then flat along some direction, and R's own two fits stop apart too (R
+    // 4.2.2, x1 = 1, 2, 2 and x2 = -0.547, -4.99997, -4.99985 dying at 0, 0, 1e-300, weights 1, 3, 1:
+    // x1's coefficient -258,589 weighted, -258,578 with the rows copied, both with SE 1.15).
+    if (weighted.ok() && Clean(*weighted) && Estimated(*weighted) && Clean(*copies) && Estimated(*copies)) {
+      Require(Near(weighted->loglik, copies->loglik, 1e-7),
               "Cox: a weight of k is k copies of the row (log-likelihood)");
       for (size_t j = 0; j < p; ++j)
-        Require(Near(weighted->coef[j], copies->coef[j], 1e-6) &&
-                    Near(weighted->std_err(j), copies->std_err(j), 1e-6),
+        Require(std::fabs(weighted->coef[j] - copies->coef[j]) <= 1e-3 * weighted->std_err(j) &&
+                    Near(weighted->std_err(j), copies->std_err(j), 1e-3),
                 "Cox: a weight of k is k copies of the row (coefficients)");
     }
   }
