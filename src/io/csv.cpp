@@ -106,8 +106,8 @@ bool CsvReader::Fill() {
 }
 
 Result<bool> CsvReader::Next(std::vector<std::string>& fields) {
-  // A UTF-8 byte-order mark is the input's first three bytes, whatever follows (a quoted header, blank lines),
-  // not the start of the header's first field.
+  // A UTF-8 byte-order mark is the input's first three bytes, whatever follows (a quoted header, blank
+  // lines), not the start of the header's first field.
   if (bytes_read() == 0) {
     while (buffer_.size() < 3 && Fill()) {
     }

@@ -45,7 +45,8 @@ TEST(CsvReader, SkipsBlankLines) {
 
 // Found by fuzz/csv_fuzzer: the mark was taken off the header's first field, so after it a blank first line
 // became the header (one column named ""), where without the mark it is skipped; and a header quoted or after
-// blank lines lost its first bytes only when they looked like a mark. The mark belongs to the input's first bytes.
+// blank lines lost its first bytes only when they looked like a mark. The mark belongs to the input's first
+// bytes.
 TEST(CsvReader, AByteOrderMarkIsTheInputsFirstBytesNotTheHeadersFirstField) {
   for (const char* text : {"\xEF\xBB\xBF\nx\n0\n1\n", "\nx\n0\n1\n", "\xEF\xBB\xBF\"x\"\n0\n1\n"}) {
     Result<CsvReader> reader = CsvReader::FromString(text, "t.csv");
