@@ -46,8 +46,9 @@ namespace {
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-// The data sorted by stratum and time, covariates centred and stored row by row. For counting-process data
-// each stratum's start times are also kept in ascending order, with the sorted row each belongs to.
+// The data sorted by stratum and time, covariates centred (for the fit also rescaled: ScaleCovariates) and
+// stored row by row. For counting-process data each stratum's start times are also kept in ascending order,
+// with the sorted row each belongs to.
 struct SortedCox {
   BigVector<double> time;
   BigVector<int8_t> event;
@@ -130,9 +131,11 @@ constexpr auto kIgnoreDeathTimes = [](const DeathTime&) {};
 // observe(const DeathTime&) sees each death time (the fit passes a no-op; the proportional-hazards test
 // accumulates its time-weighted sums there).
 // kP > 0: the number of covariates, known at compile time, so that the risk-set sums live in registers
-// (the per-row update is most of a fit's time); kP = 0: any number.
+// (the per-row update is most of a fit's time); kP = 0: any number. Each x beta is taken less `eta_shift`,
+// which divides every risk by e^shift and changes nothing else in exact arithmetic (Residuals' shift).
 template <int kP, typename Observer>
-Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, Observer&& observe) {
+Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, Observer&& observe,
+                        double eta_shift) {
   const int p = kP > 0 ? kP : d.p;
   const size_t pp = static_cast<size_t>(p) * p;
   constexpr bool kObserved =
@@ -158,7 +161,7 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
   // sums (sign 1), or takes them out (sign -1); returns x beta and the weighted risk. A row leaving
   // recomputes the same risk it joined with.
   auto update_sums = [&](const double* xi, double w, double sign) {
-    double eta = 0;
+    double eta = -eta_shift;
     for (int j = 0; j < p; ++j)
       eta += xi[j] * beta[j];
     const double risk = w * std::exp(eta);
@@ -306,18 +309,19 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
 }
 
 template <typename Observer>
-Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties, Observer&& observe) {
+Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties, Observer&& observe,
+                    double eta_shift = 0) {
   switch (d.p) {
     case 1:
-      return EvaluateWith<1>(d, beta, ties, observe);
+      return EvaluateWith<1>(d, beta, ties, observe, eta_shift);
     case 2:
-      return EvaluateWith<2>(d, beta, ties, observe);
+      return EvaluateWith<2>(d, beta, ties, observe, eta_shift);
     case 3:
-      return EvaluateWith<3>(d, beta, ties, observe);
+      return EvaluateWith<3>(d, beta, ties, observe, eta_shift);
     case 4:
-      return EvaluateWith<4>(d, beta, ties, observe);
+      return EvaluateWith<4>(d, beta, ties, observe, eta_shift);
     default:
-      return EvaluateWith<0>(d, beta, ties, observe);
+      return EvaluateWith<0>(d, beta, ties, observe, eta_shift);
   }
 }
 
@@ -326,9 +330,10 @@ Evaluation Evaluate(const SortedCox& d, const VectorXd& beta, CoxTies ties, Obse
 // Covariates whose values are all -1, 0 or 1 (coxph's nocenter) are left as they are, and constant ones
 // keep s = 1. The fit is the same whatever the centring and scale; but the rounding is R's where the
 // information of a covariate is 0 in exact arithmetic (a 0/1 covariate that is 0 for all at risk at the
-// event times is exactly 0 there, not the difference of two equal numbers), and R's aliasing rule applies to
-// the information of the rescaled covariates. Centres `data`'s covariates into sorted.x (row-major, in the
-// order of `input_row`) and returns s. `weights` by input row (empty: all 1).
+// event times is exactly 0 there, not the difference of two equal numbers), R's aliasing rule applies to
+// the information of the rescaled covariates, and sums overflow where R's do (the fit multiplies by s:
+// ScaleCovariates). Centres `data`'s covariates into sorted.x (row-major, in the order of `input_row`) and
+// returns s. `weights` by input row (empty: all 1).
 VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, std::span<const double> weights,
                     BigVector<double>& x) {
   const size_t n = data.time.size();
@@ -375,6 +380,17 @@ VectorXd RescaleAsR(const CoxData& data, std::span<const uint32_t> input_row, st
       x[r * p + j] = column[input_row[r]] - centre[stratum(input_row[r])];
   }
   return scale;
+}
+
+// Multiplies each covariate by its scale (RescaleAsR), as R's coxfit6 and agfit4 do before they fit.
+void ScaleCovariates(SortedCox& sorted) {
+  const size_t p = static_cast<size_t>(sorted.p);
+  for (BigVector<double>* x : {&sorted.x, &sorted.entry_x}) {
+    for (size_t row = 0; row < x->size() / p; ++row) {
+      for (size_t j = 0; j < p; ++j)
+        (*x)[row * p + j] *= sorted.scale[static_cast<Eigen::Index>(j)];
+    }
+  }
 }
 
 // R's agreg.fit leaves out of a (start, stop] fit the rows whose interval holds no death time of their
@@ -499,6 +515,20 @@ struct SortedResiduals {
 SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties) {
   const size_t p = static_cast<size_t>(d.p);
   const size_t n = d.time.size();
+  auto eta_of = [&](size_t i) {
+    double eta = 0;
+    for (size_t j = 0; j < p; ++j)
+      eta += d.x[i * p + j] * beta[static_cast<Eigen::Index>(j)];
+    return eta;
+  };
+  // As R's coxph.fit and agreg.fit: where a risk exp(x beta) would overflow (a fit heading for infinity, or a
+  // row far from the others that is at risk at no death time), every x beta is taken less the same shift, so
+  // that the largest is log(DBL_MAX) - 1. The residuals do not change in exact arithmetic.
+  double largest_eta = -std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < n; ++i)
+    largest_eta = std::max(largest_eta, eta_of(i));
+  const double log_largest = std::log(std::numeric_limits<double>::max());
+  const double eta_shift = largest_eta > log_largest ? 1 + largest_eta - log_largest : 0;
   // The death times as Evaluate visits them: strata in order, each from its last time down. Per time, p
   // numbers each of the mean, the hazard-weighted mean and the dying rows' hazard-weighted mean.
   struct Exposure {
@@ -510,15 +540,18 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
   const size_t deaths = static_cast<size_t>(std::count(d.event.begin(), d.event.end(), int8_t{1}));
   exposures.reserve(deaths);  // at most one per death
   BigVector<double> means(deaths * 3 * p);
-  Evaluate(d, beta, ties, [&](const DeathTime& death) {
-    double* out = &means[exposures.size() * 3 * p];
-    exposures.push_back({death.end, death.hazard, death.death_hazard});
-    // Element by element: p is small, and std::copy called memmove for each part.
-    for (std::span<const double> part : {death.mean, death.hazard_mean, death.death_hazard_mean}) {
-      for (double value : part)
-        *out++ = value;
-    }
-  });
+  Evaluate(
+      d, beta, ties,
+      [&](const DeathTime& death) {
+        double* out = &means[exposures.size() * 3 * p];
+        exposures.push_back({death.end, death.hazard, death.death_hazard});
+        // Element by element: p is small, and std::copy called memmove for each part.
+        for (std::span<const double> part : {death.mean, death.hazard_mean, death.death_hazard_mean}) {
+          for (double value : part)
+            *out++ = value;
+        }
+      },
+      eta_shift);
   // Counting-process data: each sorted row's start (right-censored rows are at risk from the beginning).
   std::vector<double> start(d.entry_row.empty() ? 0 : n);
   for (size_t k = 0; k < d.entry_row.size(); ++k)
@@ -558,10 +591,7 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
               : static_cast<size_t>(std::upper_bound(death_times.begin(), death_times.end(), start[i]) -
                                     death_times.begin());
       const double* xi = &d.x[i * p];
-      double eta = 0;
-      for (size_t j = 0; j < p; ++j)
-        eta += xi[j] * beta[static_cast<Eigen::Index>(j)];
-      const double risk = std::exp(eta);
+      const double risk = std::exp(eta_of(i) - eta_shift);
       double* li = &residuals.score[i * p];
       // Exposed to the whole hazard of the death times in (start, stop], or, dying at stop, to those before
       // it and its own time's dying fraction.
@@ -616,16 +646,13 @@ MatrixXd ClusterCrossProduct(const BigVector<double>& residuals, const BigVector
 // columns before it, or a covariate without variation — and the column then takes no part: solutions and
 // the inverse are 0 there, the rest as for the matrix without it. Which of two collinear covariates is
 // aliased is thus the later one, as R reports (Eigen's LDLT pivots on the largest diagonal, and would
-// leave out another). With `scale` s, the matrix factored is diag(s) A diag(s), as R's coxph factors the
-// information of its rescaled covariates (RescaleAsR): which pivots fall below the tolerance depends on
-// the columns' scale; solutions and the inverse are A's all the same.
+// leave out another). Which pivots fall below the tolerance depends on the columns' scale: the fit factors
+// the information of R's rescaled covariates (RescaleAsR), as R does.
 class AliasingCholesky {
  public:
-  explicit AliasingCholesky(const MatrixXd& a) : AliasingCholesky(a, VectorXd::Ones(a.rows())) {}
-  AliasingCholesky(const MatrixXd& a, const VectorXd& scale)
-      : l_(MatrixXd::Identity(a.rows(), a.cols())), d_(a.rows()), scale_(scale) {
+  explicit AliasingCholesky(const MatrixXd& a) : l_(MatrixXd::Identity(a.rows(), a.cols())), d_(a.rows()) {
     const Eigen::Index p = a.rows();
-    MatrixXd work = scale.asDiagonal() * a * scale.asDiagonal();  // its lower triangle: the Schur complements
+    MatrixXd work = a;   // its lower triangle: the Schur complements
     double largest = 0;  // the largest positive diagonal element (not NaN)
     for (Eigen::Index i = 0; i < p; ++i)
       largest = work(i, i) > largest ? work(i, i) : largest;
@@ -649,10 +676,10 @@ class AliasingCholesky {
   const std::vector<bool>& aliased() const { return aliased_; }
   int32_t rank() const { return static_cast<int32_t>(std::count(aliased_.begin(), aliased_.end(), false)); }
   VectorXd Solve(const VectorXd& b) const {
-    VectorXd x = l_.triangularView<Eigen::UnitLower>().solve(scale_.cwiseProduct(b));
+    VectorXd x = l_.triangularView<Eigen::UnitLower>().solve(b);
     for (Eigen::Index i = 0; i < x.size(); ++i)
       x[i] = d_[i] == 0 ? 0 : x[i] / d_[i];
-    return scale_.cwiseProduct(l_.transpose().triangularView<Eigen::UnitUpper>().solve(x));
+    return l_.transpose().triangularView<Eigen::UnitUpper>().solve(x);
   }
   MatrixXd Inverse() const {
     MatrixXd inverse(l_.rows(), l_.cols());
@@ -665,7 +692,6 @@ class AliasingCholesky {
   static constexpr double kTolerChol = 1.8189894035458565e-12;  // .Machine$double.eps^0.75
   MatrixXd l_;  // unit lower triangular; an aliased column's entries stay 0
   VectorXd d_;  // 0 where aliased
-  VectorXd scale_;
   std::vector<bool> aliased_;
 };
 
@@ -678,9 +704,11 @@ double QuadraticForm(const MatrixXd& a, const VectorXd& u) {
 
 // Lin & Wei's robust variance, as R's coxph(cluster = , robust = TRUE): V (Σ_g L_g L_g') V with V the inverse
 // information and L_g a cluster's summed score residuals; the Wald test on it, and the robust score test
-// at beta = 0. Replaces the fit's Wald test, as R.
+// at beta = 0. Replaces the fit's Wald test, as R. `sorted` holds the fit's rescaled covariates
+// (ScaleCovariates) and `scaled_beta` its coefficients on that scale; the score residuals, found on it, are
+// taken back to the covariates' own scale, where R computes the variance and its tests.
 Status AddRobustVariance(const SortedCox& sorted, const CoxData& data, const CoxOptions& options,
-                         const VectorXd& beta, CoxFit& fit) {
+                         const VectorXd& scaled_beta, CoxFit& fit) {
   const int32_t p = sorted.p;
   const size_t n = sorted.time.size();
   std::vector<int32_t> cluster;  // by sorted row, codes 0..clusters-1
@@ -702,15 +730,22 @@ Status AddRobustVariance(const SortedCox& sorted, const CoxData& data, const Cox
         "the robust variance needs more clusters than coefficients; found {} cluster{} for {} coefficient{}",
         clusters, clusters == 1 ? "" : "s", p, p == 1 ? "" : "s"));
   }
+  auto score_residuals = [&](const VectorXd& at) {
+    BigVector<double> score = Residuals(sorted, at, options.ties).score;
+    for (size_t i = 0; i < n; ++i) {
+      for (int32_t j = 0; j < p; ++j)
+        score[i * static_cast<size_t>(p) + j] /= sorted.scale[j];
+    }
+    return score;
+  };
   const Eigen::Map<const MatrixXd> variance(fit.variance.data(), p, p);
   const MatrixXd robust =
-      variance *
-      ClusterCrossProduct(Residuals(sorted, beta, options.ties).score, sorted.weight, p, cluster, clusters) *
+      variance * ClusterCrossProduct(score_residuals(scaled_beta), sorted.weight, p, cluster, clusters) *
       variance;
   fit.robust_variance.assign(robust.data(), robust.data() + robust.size());
   fit.clusters = static_cast<int64_t>(clusters);
-  fit.wald_test.chisq = QuadraticForm(robust, beta);
-  const BigVector<double> at_zero = Residuals(sorted, VectorXd::Zero(p), options.ties).score;
+  fit.wald_test.chisq = QuadraticForm(robust, Eigen::Map<const VectorXd>(fit.coef.data(), p));
+  const BigVector<double> at_zero = score_residuals(VectorXd::Zero(p));
   VectorXd score = VectorXd::Zero(p);
   for (size_t i = 0; i < n; ++i) {
     score += (sorted.weight.empty() ? 1.0 : sorted.weight[i]) *
@@ -727,7 +762,13 @@ Status AddRobustVariance(const SortedCox& sorted, const CoxData& data, const Cox
 Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   Result<SortedCox> prepared = PrepareCox(data, options);
   if (!prepared.ok()) return prepared.status();
-  const SortedCox& sorted = *prepared;
+  SortedCox& sorted = *prepared;
+  // As R's coxfit6 and agfit4, the fit runs on the rescaled covariates x s (RescaleAsR): its coefficients
+  // are beta / s, its score s U and its information diag(s) I diag(s), each taken back at the end. The fit is
+  // the same in exact arithmetic; in a double, where a coefficient heads for infinity, the risk-weighted sums
+  // of squares of covariates in the thousands overflow a step before R's do, and the steps part from R's.
+  const VectorXd& scale = sorted.scale;
+  ScaleCovariates(sorted);
   const size_t n = data.time.size();
   const int32_t p = data.n_covariates;
   const int64_t events = std::count(data.event.begin(), data.event.end(), 1);
@@ -739,8 +780,7 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   fit.loglik_null = current.loglik;
   constexpr const char* kNoneEstimable =
       "no covariate can be estimated: none varies among the rows at risk at the event times";
-  const VectorXd& scale = sorted.scale;
-  const AliasingCholesky at_zero(current.information, scale);
+  const AliasingCholesky at_zero(current.information);
   if (at_zero.rank() == 0) return InvalidArgument(kNoneEstimable);
   const VectorXd step0 = at_zero.Solve(current.score);
   fit.score_test.chisq = current.score.dot(step0);
@@ -757,7 +797,7 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   int halving = 0;
   for (fit.iterations = 1; fit.iterations <= options.max_iterations; ++fit.iterations) {
     const Evaluation trial = Evaluate(sorted, new_beta, options.ties, kIgnoreDeathTimes);
-    const AliasingCholesky factor(trial.information, scale);
+    const AliasingCholesky factor(trial.information);
     const bool failed = !std::isfinite(trial.loglik) || !trial.information.allFinite() ||
                         (counting && factor.rank() != at_zero.rank());
     fit.converged =
@@ -789,14 +829,15 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   fit.loglik = current.loglik;
   // As R's coxph.fit, the covariates aliased at the estimate are those of its information matrix; their
   // coefficients, never moved by a step, stay 0 (R reports NA) and their variance is 0.
-  const AliasingCholesky at_estimate(current.information, scale);
+  const AliasingCholesky at_estimate(current.information);
   if (at_estimate.rank() == 0) return InvalidArgument(kNoneEstimable);
-  const MatrixXd variance = at_estimate.Inverse();
+  const MatrixXd variance = scale.asDiagonal() * at_estimate.Inverse() * scale.asDiagonal();
   fit.aliased = at_estimate.aliased();
   for (int32_t j = 0; j < p; ++j) {
     if (fit.aliased[static_cast<size_t>(j)]) beta[j] = 0;
   }
-  fit.coef.assign(beta.data(), beta.data() + p);
+  const VectorXd coef = beta.cwiseProduct(scale);
+  fit.coef.assign(coef.data(), coef.data() + p);
   fit.variance.assign(variance.data(), variance.data() + variance.size());
 
   // R's coxph.fit: once converged (after more than one allowed iteration), a coefficient whose Newton step
@@ -804,16 +845,17 @@ Result<CoxFit> FitCox(const CoxData& data, const CoxOptions& options) {
   // growing: it may be infinite.
   fit.may_be_infinite.assign(static_cast<size_t>(p), false);
   if (fit.converged && options.max_iterations > 1) {
-    const VectorXd step = variance * current.score;  // the information is symmetric: U' I^-1 = (I^-1 U)'
+    // The information is symmetric: U' I^-1 = (I^-1 U)'.
+    const VectorXd step = variance * current.score.cwiseQuotient(scale);
     for (int32_t j = 0; j < p; ++j) {
       const double remaining = std::fabs(step[j]);
       fit.may_be_infinite[static_cast<size_t>(j)] =
-          remaining > options.eps && remaining > std::sqrt(options.eps) * std::fabs(beta[j]);
+          remaining > options.eps && remaining > std::sqrt(options.eps) * std::fabs(coef[j]);
     }
   }
 
   fit.lr_test.chisq = 2 * (fit.loglik - fit.loglik_null);
-  fit.wald_test.chisq = beta.dot(current.information * beta);
+  fit.wald_test.chisq = beta.dot(current.information * beta);  // the same on either scale
   // As R's coxph: clusters, or case weights that are not whole numbers (inverse probability weights, say),
   // call for the robust variance.
   if (options.robust || !data.cluster.empty() || detail::HasFractionalWeights(data.weights)) {

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cassert>
 #include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -298,6 +299,28 @@ bool PayloadFitsInByte(int32_t n_groups, int32_t n_strata) {
   return FitsInPayload(n_groups, n_strata, 8);
 }
 
+namespace {
+
+// Puts the rows at each time of each stratum in the input's order (by index). The radix sorts leave rows at
+// one time in an order that depends on how they were reached (all data at once, or stratum by stratum after
+// near-ties were merged), and sums over them, of case weights say, would round differently: Kaplan–Meier's
+// curve by group from one sort and from a sort by group parted by 1e-9 in an SE where n - d was 0.001 of n
+// (found by fuzz/stats_fuzzer).
+void OrderTiesByIndex(SortedSurvival<uint32_t>& sorted) {
+  for (size_t s = 0; s + 1 < sorted.stratum_begin.size(); ++s) {
+    const size_t end = sorted.stratum_begin[s + 1];
+    for (size_t begin = sorted.stratum_begin[s]; begin < end;) {
+      size_t tie_end = begin + 1;
+      while (tie_end < end && sorted.time[tie_end] == sorted.time[begin])
+        ++tie_end;
+      if (tie_end - begin > 1) std::sort(&sorted.payload[begin], &sorted.payload[begin] + (tie_end - begin));
+      begin = tie_end;
+    }
+  }
+}
+
+}  // namespace
+
 template <typename Payload>
 SortedSurvival<Payload> SortSurvival(std::span<const double> time, std::span<const int8_t> event,
                                      std::span<const int32_t> group, std::span<const int32_t> stratum,
@@ -336,6 +359,9 @@ SortedSurvival<Payload> SortSurvival(std::span<const double> time, std::span<con
   const uint32_t low_mask = low_bits >= 32 ? ~0u : (1u << low_bits) - 1;
   if (stratum.empty()) {
     sorted.stratum_begin = {0, n};  // without strata only payload_is_index carries an index
+    if constexpr (std::is_same_v<Payload, uint32_t>) {
+      if (payload_is_index) OrderTiesByIndex(sorted);
+    }
     return sorted;
   }
   sorted.stratum_begin.assign(static_cast<size_t>(n_strata) + 1, 0);
@@ -350,6 +376,8 @@ SortedSurvival<Payload> SortSurvival(std::span<const double> time, std::span<con
   if (!payload_is_index) {
     for (Payload& p : sorted.payload)
       p = carry_index ? row_payload(p) : static_cast<Payload>(p & low_mask);
+  } else if constexpr (std::is_same_v<Payload, uint32_t>) {
+    OrderTiesByIndex(sorted);
   }
   return sorted;
 }

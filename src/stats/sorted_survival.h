@@ -31,7 +31,8 @@ int32_t PayloadGroup(Payload payload) {
 }
 
 //! Rows ordered by stratum, then time ascending. payload[i] is the row's (group << 1 | event), or its index
-//! when built with `payload_is_index`. A narrow Payload (uint8_t: up to 127 groups, no strata) makes the sort
+//! when built with `payload_is_index`, and then rows at one time of a stratum are in the input's order. A
+//! narrow Payload (uint8_t: up to 127 groups, no strata) makes the sort
 //! move less memory.
 template <typename Payload = uint32_t>
 struct SortedSurvival {

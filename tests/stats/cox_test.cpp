@@ -401,6 +401,125 @@ TEST(Cox, RowsLeavingTheRiskSetLeaveNoRounding) {
   }
 }
 
+// Six rows whose x, in the thousands, heads for +infinity (the deaths have the largest x at risk). From
+// 0.6474, Newton's step to 0.7474 puts the first death's risk at e^755, which overflows, and is halved to
+// 0.6974, where the risk is e^704: finite, but times the centred x squared (about 10^6) the risk-weighted sum
+// of squares is not. R's coxfit6 sums the squares of covariates rescaled to a mean absolute deviation of 1
+// (here (x - 1990) / 1327), which stay finite, and takes the step; summed unscaled, prrt's information
+// overflowed, the step was halved again and the fit parted from R's. R (survival 3.5-3):
+// coxph(Surv(time, status) ~ x, iter.max = k): beta 0.647433526449 at k = 14, 0.697407844721 at k = 15 and
+// 0.701573212443 at k = 20 (log-likelihood -0.0026933480282878, ran out of iterations). The log-likelihood
+// is also checked against the partial likelihood summed by hand.
+TEST(Cox, StepsAsRWhereUnscaledSumsOfSquaresOverflow) {
+  const std::vector<double> time{1, 2, 3, 4, 5, 6}, x{3000, 2990, 2980, 0, 2970, 0};
+  const std::vector<int8_t> event{1, 1, 1, 0, 1, 0};
+  auto partial_loglik = [&](double beta) {
+    double loglik = 0;
+    for (size_t i = 0; i < time.size(); ++i) {
+      if (event[i] != 1) continue;
+      double risk = 0;
+      for (size_t j = i; j < time.size(); ++j)
+        risk += std::exp(beta * (x[j] - x[i]));
+      loglik -= std::log(risk);
+    }
+    return loglik;
+  };
+  CoxOptions options;
+  for (const auto& [iterations, r_beta] :
+       {std::pair{14, 0.647433526449}, std::pair{15, 0.697407844721}, std::pair{20, 0.701573212443}}) {
+    options.max_iterations = iterations;
+    Result<CoxFit> fit = FitCox({time, event, x, 1, {}}, options);
+    ASSERT_TRUE(fit.ok()) << fit.status().message();
+    EXPECT_FALSE(fit->converged);
+    EXPECT_NEAR(fit->coef[0], r_beta, 1e-8 * r_beta) << iterations;
+    EXPECT_NEAR(fit->loglik, partial_loglik(fit->coef[0]), 1e-12) << iterations;
+  }
+}
+
+// Four rows with case weights 1, 2, 2, 3 (found by fuzz/stats_fuzzer), whose x heads for infinity: out of
+// iterations at beta = 104, the risk-weighted sum of squares less the squared mean, summed on x's own scale,
+// cancelled to nothing for the eight copied rows, and prrt refused them ("no covariate can be estimated")
+// where it fitted the weighted rows. On R's rescaled covariates both fit as R's. R (survival 3.5-3):
+// coxph(Surv(time, status) ~ x, ties = "breslow", timefix = FALSE), the copied rows: beta 104.128436163778,
+// SE 189.092920488037, log-likelihood -6.25005886189808 (ran out of iterations); weights = w: beta
+// 104.128436164591, SE 189.092920496275, log-likelihood -6.25005887346788.
+TEST(Cox, CopiesOfRowsHeadingForInfinityFitAsTheirWeights) {
+  const std::vector<double> time{0, 1.000000001, 0, 0}, weights{1, 2, 2, 3};
+  const std::vector<double> x{4.46731746196747, -4.99999996733025, 4.49014066952259, 4.49019607843134};
+  const std::vector<int8_t> event{0, 1, 0, 1};
+  std::vector<double> copied_time, copied_x;
+  std::vector<int8_t> copied_event;
+  for (size_t i = 0; i < time.size(); ++i) {
+    for (int copy = 0; copy < static_cast<int>(weights[i]); ++copy) {
+      copied_time.push_back(time[i]);
+      copied_x.push_back(x[i]);
+      copied_event.push_back(event[i]);
+    }
+  }
+  CoxOptions options;
+  options.ties = CoxTies::kBreslow;
+  options.timefix = false;
+  Result<CoxFit> weighted = FitCox({time, event, x, 1, {}, {}, {}, weights}, options);
+  Result<CoxFit> copies = FitCox({copied_time, copied_event, copied_x, 1, {}}, options);
+  ASSERT_TRUE(weighted.ok()) << weighted.status().message();
+  ASSERT_TRUE(copies.ok()) << copies.status().message();
+  for (const auto& [fit, r_beta, r_se, r_loglik] :
+       {std::tuple{&*weighted, 104.128436164591, 189.092920496275, -6.25005887346788},
+        std::tuple{&*copies, 104.128436163778, 189.092920488037, -6.25005886189808}}) {
+    EXPECT_FALSE(fit->converged);
+    EXPECT_NEAR(fit->coef[0], r_beta, 1e-8 * r_beta);
+    EXPECT_NEAR(fit->std_err(0), r_se, 1e-6 * r_se);
+    // Out of iterations the log-likelihood still climbs, by about 14 per unit of beta (R's two fits: 1.2e-8
+    // apart where their betas are 8e-10 apart), so a beta 1.2e-8 from R's moves it by about 1.7e-7.
+    EXPECT_NEAR(fit->loglik, r_loglik, 1e-6);
+  }
+}
+
+// A row censored before the first death with x = 3000, far from the others (1 to 8): at beta = 0.3427 its
+// x beta, centred on the mean, is 912, and its risk overflows a double. It is at risk at no death time, so
+// the fit is untouched, but its residuals were NaN (infinity times a hazard of 0), where R's coxph.fit shifts
+// every x beta down by the same amount, the largest to log(DBL_MAX) - 1, and gives 0. R (survival 3.5-3):
+// coefficient 0.342721737493519, residual 0 for that row and for the others martingale 0.689844340362655,
+// 0.807111352149487, ... (the sums by hand below give the rest, one risk set at a time, each risk taken
+// relative to a row of the set, so that none overflows).
+TEST(Cox, ResidualsOfARiskBeyondADouble) {
+  const std::vector<double> time{0.5, 1, 2, 3, 4, 5, 6, 7, 8}, x{3000, 8, 4, 7, 6, 1, 5, 3, 2};
+  const std::vector<int8_t> event{0, 1, 1, 0, 1, 1, 0, 1, 0};
+  const CoxOptions options;
+  const CoxData data{time, event, x, 1, {}};
+  Result<CoxFit> fit = FitCox(data, options);
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  const double beta = fit->coef[0];
+  EXPECT_NEAR(beta, 0.342721737493519, 1e-12);
+  Result<CoxResiduals> residuals = ComputeCoxResiduals(data, *fit, options);
+  ASSERT_TRUE(residuals.ok()) << residuals.status().message();
+  const size_t n = time.size();
+  std::vector<double> martingale(event.begin(), event.end()), score(n, 0);
+  for (size_t k = 0; k < n; ++k) {  // the deaths, no two at one time
+    if (event[k] != 1) continue;
+    double sum = 0, x_sum = 0;  // over the risk set, risks relative to row k's
+    for (size_t j = k; j < n; ++j) {
+      sum += std::exp(beta * (x[j] - x[k]));
+      x_sum += x[j] * std::exp(beta * (x[j] - x[k]));
+    }
+    const double mean = x_sum / sum;
+    score[k] += x[k] - mean;
+    for (size_t i = k; i < n; ++i) {
+      const double expected = std::exp(beta * (x[i] - x[k])) / sum;  // row i's share of the death
+      martingale[i] -= expected;
+      score[i] -= expected * (x[i] - mean);
+    }
+  }
+  EXPECT_EQ(residuals->martingale[0], 0);
+  EXPECT_EQ(residuals->score[0], 0);
+  EXPECT_NEAR(residuals->martingale[1], 0.689844340362655, 1e-12);
+  EXPECT_NEAR(residuals->martingale[2], 0.807111352149487, 1e-12);
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_NEAR(residuals->martingale[i], martingale[i], 1e-13) << i;
+    EXPECT_NEAR(residuals->score[i], score[i], 1e-12) << i;
+  }
+}
+
 // A row whose interval holds no death time of its stratum changes nothing, not even where it is its stratum's
 // only row (found by tests/r/differential_check.R, seed 5: its stratum's centre was 0 / 0, and its residuals
 // and the robust variance NaN). The fit with it is the fit without it, and its residuals are 0.
