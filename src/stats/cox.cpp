@@ -86,6 +86,7 @@ struct DeathTime {
   std::span<const double> hazard_mean;  // p
   double death_hazard = 0;
   std::span<const double> death_hazard_mean;  // p
+  double centre = 0;  // the hazards are per unit of exp(x beta - centre) (Evaluate's centre)
 };
 
 struct Evaluation {
@@ -155,16 +156,54 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
   auto time_score = zeros(p), time_mean = zeros(p), time_information = zeros(pp), hazard_mean = zeros(p),
        death_hazard_mean = zeros(p);
   auto first = [](auto& sums, size_t size) { return std::span<const double>(sums.data(), size); };
-  double s0 = 0;
+  double s0 = 0, d0 = 0;    // the risk sums of all at risk, and of the deaths at the time
+  size_t at_risk = 0;       // rows in the risk-set sums
   LogSum log_denominators;  // of the deaths' denominators, without case weights
+  // Counting-process data, as R's agfit4: the risks are held as exp(x beta - centre), the centre following
+  // the mean x beta of the rows at risk: where that mean has moved more than 200 from it, the centre moves
+  // there and the sums are rescaled. A covariate that drifts with time (each row's later intervals carry
+  // larger values) can move the whole risk set's x beta beyond what exp holds while the rows compared at one
+  // death time differ little; the centre cancels from every ratio, and `centred_deaths` (Σ over Efron's steps
+  // of the deaths' mean weight times the centre) takes it back out of the log-likelihood.
+  double centre = 0, eta_sum = 0, centred_deaths = 0;
+  auto clear_sums = [&] {
+    s0 = 0;
+    eta_sum = 0;
+    std::fill(s1.begin(), s1.end(), 0.0);
+    std::fill(s2.begin(), s2.end(), 0.0);
+  };
+  auto recentre = [&](double new_centre) {
+    const double factor = std::exp(centre - new_centre);
+    centre = new_centre;
+    if (at_risk == 0) return;  // the sums are zeros (and a factor beyond a double would make them NaN)
+    s0 *= factor;
+    d0 *= factor;
+    for (auto* sums : {&s1, &d1})
+      for (double& v : *sums)
+        v *= factor;
+    for (auto* sums : {&s2, &d2})
+      for (double& v : *sums)
+        v *= factor;
+  };
   // Adds a row's risk exp(x beta) times its case weight w, and the first and second moments, to the risk-set
-  // sums (sign 1), or takes them out (sign -1); returns x beta and the weighted risk. A row leaving
-  // recomputes the same risk it joined with.
+  // sums (sign 1), or takes them out (sign -1; the sums restart from exact zeros once no row is left);
+  // returns x beta and the weighted risk. A row leaving recomputes the same risk it joined with.
   auto update_sums = [&](const double* xi, double w, double sign) {
     double eta = -eta_shift;
     for (int j = 0; j < p; ++j)
       eta += xi[j] * beta[j];
-    const double risk = w * std::exp(eta);
+    if (counting) {
+      eta_sum += sign * eta;
+      const double rows = static_cast<double>(at_risk + 1);  // with this one (on joining)
+      if (sign > 0 && std::fabs(eta_sum - centre * rows) > 200 * rows) recentre(eta_sum / rows);
+    }
+    const double risk = w * std::exp(eta - centre);
+    if (sign > 0) {
+      ++at_risk;
+    } else if (--at_risk == 0) {
+      clear_sums();
+      return std::pair{eta, risk};
+    }
     const double weight = sign * risk;
     s0 += weight;
     for (int j = 0; j < p; ++j) {
@@ -179,10 +218,8 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
     size_t i = d.stratum_begin[s + 1];
     size_t entry = i;   // entries [begin, entry) have not left the risk set yet
     size_t joined = i;  // counting-process data: rows [joined, end of stratum) have joined
-    size_t at_risk = 0;
-    s0 = 0;
-    std::fill(s1.begin(), s1.end(), 0.0);
-    std::fill(s2.begin(), s2.end(), 0.0);
+    at_risk = 0;
+    clear_sums();
     while (i > begin) {
       const double t = d.time[i - 1];
       const size_t time_end = i;
@@ -204,27 +241,20 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
           if (!d.entry_spans[entry - 1]) continue;
           update_sums(&d.entry_x[(entry - 1) * p], d.entry_weight.empty() ? 1.0 : d.entry_weight[entry - 1],
                       -1);
-          if (--at_risk == 0) {
-            s0 = 0;
-            std::fill(s1.begin(), s1.end(), 0.0);
-            std::fill(s2.begin(), s2.end(), 0.0);
-          }
         }
         for (; joined > time_end; --joined) {
           if (!d.spans_death[joined - 1]) continue;
           update_sums(&d.x[(joined - 1) * p], d.weight.empty() ? 1.0 : d.weight[joined - 1], 1);
-          ++at_risk;
         }
         joined = time_begin;
       }
-      double d0 = 0;
+      d0 = 0;
       double deaths = 0;
       double death_weight = 0;  // the deaths' case weights
       for (; i > begin && d.time[i - 1] == t; --i) {
         const double* xi = &d.x[(i - 1) * p];
         const double w = d.weight.empty() ? 1.0 : d.weight[i - 1];
         const auto [eta, risk] = update_sums(xi, w, 1);
-        ++at_risk;
         if (d.event[i - 1] == 1) {
           if (deaths == 0) {
             std::fill(d1.begin(), d1.end(), 0.0);
@@ -289,6 +319,7 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
             time_information[j * p + k] += (s2[j * p + k] - frac * d2[j * p + k]) / denom - a[j] * a[k];
         }
       }
+      centred_deaths += death_weight * centre;
       for (int j = 0; j < p; ++j) {
         time_score[j] -= mean_weight * time_mean[j];
         time_mean[j] /= deaths;
@@ -300,10 +331,10 @@ Evaluation EvaluateWith(const SortedCox& d, const VectorXd& beta, CoxTies ties, 
       }
       observe(DeathTime{t, i, time_end, deaths, first(time_score, p), first(time_information, pp),
                         first(time_mean, p), hazard, first(hazard_mean, p), death_hazard,
-                        first(death_hazard_mean, p)});
+                        first(death_hazard_mean, p), centre});
     }
   }
-  e.loglik -= log_denominators.Value();
+  e.loglik -= log_denominators.Value() + centred_deaths;
   e.information.triangularView<Eigen::StrictlyUpper>() = e.information.transpose();
   return e;
 }
@@ -535,6 +566,7 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
     size_t end = 0;  // one past the time's sorted rows
     double hazard = 0;
     double death_hazard = 0;
+    double centre = 0;
   };
   std::vector<Exposure> exposures;
   const size_t deaths = static_cast<size_t>(std::count(d.event.begin(), d.event.end(), int8_t{1}));
@@ -544,7 +576,7 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
       d, beta, ties,
       [&](const DeathTime& death) {
         double* out = &means[exposures.size() * 3 * p];
-        exposures.push_back({death.end, death.hazard, death.death_hazard});
+        exposures.push_back({death.end, death.hazard, death.death_hazard, death.centre});
         // Element by element: p is small, and std::copy called memmove for each part.
         for (std::span<const double> part : {death.mean, death.hazard_mean, death.death_hazard_mean}) {
           for (double value : part)
@@ -558,14 +590,27 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
     start[d.entry_row[k]] = d.entry_time[k];
 
   SortedResiduals residuals{BigVector<double>(n), BigVector<double>(n * p)};
-  std::vector<double> death_times, cum_hazard, cum_mean;  // per stratum, ascending; cumulative from 0
-  std::vector<size_t> exposure_of;                        // each of those times' Exposure
-  size_t remaining = exposures.size();                    // the strata before are at the front
+  // Per stratum, its death times ascending and the hazards summed over them, a row's exposure being the
+  // difference of two sums. Evaluate's centre (counting-process data) can change from one death time to the
+  // next, and with it the unit of the hazards; and where x beta drifts with time the hazards in one unit can
+  // fall by orders of magnitude from one time to the next, so that a later one would be lost in the rounding
+  // of the sum. The sums restart at each change of centre and, for counting-process data, at a hazard below
+  // 2^-20 of the sum so far (a difference then loses at most 2^20 ulps); `run_end` holds the end of each
+  // time's run.
+  const bool counting = !d.entry_time.empty();
+  std::vector<double> death_times, centres, cum_hazard, cum_mean;  // the sums: from the run's first time
+  std::vector<size_t> exposure_of, run_end;                        // each time's Exposure; its run's end
+  std::vector<uint8_t> starts_run;
+  size_t remaining = exposures.size();  // the strata before are at the front
   for (size_t s = d.stratum_begin.size() - 1; s-- > 0;) {
     const size_t begin = d.stratum_begin[s];
     // At most `remaining` death times: reserved, as the stratum's rows may number millions.
     death_times.clear();
     death_times.reserve(remaining);
+    centres.clear();
+    centres.reserve(remaining);
+    starts_run.clear();
+    starts_run.reserve(remaining);
     exposure_of.clear();
     exposure_of.reserve(remaining);
     cum_hazard.reserve(remaining + 1);
@@ -574,13 +619,21 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
     cum_mean.assign(p, 0.0);
     for (; remaining > 0 && exposures[remaining - 1].end > begin; --remaining) {
       const Exposure& exposure = exposures[remaining - 1];
+      const size_t last = cum_hazard.size() - 1;
+      const bool run_starts = centres.empty() || centres.back() != exposure.centre ||
+                              (counting && exposure.hazard < 0x1p-20 * cum_hazard[last]);
+      starts_run.push_back(run_starts);
       death_times.push_back(d.time[exposure.end - 1]);
+      centres.push_back(exposure.centre);
       exposure_of.push_back(remaining - 1);
-      cum_hazard.push_back(cum_hazard.back() + exposure.hazard);
+      cum_hazard.push_back((run_starts ? 0.0 : cum_hazard[last]) + exposure.hazard);
       const double* hazard_mean = &means[((remaining - 1) * 3 + 1) * p];
       for (size_t j = 0; j < p; ++j)
-        cum_mean.push_back(cum_mean[cum_mean.size() - p] + hazard_mean[j]);
+        cum_mean.push_back((run_starts ? 0.0 : cum_mean[last * p + j]) + hazard_mean[j]);
     }
+    run_end.resize(death_times.size());
+    for (size_t k = death_times.size(); k-- > 0;)
+      run_end[k] = k + 1 < death_times.size() && !starts_run[k + 1] ? run_end[k + 1] : k + 1;
     size_t through_stop = 0;  // the death times <= the row's stop time (rows ascend in time)
     for (size_t i = begin; i < d.stratum_begin[s + 1]; ++i) {
       while (through_stop < death_times.size() && death_times[through_stop] <= d.time[i])
@@ -591,26 +644,45 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
               : static_cast<size_t>(std::upper_bound(death_times.begin(), death_times.end(), start[i]) -
                                     death_times.begin());
       const double* xi = &d.x[i * p];
-      const double risk = std::exp(eta_of(i) - eta_shift);
+      const double eta = eta_of(i) - eta_shift;
       double* li = &residuals.score[i * p];
       // Exposed to the whole hazard of the death times in (start, stop], or, dying at stop, to those before
-      // it and its own time's dying fraction.
+      // it and its own time's dying fraction; a run of one centre at a time (the row's risk in its unit).
       size_t through = through_stop;
       double own_hazard = 0;
+      bool own_pending = false;
       std::fill(li, li + p, 0.0);
       if (d.event[i] == 1) {
         through = through_stop - 1;
         const size_t k = exposure_of[through];
         own_hazard = exposures[k].death_hazard;
+        own_pending = true;
+        const double own_risk = std::exp(eta - centres[through]);
         const double* own_mean = &means[(k * 3 + 2) * p];
         const double* mean = &means[k * 3 * p];
         for (size_t j = 0; j < p; ++j)
-          li[j] = xi[j] - mean[j] + risk * own_mean[j];
+          li[j] = xi[j] - mean[j] + own_risk * own_mean[j];
       }
-      const double hazard = cum_hazard[through] - cum_hazard[through_start] + own_hazard;
-      residuals.martingale[i] = d.event[i] - risk * hazard;
-      for (size_t j = 0; j < p; ++j)
-        li[j] += risk * (cum_mean[through * p + j] - cum_mean[through_start * p + j] - xi[j] * hazard);
+      double expected = 0;
+      for (size_t m = through_start; m < through || own_pending;) {
+        const size_t end = m < through ? std::min(through, run_end[m]) : m;
+        const bool run_starts = starts_run[m];
+        const double centre = centres[m];
+        double hazard = end > m ? cum_hazard[end] - (run_starts ? 0.0 : cum_hazard[m]) : 0.0;
+        if (own_pending && end == through && (end == m || !starts_run[through])) {
+          hazard += own_hazard;
+          own_pending = false;
+        }
+        const double risk = std::exp(eta - centre);
+        expected += risk * hazard;
+        for (size_t j = 0; j < p; ++j) {
+          const double mean_sum =
+              end > m ? cum_mean[end * p + j] - (run_starts ? 0.0 : cum_mean[m * p + j]) : 0.0;
+          li[j] += risk * (mean_sum - xi[j] * hazard);
+        }
+        m = end;
+      }
+      residuals.martingale[i] = d.event[i] - expected;
     }
   }
   return residuals;
