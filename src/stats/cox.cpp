@@ -649,7 +649,7 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
       // Exposed to the whole hazard of the death times in (start, stop], or, dying at stop, to those before
       // it and its own time's dying fraction; a run of one centre at a time (the row's risk in its unit).
       size_t through = through_stop;
-      double own_hazard = 0;
+      double own_hazard = 0, own_centre = 0, own_risk = 0;
       bool own_pending = false;
       std::fill(li, li + p, 0.0);
       if (d.event[i] == 1) {
@@ -657,7 +657,8 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
         const size_t k = exposure_of[through];
         own_hazard = exposures[k].death_hazard;
         own_pending = true;
-        const double own_risk = std::exp(eta - centres[through]);
+        own_centre = centres[through];
+        own_risk = std::exp(eta - own_centre);
         const double* own_mean = &means[(k * 3 + 2) * p];
         const double* mean = &means[k * 3 * p];
         for (size_t j = 0; j < p; ++j)
@@ -673,7 +674,7 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
           hazard += own_hazard;
           own_pending = false;
         }
-        const double risk = std::exp(eta - centre);
+        const double risk = d.event[i] == 1 && centre == own_centre ? own_risk : std::exp(eta - centre);
         expected += risk * hazard;
         for (size_t j = 0; j < p; ++j) {
           const double mean_sum =
