@@ -649,7 +649,8 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
       // Exposed to the whole hazard of the death times in (start, stop], or, dying at stop, to those before
       // it and its own time's dying fraction; a run of one centre at a time (the row's risk in its unit).
       size_t through = through_stop;
-      double own_hazard = 0, own_centre = 0, own_risk = 0;
+      double own_hazard = 0, own_risk = 0;
+      double own_centre = std::numeric_limits<double>::quiet_NaN();  // equal to no centre unless it dies
       bool own_pending = false;
       std::fill(li, li + p, 0.0);
       if (d.event[i] == 1) {
@@ -674,7 +675,7 @@ SortedResiduals Residuals(const SortedCox& d, const VectorXd& beta, CoxTies ties
           hazard += own_hazard;
           own_pending = false;
         }
-        const double risk = d.event[i] == 1 && centre == own_centre ? own_risk : std::exp(eta - centre);
+        const double risk = centre == own_centre ? own_risk : std::exp(eta - centre);
         expected += risk * hazard;
         for (size_t j = 0; j < p; ++j) {
           const double mean_sum =
