@@ -744,7 +744,9 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       const double naive_se = is_aliased ? NAN : fit->std_err(j);
       // As R's summary: with a robust variance, z, p and the CI are on it.
       const double se = is_aliased ? NAN : is_robust ? fit->robust_std_err(j) : naive_se;
-      const double wald_z = coef / se;
+      // An SE of 0 (a robust variance where every score residual is 0) gives no z: the coefficient is then
+      // the rounding of 0 and their ratio, R's 0 / 0 or +-Inf, says nothing.
+      const double wald_z = se > 0 ? coef / se : NAN;
       const double p = std::erfc(std::fabs(wald_z) / std::sqrt(2.0));
       json coefficient = {{"name", design->names[j]},
                           {"coef", JsonNumber(coef)},

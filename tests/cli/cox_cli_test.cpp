@@ -73,6 +73,35 @@ TEST(CoxCommand, PrintsTheRobustVarianceOfClusters) {
   EXPECT_TRUE(err.empty()) << err;
 }
 
+// All three rows at risk at the only death time die (the other two left before it), so the partial likelihood
+// is sum x_i b - 3 log sum exp(x_i b) + const, greatest at b = 0, where each dying row's score residual is
+// (x_i - xbar) (1 - 3 r_i / sum r) = 0: the robust variance is 0, and a z of the coefficient (0 but for
+// rounding) over it would be 0 / 0 or, printed, an infinitely significant -Inf with p = 0. It is NA.
+TEST(CoxCommand, GivesNoZOnARobustVarianceOfZero) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / "prrt_cox_all_die.csv";
+  std::ofstream(file) << "start,time,event,x,w\n4,5,1,1199.88,1.2\n4,5,1,1200.52,0.1\n4,5,1,1199.02,-0.3\n"
+                         "0,1,0,0.9,0.4\n1,2,0,299.25,0.6\n";
+  std::string out, err;
+  const int code = RunPrrt({"stats", "cox", "--input", file.string(), "--start", "start", "--time", "time",
+                            "--event", "event", "--covariates", "x,w", "--robust", "--json"},
+                           out, err);
+  ASSERT_EQ(code, 0) << err;
+  const nlohmann::json fit = nlohmann::json::parse(out);
+  for (const nlohmann::json& coefficient : fit.at("coefficients")) {
+    EXPECT_NEAR(coefficient.at("coef").get<double>(), 0, 1e-12) << coefficient;
+    EXPECT_NEAR(coefficient.at("robust_se").get<double>(), 0, 1e-12) << coefficient;
+    EXPECT_TRUE(coefficient.at("z").is_null()) << coefficient;
+    EXPECT_TRUE(coefficient.at("p").is_null()) << coefficient;
+  }
+  EXPECT_TRUE(fit.at("wald_test").at("chisq").is_null()) << fit;
+  const int text_code = RunPrrt({"stats", "cox", "--input", file.string(), "--start", "start", "--time",
+                                 "time", "--event", "event", "--covariates", "x,w", "--robust"},
+                                out, err);
+  std::filesystem::remove(file);
+  ASSERT_EQ(text_code, 0) << err;
+  EXPECT_EQ(out.find("Inf"), std::string::npos) << out;
+}
+
 // The residuals as a table, a row per row used, then the Schoenfeld residuals, a row per death. R, for
 // coxph(Surv(futime, fustat) ~ age + rx, ovarian): the last row of cbind(residuals(fit), residuals(fit,
 // "deviance"), residuals(fit, "score"), residuals(fit, "dfbeta")) is -0.1952621, -0.6249193, 0.707782,
