@@ -724,7 +724,6 @@ void AddCox(CLI::App& stats, CommandContext& context) {
     Result<stats::CoxFit> fit = stats::FitCox(data, options);
     if (!fit.ok()) return ReportError(context, fit.status());
     const bool is_robust = !fit->robust_variance.empty();
-    const double z = 1.959963984540054;
     json coefficients = json::array();
     std::vector<std::string> header{"", "coef", "exp(coef)", "se(coef)", "lower .95", "upper .95", "z", "p"};
     if (is_robust) header.insert(header.begin() + 4, "robust se");
@@ -740,35 +739,23 @@ void AddCox(CLI::App& stats, CommandContext& context) {
             "estimated",
             design->names[j], fit->lr_test.df));
       }
-      const double coef = is_aliased ? NAN : fit->coef[j];
-      const double naive_se = is_aliased ? NAN : fit->std_err(j);
-      // As R's summary: with a robust variance, z, p and the CI are on it.
-      const double se = is_aliased ? NAN : is_robust ? fit->robust_std_err(j) : naive_se;
-      // An SE of 0 (a robust variance where every score residual is 0) gives no z: the coefficient is then
-      // the rounding of 0 and their ratio, R's 0 / 0 or +-Inf, says nothing.
-      const double wald_z = se > 0 ? coef / se : NAN;
-      const double p = std::erfc(std::fabs(wald_z) / std::sqrt(2.0));
+      const stats::CoxCoefficient c = fit->Coefficient(j);
       json coefficient = {{"name", design->names[j]},
-                          {"coef", JsonNumber(coef)},
-                          {"se", JsonNumber(naive_se)},
-                          {"hr", JsonNumber(std::exp(coef))},
-                          {"hr_lower", JsonNumber(std::exp(coef - z * se))},
-                          {"hr_upper", JsonNumber(std::exp(coef + z * se))},
-                          {"z", JsonNumber(wald_z)},
-                          {"p", JsonNumber(p)},
+                          {"coef", JsonNumber(c.coef)},
+                          {"se", JsonNumber(c.se)},
+                          {"hr", JsonNumber(c.hr)},
+                          {"hr_lower", JsonNumber(c.hr_lower)},
+                          {"hr_upper", JsonNumber(c.hr_upper)},
+                          {"z", JsonNumber(c.z)},
+                          {"p", JsonNumber(c.p)},
                           {"may_be_infinite", static_cast<bool>(fit->may_be_infinite[j])},
                           {"aliased", is_aliased}};
-      std::vector<std::string> row{design->names[j],
-                                   FormatNumber(coef),
-                                   FormatNumber(std::exp(coef)),
-                                   FormatNumber(naive_se),
-                                   FormatNumber(std::exp(coef - z * se)),
-                                   FormatNumber(std::exp(coef + z * se)),
-                                   FormatNumber(wald_z, 4),
-                                   FormatNumber(p, 4)};
+      std::vector<std::string> row{design->names[j],     FormatNumber(c.coef),     FormatNumber(c.hr),
+                                   FormatNumber(c.se),   FormatNumber(c.hr_lower), FormatNumber(c.hr_upper),
+                                   FormatNumber(c.z, 4), FormatNumber(c.p, 4)};
       if (is_robust) {
-        coefficient["robust_se"] = JsonNumber(se);
-        row.insert(row.begin() + 4, FormatNumber(se));
+        coefficient["robust_se"] = JsonNumber(c.robust_se);
+        row.insert(row.begin() + 4, FormatNumber(c.robust_se));
       }
       coefficients.push_back(std::move(coefficient));
       table.AddRow(row);

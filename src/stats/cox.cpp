@@ -41,6 +41,23 @@ double CoxFit::robust_std_err(size_t j) const {
   return std::sqrt(robust_variance[j * coef.size() + j]);
 }
 
+CoxCoefficient CoxFit::Coefficient(size_t j) const {
+  if (aliased[j]) return {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+  CoxCoefficient c;
+  c.coef = coef[j];
+  c.se = std_err(j);
+  c.robust_se = robust_variance.empty() ? NAN : robust_std_err(j);
+  const double used_se = robust_variance.empty() ? c.se : c.robust_se;
+  const double z_level = detail::NormalQuantileForLevel(0.95);
+  c.hr = std::exp(c.coef);
+  c.hr_lower = std::exp(c.coef - z_level * used_se);
+  c.hr_upper = std::exp(c.coef + z_level * used_se);
+  // Over an SE of 0 the coefficient is the rounding of 0: R's 0 / 0, or +-Inf with p = 0, says nothing.
+  c.z = used_se > 0 ? c.coef / used_se : NAN;
+  c.p = std::erfc(std::fabs(c.z) / std::sqrt(2.0));
+  return c;
+}
+
 namespace {
 
 using Eigen::MatrixXd;

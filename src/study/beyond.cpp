@@ -143,12 +143,9 @@ CoxSummary Summarise(const ModelRows& rows, const std::vector<io::Column>& covar
     summary.error = std::string(fit.status().message());
     return summary;
   }
-  const double z = 1.959963984540054;
   for (size_t j = 0; j < fit->coef.size(); ++j) {
-    // An aliased covariate has no estimate (R's NA).
-    const double coef = fit->aliased[j] ? NAN : fit->coef[j], se = fit->aliased[j] ? NAN : fit->std_err(j);
-    summary.terms.push_back({design->names[j], coef, se, std::exp(coef), std::exp(coef - z * se),
-                             std::exp(coef + z * se), std::erfc(std::fabs(coef / se) / std::sqrt(2.0)),
+    const stats::CoxCoefficient c = fit->Coefficient(j);  // an aliased covariate's is NaN (R's NA)
+    summary.terms.push_back({design->names[j], c.coef, c.se, c.hr, c.hr_lower, c.hr_upper, c.p,
                              fit->may_be_infinite[j], fit->aliased[j]});
   }
   summary.lr_test = fit->lr_test;

@@ -47,6 +47,13 @@ struct ChiSquareTest {
   double p = 1;
 };
 
+//! A coefficient as R's summary(coxph) prints it (conf.int = 0.95). With a robust variance the CI, z and p
+//! are on the robust SE, as R's; an SE of 0 (a robust variance where every score residual is 0) gives no z or
+//! p. An aliased coefficient is NaN throughout.
+struct CoxCoefficient {
+  double coef = 0, se = 0, robust_se = 0, hr = 0, hr_lower = 0, hr_upper = 0, z = 0, p = 1;
+};
+
 struct CoxFit {
   int64_t n = 0;
   int64_t events = 0;
@@ -76,6 +83,7 @@ struct CoxFit {
   std::optional<ChiSquareTest> robust_score_test;
   double std_err(size_t j) const;
   double robust_std_err(size_t j) const;
+  CoxCoefficient Coefficient(size_t j) const;
 };
 
 //! Fits the model. Errors on bad data, no events, or when no covariate can be estimated (all aliased).
