@@ -29,7 +29,10 @@ void SurvivalInput::ReleaseRows() {
 Result<SurvivalInput> LoadSurvivalInput(const std::string& path, const SurvivalColumns& names) {
   std::vector<io::ColumnSpec> specs{{names.time, io::ColumnType::kNumber, 0.0},
                                     {names.event, io::ColumnType::kEvent}};
-  if (!names.start.empty()) specs.push_back({names.start, io::ColumnType::kNumber, 0.0});
+  if (!names.start.empty()) {
+    specs[0].exceeds = static_cast<int>(specs.size());  // a stop time after its start
+    specs.push_back({names.start, io::ColumnType::kNumber, 0.0});
+  }
   if (!names.group.empty()) specs.push_back({names.group, io::ColumnType::kLabel});
   if (!names.strata.empty()) specs.push_back({names.strata, io::ColumnType::kLabel});
   if (!names.cluster.empty()) specs.push_back({names.cluster, io::ColumnType::kLabel});

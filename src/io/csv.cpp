@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -226,12 +227,32 @@ Result<size_t> CsvReader::ColumnIndex(const std::string& column) const {
   return NotFound(fmt::format("{}:1: no column '{}'; the header has: {}", name_, column, known));
 }
 
-bool ParseNumber(std::string_view text, double& value) {
+namespace {
+
+// A whole field read as a number: whether it spells one (a leading '+' allowed) and, if so, its value, which
+// may be infinite or NaN ("inf", "NaN", "1e400").
+bool SpellsNumber(std::string_view text, double& value) {
   const char* begin = text.data();
   const char* end = begin + text.size();
   if (begin != end && *begin == '+') ++begin;
   auto [ptr, ec] = std::from_chars(begin, end, value);
-  return ec == std::errc() && ptr == end && std::isfinite(value);
+  if (ptr != end || begin == end) return false;
+  if (ec == std::errc::result_out_of_range) {
+    // from_chars leaves the value unset; strtod gives what R reads: +-HUGE_VAL (infinite) beyond the
+    // largest double, 0 or a subnormal below the smallest ("1e-400" is 0).
+    value = std::strtod(std::string(begin, end).c_str(), nullptr);
+    return true;
+  }
+  return ec == std::errc();
+}
+
+// Where a number's spelling is not finite: what a number column expects instead.
+constexpr std::string_view kFiniteNumber = "a finite number (NA or an empty field for a missing value)";
+
+}  // namespace
+
+bool ParseNumber(std::string_view text, double& value) {
+  return SpellsNumber(text, value) && std::isfinite(value);
 }
 
 namespace {
@@ -356,7 +377,8 @@ class RowAppender {
         case ColumnType::kNumber: {
           double value = std::nan("");
           if (!missing) {
-            if (!ParseNumber(text, value)) return error("a number");
+            if (!SpellsNumber(text, value)) return error("a number");
+            if (!std::isfinite(value)) return error(kFiniteNumber);
             const ColumnSpec& spec = specs_[c];
             if (value < spec.min_value || (spec.above_min && value == spec.min_value))
               return error(fmt::format("a number {} {}", spec.above_min ? ">" : ">=", spec.min_value));
@@ -373,10 +395,31 @@ class RowAppender {
           column.events.push_back(value);
           break;
         }
+        case ColumnType::kAuto: {
+          // A column of numbers with an "inf" or "NaN" among them is not a column of labels (R reads it as
+          // numbers, and a model then refuses the infinite value or drops the NaN as missing): refused.
+          // (Only a spelling with an exponent, "inf" or "nan" can be one: most fields are not read twice.)
+          double value;
+          if (!missing && text.find_first_of("eEiInN") != std::string_view::npos &&
+              SpellsNumber(text, value) && !std::isfinite(value))
+            return error(kFiniteNumber);
+          [[fallthrough]];
+        }
         case ColumnType::kLabel:
-        case ColumnType::kAuto:
           column.codes.push_back(missing ? -1 : LevelCode(c, text));
           break;
+      }
+    }
+    for (size_t c = 0; c < specs_.size() && !row_missing; ++c) {
+      if (specs_[c].exceeds < 0) continue;
+      const ColumnSpec& earlier = specs_[static_cast<size_t>(specs_[c].exceeds)];
+      const double start = set_.columns[static_cast<size_t>(specs_[c].exceeds)].numbers.back();
+      const double stop = set_.columns[c].numbers.back();
+      if (!(stop > start)) {
+        return fmt::format(
+            "columns '{}' and '{}': the interval ({}, {}] does not end after it starts; expected "
+            "'{}' > '{}'",
+            earlier.name, specs_[c].name, start, stop, specs_[c].name, earlier.name);
       }
     }
     if (row_missing) {

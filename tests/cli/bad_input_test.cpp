@@ -86,11 +86,23 @@ INSTANTIATE_TEST_SUITE_P(
                  "t,e,x\n1,1,1\n2,0,1\n3,1,1\n",
                  {"stats", "cox", "--input", "{file}", "--time", "t", "--event", "e", "--covariates", "x"},
                  "no covariate can be estimated: none varies among the rows at risk at the event times"},
-        BadInput{"cox_start_after_stop",
-                 "s,t,e,x\n0,1,1,1\n5,2,0,0\n",
-                 {"stats", "cox", "--input", "{file}", "--start", "s", "--time", "t", "--event", "e",
-                  "--covariates", "x"},
-                 "observation 2: the interval (5, 2] does not end after it starts"},
+        BadInput{
+            "cox_start_after_stop",
+            "s,t,e,x\n0,1,1,1\n5,2,0,0\n",
+            {"stats", "cox", "--input", "{file}", "--start", "s", "--time", "t", "--event", "e",
+             "--covariates", "x"},
+            "{file}:3: columns 's' and 't': the interval (5, 2] does not end after it starts; expected 't' > "
+            "'s'"},
+        BadInput{"km_start_equal_to_stop",
+                 "s,t,e\n0,1,1\n\n2,4,0\n3,3,1\n",
+                 {"stats", "km", "--input", "{file}", "--start", "s", "--time", "t", "--event", "e"},
+                 "{file}:5: columns 's' and 't': the interval (3, 3] does not end after it starts"},
+        BadInput{
+            "cox_covariate_infinite",
+            "t,e,x\n1,1,0.5\n2,0,inf\n",
+            {"stats", "cox", "--input", "{file}", "--time", "t", "--event", "e", "--covariates", "x"},
+            "{file}:3: column 'x': found 'inf'; expected a finite number (NA or an empty field for a missing "
+            "value)"},
         BadInput{"km_negative_start",
                  "s,t,e\n0,1,1\n-1,2,0\n",
                  {"stats", "km", "--input", "{file}", "--start", "s", "--time", "t", "--event", "e"},

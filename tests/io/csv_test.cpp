@@ -134,6 +134,54 @@ TEST(ReadColumns, NumericLevelsSortNumericallyAndAutoColumnsBecomeNumbers) {
   EXPECT_EQ(set->columns[1].numbers, (BigVector<double>{1, 2.5, 3}));
 }
 
+// A covariate column of numbers with an infinite or NaN value among them: R's read.csv reads numbers (and
+// coxph then stops at "an infinite predictor" or drops the NaN as missing), where taking the column as labels
+// would silently fit a factor with a level "inf". Refused with the place; a label column keeps such text.
+TEST(ReadColumns, AnAutoColumnRefusesANumbersSpellingThatIsNotFinite) {
+  for (const std::string value : {"inf", "-Infinity", "NaN", "nan", "1e400", "+1E+999"}) {
+    Result<CsvReader> reader = CsvReader::FromString("x\n1\n" + value + "\n2\n", "t.csv");
+    ASSERT_TRUE(reader.ok());
+    Result<ColumnSet> set = ReadColumns(*reader, {{"x", ColumnType::kAuto}});
+    ASSERT_FALSE(set.ok()) << value;
+    EXPECT_EQ(set.status().message(), "t.csv:3: column 'x': found '" + value +
+                                          "'; expected a finite number (NA or an empty field for a missing "
+                                          "value)");
+  }
+  Result<CsvReader> reader = CsvReader::FromString("x\nabc\ninf\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  Result<ColumnSet> labels = ReadColumns(*reader, {{"x", ColumnType::kLabel}});
+  ASSERT_TRUE(labels.ok());
+  EXPECT_EQ(labels->columns[0].levels, (std::vector<std::string>{"abc", "inf"}));
+}
+
+// Below the smallest subnormal a number is 0, as R reads it (from_chars calls it out of range), in number
+// and automatic columns alike; "1e-320" is a subnormal, kept.
+TEST(ReadColumns, ANumberBelowTheSmallestDoubleIsZero) {
+  for (ColumnType type : {ColumnType::kNumber, ColumnType::kAuto}) {
+    Result<CsvReader> reader = CsvReader::FromString("x\n1e-400\n-1e-999\n1e-320\n2\n", "t.csv");
+    ASSERT_TRUE(reader.ok());
+    Result<ColumnSet> set = ReadColumns(*reader, {{"x", type}});
+    ASSERT_TRUE(set.ok()) << set.status().message();
+    ASSERT_EQ(set->columns[0].type, ColumnType::kNumber);
+    EXPECT_EQ(set->columns[0].numbers, (BigVector<double>{0, 0, 1e-320, 2}));
+    EXPECT_TRUE(std::signbit(set->columns[0].numbers[1]));
+  }
+}
+
+// A stop time must exceed its start in the same row (`exceeds`): the first row where it does not is named,
+// after a row with a missing start (dropped, not compared) and a blank line.
+TEST(ReadColumns, AStopTimeMustExceedItsStart) {
+  Result<CsvReader> reader = CsvReader::FromString("start,stop\n0,1\nNA,0.5\n\n1,2.5\n2.5,2.5\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  Result<ColumnSet> set = ReadColumns(
+      *reader, {{"stop", ColumnType::kNumber, 0, false, /*exceeds=*/1}, {"start", ColumnType::kNumber}});
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(
+      set.status().message(),
+      "t.csv:6: columns 'start' and 'stop': the interval (2.5, 2.5] does not end after it starts; expected "
+      "'stop' > 'start'");
+}
+
 // A column whose smallest value is not allowed (case weights, > 0): 0 is an error naming the place, a number
 // just above it is read; the same column with 0 allowed takes it.
 TEST(ReadColumns, AboveMinRejectsTheMinimumItself) {
@@ -167,8 +215,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCsv{"time,event\n1,1\nabc,0\n", "t.csv:3: column 'time': found 'abc'; expected a number"},
         BadCsv{"time,event\n-2,1\n", "t.csv:2: column 'time': found '-2'; expected a number >= 0"},
         BadCsv{"time,event\n1,2\n", "t.csv:2: column 'event': found '2'; expected 0 or 1 (or true/false)"},
-        BadCsv{"time,event\ninf,1\n", "column 'time': found 'inf'; expected a number"},
-        BadCsv{"time,event\n1e999,1\n", "column 'time': found '1e999'; expected a number"},
+        BadCsv{"time,event\ninf,1\n",
+               "t.csv:2: column 'time': found 'inf'; expected a finite number (NA or an empty field for a "
+               "missing value)"},
+        BadCsv{"time,event\n1,0\nNaN,1\n", "t.csv:3: column 'time': found 'NaN'; expected a finite number"},
+        BadCsv{"time,event\n1e999,1\n", "t.csv:2: column 'time': found '1e999'; expected a finite number"},
         BadCsv{"time,evnt\n1,1\n", "t.csv:1: no column 'event'; the header has: time, evnt"},
         BadCsv{"time,event\n1,1\n2\n", "t.csv:3: expected 2 fields as in the header, found 1"},
         BadCsv{"time,event\r\n1,1\r\n2,1,0\r\n", "t.csv:3: expected 2 fields as in the header, found 3"},

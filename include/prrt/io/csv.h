@@ -76,6 +76,9 @@ struct ColumnSpec {
   ColumnType type = ColumnType::kNumber;
   double min_value = -std::numeric_limits<double>::infinity();  //!< for kNumber: smallest value allowed
   bool above_min = false;  //!< min_value itself not allowed (case weights: > 0)
+  //! For kNumber: the place, among the columns requested, of one whose value in the same row this one's must
+  //! exceed (an interval's stop time, after its start); -1 for none.
+  int exceeds = -1;
 };
 
 //! One column of a data set. Missing values are NaN (numbers), -1 (events, label codes).
