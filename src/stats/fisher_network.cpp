@@ -209,6 +209,8 @@ class alignas(64) Network {
         rows_(rows),
         bits_(std::bit_width(static_cast<unsigned>(n))),
         max_cached_bounds_(static_cast<size_t>(std::max<int64_t>(max_cached_bounds, 1))) {
+    log_fact_.reserve(static_cast<size_t>(n) + 1);
+    inverse_.reserve(static_cast<size_t>(n) + 1);
     for (int k = 0; k <= n; ++k)
       log_fact_.push_back(LogFactorial(k));
     for (int k = 0; k <= n; ++k)

@@ -321,6 +321,44 @@ TEST(FisherExact, StopsAtItsLimitsWithAClearMessage) {
       << unpacked.status().message();
 }
 
+// The exact and simulated tests hold tables of 0 to n: n = 10^7 is taken, one more is refused by each. Before
+// the bound, 2^31 - 1 (R's largest count) ran out of memory, and 1e10 (beyond an int) crashed.
+TEST(FisherExact, TakesTablesOfUpToTenMillion) {
+  const ContingencyTable largest{3, 2, {9999990, 1, 1, 1, 5, 2}};
+  Result<FisherResult> exact = FisherExact(largest);
+  ASSERT_TRUE(exact.ok()) << exact.status().message();
+  // By hand: a table with these margins is its second column (x1, x2, x3), summing to 4 with x2 <= 2 and
+  // x3 <= 7, its probability prod r_i! prod c_j! / (n! prod x_ij!); p sums those no likelier than the
+  // observed (1, 1, 2). The log-factorials near 1.5e8 carry a rounding of ~3e-8, so the two agree to about
+  // that.
+  const double rows[] = {9999991, 2, 7}, cols[] = {9999996, 4};
+  auto log_probability = [&](int x1, int x2, int x3) {
+    const int second[] = {x1, x2, x3};
+    double log_p = std::lgamma(cols[0] + 1) + std::lgamma(cols[1] + 1) - std::lgamma(1e7 + 1);
+    for (int i = 0; i < 3; ++i)
+      log_p += std::lgamma(rows[i] + 1) - std::lgamma(rows[i] - second[i] + 1) - std::lgamma(second[i] + 1.0);
+    return log_p;
+  };
+  const double observed = log_probability(1, 1, 2);
+  double p = 0;
+  for (int x2 = 0; x2 <= 2; ++x2) {
+    for (int x3 = 0; x3 <= 4 - x2; ++x3) {
+      const double log_p = log_probability(4 - x2 - x3, x2, x3);
+      if (log_p <= observed + 1e-7) p += std::exp(log_p);
+    }
+  }
+  EXPECT_NEAR(exact->p / p, 1, 1e-6) << exact->p << " " << p;
+  const std::string refused =
+      "the counts sum to 10000001; an exact or simulated test takes at most 10000000 (for larger tables, the "
+      "chi-squared test)";
+  const ContingencyTable beyond{3, 2, {9999991, 1, 1, 1, 5, 2}};
+  EXPECT_EQ(FisherExact(beyond).status().message(), refused);
+  EXPECT_EQ(FisherMonteCarlo(beyond, 100, 1).status().message(), refused);
+  EXPECT_EQ(PearsonChiSquareMonteCarlo(beyond, 100, 1).status().message(), refused);
+  EXPECT_EQ(FisherExact({2, 2, {5000001, 0, 0, 5000000}}).status().message(), refused);
+  EXPECT_TRUE(PearsonChiSquare(beyond, false).ok());  // the chi-squared test takes any counts
+}
+
 TEST(FisherMonteCarlo, EstimatesTheExactPWithinItsStandardError) {
   // Job satisfaction (R's ?fisher.test): exact p = 0.782684939 (../shared/reference/statistics.md). With
   // 20,000 random tables the estimate's standard error is sqrt(p (1 - p) / 20000) = 0.0029.

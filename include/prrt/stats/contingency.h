@@ -19,7 +19,11 @@ struct ContingencyTable {
   double at(int r, int c) const { return counts[static_cast<size_t>(r) * cols + c]; }
 };
 
-//! Checks the shape (at least 2 x 2) and that counts are finite and >= 0 (and whole, if `whole_counts`).
+//! The largest total an exact or simulated test takes.
+constexpr int kLargestExactTotal = 10'000'000;
+
+//! Checks the shape (at least 2 x 2) and that counts are finite and >= 0 (and, if `whole_counts`, whole and
+//! summing to at most kLargestExactTotal).
 Status ValidateTable(const ContingencyTable& table, bool whole_counts);
 
 struct FisherResult {
