@@ -54,7 +54,16 @@ Result<NumericSummary> SummariseNumeric(std::span<const double> values, int quan
   NumericSummary s;
   s.n = static_cast<int64_t>(sorted.size());
   const double n = static_cast<double>(sorted.size());
-  s.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / n;
+  // R's mean, to its last bit: a long double sum in the input's order (its range holds sums of doubles near
+  // the largest, its precision what a double sum loses), then the mean deviation from it added.
+  long double mean = std::accumulate(values.begin(), values.end(), 0.0L) / n;
+  if (std::isfinite(static_cast<double>(mean))) {
+    long double deviation = 0;
+    for (double v : values)
+      deviation += v - mean;
+    mean += deviation / n;
+  }
+  s.mean = static_cast<double>(mean);
   double ss = 0;
   for (double v : sorted)
     ss += (v - s.mean) * (v - s.mean);

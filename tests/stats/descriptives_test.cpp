@@ -51,5 +51,18 @@ TEST(Quantile, EveryTypeAgreesWithRToTheLastBit) {
   }
 }
 
+// R's mean sums in long double, in the input's order, then adds the mean deviation from that (summary.c):
+// R 4.2.2, sprintf("%.17g", mean(x)): 1.35e+308 for c(1e308, 1.7e308), whose double sum overflows (prrt's
+// mean was Inf), and 0.33365885416666669 for c(1, 1e16, -1e16), where a double sum loses the 1 (prrt's was
+// 0) and the deviations are rounded to the long double's 2^-10 near 1e16.
+TEST(SummariseNumeric, TheMeanIsRsToTheLastBit) {
+  Result<NumericSummary> large = SummariseNumeric(std::vector<double>{1e308, 1.7e308});
+  ASSERT_TRUE(large.ok());
+  EXPECT_EQ(large->mean, 1.35e308);
+  Result<NumericSummary> cancelling = SummariseNumeric(std::vector<double>{1, 1e16, -1e16});
+  ASSERT_TRUE(cancelling.ok());
+  EXPECT_EQ(cancelling->mean, 0.33365885416666669);
+}
+
 }  // namespace
 }  // namespace prrt::stats

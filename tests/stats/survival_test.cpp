@@ -600,6 +600,11 @@ TEST(MergeNearTies, MergesAbsoluteAndRelativeNearTiesToTheFirstOfTheRun) {
   // Relative: gap 5 against a mean of about 6.7e8 is 7.5e-9 <= 1.49e-8.
   EXPECT_EQ(MergeNearTies(std::vector<double>{1e9, 1e9 + 5, 1}), (std::vector<double>{1e9, 1e9, 1}));
   EXPECT_EQ(MergeNearTies(std::vector<double>{1, 1 + 1e-6}), (std::vector<double>{1, 1 + 1e-6}));
+  // Near the largest double the times' sum overflows, but R's mean(abs(y)), 9e307, is summed in long double:
+  // the gaps are about 1 of it, no ties (R: survfit(Surv(c(1e308, 1.7e308, 1e-300), c(1, 0, 1)) ~ 1) has
+  // three times). Summed in doubles, the mean was infinite and every gap a tie.
+  EXPECT_EQ(MergeNearTies(std::vector<double>{1e308, 1.7e308, 1e-300}),
+            (std::vector<double>{1e308, 1.7e308, 1e-300}));
 }
 
 // R's aml: Maintained (the first 11) and Nonmaintained.
