@@ -75,8 +75,8 @@ class Hypergeometric {
  public:
   Hypergeometric(int x, int m, int n, int k)
       : x_(x), m_(m), n_(n), k_(k), lo_(std::max(0, k - n)), hi_(std::min(k, m)) {
-    for (int64_t s = lo_; s <= hi_; ++s)  // (an int would overflow after a support ending at INT_MAX)
-      log_density_.push_back(detail::LogHypergeometricDensity(static_cast<int>(s), m, n, k));
+    for (int s = lo_; s <= hi_; ++s)
+      log_density_.push_back(detail::LogHypergeometricDensity(s, m, n, k));
   }
 
   // The density at odds ratio `ncp` (finite, > 0) over the support.

@@ -272,24 +272,23 @@ void SortTimes(std::span<double> times, std::span<uint32_t> payload) {
 
 void MergeSortedNearTies(std::span<double> sorted) {
   if (sorted.size() < 2) return;
-  double sum_abs = 0;
   size_t distinct = 0;
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    if (i == 0 || sorted[i] != sorted[i - 1]) {
-      sum_abs += std::fabs(sorted[i]);
-      ++distinct;
+  auto sum_distinct_abs = [&sorted, &distinct](auto sum) {
+    distinct = 0;
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (i == 0 || sorted[i] != sorted[i - 1]) {
+        sum += std::fabs(sorted[i]);
+        ++distinct;
+      }
     }
-  }
+    return sum;
+  };
+  const double sum_abs = sum_distinct_abs(0.0);
   double mean_abs = sum_abs / static_cast<double>(distinct);
   // R's mean(abs(y)) sums in long double: where the doubles' sum overflows (times near 1e308), so must this
   // one, or every gap would be a tie.
-  if (std::isinf(sum_abs)) {
-    long double wide_sum = 0;
-    for (size_t i = 0; i < sorted.size(); ++i) {
-      if (i == 0 || sorted[i] != sorted[i - 1]) wide_sum += std::fabs(sorted[i]);
-    }
-    mean_abs = static_cast<double>(wide_sum / static_cast<long double>(distinct));
-  }
+  if (std::isinf(sum_abs))
+    mean_abs = static_cast<double>(sum_distinct_abs(0.0L) / static_cast<long double>(distinct));
   double previous_distinct = sorted[0];
   double run_start = sorted[0];
   for (size_t i = 1; i < sorted.size(); ++i) {
