@@ -13,6 +13,7 @@ for (n in as.numeric(args[-1])) {
   # score residuals take O(n^2) time (23 s at 10^5 rows where the fit takes 0.3 s), so not at 10^6.
   coxr_s <- if (n <= 1e5) system.time(coxph(Surv(time, status) ~ x1 + x2 + x3, data = d, robust = TRUE))[["elapsed"]] else NA
   out <- list(n = n, fread_s = read_s, survfit_s = km_s, survdiff_s = lr_s, coxph_s = cox_s, coxph_robust_s = coxr_s,
-              median = unname(summary(fit)$table[, "median"]), chisq = test$chisq)
+              median = unname(summary(fit)$table[, "median"]), chisq = test$chisq,
+              coef = if (n <= 1e6) unname(coef(cx)) else NULL)
   writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null"), file.path(dir, sprintf("r_%d.json", n)))
 }

@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -302,22 +304,43 @@ void SortLevels(Column& column) {
     code = new_code[code];
 }
 
-// A kAuto column, read as labels, becomes numbers when every level is a number.
-void ResolveAutoColumn(Column& column) {
-  std::vector<double> value(column.levels.size());
-  for (size_t i = 0; i < column.levels.size(); ++i) {
-    if (!ParseNumber(column.levels[i], value[i])) {
-      column.type = ColumnType::kLabel;
-      return;
+// The texts of a kAuto column's values while every one so far is a number (or missing: an empty text), each
+// followed by a '\0', in chunks that parts hand over whole. Should a value that is not a number turn up, the
+// column's levels are these texts: R's factor levels are the strings as written ("1", "1.0" and "+1" are
+// three).
+class Spellings {
+ public:
+  void Add(std::string_view text) {
+    if (chunks_.empty() || chunks_.back().size() >= kChunkBytes) chunks_.emplace_back();
+    chunks_.back().append(text).push_back('\0');
+  }
+  // Removes the text added last (the row being dropped is the last one added, in the last chunk).
+  void RemoveLast() {
+    std::string& chunk = chunks_.back();
+    chunk.pop_back();
+    const size_t end = chunk.rfind('\0');
+    chunk.resize(end == std::string::npos ? 0 : end + 1);
+  }
+  void Append(Spellings&& later) {
+    std::move(later.chunks_.begin(), later.chunks_.end(), std::back_inserter(chunks_));
+    later.chunks_.clear();
+  }
+  template <typename Visit>
+  void ForEach(const Visit& visit) const {
+    for (const std::string& chunk : chunks_) {
+      for (size_t begin = 0; begin < chunk.size();) {
+        const size_t end = chunk.find('\0', begin);
+        visit(std::string_view(chunk).substr(begin, end - begin));
+        begin = end + 1;
+      }
     }
   }
-  column.type = ColumnType::kNumber;
-  column.numbers.resize(column.codes.size());
-  for (size_t r = 0; r < column.codes.size(); ++r)
-    column.numbers[r] = value[column.codes[r]];
-  column.codes.clear();
-  column.levels.clear();
-}
+  void Clear() { std::vector<std::string>().swap(chunks_); }
+
+ private:
+  static constexpr size_t kChunkBytes = size_t{1} << 20;
+  std::vector<std::string> chunks_;
+};
 
 // Lets the level maps be searched with a string_view.
 struct TextHash {
@@ -334,9 +357,9 @@ void ReserveForEstimatedRows(const CsvReader& reader, ColumnSet& set) {
   const size_t rows =
       static_cast<size_t>(static_cast<double>(reader.total_bytes()) / bytes_per_row * 1.02) + 16;
   for (Column& column : set.columns) {
-    if (column.type == ColumnType::kNumber) column.numbers.reserve(rows);
+    if (column.type == ColumnType::kNumber || column.type == ColumnType::kAuto) column.numbers.reserve(rows);
     if (column.type == ColumnType::kEvent) column.events.reserve(rows);
-    if (column.type == ColumnType::kLabel || column.type == ColumnType::kAuto) column.codes.reserve(rows);
+    if (column.type == ColumnType::kLabel) column.codes.reserve(rows);
   }
 }
 
@@ -344,11 +367,17 @@ void ReserveForEstimatedRows(const CsvReader& reader, ColumnSet& set) {
 using RecordError = std::string;
 
 // Turns records into the requested columns: one appender reads the records of one stretch of the file, with
-// its own label levels (in the order they first appear in the stretch).
+// its own label levels (in the order they first appear in the stretch). A kAuto column is read as numbers
+// (its type kAuto until the end) until a value that is not one turns it into labels (kLabel): hashing every
+// value as a level was most of the time of reading a column of continuous covariates.
 class RowAppender {
  public:
   RowAppender(const std::vector<ColumnSpec>& specs, const std::vector<size_t>& index, size_t n_fields)
-      : specs_(specs), index_(index), n_fields_(n_fields), level_codes_(specs.size()) {
+      : specs_(specs),
+        index_(index),
+        n_fields_(n_fields),
+        level_codes_(specs.size()),
+        spellings_(specs.size()) {
     for (const ColumnSpec& spec : specs) {
       Column column;
       column.name = spec.name;
@@ -373,7 +402,7 @@ class RowAppender {
       auto error = [&](std::string_view expected) {
         return fmt::format("column '{}': found '{}'; expected {}", specs_[c].name, text, expected);
       };
-      switch (specs_[c].type) {
+      switch (column.type) {
         case ColumnType::kNumber: {
           double value = std::nan("");
           if (!missing) {
@@ -396,18 +425,30 @@ class RowAppender {
           break;
         }
         case ColumnType::kAuto: {
-          // A column of numbers with an "inf" or "NaN" among them is not a column of labels (R reads it as
-          // numbers, and a model then refuses the infinite value or drops the NaN as missing): refused.
-          // (Only a spelling with an exponent, "inf" or "nan" can be one: most fields are not read twice.)
-          double value;
-          if (!missing && text.find_first_of("eEiInN") != std::string_view::npos &&
-              SpellsNumber(text, value) && !std::isfinite(value))
-            return error(kFiniteNumber);
-          [[fallthrough]];
+          double value = std::nan("");
+          if (missing || SpellsNumber(text, value)) {
+            // A column of numbers with an "inf" or "NaN" among them is not a column of labels (R reads it as
+            // numbers, and a model then refuses the infinite value or drops the NaN as missing): refused.
+            if (!missing && !std::isfinite(value)) return error(kFiniteNumber);
+            column.numbers.push_back(value);
+            spellings_[c].Add(missing ? std::string_view() : text);
+            break;
+          }
+          BecomeLabels(c);
+          column.codes.push_back(LevelCode(c, text));
+          break;
         }
-        case ColumnType::kLabel:
+        case ColumnType::kLabel: {
+          // Once labels, a kAuto column still refuses a number's spelling that is not finite (only one with
+          // an exponent, "inf" or "nan" can be one: most fields are not read twice).
+          double value;
+          if (!missing && specs_[c].type == ColumnType::kAuto &&
+              text.find_first_of("eEiInN") != std::string_view::npos && SpellsNumber(text, value) &&
+              !std::isfinite(value))
+            return error(kFiniteNumber);
           column.codes.push_back(missing ? -1 : LevelCode(c, text));
           break;
+        }
       }
     }
     for (size_t c = 0; c < specs_.size() && !row_missing; ++c) {
@@ -425,30 +466,46 @@ class RowAppender {
     if (row_missing) {
       // Drop the row again: it stays out of every column.
       ++set_.rows_dropped;
-      for (Column& column : set_.columns) {
-        if (column.type == ColumnType::kNumber) column.numbers.pop_back();
+      for (size_t c = 0; c < specs_.size(); ++c) {
+        Column& column = set_.columns[c];
+        if (column.type == ColumnType::kNumber || column.type == ColumnType::kAuto) column.numbers.pop_back();
+        if (column.type == ColumnType::kAuto) spellings_[c].RemoveLast();
         if (column.type == ColumnType::kEvent) column.events.pop_back();
-        if (column.type == ColumnType::kLabel || column.type == ColumnType::kAuto) column.codes.pop_back();
+        if (column.type == ColumnType::kLabel) column.codes.pop_back();
       }
     }
     return std::nullopt;
   }
 
-  // Appends what `part` read after this appender's rows; its label codes become this appender's.
-  void AppendPart(const ColumnSet& part) {
-    set_.rows_read += part.rows_read;
-    set_.rows_dropped += part.rows_dropped;
+  // Appends what `part` read after this appender's rows; its label codes become this appender's. A kAuto
+  // column that is labels in either is labels in both.
+  void AppendPart(RowAppender& part) {
+    set_.rows_read += part.set_.rows_read;
+    set_.rows_dropped += part.set_.rows_dropped;
     for (size_t c = 0; c < specs_.size(); ++c) {
       Column& column = set_.columns[c];
-      const Column& from = part.columns[c];
+      Column& from = part.set_.columns[c];
+      if (column.type == ColumnType::kAuto && from.type == ColumnType::kLabel) BecomeLabels(c);
+      if (column.type == ColumnType::kLabel && from.type == ColumnType::kAuto) part.BecomeLabels(c);
       column.numbers.insert(column.numbers.end(), from.numbers.begin(), from.numbers.end());
       column.events.insert(column.events.end(), from.events.begin(), from.events.end());
+      spellings_[c].Append(std::move(part.spellings_[c]));
       std::vector<int32_t> code_of(from.levels.size());
       for (size_t level = 0; level < from.levels.size(); ++level)
         code_of[level] = LevelCode(c, from.levels[level]);
       for (int32_t code : from.codes)
         column.codes.push_back(code < 0 ? code : code_of[code]);
     }
+  }
+
+  // The columns read, kAuto ones resolved: numbers where every value was one.
+  ColumnSet Finish() {
+    for (size_t c = 0; c < specs_.size(); ++c) {
+      Column& column = set_.columns[c];
+      if (column.type == ColumnType::kAuto) column.type = ColumnType::kNumber;
+      if (column.type == ColumnType::kLabel) SortLevels(column);
+    }
+    return std::move(set_);
   }
 
  private:
@@ -462,10 +519,22 @@ class RowAppender {
     return it->second;
   }
 
+  // Turns kAuto column `c`, numbers so far, into labels: its values' texts become levels.
+  void BecomeLabels(size_t c) {
+    Column& column = set_.columns[c];
+    column.type = ColumnType::kLabel;
+    column.codes.reserve(column.numbers.capacity());
+    spellings_[c].ForEach(
+        [&](std::string_view text) { column.codes.push_back(text.empty() ? -1 : LevelCode(c, text)); });
+    spellings_[c].Clear();
+    BigVector<double>().swap(column.numbers);
+  }
+
   const std::vector<ColumnSpec>& specs_;
   const std::vector<size_t>& index_;
   size_t n_fields_;
   std::vector<std::unordered_map<std::string, int32_t, TextHash, std::equal_to<>>> level_codes_;
+  std::vector<Spellings> spellings_;  // for kAuto columns while they are numbers
   ColumnSet set_;
 };
 
@@ -581,15 +650,15 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
         parts.push_back(plain.substr(begin, end - begin));
         begin = end;
       }
-      std::vector<ColumnSet> part_rows(parts.size());
+      std::vector<std::unique_ptr<RowAppender>> part_rows(parts.size());
       std::vector<std::optional<std::pair<int64_t, RecordError>>> errors(parts.size());
       ParallelFor(parts.size(), [&](size_t k) {
         // An appender made by the thread that fills it: appenders side by side in one array shared cache
         // lines, and the count each writes at every row kept the two cores waiting on each other (the parts
         // were read no faster on two cores than on one).
-        RowAppender part(specs, index, reader.header().size());
-        errors[k] = AppendPlainLines(parts[k], part);
-        part_rows[k] = std::move(part.set());
+        auto part = std::make_unique<RowAppender>(specs, index, reader.header().size());
+        errors[k] = AppendPlainLines(parts[k], *part);
+        part_rows[k] = std::move(part);
       });
       for (size_t k = 0; k < parts.size(); ++k) {
         if (errors[k]) {
@@ -598,7 +667,8 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
           return located(first_line + CountLineFeeds(before.data(), before.size()) + errors[k]->first,
                          errors[k]->second);
         }
-        appender.AppendPart(part_rows[k]);
+        appender.AppendPart(*part_rows[k]);
+        part_rows[k].reset();
       }
     } else {
       Result<bool> got = reader.Next(fields);
@@ -611,11 +681,7 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
     if (rows_before < kRowsToEstimate && set.rows_read >= kRowsToEstimate)
       ReserveForEstimatedRows(reader, set);
   }
-  for (Column& column : set.columns) {
-    if (column.type == ColumnType::kAuto) ResolveAutoColumn(column);
-    if (column.type == ColumnType::kLabel) SortLevels(column);
-  }
-  return std::move(set);
+  return appender.Finish();
 }
 
 Column LabelColumn(std::string name, const std::vector<std::string>& values) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <set>
 
 namespace prrt::io {
 namespace {
@@ -329,6 +331,48 @@ TEST(ReadColumns, ReadsPlainRunsAroundQuotedRecordsAndLoneCarriageReturns) {
   ASSERT_TRUE(set.ok()) << set.status().message();
   EXPECT_EQ(set->columns[0].numbers, times);
   EXPECT_EQ(set->columns[1].levels, (std::vector<std::string>{"n", "two\nlines", "x"}));
+}
+
+// A covariate column is read as numbers until a value that is not one; from there it is labels, whose levels
+// are the texts as written (R's read.csv reads such a column as strings: "1", "1.0" and "+1" are three
+// levels), wherever the label is: in the first or the last row, in a part of the file read on another thread
+// or another 1 MB run than the numbers, or after a quoted record read on its own.
+TEST(ReadColumns, AnAutoColumnWithALabelKeepsEveryValueAsWritten) {
+  const std::vector<std::string> spellings = {"1", "1.0", "+1", "01", "2.50", "1e1", "-0"};
+  const int rows = 200000;
+  for (int label_row : {0, 1, rows / 2, rows - 1, -1}) {  // -1: no label
+    for (int quoted_row : {-1, 7, rows / 3}) {
+      std::string text = "t,x\n";
+      std::vector<std::string> kept;  // x in the rows kept (every thousandth is missing, dropped)
+      for (int row = 0; row < rows; ++row) {
+        std::string x = row == label_row ? "b" : row % 1000 == 500 ? "NA" : spellings[row % spellings.size()];
+        text += std::to_string(row) + "," + (row == quoted_row ? "\"" + x + "\"" : x) + "\n";
+        if (x != "NA") kept.push_back(x);
+      }
+      ASSERT_GT(text.size(), size_t{1} << 20);
+      Result<CsvReader> reader = CsvReader::FromString(text, "t.csv");
+      ASSERT_TRUE(reader.ok());
+      Result<ColumnSet> set = ReadColumns(*reader, {{"t", ColumnType::kNumber}, {"x", ColumnType::kAuto}});
+      ASSERT_TRUE(set.ok()) << set.status().message();
+      const Column& x = set->columns[1];
+      EXPECT_EQ(set->rows_dropped, rows / 1000);
+      if (label_row < 0) {
+        ASSERT_EQ(x.type, ColumnType::kNumber);
+        ASSERT_EQ(x.numbers.size(), kept.size());
+        for (size_t r = 0; r < kept.size(); ++r)
+          ASSERT_EQ(x.numbers[r], std::strtod(kept[r].c_str(), nullptr)) << r;
+        continue;
+      }
+      // Not all numbers: levels sorted as texts, each row coded by its own text.
+      const std::set<std::string> distinct(kept.begin(), kept.end());
+      const std::vector<std::string> levels(distinct.begin(), distinct.end());
+      ASSERT_EQ(x.type, ColumnType::kLabel) << label_row << " " << quoted_row;
+      ASSERT_EQ(x.levels, levels);
+      ASSERT_EQ(x.codes.size(), kept.size());
+      for (size_t r = 0; r < kept.size(); ++r)
+        ASSERT_EQ(x.levels[static_cast<size_t>(x.codes[r])], kept[r]) << r;
+    }
+  }
 }
 
 TEST(CsvReader, OpenNamesAMissingFile) {
