@@ -257,6 +257,57 @@ bool ParseNumber(std::string_view text, double& value) {
   return SpellsNumber(text, value) && std::isfinite(value);
 }
 
+std::string NumberText(double value) {
+  // R's as.character(): the value rounded to 15 significant digits, as R's formatReal() rounds it (scaled to
+  // a 15-digit integer in long double), printed in fixed or scientific notation, whichever is narrower
+  // (fixed on a tie), without trailing zeros.
+  constexpr int kDigits = 15;
+  if (value == 0) return "0";  // -0 too
+  const bool negative = value < 0;
+  const long double magnitude = std::fabs(static_cast<long double>(value));
+  int scale = static_cast<int>(std::floor(std::log10(std::fabs(value)))) - kDigits + 1;
+  long double scaled = magnitude / std::pow(10.0L, static_cast<long double>(scale));
+  if (scaled < 1e14L) {
+    scaled *= 10;
+    --scale;
+  }
+  // The significant digits left when the 15-digit integer's trailing zeros are dropped; a rounding up to
+  // 10^15 is one digit of the next power of 10.
+  double digits = static_cast<double>(std::nearbyint(scaled));
+  int significant = kDigits;
+  for (int j = 0; j < kDigits; ++j) {
+    digits /= 10;
+    if (digits != std::floor(digits)) break;
+    --significant;
+  }
+  if (significant == 0) {
+    significant = 1;
+    ++scale;
+  }
+  // (R's formatReal() also narrows a fixed-notation value just below a power of 10 that rounds up to it by a
+  // digit; alone, such a value has one significant digit and more than 15 to the left of the point, so its
+  // scientific notation is narrower either way.)
+  const int exponent = scale + kDigits - 1;
+  const int left = exponent + 1;
+  const int decimals = std::max(0, significant - left);
+  const int fixed_width = (negative ? 1 : 0) + std::max(1, left) + decimals + (decimals > 0 ? 1 : 0);
+  const int exponent_digits = std::abs(exponent) >= 100 ? 3 : 2;
+  const int mantissa_decimals = significant - 1;
+  const int scientific_width =
+      (negative ? 1 : 0) + 1 + (mantissa_decimals > 0 ? mantissa_decimals + 1 : 0) + 2 + exponent_digits;
+  std::string text = fixed_width <= scientific_width ? fmt::format("{:.{}f}", value, decimals)
+                                                     : fmt::format("{:.{}e}", value, mantissa_decimals);
+  // fmt writes at least two exponent digits, as C's printf and R.
+  const size_t e = text.find('e');
+  const size_t mantissa_end = e == std::string::npos ? text.size() : e;
+  if (text.find('.') < mantissa_end) {
+    size_t keep = text.find_last_not_of('0', mantissa_end - 1);
+    if (text[keep] == '.') --keep;
+    text.erase(keep + 1, mantissa_end - keep - 1);
+  }
+  return text;
+}
+
 namespace {
 
 bool IsMissingText(std::string_view text) {
@@ -276,28 +327,32 @@ int8_t ParseEvent(std::string_view text) {
   return -2;
 }
 
-// Reorders a label column's levels as R's factor() would, drops levels whose rows were all dropped,
-// and recodes the rows.
+// Reorders a label column's levels as R's factor() would, drops levels whose rows were all dropped, and
+// recodes the rows. R's read.csv types a column from every row, the dropped ones too: when every value is a
+// number, factor() orders the levels by value and names them as.character(value), so that "9" and "09" are
+// one level "9"; otherwise the levels are the texts, ordered (here) as R's sort() in the C locale.
 void SortLevels(Column& column) {
   std::vector<double> as_number(column.levels.size());
+  bool all_numeric = true;
+  for (size_t i = 0; i < column.levels.size() && all_numeric; ++i)
+    all_numeric = ParseNumber(column.levels[i], as_number[i]);
   std::vector<char> used(column.levels.size(), 0);
   for (int32_t code : column.codes)
     used[code] = 1;
-  bool all_numeric = true;
   std::vector<int32_t> order;
   for (size_t i = 0; i < column.levels.size(); ++i) {
-    if (!used[i]) continue;
-    order.push_back(static_cast<int32_t>(i));
-    all_numeric = all_numeric && ParseNumber(column.levels[i], as_number[i]);
+    if (used[i]) order.push_back(static_cast<int32_t>(i));
   }
   std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
     return all_numeric ? as_number[a] < as_number[b] : column.levels[a] < column.levels[b];
   });
   std::vector<int32_t> new_code(column.levels.size(), -1);
-  std::vector<std::string> levels(order.size());
-  for (size_t rank = 0; rank < order.size(); ++rank) {
-    new_code[order[rank]] = static_cast<int32_t>(rank);
-    levels[rank] = std::move(column.levels[order[rank]]);
+  std::vector<std::string> levels;
+  for (int32_t level : order) {
+    // Values with one text are neighbours in the order of values (the text is a rounding of the value).
+    std::string name = all_numeric ? NumberText(as_number[level]) : std::move(column.levels[level]);
+    if (levels.empty() || levels.back() != name) levels.push_back(std::move(name));
+    new_code[level] = static_cast<int32_t>(levels.size()) - 1;
   }
   column.levels = std::move(levels);
   for (int32_t& code : column.codes)

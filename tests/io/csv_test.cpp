@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <set>
+
+#include "support/json_match.h"
 
 namespace prrt::io {
 namespace {
@@ -372,6 +375,50 @@ TEST(ReadColumns, AnAutoColumnWithALabelKeepsEveryValueAsWritten) {
       for (size_t r = 0; r < kept.size(); ++r)
         ASSERT_EQ(x.levels[static_cast<size_t>(x.codes[r])], kept[r]) << r;
     }
+  }
+}
+
+// R's factor() levels of a column as read.csv types it (tests/golden/factor_levels.json, written by
+// tests/r/make_goldens.R): when every value is a number, the dropped rows' too, the levels are ordered by
+// value and named as.character(value) ("9" and "09" one level "9", "1e5" and "100000" one level "1e+05");
+// with a text among the values, the levels are the texts in the C locale's order ("10" before "9", even where
+// the text's row is dropped).
+TEST(ReadColumns, LabelLevelsAreRsFactorLevels) {
+  const nlohmann::json golden =
+      nlohmann::json::parse(testing::ReadSourceFile("tests/golden/factor_levels.json"));
+  ASSERT_EQ(golden.at("factors").size(), 6u);
+  for (const auto& c : golden.at("factors")) {
+    const std::vector<std::string> levels = c.at("levels").get<std::vector<std::string>>();
+    const std::vector<int32_t> codes = c.at("codes").get<std::vector<int32_t>>();
+    for (ColumnType type : {ColumnType::kLabel, ColumnType::kAuto}) {
+      Result<CsvReader> reader = CsvReader::FromString(c.at("csv").get<std::string>(), "t.csv");
+      ASSERT_TRUE(reader.ok());
+      Result<ColumnSet> set = ReadColumns(*reader, {{"t", ColumnType::kNumber}, {"g", type}});
+      ASSERT_TRUE(set.ok()) << set.status().message();
+      const Column& g = set->columns[1];
+      if (g.type == ColumnType::kNumber) {
+        // A covariate of numbers is numbers (R's model uses it as such, not as a factor).
+        EXPECT_EQ(type, ColumnType::kAuto);
+        EXPECT_TRUE(std::all_of(levels.begin(), levels.end(), [](const std::string& level) {
+          double value;
+          return ParseNumber(level, value);
+        }));
+        continue;
+      }
+      EXPECT_EQ(g.levels, levels) << c.at("csv");
+      EXPECT_EQ(std::vector<int32_t>(g.codes.begin(), g.codes.end()), codes) << c.at("csv");
+    }
+  }
+}
+
+// as.character() of doubles of every magnitude (R 4.2.2, the same golden file), to the last character.
+TEST(NumberText, IsRsAsCharacter) {
+  const nlohmann::json golden =
+      nlohmann::json::parse(testing::ReadSourceFile("tests/golden/factor_levels.json"));
+  ASSERT_GT(golden.at("as_character").size(), 1000u);
+  for (const auto& c : golden.at("as_character")) {
+    const std::string value = c.at("value");
+    EXPECT_EQ(NumberText(std::strtod(value.c_str(), nullptr)), c.at("text").get<std::string>()) << value;
   }
 }
 

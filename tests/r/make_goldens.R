@@ -876,8 +876,41 @@ write_golden(list(
   km_rmean_case("synthetic_weighted_to_zero", "time", "status", "grp", "common", weights = "w")
 ), "km_rmean")
 
+# ---- Factor levels of a column as read.csv types it, and R's as.character() of a double ----
+# Each case: a column's texts and which rows are dropped (their time is NA); R's levels and 0-based codes of the
+# rows kept, in the C locale's order (prrt's order of text levels). And as.character() of doubles of every
+# magnitude, halfway cases and neighbours of powers of 10, written with 17 digits (exact).
+session_collate <- Sys.getlocale("LC_COLLATE")
+invisible(Sys.setlocale("LC_COLLATE", "C"))
+factor_case <- function(values, dropped = rep(FALSE, length(values))) {
+  csv <- paste0("t,g\n", paste0(ifelse(dropped, "NA", "1"), ",", values, "\n", collapse = ""))
+  d <- na.omit(read.csv(text = csv, stringsAsFactors = FALSE))
+  f <- factor(d$g)
+  list(csv = csv, levels = levels(f), codes = as.integer(f) - 1L)
+}
+factor_cases <- list(
+  factor_case(c("10", "9", "100", "1.0e1", "9", "100", "z", "09"), c(FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, TRUE, FALSE)),
+  factor_case(c("10", "9", "100", "1.0e1", "9", "100", "09")),
+  factor_case(c("0.30000000000000004", "0.3", "0.1", "+0.1", "-0", "0", "1e5", "100000", "2e5", "123456")),
+  factor_case(c("3", "1", "2", "2", "3")),
+  factor_case(c("b", "B", "a", "10", "9", "_", "a b")),
+  factor_case(c("1e-5", "0.00001", "1E-05", "0.0001", "1e15", "1e16", "999999999999999", "1234567890123456789"))
+)
+set.seed(17)
+as_character_values <- c(0, -0, 1, -1, 0.1, 0.1 + 0.2, 1 / 3, 2 / 3, 1e5, -1e5, 1e-5, 1e-4, 123456, 1e15, 1e16, 1e16 - 2,
+  123456789012345678, 1e-300, 5e-324, .Machine$double.xmax, .Machine$double.xmin, 99999.99999999999, 9.9999999999999995,
+  0.15, 1234.5, 1e100, 1e-100, 1e99, 1e-99, 2^53, 2^53 + 2, 100, 1000, 10000, 0.5, 2.5, 1.005, 123.456,
+  pi * 10^(-20:20), 2^(-70:70), (1:200) / 7, round(runif(300, -1e6, 1e6), sample(0:8, 300, replace = TRUE)),
+  runif(300) * 10^sample(-320:300, 300, replace = TRUE), 10^(-30:30) * (1 - 2^-52), 10^(-30:30) * (1 + 2^-52),
+  (1 - 2^-53) * 10^(1:22), signif(runif(200), sample(1:17, 200, replace = TRUE)))
+writeLines(toJSON(list(
+  factors = factor_cases,
+  as_character = lapply(as_character_values, function(v) list(value = sprintf("%.17g", v), text = as.character(v)))),
+  auto_unbox = TRUE, pretty = TRUE), file.path(golden_dir, "factor_levels.json"))
+invisible(Sys.setlocale("LC_COLLATE", session_collate))
+
 # ---- The index the C++ tests register their cases from (each test then reads only its own file) ----
-index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json", "fisher_2x2_tables.json", "chisq_permutation.json", "quantile_types.json"))), function(f) {
+index <- do.call(rbind, lapply(sub("\\.json$", "", setdiff(list.files(golden_dir, "\\.json$"), c("index.json", "study.json", "study_beyond.json", "fisher_2x2_tables.json", "chisq_permutation.json", "quantile_types.json", "factor_levels.json"))), function(f) {
   cases <- fromJSON(file.path(golden_dir, paste0(f, ".json")), simplifyVector = FALSE)
   data.frame(file = f, position = seq_along(cases) - 1, name = vapply(cases, function(c) c$name, ""))
 }))

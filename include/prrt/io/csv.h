@@ -106,9 +106,15 @@ Column LabelColumn(std::string name, const std::vector<std::string>& values);
 //! Parses a whole field as a finite number (a leading '+' allowed); false for anything else.
 bool ParseNumber(std::string_view text, double& value);
 
+//! The text R 4.2's as.character() gives a finite double (15 significant digits, fixed or scientific
+//! notation, whichever is narrower): the name R gives a value as a factor level.
+std::string NumberText(double value);
+
 //! Reads the requested columns of every record. Rows with a missing value in any requested column are
-//! dropped (as R's na.omit) and counted. Label levels are ordered as R's factor(): numerically when
-//! every level is a number, otherwise alphabetically. Errors name file, line and column.
+//! dropped (as R's na.omit) and counted. Label levels are R's factor() levels of the column as read.csv
+//! types it: when every value (in the rows dropped too) is a number, ordered by value and named by NumberText
+//! (values with one name are one level); otherwise the texts in byte order. Errors name file, line and
+//! column.
 Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& specs);
 
 }  // namespace prrt::io
