@@ -23,6 +23,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   prrt::Result<prrt::io::ColumnSet> columns = prrt::io::ReadColumns(*reader, specs);
   if (!columns.ok()) return 0;
+  // An automatic column that is labels (read as numbers until a text turned up, the numbers' texts kept) is
+  // the column read as labels throughout.
+  if (specs.size() == 4 && columns->columns[3].type == prrt::io::ColumnType::kLabel) {
+    std::vector<prrt::io::ColumnSpec> as_labels = specs;
+    as_labels[3].type = prrt::io::ColumnType::kLabel;
+    prrt::Result<prrt::io::CsvReader> labels_reader = prrt::io::CsvReader::FromString(text, "fuzz.csv");
+    prrt::Result<prrt::io::ColumnSet> labels = prrt::io::ReadColumns(*labels_reader, as_labels);
+    if (!labels.ok() || labels->columns[3].levels != columns->columns[3].levels ||
+        labels->columns[3].codes != columns->columns[3].codes)
+      __builtin_trap();
+  }
   // The same records with every field quoted are read one record at a time (ReadColumns splits runs of
   // lines without quotes itself, on several threads): the columns must be the same.
   prrt::Result<prrt::io::CsvReader> records = prrt::io::CsvReader::FromString(text, "fuzz.csv");

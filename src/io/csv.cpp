@@ -327,30 +327,48 @@ int8_t ParseEvent(std::string_view text) {
   return -2;
 }
 
+// A logical as R's read.csv spells one (R 4.2.2: "true" and "True" make a column of text): 0 or 1.
+bool ParseLogical(std::string_view text, double& value) {
+  value = text == "T" || text == "TRUE";
+  return value == 1 || text == "F" || text == "FALSE";
+}
+
 // Reorders a label column's levels as R's factor() would, drops levels whose rows were all dropped, and
 // recodes the rows. R's read.csv types a column from every row, the dropped ones too: when every value is a
 // number, factor() orders the levels by value and names them as.character(value), so that "9" and "09" are
-// one level "9"; otherwise the levels are the texts, ordered (here) as R's sort() in the C locale.
+// one level "9"; when every value is a logical, the levels are "FALSE" and "TRUE" ("T" is "TRUE"); otherwise
+// the levels are the texts, ordered (here) as R's sort() in the C locale.
 void SortLevels(Column& column) {
-  std::vector<double> as_number(column.levels.size());
-  bool all_numeric = true;
-  for (size_t i = 0; i < column.levels.size() && all_numeric; ++i)
-    all_numeric = ParseNumber(column.levels[i], as_number[i]);
-  std::vector<char> used(column.levels.size(), 0);
+  const size_t n_levels = column.levels.size();
+  std::vector<double> value(n_levels);
+  auto all_are = [&](bool (*parse)(std::string_view, double&)) {
+    for (size_t i = 0; i < n_levels; ++i) {
+      if (!parse(column.levels[i], value[i])) return false;
+    }
+    return true;
+  };
+  const bool numbers = all_are(ParseNumber);
+  const bool logicals = !numbers && all_are(ParseLogical);
+  auto name_of = [&](size_t level) {
+    if (numbers) return NumberText(value[level]);
+    if (logicals) return std::string(value[level] == 1 ? "TRUE" : "FALSE");
+    return std::move(column.levels[level]);
+  };
+  std::vector<char> used(n_levels, 0);
   for (int32_t code : column.codes)
     used[code] = 1;
   std::vector<int32_t> order;
-  for (size_t i = 0; i < column.levels.size(); ++i) {
+  for (size_t i = 0; i < n_levels; ++i) {
     if (used[i]) order.push_back(static_cast<int32_t>(i));
   }
   std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-    return all_numeric ? as_number[a] < as_number[b] : column.levels[a] < column.levels[b];
+    return numbers || logicals ? value[a] < value[b] : column.levels[a] < column.levels[b];
   });
-  std::vector<int32_t> new_code(column.levels.size(), -1);
+  std::vector<int32_t> new_code(n_levels, -1);
   std::vector<std::string> levels;
   for (int32_t level : order) {
-    // Values with one text are neighbours in the order of values (the text is a rounding of the value).
-    std::string name = all_numeric ? NumberText(as_number[level]) : std::move(column.levels[level]);
+    // Values with one name are neighbours in the order of values (a number's name is a rounding of it).
+    std::string name = name_of(static_cast<size_t>(level));
     if (levels.empty() || levels.back() != name) levels.push_back(std::move(name));
     new_code[level] = static_cast<int32_t>(levels.size()) - 1;
   }

@@ -894,7 +894,10 @@ factor_cases <- list(
   factor_case(c("0.30000000000000004", "0.3", "0.1", "+0.1", "-0", "0", "1e5", "100000", "2e5", "123456")),
   factor_case(c("3", "1", "2", "2", "3")),
   factor_case(c("b", "B", "a", "10", "9", "_", "a b")),
-  factor_case(c("1e-5", "0.00001", "1E-05", "0.0001", "1e15", "1e16", "999999999999999", "1234567890123456789"))
+  factor_case(c("1e-5", "0.00001", "1E-05", "0.0001", "1e15", "1e16", "999999999999999", "1234567890123456789")),
+  factor_case(c("T", "F", "TRUE", "FALSE", "T")),  # logical
+  factor_case(c("T", "F", "x", "TRUE"), c(FALSE, FALSE, TRUE, FALSE)),  # text: "x", though dropped
+  factor_case(c("true", "false", "TRUE", "True"))  # text: not R's spellings of a logical
 )
 set.seed(17)
 as_character_values <- c(0, -0, 1, -1, 0.1, 0.1 + 0.2, 1 / 3, 2 / 3, 1e5, -1e5, 1e-5, 1e-4, 123456, 1e15, 1e16, 1e16 - 2,
