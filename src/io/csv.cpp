@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -236,7 +237,10 @@ namespace {
 bool SpellsNumber(std::string_view text, double& value) {
   const char* begin = text.data();
   const char* end = begin + text.size();
-  if (begin != end && *begin == '+') ++begin;
+  if (begin != end && *begin == '+') {
+    ++begin;
+    if (begin != end && *begin == '-') return false;  // from_chars would read "+-1" as -1
+  }
   auto [ptr, ec] = std::from_chars(begin, end, value);
   if (ptr != end || begin == end) return false;
   if (ec == std::errc::result_out_of_range) {
@@ -250,6 +254,51 @@ bool SpellsNumber(std::string_view text, double& value) {
 
 // Where a number's spelling is not finite: what a number column expects instead.
 constexpr std::string_view kFiniteNumber = "a finite number (NA or an empty field for a missing value)";
+
+// Whether R's read.csv reads the text as a number where prrt does not: hexadecimal ("0x1A", "0x1p3", read by
+// R as 26 and 8) or with an exponent's e but no digits after it ("1e", "2.5e-", read by R as 1 and 2.5).
+// R 4.2.2.
+bool IsROnlyNumber(std::string_view text) {
+  using IsDigit = bool (*)(char);
+  const IsDigit decimal = [](char c) { return c >= '0' && c <= '9'; };
+  const IsDigit hexadecimal_digit = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  auto skip = [&text](IsDigit is_digit) {
+    size_t n = 0;
+    while (n < text.size() && is_digit(text[n]))
+      ++n;
+    text.remove_prefix(n);
+    return n;
+  };
+  auto skip_one = [&text](std::string_view of) {
+    const bool found = !text.empty() && of.find(text[0]) != std::string_view::npos;
+    if (found) text.remove_prefix(1);
+    return found;
+  };
+  skip_one("+-");
+  const bool hexadecimal = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  if (hexadecimal) text.remove_prefix(2);
+  const IsDigit is_digit = hexadecimal ? hexadecimal_digit : decimal;
+  size_t digits = skip(is_digit);
+  if (skip_one(".")) digits += skip(is_digit);
+  if (digits == 0) return false;
+  // A decimal without an exponent is from_chars's; a hexadecimal one is R's only.
+  if (!skip_one(hexadecimal ? "pP" : "eE")) return hexadecimal && text.empty();
+  skip_one("+-");
+  if (hexadecimal) skip(decimal);  // a binary exponent, its digits optional ("0x1p" is 1)
+  return text.empty();             // a decimal exponent with digits is from_chars's
+}
+
+// For a field of an automatic column that is not a finite number: what is expected instead when R's read.csv
+// would read it as a number, so that prrt, reading it as a label, would fit a factor where R fits a number.
+std::optional<std::string_view> NotALabel(std::string_view text) {
+  if (text.find_first_of("eEiInNxX") == std::string_view::npos) return std::nullopt;  // none is such a number
+  double value;
+  if (SpellsNumber(text, value)) return std::isfinite(value) ? std::nullopt : std::optional(kFiniteNumber);
+  if (IsROnlyNumber(text))
+    return "a number in decimal notation, with digits after an exponent's e (R's read.csv reads this as a "
+           "number, so the column is not one of labels)";
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -499,26 +548,20 @@ class RowAppender {
         }
         case ColumnType::kAuto: {
           double value = std::nan("");
-          if (missing || SpellsNumber(text, value)) {
-            // A column of numbers with an "inf" or "NaN" among them is not a column of labels (R reads it as
-            // numbers, and a model then refuses the infinite value or drops the NaN as missing): refused.
-            if (!missing && !std::isfinite(value)) return error(kFiniteNumber);
+          if (missing || (SpellsNumber(text, value) && std::isfinite(value))) {
             column.numbers.push_back(value);
             spellings_[c].Add(missing ? std::string_view() : text);
             break;
           }
           BecomeLabels(c);
-          column.codes.push_back(LevelCode(c, text));
-          break;
+          [[fallthrough]];
         }
         case ColumnType::kLabel: {
-          // Once labels, a kAuto column still refuses a number's spelling that is not finite (only one with
-          // an exponent, "inf" or "nan" can be one: most fields are not read twice).
-          double value;
-          if (!missing && specs_[c].type == ColumnType::kAuto &&
-              text.find_first_of("eEiInN") != std::string_view::npos && SpellsNumber(text, value) &&
-              !std::isfinite(value))
-            return error(kFiniteNumber);
+          // A column of numbers with "inf", "NaN", "0x1A" or "1e" among them is not one of labels (R reads it
+          // as numbers, and a model refuses the infinite value or drops the NaN as missing): refused.
+          if (!missing && specs_[c].type == ColumnType::kAuto) {
+            if (std::optional<std::string_view> expected = NotALabel(text)) return error(*expected);
+          }
           column.codes.push_back(missing ? -1 : LevelCode(c, text));
           break;
         }

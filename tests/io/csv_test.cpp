@@ -159,6 +159,43 @@ TEST(ReadColumns, AnAutoColumnRefusesANumbersSpellingThatIsNotFinite) {
   EXPECT_EQ(labels->columns[0].levels, (std::vector<std::string>{"abc", "inf"}));
 }
 
+// Texts R 4.2.2's read.csv reads as numbers that are not decimal numbers (R: "1e" is 1, "2.5e-" 2.5, "0x1A"
+// 26, "0x1p3" 8, "+0x10" 16, "0x.8" 8): read as labels, they would make the column a factor where R fits a
+// number. Refused where the column is numbers so far and where it is labels already; a label column keeps
+// them.
+// "+-1", "0xg" and "1e+5e" are texts to R, and labels here ("+-1" was read as -1).
+TEST(ReadColumns, AnAutoColumnRefusesWhatOnlyRReadsAsANumber) {
+  const std::string expected =
+      "expected a number in decimal notation, with digits after an exponent's e (R's read.csv reads this as "
+      "a number, so the column is not one of labels)";
+  const std::vector<std::string> r_numbers = {"1e",   "1e+",   "2.5e-", "-1E",  "0x1A",
+                                              "0X1a", "0x1p3", "+0x10", "0x.8", "0x1p"};
+  for (const std::string& value : r_numbers) {
+    for (const std::string before : {"1", "abc"}) {
+      Result<CsvReader> reader = CsvReader::FromString("x\n" + before + "\n" + value + "\n", "t.csv");
+      ASSERT_TRUE(reader.ok());
+      Result<ColumnSet> set = ReadColumns(*reader, {{"x", ColumnType::kAuto}});
+      ASSERT_FALSE(set.ok()) << value;
+      EXPECT_EQ(set.status().message(), "t.csv:3: column 'x': found '" + value + "'; " + expected);
+    }
+    Result<CsvReader> reader = CsvReader::FromString("x\n" + value + "\n", "t.csv");
+    ASSERT_TRUE(reader.ok());
+    Result<ColumnSet> labels = ReadColumns(*reader, {{"x", ColumnType::kLabel}});
+    ASSERT_TRUE(labels.ok());
+    EXPECT_EQ(labels->columns[0].levels, std::vector<std::string>{value});
+  }
+  Result<CsvReader> reader = CsvReader::FromString("x\n+-1\n0xg\n1e+5e\n2\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  Result<ColumnSet> texts = ReadColumns(*reader, {{"x", ColumnType::kAuto}});
+  ASSERT_TRUE(texts.ok()) << texts.status().message();
+  EXPECT_EQ(texts->columns[0].levels, (std::vector<std::string>{"+-1", "0xg", "1e+5e", "2"}));
+  reader = CsvReader::FromString("x\n+-1\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  Result<ColumnSet> number = ReadColumns(*reader, {{"x", ColumnType::kNumber}});
+  ASSERT_FALSE(number.ok());
+  EXPECT_EQ(number.status().message(), "t.csv:2: column 'x': found '+-1'; expected a number");
+}
+
 // Below the smallest subnormal a number is 0, as R reads it (from_chars calls it out of range), in number
 // and automatic columns alike; "1e-320" is a subnormal, kept.
 TEST(ReadColumns, ANumberBelowTheSmallestDoubleIsZero) {
