@@ -30,6 +30,9 @@
 #   Fortran sums in its own order);
 # - logrank --pairwise (3 groups): each pair against survdiff on its rows, stratified, and p.adjust;
 # - spearman and pearson (r, t, df, p, CI; each alternative, exact = FALSE, continuity, conf level); describe (mean, SD, quartiles by R's type 7, range) by group;
+# - columns typed as read.csv types them: groups named, ordered and counted as survfit's strata, and an
+#   automatic column numbers or labels as R reads it, with factor()'s levels (numbers in assorted spellings,
+#   logicals, texts, alone and mixed);
 # then random r x c tables (n 10 to 70, and larger ones of n 100 to 300): Fisher's p (1e-8: FEXACT merges
 # weights within its tolerance); for 2 x 2 tables also the conditional MLE odds ratio and its CI (a random
 # alternative and conf level); the chi-square statistic, df, p and expected counts (Yates at random on 2 x 2);
@@ -745,6 +748,71 @@ for (k in seq_len(data_sets %/% 6)) {
   check(where, "martingale residuals", ours$residuals$martingale, martingale, 1e-6, scale = 1)
   check(where, "score residuals", ours$residuals$score$xd, residuals(steady, type = "score")[, "xs"], 1e-6,
         scale = 1)
+}
+
+# Columns typed as R's read.csv types them, from every row: groups (`km --group`, rows with a missing time
+# dropped) named, ordered and counted as survfit's strata, and an automatic column (`describe`) numbers where R
+# reads numbers (the same mean), else labels with factor()'s levels and counts. Each column draws its texts
+# from numbers in assorted spellings (one value spelled several ways, R naming it by as.character), logicals,
+# and texts, alone or mixed. Written as they are (write.csv would respell the numbers); R in the C collation.
+invisible(Sys.setlocale("LC_COLLATE", "C"))
+spellings <- list(
+  numbers = c("1", "2", "3", "10", "9", "09", "1.0", "+2", "1e1", "2.50", "0.30000000000000004", "0.3", "-0", "0",
+              "100000", "1e5", "123456.5", "-1.5", "1e-5", "0.00001", "12345678901234567"),
+  logicals = c("T", "F", "TRUE", "FALSE"),
+  texts = c("a", "b", "B", "_x", "a b", "10a", "true", "0xg", "+-1", "NA2"))
+for (k in seq_len(data_sets %/% 2)) {
+  kinds <- list("numbers", "logicals", c("numbers", "texts"), c("logicals", "texts"), c("numbers", "logicals"),
+                "texts")[[sample(6, 1)]]
+  pool <- unlist(spellings[kinds])
+  n <- sample(c(4, 10, 40), 1)
+  g <- sample(if (length(kinds) == 2) c(sample(spellings[[kinds[1]]], 3), sample(pool, 3)) else sample(pool, 4),
+              n, replace = TRUE)
+  g[runif(n) < 0.1] <- "NA"
+  time <- ifelse(runif(n) < 0.15, "NA", as.character(sample(1:20, n, replace = TRUE)))
+  file <- file.path(dir, sprintf("columns%02d.csv", k))
+  writeLines(c("t,e,g", paste(time, rbinom(n, 1, 0.7), g, sep = ",")), file)
+  d <- read.csv(file)
+  where <- sprintf("column %d (%s: %s)", k, paste(kinds, collapse = " + "), paste(unique(g), collapse = " "))
+  kept <- d[!is.na(d$t) & !is.na(d$g), ]
+  if (nrow(kept) > 0) {
+    fit <- survfit(Surv(t, e) ~ g, kept)
+    strata <- if (is.null(fit$strata)) setNames(fit$n, paste0("g=", unique(kept$g))) else fit$strata
+    ours <- prrt_json(c("km", "--input", file, "--time", "t", "--event", "e", "--group", "g", "--summary"))
+    if (!is.null(ours)) {
+      names_ours <- vapply(ours$groups, function(group) group$group, "")
+      compared <- compared + 1L
+      if (!identical(names_ours, sub("^g=", "", names(strata)))) {
+        difference(where, sprintf("groups: prrt %s, R %s", paste(names_ours, collapse = " | "),
+                                  paste(sub("^g=", "", names(strata)), collapse = " | ")))
+      } else {
+        check(where, "group sizes", lapply(ours$groups, `[[`, "n"), fit$n)
+      }
+    }
+  }
+  x <- d$g[!is.na(d$g)]
+  if (length(x) < 2) next
+  ours <- prrt_json(c("describe", "--input", file, "--column", "g"))
+  if (is.null(ours)) {
+    difference(where, "prrt refused a column R reads")
+    next
+  }
+  summary <- ours$groups[[1]]
+  compared <- compared + 1L
+  if (is.numeric(x) != !is.null(summary$mean)) {
+    difference(where, sprintf("describe: R reads %s, prrt %s", class(x), if (is.null(summary$mean)) "labels" else "numbers"))
+  } else if (is.numeric(x)) {
+    check(where, "describe mean", summary$mean, mean(x))
+  } else {
+    counts <- table(factor(x))
+    levels_ours <- vapply(summary$levels, function(level) level$level, "")
+    if (!identical(levels_ours, names(counts))) {
+      difference(where, sprintf("describe levels: prrt %s, R %s", paste(levels_ours, collapse = " | "),
+                                paste(names(counts), collapse = " | ")))
+    } else {
+      check(where, "describe counts", lapply(summary$levels, `[[`, "count"), as.vector(counts))
+    }
+  }
 }
 
 unlink(dir, recursive = TRUE)
