@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -382,11 +384,22 @@ bool ParseLogical(std::string_view text, double& value) {
   return value == 1 || text == "F" || text == "FALSE";
 }
 
+// Whether R's read.csv reads the text as an integer (R 4.2.2's Strtoi: strtol in base 10 reads it whole,
+// within int's range but for its smallest value, R's NA): a sign, then decimal digits.
+bool SpellsRInteger(std::string_view text) {
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) text.remove_prefix(1);
+  uint64_t magnitude = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, magnitude);
+  return ptr == end && ec == std::errc() && magnitude <= std::numeric_limits<int32_t>::max();
+}
+
 // Reorders a label column's levels as R's factor() would, drops levels whose rows were all dropped, and
 // recodes the rows. R's read.csv types a column from every row, the dropped ones too: when every value is a
 // number, factor() orders the levels by value and names them as.character(value), so that "9" and "09" are
-// one level "9"; when every value is a logical, the levels are "FALSE" and "TRUE" ("T" is "TRUE"); otherwise
-// the levels are the texts, ordered (here) as R's sort() in the C locale.
+// one level "9" (an integer column's plainly, "100000"; a double column's at 15 digits in the narrower of
+// fixed and scientific notation, "1e+05"); when every value is a logical, the levels are "FALSE" and "TRUE"
+// ("T" is "TRUE"); otherwise the levels are the texts, ordered (here) as R's sort() in the C locale.
 void SortLevels(Column& column) {
   const size_t n_levels = column.levels.size();
   std::vector<double> value(n_levels);
@@ -397,8 +410,10 @@ void SortLevels(Column& column) {
     return true;
   };
   const bool numbers = all_are(ParseNumber);
+  const bool integers = numbers && std::all_of(column.levels.begin(), column.levels.end(), SpellsRInteger);
   const bool logicals = !numbers && all_are(ParseLogical);
   auto name_of = [&](size_t level) {
+    if (integers) return fmt::format("{}", static_cast<int64_t>(value[level]));
     if (numbers) return NumberText(value[level]);
     if (logicals) return std::string(value[level] == 1 ? "TRUE" : "FALSE");
     return std::move(column.levels[level]);
@@ -426,10 +441,10 @@ void SortLevels(Column& column) {
     code = new_code[code];
 }
 
-// The texts of a kAuto column's values while every one so far is a number (or missing: an empty text), each
-// followed by a '\0', in chunks that parts hand over whole. Should a value that is not a number turn up, the
-// column's levels are these texts: R's factor levels are the strings as written ("1", "1.0" and "+1" are
-// three).
+// The texts of a kAuto column's values while every one so far is a number, each followed by a '\0', in chunks
+// that parts hand over whole (a missing value's empty text stays only until its row is dropped). Should a
+// value that is not a number turn up, the column's levels are these texts: R's factor levels are the strings
+// as written ("1", "1.0" and "+1" are three).
 class Spellings {
  public:
   void Add(std::string_view text) {
@@ -635,13 +650,16 @@ class RowAppender {
     return it->second;
   }
 
-  // Turns kAuto column `c`, numbers so far, into labels: its values' texts become levels.
+  // Turns kAuto column `c`, numbers so far, into labels: its values' texts become levels. Every row kept so
+  // far has a value (a row with a missing one was dropped), and the row being read has none here yet.
   void BecomeLabels(size_t c) {
     Column& column = set_.columns[c];
     column.type = ColumnType::kLabel;
     column.codes.reserve(column.numbers.capacity());
-    spellings_[c].ForEach(
-        [&](std::string_view text) { column.codes.push_back(text.empty() ? -1 : LevelCode(c, text)); });
+    spellings_[c].ForEach([&](std::string_view text) {
+      assert(!text.empty());
+      column.codes.push_back(LevelCode(c, text));
+    });
     spellings_[c].Clear();
     BigVector<double>().swap(column.numbers);
   }

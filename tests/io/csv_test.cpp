@@ -423,7 +423,7 @@ TEST(ReadColumns, AnAutoColumnWithALabelKeepsEveryValueAsWritten) {
 TEST(ReadColumns, LabelLevelsAreRsFactorLevels) {
   const nlohmann::json golden =
       nlohmann::json::parse(testing::ReadSourceFile("tests/golden/factor_levels.json"));
-  ASSERT_EQ(golden.at("factors").size(), 9u);
+  ASSERT_EQ(golden.at("factors").size(), 16u);
   for (const auto& c : golden.at("factors")) {
     const std::vector<std::string> levels = c.at("levels").get<std::vector<std::string>>();
     const std::vector<int32_t> codes = c.at("codes").get<std::vector<int32_t>>();

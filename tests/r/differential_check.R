@@ -753,12 +753,14 @@ for (k in seq_len(data_sets %/% 6)) {
 # Columns typed as R's read.csv types them, from every row: groups (`km --group`, rows with a missing time
 # dropped) named, ordered and counted as survfit's strata, and an automatic column (`describe`) numbers where R
 # reads numbers (the same mean), else labels with factor()'s levels and counts. Each column draws its texts
-# from numbers in assorted spellings (one value spelled several ways, R naming it by as.character), logicals,
-# and texts, alone or mixed. Written as they are (write.csv would respell the numbers); R in the C collation.
+# from numbers in assorted spellings (one value spelled several ways, R naming it by as.character; integers
+# and doubles, which as.character names differently), logicals, and texts, alone or mixed. Written as they are
+# (write.csv would respell the numbers); R in the C collation.
 invisible(Sys.setlocale("LC_COLLATE", "C"))
 spellings <- list(
   numbers = c("1", "2", "3", "10", "9", "09", "1.0", "+2", "1e1", "2.50", "0.30000000000000004", "0.3", "-0", "0",
-              "100000", "1e5", "123456.5", "-1.5", "1e-5", "0.00001", "12345678901234567"),
+              "100000", "1e5", "123456.5", "-1.5", "1e-5", "0.00001", "12345678901234567", "2000000", "-2147483648",
+              "2147483647"),
   logicals = c("T", "F", "TRUE", "FALSE"),
   texts = c("a", "b", "B", "_x", "a b", "10a", "true", "0xg", "+-1", "NA2"))
 for (k in seq_len(data_sets %/% 2)) {

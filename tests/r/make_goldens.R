@@ -897,7 +897,16 @@ factor_cases <- list(
   factor_case(c("1e-5", "0.00001", "1E-05", "0.0001", "1e15", "1e16", "999999999999999", "1234567890123456789")),
   factor_case(c("T", "F", "TRUE", "FALSE", "T")),  # logical
   factor_case(c("T", "F", "x", "TRUE"), c(FALSE, FALSE, TRUE, FALSE)),  # text: "x", though dropped
-  factor_case(c("true", "false", "TRUE", "True"))  # text: not R's spellings of a logical
+  factor_case(c("true", "false", "TRUE", "True")),  # text: not R's spellings of a logical
+  # Integers (named plainly, "100000") against doubles ("1e+05"): R's read.csv makes a column integer where
+  # strtol reads every value whole within int's range, but for its smallest value (R's NA)
+  factor_case(c("3", "100000", "+2000000", "-100000", "09", "-0", "12000000", "1200000", "2147483647")),
+  factor_case(c("100000", "-2147483647", "3")),
+  factor_case(c("100000", "2147483648", "3")),
+  factor_case(c("100000", "-2147483648", "3")),
+  factor_case(c("100000", "1.0", "3")),
+  factor_case(c("100000", "1e0", "3")),
+  factor_case(c("100000", "3", "1.5", "2e6"), c(FALSE, FALSE, TRUE, FALSE))  # double: "1.5", though dropped
 )
 set.seed(17)
 as_character_values <- c(0, -0, 1, -1, 0.1, 0.1 + 0.2, 1 / 3, 2 / 3, 1e5, -1e5, 1e-5, 1e-4, 123456, 1e15, 1e16, 1e16 - 2,
