@@ -12,8 +12,9 @@
 namespace prrt::report {
 namespace {
 
-// Panel geometry (SVG user units).
-constexpr double kWidth = 480, kLeft = 76, kRight = 16, kTop = 34, kPlotHeight = 230;
+// Panel geometry (SVG user units). The left margin holds the numbers-at-risk labels (up to 12 characters at
+// 10 units, about 75 wide) clear of the numbers centred under time 0.
+constexpr double kWidth = 480, kLeft = 92, kRight = 16, kTop = 34, kPlotHeight = 230;
 constexpr double kRiskRow = 16;
 
 std::string Num(double x) {
@@ -40,7 +41,8 @@ std::string KaplanMeierSvg(const KmPlot& plot) {
       "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\" role=\"img\" "
       "aria-label=\"{}\">",
       kWidth, Num(height), kWidth, Num(height), Escape(plot.title));
-  svg += fmt::format("<text x=\"{}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>", kLeft,
+  // The title from the left edge, as the numbers at risk: the panel's titles run to 51 characters.
+  svg += fmt::format("<text x=\"4\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
                      Escape(plot.title));
   // Axes, grid and ticks.
   for (double s = 0; s <= plot.y_max * 1.0001; s += plot.y_max / 4) {
@@ -170,7 +172,8 @@ std::string ScenarioPlotSvg(const ScenarioPlot& plot) {
       "viewBox=\"0 0 {0} {1}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\" "
       "role=\"img\" aria-label=\"{2}\">",
       kWidth, kHeight, Escape(plot.title));
-  svg += fmt::format("<text x=\"{}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>", kLeft,
+  // The title from the left edge, as the numbers at risk: the panel's titles run to 51 characters.
+  svg += fmt::format("<text x=\"4\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
                      Escape(plot.title));
   for (int k = 0; k <= 4; ++k) {
     const double y = k * step;

@@ -191,13 +191,21 @@ TEST(Figures, KaplanMeierPanelDrawsStepsCensorMarksAndNumbersAtRisk) {
   plot.logrank_p = 0.0001;
   plot.series = {{"Retreatment", "#123456", (*km)[0]}};
   const std::string svg = KaplanMeierSvg(plot);
-  // x from 0 to 36 months over 480 - 76 - 16 = 388 units: x(t) = 76 + 388 t / 36; y(S) = 34 + 230 (1 - S).
-  // The step to 3/4 at 6 months: H 140.67 V 91.50.
-  EXPECT_NE(svg.find("M76.00 34.00H140.67V91.50"), std::string::npos) << svg;
-  EXPECT_NE(svg.find("H270.00V177.75"), std::string::npos);  // 3/8 at 18 months: x = 76 + 388 / 2
-  EXPECT_NE(svg.find("H399.33V264.00"), std::string::npos);  // 0 at 30 months
-  // One censor mark, at 12 months on S = 3/4: x = 205.33, from y = 91.50 - 3.5.
-  EXPECT_NE(svg.find("class=\"censor\" d=\"M205.33 88.00v7\""), std::string::npos);
+  // x from 0 to 36 months over 480 - 92 - 16 = 372 units: x(t) = 92 + 372 t / 36; y(S) = 34 + 230 (1 - S).
+  // The step to 3/4 at 6 months: H 154 V 91.50.
+  EXPECT_NE(svg.find("M92.00 34.00H154.00V91.50"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("H278.00V177.75"), std::string::npos);  // 3/8 at 18 months: x = 92 + 372 / 2
+  EXPECT_NE(svg.find("H402.00V264.00"), std::string::npos);  // 0 at 30 months: 92 + 372 * 5 / 6
+  // One censor mark, at 12 months on S = 3/4: x = 92 + 124 = 216, from y = 91.50 - 3.5.
+  EXPECT_NE(svg.find("class=\"censor\" d=\"M216.00 88.00v7\""), std::string::npos);
+  // The label of the numbers at risk, "Retreatment" from x = 4, ends left of a three-digit number centred
+  // under time 0 (the panels of Fig. 3 have 170 at risk there). DejaVu Sans's advance widths in em: R 0.695,
+  // e 0.615 (3), t 0.392 (3), r 0.411, a 0.613, m 0.974, n 0.634: 6.348 em, 63.5 at the label's size 10;
+  // a digit 0.636 em, three 21.0 at the numbers' size 11.
+  EXPECT_NE(svg.find("<text x=\"4\" y=\"330.00\" fill=\"#123456\" font-size=\"10\">Retreatment</text>"),
+            std::string::npos);
+  const size_t first_number = svg.find("x=\"", svg.find("class=\"at-risk\"")) + 3;
+  EXPECT_LT(4 + 63.5, std::stod(svg.substr(first_number)) - 21.0 / 2);
   // At risk at 0, 12, 24, 36 months: 4, 3 (the censored one at 12 is still at risk), 1, 0.
   size_t pos = 0;
   std::vector<std::string> risk;
