@@ -245,7 +245,7 @@ std::vector<Panel> Figure3Panels(const std::vector<study::SubjectEndpoints>& sub
 
 std::string Figure1Svg(const std::vector<study::SubjectEndpoints>& subjects) {
   int64_t treated = 0, retreated = 0, rr = 0, control = 0;
-  std::map<std::string, int64_t> reasons;
+  std::map<std::string, int64_t, std::less<>> reasons;
   for (const study::SubjectEndpoints& s : subjects) {
     if (!s.phases[0].given) continue;
     ++treated;
@@ -302,8 +302,26 @@ std::string Figure1Svg(const std::vector<study::SubjectEndpoints>& subjects) {
       true, false);
   arrow(150, 310, 150, 350);
   box(30, 350, 240, 44, {fmt::format("Re-retreatment (RR-PRRT): {}", rr)}, true, false);
+  // The registry's reasons (registry-csv.md's no_salvage_reason), in the paper's words and order (Methods).
+  static constexpr std::pair<std::string_view, std::string_view> kReasonTexts[] = {
+      {"insufficient_uptake", "insufficient uptake on OctreoScan"},
+      {"renal_haematological_limits", "renal/haematological parameters"},
+      {"clinical_deterioration", "worsening clinical condition"},
+      {"other_treatment", "other local or systemic treatment"},
+      {"lost_to_follow_up", "lost to follow-up"},
+      {"death", "death"},
+      {"investigator_choice", "SD not considered favourable"},
+      {"wait_and_see", "wait-and-see strategy"},
+      {"second_primary", "second primary tumour"},
+      {"unclear", "unclear"}};
   std::vector<std::string> lines{fmt::format("Control group (no salvage): {}", control)};
-  for (const auto& [reason, n] : reasons)
+  for (const auto& [reason, text] : kReasonTexts) {
+    if (auto it = reasons.find(reason); it != reasons.end()) {
+      lines.push_back(fmt::format("{}: {}", text, it->second));
+      reasons.erase(it);
+    }
+  }
+  for (const auto& [reason, n] : reasons)  // a reason the list above lacks, as the registry spells it
     lines.push_back(fmt::format("{}: {}", reason, n));
   box(440, 250, 300, 24 + 15 * static_cast<double>(lines.size()), lines, true, false);
   return svg + "</svg>";

@@ -219,7 +219,7 @@ TEST(Figures, FlowChartCountsOfTheHandBuiltCohort) {
   for (const char* box :
        {"Treated with I-PRRT: 5", "Not qualifying for salvage: 3", "Qualified for salvage PRRT: 2",
         "Retreatment (R-PRRT): 1", "Re-retreatment (RR-PRRT): 0", "Control group (no salvage): 1",
-        "investigator_choice: 1"}) {
+        "SD not considered favourable: 1"}) {  // the paper's words for investigator_choice
     EXPECT_NE(svg.find(box), std::string::npos) << box;
   }
 }
