@@ -244,6 +244,8 @@ async function showPatient(id) {
 // ---- cohort explorer ----
 function kmChart(km) {
   const w = 660, h = 300, left = 90, bottom = 40, top = 14, colours = ['#1f5fa8', '#c0392b', '#2e8b57', '#8e44ad', '#e67e22', '#555'];
+  // Retreatment and control in the report's colours (its Fig. 3), whatever else is shown beside them.
+  const groupColours = { retreatment: '#1f5fa8', control: '#c0392b', neither: '#555' };
   const tmax = Math.max(1, ...km.groups.flatMap((g) => g.table.map((r) => r.time)));
   const x = (t) => left + (w - left - 130) * t / tmax;
   const y = (s) => top + (h - top - bottom) * (1 - s);
@@ -252,7 +254,7 @@ function kmChart(km) {
   for (const s of [0, 0.5, 1]) chart.append(svg('text', { x: left - 4, y: y(s) + 4, 'font-size': 10, 'text-anchor': 'end' }, s.toFixed(1)));
   const step = Math.max(12, Math.ceil(tmax / 6 / 12) * 12);
   km.groups.forEach((g, i) => {
-    const colour = colours[i % colours.length];
+    const colour = groupColours[g.group] || colours[i % colours.length];
     let d = `M${x(0)} ${y(1)}`;
     for (const r of g.table) d += `H${x(r.time)}V${y(r.surv)}`;
     chart.append(svg('path', { d, stroke: colour, fill: 'none', 'stroke-width': 1.8, class: 'curve' }));

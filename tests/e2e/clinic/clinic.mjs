@@ -110,6 +110,12 @@ try {
   // The cohort explorer: Kaplan–Meier curves, medians and the log-rank test.
   await page.click('#nav-cohort');
   await page.waitForSelector('#km-chart path.curve');
+  // By group, retreatment and control are drawn in the colours of the report's Fig. 3.
+  const groupColours = await page.$$eval('#km-chart text', (texts) => Object.fromEntries(texts
+    .filter((t) => t.textContent.includes(' (n = ')).map((t) => [t.textContent.split(' (n = ')[0], t.getAttribute('fill')])));
+  if (groupColours.retreatment !== '#1f5fa8' || groupColours.control !== '#c0392b') {
+    fail(`retreatment and control not in the report's blue and red: ${JSON.stringify(groupColours)}`);
+  }
   await page.selectOption('#km-group', 'tumour');
   await page.click('#km-run');
   await page.waitForFunction(() => document.querySelectorAll('#km-chart path.curve').length === 3);
