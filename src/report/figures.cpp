@@ -21,6 +21,12 @@ std::string Num(double x) {
   return fmt::format("{:.2f}", x);
 }
 
+// A panel's title, from the left edge (as the numbers at risk) rather than the plot's: titles run to 51
+// characters.
+std::string TitleSvg(const std::string& title) {
+  return fmt::format("<text x=\"4\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>", Escape(title));
+}
+
 }  // namespace
 
 std::string KaplanMeierSvg(const KmPlot& plot) {
@@ -41,9 +47,7 @@ std::string KaplanMeierSvg(const KmPlot& plot) {
       "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\" role=\"img\" "
       "aria-label=\"{}\">",
       kWidth, Num(height), kWidth, Num(height), Escape(plot.title));
-  // The title from the left edge, as the numbers at risk: the panel's titles run to 51 characters.
-  svg += fmt::format("<text x=\"4\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
-                     Escape(plot.title));
+  svg += TitleSvg(plot.title);
   // Axes, grid and ticks.
   for (double s = 0; s <= plot.y_max * 1.0001; s += plot.y_max / 4) {
     svg += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"#e4e6ea\"/>", kLeft,
@@ -172,9 +176,7 @@ std::string ScenarioPlotSvg(const ScenarioPlot& plot) {
       "viewBox=\"0 0 {0} {1}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\" "
       "role=\"img\" aria-label=\"{2}\">",
       kWidth, kHeight, Escape(plot.title));
-  // The title from the left edge, as the numbers at risk: the panel's titles run to 51 characters.
-  svg += fmt::format("<text x=\"4\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
-                     Escape(plot.title));
+  svg += TitleSvg(plot.title);
   for (int k = 0; k <= 4; ++k) {
     const double y = k * step;
     svg += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"#e4e6ea\"/>", kLeft,
