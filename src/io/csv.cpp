@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <strings.h>
 #include <algorithm>
 #include <cassert>
 #include <cctype>
@@ -257,48 +258,70 @@ bool SpellsNumber(std::string_view text, double& value) {
 // Where a number's spelling is not finite: what a number column expects instead.
 constexpr std::string_view kFiniteNumber = "a finite number (NA or an empty field for a missing value)";
 
-// Whether R's read.csv reads the text as a number where prrt does not: hexadecimal ("0x1A", "0x1p3", read by
-// R as 26 and 8) or with an exponent's e but no digits after it ("1e", "2.5e-", read by R as 1 and 2.5).
-// R 4.2.2.
-bool IsROnlyNumber(std::string_view text) {
-  using IsDigit = bool (*)(char);
-  const IsDigit decimal = [](char c) { return c >= '0' && c <= '9'; };
-  const IsDigit hexadecimal_digit = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
-  auto skip = [&text](IsDigit is_digit) {
-    size_t n = 0;
-    while (n < text.size() && is_digit(text[n]))
-      ++n;
-    text.remove_prefix(n);
-    return n;
-  };
-  auto skip_one = [&text](std::string_view of) {
-    const bool found = !text.empty() && of.find(text[0]) != std::string_view::npos;
-    if (found) text.remove_prefix(1);
+// How many characters from the start of `text` R reads as a real number (R 4.2.2's R_strtod; 0 if none):
+// spaces, a sign, then "NaN", "Inf" or "infinity" (any case), or decimal or hexadecimal digits with a point
+// and an exponent (e or p, its sign and digits optional: R reads "1e" as 1 and "0x1p" as 1).
+size_t RRealLength(std::string_view text) {
+  size_t at = 0;
+  auto skip_one = [&](std::string_view of) {
+    const bool found = at < text.size() && of.find(text[at]) != std::string_view::npos;
+    at += found ? 1 : 0;
     return found;
   };
+  auto skip_word = [&](std::string_view word) {
+    const bool found =
+        text.size() - at >= word.size() && strncasecmp(text.data() + at, word.data(), word.size()) == 0;
+    at += found ? word.size() : 0;
+    return found;
+  };
+  while (skip_one(" \t")) {
+  }
   skip_one("+-");
-  const bool hexadecimal = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-  if (hexadecimal) text.remove_prefix(2);
-  const IsDigit is_digit = hexadecimal ? hexadecimal_digit : decimal;
-  size_t digits = skip(is_digit);
-  if (skip_one(".")) digits += skip(is_digit);
-  if (digits == 0) return false;
-  // A decimal without an exponent is from_chars's; a hexadecimal one is R's only.
-  if (!skip_one(hexadecimal ? "pP" : "eE")) return hexadecimal && text.empty();
-  skip_one("+-");
-  if (hexadecimal) skip(decimal);  // a binary exponent, its digits optional ("0x1p" is 1)
-  return text.empty();             // a decimal exponent with digits is from_chars's
+  if (skip_word("nan") || skip_word("infinity") || skip_word("inf")) return at;
+  const bool hexadecimal = skip_word("0x");
+  const std::string_view digits = hexadecimal ? "0123456789abcdefABCDEF" : "0123456789";
+  size_t n_digits = 0;
+  while (skip_one(digits))
+    ++n_digits;
+  if (skip_one(".")) {
+    while (skip_one(digits))
+      ++n_digits;
+  }
+  if (n_digits == 0) return 0;
+  if (skip_one(hexadecimal ? "pP" : "eE")) {
+    skip_one("+-");
+    while (skip_one("0123456789")) {
+    }
+  }
+  return at;
+}
+
+// Whether R's read.csv reads the whole text as a real number.
+bool IsRReal(std::string_view text) {
+  return !text.empty() && RRealLength(text) == text.size();
+}
+
+// Whether R's read.csv reads the text as a complex number (R 4.2.2's strtoc): the longest real at its start,
+// then an 'i' ("2i"), or another real and an 'i' ("1+2i"; "1.5.5i" is 1.5 + 0.5i).
+bool IsRComplex(std::string_view text) {
+  if (text.empty() || text.back() != 'i') return false;
+  text.remove_suffix(1);
+  const size_t real = RRealLength(text);
+  return real > 0 && (real == text.size() || IsRReal(text.substr(real)));
 }
 
 // For a field of an automatic column that is not a finite number: what is expected instead when R's read.csv
-// would read it as a number, so that prrt, reading it as a label, would fit a factor where R fits a number.
+// would read it as a number, so that prrt, reading it as a label, would fit a factor where R fits a number
+// (or, for a complex number, stops: "complex variables are not currently allowed in model matrices").
 std::optional<std::string_view> NotALabel(std::string_view text) {
   if (text.find_first_of("eEiInNxX") == std::string_view::npos) return std::nullopt;  // none is such a number
   double value;
   if (SpellsNumber(text, value)) return std::isfinite(value) ? std::nullopt : std::optional(kFiniteNumber);
-  if (IsROnlyNumber(text))
+  if (IsRReal(text))  // but not from_chars's: hexadecimal, or an exponent's e without digits
     return "a number in decimal notation, with digits after an exponent's e (R's read.csv reads this as a "
            "number, so the column is not one of labels)";
+  if (IsRComplex(text))
+    return "a real number or a label (R's read.csv reads this as a complex number, which R's models refuse)";
   return std::nullopt;
 }
 

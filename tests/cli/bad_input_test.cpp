@@ -107,6 +107,12 @@ INSTANTIATE_TEST_SUITE_P(
                  "t,e,x\n1,1,0.5\n2,0,abc\n3,1,0x1A\n",
                  {"stats", "cox", "--input", "{file}", "--time", "t", "--event", "e", "--covariates", "x"},
                  "{file}:4: column 'x': found '0x1A'; expected a number in decimal notation"},
+        BadInput{
+            "cox_covariate_complex",
+            "t,e,x\n1,1,0.5\n2,0,2i\n3,1,1\n",
+            {"stats", "cox", "--input", "{file}", "--time", "t", "--event", "e", "--covariates", "x"},
+            "{file}:3: column 'x': found '2i'; expected a real number or a label (R's read.csv reads this "
+            "as a complex number"},
         BadInput{"km_negative_start",
                  "s,t,e\n0,1,1\n-1,2,0\n",
                  {"stats", "km", "--input", "{file}", "--start", "s", "--time", "t", "--event", "e"},

@@ -196,6 +196,49 @@ TEST(ReadColumns, AnAutoColumnRefusesWhatOnlyRReadsAsANumber) {
   EXPECT_EQ(number.status().message(), "t.csv:2: column 'x': found '+-1'; expected a number");
 }
 
+// R 4.2.2's reading of columns and naming of numbers (tests/r/make_goldens.R).
+nlohmann::json FactorLevelsGolden() {
+  return nlohmann::json::parse(testing::ReadSourceFile("tests/golden/factor_levels.json"));
+}
+
+// A column of "1" and one more text, as R 4.2.2's read.csv types it (tests/golden/factor_levels.json, written
+// by tests/r/make_goldens.R): where R reads numbers, prrt reads numbers or refuses those it does not read
+// (hexadecimal, an exponent's e without digits, infinite); where R reads complex numbers, which its models
+// refuse, prrt refuses; where R reads text, prrt reads labels.
+TEST(ReadColumns, AnAutoColumnIsTypedAsRsReadCsvTypesIt) {
+  const nlohmann::json golden = FactorLevelsGolden();
+  ASSERT_GT(golden.at("column_classes").size(), 40u);
+  for (const auto& c : golden.at("column_classes")) {
+    const std::string text = c.at("text");
+    const std::string r_class = c.at("class");
+    Result<CsvReader> reader = CsvReader::FromString("x\n1\n" + text + "\n", "t.csv");
+    ASSERT_TRUE(reader.ok());
+    Result<ColumnSet> set = ReadColumns(*reader, {{"x", ColumnType::kAuto}});
+    const std::string found = "t.csv:3: column 'x': found '" + text + "'; expected ";
+    if (r_class == "numeric" || r_class == "integer") {
+      if (set.ok()) {
+        EXPECT_EQ(set->columns[0].type, ColumnType::kNumber) << text;
+      } else {
+        const std::string& message = set.status().message();
+        EXPECT_TRUE(message.rfind(found + "a number in decimal notation", 0) == 0 ||
+                    message.rfind(found + "a finite number", 0) == 0)
+            << message;
+      }
+    } else if (r_class == "complex") {
+      ASSERT_FALSE(set.ok()) << text;
+      EXPECT_EQ(set.status().message(), found +
+                                            "a real number or a label (R's read.csv reads this as a complex "
+                                            "number, which R's models refuse)");
+    } else {
+      ASSERT_EQ(r_class, "character");
+      ASSERT_TRUE(set.ok()) << text << ": " << set.status().message();
+      std::vector<std::string> levels{"1", text};
+      std::sort(levels.begin(), levels.end());  // R's order in the C locale: bytes
+      EXPECT_EQ(set->columns[0].levels, levels);
+    }
+  }
+}
+
 // Below the smallest subnormal a number is 0, as R reads it (from_chars calls it out of range), in number
 // and automatic columns alike; "1e-320" is a subnormal, kept.
 TEST(ReadColumns, ANumberBelowTheSmallestDoubleIsZero) {
@@ -421,8 +464,7 @@ TEST(ReadColumns, AnAutoColumnWithALabelKeepsEveryValueAsWritten) {
 // with a text among the values, the levels are the texts in the C locale's order ("10" before "9", even where
 // the text's row is dropped).
 TEST(ReadColumns, LabelLevelsAreRsFactorLevels) {
-  const nlohmann::json golden =
-      nlohmann::json::parse(testing::ReadSourceFile("tests/golden/factor_levels.json"));
+  const nlohmann::json golden = FactorLevelsGolden();
   ASSERT_EQ(golden.at("factors").size(), 16u);
   for (const auto& c : golden.at("factors")) {
     const std::vector<std::string> levels = c.at("levels").get<std::vector<std::string>>();
@@ -450,8 +492,7 @@ TEST(ReadColumns, LabelLevelsAreRsFactorLevels) {
 
 // as.character() of doubles of every magnitude (R 4.2.2, the same golden file), to the last character.
 TEST(NumberText, IsRsAsCharacter) {
-  const nlohmann::json golden =
-      nlohmann::json::parse(testing::ReadSourceFile("tests/golden/factor_levels.json"));
+  const nlohmann::json golden = FactorLevelsGolden();
   ASSERT_GT(golden.at("as_character").size(), 1000u);
   for (const auto& c : golden.at("as_character")) {
     const std::string value = c.at("value");

@@ -915,8 +915,19 @@ as_character_values <- c(0, -0, 1, -1, 0.1, 0.1 + 0.2, 1 / 3, 2 / 3, 1e5, -1e5, 
   pi * 10^(-20:20), 2^(-70:70), (1:200) / 7, round(runif(300, -1e6, 1e6), sample(0:8, 300, replace = TRUE)),
   runif(300) * 10^sample(-320:300, 300, replace = TRUE), 10^(-30:30) * (1 - 2^-52), 10^(-30:30) * (1 + 2^-52),
   (1 - 2^-53) * 10^(1:22), signif(runif(200), sample(1:17, 200, replace = TRUE)))
+# How read.csv types a column of "1" and one more text: numbers R reads and prrt does not (hexadecimal, an
+# exponent's e without digits), complex numbers (R's strtoc: a real and an 'i', or two reals and an 'i'), and
+# texts that come close.
+column_class_texts <- c("2i", "1+2i", "1-2.5e3i", "1e5i", "1ei", "Infi", "0x1Ai", "1e+5i", "1e+5+2i", "+2i",
+  "-1-1i", "1 +2i", "NaNi", "1.5.5i", "1e-i", "0x1p3i", "1+i", "i", "2ii", "2I", "1+2j", "NAi", "ai", "3-i",
+  "i2", "1i2", "1e", "2.5e-", "-1E", "0x1A", "0X1a", "0x1p3", "+0x10", "0x.8", "0x1p", "+-1", "0xg", "1e+5e",
+  "1.5", "+2", "-0", "1e5", "Inf", "-inf", "NaN", "infinity")
+column_classes <- lapply(column_class_texts, function(text) {
+  list(text = text, class = class(read.csv(text = paste0("x\n1\n", text, "\n"))$x))
+})
 writeLines(toJSON(list(
   factors = factor_cases,
+  column_classes = column_classes,
   as_character = lapply(as_character_values, function(v) list(value = sprintf("%.17g", v), text = as.character(v)))),
   auto_unbox = TRUE, pretty = TRUE), file.path(golden_dir, "factor_levels.json"))
 invisible(Sys.setlocale("LC_COLLATE", session_collate))
