@@ -252,7 +252,8 @@ bool SpellsNumber(std::string_view text, double& value) {
     value = std::strtod(std::string(begin, end).c_str(), nullptr);
     return true;
   }
-  return ec == std::errc();
+  return ec == std::errc() &&
+         !(std::isnan(value) && end[-1] == ')');  // from_chars's "nan(chars)" is R's text
 }
 
 // Where a number's spelling is not finite: what a number column expects instead.

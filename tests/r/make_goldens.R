@@ -921,7 +921,7 @@ as_character_values <- c(0, -0, 1, -1, 0.1, 0.1 + 0.2, 1 / 3, 2 / 3, 1e5, -1e5, 
 column_class_texts <- c("2i", "1+2i", "1-2.5e3i", "1e5i", "1ei", "Infi", "0x1Ai", "1e+5i", "1e+5+2i", "+2i",
   "-1-1i", "1 +2i", "NaNi", "1.5.5i", "1e-i", "0x1p3i", "1+i", "i", "2ii", "2I", "1+2j", "NAi", "ai", "3-i",
   "i2", "1i2", "1e", "2.5e-", "-1E", "0x1A", "0X1a", "0x1p3", "+0x10", "0x.8", "0x1p", "+-1", "0xg", "1e+5e",
-  "1.5", "+2", "-0", "1e5", "Inf", "-inf", "NaN", "infinity")
+  "1.5", "+2", "-0", "1e5", "Inf", "-inf", "NaN", "infinity", "nan(12)", "NaN()")
 column_classes <- lapply(column_class_texts, function(text) {
   list(text = text, class = class(read.csv(text = paste0("x\n1\n", text, "\n"))$x))
 })
