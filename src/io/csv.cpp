@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -311,6 +312,12 @@ bool IsRComplex(std::string_view text) {
   return real > 0 && (real == text.size() || IsRReal(text.substr(real)));
 }
 
+// Whether R's read.csv reads the text as a number, real or complex.
+bool RReadsAsANumber(std::string_view text) {
+  double value;
+  return SpellsNumber(text, value) || IsRReal(text) || IsRComplex(text);
+}
+
 // For a field of an automatic column that is not a finite number: what is expected instead when R's read.csv
 // would read it as a number, so that prrt, reading it as a label, would fit a factor where R fits a number
 // (or, for a complex number, stops: "complex variables are not currently allowed in model matrices").
@@ -538,7 +545,8 @@ class RowAppender {
         index_(index),
         n_fields_(n_fields),
         level_codes_(specs.size()),
-        spellings_(specs.size()) {
+        spellings_(specs.size()),
+        first_number_(specs.size()) {
     for (const ColumnSpec& spec : specs) {
       Column column;
       column.name = spec.name;
@@ -549,9 +557,10 @@ class RowAppender {
 
   ColumnSet& set() { return set_; }
 
-  // Appends the record whose fields `field(i)` gives (n of them), or drops it when a value is missing.
+  // Appends the record whose fields `field(i)` gives (n of them), or drops it when a value is missing. `line`
+  // is where the record is, for a refusal decided only at the end (see NumberRefusal).
   template <typename Field>
-  std::optional<RecordError> Append(size_t n, const Field& field) {
+  std::optional<RecordError> Append(size_t n, const Field& field, int64_t line) {
     if (n != n_fields_) return FieldCountError(n_fields_, n);
     ++set_.rows_read;
     bool row_missing = false;
@@ -596,10 +605,11 @@ class RowAppender {
           [[fallthrough]];
         }
         case ColumnType::kLabel: {
-          // A column of numbers with "inf", "NaN", "0x1A" or "1e" among them is not one of labels (R reads it
-          // as numbers, and a model refuses the infinite value or drops the NaN as missing): refused.
-          if (!missing && specs_[c].type == ColumnType::kAuto) {
-            if (std::optional<std::string_view> expected = NotALabel(text)) return error(*expected);
+          // "inf", "NaN", "0x1A", "1e" or "2i" in an automatic column: kept as a label, and the first one
+          // noted, for a refusal at the end should no text make the column one of labels to R too.
+          if (!missing && specs_[c].type == ColumnType::kAuto && !first_number_[c]) {
+            if (std::optional<std::string_view> expected = NotALabel(text))
+              first_number_[c] = std::pair{line, error(*expected)};
           }
           column.codes.push_back(missing ? -1 : LevelCode(c, text));
           break;
@@ -633,8 +643,9 @@ class RowAppender {
   }
 
   // Appends what `part` read after this appender's rows; its label codes become this appender's. A kAuto
-  // column that is labels in either is labels in both.
-  void AppendPart(RowAppender& part) {
+  // column that is labels in either is labels in both. `part_line` is the line of the part's first record,
+  // for the lines it noted (asked for only where it noted one).
+  void AppendPart(RowAppender& part, const std::function<int64_t()>& part_line) {
     set_.rows_read += part.set_.rows_read;
     set_.rows_dropped += part.set_.rows_dropped;
     for (size_t c = 0; c < specs_.size(); ++c) {
@@ -645,12 +656,31 @@ class RowAppender {
       column.numbers.insert(column.numbers.end(), from.numbers.begin(), from.numbers.end());
       column.events.insert(column.events.end(), from.events.begin(), from.events.end());
       spellings_[c].Append(std::move(part.spellings_[c]));
+      if (!first_number_[c] && part.first_number_[c]) {
+        first_number_[c] = std::move(part.first_number_[c]);
+        first_number_[c]->first += part_line();
+      }
       std::vector<int32_t> code_of(from.levels.size());
       for (size_t level = 0; level < from.levels.size(); ++level)
         code_of[level] = LevelCode(c, from.levels[level]);
       for (int32_t code : from.codes)
         column.codes.push_back(code < 0 ? code : code_of[code]);
     }
+  }
+
+  // Where an automatic column is to be refused: R's read.csv reads every value of it as a number, real or
+  // complex, and some are ones prrt does not read (not finite, hexadecimal, an exponent's e without digits,
+  // complex), so that as labels it would fit a factor where R fits a number (or, for a complex number or an
+  // infinite one, stops). A column with a text among its values (the rows dropped too) is text to R as well,
+  // its levels as written: kept. The first such value's line and what is wrong with it; none if nothing is.
+  std::optional<std::pair<int64_t, RecordError>> NumberRefusal() const {
+    std::optional<std::pair<int64_t, RecordError>> refusal;
+    for (size_t c = 0; c < specs_.size(); ++c) {
+      if (!first_number_[c] || (refusal && refusal->first <= first_number_[c]->first)) continue;
+      const std::vector<std::string>& levels = set_.columns[c].levels;
+      if (std::all_of(levels.begin(), levels.end(), RReadsAsANumber)) refusal = first_number_[c];
+    }
+    return refusal;
   }
 
   // The columns read, kAuto ones resolved: numbers where every value was one.
@@ -693,6 +723,8 @@ class RowAppender {
   size_t n_fields_;
   std::vector<std::unordered_map<std::string, int32_t, TextHash, std::equal_to<>>> level_codes_;
   std::vector<Spellings> spellings_;  // for kAuto columns while they are numbers
+  // For kAuto columns: the first value R reads as a number that prrt reads as a label, and its line.
+  std::vector<std::optional<std::pair<int64_t, RecordError>>> first_number_;
   ColumnSet set_;
 };
 
@@ -717,7 +749,8 @@ std::optional<std::pair<int64_t, RecordError>> AppendPlainLines(std::string_view
       if (comma == std::string_view::npos) break;
       from = comma + 1;
     }
-    std::optional<RecordError> error = appender.Append(fields.size(), [&](size_t i) { return fields[i]; });
+    std::optional<RecordError> error = appender.Append(
+        fields.size(), [&](size_t i) { return fields[i]; }, line);
     if (error) return std::pair{line, std::move(*error)};
   }
   return std::nullopt;
@@ -819,26 +852,27 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
         part_rows[k] = std::move(part);
       });
       for (size_t k = 0; k < parts.size(); ++k) {
-        if (errors[k]) {
-          const std::string_view before =
-              plain.substr(0, static_cast<size_t>(parts[k].data() - plain.data()));
-          return located(first_line + CountLineFeeds(before.data(), before.size()) + errors[k]->first,
-                         errors[k]->second);
-        }
-        appender.AppendPart(*part_rows[k]);
+        const auto part_line = [&] {
+          return first_line +
+                 CountLineFeeds(plain.data(), static_cast<size_t>(parts[k].data() - plain.data()));
+        };
+        if (errors[k]) return located(part_line() + errors[k]->first, errors[k]->second);
+        appender.AppendPart(*part_rows[k], part_line);
         part_rows[k].reset();
       }
     } else {
       Result<bool> got = reader.Next(fields);
       if (!got.ok()) return got.status();
       if (!*got) break;
-      std::optional<RecordError> error =
-          appender.Append(fields.size(), [&](size_t i) { return std::string_view(fields[i]); });
+      std::optional<RecordError> error = appender.Append(
+          fields.size(), [&](size_t i) { return std::string_view(fields[i]); }, reader.line());
       if (error) return located(reader.line(), *error);
     }
     if (rows_before < kRowsToEstimate && set.rows_read >= kRowsToEstimate)
       ReserveForEstimatedRows(reader, set);
   }
+  if (std::optional<std::pair<int64_t, RecordError>> refusal = appender.NumberRefusal())
+    return located(refusal->first, refusal->second);
   return appender.Finish();
 }
 

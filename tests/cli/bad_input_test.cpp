@@ -104,7 +104,7 @@ INSTANTIATE_TEST_SUITE_P(
             "{file}:3: column 'x': found 'inf'; expected a finite number (NA or an empty field for a missing "
             "value)"},
         BadInput{"cox_covariate_hexadecimal",
-                 "t,e,x\n1,1,0.5\n2,0,abc\n3,1,0x1A\n",
+                 "t,e,x\n1,1,0.5\n2,0,2\n3,1,0x1A\n",
                  {"stats", "cox", "--input", "{file}", "--time", "t", "--event", "e", "--covariates", "x"},
                  "{file}:4: column 'x': found '0x1A'; expected a number in decimal notation"},
         BadInput{

@@ -1,5 +1,6 @@
 #include "prrt/io/csv.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -160,10 +161,10 @@ TEST(ReadColumns, AnAutoColumnRefusesANumbersSpellingThatIsNotFinite) {
 }
 
 // Texts R 4.2.2's read.csv reads as numbers that are not decimal numbers (R: "1e" is 1, "2.5e-" 2.5, "0x1A"
-// 26, "0x1p3" 8, "+0x10" 16, "0x.8" 8): read as labels, they would make the column a factor where R fits a
-// number. Refused where the column is numbers so far and where it is labels already; a label column keeps
-// them.
-// "+-1", "0xg" and "1e+5e" are texts to R, and labels here ("+-1" was read as -1).
+// 26, "0x1p3" 8, "+0x10" 16, "0x.8" 8): in a column of numbers, read as labels they would make the column a
+// factor where R fits a number: refused. With a text anywhere in the column, before or after them or in a row
+// dropped for a missing value, R reads the column as text, with these among its levels: labels, as written.
+// A label column keeps them. "+-1", "0xg" and "1e+5e" are texts to R, and labels here ("+-1" was read as -1).
 TEST(ReadColumns, AnAutoColumnRefusesWhatOnlyRReadsAsANumber) {
   const std::string expected =
       "expected a number in decimal notation, with digits after an exponent's e (R's read.csv reads this as "
@@ -171,12 +172,21 @@ TEST(ReadColumns, AnAutoColumnRefusesWhatOnlyRReadsAsANumber) {
   const std::vector<std::string> r_numbers = {"1e",   "1e+",   "2.5e-", "-1E",  "0x1A",
                                               "0X1a", "0x1p3", "+0x10", "0x.8", "0x1p"};
   for (const std::string& value : r_numbers) {
-    for (const std::string before : {"1", "abc"}) {
-      Result<CsvReader> reader = CsvReader::FromString("x\n" + before + "\n" + value + "\n", "t.csv");
+    for (const std::string& numbers : {"t,x\n1,1\n2," + value + "\n3,2\n", "t,x\n1,1.5\n2," + value + "\n"}) {
+      Result<CsvReader> reader = CsvReader::FromString(numbers, "t.csv");
       ASSERT_TRUE(reader.ok());
-      Result<ColumnSet> set = ReadColumns(*reader, {{"x", ColumnType::kAuto}});
+      Result<ColumnSet> set = ReadColumns(*reader, {{"t", ColumnType::kNumber}, {"x", ColumnType::kAuto}});
       ASSERT_FALSE(set.ok()) << value;
       EXPECT_EQ(set.status().message(), "t.csv:3: column 'x': found '" + value + "'; " + expected);
+    }
+    for (const std::string& with_text : {"t,x\n1,abc\n2," + value + "\n", "t,x\n1," + value + "\n2,abc\n",
+                                         "t,x\n1," + value + "\nNA,abc\n3,1\n"}) {
+      Result<CsvReader> reader = CsvReader::FromString(with_text, "t.csv");
+      ASSERT_TRUE(reader.ok());
+      Result<ColumnSet> set = ReadColumns(*reader, {{"t", ColumnType::kNumber}, {"x", ColumnType::kAuto}});
+      ASSERT_TRUE(set.ok()) << with_text << ": " << set.status().message();
+      const std::vector<std::string>& levels = set->columns[1].levels;
+      EXPECT_NE(std::find(levels.begin(), levels.end(), value), levels.end()) << with_text;
     }
     Result<CsvReader> reader = CsvReader::FromString("x\n" + value + "\n", "t.csv");
     ASSERT_TRUE(reader.ok());
@@ -455,6 +465,51 @@ TEST(ReadColumns, AnAutoColumnWithALabelKeepsEveryValueAsWritten) {
       for (size_t r = 0; r < kept.size(); ++r)
         ASSERT_EQ(x.levels[static_cast<size_t>(x.codes[r])], kept[r]) << r;
     }
+  }
+}
+
+// Whether a column of numbers with "0x1A" (R's 26) is refused is known only at the end: a text anywhere makes
+// it a text column to R. In a file of 2 MB, read in parts on all cores: refused at the line of the first such
+// value, whichever part it is in and whether its record is quoted (read alone); with a text, in a row kept or
+// dropped, before or after it, labels.
+TEST(ReadColumns, AnAutoColumnOfNumbersIsRefusedAtItsFirstROnlyNumberAcrossParts) {
+  const int rows = 200000;
+  struct Case {
+    std::vector<int> hexadecimal_rows;
+    int text_row;  // -1: none
+    bool text_dropped;
+    int quoted_row;  // -1: none
+  };
+  for (const Case& c : {Case{{rows / 2}, -1, false, -1}, Case{{rows / 2, rows - 1}, -1, false, -1},
+                        Case{{3, rows / 2}, -1, false, 3}, Case{{rows / 3}, -1, false, rows / 3},
+                        Case{{rows - 1}, 0, false, -1}, Case{{1}, rows - 1, true, -1},
+                        Case{{rows / 2}, rows / 4, true, rows / 4}}) {
+    std::string text = "t,x\n";
+    for (int row = 0; row < rows; ++row) {
+      const bool hexadecimal =
+          std::find(c.hexadecimal_rows.begin(), c.hexadecimal_rows.end(), row) != c.hexadecimal_rows.end();
+      const std::string x = hexadecimal ? "0x1A" : row == c.text_row ? "b" : std::to_string(row % 7);
+      const std::string t = row == c.text_row && c.text_dropped ? "NA" : std::to_string(row);
+      text += t + "," + (row == c.quoted_row ? "\"" + x + "\"" : x) + "\n";
+    }
+    ASSERT_GT(text.size(), size_t{1} << 20);
+    Result<CsvReader> reader = CsvReader::FromString(text, "t.csv");
+    ASSERT_TRUE(reader.ok());
+    Result<ColumnSet> set = ReadColumns(*reader, {{"t", ColumnType::kNumber}, {"x", ColumnType::kAuto}});
+    if (c.text_row >= 0) {
+      ASSERT_TRUE(set.ok()) << set.status().message();
+      EXPECT_EQ(set->columns[1].type, ColumnType::kLabel);
+      EXPECT_EQ(set->columns[1].levels.size(), c.text_dropped ? 8u : 9u);  // 0-6, 0x1A, b if kept
+      continue;
+    }
+    ASSERT_FALSE(set.ok());
+    // Row r is on line r + 2 (the header is line 1).
+    EXPECT_EQ(
+        set.status().message(),
+        fmt::format("t.csv:{}: column 'x': found '0x1A'; expected a number in decimal notation, with digits "
+                    "after an exponent's e (R's read.csv reads this as a number, so the column is not one "
+                    "of labels)",
+                    c.hexadecimal_rows[0] + 2));
   }
 }
 
