@@ -761,18 +761,22 @@ for (k in seq_len(data_sets %/% 6)) {
 # dropped) named, ordered and counted as survfit's strata, and an automatic column (`describe`) numbers where R
 # reads numbers (the same mean), else labels with factor()'s levels and counts. Each column draws its texts
 # from numbers in assorted spellings (one value spelled several ways, R naming it by as.character; integers
-# and doubles, which as.character names differently), logicals, and texts, alone or mixed. Written as they are
-# (write.csv would respell the numbers); R in the C collation.
+# and doubles, which as.character names differently), logicals, texts, and numbers only R reads (not finite,
+# hexadecimal, an exponent's e without digits, complex), alone or mixed. Where R reads a column as numbers with
+# one of those among them, prrt must refuse it as a covariate (its groups are labels as written: not compared,
+# docs/statistics.md); with a text among them, R's levels are the texts. Written as they are (write.csv would
+# respell the numbers); R in the C collation.
 invisible(Sys.setlocale("LC_COLLATE", "C"))
 spellings <- list(
   numbers = c("1", "2", "3", "10", "9", "09", "1.0", "+2", "1e1", "2.50", "0.30000000000000004", "0.3", "-0", "0",
               "100000", "1e5", "123456.5", "-1.5", "1e-5", "0.00001", "12345678901234567", "2000000", "-2147483648",
               "2147483647"),
   logicals = c("T", "F", "TRUE", "FALSE"),
-  texts = c("a", "b", "B", "_x", "a b", "10a", "true", "0xg", "+-1", "NA2"))
+  texts = c("a", "b", "B", "_x", "a b", "10a", "true", "0xg", "+-1", "NA2"),
+  r_only = c("0x1A", "1e", "2.5e-", "2i", "1+2i", "Inf", "-inf", "NaN"))
 for (k in seq_len(data_sets %/% 2)) {
   kinds <- list("numbers", "logicals", c("numbers", "texts"), c("logicals", "texts"), c("numbers", "logicals"),
-                "texts")[[sample(6, 1)]]
+                "texts", c("numbers", "r_only"), c("texts", "r_only"))[[sample(8, 1)]]
   pool <- unlist(spellings[kinds])
   n <- sample(c(4, 10, 40), 1)
   g <- sample(if (length(kinds) == 2) c(sample(spellings[[kinds[1]]], 3), sample(pool, 3)) else sample(pool, 4),
@@ -784,7 +788,8 @@ for (k in seq_len(data_sets %/% 2)) {
   d <- read.csv(file)
   where <- sprintf("column %d (%s: %s)", k, paste(kinds, collapse = " + "), paste(unique(g), collapse = " "))
   kept <- d[!is.na(d$t) & !is.na(d$g), ]
-  if (nrow(kept) > 0) {
+  r_only_numbers <- (is.numeric(d$g) || is.complex(d$g)) && any(g %in% spellings$r_only)
+  if (nrow(kept) > 0 && !r_only_numbers) {
     fit <- survfit(Surv(t, e) ~ g, kept)
     strata <- if (is.null(fit$strata)) setNames(fit$n, paste0("g=", unique(kept$g))) else fit$strata
     ours <- prrt_json(c("km", "--input", file, "--time", "t", "--event", "e", "--group", "g", "--summary"))
@@ -802,6 +807,11 @@ for (k in seq_len(data_sets %/% 2)) {
   x <- d$g[!is.na(d$g)]
   if (length(x) < 2) next
   ours <- prrt_json(c("describe", "--input", file, "--column", "g"))
+  if (r_only_numbers) {
+    compared <- compared + 1L
+    if (!is.null(ours)) difference(where, sprintf("prrt read a column R reads as %s, with values prrt does not read", class(d$g)))
+    next
+  }
   if (is.null(ours)) {
     difference(where, "prrt refused a column R reads")
     next
