@@ -11,6 +11,7 @@
 #include "cli/output.h"
 #include "prrt/clinical/recist.h"
 #include "prrt/common/dates.h"
+#include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
 
 namespace prrt::cli {
@@ -40,8 +41,11 @@ Result<LesionTable> ReadLesions(const std::string& path) {
     if (!*got) break;
     auto bad = [&](size_t k, std::string_view expected) {
       return InvalidArgument(fmt::format("{}:{}: {}: found '{}'; expected {}", reader->name(), reader->line(),
-                                         columns[k], f[at[k]], expected));
+                                         columns[k], ShowUtf8(f[at[k]]), expected));
     };
+    for (size_t k = 0; k < columns.size(); ++k) {
+      if (!IsUtf8(f[at[k]])) return bad(k, kExpectedUtf8);
+    }
     if (f[at[0]].empty()) return bad(0, "a patient identifier");
     Result<int64_t> seconds = ParseDateTimeSeconds(f[at[1]]);
     if (!seconds.ok() || f[at[1]].size() != 10) return bad(1, "a date YYYY-MM-DD");

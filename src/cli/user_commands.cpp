@@ -11,6 +11,7 @@
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "cli/registry_support.h"
+#include "prrt/common/utf8.h"
 #include "prrt/registry/store.h"
 #include "prrt/server/auth.h"
 
@@ -54,6 +55,10 @@ struct UserArgs {
 };
 
 int PutUser(CommandContext& context, const UserArgs& args, bool create, bool password_given) {
+  if (!IsUtf8(args.name)) {
+    return ReportError(context, InvalidArgument(fmt::format("--name: found '{}'; expected UTF-8 text",
+                                                            ShowUtf8(args.name))));
+  }
   const std::optional<server::Role> role = server::ParseRole(args.role);
   if (!role)
     return ReportError(

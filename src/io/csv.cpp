@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "prrt/common/parallel.h"
+#include "prrt/common/utf8.h"
 
 namespace prrt::io {
 
@@ -230,8 +231,8 @@ Result<size_t> CsvReader::ColumnIndex(const std::string& column) const {
   if (it != header_.end()) return static_cast<size_t>(it - header_.begin());
   std::string known;
   for (const std::string& h : header_)
-    known += (known.empty() ? "" : ", ") + h;
-  return NotFound(fmt::format("{}:1: no column '{}'; the header has: {}", name_, column, known));
+    known += (known.empty() ? "" : ", ") + ShowUtf8(h);
+  return NotFound(fmt::format("{}:1: no column '{}'; the header has: {}", name_, ShowUtf8(column), known));
 }
 
 namespace {
@@ -312,10 +313,9 @@ bool IsRComplex(std::string_view text) {
   return real > 0 && (real == text.size() || IsRReal(text.substr(real)));
 }
 
-// Whether R's read.csv reads the text as a number, real or complex.
+// Whether R's read.csv reads the text as a number, real or complex (every text SpellsNumber reads is a real).
 bool RReadsAsANumber(std::string_view text) {
-  double value;
-  return SpellsNumber(text, value) || IsRReal(text) || IsRComplex(text);
+  return IsRReal(text) || IsRComplex(text);
 }
 
 // For a field of an automatic column that is not a finite number: what is expected instead when R's read.csv
@@ -570,7 +570,7 @@ class RowAppender {
       const bool missing = IsMissingText(text);
       row_missing = row_missing || missing;
       auto error = [&](std::string_view expected) {
-        return fmt::format("column '{}': found '{}'; expected {}", specs_[c].name, text, expected);
+        return fmt::format("column '{}': found '{}'; expected {}", specs_[c].name, ShowUtf8(text), expected);
       };
       switch (column.type) {
         case ColumnType::kNumber: {
@@ -611,7 +611,14 @@ class RowAppender {
             if (std::optional<std::string_view> expected = NotALabel(text))
               first_number_[c] = std::pair{line, error(*expected)};
           }
-          column.codes.push_back(missing ? -1 : LevelCode(c, text));
+          if (missing) {
+            column.codes.push_back(-1);
+            break;
+          }
+          // A label is checked once, as a new level: it goes into the output (JSON) as it is.
+          const size_t n_levels = column.levels.size();
+          column.codes.push_back(LevelCode(c, text));
+          if (column.levels.size() > n_levels && !IsUtf8(text)) return error(kExpectedUtf8);
           break;
         }
       }
@@ -818,6 +825,10 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
   for (const ColumnSpec& spec : specs) {
     Result<size_t> found = reader.ColumnIndex(spec.name);
     if (!found.ok()) return found.status();
+    if (!IsUtf8(spec.name)) {
+      return InvalidArgument(fmt::format("{}:1: column '{}': found a name that is not UTF-8; expected {}",
+                                         reader.name(), ShowUtf8(spec.name), kExpectedUtf8));
+    }
     index.push_back(*found);
   }
   RowAppender appender(specs, index, reader.header().size());

@@ -17,6 +17,7 @@
 #include <set>
 #include <unordered_map>
 #include "prrt/common/dates.h"
+#include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
 
 namespace prrt::registry {
@@ -319,7 +320,11 @@ class FileReader {
       for (const Field& f : spec.fields) {
         if (f.name == header[c]) field_of_[c] = &f;
       }
-      if (field_of_[c] == nullptr && header[c].rfind("x_", 0) != 0) {
+      if (!IsUtf8(header[c])) {
+        problems.Add(fmt::format("{}:1: column {}: found a name that is not UTF-8, '{}'; expected {}", path_,
+                                 c + 1, ShowUtf8(header[c]), kExpectedUtf8));
+        header_ok = false;
+      } else if (field_of_[c] == nullptr && header[c].rfind("x_", 0) != 0) {
         problems.Add(
             fmt::format("{}:1: {}: unknown column; expected one of: {} (or a free-text column named x_...)",
                         path_, header[c], [&] {
@@ -367,11 +372,12 @@ class FileReader {
         if (field_of_[c] != nullptr && field_of_[c]->required) {
           problems_.Add(fmt::format("{}:{}: {}: missing; it is required", path_, row.line, header[c]));
         }
-      } else if (field_of_[c] != nullptr) {
-        if (std::optional<std::string> expected = CheckValue(*field_of_[c], value, today_)) {
-          problems_.Add(fmt::format("{}:{}: {}: found '{}'; expected {}", path_, row.line, header[c], value,
-                                    *expected));
-        }
+      } else if (std::optional<std::string> expected = !IsUtf8(value) ? std::string(kExpectedUtf8)
+                                                       : field_of_[c] != nullptr
+                                                           ? CheckValue(*field_of_[c], value, today_)
+                                                           : std::nullopt) {
+        problems_.Add(fmt::format("{}:{}: {}: found '{}'; expected {}", path_, row.line, header[c],
+                                  ShowUtf8(value), *expected));
       }
     }
     row.values.reserve(header.size());

@@ -19,6 +19,7 @@
 #include "answer_cache.h"
 #include "prrt/clinical/tumour.h"
 #include "prrt/common/dates.h"
+#include "prrt/common/utf8.h"
 #include "prrt/protocol/plan.h"
 #include "prrt/registry/store.h"
 #include "prrt/registry/timeline.h"
@@ -495,7 +496,7 @@ struct Server::Impl {
         },
         id);
     if (!read.ok()) return Error(res, 500, read.message());
-    if (!timeline) return Error(res, 404, fmt::format("no patient '{}'", id));
+    if (!timeline) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
     Reply(res, 200, *timeline);
   }
 
@@ -531,7 +532,7 @@ struct Server::Impl {
         },
         id);
     if (!read.ok()) return Error(res, 500, read.message());
-    if (!rows) return Error(res, 404, fmt::format("no patient '{}'", id));
+    if (!rows) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
     registry::Problems problems;
     if (Status added = registry::AddRow(*rows, file, std::move(values), Today(), problems); !added.ok()) {
       for (const std::string& p : problems.messages)
@@ -560,6 +561,11 @@ struct Server::Impl {
     for (size_t a = 0; a < kAttributes.size(); ++a) {
       std::vector<std::string> allowed = Allowed(req, kAttributes[a]);
       if (allowed.empty()) continue;
+      for (const std::string& value : allowed) {
+        if (!IsUtf8(value))
+          return InvalidArgument(
+              fmt::format("{}: found '{}'; expected UTF-8 text", kAttributes[a], ShowUtf8(value)));
+      }
       echo[kAttributes[a]] = allowed;
       filters.emplace_back(a, std::move(allowed));
     }

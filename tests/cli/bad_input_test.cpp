@@ -113,6 +113,15 @@ INSTANTIATE_TEST_SUITE_P(
             {"stats", "cox", "--input", "{file}", "--time", "t", "--event", "e", "--covariates", "x"},
             "{file}:3: column 'x': found '2i'; expected a real number or a label (R's read.csv reads this "
             "as a complex number"},
+        // A group in Windows-1252 (e-acute): JSON carries UTF-8 only (the JSON library threw, uncaught).
+        BadInput{
+            "km_group_latin1", "t,e,g\n1,1,caf\xC3\xA9\n2,0,caf\xE9\n", With(kKm, {"--group", "g", "--json"}),
+            "{file}:3: column 'g': found 'caf\\xE9'; expected UTF-8 text (this looks like another encoding"},
+        BadInput{"user_name_latin1",
+                 "",
+                 {"user", "add", "--db", "{file}", "--name", "Jos\xE9", "--role", "admin", "--password",
+                  "correct horse battery staple"},
+                 "--name: found 'Jos\\xE9'; expected UTF-8 text"},
         BadInput{"km_negative_start",
                  "s,t,e\n0,1,1\n-1,2,0\n",
                  {"stats", "km", "--input", "{file}", "--start", "s", "--time", "t", "--event", "e"},
@@ -294,6 +303,12 @@ INSTANTIATE_TEST_SUITE_P(
                  "target,no,5,\n",
                  {"recist", "--lesions", "{file}"},
                  "{file}:2: date: found '2024-02-30'; expected a date YYYY-MM-DD"},
+        BadInput{"recist_organ_latin1",
+                 "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\np,2024-01-01,L,lever "
+                 "(f\xEAte),target,no,5,\n",
+                 {"recist", "--lesions", "{file}", "--json"},
+                 "{file}:2: organ: found 'lever (f\\xEAte)'; expected UTF-8 text (this looks like another "
+                 "encoding"},
         BadInput{"recist_missing_column",
                  "patient_id,date\np,2024-01-01\n",
                  {"recist", "--lesions", "{file}"},

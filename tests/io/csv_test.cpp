@@ -396,6 +396,57 @@ TEST(ReadColumns, NamesTheLineOfABadValueDeepInALargeFile) {
   }
 }
 
+// A label goes into the output (JSON, which carries UTF-8 only) as written, so one in another encoding is
+// refused, its bytes shown; UTF-8 labels are kept as they are.
+TEST(ReadColumns, ALabelThatIsNotUtf8IsRefusedWithItsBytesShown) {
+  for (ColumnType type : {ColumnType::kLabel, ColumnType::kAuto}) {
+    Result<CsvReader> reader = CsvReader::FromString("g\ncaf\xC3\xA9\nZ\xC3\xBCrich\ncaf\xC3\xA9\n", "t.csv");
+    ASSERT_TRUE(reader.ok());
+    Result<ColumnSet> set = ReadColumns(*reader, {{"g", type}});
+    ASSERT_TRUE(set.ok()) << set.status().message();
+    EXPECT_EQ(set->columns[0].levels, (std::vector<std::string>{"Z\xC3\xBCrich", "caf\xC3\xA9"}));
+    reader = CsvReader::FromString("g\ncaf\xC3\xA9\n\"caf\xE9\"\n", "t.csv");
+    ASSERT_TRUE(reader.ok());
+    set = ReadColumns(*reader, {{"g", type}});
+    ASSERT_FALSE(set.ok());
+    EXPECT_EQ(set.status().message(),
+              "t.csv:3: column 'g': found 'caf\\xE9'; expected UTF-8 text (this looks like another encoding, "
+              "such as Windows-1252 or Latin-1: save the file as CSV UTF-8)");
+  }
+  // Deep in a large file, read in parts on all cores: the line is the bad value's.
+  std::string text = "time,event,arm\n";
+  for (int row = 0; row < 100000; ++row)
+    text += fmt::format("{},{},{}\n", row, row % 2, row == 77777 ? "arm\xB5" : "arm");
+  ASSERT_GT(text.size(), size_t{1} << 20);
+  Result<ColumnSet> set = ReadGenerated(text);
+  ASSERT_FALSE(set.ok());
+  EXPECT_TRUE(
+      set.status().message().starts_with("t.csv:77779: column 'arm': found 'arm\\xB5'; expected UTF-8"))
+      << set.status().message();
+  // A number column names such a value with its bytes shown too.
+  Result<CsvReader> reader = CsvReader::FromString("t\n1\n2\xA0\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  set = ReadColumns(*reader, {{"t", ColumnType::kNumber}});
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().message(), "t.csv:3: column 't': found '2\\xA0'; expected a number");
+}
+
+TEST(ReadColumns, AColumnNameThatIsNotUtf8IsRefusedWhereItIsRead) {
+  Result<CsvReader> reader = CsvReader::FromString("t\xE9,e,x\xE9\n1,1,2\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  Result<ColumnSet> set = ReadColumns(*reader, {{"t\xE9", ColumnType::kNumber}});
+  ASSERT_FALSE(set.ok());
+  EXPECT_TRUE(set.status().message().starts_with(
+      "t.csv:1: column 't\\xE9': found a name that is not UTF-8; expected UTF-8"))
+      << set.status().message();
+  // Columns not read may be named in any encoding.
+  reader = CsvReader::FromString("t\xE9,e,x\xE9\n1,1,2\n", "t.csv");
+  ASSERT_TRUE(reader.ok());
+  set = ReadColumns(*reader, {{"e", ColumnType::kEvent}});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->rows_read, 1);
+}
+
 TEST(ReadColumns, ReadsPlainRunsAroundQuotedRecordsAndLoneCarriageReturns) {
   // Plain lines, a quoted record with a newline inside, plain lines, a record ended by a lone CR, plain.
   std::string text = "time,note\n";

@@ -161,6 +161,26 @@ INSTANTIATE_TEST_SUITE_P(
                  "",
                  {"{dir}/patients.csv:5: sex: found 'x'; expected one of: m, f",
                   "{dir}/patients.csv:5: birth_date: found '1960-02-30'; expected a date YYYY-MM-DD"}},
+        // Text in another encoding than UTF-8: Latin-1 (Windows-1252) e-acute and micro sign, shown as bytes.
+        Mutation{
+            "latin1_free_text",
+            "patients.csv",
+            "P004,m,1960-01-01,midgut,,,,,,2010-01-01,,,caf\xE9",
+            "",
+            {"{dir}/patients.csv:5: x_note: found 'caf\\xE9'; expected UTF-8 text (this looks like another "
+             "encoding, such as Windows-1252 or Latin-1: save the file as CSV UTF-8)"}},
+        Mutation{"latin1_unit",
+                 "labs.csv",
+                 "P001,2005-03-15,creatinine,80,\xB5mol/l,,",
+                 "",
+                 {"{dir}/labs.csv:6: unit: found '\\xB5mol/l'; expected UTF-8 text"}},
+        Mutation{
+            "latin1_column_name",
+            "cycles.csv",
+            "",
+            "patient_id,phase,date,activity_gbq,x_opmerking_arts_\xE9\xE9n\nP001,I,2005-03-22,7.4,\n",
+            {"{dir}/cycles.csv:1: column 5: found a name that is not UTF-8, 'x_opmerking_arts_\\xE9\\xE9n'; "
+             "expected UTF-8 text"}},
         Mutation{"missing_required_value",
                  "cycles.csv",
                  "P003,I,2010-05-17,",

@@ -46,7 +46,8 @@ TEST(Store, ImportExportImportIsLossless) {
   registry::Store first = OpenStore(dir.path / "a.db");
   ASSERT_TRUE(first.Import(Read(kExample), "tester").ok());
   ASSERT_TRUE(registry::WriteInterchange(*first.Load(), (dir.path / "out1").string()).ok());
-  // Every file of the example comes back byte for byte (its columns are in the format's order).
+  // Every file of the example comes back byte for byte (its columns are in the format's order), UTF-8 text
+  // ("Zürich", "µg/l" in patients.csv) too.
   for (const auto& entry : fs::directory_iterator(kExample)) {
     EXPECT_EQ(Slurp(dir.path / "out1" / entry.path().filename()), Slurp(entry.path())) << entry.path();
   }

@@ -183,6 +183,12 @@ TEST_F(Api, PatientIsTheTimelineOfPrrtPatientWithThePlan) {
   }
   EXPECT_TRUE(platelets);
   EXPECT_EQ(Get("/api/patients/NOPE", session)->status, 404);
+  // An identifier that is not UTF-8 (Latin-1's e-acute, %E9) is named with its byte shown: the reply is JSON,
+  // which carries UTF-8 only (it was a 500 from the JSON library's exception).
+  auto latin1 = Get("/api/patients/P%E9", session);
+  ASSERT_TRUE(latin1);
+  EXPECT_EQ(latin1->status, 404);
+  EXPECT_EQ(json::parse(latin1->body)["error"], "no patient 'P\\xE9'");
 }
 
 TEST_F(Api, AViewerMayNotWriteAndAWriteNeedsTheCsrfToken) {
@@ -306,6 +312,10 @@ TEST_F(Api, KaplanMeierByGroupWithTheLogRankTest) {
   EXPECT_EQ(Get("/api/km?endpoint=os&group=cohort&tumour=hindgut", session)->status, 404);
   EXPECT_EQ(Get("/api/km?endpoint=dfs&group=cohort", session)->status, 400);
   EXPECT_EQ(Get("/api/km?endpoint=os&group=age", session)->status, 400);
+  auto latin1 = Get("/api/km?endpoint=os&group=cohort&tumour=midgut,caf%E9", session);
+  ASSERT_TRUE(latin1);
+  EXPECT_EQ(latin1->status, 400);
+  EXPECT_EQ(json::parse(latin1->body)["error"], "tumour: found 'caf\\xE9'; expected UTF-8 text");
 }
 
 TEST_F(Api, TheStudyOfTheRegistryWithItsDownloads) {

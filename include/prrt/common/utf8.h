@@ -1,0 +1,23 @@
+// prrt/common/utf8.h — whether text is UTF-8, as the registry's files require and as JSON can carry it. Text
+// in another encoding (a spreadsheet saved as Windows-1252) is refused where it is read, with its bytes
+// shown.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace prrt {
+
+//! Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points past
+//! U+10FFFF).
+bool IsUtf8(std::string_view text);
+
+//! `text` for a message: each byte that is not part of well-formed UTF-8 written as \xHH, the rest as it is.
+std::string ShowUtf8(std::string_view text);
+
+//! What a text read from a file that is not UTF-8 should have been.
+inline constexpr std::string_view kExpectedUtf8 =
+    "UTF-8 text (this looks like another encoding, such as Windows-1252 or Latin-1: save the file as CSV "
+    "UTF-8)";
+
+}  // namespace prrt

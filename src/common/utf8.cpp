@@ -1,0 +1,49 @@
+#include "prrt/common/utf8.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/locale/utf.hpp>
+
+namespace prrt {
+namespace {
+
+using Utf8 = boost::locale::utf::utf_traits<char>;
+
+// Whether the UTF-8 sequence at `at` is well formed; moves `at` past it, or one byte on when it is not.
+bool TakeSequence(const char*& at, const char* end) {
+  const char* start = at;
+  const boost::locale::utf::code_point c = Utf8::decode(at, end);
+  if (c != boost::locale::utf::illegal && c != boost::locale::utf::incomplete) return true;
+  at = start + 1;
+  return false;
+}
+
+}  // namespace
+
+bool IsUtf8(std::string_view text) {
+  const char* at = text.data();
+  const char* end = at + text.size();
+  while (true) {
+    at = std::find_if(at, end, [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    if (at == end) return true;
+    if (!TakeSequence(at, end)) return false;
+  }
+}
+
+std::string ShowUtf8(std::string_view text) {
+  std::string shown;
+  const char* at = text.data();
+  const char* end = at + text.size();
+  while (at != end) {
+    const char* start = at;
+    if (TakeSequence(at, end)) {
+      shown.append(start, at);
+    } else {
+      shown += fmt::format("\\x{:02X}", static_cast<unsigned char>(*start));
+    }
+  }
+  return shown;
+}
+
+}  // namespace prrt
