@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -23,6 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   prrt::Result<prrt::io::ColumnSet> columns = prrt::io::ReadColumns(*reader, specs);
   if (!columns.ok()) return 0;
+  // What a read gives goes into the output (JSON) as it is: UTF-8 only.
+  for (const prrt::io::Column& column : columns->columns) {
+    if (!prrt::IsUtf8(column.name)) __builtin_trap();
+    for (const std::string& level : column.levels) {
+      if (!prrt::IsUtf8(level)) __builtin_trap();
+    }
+  }
   // An automatic column that is labels (read as numbers until a text turned up, the numbers' texts kept) is
   // the column read as labels throughout.
   if (specs.size() == 4 && columns->columns[3].type == prrt::io::ColumnType::kLabel) {

@@ -232,7 +232,12 @@ Result<size_t> CsvReader::ColumnIndex(const std::string& column) const {
   std::string known;
   for (const std::string& h : header_)
     known += (known.empty() ? "" : ", ") + ShowUtf8(h);
-  return NotFound(fmt::format("{}:1: no column '{}'; the header has: {}", name_, ShowUtf8(column), known));
+  return NotFound(fmt::format("{}:1: no column '{}'; the header has: {}{}{}", name_, ShowUtf8(column), known,
+                              SemicolonSeparated() ? "; " : "", SemicolonSeparated() ? kCommaSeparated : ""));
+}
+
+bool CsvReader::SemicolonSeparated() const {
+  return header_.size() == 1 && header_[0].find(';') != std::string::npos;
 }
 
 namespace {

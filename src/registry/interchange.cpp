@@ -312,6 +312,10 @@ class FileReader {
       problems.Add(reader.status().message());
       return;
     }
+    if (reader->SemicolonSeparated()) {
+      problems.Add(fmt::format("{}:1: {}", path_, io::kCommaSeparated));
+      return;
+    }
     reader_.emplace(std::move(*reader));
     const std::vector<std::string>& header = reader_->header();
     field_of_.assign(header.size(), nullptr);

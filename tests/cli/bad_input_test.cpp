@@ -57,6 +57,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "{file}:3: column 't': found '-3'; expected a number >= 0"},
         BadInput{"event_not_binary", "t,e\n1,1\n2,2\n", kKm,
                  "{file}:3: column 'e': found '2'; expected 0 or 1"},
+        BadInput{"semicolon_separated", "t;e\n1,5;1\n", kKm,
+                 "{file}:1: no column 't'; the header has: t;e; the fields seem separated by ';'"},
         BadInput{"ragged_row", "t,e\n1,1\n2\n", kKm, "{file}:3: expected 2 fields as in the header, found 1"},
         BadInput{"km_times_not_a_number", "t,e\n1,1\n2,0\n", With(kKm, {"--times", "12,soon"}),
                  "--times: soon is not a finite number"},

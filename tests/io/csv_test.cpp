@@ -316,6 +316,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCsv{"time,event\n1,0\nNaN,1\n", "t.csv:3: column 'time': found 'NaN'; expected a finite number"},
         BadCsv{"time,event\n1e999,1\n", "t.csv:2: column 'time': found '1e999'; expected a finite number"},
         BadCsv{"time,evnt\n1,1\n", "t.csv:1: no column 'event'; the header has: time, evnt"},
+        BadCsv{
+            "time;event\n1,5;1\n",
+            "t.csv:1: no column 'time'; the header has: time;event; the fields seem separated by ';' (as a "
+            "spreadsheet set to a decimal comma saves CSV); expected ',' between fields and '.' as the "
+            "decimal point"},
         BadCsv{"time,event\n1,1\n2\n", "t.csv:3: expected 2 fields as in the header, found 1"},
         BadCsv{"time,event\r\n1,1\r\n2,1,0\r\n", "t.csv:3: expected 2 fields as in the header, found 3"},
         BadCsv{"time,event\n1,1\n\n\n\"x\",1\n", "t.csv:5: column 'time': found 'x'; expected a number"}));

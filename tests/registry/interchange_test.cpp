@@ -181,6 +181,14 @@ INSTANTIATE_TEST_SUITE_P(
             "patient_id,phase,date,activity_gbq,x_opmerking_arts_\xE9\xE9n\nP001,I,2005-03-22,7.4,\n",
             {"{dir}/cycles.csv:1: column 5: found a name that is not UTF-8, 'x_opmerking_arts_\\xE9\\xE9n'; "
              "expected UTF-8 text"}},
+        // A spreadsheet set to a decimal comma saves "CSV" separated by ';': one message, not one a column.
+        Mutation{
+            "semicolon_separated",
+            "cycles.csv",
+            "",
+            "patient_id;phase;date;activity_gbq\nP001;I;2005-03-22;7,4\n",
+            {"{dir}/cycles.csv:1: the fields seem separated by ';' (as a spreadsheet set to a decimal comma "
+             "saves CSV); expected ',' between fields and '.' as the decimal point\n"}},
         Mutation{"missing_required_value",
                  "cycles.csv",
                  "P003,I,2010-05-17,",
@@ -224,6 +232,19 @@ INSTANTIATE_TEST_SUITE_P(
                  "",
                  {"{dir}/labs.csv:6: expected 7 fields as in the header, found 3"}}),
     [](const ::testing::TestParamInfo<Mutation>& info) { return info.param.name; });
+
+TEST(Validate, ASemicolonSeparatedFileIsOneProblemNotOneAColumn) {
+  const fs::path dir = CopyExample("semicolons");
+  std::ofstream(dir / "labs.csv")
+      << "patient_id;date;test;value;unit;lln;uln\nP001;2005-03-15;hb;7,4;mmol/l;7,5;10\n";
+  std::string out, err;
+  EXPECT_EQ(RunPrrt({"validate", "--from", dir.string(), "--today", "2026-11-27"}, out, err), 2);
+  EXPECT_EQ(err,
+            "prrt: " + (dir / "labs.csv").string() +
+                ":1: the fields seem separated by ';' (as a spreadsheet set to a decimal comma saves CSV); "
+                "expected ',' between fields and '.' as the decimal point\n");
+  fs::remove_all(dir);
+}
 
 TEST(Validate, NotAFolder) {
   std::string out, err;

@@ -47,6 +47,10 @@ class CsvReader {
   //! Index of the header column called `column`, or NotFound naming the columns that exist.
   Result<size_t> ColumnIndex(const std::string& column) const;
 
+  //! Whether the header is one field with a ';' in it: a file separated by semicolons, as spreadsheets write
+  //! "CSV" where the decimal separator is a comma (most of Europe), not a CSV file (see kCommaSeparated).
+  bool SemicolonSeparated() const;
+
  private:
   struct Source;
   CsvReader(std::unique_ptr<Source> source, std::string name);
@@ -63,6 +67,12 @@ class CsvReader {
   int64_t total_bytes_ = 0;
   int64_t record_line_ = 0;
 };
+
+//! What is expected of a file that SemicolonSeparated() finds separated by semicolons.
+inline constexpr std::string_view kCommaSeparated =
+    "the fields seem separated by ';' (as a spreadsheet set to a decimal comma saves CSV); expected ',' "
+    "between "
+    "fields and '.' as the decimal point";
 
 enum class ColumnType {
   kNumber,  //!< a finite decimal number; "" and "NA" are missing
