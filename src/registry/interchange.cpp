@@ -320,23 +320,33 @@ class FileReader {
     const std::vector<std::string>& header = reader_->header();
     field_of_.assign(header.size(), nullptr);
     bool header_ok = true;
+    std::vector<std::string> names;
+    for (const Field& f : spec.fields)
+      names.push_back(f.name);
     for (size_t c = 0; c < header.size(); ++c) {
       for (const Field& f : spec.fields) {
         if (f.name == header[c]) field_of_[c] = &f;
       }
+      const size_t first =
+          static_cast<size_t>(std::find(header.begin(), header.end(), header[c]) - header.begin());
+      std::string problem;
       if (!IsUtf8(header[c])) {
-        problems.Add(fmt::format("{}:1: column {}: found a name that is not UTF-8, '{}'; expected {}", path_,
-                                 c + 1, ShowUtf8(header[c]), kExpectedUtf8));
-        header_ok = false;
+        problem = fmt::format("column {}: found a name that is not UTF-8, '{}'; expected {}", c + 1,
+                              ShowUtf8(header[c]), kExpectedUtf8);
+      } else if (header[c].empty()) {
+        problem = fmt::format(
+            "column {}: a column without a name; expected one of: {} (a ',' after the last column makes one)",
+            c + 1, Join(names));
+      } else if (first < c) {
+        // Which of the two values a row would keep is not for the reader to guess.
+        problem = fmt::format("{}: the column is there twice (columns {} and {}); expected each column once",
+                              header[c], first + 1, c + 1);
       } else if (field_of_[c] == nullptr && header[c].rfind("x_", 0) != 0) {
-        problems.Add(
-            fmt::format("{}:1: {}: unknown column; expected one of: {} (or a free-text column named x_...)",
-                        path_, header[c], [&] {
-                          std::vector<std::string> names;
-                          for (const Field& f : spec.fields)
-                            names.push_back(f.name);
-                          return Join(names);
-                        }()));
+        problem = fmt::format("{}: unknown column; expected one of: {} (or a free-text column named x_...)",
+                              header[c], Join(names));
+      }
+      if (!problem.empty()) {
+        problems.Add(fmt::format("{}:1: {}", path_, problem));
         header_ok = false;
       }
     }

@@ -200,6 +200,19 @@ INSTANTIATE_TEST_SUITE_P(
                  "patient_id,phase,date,activity_gbq,dose\nP001,I,2005-02-14,7.4,1\n",
                  {"{dir}/cycles.csv:1: dose: unknown column; expected one of: patient_id, phase, date, "
                   "activity_gbq"}},
+        // Two columns of one name: which value a row keeps is not for the reader to guess (it kept one).
+        Mutation{"duplicate_column",
+                 "cycles.csv",
+                 "",
+                 "patient_id,phase,date,activity_gbq,activity_gbq\nP001,I,2005-02-14,7.4,3.7\n",
+                 {"{dir}/cycles.csv:1: activity_gbq: the column is there twice (columns 4 and 5); expected each "
+                  "column once"}},
+        Mutation{"column_without_name",
+                 "cycles.csv",
+                 "",
+                 "patient_id,phase,date,activity_gbq,\nP001,I,2005-02-14,7.4,\n",
+                 {"{dir}/cycles.csv:1: column 5: a column without a name; expected one of: patient_id, phase, "
+                  "date, activity_gbq (a ',' after the last column makes one)"}},
         Mutation{"missing_column",
                  "events.csv",
                  "",
