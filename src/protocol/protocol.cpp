@@ -279,6 +279,13 @@ Eligibility AssessEligibility(const registry::Interchange& data, const std::stri
     missing("patient " + patient_id);
     return e;
   }
+  // No phase for a patient who has died (as prrt plan's `deceased`).
+  if (const std::string* death = timeline->patient->get("death_date");
+      death && *registry::ParseDay(*death) <= as_of) {
+    unmet("deceased");
+    e.details["death_date"] = *death;
+    return e;
+  }
   const registry::TimelinePhase* previous = timeline->phases.empty() ? nullptr : &timeline->phases.back();
   const double cumulative = timeline->cumulative_activity_gbq;
   // The next phase: I without cycles, then R after I, RR after R, nothing after RR.

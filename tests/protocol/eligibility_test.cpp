@@ -62,6 +62,21 @@ TEST(Eligibility, RetreatmentAtExactly18MonthsOfPfsAndAt17Point9) {
   EXPECT_EQ(at179.details["pfs_months_I"], "17.9");
 }
 
+TEST(Eligibility, NoPhaseAfterDeath) {
+  // Eligible for R on 2007-02-01 (PFS 18.0 months) while alive; not once the death on 2007-01-20 is on file.
+  registry::Interchange data = Registry("dead", "P,2006-08-16,progression,recist\n");
+  registry::RowValues& patient = data.files["patients.csv"].at(0).values;
+  patient["death_date"] = "2007-01-20";
+  patient["last_contact_date"] = "2007-01-20";
+  const Eligibility before = Assess(data, "2007-01-19");
+  EXPECT_TRUE(before.eligible) << ::testing::PrintToString(before.unmet);
+  Eligibility after = Assess(data, "2007-02-01");
+  EXPECT_FALSE(after.eligible);
+  EXPECT_EQ(after.unmet, std::vector<std::string>{"deceased"});
+  EXPECT_EQ(after.details["death_date"], "2007-01-20");
+  EXPECT_EQ(Assess(data, "2007-01-20").unmet, std::vector<std::string>{"deceased"});
+}
+
 TEST(Eligibility, BestResponsePdAfterInitialPrrtMeansNoDiseaseControl) {
   Eligibility e = Assess(Registry("pd", "P,2007-01-01,progression,recist\n", "pd"), "2007-02-01");
   EXPECT_EQ(e.unmet, std::vector<std::string>{"no_disease_control"});
