@@ -86,6 +86,7 @@ Status Overlay(const toml::table& table, const std::string& source_name, Protoco
   number("eligibility", "max_creatinine_umol_l", p.max_creatinine_umol_l);
   number("eligibility", "min_creatinine_clearance_ml_min", p.min_creatinine_clearance);
   integer("eligibility", "min_karnofsky", p.min_karnofsky);
+  integer("eligibility", "max_lab_age_days", p.max_lab_age_days);
   if (std::optional<std::string> renal = t["eligibility"]["renal"].value<std::string>()) {
     if (*renal != "creatinine_or_clearance" && *renal != "creatinine_and_clearance") {
       fail("[eligibility] renal",
@@ -316,11 +317,15 @@ Eligibility AssessEligibility(const registry::Interchange& data, const std::stri
     unmet("karnofsky_below_limit");
     e.details["karnofsky"] = *baseline->get("karnofsky");
   }
-  // Blood counts and renal function: the latest value of each test.
+  // Blood counts and renal function: the latest value of each test, if it is recent enough.
   auto latest = [&](const char* test) -> const Row* {
     const Row* found = nullptr;
     for (const Row* l : labs) {
       if (*l->get("test") == test) found = l;
+    }
+    if (found != nullptr && as_of - *registry::ParseDay(*found->get("date")) > protocol.max_lab_age_days) {
+      e.details[std::string(test) + "_too_old"] = *found->get("date");
+      return nullptr;
     }
     return found;
   };

@@ -128,6 +128,20 @@ registry::Day Today() {
   return static_cast<registry::Day>(std::chrono::duration_cast<std::chrono::hours>(now).count() / 24);
 }
 
+// A row recorded for a living patient after their last contact (a blood test, a cycle, a scan) is a contact:
+// the last contact moves to its date, as the clinic would record it (the registry's rules refuse a row after
+// the last contact). A date that is not one is left for those rules to name.
+void AdvanceLastContact(registry::Interchange& rows, const registry::RowValues& values) {
+  auto date = values.find("date");
+  std::vector<registry::Row>& patients = rows.files["patients.csv"];
+  if (date == values.end() || patients.size() != 1 || patients[0].get("death_date")) return;
+  registry::RowValues& patient = patients[0].values;
+  const std::optional<registry::Day> day = registry::ParseDay(date->second);
+  const std::string* last = patients[0].get("last_contact_date");
+  if (day && last && registry::ParseDay(*last) && *day > *registry::ParseDay(*last))
+    patient["last_contact_date"] = date->second;
+}
+
 // The registry file and the rows file each API write goes to.
 const std::map<std::string, std::string>& WritableFiles() {
   static const std::map<std::string, std::string> files = {{"cycles", "cycles.csv"},
@@ -533,6 +547,7 @@ struct Server::Impl {
         id);
     if (!read.ok()) return Error(res, 500, read.message());
     if (!rows) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    AdvanceLastContact(*rows, values);
     registry::Problems problems;
     if (Status added = registry::AddRow(*rows, file, std::move(values), Today(), problems); !added.ok()) {
       for (const std::string& p : problems.messages)

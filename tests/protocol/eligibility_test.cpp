@@ -77,6 +77,22 @@ TEST(Eligibility, NoPhaseAfterDeath) {
   EXPECT_EQ(Assess(data, "2007-01-20").unmet, std::vector<std::string>{"deceased"});
 }
 
+TEST(Eligibility, BloodTestsCountUpTo42DaysOld) {
+  // The labs are of 2007-01-10: 42 days old on 2007-02-21, 43 on 2007-02-22.
+  const registry::Interchange data = Registry("lab_age", "P,2006-08-16,progression,recist\n");
+  const Eligibility at42 = Assess(data, "2007-02-21");
+  EXPECT_TRUE(at42.eligible) << ::testing::PrintToString(at42.unmet);
+  Eligibility at43 = Assess(data, "2007-02-22");
+  EXPECT_EQ(at43.unmet, std::vector<std::string>{"missing_data"});
+  EXPECT_EQ(at43.details["missing"], "hb, wbc, platelets, creatinine or creatinine_clearance");
+  EXPECT_EQ(at43.details["hb_too_old"], "2007-01-10");
+  EXPECT_EQ(at43.details["creatinine_too_old"], "2007-01-10");
+  // A protocol file may allow older results.
+  Protocol lenient = *DefaultProtocol();
+  lenient.max_lab_age_days = 60;
+  EXPECT_TRUE(Assess(data, "2007-02-22", &lenient).eligible);
+}
+
 TEST(Eligibility, BestResponsePdAfterInitialPrrtMeansNoDiseaseControl) {
   Eligibility e = Assess(Registry("pd", "P,2007-01-01,progression,recist\n", "pd"), "2007-02-01");
   EXPECT_EQ(e.unmet, std::vector<std::string>{"no_disease_control"});

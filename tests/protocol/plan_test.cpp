@@ -208,12 +208,12 @@ TEST(Plan, ScansFollowTheLastCycle) {
 }
 
 TEST(Plan, ProgressionAfterLongEnoughPfsPlansRetreatment) {
-  // Eligibility labs before the progression; PFS from 2020-01-06: to 2021-07-20 is 561 days = 18.4 months,
-  // to 2021-06-01 is 512 days = 16.8 months.
+  // Eligibility labs after the progression, within 42 days of the plan; PFS from 2020-01-06: to 2021-07-20 is
+  // 561 days = 18.4 months, to 2021-06-01 is 512 days = 16.8 months.
   const std::string labs =
       kLabsAfter +
-      "P,2021-05-25,hb,7.5,mmol/l,7.5,10\nP,2021-05-25,wbc,4.5,10^9/l,4,10\n"
-      "P,2021-05-25,platelets,180,10^9/l,150,400\nP,2021-05-25,creatinine,90,umol/l,60,110\n";
+      "P,2021-07-22,hb,7.5,mmol/l,7.5,10\nP,2021-07-22,wbc,4.5,10^9/l,4,10\n"
+      "P,2021-07-22,platelets,180,10^9/l,150,400\nP,2021-07-22,creatinine,90,umol/l,60,110\n";
   const std::string responses = "P,2020-08-05,sd,recist\n";
   Plan retreat = PlanOn(Scenario("retreat", kFourCycles, labs,
                                  std::string(kNoEvents) + "P,2021-07-20,progression,recist\n", responses),
@@ -227,6 +227,15 @@ TEST(Plan, ProgressionAfterLongEnoughPfsPlansRetreatment) {
   ASSERT_TRUE(retreat.eligibility.has_value());
   EXPECT_TRUE(retreat.eligibility->eligible);
   EXPECT_EQ(Find(retreat, "scan"), nullptr);  // progression ends the follow-up schedule of I-PRRT
+  // Seven weeks on, those labs are 49 days old: new ones are needed first.
+  const Plan later = PlanOn(Scenario("retreat_later", kFourCycles, labs,
+                                     std::string(kNoEvents) + "P,2021-07-20,progression,recist\n", responses),
+                            "2021-09-09");
+  ASSERT_NE(Find(later, "cycle"), nullptr);
+  EXPECT_EQ(Find(later, "cycle")->status, "blocked");
+  EXPECT_EQ(Find(later, "cycle")->reason,
+            "not eligible for R-PRRT: missing_data (missing: hb, wbc, platelets, creatinine or "
+            "creatinine_clearance)");
 
   Plan too_short = PlanOn(Scenario("short", kFourCycles, labs,
                                    std::string(kNoEvents) + "P,2021-06-01,progression,recist\n", responses),

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "prrt/common/dates.h"
 #include "prrt/registry/store.h"
 #include "prrt/server/auth.h"
 #include "prrt/server/server.h"
@@ -225,6 +226,33 @@ TEST_F(Api, RecordingACycleChangesThePlanAndIsAuditedWithTheUser) {
             std::string::npos);
 }
 
+TEST_F(Api, ARowAfterTheLastContactOfALivingPatientMovesTheLastContact) {
+  // P003 was last seen on 2015-09-01 and is alive; P002 died on 2014-05-20.
+  const auto session = Login("ana");
+  auto lab = Post("/api/patients/P003/labs",
+                  {{"date", "2016-01-12"}, {"test", "hb"}, {"value", 7.9}, {"unit", "mmol/l"}}, session);
+  ASSERT_TRUE(lab);
+  ASSERT_EQ(lab->status, 201) << lab->body;
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"export", "--db", db_, "--to", (dir_.path / "out").string()}, out, err), 0);
+  const std::string patients = testing::Slurp(dir_.path / "out" / "patients.csv");
+  EXPECT_NE(patients.find("P003,f,1962-11-23,bronchial,,unknown,unknown,unknown,unknown,2016-01-12,"),
+            std::string::npos)
+      << patients;
+  // An earlier date leaves it; after death there is no contact (the row is refused, nothing changes).
+  const int64_t audit = AuditCount();
+  ASSERT_EQ(Post("/api/patients/P003/labs",
+                 {{"date", "2015-12-01"}, {"test", "hb"}, {"value", 7.7}, {"unit", "mmol/l"}}, session)
+                ->status,
+            201);
+  EXPECT_EQ(AuditCount(), audit + 1);
+  auto after_death =
+      Post("/api/patients/P002/labs",
+           {{"date", "2014-06-02"}, {"test", "hb"}, {"value", 7.7}, {"unit", "mmol/l"}}, session);
+  EXPECT_EQ(after_death->status, 422) << after_death->body;
+  EXPECT_EQ(AuditCount(), audit + 1);
+}
+
 TEST_F(Api, BadRowsGetFieldErrorsAndChangeNothing) {
   const auto session = Login("ana");
   const int64_t audit = AuditCount();
@@ -429,6 +457,31 @@ std::string NextDate(const json& p) {
 
 TEST_F(ApiOnSimulatedRegistry, WorklistFiltersSortsAndPagesOnTheServer) {
   const auto session = Login("vic");
+  // The simulated cohort ends in 2017, so every blood test is older than the protocol's 42 days and nobody is
+  // eligible today: a clinician records today's blood tests for a few patients held back by old ones only.
+  const std::string today = FormatDate(
+      std::chrono::duration_cast<std::chrono::days>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  int recorded = 0;
+  const json before = Worklist("", session);
+  for (const json& p : before["patients"]) {
+    const json& e = p["eligibility"];
+    if (recorded == 3 || e.is_null() || e["unmet"] != json::array({"missing_data"}) ||
+        e["details"]["missing"] != "hb, wbc, platelets, creatinine or creatinine_clearance" ||
+        !e["details"].contains("hb_too_old")) {
+      continue;
+    }
+    for (const auto& [test, value, unit] :
+         {std::tuple("hb", 8.1, "mmol/l"), std::tuple("wbc", 5.2, "10^9/l"),
+          std::tuple("platelets", 210.0, "10^9/l"), std::tuple("creatinine", 82.0, "umol/l")}) {
+      auto res = Post("/api/patients/" + p["patient_id"].get<std::string>() + "/labs",
+                      {{"date", today}, {"test", test}, {"value", value}, {"unit", unit}}, Login("ana"));
+      ASSERT_TRUE(res);
+      ASSERT_EQ(res->status, 201) << res->body;
+    }
+    ++recorded;
+  }
+  ASSERT_GT(recorded, 0);
   const json all = Worklist("", session);
   ASSERT_EQ(all["total"], 80);
   EXPECT_EQ(all["matched"], 80);

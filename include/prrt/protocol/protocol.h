@@ -35,6 +35,7 @@ struct Protocol {
   double min_creatinine_clearance = 0;
   bool renal_needs_both = false;  //!< creatinine and clearance both within limits (else either)
   int min_karnofsky = 0;
+  int max_lab_age_days = 0;  //!< a blood test older than this on the day assessed says nothing of it
   // Salvage.
   double min_pfs_months_r = 0;
   double min_pfs_months_rr = 0;
