@@ -88,9 +88,9 @@ TEST(Eligibility, BloodTestsCountUpTo42DaysOld) {
   EXPECT_EQ(at43.details["hb_too_old"], "2007-01-10");
   EXPECT_EQ(at43.details["creatinine_too_old"], "2007-01-10");
   // A protocol file may allow older results.
-  Protocol lenient = *DefaultProtocol();
-  lenient.max_lab_age_days = 60;
-  EXPECT_TRUE(Assess(data, "2007-02-22", &lenient).eligible);
+  Result<Protocol> lenient = ParseProtocol("[eligibility]\nmax_lab_age_days = 60\n", "lenient.toml");
+  ASSERT_TRUE(lenient.ok()) << lenient.status().message();
+  EXPECT_TRUE(Assess(data, "2007-02-22", &*lenient).eligible);
 }
 
 TEST(Eligibility, BestResponsePdAfterInitialPrrtMeansNoDiseaseControl) {
