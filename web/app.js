@@ -146,6 +146,9 @@ async function showWorklist() {
 
 // ---- patient ----
 const recordForms = {
+  baselines: [['phase', ['I', 'R', 'RR']], ['date', 'date'], ['krenning_score', ['', '0', '1', '2', '3', '4']], ['karnofsky', 'number'],
+    ['extent', ['', 'limited', 'moderate', 'extensive']], ['liver_lesions', ['', 'yes', 'no']], ['bone_lesions', ['', 'yes', 'no']],
+    ['progression', ['', 'recist', 'octreoscan', 'clinical', 'none', 'unknown']]],
   cycles: [['phase', ['I', 'R', 'RR']], ['date', 'date'], ['activity_gbq', 'number']],
   labs: [['date', 'date'], ['test', ['hb', 'wbc', 'neutrophils', 'lymphocytes', 'platelets', 'creatinine',
     'creatinine_clearance', 'alt', 'ast', 'bilirubin', 'alp', 'albumin', 'cga']], ['value', 'number'],
@@ -179,7 +182,7 @@ function recordForm(id, kind) {
       else general.textContent += `${e.message} `;
     }
     if (data.error) general.textContent = data.error;
-  } }, el('strong', { text: `Record ${kind.replace(/s$/, '')}` }), ...fields,
+  } }, el('strong', { text: `Record ${kind === 'baselines' ? 'work-up (before a phase)' : kind.replace(/s$/, '')}` }), ...fields,
   el('button', { type: 'submit', id: `record-${kind}-submit`, text: 'Save' }), general);
   return form;
 }
@@ -229,6 +232,9 @@ async function showPatient(id) {
     el('h1', { id: 'patient-title', text: `${p.patient_id} — ${p.sex}, born ${p.birth_date}, ${p.primary_site} NET` }),
     el('p', { text: `Cumulative activity ${fmt(p.cumulative_activity_gbq)} GBq; OS ${fmt(p.os_months)} months${p.os_event ? '' : ' (censored)'}` }),
     el('h2', { text: 'Phases and cycles' }), table(['Phase', 'Start', 'Cycles', 'Best response', 'PFS (months)'], phases, false),
+    el('h2', { text: 'Work-ups before each phase' }),
+    table(['Phase', 'Date', 'Krenning score', 'Karnofsky', 'Extent', 'Progression before'], p.work_ups.map((w) => row([
+      `${w.phase}-PRRT`, w.date, w.krenning_score || '–', w.karnofsky || '–', w.extent || '–', w.progression || '–'])), false),
     el('h2', { text: 'Plan' }),
     el('p', { id: 'plan-summary', text: plan ? `${plan.phase ? `${plan.phase}-PRRT` : 'no phase'}: ${plan.phase_status}, ${plan.cycles_given} of ${plan.cycles_intended} cycles${plan.stop_reason ? ` (${plan.stop_reason})` : ''}` : '–' }),
     table(['Action', 'Phase', 'Number', 'Status', 'Window', 'Activity', 'Why'], actions, false),

@@ -303,8 +303,15 @@ Eligibility AssessEligibility(const registry::Interchange& data, const std::stri
     return e;
   }
 
-  // Krenning score and Karnofsky from the latest baseline work-up.
-  const Row* baseline = baselines.empty() ? nullptr : baselines.back();
+  // Krenning score and Karnofsky from the work-up for the phase assessed (baselines.csv: one a phase, before
+  // its first cycle): salvage needs uptake on an OctreoScan at the relapse (the study compares "the score on
+  // baseline I-PRRT vs. the score on baseline R-PRRT OctreoScan"), which an earlier phase's work-up cannot
+  // show.
+  const Row* baseline = nullptr;
+  for (const Row* b : baselines) {
+    if (*b->get("phase") == *e.next_phase) baseline = b;
+  }
+  if (baseline == nullptr) e.details["work_up"] = "none for " + *e.next_phase + "-PRRT in baselines.csv";
   if (baseline == nullptr || !baseline->get("krenning_score")) {
     missing("krenning_score");
   } else {

@@ -60,6 +60,7 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
   const Day death_day = t.patient->get("death_date") ? *ParseDay(*t.patient->get("death_date")) : no_death;
   const bool died = death_day != no_death;
   const std::vector<const Row*> cycles = PatientRows(data, "cycles.csv", patient_id);
+  t.work_ups = PatientRows(data, "baselines.csv", patient_id);
   t.responses = PatientRows(data, "responses.csv", patient_id);
   t.events = PatientRows(data, "events.csv", patient_id);
   std::vector<const Row*> progressions;

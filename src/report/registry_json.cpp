@@ -82,7 +82,9 @@ json TimelineJson(const registry::Timeline& t) {
     if (l.lln) labs.back()["lln"] = *l.lln;
     if (l.uln) labs.back()["uln"] = *l.uln;
   }
-  json responses = json::array(), events = json::array();
+  json work_ups = json::array(), responses = json::array(), events = json::array();
+  for (const registry::Row* w : t.work_ups)
+    work_ups.push_back(RowJson(*w));
   for (const registry::Row* r : t.responses)
     responses.push_back(RowJson(*r));
   for (const registry::Row* e : t.events)
@@ -92,6 +94,7 @@ json TimelineJson(const registry::Timeline& t) {
                  {"phases", phases},
                  {"cumulative_activity_gbq", t.cumulative_activity_gbq},
                  {"labs", labs},
+                 {"work_ups", work_ups},
                  {"responses", responses},
                  {"events", events},
                  {"os_months", JsonNumber(t.os_months)},

@@ -144,7 +144,8 @@ void AdvanceLastContact(registry::Interchange& rows, const registry::RowValues& 
 
 // The registry file and the rows file each API write goes to.
 const std::map<std::string, std::string>& WritableFiles() {
-  static const std::map<std::string, std::string> files = {{"cycles", "cycles.csv"},
+  static const std::map<std::string, std::string> files = {{"baselines", "baselines.csv"},
+                                                           {"cycles", "cycles.csv"},
                                                            {"labs", "labs.csv"},
                                                            {"responses", "responses.csv"},
                                                            {"events", "events.csv"}};
@@ -437,7 +438,7 @@ struct Server::Impl {
              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
                Patient(req.matches[1], res);
              }));
-    http.Post(R"(/api/patients/([^/]+)/(cycles|labs|responses|events))",
+    http.Post(R"(/api/patients/([^/]+)/(baselines|cycles|labs|responses|events))",
               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
                 Record(req.matches[1], req.matches[2], req.body, s, res);
               }));

@@ -1,6 +1,7 @@
 // Eligibility scenarios as small registries (written as interchange folders and read back).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -12,8 +13,9 @@ namespace {
 namespace fs = std::filesystem;
 using registry::ParseDay;
 
-// One patient, I-PRRT from 2005-02-14 (4 × 7.4 GBq), best response SD, with complete baseline and labs;
-// `events` and `extra_labs` are appended to the files.
+// One patient, I-PRRT from 2005-02-14 (4 × 7.4 GBq), best response SD, with the work-ups for I, R
+// (2006-12-20) and RR (2010-06-10) and labs of 2007-01-10; `events` and `extra_labs` are appended to the
+// files.
 registry::Interchange Registry(const std::string& name, const std::string& events,
                                const std::string& responses = "sd", const std::string& labs = "",
                                const std::string& cycles = "") {
@@ -23,7 +25,8 @@ registry::Interchange Registry(const std::string& name, const std::string& event
   std::ofstream(dir / "patients.csv") << "patient_id,sex,birth_date,primary_site,last_contact_date,death_"
                                          "date\nP,f,1950-01-01,midgut,2020-01-01,\n";
   std::ofstream(dir / "baselines.csv")
-      << "patient_id,phase,date,krenning_score,karnofsky\nP,I,2005-02-01,3,90\n";
+      << "patient_id,phase,date,krenning_score,karnofsky\nP,I,2005-02-01,3,90\nP,R,2006-12-20,3,90\n"
+         "P,RR,2010-06-10,3,90\n";
   std::ofstream(dir / "cycles.csv")
       << "patient_id,phase,date,activity_gbq\nP,I,2005-02-14,7.4\nP,I,2005-04-18,7.4\n"
          "P,I,2005-06-20,7.4\nP,I,2005-08-22,7.4\n"
@@ -91,6 +94,19 @@ TEST(Eligibility, BloodTestsCountUpTo42DaysOld) {
   Result<Protocol> lenient = ParseProtocol("[eligibility]\nmax_lab_age_days = 60\n", "lenient.toml");
   ASSERT_TRUE(lenient.ok()) << lenient.status().message();
   EXPECT_TRUE(Assess(data, "2007-02-22", &*lenient).eligible);
+}
+
+TEST(Eligibility, SalvageNeedsAWorkUpOfItsOwn) {
+  // Without the R work-up, the I work-up's Krenning score and Karnofsky of 2005 do not count for R.
+  registry::Interchange data = Registry("no_r_work_up", "P,2006-08-16,progression,recist\n");
+  std::vector<registry::Row>& work_ups = data.files["baselines.csv"];
+  work_ups.erase(std::remove_if(work_ups.begin(), work_ups.end(),
+                                [](const registry::Row& r) { return *r.get("phase") == "R"; }),
+                 work_ups.end());
+  Eligibility e = Assess(data, "2007-02-01");
+  EXPECT_EQ(e.unmet, std::vector<std::string>{"missing_data"});
+  EXPECT_EQ(e.details["missing"], "krenning_score, karnofsky");
+  EXPECT_EQ(e.details["work_up"], "none for R-PRRT in baselines.csv");
 }
 
 TEST(Eligibility, BestResponsePdAfterInitialPrrtMeansNoDiseaseControl) {

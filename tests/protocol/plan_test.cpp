@@ -49,6 +49,16 @@ Plan PlanOn(const registry::Interchange& data, const char* as_of, const Protocol
   return plan.ok() ? *plan : Plan{};
 }
 
+// `data` with a work-up for R-PRRT on `date` (a copy of the I work-up's row).
+registry::Interchange WithRWorkUp(registry::Interchange data, const std::string& date) {
+  std::vector<registry::Row>& work_ups = data.files["baselines.csv"];
+  registry::Row r = work_ups.at(0);
+  r.values["phase"] = "R";
+  r.values["date"] = date;
+  work_ups.push_back(std::move(r));
+  return data;
+}
+
 const PlannedAction* Find(const Plan& plan, const std::string& action) {
   for (const PlannedAction& a : plan.actions) {
     if (a.action == action) return &a;
@@ -215,9 +225,11 @@ TEST(Plan, ProgressionAfterLongEnoughPfsPlansRetreatment) {
       "P,2021-07-22,hb,7.5,mmol/l,7.5,10\nP,2021-07-22,wbc,4.5,10^9/l,4,10\n"
       "P,2021-07-22,platelets,180,10^9/l,150,400\nP,2021-07-22,creatinine,90,umol/l,60,110\n";
   const std::string responses = "P,2020-08-05,sd,recist\n";
-  Plan retreat = PlanOn(Scenario("retreat", kFourCycles, labs,
-                                 std::string(kNoEvents) + "P,2021-07-20,progression,recist\n", responses),
-                        "2021-08-01");
+  Plan retreat =
+      PlanOn(WithRWorkUp(Scenario("retreat", kFourCycles, labs,
+                                  std::string(kNoEvents) + "P,2021-07-20,progression,recist\n", responses),
+                         "2021-07-22"),
+             "2021-08-01");
   const PlannedAction* cycle = Find(retreat, "cycle");
   ASSERT_NE(cycle, nullptr);
   EXPECT_EQ(cycle->phase, "R");
@@ -228,18 +240,22 @@ TEST(Plan, ProgressionAfterLongEnoughPfsPlansRetreatment) {
   EXPECT_TRUE(retreat.eligibility->eligible);
   EXPECT_EQ(Find(retreat, "scan"), nullptr);  // progression ends the follow-up schedule of I-PRRT
   // Seven weeks on, those labs are 49 days old: new ones are needed first.
-  const Plan later = PlanOn(Scenario("retreat_later", kFourCycles, labs,
-                                     std::string(kNoEvents) + "P,2021-07-20,progression,recist\n", responses),
-                            "2021-09-09");
+  const Plan later =
+      PlanOn(WithRWorkUp(Scenario("retreat_later", kFourCycles, labs,
+                                  std::string(kNoEvents) + "P,2021-07-20,progression,recist\n", responses),
+                         "2021-07-22"),
+             "2021-09-09");
   ASSERT_NE(Find(later, "cycle"), nullptr);
   EXPECT_EQ(Find(later, "cycle")->status, "blocked");
   EXPECT_EQ(Find(later, "cycle")->reason,
             "not eligible for R-PRRT: missing_data (missing: hb, wbc, platelets, creatinine or "
             "creatinine_clearance)");
 
-  Plan too_short = PlanOn(Scenario("short", kFourCycles, labs,
-                                   std::string(kNoEvents) + "P,2021-06-01,progression,recist\n", responses),
-                          "2021-08-01");
+  Plan too_short =
+      PlanOn(WithRWorkUp(Scenario("short", kFourCycles, labs,
+                                  std::string(kNoEvents) + "P,2021-06-01,progression,recist\n", responses),
+                         "2021-07-22"),
+             "2021-08-01");
   ASSERT_NE(Find(too_short, "cycle"), nullptr);
   EXPECT_EQ(Find(too_short, "cycle")->status, "blocked");
   EXPECT_EQ(Find(too_short, "cycle")->reason, "not eligible for R-PRRT: pfs_too_short");

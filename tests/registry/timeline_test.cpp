@@ -70,10 +70,10 @@ TEST_F(PatientTimeline, DeathEndsOsAndUnknownPatientIsAnError) {
 }
 
 TEST_F(PatientTimeline, EligibilityOverTheWholeRegistry) {
-  // On 2008-05-01 P001 has progressed after I-PRRT (PFS 36.5 months, best response PR), but the example has
-  // no WBC or renal result for them, and their Hb and platelets of 2005-03-15 are over 42 days old:
-  // missing_data. P003's cycles start in 2010, after --as-of: next I, and without a baseline work-up (no
-  // Krenning score).
+  // On 2008-05-01 P001 has progressed after I-PRRT (PFS 36.5 months, best response PR), but their R work-up
+  // is of 2008-06-10, the example has no WBC or renal result for them, and their Hb and platelets of
+  // 2005-03-15 are over 42 days old: missing_data. P003's cycles start in 2010, after --as-of: next I, and
+  // without a baseline work-up (no Krenning score).
   std::string out, err;
   ASSERT_EQ(RunPrrt({"eligibility", "--db", db_, "--as-of", "2008-05-01", "--json"}, out, err), 0) << err;
   const nlohmann::json all = nlohmann::json::parse(out);
@@ -83,7 +83,9 @@ TEST_F(PatientTimeline, EligibilityOverTheWholeRegistry) {
   EXPECT_EQ(all[0]["details"]["pfs_months_I"], "36.5");
   EXPECT_EQ(all[0]["details"]["best_response_I"], "pr");
   EXPECT_EQ(all[0]["unmet"], nlohmann::json::array({"missing_data"}));
-  EXPECT_EQ(all[0]["details"]["missing"], "hb, wbc, platelets, creatinine or creatinine_clearance");
+  EXPECT_EQ(all[0]["details"]["missing"],
+            "krenning_score, karnofsky, hb, wbc, platelets, creatinine or creatinine_clearance");
+  EXPECT_EQ(all[0]["details"]["work_up"], "none for R-PRRT in baselines.csv");
   EXPECT_EQ(all[0]["details"]["hb_too_old"], "2005-03-15");
   EXPECT_EQ(all[0]["details"]["platelets_too_old"], "2005-03-15");
   EXPECT_EQ(all[2]["next_phase"], "I");

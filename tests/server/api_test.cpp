@@ -457,8 +457,9 @@ std::string NextDate(const json& p) {
 
 TEST_F(ApiOnSimulatedRegistry, WorklistFiltersSortsAndPagesOnTheServer) {
   const auto session = Login("vic");
-  // The simulated cohort ends in 2017, so every blood test is older than the protocol's 42 days and nobody is
-  // eligible today: a clinician records today's blood tests for a few patients held back by old ones only.
+  // The simulated cohort ends in 2017, so every blood test is older than the protocol's 42 days, and no one
+  // who relapsed untreated has a salvage work-up: nobody is eligible today. A clinician records today's
+  // work-up and blood tests for a few patients held back by these only.
   const std::string today = FormatDate(
       std::chrono::duration_cast<std::chrono::days>(std::chrono::system_clock::now().time_since_epoch())
           .count());
@@ -467,14 +468,22 @@ TEST_F(ApiOnSimulatedRegistry, WorklistFiltersSortsAndPagesOnTheServer) {
   for (const json& p : before["patients"]) {
     const json& e = p["eligibility"];
     if (recorded == 3 || e.is_null() || e["unmet"] != json::array({"missing_data"}) ||
-        e["details"]["missing"] != "hb, wbc, platelets, creatinine or creatinine_clearance" ||
+        e["details"]["missing"] !=
+            "krenning_score, karnofsky, hb, wbc, platelets, creatinine or creatinine_clearance" ||
         !e["details"].contains("hb_too_old")) {
       continue;
     }
+    const std::string id = p["patient_id"];
+    auto work_up =
+        Post("/api/patients/" + id + "/baselines",
+             {{"phase", e["next_phase"]}, {"date", today}, {"krenning_score", 3}, {"karnofsky", 80}},
+             Login("ana"));
+    ASSERT_TRUE(work_up);
+    ASSERT_EQ(work_up->status, 201) << work_up->body;
     for (const auto& [test, value, unit] :
          {std::tuple("hb", 8.1, "mmol/l"), std::tuple("wbc", 5.2, "10^9/l"),
           std::tuple("platelets", 210.0, "10^9/l"), std::tuple("creatinine", 82.0, "umol/l")}) {
-      auto res = Post("/api/patients/" + p["patient_id"].get<std::string>() + "/labs",
+      auto res = Post("/api/patients/" + id + "/labs",
                       {{"date", today}, {"test", test}, {"value", value}, {"unit", unit}}, Login("ana"));
       ASSERT_TRUE(res);
       ASSERT_EQ(res->status, 201) << res->body;

@@ -47,6 +47,7 @@ struct Timeline {
   std::vector<TimelinePhase> phases;
   double cumulative_activity_gbq = 0;
   std::vector<TimelineLab> labs;
+  std::vector<const Row*> work_ups;  //!< baselines.csv: the state before each phase
   std::vector<const Row*> responses;
   std::vector<const Row*> events;
   std::optional<double> os_months;  //!< from the first I cycle; absent without cycles

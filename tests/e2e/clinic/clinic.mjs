@@ -1,5 +1,5 @@
 // prrt serve's pages in Debian's headless Chromium, driven by playwright-core (no browser download): log in,
-// the worklist, a patient, recording a cycle (the plan changes), a rejected cycle (the field's error shown),
+// the worklist, a patient, recording a work-up and a cycle (the plan changes), a rejected cycle (the field's error shown),
 // the cohort explorer's Kaplan–Meier plot, the study page, and a viewer without the forms.
 //   node clinic.mjs PRRT_BINARY
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -65,6 +65,14 @@ try {
   const after = await page.textContent('#plan-summary');
   if (given(after) !== given(before) + 1) fail(`the plan did not count the new cycle: '${before}' -> '${after}'`);
 
+  // A work-up before I-PRRT (P003 has none): shown in the patient's work-ups.
+  await page.selectOption('#baselines-phase', 'I');
+  await page.fill('#baselines-date', '2009-12-21');
+  await page.selectOption('#baselines-krenning_score', '3');
+  await page.fill('#baselines-karnofsky', '80');
+  await page.click('#record-baselines-submit');
+  await page.waitForSelector("td:text-is('2009-12-21')");
+
   // A cycle the import would refuse: the field's error is shown and nothing changes.
   await page.fill('#cycles-date', '2010-07-19');
   await page.fill('#cycles-activity_gbq', '70');
@@ -90,6 +98,11 @@ try {
   await page.fill('#cycles-activity_gbq', hostile.script);
   await page.click('#record-cycles-submit');
   await page.waitForSelector('#cycles-activity_gbq-error:has-text("<script>alert(2)</script>")');
+  await page.fill('#baselines-date', '2010-01-04');
+  await page.selectOption('#baselines-phase', 'R');
+  await page.fill('#baselines-karnofsky', hostile.script);
+  await page.click('#record-baselines-submit');
+  await page.waitForSelector('#baselines-karnofsky-error:has-text("<script>")');
   await page.fill('#labs-date', '2010-07-19');
   for (const [field, text] of [['#labs-value', hostile.img], ['#labs-lln', hostile.sql], ['#labs-uln', hostile.script]]) {
     await page.fill(field, text);
