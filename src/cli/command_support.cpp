@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <fstream>
+#include <limits>
 #include <ostream>
 #include <sstream>
 
@@ -33,6 +35,19 @@ Result<std::string> ReadTextFile(const std::string& path, const std::string& wha
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+void AddSeedOption(CLI::App& command, uint64_t& seed, const std::string& description) {
+  command.add_option("--seed", seed, description)
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            uint64_t value = 0;
+            const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+            if (error == std::errc() && end == text.data() + text.size()) return "";
+            return fmt::format("'{}' is not a seed; expected a whole number from 0 to {}", text,
+                               std::numeric_limits<uint64_t>::max());
+          },
+          "UINT"));
 }
 
 }  // namespace prrt::cli

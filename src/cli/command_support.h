@@ -1,6 +1,7 @@
 // Shared by the command groups: error reporting and running a chosen command.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -21,5 +22,9 @@ void OnRun(CLI::App* command, CommandContext& context, std::function<int()> body
 
 //! The whole text of a file named on the command line; IoError "PATH: cannot open the WHAT" otherwise.
 Result<std::string> ReadTextFile(const std::string& path, const std::string& what);
+
+//! Adds `--seed`, a whole number from 0 to 2^64 - 1: CLI11 alone took "-1" as 2^64 - 1 and a larger number as
+//! 2^64 - 1 too.
+void AddSeedOption(CLI::App& command, uint64_t& seed, const std::string& description);
 
 }  // namespace prrt::cli

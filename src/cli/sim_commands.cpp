@@ -43,7 +43,7 @@ void AddWhatIfCommand(CLI::App& app, CommandContext& context) {
       ->delimiter(',');
   command->add_option("--patients", args->options.patients, "patients per simulated cohort (default 463)");
   command->add_option("--replicates", args->options.replicates, "cohorts per scenario (default 20)");
-  command->add_option("--seed", args->options.seed, "the first replicate's seed (default 2019)");
+  AddSeedOption(*command, args->options.seed, "the first replicate's seed (default 2019)");
   command->add_option("--model", args->model, "a model file (default: the built-in calibrated model)");
   command->add_option("--out", args->out, "write whatif.json, whatif.csv and whatif.html into this folder");
   command->add_flag("--json", args->json, "print the JSON instead of the table");
@@ -97,7 +97,7 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
   auto* command = app.add_subcommand(
       "simulate", "a simulated cohort calibrated to the published study, as a registry (docs/simulator.md)");
   command->add_option("--patients", args->patients, "how many patients start I-PRRT")->required();
-  command->add_option("--seed", args->seed, "the random seed (the same seed gives the same registry)");
+  AddSeedOption(*command, args->seed, "the random seed (the same seed gives the same registry)");
   auto* out = command->add_option("--out", args->out, "write the interchange CSV files into this folder");
   auto* db = command->add_option("--db", args->db, "import the cohort into this SQLite registry");
   out->excludes(db);

@@ -81,7 +81,7 @@ std::shared_ptr<MonteCarlo> AddMonteCarloOptions(CLI::App& command, const std::s
   monte_carlo->flag = command.add_flag("--simulate-p-value", monte_carlo->wanted, description);
   command.add_option("--replicates", monte_carlo->replicates, "random tables drawn (R's B; default 2000)")
       ->check(CLI::Range(1, 100'000'000));
-  command.add_option("--seed", monte_carlo->seed, "the random tables' seed (default 1)");
+  AddSeedOption(command, monte_carlo->seed, "the random tables' seed (default 1)");
   return monte_carlo;
 }
 
