@@ -115,7 +115,8 @@ async function showWorklist() {
         p.phase ? `${p.phase}-PRRT` : '–', p.phase_status, `${p.cycles_given} / ${p.cycles_intended}`,
         action ? `${action.action} ${action.phase || ''} ${action.number || ''}: ${action.status} (${action.window_start} – ${action.window_end})` : '–',
         !e ? '–' : !e.next_phase ? 'no further PRRT phase'
-          : e.eligible ? `eligible for ${e.next_phase}-PRRT` : `${e.next_phase}-PRRT blocked: ${e.unmet.join(', ')}`,
+          : e.eligible ? `eligible for ${e.next_phase}-PRRT`
+            : `${e.next_phase}-PRRT blocked: ${e.unmet.join(', ')}${e.details.missing ? ` (missing: ${e.details.missing})` : ''}`,
       ], { class: overdue ? 'overdue' : p.due.length ? 'due' : '' });
     });
     const sortBy = (key) => {

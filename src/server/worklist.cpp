@@ -89,9 +89,11 @@ void Worklist::Put(const protocol::Plan& plan, const protocol::Protocol& protoco
   if (plan.eligibility && plan.eligibility->next_phase) {
     const protocol::Eligibility& e = *plan.eligibility;
     entry.eligible = e.eligible;
-    entry.eligibility = e.eligible
-                            ? fmt::format("eligible for {}-PRRT", *e.next_phase)
-                            : fmt::format("{}-PRRT blocked: {}", *e.next_phase, fmt::join(e.unmet, ", "));
+    const auto missing = e.details.find("missing");
+    entry.eligibility =
+        e.eligible ? fmt::format("eligible for {}-PRRT", *e.next_phase)
+                   : fmt::format("{}-PRRT blocked: {}{}", *e.next_phase, fmt::join(e.unmet, ", "),
+                                 missing == e.details.end() ? "" : " (missing: " + missing->second + ")");
   } else if (plan.eligibility) {
     entry.eligibility = "no further PRRT phase";
   }

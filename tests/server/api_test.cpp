@@ -560,6 +560,16 @@ TEST_F(ApiOnSimulatedRegistry, WorklistFiltersSortsAndPagesOnTheServer) {
   const std::vector<std::string> found = Ids(Worklist("?q=" + lower, session)["patients"]);
   EXPECT_NE(std::find(found.begin(), found.end(), id), found.end());
   EXPECT_TRUE(Worklist("?q=no%20such%20patient", session)["patients"].empty());
+  // It reads what eligibility misses too: who needs a work-up before salvage.
+  std::vector<std::string> need_work_up;
+  for (const json& p : patients) {
+    const json& e = p["eligibility"];
+    if (!e.is_null() &&
+        e["details"].value("missing", std::string()).find("krenning_score") != std::string::npos)
+      need_work_up.push_back(p["patient_id"]);
+  }
+  EXPECT_FALSE(need_work_up.empty());
+  EXPECT_EQ(Ids(Worklist("?q=krenning_score", session)["patients"]), need_work_up);
 
   // Wrong parameters: 400, naming the parameter and what it may be.
   for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{

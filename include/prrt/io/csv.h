@@ -71,8 +71,7 @@ class CsvReader {
 //! What is expected of a file that SemicolonSeparated() finds separated by semicolons.
 inline constexpr std::string_view kCommaSeparated =
     "the fields seem separated by ';' (as a spreadsheet set to a decimal comma saves CSV); expected ',' "
-    "between "
-    "fields and '.' as the decimal point";
+    "between fields and '.' as the decimal point";
 
 enum class ColumnType {
   kNumber,  //!< a finite decimal number; "" and "NA" are missing
