@@ -134,8 +134,12 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
     TimelineLab lab{*l->get("date"), *l->get("test"), *l->get("unit"), std::stod(*l->get("value")),
                     limit("lln"),    limit("uln"),    std::nullopt,    ""};
     Result<clinical::CtcaeGrade> grade = clinical::GradeLab(lab.test, lab.value, lab.unit, lab.lln, lab.uln);
+    const std::vector<clinical::CtcaeRule>& rules = clinical::CtcaeV3Rules();
     if (grade.ok()) {
       lab.ctcae_grade = grade->grade;
+    } else if (std::none_of(rules.begin(), rules.end(), [&](const auto& r) { return r.test == lab.test; })) {
+      // Not an error in the registry: chromogranin A, albumin and creatinine clearance have no grade here.
+      lab.ctcae_note = "CTCAE v3.0 has no grade for " + lab.test + " here";
     } else {
       lab.ctcae_note = grade.status().message();
     }

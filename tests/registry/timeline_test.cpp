@@ -4,6 +4,7 @@
 // R-PRRT 2008-06-23 (7.4 + 3.7 = 11.1 GBq; cumulative 40.6), progression 2010-02-15: 365 + 237 = 602 days =
 //   19.778 months; best response SD (2008-11-30). OS censored at 2016-11-30: 4307 days = 141.503 months.
 // Labs: Hb 7.4 mmol/L with LLN 7.5: grade 1; platelets 140 with LLN 150: grade 1; 48: grade 3 (50 > x >= 25).
+// Work-ups: I on 2005-02-01 (Krenning 3, Karnofsky 90), R on 2008-06-10 (3, 80).
 // P002 died 2014-05-20: OS from 2006-04-10, 2962 days = 97.314 months, an event; I-PRRT PFS to the
 //   progression 2008-01-10: 640 days = 21.027 months.
 #include <gtest/gtest.h>
@@ -50,7 +51,9 @@ TEST_F(PatientTimeline, PhasesPfsOsAndGradesByHand) {
        "progression_date": "2010-02-15", "pfs_months": 19.77823408624230, "pfs_event": true}],
     "labs": [{"test": "hb", "ctcae_grade": 1, "ctcae_version": "3.0"},
              {"test": "platelets", "ctcae_grade": 1},
-             {"test": "platelets", "ctcae_grade": 3}]
+             {"test": "platelets", "ctcae_grade": 3}],
+    "work_ups": [{"phase": "I", "date": "2005-02-01", "krenning_score": "3", "karnofsky": "90"},
+                 {"phase": "R", "date": "2008-06-10", "krenning_score": "3", "karnofsky": "80"}]
   })");
   std::vector<std::string> diffs = JsonDifferences(expected, Timeline("P001"), 1e-12);
   std::string report;
@@ -67,6 +70,22 @@ TEST_F(PatientTimeline, DeathEndsOsAndUnknownPatientIsAnError) {
   std::string out, err;
   EXPECT_EQ(RunPrrt({"patient", "--db", db_, "P404"}, out, err), 2);
   EXPECT_NE(err.find("no patient 'P404' in the registry"), std::string::npos) << err;
+}
+
+TEST(PatientTimelineLabs, ATestWithoutACtcaeGradeIsSaidSoNotCalledAnError) {
+  // The example with a chromogranin A result for P002 (a tumour marker: CTCAE grades none).
+  TempDir dir("timeline_cga");
+  fs::copy("tests/data/registry_example", dir.path / "registry");
+  std::ofstream(dir.path / "registry" / "labs.csv", std::ios::app) << "P002,2006-05-08,cga,350,ug/l,,\n";
+  const std::string db = (dir.path / "registry.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", (dir.path / "registry").string()}, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt({"patient", "--db", db, "P002", "--json"}, out, err), 0) << err;
+  const nlohmann::json labs = nlohmann::json::parse(out)["labs"];
+  ASSERT_EQ(labs.size(), 2u);
+  EXPECT_EQ(labs[1]["test"], "cga");
+  EXPECT_TRUE(labs[1]["ctcae_grade"].is_null());
+  EXPECT_EQ(labs[1]["ctcae_note"], "CTCAE v3.0 has no grade for cga here");
 }
 
 TEST_F(PatientTimeline, EligibilityOverTheWholeRegistry) {
