@@ -225,11 +225,11 @@ TEST(Plan, ProgressionAfterLongEnoughPfsPlansRetreatment) {
       "P,2021-07-22,hb,7.5,mmol/l,7.5,10\nP,2021-07-22,wbc,4.5,10^9/l,4,10\n"
       "P,2021-07-22,platelets,180,10^9/l,150,400\nP,2021-07-22,creatinine,90,umol/l,60,110\n";
   const std::string responses = "P,2020-08-05,sd,recist\n";
-  Plan retreat =
-      PlanOn(WithRWorkUp(Scenario("retreat", kFourCycles, labs,
-                                  std::string(kNoEvents) + "P,2021-07-20,progression,recist\n", responses),
-                         "2021-07-22"),
-             "2021-08-01");
+  const registry::Interchange relapsed =
+      WithRWorkUp(Scenario("retreat", kFourCycles, labs,
+                           std::string(kNoEvents) + "P,2021-07-20,progression,recist\n", responses),
+                  "2021-07-22");
+  Plan retreat = PlanOn(relapsed, "2021-08-01");
   const PlannedAction* cycle = Find(retreat, "cycle");
   ASSERT_NE(cycle, nullptr);
   EXPECT_EQ(cycle->phase, "R");
@@ -240,11 +240,7 @@ TEST(Plan, ProgressionAfterLongEnoughPfsPlansRetreatment) {
   EXPECT_TRUE(retreat.eligibility->eligible);
   EXPECT_EQ(Find(retreat, "scan"), nullptr);  // progression ends the follow-up schedule of I-PRRT
   // Seven weeks on, those labs are 49 days old: new ones are needed first.
-  const Plan later =
-      PlanOn(WithRWorkUp(Scenario("retreat_later", kFourCycles, labs,
-                                  std::string(kNoEvents) + "P,2021-07-20,progression,recist\n", responses),
-                         "2021-07-22"),
-             "2021-09-09");
+  const Plan later = PlanOn(relapsed, "2021-09-09");
   ASSERT_NE(Find(later, "cycle"), nullptr);
   EXPECT_EQ(Find(later, "cycle")->status, "blocked");
   EXPECT_EQ(Find(later, "cycle")->reason,
