@@ -363,6 +363,38 @@ TEST(Cox, ARobustVarianceOfZeroGivesNoTest) {
   EXPECT_EQ(fit->lr_test.chisq, 0);
 }
 
+// Everyone at risk dies at each death time (differential check, seed 126, data set 20: (start, stop] rows,
+// fractional weights, Breslow's ties): each risk set's mean is its deaths', so the score is 0 at beta = 0 and
+// so is every row's score residual, in exact arithmetic. prrt's sums left them 1e-16, a robust SE of 4.1e-16
+// and z = 1.54 (p 0.12) with a Wald and a robust score test of that noise. R (survival 3.5-3): coefficient 0,
+// SE 2.208784 (variance 4.878724878724876), robust SE 0, z NaN, Wald and robust score tests NaN, score and
+// dfbeta residuals 0.
+TEST(Cox, ScoreResidualsThatAreRoundingOfZeroGiveNoRobustTest) {
+  const std::vector<double> start{13.8, 0.7, 18.6, 2, 22.1}, stop{16, 3, 25, 3, 25};
+  const std::vector<double> x{0.9, 0.3, 0.7, 0.3, 1.2}, weights{0.61, 1.75, 2.22, 1.73, 1.3};
+  const std::vector<int8_t> event{1, 1, 1, 1, 1};
+  const CoxData data{stop, event, x, 1, {}, start, {}, weights};
+  CoxOptions options;
+  options.ties = CoxTies::kBreslow;
+  Result<CoxFit> fit = FitCox(data, options);
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  EXPECT_NEAR(fit->coef[0], 0, 1e-12);
+  EXPECT_NEAR(fit->variance[0], 4.878724878724876, 1e-12);
+  EXPECT_EQ(fit->robust_std_err(0), 0);
+  EXPECT_TRUE(std::isnan(fit->wald_test.chisq));
+  ASSERT_TRUE(fit->robust_score_test.has_value());
+  EXPECT_TRUE(std::isnan(fit->robust_score_test->chisq));
+  const CoxCoefficient coefficient = fit->Coefficient(0);
+  EXPECT_TRUE(std::isnan(coefficient.z));
+  EXPECT_TRUE(std::isnan(coefficient.p));
+  Result<CoxResiduals> residuals = ComputeCoxResiduals(data, *fit, options);
+  ASSERT_TRUE(residuals.ok()) << residuals.status().message();
+  for (size_t i = 0; i < x.size(); ++i) {
+    EXPECT_EQ(residuals->score[i], 0) << i;
+    EXPECT_EQ(residuals->dfbeta[i], 0) << i;
+  }
+}
+
 // Twelve (start, stop] rows (found by tests/r/differential_check.R, seed 32, data set 71) whose x heads for
 // -infinity: at beta = -13.7 the row (6.3, 7.8] with x = -2.6, which holds no death time, has a risk near
 // e^30, and rows (10.2, 19.6] and (10.5, 18.4] about e^27 and e^31, beside the 1e-3 of the two rows at risk
