@@ -108,15 +108,12 @@ async function showWorklist() {
     title.textContent = `Worklist (as of ${data.as_of})`;
     const rows = data.patients.map((p) => {
       const action = p.due[0] || p.actions[0];
-      const e = p.eligibility;
       const overdue = p.due.some((a) => a.status === 'overdue');
       return row([
         el('a', { href: `#/patient/${encodeURIComponent(p.patient_id)}`, text: p.patient_id }),
         p.phase ? `${p.phase}-PRRT` : '–', p.phase_status, `${p.cycles_given} / ${p.cycles_intended}`,
         action ? `${action.action} ${action.phase || ''} ${action.number || ''}: ${action.status} (${action.window_start} – ${action.window_end})` : '–',
-        !e ? '–' : !e.next_phase ? 'no further PRRT phase'
-          : e.eligible ? `eligible for ${e.next_phase}-PRRT`
-            : `${e.next_phase}-PRRT blocked: ${e.unmet.join(', ')}${e.details.missing ? ` (missing: ${e.details.missing})` : ''}`,
+        p.eligibility_summary || '–',
       ], { class: overdue ? 'overdue' : p.due.length ? 'due' : '' });
     });
     const sortBy = (key) => {

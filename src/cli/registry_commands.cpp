@@ -417,11 +417,9 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
     auto text = [&](const std::string& id, const registry::Interchange& rows) {
       protocol::Eligibility e = protocol::AssessEligibility(rows, id, in->as_of, in->protocol);
       if (args->as_json) return report::EligibilityJson(e).dump();
-      std::string unmet;
-      for (const std::string& u : e.unmet)
-        unmet += (unmet.empty() ? "" : ", ") + u;
+      const std::string unmet = protocol::UnmetText(e);
       return fmt::format("{}: next {}: {}{}", id, e.next_phase.value_or("none"),
-                         e.eligible ? "eligible" : "not eligible", unmet.empty() ? "" : " (" + unmet + ")");
+                         e.eligible ? "eligible" : "not eligible", unmet.empty() ? "" : ": " + unmet);
     };
     Result<int64_t> written = WriteEachPatient(*in, *args, context.out, args->as_json ? "[\n" : "",
                                                args->as_json ? ",\n" : "\n", text);

@@ -76,12 +76,7 @@ void PlanNewPhase(Plan& plan, const registry::Interchange& data, Day as_of, cons
           UnderCeiling(protocol.standard_activity_gbq, plan.cumulative_activity_gbq, protocol, cycle.reason);
     } else {
       cycle.status = "blocked";
-      std::string unmet;
-      for (const std::string& code : e.unmet)
-        unmet += (unmet.empty() ? "" : ", ") + code;
-      cycle.reason = fmt::format("not eligible for {}-PRRT: {}", *e.next_phase, unmet);
-      if (auto missing = e.details.find("missing"); missing != e.details.end())
-        cycle.reason += " (missing: " + missing->second + ")";
+      cycle.reason = fmt::format("not eligible for {}-PRRT: {}", *e.next_phase, UnmetText(e));
     }
     plan.actions.push_back(std::move(cycle));
   }

@@ -259,6 +259,13 @@ std::optional<std::string> PersistentMyelosuppression(const registry::Timeline& 
 
 }  // namespace detail
 
+std::string UnmetText(const Eligibility& e) {
+  std::string text = fmt::format("{}", fmt::join(e.unmet, ", "));
+  if (auto missing = e.details.find("missing"); missing != e.details.end())
+    text += " (missing: " + missing->second + ")";
+  return text;
+}
+
 Eligibility AssessEligibility(const registry::Interchange& data, const std::string& patient_id, Day as_of,
                               const Protocol& protocol) {
   Eligibility e;

@@ -81,7 +81,6 @@ void Worklist::Put(const protocol::Plan& plan, const protocol::Protocol& protoco
     due.push_back(element["actions"][a]);
   }
   element["due"] = std::move(due);
-  entry.json = element.dump();
   entry.phase = plan.phase.value_or("");
   entry.status = plan.phase_status;
   entry.cycles_given = plan.cycles_given;
@@ -89,14 +88,16 @@ void Worklist::Put(const protocol::Plan& plan, const protocol::Protocol& protoco
   if (plan.eligibility && plan.eligibility->next_phase) {
     const protocol::Eligibility& e = *plan.eligibility;
     entry.eligible = e.eligible;
-    const auto missing = e.details.find("missing");
-    entry.eligibility =
-        e.eligible ? fmt::format("eligible for {}-PRRT", *e.next_phase)
-                   : fmt::format("{}-PRRT blocked: {}{}", *e.next_phase, fmt::join(e.unmet, ", "),
-                                 missing == e.details.end() ? "" : " (missing: " + missing->second + ")");
+    entry.eligibility = e.eligible
+                            ? fmt::format("eligible for {}-PRRT", *e.next_phase)
+                            : fmt::format("{}-PRRT blocked: {}", *e.next_phase, protocol::UnmetText(e));
   } else if (plan.eligibility) {
     entry.eligibility = "no further PRRT phase";
   }
+  // The worklist's words for it, as sorted and searched: the page shows these rather than composing its own.
+  element["eligibility_summary"] =
+      entry.eligibility.empty() ? nlohmann::json() : nlohmann::json(entry.eligibility);
+  entry.json = element.dump();
   std::string next_text;
   if (next != nullptr) {
     entry.next_date = next->window_start;

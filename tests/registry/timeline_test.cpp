@@ -109,6 +109,13 @@ TEST_F(PatientTimeline, EligibilityOverTheWholeRegistry) {
   EXPECT_EQ(all[0]["details"]["platelets_too_old"], "2005-03-15");
   EXPECT_EQ(all[2]["next_phase"], "I");
   EXPECT_NE(all[2]["details"]["missing"].get<std::string>().find("krenning_score"), std::string::npos);
+  // The text says what is missing too, not only "missing_data".
+  ASSERT_EQ(RunPrrt({"eligibility", "--db", db_, "--as-of", "2008-05-01", "--patient", "P001"}, out, err), 0)
+      << err;
+  EXPECT_EQ(
+      out,
+      "P001: next R: not eligible: missing_data (missing: krenning_score, karnofsky, hb, wbc, platelets, "
+      "creatinine or creatinine_clearance)\n");
 }
 
 TEST(Eligibility, TheWholeRegistryInPartsIsEachPatientInTurn) {

@@ -570,6 +570,28 @@ TEST_F(ApiOnSimulatedRegistry, WorklistFiltersSortsAndPagesOnTheServer) {
   }
   EXPECT_FALSE(need_work_up.empty());
   EXPECT_EQ(Ids(Worklist("?q=krenning_score", session)["patients"]), need_work_up);
+  // Each patient's eligibility in the worklist's words (what the page shows), from the eligibility itself.
+  for (const json& p : patients) {
+    const json& e = p["eligibility"];
+    std::string expected;
+    if (e.is_null()) {
+      EXPECT_TRUE(p["eligibility_summary"].is_null()) << p["patient_id"];
+      continue;
+    }
+    if (e["next_phase"].is_null()) {
+      expected = "no further PRRT phase";
+    } else if (e["eligible"]) {
+      expected = "eligible for " + e["next_phase"].get<std::string>() + "-PRRT";
+    } else {
+      std::string unmet;
+      for (const json& u : e["unmet"])
+        unmet += (unmet.empty() ? "" : ", ") + u.get<std::string>();
+      expected = e["next_phase"].get<std::string>() + "-PRRT blocked: " + unmet;
+      if (e["details"].contains("missing"))
+        expected += " (missing: " + e["details"]["missing"].get<std::string>() + ")";
+    }
+    EXPECT_EQ(p["eligibility_summary"], expected) << p["patient_id"];
+  }
 
   // Wrong parameters: 400, naming the parameter and what it may be.
   for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{

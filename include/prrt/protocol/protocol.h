@@ -70,6 +70,10 @@ struct Eligibility {
   std::map<std::string, std::string> details;  //!< what was found, and what is missing
 };
 
+//! What keeps a patient from the next phase, in words: the unmet criteria, and what data are missing,
+//! e.g. "missing_data (missing: krenning_score, hb)"; empty when eligible.
+std::string UnmetText(const Eligibility& e);
+
 //! Whether `patient_id` may have the next phase on `as_of` (rows dated after it are ignored).
 Eligibility AssessEligibility(const registry::Interchange& data, const std::string& patient_id,
                               registry::Day as_of, const Protocol& protocol);
