@@ -155,35 +155,71 @@ const recordForms = {
   events: [['date', 'date'], ['event', ['progression', 'aml', 'mds', 'other_malignancy']], ['method', ['', 'recist', 'octreoscan', 'clinical']], ['x_note', 'text']],
 };
 
-function recordForm(id, kind) {
+// A form of one row's fields (`fields`: [name, 'date' | 'number' | 'text' | [choices]]; each input's id
+// `prefix`-name), filled with
+// `values`; its buttons ([label, method]) send the fields given (or, with `changes`, the fields changed, ""
+// for one emptied: the patient's own row, changed field by field). Field errors go beside their fields.
+function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes = false, path }) {
   const inputs = {};
   const errors = {};
   const general = el('p', { class: 'error' });
-  const fields = recordForms[kind].map(([name, type]) => {
+  const labels = fields.map(([name, type]) => {
     const input = Array.isArray(type)
-      ? el('select', { name, id: `${kind}-${name}` }, ...type.map((v) => el('option', { value: v, text: v || '–' })))
-      : el('input', { name, id: `${kind}-${name}`, type: type === 'number' ? 'text' : type, inputmode: type === 'number' ? 'decimal' : 'text' });
+      ? el('select', { name, id: `${prefix}-${name}` }, ...type.map((v) => el('option', { value: v, text: v || '–' })))
+      : el('input', { name, id: `${prefix}-${name}`, type: type === 'number' ? 'text' : type, inputmode: type === 'number' ? 'decimal' : 'text' });
+    if (values[name] != null) input.value = values[name];
     inputs[name] = input;
-    errors[name] = el('span', { class: 'error', id: `${kind}-${name}-error` });
+    errors[name] = el('span', { class: 'error', id: `${prefix}-${name}-error` });
     return el('label', { text: `${name === 'x_note' ? 'note' : name} ` }, input, errors[name]);
   });
-  const form = el('form', { class: 'record', id: `record-${kind}`, onsubmit: async (event) => {
-    event.preventDefault();
+  const send = async (method) => {
     Object.values(errors).forEach((e) => { e.textContent = ''; });
     general.textContent = '';
     const body = {};
-    for (const [name, input] of Object.entries(inputs)) if (input.value !== '') body[name] = input.value;
-    const { status, data } = await api('POST', `/api/patients/${encodeURIComponent(id)}/${kind}`, body);
-    if (status === 201) { showPatient(id); return; }
+    for (const [name, input] of Object.entries(inputs)) {
+      if (changes ? input.value !== (values[name] ?? '') : input.value !== '') body[name] = input.value;
+    }
+    // A removal names its row by the key in the query.
+    const { status, data } = method === 'DELETE' ? await api(method, `${path}?${new URLSearchParams(body)}`)
+      : await api(method, path, body);
+    if (status === 200 || status === 201) { showPatient(values.patient_id); return; }
     for (const e of data.errors || []) {
       if (e.field && errors[e.field]) errors[e.field].textContent = ` ${e.message}`;
       else general.textContent += `${e.message} `;
     }
     if (data.error) general.textContent = data.error;
-  } }, el('strong', { text: `Record ${kind === 'baselines' ? 'work-up (before a phase)' : kind.replace(/s$/, '')}` }), ...fields,
-  el('button', { type: 'submit', id: `record-${kind}-submit`, text: 'Save' }), general);
-  return form;
+  };
+  const [first, ...others] = buttons;
+  return el('form', { class: 'record', id, onsubmit: (event) => { event.preventDefault(); send(first[1]); } },
+    el('strong', { text: title }), ...labels,
+    el('button', { type: 'submit', id: `${id}-submit`, text: first[0] }),
+    ...others.map(([label, method]) => {
+      // A removal asks to be clicked twice (no dialog: a dialog is what the security test watches for).
+      const button = el('button', { type: 'button', id: `${id}-${method.toLowerCase()}`, text: label, onclick: () => {
+        if (method === 'DELETE' && button.textContent === label) { button.textContent = 'Click again to remove it'; return; }
+        button.textContent = label;
+        send(method);
+      } });
+      return button;
+    }),
+    general);
 }
+
+// Recording a row of `kind`; "Correct" replaces the row of the same key (a cycle's date, a lab result's date
+// and test, a work-up's phase, ...), "Remove" removes it (a row entered in error).
+const recordForm = (patientId, kind) => rowForm({
+  id: `record-${kind}`, prefix: kind, fields: recordForms[kind], values: { patient_id: patientId },
+  title: `Record ${kind === 'baselines' ? 'work-up (before a phase)' : kind.replace(/s$/, '')}`,
+  path: `/api/patients/${encodeURIComponent(patientId)}/${kind}`,
+  buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE']] });
+
+// The patient's follow-up: last contact, death, and why salvage PRRT was not given.
+const followUpFields = [['last_contact_date', 'date'], ['death_date', 'date'],
+  ['no_salvage_reason', ['', 'insufficient_uptake', 'renal_haematological_limits', 'clinical_deterioration', 'other_treatment',
+    'lost_to_follow_up', 'death', 'investigator_choice', 'wait_and_see', 'second_primary', 'unclear']]];
+const followUpForm = (p) => rowForm({
+  id: 'follow-up', title: 'Follow-up (a death moves the last contact to its date)', fields: followUpFields, values: p,
+  changes: true, path: `/api/patients/${encodeURIComponent(p.patient_id)}`, buttons: [['Save', 'PATCH']] });
 
 function labChart(labs, bands, test) {
   const points = labs.filter((l) => l.test === test).map((l) => ({ t: Date.parse(l.date), ...l }));
@@ -228,7 +264,7 @@ async function showPatient(id) {
   const canWrite = state.session && state.session.role !== 'viewer';
   main.replaceChildren(
     el('h1', { id: 'patient-title', text: `${p.patient_id} — ${p.sex}, born ${p.birth_date}, ${p.primary_site} NET` }),
-    el('p', { text: `Cumulative activity ${fmt(p.cumulative_activity_gbq)} GBq; OS ${fmt(p.os_months)} months${p.os_event ? '' : ' (censored)'}` }),
+    el('p', { id: 'patient-follow-up', text: `${p.death_date ? `Died ${p.death_date}` : `Last contact ${p.last_contact_date}`}. Cumulative activity ${fmt(p.cumulative_activity_gbq)} GBq; OS ${fmt(p.os_months)} months${p.os_event ? '' : ' (censored)'}` }),
     el('h2', { text: 'Phases and cycles' }), table(['Phase', 'Start', 'Cycles', 'Best response', 'PFS (months)'], phases, false),
     el('h2', { text: 'Work-ups before each phase' }),
     table(['Phase', 'Date', 'Krenning score', 'Karnofsky', 'Extent', 'Progression before'], p.work_ups.map((w) => row([
@@ -241,7 +277,7 @@ async function showPatient(id) {
     el('h2', { text: 'Responses and events' }),
     table(['Date', 'What', 'Method', 'Note'], [...p.responses.map((r) => row([r.date, `response ${r.response}`, r.method, r.x_note])),
       ...p.events.map((e) => row([e.date, e.event, e.method || '', e.x_note]))]),
-    canWrite ? el('div', {}, el('h2', { text: 'Record' }), ...Object.keys(recordForms).map((k) => recordForm(p.patient_id, k)))
+    canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), ...Object.keys(recordForms).map((k) => recordForm(p.patient_id, k)))
       : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
 }
 

@@ -665,11 +665,15 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
   return Status();
 }
 
-Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems) {
+namespace {
+
+// The checks of a row given on its own (AddRow, ReplaceRow), as an import makes them: every column known (or
+// a free-text x_ column), every required one present, every value of its column's type.
+Status CheckGivenRow(const std::string& file, const RowValues& values, Day today, Problems& problems) {
   const auto spec =
       std::find_if(Specs().begin(), Specs().end(), [&](const FileSpec& f) { return f.name == file; });
   if (spec == Specs().end()) return InvalidArgument(fmt::format("'{}' is not a registry file", file));
-  const std::string where = fmt::format("{} (new row)", file);
+  const std::string where = fmt::format("{} (row given)", file);
   for (const auto& [column, value] : values) {
     const auto field = std::find_if(spec->fields.begin(), spec->fields.end(),
                                     [&column = column](const Field& f) { return f.name == column; });
@@ -685,11 +689,80 @@ Status AddRow(Interchange& data, const std::string& file, RowValues values, Day 
     }
   }
   if (!problems.empty()) return InvalidArgument("the row has problems");
-  data.files[file].push_back(Row{Intern(where), 0, std::move(values)});
+  return Status();
+}
+
+}  // namespace
+
+Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems) {
+  if (Status given = CheckGivenRow(file, values, today, problems); !given.ok()) return given;
+  data.files[file].push_back(Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(values)});
   CheckCrossFile(data, problems);
   if (!problems.empty()) {
     data.files[file].pop_back();
     return InvalidArgument("the row conflicts with the registry");
+  }
+  return Status();
+}
+
+namespace {
+
+// The row of `rows` whose key columns (`key`) hold `values`' values; NotFound naming the key when none does.
+Result<std::vector<Row>::iterator> FindByKey(std::vector<Row>& rows, const std::string& file,
+                                             const std::vector<std::string>& key, const RowValues& values,
+                                             std::string_view purpose) {
+  const auto found = std::find_if(rows.begin(), rows.end(), [&](const Row& row) {
+    return std::all_of(key.begin(), key.end(), [&](const std::string& column) {
+      const std::string* value = row.get(column);
+      return value != nullptr && *value == values.at(column);
+    });
+  });
+  if (found != rows.end()) return found;
+  std::vector<std::string> named;
+  for (const std::string& column : key)
+    named.push_back(fmt::format("{} {}", column, values.at(column)));
+  return NotFound(fmt::format("{} has no row of {} to {}", file, fmt::join(named, ", "), purpose));
+}
+
+}  // namespace
+
+Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, Day today,
+                  Problems& problems) {
+  if (Status given = CheckGivenRow(file, values, today, problems); !given.ok()) return given;
+  Result<std::vector<Row>::iterator> same_key =
+      FindByKey(data.files[file], file, InterchangeKey(file), values, "replace");
+  if (!same_key.ok()) return same_key.status();
+  Row before = std::move(**same_key);
+  **same_key = Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(values)};
+  CheckCrossFile(data, problems);
+  if (!problems.empty()) {
+    **same_key = std::move(before);
+    return InvalidArgument("the row conflicts with the registry");
+  }
+  return Status();
+}
+
+Status RemoveRow(Interchange& data, const std::string& file, const RowValues& key, Problems& problems) {
+  if (file == "patients.csv" ||
+      std::find(InterchangeFiles().begin(), InterchangeFiles().end(), file) == InterchangeFiles().end()) {
+    return InvalidArgument(fmt::format("'{}' is not a registry file whose rows can be removed", file));
+  }
+  const std::vector<std::string>& columns = InterchangeKey(file);
+  for (const std::string& column : columns) {
+    if (key.find(column) == key.end())
+      problems.Add(fmt::format("{} (row given): {}: missing; it names the row", file, column));
+  }
+  if (!problems.empty()) return InvalidArgument("the row is not named");
+  std::vector<Row>& rows = data.files[file];
+  Result<std::vector<Row>::iterator> found = FindByKey(rows, file, columns, key, "remove");
+  if (!found.ok()) return found.status();
+  const size_t at = static_cast<size_t>(*found - rows.begin());
+  Row removed = std::move(rows[at]);
+  rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(at));
+  CheckCrossFile(data, problems);
+  if (!problems.empty()) {
+    rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(at), std::move(removed));
+    return InvalidArgument("the registry would break its rules without the row");
   }
   return Status();
 }

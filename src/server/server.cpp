@@ -152,10 +152,10 @@ const std::map<std::string, std::string>& WritableFiles() {
   return files;
 }
 
-// A problem of a posted row as {"field", "message"}: the row's own fields ("FILE (new row): column: ...") and
-// the cross-file rules about it ("FILE (new row):0: column: ..."); anything else with field null.
+// A problem of a posted row as {"field", "message"}: the row's own fields ("FILE (row given): column: ...")
+// and the cross-file rules about it ("FILE (row given):0: column: ..."); anything else with field null.
 json FieldError(const std::string& problem, const std::string& file) {
-  for (const std::string& own : {file + " (new row): ", file + " (new row):0: "}) {
+  for (const std::string& own : {file + " (row given): ", file + " (row given):0: "}) {
     if (problem.rfind(own, 0) != 0) continue;
     const std::string rest = problem.substr(own.size());
     const size_t colon = rest.find(": ");
@@ -438,10 +438,23 @@ struct Server::Impl {
              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
                Patient(req.matches[1], res);
              }));
-    http.Post(R"(/api/patients/([^/]+)/(baselines|cycles|labs|responses|events))",
+    const std::string rows_path = R"(/api/patients/([^/]+)/(baselines|cycles|labs|responses|events))";
+    http.Post(rows_path,
               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                Record(req.matches[1], req.matches[2], req.body, s, res);
+                Write(req.matches[1], WritableFiles().at(req.matches[2]), Change::kAdd, req, s, res);
               }));
+    http.Put(rows_path,
+             Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+               Write(req.matches[1], WritableFiles().at(req.matches[2]), Change::kReplace, req, s, res);
+             }));
+    http.Delete(rows_path,
+                Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+                  Write(req.matches[1], WritableFiles().at(req.matches[2]), Change::kRemove, req, s, res);
+                }));
+    http.Patch(R"(/api/patients/([^/]+))",
+               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+                 Write(req.matches[1], "patients.csv", Change::kPatchPatient, req, s, res);
+               }));
     http.Get("/api/km",
              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
                SendCached(req, res, [&] { return KaplanMeier(req); });
@@ -458,6 +471,9 @@ struct Server::Impl {
     });
     http.Get(R"(/api/.*)", unknown);
     http.Post(R"(/api/.*)", unknown);
+    http.Put(R"(/api/.*)", unknown);
+    http.Patch(R"(/api/.*)", unknown);
+    http.Delete(R"(/api/.*)", unknown);
   }
 
   void Login(const httplib::Request& req, httplib::Response& res) {
@@ -515,29 +531,52 @@ struct Server::Impl {
     Reply(res, 200, *timeline);
   }
 
-  void Record(const std::string& id, const std::string& kind, const std::string& text, const Session& session,
-              httplib::Response& res) {
-    const std::string& file = WritableFiles().at(kind);
-    json body = json::parse(text, nullptr, false);
-    if (!body.is_object()) return Error(res, 400, "expected a JSON object: one row, column by column");
-    registry::RowValues values;
+  // How a write changes a patient's rows: a new row (POST), the row with the same key replaced (PUT), the
+  // patient's own row changed field by field (PATCH, a JSON merge patch: a field given null or "" is
+  // removed), or the row of a key removed (DELETE).
+  enum class Change { kAdd, kReplace, kPatchPatient, kRemove };
+
+  // A write: the row (or the patient's changes) is the request's body as a JSON object, column by column; the
+  // key of a row to remove is in the query (?date=...&test=...). Checked as an import checks it, with the
+  // patient's other rows; stored with the user in the audit trail. 422 with {"errors": [{"field",
+  // "message"}]} when anything is wrong, and nothing stored.
+  void Write(const std::string& id, const std::string& file, Change change, const httplib::Request& req,
+             const Session& session, httplib::Response& res) {
+    if (!IsUtf8(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    std::map<std::string, std::optional<std::string>> given;  // nullopt: null or "" (removed by a patch)
     json errors = json::array();
-    for (const auto& [column, value] : body.items()) {
-      if (value.is_null()) continue;
-      if (!value.is_string() && !value.is_number()) {
-        errors.push_back({{"field", column}, {"message", "expected text or a number"}});
-        continue;
+    auto give = [&](const std::string& column, std::string value) {
+      given[column] = value.empty() ? std::nullopt : std::optional(std::move(value));
+    };
+    if (change == Change::kRemove) {
+      for (const auto& [column, value] : req.params) {
+        if (!IsUtf8(column) || !IsUtf8(value)) {
+          errors.push_back(
+              {{"field", nullptr},
+               {"message", fmt::format("{}={}: expected UTF-8 text", ShowUtf8(column), ShowUtf8(value))}});
+        } else {
+          give(column, value);
+        }
       }
-      std::string v = value.is_string() ? value.get<std::string>() : value.dump();
-      if (!v.empty()) values.emplace(column, std::move(v));
+    } else {
+      json body = json::parse(req.body, nullptr, false);
+      if (!body.is_object()) return Error(res, 400, "expected a JSON object: one row, column by column");
+      for (const auto& [column, value] : body.items()) {
+        if (!value.is_null() && !value.is_string() && !value.is_number()) {
+          errors.push_back({{"field", column}, {"message", "expected text or a number"}});
+          continue;
+        }
+        give(column, value.is_null() ? "" : value.is_string() ? value.get<std::string>() : value.dump());
+      }
     }
-    if (auto given = values.find("patient_id"); given != values.end() && given->second != id) {
+    if (auto named = given.find("patient_id");
+        named != given.end() && named->second && *named->second != id) {
       errors.push_back({{"field", "patient_id"},
                         {"message", fmt::format("found '{}'; expected '{}' (the patient of the address)",
-                                                given->second, id)}});
+                                                *named->second, id)}});
     }
     if (!errors.empty()) return Reply(res, 422, {{"errors", errors}});
-    values["patient_id"] = id;
+    given["patient_id"] = id;
     std::unique_lock lock(registry_mutex);
     std::optional<registry::Interchange> rows;
     Status read = store.ForEachPatient(
@@ -548,9 +587,31 @@ struct Server::Impl {
         id);
     if (!read.ok()) return Error(res, 500, read.message());
     if (!rows) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
-    AdvanceLastContact(*rows, values);
+    registry::RowValues values;
+    if (change == Change::kPatchPatient) {
+      values = rows->files["patients.csv"].at(0).values;
+      // The last contact of a patient who died is the date of death (the format's rule): a death recorded
+      // without a last contact moves it there.
+      const auto death = given.find("death_date");
+      if (death != given.end() && death->second && registry::ParseDay(*death->second) &&
+          !given.count("last_contact_date"))
+        given["last_contact_date"] = death->second;
+    }
+    for (auto& [column, value] : given) {
+      if (value) {
+        values[column] = std::move(*value);
+      } else {
+        values.erase(column);
+      }
+    }
+    if (change == Change::kAdd || change == Change::kReplace) AdvanceLastContact(*rows, values);
     registry::Problems problems;
-    if (Status added = registry::AddRow(*rows, file, std::move(values), Today(), problems); !added.ok()) {
+    const Status changed = change == Change::kAdd ? registry::AddRow(*rows, file, values, Today(), problems)
+                           : change == Change::kRemove
+                               ? registry::RemoveRow(*rows, file, values, problems)
+                               : registry::ReplaceRow(*rows, file, values, Today(), problems);
+    if (changed.code() == StatusCode::kNotFound) return Error(res, 404, changed.message());
+    if (!changed.ok()) {
       for (const std::string& p : problems.messages)
         errors.push_back(FieldError(p, file));
       return Reply(res, 422, {{"errors", errors}});
@@ -562,7 +623,12 @@ struct Server::Impl {
     if (PutPlan(*rows, id, worklist_day).ok()) worklist.Order();
     answers.Clear();
     ++writes;
-    Reply(res, 201, {{"patient_id", id}, {"file", file}, {"inserted", stored->inserted}});
+    Reply(res, change == Change::kAdd ? 201 : 200,
+          {{"patient_id", id},
+           {"file", file},
+           {"inserted", stored->inserted},
+           {"updated", stored->updated},
+           {"deleted", stored->deleted}});
   }
 
   // GET /api/km?endpoint=...&group=...[&cohort=a,b][&tumour=...][&grade=...]: the filters keep the patients

@@ -78,6 +78,29 @@ class Api : public ::testing::Test {
     httplib::Headers headers{{"Cookie", session.first}, {"X-CSRF-Token", session.second}};
     return client.Post(path.c_str(), headers, body.dump(), "application/json");
   }
+  // PUT or PATCH, as Post; DELETE without a body.
+  httplib::Result Send(const std::string& method, const std::string& path, const json& body,
+                       const std::pair<std::string, std::string>& session) {
+    httplib::Client client = Client();
+    httplib::Headers headers{{"Cookie", session.first}, {"X-CSRF-Token", session.second}};
+    if (method == "DELETE") return client.Delete(path, headers);
+    return method == "PUT" ? client.Put(path, headers, body.dump(), "application/json")
+                           : client.Patch(path, headers, body.dump(), "application/json");
+  }
+  // The field errors of a 422, by field ("" for none).
+  static std::map<std::string, std::string> FieldErrors(const httplib::Result& res) {
+    std::map<std::string, std::string> errors;
+    const json body = json::parse(res->body);
+    for (const json& e : body["errors"])
+      errors[e["field"].is_null() ? "" : e["field"].get<std::string>()] += e["message"].get<std::string>();
+    return errors;
+  }
+  std::string ExportedFile(const std::string& file) {
+    std::string out, err;
+    EXPECT_EQ(testing::RunPrrt({"export", "--db", db_, "--to", (dir_.path / "out").string()}, out, err), 0)
+        << err;
+    return testing::Slurp(dir_.path / "out" / file);
+  }
   httplib::Result Get(const std::string& path, const std::pair<std::string, std::string>& session) {
     httplib::Client client = Client();
     return client.Get(path.c_str(), httplib::Headers{{"Cookie", session.first}});
@@ -112,6 +135,12 @@ TEST_F(Api, HealthNeedsNoLogInAndEveryOtherRouteDoes) {
     auto res = client.Post(path, "{}", "application/json");
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 401) << path;
+  }
+  for (const char* path : {"/api/patients/P001", "/api/patients/P001/cycles"}) {
+    httplib::Headers none;
+    EXPECT_EQ(client.Put(path, none, "{}", "application/json")->status, 401) << path;
+    EXPECT_EQ(client.Patch(path, none, "{}", "application/json")->status, 401) << path;
+    EXPECT_EQ(client.Delete(path)->status, 401) << path;
   }
   // A made-up session token is no session.
   auto forged =
@@ -280,6 +309,146 @@ TEST_F(Api, BadRowsGetFieldErrorsAndChangeNothing) {
   EXPECT_EQ(Post("/api/patients/NOPE/events", {{"date", "2010-04-01"}, {"event", "mds"}}, session)->status,
             404);
   EXPECT_EQ(AuditCount(), audit);
+}
+
+// The clinic records a death (and corrects a patient's data) on the patient's own row: PATCH with the fields
+// that change. P003 (example registry) is alive, last seen 2015-09-01, cycles on 2010-01-11 and 2010-03-15.
+TEST_F(Api, RecordingADeathChangesThePatientRowAndIsAudited) {
+  const auto session = Login("ana");
+  int64_t audit = AuditCount();
+  auto died = Send("PATCH", "/api/patients/P003", {{"death_date", "2016-02-10"}}, session);
+  ASSERT_TRUE(died);
+  ASSERT_EQ(died->status, 200) << died->body;
+  EXPECT_EQ(json::parse(died->body)["updated"], 1);
+  // The last contact of a patient who died is the date of death (the format's rule): two columns audited.
+  EXPECT_EQ(AuditCount(), audit + 2);
+  EXPECT_NE(ExportedFile("patients.csv")
+                .find("P003,f,1962-11-23,bronchial,,unknown,unknown,unknown,unknown,2016-02-10,2016-02-10,"
+                      "wait_and_see,"),
+            std::string::npos);
+  const json patient = json::parse(Get("/api/patients/P003", session)->body);
+  EXPECT_EQ(patient["death_date"], "2016-02-10");
+  EXPECT_EQ(patient["os_event"], true);
+  // OS from the first I cycle (2010-01-11) to death: 2221 days of 30.4375.
+  EXPECT_NEAR(patient["os_months"].get<double>(), 2221 / 30.4375, 1e-9);
+  EXPECT_EQ(patient["plan"]["phase_status"], "deceased");
+  // A death recorded by mistake is taken back (null removes a field); the last contact stays.
+  audit = AuditCount();
+  auto undone = Send("PATCH", "/api/patients/P003", {{"death_date", nullptr}}, session);
+  ASSERT_EQ(undone->status, 200) << undone->body;
+  EXPECT_EQ(AuditCount(), audit + 1);
+  EXPECT_TRUE(json::parse(Get("/api/patients/P003", session)->body)["death_date"].is_null());
+  EXPECT_EQ(json::parse(Get("/api/patients/P003", session)->body)["last_contact_date"], "2016-02-10");
+  // A change of another field leaves the rest as it was (P002 died on 2014-05-20).
+  ASSERT_EQ(Send("PATCH", "/api/patients/P002", {{"ki67_percent", 9}}, session)->status, 200);
+  EXPECT_NE(
+      ExportedFile("patients.csv")
+          .find("P002,m,1948-07-02,pancreatic,9,no,yes,no,yes,2014-05-20,2014-05-20,,referred from Zürich"),
+      std::string::npos);
+}
+
+TEST_F(Api, BadPatientChangesGetFieldErrorsAndChangeNothing) {
+  const auto session = Login("ana");
+  const int64_t audit = AuditCount();
+  const std::string before = ExportedFile("patients.csv");
+  for (const auto& [change, field, message] : std::vector<std::tuple<json, std::string, std::string>>{
+           {{{"sex", "x"}}, "sex", "found 'x'; expected one of: m, f"},
+           {{{"death_date", "2016-02-30"}}, "death_date", "found '2016-02-30'; expected a date YYYY-MM-DD"},
+           {{{"birth_date", nullptr}}, "birth_date", "missing; it is required"},
+           {{{"favourite_colour", "blue"}}, "favourite_colour", "unknown column"},
+           {{{"patient_id", "P001"}},
+            "patient_id",
+            "found 'P001'; expected 'P003' (the patient of the address)"},
+           {{{"death_date", "2016-02-10"}, {"last_contact_date", "2016-01-01"}},
+            "death_date",
+            "2016-02-10 is after last_contact_date 2016-01-01; the last contact of a patient who died is the "
+            "date of death"},
+           {{{"ki67_percent", json::array({1, 2})}}, "ki67_percent", "expected text or a number"}}) {
+    auto res = Send("PATCH", "/api/patients/P003", change, session);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 422) << change.dump() << res->body;
+    EXPECT_EQ(FieldErrors(res)[field], message) << change.dump() << res->body;
+  }
+  // A death before the patient's last cycle: the cycle's rule names it.
+  auto too_early = Send("PATCH", "/api/patients/P003", {{"death_date", "2010-02-01"}}, session);
+  EXPECT_EQ(too_early->status, 422);
+  EXPECT_NE(too_early->body.find("a cycle on 2010-03-15 is after the patient's death_date"),
+            std::string::npos)
+      << too_early->body;
+  EXPECT_EQ(Send("PATCH", "/api/patients/NOPE", {{"death_date", "2016-02-10"}}, session)->status, 404);
+  EXPECT_EQ(Send("PATCH", "/api/patients/P003", {{"death_date", "2016-02-10"}}, Login("vic"))->status, 403);
+  EXPECT_EQ(AuditCount(), audit);
+  EXPECT_EQ(ExportedFile("patients.csv"), before);
+}
+
+// A row is corrected by PUT: the row with the same key (a cycle's date, a lab result's date and test, ...)
+// is replaced.
+TEST_F(Api, AReplacedRowCorrectsTheRowOfItsKey) {
+  const auto session = Login("ana");
+  const int64_t audit = AuditCount();
+  auto corrected = Send("PUT", "/api/patients/P003/cycles",
+                        {{"phase", "I"}, {"date", "2010-03-15"}, {"activity_gbq", 3.7}}, session);
+  ASSERT_TRUE(corrected);
+  ASSERT_EQ(corrected->status, 200) << corrected->body;
+  EXPECT_EQ(json::parse(corrected->body)["updated"], 1);
+  EXPECT_EQ(json::parse(corrected->body)["inserted"], 0);
+  EXPECT_EQ(AuditCount(), audit + 1);
+  const std::string cycles = ExportedFile("cycles.csv");
+  EXPECT_NE(cycles.find("P003,I,2010-03-15,3.7\n"), std::string::npos) << cycles;
+  EXPECT_EQ(cycles.find("P003,I,2010-03-15,7.4"), std::string::npos) << cycles;
+  const json patient = json::parse(Get("/api/patients/P003", session)->body);
+  EXPECT_NEAR(patient["cumulative_activity_gbq"].get<double>(), 7.4 + 3.7, 1e-12);
+  // No row of that key: 404, naming it; a bad value: 422; nothing changes.
+  auto none = Send("PUT", "/api/patients/P003/cycles",
+                   {{"phase", "I"}, {"date", "2010-03-16"}, {"activity_gbq", 3.7}}, session);
+  EXPECT_EQ(none->status, 404);
+  EXPECT_EQ(json::parse(none->body)["error"],
+            "cycles.csv has no row of patient_id P003, date 2010-03-16 to replace");
+  auto bad = Send("PUT", "/api/patients/P003/events",
+                  {{"date", "2011-04-02"}, {"event", "aml"}, {"method", "x"}}, session);
+  EXPECT_EQ(bad->status, 422);
+  EXPECT_EQ(FieldErrors(bad)["method"], "found 'x'; expected one of: recist, octreoscan, clinical");
+  EXPECT_EQ(AuditCount(), audit + 1);
+}
+
+// A row entered in error is removed by DELETE with its key in the query; the rest must still keep the
+// registry's rules. P001 (example registry): I cycles on 2005-02-14, -04-18, -06-20, -08-22, then R cycles.
+TEST_F(Api, ARowEnteredInErrorIsRemovedByItsKey) {
+  const auto session = Login("ana");
+  int64_t audit = AuditCount();
+  auto removed = Send("DELETE", "/api/patients/P003/events?date=2011-04-02&event=mds", nullptr, session);
+  ASSERT_TRUE(removed);
+  ASSERT_EQ(removed->status, 200) << removed->body;
+  EXPECT_EQ(json::parse(removed->body)["deleted"], 1);
+  EXPECT_EQ(AuditCount(), audit + 1);
+  EXPECT_EQ(ExportedFile("events.csv").find("P003,2011-04-02,mds"), std::string::npos);
+  EXPECT_TRUE(json::parse(Get("/api/patients/P003", session)->body)["events"].empty());
+  // Not there (any more): 404 naming the key; a key column not given: 422 naming it; a viewer: 403.
+  audit = AuditCount();
+  auto again = Send("DELETE", "/api/patients/P003/events?date=2011-04-02&event=mds", nullptr, session);
+  EXPECT_EQ(again->status, 404);
+  EXPECT_EQ(json::parse(again->body)["error"],
+            "events.csv has no row of patient_id P003, date 2011-04-02, event mds to remove");
+  auto unnamed = Send("DELETE", "/api/patients/P001/labs?date=2005-03-15", nullptr, session);
+  EXPECT_EQ(unnamed->status, 422);
+  EXPECT_EQ(FieldErrors(unnamed)["test"], "missing; it names the row");
+  EXPECT_EQ(Send("DELETE", "/api/patients/P001/cycles?date=2005-02-14", nullptr, Login("vic"))->status, 403);
+  auto not_utf8 = Send("DELETE", "/api/patients/P001/cycles?date=2005-02-1%E9", nullptr, session);
+  EXPECT_EQ(not_utf8->status, 422);
+  EXPECT_EQ(FieldErrors(not_utf8)[""], "date=2005-02-1\\xE9: expected UTF-8 text");
+  EXPECT_EQ(AuditCount(), audit);
+  // P001's I cycles one by one: the last would leave R cycles without an I cycle before them — refused.
+  for (const char* date : {"2005-02-14", "2005-04-18", "2005-06-20"}) {
+    EXPECT_EQ(Send("DELETE", std::string("/api/patients/P001/cycles?date=") + date, nullptr, session)->status,
+              200)
+        << date;
+  }
+  audit = AuditCount();
+  auto last = Send("DELETE", "/api/patients/P001/cycles?date=2005-08-22", nullptr, session);
+  EXPECT_EQ(last->status, 422);
+  EXPECT_NE(last->body.find("a R cycle without any I cycle before it"), std::string::npos) << last->body;
+  EXPECT_EQ(AuditCount(), audit);
+  EXPECT_NE(ExportedFile("cycles.csv").find("P001,I,2005-08-22,7.3"), std::string::npos);
 }
 
 // SQL and script injection in every field of a row: stored as text and returned as JSON strings, and the

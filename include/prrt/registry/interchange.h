@@ -66,8 +66,19 @@ Status ReadInterchangeByPatient(
 //! Adds one row to `file` of `data` (a patient's rows, say) after the checks an import makes: every column
 //! known (or a free-text x_ column), every required one present, every value of its column's type, and then
 //! the cross-file rules on `data` with the row in it. On a problem `data` is left as it was and each problem
-//! is in `problems`, located as "FILE (new row): column: message" for the row's own fields.
+//! is in `problems`, located as "FILE (row given): column: message" for the row's own fields.
 Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems);
+
+//! Replaces the row of `file` with the same key (InterchangeKey: a patient's patients.csv row, a lab result
+//! of a date and test, ...) by `values`, after AddRow's checks; a correction. NotFound when `data` has no
+//! such row; on a problem `data` is left as it was.
+Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, Day today,
+                  Problems& problems);
+
+//! Removes the row of `file` (not patients.csv) whose key columns hold `key`'s values (a row entered in
+//! error). NotFound when there is none; InvalidArgument, with the problems, when a key column is not given or
+//! when the rest would break a cross-file rule; `data` is then left as it was.
+Status RemoveRow(Interchange& data, const std::string& file, const RowValues& key, Problems& problems);
 
 //! The interchange file names, in the order they are read.
 const std::vector<std::string>& InterchangeFiles();

@@ -113,6 +113,33 @@ try {
   await page.waitForSelector('#labs-uln-error:has-text("<script>")');
   if (await page.locator('main img, main script').count() !== 0) fail('hostile text became an element of the page');
   if (await page.textContent('#plan-summary') !== cyclesShown) fail('a refused cycle changed the plan');
+
+  // A correction: the cycle of 2010-05-17 was 3.7 GBq, not 7.4 (the row of that date is replaced).
+  await page.selectOption('#cycles-phase', 'I');
+  await page.fill('#cycles-date', '2010-05-17');
+  await page.fill('#cycles-activity_gbq', '3.7');
+  await page.click('#record-cycles-put');
+  await page.waitForSelector('td:has-text("2010-05-17: 3.7 GBq")');
+  if (await page.locator('td:has-text("2010-05-17: 7.4 GBq")').count() !== 0) fail('the corrected cycle is still shown');
+  // A response recorded in error is removed (a second click confirms).
+  await page.fill('#responses-date', '2010-11-01');
+  await page.selectOption('#responses-response', 'pr');
+  await page.selectOption('#responses-method', 'recist');
+  await page.fill('#responses-x_note', 'entered in error');
+  await page.click('#record-responses-submit');
+  await page.waitForSelector("td:text-is('entered in error')");
+  await page.fill('#responses-date', '2010-11-01');
+  await page.selectOption('#responses-method', 'recist');
+  await page.click('#record-responses-delete');
+  await page.waitForSelector('#record-responses-delete:has-text("Click again")');
+  await page.click('#record-responses-delete');
+  await page.waitForSelector("td:text-is('entered in error')", { state: 'detached' });
+  // A death: the last contact moves to it, and the plan ends.
+  await page.fill('#follow-up-death_date', '2016-02-10');
+  await page.click('#follow-up-submit');
+  await page.waitForSelector('#patient-follow-up:has-text("Died 2016-02-10")');
+  await page.waitForSelector('#plan-summary:has-text("deceased")');
+  if (await page.inputValue('#follow-up-last_contact_date') !== '2016-02-10') fail('the last contact did not move to the death');
   await page.goBack();
   await page.waitForSelector('h1:has-text("Worklist")');
   await page.fill('#worklist-filter', hostile.script);
