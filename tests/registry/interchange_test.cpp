@@ -201,18 +201,20 @@ INSTANTIATE_TEST_SUITE_P(
                  {"{dir}/cycles.csv:1: dose: unknown column; expected one of: patient_id, phase, date, "
                   "activity_gbq"}},
         // Two columns of one name: which value a row keeps is not for the reader to guess (it kept one).
-        Mutation{"duplicate_column",
-                 "cycles.csv",
-                 "",
-                 "patient_id,phase,date,activity_gbq,activity_gbq\nP001,I,2005-02-14,7.4,3.7\n",
-                 {"{dir}/cycles.csv:1: activity_gbq: the column is there twice (columns 4 and 5); expected each "
-                  "column once"}},
-        Mutation{"column_without_name",
-                 "cycles.csv",
-                 "",
-                 "patient_id,phase,date,activity_gbq,\nP001,I,2005-02-14,7.4,\n",
-                 {"{dir}/cycles.csv:1: column 5: a column without a name; expected one of: patient_id, phase, "
-                  "date, activity_gbq (a ',' after the last column makes one)"}},
+        Mutation{
+            "duplicate_column",
+            "cycles.csv",
+            "",
+            "patient_id,phase,date,activity_gbq,activity_gbq\nP001,I,2005-02-14,7.4,3.7\n",
+            {"{dir}/cycles.csv:1: activity_gbq: the column is there twice (columns 4 and 5); expected each "
+             "column once"}},
+        Mutation{
+            "column_without_name",
+            "cycles.csv",
+            "",
+            "patient_id,phase,date,activity_gbq,\nP001,I,2005-02-14,7.4,\n",
+            {"{dir}/cycles.csv:1: column 5: a column without a name; expected one of: patient_id, phase, "
+             "date, activity_gbq (a ',' after the last column makes one)"}},
         Mutation{"missing_column",
                  "events.csv",
                  "",
@@ -399,6 +401,68 @@ TEST(ReadByPatient, ReportsTheProblemsOfTheWholeReadAndVisitsNoneAfterTheFirst) 
   for (const std::string& m : a)
     EXPECT_NE(read.message().find(m), std::string::npos) << m;
   fs::remove_all(dir);
+}
+
+// A correction (ReplaceRow) and a removal (RemoveRow) of a row of the example registry: the row of the key
+// changes or goes, and where the result would break a rule, or no row has the key, the registry is exactly as
+// it was (every row, in its order, with its file and line).
+TEST(ChangeRow, ReplacesOrRemovesTheRowOfTheKeyOrChangesNothing) {
+  registry::Problems problems;
+  registry::Interchange data = ReadWhole("tests/data/registry_example", problems);
+  const PatientRows before = Flatten(data);
+  auto cycle = [](const std::string& phase, const std::string& date, const std::string& gbq) {
+    return registry::RowValues{
+        {"patient_id", "P001"}, {"phase", phase}, {"date", date}, {"activity_gbq", gbq}};
+  };
+  // No row of the key; a value out of range; a phase order broken (an I cycle dated after the R cycles).
+  for (const registry::RowValues& wrong :
+       {cycle("I", "2005-02-15", "7.4"), cycle("I", "2005-02-14", "11"), cycle("R", "2005-02-14", "7.4")}) {
+    registry::Problems found;
+    EXPECT_FALSE(registry::ReplaceRow(data, "cycles.csv", wrong, kToday, found).ok());
+    EXPECT_EQ(Flatten(data), before);
+  }
+  registry::Problems none;
+  EXPECT_EQ(registry::ReplaceRow(data, "cycles.csv", cycle("I", "2005-02-15", "7.4"), kToday, none).code(),
+            StatusCode::kNotFound);
+  registry::Problems out_of_order;
+  EXPECT_FALSE(
+      registry::ReplaceRow(data, "cycles.csv", cycle("R", "2005-02-14", "7.4"), kToday, out_of_order).ok());
+  ASSERT_FALSE(out_of_order.messages.empty());
+  EXPECT_NE(out_of_order.messages[0].find("phase"), std::string::npos) << out_of_order.messages[0];
+
+  registry::Problems fine;
+  ASSERT_TRUE(registry::ReplaceRow(data, "cycles.csv", cycle("I", "2005-08-22", "3.7"), kToday, fine).ok())
+      << (fine.messages.empty() ? "" : fine.messages[0]);
+  auto activity_of = [&](const std::string& date) -> std::string {
+    for (const registry::Row& row : data.files["cycles.csv"])
+      if (*row.get("patient_id") == "P001" && *row.get("date") == date) return *row.get("activity_gbq");
+    return "none";
+  };
+  EXPECT_EQ(activity_of("2005-08-22"), "3.7");
+  EXPECT_EQ(Flatten(data).size(), before.size());
+
+  // Removal: a key column not given; the I cycles of P001 one by one, the last refused (R cycles follow it).
+  const PatientRows corrected = Flatten(data);
+  registry::Problems unnamed;
+  EXPECT_FALSE(registry::RemoveRow(data, "cycles.csv", {{"patient_id", "P001"}}, unnamed).ok());
+  EXPECT_EQ(unnamed.messages,
+            std::vector<std::string>{"cycles.csv (row given): date: missing; it names the row"});
+  EXPECT_EQ(Flatten(data), corrected);
+  for (const char* date : {"2005-02-14", "2005-04-18", "2005-06-20"}) {
+    registry::Problems removed;
+    EXPECT_TRUE(
+        registry::RemoveRow(data, "cycles.csv", {{"patient_id", "P001"}, {"date", date}}, removed).ok())
+        << date;
+    EXPECT_EQ(activity_of(date), "none");
+  }
+  const PatientRows three_removed = Flatten(data);
+  registry::Problems last;
+  EXPECT_FALSE(
+      registry::RemoveRow(data, "cycles.csv", {{"patient_id", "P001"}, {"date", "2005-08-22"}}, last).ok());
+  EXPECT_EQ(Flatten(data), three_removed);
+  registry::Problems patient;
+  EXPECT_FALSE(registry::RemoveRow(data, "patients.csv", {{"patient_id", "P001"}}, patient).ok());
+  EXPECT_EQ(Flatten(data), three_removed);
 }
 
 }  // namespace
