@@ -252,6 +252,20 @@ function labChart(labs, bands, test) {
   return chart;
 }
 
+// The patient's changes, who made them and when, shown when asked for (oldest first).
+function auditTrail(id) {
+  const holder = el('div', { id: 'audit-trail' });
+  const show = el('button', { type: 'button', id: 'audit-show', text: 'Show the changes', onclick: async () => {
+    const { status, data } = await api('GET', `/api/patients/${encodeURIComponent(id)}/audit`);
+    if (status !== 200) { holder.replaceChildren(el('p', { class: 'error', text: data.error || 'not available' })); return; }
+    const shown = (v) => (v == null ? '–' : v);
+    holder.replaceChildren(table(['Time (UTC)', 'User', 'Action', 'Row', 'Field', 'From', 'To'], data.entries.map((e) => row([
+      e.time.replace('T', ' ').replace('Z', ''), e.user, e.action, `${e.table} ${e.row_key}`, shown(e.column), shown(e.old_value), shown(e.new_value)]))));
+  } });
+  holder.append(show);
+  return holder;
+}
+
 async function showPatient(id) {
   const { status, data: p } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
   if (status !== 200) { main.replaceChildren(el('p', { class: 'error', text: `no patient '${id}'` })); return; }
@@ -277,6 +291,7 @@ async function showPatient(id) {
     el('h2', { text: 'Responses and events' }),
     table(['Date', 'What', 'Method', 'Note'], [...p.responses.map((r) => row([r.date, `response ${r.response}`, r.method, r.x_note])),
       ...p.events.map((e) => row([e.date, e.event, e.method || '', e.x_note]))]),
+    el('h2', { text: 'Changes (audit trail)' }), auditTrail(p.patient_id),
     canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), ...Object.keys(recordForms).map((k) => recordForm(p.patient_id, k)))
       : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
 }

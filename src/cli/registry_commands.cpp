@@ -20,6 +20,7 @@
 #include "cli/study_support.h"
 #include "prrt/clinical/ctcae.h"
 #include "prrt/common/parallel.h"
+#include "prrt/common/utf8.h"
 #include "prrt/protocol/plan.h"
 #include "prrt/protocol/protocol.h"
 #include "prrt/registry/interchange.h"
@@ -432,8 +433,63 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
 
 }  // namespace
 
+// An entry of the audit trail as a line: when, who, what, which row, and for a change from what to what.
+std::string AuditLine(const registry::AuditEntry& e) {
+  std::string line = fmt::format("{} {} {} {} {}", e.time, e.user, e.action, e.table, e.row_key);
+  if (e.column) {
+    auto shown = [](const std::optional<std::string>& v) { return v ? fmt::format("'{}'", *v) : "(none)"; };
+    line += fmt::format(" {}: {} -> {}", *e.column, shown(e.old_value), shown(e.new_value));
+  }
+  return line;
+}
+
+void AddAudit(CLI::App& app, CommandContext& context) {
+  auto db = std::make_shared<std::string>("prrt.db");
+  auto patient = std::make_shared<std::string>();
+  auto since = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  auto* command = app.add_subcommand(
+      "audit", "the audit trail: every change to the registry, who made it and when (oldest first)");
+  command->add_option("--db", *db, "the registry file (default prrt.db)");
+  command->add_option("--patient", *patient, "one patient's changes only");
+  command->add_option("--since", *since, "changes on or after this date (YYYY-MM-DD, UTC) only");
+  command->add_flag("--json", *as_json, "print JSON");
+  OnRun(command, context, [&context, db, patient, since, as_json]() -> int {
+    registry::AuditQuery query;
+    if (!since->empty()) {
+      if (!registry::ParseDay(*since))
+        return ReportError(context, InvalidArgument(fmt::format("--since: '{}' is not a date YYYY-MM-DD",
+                                                                ShowUtf8(*since))));
+      query.since = *since;
+    }
+    Result<registry::Store> store = OpenRegistry(*db);
+    if (!store.ok()) return ReportError(context, store.status());
+    if (!patient->empty()) {
+      Result<bool> found = store->HasPatient(*patient);
+      if (!found.ok()) return ReportError(context, found.status());
+      if (!*found) return ReportError(context, NotFound(fmt::format("no patient '{}'", ShowUtf8(*patient))));
+      query.patient_id = *patient;
+    }
+    int64_t written = 0;
+    if (*as_json) context.out << "[";
+    Status walked = store->ForEachAuditEntry(query, [&](const registry::AuditEntry& entry) {
+      if (*as_json) {
+        context.out << (written == 0 ? "\n" : ",\n") << report::AuditEntryJson(entry).dump();
+      } else {
+        context.out << AuditLine(entry) << '\n';
+      }
+      ++written;
+      return Status();
+    });
+    if (!walked.ok()) return ReportError(context, walked);
+    if (*as_json) context.out << (written == 0 ? "]\n" : "\n]\n");
+    return kExitOk;
+  });
+}
+
 void AddRegistryCommands(CLI::App& app, CommandContext& context) {
   AddEligibility(app, context);
+  AddAudit(app, context);
   AddPlan(app, context);
   AddPatient(app, context);
   AddImport(app, context);

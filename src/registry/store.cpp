@@ -440,10 +440,62 @@ Result<int64_t> Store::PatientCount() const {
   return static_cast<int64_t>(sqlite3_column_int64(st.get(), 0));
 }
 
+Result<bool> Store::HasPatient(const std::string& patient_id) const {
+  Statement st(impl_->db, "SELECT EXISTS (SELECT 1 FROM patients WHERE patient_id = ?)");
+  if (!st.ok()) return impl_->Error("reading the patients");
+  st.Bind(1, patient_id);
+  if (sqlite3_step(st.get()) != SQLITE_ROW) return impl_->Error("reading the patients");
+  return sqlite3_column_int(st.get(), 0) != 0;
+}
+
 Result<int64_t> Store::AuditCount() const {
   Statement st(impl_->db, "SELECT count(*) FROM audit");
   if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return impl_->Error("reading the audit trail");
   return static_cast<int64_t>(sqlite3_column_int64(st.get(), 0));
+}
+
+Status Store::ForEachAuditEntry(const AuditQuery& query,
+                                const std::function<Status(const AuditEntry&)>& visit) const {
+  // A patient's rows have keys "id" (patients) or "id|..." (the rest): a range, so that the index on
+  // row_key serves it, rather than LIKE (an id may hold % or _).
+  std::string sql =
+      "SELECT audit_id, time, user, action, table_name, row_key, column_name, old_value, new_value FROM "
+      "audit "
+      "WHERE 1";
+  std::vector<std::optional<std::string>> binds;
+  if (query.patient_id) {
+    sql += " AND table_name <> 'users' AND (row_key = ? OR (row_key >= ? AND row_key < ?))";
+    binds.insert(binds.end(), {*query.patient_id, *query.patient_id + "|", *query.patient_id + "}"});
+  }
+  if (query.since) {
+    sql += " AND time >= ?";
+    binds.push_back(*query.since);
+  }
+  sql += " ORDER BY audit_id";
+  Statement st(impl_->db, sql);
+  if (!st.ok()) return impl_->Error("reading the audit trail");
+  for (size_t i = 0; i < binds.size(); ++i)
+    st.Bind(static_cast<int>(i + 1), binds[i]);
+  auto text = [&](int column) -> std::optional<std::string> {
+    const unsigned char* value = sqlite3_column_text(st.get(), column);
+    if (value == nullptr) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(value));
+  };
+  int step;
+  while ((step = sqlite3_step(st.get())) == SQLITE_ROW) {
+    const AuditEntry entry{sqlite3_column_int64(st.get(), 0),
+                           *text(1),
+                           *text(2),
+                           *text(3),
+                           *text(4),
+                           *text(5),
+                           text(6),
+                           text(7),
+                           text(8)};
+    if (Status visited = visit(entry); !visited.ok()) return visited;
+  }
+  if (step != SQLITE_DONE) return impl_->Error("reading the audit trail");
+  return Status();
 }
 
 Result<ImportCounts> Store::Import(const Interchange& data, const std::string& user) {
@@ -612,16 +664,24 @@ Result<ImportCounts> Store::StoreParts(
           ++counts.updated;
         }
       }
-      // What the folder no longer has, deleted in key order so that the audit trail is reproducible.
-      std::vector<std::pair<std::string, int64_t>> gone;
+      // What the folder no longer has, deleted in key order so that the audit trail is reproducible. The
+      // trail keeps what was deleted: each value beside the key's, as the old value of its column (one entry
+      // without a column for a row that is all key).
+      std::vector<std::pair<std::string, const std::pair<int64_t, RowValues>*>> gone;
       for (const auto& [key, old] : existing)
-        gone.emplace_back(key, old.first);
-      std::sort(gone.begin(), gone.end());
-      for (const auto& [key, row_id] : gone) {
+        gone.emplace_back(key, &old);
+      std::sort(gone.begin(), gone.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& [key, old] : gone) {
         Statement del(impl_->db, "DELETE FROM " + Quote(table) + " WHERE row_id = ?");
-        sqlite3_bind_int64(del.get(), 1, row_id);
+        sqlite3_bind_int64(del.get(), 1, old->first);
         if (sqlite3_step(del.get()) != SQLITE_DONE) return impl_->Error("deleting from " + table);
-        if (!log("delete", table, key, std::nullopt, std::nullopt, std::nullopt))
+        bool logged = false;
+        for (const auto& [column, value] : old->second) {
+          if (std::find(key_columns.begin(), key_columns.end(), column) != key_columns.end()) continue;
+          if (!log("delete", table, key, column, value, std::nullopt)) return impl_->Error("audit");
+          logged = true;
+        }
+        if (!logged && !log("delete", table, key, std::nullopt, std::nullopt, std::nullopt))
           return impl_->Error("audit");
         ++counts.deleted;
       }

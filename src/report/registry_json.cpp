@@ -102,6 +102,18 @@ json TimelineJson(const registry::Timeline& t) {
   return result;
 }
 
+json AuditEntryJson(const registry::AuditEntry& e) {
+  return {{"audit_id", e.audit_id},
+          {"time", e.time},
+          {"user", e.user},
+          {"action", e.action},
+          {"table", e.table},
+          {"row_key", e.row_key},
+          {"column", Optional(e.column)},
+          {"old_value", Optional(e.old_value)},
+          {"new_value", Optional(e.new_value)}};
+}
+
 json EligibilityJson(const protocol::Eligibility& e) {
   return {{"patient_id", e.patient_id},
           {"next_phase", Optional(e.next_phase)},

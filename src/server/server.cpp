@@ -438,6 +438,10 @@ struct Server::Impl {
              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
                Patient(req.matches[1], res);
              }));
+    http.Get(R"(/api/patients/([^/]+)/audit)",
+             Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+               PatientAudit(req.matches[1], res);
+             }));
     const std::string rows_path = R"(/api/patients/([^/]+)/(baselines|cycles|labs|responses|events))";
     http.Post(rows_path,
               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
@@ -529,6 +533,21 @@ struct Server::Impl {
     if (!read.ok()) return Error(res, 500, read.message());
     if (!timeline) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
     Reply(res, 200, *timeline);
+  }
+
+  // GET /api/patients/{id}/audit: the patient's changes, oldest first (as `prrt audit --patient`).
+  void PatientAudit(const std::string& id, httplib::Response& res) {
+    std::unique_lock lock(registry_mutex);
+    Result<bool> found = store.HasPatient(id);
+    if (!found.ok()) return Error(res, 500, found.status().message());
+    if (!*found) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    json entries = json::array();
+    Status walked = store.ForEachAuditEntry({id, std::nullopt}, [&entries](const registry::AuditEntry& e) {
+      entries.push_back(report::AuditEntryJson(e));
+      return Status();
+    });
+    if (!walked.ok()) return Error(res, 500, walked.message());
+    Reply(res, 200, {{"patient_id", id}, {"entries", std::move(entries)}});
   }
 
   // How a write changes a patient's rows: a new row (POST), the row with the same key replaced (PUT), the

@@ -17,6 +17,8 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <nlohmann/json.hpp>
+
 #include "support/json_match.h"
 #include "support/scenario.h"
 
@@ -102,13 +104,111 @@ TEST(Store, ReimportChangesNothingAndChangesAreAuditedColumnByColumn) {
     rows.push_back(row);
   }
   sqlite3_finalize(st);
+  // The deleted row's values are kept in the trail (labs.csv: P002,2006-05-08,creatinine,95,umol/l,60,110),
+  // column by column beside its key, in the columns' name order.
   EXPECT_EQ(rows,
             (std::vector<std::string>{"physician,update,cycles,P001|2005-08-22,activity_gbq,7.3,7.4",
-                                      "physician,delete,labs,P002|2006-05-08|creatinine,NULL,NULL,NULL"}));
+                                      "physician,delete,labs,P002|2006-05-08|creatinine,lln,60,NULL",
+                                      "physician,delete,labs,P002|2006-05-08|creatinine,uln,110,NULL",
+                                      "physician,delete,labs,P002|2006-05-08|creatinine,unit,umol/l,NULL",
+                                      "physician,delete,labs,P002|2006-05-08|creatinine,value,95,NULL"}));
   // The trail is append-only.
   EXPECT_NE(sqlite3_exec(db, "UPDATE audit SET user = 'x'", nullptr, nullptr, nullptr), SQLITE_OK);
   EXPECT_NE(sqlite3_exec(db, "DELETE FROM audit", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
+}
+
+// `prrt audit`: the trail of one patient (the rows whose key is the id, or begins with the id and '|'), after
+// a first import by a nurse and a second by a physician that corrects a cycle of P001 and removes a lab
+// result of P002.
+TEST(Audit, OnePatientsChangesOldestFirstWithWhoAndWhat) {
+  TempDir dir("audit_cli");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", kExample, "--user", "nurse"}, out, err), 0) << err;
+  fs::copy(kExample, dir.path / "v2");
+  std::string cycles = Slurp(dir.path / "v2" / "cycles.csv");
+  cycles.replace(cycles.find("2005-08-22,7.3"), 14, "2005-08-22,7.4");
+  std::ofstream(dir.path / "v2" / "cycles.csv", std::ios::binary) << cycles;
+  std::string labs = Slurp(dir.path / "v2" / "labs.csv");
+  labs.erase(labs.find("P002,2006-05-08"));
+  std::ofstream(dir.path / "v2" / "labs.csv", std::ios::binary) << labs;
+  ASSERT_EQ(
+      RunPrrt({"import", "--db", db, "--from", (dir.path / "v2").string(), "--user", "physician"}, out, err),
+      0)
+      << err;
+
+  // P002's rows of the example, each inserted by the nurse (counted from the files, in file order).
+  int64_t p002_rows = 0;
+  for (const char* file :
+       {"patients.csv", "baselines.csv", "cycles.csv", "labs.csv", "responses.csv", "events.csv"}) {
+    std::istringstream lines(Slurp(fs::path(kExample) / file));
+    for (std::string line; std::getline(lines, line);)
+      p002_rows += line.rfind("P002,", 0) == 0;
+  }
+  ASSERT_EQ(RunPrrt({"audit", "--db", db, "--patient", "P002", "--json"}, out, err), 0) << err;
+  const nlohmann::json entries = nlohmann::json::parse(out);
+  ASSERT_EQ(entries.size(), static_cast<size_t>(p002_rows + 4));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string key = entries[i]["row_key"];
+    EXPECT_TRUE(key == "P002" || key.rfind("P002|", 0) == 0) << key;
+    EXPECT_EQ(entries[i]["user"], i < static_cast<size_t>(p002_rows) ? "nurse" : "physician");
+    if (i > 0) {
+      EXPECT_LT(entries[i - 1]["audit_id"], entries[i]["audit_id"]);
+    }
+  }
+  EXPECT_EQ(entries.back(), (nlohmann::json{{"audit_id", entries.back()["audit_id"]},
+                                            {"time", entries.back()["time"]},
+                                            {"user", "physician"},
+                                            {"action", "delete"},
+                                            {"table", "labs"},
+                                            {"row_key", "P002|2006-05-08|creatinine"},
+                                            {"column", "value"},
+                                            {"old_value", "95"},
+                                            {"new_value", nullptr}}));
+  // As text, a line each; P001's correction in words.
+  ASSERT_EQ(RunPrrt({"audit", "--db", db, "--patient", "P001"}, out, err), 0) << err;
+  EXPECT_NE(out.find(" physician update cycles P001|2005-08-22 activity_gbq: '7.3' -> '7.4'\n"),
+            std::string::npos)
+      << out;
+  ASSERT_EQ(RunPrrt({"audit", "--db", db, "--patient", "P002"}, out, err), 0) << err;
+  EXPECT_NE(out.find(" physician delete labs P002|2006-05-08|creatinine unit: 'umol/l' -> (none)\n"),
+            std::string::npos)
+      << out;
+  // Since tomorrow: nothing; the whole trail: every entry.
+  ASSERT_EQ(RunPrrt({"audit", "--db", db, "--since", "2999-01-01", "--json"}, out, err), 0) << err;
+  EXPECT_EQ(out, "[]\n");
+  ASSERT_EQ(RunPrrt({"audit", "--db", db, "--json"}, out, err), 0) << err;
+  Result<registry::Store> store = registry::Store::Open(db);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(nlohmann::json::parse(out).size(), static_cast<size_t>(*store->AuditCount()));
+  EXPECT_EQ(RunPrrt({"audit", "--db", db, "--patient", "P004"}, out, err), 2);
+  EXPECT_NE(err.find("no patient 'P004'"), std::string::npos) << err;
+}
+
+// One id the beginning of others (P00 of P001, P002, P003): P00's trail has P00's rows only, and each entry
+// is in exactly one patient's trail.
+TEST(Audit, APatientsTrailHasNoneOfTheRowsOfIdsItBegins) {
+  TempDir dir("audit_prefix");
+  fs::copy(kExample, dir.path / "in");
+  std::ofstream(dir.path / "in" / "patients.csv", std::ios::app)
+      << "P00,m,1950-01-01,midgut,,,,,,2010-01-01,,,\n";
+  std::ofstream(dir.path / "in" / "cycles.csv", std::ios::app) << "P00,I,2009-01-05,7.4\n";
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", (dir.path / "in").string()}, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt({"audit", "--db", db, "--patient", "P00", "--json"}, out, err), 0) << err;
+  const nlohmann::json p00 = nlohmann::json::parse(out);
+  ASSERT_EQ(p00.size(), 2u);
+  EXPECT_EQ(p00[0]["row_key"], "P00");
+  EXPECT_EQ(p00[1]["row_key"], "P00|2009-01-05");
+  size_t in_trails = 0;
+  for (const char* id : {"P00", "P001", "P002", "P003"}) {
+    ASSERT_EQ(RunPrrt({"audit", "--db", db, "--patient", id, "--json"}, out, err), 0) << err;
+    in_trails += nlohmann::json::parse(out).size();
+  }
+  Result<registry::Store> store = registry::Store::Open(db);
+  EXPECT_EQ(in_trails, static_cast<size_t>(*store->AuditCount()));
 }
 
 TEST(Store, BadFolderLeavesTheRegistryExactlyAsItWas) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "prrt/common/dates.h"
@@ -123,7 +124,7 @@ TEST_F(Api, HealthNeedsNoLogInAndEveryOtherRouteDoes) {
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   EXPECT_EQ(json::parse(health->body)["patients"], 3);
-  for (const char* path : {"/api/worklist", "/api/patients/P001", "/api/session",
+  for (const char* path : {"/api/worklist", "/api/patients/P001", "/api/patients/P001/audit", "/api/session",
                            "/api/km?endpoint=os&group=cohort", "/api/no-such-route"}) {
     auto res = client.Get(path);
     ASSERT_TRUE(res);
@@ -320,8 +321,25 @@ TEST_F(Api, RecordingADeathChangesThePatientRowAndIsAudited) {
   ASSERT_TRUE(died);
   ASSERT_EQ(died->status, 200) << died->body;
   EXPECT_EQ(json::parse(died->body)["updated"], 1);
-  // The last contact of a patient who died is the date of death (the format's rule): two columns audited.
+  // The last contact of a patient who died is the date of death (the format's rule): two columns audited,
+  // shown in the patient's trail with the user.
   EXPECT_EQ(AuditCount(), audit + 2);
+  auto trail = Get("/api/patients/P003/audit", session);
+  ASSERT_EQ(trail->status, 200) << trail->body;
+  const json entries = json::parse(trail->body)["entries"];
+  ASSERT_GE(entries.size(), 2u);
+  std::set<std::tuple<std::string, std::string, json, json>> changes;
+  for (size_t i = entries.size() - 2; i < entries.size(); ++i) {
+    EXPECT_EQ(entries[i]["user"], "ana");
+    EXPECT_EQ(entries[i]["action"], "update");
+    EXPECT_EQ(entries[i]["row_key"], "P003");
+    changes.emplace(entries[i]["table"], entries[i]["column"], entries[i]["old_value"],
+                    entries[i]["new_value"]);
+  }
+  EXPECT_EQ(changes, (std::set<std::tuple<std::string, std::string, json, json>>{
+                         {"patients", "death_date", nullptr, "2016-02-10"},
+                         {"patients", "last_contact_date", "2015-09-01", "2016-02-10"}}));
+  EXPECT_EQ(Get("/api/patients/NOPE/audit", session)->status, 404);
   EXPECT_NE(ExportedFile("patients.csv")
                 .find("P003,f,1962-11-23,bronchial,,unknown,unknown,unknown,unknown,2016-02-10,2016-02-10,"
                       "wait_and_see,"),

@@ -47,6 +47,24 @@ struct PatientPart {
 
 //! One thread at a time may use a Store (a server serialises its requests' uses); separate Stores of the same
 //! file may be used at once, from threads or processes.
+//! One change in the audit trail: who (`user`) did what (`action`: insert, update, delete) to which row
+//! (`table` and `row_key`, the row's key columns joined by '|') and, for an update, which column from what
+//! to what (absent values: null).
+struct AuditEntry {
+  int64_t audit_id = 0;
+  std::string time;  //!< UTC, YYYY-MM-DDTHH:MM:SSZ
+  std::string user;
+  std::string action;
+  std::string table;
+  std::string row_key;
+  std::optional<std::string> column, old_value, new_value;
+};
+
+struct AuditQuery {
+  std::optional<std::string> patient_id;
+  std::optional<std::string> since;
+};
+
 class Store {
  public:
   //! Opens (creating or migrating) the registry file. Waits up to `busy_ms` for another writer.
@@ -94,9 +112,17 @@ class Store {
 
   //! Patients in the registry.
   Result<int64_t> PatientCount() const;
+  //! Whether the registry has the patient.
+  Result<bool> HasPatient(const std::string& patient_id) const;
 
   //! Rows of the audit trail.
   Result<int64_t> AuditCount() const;
+
+  //! The audit trail's entries in the order they were written, those of one patient (the rows whose key
+  //! begins with its id; not the users') and at or after a time (`since`: an ISO date or date-time, UTC)
+  //! when given. A failure of `visit` stops the walk and is returned.
+  Status ForEachAuditEntry(const AuditQuery& query,
+                           const std::function<Status(const AuditEntry&)>& visit) const;
 
   //! Adds (`create`) or changes a user; AlreadyExists / NotFound otherwise. The audit trail records the role
   //! and that the password was set, by `by`, never the hash.

@@ -140,6 +140,11 @@ try {
   await page.waitForSelector('#patient-follow-up:has-text("Died 2016-02-10")');
   await page.waitForSelector('#plan-summary:has-text("deceased")');
   if (await page.inputValue('#follow-up-last_contact_date') !== '2016-02-10') fail('the last contact did not move to the death');
+  // The audit trail shows who recorded the death.
+  await page.click('#audit-show');
+  await page.waitForSelector("#audit-trail td:text-is('death_date')");
+  const deathRow = await page.locator("#audit-trail tr:has(td:text-is('death_date'))").last().textContent();
+  if (!deathRow.includes('ana') || !deathRow.includes('update') || !deathRow.includes('2016-02-10')) fail(`the death's audit row: ${deathRow}`);
   await page.goBack();
   await page.waitForSelector('h1:has-text("Worklist")');
   await page.fill('#worklist-filter', hostile.script);
