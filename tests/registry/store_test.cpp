@@ -43,6 +43,18 @@ registry::Store OpenStore(const fs::path& db) {
   return std::move(*store);
 }
 
+// The example registry with P001's fourth cycle corrected from 7.3 to 7.4 GBq and P002's creatinine of
+// 2006-05-08 removed, as a folder.
+void WriteCorrectedExample(const fs::path& folder) {
+  fs::copy(kExample, folder);
+  std::string cycles = Slurp(folder / "cycles.csv");
+  cycles.replace(cycles.find("2005-08-22,7.3"), 14, "2005-08-22,7.4");
+  std::ofstream(folder / "cycles.csv", std::ios::binary) << cycles;
+  std::string labs = Slurp(folder / "labs.csv");
+  labs.erase(labs.find("P002,2006-05-08"));
+  std::ofstream(folder / "labs.csv", std::ios::binary) << labs;
+}
+
 TEST(Store, ImportExportImportIsLossless) {
   TempDir dir("store_lossless");
   registry::Store first = OpenStore(dir.path / "a.db");
@@ -73,14 +85,7 @@ TEST(Store, ReimportChangesNothingAndChangesAreAuditedColumnByColumn) {
   EXPECT_FALSE(again->changed());
   EXPECT_EQ(*store.AuditCount(), 29);
 
-  // P001's fourth cycle corrected from 7.3 to 7.4 GBq, and P002's creatinine removed.
-  fs::copy(kExample, dir.path / "v2");
-  std::string cycles = Slurp(dir.path / "v2" / "cycles.csv");
-  cycles.replace(cycles.find("2005-08-22,7.3"), 14, "2005-08-22,7.4");
-  std::ofstream(dir.path / "v2" / "cycles.csv", std::ios::binary) << cycles;
-  std::string labs = Slurp(dir.path / "v2" / "labs.csv");
-  labs.erase(labs.find("P002,2006-05-08"));
-  std::ofstream(dir.path / "v2" / "labs.csv", std::ios::binary) << labs;
+  WriteCorrectedExample(dir.path / "v2");
   Result<registry::ImportCounts> second = store.Import(Read((dir.path / "v2").string()), "physician");
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->updated, 1);
@@ -126,13 +131,7 @@ TEST(Audit, OnePatientsChangesOldestFirstWithWhoAndWhat) {
   const std::string db = (dir.path / "r.db").string();
   std::string out, err;
   ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", kExample, "--user", "nurse"}, out, err), 0) << err;
-  fs::copy(kExample, dir.path / "v2");
-  std::string cycles = Slurp(dir.path / "v2" / "cycles.csv");
-  cycles.replace(cycles.find("2005-08-22,7.3"), 14, "2005-08-22,7.4");
-  std::ofstream(dir.path / "v2" / "cycles.csv", std::ios::binary) << cycles;
-  std::string labs = Slurp(dir.path / "v2" / "labs.csv");
-  labs.erase(labs.find("P002,2006-05-08"));
-  std::ofstream(dir.path / "v2" / "labs.csv", std::ios::binary) << labs;
+  WriteCorrectedExample(dir.path / "v2");
   ASSERT_EQ(
       RunPrrt({"import", "--db", db, "--from", (dir.path / "v2").string(), "--user", "physician"}, out, err),
       0)
