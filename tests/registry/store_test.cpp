@@ -334,7 +334,7 @@ TEST(Store, TwoImportProcessesAtOnceEndCleanlyAndLoseNothing) {
 TEST(Store, SchemaVersionAndWal) {
   TempDir dir("store_schema");
   registry::Store store = OpenStore(dir.path / "r.db");
-  EXPECT_EQ(store.SchemaVersion(), 2);
+  EXPECT_EQ(store.SchemaVersion(), 3);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -351,6 +351,39 @@ TEST(Store, SchemaVersionAndWal) {
 }
 
 // A registry written by the prrt of schema version 1 (before users) is migrated on opening, its rows kept.
+// A registry of schema version 2 (before the audit trail's index) gains the index on opening, its trail kept.
+TEST(Store, MigratesAVersion2RegistryToTheAuditIndex) {
+  TempDir dir("store_migrate_3");
+  {
+    registry::Store store = OpenStore(dir.path / "r.db");
+    ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  }
+  sqlite3* db = nullptr;
+  auto has_index = [&db]() {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(
+        db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'audit_by_row_key'", -1, &st,
+        nullptr);
+    const bool found = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    return found;
+  };
+  ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
+  ASSERT_TRUE(has_index());
+  ASSERT_EQ(
+      sqlite3_exec(db, "DROP INDEX audit_by_row_key; PRAGMA user_version = 2", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  ASSERT_FALSE(has_index());
+  sqlite3_close(db);
+  Result<registry::Store> reopened = registry::Store::Open((dir.path / "r.db").string());
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  EXPECT_EQ(reopened->SchemaVersion(), 3);
+  EXPECT_EQ(*reopened->AuditCount(), 29);
+  ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
+  EXPECT_TRUE(has_index());
+  sqlite3_close(db);
+}
+
 TEST(Store, MigratesAVersion1RegistryToUsers) {
   TempDir dir("store_migrate");
   {
@@ -359,12 +392,13 @@ TEST(Store, MigratesAVersion1RegistryToUsers) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE users; PRAGMA user_version = 1", nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE users; DROP INDEX audit_by_row_key; PRAGMA user_version = 1",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   Result<registry::Store> reopened = registry::Store::Open((dir.path / "r.db").string());
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
-  EXPECT_EQ(reopened->SchemaVersion(), 2);
+  EXPECT_EQ(reopened->SchemaVersion(), 3);
   EXPECT_TRUE(reopened->ListUsers()->empty());
   EXPECT_EQ(*reopened->AuditCount(), 2);  // the audit trail of version 1 is still there
   EXPECT_TRUE(reopened->PutUser({"ana", "viewer", "h", "", ""}, true, "test").ok());
