@@ -156,9 +156,9 @@ const recordForms = {
 };
 
 // A form of one row's fields (`fields`: [name, 'date' | 'number' | 'text' | [choices]]; each input's id
-// `prefix`-name), filled with
-// `values`; its buttons ([label, method]) send the fields given (or, with `changes`, the fields changed, ""
-// for one emptied: the patient's own row, changed field by field). Field errors go beside their fields.
+// `prefix`-name), filled with `values`; its buttons ([label, method]) send the fields given (or, with
+// `changes`, the fields changed, "" for one emptied: the patient's own row, changed field by field). Field
+// errors go beside their fields.
 function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes = false, path }) {
   const inputs = {};
   const errors = {};
