@@ -126,7 +126,13 @@ Result<Plan> PlanNextActions(const registry::Interchange& data, const std::strin
   plan.patient_id = patient_id;
   plan.as_of = FormatDate(as_of);
   plan.cumulative_activity_gbq = timeline->cumulative_activity_gbq;
-  if (!timeline->phases.empty()) plan.phase = timeline->phases.back().phase;
+  if (!timeline->phases.empty()) {
+    const registry::TimelinePhase& last = timeline->phases.back();
+    plan.phase = last.phase;
+    plan.cycles_given = static_cast<int>(last.cycles.size());
+    plan.cycles_intended =
+        protocol.intended_cycles.count(last.phase) ? protocol.intended_cycles.at(last.phase) : 0;
+  }
   if (const std::string* death = timeline->patient->get("death_date"); death && *ParseDay(*death) <= as_of) {
     plan.phase_status = "deceased";
     return plan;
@@ -137,9 +143,6 @@ Result<Plan> PlanNextActions(const registry::Interchange& data, const std::strin
     return plan;
   }
   const registry::TimelinePhase& phase = timeline->phases.back();
-  plan.cycles_given = static_cast<int>(phase.cycles.size());
-  plan.cycles_intended =
-      protocol.intended_cycles.count(phase.phase) ? protocol.intended_cycles.at(phase.phase) : 0;
 
   // Dose modification, cycle by cycle: a toxicity after a cycle reduces the next; another after the reduced
   // cycle ends the phase; a reduced cycle without one brings the standard activity back.

@@ -272,6 +272,9 @@ TEST(Plan, MdsStopsTreatmentAndDeathEndsThePlan) {
       Scenario("died", kTwoCycles, Platelets("2020-03-30", 170), kNoEvents, "", died);
   EXPECT_EQ(PlanOn(data, "2020-04-10").phase_status, "deceased");
   EXPECT_TRUE(PlanOn(data, "2020-04-10").actions.empty());
+  // The phase the patient died in, with the cycles given (the page said "0 of 0 cycles").
+  EXPECT_EQ(PlanOn(data, "2020-04-10").cycles_given, 2);
+  EXPECT_EQ(PlanOn(data, "2020-04-10").cycles_intended, 4);
   EXPECT_EQ(PlanOn(data, "2020-04-04").phase_status, "in_progress");  // death is not known before it happens
 }
 
