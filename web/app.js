@@ -138,7 +138,9 @@ async function showWorklist() {
   which.addEventListener('change', () => { view.filter = which.value; view.offset = 0; load(); });
   previous.addEventListener('click', () => { view.offset = Math.max(0, view.offset - worklistPage); load(); });
   next.addEventListener('click', () => { view.offset += worklistPage; load(); });
-  main.replaceChildren(title, el('div', { class: 'controls' }, filter, which, previous, next, count), holder);
+  const canWrite = state.session && state.session.role !== 'viewer';
+  main.replaceChildren(title, el('div', { class: 'controls' }, filter, which, previous, next, count), holder,
+    canWrite ? registerForm() : null);
   await load();
 }
 
@@ -157,9 +159,10 @@ const recordForms = {
 
 // A form of one row's fields (`fields`: [name, 'date' | 'number' | 'text' | [choices]]; each input's id
 // `prefix`-name), filled with `values`; its buttons ([label, method]) send the fields given (or, with
-// `changes`, the fields changed, "" for one emptied: the patient's own row, changed field by field). Field
-// errors go beside their fields.
-function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes = false, path }) {
+// `changes`, the fields changed, "" for one emptied: the patient's own row, changed field by field), then
+// `done` (by default the patient's page again). Field errors go beside their fields.
+function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes = false, path,
+  done = () => showPatient(values.patient_id) }) {
   const inputs = {};
   const errors = {};
   const general = el('p', { class: 'error' });
@@ -182,7 +185,7 @@ function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes
     // A removal names its row by the key in the query.
     const { status, data } = method === 'DELETE' ? await api(method, `${path}?${new URLSearchParams(body)}`)
       : await api(method, path, body);
-    if (status === 200 || status === 201) { showPatient(values.patient_id); return; }
+    if (status === 200 || status === 201) { done(body); return; }
     for (const e of data.errors || []) {
       if (e.field && errors[e.field]) errors[e.field].textContent = ` ${e.message}`;
       else general.textContent += `${e.message} `;
@@ -212,6 +215,17 @@ const recordForm = (patientId, kind) => rowForm({
   title: `Record ${kind === 'baselines' ? 'work-up (before a phase)' : kind.replace(/s$/, '')}`,
   path: `/api/patients/${encodeURIComponent(patientId)}/${kind}`,
   buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE']] });
+
+// A new patient (a patients.csv row), opened once registered.
+const yesNo = ['', 'yes', 'no', 'unknown'];
+const registerForm = () => rowForm({
+  id: 'register', title: 'Register a patient', path: '/api/patients', buttons: [['Register', 'POST']],
+  values: { last_contact_date: new Date().toISOString().slice(0, 10) },
+  fields: [['patient_id', 'text'], ['sex', ['m', 'f']], ['birth_date', 'date'],
+    ['primary_site', ['bronchial', 'pancreatic', 'midgut', 'hindgut', 'foregut', 'unknown']], ['ki67_percent', 'number'],
+    ['prior_surgery', yesNo], ['prior_chemotherapy', yesNo], ['prior_radiotherapy', yesNo], ['prior_ssa', yesNo],
+    ['last_contact_date', 'date']],
+  done: (body) => { location.hash = `#/patient/${encodeURIComponent(body.patient_id)}`; } });
 
 // The patient's follow-up: last contact, death, and why salvage PRRT was not given.
 const followUpFields = [['last_contact_date', 'date'], ['death_date', 'date'],

@@ -455,6 +455,19 @@ struct Server::Impl {
                 Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
                   Write(req.matches[1], WritableFiles().at(req.matches[2]), Change::kRemove, req, s, res);
                 }));
+    http.Post("/api/patients",
+              Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+                // The new patient's id is the row's patient_id.
+                const json body = json::parse(req.body, nullptr, false);
+                const json id = body.is_object() ? body.value("patient_id", json()) : json();
+                if (!id.is_string() || id.get<std::string>().empty()) {
+                  return Reply(
+                      res, 422,
+                      {{"errors",
+                        json::array({{{"field", "patient_id"}, {"message", "missing; it is required"}}})}});
+                }
+                Write(id.get<std::string>(), "patients.csv", Change::kNewPatient, req, s, res);
+              }));
     http.Patch(R"(/api/patients/([^/]+))",
                Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
                  Write(req.matches[1], "patients.csv", Change::kPatchPatient, req, s, res);
@@ -552,8 +565,8 @@ struct Server::Impl {
 
   // How a write changes a patient's rows: a new row (POST), the row with the same key replaced (PUT), the
   // patient's own row changed field by field (PATCH, a JSON merge patch: a field given null or "" is
-  // removed), or the row of a key removed (DELETE).
-  enum class Change { kAdd, kReplace, kPatchPatient, kRemove };
+  // removed), the row of a key removed (DELETE), or a new patient registered (POST /api/patients).
+  enum class Change { kAdd, kReplace, kPatchPatient, kRemove, kNewPatient };
 
   // A write: the row (or the patient's changes) is the request's body as a JSON object, column by column; the
   // key of a row to remove is in the query (?date=...&test=...). Checked as an import checks it, with the
@@ -598,14 +611,28 @@ struct Server::Impl {
     given["patient_id"] = id;
     std::unique_lock lock(registry_mutex);
     std::optional<registry::Interchange> rows;
-    Status read = store.ForEachPatient(
-        [&](const std::string&, const registry::Interchange& r) -> Status {
-          rows = r;
-          return Status();
-        },
-        id);
-    if (!read.ok()) return Error(res, 500, read.message());
-    if (!rows) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    if (change == Change::kNewPatient) {
+      Result<bool> registered = store.HasPatient(id);
+      if (!registered.ok()) return Error(res, 500, registered.status().message());
+      if (*registered) {
+        return Reply(
+            res, 422,
+            {{"errors", json::array({{{"field", "patient_id"},
+                                      {"message", fmt::format("found '{}'; it is the id of a patient "
+                                                              "registered already",
+                                                              id)}}})}});
+      }
+      rows.emplace();
+    } else {
+      Status read = store.ForEachPatient(
+          [&](const std::string&, const registry::Interchange& r) -> Status {
+            rows = r;
+            return Status();
+          },
+          id);
+      if (!read.ok()) return Error(res, 500, read.message());
+      if (!rows) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    }
     registry::RowValues values;
     if (change == Change::kPatchPatient) {
       values = rows->files["patients.csv"].at(0).values;
@@ -625,7 +652,8 @@ struct Server::Impl {
     }
     if (change == Change::kAdd || change == Change::kReplace) AdvanceLastContact(*rows, values);
     registry::Problems problems;
-    const Status changed = change == Change::kAdd ? registry::AddRow(*rows, file, values, Today(), problems)
+    const bool adds = change == Change::kAdd || change == Change::kNewPatient;
+    const Status changed = adds ? registry::AddRow(*rows, file, values, Today(), problems)
                            : change == Change::kRemove
                                ? registry::RemoveRow(*rows, file, values, problems)
                                : registry::ReplaceRow(*rows, file, values, Today(), problems);
@@ -642,7 +670,7 @@ struct Server::Impl {
     if (PutPlan(*rows, id, worklist_day).ok()) worklist.Order();
     answers.Clear();
     ++writes;
-    Reply(res, change == Change::kAdd ? 201 : 200,
+    Reply(res, adds ? 201 : 200,
           {{"patient_id", id},
            {"file", file},
            {"inserted", stored->inserted},

@@ -429,6 +429,47 @@ TEST_F(Api, AReplacedRowCorrectsTheRowOfItsKey) {
   EXPECT_EQ(AuditCount(), audit + 1);
 }
 
+// A new patient is registered from the clinic (POST /api/patients, a patients.csv row) and appears in the
+// worklist, due a work-up for I-PRRT; an id already registered, and a row with problems, are refused.
+TEST_F(Api, RegisteringANewPatient) {
+  const auto session = Login("ana");
+  const int64_t audit = AuditCount();
+  const json patient = {{"patient_id", "N001"},       {"sex", "f"},
+                        {"birth_date", "1961-05-02"}, {"primary_site", "pancreatic"},
+                        {"ki67_percent", 4},          {"last_contact_date", "2026-11-02"}};
+  EXPECT_EQ(Post("/api/patients", patient, Login("vic"))->status, 403);
+  auto registered = Post("/api/patients", patient, session);
+  ASSERT_TRUE(registered);
+  ASSERT_EQ(registered->status, 201) << registered->body;
+  EXPECT_EQ(json::parse(registered->body)["inserted"], 1);
+  EXPECT_EQ(AuditCount(), audit + 1);
+  const json page = json::parse(Get("/api/patients/N001", session)->body);
+  EXPECT_EQ(page["primary_site"], "pancreatic");
+  EXPECT_EQ(page["plan"]["phase_status"], "none");
+  EXPECT_EQ(page["plan"]["eligibility"]["next_phase"], "I");
+  const json worklist = json::parse(Get("/api/worklist", session)->body);
+  EXPECT_EQ(worklist["total"], 4);
+  EXPECT_NE(ExportedFile("patients.csv").find("N001,f,1961-05-02,pancreatic,4,,,,,2026-11-02,"),
+            std::string::npos);
+  // Refused, with nothing stored: the same id again; a row missing its sex; no id at all.
+  auto again = Post("/api/patients", patient, session);
+  EXPECT_EQ(again->status, 422);
+  EXPECT_EQ(FieldErrors(again)["patient_id"], "found 'N001'; it is the id of a patient registered already");
+  json no_sex = patient;
+  no_sex["patient_id"] = "N002";
+  no_sex.erase("sex");
+  auto missing = Post("/api/patients", no_sex, session);
+  EXPECT_EQ(missing->status, 422);
+  EXPECT_EQ(FieldErrors(missing)["sex"], "missing; it is required");
+  json no_id = patient;
+  no_id.erase("patient_id");
+  auto unnamed = Post("/api/patients", no_id, session);
+  EXPECT_EQ(unnamed->status, 422);
+  EXPECT_EQ(FieldErrors(unnamed)["patient_id"], "missing; it is required");
+  EXPECT_EQ(AuditCount(), audit + 1);
+  EXPECT_EQ(Get("/api/patients/N002", session)->status, 404);
+}
+
 // A row entered in error is removed by DELETE with its key in the query; the rest must still keep the
 // registry's rules. P001 (example registry): I cycles on 2005-02-14, -04-18, -06-20, -08-22, then R cycles.
 TEST_F(Api, ARowEnteredInErrorIsRemovedByItsKey) {

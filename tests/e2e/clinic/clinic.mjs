@@ -151,6 +151,19 @@ try {
   await page.waitForSelector('#worklist-count:has-text("none of 3 patients")');
   await page.fill('#worklist-filter', '');
   await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
+  // A new patient, registered from the worklist, opens on its page; a second with the same id is refused.
+  await page.fill('#register-patient_id', 'N001');
+  await page.selectOption('#register-sex', 'f');
+  await page.fill('#register-birth_date', '1961-05-02');
+  await page.selectOption('#register-primary_site', 'pancreatic');
+  await page.click('#register-submit');
+  await page.waitForSelector('#patient-title:has-text("N001 — f, born 1961-05-02, pancreatic NET")');
+  await page.goBack();
+  await page.waitForSelector('#worklist-count:has-text("1–4 of 4 patients")');
+  await page.fill('#register-patient_id', 'N001');
+  await page.fill('#register-birth_date', '1961-05-02');
+  await page.click('#register-submit');
+  await page.waitForSelector('#register-patient_id-error:has-text("registered already")');
 
   // The cohort explorer: Kaplan–Meier curves, medians and the log-rank test.
   await page.click('#nav-cohort');
