@@ -216,24 +216,26 @@ const recordForm = (patientId, kind) => rowForm({
   path: `/api/patients/${encodeURIComponent(patientId)}/${kind}`,
   buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE']] });
 
-// A new patient (a patients.csv row), opened once registered.
+// A patient's own fields (patients.csv), as registered and as changed.
 const yesNo = ['', 'yes', 'no', 'unknown'];
+const patientFields = [['sex', ['m', 'f']], ['birth_date', 'date'],
+  ['primary_site', ['bronchial', 'pancreatic', 'midgut', 'hindgut', 'foregut', 'unknown']], ['ki67_percent', 'number'],
+  ['prior_surgery', yesNo], ['prior_chemotherapy', yesNo], ['prior_radiotherapy', yesNo], ['prior_ssa', yesNo],
+  ['last_contact_date', 'date']];
+
+// A new patient, opened once registered.
 const registerForm = () => rowForm({
   id: 'register', title: 'Register a patient', path: '/api/patients', buttons: [['Register', 'POST']],
-  values: { last_contact_date: new Date().toISOString().slice(0, 10) },
-  fields: [['patient_id', 'text'], ['sex', ['m', 'f']], ['birth_date', 'date'],
-    ['primary_site', ['bronchial', 'pancreatic', 'midgut', 'hindgut', 'foregut', 'unknown']], ['ki67_percent', 'number'],
-    ['prior_surgery', yesNo], ['prior_chemotherapy', yesNo], ['prior_radiotherapy', yesNo], ['prior_ssa', yesNo],
-    ['last_contact_date', 'date']],
+  values: { last_contact_date: new Date().toISOString().slice(0, 10) }, fields: [['patient_id', 'text'], ...patientFields],
   done: (body) => { location.hash = `#/patient/${encodeURIComponent(body.patient_id)}`; } });
 
-// The patient's follow-up: last contact, death, and why salvage PRRT was not given.
-const followUpFields = [['last_contact_date', 'date'], ['death_date', 'date'],
+// The patient's data and follow-up: last contact, death, and why salvage PRRT was not given.
+const followUpFields = [...patientFields, ['death_date', 'date'],
   ['no_salvage_reason', ['', 'insufficient_uptake', 'renal_haematological_limits', 'clinical_deterioration', 'other_treatment',
     'lost_to_follow_up', 'death', 'investigator_choice', 'wait_and_see', 'second_primary', 'unclear']]];
 const followUpForm = (p) => rowForm({
-  id: 'follow-up', title: 'Follow-up (a death moves the last contact to its date)', fields: followUpFields, values: p,
-  changes: true, path: `/api/patients/${encodeURIComponent(p.patient_id)}`, buttons: [['Save', 'PATCH']] });
+  id: 'follow-up', title: 'Patient and follow-up (a death moves the last contact to its date)', fields: followUpFields,
+  values: p, changes: true, path: `/api/patients/${encodeURIComponent(p.patient_id)}`, buttons: [['Save', 'PATCH']] });
 
 function labChart(labs, bands, test) {
   const points = labs.filter((l) => l.test === test).map((l) => ({ t: Date.parse(l.date), ...l }));

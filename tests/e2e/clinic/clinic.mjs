@@ -134,6 +134,10 @@ try {
   await page.waitForSelector('#record-responses-delete:has-text("Click again")');
   await page.click('#record-responses-delete');
   await page.waitForSelector("td:text-is('entered in error')", { state: 'detached' });
+  // A birth date typed wrong, corrected.
+  await page.fill('#follow-up-birth_date', '1962-11-24');
+  await page.click('#follow-up-submit');
+  await page.waitForSelector('#patient-title:has-text("born 1962-11-24")');
   // A death: the last contact moves to it, and the plan ends.
   await page.fill('#follow-up-death_date', '2016-02-10');
   await page.click('#follow-up-submit');
