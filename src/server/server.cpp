@@ -445,32 +445,26 @@ struct Server::Impl {
     const std::string rows_path = R"(/api/patients/([^/]+)/(baselines|cycles|labs|responses|events))";
     http.Post(rows_path,
               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                Write(req.matches[1], WritableFiles().at(req.matches[2]), Change::kAdd, req, s, res);
+                Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kAdd, req, s,
+                      res);
               }));
     http.Put(rows_path,
              Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-               Write(req.matches[1], WritableFiles().at(req.matches[2]), Change::kReplace, req, s, res);
+               Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kReplace, req,
+                     s, res);
              }));
     http.Delete(rows_path,
                 Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                  Write(req.matches[1], WritableFiles().at(req.matches[2]), Change::kRemove, req, s, res);
+                  Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kRemove, req,
+                        s, res);
                 }));
     http.Post("/api/patients",
               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                // The new patient's id is the row's patient_id.
-                const json body = json::parse(req.body, nullptr, false);
-                const json id = body.is_object() ? body.value("patient_id", json()) : json();
-                if (!id.is_string() || id.get<std::string>().empty()) {
-                  return Reply(
-                      res, 422,
-                      {{"errors",
-                        json::array({{{"field", "patient_id"}, {"message", "missing; it is required"}}})}});
-                }
-                Write(id.get<std::string>(), "patients.csv", Change::kNewPatient, req, s, res);
+                Write(std::nullopt, "patients.csv", Change::kNewPatient, req, s, res);
               }));
     http.Patch(R"(/api/patients/([^/]+))",
                Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                 Write(req.matches[1], "patients.csv", Change::kPatchPatient, req, s, res);
+                 Write(std::string(req.matches[1]), "patients.csv", Change::kPatchPatient, req, s, res);
                }));
     http.Get("/api/km",
              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
@@ -568,82 +562,109 @@ struct Server::Impl {
   // removed), the row of a key removed (DELETE), or a new patient registered (POST /api/patients).
   enum class Change { kAdd, kReplace, kPatchPatient, kRemove, kNewPatient };
 
-  // A write: the row (or the patient's changes) is the request's body as a JSON object, column by column; the
-  // key of a row to remove is in the query (?date=...&test=...). Checked as an import checks it, with the
-  // patient's other rows; stored with the user in the audit trail. 422 with {"errors": [{"field",
-  // "message"}]} when anything is wrong, and nothing stored.
-  void Write(const std::string& id, const std::string& file, Change change, const httplib::Request& req,
-             const Session& session, httplib::Response& res) {
-    if (!IsUtf8(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
-    std::map<std::string, std::optional<std::string>> given;  // nullopt: null or "" (removed by a patch)
+  // The columns a write gives, each with its value (nullopt: null or "", which a patch removes); values that
+  // cannot be one are in `errors`.
+  struct GivenColumns {
+    std::map<std::string, std::optional<std::string>> values;
     json errors = json::array();
+  };
+
+  // The body's columns (a JSON object; a number is taken as its text), or for a removal the query's (the key
+  // of the row). nullopt when the body is not a JSON object.
+  static std::optional<GivenColumns> ReadGivenColumns(const httplib::Request& req, Change change) {
+    GivenColumns given;
     auto give = [&](const std::string& column, std::string value) {
-      given[column] = value.empty() ? std::nullopt : std::optional(std::move(value));
+      given.values[column] = value.empty() ? std::nullopt : std::optional(std::move(value));
     };
     if (change == Change::kRemove) {
       for (const auto& [column, value] : req.params) {
-        if (!IsUtf8(column) || !IsUtf8(value)) {
-          errors.push_back(
+        if (IsUtf8(column) && IsUtf8(value)) {
+          give(column, value);
+        } else {
+          given.errors.push_back(
               {{"field", nullptr},
                {"message", fmt::format("{}={}: expected UTF-8 text", ShowUtf8(column), ShowUtf8(value))}});
-        } else {
-          give(column, value);
         }
       }
-    } else {
-      json body = json::parse(req.body, nullptr, false);
-      if (!body.is_object()) return Error(res, 400, "expected a JSON object: one row, column by column");
-      for (const auto& [column, value] : body.items()) {
-        if (!value.is_null() && !value.is_string() && !value.is_number()) {
-          errors.push_back({{"field", column}, {"message", "expected text or a number"}});
-          continue;
-        }
-        give(column, value.is_null() ? "" : value.is_string() ? value.get<std::string>() : value.dump());
+      return given;
+    }
+    const json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return std::nullopt;
+    for (const auto& [column, value] : body.items()) {
+      if (!value.is_null() && !value.is_string() && !value.is_number()) {
+        given.errors.push_back({{"field", column}, {"message", "expected text or a number"}});
+        continue;
       }
+      give(column, value.is_null() ? "" : value.is_string() ? value.get<std::string>() : value.dump());
     }
-    if (auto named = given.find("patient_id");
-        named != given.end() && named->second && *named->second != id) {
-      errors.push_back({{"field", "patient_id"},
-                        {"message", fmt::format("found '{}'; expected '{}' (the patient of the address)",
-                                                *named->second, id)}});
-    }
-    if (!errors.empty()) return Reply(res, 422, {{"errors", errors}});
-    given["patient_id"] = id;
-    std::unique_lock lock(registry_mutex);
-    std::optional<registry::Interchange> rows;
+    return given;
+  }
+
+  // The patient's rows a write changes: those stored, or none for a new patient. kNotFound when there is no
+  // such patient, kAlreadyExists when a new patient's id is registered already. Needs the lock.
+  Result<registry::Interchange> RowsToChange(const std::string& id, Change change) {
     if (change == Change::kNewPatient) {
       Result<bool> registered = store.HasPatient(id);
-      if (!registered.ok()) return Error(res, 500, registered.status().message());
-      if (*registered) {
-        return Reply(
-            res, 422,
-            {{"errors", json::array({{{"field", "patient_id"},
-                                      {"message", fmt::format("found '{}'; it is the id of a patient "
-                                                              "registered already",
-                                                              id)}}})}});
-      }
-      rows.emplace();
-    } else {
-      Status read = store.ForEachPatient(
-          [&](const std::string&, const registry::Interchange& r) -> Status {
-            rows = r;
-            return Status();
-          },
-          id);
-      if (!read.ok()) return Error(res, 500, read.message());
-      if (!rows) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+      if (!registered.ok()) return registered.status();
+      if (*registered)
+        return AlreadyExists(fmt::format("found '{}'; it is the id of a patient registered already", id));
+      return registry::Interchange();
     }
+    std::optional<registry::Interchange> rows;
+    Status read = store.ForEachPatient(
+        [&](const std::string&, const registry::Interchange& r) -> Status {
+          rows = r;
+          return Status();
+        },
+        id);
+    if (!read.ok()) return read;
+    if (!rows) return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
+    return *std::move(rows);
+  }
+
+  // A write: the row (or the patient's changes) is the request's body as a JSON object, column by column; the
+  // key of a row to remove is in the query (?date=...&test=...). The patient is the address's, or for a new
+  // patient the row's patient_id. Checked as an import checks it, with the patient's other rows; stored with
+  // the user in the audit trail. 422 with {"errors": [{"field", "message"}]} when anything is wrong, and
+  // nothing stored.
+  void Write(const std::optional<std::string>& address_id, const std::string& file, Change change,
+             const httplib::Request& req, const Session& session, httplib::Response& res) {
+    if (address_id && !IsUtf8(*address_id))
+      return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(*address_id)));
+    std::optional<GivenColumns> given = ReadGivenColumns(req, change);
+    if (!given) return Error(res, 400, "expected a JSON object: one row, column by column");
+    json& errors = given->errors;
+    const auto named = given->values.find("patient_id");
+    const std::optional<std::string> row_id = named == given->values.end() ? std::nullopt : named->second;
+    if (!address_id && !row_id)
+      errors.push_back({{"field", "patient_id"}, {"message", "missing; it is required"}});
+    if (address_id && row_id && *row_id != *address_id) {
+      errors.push_back({{"field", "patient_id"},
+                        {"message", fmt::format("found '{}'; expected '{}' (the patient of the address)",
+                                                *row_id, *address_id)}});
+    }
+    if (!errors.empty()) return Reply(res, 422, {{"errors", errors}});
+    const std::string id = address_id ? *address_id : *row_id;
+    given->values["patient_id"] = id;
+
+    std::unique_lock lock(registry_mutex);
+    Result<registry::Interchange> rows = RowsToChange(id, change);
+    if (rows.status().code() == StatusCode::kAlreadyExists) {
+      errors.push_back({{"field", "patient_id"}, {"message", rows.status().message()}});
+      return Reply(res, 422, {{"errors", errors}});
+    }
+    if (!rows.ok()) return Fail(res, rows.status());
     registry::RowValues values;
     if (change == Change::kPatchPatient) {
       values = rows->files["patients.csv"].at(0).values;
       // The last contact of a patient who died is the date of death (the format's rule): a death recorded
       // without a last contact moves it there.
-      const auto death = given.find("death_date");
-      if (death != given.end() && death->second && registry::ParseDay(*death->second) &&
-          !given.count("last_contact_date"))
-        given["last_contact_date"] = death->second;
+      const auto death = given->values.find("death_date");
+      if (death != given->values.end() && death->second && registry::ParseDay(*death->second) &&
+          !given->values.count("last_contact_date"))
+        given->values["last_contact_date"] = death->second;
     }
-    for (auto& [column, value] : given) {
+    for (auto& [column, value] : given->values) {
       if (value) {
         values[column] = std::move(*value);
       } else {

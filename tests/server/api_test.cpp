@@ -466,8 +466,22 @@ TEST_F(Api, RegisteringANewPatient) {
   auto unnamed = Post("/api/patients", no_id, session);
   EXPECT_EQ(unnamed->status, 422);
   EXPECT_EQ(FieldErrors(unnamed)["patient_id"], "missing; it is required");
+  // Every problem of the body at once: no id and a field that is neither text nor a number.
+  no_id["sex"] = json::array({"f"});
+  auto twice_wrong = Post("/api/patients", no_id, session);
+  EXPECT_EQ(twice_wrong->status, 422);
+  EXPECT_EQ(FieldErrors(twice_wrong)["patient_id"], "missing; it is required");
+  EXPECT_EQ(FieldErrors(twice_wrong)["sex"], "expected text or a number");
+  EXPECT_EQ(Post("/api/patients", json::array({1}), session)->status, 400);
   EXPECT_EQ(AuditCount(), audit + 1);
   EXPECT_EQ(Get("/api/patients/N002", session)->status, 404);
+  // A number is taken as its text, for the id as for any column (the registry's ids are text).
+  json numbered = patient;
+  numbered["patient_id"] = 1002;
+  auto by_number = Post("/api/patients", numbered, session);
+  ASSERT_EQ(by_number->status, 201) << by_number->body;
+  EXPECT_EQ(json::parse(by_number->body)["patient_id"], "1002");
+  EXPECT_EQ(Get("/api/patients/1002", session)->status, 200);
 }
 
 // A row entered in error is removed by DELETE with its key in the query; the rest must still keep the
