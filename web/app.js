@@ -196,16 +196,30 @@ function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes
   return el('form', { class: 'record', id, onsubmit: (event) => { event.preventDefault(); send(first[1]); } },
     el('strong', { text: title }), ...labels,
     el('button', { type: 'submit', id: `${id}-submit`, text: first[0] }),
-    ...others.map(([label, method]) => {
-      // A removal asks to be clicked twice (no dialog: a dialog is what the security test watches for).
-      const button = el('button', { type: 'button', id: `${id}-${method.toLowerCase()}`, text: label, onclick: () => {
-        if (method === 'DELETE' && button.textContent === label) { button.textContent = 'Click again to remove it'; return; }
-        button.textContent = label;
-        send(method);
-      } });
-      return button;
-    }),
+    ...others.map(([label, method]) => (method === 'DELETE' ? removeButton(`${id}-delete`, label, () => send(method))
+      : el('button', { type: 'button', id: `${id}-${method.toLowerCase()}`, text: label, onclick: () => send(method) }))),
     general);
+}
+
+// A button that removes something: it asks to be clicked twice (no dialog: a dialog is what the security
+// test watches for).
+function removeButton(id, label, remove) {
+  const button = el('button', { type: 'button', id, text: label, onclick: () => {
+    if (button.textContent === label) { button.textContent = 'Click again to remove it'; return; }
+    button.textContent = label;
+    remove();
+  } });
+  return button;
+}
+
+// A patient registered by mistake, with nothing recorded of them, is removed; the worklist follows.
+function removePatient(id) {
+  const error = el('p', { class: 'error', id: 'patient-remove-error' });
+  return el('div', {}, removeButton('patient-remove', 'Remove this patient (registered by mistake)', async () => {
+    const { status, data } = await api('DELETE', `/api/patients/${encodeURIComponent(id)}`);
+    if (status === 200) { location.hash = '#/worklist'; return; }
+    error.textContent = data.error || (data.errors || []).map((e) => e.message).join(' ');
+  }), error);
 }
 
 // Recording a row of `kind`; "Correct" replaces the row of the same key (a cycle's date, a lab result's date
@@ -282,6 +296,9 @@ function auditTrail(id) {
   return holder;
 }
 
+// Whether the patient has no rows but their own (the page shows every kind the clinic records).
+const nothingRecorded = (p) => [p.phases, p.work_ups, p.labs, p.responses, p.events].every((rows) => rows.length === 0);
+
 async function showPatient(id) {
   const { status, data: p } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
   if (status !== 200) { main.replaceChildren(el('p', { class: 'error', text: `no patient '${id}'` })); return; }
@@ -308,7 +325,8 @@ async function showPatient(id) {
     table(['Date', 'What', 'Method', 'Note'], [...p.responses.map((r) => row([r.date, `response ${r.response}`, r.method, r.x_note])),
       ...p.events.map((e) => row([e.date, e.event, e.method || '', e.x_note]))]),
     el('h2', { text: 'Changes (audit trail)' }), auditTrail(p.patient_id),
-    canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), ...Object.keys(recordForms).map((k) => recordForm(p.patient_id, k)))
+    canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), ...Object.keys(recordForms).map((k) => recordForm(p.patient_id, k)),
+      nothingRecorded(p) ? removePatient(p.patient_id) : null)
       : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
 }
 

@@ -464,25 +464,33 @@ void AddAudit(CLI::App& app, CommandContext& context) {
     }
     Result<registry::Store> store = OpenRegistry(*db);
     if (!store.ok()) return ReportError(context, store.status());
+    // One patient's trail (small) is kept until it is known whether there is such a patient: one registered
+    // now, or one removed, whose trail stays. The whole trail is written as it is read.
+    bool registered = true;
+    std::ostringstream patients_trail;
+    std::ostream& out = patient->empty() ? context.out : patients_trail;
     if (!patient->empty()) {
       Result<bool> found = store->HasPatient(*patient);
       if (!found.ok()) return ReportError(context, found.status());
-      if (!*found) return ReportError(context, NotFound(fmt::format("no patient '{}'", ShowUtf8(*patient))));
+      registered = *found;
       query.patient_id = *patient;
     }
     int64_t written = 0;
-    if (*as_json) context.out << "[";
+    if (*as_json) out << "[";
     Status walked = store->ForEachAuditEntry(query, [&](const registry::AuditEntry& entry) {
       if (*as_json) {
-        context.out << (written == 0 ? "\n" : ",\n") << report::AuditEntryJson(entry).dump();
+        out << (written == 0 ? "\n" : ",\n") << report::AuditEntryJson(entry).dump();
       } else {
-        context.out << AuditLine(entry) << '\n';
+        out << AuditLine(entry) << '\n';
       }
       ++written;
       return Status();
     });
     if (!walked.ok()) return ReportError(context, walked);
-    if (*as_json) context.out << (written == 0 ? "]\n" : "\n]\n");
+    if (!registered && written == 0)
+      return ReportError(context, NotFound(fmt::format("no patient '{}'", ShowUtf8(*patient))));
+    if (*as_json) out << (written == 0 ? "]\n" : "\n]\n");
+    if (!patient->empty()) context.out << patients_trail.str();
     return kExitOk;
   });
 }

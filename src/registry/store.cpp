@@ -501,21 +501,68 @@ Status Store::ForEachAuditEntry(const AuditQuery& query,
   return Status();
 }
 
+namespace {
+
+// The patients of a folder: those of its patients.csv.
+std::set<std::string> PatientsOf(const Interchange& data) {
+  std::set<std::string> patients;
+  if (auto it = data.files.find("patients.csv"); it != data.files.end()) {
+    for (const Row& row : it->second)
+      patients.insert(*row.get("patient_id"));
+  }
+  return patients;
+}
+
+}  // namespace
+
 Result<ImportCounts> Store::Import(const Interchange& data, const std::string& user) {
-  return StoreParts(
-      [&data](const std::function<Status(const Interchange&)>& store_part) { return store_part(data); }, user,
-      false);
+  return StoreParts([&data](const PartStorer& store_part) { return store_part(data, PatientsOf(data)); },
+                    user, false);
 }
 
 Result<ImportCounts> Store::ImportParts(
     const std::function<Status(const std::function<Status(const Interchange&)>& store_part)>& produce,
     const std::string& user) {
-  return StoreParts(produce, user, true);
+  return StoreParts(
+      [&produce](const PartStorer& store_part) {
+        return produce([&](const Interchange& part) { return store_part(part, PatientsOf(part)); });
+      },
+      user, true);
 }
 
-Result<ImportCounts> Store::StoreParts(
-    const std::function<Status(const std::function<Status(const Interchange&)>& store_part)>& produce,
-    const std::string& user, bool bulk) {
+Status Store::RemovePatient(const std::string& patient_id, const std::string& user) {
+  return StoreParts(
+             [&](const PartStorer& store_part) -> Status {
+               // Looked at within the write's transaction: nothing can be recorded for them in between.
+               std::optional<Interchange> rows;
+               Status read = ForEachPatient(
+                   [&rows](const std::string&, const Interchange& r) {
+                     rows = r;
+                     return Status();
+                   },
+                   patient_id);
+               if (!read.ok()) return read;
+               if (!rows) return NotFound(fmt::format("no patient '{}'", patient_id));
+               std::string recorded;
+               for (const std::string& file : InterchangeFiles()) {
+                 const size_t count = rows->files[file].size();
+                 if (file != "patients.csv" && count > 0)
+                   recorded += fmt::format("{}{} in {}", recorded.empty() ? "" : ", ", count, file);
+               }
+               if (!recorded.empty()) {
+                 return FailedPrecondition(
+                     fmt::format("patient '{}' has rows recorded ({}); only a patient with nothing recorded "
+                                 "is removed: remove those rows first",
+                                 patient_id, recorded));
+               }
+               return store_part(Interchange(), {patient_id});
+             },
+             user, false)
+      .status();
+}
+
+Result<ImportCounts> Store::StoreParts(const std::function<Status(const PartStorer& store_part)>& produce,
+                                       const std::string& user, bool bulk) {
   // A bulk import writes through a rollback journal: in WAL mode one transaction of gigabytes makes every
   // page lookup scan the growing WAL index (a third of the time of 300,000 patients). The journal mode only
   // changes when no other connection has the file open; WAL again afterwards, whatever happened.
@@ -561,12 +608,7 @@ Result<ImportCounts> Store::StoreParts(
     ++counts.audit_entries;
     return sqlite3_step(audit.get()) == SQLITE_DONE;
   };
-  auto store_part = [&](const Interchange& data) -> Status {
-    std::set<std::string> patients;
-    if (auto it = data.files.find("patients.csv"); it != data.files.end()) {
-      for (const Row& row : it->second)
-        patients.insert(*row.get("patient_id"));
-    }
+  auto store_part = [&](const Interchange& data, const std::set<std::string>& patients) -> Status {
     // Children are deleted before parents and written after them: patients first on the way in, last out.
     std::vector<std::string> files = InterchangeFiles();
     for (const std::string& file : files) {

@@ -335,6 +335,25 @@ struct Server::Impl {
     return Status();
   }
 
+  // Forgets a removed patient: their endpoints, their row of the cohort explorer (the last row takes its
+  // place) and their worklist entry.
+  void Forget(const std::string& id) {
+    endpoints.erase(id);
+    if (auto at = cohort_row.find(id); at != cohort_row.end()) {
+      const size_t row = at->second;
+      cohort_row.erase(at);
+      if (row + 1 != cohort.size()) {
+        cohort[row] = std::move(cohort.back());
+        for (auto& [other, other_row] : cohort_row) {
+          if (other_row + 1 == cohort.size()) other_row = row;
+        }
+      }
+      cohort.pop_back();
+    }
+    worklist.Remove(id);
+    worklist.Order();
+  }
+
   Status PutPlan(const registry::Interchange& rows, const std::string& id, registry::Day today) {
     Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, today, protocol);
     if (!plan.ok()) return plan.status();
@@ -466,6 +485,10 @@ struct Server::Impl {
                Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
                  Write(std::string(req.matches[1]), "patients.csv", Change::kPatchPatient, req, s, res);
                }));
+    http.Delete(R"(/api/patients/([^/]+))",
+                Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+                  RemovePatient(req.matches[1], s, res);
+                }));
     http.Get("/api/km",
              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
                SendCached(req, res, [&] { return KaplanMeier(req); });
@@ -697,6 +720,23 @@ struct Server::Impl {
            {"inserted", stored->inserted},
            {"updated", stored->updated},
            {"deleted", stored->deleted}});
+  }
+
+  // DELETE /api/patients/{id}: a patient registered by mistake, with nothing recorded but their own row
+  // (Store::RemovePatient); 422 naming what is recorded otherwise.
+  void RemovePatient(const std::string& id, const Session& session, httplib::Response& res) {
+    if (!IsUtf8(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    std::unique_lock lock(registry_mutex);
+    const Status removed = store.RemovePatient(id, session.user);
+    if (removed.code() == StatusCode::kFailedPrecondition) {
+      return Reply(res, 422,
+                   {{"errors", json::array({{{"field", nullptr}, {"message", removed.message()}}})}});
+    }
+    if (!removed.ok()) return Fail(res, removed);
+    Forget(id);
+    answers.Clear();
+    ++writes;
+    Reply(res, 200, {{"patient_id", id}, {"file", "patients.csv"}, {"deleted", 1}});
   }
 
   // GET /api/km?endpoint=...&group=...[&cohort=a,b][&tumour=...][&grade=...]: the filters keep the patients

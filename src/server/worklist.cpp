@@ -118,6 +118,11 @@ void Worklist::Order() {
             [](const Entry* a, const Entry* b) { return Before(*a, *b, WorklistSort::kUrgency); });
 }
 
+void Worklist::Remove(const std::string& patient_id) {
+  entries_.erase(patient_id);
+  by_urgency_.clear();
+}
+
 void Worklist::Clear() {
   entries_.clear();
   by_urgency_.clear();

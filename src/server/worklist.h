@@ -38,6 +38,8 @@ class Worklist {
  public:
   //! Adds or replaces the patient's entry; Order() must follow before the next Answer().
   void Put(const protocol::Plan& plan, const protocol::Protocol& protocol);
+  //! Takes the patient's entry out, if there is one; Order() must follow before the next Answer().
+  void Remove(const std::string& patient_id);
   //! Puts the entries in the default order (most urgent first). Apart so that loading 100,000 patients sorts
   //! once.
   void Order();

@@ -241,6 +241,49 @@ TEST(Store, BadFolderLeavesTheRegistryExactlyAsItWas) {
   EXPECT_FALSE(fs::exists(dir.path / "dry.db"));
 }
 
+// A patient registered by mistake (P00: only a patients.csv row) is removed, their values kept in the trail;
+// one with rows recorded, or none at all, is refused and nothing changes.
+TEST(Store, OnlyAPatientWithNothingRecordedIsRemoved) {
+  TempDir dir("store_remove");
+  fs::copy(kExample, dir.path / "in");
+  std::ofstream(dir.path / "in" / "patients.csv", std::ios::app)
+      << "P00,m,1950-01-01,midgut,,,,,,2010-01-01,,,\n";
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", (dir.path / "in").string()}, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "before").string()}, out, err), 0) << err;
+  registry::Store store = OpenStore(db);
+  const int64_t audit = *store.AuditCount();
+  // P003 has, in the example files, 2 cycles and 1 event.
+  const Status recorded = store.RemovePatient("P003", "ana");
+  EXPECT_EQ(recorded.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      recorded.message(),
+      "patient 'P003' has rows recorded (2 in cycles.csv, 1 in events.csv); only a patient with nothing "
+      "recorded is removed: remove those rows first");
+  EXPECT_EQ(store.RemovePatient("P0", "ana").code(), StatusCode::kNotFound);
+  EXPECT_EQ(*store.AuditCount(), audit);
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "refused").string()}, out, err), 0) << err;
+  for (const auto& entry : fs::directory_iterator(dir.path / "before"))
+    EXPECT_EQ(Slurp(dir.path / "refused" / entry.path().filename()), Slurp(entry.path())) << entry.path();
+
+  ASSERT_TRUE(store.RemovePatient("P00", "ana").ok());
+  EXPECT_FALSE(*store.HasPatient("P00"));
+  EXPECT_TRUE(*store.HasPatient("P001"));
+  EXPECT_EQ(*store.PatientCount(), 3);
+  // The trail keeps the removed row's values (sex, birth date, site, last contact), and can still be read.
+  ASSERT_EQ(RunPrrt({"audit", "--db", db, "--patient", "P00"}, out, err), 0) << err;
+  EXPECT_NE(out.find(" ana delete patients P00 birth_date: '1950-01-01' -> (none)\n"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find(" ana delete patients P00 last_contact_date: '2010-01-01' -> (none)\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(*store.AuditCount(), audit + 4);
+  EXPECT_EQ(store.RemovePatient("P00", "ana").code(), StatusCode::kNotFound);
+  EXPECT_EQ(RunPrrt({"audit", "--db", db, "--patient", "P0"}, out, err), 2);
+  EXPECT_NE(err.find("no patient 'P0'"), std::string::npos) << err;
+}
+
 // A folder of `n` patients whose ids start with `prefix`, five I-PRRT cycles each.
 void WriteFolder(const fs::path& folder, const std::string& prefix, int n) {
   fs::create_directories(folder);

@@ -484,6 +484,53 @@ TEST_F(Api, RegisteringANewPatient) {
   EXPECT_EQ(Get("/api/patients/1002", session)->status, 200);
 }
 
+// A patient registered by mistake is removed (DELETE /api/patients/{id}) when nothing else is recorded of
+// them; what the server keeps in memory forgets them, and the patient registered after them still counts.
+TEST_F(Api, APatientRegisteredByMistakeIsRemoved) {
+  const auto session = Login("ana");
+  for (const char* id : {"N001", "N002"}) {
+    const json patient = {{"patient_id", id},
+                          {"sex", "m"},
+                          {"birth_date", "1955-01-01"},
+                          {"primary_site", "pancreatic"},
+                          {"last_contact_date", "2026-11-02"}};
+    ASSERT_EQ(Post("/api/patients", patient, session)->status, 201);
+  }
+  EXPECT_EQ(json::parse(Get("/api/worklist", session)->body)["total"], 5);
+  int64_t audit = AuditCount();
+  EXPECT_EQ(Send("DELETE", "/api/patients/N001", nullptr, Login("vic"))->status, 403);
+  // P003 has two cycles and an MDS in the example registry.
+  auto recorded = Send("DELETE", "/api/patients/P003", nullptr, session);
+  EXPECT_EQ(recorded->status, 422);
+  EXPECT_EQ(
+      FieldErrors(recorded)[""],
+      "patient 'P003' has rows recorded (2 in cycles.csv, 1 in events.csv); only a patient with nothing "
+      "recorded is removed: remove those rows first");
+  EXPECT_EQ(Send("DELETE", "/api/patients/N009", nullptr, session)->status, 404);
+  EXPECT_EQ(AuditCount(), audit);
+
+  auto removed = Send("DELETE", "/api/patients/N001", nullptr, session);
+  ASSERT_EQ(removed->status, 200) << removed->body;
+  EXPECT_EQ(json::parse(removed->body)["deleted"], 1);
+  EXPECT_EQ(AuditCount(), audit + 4);  // its sex, birth date, site and last contact, each kept
+  EXPECT_EQ(Get("/api/patients/N001", session)->status, 404);
+  EXPECT_EQ(Send("DELETE", "/api/patients/N001", nullptr, session)->status, 404);
+  EXPECT_EQ(ExportedFile("patients.csv").find("N001,"), std::string::npos);
+  const json worklist = json::parse(Get("/api/worklist", session)->body);
+  EXPECT_EQ(worklist["total"], 4);
+  for (const json& p : worklist["patients"])
+    EXPECT_NE(p["patient_id"], "N001");
+  EXPECT_EQ(json::parse(Get("/api/study", session)->body)["patients"], 4);
+  // N002, registered after N001, still counts: with a cycle, a second pancreatic patient in the OS curves.
+  ASSERT_EQ(Post("/api/patients/N002/cycles", {{"phase", "I"}, {"date", "2026-10-05"}, {"activity_gbq", 7.4}},
+                 session)
+                ->status,
+            201);
+  const json km = json::parse(Get("/api/km?endpoint=os&group=tumour&tumour=pancreatic", session)->body);
+  ASSERT_EQ(km["groups"].size(), 1u);
+  EXPECT_EQ(km["groups"][0]["n"], 2);
+}
+
 // A row entered in error is removed by DELETE with its key in the query; the rest must still keep the
 // registry's rules. P001 (example registry): I cycles on 2005-02-14, -04-18, -06-20, -08-22, then R cycles.
 TEST_F(Api, ARowEnteredInErrorIsRemovedByItsKey) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,11 @@ class Store {
       const std::function<Status(const std::function<Status(const Interchange&)>& store_part)>& produce,
       const std::string& user);
 
+  //! Removes a patient registered by mistake: their patients.csv row, when it is all there is of them.
+  //! NotFound when there is no such patient; FailedPrecondition, naming what is recorded, when they have
+  //! other rows (those are removed first, each on its own). The deleted values go into the audit trail.
+  Status RemovePatient(const std::string& patient_id, const std::string& user);
+
   //! The whole registry in the interchange format, in a stable order (rows as first stored).
   Result<Interchange> Load() const;
 
@@ -137,9 +143,10 @@ class Store {
   Status Walk(
       const std::string& where, const std::vector<std::string>& binds,
       const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit) const;
-  Result<ImportCounts> StoreParts(
-      const std::function<Status(const std::function<Status(const Interchange&)>& store_part)>& produce,
-      const std::string& user, bool bulk);
+  //! Stores `rows` as the whole of `patients`' rows (what they lack is deleted).
+  using PartStorer = std::function<Status(const Interchange& rows, const std::set<std::string>& patients)>;
+  Result<ImportCounts> StoreParts(const std::function<Status(const PartStorer& store_part)>& produce,
+                                  const std::string& user, bool bulk);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -168,6 +168,19 @@ try {
   await page.fill('#register-birth_date', '1961-05-02');
   await page.click('#register-submit');
   await page.waitForSelector('#register-patient_id-error:has-text("registered already")');
+  // Registered by mistake: N001, with nothing recorded, is removed from its page (two clicks).
+  await page.click('a:text-is("N001")');
+  await page.waitForSelector('#patient-title:has-text("N001")');
+  await page.click('#patient-remove');
+  await page.waitForSelector('#patient-remove:has-text("Click again")');
+  await page.click('#patient-remove');
+  await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
+  if (await page.locator('a:text-is("N001")').count() !== 0) fail('the removed patient is still in the worklist');
+  await page.click('a:text-is("P003")');
+  await page.waitForSelector('#patient-title:has-text("P003")');
+  if (await page.locator('#patient-remove').count() !== 0) fail('a patient with rows recorded offers removal');
+  await page.goBack();
+  await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
 
   // The cohort explorer: Kaplan–Meier curves, medians and the log-rank test.
   await page.click('#nav-cohort');
