@@ -53,16 +53,9 @@ Result<LesionTable> ReadLesions(const std::string& path) {
     if (f[at[3]].empty()) return bad(3, "an organ");
     clinical::LesionMeasurement m;
     m.lesion_id = f[at[2]];
-    const std::string& role = f[at[4]];
-    if (role == "target") {
-      m.role = clinical::LesionRole::kTarget;
-    } else if (role == "non_target") {
-      m.role = clinical::LesionRole::kNonTarget;
-    } else if (role == "new") {
-      m.role = clinical::LesionRole::kNew;
-    } else {
-      return bad(4, "target, non_target or new");
-    }
+    const std::optional<clinical::LesionRole> role = clinical::ParseLesionRole(f[at[4]]);
+    if (!role) return bad(4, "target, non_target or new");
+    m.role = *role;
     if (f[at[5]] != "yes" && f[at[5]] != "no") return bad(5, "yes or no");
     m.lymph_node = f[at[5]] == "yes";
     if (!f[at[6]].empty()) {

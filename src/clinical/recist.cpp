@@ -8,6 +8,13 @@
 
 namespace prrt::clinical {
 
+std::optional<LesionRole> ParseLesionRole(std::string_view role) {
+  if (role == "target") return LesionRole::kTarget;
+  if (role == "non_target") return LesionRole::kNonTarget;
+  if (role == "new") return LesionRole::kNew;
+  return std::nullopt;
+}
+
 std::string_view ToString(Response response) {
   switch (response) {
     case Response::kCr:

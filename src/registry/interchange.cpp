@@ -19,6 +19,7 @@
 #include "prrt/common/dates.h"
 #include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
+#include "registry/lesion_responses.h"
 
 namespace prrt::registry {
 
@@ -547,6 +548,23 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
                       "other in time",
                       Where(row), *phase, *row.get("date"), previous));
     }
+  }
+  // Lesions: each phase's measurements can be evaluated against its baseline (RECIST 1.1), as the timeline
+  // evaluates them.
+  std::map<std::string, std::vector<const Row*>> lesions_by_patient;
+  for (const Row& row : data.files["lesions.csv"]) {
+    const std::string* id = row.get("patient_id");
+    if (id && patients.count(*id)) lesions_by_patient[*id].push_back(&row);
+  }
+  for (auto& [id, rows] : lesions_by_patient) {
+    static const std::string kUndated;
+    std::stable_sort(rows.begin(), rows.end(), [](const Row* a, const Row* b) {
+      return *(a->get("date") ? a->get("date") : &kUndated) < *(b->get("date") ? b->get("date") : &kUndated);
+    });
+    const PatientDates& p = patients[id];
+    Result<std::vector<detail::LesionResponse>> evaluated =
+        detail::EvaluateLesions(rows, {p.first_cycle[0], p.first_cycle[1], p.first_cycle[2]});
+    if (!evaluated.ok()) problems.Add(evaluated.status().message());
   }
   // Labs: the unit must be one the test can have. Lesions and events: conditionally required columns.
   for (const Row& row : data.files["labs.csv"]) {

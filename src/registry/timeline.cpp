@@ -6,8 +6,10 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "prrt/clinical/ctcae.h"
+#include "registry/lesion_responses.h"
 
 namespace prrt::registry {
 
@@ -21,6 +23,45 @@ int ResponseRank(const std::string& r) {
   static const std::map<std::string, int> rank = {{"cr", 5}, {"pr", 4}, {"sd", 3}, {"pd", 2}, {"ne", 1}};
   auto it = rank.find(r);
   return it == rank.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+namespace {
+
+// The patient's responses: those of responses.csv, and those computed from lesions.csv in place of a recorded
+// RECIST response of the same date (the format's rule).
+Status PutResponses(const Interchange& data, const std::string& patient_id,
+                    const std::vector<const Row*>& cycles, Timeline& t) {
+  const std::vector<const Row*> recorded = PatientRows(data, "responses.csv", patient_id);
+  const std::vector<const Row*> lesions = PatientRows(data, "lesions.csv", patient_id);
+  if (lesions.empty()) {
+    t.responses = recorded;
+    return Status();
+  }
+  std::array<std::optional<Day>, 3> first_cycles;
+  for (const Row* c : cycles) {
+    std::optional<Day>& first = first_cycles[*c->get("phase") == "I" ? 0 : *c->get("phase") == "R" ? 1 : 2];
+    const Day day = *ParseDay(*c->get("date"));
+    if (!first || day < *first) first = day;
+  }
+  Result<std::vector<detail::LesionResponse>> evaluated = detail::EvaluateLesions(lesions, first_cycles);
+  if (!evaluated.ok()) return evaluated.status();
+  auto computed = std::make_shared<std::vector<Row>>();
+  std::set<std::string> computed_dates;
+  for (const detail::LesionResponse& r : *evaluated) {
+    computed->push_back(detail::ResponseRow(r, patient_id));
+    computed_dates.insert(*computed->back().get("date"));
+  }
+  for (const Row* r : recorded) {
+    if (*r->get("method") != "recist" || !computed_dates.count(*r->get("date"))) t.responses.push_back(r);
+  }
+  for (const Row& r : *computed)
+    t.responses.push_back(&r);
+  std::stable_sort(t.responses.begin(), t.responses.end(),
+                   [](const Row* a, const Row* b) { return *a->get("date") < *b->get("date"); });
+  t.computed_responses = std::move(computed);
+  return Status();
 }
 
 }  // namespace
@@ -61,7 +102,7 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
   const bool died = death_day != no_death;
   const std::vector<const Row*> cycles = PatientRows(data, "cycles.csv", patient_id);
   t.work_ups = PatientRows(data, "baselines.csv", patient_id);
-  t.responses = PatientRows(data, "responses.csv", patient_id);
+  if (Status s = PutResponses(data, patient_id, cycles, t); !s.ok()) return s;
   t.events = PatientRows(data, "events.csv", patient_id);
   std::vector<const Row*> progressions;
   for (const Row* e : t.events) {

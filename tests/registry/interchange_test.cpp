@@ -236,6 +236,25 @@ INSTANTIATE_TEST_SUITE_P(
                  "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\nP001,2005-01-20,L1,"
                  "liver,target,no,,\n",
                  {"{dir}/lesions.csv:2: diameter_mm: missing; it is required for a target lesion"}},
+        // A date's measurements must be evaluable against its phase's baseline (RECIST 1.1): a target not
+        // at the I-PRRT baseline of 2005-02-01; a lesion 'new' at the R-PRRT baseline of 2008-06-10 (P001's R
+        // cycles start on 2008-06-23).
+        Mutation{"lesion_target_not_at_baseline",
+                 "lesions.csv",
+                 "",
+                 "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\n"
+                 "P001,2005-02-01,L1,liver,target,no,40,\nP001,2005-11-20,L1,liver,target,no,30,\n"
+                 "P001,2005-11-20,L2,liver,target,no,12,\nP001,2008-06-10,L1,liver,target,no,50,\n",
+                 {"{dir}/lesions.csv:3: role: lesion L2 is a target after baseline but not at baseline "
+                  "(measured against the I-PRRT baseline of 2005-02-01)"}},
+        Mutation{"lesion_new_at_baseline",
+                 "lesions.csv",
+                 "",
+                 "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\n"
+                 "P001,2005-02-01,L1,liver,target,no,40,\nP001,2008-06-10,L1,liver,target,no,50,\n"
+                 "P001,2008-06-10,X1,liver,new,no,9,\nP001,2008-11-30,L1,liver,target,no,45,\n",
+                 {"{dir}/lesions.csv:3: role: lesion X1 is 'new' at baseline (measured against the R-PRRT "
+                  "baseline of 2008-06-10)"}},
         Mutation{"krenning_out_of_range",
                  "baselines.csv",
                  "P003,I,2010-01-05,5,,,,,",

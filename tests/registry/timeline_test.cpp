@@ -88,6 +88,79 @@ TEST(PatientTimelineLabs, ATestWithoutACtcaeGradeIsSaidSoNotCalledAnError) {
   EXPECT_EQ(labs[1]["ctcae_note"], "CTCAE v3.0 has no grade for cga here");
 }
 
+// lesions.csv: where a date has measurements, its response is computed from them (RECIST 1.1), in place of a
+// recorded RECIST response of that date, each phase against its own baseline. P001 of the example (I-PRRT
+// from 2005-02-14, progression 2008-03-01; R-PRRT from 2008-06-23, progression 2010-02-15; recorded: PR on
+// 2005-11-20, SD on 2008-11-30), by hand, L1 a liver target, N1 a nodal target, B1 a bone non-target:
+//   I baseline 2005-02-01: 40 + 20 = 60 mm (PR at <= 0.7 x 60 = 42 mm).
+//   2005-11-20: 28 + 17 = 45 mm: SD (not <= 42; not >= 1.2 x nadir 60); B1 present: non-CR/non-PD -> SD,
+//     replacing the recorded PR.
+//   2006-05-01: 20 + 9 = 29 mm <= 42: PR (L1 not 0, so not CR) -> PR.
+//   2008-02-20: 30 + 12 = 42 mm >= 1.2 x nadir 29 = 34.8 and 13 mm above it: PD; X1 new as well -> PD.
+//   R baseline 2008-06-10 (the last on or before 2008-06-23; X1 now a target): 32 + 12 + 10 = 54 mm (PR at
+//     <= 37.8). It is not a time point of I-PRRT: it is measured with R-PRRT's roles.
+//   2008-11-30: 30 + 11 + 9 = 50 mm: SD (replacing the recorded SD).
+//   2009-06-01: 20 + 8 + 6 = 34 mm <= 37.8: PR; B1 absent: non-target CR -> PR.
+// Best responses: I-PRRT PR (2006-05-01, before its progression); R-PRRT PR (was SD from responses.csv).
+TEST(PatientTimelineLesions, ResponsesAreComputedFromLesionsPhaseByPhase) {
+  TempDir dir("timeline_lesions");
+  fs::copy("tests/data/registry_example", dir.path / "registry");
+  std::ofstream(dir.path / "registry" / "lesions.csv")
+      << "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\n"
+         "P001,2005-02-01,L1,liver,target,no,40,\nP001,2005-02-01,N1,lymph node,target,yes,20,\n"
+         "P001,2005-02-01,B1,bone,non_target,no,,present\n"
+         "P001,2005-11-20,L1,liver,target,no,28,\nP001,2005-11-20,N1,lymph node,target,yes,17,\n"
+         "P001,2005-11-20,B1,bone,non_target,no,,present\n"
+         "P001,2006-05-01,L1,liver,target,no,20,\nP001,2006-05-01,N1,lymph node,target,yes,9,\n"
+         "P001,2006-05-01,B1,bone,non_target,no,,present\n"
+         "P001,2008-02-20,L1,liver,target,no,30,\nP001,2008-02-20,N1,lymph node,target,yes,12,\n"
+         "P001,2008-02-20,B1,bone,non_target,no,,present\nP001,2008-02-20,X1,liver,new,no,8,\n"
+         "P001,2008-06-10,L1,liver,target,no,32,\nP001,2008-06-10,N1,lymph node,target,yes,12,\n"
+         "P001,2008-06-10,X1,liver,target,no,10,\nP001,2008-06-10,B1,bone,non_target,no,,present\n"
+         "P001,2008-11-30,L1,liver,target,no,30,\nP001,2008-11-30,N1,lymph node,target,yes,11,\n"
+         "P001,2008-11-30,X1,liver,target,no,9,\nP001,2008-11-30,B1,bone,non_target,no,,present\n"
+         "P001,2009-06-01,L1,liver,target,no,20,\nP001,2009-06-01,N1,lymph node,target,yes,8,\n"
+         "P001,2009-06-01,X1,liver,target,no,6,\nP001,2009-06-01,B1,bone,non_target,no,,absent\n";
+  const std::string db = (dir.path / "registry.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", (dir.path / "registry").string()}, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt({"patient", "--db", db, "P001", "--json"}, out, err), 0) << err;
+  const nlohmann::json p1 = nlohmann::json::parse(out);
+  const std::string from = "RECIST 1.1 from lesions.csv against the ";
+  const nlohmann::json expected = {
+      {{"date", "2005-11-20"},
+       {"response", "sd"},
+       {"method", "recist"},
+       {"x_note", from + "I-PRRT baseline of 2005-02-01: target sum 45 mm, 60 mm at baseline"}},
+      {{"date", "2006-05-01"},
+       {"response", "pr"},
+       {"method", "recist"},
+       {"x_note", from + "I-PRRT baseline of 2005-02-01: target sum 29 mm, 60 mm at baseline"}},
+      {{"date", "2008-02-20"},
+       {"response", "pd"},
+       {"method", "recist"},
+       {"x_note", from + "I-PRRT baseline of 2005-02-01: target sum 42 mm, 60 mm at baseline; a new lesion"}},
+      {{"date", "2008-11-30"},
+       {"response", "sd"},
+       {"method", "recist"},
+       {"x_note", from + "R-PRRT baseline of 2008-06-10: target sum 50 mm, 54 mm at baseline"}},
+      {{"date", "2009-06-01"},
+       {"response", "pr"},
+       {"method", "recist"},
+       {"x_note", from + "R-PRRT baseline of 2008-06-10: target sum 34 mm, 54 mm at baseline"}}};
+  ASSERT_EQ(p1["responses"].size(), expected.size()) << p1["responses"].dump(1);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    for (const auto& [key, value] : expected[i].items())
+      EXPECT_EQ(p1["responses"][i][key], value) << i << " " << key;
+  }
+  EXPECT_EQ(p1["phases"][0]["best_response"], "pr");
+  EXPECT_EQ(p1["phases"][1]["best_response"], "pr");
+  // The registry keeps what was recorded: the computed responses are derived, not stored.
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "out").string()}, out, err), 0) << err;
+  EXPECT_EQ(Slurp(dir.path / "out" / "responses.csv"),
+            Slurp(fs::path("tests/data/registry_example") / "responses.csv"));
+}
+
 TEST_F(PatientTimeline, EligibilityOverTheWholeRegistry) {
   // On 2008-05-01 P001 has progressed after I-PRRT (PFS 36.5 months, best response PR), but their R work-up
   // is of 2008-06-10, the example has no WBC or renal result for them, and their Hb and platelets of

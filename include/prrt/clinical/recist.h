@@ -16,6 +16,8 @@ enum class Response { kCr, kPr, kSd, kPd, kNe, kNonCrNonPd };
 std::string_view ToString(Response response);  // cr, pr, sd, pd, ne, non_cr_non_pd
 
 enum class LesionRole { kTarget, kNonTarget, kNew };
+//! The role as lesions.csv writes it (target, non_target, new); nullopt for anything else.
+std::optional<LesionRole> ParseLesionRole(std::string_view role);
 
 //! One lesion at one assessment, as in lesions.csv.
 struct LesionMeasurement {

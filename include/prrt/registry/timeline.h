@@ -3,6 +3,7 @@
 // ../shared/formats/registry-csv.md, "What is derived from it").
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,7 +49,10 @@ struct Timeline {
   double cumulative_activity_gbq = 0;
   std::vector<TimelineLab> labs;
   std::vector<const Row*> work_ups;  //!< baselines.csv: the state before each phase
+  //! responses.csv's rows, and the responses computed from lesions.csv (method recist, in place of a
+  //! recorded RECIST response of the same date), in date order.
   std::vector<const Row*> responses;
+  std::shared_ptr<const std::vector<Row>> computed_responses;  //!< what `responses` points to of lesions.csv
   std::vector<const Row*> events;
   std::optional<double> os_months;  //!< from the first I cycle; absent without cycles
   bool os_event = false;
