@@ -81,15 +81,23 @@ Result<std::vector<LesionResponse>> EvaluateLesions(const std::vector<const Row*
       assessments.push_back(m->assessment);
     Result<clinical::RecistResult> result = clinical::EvaluateRecist(assessments);
     if (!result.ok()) {
-      // The first date whose measurements cannot be evaluated (the baseline's own, or a later one's).
-      size_t failing = 1;
-      while (failing < assessments.size() &&
-             clinical::EvaluateRecist({assessments.begin(), assessments.begin() + failing}).ok())
+      // The first date whose measurements cannot be evaluated: the baseline's own, or a later one whose
+      // roles are not the baseline's.
+      size_t failing = 0;
+      while (clinical::EvaluateRecist({assessments.begin(), assessments.begin() + failing + 1}).ok())
         ++failing;
-      const Row& row = *measured[failing - 1]->first_row;
-      return InvalidArgument(fmt::format("{}:{}: role: {} (measured against the {}-PRRT baseline of {})",
-                                         *row.file, row.line, result.status().message(), kPhases[k],
-                                         FormatDate(baseline.assessment.day)));
+      // In the last phase begun, a date measured with other roles is the baseline of a phase to come (its
+      // work-up): the phase's time points end before it.
+      if (!until && failing > 0) {
+        assessments.resize(failing);
+        measured.resize(failing);
+        result = clinical::EvaluateRecist(assessments);
+      } else {
+        const Row& row = *measured[failing]->first_row;
+        return InvalidArgument(fmt::format("{}:{}: role: {} (measured against the {}-PRRT baseline of {})",
+                                           *row.file, row.line, result.status().message(), kPhases[k],
+                                           FormatDate(baseline.assessment.day)));
+      }
     }
     for (size_t t = 0; t < result->time_points.size(); ++t) {
       responses.push_back({static_cast<Day>(result->time_points[t].day), measured[t + 1]->first_row,

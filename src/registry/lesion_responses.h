@@ -28,9 +28,11 @@ struct LesionResponse {
 // RR-PRRT (absent for a phase not given). A phase's baseline is its last measured date on or before its first
 // cycle, with the roles recorded on it (a phase without one has no date evaluated); each measured date after
 // the phase's first cycle and before the next phase's baseline (measured with that phase's roles, which may
-// be re-designated) or first cycle is evaluated against it. A date that cannot be evaluated is an
-// InvalidArgument naming its first row ("lesions.csv:LINE: role: ..."). Rows whose own fields are wrong
-// (reported by the import on their own) leave nothing evaluated.
+// be re-designated) or first cycle is evaluated against it. In the last phase begun, a date measured with
+// roles other than its baseline's is taken as the work-up of a phase to come and ends the phase's time
+// points; in an earlier phase, or at a baseline (a lesion 'new' there), it is an InvalidArgument naming the
+// date's first row ("lesions.csv:LINE: role: ..."). Rows whose own fields are wrong (reported by the import
+// on their own) leave nothing evaluated.
 Result<std::vector<LesionResponse>> EvaluateLesions(const std::vector<const Row*>& lesions,
                                                     const std::array<std::optional<Day>, 3>& first_cycles);
 

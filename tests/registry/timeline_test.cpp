@@ -102,10 +102,10 @@ TEST(PatientTimelineLabs, ATestWithoutACtcaeGradeIsSaidSoNotCalledAnError) {
 //   2008-11-30: 30 + 11 + 9 = 50 mm: SD (replacing the recorded SD).
 //   2009-06-01: 20 + 8 + 6 = 34 mm <= 37.8: PR; B1 absent: non-target CR -> PR.
 // Best responses: I-PRRT PR (2006-05-01, before its progression); R-PRRT PR (was SD from responses.csv).
-TEST(PatientTimelineLesions, ResponsesAreComputedFromLesionsPhaseByPhase) {
-  TempDir dir("timeline_lesions");
-  fs::copy("tests/data/registry_example", dir.path / "registry");
-  std::ofstream(dir.path / "registry" / "lesions.csv")
+// The example registry in `folder`, with P001's measurements above.
+void WriteLesionRegistry(const fs::path& folder) {
+  fs::copy("tests/data/registry_example", folder);
+  std::ofstream(folder / "lesions.csv")
       << "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\n"
          "P001,2005-02-01,L1,liver,target,no,40,\nP001,2005-02-01,N1,lymph node,target,yes,20,\n"
          "P001,2005-02-01,B1,bone,non_target,no,,present\n"
@@ -121,6 +121,11 @@ TEST(PatientTimelineLesions, ResponsesAreComputedFromLesionsPhaseByPhase) {
          "P001,2008-11-30,X1,liver,target,no,9,\nP001,2008-11-30,B1,bone,non_target,no,,present\n"
          "P001,2009-06-01,L1,liver,target,no,20,\nP001,2009-06-01,N1,lymph node,target,yes,8,\n"
          "P001,2009-06-01,X1,liver,target,no,6,\nP001,2009-06-01,B1,bone,non_target,no,,absent\n";
+}
+
+TEST(PatientTimelineLesions, ResponsesAreComputedFromLesionsPhaseByPhase) {
+  TempDir dir("timeline_lesions");
+  WriteLesionRegistry(dir.path / "registry");
   const std::string db = (dir.path / "registry.db").string();
   std::string out, err;
   ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", (dir.path / "registry").string()}, out, err), 0) << err;
@@ -159,6 +164,41 @@ TEST(PatientTimelineLesions, ResponsesAreComputedFromLesionsPhaseByPhase) {
   ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "out").string()}, out, err), 0) << err;
   EXPECT_EQ(Slurp(dir.path / "out" / "responses.csv"),
             Slurp(fs::path("tests/data/registry_example") / "responses.csv"));
+}
+
+// Seen as of 2008-06-15, after P001's R-PRRT work-up scan (2008-06-10, X1 re-designated a target) and before
+// the first R cycle (2008-06-23): I-PRRT is the last phase begun, so the work-up ends its time points (it is
+// the baseline of the phase to come) instead of making the patient's timeline fail. Best response PR.
+TEST(PatientTimelineLesions, AWorkUpScanBeforeTheNextPhaseEndsTheTimePointsOfTheLast) {
+  TempDir dir("timeline_lesions_as_of");
+  WriteLesionRegistry(dir.path / "registry");
+  const std::string db = (dir.path / "registry.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", (dir.path / "registry").string()}, out, err), 0) << err;
+  ASSERT_EQ(
+      RunPrrt({"eligibility", "--db", db, "--as-of", "2008-06-15", "--patient", "P001", "--json"}, out, err),
+      0)
+      << err;
+  const nlohmann::json all = nlohmann::json::parse(out);
+  ASSERT_EQ(all.size(), 1u);
+  const nlohmann::json& e = all[0];
+  EXPECT_EQ(e["next_phase"], "R");
+  EXPECT_EQ(e["details"]["best_response_I"], "pr");
+  EXPECT_EQ(e["details"]["missing"].get<std::string>().find("patient"), std::string::npos) << e.dump();
+  // Likewise in a registry: P003 (I-PRRT from 2010-01-11, nothing after it) with a work-up for a salvage
+  // phase on 2011-03-01 that adds a target L2. 2010-06-01: 20 mm <= 0.7 x 30 = 21 mm, PR; the work-up is
+  // no time point of I-PRRT.
+  std::ofstream(dir.path / "registry" / "lesions.csv", std::ios::app)
+      << "P003,2010-01-05,L1,lung,target,no,30,\nP003,2010-06-01,L1,lung,target,no,20,\n"
+         "P003,2011-03-01,L1,lung,target,no,25,\nP003,2011-03-01,L2,liver,target,no,12,\n";
+  const std::string db2 = (dir.path / "registry2.db").string();
+  ASSERT_EQ(RunPrrt({"import", "--db", db2, "--from", (dir.path / "registry").string()}, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt({"patient", "--db", db2, "P003", "--json"}, out, err), 0) << err;
+  const nlohmann::json p3 = nlohmann::json::parse(out);
+  ASSERT_EQ(p3["responses"].size(), 1u) << p3["responses"].dump(1);
+  EXPECT_EQ(p3["responses"][0]["date"], "2010-06-01");
+  EXPECT_EQ(p3["responses"][0]["response"], "pr");
+  EXPECT_EQ(p3["phases"][0]["best_response"], "pr");
 }
 
 TEST_F(PatientTimeline, EligibilityOverTheWholeRegistry) {
