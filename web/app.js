@@ -154,6 +154,8 @@ const recordForms = {
     'creatinine_clearance', 'alt', 'ast', 'bilirubin', 'alp', 'albumin', 'cga']], ['value', 'number'],
     ['unit', ['g/dl', 'g/l', 'mmol/l', '10^9/l', 'umol/l', 'mg/dl', 'ml/min', 'u/l', 'ug/l']], ['lln', 'number'], ['uln', 'number']],
   responses: [['date', 'date'], ['response', ['cr', 'pr', 'sd', 'pd', 'ne']], ['method', ['recist', 'octreoscan', 'clinical']], ['x_note', 'text']],
+  lesions: [['date', 'date'], ['lesion_id', 'text'], ['organ', 'text'], ['role', ['target', 'non_target', 'new']],
+    ['lymph_node', ['no', 'yes']], ['diameter_mm', 'number'], ['status', ['', 'present', 'absent', 'unequivocal_progression']]],
   events: [['date', 'date'], ['event', ['progression', 'aml', 'mds', 'other_malignancy']], ['method', ['', 'recist', 'octreoscan', 'clinical']], ['x_note', 'text']],
 };
 
@@ -226,7 +228,7 @@ function removePatient(id) {
 // and test, a work-up's phase, ...), "Remove" removes it (a row entered in error).
 const recordForm = (patientId, kind) => rowForm({
   id: `record-${kind}`, prefix: kind, fields: recordForms[kind], values: { patient_id: patientId },
-  title: `Record ${kind === 'baselines' ? 'work-up (before a phase)' : kind.replace(/s$/, '')}`,
+  title: `Record ${{ baselines: 'work-up (before a phase)', lesions: 'lesion measurement (RECIST 1.1)' }[kind] || kind.replace(/s$/, '')}`,
   path: `/api/patients/${encodeURIComponent(patientId)}/${kind}`,
   buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE']] });
 
@@ -297,7 +299,7 @@ function auditTrail(id) {
 }
 
 // Whether the patient has no rows but their own (the page shows every kind the clinic records).
-const nothingRecorded = (p) => [p.phases, p.work_ups, p.labs, p.responses, p.events].every((rows) => rows.length === 0);
+const nothingRecorded = (p) => [p.phases, p.work_ups, p.labs, p.responses, p.lesions, p.events].every((rows) => rows.length === 0);
 
 async function showPatient(id) {
   const { status, data: p } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
@@ -324,6 +326,9 @@ async function showPatient(id) {
     el('h2', { text: 'Responses and events' }),
     table(['Date', 'What', 'Method', 'Note'], [...p.responses.map((r) => row([r.date, `response ${r.response}`, r.method, r.x_note])),
       ...p.events.map((e) => row([e.date, e.event, e.method || '', e.x_note]))]),
+    el('h2', { text: 'Lesion measurements (RECIST 1.1)' }),
+    table(['Date', 'Lesion', 'Organ', 'Role', 'Lymph node', 'Diameter (mm)', 'Status'], p.lesions.map((l) => row([
+      l.date, l.lesion_id, l.organ, l.role, l.lymph_node, l.diameter_mm ?? '–', l.status || '–'])), false),
     el('h2', { text: 'Changes (audit trail)' }), auditTrail(p.patient_id),
     canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), ...Object.keys(recordForms).map((k) => recordForm(p.patient_id, k)),
       nothingRecorded(p) ? removePatient(p.patient_id) : null)

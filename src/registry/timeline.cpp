@@ -34,7 +34,8 @@ namespace {
 Status PutResponses(const Interchange& data, const std::string& patient_id,
                     const std::vector<const Row*>& cycles, Timeline& t) {
   const std::vector<const Row*> recorded = PatientRows(data, "responses.csv", patient_id);
-  const std::vector<const Row*> lesions = PatientRows(data, "lesions.csv", patient_id);
+  t.lesions = PatientRows(data, "lesions.csv", patient_id);
+  const std::vector<const Row*>& lesions = t.lesions;
   if (lesions.empty()) {
     t.responses = recorded;
     return Status();

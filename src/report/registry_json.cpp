@@ -82,9 +82,11 @@ json TimelineJson(const registry::Timeline& t) {
     if (l.lln) labs.back()["lln"] = *l.lln;
     if (l.uln) labs.back()["uln"] = *l.uln;
   }
-  json work_ups = json::array(), responses = json::array(), events = json::array();
+  json work_ups = json::array(), responses = json::array(), lesions = json::array(), events = json::array();
   for (const registry::Row* w : t.work_ups)
     work_ups.push_back(RowJson(*w));
+  for (const registry::Row* l : t.lesions)
+    lesions.push_back(RowJson(*l));
   for (const registry::Row* r : t.responses)
     responses.push_back(RowJson(*r));
   for (const registry::Row* e : t.events)
@@ -96,6 +98,7 @@ json TimelineJson(const registry::Timeline& t) {
                  {"labs", labs},
                  {"work_ups", work_ups},
                  {"responses", responses},
+                 {"lesions", lesions},
                  {"events", events},
                  {"os_months", JsonNumber(t.os_months)},
                  {"os_event", t.os_event}});

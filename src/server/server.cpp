@@ -144,11 +144,9 @@ void AdvanceLastContact(registry::Interchange& rows, const registry::RowValues& 
 
 // The registry file and the rows file each API write goes to.
 const std::map<std::string, std::string>& WritableFiles() {
-  static const std::map<std::string, std::string> files = {{"baselines", "baselines.csv"},
-                                                           {"cycles", "cycles.csv"},
-                                                           {"labs", "labs.csv"},
-                                                           {"responses", "responses.csv"},
-                                                           {"events", "events.csv"}};
+  static const std::map<std::string, std::string> files = {
+      {"baselines", "baselines.csv"}, {"cycles", "cycles.csv"},   {"labs", "labs.csv"},
+      {"responses", "responses.csv"}, {"lesions", "lesions.csv"}, {"events", "events.csv"}};
   return files;
 }
 
@@ -461,7 +459,7 @@ struct Server::Impl {
              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
                PatientAudit(req.matches[1], res);
              }));
-    const std::string rows_path = R"(/api/patients/([^/]+)/(baselines|cycles|labs|responses|events))";
+    const std::string rows_path = R"(/api/patients/([^/]+)/(baselines|cycles|labs|responses|lesions|events))";
     http.Post(rows_path,
               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
                 Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kAdd, req, s,

@@ -484,6 +484,44 @@ TEST_F(Api, RegisteringANewPatient) {
   EXPECT_EQ(Get("/api/patients/1002", session)->status, 200);
 }
 
+// Lesion measurements are recorded from the clinic, and the response of their date is computed from them
+// (RECIST 1.1) against the phase's baseline. P001 (example registry): I-PRRT from 2005-02-14, R-PRRT from
+// 2008-06-23; a recorded PR on 2005-11-20. L1 40 mm at the I baseline (2005-02-01); 25 mm on 2005-11-20 is
+// <= 0.7 x 40 = 28: PR; corrected to 35 mm: SD (not <= 28, not >= 1.2 x 40). 2008-06-10 is R-PRRT's baseline.
+TEST_F(Api, LesionMeasurementsGiveTheResponseOfTheirDate) {
+  const auto session = Login("ana");
+  auto lesion = [](const char* date, const char* id, double mm) {
+    return json{{"date", date},     {"lesion_id", id},    {"organ", "liver"},
+                {"role", "target"}, {"lymph_node", "no"}, {"diameter_mm", mm}};
+  };
+  ASSERT_EQ(Post("/api/patients/P001/lesions", lesion("2005-02-01", "L1", 40), session)->status, 201);
+  ASSERT_EQ(Post("/api/patients/P001/lesions", lesion("2008-06-10", "L1", 50), session)->status, 201);
+  const int64_t audit = AuditCount();
+  // A target on 2005-11-20 that was not one at the I baseline: refused, naming the rule.
+  auto refused = Post("/api/patients/P001/lesions", lesion("2005-11-20", "L2", 12), session);
+  EXPECT_EQ(refused->status, 422);
+  EXPECT_EQ(
+      FieldErrors(refused)["role"],
+      "lesion L2 is a target after baseline but not at baseline (measured against the I-PRRT baseline of "
+      "2005-02-01)");
+  EXPECT_EQ(AuditCount(), audit);
+  ASSERT_EQ(Post("/api/patients/P001/lesions", lesion("2005-11-20", "L1", 25), session)->status, 201);
+  json page = json::parse(Get("/api/patients/P001", session)->body);
+  EXPECT_EQ(page["lesions"].size(), 3u);
+  EXPECT_EQ(page["responses"][0]["date"], "2005-11-20");
+  EXPECT_EQ(page["responses"][0]["response"], "pr");
+  EXPECT_EQ(
+      page["responses"][0]["x_note"],
+      "RECIST 1.1 from lesions.csv against the I-PRRT baseline of 2005-02-01: target sum 25 mm, 40 mm at "
+      "baseline");
+  ASSERT_EQ(Send("PUT", "/api/patients/P001/lesions", lesion("2005-11-20", "L1", 35), session)->status, 200);
+  page = json::parse(Get("/api/patients/P001", session)->body);
+  EXPECT_EQ(page["responses"][0]["response"], "sd");
+  EXPECT_EQ(page["phases"][0]["best_response"], "sd");
+  // The recorded responses are kept as they were.
+  EXPECT_NE(ExportedFile("responses.csv").find("P001,2005-11-20,pr,recist"), std::string::npos);
+}
+
 // A patient registered by mistake is removed (DELETE /api/patients/{id}) when nothing else is recorded of
 // them; what the server keeps in memory forgets them, and the patient registered after them still counts.
 TEST_F(Api, APatientRegisteredByMistakeIsRemoved) {

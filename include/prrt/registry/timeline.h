@@ -53,6 +53,7 @@ struct Timeline {
   //! recorded RECIST response of the same date), in date order.
   std::vector<const Row*> responses;
   std::shared_ptr<const std::vector<Row>> computed_responses;  //!< what `responses` points to of lesions.csv
+  std::vector<const Row*> lesions;  //!< lesions.csv: the RECIST 1.1 measurements, in date order
   std::vector<const Row*> events;
   std::optional<double> os_months;  //!< from the first I cycle; absent without cycles
   bool os_event = false;

@@ -111,6 +111,18 @@ try {
   await page.waitForSelector('#labs-value-error:has-text("onerror")');
   await page.waitForSelector('#labs-lln-error:has-text("DROP TABLE")');
   await page.waitForSelector('#labs-uln-error:has-text("<script>")');
+  // A lesion measurement (RECIST 1.1), hostile text for its organ stored and shown as text; the response of a
+  // later date is computed from the measurements (P003's I-PRRT starts 2010-01-11): 20 mm <= 0.7 x 30 mm, PR.
+  for (const [date, mm] of [['2010-01-05', '30'], ['2010-06-01', '20']]) {
+    await page.fill('#lesions-date', date);
+    await page.fill('#lesions-lesion_id', 'L1');
+    await page.fill('#lesions-organ', hostile.script);
+    await page.fill('#lesions-diameter_mm', mm);
+    await page.click('#record-lesions-submit');
+    await page.waitForSelector(`td:text-is("${mm}")`);
+  }
+  if (await page.locator(`td:text-is("${hostile.script}")`).count() !== 2) fail('the lesions\' organ is not shown as text');
+  await page.waitForSelector('td:text-is("RECIST 1.1 from lesions.csv against the I-PRRT baseline of 2010-01-05: target sum 20 mm, 30 mm at baseline")');
   if (await page.locator('main img, main script').count() !== 0) fail('hostile text became an element of the page');
   if (await page.textContent('#plan-summary') !== cyclesShown) fail('a refused cycle changed the plan');
 
