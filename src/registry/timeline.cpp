@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -24,10 +25,6 @@ int ResponseRank(const std::string& r) {
   auto it = rank.find(r);
   return it == rank.end() ? 0 : it->second;
 }
-
-}  // namespace
-
-namespace {
 
 // The patient's responses: those of responses.csv, and those computed from lesions.csv in place of a recorded
 // RECIST response of the same date (the format's rule).
