@@ -457,10 +457,6 @@ struct PatientDates {
   std::optional<Day> first_cycle[3];
 };
 
-int PhaseIndex(const std::string& phase) {
-  return phase == "I" ? 0 : phase == "R" ? 1 : 2;
-}
-
 void CheckCrossFile(Interchange& data, Problems& problems) {
   std::unordered_map<std::string, PatientDates> patients;
   for (const Row& row : data.files["patients.csv"]) {
@@ -526,7 +522,7 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
       problems.Add(fmt::format("{}: date: a cycle on {} is after the patient's death_date", Where(row),
                                *row.get("date")));
     }
-    const int k = PhaseIndex(*phase);
+    const int k = detail::PhaseIndex(*phase);
     if (!p.last_cycle[k] || *day > *p.last_cycle[k]) p.last_cycle[k] = day;
     if (!p.first_cycle[k] || *day < *p.first_cycle[k]) p.first_cycle[k] = day;
   }
@@ -536,7 +532,7 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
     std::optional<Day> day = row.get("date") ? ParseDay(*row.get("date")) : std::nullopt;
     if (!id || !phase || !day || !patients.count(*id)) continue;
     const PatientDates& p = patients[*id];
-    const int k = PhaseIndex(*phase);
+    const int k = detail::PhaseIndex(*phase);
     if (k == 0) continue;
     const char* previous = k == 1 ? "I" : "R";
     if (!p.last_cycle[k - 1]) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 
 #include "prrt/common/dates.h"
@@ -37,6 +38,12 @@ struct MeasuredDate {
 };
 
 }  // namespace
+
+int PhaseIndex(const std::string& phase) {
+  const auto it = std::find(kPhases.begin(), kPhases.end(), phase);
+  assert(it != kPhases.end());
+  return static_cast<int>(it - kPhases.begin());
+}
 
 Result<std::vector<LesionResponse>> EvaluateLesions(const std::vector<const Row*>& lesions,
                                                     const std::array<std::optional<Day>, 3>& first_cycles) {

@@ -15,6 +15,10 @@
 
 namespace prrt::registry::detail {
 
+// A phase's place in a patient's treatment: I-PRRT 0, R-PRRT 1, RR-PRRT 2 (the index of `first_cycles`
+// below). `phase` is one cycles.csv allows (checked before).
+int PhaseIndex(const std::string& phase);
+
 struct LesionResponse {
   Day day = 0;
   const Row* first_row = nullptr;  // the date's first lesions.csv row

@@ -39,7 +39,7 @@ Status PutResponses(const Interchange& data, const std::string& patient_id,
   }
   std::array<std::optional<Day>, 3> first_cycles;
   for (const Row* c : cycles) {
-    std::optional<Day>& first = first_cycles[*c->get("phase") == "I" ? 0 : *c->get("phase") == "R" ? 1 : 2];
+    std::optional<Day>& first = first_cycles[detail::PhaseIndex(*c->get("phase"))];
     const Day day = *ParseDay(*c->get("date"));
     if (!first || day < *first) first = day;
   }
