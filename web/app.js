@@ -163,11 +163,20 @@ const recordForms = {
 // `prefix`-name), filled with `values`; its buttons ([label, method]) send the fields given (or, with
 // `changes`, the fields changed, "" for one emptied: the patient's own row, changed field by field), then
 // `done` (by default the patient's page again). Field errors go beside their fields.
+// With `recorded` (the rows recorded, each with its `label`) and `key` (their key columns), a row chosen fills
+// the form, and "Correct" and "Remove" then name that row in the query: a correction may change its key.
 function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes = false, path,
-  done = () => showPatient(values.patient_id) }) {
+  done = () => showPatient(values.patient_id), recorded = [], key = [] }) {
   const inputs = {};
   const errors = {};
   const general = el('p', { class: 'error' });
+  let chosen = null;  // the key of the recorded row chosen
+  const choice = recorded.length === 0 ? null : el('select', { id: `${prefix}-row`, onchange: () => {
+    const picked = recorded[Number(choice.value)];
+    chosen = picked ? Object.fromEntries(key.map((k) => [k, picked[k]])) : null;
+    if (picked) for (const [name, input] of Object.entries(inputs)) input.value = picked[name] ?? '';
+  } }, el('option', { value: '', text: '– (a new row, or the recorded one of the key below)' }),
+  ...recorded.map((r, i) => el('option', { value: String(i), text: r.label })));
   const labels = fields.map(([name, type]) => {
     const input = Array.isArray(type)
       ? el('select', { name, id: `${prefix}-${name}` }, ...type.map((v) => el('option', { value: v, text: v || '–' })))
@@ -184,9 +193,9 @@ function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes
     for (const [name, input] of Object.entries(inputs)) {
       if (changes ? input.value !== (values[name] ?? '') : input.value !== '') body[name] = input.value;
     }
-    // A removal names its row by the key in the query.
-    const { status, data } = method === 'DELETE' ? await api(method, `${path}?${new URLSearchParams(body)}`)
-      : await api(method, path, body);
+    // A removal names its row by the key in the query, as does a correction of a row chosen.
+    const { status, data } = method === 'DELETE' ? await api(method, `${path}?${new URLSearchParams(chosen || body)}`)
+      : await api(method, method === 'PUT' && chosen ? `${path}?${new URLSearchParams(chosen)}` : path, body);
     if (status === 200 || status === 201) { done(body); return; }
     for (const e of data.errors || []) {
       if (e.field && errors[e.field]) errors[e.field].textContent = ` ${e.message}`;
@@ -196,7 +205,7 @@ function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes
   };
   const [first, ...others] = buttons;
   return el('form', { class: 'record', id, onsubmit: (event) => { event.preventDefault(); send(first[1]); } },
-    el('strong', { text: title }), ...labels,
+    el('strong', { text: title }), choice ? el('label', { text: 'recorded row ' }, choice) : null, ...labels,
     el('button', { type: 'submit', id: `${id}-submit`, text: first[0] }),
     ...others.map(([label, method]) => (method === 'DELETE' ? removeButton(`${id}-delete`, label, () => send(method))
       : el('button', { type: 'button', id: `${id}-${method.toLowerCase()}`, text: label, onclick: () => send(method) }))),
@@ -224,12 +233,27 @@ function removePatient(id) {
   }), error);
 }
 
-// Recording a row of `kind`; "Correct" replaces the row of the same key (a cycle's date, a lab result's date
-// and test, a work-up's phase, ...), "Remove" removes it (a row entered in error).
-const recordForm = (patientId, kind) => rowForm({
-  id: `record-${kind}`, prefix: kind, fields: recordForms[kind], values: { patient_id: patientId },
+// The key columns of each kind of row (besides the patient), and the rows of the patient page of that kind,
+// as recorded (a response computed from lesion measurements is not).
+const recordKeys = { baselines: ['phase'], cycles: ['date'], labs: ['date', 'test'], responses: ['date', 'method'],
+  lesions: ['date', 'lesion_id'], events: ['date', 'event'] };
+const recordedRows = (p, kind) => ({
+  baselines: p.work_ups,
+  cycles: p.phases.flatMap((ph) => ph.cycles.map((c) => ({ phase: ph.phase, ...c }))),
+  labs: p.labs,
+  responses: p.responses.filter((r) => !r.computed_from),
+  lesions: p.lesions,
+  events: p.events,
+}[kind]);
+
+// Recording a row of `kind`; "Correct" replaces the row chosen among those recorded (its date, say, may
+// change) or else the row of the same key (a cycle's date, a lab result's date and test, a work-up's phase,
+// ...), "Remove" removes it (a row entered in error).
+const recordForm = (p, kind) => rowForm({
+  id: `record-${kind}`, prefix: kind, fields: recordForms[kind], values: { patient_id: p.patient_id },
   title: `Record ${{ baselines: 'work-up (before a phase)', lesions: 'lesion measurement (RECIST 1.1)' }[kind] || kind.replace(/s$/, '')}`,
-  path: `/api/patients/${encodeURIComponent(patientId)}/${kind}`,
+  path: `/api/patients/${encodeURIComponent(p.patient_id)}/${kind}`, key: recordKeys[kind],
+  recorded: recordedRows(p, kind).map((r) => ({ ...r, label: recordForms[kind].filter(([name]) => name !== 'x_note').map(([name]) => r[name]).filter((v) => v != null && v !== '').join(' · ') })),
   buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE']] });
 
 // A patient's own fields (patients.csv), as registered and as changed.
@@ -330,7 +354,7 @@ async function showPatient(id) {
     table(['Date', 'Lesion', 'Organ', 'Role', 'Lymph node', 'Diameter (mm)', 'Status'], p.lesions.map((l) => row([
       l.date, l.lesion_id, l.organ, l.role, l.lymph_node, l.diameter_mm ?? '–', l.status || '–'])), false),
     el('h2', { text: 'Changes (audit trail)' }), auditTrail(p.patient_id),
-    canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), ...Object.keys(recordForms).map((k) => recordForm(p.patient_id, k)),
+    canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), ...Object.keys(recordForms).map((k) => recordForm(p, k)),
       nothingRecorded(p) ? removePatient(p.patient_id) : null)
       : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
 }

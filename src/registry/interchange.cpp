@@ -738,19 +738,54 @@ Result<std::vector<Row>::iterator> FindByKey(std::vector<Row>& rows, const std::
   return NotFound(fmt::format("{} has no row of {} to {}", file, fmt::join(named, ", "), purpose));
 }
 
+// Every key column of `file` given in `key` (the row a correction or removal names); a problem for each not.
+Status CheckKeyGiven(const std::string& file, const RowValues& key, Problems& problems) {
+  for (const std::string& column : InterchangeKey(file)) {
+    if (key.find(column) == key.end())
+      problems.Add(fmt::format("{} (row given): {}: missing; it names the row", file, column));
+  }
+  if (!problems.empty()) return InvalidArgument("the row is not named");
+  return Status();
+}
+
 }  // namespace
 
-Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, Day today,
-                  Problems& problems) {
+Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems,
+                  const std::optional<RowValues>& key) {
   if (Status given = CheckGivenRow(file, values, today, problems); !given.ok()) return given;
-  Result<std::vector<Row>::iterator> same_key =
-      FindByKey(data.files[file], file, InterchangeKey(file), values, "replace");
-  if (!same_key.ok()) return same_key.status();
-  Row before = std::move(**same_key);
-  **same_key = Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(values)};
+  const std::vector<std::string>& columns = InterchangeKey(file);
+  std::vector<Row>& rows = data.files[file];
+  if (key) {
+    if (Status named = CheckKeyGiven(file, *key, problems); !named.ok()) return named;
+    const std::string& patient = key->at("patient_id");
+    if (patient != values.at("patient_id")) {
+      problems.Add(
+          fmt::format("{} (row given): patient_id: found '{}'; a correction keeps the row's patient '{}'",
+                      file, values.at("patient_id"), patient));
+      return InvalidArgument("the row has problems");
+    }
+  }
+  Result<std::vector<Row>::iterator> found = FindByKey(rows, file, columns, key ? *key : values, "replace");
+  if (!found.ok()) return found.status();
+  // A new key must be no other row's (the import would call it a duplicate, of a line the registry has not).
+  const auto changed = std::find_if(columns.begin(), columns.end(), [&](const std::string& column) {
+    return (*found)->get(column) == nullptr || *(*found)->get(column) != values.at(column);
+  });
+  if (changed != columns.end() && FindByKey(rows, file, columns, values, "replace").ok()) {
+    std::vector<std::string> named;
+    for (const std::string& column : columns)
+      named.push_back(fmt::format("{} {}", column, values.at(column)));
+    problems.Add(
+        fmt::format("{} (row given): {}: found '{}'; {} has a row of {} already (correct that one, or "
+                    "remove it first)",
+                    file, *changed, values.at(*changed), file, fmt::join(named, ", ")));
+    return InvalidArgument("the row has problems");
+  }
+  Row before = std::move(**found);
+  **found = Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(values)};
   CheckCrossFile(data, problems);
   if (!problems.empty()) {
-    **same_key = std::move(before);
+    **found = std::move(before);
     return InvalidArgument("the row conflicts with the registry");
   }
   return Status();
@@ -761,12 +796,8 @@ Status RemoveRow(Interchange& data, const std::string& file, const RowValues& ke
       std::find(InterchangeFiles().begin(), InterchangeFiles().end(), file) == InterchangeFiles().end()) {
     return InvalidArgument(fmt::format("'{}' is not a registry file whose rows can be removed", file));
   }
+  if (Status named = CheckKeyGiven(file, key, problems); !named.ok()) return named;
   const std::vector<std::string>& columns = InterchangeKey(file);
-  for (const std::string& column : columns) {
-    if (key.find(column) == key.end())
-      problems.Add(fmt::format("{} (row given): {}: missing; it names the row", file, column));
-  }
-  if (!problems.empty()) return InvalidArgument("the row is not named");
   std::vector<Row>& rows = data.files[file];
   Result<std::vector<Row>::iterator> found = FindByKey(rows, file, columns, key, "remove");
   if (!found.ok()) return found.status();

@@ -587,27 +587,36 @@ struct Server::Impl {
   // cannot be one are in `errors`.
   struct GivenColumns {
     std::map<std::string, std::optional<std::string>> values;
+    std::optional<registry::RowValues> key;  // a correction's: the row it replaces, named in the query
     json errors = json::array();
   };
 
   // The body's columns (a JSON object; a number is taken as its text), or for a removal the query's (the key
-  // of the row). nullopt when the body is not a JSON object.
+  // of the row); a correction may name the row it replaces in the query (?date=...), its key then being
+  // the body's. nullopt when the body is not a JSON object.
   static std::optional<GivenColumns> ReadGivenColumns(const httplib::Request& req, Change change) {
     GivenColumns given;
     auto give = [&](const std::string& column, std::string value) {
       given.values[column] = value.empty() ? std::nullopt : std::optional(std::move(value));
     };
-    if (change == Change::kRemove) {
+    auto read_query = [&](const auto& take) {
       for (const auto& [column, value] : req.params) {
         if (IsUtf8(column) && IsUtf8(value)) {
-          give(column, value);
+          take(column, value);
         } else {
           given.errors.push_back(
               {{"field", nullptr},
                {"message", fmt::format("{}={}: expected UTF-8 text", ShowUtf8(column), ShowUtf8(value))}});
         }
       }
+    };
+    if (change == Change::kRemove) {
+      read_query(give);
       return given;
+    }
+    if (change == Change::kReplace && !req.params.empty()) {
+      given.key.emplace();
+      read_query([&](const std::string& column, const std::string& value) { (*given.key)[column] = value; });
     }
     const json body = json::parse(req.body, nullptr, false);
     if (!body.is_object()) return std::nullopt;
@@ -644,7 +653,8 @@ struct Server::Impl {
   }
 
   // A write: the row (or the patient's changes) is the request's body as a JSON object, column by column; the
-  // key of a row to remove is in the query (?date=...&test=...). The patient is the address's, or for a new
+  // key of a row to remove, or of the row a correction replaces when it changes the key, is in the query
+  // (?date=...&test=...). The patient is the address's, or for a new
   // patient the row's patient_id. Checked as an import checks it, with the patient's other rows; stored with
   // the user in the audit trail. 422 with {"errors": [{"field", "message"}]} when anything is wrong, and
   // nothing stored.
@@ -659,14 +669,19 @@ struct Server::Impl {
     const std::optional<std::string> row_id = named == given->values.end() ? std::nullopt : named->second;
     if (!address_id && !row_id)
       errors.push_back({{"field", "patient_id"}, {"message", "missing; it is required"}});
-    if (address_id && row_id && *row_id != *address_id) {
-      errors.push_back({{"field", "patient_id"},
-                        {"message", fmt::format("found '{}'; expected '{}' (the patient of the address)",
-                                                *row_id, *address_id)}});
-    }
+    auto same_patient = [&](const std::optional<std::string>& given_id) {
+      if (address_id && given_id && *given_id != *address_id) {
+        errors.push_back({{"field", "patient_id"},
+                          {"message", fmt::format("found '{}'; expected '{}' (the patient of the address)",
+                                                  *given_id, *address_id)}});
+      }
+    };
+    same_patient(row_id);
+    if (given->key && given->key->count("patient_id")) same_patient(given->key->at("patient_id"));
     if (!errors.empty()) return Reply(res, 422, {{"errors", errors}});
     const std::string id = address_id ? *address_id : *row_id;
     given->values["patient_id"] = id;
+    if (given->key) (*given->key)["patient_id"] = id;
 
     std::unique_lock lock(registry_mutex);
     Result<registry::Interchange> rows = RowsToChange(id, change);
@@ -698,7 +713,7 @@ struct Server::Impl {
     const Status changed = adds ? registry::AddRow(*rows, file, values, Today(), problems)
                            : change == Change::kRemove
                                ? registry::RemoveRow(*rows, file, values, problems)
-                               : registry::ReplaceRow(*rows, file, values, Today(), problems);
+                               : registry::ReplaceRow(*rows, file, values, Today(), problems, given->key);
     if (changed.code() == StatusCode::kNotFound) return Error(res, 404, changed.message());
     if (!changed.ok()) {
       for (const std::string& p : problems.messages)

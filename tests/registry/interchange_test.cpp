@@ -484,5 +484,67 @@ TEST(ChangeRow, ReplacesOrRemovesTheRowOfTheKeyOrChangesNothing) {
   EXPECT_EQ(Flatten(data), three_removed);
 }
 
+// A correction that names the row it replaces by its key may change that key (a cycle recorded on a mistyped
+// date) in one step, where removing the row first may break a rule (the last I cycle before the R cycles).
+TEST(ChangeRow, CorrectsTheKeyOfTheRowNamedOrChangesNothing) {
+  registry::Problems problems;
+  registry::Interchange data = ReadWhole("tests/data/registry_example", problems);
+  const PatientRows before = Flatten(data);
+  auto cycle = [](const std::string& date, const std::string& phase = "I") {
+    return registry::RowValues{
+        {"patient_id", "P001"}, {"phase", phase}, {"date", date}, {"activity_gbq", "7.4"}};
+  };
+  auto key = [](const std::string& date, const std::string& patient = "P001") {
+    return registry::RowValues{{"patient_id", patient}, {"date", date}};
+  };
+  auto dates = [&] {
+    std::vector<std::string> found;
+    for (const registry::Row& row : data.files["cycles.csv"])
+      if (*row.get("patient_id") == "P001")
+        found.push_back(*row.get("date") + " " + *row.get("activity_gbq"));
+    return found;
+  };
+  struct Refused {
+    registry::RowValues values, key;
+    StatusCode code;
+    std::string problem;  // the first, or "" for none
+  };
+  const std::vector<Refused> refused = {
+      // Another row's key: the 2005-02-14 cycle re-dated to the day of the second.
+      {cycle("2005-04-18"), key("2005-02-14"), StatusCode::kInvalidArgument,
+       "cycles.csv (row given): date: found '2005-04-18'; cycles.csv has a row of patient_id P001, date "
+       "2005-04-18 already (correct that one, or remove it first)"},
+      {cycle("2005-02-16"), key("2005-02-15"), StatusCode::kNotFound, ""},
+      {cycle("2005-02-16"),
+       {{"patient_id", "P001"}},
+       StatusCode::kInvalidArgument,
+       "cycles.csv (row given): date: missing; it names the row"},
+      {cycle("2005-02-16"), key("2005-02-14", "P002"), StatusCode::kInvalidArgument,
+       "cycles.csv (row given): patient_id: found 'P001'; a correction keeps the row's patient 'P002'"},
+      // The last I cycle re-dated after the first R cycle (2008-06-23, line 6): that row breaks the rule.
+      {cycle("2008-07-01"), key("2005-08-22"), StatusCode::kInvalidArgument,
+       "tests/data/registry_example/cycles.csv:6: phase: this R cycle on 2008-06-23 is not after the last I cycle; phases "
+       "follow each other in time"},
+  };
+  for (const Refused& r : refused) {
+    registry::Problems found;
+    EXPECT_EQ(registry::ReplaceRow(data, "cycles.csv", r.values, kToday, found, r.key).code(), r.code)
+        << r.problem;
+    EXPECT_EQ(found.messages.empty() ? "" : found.messages[0], r.problem);
+    EXPECT_EQ(Flatten(data), before);
+  }
+  // The last I cycle, which cannot be removed while the R cycles follow it, re-dated (and its activity
+  // corrected, 7.3 to 7.4), and the first re-dated by two days.
+  registry::Problems fine;
+  ASSERT_TRUE(
+      registry::ReplaceRow(data, "cycles.csv", cycle("2005-08-24"), kToday, fine, key("2005-08-22")).ok())
+      << (fine.messages.empty() ? "" : fine.messages[0]);
+  ASSERT_TRUE(
+      registry::ReplaceRow(data, "cycles.csv", cycle("2005-02-16"), kToday, fine, key("2005-02-14")).ok());
+  EXPECT_EQ(dates(), (std::vector<std::string>{"2005-02-16 7.4", "2005-04-18 7.4", "2005-06-20 7.4",
+                                               "2005-08-24 7.4", "2008-06-23 7.4", "2008-08-25 3.7"}));
+  EXPECT_EQ(Flatten(data).size(), before.size());
+}
+
 }  // namespace
 }  // namespace prrt::testing

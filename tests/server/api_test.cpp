@@ -429,6 +429,48 @@ TEST_F(Api, AReplacedRowCorrectsTheRowOfItsKey) {
   EXPECT_EQ(AuditCount(), audit + 1);
 }
 
+// A correction may name the row it replaces in the query, and change its key: a cycle recorded on a mistyped
+// date is re-dated in one write (the audit trail: the old row deleted with its values, the new one inserted).
+TEST_F(Api, ACorrectionNamingItsRowMayChangeTheKey) {
+  const auto session = Login("ana");
+  const int64_t audit = AuditCount();
+  const std::string before = ExportedFile("cycles.csv");
+  const json redated = {{"phase", "I"}, {"date", "2010-03-17"}, {"activity_gbq", 7.4}};
+  // Refused, with nothing stored: another cycle's date; no row of the key named; the key of another patient.
+  auto clash = Send("PUT", "/api/patients/P003/cycles?date=2010-03-15",
+                    {{"phase", "I"}, {"date", "2010-01-11"}, {"activity_gbq", 7.4}}, session);
+  EXPECT_EQ(clash->status, 422);
+  EXPECT_EQ(
+      FieldErrors(clash)["date"],
+      "found '2010-01-11'; cycles.csv has a row of patient_id P003, date 2010-01-11 already (correct that "
+      "one, or remove it first)");
+  auto none = Send("PUT", "/api/patients/P003/cycles?date=2010-03-16", redated, session);
+  EXPECT_EQ(none->status, 404);
+  EXPECT_EQ(json::parse(none->body)["error"],
+            "cycles.csv has no row of patient_id P003, date 2010-03-16 to replace");
+  auto other = Send("PUT", "/api/patients/P003/cycles?patient_id=P001&date=2005-02-14", redated, session);
+  EXPECT_EQ(other->status, 422);
+  EXPECT_EQ(FieldErrors(other)["patient_id"], "found 'P001'; expected 'P003' (the patient of the address)");
+  EXPECT_EQ(AuditCount(), audit);
+  EXPECT_EQ(ExportedFile("cycles.csv"), before);
+
+  auto corrected = Send("PUT", "/api/patients/P003/cycles?date=2010-03-15", redated, session);
+  ASSERT_EQ(corrected->status, 200) << corrected->body;
+  EXPECT_EQ(json::parse(corrected->body)["deleted"], 1);
+  EXPECT_EQ(json::parse(corrected->body)["inserted"], 1);
+  const std::string cycles = ExportedFile("cycles.csv");
+  EXPECT_NE(cycles.find("P003,I,2010-03-17,7.4\n"), std::string::npos) << cycles;
+  EXPECT_EQ(cycles.find("P003,I,2010-03-15"), std::string::npos) << cycles;
+  const json patient = json::parse(Get("/api/patients/P003", session)->body);
+  EXPECT_EQ(patient["phases"][0]["cycles"][1]["date"], "2010-03-17");
+  const json trail = json::parse(Get("/api/patients/P003/audit", session)->body);
+  std::set<std::string> changes;
+  for (const json& e : trail["entries"])
+    if (e["audit_id"].get<int64_t>() > audit)
+      changes.insert(e["action"].get<std::string>() + " " + e["row_key"].get<std::string>());
+  EXPECT_EQ(changes, (std::set<std::string>{"delete P003|2010-03-15", "insert P003|2010-03-17"}));
+}
+
 // A new patient is registered from the clinic (POST /api/patients, a patients.csv row) and appears in the
 // worklist, due a work-up for I-PRRT; an id already registered, and a row with problems, are refused.
 TEST_F(Api, RegisteringANewPatient) {
@@ -514,6 +556,9 @@ TEST_F(Api, LesionMeasurementsGiveTheResponseOfTheirDate) {
       page["responses"][0]["x_note"],
       "RECIST 1.1 from lesions.csv against the I-PRRT baseline of 2005-02-01: target sum 25 mm, 40 mm at "
       "baseline");
+  // Marked as derived (the page offers no correction of it); the recorded responses are not.
+  for (const json& r : page["responses"])
+    EXPECT_EQ(r.value("computed_from", ""), r["date"] == "2005-11-20" ? "lesions.csv" : "") << r;
   ASSERT_EQ(Send("PUT", "/api/patients/P001/lesions", lesion("2005-11-20", "L1", 35), session)->status, 200);
   page = json::parse(Get("/api/patients/P001", session)->body);
   EXPECT_EQ(page["responses"][0]["response"], "sd");

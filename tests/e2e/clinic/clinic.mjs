@@ -133,6 +133,16 @@ try {
   await page.click('#record-cycles-put');
   await page.waitForSelector('td:has-text("2010-05-17: 3.7 GBq")');
   if (await page.locator('td:has-text("2010-05-17: 7.4 GBq")').count() !== 0) fail('the corrected cycle is still shown');
+  // The same cycle given on the wrong date: chosen among the cycles recorded (which fills the form), re-dated.
+  await page.selectOption('#cycles-row', { label: 'I · 2010-05-17 · 3.7' });
+  if (await page.inputValue('#cycles-activity_gbq') !== '3.7') fail('choosing a recorded cycle did not fill the form');
+  await page.fill('#cycles-date', '2010-05-19');
+  await page.click('#record-cycles-put');
+  await page.waitForSelector('td:has-text("2010-05-19: 3.7 GBq")');
+  if (await page.locator('td:has-text("2010-05-17:")').count() !== 0) fail('the re-dated cycle is still shown on its old date');
+  // A response computed from the lesion measurements is not among the responses recorded.
+  const responseRows = await page.locator('#responses-row option').allTextContents();
+  if (responseRows.some((t) => t.startsWith('2010-06-01'))) fail(`a computed response is offered for correction: ${responseRows}`);
   // A response recorded in error is removed (a second click confirms).
   await page.fill('#responses-date', '2010-11-01');
   await page.selectOption('#responses-response', 'pr');
