@@ -193,9 +193,13 @@ function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes
     for (const [name, input] of Object.entries(inputs)) {
       if (changes ? input.value !== (values[name] ?? '') : input.value !== '') body[name] = input.value;
     }
-    // A removal names its row by the key in the query, as does a correction of a row chosen.
-    const { status, data } = method === 'DELETE' ? await api(method, `${path}?${new URLSearchParams(chosen || body)}`)
-      : await api(method, method === 'PUT' && chosen ? `${path}?${new URLSearchParams(chosen)}` : path, body);
+    // A removal names its row by the key in the query, as does a correction of a row chosen; moving a date
+    // (REDATE) moves every row of the chosen row's date to the date in the form.
+    const query = (named) => `${path}?${new URLSearchParams(named)}`;
+    if (method === 'REDATE' && !chosen) { general.textContent = 'Choose the recorded row of the date to move first.'; return; }
+    const request = { DELETE: () => [method, query(chosen || body)], REDATE: () => ['PATCH', query({ date: chosen.date }), { date: body.date ?? '' }] }[method]
+      ?.() ?? [method, method === 'PUT' && chosen ? query(chosen) : path, body];
+    const { status, data } = await api(...request);
     if (status === 200 || status === 201) { done(body); return; }
     for (const e of data.errors || []) {
       if (e.field && errors[e.field]) errors[e.field].textContent = ` ${e.message}`;
@@ -248,13 +252,15 @@ const recordedRows = (p, kind) => ({
 
 // Recording a row of `kind`; "Correct" replaces the row chosen among those recorded (its date, say, may
 // change) or else the row of the same key (a cycle's date, a lab result's date and test, a work-up's phase,
-// ...), "Remove" removes it (a row entered in error).
+// ...), "Remove" removes it (a row entered in error). A scan's lesions, or a blood draw's results, recorded on a
+// wrong date are moved together (one by one, a scan's lesions would break RECIST's rules on the way).
 const recordForm = (p, kind) => rowForm({
   id: `record-${kind}`, prefix: kind, fields: recordForms[kind], values: { patient_id: p.patient_id },
   title: `Record ${{ baselines: 'work-up (before a phase)', lesions: 'lesion measurement (RECIST 1.1)' }[kind] || kind.replace(/s$/, '')}`,
   path: `/api/patients/${encodeURIComponent(p.patient_id)}/${kind}`, key: recordKeys[kind],
   recorded: recordedRows(p, kind).map((r) => ({ ...r, label: recordForms[kind].filter(([name]) => name !== 'x_note').map(([name]) => r[name]).filter((v) => v != null && v !== '').join(' · ') })),
-  buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE']] });
+  buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE'],
+    ...{ lesions: [['Move the whole scan to this date', 'REDATE']], labs: [['Move the whole blood draw to this date', 'REDATE']] }[kind] || []] });
 
 // A patient's own fields (patients.csv), as registered and as changed.
 const yesNo = ['', 'yes', 'no', 'unknown'];

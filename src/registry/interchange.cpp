@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -738,6 +739,34 @@ Result<std::vector<Row>::iterator> FindByKey(std::vector<Row>& rows, const std::
   return NotFound(fmt::format("{} has no row of {} to {}", file, fmt::join(named, ", "), purpose));
 }
 
+// A problem, on the first key column it changes, when `values` would give `row` the key of another row of
+// `rows` (the import would call it a duplicate, of a line the registry has not).
+bool KeyTaken(std::vector<Row>& rows, const std::string& file, const Row& row, const RowValues& values,
+              Problems& problems) {
+  const std::vector<std::string>& columns = InterchangeKey(file);
+  const auto changed = std::find_if(columns.begin(), columns.end(), [&](const std::string& column) {
+    return row.get(column) == nullptr || *row.get(column) != values.at(column);
+  });
+  if (changed == columns.end() || !FindByKey(rows, file, columns, values, "").ok()) return false;
+  std::vector<std::string> named;
+  for (const std::string& column : columns)
+    named.push_back(fmt::format("{} {}", column, values.at(column)));
+  problems.Add(
+      fmt::format("{} (row given): {}: found '{}'; {} has a row of {} already (correct that one, or "
+                  "remove it first)",
+                  file, *changed, values.at(*changed), file, fmt::join(named, ", ")));
+  return true;
+}
+
+// `file` is a registry file of a patient's rows (not patients.csv, whose row is the patient).
+Status CheckRowsFile(const std::string& file, std::string_view purpose) {
+  if (file == "patients.csv" ||
+      std::find(InterchangeFiles().begin(), InterchangeFiles().end(), file) == InterchangeFiles().end()) {
+    return InvalidArgument(fmt::format("'{}' is not a registry file whose rows can be {}", file, purpose));
+  }
+  return Status();
+}
+
 // Every key column of `file` given in `key` (the row a correction or removal names); a problem for each not.
 Status CheckKeyGiven(const std::string& file, const RowValues& key, Problems& problems) {
   for (const std::string& column : InterchangeKey(file)) {
@@ -767,20 +796,7 @@ Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, 
   }
   Result<std::vector<Row>::iterator> found = FindByKey(rows, file, columns, key ? *key : values, "replace");
   if (!found.ok()) return found.status();
-  // A new key must be no other row's (the import would call it a duplicate, of a line the registry has not).
-  const auto changed = std::find_if(columns.begin(), columns.end(), [&](const std::string& column) {
-    return (*found)->get(column) == nullptr || *(*found)->get(column) != values.at(column);
-  });
-  if (changed != columns.end() && FindByKey(rows, file, columns, values, "replace").ok()) {
-    std::vector<std::string> named;
-    for (const std::string& column : columns)
-      named.push_back(fmt::format("{} {}", column, values.at(column)));
-    problems.Add(
-        fmt::format("{} (row given): {}: found '{}'; {} has a row of {} already (correct that one, or "
-                    "remove it first)",
-                    file, *changed, values.at(*changed), file, fmt::join(named, ", ")));
-    return InvalidArgument("the row has problems");
-  }
+  if (KeyTaken(rows, file, **found, values, problems)) return InvalidArgument("the row has problems");
   Row before = std::move(**found);
   **found = Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(values)};
   CheckCrossFile(data, problems);
@@ -791,11 +807,58 @@ Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, 
   return Status();
 }
 
-Status RemoveRow(Interchange& data, const std::string& file, const RowValues& key, Problems& problems) {
-  if (file == "patients.csv" ||
-      std::find(InterchangeFiles().begin(), InterchangeFiles().end(), file) == InterchangeFiles().end()) {
-    return InvalidArgument(fmt::format("'{}' is not a registry file whose rows can be removed", file));
+Status ChangeRows(Interchange& data, const std::string& file, const RowValues& match, const RowValues& patch,
+                  Day today, Problems& problems) {
+  if (Status rows_file = CheckRowsFile(file, "changed"); !rows_file.ok()) return rows_file;
+  assert(match.count("patient_id"));
+  const std::string where = fmt::format("{} (row given)", file);
+  if (patch.empty()) problems.Add(fmt::format("{}: no column given to change", where));
+  if (patch.count("patient_id"))
+    problems.Add(fmt::format("{}: patient_id: found '{}'; a change keeps the rows' patient '{}'", where,
+                             patch.at("patient_id"), match.at("patient_id")));
+  if (!problems.empty()) return InvalidArgument("the change has problems");
+  std::vector<Row>& rows = data.files[file];
+  std::vector<size_t> matched;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const bool all = std::all_of(match.begin(), match.end(), [&](const auto& column_value) {
+      const std::string* value = rows[i].get(column_value.first);
+      return value != nullptr && *value == column_value.second;
+    });
+    if (all) matched.push_back(i);
   }
+  if (matched.empty()) {
+    std::vector<std::string> named = {fmt::format("patient_id {}", match.at("patient_id"))};
+    for (const auto& [column, value] : match)
+      if (column != "patient_id") named.push_back(fmt::format("{} {}", column, value));
+    return NotFound(fmt::format("{} has no row of {} to change", file, fmt::join(named, ", ")));
+  }
+  // Each row changed checked on its own; a problem is the same for every row, so the first row's are
+  // reported.
+  std::vector<RowValues> changed;
+  for (size_t i : matched) {
+    RowValues values = rows[i].values;
+    for (const auto& [column, value] : patch)
+      values[column] = value;
+    if (!CheckGivenRow(file, values, today, problems).ok() || KeyTaken(rows, file, rows[i], values, problems))
+      return InvalidArgument("the change has problems");
+    changed.push_back(std::move(values));
+  }
+  std::vector<Row> before;
+  for (size_t k = 0; k < matched.size(); ++k) {
+    before.push_back(std::move(rows[matched[k]]));
+    rows[matched[k]] = Row{Intern(where), 0, std::move(changed[k])};
+  }
+  CheckCrossFile(data, problems);
+  if (!problems.empty()) {
+    for (size_t k = 0; k < matched.size(); ++k)
+      rows[matched[k]] = std::move(before[k]);
+    return InvalidArgument("the rows changed conflict with the registry");
+  }
+  return Status();
+}
+
+Status RemoveRow(Interchange& data, const std::string& file, const RowValues& key, Problems& problems) {
+  if (Status rows_file = CheckRowsFile(file, "removed"); !rows_file.ok()) return rows_file;
   if (Status named = CheckKeyGiven(file, key, problems); !named.ok()) return named;
   const std::vector<std::string>& columns = InterchangeKey(file);
   std::vector<Row>& rows = data.files[file];

@@ -470,6 +470,11 @@ struct Server::Impl {
                Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kReplace, req,
                      s, res);
              }));
+    http.Patch(rows_path,
+               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+                 Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kChangeRows,
+                       req, s, res);
+               }));
     http.Delete(rows_path,
                 Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
                   Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kRemove, req,
@@ -580,8 +585,9 @@ struct Server::Impl {
 
   // How a write changes a patient's rows: a new row (POST), the row with the same key replaced (PUT), the
   // patient's own row changed field by field (PATCH, a JSON merge patch: a field given null or "" is
-  // removed), the row of a key removed (DELETE), or a new patient registered (POST /api/patients).
-  enum class Change { kAdd, kReplace, kPatchPatient, kRemove, kNewPatient };
+  // removed), the columns given set in the rows the query names (PATCH of a kind of rows: a scan's lesions
+  // re-dated), the row of a key removed (DELETE), or a new patient registered (POST /api/patients).
+  enum class Change { kAdd, kReplace, kPatchPatient, kChangeRows, kRemove, kNewPatient };
 
   // The columns a write gives, each with its value (nullopt: null or "", which a patch removes); values that
   // cannot be one are in `errors`.
@@ -593,7 +599,7 @@ struct Server::Impl {
 
   // The body's columns (a JSON object; a number is taken as its text), or for a removal the query's (the key
   // of the row); a correction may name the row it replaces in the query (?date=...), its key then being
-  // the body's. nullopt when the body is not a JSON object.
+  // the body's, and a change of rows names them there. nullopt when the body is not a JSON object.
   static std::optional<GivenColumns> ReadGivenColumns(const httplib::Request& req, Change change) {
     GivenColumns given;
     auto give = [&](const std::string& column, std::string value) {
@@ -614,7 +620,7 @@ struct Server::Impl {
       read_query(give);
       return given;
     }
-    if (change == Change::kReplace && !req.params.empty()) {
+    if ((change == Change::kReplace || change == Change::kChangeRows) && !req.params.empty()) {
       given.key.emplace();
       read_query([&](const std::string& column, const std::string& value) { (*given.key)[column] = value; });
     }
@@ -654,10 +660,9 @@ struct Server::Impl {
 
   // A write: the row (or the patient's changes) is the request's body as a JSON object, column by column; the
   // key of a row to remove, or of the row a correction replaces when it changes the key, is in the query
-  // (?date=...&test=...). The patient is the address's, or for a new
-  // patient the row's patient_id. Checked as an import checks it, with the patient's other rows; stored with
-  // the user in the audit trail. 422 with {"errors": [{"field", "message"}]} when anything is wrong, and
-  // nothing stored.
+  // (?date=...&test=...). The patient is the address's, or for a new patient the row's patient_id. Checked as
+  // an import checks it, with the patient's other rows; stored with the user in the audit trail. 422 with
+  // {"errors": [{"field", "message"}]} when anything is wrong, and nothing stored.
   void Write(const std::optional<std::string>& address_id, const std::string& file, Change change,
              const httplib::Request& req, const Session& session, httplib::Response& res) {
     if (address_id && !IsUtf8(*address_id))
@@ -678,6 +683,15 @@ struct Server::Impl {
     };
     same_patient(row_id);
     if (given->key && given->key->count("patient_id")) same_patient(given->key->at("patient_id"));
+    if (change == Change::kChangeRows) {
+      if (!given->key || given->key->size() == given->key->count("patient_id")) {
+        errors.push_back({{"field", nullptr},
+                          {"message", "the query names no rows: give the values they hold (?date=...)"}});
+      }
+      for (const auto& [column, value] : given->values) {
+        if (!value) errors.push_back({{"field", column}, {"message", "expected a value to set"}});
+      }
+    }
     if (!errors.empty()) return Reply(res, 422, {{"errors", errors}});
     const std::string id = address_id ? *address_id : *row_id;
     given->values["patient_id"] = id;
@@ -707,13 +721,21 @@ struct Server::Impl {
         values.erase(column);
       }
     }
-    if (change == Change::kAdd || change == Change::kReplace) AdvanceLastContact(*rows, values);
+    if (change == Change::kAdd || change == Change::kReplace || change == Change::kChangeRows)
+      AdvanceLastContact(*rows, values);
     registry::Problems problems;
     const bool adds = change == Change::kAdd || change == Change::kNewPatient;
-    const Status changed = adds ? registry::AddRow(*rows, file, values, Today(), problems)
-                           : change == Change::kRemove
-                               ? registry::RemoveRow(*rows, file, values, problems)
-                               : registry::ReplaceRow(*rows, file, values, Today(), problems, given->key);
+    Status changed;
+    if (adds) {
+      changed = registry::AddRow(*rows, file, values, Today(), problems);
+    } else if (change == Change::kRemove) {
+      changed = registry::RemoveRow(*rows, file, values, problems);
+    } else if (change == Change::kChangeRows) {
+      values.erase("patient_id");
+      changed = registry::ChangeRows(*rows, file, *given->key, values, Today(), problems);
+    } else {
+      changed = registry::ReplaceRow(*rows, file, values, Today(), problems, given->key);
+    }
     if (changed.code() == StatusCode::kNotFound) return Error(res, 404, changed.message());
     if (!changed.ok()) {
       for (const std::string& p : problems.messages)

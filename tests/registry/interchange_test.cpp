@@ -523,7 +523,8 @@ TEST(ChangeRow, CorrectsTheKeyOfTheRowNamedOrChangesNothing) {
        "cycles.csv (row given): patient_id: found 'P001'; a correction keeps the row's patient 'P002'"},
       // The last I cycle re-dated after the first R cycle (2008-06-23, line 6): that row breaks the rule.
       {cycle("2008-07-01"), key("2005-08-22"), StatusCode::kInvalidArgument,
-       "tests/data/registry_example/cycles.csv:6: phase: this R cycle on 2008-06-23 is not after the last I cycle; phases "
+       "tests/data/registry_example/cycles.csv:6: phase: this R cycle on 2008-06-23 is not after the last I "
+       "cycle; phases "
        "follow each other in time"},
   };
   for (const Refused& r : refused) {
@@ -543,6 +544,123 @@ TEST(ChangeRow, CorrectsTheKeyOfTheRowNamedOrChangesNothing) {
       registry::ReplaceRow(data, "cycles.csv", cycle("2005-02-16"), kToday, fine, key("2005-02-14")).ok());
   EXPECT_EQ(dates(), (std::vector<std::string>{"2005-02-16 7.4", "2005-04-18 7.4", "2005-06-20 7.4",
                                                "2005-08-24 7.4", "2008-06-23 7.4", "2008-08-25 3.7"}));
+  EXPECT_EQ(Flatten(data).size(), before.size());
+}
+
+// A scan recorded on a mistyped date is re-dated at once (ChangeRows): its lesions re-dated one by one would
+// leave, between the two, a baseline without the lesions measured later (refused by RECIST's rules).
+TEST(ChangeRow, ReDatesTheRowsNamedAtOnceOrChangesNothing) {
+  registry::Problems problems;
+  registry::Interchange data = ReadWhole("tests/data/registry_example", problems);
+  // P001's I-PRRT begins 2005-02-14: a baseline scan of two targets, one after two cycles, and R-PRRT's
+  // baseline (its first cycle 2008-06-23).
+  for (const auto& [date, id, mm] : {std::tuple{"2005-02-01", "L1", "40"},
+                                     {"2005-02-01", "L2", "20"},
+                                     {"2005-05-01", "L1", "30"},
+                                     {"2005-05-01", "L2", "15"},
+                                     {"2008-06-10", "L1", "35"},
+                                     {"2008-06-10", "L2", "18"}}) {
+    ASSERT_TRUE(registry::AddRow(data, "lesions.csv",
+                                 {{"patient_id", "P001"},
+                                  {"date", date},
+                                  {"lesion_id", id},
+                                  {"organ", "liver"},
+                                  {"role", "target"},
+                                  {"lymph_node", "no"},
+                                  {"diameter_mm", mm}},
+                                 kToday, problems)
+                    .ok())
+        << (problems.empty() ? "" : problems.messages[0]);
+  }
+  const PatientRows before = Flatten(data);
+  const registry::RowValues baseline_scan = {{"patient_id", "P001"}, {"date", "2005-02-01"}};
+  registry::Problems one_by_one;
+  EXPECT_FALSE(registry::ReplaceRow(
+                   data, "lesions.csv",
+                   {{"patient_id", "P001"},
+                    {"date", "2005-02-03"},
+                    {"lesion_id", "L1"},
+                    {"organ", "liver"},
+                    {"role", "target"},
+                    {"lymph_node", "no"},
+                    {"diameter_mm", "40"}},
+                   kToday, one_by_one,
+                   registry::RowValues{{"patient_id", "P001"}, {"date", "2005-02-01"}, {"lesion_id", "L1"}})
+                   .ok());
+  ASSERT_FALSE(one_by_one.empty());
+  EXPECT_NE(one_by_one.messages[0].find("role: lesion L2 is a target after baseline but not at baseline"),
+            std::string::npos)
+      << one_by_one.messages[0];
+  EXPECT_EQ(Flatten(data), before);
+
+  struct Refused {
+    std::string file;
+    registry::RowValues match, patch;
+    StatusCode code;
+    std::string problem;  // the first, or "" for none
+  };
+  const std::vector<Refused> refused = {
+      {"lesions.csv",
+       {{"patient_id", "P001"}, {"date", "2005-02-02"}},
+       {{"date", "2005-02-03"}},
+       StatusCode::kNotFound,
+       ""},
+      {"lesions.csv",
+       baseline_scan,
+       {},
+       StatusCode::kInvalidArgument,
+       "lesions.csv (row given): no column given to change"},
+      {"lesions.csv",
+       baseline_scan,
+       {{"patient_id", "P002"}},
+       StatusCode::kInvalidArgument,
+       "lesions.csv (row given): patient_id: found 'P002'; a change keeps the rows' patient 'P001'"},
+      {"lesions.csv",
+       baseline_scan,
+       {{"date", "2005-02-31"}},
+       StatusCode::kInvalidArgument,
+       "lesions.csv (row given): date: found '2005-02-31'; expected a date YYYY-MM-DD"},
+      // Onto the later scan's date: L1 and L2 are measured there already.
+      {"lesions.csv",
+       baseline_scan,
+       {{"date", "2005-05-01"}},
+       StatusCode::kInvalidArgument,
+       "lesions.csv (row given): date: found '2005-05-01'; lesions.csv has a row of patient_id P001, date "
+       "2005-05-01, lesion_id L1 already (correct that one, or remove it first)"},
+      // The blood draw of 2005-03-15 (hb, platelets) onto 2008-07-21, whose platelets are recorded.
+      {"labs.csv",
+       {{"patient_id", "P001"}, {"date", "2005-03-15"}},
+       {{"date", "2008-07-21"}},
+       StatusCode::kInvalidArgument,
+       "labs.csv (row given): date: found '2008-07-21'; labs.csv has a row of patient_id P001, date "
+       "2008-07-21, test platelets already (correct that one, or remove it first)"},
+      {"patients.csv", {{"patient_id", "P001"}}, {{"sex", "m"}}, StatusCode::kInvalidArgument, ""},
+  };
+  for (const Refused& r : refused) {
+    registry::Problems found;
+    EXPECT_EQ(registry::ChangeRows(data, r.file, r.match, r.patch, kToday, found).code(), r.code)
+        << r.problem;
+    EXPECT_EQ(found.messages.empty() ? "" : found.messages[0], r.problem);
+    EXPECT_EQ(Flatten(data), before);
+  }
+  // The rows changed are checked with the rest: a date after the patient's last contact (2016-11-30).
+  registry::Problems late;
+  EXPECT_FALSE(
+      registry::ChangeRows(data, "lesions.csv", baseline_scan, {{"date", "2017-01-02"}}, kToday, late).ok());
+  ASSERT_FALSE(late.empty());
+  EXPECT_NE(late.messages[0].find("after the patient's last_contact_date"), std::string::npos)
+      << late.messages[0];
+  EXPECT_EQ(Flatten(data), before);
+
+  registry::Problems fine;
+  ASSERT_TRUE(
+      registry::ChangeRows(data, "lesions.csv", baseline_scan, {{"date", "2005-02-03"}}, kToday, fine).ok())
+      << (fine.empty() ? "" : fine.messages[0]);
+  std::vector<std::string> scans;
+  for (const registry::Row& row : data.files["lesions.csv"])
+    scans.push_back(*row.get("date") + " " + *row.get("lesion_id"));
+  EXPECT_EQ(scans, (std::vector<std::string>{"2005-02-03 L1", "2005-02-03 L2", "2005-05-01 L1",
+                                             "2005-05-01 L2", "2008-06-10 L1", "2008-06-10 L2"}));
   EXPECT_EQ(Flatten(data).size(), before.size());
 }
 

@@ -471,6 +471,43 @@ TEST_F(Api, ACorrectionNamingItsRowMayChangeTheKey) {
   EXPECT_EQ(changes, (std::set<std::string>{"delete P003|2010-03-15", "insert P003|2010-03-17"}));
 }
 
+// The rows the query names get the columns given (PATCH of a kind of rows): a blood draw recorded on a
+// mistyped date is re-dated at once, both its results.
+TEST_F(Api, RowsNamedInTheQueryAreReDatedAtOnce) {
+  const auto session = Login("ana");
+  const int64_t audit = AuditCount();
+  const std::string before = ExportedFile("labs.csv");
+  const json redate = {{"date", "2005-03-16"}};
+  auto unnamed = Send("PATCH", "/api/patients/P001/labs", redate, session);
+  EXPECT_EQ(unnamed->status, 422);
+  EXPECT_EQ(FieldErrors(unnamed)[""], "the query names no rows: give the values they hold (?date=...)");
+  auto emptied = Send("PATCH", "/api/patients/P001/labs?date=2005-03-15", {{"date", nullptr}}, session);
+  EXPECT_EQ(emptied->status, 422);
+  EXPECT_EQ(FieldErrors(emptied)["date"], "expected a value to set");
+  auto none = Send("PATCH", "/api/patients/P001/labs?date=2005-03-14", redate, session);
+  EXPECT_EQ(none->status, 404);
+  EXPECT_EQ(json::parse(none->body)["error"],
+            "labs.csv has no row of patient_id P001, date 2005-03-14 to change");
+  auto clash = Send("PATCH", "/api/patients/P001/labs?date=2005-03-15", {{"date", "2008-07-21"}}, session);
+  EXPECT_EQ(clash->status, 422);
+  EXPECT_EQ(
+      FieldErrors(clash)["date"],
+      "found '2008-07-21'; labs.csv has a row of patient_id P001, date 2008-07-21, test platelets already "
+      "(correct that one, or remove it first)");
+  EXPECT_EQ(Send("PATCH", "/api/patients/P001/labs?date=2005-03-15", redate, Login("vic"))->status, 403);
+  EXPECT_EQ(AuditCount(), audit);
+  EXPECT_EQ(ExportedFile("labs.csv"), before);
+
+  auto redated = Send("PATCH", "/api/patients/P001/labs?date=2005-03-15", redate, session);
+  ASSERT_EQ(redated->status, 200) << redated->body;
+  EXPECT_EQ(json::parse(redated->body)["deleted"], 2);
+  EXPECT_EQ(json::parse(redated->body)["inserted"], 2);
+  const std::string labs = ExportedFile("labs.csv");
+  EXPECT_NE(labs.find("P001,2005-03-16,hb,7.4,mmol/l,7.5,10.0\n"), std::string::npos) << labs;
+  EXPECT_NE(labs.find("P001,2005-03-16,platelets,140,10^9/l,150,400\n"), std::string::npos) << labs;
+  EXPECT_EQ(labs.find("2005-03-15"), std::string::npos) << labs;
+}
+
 // A new patient is registered from the clinic (POST /api/patients, a patients.csv row) and appears in the
 // worklist, due a work-up for I-PRRT; an id already registered, and a row with problems, are refused.
 TEST_F(Api, RegisteringANewPatient) {

@@ -77,6 +77,14 @@ Status AddRow(Interchange& data, const std::string& file, RowValues values, Day 
 Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems,
                   const std::optional<RowValues>& key = std::nullopt);
 
+//! Sets the columns `patch` gives in every row of `file` (not patients.csv) whose columns hold `match`'s
+//! values (`match` names the patient): the lesion measurements of a scan, or the results of a blood draw,
+//! recorded on a mistyped date re-dated at once (re-dated one by one, a scan's lesions would break RECIST's
+//! rules on the way). Each row changed is checked as AddRow checks a row, and none may take another row's
+//! key. NotFound when no row matches; on a problem `data` is left as it was.
+Status ChangeRows(Interchange& data, const std::string& file, const RowValues& match, const RowValues& patch,
+                  Day today, Problems& problems);
+
 //! Removes the row of `file` (not patients.csv) whose key columns hold `key`'s values (a row entered in
 //! error). NotFound when there is none; InvalidArgument, with the problems, when a key column is not given or
 //! when the rest would break a cross-file rule; `data` is then left as it was.

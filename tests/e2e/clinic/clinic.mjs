@@ -143,6 +143,16 @@ try {
   // A response computed from the lesion measurements is not among the responses recorded.
   const responseRows = await page.locator('#responses-row option').allTextContents();
   if (responseRows.some((t) => t.startsWith('2010-06-01'))) fail(`a computed response is offered for correction: ${responseRows}`);
+  // The scan of 2010-06-01 was on 2010-06-03: moved whole (its response, computed from it, moves with it).
+  await page.click('#record-lesions-redate');
+  await page.waitForSelector('#record-lesions p.error:has-text("Choose the recorded row")');
+  const scanRows = await page.locator('#lesions-row option').allTextContents();
+  await page.selectOption('#lesions-row', { index: scanRows.findIndex((t) => t.startsWith('2010-06-01')) });
+  await page.fill('#lesions-date', '2010-06-03');
+  await page.click('#record-lesions-redate');
+  await page.waitForSelector("td:text-is('2010-06-03')");
+  if (await page.locator("td:text-is('2010-06-01')").count() !== 0) fail('the moved scan is still shown on its old date');
+  await page.waitForSelector('td:text-is("RECIST 1.1 from lesions.csv against the I-PRRT baseline of 2010-01-05: target sum 20 mm, 30 mm at baseline")');
   // A response recorded in error is removed (a second click confirms).
   await page.fill('#responses-date', '2010-11-01');
   await page.selectOption('#responses-response', 'pr');
