@@ -254,13 +254,17 @@ const recordedRows = (p, kind) => ({
 // change) or else the row of the same key (a cycle's date, a lab result's date and test, a work-up's phase,
 // ...), "Remove" removes it (a row entered in error). A scan's lesions, or a blood draw's results, recorded on a
 // wrong date are moved together (one by one, a scan's lesions would break RECIST's rules on the way).
-const recordForm = (p, kind) => rowForm({
-  id: `record-${kind}`, prefix: kind, fields: recordForms[kind], values: { patient_id: p.patient_id },
-  title: `Record ${{ baselines: 'work-up (before a phase)', lesions: 'lesion measurement (RECIST 1.1)' }[kind] || kind.replace(/s$/, '')}`,
-  path: `/api/patients/${encodeURIComponent(p.patient_id)}/${kind}`, key: recordKeys[kind],
-  recorded: recordedRows(p, kind).map((r) => ({ ...r, label: recordForms[kind].filter(([name]) => name !== 'x_note').map(([name]) => r[name]).filter((v) => v != null && v !== '').join(' · ') })),
-  buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE'],
-    ...{ lesions: [['Move the whole scan to this date', 'REDATE']], labs: [['Move the whole blood draw to this date', 'REDATE']] }[kind] || []] });
+const recordForm = (p, kind) => {
+  const recorded = recordedRows(p, kind).map((r) => ({ ...r,
+    label: recordForms[kind].filter(([name]) => name !== 'x_note').map(([name]) => r[name]).filter((v) => v != null && v !== '').join(' · ') }));
+  const move = recorded.length === 0 ? null
+    : { lesions: ['Move the whole scan to this date', 'REDATE'], labs: ['Move the whole blood draw to this date', 'REDATE'] }[kind];
+  return rowForm({
+    id: `record-${kind}`, prefix: kind, fields: recordForms[kind], values: { patient_id: p.patient_id },
+    title: `Record ${{ baselines: 'work-up (before a phase)', lesions: 'lesion measurement (RECIST 1.1)' }[kind] || kind.replace(/s$/, '')}`,
+    path: `/api/patients/${encodeURIComponent(p.patient_id)}/${kind}`, key: recordKeys[kind], recorded,
+    buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE'], ...(move ? [move] : [])] });
+};
 
 // A patient's own fields (patients.csv), as registered and as changed.
 const yesNo = ['', 'yes', 'no', 'unknown'];
