@@ -225,13 +225,96 @@ void AddExport(CLI::App& app, CommandContext& context) {
   });
 }
 
+// A patient's timeline as text: the phases (with their work-ups, cycles and progression), OS, then the
+// responses, events, lesion measurements and labs, each in date order. Months with one decimal, as the study
+// reports them.
+void PrintTimeline(std::ostream& out, const registry::Timeline& t) {
+  const registry::Row& patient = *t.patient;
+  auto column = [](const registry::Row& row, const char* name) -> std::string {
+    const std::string* value = row.get(name);
+    return value ? *value : "";
+  };
+  out << fmt::format("{} ({}, born {}, {} NET)\n", column(patient, "patient_id"), column(patient, "sex"),
+                     column(patient, "birth_date"), column(patient, "primary_site"));
+  for (const registry::TimelinePhase& p : t.phases) {
+    out << fmt::format(
+        "  {}-PRRT from {}: {} cycles, {} GBq; best response {}; PFS {:.1f} months{}\n", p.phase, p.start,
+        p.cycles.size(), FormatNumber(p.activity_gbq), p.best_response.value_or("none"), p.pfs_months,
+        p.progression_date ? fmt::format(" (progression {}, {})", *p.progression_date, *p.progression_method)
+        : p.pfs_event      ? " (death)"
+                           : " (censored)");
+    std::vector<std::string> cycles;
+    for (const registry::TimelineCycle& c : p.cycles)
+      cycles.push_back(fmt::format("{} {} GBq", c.date, FormatNumber(c.activity_gbq)));
+    out << fmt::format("    cycles: {}\n", fmt::join(cycles, ", "));
+  }
+  const std::string* death = patient.get("death_date");
+  out << fmt::format("  cumulative activity {} GBq; OS {}\n", FormatNumber(t.cumulative_activity_gbq),
+                     !t.os_months ? std::string("none (no cycle)")
+                     : death      ? fmt::format("{:.1f} months (died {})", *t.os_months, *death)
+                             : fmt::format("{:.1f} months (censored at the last contact {})", *t.os_months,
+                                           column(patient, "last_contact_date")));
+  // Each section: its heading and a line a row, or nothing when there is no row.
+  auto section = [&out](const char* heading, const std::vector<std::string>& lines) {
+    if (lines.empty()) return;
+    out << "  " << heading << ":\n";
+    for (const std::string& line : lines)
+      out << "    " << line << '\n';
+  };
+  auto with_note = [&](const registry::Row& row, std::string text) {
+    const std::string note = column(row, "x_note");
+    return note.empty() ? text : fmt::format("{} — {}", text, note);
+  };
+  std::vector<std::string> lines;
+  for (const registry::Row* w : t.work_ups) {
+    std::vector<std::string> found;
+    for (const auto& [name, label] : {std::pair{"krenning_score", "Krenning score"},
+                                      {"karnofsky", "Karnofsky"},
+                                      {"extent", "extent"},
+                                      {"progression", "progression by"}}) {
+      if (w->get(name)) found.push_back(fmt::format("{} {}", label, *w->get(name)));
+    }
+    lines.push_back(
+        fmt::format("{}-PRRT {}: {}", column(*w, "phase"), column(*w, "date"), fmt::join(found, ", ")));
+  }
+  section("work-ups", lines);
+  lines.clear();
+  for (const registry::Row* r : t.responses)
+    lines.push_back(with_note(
+        *r, fmt::format("{} {} ({})", column(*r, "date"), column(*r, "response"), column(*r, "method"))));
+  section("responses", lines);
+  lines.clear();
+  for (const registry::Row* e : t.events) {
+    const std::string method = column(*e, "method");
+    lines.push_back(with_note(*e, fmt::format("{} {}{}", column(*e, "date"), column(*e, "event"),
+                                              method.empty() ? "" : " (" + method + ")")));
+  }
+  section("events", lines);
+  lines.clear();
+  for (const registry::Row* l : t.lesions) {
+    const std::string diameter = column(*l, "diameter_mm"), status = column(*l, "status");
+    lines.push_back(fmt::format("{} {} ({}{}) {}{}{}", column(*l, "date"), column(*l, "lesion_id"),
+                                column(*l, "organ"), column(*l, "lymph_node") == "yes" ? ", nodal" : "",
+                                column(*l, "role"), diameter.empty() ? "" : " " + diameter + " mm",
+                                status.empty() ? "" : " " + status));
+  }
+  section("lesion measurements", lines);
+  lines.clear();
+  for (const registry::TimelineLab& l : t.labs) {
+    lines.push_back(fmt::format("{} {} {} {}: CTCAE grade {}", l.date, l.test, FormatNumber(l.value), l.unit,
+                                l.ctcae_grade ? std::to_string(*l.ctcae_grade) : "- (" + l.ctcae_note + ")"));
+  }
+  section("labs", lines);
+}
+
 void AddPatient(CLI::App& app, CommandContext& context) {
   auto db = std::make_shared<std::string>("prrt.db");
   auto id = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  auto* command = app.add_subcommand("patient",
-                                     "one patient's timeline: phases, cycles, labs with CTCAE grades, "
-                                     "responses, progression, PFS of each phase, OS");
+  auto* command =
+      app.add_subcommand("patient",
+                         "one patient's timeline: phases, cycles, progression, PFS of each "
+                         "phase, OS; work-ups, responses, events, lesions, labs with CTCAE grades");
   command->add_option("--db", *db, "the registry file (default prrt.db)");
   command->add_option("id", *id, "the patient_id")->required();
   command->add_flag("--json", *as_json, "print JSON");
@@ -245,22 +328,7 @@ void AddPatient(CLI::App& app, CommandContext& context) {
       context.out << result.dump(2) << '\n';
       return kExitOk;
     }
-    context.out << fmt::format("{} ({}, born {}, {} NET)\n", *id, *t->patient->get("sex"),
-                               *t->patient->get("birth_date"), *t->patient->get("primary_site"));
-    for (const registry::TimelinePhase& p : t->phases) {
-      context.out << fmt::format("  {}-PRRT from {}: {} cycles, {} GBq; best response {}; PFS {} months{}\n",
-                                 p.phase, p.start, p.cycles.size(), FormatNumber(p.activity_gbq),
-                                 p.best_response.value_or("none"), FormatNumber(p.pfs_months, 3),
-                                 p.pfs_event ? "" : " (censored)");
-    }
-    context.out << fmt::format("  cumulative activity {} GBq; OS {} months{}\n",
-                               FormatNumber(t->cumulative_activity_gbq), FormatNumber(t->os_months, 3),
-                               t->os_event ? "" : " (censored)");
-    for (const registry::TimelineLab& l : t->labs) {
-      context.out << fmt::format("  {} {} {} {}: CTCAE grade {}\n", l.date, l.test, FormatNumber(l.value),
-                                 l.unit,
-                                 l.ctcae_grade ? std::to_string(*l.ctcae_grade) : "- (" + l.ctcae_note + ")");
-    }
+    PrintTimeline(context.out, *t);
     return kExitOk;
   });
 }

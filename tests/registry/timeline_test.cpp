@@ -72,6 +72,42 @@ TEST_F(PatientTimeline, DeathEndsOsAndUnknownPatientIsAnError) {
   EXPECT_NE(err.find("no patient 'P404' in the registry"), std::string::npos) << err;
 }
 
+// The text view: every recorded row of the example's P001 and P002 (their CSV lines, in date order), with the
+// figures by hand above (PFS 36.501, 19.778 and 21.027 months; OS 141.503 and 97.314, one decimal).
+TEST_F(PatientTimeline, TheTextShowsEveryRowRecordedAndTheFiguresByHand) {
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"patient", "--db", db_, "P001"}, out, err), 0) << err;
+  EXPECT_EQ(out,
+            "P001 (f, born 1950-03-14, midgut NET)\n"
+            "  I-PRRT from 2005-02-14: 4 cycles, 29.5 GBq; best response pr; PFS 36.5 months (progression "
+            "2008-03-01, recist)\n"
+            "    cycles: 2005-02-14 7.4 GBq, 2005-04-18 7.4 GBq, 2005-06-20 7.4 GBq, 2005-08-22 7.3 GBq\n"
+            "  R-PRRT from 2008-06-23: 2 cycles, 11.1 GBq; best response sd; PFS 19.8 months (progression "
+            "2010-02-15, recist)\n"
+            "    cycles: 2008-06-23 7.4 GBq, 2008-08-25 3.7 GBq\n"
+            "  cumulative activity 40.6 GBq; OS 141.5 months (censored at the last contact 2016-11-30)\n"
+            "  work-ups:\n"
+            "    I-PRRT 2005-02-01: Krenning score 3, Karnofsky 90, extent moderate, progression by recist\n"
+            "    R-PRRT 2008-06-10: Krenning score 3, Karnofsky 80, extent moderate, progression by recist\n"
+            "  responses:\n"
+            "    2005-11-20 pr (recist)\n"
+            "    2008-11-30 sd (recist)\n"
+            "  events:\n"
+            "    2008-03-01 progression (recist)\n"
+            "    2010-02-15 progression (recist)\n"
+            "  labs:\n"
+            "    2005-03-15 hb 7.4 mmol/l: CTCAE grade 1\n"
+            "    2005-03-15 platelets 140 10^9/l: CTCAE grade 1\n"
+            "    2008-07-21 platelets 48 10^9/l: CTCAE grade 3\n");
+  ASSERT_EQ(RunPrrt({"patient", "--db", db_, "P002"}, out, err), 0) << err;
+  EXPECT_NE(out.find("  I-PRRT from 2006-04-10: 4 cycles, 29.6 GBq; best response sd; PFS 21.0 months "
+                     "(progression 2008-01-10, octreoscan)\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("  cumulative activity 29.6 GBq; OS 97.3 months (died 2014-05-20)\n"), std::string::npos)
+      << out;
+}
+
 TEST(PatientTimelineLabs, ATestWithoutACtcaeGradeIsSaidSoNotCalledAnError) {
   // The example with a chromogranin A result for P002 (a tumour marker: CTCAE grades none).
   TempDir dir("timeline_cga");
@@ -160,6 +196,17 @@ TEST(PatientTimelineLesions, ResponsesAreComputedFromLesionsPhaseByPhase) {
   }
   EXPECT_EQ(p1["phases"][0]["best_response"], "pr");
   EXPECT_EQ(p1["phases"][1]["best_response"], "pr");
+  // The text view says how each computed response was derived, and lists the measurements (their CSV lines).
+  ASSERT_EQ(RunPrrt({"patient", "--db", db, "P001"}, out, err), 0) << err;
+  for (const std::string line :
+       {"    2005-11-20 sd (recist) — " + from +
+            "I-PRRT baseline of 2005-02-01: target sum 45 mm, 60 mm at baseline\n",
+        std::string("  lesion measurements:\n    2005-02-01 L1 (liver) target 40 mm\n"
+                    "    2005-02-01 N1 (lymph node, nodal) target 20 mm\n    2005-02-01 B1 (bone) non_target "
+                    "present\n"),
+        std::string("    2008-02-20 X1 (liver) new 8 mm\n"),
+        std::string("    2009-06-01 B1 (bone) non_target absent\n")})
+    EXPECT_NE(out.find(line), std::string::npos) << line << out;
   // The registry keeps what was recorded: the computed responses are derived, not stored.
   ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "out").string()}, out, err), 0) << err;
   EXPECT_EQ(Slurp(dir.path / "out" / "responses.csv"),
