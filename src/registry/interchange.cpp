@@ -777,6 +777,23 @@ Status CheckKeyGiven(const std::string& file, const RowValues& key, Problems& pr
   return Status();
 }
 
+// Puts `changed` in place of the rows of `file` at `at` (their places in it) and checks the cross-file rules
+// with them; on a problem the rows are put back and `conflict` is the status's message.
+Status ReplaceRowsChecked(Interchange& data, const std::string& file, const std::vector<size_t>& at,
+                          std::vector<RowValues> changed, Problems& problems, std::string_view conflict) {
+  std::vector<Row>& rows = data.files[file];
+  std::vector<Row> before;
+  for (size_t k = 0; k < at.size(); ++k) {
+    before.push_back(std::move(rows[at[k]]));
+    rows[at[k]] = Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(changed[k])};
+  }
+  CheckCrossFile(data, problems);
+  if (problems.empty()) return Status();
+  for (size_t k = 0; k < at.size(); ++k)
+    rows[at[k]] = std::move(before[k]);
+  return InvalidArgument(std::string(conflict));
+}
+
 }  // namespace
 
 Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems,
@@ -797,14 +814,10 @@ Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, 
   Result<std::vector<Row>::iterator> found = FindByKey(rows, file, columns, key ? *key : values, "replace");
   if (!found.ok()) return found.status();
   if (KeyTaken(rows, file, **found, values, problems)) return InvalidArgument("the row has problems");
-  Row before = std::move(**found);
-  **found = Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(values)};
-  CheckCrossFile(data, problems);
-  if (!problems.empty()) {
-    **found = std::move(before);
-    return InvalidArgument("the row conflicts with the registry");
-  }
-  return Status();
+  std::vector<RowValues> changed;
+  changed.push_back(std::move(values));
+  return ReplaceRowsChecked(data, file, {static_cast<size_t>(*found - rows.begin())}, std::move(changed),
+                            problems, "the row conflicts with the registry");
 }
 
 Status ChangeRows(Interchange& data, const std::string& file, const RowValues& match, const RowValues& patch,
@@ -843,18 +856,8 @@ Status ChangeRows(Interchange& data, const std::string& file, const RowValues& m
       return InvalidArgument("the change has problems");
     changed.push_back(std::move(values));
   }
-  std::vector<Row> before;
-  for (size_t k = 0; k < matched.size(); ++k) {
-    before.push_back(std::move(rows[matched[k]]));
-    rows[matched[k]] = Row{Intern(where), 0, std::move(changed[k])};
-  }
-  CheckCrossFile(data, problems);
-  if (!problems.empty()) {
-    for (size_t k = 0; k < matched.size(); ++k)
-      rows[matched[k]] = std::move(before[k]);
-    return InvalidArgument("the rows changed conflict with the registry");
-  }
-  return Status();
+  return ReplaceRowsChecked(data, file, matched, std::move(changed), problems,
+                            "the rows changed conflict with the registry");
 }
 
 Status RemoveRow(Interchange& data, const std::string& file, const RowValues& key, Problems& problems) {
