@@ -2,7 +2,7 @@
 // text from the registry goes into the page as text (textContent), never as HTML.
 'use strict';
 
-const state = { session: null };
+const state = { session: null, format: null };  // format: the registry's, for the forms (GET /api/format)
 const main = document.getElementById('main');
 
 // ---- helpers ----
@@ -145,21 +145,27 @@ async function showWorklist() {
 }
 
 // ---- patient ----
-const recordForms = {
-  baselines: [['phase', ['I', 'R', 'RR']], ['date', 'date'], ['krenning_score', ['', '0', '1', '2', '3', '4']], ['karnofsky', 'number'],
-    ['extent', ['', 'limited', 'moderate', 'extensive']], ['liver_lesions', ['', 'yes', 'no']], ['bone_lesions', ['', 'yes', 'no']],
-    ['progression', ['', 'recist', 'octreoscan', 'clinical', 'none', 'unknown']]],
-  cycles: [['phase', ['I', 'R', 'RR']], ['date', 'date'], ['activity_gbq', 'number']],
-  labs: [['date', 'date'], ['test', ['hb', 'wbc', 'neutrophils', 'lymphocytes', 'platelets', 'creatinine',
-    'creatinine_clearance', 'alt', 'ast', 'bilirubin', 'alp', 'albumin', 'cga']], ['value', 'number'],
-    ['unit', ['g/dl', 'g/l', 'mmol/l', '10^9/l', 'umol/l', 'mg/dl', 'ml/min', 'u/l', 'ug/l']], ['lln', 'number'], ['uln', 'number']],
-  responses: [['date', 'date'], ['response', ['cr', 'pr', 'sd', 'pd', 'ne']], ['method', ['recist', 'octreoscan', 'clinical']], ['x_note', 'text']],
-  lesions: [['date', 'date'], ['lesion_id', 'text'], ['organ', 'text'], ['role', ['target', 'non_target', 'new']],
-    ['lymph_node', ['no', 'yes']], ['diameter_mm', 'number'], ['status', ['', 'present', 'absent', 'unequivocal_progression']]],
-  events: [['date', 'date'], ['event', ['progression', 'aml', 'mds', 'other_malignancy']], ['method', ['', 'recist', 'octreoscan', 'clinical']], ['x_note', 'text']],
-};
+// The kinds of row the patient page records, each a file of the registry's format (GET /api/format, kept in
+// state.format); responses and events take a free-text note besides.
+const recordKinds = ['baselines', 'cycles', 'labs', 'responses', 'lesions', 'events'];
+const withNote = ['responses', 'events'];
+const formatOf = (file) => state.format.files.find((f) => f.file === file);
+// A form's fields for a file's columns (but those in `skip`), as rowForm takes them: an enumeration, or an
+// integer of a few values (the Krenning score), is chosen from a list that starts blank, so that nothing is
+// recorded by default (a required one left blank is refused, beside its field); a unit from those of the test
+// chosen.
+const formFields = (file, skip = ['patient_id']) => formatOf(file).columns.filter((c) => !skip.includes(c.name)).map((c) => {
+  if (c.values_by) return [c.name, { by: c.values_by.column, values: c.values_by.values }];
+  if (c.type === 'enum') return [c.name, ['', ...c.values]];
+  if (c.type === 'integer' && c.max - c.min <= 10) {
+    return [c.name, ['', ...Array.from({ length: c.max - c.min + 1 }, (_, i) => String(c.min + i))]];
+  }
+  return [c.name, c.type === 'integer' ? 'number' : c.type];
+});
+const recordFields = (kind) => [...formFields(`${kind}.csv`), ...(withNote.includes(kind) ? [['x_note', 'text']] : [])];
 
-// A form of one row's fields (`fields`: [name, 'date' | 'number' | 'text' | [choices]]; each input's id
+// A form of one row's fields (`fields`: [name, 'date' | 'number' | 'text' | [choices] | { by: another field,
+// values: { its value: [choices] } }]; each input's id
 // `prefix`-name), filled with `values`; its buttons ([label, method]) send the fields given (or, with
 // `changes`, the fields changed, "" for one emptied: the patient's own row, changed field by field), then
 // `done` (by default the patient's page again). Field errors go beside their fields.
@@ -174,18 +180,30 @@ function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes
   const choice = recorded.length === 0 ? null : el('select', { id: `${prefix}-row`, onchange: () => {
     const picked = recorded[Number(choice.value)];
     chosen = picked ? Object.fromEntries(key.map((k) => [k, picked[k]])) : null;
-    if (picked) for (const [name, input] of Object.entries(inputs)) input.value = picked[name] ?? '';
+    if (picked) fill(picked);
   } }, el('option', { value: '', text: '– (a new row, or the recorded one of the key below)' }),
   ...recorded.map((r, i) => el('option', { value: String(i), text: r.label })));
+  const options = (choices) => choices.map((v) => el('option', { value: v, text: v || '–' }));
   const labels = fields.map(([name, type]) => {
-    const input = Array.isArray(type)
-      ? el('select', { name, id: `${prefix}-${name}` }, ...type.map((v) => el('option', { value: v, text: v || '–' })))
+    const input = Array.isArray(type) || type.by
+      ? el('select', { name, id: `${prefix}-${name}` }, ...options(Array.isArray(type) ? type : ['']))
       : el('input', { name, id: `${prefix}-${name}`, type: type === 'number' ? 'text' : type, inputmode: type === 'number' ? 'decimal' : 'text' });
-    if (values[name] != null) input.value = values[name];
     inputs[name] = input;
     errors[name] = el('span', { class: 'error', id: `${prefix}-${name}-error` });
     return el('label', { text: `${name === 'x_note' ? 'note' : name} ` }, input, errors[name]);
   });
+  // A field whose choices depend on another's value (a lab result's unit on its test) follows it.
+  const follow = (name, type) => {
+    const kept = inputs[name].value;
+    inputs[name].replaceChildren(...options(['', ...(type.values[inputs[type.by].value] || [])]));
+    inputs[name].value = kept;
+  };
+  for (const [name, type] of fields) if (type.by) inputs[type.by].addEventListener('change', () => follow(name, type));
+  const fill = (row) => fields.forEach(([name, type]) => {
+    if (type.by) follow(name, type);
+    inputs[name].value = row[name] ?? '';
+  });
+  fill(values);
   const send = async (method) => {
     Object.values(errors).forEach((e) => { e.textContent = ''; });
     general.textContent = '';
@@ -237,10 +255,9 @@ function removePatient(id) {
   }), error);
 }
 
-// The key columns of each kind of row (besides the patient), and the rows of the patient page of that kind,
-// as recorded (a response computed from lesion measurements is not).
-const recordKeys = { baselines: ['phase'], cycles: ['date'], labs: ['date', 'test'], responses: ['date', 'method'],
-  lesions: ['date', 'lesion_id'], events: ['date', 'event'] };
+// The key columns of a kind of row (besides the patient), and the rows of the patient page of that kind, as
+// recorded (a response computed from lesion measurements is not).
+const recordKey = (kind) => formatOf(`${kind}.csv`).key.filter((k) => k !== 'patient_id');
 const recordedRows = (p, kind) => ({
   baselines: p.work_ups,
   cycles: p.phases.flatMap((ph) => ph.cycles.map((c) => ({ phase: ph.phase, ...c }))),
@@ -255,36 +272,29 @@ const recordedRows = (p, kind) => ({
 // ...), "Remove" removes it (a row entered in error). A scan's lesions, or a blood draw's results, recorded on a
 // wrong date are moved together (one by one, a scan's lesions would break RECIST's rules on the way).
 const recordForm = (p, kind) => {
+  const fields = recordFields(kind);
   const recorded = recordedRows(p, kind).map((r) => ({ ...r,
-    label: recordForms[kind].filter(([name]) => name !== 'x_note').map(([name]) => r[name]).filter((v) => v != null && v !== '').join(' · ') }));
+    label: fields.filter(([name]) => name !== 'x_note').map(([name]) => r[name]).filter((v) => v != null && v !== '').join(' · ') }));
   const move = recorded.length === 0 ? null
     : { lesions: ['Move the whole scan to this date', 'REDATE'], labs: ['Move the whole blood draw to this date', 'REDATE'] }[kind];
   return rowForm({
-    id: `record-${kind}`, prefix: kind, fields: recordForms[kind], values: { patient_id: p.patient_id },
+    id: `record-${kind}`, prefix: kind, fields, values: { patient_id: p.patient_id },
     title: `Record ${{ baselines: 'work-up (before a phase)', lesions: 'lesion measurement (RECIST 1.1)' }[kind] || kind.replace(/s$/, '')}`,
-    path: `/api/patients/${encodeURIComponent(p.patient_id)}/${kind}`, key: recordKeys[kind], recorded,
+    path: `/api/patients/${encodeURIComponent(p.patient_id)}/${kind}`, key: recordKey(kind), recorded,
     buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE'], ...(move ? [move] : [])] });
 };
 
-// A patient's own fields (patients.csv), as registered and as changed.
-const yesNo = ['', 'yes', 'no', 'unknown'];
-const patientFields = [['sex', ['m', 'f']], ['birth_date', 'date'],
-  ['primary_site', ['bronchial', 'pancreatic', 'midgut', 'hindgut', 'foregut', 'unknown']], ['ki67_percent', 'number'],
-  ['prior_surgery', yesNo], ['prior_chemotherapy', yesNo], ['prior_radiotherapy', yesNo], ['prior_ssa', yesNo],
-  ['last_contact_date', 'date']];
-
-// A new patient, opened once registered.
+// A new patient (a row of patients.csv; death and the reason for no salvage PRRT come later, as follow-up),
+// opened once registered.
 const registerForm = () => rowForm({
   id: 'register', title: 'Register a patient', path: '/api/patients', buttons: [['Register', 'POST']],
-  values: { last_contact_date: new Date().toISOString().slice(0, 10) }, fields: [['patient_id', 'text'], ...patientFields],
+  values: { last_contact_date: new Date().toISOString().slice(0, 10) },
+  fields: formFields('patients.csv', ['death_date', 'no_salvage_reason']),
   done: (body) => { location.hash = `#/patient/${encodeURIComponent(body.patient_id)}`; } });
 
 // The patient's data and follow-up: last contact, death, and why salvage PRRT was not given.
-const followUpFields = [...patientFields, ['death_date', 'date'],
-  ['no_salvage_reason', ['', 'insufficient_uptake', 'renal_haematological_limits', 'clinical_deterioration', 'other_treatment',
-    'lost_to_follow_up', 'death', 'investigator_choice', 'wait_and_see', 'second_primary', 'unclear']]];
 const followUpForm = (p) => rowForm({
-  id: 'follow-up', title: 'Patient and follow-up (a death moves the last contact to its date)', fields: followUpFields,
+  id: 'follow-up', title: 'Patient and follow-up (a death moves the last contact to its date)', fields: formFields('patients.csv'),
   values: p, changes: true, path: `/api/patients/${encodeURIComponent(p.patient_id)}`, buttons: [['Save', 'PATCH']] });
 
 function labChart(labs, bands, test) {
@@ -364,7 +374,7 @@ async function showPatient(id) {
     table(['Date', 'Lesion', 'Organ', 'Role', 'Lymph node', 'Diameter (mm)', 'Status'], p.lesions.map((l) => row([
       l.date, l.lesion_id, l.organ, l.role, l.lymph_node, l.diameter_mm ?? '–', l.status || '–'])), false),
     el('h2', { text: 'Changes (audit trail)' }), auditTrail(p.patient_id),
-    canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), ...Object.keys(recordForms).map((k) => recordForm(p, k)),
+    canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), ...recordKinds.map((k) => recordForm(p, k)),
       nothingRecorded(p) ? removePatient(p.patient_id) : null)
       : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
 }
@@ -466,6 +476,11 @@ async function start() {
     const { status, data } = await api('GET', '/api/session');
     if (status !== 200) return showLogin();
     state.session = data;
+  }
+  if (!state.format) {
+    const { status, data } = await api('GET', '/api/format');
+    if (status !== 200) return showLogin();
+    state.format = data;
   }
   document.getElementById('bar').hidden = false;
   document.getElementById('who').textContent = `${state.session.user} (${state.session.role})`;

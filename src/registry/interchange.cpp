@@ -27,112 +27,104 @@ namespace prrt::registry {
 namespace {
 
 // ---- The format as data: each file's columns, their types, and what they may hold ----
-enum class Kind { kText, kDate, kNumber, kInteger, kEnum };
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-struct Field {
-  std::string name;
-  Kind kind;
-  bool required;
-  std::vector<std::string> values = {};  // kEnum
-  double min = -kInf;
-  double max = kInf;
-  bool min_exclusive = false;
-};
-
-struct FileSpec {
-  std::string name;
-  bool required;
-  std::vector<Field> fields;
-};
 
 const std::vector<std::string> kYesNo = {"yes", "no"};
 const std::vector<std::string> kYesNoUnknown = {"yes", "no", "unknown"};
 const std::vector<std::string> kPhases = {"I", "R", "RR"};
 const std::vector<std::string> kMethods = {"recist", "octreoscan", "clinical"};
 
-const std::vector<FileSpec>& Specs() {
+}  // namespace
+
+const std::vector<FileSpec>& InterchangeSpecs() {
   static const std::vector<FileSpec> specs = {
       {"patients.csv",
        true,
-       {{"patient_id", Kind::kText, true},
-        {"sex", Kind::kEnum, true, {"m", "f"}},
-        {"birth_date", Kind::kDate, true},
+       {"patient_id"},
+       {{"patient_id", ColumnType::kText, true},
+        {"sex", ColumnType::kEnum, true, {"m", "f"}},
+        {"birth_date", ColumnType::kDate, true},
         {"primary_site",
-         Kind::kEnum,
+         ColumnType::kEnum,
          true,
          {"bronchial", "pancreatic", "midgut", "hindgut", "foregut", "unknown"}},
-        {"ki67_percent", Kind::kNumber, false, {}, 0, 100},
-        {"prior_surgery", Kind::kEnum, false, kYesNoUnknown},
-        {"prior_chemotherapy", Kind::kEnum, false, kYesNoUnknown},
-        {"prior_radiotherapy", Kind::kEnum, false, kYesNoUnknown},
-        {"prior_ssa", Kind::kEnum, false, kYesNoUnknown},
-        {"last_contact_date", Kind::kDate, true},
-        {"death_date", Kind::kDate, false},
+        {"ki67_percent", ColumnType::kNumber, false, {}, 0, 100},
+        {"prior_surgery", ColumnType::kEnum, false, kYesNoUnknown},
+        {"prior_chemotherapy", ColumnType::kEnum, false, kYesNoUnknown},
+        {"prior_radiotherapy", ColumnType::kEnum, false, kYesNoUnknown},
+        {"prior_ssa", ColumnType::kEnum, false, kYesNoUnknown},
+        {"last_contact_date", ColumnType::kDate, true},
+        {"death_date", ColumnType::kDate, false},
         {"no_salvage_reason",
-         Kind::kEnum,
+         ColumnType::kEnum,
          false,
          {"insufficient_uptake", "renal_haematological_limits", "clinical_deterioration", "other_treatment",
           "lost_to_follow_up", "death", "investigator_choice", "wait_and_see", "second_primary",
           "unclear"}}}},
       {"baselines.csv",
        false,
-       {{"patient_id", Kind::kText, true},
-        {"phase", Kind::kEnum, true, kPhases},
-        {"date", Kind::kDate, true},
-        {"krenning_score", Kind::kInteger, false, {}, 0, 4},
-        {"extent", Kind::kEnum, false, {"limited", "moderate", "extensive"}},
-        {"liver_lesions", Kind::kEnum, false, kYesNo},
-        {"bone_lesions", Kind::kEnum, false, kYesNo},
-        {"progression", Kind::kEnum, false, {"recist", "octreoscan", "clinical", "none", "unknown"}},
-        {"karnofsky", Kind::kInteger, false, {}, 0, 100}}},
+       {"patient_id", "phase"},
+       {{"patient_id", ColumnType::kText, true},
+        {"phase", ColumnType::kEnum, true, kPhases},
+        {"date", ColumnType::kDate, true},
+        {"krenning_score", ColumnType::kInteger, false, {}, 0, 4},
+        {"extent", ColumnType::kEnum, false, {"limited", "moderate", "extensive"}},
+        {"liver_lesions", ColumnType::kEnum, false, kYesNo},
+        {"bone_lesions", ColumnType::kEnum, false, kYesNo},
+        {"progression", ColumnType::kEnum, false, {"recist", "octreoscan", "clinical", "none", "unknown"}},
+        {"karnofsky", ColumnType::kInteger, false, {}, 0, 100}}},
       {"cycles.csv",
        true,
-       {{"patient_id", Kind::kText, true},
-        {"phase", Kind::kEnum, true, kPhases},
-        {"date", Kind::kDate, true},
-        {"activity_gbq", Kind::kNumber, true, {}, 0, 10, true}}},
+       {"patient_id", "date"},
+       {{"patient_id", ColumnType::kText, true},
+        {"phase", ColumnType::kEnum, true, kPhases},
+        {"date", ColumnType::kDate, true},
+        {"activity_gbq", ColumnType::kNumber, true, {}, 0, 10, true}}},
       {"labs.csv",
        false,
-       {{"patient_id", Kind::kText, true},
-        {"date", Kind::kDate, true},
+       {"patient_id", "date", "test"},
+       {{"patient_id", ColumnType::kText, true},
+        {"date", ColumnType::kDate, true},
         {"test",
-         Kind::kEnum,
+         ColumnType::kEnum,
          true,
          {"hb", "wbc", "neutrophils", "lymphocytes", "platelets", "creatinine", "creatinine_clearance", "alt",
           "ast", "bilirubin", "alp", "albumin", "cga"}},
-        {"value", Kind::kNumber, true, {}, 0},
-        {"unit", Kind::kText, true},
-        {"lln", Kind::kNumber, false, {}, 0},
-        {"uln", Kind::kNumber, false, {}, 0}}},
+        {"value", ColumnType::kNumber, true, {}, 0},
+        {"unit", ColumnType::kText, true},
+        {"lln", ColumnType::kNumber, false, {}, 0},
+        {"uln", ColumnType::kNumber, false, {}, 0}}},
       {"responses.csv",
        false,
-       {{"patient_id", Kind::kText, true},
-        {"date", Kind::kDate, true},
-        {"response", Kind::kEnum, true, {"cr", "pr", "sd", "pd", "ne"}},
-        {"method", Kind::kEnum, true, kMethods}}},
+       {"patient_id", "date", "method"},
+       {{"patient_id", ColumnType::kText, true},
+        {"date", ColumnType::kDate, true},
+        {"response", ColumnType::kEnum, true, {"cr", "pr", "sd", "pd", "ne"}},
+        {"method", ColumnType::kEnum, true, kMethods}}},
       {"lesions.csv",
        false,
-       {{"patient_id", Kind::kText, true},
-        {"date", Kind::kDate, true},
-        {"lesion_id", Kind::kText, true},
-        {"organ", Kind::kText, true},
-        {"role", Kind::kEnum, true, {"target", "non_target", "new"}},
-        {"lymph_node", Kind::kEnum, true, kYesNo},
-        {"diameter_mm", Kind::kNumber, false, {}, 0},
-        {"status", Kind::kEnum, false, {"present", "absent", "unequivocal_progression"}}}},
+       {"patient_id", "date", "lesion_id"},
+       {{"patient_id", ColumnType::kText, true},
+        {"date", ColumnType::kDate, true},
+        {"lesion_id", ColumnType::kText, true},
+        {"organ", ColumnType::kText, true},
+        {"role", ColumnType::kEnum, true, {"target", "non_target", "new"}},
+        {"lymph_node", ColumnType::kEnum, true, kYesNo},
+        {"diameter_mm", ColumnType::kNumber, false, {}, 0},
+        {"status", ColumnType::kEnum, false, {"present", "absent", "unequivocal_progression"}}}},
       {"events.csv",
        true,
-       {{"patient_id", Kind::kText, true},
-        {"date", Kind::kDate, true},
-        {"event", Kind::kEnum, true, {"progression", "aml", "mds", "other_malignancy"}},
-        {"method", Kind::kEnum, false, kMethods}}},
+       {"patient_id", "date", "event"},
+       {{"patient_id", ColumnType::kText, true},
+        {"date", ColumnType::kDate, true},
+        {"event", ColumnType::kEnum, true, {"progression", "aml", "mds", "other_malignancy"}},
+        {"method", ColumnType::kEnum, false, kMethods}}},
   };
   return specs;
 }
 
 // The units each lab test may have (registry-csv.md: "A unit outside this list is an error, not a guess").
-const std::map<std::string, std::vector<std::string>>& LabUnits() {
+const std::map<std::string, std::vector<std::string>>& InterchangeLabUnits() {
   static const std::map<std::string, std::vector<std::string>> units = {{"hb", {"g/dl", "g/l", "mmol/l"}},
                                                                         {"wbc", {"10^9/l"}},
                                                                         {"neutrophils", {"10^9/l"}},
@@ -149,6 +141,8 @@ const std::map<std::string, std::vector<std::string>>& LabUnits() {
   return units;
 }
 
+namespace {
+
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items)
@@ -162,24 +156,24 @@ bool ParseDouble(const std::string& text, double& value) {
 }
 
 // Checks one value against its field; returns what was expected, or nothing when it is fine.
-std::optional<std::string> CheckValue(const Field& field, const std::string& value, Day today) {
-  switch (field.kind) {
-    case Kind::kText:
+std::optional<std::string> CheckValue(const ColumnSpec& field, const std::string& value, Day today) {
+  switch (field.type) {
+    case ColumnType::kText:
       return std::nullopt;
-    case Kind::kEnum:
+    case ColumnType::kEnum:
       if (std::find(field.values.begin(), field.values.end(), value) != field.values.end())
         return std::nullopt;
       return "one of: " + Join(field.values);
-    case Kind::kDate: {
+    case ColumnType::kDate: {
       std::optional<Day> day = ParseDay(value);
       if (!day) return std::string("a date YYYY-MM-DD");
       if (*day > today) return std::string("a date not in the future");
       return std::nullopt;
     }
-    case Kind::kNumber:
-    case Kind::kInteger: {
+    case ColumnType::kNumber:
+    case ColumnType::kInteger: {
       double x = 0;
-      const bool integer = field.kind == Kind::kInteger;
+      const bool integer = field.type == ColumnType::kInteger;
       if (!ParseDouble(value, x) || (integer && x != std::floor(x))) {
         return std::string(integer ? "a whole number" : "a number");
       }
@@ -228,7 +222,7 @@ void Problems::Add(std::string message) {
 const std::vector<std::string>& InterchangeFiles() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;
-    for (const FileSpec& spec : Specs())
+    for (const FileSpec& spec : InterchangeSpecs())
       n.push_back(spec.name);
     return n;
   }();
@@ -237,24 +231,22 @@ const std::vector<std::string>& InterchangeFiles() {
 
 std::vector<std::string> InterchangeColumns(const std::string& file) {
   std::vector<std::string> columns;
-  for (const FileSpec& spec : Specs()) {
+  for (const FileSpec& spec : InterchangeSpecs()) {
     if (spec.name != file) continue;
-    for (const Field& f : spec.fields)
+    for (const ColumnSpec& f : spec.columns)
       columns.push_back(f.name);
   }
   return columns;
 }
 
+const FileSpec& InterchangeSpec(const std::string& file) {
+  for (const FileSpec& spec : InterchangeSpecs())
+    if (spec.name == file) return spec;
+  throw std::out_of_range("not a registry file: " + file);
+}
+
 const std::vector<std::string>& InterchangeKey(const std::string& file) {
-  static const std::map<std::string, std::vector<std::string>> keys = {
-      {"patients.csv", {"patient_id"}},
-      {"baselines.csv", {"patient_id", "phase"}},
-      {"cycles.csv", {"patient_id", "date"}},
-      {"labs.csv", {"patient_id", "date", "test"}},
-      {"responses.csv", {"patient_id", "date", "method"}},
-      {"lesions.csv", {"patient_id", "date", "lesion_id"}},
-      {"events.csv", {"patient_id", "date", "event"}}};
-  return keys.at(file);
+  return InterchangeSpec(file).key;
 }
 
 namespace {
@@ -323,10 +315,10 @@ class FileReader {
     field_of_.assign(header.size(), nullptr);
     bool header_ok = true;
     std::vector<std::string> names;
-    for (const Field& f : spec.fields)
+    for (const ColumnSpec& f : spec.columns)
       names.push_back(f.name);
     for (size_t c = 0; c < header.size(); ++c) {
-      for (const Field& f : spec.fields) {
+      for (const ColumnSpec& f : spec.columns) {
         if (f.name == header[c]) field_of_[c] = &f;
       }
       const size_t first =
@@ -352,7 +344,7 @@ class FileReader {
         header_ok = false;
       }
     }
-    for (const Field& f : spec.fields) {
+    for (const ColumnSpec& f : spec.columns) {
       if (f.required && std::find(header.begin(), header.end(), f.name) == header.end()) {
         problems.Add(fmt::format("{}:1: {}: the column is missing; it is required", path_, f.name));
         header_ok = false;
@@ -411,7 +403,7 @@ class FileReader {
   Problems& problems_;
   std::string path_;
   std::optional<io::CsvReader> reader_;
-  std::vector<const Field*> field_of_;
+  std::vector<const ColumnSpec*> field_of_;
   const std::string* file_ = nullptr;
   std::vector<size_t> by_name_;
   std::vector<std::string> fields_;
@@ -568,8 +560,8 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
     const std::string* test = row.get("test");
     const std::string* unit = row.get("unit");
     if (!test || !unit) continue;
-    auto units = LabUnits().find(*test);
-    if (units != LabUnits().end() &&
+    auto units = InterchangeLabUnits().find(*test);
+    if (units != InterchangeLabUnits().end() &&
         std::find(units->second.begin(), units->second.end(), *unit) == units->second.end()) {
       problems.Add(fmt::format("{}: unit: found '{}'; {} is reported in {}", Where(row), *unit, *test,
                                Join(units->second)));
@@ -610,7 +602,7 @@ Result<Interchange> ReadInterchange(const std::string& folder, Day today, Proble
     return InvalidArgument(fmt::format("{}: not a folder; expected a folder of registry CSV files", folder));
   }
   Interchange data;
-  for (const FileSpec& spec : Specs()) {
+  for (const FileSpec& spec : InterchangeSpecs()) {
     FileReader reader(folder, spec, today, problems);
     std::vector<Row>& rows = data.files[spec.name];
     while (std::optional<Row> row = reader.Next())
@@ -627,7 +619,7 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
     return InvalidArgument(fmt::format("{}: not a folder; expected a folder of registry CSV files", folder));
   }
   std::vector<std::unique_ptr<FileReader>> readers;
-  for (const FileSpec& spec : Specs())
+  for (const FileSpec& spec : InterchangeSpecs())
     readers.push_back(std::make_unique<FileReader>(folder, spec, today, problems));
   if (!problems.empty()) return ProblemsStatus(problems);
   // Each other file's next row, waiting for its patient's turn.
@@ -685,20 +677,21 @@ namespace {
 // The checks of a row given on its own (AddRow, ReplaceRow), as an import makes them: every column known (or
 // a free-text x_ column), every required one present, every value of its column's type.
 Status CheckGivenRow(const std::string& file, const RowValues& values, Day today, Problems& problems) {
-  const auto spec =
-      std::find_if(Specs().begin(), Specs().end(), [&](const FileSpec& f) { return f.name == file; });
-  if (spec == Specs().end()) return InvalidArgument(fmt::format("'{}' is not a registry file", file));
+  const auto spec = std::find_if(InterchangeSpecs().begin(), InterchangeSpecs().end(),
+                                 [&](const FileSpec& f) { return f.name == file; });
+  if (spec == InterchangeSpecs().end())
+    return InvalidArgument(fmt::format("'{}' is not a registry file", file));
   const std::string where = fmt::format("{} (row given)", file);
   for (const auto& [column, value] : values) {
-    const auto field = std::find_if(spec->fields.begin(), spec->fields.end(),
-                                    [&column = column](const Field& f) { return f.name == column; });
-    if (field == spec->fields.end()) {
+    const auto field = std::find_if(spec->columns.begin(), spec->columns.end(),
+                                    [&column = column](const ColumnSpec& f) { return f.name == column; });
+    if (field == spec->columns.end()) {
       if (column.rfind("x_", 0) != 0) problems.Add(fmt::format("{}: {}: unknown column", where, column));
     } else if (std::optional<std::string> expected = CheckValue(*field, value, today)) {
       problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where, column, value, *expected));
     }
   }
-  for (const Field& f : spec->fields) {
+  for (const ColumnSpec& f : spec->columns) {
     if (f.required && values.find(f.name) == values.end()) {
       problems.Add(fmt::format("{}: {}: missing; it is required", where, f.name));
     }

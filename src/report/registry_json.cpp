@@ -1,6 +1,7 @@
 #include "prrt/report/registry_json.h"
 
 #include <algorithm>
+#include <cmath>
 #include <initializer_list>
 
 #include "prrt/clinical/ctcae.h"
@@ -153,6 +154,28 @@ json PlanJson(const protocol::Plan& plan, const protocol::Protocol& protocol) {
                  {"actions", actions},
                  {"eligibility", plan.eligibility ? EligibilityJson(*plan.eligibility) : json(nullptr)}};
   return result;
+}
+
+json InterchangeFormatJson() {
+  static constexpr const char* kTypes[] = {"text", "date", "number", "integer", "enum"};
+  json files = json::array();
+  for (const registry::FileSpec& spec : registry::InterchangeSpecs()) {
+    json columns = json::array();
+    for (const registry::ColumnSpec& c : spec.columns) {
+      json column = {{"name", c.name}, {"type", kTypes[static_cast<int>(c.type)]}, {"required", c.required}};
+      if (c.type == registry::ColumnType::kEnum) column["values"] = c.values;
+      if (std::isfinite(c.min)) column["min"] = c.min;
+      if (std::isfinite(c.max)) column["max"] = c.max;
+      if (c.min_exclusive) column["min_exclusive"] = true;
+      if (spec.name == "labs.csv" && c.name == "unit") {
+        column["values_by"] = {{"column", "test"}, {"values", registry::InterchangeLabUnits()}};
+      }
+      columns.push_back(std::move(column));
+    }
+    files.push_back(
+        {{"file", spec.name}, {"required", spec.required}, {"key", spec.key}, {"columns", columns}});
+  }
+  return {{"version", 1}, {"free_text_prefix", "x_"}, {"files", files}};
 }
 
 }  // namespace prrt::report

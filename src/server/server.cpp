@@ -449,6 +449,11 @@ struct Server::Impl {
              Authed(false, [](const httplib::Request&, httplib::Response& res, const Session& s) {
                Reply(res, 200, {{"user", s.user}, {"role", ToString(s.role)}, {"csrf_token", s.csrf_token}});
              }));
+    // The registry's format, for the forms: every kind of row, its columns and what they may hold.
+    http.Get("/api/format",
+             Authed(false, [](const httplib::Request&, httplib::Response& res, const Session&) {
+               Reply(res, 200, report::InterchangeFormatJson());
+             }));
     http.Get("/api/worklist", Authed(false, [this](const httplib::Request& req, httplib::Response& res,
                                                    const Session&) { WorklistPage(req, res); }));
     http.Get(R"(/api/patients/([^/]+))",

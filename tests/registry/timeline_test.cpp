@@ -198,7 +198,7 @@ TEST(PatientTimelineLesions, ResponsesAreComputedFromLesionsPhaseByPhase) {
   EXPECT_EQ(p1["phases"][1]["best_response"], "pr");
   // The text view says how each computed response was derived, and lists the measurements (their CSV lines).
   ASSERT_EQ(RunPrrt({"patient", "--db", db, "P001"}, out, err), 0) << err;
-  for (const std::string line :
+  for (const std::string& line :
        {"    2005-11-20 sd (recist) — " + from +
             "I-PRRT baseline of 2005-02-01: target sum 45 mm, 60 mm at baseline\n",
         std::string("  lesion measurements:\n    2005-02-01 L1 (liver) target 40 mm\n"

@@ -16,6 +16,7 @@
 
 #include "prrt/common/dates.h"
 #include "prrt/registry/store.h"
+#include "prrt/report/registry_json.h"
 #include "prrt/server/auth.h"
 #include "prrt/server/server.h"
 #include "support/json_match.h"
@@ -125,7 +126,7 @@ TEST_F(Api, HealthNeedsNoLogInAndEveryOtherRouteDoes) {
   EXPECT_EQ(health->status, 200);
   EXPECT_EQ(json::parse(health->body)["patients"], 3);
   for (const char* path : {"/api/worklist", "/api/patients/P001", "/api/patients/P001/audit", "/api/session",
-                           "/api/km?endpoint=os&group=cohort", "/api/no-such-route"}) {
+                           "/api/km?endpoint=os&group=cohort", "/api/format", "/api/no-such-route"}) {
     auto res = client.Get(path);
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 401) << path;
@@ -188,6 +189,25 @@ TEST_F(Api, LogInSetsAnHttpOnlyCookieAndWrongPasswordsAreSlowedDown) {
                 ->status,
             401);
   EXPECT_EQ(client.Post("/api/login", "not json", "application/json")->status, 400);
+}
+
+// The forms of the clinic are built from the registry's format (checked against its description in
+// tests/registry/format_test.cpp), which any user may read.
+TEST_F(Api, TheFormatOfEachKindOfRowIsServedForTheForms) {
+  auto res = Get("/api/format", Login("vic"));
+  ASSERT_EQ(res->status, 200);
+  const json format = json::parse(res->body);
+  EXPECT_EQ(format, report::InterchangeFormatJson());
+  const json& cycles = format["files"][2];
+  EXPECT_EQ(cycles["file"], "cycles.csv");
+  EXPECT_EQ(cycles["key"], json({"patient_id", "date"}));
+  EXPECT_EQ(cycles["columns"][3], json({{"name", "activity_gbq"},
+                                        {"type", "number"},
+                                        {"required", true},
+                                        {"min", 0.0},
+                                        {"min_exclusive", true},
+                                        {"max", 10.0}}));
+  EXPECT_EQ(format["files"][3]["columns"][4]["values_by"]["values"]["creatinine"], json({"umol/l", "mg/dl"}));
 }
 
 TEST_F(Api, PatientIsTheTimelineOfPrrtPatientWithThePlan) {

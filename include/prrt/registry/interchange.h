@@ -6,6 +6,7 @@
 #include <boost/container/flat_map.hpp>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -89,6 +90,40 @@ Status ChangeRows(Interchange& data, const std::string& file, const RowValues& m
 //! error). NotFound when there is none; InvalidArgument, with the problems, when a key column is not given or
 //! when the rest would break a cross-file rule; `data` is then left as it was.
 Status RemoveRow(Interchange& data, const std::string& file, const RowValues& key, Problems& problems);
+
+//! The type of a column's values.
+enum class ColumnType { kText, kDate, kNumber, kInteger, kEnum };
+
+//! A column of the format, as its description gives it: what its values may be, and whether every row has
+//! one.
+struct ColumnSpec {
+  std::string name;
+  ColumnType type;
+  bool required;  //!< in every row (a column required of some rows only, diameter_mm of targets, is not)
+  std::vector<std::string> values = {};                   //!< kEnum: the values it may hold
+  double min = -std::numeric_limits<double>::infinity();  //!< kNumber, kInteger: the least value
+  double max = std::numeric_limits<double>::infinity();
+  bool min_exclusive = false;  //!< `min` itself not allowed (an activity > 0)
+};
+
+//! A file of the format: whether a registry must have it, the columns that identify a row, and its columns in
+//! the order of the format's description.
+struct FileSpec {
+  std::string name;
+  bool required;
+  std::vector<std::string> key;
+  std::vector<ColumnSpec> columns;
+};
+
+//! The format's files, in the order they are read: the one description the reader checks against and the
+//! clinic's forms are built from (GET /api/format).
+const std::vector<FileSpec>& InterchangeSpecs();
+
+//! The file of that name (std::out_of_range when it is none of the format's).
+const FileSpec& InterchangeSpec(const std::string& file);
+
+//! The units each lab test may be given in (labs.csv's unit column: "a unit outside this list is an error").
+const std::map<std::string, std::vector<std::string>>& InterchangeLabUnits();
 
 //! The interchange file names, in the order they are read.
 const std::vector<std::string>& InterchangeFiles();

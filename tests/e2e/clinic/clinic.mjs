@@ -73,11 +73,14 @@ try {
   await page.click('#record-baselines-submit');
   await page.waitForSelector("td:text-is('2009-12-21')");
 
-  // A cycle the import would refuse: the field's error is shown and nothing changes.
+  // A cycle the import would refuse: the field's error is shown and nothing changes. The forms come from the
+  // registry's format: a choice starts blank (nothing is recorded by default), and a required one left blank
+  // is refused beside its field.
   await page.fill('#cycles-date', '2010-07-19');
   await page.fill('#cycles-activity_gbq', '70');
   await page.click('#record-cycles-submit');
   await page.waitForSelector('#cycles-activity_gbq-error:has-text("expected a number > 0 and <= 10")');
+  await page.waitForSelector('#cycles-phase-error:has-text("missing; it is required")');
   if (await page.textContent('#plan-summary') !== after) fail('a refused cycle changed the plan');
 
   // Hostile text typed into every text field of the forms: stored as text where the field is free text, refused
@@ -89,6 +92,7 @@ try {
   await page.waitForSelector(`td:text-is('${hostile.img}')`);
   await page.fill('#responses-date', '2010-09-01');
   await page.selectOption('#responses-response', 'sd');
+  await page.selectOption('#responses-method', 'recist');
   await page.fill('#responses-x_note', hostile.sql);
   await page.click('#record-responses-submit');
   await page.waitForSelector(`td:text-is("${hostile.sql}")`);
@@ -103,6 +107,16 @@ try {
   await page.fill('#baselines-karnofsky', hostile.script);
   await page.click('#record-baselines-submit');
   await page.waitForSelector('#baselines-karnofsky-error:has-text("<script>")');
+  // A lab result's unit is chosen among its test's (labs.csv: creatinine in umol/l or mg/dl, hb in g/dl, g/l or
+  // mmol/l).
+  const units = () => page.locator('#labs-unit option').evaluateAll((options) => options.map((o) => o.value));
+  if ((await units()).join() !== '') fail(`units offered before a test is chosen: ${await units()}`);
+  await page.selectOption('#labs-test', 'creatinine');
+  if ((await units()).join() !== ',umol/l,mg/dl') fail(`creatinine's units: ${await units()}`);
+  await page.selectOption('#labs-unit', 'mg/dl');
+  await page.selectOption('#labs-test', 'hb');
+  if ((await units()).join() !== ',g/dl,g/l,mmol/l') fail(`hb's units: ${await units()}`);
+  if (await page.inputValue('#labs-unit') !== '') fail('a unit of creatinine stayed chosen for hb');
   await page.fill('#labs-date', '2010-07-19');
   for (const [field, text] of [['#labs-value', hostile.img], ['#labs-lln', hostile.sql], ['#labs-uln', hostile.script]]) {
     await page.fill(field, text);
@@ -118,6 +132,12 @@ try {
     await page.fill('#lesions-lesion_id', 'L1');
     await page.fill('#lesions-organ', hostile.script);
     await page.fill('#lesions-diameter_mm', mm);
+    await page.selectOption('#lesions-role', 'target');
+    if (date === '2010-01-05') {
+      await page.click('#record-lesions-submit');
+      await page.waitForSelector('#lesions-lymph_node-error:has-text("missing; it is required")');
+    }
+    await page.selectOption('#lesions-lymph_node', 'no');
     await page.click('#record-lesions-submit');
     await page.waitForSelector(`td:text-is("${mm}")`);
   }
@@ -197,7 +217,9 @@ try {
   await page.goBack();
   await page.waitForSelector('#worklist-count:has-text("1–4 of 4 patients")');
   await page.fill('#register-patient_id', 'N001');
+  await page.selectOption('#register-sex', 'f');
   await page.fill('#register-birth_date', '1961-05-02');
+  await page.selectOption('#register-primary_site', 'pancreatic');
   await page.click('#register-submit');
   await page.waitForSelector('#register-patient_id-error:has-text("registered already")');
   // Registered by mistake: N001, with nothing recorded, is removed from its page (two clicks).
