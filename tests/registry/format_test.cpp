@@ -161,7 +161,8 @@ TEST(RegistryFormat, EachFileNamesTheColumnsThatIdentifyARow) {
       {"responses.csv", {"patient_id", "date", "method"}},
       {"lesions.csv", {"patient_id", "date", "lesion_id"}},
       {"events.csv", {"patient_id", "date", "event"}}};
-  for (const json& file : report::InterchangeFormatJson()["files"])
+  const json format = report::InterchangeFormatJson();
+  for (const json& file : format["files"])
     EXPECT_EQ(file["key"], json(keys.at(file["file"].get<std::string>()))) << file["file"];
   EXPECT_THROW(registry::InterchangeSpec("notes.csv"), std::out_of_range);
 }
