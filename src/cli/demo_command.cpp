@@ -40,8 +40,8 @@ void AddDemoCommand(CLI::App& app, CommandContext& context) {
     fs::remove(db.string() + "-shm", error);
     context.out << fmt::format("1/4 simulating {} patients (seed {}) into {}\n", args->patients, args->seed,
                                folder.string());
-    Result<sim::SimulationCounts> counts =
-        sim::SimulateRegistry(sim::CalibratedModel(), args->patients, args->seed, folder.string());
+    Result<sim::SimulationCounts> counts = sim::SimulateRegistry(
+        sim::CalibratedModel(), args->patients, args->seed, folder.string(), {.lesion_measurements = true});
     if (!counts.ok()) return ReportError(context, counts.status());
     context.out << fmt::format("2/4 importing into {}\n", db.string());
     if (int code = ImportFolder(context, folder.string(), db.string(), "prrt-demo", *DateOption(""), false);

@@ -92,6 +92,7 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
     int64_t patients = 0;
     uint64_t seed = 1;
     std::string out, db, model;
+    sim::SimulationOptions options;
   };
   auto args = std::make_shared<Args>();
   auto* command = app.add_subcommand(
@@ -102,6 +103,9 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
   auto* db = command->add_option("--db", args->db, "import the cohort into this SQLite registry");
   out->excludes(db);
   command->add_option("--model", args->model, "a model file (default: the built-in calibrated model)");
+  command->add_flag("--lesions", args->options.lesion_measurements,
+                    "record the CT/MRI assessments as RECIST 1.1 lesion measurements (lesions.csv), their "
+                    "responses computed from them, instead of responses.csv rows");
   OnRun(command, context, [&context, args]() -> int {
     if (args->out.empty() && args->db.empty())
       return ReportError(context, InvalidArgument("prrt simulate: give --out DIR or --db FILE"));
@@ -113,8 +117,8 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
                                       fmt::format("prrt_simulate_{}_{}", ::getpid(), args->seed))
                                          .string()
                                    : args->out;
-    Result<sim::SimulationCounts> counts =
-        sim::SimulateRegistry(*model, args->patients, args->seed, folder, [&context, args](int64_t done) {
+    Result<sim::SimulationCounts> counts = sim::SimulateRegistry(
+        *model, args->patients, args->seed, folder, args->options, [&context, args](int64_t done) {
           context.err << fmt::format("prrt simulate: {} of {} patients\n", done, args->patients);
         });
     if (!counts.ok()) return ReportError(context, counts.status());

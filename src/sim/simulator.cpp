@@ -97,7 +97,7 @@ class CsvOut {
 };
 
 struct Files {
-  CsvOut patients, baselines, cycles, labs, responses, events;
+  CsvOut patients, baselines, cycles, labs, responses, lesions, events;
   explicit Files(const std::filesystem::path& dir)
       : patients(dir / "patients.csv",
                  "patient_id,sex,birth_date,primary_site,ki67_percent,prior_surgery,prior_chemotherapy,"
@@ -108,8 +108,11 @@ struct Files {
         cycles(dir / "cycles.csv", "patient_id,phase,date,activity_gbq\n"),
         labs(dir / "labs.csv", "patient_id,date,test,value,unit,lln,uln\n"),
         responses(dir / "responses.csv", "patient_id,date,response,method\n"),
+        lesions(dir / "lesions.csv", "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\n"),
         events(dir / "events.csv", "patient_id,date,event,method\n") {}
-  std::vector<CsvOut*> all() { return {&patients, &baselines, &cycles, &labs, &responses, &events}; }
+  std::vector<CsvOut*> all() {
+    return {&patients, &baselines, &cycles, &labs, &responses, &lesions, &events};
+  }
 };
 
 // A course is generated first, then written up to the end of follow-up.
@@ -291,8 +294,104 @@ std::optional<Day> SalvagePhase(Random& r, const Model& m, Course& c, const char
   return progression;
 }
 
-// One patient's whole course, written up to the end of follow-up.
-void SimulatePatient(const Model& m, Random& r, const std::string& id, Files& out) {
+// ---- CT/MRI assessments as RECIST 1.1 lesion measurements (SimulationOptions::lesion_measurements) ----
+// A patient's 1-3 target lesions (and, for 70%, a non-target bone lesion) are measured at each phase's
+// work-up, the phase's baseline, with fresh sizes (targets 12-60 mm, lymph nodes 15-35 mm short axis), and at
+// each of its CT/MRI assessments, sized so that RECIST 1.1 gives the simulated response: SD 85-100% of the
+// baseline (the first SD; later ones unchanged), PR at most 60% of it (rounded down; nodes kept at 10 mm or
+// more, at most 67% of theirs), CR every non-nodal
+// target gone, nodes below 10 mm and the non-target absent, PD 35% above the nadir (rounded up) where the
+// nadir is at least 20 mm, else a new lesion (a non-target at the next phase's baseline). Sizes shrink until
+// PD, so the nadir is always the last sum. A phase whose work-up does not follow the previous phase's last
+// assessment keeps its responses as rows.
+struct Target {
+  const char* organ;
+  int baseline_mm = 0, mm = 0;
+  bool node() const { return std::string_view(organ) == "lymph node"; }
+};
+
+// Writes the lesion measurements of `c`'s phases; `measured[i]` is set for each response of `c.responses`
+// measured (written as lesions instead).
+void MeasureLesions(Random& r, const Course& c, Day last_contact, const std::string& id, Files& out,
+                    std::vector<bool>& measured) {
+  static constexpr const char* kOrgans[] = {"liver", "liver", "pancreas", "mesentery", "lung", "lymph node"};
+  std::vector<Target> targets(static_cast<size_t>(r.Between(1, 3)));
+  for (Target& t : targets)
+    t.organ = kOrgans[r.Between(0, 5)];
+  const bool bone = r.Chance(0.7);
+  std::vector<int> news;  // the ids of new lesions seen (non-targets at the next baseline)
+  int next_id = static_cast<int>(targets.size()) + 2;
+  auto row = [&](Day day, int lesion, const char* organ, const char* role, bool node, std::optional<int> mm,
+                 const char* status) {
+    if (day > last_contact) return;
+    out.lesions.Row("{},{},L{},{},{},{},{},{}", id, FormatDate(day), lesion, organ, role, node ? "yes" : "no",
+                    mm ? std::to_string(*mm) : "", status);
+  };
+  Day last_measured = std::numeric_limits<Day>::min();
+  for (size_t p = 0; p < c.baselines.size(); ++p) {
+    const Baseline& b = c.baselines[p];
+    const auto first = std::find_if(c.cycles.begin(), c.cycles.end(), [&b](const auto& cycle) {
+      return std::string_view(cycle.first) == b.phase;
+    });
+    if (first == c.cycles.end() || b.date <= last_measured || b.date > first->second.first) continue;
+    const Day until = p + 1 < c.baselines.size() ? c.baselines[p + 1].date : std::numeric_limits<Day>::max();
+    for (Target& t : targets)
+      t.baseline_mm = t.mm = t.node() ? r.Between(15, 35) : r.Between(12, 60);
+    // The phase's lesions on `day`: the targets, the bone lesion and the new lesions of earlier phases (now
+    // non-targets), these `status` (absent after a complete response).
+    auto measure = [&](Day day, const char* status) {
+      for (size_t k = 0; k < targets.size(); ++k)
+        row(day, static_cast<int>(k) + 1, targets[k].organ, "target", targets[k].node(), targets[k].mm, "");
+      if (bone) row(day, static_cast<int>(targets.size()) + 1, "bone", "non_target", false, {}, status);
+      for (int n : news)
+        row(day, n, "liver", "non_target", false, {}, status);
+    };
+    measure(b.date, "present");
+    last_measured = b.date;
+    std::string state = "baseline";  // the last response measured
+    for (size_t i = 0; i < c.responses.size(); ++i) {
+      const Dated& d = c.responses[i];
+      if (d.method != "recist" || d.what == "ne" || d.date <= first->second.first || d.date >= until)
+        continue;
+      std::optional<int> new_lesion;
+      if (d.what == "sd" && state == "baseline") {
+        const double f = 0.85 + 0.15 * r.Uniform();
+        for (Target& t : targets)
+          t.mm = static_cast<int>(std::lround(t.baseline_mm * f));
+      } else if (d.what == "pr" && state != "pr") {
+        const double f = 0.35 + 0.25 * r.Uniform();
+        for (Target& t : targets)
+          t.mm = std::max(t.node() ? 10 : 0,
+                          static_cast<int>(std::floor(t.baseline_mm * f)));  // a node < 10 mm is CR
+      } else if (d.what == "cr") {
+        for (Target& t : targets)
+          t.mm = t.node() ? std::min(t.mm, r.Between(4, 9)) : 0;
+      } else if (d.what == "pd") {
+        int nadir = 0;
+        for (const Target& t : targets)
+          nadir += t.mm;
+        if (nadir >= 20) {
+          for (Target& t : targets)
+            t.mm = static_cast<int>(std::ceil(t.mm * 1.35));
+        } else {
+          new_lesion = next_id++;
+        }
+      }
+      state = d.what;
+      measure(d.date, state == "cr" ? "absent" : "present");
+      if (new_lesion) {
+        row(d.date, *new_lesion, "liver", "new", false, r.Between(8, 20), "");
+        news.push_back(*new_lesion);
+      }
+      measured[i] = true;
+      last_measured = d.date;
+    }
+  }
+}
+
+// One patient's whole course, written up to the end of follow-up; `lesions` (a stream of its own, so that
+// the rest of the course is the same without it) measures the CT/MRI assessments as lesions.
+void SimulatePatient(const Model& m, Random& r, const std::string& id, Files& out, Random* lesions) {
   Course c;
   const Day t0 = r.Between(m.first_start, m.last_start);
   const double age = std::clamp(r.Normal(m.age_mean, m.age_sd), 25.0, 88.0);
@@ -430,8 +529,12 @@ void SimulatePatient(const Model& m, Random& r, const std::string& id, Files& ou
                  std::string_view(lab.test) == "hb" || std::string_view(lab.test) == "wbc" ? 1 : 0, info.unit,
                  info.lln, info.uln);
   }
-  for (const Dated& d : c.responses) {
-    if (d.date <= last_contact) out.responses.Row("{},{},{},{}", id, FormatDate(d.date), d.what, d.method);
+  std::vector<bool> measured(c.responses.size(), false);
+  if (lesions != nullptr) MeasureLesions(*lesions, c, last_contact, id, out, measured);
+  for (size_t i = 0; i < c.responses.size(); ++i) {
+    const Dated& d = c.responses[i];
+    if (d.date <= last_contact && !measured[i])
+      out.responses.Row("{},{},{},{}", id, FormatDate(d.date), d.what, d.method);
   }
   for (const Dated& d : c.events) {
     if (d.date <= last_contact) out.events.Row("{},{},{},{}", id, FormatDate(d.date), d.what, d.method);
@@ -441,7 +544,7 @@ void SimulatePatient(const Model& m, Random& r, const std::string& id, Files& ou
 }  // namespace
 
 Result<SimulationCounts> SimulateRegistry(const Model& model, int64_t patients, uint64_t seed,
-                                          const std::string& folder,
+                                          const std::string& folder, const SimulationOptions& options,
                                           const std::function<void(int64_t)>& progress) {
   if (patients < 1)
     return InvalidArgument(fmt::format("--patients: {} is not a number of patients >= 1", patients));
@@ -455,13 +558,15 @@ Result<SimulationCounts> SimulateRegistry(const Model& model, int64_t patients, 
   const int width = static_cast<int>(std::to_string(patients).size());
   for (int64_t i = 0; i < patients; ++i) {
     Random random(seed, static_cast<uint64_t>(i));
-    SimulatePatient(model, random, fmt::format("S{:0{}d}", i + 1, width), out);
+    std::optional<Random> lesions;
+    if (options.lesion_measurements) lesions.emplace(seed ^ 0x6C6573696F6E73ULL, static_cast<uint64_t>(i));
+    SimulatePatient(model, random, fmt::format("S{:0{}d}", i + 1, width), out, lesions ? &*lesions : nullptr);
     if (progress && (i + 1) % 100000 == 0) progress(i + 1);
   }
   SimulationCounts counts;
   counts.patients = patients;
-  const char* names[] = {"patients.csv", "baselines.csv", "cycles.csv",
-                         "labs.csv",     "responses.csv", "events.csv"};
+  const char* names[] = {"patients.csv",  "baselines.csv", "cycles.csv", "labs.csv",
+                         "responses.csv", "lesions.csv",   "events.csv"};
   std::vector<CsvOut*> files = out.all();
   for (size_t i = 0; i < files.size(); ++i) {
     counts.rows[names[i]] = files[i]->rows();

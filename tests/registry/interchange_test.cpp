@@ -306,13 +306,18 @@ PatientRows Flatten(const registry::Interchange& one) {
 TEST(ReadByPatient, VisitsEachPatientWithTheRowsOfTheWholeRead) {
   TempDir dir("by_patient_rows");
   std::string out, err;
-  ASSERT_EQ(RunPrrt({"simulate", "--patients", "60", "--seed", "5", "--out", (dir.path / "sim").string()},
+  // The simulated folder with its scans as lesion measurements: every file of the format has rows.
+  ASSERT_EQ(RunPrrt({"simulate", "--patients", "60", "--seed", "5", "--lesions", "--out",
+                     (dir.path / "sim").string()},
                     out, err),
             0)
       << err;
   for (const fs::path& folder : {fs::path("tests/data/registry_example"), dir.path / "sim"}) {
     registry::Problems whole_problems;
     const registry::Interchange whole = ReadWhole(folder, whole_problems);
+    if (folder == dir.path / "sim") {
+      EXPECT_GT(whole.files.at("lesions.csv").size(), 100u);
+    }
     std::vector<std::string> order;  // patients.csv's order
     for (const registry::Row& row : whole.files.at("patients.csv"))
       order.push_back(*row.get("patient_id"));

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "prrt/registry/timeline.h"
 #include "prrt/study/headline.h"
 #include "support/scenario.h"
 
@@ -69,6 +70,64 @@ TEST(Simulator, TheRegistryPassesImportValidationAndFollowsTheProtocol) {
     EXPECT_LE(s.phases[1].cycles, 2);
   }
   EXPECT_GT(retreated, 500);
+}
+
+// With lesion measurements the CT/MRI assessments are lesions.csv rows, and the registry's responses,
+// computed from them by RECIST 1.1, are the ones the simulator would have written (everything else is the
+// same registry): the study's endpoints do not change.
+TEST(Simulator, LesionMeasurementsGiveTheSimulatedResponses) {
+  TempDir rows("sim_responses"), measured("sim_lesions");
+  ASSERT_TRUE(SimulateRegistry(CalibratedModel(), 3000, 5, rows.path.string()).ok());
+  Result<SimulationCounts> counts =
+      SimulateRegistry(CalibratedModel(), 3000, 5, measured.path.string(), {.lesion_measurements = true});
+  ASSERT_TRUE(counts.ok());
+  for (const char* file : {"patients.csv", "baselines.csv", "cycles.csv", "labs.csv", "events.csv"})
+    EXPECT_EQ(Slurp(rows.path / file), Slurp(measured.path / file)) << file;
+  EXPECT_EQ(Slurp(rows.path / "lesions.csv"),
+            "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\n");
+  const registry::Interchange a = Read(rows.path), b = Read(measured.path);
+  EXPECT_EQ(counts->rows.at("lesions.csv"), static_cast<int64_t>(b.files.at("lesions.csv").size()));
+  // Only the responses no scan measures stay rows: NE, and progression seen on OctreoScan.
+  for (const registry::Row& row : b.files.at("responses.csv")) {
+    const bool kept = *row.get("response") == "ne" || *row.get("method") == "octreoscan";
+    EXPECT_TRUE(kept) << row.line;
+  }
+  std::map<std::string, int> computed;  // by response
+  int new_lesion_pd = 0, re_designated = 0;
+  std::map<std::string, registry::Interchange> by_patient_a = registry::SplitByPatient(a),
+                                               by_patient_b = registry::SplitByPatient(b);
+  for (const auto& [id, patient_a] : by_patient_a) {
+    Result<registry::Timeline> with_rows = registry::BuildTimeline(patient_a, id);
+    Result<registry::Timeline> with_lesions = registry::BuildTimeline(by_patient_b.at(id), id);
+    ASSERT_TRUE(with_rows.ok() && with_lesions.ok()) << id;
+    ASSERT_EQ(with_rows->responses.size(), with_lesions->responses.size()) << id;
+    for (size_t i = 0; i < with_rows->responses.size(); ++i) {
+      const registry::Row& simulated = *with_rows->responses[i];
+      const registry::Row& from_lesions = *with_lesions->responses[i];
+      for (const char* column : {"date", "response", "method"})
+        ASSERT_EQ(*simulated.get(column), *from_lesions.get(column)) << id << " " << column;
+      if (from_lesions.get("x_note")) ++computed[*from_lesions.get("response")];
+    }
+    for (const registry::Row* lesion : with_lesions->lesions) {
+      new_lesion_pd += *lesion->get("role") == "new";
+      re_designated += *lesion->get("role") == "non_target" && *lesion->get("organ") == "liver";
+    }
+  }
+  // Every kind of response is computed, PD both from growth and from a new lesion (a non-target at the
+  // next phase's baseline).
+  for (const char* response : {"cr", "pr", "sd", "pd"})
+    EXPECT_GT(computed[response], 0) << response;
+  EXPECT_GT(computed["pd"], new_lesion_pd);
+  EXPECT_GT(new_lesion_pd, 0);
+  EXPECT_GT(re_designated, 0);
+  std::vector<study::SubjectEndpoints> ea = study::DeriveEndpoints(a), eb = study::DeriveEndpoints(b);
+  ASSERT_EQ(ea.size(), eb.size());
+  for (size_t i = 0; i < ea.size(); ++i) {
+    for (size_t k = 0; k < 3; ++k) {
+      EXPECT_EQ(ea[i].phases[k].best_response, eb[i].phases[k].best_response) << ea[i].patient_id;
+      EXPECT_EQ(ea[i].phases[k].pfs_months, eb[i].phases[k].pfs_months) << ea[i].patient_id;
+    }
+  }
 }
 
 TEST(Simulator, ModelFileErrorsNameTheKey) {

@@ -55,10 +55,18 @@ struct SimulationCounts {
   std::map<std::string, int64_t> rows;  //!< per file
 };
 
+struct SimulationOptions {
+  //! The CT/MRI assessments as RECIST 1.1 lesion measurements (lesions.csv: a baseline before each phase and
+  //! the lesions at each scan, sized so that RECIST gives the simulated response), in place of their
+  //! responses.csv rows; the registry then holds the same responses, computed from the measurements.
+  bool lesion_measurements = false;
+};
+
 //! Simulates `patients` patients into `folder` (created; its interchange files overwritten). The same seed
-//! gives the same registry, whatever the machine. `progress` is called now and then with the patients done.
+//! gives the same registry, whatever the machine (with lesion measurements or without, the same patients).
+//! `progress` is called now and then with the patients done.
 Result<SimulationCounts> SimulateRegistry(const Model& model, int64_t patients, uint64_t seed,
-                                          const std::string& folder,
+                                          const std::string& folder, const SimulationOptions& options = {},
                                           const std::function<void(int64_t)>& progress = {});
 
 }  // namespace prrt::sim

@@ -1,5 +1,5 @@
 // The screenshots of the clinic's pages in docs/: the worklist, a retreated patient and the cohort explorer,
-// on the demo's simulated registry (463 patients, seed 2019).
+// on the demo's simulated registry (463 patients, seed 2019, its scans as lesion measurements).
 //   node tests/e2e/clinic/screenshots.mjs PRRT_BINARY OUT_DIR      (scripts/clinic_screenshots.sh)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ const db = join(work, 'r.db');
 let server;
 let browser;
 try {
-  runPrrt(prrt, 'simulate', '--patients', '463', '--seed', '2019', '--db', db);
+  runPrrt(prrt, 'simulate', '--patients', '463', '--seed', '2019', '--lesions', '--db', db);
   addUsers(prrt, db);
   let url;
   ({ server, url } = await startServer(prrt, db));
