@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -86,6 +87,13 @@ std::vector<const Row*> PatientRows(const Interchange& data, const std::string& 
   return rows;
 }
 
+bool Timeline::computed(const Row* response) const {
+  // std::less: a total order even for pointers into different arrays.
+  const std::less<const Row*> before;
+  return computed_responses && !before(response, computed_responses->data()) &&
+         before(response, computed_responses->data() + computed_responses->size());
+}
+
 Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patient_id) {
   Timeline t;
   if (auto it = data.files.find("patients.csv"); it != data.files.end()) {
@@ -149,6 +157,7 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
       if (ResponseRank(*r->get("response")) > best) {
         best = ResponseRank(*r->get("response"));
         p.best_response = *r->get("response");
+        p.best_response_computed = t.computed(r);
       }
     }
     if (!p.best_response && p.progression_method && *p.progression_method == "clinical") {

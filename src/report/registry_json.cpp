@@ -91,10 +91,7 @@ json TimelineJson(const registry::Timeline& t) {
   for (const registry::Row* r : t.responses) {
     responses.push_back(RowJson(*r));
     // Derived, not recorded: shown, but not a row to correct.
-    const bool computed =
-        t.computed_responses && std::any_of(t.computed_responses->begin(), t.computed_responses->end(),
-                                            [r](const registry::Row& c) { return &c == r; });
-    if (computed) responses.back()["computed_from"] = "lesions.csv";
+    if (t.computed(r)) responses.back()["computed_from"] = "lesions.csv";
   }
   for (const registry::Row* e : t.events)
     events.push_back(RowJson(*e));

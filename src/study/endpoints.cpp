@@ -59,6 +59,7 @@ SubjectEndpoints Derive(const registry::Interchange& data, const registry::Timel
     e.cycles = static_cast<int>(tp.cycles.size());
     e.activity_gbq = tp.activity_gbq;
     e.best_response = tp.best_response;
+    e.best_response_computed = tp.best_response_computed;
     e.pfs_months = tp.pfs_months;
     e.pfs_event = tp.pfs_event;
     if (tp.pfs_event) e.pfs_event_kind = tp.progression_date ? "progression" : "death";

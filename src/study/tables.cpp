@@ -318,8 +318,13 @@ StudyTable Table3(const std::vector<SubjectEndpoints>& all, const TableOptions& 
       {"Group", "n", "CR", "PR", "SD", "PD", "NE", "Clinical PD", "ORR", "DCR", "3 months: PR",
        "3 months: SD", "3 months: PD", "3 months: NE", "3 months: clinical PD", "Died before follow-up"},
       o.show_published);
+  int64_t assessed = 0, computed = 0;  // best responses, and those computed from lesion measurements
   auto row = [&](const std::string& label, const Subjects& group, int phase) {
     const int64_t n = static_cast<int64_t>(group.size());
+    assessed +=
+        Count(group, [&](const SubjectEndpoints& s) { return s.phases[phase].best_response.has_value(); });
+    computed +=
+        Count(group, [&](const SubjectEndpoints& s) { return s.phases[phase].best_response_computed; });
     auto best = [&](const char* r, bool clinical = false) {
       return Count(group, [&](const SubjectEndpoints& s) {
         const PhaseEndpoints& p = s.phases[phase];
@@ -346,6 +351,12 @@ StudyTable Table3(const std::vector<SubjectEndpoints>& all, const TableOptions& 
       "n (%). ORR = CR + PR, DCR = CR + PR + SD. Best response from the phase's first cycle up to its first "
       "progression; clinical PD: a clinical progression with no imaging before it. Response at 3 months: the "
       "assessment nearest to 3 months after the last cycle (± 6 weeks).");
+  if (computed > 0) {
+    t.Note(
+        fmt::format("Best responses computed by RECIST 1.1 from lesion measurements (lesions.csv): {} of the "
+                    "{} above; the others as recorded (responses.csv, or a clinical progression).",
+                    computed, assessed));
+  }
   return t.Take();
 }
 

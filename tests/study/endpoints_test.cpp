@@ -19,39 +19,42 @@ namespace {
 // P3: I-PRRT from 2010-03-01, no response assessment at all, died 2011-01-01 without progression.
 // P4: I-PRRT from 2010-04-05, clinical progression 2010-09-01 with no scan before it.
 // P5: I-PRRT from 2010-05-03, SD, progression after 17.9 months (545 days: 2011-10-30): not a control.
-registry::Interchange Cohort() {
-  return testing::ReadScenario(
-      "endpoints", {{"patients.csv",
-                     "patient_id,sex,birth_date,primary_site,last_contact_date,death_date,no_salvage_reason\n"
-                     "P1,m,1950-01-04,midgut,2013-03-05,2013-03-05,\n"
-                     "P2,f,1955-06-01,pancreatic,2016-12-01,,investigator_choice\n"
-                     "P3,f,1948-01-01,bronchial,2011-01-01,2011-01-01,\n"
-                     "P4,m,1960-01-01,midgut,2012-01-01,,\n"
-                     "P5,m,1961-01-01,hindgut,2015-01-01,,\n"},
-                    {"cycles.csv",
-                     "patient_id,phase,date,activity_gbq\n"
-                     "P1,I,2010-01-04,7.4\nP1,I,2010-03-01,7.4\nP1,I,2010-04-26,7.4\nP1,I,2010-06-21,7.4\n"
-                     "P1,R,2012-03-05,7.4\nP1,R,2012-05-07,7.4\n"
-                     "P2,I,2010-02-01,7.4\nP2,I,2010-03-29,7.4\nP2,I,2010-05-24,7.4\nP2,I,2010-07-19,7.4\n"
-                     "P3,I,2010-03-01,7.4\nP3,I,2010-04-26,7.4\n"
-                     "P4,I,2010-04-05,7.4\nP4,I,2010-05-31,7.4\n"
-                     "P5,I,2010-05-03,7.4\nP5,I,2010-06-28,7.4\nP5,I,2010-08-23,7.4\nP5,I,2010-10-18,7.4\n"},
-                    {"responses.csv",
-                     "patient_id,date,response,method\n"
-                     "P1,2010-08-02,sd,recist\nP1,2010-09-20,pr,recist\nP1,2012-01-04,pd,recist\n"
-                     "P1,2012-08-06,sd,recist\n"
-                     "P2,2010-10-18,sd,recist\nP2,2012-02-01,pd,recist\n"
-                     "P5,2011-01-17,sd,recist\n"},
-                    {"labs.csv",
-                     "patient_id,date,test,value,unit,lln,uln\n"
-                     "P1,2010-02-01,platelets,45,10^9/l,150,400\nP1,2012-04-02,wbc,1.5,10^9/l,4,10\n"
-                     "P1,2012-04-02,creatinine,180,umol/l,60,110\n"},
-                    {"events.csv",
-                     "patient_id,date,event,method\n"
-                     "P1,2012-01-04,progression,recist\nP1,2012-09-01,mds,\n"
-                     "P2,2012-02-01,progression,recist\n"
-                     "P4,2010-09-01,progression,clinical\n"
-                     "P5,2011-10-30,progression,recist\n"}});
+// `lesions`: a lesions.csv for it, if any.
+registry::Interchange Cohort(const std::string& lesions = "") {
+  std::map<std::string, std::string> files = {
+      {"patients.csv",
+       "patient_id,sex,birth_date,primary_site,last_contact_date,death_date,no_salvage_reason\n"
+       "P1,m,1950-01-04,midgut,2013-03-05,2013-03-05,\n"
+       "P2,f,1955-06-01,pancreatic,2016-12-01,,investigator_choice\n"
+       "P3,f,1948-01-01,bronchial,2011-01-01,2011-01-01,\n"
+       "P4,m,1960-01-01,midgut,2012-01-01,,\n"
+       "P5,m,1961-01-01,hindgut,2015-01-01,,\n"},
+      {"cycles.csv",
+       "patient_id,phase,date,activity_gbq\n"
+       "P1,I,2010-01-04,7.4\nP1,I,2010-03-01,7.4\nP1,I,2010-04-26,7.4\nP1,I,2010-06-21,7.4\n"
+       "P1,R,2012-03-05,7.4\nP1,R,2012-05-07,7.4\n"
+       "P2,I,2010-02-01,7.4\nP2,I,2010-03-29,7.4\nP2,I,2010-05-24,7.4\nP2,I,2010-07-19,7.4\n"
+       "P3,I,2010-03-01,7.4\nP3,I,2010-04-26,7.4\n"
+       "P4,I,2010-04-05,7.4\nP4,I,2010-05-31,7.4\n"
+       "P5,I,2010-05-03,7.4\nP5,I,2010-06-28,7.4\nP5,I,2010-08-23,7.4\nP5,I,2010-10-18,7.4\n"},
+      {"responses.csv",
+       "patient_id,date,response,method\n"
+       "P1,2010-08-02,sd,recist\nP1,2010-09-20,pr,recist\nP1,2012-01-04,pd,recist\n"
+       "P1,2012-08-06,sd,recist\n"
+       "P2,2010-10-18,sd,recist\nP2,2012-02-01,pd,recist\n"
+       "P5,2011-01-17,sd,recist\n"},
+      {"labs.csv",
+       "patient_id,date,test,value,unit,lln,uln\n"
+       "P1,2010-02-01,platelets,45,10^9/l,150,400\nP1,2012-04-02,wbc,1.5,10^9/l,4,10\n"
+       "P1,2012-04-02,creatinine,180,umol/l,60,110\n"},
+      {"events.csv",
+       "patient_id,date,event,method\n"
+       "P1,2012-01-04,progression,recist\nP1,2012-09-01,mds,\n"
+       "P2,2012-02-01,progression,recist\n"
+       "P4,2010-09-01,progression,clinical\n"
+       "P5,2011-10-30,progression,recist\n"}};
+  if (!lesions.empty()) files["lesions.csv"] = lesions;
+  return testing::ReadScenario(lesions.empty() ? "endpoints" : "endpoints_lesions", files);
 }
 
 TEST(Endpoints, RetreatedPatientWithDeathAfterSalvage) {
@@ -193,6 +196,34 @@ TEST(Tables, CountsOfTheHandBuiltCohort) {
       EXPECT_EQ(t.rows[i].cells.size(), t.columns.size());
     }
   }
+}
+
+// Where the best response was computed from lesion measurements, Table 3 says how many were. P1's I-PRRT
+// scans of 2010-08-02 and 2010-09-20 measured against a baseline of 2009-12-28 (one 40 mm liver target):
+// 36 mm is 90% of it, SD; 20 mm is 50%, PR (<= 70%) — the responses recorded for those dates, now computed.
+// R-PRRT's work-up scan of 2012-02-20 is its baseline (without it, the last scan before R-PRRT would be:
+// docs/clinical-rules.md). The table's best responses: P2 after I-PRRT (SD, recorded), P1 after I-PRRT (PR,
+// computed), P1 after R-PRRT (SD, recorded): 1 of 3.
+TEST(Tables, Table3SaysHowManyBestResponsesWereComputedFromLesions) {
+  const std::vector<StudyTable> recorded = BuildTables(DeriveEndpoints(Cohort()), TableOptions{});
+  EXPECT_EQ(Find(recorded, "table3").notes.size(), 1u);
+  const std::vector<SubjectEndpoints> all =
+      DeriveEndpoints(Cohort("patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\n"
+                             "P1,2009-12-28,L1,liver,target,no,40,\nP1,2010-08-02,L1,liver,target,no,36,\n"
+                             "P1,2010-09-20,L1,liver,target,no,20,\nP1,2012-02-20,L1,liver,target,no,31,\n"));
+  EXPECT_EQ(all[0].phases[0].best_response, "pr");
+  EXPECT_TRUE(all[0].phases[0].best_response_computed);
+  EXPECT_FALSE(all[0].phases[1].best_response_computed);
+  const std::vector<StudyTable> computed = BuildTables(all, TableOptions{});
+  const StudyTable& table3 = Find(computed, "table3");
+  // The same counts as with the responses recorded.
+  ASSERT_EQ(table3.rows.size(), Find(recorded, "table3").rows.size());
+  for (size_t i = 0; i < table3.rows.size(); ++i)
+    EXPECT_EQ(table3.rows[i].cells, Find(recorded, "table3").rows[i].cells);
+  ASSERT_EQ(table3.notes.size(), 2u);
+  EXPECT_EQ(table3.notes[1],
+            "Best responses computed by RECIST 1.1 from lesion measurements (lesions.csv): 1 of the 3 above; "
+            "the others as recorded (responses.csv, or a clinical progression).");
 }
 
 TEST(Tables, Table5MediansAndTheirIntervals) {

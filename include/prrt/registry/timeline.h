@@ -28,6 +28,7 @@ struct TimelinePhase {
   std::vector<TimelineCycle> cycles;
   double activity_gbq = 0;
   std::optional<std::string> best_response;  //!< cr, pr, sd, pd, ne; none without any assessment
+  bool best_response_computed = false;       //!< the assessment giving it was computed from lesions.csv
   bool clinical_pd = false;  //!< the best response is PD from a clinical progression with no assessment
   std::optional<std::string> progression_date;
   std::optional<std::string> progression_method;
@@ -53,6 +54,8 @@ struct Timeline {
   //! recorded RECIST response of the same date), in date order.
   std::vector<const Row*> responses;
   std::shared_ptr<const std::vector<Row>> computed_responses;  //!< what `responses` points to of lesions.csv
+  //! Whether `response`, one of `responses`, was computed from lesions.csv (derived: not a row to correct).
+  bool computed(const Row* response) const;
   std::vector<const Row*> lesions;  //!< lesions.csv: the RECIST 1.1 measurements, in date order
   std::vector<const Row*> events;
   std::optional<double> os_months;  //!< from the first I cycle; absent without cycles

@@ -23,6 +23,7 @@ struct PhaseEndpoints {
   int cycles = 0;
   double activity_gbq = 0;
   std::optional<std::string> best_response;  //!< cr, pr, sd, pd, ne
+  bool best_response_computed = false;       //!< from an assessment computed from lesion measurements
   //! The assessment nearest to 3 months after the last cycle (± 6 weeks, before progression); pd,
   //! clinical_pd or died when the phase's PFS ended before that window.
   std::optional<std::string> response_3_months;
