@@ -350,7 +350,8 @@ async function showPatient(id) {
   if (status !== 200) { main.replaceChildren(el('p', { class: 'error', text: `no patient '${id}'` })); return; }
   const phases = p.phases.map((ph) => row([`${ph.phase}-PRRT`, ph.start,
     ph.cycles.map((c) => `${c.date}: ${c.activity_gbq} GBq (${fmt(c.cumulative_gbq)} in all)`).join('; '),
-    ph.best_response || '–', `${fmt(ph.pfs_months)}${ph.pfs_event ? '' : ' (censored)'}`]));
+    ph.best_response ? `${ph.best_response}${{ 'lesions.csv': ' (from lesion measurements)', 'events.csv': ' (a clinical progression)' }[ph.best_response_source] || ''}` : '–',
+    `${fmt(ph.pfs_months)}${ph.pfs_event ? '' : ' (censored)'}`]));
   const plan = p.plan;
   const actions = plan ? plan.actions.map((a) => row([a.action, a.phase, a.number, a.status, `${a.window_start} – ${a.window_end}`,
     a.activity_gbq != null ? `${a.activity_gbq} GBq` : '', a.reason], { class: a.status })) : [];

@@ -239,7 +239,11 @@ void PrintTimeline(std::ostream& out, const registry::Timeline& t) {
   for (const registry::TimelinePhase& p : t.phases) {
     out << fmt::format(
         "  {}-PRRT from {}: {} cycles, {} GBq; best response {}; PFS {:.1f} months{}\n", p.phase, p.start,
-        p.cycles.size(), FormatNumber(p.activity_gbq), p.best_response.value_or("none"), p.pfs_months,
+        p.cycles.size(), FormatNumber(p.activity_gbq),
+        p.best_response.value_or("none") + (p.best_response_computed ? " (from lesion measurements)"
+                                            : p.clinical_pd          ? " (a clinical progression)"
+                                                                     : ""),
+        p.pfs_months,
         p.progression_date ? fmt::format(" (progression {}, {})", *p.progression_date, *p.progression_method)
         : p.pfs_event      ? " (death)"
                            : " (censored)");

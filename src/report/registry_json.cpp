@@ -27,6 +27,13 @@ json Optional(const std::optional<std::string>& s) {
   return s ? json(*s) : json(nullptr);
 }
 
+// Where a phase's best response comes from: an assessment recorded, one computed from lesion measurements, or
+// a clinical progression with no assessment before it (the events).
+json BestResponseSource(const registry::TimelinePhase& p) {
+  if (!p.best_response) return nullptr;
+  return p.best_response_computed ? "lesions.csv" : p.clinical_pd ? "events.csv" : "responses.csv";
+}
+
 // For each graded test and unit among the labs, where its CTCAE v3.0 grades begin, for drawing the grade
 // bands behind a lab curve: `limits` are the values at which grades 1, 2, 3 and 4 start — below them for
 // decreasing tests (blood counts: LLN, then the printed cut-offs), above them for increasing ones (ULN, then
@@ -66,6 +73,7 @@ json TimelineJson(const registry::Timeline& t) {
                       {"cycles", cycles},
                       {"activity_gbq", p.activity_gbq},
                       {"best_response", Optional(p.best_response)},
+                      {"best_response_source", BestResponseSource(p)},
                       {"progression_date", Optional(p.progression_date)},
                       {"progression_method", Optional(p.progression_method)},
                       {"pfs_months", p.pfs_months},

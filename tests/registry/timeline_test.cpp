@@ -46,8 +46,10 @@ TEST_F(PatientTimeline, PhasesPfsOsAndGradesByHand) {
     "patient_id": "P001", "cumulative_activity_gbq": 40.6, "os_months": 141.50308008213553, "os_event": false,
     "phases": [
       {"phase": "I", "start": "2005-02-14", "activity_gbq": 29.5, "best_response": "pr",
+       "best_response_source": "responses.csv",
        "progression_date": "2008-03-01", "pfs_months": 36.50102669404517, "pfs_event": true},
       {"phase": "R", "start": "2008-06-23", "activity_gbq": 11.1, "best_response": "sd",
+       "best_response_source": "responses.csv",
        "progression_date": "2010-02-15", "pfs_months": 19.77823408624230, "pfs_event": true}],
     "labs": [{"test": "hb", "ctcae_grade": 1, "ctcae_version": "3.0"},
              {"test": "platelets", "ctcae_grade": 1},
@@ -196,6 +198,8 @@ TEST(PatientTimelineLesions, ResponsesAreComputedFromLesionsPhaseByPhase) {
   }
   EXPECT_EQ(p1["phases"][0]["best_response"], "pr");
   EXPECT_EQ(p1["phases"][1]["best_response"], "pr");
+  EXPECT_EQ(p1["phases"][0]["best_response_source"], "lesions.csv");
+  EXPECT_EQ(p1["phases"][1]["best_response_source"], "lesions.csv");
   // The text view says how each computed response was derived, and lists the measurements (their CSV lines).
   ASSERT_EQ(RunPrrt({"patient", "--db", db, "P001"}, out, err), 0) << err;
   for (const std::string& line :
@@ -205,6 +209,8 @@ TEST(PatientTimelineLesions, ResponsesAreComputedFromLesionsPhaseByPhase) {
                     "    2005-02-01 N1 (lymph node, nodal) target 20 mm\n    2005-02-01 B1 (bone) non_target "
                     "present\n"),
         std::string("    2008-02-20 X1 (liver) new 8 mm\n"),
+        std::string(
+            "  R-PRRT from 2008-06-23: 2 cycles, 11.1 GBq; best response pr (from lesion measurements); "),
         std::string("    2009-06-01 B1 (bone) non_target absent\n")})
     EXPECT_NE(out.find(line), std::string::npos) << line << out;
   // The registry keeps what was recorded: the computed responses are derived, not stored.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "prrt/report/figures.h"
+#include "prrt/report/registry_json.h"
 #include "prrt/study/headline.h"
 #include "prrt/study/tables.h"
 #include "support/scenario.h"
@@ -113,6 +114,15 @@ TEST(Endpoints, ControlCensoringNoAssessmentClinicalPdAndShortPfs) {
   EXPECT_EQ(p4.phases[0].best_response, "pd");
   EXPECT_DOUBLE_EQ(p4.phases[0].pfs_months, 149 / 30.4375);  // 2010-04-05 -> 2010-09-01
   EXPECT_EQ(p4.group, Group::kNeither);
+  // The patient's JSON says where each best response comes from: P4's from the clinical progression (events),
+  // P2's from a scan recorded (responses), none for P3.
+  const registry::Interchange cohort = Cohort();
+  auto source = [&cohort](const std::string& id) {
+    return report::TimelineJson(*registry::BuildTimeline(cohort, id))["phases"][0]["best_response_source"];
+  };
+  EXPECT_EQ(source("P4"), "events.csv");
+  EXPECT_EQ(source("P2"), "responses.csv");
+  EXPECT_TRUE(source("P3").is_null());
 
   const SubjectEndpoints& p5 = all[4];  // disease control, progression at 17.9 months: not a control
   EXPECT_NEAR(p5.phases[0].pfs_months, 17.906, 0.001);

@@ -12,6 +12,9 @@
 
 namespace prrt::report {
 
+//! `prrt patient --json`; each phase's `best_response_source` says where its best response comes from:
+//! responses.csv (an assessment recorded), lesions.csv (computed from measurements), events.csv (a clinical
+//! progression with no assessment before it), null without a best response.
 nlohmann::json TimelineJson(const registry::Timeline& timeline);
 nlohmann::json EligibilityJson(const protocol::Eligibility& eligibility);
 nlohmann::json PlanJson(const protocol::Plan& plan, const protocol::Protocol& protocol);

@@ -143,6 +143,8 @@ try {
   }
   if (await page.locator(`td:text-is("${hostile.script}")`).count() !== 2) fail('the lesions\' organ is not shown as text');
   await page.waitForSelector('td:text-is("RECIST 1.1 from lesions.csv against the I-PRRT baseline of 2010-01-05: target sum 20 mm, 30 mm at baseline")');
+  // The phase's best response is that PR, and says so.
+  await page.waitForSelector('td:text-is("pr (from lesion measurements)")');
   if (await page.locator('main img, main script').count() !== 0) fail('hostile text became an element of the page');
   if (await page.textContent('#plan-summary') !== cyclesShown) fail('a refused cycle changed the plan');
 
