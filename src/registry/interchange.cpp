@@ -229,20 +229,30 @@ const std::vector<std::string>& InterchangeFiles() {
   return names;
 }
 
+namespace {
+
+// The file of that name; none when it is not one of the format's.
+const FileSpec* FindSpec(std::string_view file) {
+  for (const FileSpec& spec : InterchangeSpecs())
+    if (spec.name == file) return &spec;
+  return nullptr;
+}
+
+}  // namespace
+
 std::vector<std::string> InterchangeColumns(const std::string& file) {
   std::vector<std::string> columns;
-  for (const FileSpec& spec : InterchangeSpecs()) {
-    if (spec.name != file) continue;
-    for (const ColumnSpec& f : spec.columns)
+  if (const FileSpec* spec = FindSpec(file)) {
+    for (const ColumnSpec& f : spec->columns)
       columns.push_back(f.name);
   }
   return columns;
 }
 
 const FileSpec& InterchangeSpec(const std::string& file) {
-  for (const FileSpec& spec : InterchangeSpecs())
-    if (spec.name == file) return spec;
-  throw std::out_of_range("not a registry file: " + file);
+  const FileSpec* spec = FindSpec(file);
+  if (spec == nullptr) throw std::out_of_range("not a registry file: " + file);
+  return *spec;
 }
 
 const std::vector<std::string>& InterchangeKey(const std::string& file) {
@@ -335,7 +345,7 @@ class FileReader {
         // Which of the two values a row would keep is not for the reader to guess.
         problem = fmt::format("{}: the column is there twice (columns {} and {}); expected each column once",
                               header[c], first + 1, c + 1);
-      } else if (field_of_[c] == nullptr && header[c].rfind("x_", 0) != 0) {
+      } else if (field_of_[c] == nullptr && !IsFreeTextColumn(header[c])) {
         problem = fmt::format("{}: unknown column; expected one of: {} (or a free-text column named x_...)",
                               header[c], Join(names));
       }
@@ -677,16 +687,14 @@ namespace {
 // The checks of a row given on its own (AddRow, ReplaceRow), as an import makes them: every column known (or
 // a free-text x_ column), every required one present, every value of its column's type.
 Status CheckGivenRow(const std::string& file, const RowValues& values, Day today, Problems& problems) {
-  const auto spec = std::find_if(InterchangeSpecs().begin(), InterchangeSpecs().end(),
-                                 [&](const FileSpec& f) { return f.name == file; });
-  if (spec == InterchangeSpecs().end())
-    return InvalidArgument(fmt::format("'{}' is not a registry file", file));
+  const FileSpec* spec = FindSpec(file);
+  if (spec == nullptr) return InvalidArgument(fmt::format("'{}' is not a registry file", file));
   const std::string where = fmt::format("{} (row given)", file);
   for (const auto& [column, value] : values) {
     const auto field = std::find_if(spec->columns.begin(), spec->columns.end(),
                                     [&column = column](const ColumnSpec& f) { return f.name == column; });
     if (field == spec->columns.end()) {
-      if (column.rfind("x_", 0) != 0) problems.Add(fmt::format("{}: {}: unknown column", where, column));
+      if (!IsFreeTextColumn(column)) problems.Add(fmt::format("{}: {}: unknown column", where, column));
     } else if (std::optional<std::string> expected = CheckValue(*field, value, today)) {
       problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where, column, value, *expected));
     }

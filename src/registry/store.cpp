@@ -133,7 +133,7 @@ std::string Unescape(const std::string& text) {
 std::string ExtraOf(const Row& row) {
   std::string extra;
   for (const auto& [column, value] : row.values) {
-    if (column.rfind("x_", 0) == 0) extra += Escape(column) + "\t" + Escape(value) + "\n";
+    if (IsFreeTextColumn(column)) extra += Escape(column) + "\t" + Escape(value) + "\n";
   }
   return extra;
 }
@@ -762,7 +762,7 @@ Status WriteInterchange(const Interchange& data, const std::string& folder) {
     if (it != data.files.end()) {
       for (const Row& row : it->second) {
         for (const auto& [c, v] : row.values) {
-          if (c.rfind("x_", 0) == 0) extra.insert(c);
+          if (IsFreeTextColumn(c)) extra.insert(c);
         }
       }
     }

@@ -180,7 +180,7 @@ json InterchangeFormatJson() {
     files.push_back(
         {{"file", spec.name}, {"required", spec.required}, {"key", spec.key}, {"columns", columns}});
   }
-  return {{"version", 1}, {"free_text_prefix", "x_"}, {"files", files}};
+  return {{"version", 1}, {"free_text_prefix", registry::kFreeTextPrefix}, {"files", files}};
 }
 
 }  // namespace prrt::report

@@ -91,6 +91,13 @@ Status ChangeRows(Interchange& data, const std::string& file, const RowValues& m
 //! when the rest would break a cross-file rule; `data` is then left as it was.
 Status RemoveRow(Interchange& data, const std::string& file, const RowValues& key, Problems& problems);
 
+//! The prefix of the free-text columns any file may have besides its own (kept as text, never checked).
+inline constexpr std::string_view kFreeTextPrefix = "x_";
+//! Whether `column` is a free-text column.
+inline bool IsFreeTextColumn(std::string_view column) {
+  return column.starts_with(kFreeTextPrefix);
+}
+
 //! The type of a column's values.
 enum class ColumnType { kText, kDate, kNumber, kInteger, kEnum };
 
