@@ -299,11 +299,10 @@ std::optional<Day> SalvagePhase(Random& r, const Model& m, Course& c, const char
 // work-up, the phase's baseline, with fresh sizes (targets 12-60 mm, lymph nodes 15-35 mm short axis), and at
 // each of its CT/MRI assessments, sized so that RECIST 1.1 gives the simulated response: SD 85-100% of the
 // baseline (the first SD; later ones unchanged), PR at most 60% of it (rounded down; nodes kept at 10 mm or
-// more, at most 67% of theirs), CR every non-nodal
-// target gone, nodes below 10 mm and the non-target absent, PD 35% above the nadir (rounded up) where the
-// nadir is at least 20 mm, else a new lesion (a non-target at the next phase's baseline). Sizes shrink until
-// PD, so the nadir is always the last sum. A phase whose work-up does not follow the previous phase's last
-// assessment keeps its responses as rows.
+// more, at most 67% of theirs), CR every non-nodal target gone, nodes below 10 mm and the non-target absent,
+// PD 35% above the nadir (rounded up) where the nadir is at least 20 mm, else a new lesion (a non-target at
+// the next phase's baseline). Sizes shrink until PD, so the nadir is always the last sum. A phase whose
+// work-up does not follow the previous phase's last assessment keeps its responses as rows.
 struct Target {
   const char* organ;
   int baseline_mm = 0, mm = 0;
