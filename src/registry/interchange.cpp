@@ -91,7 +91,24 @@ const std::vector<FileSpec>& InterchangeSpecs() {
          {"hb", "wbc", "neutrophils", "lymphocytes", "platelets", "creatinine", "creatinine_clearance", "alt",
           "ast", "bilirubin", "alp", "albumin", "cga"}},
         {"value", ColumnType::kNumber, true, {}, 0},
-        {"unit", ColumnType::kText, true},
+        // registry-csv.md: "A unit outside this list is an error, not a guess".
+        {.name = "unit",
+         .type = ColumnType::kText,
+         .required = true,
+         .values_by = ValuesBy{"test",
+                               {{"hb", {"g/dl", "g/l", "mmol/l"}},
+                                {"wbc", {"10^9/l"}},
+                                {"neutrophils", {"10^9/l"}},
+                                {"lymphocytes", {"10^9/l"}},
+                                {"platelets", {"10^9/l"}},
+                                {"creatinine", {"umol/l", "mg/dl"}},
+                                {"creatinine_clearance", {"ml/min"}},
+                                {"alt", {"u/l"}},
+                                {"ast", {"u/l"}},
+                                {"alp", {"u/l"}},
+                                {"bilirubin", {"umol/l", "mg/dl"}},
+                                {"albumin", {"g/l"}},
+                                {"cga", {"ug/l"}}}}},
         {"lln", ColumnType::kNumber, false, {}, 0},
         {"uln", ColumnType::kNumber, false, {}, 0}}},
       {"responses.csv",
@@ -110,35 +127,29 @@ const std::vector<FileSpec>& InterchangeSpecs() {
         {"organ", ColumnType::kText, true},
         {"role", ColumnType::kEnum, true, {"target", "non_target", "new"}},
         {"lymph_node", ColumnType::kEnum, true, kYesNo},
-        {"diameter_mm", ColumnType::kNumber, false, {}, 0},
-        {"status", ColumnType::kEnum, false, {"present", "absent", "unequivocal_progression"}}}},
+        {.name = "diameter_mm",
+         .type = ColumnType::kNumber,
+         .required = false,
+         .min = 0,
+         .required_when = RequiredWhen{"role", {"target"}, "for a target lesion (0 when gone)"}},
+        {.name = "status",
+         .type = ColumnType::kEnum,
+         .required = false,
+         .values = {"present", "absent", "unequivocal_progression"},
+         .required_when = RequiredWhen{"role", {"non_target"}, "for a non-target lesion"}}}},
       {"events.csv",
        true,
        {"patient_id", "date", "event"},
        {{"patient_id", ColumnType::kText, true},
         {"date", ColumnType::kDate, true},
         {"event", ColumnType::kEnum, true, {"progression", "aml", "mds", "other_malignancy"}},
-        {"method", ColumnType::kEnum, false, kMethods}}},
+        {.name = "method",
+         .type = ColumnType::kEnum,
+         .required = false,
+         .values = kMethods,
+         .required_when = RequiredWhen{"event", {"progression"}, "for a progression"}}}},
   };
   return specs;
-}
-
-// The units each lab test may have (registry-csv.md: "A unit outside this list is an error, not a guess").
-const std::map<std::string, std::vector<std::string>>& InterchangeLabUnits() {
-  static const std::map<std::string, std::vector<std::string>> units = {{"hb", {"g/dl", "g/l", "mmol/l"}},
-                                                                        {"wbc", {"10^9/l"}},
-                                                                        {"neutrophils", {"10^9/l"}},
-                                                                        {"lymphocytes", {"10^9/l"}},
-                                                                        {"platelets", {"10^9/l"}},
-                                                                        {"creatinine", {"umol/l", "mg/dl"}},
-                                                                        {"creatinine_clearance", {"ml/min"}},
-                                                                        {"alt", {"u/l"}},
-                                                                        {"ast", {"u/l"}},
-                                                                        {"alp", {"u/l"}},
-                                                                        {"bilirubin", {"umol/l", "mg/dl"}},
-                                                                        {"albumin", {"g/l"}},
-                                                                        {"cga", {"ug/l"}}};
-  return units;
 }
 
 namespace {
@@ -565,32 +576,35 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
         detail::EvaluateLesions(rows, {p.first_cycle[0], p.first_cycle[1], p.first_cycle[2]});
     if (!evaluated.ok()) problems.Add(evaluated.status().message());
   }
-  // Labs: the unit must be one the test can have. Lesions and events: conditionally required columns.
-  for (const Row& row : data.files["labs.csv"]) {
-    const std::string* test = row.get("test");
-    const std::string* unit = row.get("unit");
-    if (!test || !unit) continue;
-    auto units = InterchangeLabUnits().find(*test);
-    if (units != InterchangeLabUnits().end() &&
-        std::find(units->second.begin(), units->second.end(), *unit) == units->second.end()) {
-      problems.Add(fmt::format("{}: unit: found '{}'; {} is reported in {}", Where(row), *unit, *test,
-                               Join(units->second)));
-    }
-  }
-  for (const Row& row : data.files["lesions.csv"]) {
-    const std::string* role = row.get("role");
-    if (role && *role == "target" && !row.get("diameter_mm")) {
-      problems.Add(fmt::format("{}: diameter_mm: missing; it is required for a target lesion (0 when gone)",
-                               Where(row)));
-    }
-    if (role && *role == "non_target" && !row.get("status")) {
-      problems.Add(fmt::format("{}: status: missing; it is required for a non-target lesion", Where(row)));
-    }
-  }
-  for (const Row& row : data.files["events.csv"]) {
-    const std::string* event = row.get("event");
-    if (event && *event == "progression" && !row.get("method")) {
-      problems.Add(fmt::format("{}: method: missing; it is required for a progression", Where(row)));
+  // The rules between a row's columns: values by another column's (a lab's unit by its test), columns
+  // required by another column's value (a target lesion's diameter).
+  for (const FileSpec& spec : InterchangeSpecs()) {
+    std::vector<const ColumnSpec*> ruled;
+    for (const ColumnSpec& column : spec.columns)
+      if (column.values_by || column.required_when) ruled.push_back(&column);
+    auto rows = data.files.find(spec.name);
+    if (ruled.empty() || rows == data.files.end()) continue;
+    for (const Row& row : rows->second) {
+      for (const ColumnSpec* column_spec : ruled) {
+        const ColumnSpec& column = *column_spec;
+        const std::string* value = row.get(column.name);
+        if (const auto& by = column.values_by; by && value) {
+          const std::string* other = row.get(by->column);
+          auto allowed = other ? by->values.find(*other) : by->values.end();
+          if (allowed != by->values.end() &&
+              std::find(allowed->second.begin(), allowed->second.end(), *value) == allowed->second.end()) {
+            problems.Add(fmt::format("{}: {}: found '{}'; {} is reported in {}", Where(row), column.name,
+                                     *value, *other, Join(allowed->second)));
+          }
+        }
+        if (const auto& when = column.required_when; when && !value) {
+          const std::string* other = row.get(when->column);
+          if (other && std::find(when->values.begin(), when->values.end(), *other) != when->values.end()) {
+            problems.Add(
+                fmt::format("{}: {}: missing; it is required {}", Where(row), column.name, when->reason));
+          }
+        }
+      }
     }
   }
 }

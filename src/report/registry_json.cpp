@@ -172,8 +172,10 @@ json InterchangeFormatJson() {
       if (std::isfinite(c.min)) column["min"] = c.min;
       if (std::isfinite(c.max)) column["max"] = c.max;
       if (c.min_exclusive) column["min_exclusive"] = true;
-      if (spec.name == "labs.csv" && c.name == "unit") {
-        column["values_by"] = {{"column", "test"}, {"values", registry::InterchangeLabUnits()}};
+      if (c.values_by)
+        column["values_by"] = {{"column", c.values_by->column}, {"values", c.values_by->values}};
+      if (c.required_when) {
+        column["required_when"] = {{"column", c.required_when->column}, {"values", c.required_when->values}};
       }
       columns.push_back(std::move(column));
     }

@@ -47,6 +47,20 @@ std::vector<std::string> Quoted(const std::string& cell) {
 // below" (labs.csv's unit, given in the paragraph after the table).
 json ColumnFromCell(const std::string& name, const std::string& type, const std::string& required) {
   json column = {{"name", name}, {"required", required == "yes"}};
+  // A column required of some rows: "for targets" (lesions.csv's role), "for non-targets", "for progression"
+  // (events.csv's event).
+  const std::map<std::string, json> required_of = {
+      {"for targets", {{"column", "role"}, {"values", {"target"}}}},
+      {"for non-targets", {{"column", "role"}, {"values", {"non_target"}}}},
+      {"for progression", {{"column", "event"}, {"values", {"progression"}}}}};
+  if (required != "yes" && !required.starts_with("no")) {  // "no", "no (default `unknown`)"
+    auto of = required_of.find(required);
+    if (of != required_of.end()) {
+      column["required_when"] = of->second;
+    } else {
+      ADD_FAILURE() << "a required cell the test does not read: " << required;
+    }
+  }
   std::smatch m;
   if (type == "text" || type == "see below") {
     column["type"] = "text";
@@ -147,6 +161,12 @@ TEST(RegistryFormat, EveryFileAndColumnIsAsTheFormatDescribesIt) {
   EXPECT_EQ(unit["values_by"]["column"], "test");
   EXPECT_EQ(unit["values_by"]["values"], described.units);
   EXPECT_EQ(format["free_text_prefix"], "x_");
+  // Of every file, the columns required of some rows only: three.
+  int required_when = 0;
+  for (const json& file : format["files"])
+    for (const json& column : file["columns"])
+      required_when += column.contains("required_when");
+  EXPECT_EQ(required_when, 3);
 }
 
 // The columns that identify a row, as the description's "one row per ..." and its rules say (a patient's

@@ -236,6 +236,12 @@ INSTANTIATE_TEST_SUITE_P(
                  "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\nP001,2005-01-20,L1,"
                  "liver,target,no,,\n",
                  {"{dir}/lesions.csv:2: diameter_mm: missing; it is required for a target lesion"}},
+        Mutation{"non_target_lesion_without_status",
+                 "lesions.csv",
+                 "",
+                 "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\nP001,2005-01-20,L1,"
+                 "bone,non_target,no,,\n",
+                 {"{dir}/lesions.csv:2: status: missing; it is required for a non-target lesion"}},
         // A date's measurements must be evaluable against its phase's baseline (RECIST 1.1): a target not
         // at the I-PRRT baseline of 2005-02-01; a lesion 'new' at the R-PRRT baseline of 2008-06-10 (P001's R
         // cycles start on 2008-06-23).

@@ -101,16 +101,31 @@ inline bool IsFreeTextColumn(std::string_view column) {
 //! The type of a column's values.
 enum class ColumnType { kText, kDate, kNumber, kInteger, kEnum };
 
+//! The values a column may hold by another column's value in the same row (labs.csv's unit by its test).
+struct ValuesBy {
+  std::string column;
+  std::map<std::string, std::vector<std::string>> values;  //!< a value missing here allows any
+};
+
+//! A column required of the rows whose `column` holds one of `values` (lesions.csv's diameter_mm of targets).
+struct RequiredWhen {
+  std::string column;
+  std::vector<std::string> values;
+  std::string reason;  //!< completes "it is required ...": "for a target lesion (0 when gone)"
+};
+
 //! A column of the format, as its description gives it: what its values may be, and whether every row has
 //! one.
 struct ColumnSpec {
   std::string name;
   ColumnType type;
-  bool required;  //!< in every row (a column required of some rows only, diameter_mm of targets, is not)
+  bool required;  //!< in every row (a column required of some rows only is `required_when`)
   std::vector<std::string> values = {};                   //!< kEnum: the values it may hold
   double min = -std::numeric_limits<double>::infinity();  //!< kNumber, kInteger: the least value
   double max = std::numeric_limits<double>::infinity();
   bool min_exclusive = false;  //!< `min` itself not allowed (an activity > 0)
+  std::optional<ValuesBy> values_by = std::nullopt;
+  std::optional<RequiredWhen> required_when = std::nullopt;
 };
 
 //! A file of the format: whether a registry must have it, the columns that identify a row, and its columns in
@@ -128,9 +143,6 @@ const std::vector<FileSpec>& InterchangeSpecs();
 
 //! The file of that name (std::out_of_range when it is none of the format's).
 const FileSpec& InterchangeSpec(const std::string& file);
-
-//! The units each lab test may be given in (labs.csv's unit column: "a unit outside this list is an error").
-const std::map<std::string, std::vector<std::string>>& InterchangeLabUnits();
 
 //! The interchange file names, in the order they are read.
 const std::vector<std::string>& InterchangeFiles();
