@@ -108,8 +108,8 @@ Result<std::vector<LesionResponse>> EvaluateLesions(const std::vector<const Row*
     }
     for (size_t t = 0; t < result->time_points.size(); ++t) {
       responses.push_back({static_cast<Day>(result->time_points[t].day), measured[t + 1]->first_row,
-                           kPhases[k], static_cast<Day>(baseline.assessment.day), result->baseline_sum_mm,
-                           result->time_points[t]});
+                           kPhases[k], static_cast<Day>(baseline.assessment.day), *first_cycles[k],
+                           result->baseline_sum_mm, result->time_points[t]});
     }
   }
   return responses;
@@ -123,6 +123,15 @@ Row ResponseRow(const LesionResponse& response, const std::string& patient_id) {
         fmt::format("target sum {:g} mm, {:g} mm at baseline", *tp.target_sum_mm, *response.baseline_sum_mm);
   if (tp.overall == clinical::Response::kNonCrNonPd) how = "non-CR/non-PD (non-target disease only)";
   if (tp.new_lesions) how += std::string(how.empty() ? "" : "; ") + "a new lesion";
+  // RECIST 1.1 wants the baseline within 4 weeks of the start; an older one (a salvage phase without its own
+  // work-up measured against the last scan before it) is used, and said.
+  const Day baseline_age = response.first_cycle_day - response.baseline_day;
+  const int max_age = clinical::RecistOptions{}.baseline_max_days;
+  const std::string age = baseline_age <= max_age ? ""
+                                                  : fmt::format(
+                                                        ", {} days before the first cycle (RECIST 1.1: "
+                                                        "at most {})",
+                                                        baseline_age, max_age);
   Row row = *response.first_row;
   row.values = {{"patient_id", patient_id},
                 {"date", FormatDate(response.day)},
@@ -130,8 +139,8 @@ Row ResponseRow(const LesionResponse& response, const std::string& patient_id) {
                                  ? std::string("sd")
                                  : std::string(clinical::ToString(tp.overall))},
                 {"method", "recist"},
-                {"x_note", fmt::format("RECIST 1.1 from lesions.csv against the {}-PRRT baseline of {}{}{}",
-                                       response.phase, FormatDate(response.baseline_day),
+                {"x_note", fmt::format("RECIST 1.1 from lesions.csv against the {}-PRRT baseline of {}{}{}{}",
+                                       response.phase, FormatDate(response.baseline_day), age,
                                        how.empty() ? "" : ": ", how)}};
   return row;
 }

@@ -24,6 +24,7 @@ struct LesionResponse {
   const Row* first_row = nullptr;  // the date's first lesions.csv row
   std::string phase;               // I, R or RR: the phase whose baseline it is measured against
   Day baseline_day = 0;
+  Day first_cycle_day = 0;  // the phase's
   std::optional<double> baseline_sum_mm;
   clinical::TimePoint time_point;
 };
@@ -41,7 +42,8 @@ Result<std::vector<LesionResponse>> EvaluateLesions(const std::vector<const Row*
                                                     const std::array<std::optional<Day>, 3>& first_cycles);
 
 // The computed response as a responses.csv row (method recist; non-CR/non-PD, for non-target disease only,
-// is sd there) with an x_note saying how it was computed.
+// is sd there) with an x_note saying how it was computed, and when its baseline is older than RECIST 1.1
+// allows, how old.
 Row ResponseRow(const LesionResponse& response, const std::string& patient_id);
 
 }  // namespace prrt::registry::detail

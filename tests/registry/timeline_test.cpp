@@ -254,6 +254,31 @@ TEST(PatientTimelineLesions, AWorkUpScanBeforeTheNextPhaseEndsTheTimePointsOfThe
   EXPECT_EQ(p3["phases"][0]["best_response"], "pr");
 }
 
+// RECIST 1.1 wants the baseline scan within 4 weeks before the treatment starts. P003's I-PRRT starts on
+// 2010-01-11; measured on 2009-11-01 (30 days to December 1, 31 to January 1, 10 more: 71 days before)
+// and on 2010-06-01 (20 mm <= 0.7 x 30 = 21 mm: PR), the response is computed against that baseline and
+// its note says how old it is; measured on 2009-12-14 (28 days before: 17 + 11) it says nothing of it.
+TEST(PatientTimelineLesions, ABaselineOlderThanFourWeeksIsSaid) {
+  for (const auto& [baseline, age] : std::vector<std::pair<std::string, std::string>>{
+           {"2009-11-01", ", 71 days before the first cycle (RECIST 1.1: at most 28)"}, {"2009-12-14", ""}}) {
+    SCOPED_TRACE(baseline);
+    TempDir dir("timeline_lesions_old_baseline");
+    WriteLesionRegistry(dir.path / "registry");
+    std::ofstream(dir.path / "registry" / "lesions.csv", std::ios::app)
+        << "P003," << baseline << ",L1,lung,target,no,30,\nP003,2010-06-01,L1,lung,target,no,20,\n";
+    const std::string db = (dir.path / "registry.db").string();
+    std::string out, err;
+    ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", (dir.path / "registry").string()}, out, err), 0)
+        << err;
+    ASSERT_EQ(RunPrrt({"patient", "--db", db, "P003", "--json"}, out, err), 0) << err;
+    const nlohmann::json p3 = nlohmann::json::parse(out);
+    ASSERT_EQ(p3["responses"].size(), 1u) << p3["responses"].dump(1);
+    EXPECT_EQ(p3["responses"][0]["response"], "pr");
+    EXPECT_EQ(p3["responses"][0]["x_note"], "RECIST 1.1 from lesions.csv against the I-PRRT baseline of " +
+                                                baseline + age + ": target sum 20 mm, 30 mm at baseline");
+  }
+}
+
 TEST_F(PatientTimeline, EligibilityOverTheWholeRegistry) {
   // On 2008-05-01 P001 has progressed after I-PRRT (PFS 36.5 months, best response PR), but their R work-up
   // is of 2008-06-10, the example has no WBC or renal result for them, and their Hb and platelets of

@@ -39,6 +39,9 @@ struct RecistOptions {
   double pr_fraction = 0.30;  //!< PR: sum decreased by >= 30% from baseline
   double pd_fraction = 0.20;  //!< PD: sum increased by >= 20% from the nadir ...
   double pd_absolute_mm = 5;  //!< ... and by >= 5 mm
+  //! The baseline assessment at most this long before the treatment starts (4 weeks); EvaluateRecist does
+  //! not know the start: the registry notes a computed response's older baseline.
+  int baseline_max_days = 28;
 };
 
 struct TimePoint {
