@@ -297,6 +297,13 @@ const followUpForm = (p) => rowForm({
   id: 'follow-up', title: 'Patient and follow-up (a death moves the last contact to its date)', fields: formFields('patients.csv'),
   values: p, changes: true, path: `/api/patients/${encodeURIComponent(p.patient_id)}`, buttons: [['Save', 'PATCH']] });
 
+// A patient registered under a mistyped id is given the right one, with every row of theirs; their page
+// opens under it.
+const renameForm = (p) => rowForm({
+  id: 'rename', title: 'Correct a mistyped patient id', fields: [['patient_id', 'text']],
+  path: `/api/patients/${encodeURIComponent(p.patient_id)}/rename`, buttons: [['Give this patient the id', 'POST']],
+  done: (body) => { location.hash = `#/patient/${encodeURIComponent(body.patient_id)}`; } });
+
 function labChart(labs, bands, test) {
   const points = labs.filter((l) => l.test === test).map((l) => ({ t: Date.parse(l.date), ...l }));
   if (points.length === 0) return null;
@@ -375,7 +382,7 @@ async function showPatient(id) {
     table(['Date', 'Lesion', 'Organ', 'Role', 'Lymph node', 'Diameter (mm)', 'Status'], p.lesions.map((l) => row([
       l.date, l.lesion_id, l.organ, l.role, l.lymph_node, l.diameter_mm ?? '–', l.status || '–'])), false),
     el('h2', { text: 'Changes (audit trail)' }), auditTrail(p.patient_id),
-    canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), ...recordKinds.map((k) => recordForm(p, k)),
+    canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), renameForm(p), ...recordKinds.map((k) => recordForm(p, k)),
       nothingRecorded(p) ? removePatient(p.patient_id) : null)
       : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
 }

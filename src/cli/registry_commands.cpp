@@ -567,12 +567,40 @@ void AddAudit(CLI::App& app, CommandContext& context) {
   });
 }
 
+// A patient registered under a mistyped id given the right one, every row of theirs with it.
+void AddRenamePatient(CLI::App& app, CommandContext& context) {
+  struct Args {
+    std::string db = "prrt.db";
+    std::string old_id, new_id, user;
+  };
+  auto args = std::make_shared<Args>();
+  auto* command = app.add_subcommand(
+      "rename-patient", "give a patient registered under a mistyped id the right one (every row of theirs)");
+  command->add_option("--db", args->db, "the registry file (default prrt.db)");
+  command->add_option("patient", args->old_id, "the patient's id now")->required();
+  command->add_option("new_id", args->new_id, "the id they should have")->required();
+  command->add_option("--user", args->user, "who is renaming, for the audit trail (default: the OS account)");
+  OnRun(command, context, [&context, args]() -> int {
+    if (!IsUtf8(args->new_id))
+      return ReportError(context, InvalidArgument(fmt::format("new_id: found '{}'; expected UTF-8 text",
+                                                              ShowUtf8(args->new_id))));
+    Result<registry::Store> store = OpenRegistry(args->db);
+    if (!store.ok()) return ReportError(context, store.status());
+    Result<int64_t> rows = store->RenamePatient(args->old_id, args->new_id, AuditUser(args->user));
+    if (!rows.ok()) return ReportError(context, rows.status());
+    context.out << fmt::format("{}: patient '{}' is now '{}' ({} rows)\n", args->db, ShowUtf8(args->old_id),
+                               args->new_id, *rows);
+    return kExitOk;
+  });
+}
+
 void AddRegistryCommands(CLI::App& app, CommandContext& context) {
   AddEligibility(app, context);
   AddAudit(app, context);
   AddPlan(app, context);
   AddPatient(app, context);
   AddImport(app, context);
+  AddRenamePatient(app, context);
   AddExport(app, context);
   auto folder = std::make_shared<std::string>();
   auto today = std::make_shared<std::string>();

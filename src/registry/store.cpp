@@ -70,7 +70,12 @@ std::vector<std::string> Migrations() {
   // Version 3: a patient's audit trail (`prrt audit --patient`, the server's patient page) found by key
   // rather than by reading the whole trail (0.7 s at 100,000 patients).
   const std::string v3 = "CREATE INDEX audit_by_row_key ON audit (row_key);\n";
-  return {v1, v2, v3};
+  // Version 4: the renames of patients (Store::RenamePatient), by the id given, for a patient's trail under
+  // their former ids.
+  const std::string v4 =
+      "CREATE INDEX audit_patient_renames ON audit (new_value, audit_id) WHERE table_name = 'patients' AND "
+      "column_name = 'patient_id';\n";
+  return {v1, v2, v3, v4};
 }
 
 class Statement {
@@ -100,6 +105,41 @@ std::string Now() {
   const int64_t s = seconds % 86400;
   return fmt::format("{}T{:02d}:{:02d}:{:02d}Z", FormatDate(seconds / 86400), s / 3600, s / 60 % 60, s % 60);
 }
+
+// Appends the entries of one change to the audit trail, all with the change's time and user.
+class AuditLog {
+ public:
+  AuditLog(sqlite3* db, std::string user)
+      : insert_(db,
+                "INSERT INTO audit (time, user, action, table_name, row_key, column_name, old_value, "
+                "new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+        time_(Now()),
+        user_(std::move(user)) {}
+  //! False when the entry could not be written.
+  bool Add(const char* action, const std::string& table, const std::string& key,
+           const std::optional<std::string>& column = std::nullopt,
+           const std::optional<std::string>& old_value = std::nullopt,
+           const std::optional<std::string>& new_value = std::nullopt) {
+    sqlite3_reset(insert_.get());
+    insert_.Bind(1, time_);
+    insert_.Bind(2, user_);
+    insert_.Bind(3, std::string(action));
+    insert_.Bind(4, table);
+    insert_.Bind(5, key);
+    insert_.Bind(6, column);
+    insert_.Bind(7, old_value);
+    insert_.Bind(8, new_value);
+    ++entries_;
+    return insert_.ok() && sqlite3_step(insert_.get()) == SQLITE_DONE;
+  }
+  int64_t entries() const { return entries_; }
+  const std::string& time() const { return time_; }
+
+ private:
+  Statement insert_;
+  std::string time_, user_;
+  int64_t entries_ = 0;
+};
 
 // x_ columns of a row, as stored in `extra`: name, tab, value, with tabs, newlines and backslashes escaped.
 std::string Escape(const std::string& text) {
@@ -460,15 +500,72 @@ Result<int64_t> Store::AuditCount() const {
 Status Store::ForEachAuditEntry(const AuditQuery& query,
                                 const std::function<Status(const AuditEntry&)>& visit) const {
   // A patient's rows have keys "id" (patients) or "id|..." (the rest): a range, so that the index on
-  // row_key serves it, rather than LIKE (an id may hold % or _).
+  // row_key serves it, rather than LIKE (an id may hold % or _). A patient renamed (RenamePatient) had their
+  // former id's keys until the rename's entry of their patients.csv row; an id renamed away and given to
+  // another patient later is that patient's after the rename. So the patient's trail is a segment of
+  // (after, until] audit ids for each id they had, found back from the id they have now, rename by rename.
+  struct Segment {
+    std::string id;
+    std::optional<int64_t> after, until;
+  };
+  std::vector<Segment> segments;
+  if (query.patient_id) {
+    constexpr const char* kRename = "table_name = 'patients' AND column_name = 'patient_id'";
+    Statement renamed_away(impl_->db, fmt::format("SELECT max(audit_id) FROM audit WHERE row_key = ? AND {} "
+                                                  "AND audit_id < ?",
+                                                  kRename));
+    Statement renamed_into(impl_->db,
+                           fmt::format("SELECT old_value, audit_id FROM audit WHERE {} AND new_value = ? AND "
+                                       "audit_id > ? AND audit_id < ? ORDER BY audit_id DESC LIMIT 1",
+                                       kRename));
+    if (!renamed_away.ok() || !renamed_into.ok()) return impl_->Error("reading the audit trail");
+    constexpr int64_t kEnd = std::numeric_limits<int64_t>::max();
+    // The last time `id` was renamed away before `until`: where the segment of its later holder begins.
+    auto last_renamed_away = [&](const std::string& id, std::optional<int64_t> until) {
+      sqlite3_reset(renamed_away.get());
+      renamed_away.Bind(1, id);
+      sqlite3_bind_int64(renamed_away.get(), 2, until.value_or(kEnd));
+      std::optional<int64_t> at;
+      if (sqlite3_step(renamed_away.get()) == SQLITE_ROW &&
+          sqlite3_column_type(renamed_away.get(), 0) != SQLITE_NULL)
+        at = sqlite3_column_int64(renamed_away.get(), 0);
+      return at;
+    };
+    // An id no patient has now is read whole (a patient removed, or renamed away).
+    Result<bool> registered = HasPatient(*query.patient_id);
+    if (!registered.ok()) return registered.status();
+    segments.push_back({*query.patient_id,
+                        *registered ? last_renamed_away(*query.patient_id, std::nullopt) : std::nullopt,
+                        std::nullopt});
+    for (;;) {
+      const Segment& last = segments.back();
+      sqlite3_reset(renamed_into.get());
+      renamed_into.Bind(1, last.id);
+      sqlite3_bind_int64(renamed_into.get(), 2, last.after.value_or(0));
+      sqlite3_bind_int64(renamed_into.get(), 3, last.until.value_or(kEnd));
+      const int step = sqlite3_step(renamed_into.get());
+      if (step == SQLITE_DONE) break;
+      if (step != SQLITE_ROW) return impl_->Error("reading the audit trail");
+      const std::string former = reinterpret_cast<const char*>(sqlite3_column_text(renamed_into.get(), 0));
+      const int64_t at = sqlite3_column_int64(renamed_into.get(), 1);
+      segments.push_back({former, last_renamed_away(former, at), at});
+    }
+  }
   std::string sql =
       "SELECT audit_id, time, user, action, table_name, row_key, column_name, old_value, new_value FROM "
       "audit "
       "WHERE 1";
   std::vector<std::optional<std::string>> binds;
-  if (query.patient_id) {
-    sql += " AND table_name <> 'users' AND (row_key = ? OR (row_key >= ? AND row_key < ?))";
-    binds.insert(binds.end(), {*query.patient_id, *query.patient_id + "|", *query.patient_id + "}"});
+  if (!segments.empty()) {
+    sql += " AND table_name <> 'users' AND (0";
+    for (const Segment& segment : segments) {
+      sql += " OR ((row_key = ? OR (row_key >= ? AND row_key < ?))";
+      if (segment.after) sql += fmt::format(" AND audit_id > {}", *segment.after);
+      if (segment.until) sql += fmt::format(" AND audit_id <= {}", *segment.until);
+      sql += ")";
+      binds.insert(binds.end(), {segment.id, segment.id + "|", segment.id + "}"});
+    }
+    sql += ")";
   }
   if (query.since) {
     sql += " AND time >= ?";
@@ -561,6 +658,61 @@ Status Store::RemovePatient(const std::string& patient_id, const std::string& us
       .status();
 }
 
+Result<int64_t> Store::RenamePatient(const std::string& old_id, const std::string& new_id,
+                                     const std::string& user) {
+  if (new_id.empty()) return InvalidArgument("the new patient_id is empty; expected the patient's id");
+  Status begin = impl_->Exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) return begin;
+  auto fail = [&](Status status) -> Result<int64_t> {
+    impl_->Exec("ROLLBACK");
+    return status;
+  };
+  // Looked at within the write's transaction: nobody can take the new id in between.
+  for (const auto& [id, registered_is_wrong] : {std::pair{old_id, false}, std::pair{new_id, true}}) {
+    Result<bool> registered = HasPatient(id);
+    if (!registered.ok()) return fail(registered.status());
+    if (*registered == registered_is_wrong) {
+      return fail(registered_is_wrong ? AlreadyExists(fmt::format(
+                                            "found '{}'; it is the id of a patient registered already", id))
+                                      : NotFound(fmt::format("no patient '{}'", id)));
+    }
+  }
+  // The rows point at their patient: the foreign keys are checked at the commit, all rows renamed.
+  if (Status deferred = impl_->Exec("PRAGMA defer_foreign_keys = ON"); !deferred.ok()) return fail(deferred);
+  AuditLog audit(impl_->db, user);
+  std::vector<std::string> files = InterchangeFiles();
+  std::stable_partition(files.begin(), files.end(), [](const std::string& f) { return f != "patients.csv"; });
+  for (const std::string& file : files) {
+    const std::string table = TableOf(file);
+    const std::vector<std::string>& key_columns = InterchangeKey(file);
+    std::string key_sql;
+    for (const std::string& c : key_columns)
+      key_sql += (key_sql.empty() ? "" : ", ") + Quote(c);
+    Statement rows(impl_->db, fmt::format("SELECT {} FROM {} WHERE patient_id = ? ORDER BY row_id", key_sql,
+                                          Quote(table)));
+    Statement rename(impl_->db,
+                     fmt::format("UPDATE {} SET patient_id = ? WHERE patient_id = ?", Quote(table)));
+    if (!rows.ok() || !rename.ok()) return fail(impl_->Error("renaming in " + table));
+    rows.Bind(1, old_id);
+    int step;
+    while ((step = sqlite3_step(rows.get())) == SQLITE_ROW) {
+      std::string key;
+      for (size_t c = 0; c < key_columns.size(); ++c) {
+        const unsigned char* value = sqlite3_column_text(rows.get(), static_cast<int>(c));
+        key += (c ? "|" : "") + std::string(value ? reinterpret_cast<const char*>(value) : "");
+      }
+      if (!audit.Add("update", table, key, std::string("patient_id"), old_id, new_id))
+        return fail(impl_->Error("audit"));
+    }
+    if (step != SQLITE_DONE) return fail(impl_->Error("reading " + table));
+    rename.Bind(1, new_id);
+    rename.Bind(2, old_id);
+    if (sqlite3_step(rename.get()) != SQLITE_DONE) return fail(impl_->Error("renaming in " + table));
+  }
+  if (Status commit = impl_->Exec("COMMIT"); !commit.ok()) return fail(commit);
+  return audit.entries();
+}
+
 Result<ImportCounts> Store::StoreParts(const std::function<Status(const PartStorer& store_part)>& produce,
                                        const std::string& user, bool bulk) {
   // A bulk import writes through a rollback journal: in WAL mode one transaction of gigabytes makes every
@@ -588,26 +740,7 @@ Result<ImportCounts> Store::StoreParts(const std::function<Status(const PartStor
       empty_tables.insert(file);
   }
   ImportCounts counts;
-  const std::string time = Now();
-  Statement audit(
-      impl_->db,
-      "INSERT INTO audit (time, user, action, table_name, row_key, column_name, old_value, new_value) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  auto log = [&](const char* action, const std::string& table, const std::string& key,
-                 const std::optional<std::string>& column, const std::optional<std::string>& old_value,
-                 const std::optional<std::string>& new_value) {
-    sqlite3_reset(audit.get());
-    audit.Bind(1, time);
-    audit.Bind(2, user);
-    audit.Bind(3, std::string(action));
-    audit.Bind(4, table);
-    audit.Bind(5, key);
-    audit.Bind(6, column);
-    audit.Bind(7, old_value);
-    audit.Bind(8, new_value);
-    ++counts.audit_entries;
-    return sqlite3_step(audit.get()) == SQLITE_DONE;
-  };
+  AuditLog audit(impl_->db, user);
   auto store_part = [&](const Interchange& data, const std::set<std::string>& patients) -> Status {
     // Children are deleted before parents and written after them: patients first on the way in, last out.
     std::vector<std::string> files = InterchangeFiles();
@@ -678,8 +811,7 @@ Result<ImportCounts> Store::StoreParts(const std::function<Status(const PartStor
             sqlite3_reset(insert.get());
             bind_row(insert, row);
             if (sqlite3_step(insert.get()) != SQLITE_DONE) return impl_->Error("inserting into " + table);
-            if (!log("insert", table, existing.empty() ? key_of(row.values) : key, std::nullopt, std::nullopt,
-                     std::nullopt))
+            if (!audit.Add("insert", table, existing.empty() ? key_of(row.values) : key))
               return impl_->Error("audit");
             ++counts.inserted;
             continue;
@@ -704,7 +836,7 @@ Result<ImportCounts> Store::StoreParts(const std::function<Status(const PartStor
                 before == before_values.end() ? std::nullopt : std::optional(before->second);
             std::optional<std::string> a =
                 after == row.values.end() ? std::nullopt : std::optional(after->second);
-            if (a != b && !log("update", table, key, c, b, a)) return impl_->Error("audit");
+            if (a != b && !audit.Add("update", table, key, c, b, a)) return impl_->Error("audit");
           }
           ++counts.updated;
         }
@@ -723,11 +855,10 @@ Result<ImportCounts> Store::StoreParts(const std::function<Status(const PartStor
         bool logged = false;
         for (const auto& [column, value] : old->second) {
           if (std::find(key_columns.begin(), key_columns.end(), column) != key_columns.end()) continue;
-          if (!log("delete", table, key, column, value, std::nullopt)) return impl_->Error("audit");
+          if (!audit.Add("delete", table, key, column, value)) return impl_->Error("audit");
           logged = true;
         }
-        if (!logged && !log("delete", table, key, std::nullopt, std::nullopt, std::nullopt))
-          return impl_->Error("audit");
+        if (!logged && !audit.Add("delete", table, key)) return impl_->Error("audit");
         ++counts.deleted;
       }
     }
@@ -736,6 +867,7 @@ Result<ImportCounts> Store::StoreParts(const std::function<Status(const PartStor
   if (Status produced = produce(store_part); !produced.ok()) return fail(produced);
   Status commit = impl_->Exec("COMMIT");
   if (!commit.ok()) return fail(commit);
+  counts.audit_entries = audit.entries();
   return counts;
 }
 
@@ -798,7 +930,8 @@ Status Store::PutUser(const UserRecord& user, bool create, const std::string& by
   if (!existing.ok()) return fail(existing.status());
   if (create && *existing) return fail(AlreadyExists(fmt::format("a user '{}' exists already", user.name)));
   if (!create && !*existing) return fail(NotFound(fmt::format("no user '{}'", user.name)));
-  const std::string time = Now();
+  AuditLog audit(impl_->db, by);
+  const std::string& time = audit.time();
   Statement write(impl_->db,
                   create ? "INSERT INTO users (role, password_hash, created, updated, name) VALUES "
                            "(?, ?, ?, ?, ?)"
@@ -812,23 +945,12 @@ Status Store::PutUser(const UserRecord& user, bool create, const std::string& by
   write.Bind(index++, user.name);
   if (sqlite3_step(write.get()) != SQLITE_DONE) return fail(impl_->Error("writing the user"));
   // The audit trail records who changed which user and the role, never the password hash.
-  Statement audit(
-      impl_->db,
-      "INSERT INTO audit (time, user, action, table_name, row_key, column_name, old_value, new_value) "
-      "VALUES (?, ?, ?, 'users', ?, ?, ?, ?)");
   const std::optional<std::string> old_role =
       *existing ? std::optional<std::string>((*existing)->role) : std::nullopt;
   auto log = [&](const char* column, const std::optional<std::string>& old_value,
                  const std::optional<std::string>& new_value) {
-    sqlite3_reset(audit.get());
-    audit.Bind(1, time);
-    audit.Bind(2, by);
-    audit.Bind(3, std::string(create ? "insert" : "update"));
-    audit.Bind(4, user.name);
-    audit.Bind(5, std::string(column));
-    audit.Bind(6, old_value);
-    audit.Bind(7, new_value);
-    return sqlite3_step(audit.get()) == SQLITE_DONE;
+    return audit.Add(create ? "insert" : "update", "users", user.name, std::string(column), old_value,
+                     new_value);
   };
   if (old_role != user.role && !log("role", old_role, user.role)) return fail(impl_->Error("audit"));
   if (!log("password_hash", std::nullopt, std::string("(set)"))) return fail(impl_->Error("audit"));

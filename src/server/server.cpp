@@ -497,6 +497,10 @@ struct Server::Impl {
                 Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
                   RemovePatient(req.matches[1], s, res);
                 }));
+    http.Post(R"(/api/patients/([^/]+)/rename)",
+              Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+                RenamePatient(req.matches[1], req, s, res);
+              }));
     http.Get("/api/km",
              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
                SendCached(req, res, [&] { return KaplanMeier(req); });
@@ -777,6 +781,41 @@ struct Server::Impl {
     answers.Clear();
     ++writes;
     Reply(res, 200, {{"patient_id", id}, {"file", "patients.csv"}, {"deleted", 1}});
+  }
+
+  // POST /api/patients/{id}/rename {"patient_id": "..."}: a patient registered under a mistyped id given the
+  // right one, every row of theirs (Store::RenamePatient); 422 with the error beside patient_id when the id
+  // is empty, not text or another patient's.
+  void RenamePatient(const std::string& id, const httplib::Request& req, const Session& session,
+                     httplib::Response& res) {
+    if (!IsUtf8(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    const json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return Error(res, 400, R"(expected a JSON object: {"patient_id": the new id})");
+    auto refuse = [&](const std::string& message) {
+      Reply(res, 422, {{"errors", json::array({{{"field", "patient_id"}, {"message", message}}})}});
+    };
+    const auto given = body.find("patient_id");
+    if (given == body.end() || given->is_null()) return refuse("missing; it is required");
+    if (!given->is_string()) return refuse("expected text");
+    const std::string new_id = given->get<std::string>();
+    if (!IsUtf8(new_id)) return refuse("expected UTF-8 text");
+    std::unique_lock lock(registry_mutex);
+    Result<int64_t> renamed = store.RenamePatient(id, new_id, session.user);
+    if (renamed.status().code() == StatusCode::kNotFound) return Error(res, 404, renamed.status().message());
+    if (renamed.status().code() == StatusCode::kAlreadyExists ||
+        renamed.status().code() == StatusCode::kInvalidArgument)
+      return refuse(renamed.status().message());
+    if (!renamed.ok()) return Fail(res, renamed.status());
+    // What is kept in memory follows: the patient forgotten under the old id, derived again under the new.
+    Forget(id);
+    Result<registry::Interchange> rows = RowsToChange(new_id, Change::kReplace);
+    if (rows.ok()) {
+      (void)PutEndpoints(*rows, new_id);
+      if (PutPlan(*rows, new_id, worklist_day).ok()) worklist.Order();
+    }
+    answers.Clear();
+    ++writes;
+    Reply(res, 200, {{"patient_id", new_id}, {"renamed_from", id}, {"rows", *renamed}});
   }
 
   // GET /api/km?endpoint=...&group=...[&cohort=a,b][&tumour=...][&grade=...]: the filters keep the patients

@@ -284,6 +284,113 @@ TEST(Store, OnlyAPatientWithNothingRecordedIsRemoved) {
   EXPECT_NE(err.find("no patient 'P0'"), std::string::npos) << err;
 }
 
+// The example's files with every row of `from` given to `to` (a row is "id,..." in every file).
+std::map<std::string, std::string> ExampleRenamed(const std::string& from, const std::string& to) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::directory_iterator(kExample)) {
+    std::istringstream lines(Slurp(entry.path()));
+    std::string& text = files[entry.path().filename().string()];
+    for (std::string line; std::getline(lines, line);)
+      text += (line.rfind(from + ",", 0) == 0 ? to + line.substr(from.size()) : line) + "\n";
+  }
+  return files;
+}
+
+// A patient registered under a mistyped id (P003: their patients.csv row, 2 cycles and 1 event in the
+// example) is given the right one, P004: every row keeps its place and values but the id, and the trail has
+// an update of patient_id for each (the patients.csv row last), under the row's former key. P004's trail
+// holds what was done under P003. Refused, with nothing changed: an id registered already, a patient not
+// registered, an empty id.
+TEST(Store, APatientIsRenamedWithEveryRowOfTheirs) {
+  TempDir dir("store_rename");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", kExample, "--user", "nurse"}, out, err), 0) << err;
+  registry::Store store = OpenStore(db);
+  const int64_t audit = *store.AuditCount();
+  EXPECT_EQ(store.RenamePatient("P003", "P001", "ana").status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store.RenamePatient("P004", "P005", "ana").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store.RenamePatient("P003", "", "ana").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*store.AuditCount(), audit);
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "refused").string()}, out, err), 0) << err;
+  for (const auto& [file, text] : ExampleRenamed("P003", "P003"))
+    EXPECT_EQ(Slurp(dir.path / "refused" / file), text) << file;
+
+  ASSERT_EQ(RunPrrt({"rename-patient", "--db", db, "P003", "P004", "--user", "ana"}, out, err), 0) << err;
+  EXPECT_EQ(out, db + ": patient 'P003' is now 'P004' (4 rows)\n");
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "renamed").string()}, out, err), 0) << err;
+  for (const auto& [file, text] : ExampleRenamed("P003", "P004"))
+    EXPECT_EQ(Slurp(dir.path / "renamed" / file), text) << file;
+  EXPECT_FALSE(*store.HasPatient("P003"));
+  EXPECT_EQ(*store.AuditCount(), audit + 4);
+  ASSERT_EQ(RunPrrt({"audit", "--db", db, "--patient", "P004"}, out, err), 0) << err;
+  const std::vector<std::string> expected = {
+      " nurse insert patients P003",
+      " nurse insert cycles P003|2010-01-11",
+      " nurse insert cycles P003|2010-03-15",
+      " nurse insert events P003|2011-04-02|mds",
+      " ana update cycles P003|2010-01-11 patient_id: 'P003' -> 'P004'",
+      " ana update cycles P003|2010-03-15 patient_id: 'P003' -> 'P004'",
+      " ana update events P003|2011-04-02|mds patient_id: 'P003' -> 'P004'",
+      " ana update patients P003 patient_id: 'P003' -> 'P004'"};
+  std::istringstream lines(out);
+  std::vector<std::string> trail;
+  for (std::string line; std::getline(lines, line);)
+    trail.push_back(line.substr(line.find(' ')));  // without the time
+  EXPECT_EQ(trail, expected);
+  // Bad input on the command line: an id registered already, no such patient.
+  EXPECT_EQ(RunPrrt({"rename-patient", "--db", db, "P004", "P001"}, out, err), 2);
+  EXPECT_EQ(err, "prrt: found 'P001'; it is the id of a patient registered already\n");
+  EXPECT_EQ(RunPrrt({"rename-patient", "--db", db, "P003", "P005"}, out, err), 2);
+  EXPECT_EQ(err, "prrt: no patient 'P003'\n");
+  EXPECT_EQ(*store.AuditCount(), audit + 4);
+}
+
+// Renamed twice (P003 to P004, then P004 to P005) with a new patient registered as P004 in between: P005's
+// trail has P003's entries, the first rename's, and what was done under P004 up to the second rename, not
+// the new P004's registration; the new P004's trail has its own registration only. P003, no patient's id
+// now, has every entry of its keys.
+TEST(Audit, APatientsTrailFollowsTheirRenames) {
+  TempDir dir("audit_renames");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", kExample, "--user", "nurse"}, out, err), 0) << err;
+  registry::Store store = OpenStore(db);
+  ASSERT_EQ(*store.RenamePatient("P003", "P004", "ana"), 4);
+  ASSERT_EQ(*store.RenamePatient("P004", "P005", "ana"), 4);
+  registry::Interchange newcomer;
+  registry::Row row;
+  row.values = {{"patient_id", "P004"},
+                {"sex", "f"},
+                {"birth_date", "1960-01-01"},
+                {"primary_site", "midgut"},
+                {"last_contact_date", "2020-01-01"}};
+  newcomer.files["patients.csv"].push_back(row);
+  ASSERT_TRUE(store.Import(newcomer, "nurse").ok());
+  auto trail = [&](const std::string& id) {
+    std::vector<std::string> entries;
+    EXPECT_TRUE(store
+                    .ForEachAuditEntry({id, std::nullopt},
+                                       [&](const registry::AuditEntry& e) {
+                                         entries.push_back(e.action + " " + e.row_key +
+                                                           (e.new_value ? " -> " + *e.new_value : ""));
+                                         return Status();
+                                       })
+                    .ok());
+    return entries;
+  };
+  EXPECT_EQ(
+      trail("P005"),
+      (std::vector<std::string>{
+          "insert P003", "insert P003|2010-01-11", "insert P003|2010-03-15", "insert P003|2011-04-02|mds",
+          "update P003|2010-01-11 -> P004", "update P003|2010-03-15 -> P004",
+          "update P003|2011-04-02|mds -> P004", "update P003 -> P004", "update P004|2010-01-11 -> P005",
+          "update P004|2010-03-15 -> P005", "update P004|2011-04-02|mds -> P005", "update P004 -> P005"}));
+  EXPECT_EQ(trail("P004"), std::vector<std::string>{"insert P004"});
+  // P003's own keys: the registration and the first rename.
+  EXPECT_EQ(trail("P003").size(), 8u);
+}
+
 // A folder of `n` patients whose ids start with `prefix`, five I-PRRT cycles each.
 void WriteFolder(const fs::path& folder, const std::string& prefix, int n) {
   fs::create_directories(folder);
@@ -377,7 +484,7 @@ TEST(Store, TwoImportProcessesAtOnceEndCleanlyAndLoseNothing) {
 TEST(Store, SchemaVersionAndWal) {
   TempDir dir("store_schema");
   registry::Store store = OpenStore(dir.path / "r.db");
-  EXPECT_EQ(store.SchemaVersion(), 3);
+  EXPECT_EQ(store.SchemaVersion(), 4);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -413,14 +520,15 @@ TEST(Store, MigratesAVersion2RegistryToTheAuditIndex) {
   };
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
   ASSERT_TRUE(has_index());
-  ASSERT_EQ(
-      sqlite3_exec(db, "DROP INDEX audit_by_row_key; PRAGMA user_version = 2", nullptr, nullptr, nullptr),
-      SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(
+                db, "DROP INDEX audit_by_row_key; DROP INDEX audit_patient_renames; PRAGMA user_version = 2",
+                nullptr, nullptr, nullptr),
+            SQLITE_OK);
   ASSERT_FALSE(has_index());
   sqlite3_close(db);
   Result<registry::Store> reopened = registry::Store::Open((dir.path / "r.db").string());
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
-  EXPECT_EQ(reopened->SchemaVersion(), 3);
+  EXPECT_EQ(reopened->SchemaVersion(), 4);
   EXPECT_EQ(*reopened->AuditCount(), 29);
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
   EXPECT_TRUE(has_index());
@@ -435,13 +543,15 @@ TEST(Store, MigratesAVersion1RegistryToUsers) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE users; DROP INDEX audit_by_row_key; PRAGMA user_version = 1",
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE users; DROP INDEX audit_by_row_key; DROP INDEX audit_patient_renames; "
+                         "PRAGMA user_version = 1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   Result<registry::Store> reopened = registry::Store::Open((dir.path / "r.db").string());
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
-  EXPECT_EQ(reopened->SchemaVersion(), 3);
+  EXPECT_EQ(reopened->SchemaVersion(), 4);
   EXPECT_TRUE(reopened->ListUsers()->empty());
   EXPECT_EQ(*reopened->AuditCount(), 2);  // the audit trail of version 1 is still there
   EXPECT_TRUE(reopened->PutUser({"ana", "viewer", "h", "", ""}, true, "test").ok());

@@ -671,6 +671,56 @@ TEST_F(Api, APatientRegisteredByMistakeIsRemoved) {
   EXPECT_EQ(km["groups"][0]["n"], 2);
 }
 
+// A patient registered under a mistyped id (P003: bronchial, 2 cycles and an MDS) is given the right one,
+// P004, with every row of theirs (POST /api/patients/{id}/rename); what the server keeps follows (worklist,
+// cohort), and the patient's trail under the new id has what was done under the old. Refused, with
+// nothing changed: a viewer; another patient's id, an empty one, none, not text; no such patient.
+TEST_F(Api, APatientRegisteredUnderAMistypedIdIsRenamed) {
+  const auto session = Login("ana");
+  const int64_t audit = AuditCount();
+  EXPECT_EQ(Post("/api/patients/P003/rename", {{"patient_id", "P004"}}, Login("vic"))->status, 403);
+  for (const auto& [body, message] : std::vector<std::pair<json, std::string>>{
+           {{{"patient_id", "P001"}}, "found 'P001'; it is the id of a patient registered already"},
+           {{{"patient_id", ""}}, "the new patient_id is empty; expected the patient's id"},
+           {json::object(), "missing; it is required"},
+           {{{"patient_id", 4}}, "expected text"}}) {
+    auto refused = Post("/api/patients/P003/rename", body, session);
+    ASSERT_EQ(refused->status, 422) << body;
+    EXPECT_EQ(FieldErrors(refused), (std::map<std::string, std::string>{{"patient_id", message}})) << body;
+  }
+  EXPECT_EQ(Post("/api/patients/P003/rename", json::array(), session)->status, 400);
+  EXPECT_EQ(Post("/api/patients/N009/rename", {{"patient_id", "P004"}}, session)->status, 404);
+  EXPECT_EQ(AuditCount(), audit);
+
+  auto renamed = Post("/api/patients/P003/rename", {{"patient_id", "P004"}}, session);
+  ASSERT_EQ(renamed->status, 200) << renamed->body;
+  EXPECT_EQ(json::parse(renamed->body),
+            (json{{"patient_id", "P004"}, {"renamed_from", "P003"}, {"rows", 4}}));
+  EXPECT_EQ(AuditCount(), audit + 4);
+  EXPECT_EQ(Get("/api/patients/P003", session)->status, 404);
+  auto p004 = Get("/api/patients/P004", session);
+  ASSERT_EQ(p004->status, 200);
+  EXPECT_EQ(json::parse(p004->body)["patient_id"], "P004");
+  EXPECT_EQ(json::parse(p004->body)["phases"][0]["cycles"].size(), 2u);
+  const json worklist = json::parse(Get("/api/worklist", session)->body);
+  EXPECT_EQ(worklist["total"], 3);
+  std::set<std::string> listed;
+  for (const json& p : worklist["patients"])
+    listed.insert(p["patient_id"]);
+  EXPECT_EQ(listed, (std::set<std::string>{"P001", "P002", "P004"}));
+  const json km = json::parse(Get("/api/km?endpoint=os&group=tumour&tumour=bronchial", session)->body);
+  ASSERT_EQ(km["groups"].size(), 1u);
+  EXPECT_EQ(km["groups"][0]["n"], 1);
+  const json trail = json::parse(Get("/api/patients/P004/audit", session)->body)["entries"];
+  ASSERT_EQ(trail.size(), 8u);
+  EXPECT_EQ(trail[0]["row_key"], "P003");
+  EXPECT_EQ(trail[0]["action"], "insert");
+  EXPECT_EQ(trail[7]["row_key"], "P003");
+  EXPECT_EQ(trail[7]["user"], "ana");
+  EXPECT_EQ(trail[7]["column"], "patient_id");
+  EXPECT_EQ(trail[7]["new_value"], "P004");
+}
+
 // A row entered in error is removed by DELETE with its key in the query; the rest must still keep the
 // registry's rules. P001 (example registry): I cycles on 2005-02-14, -04-18, -06-20, -08-22, then R cycles.
 TEST_F(Api, ARowEnteredInErrorIsRemovedByItsKey) {

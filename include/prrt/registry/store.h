@@ -93,6 +93,14 @@ class Store {
   //! other rows (those are removed first, each on its own). The deleted values go into the audit trail.
   Status RemovePatient(const std::string& patient_id, const std::string& user);
 
+  //! Gives a patient registered under a mistyped id the right one: every row of theirs takes `new_id`, in one
+  //! transaction, keeping its place. NotFound when there is no patient `old_id`; AlreadyExists when `new_id`
+  //! is a patient's already; InvalidArgument when it is empty. The audit trail records each row's patient_id
+  //! changed, under the row's former key (the patients.csv row last), so that the patient's trail under the
+  //! new id still holds what was done under the old (ForEachAuditEntry). Returns the rows renamed.
+  Result<int64_t> RenamePatient(const std::string& old_id, const std::string& new_id,
+                                const std::string& user);
+
   //! The whole registry in the interchange format, in a stable order (rows as first stored).
   Result<Interchange> Load() const;
 
@@ -124,9 +132,12 @@ class Store {
   //! Rows of the audit trail.
   Result<int64_t> AuditCount() const;
 
-  //! The audit trail's entries in the order they were written, those of one patient (the rows whose key
-  //! begins with its id; not the users') and at or after a time (`since`: an ISO date or date-time, UTC)
-  //! when given. A failure of `visit` stops the walk and is returned.
+  //! The audit trail's entries in the order they were written, those of one patient (not the users') and at
+  //! or after a time (`since`: an ISO date or date-time, UTC) when given. A patient's are those of the rows
+  //! whose key begins with their id, and for a patient renamed, those whose key began with a former id, up to
+  //! the rename; an id renamed away and later given to another patient is that patient's from then on. An id
+  //! no patient has now (removed, or renamed away) has every entry of its keys. A failure of `visit` stops
+  //! the walk and is returned.
   Status ForEachAuditEntry(const AuditQuery& query,
                            const std::function<Status(const AuditEntry&)>& visit) const;
 

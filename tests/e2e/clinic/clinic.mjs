@@ -235,8 +235,19 @@ try {
   await page.click('a:text-is("P003")');
   await page.waitForSelector('#patient-title:has-text("P003")');
   if (await page.locator('#patient-remove').count() !== 0) fail('a patient with rows recorded offers removal');
-  await page.goBack();
+  // Registered under a mistyped id: P003 is given the right one (another patient's is refused beside the
+  // field), and its page opens under it with its cycles.
+  await page.fill('#rename-patient_id', 'P001');
+  await page.click('#rename-submit');
+  await page.waitForSelector('#rename-patient_id-error:has-text("registered already")');
+  await page.fill('#rename-patient_id', 'P030');
+  await page.click('#rename-submit');
+  await page.waitForSelector('#patient-title:has-text("P030 — f")');
+  await page.waitForSelector('td:has-text("2010-03-15: 7.4 GBq")');
+  await page.click('#nav-worklist');
   await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
+  await page.waitForSelector('a:text-is("P030")');
+  if (await page.locator('a:text-is("P003")').count() !== 0) fail('the renamed patient is still in the worklist under the old id');
 
   // The cohort explorer: Kaplan–Meier curves, medians and the log-rank test.
   await page.click('#nav-cohort');
