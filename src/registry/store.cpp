@@ -557,9 +557,11 @@ Status Store::ForEachAuditEntry(const AuditQuery& query,
       "WHERE 1";
   std::vector<std::optional<std::string>> binds;
   if (!segments.empty()) {
-    sql += " AND table_name <> 'users' AND (0";
+    // (No "0 OR ..." to start the list: SQLite would then read the whole trail rather than the index.)
+    sql += " AND table_name <> 'users' AND (";
     for (const Segment& segment : segments) {
-      sql += " OR ((row_key = ? OR (row_key >= ? AND row_key < ?))";
+      sql += &segment == &segments.front() ? "(" : " OR (";
+      sql += "(row_key = ? OR (row_key >= ? AND row_key < ?))";
       if (segment.after) sql += fmt::format(" AND audit_id > {}", *segment.after);
       if (segment.until) sql += fmt::format(" AND audit_id <= {}", *segment.until);
       sql += ")";
