@@ -329,6 +329,30 @@ TEST_F(Api, BadRowsGetFieldErrorsAndChangeNothing) {
   EXPECT_EQ(other_patient->status, 422);
   EXPECT_EQ(Post("/api/patients/NOPE/events", {{"date", "2010-04-01"}, {"event", "mds"}}, session)->status,
             404);
+  // The rules between a row's columns, beside the field they concern: a unit the test is not reported in; a
+  // progression without its method; a target lesion without its diameter.
+  auto unit = Post("/api/patients/P003/labs",
+                   {{"date", "2010-04-01"}, {"test", "hb"}, {"value", "12"}, {"unit", "mg/dl"}}, session);
+  ASSERT_EQ(unit->status, 422);
+  EXPECT_EQ(
+      FieldErrors(unit),
+      (std::map<std::string, std::string>{{"unit", "found 'mg/dl'; hb is reported in g/dl, g/l, mmol/l"}}));
+  auto method =
+      Post("/api/patients/P003/events", {{"date", "2010-04-01"}, {"event", "progression"}}, session);
+  ASSERT_EQ(method->status, 422);
+  EXPECT_EQ(FieldErrors(method),
+            (std::map<std::string, std::string>{{"method", "missing; it is required for a progression"}}));
+  auto diameter = Post("/api/patients/P003/lesions",
+                       {{"date", "2010-01-05"},
+                        {"lesion_id", "L1"},
+                        {"organ", "liver"},
+                        {"role", "target"},
+                        {"lymph_node", "no"}},
+                       session);
+  ASSERT_EQ(diameter->status, 422);
+  EXPECT_EQ(FieldErrors(diameter),
+            (std::map<std::string, std::string>{
+                {"diameter_mm", "missing; it is required for a target lesion (0 when gone)"}}));
   EXPECT_EQ(AuditCount(), audit);
 }
 
