@@ -734,6 +734,19 @@ struct Server::Impl {
       AdvanceLastContact(*rows, values);
     registry::Problems problems;
     const bool adds = change == Change::kAdd || change == Change::kNewPatient;
+    // A correction changes rows in place: the keys by position, before and after, say whose key changed.
+    const bool corrects = change == Change::kReplace || change == Change::kChangeRows;
+    auto keys = [&] {
+      std::vector<registry::RowValues> by_position;
+      for (const registry::Row& row : rows->files[file]) {
+        registry::RowValues& key = by_position.emplace_back();
+        for (const std::string& column : registry::InterchangeKey(file))
+          if (const std::string* value = row.get(column)) key[column] = *value;
+      }
+      return by_position;
+    };
+    const std::vector<registry::RowValues> keys_before =
+        corrects ? keys() : std::vector<registry::RowValues>();
     Status changed;
     if (adds) {
       changed = registry::AddRow(*rows, file, values, Today(), problems);
@@ -751,7 +764,14 @@ struct Server::Impl {
         errors.push_back(FieldError(p, file));
       return Reply(res, 422, {{"errors", errors}});
     }
-    Result<registry::ImportCounts> stored = store.Import(*rows, session.user);
+    std::vector<registry::KeyChange> key_changes;
+    if (corrects) {
+      const std::vector<registry::RowValues> keys_after = keys();
+      for (size_t i = 0; i < keys_before.size() && i < keys_after.size(); ++i) {
+        if (keys_before[i] != keys_after[i]) key_changes.push_back({file, keys_before[i], keys_after[i]});
+      }
+    }
+    Result<registry::ImportCounts> stored = store.Import(*rows, session.user, key_changes);
     if (!stored.ok()) return Error(res, 500, stored.status().message());
     // The row is stored: what is kept in memory follows it as far as it can be derived.
     (void)PutEndpoints(*rows, id);

@@ -346,6 +346,57 @@ TEST(Store, APatientIsRenamedWithEveryRowOfTheirs) {
   EXPECT_EQ(*store.AuditCount(), audit + 4);
 }
 
+// A correction that changed a row's key (KeyChange: P001's cycle of 2005-04-18 given on 2005-04-19) is the
+// stored row updated in its place, audited under the key it had; without the key change said, or with a
+// former key not stored, the same data is one row deleted and another inserted, as an import sees it.
+TEST(Store, ACorrectedKeyIsTheRowUpdatedInItsPlace) {
+  TempDir dir("store_key_change");
+  registry::Store store = OpenStore(dir.path / "r.db");
+  ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  auto redate = [&](const std::string& from, const std::string& to,
+                    const std::vector<registry::KeyChange>& key_changes) {
+    registry::Interchange data = *store.Load();
+    for (registry::Row& row : data.files["cycles.csv"])
+      if (*row.get("date") == from) row.values["date"] = to;
+    return *store.Import(data, "ana", key_changes);
+  };
+  auto cycle_dates = [&] {
+    std::vector<std::string> dates;
+    registry::Interchange stored = *store.Load();
+    for (const registry::Row& row : stored.files["cycles.csv"])
+      if (*row.get("patient_id") == "P001") dates.push_back(*row.get("date"));
+    return dates;
+  };
+  const int64_t audit = *store.AuditCount();
+  const registry::ImportCounts updated = redate("2005-04-18", "2005-04-19",
+                                                {{"cycles.csv",
+                                                  {{"patient_id", "P001"}, {"date", "2005-04-18"}},
+                                                  {{"patient_id", "P001"}, {"date", "2005-04-19"}}}});
+  EXPECT_EQ(std::tuple(updated.inserted, updated.updated, updated.deleted), std::tuple(0, 1, 0));
+  EXPECT_EQ(cycle_dates()[1], "2005-04-19");  // in its place: the second of P001's cycles
+  std::vector<std::string> entries;
+  ASSERT_TRUE(store
+                  .ForEachAuditEntry({"P001", std::nullopt},
+                                     [&](const registry::AuditEntry& e) {
+                                       if (e.audit_id > audit)
+                                         entries.push_back(fmt::format("{} {} {} {} {} {}", e.user, e.action,
+                                                                       e.table, e.row_key, *e.column,
+                                                                       *e.new_value));
+                                       return Status();
+                                     })
+                  .ok());
+  EXPECT_EQ(entries, std::vector<std::string>{"ana update cycles P001|2005-04-18 date 2005-04-19"});
+  // Not said, or said of a key not stored: deleted and inserted (at the end of P001's cycles).
+  const registry::ImportCounts unsaid = redate("2005-04-19", "2005-04-20", {});
+  EXPECT_EQ(std::tuple(unsaid.inserted, unsaid.updated, unsaid.deleted), std::tuple(1, 0, 1));
+  const registry::ImportCounts not_stored = redate("2005-04-20", "2005-04-21",
+                                                   {{"cycles.csv",
+                                                     {{"patient_id", "P001"}, {"date", "2001-01-01"}},
+                                                     {{"patient_id", "P001"}, {"date", "2005-04-21"}}}});
+  EXPECT_EQ(std::tuple(not_stored.inserted, not_stored.updated, not_stored.deleted), std::tuple(1, 0, 1));
+  EXPECT_EQ(cycle_dates().back(), "2005-04-21");
+}
+
 // Renamed twice (P003 to P004, then P004 to P005) with a new patient registered as P004 in between: P005's
 // trail has P003's entries, the first rename's, and what was done under P004 up to the second rename, not
 // the new P004's registration; the new P004's trail has its own registration only. P003, no patient's id

@@ -498,21 +498,26 @@ TEST_F(Api, ACorrectionNamingItsRowMayChangeTheKey) {
   EXPECT_EQ(AuditCount(), audit);
   EXPECT_EQ(ExportedFile("cycles.csv"), before);
 
+  // The row is corrected in its place (the export's order kept), one update of its date audited under the key
+  // it had.
   auto corrected = Send("PUT", "/api/patients/P003/cycles?date=2010-03-15", redated, session);
   ASSERT_EQ(corrected->status, 200) << corrected->body;
-  EXPECT_EQ(json::parse(corrected->body)["deleted"], 1);
-  EXPECT_EQ(json::parse(corrected->body)["inserted"], 1);
-  const std::string cycles = ExportedFile("cycles.csv");
-  EXPECT_NE(cycles.find("P003,I,2010-03-17,7.4\n"), std::string::npos) << cycles;
-  EXPECT_EQ(cycles.find("P003,I,2010-03-15"), std::string::npos) << cycles;
+  EXPECT_EQ(json::parse(corrected->body)["updated"], 1);
+  EXPECT_EQ(json::parse(corrected->body)["deleted"], 0);
+  EXPECT_EQ(json::parse(corrected->body)["inserted"], 0);
+  std::string expected = before;
+  expected.replace(expected.find("P003,I,2010-03-15,7.4\n"), 21, "P003,I,2010-03-17,7.4");
+  EXPECT_EQ(ExportedFile("cycles.csv"), expected);
   const json patient = json::parse(Get("/api/patients/P003", session)->body);
   EXPECT_EQ(patient["phases"][0]["cycles"][1]["date"], "2010-03-17");
   const json trail = json::parse(Get("/api/patients/P003/audit", session)->body);
-  std::set<std::string> changes;
+  std::vector<std::string> changes;
   for (const json& e : trail["entries"])
     if (e["audit_id"].get<int64_t>() > audit)
-      changes.insert(e["action"].get<std::string>() + " " + e["row_key"].get<std::string>());
-  EXPECT_EQ(changes, (std::set<std::string>{"delete P003|2010-03-15", "insert P003|2010-03-17"}));
+      changes.push_back(fmt::format("{} {} {}: {} -> {}", e["action"].get<std::string>(),
+                                    e["row_key"].get<std::string>(), e["column"].get<std::string>(),
+                                    e["old_value"].get<std::string>(), e["new_value"].get<std::string>()));
+  EXPECT_EQ(changes, std::vector<std::string>{"update P003|2010-03-15 date: 2010-03-15 -> 2010-03-17"});
 }
 
 // The rows the query names get the columns given (PATCH of a kind of rows): a blood draw recorded on a
@@ -542,14 +547,26 @@ TEST_F(Api, RowsNamedInTheQueryAreReDatedAtOnce) {
   EXPECT_EQ(AuditCount(), audit);
   EXPECT_EQ(ExportedFile("labs.csv"), before);
 
+  // Both rows corrected in their places, each date's change audited under the row's former key.
   auto redated = Send("PATCH", "/api/patients/P001/labs?date=2005-03-15", redate, session);
   ASSERT_EQ(redated->status, 200) << redated->body;
-  EXPECT_EQ(json::parse(redated->body)["deleted"], 2);
-  EXPECT_EQ(json::parse(redated->body)["inserted"], 2);
-  const std::string labs = ExportedFile("labs.csv");
-  EXPECT_NE(labs.find("P001,2005-03-16,hb,7.4,mmol/l,7.5,10.0\n"), std::string::npos) << labs;
-  EXPECT_NE(labs.find("P001,2005-03-16,platelets,140,10^9/l,150,400\n"), std::string::npos) << labs;
-  EXPECT_EQ(labs.find("2005-03-15"), std::string::npos) << labs;
+  EXPECT_EQ(json::parse(redated->body)["updated"], 2);
+  EXPECT_EQ(json::parse(redated->body)["deleted"], 0);
+  EXPECT_EQ(json::parse(redated->body)["inserted"], 0);
+  EXPECT_EQ(ExportedFile("labs.csv"),
+            "patient_id,date,test,value,unit,lln,uln\n"
+            "P001,2005-03-16,hb,7.4,mmol/l,7.5,10.0\n"
+            "P001,2005-03-16,platelets,140,10^9/l,150,400\n"
+            "P001,2008-07-21,platelets,48,10^9/l,150,400\n"
+            "P002,2006-05-08,creatinine,95,umol/l,60,110\n");
+  const json trail = json::parse(Get("/api/patients/P001/audit", session)->body);
+  std::vector<std::string> changes;
+  for (const json& e : trail["entries"])
+    if (e["audit_id"].get<int64_t>() > audit)
+      changes.push_back(fmt::format("{} {} {}", e["action"].get<std::string>(),
+                                    e["row_key"].get<std::string>(), e["column"].get<std::string>()));
+  EXPECT_EQ(changes, (std::vector<std::string>{"update P001|2005-03-15|hb date",
+                                               "update P001|2005-03-15|platelets date"}));
 }
 
 // A new patient is registered from the clinic (POST /api/patients, a patients.csv row) and appears in the

@@ -66,6 +66,13 @@ struct AuditQuery {
   std::optional<std::string> since;
 };
 
+//! A correction that changed a row's key (a cycle recorded on a mistyped date): the row of `file` whose key
+//! columns held `from` now holds `to` (ReplaceRow, ChangeRows).
+struct KeyChange {
+  std::string file;
+  RowValues from, to;
+};
+
 class Store {
  public:
   //! Opens (creating or migrating) the registry file. Waits up to `busy_ms` for another writer.
@@ -78,8 +85,12 @@ class Store {
 
   //! Stores a validated folder. Each patient in it is taken whole: their rows become exactly the folder's
   //! (inserted, updated column by column, or deleted); patients not in the folder are left alone. One
-  //! transaction: on any failure nothing is written. Every change goes into the audit trail with `user`.
-  Result<ImportCounts> Import(const Interchange& data, const std::string& user);
+  //! transaction: on any failure nothing is written. Every change goes into the audit trail with `user`. A
+  //! row whose key `key_changes` says was changed is the stored row of its former key, updated (in its place,
+  //! and audited under the former key, the key columns' change included), not one deleted and another
+  //! inserted.
+  Result<ImportCounts> Import(const Interchange& data, const std::string& user,
+                              const std::vector<KeyChange>& key_changes = {});
   //! The same for a folder too large to hold at once, handed over in parts: `produce` calls `store_part` with
   //! each part (the rows of some patients, as ReadInterchangeByPatient reads them). One transaction: when
   //! `produce` or a part fails, nothing is written and its error is returned. While it runs the registry uses
@@ -157,7 +168,8 @@ class Store {
   //! Stores `rows` as the whole of `patients`' rows (what they lack is deleted).
   using PartStorer = std::function<Status(const Interchange& rows, const std::set<std::string>& patients)>;
   Result<ImportCounts> StoreParts(const std::function<Status(const PartStorer& store_part)>& produce,
-                                  const std::string& user, bool bulk);
+                                  const std::string& user, bool bulk,
+                                  const std::vector<KeyChange>& key_changes = {});
   std::unique_ptr<Impl> impl_;
 };
 
