@@ -153,19 +153,21 @@ const formatOf = (file) => state.format.files.find((f) => f.file === file);
 // A form's fields for a file's columns (but those in `skip`), as rowForm takes them: an enumeration, or an
 // integer of a few values (the Krenning score), is chosen from a list that starts blank, so that nothing is
 // recorded by default (a required one left blank is refused, beside its field); a unit from those of the test
-// chosen.
+// chosen. A column required of some rows only says of which beside its name (a target's diameter).
 const formFields = (file, skip = ['patient_id']) => formatOf(file).columns.filter((c) => !skip.includes(c.name)).map((c) => {
-  if (c.values_by) return [c.name, { by: c.values_by.column, values: c.values_by.values }];
-  if (c.type === 'enum') return [c.name, ['', ...c.values]];
+  const when = c.required_when ? `required when ${c.required_when.column} is ${c.required_when.values.join(' or ')}` : null;
+  const field = (type) => (when ? [c.name, type, when] : [c.name, type]);
+  if (c.values_by) return field({ by: c.values_by.column, values: c.values_by.values });
+  if (c.type === 'enum') return field(['', ...c.values]);
   if (c.type === 'integer' && c.max - c.min <= 10) {
-    return [c.name, ['', ...Array.from({ length: c.max - c.min + 1 }, (_, i) => String(c.min + i))]];
+    return field(['', ...Array.from({ length: c.max - c.min + 1 }, (_, i) => String(c.min + i))]);
   }
-  return [c.name, c.type === 'integer' ? 'number' : c.type];
+  return field(c.type === 'integer' ? 'number' : c.type);
 });
 const recordFields = (kind) => [...formFields(`${kind}.csv`), ...(withNote.includes(kind) ? [['x_note', 'text']] : [])];
 
 // A form of one row's fields (`fields`: [name, 'date' | 'number' | 'text' | [choices] | { by: another field,
-// values: { its value: [choices] } }]; each input's id
+// values: { its value: [choices] } }, a hint beside the name if any]; each input's id
 // `prefix`-name), filled with `values`; its buttons ([label, method]) send the fields given (or, with
 // `changes`, the fields changed, "" for one emptied: the patient's own row, changed field by field), then
 // `done` (by default the patient's page again). Field errors go beside their fields.
@@ -184,13 +186,13 @@ function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes
   } }, el('option', { value: '', text: '– (a new row, or the recorded one of the key below)' }),
   ...recorded.map((r, i) => el('option', { value: String(i), text: r.label })));
   const options = (choices) => choices.map((v) => el('option', { value: v, text: v || '–' }));
-  const labels = fields.map(([name, type]) => {
+  const labels = fields.map(([name, type, hint]) => {
     const input = Array.isArray(type) || type.by
       ? el('select', { name, id: `${prefix}-${name}` }, ...options(Array.isArray(type) ? type : ['']))
       : el('input', { name, id: `${prefix}-${name}`, type: type === 'number' ? 'text' : type, inputmode: type === 'number' ? 'decimal' : 'text' });
     inputs[name] = input;
     errors[name] = el('span', { class: 'error', id: `${prefix}-${name}-error` });
-    return el('label', { text: `${name === 'x_note' ? 'note' : name} ` }, input, errors[name]);
+    return el('label', { text: `${name === 'x_note' ? 'note' : name}${hint ? ` (${hint})` : ''} ` }, input, errors[name]);
   });
   // A field whose choices depend on another's value (a lab result's unit on its test) follows it.
   const follow = (name, type) => {

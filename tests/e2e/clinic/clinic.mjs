@@ -127,6 +127,9 @@ try {
   await page.waitForSelector('#labs-uln-error:has-text("<script>")');
   // A lesion measurement (RECIST 1.1), hostile text for its organ stored and shown as text; the response of a
   // later date is computed from the measurements (P003's I-PRRT starts 2010-01-11): 20 mm <= 0.7 x 30 mm, PR.
+  // The diameter says of which lesions it is required (the format's required_when).
+  const diameterLabel = await page.locator('label:has(#lesions-diameter_mm)').textContent();
+  if (!diameterLabel.includes('diameter_mm (required when role is target)')) fail(`the diameter's label: ${diameterLabel}`);
   for (const [date, mm] of [['2010-01-05', '30'], ['2010-06-01', '20']]) {
     await page.fill('#lesions-date', date);
     await page.fill('#lesions-lesion_id', 'L1');
