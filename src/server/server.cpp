@@ -805,7 +805,7 @@ struct Server::Impl {
 
   // POST /api/patients/{id}/rename {"patient_id": "..."}: a patient registered under a mistyped id given the
   // right one, every row of theirs (Store::RenamePatient); 422 with the error beside patient_id when the id
-  // is empty, not text or another patient's.
+  // is empty, missing, not text or another patient's; 400 when the body is no JSON object.
   void RenamePatient(const std::string& id, const httplib::Request& req, const Session& session,
                      httplib::Response& res) {
     if (!IsUtf8(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
@@ -817,8 +817,7 @@ struct Server::Impl {
     const auto given = body.find("patient_id");
     if (given == body.end() || given->is_null()) return refuse("missing; it is required");
     if (!given->is_string()) return refuse("expected text");
-    const std::string new_id = given->get<std::string>();
-    if (!IsUtf8(new_id)) return refuse("expected UTF-8 text");
+    const std::string new_id = given->get<std::string>();  // UTF-8: the JSON parser refuses anything else
     std::unique_lock lock(registry_mutex);
     Result<int64_t> renamed = store.RenamePatient(id, new_id, session.user);
     if (renamed.status().code() == StatusCode::kNotFound) return Error(res, 404, renamed.status().message());

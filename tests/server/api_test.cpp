@@ -730,6 +730,12 @@ TEST_F(Api, APatientRegisteredUnderAMistypedIdIsRenamed) {
     EXPECT_EQ(FieldErrors(refused), (std::map<std::string, std::string>{{"patient_id", message}})) << body;
   }
   EXPECT_EQ(Post("/api/patients/P003/rename", json::array(), session)->status, 400);
+  // An id that is not UTF-8 (Latin-1's e-acute) is no JSON: refused as the body (400).
+  httplib::Client client = Client();
+  auto latin1 = client.Post("/api/patients/P003/rename",
+                            httplib::Headers{{"Cookie", session.first}, {"X-CSRF-Token", session.second}},
+                            "{\"patient_id\": \"P\xE9\"}", "application/json");
+  EXPECT_EQ(latin1->status, 400);
   EXPECT_EQ(Post("/api/patients/N009/rename", {{"patient_id", "P004"}}, session)->status, 404);
   EXPECT_EQ(AuditCount(), audit);
 
