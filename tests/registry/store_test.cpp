@@ -343,6 +343,8 @@ TEST(Store, APatientIsRenamedWithEveryRowOfTheirs) {
   EXPECT_EQ(err, "prrt: found 'P001'; it is the id of a patient registered already\n");
   EXPECT_EQ(RunPrrt({"rename-patient", "--db", db, "P003", "P005"}, out, err), 2);
   EXPECT_EQ(err, "prrt: no patient 'P003'\n");
+  EXPECT_EQ(RunPrrt({"rename-patient", "--db", db, "P004", "P\xE9"}, out, err), 2);  // Latin-1's e-acute
+  EXPECT_EQ(err, "prrt: new_id: found 'P\\xE9'; expected UTF-8 text\n");
   EXPECT_EQ(*store.AuditCount(), audit + 4);
 }
 
