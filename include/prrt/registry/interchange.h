@@ -71,7 +71,7 @@ Status ReadInterchangeByPatient(
 Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems);
 
 //! Replaces the row of `file` with the same key (InterchangeKey: a patient's patients.csv row, a lab result
-//! of a date and test, ...) by `values`, after AddRow's checks; a correction. Given `key` (the values of the
+//! of a date and test, ...) by `values`, in its place, after AddRow's checks; a correction. Given `key` (the values of the
 //! key columns of the row to replace), that row is replaced, and the correction may change its key (a cycle
 //! recorded on a mistyped date): a problem when the new key is another row's or names another patient.
 //! NotFound when `data` has no such row; on a problem `data` is left as it was.
@@ -81,8 +81,8 @@ Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, 
 //! Sets the columns `patch` gives in every row of `file` (not patients.csv) whose columns hold `match`'s
 //! values (`match` names the patient): the lesion measurements of a scan, or the results of a blood draw,
 //! recorded on a mistyped date re-dated at once (re-dated one by one, a scan's lesions would break RECIST's
-//! rules on the way). Each row changed is checked as AddRow checks a row, and none may take another row's
-//! key. NotFound when no row matches; on a problem `data` is left as it was.
+//! rules on the way). Each row changed, in its place, is checked as AddRow checks a row, and none may take
+//! another row's key. NotFound when no row matches; on a problem `data` is left as it was.
 Status ChangeRows(Interchange& data, const std::string& file, const RowValues& match, const RowValues& patch,
                   Day today, Problems& problems);
 
