@@ -71,10 +71,10 @@ Status ReadInterchangeByPatient(
 Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems);
 
 //! Replaces the row of `file` with the same key (InterchangeKey: a patient's patients.csv row, a lab result
-//! of a date and test, ...) by `values`, in its place, after AddRow's checks; a correction. Given `key` (the values of the
-//! key columns of the row to replace), that row is replaced, and the correction may change its key (a cycle
-//! recorded on a mistyped date): a problem when the new key is another row's or names another patient.
-//! NotFound when `data` has no such row; on a problem `data` is left as it was.
+//! of a date and test, ...) by `values`, in its place, after AddRow's checks; a correction. Given `key` (the
+//! values of the key columns of the row to replace), that row is replaced, and the correction may change its
+//! key (a cycle recorded on a mistyped date): a problem when the new key is another row's or names another
+//! patient. NotFound when `data` has no such row; on a problem `data` is left as it was.
 Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems,
                   const std::optional<RowValues>& key = std::nullopt);
 
