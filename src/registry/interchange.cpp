@@ -792,18 +792,33 @@ Status CheckKeyGiven(const std::string& file, const RowValues& key, Problems& pr
   return Status();
 }
 
+// The values of `file`'s key columns in `values`.
+RowValues KeyValues(const std::string& file, const RowValues& values) {
+  RowValues key;
+  for (const std::string& column : InterchangeKey(file)) {
+    if (const auto found = values.find(column); found != values.end()) key.insert(*found);
+  }
+  return key;
+}
+
 // Puts `changed` in place of the rows of `file` at `at` (their places in it) and checks the cross-file rules
-// with them; on a problem the rows are put back and `conflict` is the status's message.
-Status ReplaceRowsChecked(Interchange& data, const std::string& file, const std::vector<size_t>& at,
-                          std::vector<RowValues> changed, Problems& problems, std::string_view conflict) {
+// with them; on a problem the rows are put back and `conflict` is the status's message. Returns the rows'
+// key changes.
+Result<std::vector<KeyChange>> ReplaceRowsChecked(Interchange& data, const std::string& file,
+                                                  const std::vector<size_t>& at,
+                                                  std::vector<RowValues> changed, Problems& problems,
+                                                  std::string_view conflict) {
   std::vector<Row>& rows = data.files[file];
   std::vector<Row> before;
+  std::vector<KeyChange> key_changes;
   for (size_t k = 0; k < at.size(); ++k) {
+    KeyChange change{file, KeyValues(file, rows[at[k]].values), KeyValues(file, changed[k])};
+    if (change.from != change.to) key_changes.push_back(std::move(change));
     before.push_back(std::move(rows[at[k]]));
     rows[at[k]] = Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(changed[k])};
   }
   CheckCrossFile(data, problems);
-  if (problems.empty()) return Status();
+  if (problems.empty()) return key_changes;
   for (size_t k = 0; k < at.size(); ++k)
     rows[at[k]] = std::move(before[k]);
   return InvalidArgument(std::string(conflict));
@@ -811,8 +826,9 @@ Status ReplaceRowsChecked(Interchange& data, const std::string& file, const std:
 
 }  // namespace
 
-Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems,
-                  const std::optional<RowValues>& key) {
+Result<std::vector<KeyChange>> ReplaceRow(Interchange& data, const std::string& file, RowValues values,
+                                          Day today, Problems& problems,
+                                          const std::optional<RowValues>& key) {
   if (Status given = CheckGivenRow(file, values, today, problems); !given.ok()) return given;
   const std::vector<std::string>& columns = InterchangeKey(file);
   std::vector<Row>& rows = data.files[file];
@@ -835,8 +851,8 @@ Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, 
                             problems, "the row conflicts with the registry");
 }
 
-Status ChangeRows(Interchange& data, const std::string& file, const RowValues& match, const RowValues& patch,
-                  Day today, Problems& problems) {
+Result<std::vector<KeyChange>> ChangeRows(Interchange& data, const std::string& file, const RowValues& match,
+                                          const RowValues& patch, Day today, Problems& problems) {
   if (Status rows_file = CheckRowsFile(file, "changed"); !rows_file.ok()) return rows_file;
   assert(match.count("patient_id"));
   const std::string where = fmt::format("{} (row given)", file);

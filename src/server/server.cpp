@@ -734,19 +734,12 @@ struct Server::Impl {
       AdvanceLastContact(*rows, values);
     registry::Problems problems;
     const bool adds = change == Change::kAdd || change == Change::kNewPatient;
-    // A correction changes rows in place: the keys by position, before and after, say whose key changed.
-    const bool corrects = change == Change::kReplace || change == Change::kChangeRows;
-    auto keys = [&] {
-      std::vector<registry::RowValues> by_position;
-      for (const registry::Row& row : rows->files[file]) {
-        registry::RowValues& key = by_position.emplace_back();
-        for (const std::string& column : registry::InterchangeKey(file))
-          if (const std::string* value = row.get(column)) key[column] = *value;
-      }
-      return by_position;
+    // A correction changes rows in place and says whose key it changed: the import updates those rows.
+    std::vector<registry::KeyChange> key_changes;
+    auto corrected = [&key_changes](Result<std::vector<registry::KeyChange>> made) {
+      if (made.ok()) key_changes = std::move(*made);
+      return made.status();
     };
-    const std::vector<registry::RowValues> keys_before =
-        corrects ? keys() : std::vector<registry::RowValues>();
     Status changed;
     if (adds) {
       changed = registry::AddRow(*rows, file, values, Today(), problems);
@@ -754,22 +747,15 @@ struct Server::Impl {
       changed = registry::RemoveRow(*rows, file, values, problems);
     } else if (change == Change::kChangeRows) {
       values.erase("patient_id");
-      changed = registry::ChangeRows(*rows, file, *given->key, values, Today(), problems);
+      changed = corrected(registry::ChangeRows(*rows, file, *given->key, values, Today(), problems));
     } else {
-      changed = registry::ReplaceRow(*rows, file, values, Today(), problems, given->key);
+      changed = corrected(registry::ReplaceRow(*rows, file, values, Today(), problems, given->key));
     }
     if (changed.code() == StatusCode::kNotFound) return Error(res, 404, changed.message());
     if (!changed.ok()) {
       for (const std::string& p : problems.messages)
         errors.push_back(FieldError(p, file));
       return Reply(res, 422, {{"errors", errors}});
-    }
-    std::vector<registry::KeyChange> key_changes;
-    if (corrects) {
-      const std::vector<registry::RowValues> keys_after = keys();
-      for (size_t i = 0; i < keys_before.size() && i < keys_after.size(); ++i) {
-        if (keys_before[i] != keys_after[i]) key_changes.push_back({file, keys_before[i], keys_after[i]});
-      }
     }
     Result<registry::ImportCounts> stored = store.Import(*rows, session.user, key_changes);
     if (!stored.ok()) return Error(res, 500, stored.status().message());

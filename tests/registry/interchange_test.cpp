@@ -452,8 +452,9 @@ TEST(ChangeRow, ReplacesOrRemovesTheRowOfTheKeyOrChangesNothing) {
     EXPECT_EQ(Flatten(data), before);
   }
   registry::Problems none;
-  EXPECT_EQ(registry::ReplaceRow(data, "cycles.csv", cycle("I", "2005-02-15", "7.4"), kToday, none).code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      registry::ReplaceRow(data, "cycles.csv", cycle("I", "2005-02-15", "7.4"), kToday, none).status().code(),
+      StatusCode::kNotFound);
   registry::Problems out_of_order;
   EXPECT_FALSE(
       registry::ReplaceRow(data, "cycles.csv", cycle("R", "2005-02-14", "7.4"), kToday, out_of_order).ok());
@@ -461,8 +462,10 @@ TEST(ChangeRow, ReplacesOrRemovesTheRowOfTheKeyOrChangesNothing) {
   EXPECT_NE(out_of_order.messages[0].find("phase"), std::string::npos) << out_of_order.messages[0];
 
   registry::Problems fine;
-  ASSERT_TRUE(registry::ReplaceRow(data, "cycles.csv", cycle("I", "2005-08-22", "3.7"), kToday, fine).ok())
-      << (fine.messages.empty() ? "" : fine.messages[0]);
+  const Result<std::vector<registry::KeyChange>> activity_corrected =
+      registry::ReplaceRow(data, "cycles.csv", cycle("I", "2005-08-22", "3.7"), kToday, fine);
+  ASSERT_TRUE(activity_corrected.ok()) << (fine.messages.empty() ? "" : fine.messages[0]);
+  EXPECT_TRUE(activity_corrected->empty());  // the row's key (patient, date) is kept
   auto activity_of = [&](const std::string& date) -> std::string {
     for (const registry::Row& row : data.files["cycles.csv"])
       if (*row.get("patient_id") == "P001" && *row.get("date") == date) return *row.get("activity_gbq");
@@ -540,7 +543,8 @@ TEST(ChangeRow, CorrectsTheKeyOfTheRowNamedOrChangesNothing) {
   };
   for (const Refused& r : refused) {
     registry::Problems found;
-    EXPECT_EQ(registry::ReplaceRow(data, "cycles.csv", r.values, kToday, found, r.key).code(), r.code)
+    EXPECT_EQ(registry::ReplaceRow(data, "cycles.csv", r.values, kToday, found, r.key).status().code(),
+              r.code)
         << r.problem;
     EXPECT_EQ(found.messages.empty() ? "" : found.messages[0], r.problem);
     EXPECT_EQ(Flatten(data), before);
@@ -548,11 +552,16 @@ TEST(ChangeRow, CorrectsTheKeyOfTheRowNamedOrChangesNothing) {
   // The last I cycle, which cannot be removed while the R cycles follow it, re-dated (and its activity
   // corrected, 7.3 to 7.4), and the first re-dated by two days.
   registry::Problems fine;
-  ASSERT_TRUE(
-      registry::ReplaceRow(data, "cycles.csv", cycle("2005-08-24"), kToday, fine, key("2005-08-22")).ok())
-      << (fine.messages.empty() ? "" : fine.messages[0]);
-  ASSERT_TRUE(
-      registry::ReplaceRow(data, "cycles.csv", cycle("2005-02-16"), kToday, fine, key("2005-02-14")).ok());
+  const Result<std::vector<registry::KeyChange>> last_redated =
+      registry::ReplaceRow(data, "cycles.csv", cycle("2005-08-24"), kToday, fine, key("2005-08-22"));
+  ASSERT_TRUE(last_redated.ok()) << (fine.messages.empty() ? "" : fine.messages[0]);
+  EXPECT_EQ(*last_redated,
+            (std::vector<registry::KeyChange>{{"cycles.csv", key("2005-08-22"), key("2005-08-24")}}));
+  const Result<std::vector<registry::KeyChange>> first_redated =
+      registry::ReplaceRow(data, "cycles.csv", cycle("2005-02-16"), kToday, fine, key("2005-02-14"));
+  ASSERT_TRUE(first_redated.ok());
+  EXPECT_EQ(*first_redated,
+            (std::vector<registry::KeyChange>{{"cycles.csv", key("2005-02-14"), key("2005-02-16")}}));
   EXPECT_EQ(dates(), (std::vector<std::string>{"2005-02-16 7.4", "2005-04-18 7.4", "2005-06-20 7.4",
                                                "2005-08-24 7.4", "2008-06-23 7.4", "2008-08-25 3.7"}));
   EXPECT_EQ(Flatten(data).size(), before.size());
@@ -649,7 +658,7 @@ TEST(ChangeRow, ReDatesTheRowsNamedAtOnceOrChangesNothing) {
   };
   for (const Refused& r : refused) {
     registry::Problems found;
-    EXPECT_EQ(registry::ChangeRows(data, r.file, r.match, r.patch, kToday, found).code(), r.code)
+    EXPECT_EQ(registry::ChangeRows(data, r.file, r.match, r.patch, kToday, found).status().code(), r.code)
         << r.problem;
     EXPECT_EQ(found.messages.empty() ? "" : found.messages[0], r.problem);
     EXPECT_EQ(Flatten(data), before);
@@ -663,10 +672,21 @@ TEST(ChangeRow, ReDatesTheRowsNamedAtOnceOrChangesNothing) {
       << late.messages[0];
   EXPECT_EQ(Flatten(data), before);
 
+  // A column that is not the key changed (the organ of the scan's lesions): no key change.
   registry::Problems fine;
-  ASSERT_TRUE(
-      registry::ChangeRows(data, "lesions.csv", baseline_scan, {{"date", "2005-02-03"}}, kToday, fine).ok())
-      << (fine.empty() ? "" : fine.messages[0]);
+  const Result<std::vector<registry::KeyChange>> organ_changed =
+      registry::ChangeRows(data, "lesions.csv", baseline_scan, {{"organ", "lung"}}, kToday, fine);
+  ASSERT_TRUE(organ_changed.ok()) << (fine.empty() ? "" : fine.messages[0]);
+  EXPECT_TRUE(organ_changed->empty());
+  const Result<std::vector<registry::KeyChange>> redated =
+      registry::ChangeRows(data, "lesions.csv", baseline_scan, {{"date", "2005-02-03"}}, kToday, fine);
+  ASSERT_TRUE(redated.ok()) << (fine.empty() ? "" : fine.messages[0]);
+  auto lesion = [](const std::string& date, const std::string& id) {
+    return registry::RowValues{{"patient_id", "P001"}, {"date", date}, {"lesion_id", id}};
+  };
+  EXPECT_EQ(*redated, (std::vector<registry::KeyChange>{
+                          {"lesions.csv", lesion("2005-02-01", "L1"), lesion("2005-02-03", "L1")},
+                          {"lesions.csv", lesion("2005-02-01", "L2"), lesion("2005-02-03", "L2")}}));
   std::vector<std::string> scans;
   for (const registry::Row& row : data.files["lesions.csv"])
     scans.push_back(*row.get("date") + " " + *row.get("lesion_id"));

@@ -70,21 +70,33 @@ Status ReadInterchangeByPatient(
 //! is in `problems`, located as "FILE (row given): column: message" for the row's own fields.
 Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems);
 
+//! A correction that changed a row's key (a cycle recorded on a mistyped date): the row of `file` whose key
+//! columns held `from` now holds `to` (ReplaceRow, ChangeRows; Store::Import updates it in its place).
+struct KeyChange {
+  std::string file;
+  RowValues from, to;
+
+  bool operator==(const KeyChange&) const = default;
+};
+
 //! Replaces the row of `file` with the same key (InterchangeKey: a patient's patients.csv row, a lab result
 //! of a date and test, ...) by `values`, in its place, after AddRow's checks; a correction. Given `key` (the
 //! values of the key columns of the row to replace), that row is replaced, and the correction may change its
 //! key (a cycle recorded on a mistyped date): a problem when the new key is another row's or names another
-//! patient. NotFound when `data` has no such row; on a problem `data` is left as it was.
-Status ReplaceRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems,
-                  const std::optional<RowValues>& key = std::nullopt);
+//! patient. Returns the key change made (none when the key is kept). NotFound when `data` has no such row; on
+//! a problem `data` is left as it was.
+Result<std::vector<KeyChange>> ReplaceRow(Interchange& data, const std::string& file, RowValues values,
+                                          Day today, Problems& problems,
+                                          const std::optional<RowValues>& key = std::nullopt);
 
 //! Sets the columns `patch` gives in every row of `file` (not patients.csv) whose columns hold `match`'s
 //! values (`match` names the patient): the lesion measurements of a scan, or the results of a blood draw,
 //! recorded on a mistyped date re-dated at once (re-dated one by one, a scan's lesions would break RECIST's
 //! rules on the way). Each row changed, in its place, is checked as AddRow checks a row, and none may take
-//! another row's key. NotFound when no row matches; on a problem `data` is left as it was.
-Status ChangeRows(Interchange& data, const std::string& file, const RowValues& match, const RowValues& patch,
-                  Day today, Problems& problems);
+//! another row's key. Returns the key changes made, a row a change (none when no key column is changed).
+//! NotFound when no row matches; on a problem `data` is left as it was.
+Result<std::vector<KeyChange>> ChangeRows(Interchange& data, const std::string& file, const RowValues& match,
+                                          const RowValues& patch, Day today, Problems& problems);
 
 //! Removes the row of `file` (not patients.csv) whose key columns hold `key`'s values (a row entered in
 //! error). NotFound when there is none; InvalidArgument, with the problems, when a key column is not given or

@@ -66,13 +66,6 @@ struct AuditQuery {
   std::optional<std::string> since;
 };
 
-//! A correction that changed a row's key (a cycle recorded on a mistyped date): the row of `file` whose key
-//! columns held `from` now holds `to` (ReplaceRow, ChangeRows).
-struct KeyChange {
-  std::string file;
-  RowValues from, to;
-};
-
 class Store {
  public:
   //! Opens (creating or migrating) the registry file. Waits up to `busy_ms` for another writer.
