@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -92,23 +94,64 @@ std::uintmax_t FolderBytes(const std::string& folder) {
   return bytes;
 }
 
-// Reads the folder patient by patient and stores it in parts, in one transaction (or only validates it). A
-// FailedPrecondition when its rows are not together by patient: the caller reads it whole instead.
-Result<registry::ImportCounts> ImportByPatient(const std::string& folder, const std::string& db,
-                                               const std::string& user, registry::Day today, bool dry_run,
-                                               registry::Problems& problems) {
-  if (dry_run) {
-    Status read = registry::ReadInterchangeByPatient(
-        folder, today, problems, [](const std::string&, registry::Interchange&) { return Status(); });
-    if (!read.ok()) return read;
-    return registry::ImportCounts{};
+// Reads `folder` patient by patient with `read_by_patient` when asked or from kStreamFromBytes on; with
+// `read_whole` otherwise, or when its rows are not together by patient (`read_by_patient`'s
+// FailedPrecondition, said on stderr: nothing was done).
+template <typename T>
+Result<T> ReadByPatientOrWhole(CommandContext& context, const std::string& folder, bool by_patient,
+                               const std::function<Result<T>()>& read_by_patient,
+                               const std::function<Result<T>()>& read_whole) {
+  if (by_patient || FolderBytes(folder) >= kStreamFromBytes) {
+    Result<T> read = read_by_patient();
+    if (read.status().code() != StatusCode::kFailedPrecondition) return read;
+    context.err << read.status().message() << "\n";
   }
+  return read_whole();
+}
+
+// The rows of each file of a folder.
+using RowCounts = std::map<std::string, size_t>;
+
+// Checks a folder as an import does (holding one patient at a time where ReadByPatientOrWhole says so): the
+// rows of each file.
+Result<RowCounts> CheckFolder(CommandContext& context, const std::string& folder, registry::Day today,
+                              bool by_patient) {
+  return ReadByPatientOrWhole<RowCounts>(
+      context, folder, by_patient,
+      [&]() -> Result<RowCounts> {
+        RowCounts rows;
+        registry::Problems problems;
+        Status read = registry::ReadInterchangeByPatient(
+            folder, today, problems, [&rows](const std::string&, registry::Interchange& patient) {
+              for (const auto& [file, patient_rows] : patient.files)
+                rows[file] += patient_rows.size();
+              return Status();
+            });
+        if (!read.ok()) return read;
+        return rows;
+      },
+      [&]() -> Result<RowCounts> {
+        registry::Problems problems;
+        Result<registry::Interchange> data = registry::ReadInterchange(folder, today, problems);
+        if (!data.ok()) return data.status();
+        RowCounts rows;
+        for (const auto& [file, file_rows] : data->files)
+          rows[file] = file_rows.size();
+        return rows;
+      });
+}
+
+// Reads the folder patient by patient and stores it in parts, in one transaction. A FailedPrecondition when
+// its rows are not together by patient.
+Result<registry::ImportCounts> ImportByPatient(const std::string& folder, const std::string& db,
+                                               const std::string& user, registry::Day today) {
   Result<registry::Store> store = registry::Store::Open(db);
   if (!store.ok()) return store.status();
   return store->ImportParts(
       [&](const std::function<Status(const registry::Interchange&)>& store_part) -> Status {
         registry::Interchange part;
         int64_t patients = 0;
+        registry::Problems problems;
         Status read = registry::ReadInterchangeByPatient(
             folder, today, problems, [&](const std::string&, registry::Interchange& rows) -> Status {
               for (auto& [file, from] : rows.files)
@@ -122,50 +165,41 @@ Result<registry::ImportCounts> ImportByPatient(const std::string& folder, const 
         if (!read.ok()) return read;
         return patients > 0 ? store_part(part) : Status();
       },
-      AuditUser(user));
+      user);
 }
 
-void ReportImport(CommandContext& context, const std::string& db, const registry::ImportCounts& counts) {
-  if (!counts.changed()) {
-    context.out << fmt::format("{}: nothing changed; the registry already holds this folder\n", db);
-  } else {
-    context.out << fmt::format("{}: {} rows inserted, {} updated, {} deleted ({} audit entries)\n", db,
-                               counts.inserted, counts.updated, counts.deleted, counts.audit_entries);
-  }
+// Reads the whole folder and stores it, in one transaction.
+Result<registry::ImportCounts> ImportWhole(const std::string& folder, const std::string& db,
+                                           const std::string& user, registry::Day today) {
+  registry::Problems problems;
+  Result<registry::Interchange> data = registry::ReadInterchange(folder, today, problems);
+  if (!data.ok()) return data.status();
+  Result<registry::Store> store = registry::Store::Open(db);
+  if (!store.ok()) return store.status();
+  return store->Import(*data, user);
 }
 
 }  // namespace
 
 int ImportFolder(CommandContext& context, const std::string& folder, const std::string& db,
                  const std::string& user, registry::Day today, bool dry_run, bool by_patient) {
-  if (by_patient || FolderBytes(folder) >= kStreamFromBytes) {
-    registry::Problems problems;
-    Result<registry::ImportCounts> counts = ImportByPatient(folder, db, user, today, dry_run, problems);
-    if (counts.ok()) {
-      if (dry_run) {
-        context.out << fmt::format("{}: no problems found; nothing stored (--dry-run)\n", folder);
-      } else {
-        ReportImport(context, db, *counts);
-      }
-      return kExitOk;
-    }
-    if (counts.status().code() != StatusCode::kFailedPrecondition)
-      return ReportError(context, counts.status());
-    // Not together by patient: nothing was stored; read the folder whole.
-    context.err << counts.status().message() << "\n";
-  }
-  registry::Problems problems;
-  Result<registry::Interchange> data = registry::ReadInterchange(folder, today, problems);
-  if (!data.ok()) return ReportError(context, data.status());
   if (dry_run) {
+    Result<RowCounts> checked = CheckFolder(context, folder, today, by_patient);
+    if (!checked.ok()) return ReportError(context, checked.status());
     context.out << fmt::format("{}: no problems found; nothing stored (--dry-run)\n", folder);
     return kExitOk;
   }
-  Result<registry::Store> store = registry::Store::Open(db);
-  if (!store.ok()) return ReportError(context, store.status());
-  Result<registry::ImportCounts> counts = store->Import(*data, AuditUser(user));
+  const std::string audit_user = AuditUser(user);
+  Result<registry::ImportCounts> counts = ReadByPatientOrWhole<registry::ImportCounts>(
+      context, folder, by_patient, [&] { return ImportByPatient(folder, db, audit_user, today); },
+      [&] { return ImportWhole(folder, db, audit_user, today); });
   if (!counts.ok()) return ReportError(context, counts.status());
-  ReportImport(context, db, *counts);
+  if (!counts->changed()) {
+    context.out << fmt::format("{}: nothing changed; the registry already holds this folder\n", db);
+  } else {
+    context.out << fmt::format("{}: {} rows inserted, {} updated, {} deleted ({} audit entries)\n", db,
+                               counts->inserted, counts->updated, counts->deleted, counts->audit_entries);
+  }
   return kExitOk;
 }
 
@@ -503,8 +537,6 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
   });
 }
 
-}  // namespace
-
 // An entry of the audit trail as a line: when, who, what, which row, and for a change from what to what.
 std::string AuditLine(const registry::AuditEntry& e) {
   std::string line = fmt::format("{} {} {} {} {}", e.time, e.user, e.action, e.table, e.row_key);
@@ -594,6 +626,45 @@ void AddRenamePatient(CLI::App& app, CommandContext& context) {
   });
 }
 
+void AddValidate(CLI::App& app, CommandContext& context) {
+  struct ValidateArgs {
+    std::string folder, today;
+    bool as_json = false, by_patient = false;
+  };
+  auto args = std::make_shared<ValidateArgs>();
+  auto* command = app.add_subcommand(
+      "validate", "check a folder of registry CSV files (the interchange format) and report every problem");
+  command
+      ->add_option("--from", args->folder,
+                   "the folder: patients.csv, cycles.csv, events.csv and the optional files")
+      ->required();
+  command->add_option("--today", args->today,
+                      "the date after which dates count as in the future (default: today)");
+  command->add_flag("--json", args->as_json, "print JSON");
+  command->add_flag("--by-patient", args->by_patient,
+                    "read the folder patient by patient, as prrt import does (the default from 64 MB on)");
+  OnRun(command, context, [&context, args]() -> int {
+    Result<registry::Day> today = DateOption(args->today);
+    if (!today.ok()) return ReportError(context, today.status());
+    Result<RowCounts> rows = CheckFolder(context, args->folder, *today, args->by_patient);
+    if (!rows.ok()) return ReportError(context, rows.status());
+    json counts = json::object();
+    for (const std::string& file : registry::InterchangeFiles())
+      counts[file] = (*rows)[file];
+    if (args->as_json) {
+      context.out << json({{"valid", true}, {"rows", counts}}).dump(2) << '\n';
+    } else {
+      context.out << fmt::format("{}: no problems found", args->folder);
+      for (const auto& [file, n] : counts.items())
+        context.out << fmt::format("; {} {}", file, n.get<size_t>());
+      context.out << '\n';
+    }
+    return kExitOk;
+  });
+}
+
+}  // namespace
+
 void AddRegistryCommands(CLI::App& app, CommandContext& context) {
   AddEligibility(app, context);
   AddAudit(app, context);
@@ -602,45 +673,7 @@ void AddRegistryCommands(CLI::App& app, CommandContext& context) {
   AddImport(app, context);
   AddRenamePatient(app, context);
   AddExport(app, context);
-  auto folder = std::make_shared<std::string>();
-  auto today = std::make_shared<std::string>();
-  auto as_json = std::make_shared<bool>(false);
-  auto* command = app.add_subcommand(
-      "validate", "check a folder of registry CSV files (the interchange format) and report every problem");
-  command
-      ->add_option("--from", *folder,
-                   "the folder: patients.csv, cycles.csv, events.csv and the optional files")
-      ->required();
-  command->add_option("--today", *today,
-                      "the date after which dates count as in the future (default: today)");
-  command->add_flag("--json", *as_json, "print JSON");
-  OnRun(command, context, [&context, folder, today, as_json]() -> int {
-    registry::Day now = Today();
-    if (!today->empty()) {
-      std::optional<registry::Day> day = registry::ParseDay(*today);
-      if (!day)
-        return ReportError(context,
-                           InvalidArgument(fmt::format("--today: '{}' is not a date YYYY-MM-DD", *today)));
-      now = *day;
-    }
-    registry::Problems problems;
-    Result<registry::Interchange> data = registry::ReadInterchange(*folder, now, problems);
-    if (!data.ok()) return ReportError(context, data.status());
-    json counts = json::object();
-    for (const std::string& file : registry::InterchangeFiles()) {
-      auto it = data->files.find(file);
-      counts[file] = it == data->files.end() ? 0 : it->second.size();
-    }
-    if (*as_json) {
-      context.out << json({{"valid", true}, {"rows", counts}}).dump(2) << '\n';
-    } else {
-      context.out << fmt::format("{}: no problems found", *folder);
-      for (const auto& [file, n] : counts.items())
-        context.out << fmt::format("; {} {}", file, n.get<size_t>());
-      context.out << '\n';
-    }
-    return kExitOk;
-  });
+  AddValidate(app, context);
 }
 
 }  // namespace prrt::cli

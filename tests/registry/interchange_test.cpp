@@ -38,15 +38,22 @@ fs::path CopyExample(const std::string& name) {
   return dir;
 }
 
+// Read whole and patient by patient: the rows of each file, counted in tests/data/registry_example (which has
+// no lesions.csv).
 TEST(Validate, TheExampleRegistryHasNoProblems) {
-  std::string out, err;
-  ASSERT_EQ(RunPrrt({"validate", "--from", "tests/data/registry_example", "--today", "2026-11-27", "--json"},
-                    out, err),
-            0)
-      << err;
-  nlohmann::json result = nlohmann::json::parse(out);
-  EXPECT_EQ(result["rows"]["cycles.csv"], 12);
-  EXPECT_EQ(result["rows"]["patients.csv"], 3);
+  for (const bool by_patient : {false, true}) {
+    std::vector<std::string> command = {"validate", "--from",     "tests/data/registry_example",
+                                        "--today",  "2026-11-27", "--json"};
+    if (by_patient) command.push_back("--by-patient");
+    std::string out, err;
+    ASSERT_EQ(RunPrrt(command, out, err), 0) << err;
+    EXPECT_TRUE(err.empty()) << err;
+    const nlohmann::json result = nlohmann::json::parse(out);
+    EXPECT_EQ(result["valid"], true);
+    EXPECT_EQ(result["rows"], nlohmann::json::parse(R"({"patients.csv": 3, "cycles.csv": 12, "labs.csv": 4,
+        "responses.csv": 3, "events.csv": 4, "baselines.csv": 3, "lesions.csv": 0})"))
+        << "by patient: " << by_patient;
+  }
 }
 
 class BadRegistry : public ::testing::TestWithParam<Mutation> {};
@@ -61,11 +68,12 @@ TEST_P(BadRegistry, IsReportedWithFileLineAndColumn) {
   } else {
     fs::remove(dir / m.file);
   }
-  // The same report from validate, and from an import reading the folder patient by patient (which reads
-  // it whole when its rows are out of order); nothing stored.
+  // The same report from validate, reading the folder whole or patient by patient, and from an import
+  // reading it patient by patient (each reads it whole when its rows are out of order); nothing stored.
   const std::string db = (dir.string() + ".db");
   for (const std::vector<std::string>& command :
        {std::vector<std::string>{"validate", "--from", dir.string(), "--today", "2026-11-27"},
+        std::vector<std::string>{"validate", "--by-patient", "--from", dir.string(), "--today", "2026-11-27"},
         std::vector<std::string>{"import", "--by-patient", "--db", db, "--from", dir.string(), "--today",
                                  "2026-11-27"}}) {
     std::string out, err;
@@ -381,6 +389,18 @@ TEST(ReadByPatient, RowsOutOfOrderAskForTheWholeRead) {
             0)
       << err;
   EXPECT_NE(err.find("not together"), std::string::npos);
+  // So does validate: it finds no problem and counts the rows of the whole read.
+  std::string whole, by_patient;
+  ASSERT_EQ(RunPrrt({"validate", "--from", dir.string(), "--today", "2026-11-27", "--json"}, whole, err), 0)
+      << err;
+  ASSERT_EQ(RunPrrt({"validate", "--by-patient", "--from", dir.string(), "--today", "2026-11-27", "--json"},
+                    by_patient, err),
+            0)
+      << err;
+  EXPECT_NE(err.find(":4: patient_id: the rows of patient 'P001' are not together"), std::string::npos)
+      << err;
+  EXPECT_EQ(nlohmann::json::parse(by_patient), nlohmann::json::parse(whole));
+  EXPECT_EQ(nlohmann::json::parse(whole)["rows"]["cycles.csv"], 12);
   ASSERT_EQ(RunPrrt({"export", "--db", a, "--to", dir.string() + "_a"}, out, err), 0);
   ASSERT_EQ(RunPrrt({"export", "--db", b, "--to", dir.string() + "_b"}, out, err), 0);
   for (const std::string& file : registry::InterchangeFiles()) {
