@@ -66,12 +66,6 @@ int RegistryParts() {
   return static_cast<int>(ThreadCount());
 }
 
-Result<registry::Interchange> LoadRegistry(const std::string& db) {
-  Result<registry::Store> store = OpenRegistry(db);
-  if (!store.ok()) return store.status();
-  return store->Load();
-}
-
 Result<registry::Interchange> ReadFolder(const std::string& folder) {
   registry::Problems problems;
   return registry::ReadInterchange(folder, Today(), problems);
@@ -250,9 +244,9 @@ void AddExport(CLI::App& app, CommandContext& context) {
                     "CSV file instead");
   OnRun(command, context, [&context, db, to, adtte]() -> int {
     if (*adtte) return ExportAdtte(context, *db, *to);
-    Result<registry::Interchange> data = LoadRegistry(*db);
-    if (!data.ok()) return ReportError(context, data.status());
-    Status written = registry::WriteInterchange(*data, *to);
+    Result<registry::Store> store = OpenRegistry(*db);
+    if (!store.ok()) return ReportError(context, store.status());
+    Status written = store->Export(*to);
     if (!written.ok()) return ReportError(context, written);
     context.out << fmt::format("{}: written\n", *to);
     return kExitOk;
@@ -345,6 +339,22 @@ void PrintTimeline(std::ostream& out, const registry::Timeline& t) {
   section("labs", lines);
 }
 
+// Calls `visit` with the rows of the patient `patient_id` (read by their id, not the whole registry);
+// NotFound when there is none.
+Status WithPatient(const registry::Store& store, const std::string& patient_id,
+                   const std::function<Status(const registry::Interchange&)>& visit) {
+  bool found = false;
+  Status s = store.ForEachPatient(
+      [&](const std::string&, const registry::Interchange& rows) {
+        found = true;
+        return visit(rows);
+      },
+      patient_id);
+  if (!s.ok()) return s;
+  if (!found) return NotFound(fmt::format("no patient '{}' in the registry", patient_id));
+  return Status();
+}
+
 void AddPatient(CLI::App& app, CommandContext& context) {
   auto db = std::make_shared<std::string>("prrt.db");
   auto id = std::make_shared<std::string>();
@@ -357,16 +367,19 @@ void AddPatient(CLI::App& app, CommandContext& context) {
   command->add_option("id", *id, "the patient_id")->required();
   command->add_flag("--json", *as_json, "print JSON");
   OnRun(command, context, [&context, db, id, as_json]() -> int {
-    Result<registry::Interchange> data = LoadRegistry(*db);
-    if (!data.ok()) return ReportError(context, data.status());
-    Result<registry::Timeline> t = registry::BuildTimeline(*data, *id);
-    if (!t.ok()) return ReportError(context, t.status());
-    const json result = report::TimelineJson(*t);
-    if (*as_json) {
-      context.out << result.dump(2) << '\n';
-      return kExitOk;
-    }
-    PrintTimeline(context.out, *t);
+    Result<registry::Store> store = OpenRegistry(*db);
+    if (!store.ok()) return ReportError(context, store.status());
+    Status shown = WithPatient(*store, *id, [&](const registry::Interchange& rows) {
+      Result<registry::Timeline> t = registry::BuildTimeline(rows, *id);
+      if (!t.ok()) return t.status();
+      if (*as_json) {
+        context.out << report::TimelineJson(*t).dump(2) << '\n';
+      } else {
+        PrintTimeline(context.out, *t);
+      }
+      return Status();
+    });
+    if (!shown.ok()) return ReportError(context, shown);
     return kExitOk;
   });
 }
@@ -416,21 +429,6 @@ Result<ProtocolInputs> LoadProtocolInputs(const ProtocolArgs& args) {
   return ProtocolInputs{*day, std::move(*rules), std::move(*store)};
 }
 
-// Calls `visit` for each patient (or the one asked for), one at a time; NotFound when the one is absent.
-Status ForEachPatient(ProtocolInputs& in, const std::string& patient,
-                      const std::function<Status(const std::string&, const registry::Interchange&)>& visit) {
-  bool found = false;
-  Status s = in.store.ForEachPatient(
-      [&](const std::string& id, const registry::Interchange& rows) {
-        found = true;
-        return visit(id, rows);
-      },
-      patient.empty() ? std::nullopt : std::optional<std::string>(patient));
-  if (!s.ok()) return s;
-  if (!patient.empty() && !found) return NotFound(fmt::format("no patient '{}' in the registry", patient));
-  return Status();
-}
-
 // Writes `text` of each patient (or of the one asked for) to `out` in patient_id order, `open` before the
 // first and `separator` between them; returns how many. All patients are worked on in parts, one a core: the
 // first part's texts are written as they come, the others' once every part is done.
@@ -440,12 +438,11 @@ Result<int64_t> WriteEachPatient(
     const std::function<std::string(const std::string&, const registry::Interchange&)>& text) {
   if (!args.patient.empty()) {
     int64_t written = 0;
-    Status s =
-        ForEachPatient(in, args.patient, [&](const std::string& id, const registry::Interchange& rows) {
-          out << open << text(id, rows);
-          ++written;
-          return Status();
-        });
+    Status s = WithPatient(in.store, args.patient, [&](const registry::Interchange& rows) {
+      out << open << text(args.patient, rows);
+      ++written;
+      return Status();
+    });
     if (!s.ok()) return s;
     return written;
   }
@@ -484,11 +481,10 @@ void AddPlan(CLI::App& app, CommandContext& context) {
     Result<ProtocolInputs> in = LoadProtocolInputs(*args);
     if (!in.ok()) return ReportError(context, in.status());
     Result<protocol::Plan> plan = NotFound("");
-    Status read =
-        ForEachPatient(*in, args->patient, [&](const std::string& id, const registry::Interchange& rows) {
-          plan = protocol::PlanNextActions(rows, id, in->as_of, in->protocol);
-          return plan.status();
-        });
+    Status read = WithPatient(in->store, args->patient, [&](const registry::Interchange& rows) {
+      plan = protocol::PlanNextActions(rows, args->patient, in->as_of, in->protocol);
+      return plan.status();
+    });
     if (!read.ok()) return ReportError(context, read);
     const json result = report::PlanJson(*plan, in->protocol);
     if (args->as_json) {

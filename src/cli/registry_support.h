@@ -19,9 +19,6 @@ Result<registry::Store> OpenRegistry(const std::string& db);
 //! How many parts a registry is read in at once: the machine's cores.
 int RegistryParts();
 
-//! The whole registry of an existing file (a missing file is an error, not a new empty registry).
-Result<registry::Interchange> LoadRegistry(const std::string& db);
-
 //! A folder of interchange files, validated as `prrt import` does (today as the limit for dates).
 Result<registry::Interchange> ReadFolder(const std::string& folder);
 

@@ -78,7 +78,7 @@ std::vector<const Row*> PatientRows(const Interchange& data, const std::string& 
   auto earlier = [](const auto& a, const auto& b) {
     return (a.first ? *a.first : kUndated) < (b.first ? *b.first : kUndated);
   };
-  // Rows read from the registry come in date order already.
+  // Rows of a walk over the registry come in date order already (by their key).
   if (!std::is_sorted(dated.begin(), dated.end(), earlier))
     std::stable_sort(dated.begin(), dated.end(), earlier);
   rows.reserve(dated.size());

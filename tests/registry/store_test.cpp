@@ -19,6 +19,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "prrt/protocol/plan.h"
+#include "prrt/protocol/protocol.h"
+#include "prrt/registry/timeline.h"
+#include "prrt/report/registry_json.h"
+#include "prrt/sim/simulator.h"
+#include "prrt/study/endpoints.h"
 #include "support/json_match.h"
 #include "support/scenario.h"
 
@@ -59,9 +65,10 @@ TEST(Store, ImportExportImportIsLossless) {
   TempDir dir("store_lossless");
   registry::Store first = OpenStore(dir.path / "a.db");
   ASSERT_TRUE(first.Import(Read(kExample), "tester").ok());
-  ASSERT_TRUE(registry::WriteInterchange(*first.Load(), (dir.path / "out1").string()).ok());
+  ASSERT_TRUE(first.Export((dir.path / "out1").string()).ok());
   // Every file of the example comes back byte for byte (its columns are in the format's order), UTF-8 text
-  // ("Zürich", "µg/l" in patients.csv) too.
+  // ("Zürich", "µg/l" in patients.csv) and the free-text x_note of some patients (quoted) too; exported
+  // (a row at a time) as when written from the registry loaded whole (out2).
   for (const auto& entry : fs::directory_iterator(kExample)) {
     EXPECT_EQ(Slurp(dir.path / "out1" / entry.path().filename()), Slurp(entry.path())) << entry.path();
   }
@@ -708,6 +715,85 @@ TEST(Store, ForEachPatientVisitsEveryPatientWithItsRowsInIdOrder) {
                       "P42")
                   .ok());
   EXPECT_EQ(visited, std::vector<std::string>{"P42"});
+}
+
+// One patient's rows come as stored (as Load gives them, the order of the lines imported); a walk over every
+// patient gives them by key. Nothing derived from a patient's rows depends on which: a simulated registry
+// imported with the lines of every file but patients.csv reversed (each patient's rows stored latest first)
+// gives every patient the same timeline phases, OS, endpoints, eligibility and plan from both reads.
+TEST(Store, OnePatientsRowsComeAsStoredAndNothingDerivedDependsOnTheirOrder) {
+  TempDir dir("store_row_order");
+  const fs::path folder = dir.path / "sim";
+  ASSERT_TRUE(sim::SimulateRegistry(sim::CalibratedModel(), 150, 3, folder.string(),
+                                    sim::SimulationOptions{.lesion_measurements = true})
+                  .ok());
+  for (const std::string& file : registry::InterchangeFiles()) {
+    if (file == "patients.csv" || !fs::exists(folder / file)) continue;
+    std::istringstream text(Slurp(folder / file));
+    std::string header, line;
+    std::getline(text, header);
+    std::vector<std::string> lines;
+    while (std::getline(text, line))
+      lines.push_back(line);
+    std::ofstream out(folder / file, std::ios::binary);
+    out << header << '\n';
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it)
+      out << *it << '\n';
+  }
+  registry::Store store = OpenStore(dir.path / "r.db");
+  ASSERT_TRUE(store.Import(Read(folder.string()), "tester").ok());
+  const std::map<std::string, registry::Interchange> as_stored = registry::SplitByPatient(*store.Load());
+  const protocol::Protocol protocol = *protocol::DefaultProtocol();
+  auto derived = [&](const std::string& id, const registry::Interchange& rows) {
+    nlohmann::json d;
+    const nlohmann::json timeline = report::TimelineJson(*registry::BuildTimeline(rows, id));
+    d["phases"] = timeline["phases"];
+    d["os_months"] = timeline["os_months"];
+    const study::SubjectEndpoints s = *study::DeriveSubject(rows, id);
+    d["group"] = study::ToString(s.group);
+    d["os"] = {s.os_months.value_or(-1), s.os_event, s.follow_up_months.value_or(-1)};
+    for (const study::PhaseEndpoints& p : s.phases) {
+      d["endpoints"].push_back({p.pfs_months, p.pfs_event, p.best_response.value_or(""),
+                                p.response_3_months.value_or(""), p.worst_grade,
+                                p.krenning_score.value_or(-1), p.cga_ug_l.value_or(-1)});
+    }
+    d["eligibility"] = report::EligibilityJson(protocol::AssessEligibility(rows, id, kToday, protocol));
+    Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, kToday, protocol);
+    d["plan"] = plan.ok() ? report::PlanJson(*plan, protocol) : nlohmann::json(plan.status().message());
+    return d;
+  };
+  auto values = [](const registry::Interchange& rows, const std::string& file) {
+    std::vector<registry::RowValues> v;
+    if (const auto found = rows.files.find(file); found != rows.files.end()) {
+      for (const registry::Row& r : found->second)
+        v.push_back(r.values);
+    }
+    return v;
+  };
+  std::map<std::string, nlohmann::json> by_walk;
+  int walk_order_differs = 0;
+  ASSERT_TRUE(store
+                  .ForEachPatient([&](const std::string& id, const registry::Interchange& rows) {
+                    by_walk[id] = derived(id, rows);
+                    walk_order_differs += values(rows, "labs.csv") != values(as_stored.at(id), "labs.csv");
+                    return Status();
+                  })
+                  .ok());
+  ASSERT_EQ(by_walk.size(), 150u);
+  EXPECT_GT(walk_order_differs, 100);  // the test compares two orders, not one
+  for (const auto& [id, expected] : by_walk) {
+    ASSERT_TRUE(store
+                    .ForEachPatient(
+                        [&](const std::string&, const registry::Interchange& rows) {
+                          for (const std::string& file : registry::InterchangeFiles())
+                            EXPECT_EQ(values(rows, file), values(as_stored.at(id), file))
+                                << id << " " << file;
+                          EXPECT_EQ(derived(id, rows), expected) << id;
+                          return Status();
+                        },
+                        id)
+                    .ok());
+  }
 }
 
 TEST(Store, ForEachPatientInParallelVisitsEachPatientOnceInOrderedParts) {

@@ -7,6 +7,7 @@
 // Work-ups: I on 2005-02-01 (Krenning 3, Karnofsky 90), R on 2008-06-10 (3, 80).
 // P002 died 2014-05-20: OS from 2006-04-10, 2962 days = 97.314 months, an event; I-PRRT PFS to the
 //   progression 2008-01-10: 640 days = 21.027 months.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -69,9 +70,13 @@ TEST_F(PatientTimeline, DeathEndsOsAndUnknownPatientIsAnError) {
   EXPECT_NEAR(p2["os_months"].get<double>(), 2962 / 30.4375, 1e-12);
   EXPECT_TRUE(p2["os_event"].get<bool>());
   EXPECT_NEAR(p2["phases"][0]["pfs_months"].get<double>(), 640 / 30.4375, 1e-12);
-  std::string out, err;
-  EXPECT_EQ(RunPrrt({"patient", "--db", db_, "P404"}, out, err), 2);
-  EXPECT_NE(err.find("no patient 'P404' in the registry"), std::string::npos) << err;
+  // No such patient, and no id at all (not every patient).
+  for (const std::string id : {"P404", ""}) {
+    std::string out, err;
+    EXPECT_EQ(RunPrrt({"patient", "--db", db_, id}, out, err), 2);
+    EXPECT_EQ(err, fmt::format("prrt: no patient '{}' in the registry\n", id));
+    EXPECT_TRUE(out.empty()) << out;
+  }
 }
 
 // The text view: every recorded row of the example's P001 and P002 (their CSV lines, in date order), with the
@@ -373,8 +378,14 @@ TEST_F(PatientTimeline, PlanOfOnePatient) {
   EXPECT_EQ(plan["actions"][1]["window_end"], "2005-06-27");
   EXPECT_EQ(plan["actions"][1]["activity_gbq"], 7.4);
   EXPECT_EQ(plan["actions"][1]["status"], "due");
-  EXPECT_EQ(RunPrrt({"plan", "--db", db_, "--patient", "P404"}, out, err), 2);
-  EXPECT_NE(err.find("no patient 'P404' in the registry"), std::string::npos) << err;
+  // No such patient, and no id at all (a plan is one patient's: not the last patient's).
+  for (const std::string id : {"P404", ""}) {
+    out.clear();
+    err.clear();
+    EXPECT_EQ(RunPrrt({"plan", "--db", db_, "--patient", id}, out, err), 2);
+    EXPECT_EQ(err, fmt::format("prrt: no patient '{}' in the registry\n", id));
+    EXPECT_TRUE(out.empty()) << out;
+  }
 }
 
 }  // namespace

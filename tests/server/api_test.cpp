@@ -276,6 +276,29 @@ TEST_F(Api, RecordingACycleChangesThePlanAndIsAuditedWithTheUser) {
             std::string::npos);
 }
 
+// A blood draw's results in the order recorded (hb and platelets on 2005-03-15, creatinine added), on the
+// page as on the command line: not in the order of the tests' names.
+TEST_F(Api, APatientsRowsOfADayAreInTheOrderRecordedAsOnTheCommandLine) {
+  const auto session = Login("ana");
+  auto lab =
+      Post("/api/patients/P001/labs",
+           {{"date", "2005-03-15"}, {"test", "creatinine"}, {"value", 70}, {"unit", "umol/l"}}, session);
+  ASSERT_TRUE(lab);
+  ASSERT_EQ(lab->status, 201) << lab->body;
+  auto res = Get("/api/patients/P001", session);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  json api = json::parse(res->body);
+  std::vector<std::string> tests;
+  for (const json& result : api["labs"])
+    if (result["date"] == "2005-03-15") tests.push_back(result["test"]);
+  EXPECT_EQ(tests, (std::vector<std::string>{"hb", "platelets", "creatinine"}));
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"patient", "--db", db_, "P001", "--json"}, out, err), 0);
+  api.erase("plan");
+  EXPECT_EQ(api, json::parse(out));
+}
+
 TEST_F(Api, ARowAfterTheLastContactOfALivingPatientMovesTheLastContact) {
   // P003 was last seen on 2015-09-01 and is alive; P002 died on 2014-05-20.
   const auto session = Login("ana");

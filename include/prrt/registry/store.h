@@ -107,9 +107,15 @@ class Store {
 
   //! The whole registry in the interchange format, in a stable order (rows as first stored).
   Result<Interchange> Load() const;
+  //! Writes the registry's interchange files into `folder` (created if needed): what WriteInterchange
+  //! writes of Load(), read and written a row at a time (the memory of a row, not of the registry).
+  Status Export(const std::string& folder) const;
 
   //! Each patient's rows as a registry of one, in patient_id order, reading one patient at a time (the
-  //! memory of one patient, not the registry); only `patient_id` when given. Stops at the first error of
+  //! memory of one patient, not the registry); only `patient_id` when given. One patient's rows come as
+  //! first stored (as Load gives them: a day's lab results in the order recorded, as their timeline shows
+  //! them); a walk over many patients gives each file's rows by their key (InterchangeKey), the faster
+  //! read, and nothing derived from a patient's rows depends on their order. Stops at the first error of
   //! `visit` and returns it.
   Status ForEachPatient(
       const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
@@ -155,8 +161,9 @@ class Store {
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
+  enum class RowOrder { kAsStored, kByKey };
   Status Walk(
-      const std::string& where, const std::vector<std::string>& binds,
+      const std::string& where, const std::vector<std::string>& binds, RowOrder order,
       const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit) const;
   //! Stores `rows` as the whole of `patients`' rows (what they lack is deleted).
   using PartStorer = std::function<Status(const Interchange& rows, const std::set<std::string>& patients)>;
