@@ -35,11 +35,6 @@ namespace {
 
 using nlohmann::json;
 
-registry::Day Today() {
-  using namespace std::chrono;
-  return static_cast<registry::Day>(duration_cast<days>(system_clock::now().time_since_epoch()).count());
-}
-
 // The user for the audit trail: --user, else the operating-system account.
 std::string AuditUser(const std::string& given) {
   if (!given.empty()) return given;
@@ -51,7 +46,7 @@ std::string AuditUser(const std::string& given) {
 }  // namespace
 
 Result<registry::Day> DateOption(const std::string& text, const char* option) {
-  if (text.empty()) return Today();
+  if (text.empty()) return registry::Today();
   std::optional<registry::Day> day = registry::ParseDay(text);
   if (!day) return InvalidArgument(fmt::format("{}: '{}' is not a date YYYY-MM-DD", option, text));
   return *day;
@@ -66,42 +61,28 @@ int RegistryParts() {
   return static_cast<int>(ThreadCount());
 }
 
-Result<registry::Interchange> ReadFolder(const std::string& folder) {
-  registry::Problems problems;
-  return registry::ReadInterchange(folder, Today(), problems);
-}
-
-namespace {
-
-// Folders from this size on are read patient by patient (their rows need not all be held at once).
-constexpr std::uintmax_t kStreamFromBytes = 64u << 20;
-// Patients stored at a time by a streamed import.
-constexpr int64_t kPatientsAPart = 5000;
-
-std::uintmax_t FolderBytes(const std::string& folder) {
+bool ReadsByPatient(const std::string& folder, bool by_patient) {
+  // From this size on a folder's rows are not held at once (read whole, a folder takes 11 to 12 times its
+  // size in memory).
+  constexpr std::uintmax_t kByPatientFromBytes = 64u << 20;
   std::uintmax_t bytes = 0;
   for (const std::string& file : registry::InterchangeFiles()) {
     std::error_code ignored;
     const std::uintmax_t size = std::filesystem::file_size(std::filesystem::path(folder) / file, ignored);
     if (!ignored) bytes += size;
   }
-  return bytes;
+  return by_patient || bytes >= kByPatientFromBytes;
 }
 
-// Reads `folder` patient by patient with `read_by_patient` when asked or from kStreamFromBytes on; with
-// `read_whole` otherwise, or when its rows are not together by patient (`read_by_patient`'s
-// FailedPrecondition, said on stderr: nothing was done).
-template <typename T>
-Result<T> ReadByPatientOrWhole(CommandContext& context, const std::string& folder, bool by_patient,
-                               const std::function<Result<T>()>& read_by_patient,
-                               const std::function<Result<T>()>& read_whole) {
-  if (by_patient || FolderBytes(folder) >= kStreamFromBytes) {
-    Result<T> read = read_by_patient();
-    if (read.status().code() != StatusCode::kFailedPrecondition) return read;
-    context.err << read.status().message() << "\n";
-  }
-  return read_whole();
+Result<registry::Interchange> ReadFolder(const std::string& folder) {
+  registry::Problems problems;
+  return registry::ReadInterchange(folder, registry::Today(), problems);
 }
+
+namespace {
+
+// Patients stored at a time by a streamed import.
+constexpr int64_t kPatientsAPart = 5000;
 
 // The rows of each file of a folder.
 using RowCounts = std::map<std::string, size_t>;

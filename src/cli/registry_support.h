@@ -1,6 +1,8 @@
 // Shared by the commands that read or fill a registry (registry_commands.cpp defines these).
 #pragma once
 
+#include <functional>
+#include <ostream>
 #include <string>
 
 #include "cli/app.h"
@@ -21,6 +23,25 @@ int RegistryParts();
 
 //! A folder of interchange files, validated as `prrt import` does (today as the limit for dates).
 Result<registry::Interchange> ReadFolder(const std::string& folder);
+
+//! Whether a folder is read patient by patient, holding one patient's rows at a time: when asked
+//! (`by_patient`), and from 64 MB on.
+bool ReadsByPatient(const std::string& folder, bool by_patient);
+
+//! `read_by_patient()` where ReadsByPatient says so; `read_whole()` otherwise, and when `read_by_patient`
+//! finds the folder's rows not together by patient (its FailedPrecondition, said on stderr; it has done
+//! nothing then).
+template <typename T>
+Result<T> ReadByPatientOrWhole(CommandContext& context, const std::string& folder, bool by_patient,
+                               const std::function<Result<T>()>& read_by_patient,
+                               const std::function<Result<T>()>& read_whole) {
+  if (ReadsByPatient(folder, by_patient)) {
+    Result<T> read = read_by_patient();
+    if (read.status().code() != StatusCode::kFailedPrecondition) return read;
+    context.err << read.status().message() << "\n";
+  }
+  return read_whole();
+}
 
 //! Validates a folder of interchange files and stores it in `db`, all or nothing, reporting as `prrt import`
 //! does; returns the exit code. Large folders (or any, `by_patient`) are read patient by patient when their

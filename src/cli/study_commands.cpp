@@ -20,13 +20,34 @@ namespace {
 
 using nlohmann::json;
 
-// The endpoints of a folder (read whole), or of a registry file (one patient at a time).
-Result<std::vector<study::SubjectEndpoints>> ReadEndpoints(CommandContext& context, const std::string& db,
-                                                           const std::string& from) {
+using Subjects = std::vector<study::SubjectEndpoints>;
+
+// The endpoints of a folder (patient by patient where ReadsByPatient says so, else whole), or of a registry
+// file (one patient at a time), in patient order.
+Result<Subjects> ReadEndpoints(CommandContext& context, const std::string& db, const std::string& from,
+                               bool by_patient = false) {
   if (!from.empty()) {
-    Result<registry::Interchange> data = ReadFolder(from);
-    if (!data.ok()) return data.status();
-    return study::DeriveEndpoints(std::move(*data));
+    return ReadByPatientOrWhole<Subjects>(
+        context, from, by_patient,
+        [&]() -> Result<Subjects> {
+          Subjects subjects;
+          registry::Problems problems;
+          Status read = registry::ReadInterchangeByPatient(
+              from, registry::Today(), problems,
+              [&](const std::string& id, registry::Interchange& rows) -> Status {
+                Result<study::SubjectEndpoints> s = study::DeriveSubject(rows, id);
+                if (!s.ok()) return s.status();
+                subjects.push_back(std::move(*s));
+                return Status();
+              });
+          if (!read.ok()) return read;
+          return subjects;
+        },
+        [&]() -> Result<Subjects> {
+          Result<registry::Interchange> data = ReadFolder(from);
+          if (!data.ok()) return data.status();
+          return study::DeriveEndpoints(std::move(*data));
+        });
   }
   Result<registry::Store> store = OpenRegistry(db);
   if (!store.ok()) return store.status();
@@ -76,12 +97,14 @@ struct StudyArgs {
   std::vector<std::string> formats{"html", "json", "xlsx", "csv"};
   std::string median_ci = "spss";
   bool ci_bands = false;
+  bool by_patient = false;
 };
 
 int RunStudy(CommandContext& context, const StudyArgs& args) {
   if (args.db.empty() && args.from.empty())
     return ReportError(context, InvalidArgument("prrt study: give --db FILE or --from DIR"));
-  Result<std::vector<study::SubjectEndpoints>> subjects = ReadEndpoints(context, args.db, args.from);
+  Result<std::vector<study::SubjectEndpoints>> subjects =
+      ReadEndpoints(context, args.db, args.from, args.by_patient);
   if (!subjects.ok()) return ReportError(context, subjects.status());
   report::StudyReportOptions options;
   options.formats = {args.formats.begin(), args.formats.end()};
@@ -114,6 +137,9 @@ void AddStudyCommands(CLI::App& app, CommandContext& context) {
   auto* db = command->add_option("--db", args->db, "the registry file");
   auto* from = command->add_option("--from", args->from, "or a folder of interchange CSV files");
   db->excludes(from);
+  command->add_flag("--by-patient", args->by_patient,
+                    "with --from: read the folder patient by patient, as prrt import does (the default from "
+                    "64 MB on)");
   command->add_option("--out", args->out, "the folder for the report")->required();
   command->add_option("--format", args->formats, "what to write: html, json, xlsx, csv (default all)")
       ->delimiter(',')

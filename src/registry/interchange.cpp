@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -306,6 +307,11 @@ std::optional<Day> ParseDay(const std::string& text) {
   std::optional<int64_t> day = ParseIsoDay(text);
   if (!day) return std::nullopt;
   return static_cast<Day>(*day);
+}
+
+Day Today() {
+  using namespace std::chrono;
+  return static_cast<Day>(duration_cast<days>(system_clock::now().time_since_epoch()).count());
 }
 
 namespace {

@@ -123,11 +123,6 @@ std::string SessionToken(const httplib::Request& req) {
   return "";
 }
 
-registry::Day Today() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return static_cast<registry::Day>(std::chrono::duration_cast<std::chrono::hours>(now).count() / 24);
-}
-
 // A row recorded for a living patient after their last contact (a blood test, a cycle, a scan) is a contact:
 // the last contact moves to its date, as the clinic would record it (the registry's rules refuse a row after
 // the last contact). A date that is not one is left for those rules to name.
@@ -361,7 +356,7 @@ struct Server::Impl {
 
   // What is due changes with the date: the first request of a new day builds the worklist again.
   Status KeepWorklistCurrent() {
-    const registry::Day today = Today();
+    const registry::Day today = registry::Today();
     {
       std::shared_lock lock(registry_mutex);
       if (worklist_day == today) return Status();
@@ -567,7 +562,7 @@ struct Server::Impl {
           Result<registry::Timeline> t = registry::BuildTimeline(rows, id);
           if (!t.ok()) return t.status();
           timeline = report::TimelineJson(*t);
-          Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, Today(), protocol);
+          Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, registry::Today(), protocol);
           if (plan.ok()) (*timeline)["plan"] = report::PlanJson(*plan, protocol);
           return Status();
         },
@@ -742,14 +737,15 @@ struct Server::Impl {
     };
     Status changed;
     if (adds) {
-      changed = registry::AddRow(*rows, file, values, Today(), problems);
+      changed = registry::AddRow(*rows, file, values, registry::Today(), problems);
     } else if (change == Change::kRemove) {
       changed = registry::RemoveRow(*rows, file, values, problems);
     } else if (change == Change::kChangeRows) {
       values.erase("patient_id");
-      changed = corrected(registry::ChangeRows(*rows, file, *given->key, values, Today(), problems));
+      changed =
+          corrected(registry::ChangeRows(*rows, file, *given->key, values, registry::Today(), problems));
     } else {
-      changed = corrected(registry::ReplaceRow(*rows, file, values, Today(), problems, given->key));
+      changed = corrected(registry::ReplaceRow(*rows, file, values, registry::Today(), problems, given->key));
     }
     if (changed.code() == StatusCode::kNotFound) return Error(res, 404, changed.message());
     if (!changed.ok()) {
@@ -909,7 +905,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   Result<protocol::Protocol> protocol = protocol::DefaultProtocol();
   if (!protocol.ok()) return protocol.status();
   auto impl = std::make_unique<Impl>(options, std::move(*store), std::move(*protocol));
-  if (Status s = impl->Load(Today(), true); !s.ok()) return s;
+  if (Status s = impl->Load(registry::Today(), true); !s.ok()) return s;
   impl->Routes();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -82,6 +82,22 @@ TEST(Report, StudyCommandWritesEachFormatAndTheHeadlineContract) {
   }
   EXPECT_EQ(study["median_ci"], "log");
   EXPECT_EQ(study["tables"].size(), 8u);
+  // The same study from the folder read patient by patient, and from the registry it is imported into.
+  const std::string db = (dir.path / "reg.db").string();
+  ASSERT_EQ(testing::RunPrrt({"import", "--db", db, "--from", (dir.path / "reg").string()}, out, err), 0)
+      << err;
+  for (const std::vector<std::string>& source :
+       {std::vector<std::string>{"--from", (dir.path / "reg").string(), "--by-patient"},
+        std::vector<std::string>{"--db", db}}) {
+    std::vector<std::string> command = {
+        "study", "--out", (dir.path / "again").string(), "--format", "json", "--median-ci", "log"};
+    command.insert(command.end(), source.begin(), source.end());
+    ASSERT_EQ(testing::RunPrrt(command, out, err), 0) << err;
+    nlohmann::json again = nlohmann::json::parse(testing::Slurp(dir.path / "again" / "study.json"));
+    EXPECT_EQ(again["source"], source[1]);
+    again["source"] = study["source"];
+    EXPECT_EQ(again, study) << source[0];
+  }
   EXPECT_EQ(testing::RunPrrt({"study", "--from", (dir.path / "reg").string(), "--out",
                               (dir.path / "x").string(), "--format", "pdf"},
                              out, err),

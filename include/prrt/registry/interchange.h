@@ -176,4 +176,7 @@ const std::string* Intern(const std::string& text);
 //! Parses an ISO date YYYY-MM-DD.
 std::optional<Day> ParseDay(const std::string& text);
 
+//! Today's date (UTC): by default the limit after which a date counts as in the future.
+Day Today();
+
 }  // namespace prrt::registry
