@@ -205,10 +205,6 @@ std::optional<std::string> CheckValue(const ColumnSpec& field, const std::string
   return std::nullopt;
 }
 
-std::string Where(const Row& row) {
-  return fmt::format("{}:{}", *row.file, row.line);
-}
-
 }  // namespace
 
 const std::string* Intern(const std::string& text) {
@@ -221,6 +217,10 @@ const std::string* Intern(const std::string& text) {
 const std::string* Row::get(std::string_view column) const {
   auto it = values.find(column);
   return it == values.end() ? nullptr : &it->second;
+}
+
+std::string Row::where() const {
+  return line == 0 ? *file : fmt::format("{}:{}", *file, line);
 }
 
 void Problems::Add(std::string message) {
@@ -463,7 +463,7 @@ void CheckDuplicates(const std::vector<Row>& rows, const std::vector<std::string
       continue;
     }
     const Row& row = rows[order[i]];
-    found.emplace_back(row.line, fmt::format("{}: {}: duplicate of line {} (the same {})", Where(row),
+    found.emplace_back(row.line, fmt::format("{}: {}: duplicate of line {} (the same {})", row.where(),
                                              key.back(), rows[order[first]].line, Join(key)));
   }
   std::sort(found.begin(), found.end());
@@ -489,18 +489,18 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
     p.death = day("death_date");
     p.last_contact = day("last_contact_date");
     if (p.birth && p.death && *p.death < *p.birth) {
-      problems.Add(fmt::format("{}: death_date: {} is before birth_date {}", Where(row),
+      problems.Add(fmt::format("{}: death_date: {} is before birth_date {}", row.where(),
                                *row.get("death_date"), *row.get("birth_date")));
     }
     if (p.birth && p.last_contact && *p.last_contact < *p.birth) {
-      problems.Add(fmt::format("{}: last_contact_date: {} is before birth_date {}", Where(row),
+      problems.Add(fmt::format("{}: last_contact_date: {} is before birth_date {}", row.where(),
                                *row.get("last_contact_date"), *row.get("birth_date")));
     }
     if (p.death && p.last_contact && *p.death > *p.last_contact) {
       problems.Add(
           fmt::format("{}: death_date: {} is after last_contact_date {}; the last contact of a patient who "
                       "died is the date of death",
-                      Where(row), *row.get("death_date"), *row.get("last_contact_date")));
+                      row.where(), *row.get("death_date"), *row.get("last_contact_date")));
     }
   }
   for (const std::string& file : InterchangeFiles())
@@ -514,7 +514,7 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
       if (!id) continue;
       auto patient = patients.find(*id);
       if (patient == patients.end()) {
-        problems.Add(fmt::format("{}: patient_id: '{}' is not in patients.csv", Where(row), *id));
+        problems.Add(fmt::format("{}: patient_id: '{}' is not in patients.csv", row.where(), *id));
         continue;
       }
       std::optional<Day> day = date ? ParseDay(*date) : std::nullopt;
@@ -524,10 +524,10 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
         problems.Add(
             fmt::format("{}: date: {} is after the patient's last_contact_date; the last contact cannot be "
                         "before a recorded {}",
-                        Where(row), *date, file.substr(0, file.size() - 5)));
+                        row.where(), *date, file.substr(0, file.size() - 5)));
       }
       if (p.birth && *day < *p.birth) {
-        problems.Add(fmt::format("{}: date: {} is before the patient's birth_date", Where(row), *date));
+        problems.Add(fmt::format("{}: date: {} is before the patient's birth_date", row.where(), *date));
       }
     }
   }
@@ -539,7 +539,7 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
     if (!id || !phase || !day || !patients.count(*id)) continue;
     PatientDates& p = patients[*id];
     if (p.death && *day > *p.death) {
-      problems.Add(fmt::format("{}: date: a cycle on {} is after the patient's death_date", Where(row),
+      problems.Add(fmt::format("{}: date: a cycle on {} is after the patient's death_date", row.where(),
                                *row.get("date")));
     }
     const int k = detail::PhaseIndex(*phase);
@@ -557,12 +557,12 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
     const char* previous = k == 1 ? "I" : "R";
     if (!p.last_cycle[k - 1]) {
       problems.Add(
-          fmt::format("{}: phase: a {} cycle without any {} cycle before it", Where(row), *phase, previous));
+          fmt::format("{}: phase: a {} cycle without any {} cycle before it", row.where(), *phase, previous));
     } else if (*day <= *p.last_cycle[k - 1]) {
       problems.Add(
           fmt::format("{}: phase: this {} cycle on {} is not after the last {} cycle; phases follow each "
                       "other in time",
-                      Where(row), *phase, *row.get("date"), previous));
+                      row.where(), *phase, *row.get("date"), previous));
     }
   }
   // Lesions: each phase's measurements can be evaluated against its baseline (RECIST 1.1), as the timeline
@@ -599,7 +599,7 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
           auto allowed = other ? by->values.find(*other) : by->values.end();
           if (allowed != by->values.end() &&
               std::find(allowed->second.begin(), allowed->second.end(), *value) == allowed->second.end()) {
-            problems.Add(fmt::format("{}: {}: found '{}'; {} is reported in {}", Where(row), column.name,
+            problems.Add(fmt::format("{}: {}: found '{}'; {} is reported in {}", row.where(), column.name,
                                      *value, *other, Join(allowed->second)));
           }
         }
@@ -607,7 +607,7 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
           const std::string* other = row.get(when->column);
           if (other && std::find(when->values.begin(), when->values.end(), *other) != when->values.end()) {
             problems.Add(
-                fmt::format("{}: {}: missing; it is required {}", Where(row), column.name, when->reason));
+                fmt::format("{}: {}: missing; it is required {}", row.where(), column.name, when->reason));
           }
         }
       }
@@ -661,7 +661,7 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
     return FailedPrecondition(fmt::format(
         "{}: patient_id: the rows of patient '{}' are not together, in the order of patients.csv; read the "
         "folder whole",
-        Where(row), row.get("patient_id") ? *row.get("patient_id") : ""));
+        row.where(), row.get("patient_id") ? *row.get("patient_id") : ""));
   };
   Interchange one;
   while (std::optional<Row> patient = readers.front()->Next()) {
@@ -670,7 +670,7 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
     const std::string id = patient->get("patient_id") ? *patient->get("patient_id") : "";
     const auto [first, added] = line_of.emplace(id, patient->line);
     if (!added) {
-      problems.Add(fmt::format("{}: patient_id: duplicate of line {} (the same patient_id)", Where(*patient),
+      problems.Add(fmt::format("{}: patient_id: duplicate of line {} (the same patient_id)", patient->where(),
                                first->second));
     }
     one.files["patients.csv"].push_back(std::move(*patient));
@@ -728,21 +728,6 @@ Status CheckGivenRow(const std::string& file, const RowValues& values, Day today
   return Status();
 }
 
-}  // namespace
-
-Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems) {
-  if (Status given = CheckGivenRow(file, values, today, problems); !given.ok()) return given;
-  data.files[file].push_back(Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(values)});
-  CheckCrossFile(data, problems);
-  if (!problems.empty()) {
-    data.files[file].pop_back();
-    return InvalidArgument("the row conflicts with the registry");
-  }
-  return Status();
-}
-
-namespace {
-
 // The row of `rows` whose key columns (`key`) hold `values`' values; NotFound naming the key when none does.
 Result<std::vector<Row>::iterator> FindByKey(std::vector<Row>& rows, const std::string& file,
                                              const std::vector<std::string>& key, const RowValues& values,
@@ -760,13 +745,15 @@ Result<std::vector<Row>::iterator> FindByKey(std::vector<Row>& rows, const std::
   return NotFound(fmt::format("{} has no row of {} to {}", file, fmt::join(named, ", "), purpose));
 }
 
-// A problem, on the first key column it changes, when `values` would give `row` the key of another row of
-// `rows` (the import would call it a duplicate, of a line the registry has not).
-bool KeyTaken(std::vector<Row>& rows, const std::string& file, const Row& row, const RowValues& values,
+// A problem when `values` (a row added, or a correction of `replaced`) have the key of another row of `rows`
+// (the import would call it a duplicate, of a line the registry has not), on the first key column a
+// correction changes, or the first after patient_id.
+bool KeyTaken(std::vector<Row>& rows, const std::string& file, const Row* replaced, const RowValues& values,
               Problems& problems) {
   const std::vector<std::string>& columns = InterchangeKey(file);
   const auto changed = std::find_if(columns.begin(), columns.end(), [&](const std::string& column) {
-    return row.get(column) == nullptr || *row.get(column) != values.at(column);
+    if (replaced == nullptr) return column != "patient_id";
+    return replaced->get(column) == nullptr || *replaced->get(column) != values.at(column);
   });
   if (changed == columns.end() || !FindByKey(rows, file, columns, values, "").ok()) return false;
   std::vector<std::string> named;
@@ -832,6 +819,19 @@ Result<std::vector<KeyChange>> ReplaceRowsChecked(Interchange& data, const std::
 
 }  // namespace
 
+Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems) {
+  if (Status given = CheckGivenRow(file, values, today, problems); !given.ok()) return given;
+  if (KeyTaken(data.files[file], file, nullptr, values, problems))
+    return InvalidArgument("the row has problems");
+  data.files[file].push_back(Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(values)});
+  CheckCrossFile(data, problems);
+  if (!problems.empty()) {
+    data.files[file].pop_back();
+    return InvalidArgument("the row conflicts with the registry");
+  }
+  return Status();
+}
+
 Result<std::vector<KeyChange>> ReplaceRow(Interchange& data, const std::string& file, RowValues values,
                                           Day today, Problems& problems,
                                           const std::optional<RowValues>& key) {
@@ -850,7 +850,7 @@ Result<std::vector<KeyChange>> ReplaceRow(Interchange& data, const std::string& 
   }
   Result<std::vector<Row>::iterator> found = FindByKey(rows, file, columns, key ? *key : values, "replace");
   if (!found.ok()) return found.status();
-  if (KeyTaken(rows, file, **found, values, problems)) return InvalidArgument("the row has problems");
+  if (KeyTaken(rows, file, &**found, values, problems)) return InvalidArgument("the row has problems");
   std::vector<RowValues> changed;
   changed.push_back(std::move(values));
   return ReplaceRowsChecked(data, file, {static_cast<size_t>(*found - rows.begin())}, std::move(changed),
@@ -889,7 +889,8 @@ Result<std::vector<KeyChange>> ChangeRows(Interchange& data, const std::string& 
     RowValues values = rows[i].values;
     for (const auto& [column, value] : patch)
       values[column] = value;
-    if (!CheckGivenRow(file, values, today, problems).ok() || KeyTaken(rows, file, rows[i], values, problems))
+    if (!CheckGivenRow(file, values, today, problems).ok() ||
+        KeyTaken(rows, file, &rows[i], values, problems))
       return InvalidArgument("the change has problems");
     changed.push_back(std::move(values));
   }

@@ -101,8 +101,8 @@ Result<std::vector<LesionResponse>> EvaluateLesions(const std::vector<const Row*
         result = clinical::EvaluateRecist(assessments);
       } else {
         const Row& row = *measured[failing]->first_row;
-        return InvalidArgument(fmt::format("{}:{}: role: {} (measured against the {}-PRRT baseline of {})",
-                                           *row.file, row.line, result.status().message(), kPhases[k],
+        return InvalidArgument(fmt::format("{}: role: {} (measured against the {}-PRRT baseline of {})",
+                                           row.where(), result.status().message(), kPhases[k],
                                            FormatDate(baseline.assessment.day)));
       }
     }

@@ -277,7 +277,7 @@ class TableCursor {
  public:
   TableCursor(sqlite3* db, const std::string& file, const std::string& where, const std::string& order_by,
               const std::vector<std::string>& binds = {})
-      : file_(Intern(file)), columns_(InterchangeColumns(file)), by_name_(columns_.size()) {
+      : file_(Intern(file + " (recorded)")), columns_(InterchangeColumns(file)), by_name_(columns_.size()) {
     // Values go into the row's flat map in name order, each at its end.
     for (size_t c = 0; c < by_name_.size(); ++c)
       by_name_[c] = c;
@@ -309,7 +309,7 @@ class TableCursor {
       done_ = true;
       return;
     }
-    current_ = Row{file_, ++line_, {}};
+    current_ = Row{file_, 0, {}};
     current_.values.reserve(columns_.size());
     for (size_t c : by_name_) {
       const unsigned char* text = sqlite3_column_text(st, static_cast<int>(c));
@@ -324,7 +324,6 @@ class TableCursor {
   std::vector<size_t> by_name_;
   std::unique_ptr<Statement> statement_;
   Row current_;
-  int64_t line_ = 1;
   bool done_ = false;
 };
 

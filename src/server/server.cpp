@@ -145,11 +145,12 @@ const std::map<std::string, std::string>& WritableFiles() {
   return files;
 }
 
-// A problem of a posted row as {"field", "message"}: the row's own fields ("FILE (row given): column: ...")
-// and the cross-file rules about it ("FILE (row given):0: column: ..."); anything else with field null.
+// A problem of a posted row as {"field", "message"}: those of the row given ("FILE (row given): column: ...",
+// its own fields and the cross-file rules about it) beside their field; anything else (a rule broken by a
+// recorded row, "FILE (recorded): column: ...") with field null.
 json FieldError(const std::string& problem, const std::string& file) {
-  for (const std::string& own : {file + " (row given): ", file + " (row given):0: "}) {
-    if (problem.rfind(own, 0) != 0) continue;
+  const std::string own = file + " (row given): ";
+  if (problem.rfind(own, 0) == 0) {
     const std::string rest = problem.substr(own.size());
     const size_t colon = rest.find(": ");
     if (colon != std::string::npos)

@@ -453,6 +453,52 @@ TEST(ReadByPatient, ReportsTheProblemsOfTheWholeReadAndVisitsNoneAfterTheFirst) 
   fs::remove_all(dir);
 }
 
+// A row added (AddRow) to the example registry: refused, the registry left as it was, when its key is another
+// row's (said beside the key's first column after patient_id) or when it makes a row read from a file break a
+// rule (said of that row, at its line).
+TEST(ChangeRow, AddsARowOrSaysWhyNot) {
+  registry::Problems problems;
+  registry::Interchange data = ReadWhole("tests/data/registry_example", problems);
+  const PatientRows before = Flatten(data);
+  struct Refused {
+    std::string file;
+    registry::RowValues values;
+    std::string problem;
+  };
+  const std::vector<Refused> refused = {
+      {"cycles.csv",
+       {{"patient_id", "P001"}, {"phase", "I"}, {"date", "2005-02-14"}, {"activity_gbq", "7.4"}},
+       "cycles.csv (row given): date: found '2005-02-14'; cycles.csv has a row of patient_id P001, date "
+       "2005-02-14 already (correct that one, or remove it first)"},
+      {"labs.csv",
+       {{"patient_id", "P001"}, {"date", "2005-03-15"}, {"test", "hb"}, {"value", "7.0"}, {"unit", "mmol/l"}},
+       "labs.csv (row given): date: found '2005-03-15'; labs.csv has a row of patient_id P001, date "
+       "2005-03-15, test hb already (correct that one, or remove it first)"},
+      {"cycles.csv",
+       {{"patient_id", "P001"}, {"phase", "I"}, {"date", "2008-07-01"}, {"activity_gbq", "7.4"}},
+       "tests/data/registry_example/cycles.csv:6: phase: this R cycle on 2008-06-23 is not after the last I "
+       "cycle; phases follow each other in time"},
+  };
+  for (const Refused& r : refused) {
+    registry::Problems found;
+    EXPECT_EQ(registry::AddRow(data, r.file, r.values, kToday, found).code(), StatusCode::kInvalidArgument);
+    ASSERT_FALSE(found.empty()) << r.problem;
+    EXPECT_EQ(found.messages[0], r.problem);
+    EXPECT_EQ(Flatten(data), before);
+  }
+  registry::Problems fine;
+  ASSERT_TRUE(registry::AddRow(data, "labs.csv",
+                               {{"patient_id", "P001"},
+                                {"date", "2005-03-15"},
+                                {"test", "creatinine"},
+                                {"value", "70"},
+                                {"unit", "umol/l"}},
+                               kToday, fine)
+                  .ok())
+      << (fine.empty() ? "" : fine.messages[0]);
+  EXPECT_EQ(Flatten(data).size(), before.size() + 1);
+}
+
 // A correction (ReplaceRow) and a removal (RemoveRow) of a row of the example registry: the row of the key
 // changes or goes, and where the result would break a rule, or no row has the key, the registry is exactly as
 // it was (every row, in its order, with its file and line).

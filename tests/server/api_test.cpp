@@ -340,10 +340,26 @@ TEST_F(Api, BadRowsGetFieldErrorsAndChangeNothing) {
   EXPECT_EQ(errors["phase"], "found 'X'; expected one of: I, R, RR");
   EXPECT_EQ(errors["date"], "found '2010-13-01'; expected a date YYYY-MM-DD");
   EXPECT_EQ(errors["activity_gbq"], "found '70'; expected a number > 0 and <= 10");
-  // A cross-file rule: the same date as an existing cycle is a duplicate key.
+  // A cross-file rule: the same date as an existing cycle is a duplicate key, said beside the date.
   auto duplicate = Post("/api/patients/P003/cycles",
                         {{"phase", "I"}, {"date", "2010-03-15"}, {"activity_gbq", "7.4"}}, session);
   EXPECT_EQ(duplicate->status, 422);
+  EXPECT_EQ(
+      FieldErrors(duplicate),
+      (std::map<std::string, std::string>{
+          {"date",
+           "found '2010-03-15'; cycles.csv has a row of patient_id P003, date 2010-03-15 already (correct "
+           "that one, or remove it first)"}}));
+  // A rule the new row makes a recorded row break (P001's first R cycle, 2008-06-23, would no longer follow
+  // the last I cycle): said of the recorded row, with no line of any file.
+  auto late_i_cycle = Post("/api/patients/P001/cycles",
+                           {{"phase", "I"}, {"date", "2008-07-01"}, {"activity_gbq", "7.4"}}, session);
+  EXPECT_EQ(late_i_cycle->status, 422);
+  EXPECT_EQ(FieldErrors(late_i_cycle),
+            (std::map<std::string, std::string>{
+                {"",
+                 "cycles.csv (recorded): phase: this R cycle on 2008-06-23 is not after the last I cycle; "
+                 "phases follow each other in time"}}));
   auto missing = Post("/api/patients/P003/labs", {{"date", "2010-04-01"}}, session);
   EXPECT_EQ(missing->status, 422);
   EXPECT_NE(missing->body.find("missing; it is required"), std::string::npos);

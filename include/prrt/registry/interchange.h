@@ -26,10 +26,14 @@ using RowValues = boost::container::flat_map<std::string, std::string, std::less
 
 //! A row of any interchange file: its values by column (missing values absent), and where it came from.
 struct Row {
-  const std::string* file = nullptr;  //!< the file's path as read (interned: shared by its rows)
-  int64_t line = 0;
+  //! The file's path as read (interned: shared by its rows); for a row not read from a file, its file's name
+  //! and what it is: "cycles.csv (row given)", "cycles.csv (recorded)" (read from the registry).
+  const std::string* file = nullptr;
+  int64_t line = 0;  //!< its line in the file read, 0 for a row not read from a file
   RowValues values;  //!< present, non-empty values only
   const std::string* get(std::string_view column) const;
+  //! Where it came from, as problems name it: "FILE:LINE", or the file alone for a row not read from a file.
+  std::string where() const;
 };
 
 //! The folder's rows, file by file (patients, baselines, cycles, labs, responses, lesions, events), in file
