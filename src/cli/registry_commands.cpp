@@ -116,8 +116,8 @@ Result<RowCounts> CheckFolder(CommandContext& context, const std::string& folder
       });
 }
 
-// Reads the folder patient by patient and stores it in parts, in one transaction. A FailedPrecondition when
-// its rows are not together by patient.
+// Reads the folder patient by patient and stores it in parts, in one transaction. An OutOfOrder when its rows
+// are not together by patient.
 Result<registry::ImportCounts> ImportByPatient(const std::string& folder, const std::string& db,
                                                const std::string& user, registry::Day today) {
   Result<registry::Store> store = registry::Store::Open(db);

@@ -29,15 +29,15 @@ Result<registry::Interchange> ReadFolder(const std::string& folder);
 bool ReadsByPatient(const std::string& folder, bool by_patient);
 
 //! `read_by_patient()` where ReadsByPatient says so; `read_whole()` otherwise, and when `read_by_patient`
-//! finds the folder's rows not together by patient (its FailedPrecondition, said on stderr; it has done
-//! nothing then).
+//! finds the folder's rows not together by patient (its OutOfOrder, said on stderr; it has done nothing
+//! then). Any other failure is returned as it is.
 template <typename T>
 Result<T> ReadByPatientOrWhole(CommandContext& context, const std::string& folder, bool by_patient,
                                const std::function<Result<T>()>& read_by_patient,
                                const std::function<Result<T>()>& read_whole) {
   if (ReadsByPatient(folder, by_patient)) {
     Result<T> read = read_by_patient();
-    if (read.status().code() != StatusCode::kFailedPrecondition) return read;
+    if (read.status().code() != StatusCode::kOutOfOrder) return read;
     context.err << read.status().message() << "\n";
   }
   return read_whole();

@@ -658,7 +658,7 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
     waiting[f] = readers[f]->Next();
   std::unordered_map<std::string, int64_t> line_of;  // the patients met so far, at their patients.csv line
   auto out_of_order = [&](const Row& row) {
-    return FailedPrecondition(fmt::format(
+    return OutOfOrder(fmt::format(
         "{}: patient_id: the rows of patient '{}' are not together, in the order of patients.csv; read the "
         "folder whole",
         row.where(), row.get("patient_id") ? *row.get("patient_id") : ""));

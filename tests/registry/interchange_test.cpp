@@ -1,6 +1,8 @@
 // The registry interchange format: the example folder passes; each kind of bad input is reported as
 // file:line: column: message, all of them at once, with exit code 2.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -372,7 +374,7 @@ TEST(ReadByPatient, RowsOutOfOrderAskForTheWholeRead) {
                                                            ++visits;
                                                            return Status();
                                                          });
-  EXPECT_EQ(read.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(read.code(), StatusCode::kOutOfOrder);
   // P003 has two cycles (lines 2 and 3): the first row of P001, on line 4, comes after P003's turn.
   EXPECT_NE(read.message().find((dir / "cycles.csv").string() +
                                 ":4: patient_id: the rows of patient 'P001' are not together"),
@@ -414,6 +416,26 @@ TEST(ReadByPatient, RowsOutOfOrderAskForTheWholeRead) {
   for (const std::string& db : {a, b})
     for (const char* suffix : {"", "-wal", "-shm"})
       fs::remove(db + suffix);
+}
+
+// Only rows out of order make an import read the folder whole: a failure of the registry (one written by a
+// newer prrt) is said once, and the folder is not read again.
+TEST(ReadByPatient, AFailureOfTheRegistryIsNotTakenForRowsOutOfOrder) {
+  TempDir dir("by_patient_registry_fails");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", "tests/data/registry_example"}, out, err), 0) << err;
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(handle);
+  out.clear();
+  err.clear();
+  EXPECT_EQ(
+      RunPrrt({"import", "--by-patient", "--db", db, "--from", "tests/data/registry_example"}, out, err), 1);
+  EXPECT_EQ(err,
+            fmt::format("prrt: {}: schema version 99 is newer than this prrt (4); use a newer prrt\n", db));
+  EXPECT_TRUE(out.empty()) << out;
 }
 
 TEST(ReadByPatient, ReportsTheProblemsOfTheWholeReadAndVisitsNoneAfterTheFirst) {

@@ -15,6 +15,7 @@ enum class StatusCode {
   kNotFound,
   kAlreadyExists,
   kFailedPrecondition,
+  kOutOfOrder,  //!< input not in the order a reading of it needs (another reading can take it)
   kIoError,
   kPermissionDenied
 };
@@ -48,6 +49,9 @@ inline Status PermissionDenied(std::string message) {
 }
 inline Status FailedPrecondition(std::string message) {
   return Status(StatusCode::kFailedPrecondition, std::move(message));
+}
+inline Status OutOfOrder(std::string message) {
+  return Status(StatusCode::kOutOfOrder, std::move(message));
 }
 inline Status IoError(std::string message) {
   return Status(StatusCode::kIoError, std::move(message));

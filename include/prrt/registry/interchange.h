@@ -61,7 +61,7 @@ Result<Interchange> ReadInterchange(const std::string& folder, Day today, Proble
 //! patients.csv with all its rows, checked as ReadInterchange checks them (each field, a patient listed
 //! twice, and the cross-file rules, which concern one patient at a time). Needs the other files' rows
 //! together by patient, in the order of patients.csv, as `prrt export` and `prrt simulate` write them:
-//! otherwise a FailedPrecondition naming the first row out of place (read the folder whole then). After the
+//! otherwise an OutOfOrder naming the first row out of place (read the folder whole then). After the
 //! first problem nothing more is visited, but the rest is read for its problems: an InvalidArgument lists
 //! them all.
 Status ReadInterchangeByPatient(
