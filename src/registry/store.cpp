@@ -933,10 +933,13 @@ Status CreateFolder(const std::string& folder) {
 
 Status Store::Export(const std::string& folder) const {
   if (Status created = CreateFolder(folder); !created.ok()) return created;
-  for (const std::string& file : InterchangeFiles()) {
-    // The x_ columns first (the header names them), then the rows, each file read twice.
-    std::set<std::string> free_text;
-    {
+  // One read transaction, so one snapshot of the registry: a write (the clinic's server) between two files,
+  // or between a file's header and its rows, is not half seen.
+  if (Status begin = impl_->Exec("BEGIN"); !begin.ok()) return begin;
+  const Status exported = [&]() -> Status {
+    for (const std::string& file : InterchangeFiles()) {
+      // The x_ columns first (the header names them), then the rows: each table read twice.
+      std::set<std::string> free_text;
       Statement extras(impl_->db,
                        fmt::format("SELECT extra FROM {} WHERE extra <> ''", Quote(TableOf(file))));
       if (!extras.ok()) return impl_->Error("reading " + TableOf(file));
@@ -946,18 +949,21 @@ Status Store::Export(const std::string& folder) const {
         for (const auto& [column, value] : row.values)
           free_text.insert(column);
       }
+      Status written = WriteInterchangeFile(folder, file, free_text,
+                                            [&](const std::function<void(const Row&)>& write) -> Status {
+                                              TableCursor cursor(impl_->db, file, "", "row_id");
+                                              if (!cursor.ok())
+                                                return impl_->Error("reading " + TableOf(file));
+                                              while (!cursor.done())
+                                                write(cursor.Take());
+                                              return Status();
+                                            });
+      if (!written.ok()) return written;
     }
-    Status written = WriteInterchangeFile(folder, file, free_text,
-                                          [&](const std::function<void(const Row&)>& write) -> Status {
-                                            TableCursor cursor(impl_->db, file, "", "row_id");
-                                            if (!cursor.ok()) return impl_->Error("reading " + TableOf(file));
-                                            while (!cursor.done())
-                                              write(cursor.Take());
-                                            return Status();
-                                          });
-    if (!written.ok()) return written;
-  }
-  return Status();
+    return Status();
+  }();
+  impl_->Exec("ROLLBACK");  // it only read
+  return exported;
 }
 
 Status WriteInterchange(const Interchange& data, const std::string& folder) {
