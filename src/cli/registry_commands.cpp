@@ -375,7 +375,7 @@ Result<protocol::Protocol> LoadProtocol(const std::string& path) {
 // The options every protocol command has.
 struct ProtocolArgs {
   std::string db = "prrt.db";
-  std::string patient;
+  std::optional<std::string> patient;  // given, even as '', means that patient alone
   std::string as_of;
   std::string protocol_file;
   bool as_json = false;
@@ -417,10 +417,10 @@ Result<int64_t> WriteEachPatient(
     ProtocolInputs& in, const ProtocolArgs& args, std::ostream& out, const std::string& open,
     const std::string& separator,
     const std::function<std::string(const std::string&, const registry::Interchange&)>& text) {
-  if (!args.patient.empty()) {
+  if (args.patient) {
     int64_t written = 0;
-    Status s = WithPatient(in.store, args.patient, [&](const registry::Interchange& rows) {
-      out << open << text(args.patient, rows);
+    Status s = WithPatient(in.store, *args.patient, [&](const registry::Interchange& rows) {
+      out << open << text(*args.patient, rows);
       ++written;
       return Status();
     });
@@ -462,8 +462,8 @@ void AddPlan(CLI::App& app, CommandContext& context) {
     Result<ProtocolInputs> in = LoadProtocolInputs(*args);
     if (!in.ok()) return ReportError(context, in.status());
     Result<protocol::Plan> plan = NotFound("");
-    Status read = WithPatient(in->store, args->patient, [&](const registry::Interchange& rows) {
-      plan = protocol::PlanNextActions(rows, args->patient, in->as_of, in->protocol);
+    Status read = WithPatient(in->store, *args->patient, [&](const registry::Interchange& rows) {
+      plan = protocol::PlanNextActions(rows, *args->patient, in->as_of, in->protocol);
       return plan.status();
     });
     if (!read.ok()) return ReportError(context, read);
@@ -526,7 +526,7 @@ std::string AuditLine(const registry::AuditEntry& e) {
 
 void AddAudit(CLI::App& app, CommandContext& context) {
   auto db = std::make_shared<std::string>("prrt.db");
-  auto patient = std::make_shared<std::string>();
+  auto patient = std::make_shared<std::optional<std::string>>();
   auto since = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
   auto* command = app.add_subcommand(
@@ -549,9 +549,9 @@ void AddAudit(CLI::App& app, CommandContext& context) {
     // now, or one removed, whose trail stays. The whole trail is written as it is read.
     bool registered = true;
     std::ostringstream patients_trail;
-    std::ostream& out = patient->empty() ? context.out : patients_trail;
-    if (!patient->empty()) {
-      Result<bool> found = store->HasPatient(*patient);
+    std::ostream& out = *patient ? patients_trail : context.out;
+    if (*patient) {
+      Result<bool> found = store->HasPatient(**patient);
       if (!found.ok()) return ReportError(context, found.status());
       registered = *found;
       query.patient_id = *patient;
@@ -569,9 +569,9 @@ void AddAudit(CLI::App& app, CommandContext& context) {
     });
     if (!walked.ok()) return ReportError(context, walked);
     if (!registered && written == 0)
-      return ReportError(context, NotFound(fmt::format("no patient '{}'", ShowUtf8(*patient))));
+      return ReportError(context, NotFound(fmt::format("no patient '{}'", ShowUtf8(**patient))));
     if (*as_json) out << (written == 0 ? "]\n" : "\n]\n");
-    if (!patient->empty()) context.out << patients_trail.str();
+    if (*patient) context.out << patients_trail.str();
     return kExitOk;
   });
 }

@@ -188,8 +188,14 @@ TEST(Audit, OnePatientsChangesOldestFirstWithWhoAndWhat) {
   Result<registry::Store> store = registry::Store::Open(db);
   ASSERT_TRUE(store.ok());
   EXPECT_EQ(nlohmann::json::parse(out).size(), static_cast<size_t>(*store->AuditCount()));
-  EXPECT_EQ(RunPrrt({"audit", "--db", db, "--patient", "P004"}, out, err), 2);
-  EXPECT_NE(err.find("no patient 'P004'"), std::string::npos) << err;
+  // No such patient, and an empty id (given, it is a patient's id: not the whole trail).
+  for (const std::string id : {"P004", ""}) {
+    out.clear();
+    err.clear();
+    EXPECT_EQ(RunPrrt({"audit", "--db", db, "--patient", id}, out, err), 2);
+    EXPECT_EQ(err, fmt::format("prrt: no patient '{}'\n", id));
+    EXPECT_TRUE(out.empty()) << out;
+  }
 }
 
 // One id the beginning of others (P00 of P001, P002, P003): P00's trail has P00's rows only, and each entry

@@ -341,6 +341,14 @@ TEST(Eligibility, TheWholeRegistryInPartsIsEachPatientInTurn) {
     expected_text += one;
   }
   EXPECT_EQ(text, expected_text);
+  // An id given, even an empty one, is that patient alone: there is no patient '', so no list of everyone.
+  for (const std::string json_or_text : {"--json", "--as-of=2012-01-01"}) {
+    out.clear();
+    err.clear();
+    EXPECT_EQ(RunPrrt({"eligibility", "--db", db, "--patient", "", json_or_text}, out, err), 2);
+    EXPECT_EQ(err, "prrt: no patient '' in the registry\n");
+    EXPECT_TRUE(out.empty()) << out;
+  }
   // An empty registry: an empty array, and no text.
   const std::string empty = (dir.path / "empty.db").string();
   fs::create_directories(dir.path / "none");
