@@ -11,13 +11,13 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <tuple>
-
-#include <mutex>
-#include <set>
 #include <unordered_map>
+#include <unordered_set>
+
 #include "prrt/common/dates.h"
 #include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
@@ -320,21 +320,21 @@ namespace {
 class FileReader {
  public:
   // File-level problems (a required file missing, unknown or missing columns) go to `problems`; the reader
-  // then has no rows.
+  // then has no rows, and is broken().
   FileReader(const std::string& folder, const FileSpec& spec, Day today, Problems& problems)
       : spec_(spec), today_(today), problems_(problems) {
     path_ = (std::filesystem::path(folder) / spec.name).string();
     if (!std::filesystem::exists(path_)) {
-      if (spec.required) problems.Add(fmt::format("{}: the file is missing; it is required", path_));
+      if (spec.required) FileProblem(fmt::format("{}: the file is missing; it is required", path_));
       return;
     }
     Result<io::CsvReader> reader = io::CsvReader::Open(path_);
     if (!reader.ok()) {
-      problems.Add(reader.status().message());
+      FileProblem(reader.status().message());
       return;
     }
     if (reader->SemicolonSeparated()) {
-      problems.Add(fmt::format("{}:1: {}", path_, io::kCommaSeparated));
+      FileProblem(fmt::format("{}:1: {}", path_, io::kCommaSeparated));
       return;
     }
     reader_.emplace(std::move(*reader));
@@ -367,13 +367,13 @@ class FileReader {
                               header[c], Join(names));
       }
       if (!problem.empty()) {
-        problems.Add(fmt::format("{}:1: {}", path_, problem));
+        FileProblem(fmt::format("{}:1: {}", path_, problem));
         header_ok = false;
       }
     }
     for (const ColumnSpec& f : spec.columns) {
       if (f.required && std::find(header.begin(), header.end(), f.name) == header.end()) {
-        problems.Add(fmt::format("{}:1: {}: the column is missing; it is required", path_, f.name));
+        FileProblem(fmt::format("{}:1: {}: the column is missing; it is required", path_, f.name));
         header_ok = false;
       }
     }
@@ -389,13 +389,14 @@ class FileReader {
     std::sort(by_name_.begin(), by_name_.end(), [&](size_t a, size_t b) { return header[a] < header[b]; });
   }
 
-  // The next row, its fields checked (problems added); none at the end, or after a record that cannot be
-  // parsed (its problem added).
+  // The next row, its fields checked (problems added, and last_row_faulty() then true); none at the end, or
+  // after a record that cannot be parsed (its problem added).
   std::optional<Row> Next() {
+    last_row_faulty_ = false;
     if (!reader_) return std::nullopt;
     Result<bool> got = reader_->Next(fields_);
     if (!got.ok() || !*got) {
-      if (!got.ok()) problems_.Add(got.status().message());
+      if (!got.ok()) FileProblem(got.status().message());
       reader_.reset();
       return std::nullopt;
     }
@@ -406,6 +407,7 @@ class FileReader {
       if (value.empty()) {
         if (field_of_[c] != nullptr && field_of_[c]->required) {
           problems_.Add(fmt::format("{}:{}: {}: missing; it is required", path_, row.line, header[c]));
+          last_row_faulty_ = true;
         }
       } else if (std::optional<std::string> expected = !IsUtf8(value) ? std::string(kExpectedUtf8)
                                                        : field_of_[c] != nullptr
@@ -413,6 +415,7 @@ class FileReader {
                                                            : std::nullopt) {
         problems_.Add(fmt::format("{}:{}: {}: found '{}'; expected {}", path_, row.line, header[c],
                                   ShowUtf8(value), *expected));
+        last_row_faulty_ = true;
       }
     }
     row.values.reserve(header.size());
@@ -423,8 +426,17 @@ class FileReader {
   }
 
   const FileSpec& spec() const { return spec_; }
+  // Whether the row Next() returned last has a field with a problem.
+  bool last_row_faulty() const { return last_row_faulty_; }
+  // Whether the file could not be read, or not to its end: rows may be missing.
+  bool broken() const { return broken_; }
 
  private:
+  void FileProblem(std::string message) {
+    problems_.Add(std::move(message));
+    broken_ = true;
+  }
+
   const FileSpec& spec_;
   Day today_;
   Problems& problems_;
@@ -434,6 +446,8 @@ class FileReader {
   const std::string* file_ = nullptr;
   std::vector<size_t> by_name_;
   std::vector<std::string> fields_;
+  bool last_row_faulty_ = false;
+  bool broken_ = false;
 };
 
 // Rows whose key repeats an earlier row's are reported with the line of the first. Sorting row pointers by
@@ -472,16 +486,26 @@ void CheckDuplicates(const std::vector<Row>& rows, const std::vector<std::string
 }
 
 struct PatientDates {
+  bool left_out = false;  // a field of one of the patient's rows has a problem
   std::optional<Day> birth, death, last_contact;
   std::optional<Day> last_cycle[3];  // I, R, RR
   std::optional<Day> first_cycle[3];
 };
 
-void CheckCrossFile(Interchange& data, Problems& problems) {
+// The rules between rows and files. Patients in `faulty_patients` (a field of one of their rows has a
+// problem) are left out but for duplicate keys: rules read from a value in error would only echo it.
+void CheckCrossFile(Interchange& data, Problems& problems,
+                    const std::unordered_set<std::string>& faulty_patients = {}) {
+  auto faulty = [&](const std::string& id) {
+    return !faulty_patients.empty() && faulty_patients.count(id) > 0;
+  };
   std::unordered_map<std::string, PatientDates> patients;
   for (const Row& row : data.files["patients.csv"]) {
-    if (!row.get("patient_id")) continue;
-    PatientDates& p = patients[*row.get("patient_id")];
+    const std::string* id = row.get("patient_id");
+    if (!id) continue;
+    PatientDates& p = patients[*id];
+    p.left_out = faulty(*id);
+    if (p.left_out) continue;
     auto day = [&](const char* column) {
       return row.get(column) ? ParseDay(*row.get(column)) : std::nullopt;
     };
@@ -514,9 +538,11 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
       if (!id) continue;
       auto patient = patients.find(*id);
       if (patient == patients.end()) {
-        problems.Add(fmt::format("{}: patient_id: '{}' is not in patients.csv", row.where(), *id));
+        if (!faulty(*id))
+          problems.Add(fmt::format("{}: patient_id: '{}' is not in patients.csv", row.where(), *id));
         continue;
       }
+      if (patient->second.left_out) continue;
       std::optional<Day> day = date ? ParseDay(*date) : std::nullopt;
       if (!day) continue;
       const PatientDates& p = patient->second;
@@ -536,8 +562,10 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
     const std::string* id = row.get("patient_id");
     const std::string* phase = row.get("phase");
     std::optional<Day> day = row.get("date") ? ParseDay(*row.get("date")) : std::nullopt;
-    if (!id || !phase || !day || !patients.count(*id)) continue;
-    PatientDates& p = patients[*id];
+    if (!id || !phase || !day) continue;
+    const auto patient = patients.find(*id);
+    if (patient == patients.end() || patient->second.left_out) continue;
+    PatientDates& p = patient->second;
     if (p.death && *day > *p.death) {
       problems.Add(fmt::format("{}: date: a cycle on {} is after the patient's death_date", row.where(),
                                *row.get("date")));
@@ -550,8 +578,10 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
     const std::string* id = row.get("patient_id");
     const std::string* phase = row.get("phase");
     std::optional<Day> day = row.get("date") ? ParseDay(*row.get("date")) : std::nullopt;
-    if (!id || !phase || !day || !patients.count(*id)) continue;
-    const PatientDates& p = patients[*id];
+    if (!id || !phase || !day) continue;
+    const auto patient = patients.find(*id);
+    if (patient == patients.end() || patient->second.left_out) continue;
+    const PatientDates& p = patient->second;
     const int k = detail::PhaseIndex(*phase);
     if (k == 0) continue;
     const char* previous = k == 1 ? "I" : "R";
@@ -570,7 +600,9 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
   std::map<std::string, std::vector<const Row*>> lesions_by_patient;
   for (const Row& row : data.files["lesions.csv"]) {
     const std::string* id = row.get("patient_id");
-    if (id && patients.count(*id)) lesions_by_patient[*id].push_back(&row);
+    if (!id) continue;
+    const auto patient = patients.find(*id);
+    if (patient != patients.end() && !patient->second.left_out) lesions_by_patient[*id].push_back(&row);
   }
   for (auto& [id, rows] : lesions_by_patient) {
     static const std::string kUndated;
@@ -591,6 +623,7 @@ void CheckCrossFile(Interchange& data, Problems& problems) {
     auto rows = data.files.find(spec.name);
     if (ruled.empty() || rows == data.files.end()) continue;
     for (const Row& row : rows->second) {
+      if (!faulty_patients.empty() && row.get("patient_id") && faulty(*row.get("patient_id"))) continue;
       for (const ColumnSpec* column_spec : ruled) {
         const ColumnSpec& column = *column_spec;
         const std::string* value = row.get(column.name);
@@ -632,13 +665,20 @@ Result<Interchange> ReadInterchange(const std::string& folder, Day today, Proble
     return InvalidArgument(fmt::format("{}: not a folder; expected a folder of registry CSV files", folder));
   }
   Interchange data;
+  std::unordered_set<std::string> faulty_patients;
+  bool file_problems = false;
   for (const FileSpec& spec : InterchangeSpecs()) {
     FileReader reader(folder, spec, today, problems);
     std::vector<Row>& rows = data.files[spec.name];
-    while (std::optional<Row> row = reader.Next())
+    while (std::optional<Row> row = reader.Next()) {
+      if (reader.last_row_faulty() && row->get("patient_id")) faulty_patients.insert(*row->get("patient_id"));
       rows.push_back(std::move(*row));
+    }
+    file_problems = file_problems || reader.broken();
   }
-  if (problems.empty()) CheckCrossFile(data, problems);
+  // The rules between rows too, for the patients whose fields are right, so that one round of corrections
+  // can mend all; not when a file could not be read (its rows are missing) or no more problems are kept.
+  if (!problems.truncated && !file_problems) CheckCrossFile(data, problems, faulty_patients);
   if (!problems.empty()) return ProblemsStatus(problems);
   return data;
 }
@@ -652,10 +692,15 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
   for (const FileSpec& spec : InterchangeSpecs())
     readers.push_back(std::make_unique<FileReader>(folder, spec, today, problems));
   if (!problems.empty()) return ProblemsStatus(problems);
-  // Each other file's next row, waiting for its patient's turn.
+  // Each other file's next row, waiting for its patient's turn, and whether a field of it has a problem.
   std::vector<std::optional<Row>> waiting(readers.size());
-  for (size_t f = 1; f < readers.size(); ++f)
+  std::vector<char> waiting_faulty(readers.size(), false);
+  auto read_next = [&](size_t f) {
     waiting[f] = readers[f]->Next();
+    waiting_faulty[f] = readers[f]->last_row_faulty();
+  };
+  for (size_t f = 1; f < readers.size(); ++f)
+    read_next(f);
   std::unordered_map<std::string, int64_t> line_of;  // the patients met so far, at their patients.csv line
   auto out_of_order = [&](const Row& row) {
     return OutOfOrder(fmt::format(
@@ -673,6 +718,7 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
       problems.Add(fmt::format("{}: patient_id: duplicate of line {} (the same patient_id)", patient->where(),
                                first->second));
     }
+    bool faulty = readers.front()->last_row_faulty();
     one.files["patients.csv"].push_back(std::move(*patient));
     for (size_t f = 1; f < readers.size(); ++f) {
       std::vector<Row>& rows = one.files[readers[f]->spec().name];
@@ -684,12 +730,19 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
           break;
         }
         rows.push_back(std::move(*waiting[f]));
-        waiting[f] = readers[f]->Next();
+        faulty = faulty || waiting_faulty[f];
+        read_next(f);
       }
     }
     if (problems.truncated) break;
     if (!added) continue;
-    CheckCrossFile(one, problems);
+    // As ReadInterchange: the rules between rows for a patient whose fields are right, while every file
+    // is read (a file broken off is missing the rows after the break).
+    const bool broken =
+        std::any_of(readers.begin(), readers.end(), [](const auto& r) { return r->broken(); });
+    if (broken) continue;
+    CheckCrossFile(one, problems,
+                   faulty ? std::unordered_set<std::string>{id} : std::unordered_set<std::string>{});
     // After a problem the rest is still read, for its problems, but nothing more is handed on.
     if (!problems.empty()) continue;
     if (Status s = visit(id, one); !s.ok()) return s;

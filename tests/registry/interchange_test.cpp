@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
@@ -38,6 +39,15 @@ fs::path CopyExample(const std::string& name) {
   fs::remove_all(dir);
   fs::copy("tests/data/registry_example", dir);
   return dir;
+}
+
+// Replaces the first `from` in the file by `to`.
+void EditFile(const fs::path& file, const std::string& from, const std::string& to) {
+  std::string text = Slurp(file);
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  std::ofstream(file) << text;
 }
 
 // Read whole and patient by patient: the rows of each file, counted in tests/data/registry_example (which has
@@ -73,6 +83,19 @@ TEST_P(BadRegistry, IsReportedWithFileLineAndColumn) {
   // The same report from validate, reading the folder whole or patient by patient, and from an import
   // reading it patient by patient (each reads it whole when its rows are out of order); nothing stored.
   const std::string db = (dir.string() + ".db");
+  // The lines of a report, but a note that the folder is read whole, sorted (read by patient, a patient's
+  // problems come together).
+  auto problems_said = [](const std::string& err) {
+    std::vector<std::string> lines;
+    std::istringstream in(err);
+    for (std::string line; std::getline(in, line);) {
+      if (line.ends_with("read the folder whole")) continue;
+      lines.push_back(line.starts_with("prrt: ") ? line.substr(6) : line);
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  std::optional<std::vector<std::string>> first_report;
   for (const std::vector<std::string>& command :
        {std::vector<std::string>{"validate", "--from", dir.string(), "--today", "2026-11-27"},
         std::vector<std::string>{"validate", "--by-patient", "--from", dir.string(), "--today", "2026-11-27"},
@@ -82,6 +105,8 @@ TEST_P(BadRegistry, IsReportedWithFileLineAndColumn) {
     const int code = RunPrrt(command, out, err);
     EXPECT_EQ(code, 2) << command[0];
     EXPECT_TRUE(out.empty()) << command[0];
+    if (!first_report) first_report = problems_said(err);
+    EXPECT_EQ(problems_said(err), *first_report) << command[0] << " " << command[1];
     for (std::string expected : m.messages) {
       for (size_t at; (at = expected.find("{dir}")) != std::string::npos;)
         expected.replace(at, 5, dir.string());
@@ -165,6 +190,13 @@ INSTANTIATE_TEST_SUITE_P(
                  "P003,2016-01-01,progression,recist",
                  "",
                  {"{dir}/events.csv:6: date: 2016-01-01 is after the patient's last_contact_date"}},
+        // In its patient's place (read by patient too): the phase in error is not read by the rules of
+        // phases.
+        Mutation{"unknown_phase",
+                 "cycles.csv",
+                 "",
+                 "patient_id,phase,date,activity_gbq\nP001,X,2005-02-14,7.4\nP001,I,2005-04-18,7.4\n",
+                 {"{dir}/cycles.csv:2: phase: found 'X'; expected one of: I, R, RR"}},
         Mutation{"bad_enum_and_bad_date_together",
                  "patients.csv",
                  "P004,x,1960-02-30,midgut,,,,,,2010-01-01,,,",
@@ -443,15 +475,8 @@ TEST(ReadByPatient, ReportsTheProblemsOfTheWholeReadAndVisitsNoneAfterTheFirst) 
   // Kept in patients.csv's order: a unit hb cannot have (P001), P002 born after dying (so its rows in the
   // other files are dated before its birth), and P003 listed twice, the same row again (last, so that its
   // rows elsewhere stay in order).
-  auto edit = [&](const std::string& file, const std::string& from, const std::string& to) {
-    std::string text = Slurp(dir / file);
-    const size_t at = text.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    text.replace(at, from.size(), to);
-    std::ofstream(dir / file) << text;
-  };
-  edit("labs.csv", "P001,2005-03-15,hb,7.4,mmol/l", "P001,2005-03-15,hb,7.4,mg/dl");
-  edit("patients.csv", "P002,m,1948-07-02", "P002,m,2015-07-02");
+  EditFile(dir / "labs.csv", "P001,2005-03-15,hb,7.4,mmol/l", "P001,2005-03-15,hb,7.4,mg/dl");
+  EditFile(dir / "patients.csv", "P002,m,1948-07-02", "P002,m,2015-07-02");
   std::ofstream(dir / "patients.csv", std::ios::app)
       << "P003,f,1962-11-23,bronchial,,unknown,unknown,unknown,unknown,2015-09-01,,wait_and_see,\n";
   registry::Problems whole;
@@ -472,6 +497,47 @@ TEST(ReadByPatient, ReportsTheProblemsOfTheWholeReadAndVisitsNoneAfterTheFirst) 
   EXPECT_TRUE(visited.empty());  // P001, the first patient, already has a problem
   for (const std::string& m : a)
     EXPECT_NE(read.message().find(m), std::string::npos) << m;
+  fs::remove_all(dir);
+}
+
+// One round of corrections: the problems of every field, and the rules between rows for each patient whose
+// fields are right. A patient with a field in error (P001's phase 'X', P003's sex 'x') is left out of those
+// rules: a rule read from the value in error would only echo it ("a X cycle without any R cycle before it"),
+// and their others (P001's lab after the last contact, P003's cycle before birth) come once the field is
+// mended. P002's cycle after death is said beside them. Read whole and patient by patient alike.
+TEST(Validate, FieldProblemsAndTheRulesOfOtherPatientsInOneReport) {
+  const fs::path dir = CopyExample("fields_and_rules");
+  EditFile(dir / "cycles.csv", "P001,I,2005-02-14", "P001,X,2005-02-14");
+  EditFile(dir / "labs.csv", "P001,2008-07-21", "P001,2017-07-21");
+  EditFile(dir / "cycles.csv", "P002,I,2006-10-16", "P002,I,2014-06-01");
+  EditFile(dir / "patients.csv", "P003,f,", "P003,x,");
+  EditFile(dir / "cycles.csv", "P003,I,2010-03-15", "P003,I,1960-03-15");
+  const std::string d = dir.string();
+  std::vector<std::string> expected = {
+      d + "/cycles.csv:2: phase: found 'X'; expected one of: I, R, RR",
+      d + "/cycles.csv:11: date: 2014-06-01 is after the patient's last_contact_date; the last contact "
+          "cannot "
+          "be before a recorded cycle",
+      d + "/cycles.csv:11: date: a cycle on 2014-06-01 is after the patient's death_date",
+      d + "/patients.csv:4: sex: found 'x'; expected one of: m, f",
+  };
+  std::sort(expected.begin(), expected.end());
+  registry::Problems whole;
+  EXPECT_EQ(registry::ReadInterchange(d, kToday, whole).status().code(), StatusCode::kInvalidArgument);
+  registry::Problems by_patient;
+  int visits = 0;
+  EXPECT_EQ(registry::ReadInterchangeByPatient(d, kToday, by_patient,
+                                               [&](const std::string&, registry::Interchange&) {
+                                                 ++visits;
+                                                 return Status();
+                                               })
+                .code(),
+            StatusCode::kInvalidArgument);
+  for (std::vector<std::string> found : {whole.messages, by_patient.messages}) {
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(found, expected);
+  }
+  EXPECT_EQ(visits, 0);
   fs::remove_all(dir);
 }
 
