@@ -17,6 +17,19 @@ namespace prrt::protocol {
 
 namespace {
 
+// The largest count a protocol may give (274 years in days).
+constexpr int64_t kMaxCount = 100000;
+
+// The node's value when it is a whole number from 0 to `max`; a float with nothing after the point counts
+// (toml++'s own conversion of a float too large for an int64 is undefined).
+std::optional<int> WholeNumber(const toml::node& node, int64_t max) {
+  const double value = node.is_integer()          ? static_cast<double>(*node.value<int64_t>())
+                       : node.is_floating_point() ? *node.value<double>()
+                                                  : -1;
+  if (!(value >= 0 && value <= static_cast<double>(max)) || value != std::floor(value)) return std::nullopt;
+  return static_cast<int>(value);
+}
+
 // Reads the keys `table` has into `p`, leaving the others as they are.
 Status Overlay(const toml::table& table, const std::string& source_name, Protocol& p) {
   std::string error;
@@ -33,19 +46,18 @@ Status Overlay(const toml::table& table, const std::string& source_name, Protoco
     }
     out = *value;
   };
+  // Counts of days, weeks, months, cycles or points: bounded, so that a date a count is added to stays a date
+  // (and an int).
   auto whole = [&](const std::string& key, const toml::node& node, int& out) {
-    std::optional<int64_t> value = node.value<int64_t>();
-    if (!value || *value < 0 || *value > 100000) {
-      fail(key, "a whole number >= 0");
-      return;
+    if (std::optional<int> value = WholeNumber(node, kMaxCount)) {
+      out = *value;
+    } else {
+      fail(key, fmt::format("a whole number from 0 to {}", kMaxCount));
     }
-    out = static_cast<int>(*value);
   };
   auto integer = [&](const char* section, const char* key, int& out) {
-    double value = out;
-    number(section, key, value);
-    if (value != std::floor(value)) fail(fmt::format("[{}] {}", section, key), "a whole number");
-    out = static_cast<int>(value);
+    if (const toml::node* node = table[section][key].node())
+      whole(fmt::format("[{}] {}", section, key), *node, out);
   };
   auto text = [&](const char* section, const char* key, std::string& out) {
     if (std::optional<std::string> value = table[section][key].value<std::string>()) out = *value;
@@ -121,8 +133,8 @@ Status Overlay(const toml::table& table, const std::string& source_name, Protoco
       for (auto [name, out] :
            {std::pair{"min_grade", &rule.min_grade}, {"resume_at_grade", &rule.resume_at_grade}}) {
         const toml::node* n = row->get(name);
-        if (n != nullptr && n->value<int64_t>().value_or(-1) >= 0 && n->value<int64_t>().value_or(-1) <= 4) {
-          *out = static_cast<int>(*n->value<int64_t>());
+        if (std::optional<int> grade = n != nullptr ? WholeNumber(*n, 4) : std::nullopt) {
+          *out = *grade;
         } else {
           fail(key + " " + name, "a CTCAE grade 0-4");
         }

@@ -28,9 +28,11 @@ class Reader {
     if (array == nullptr || array->size() != 2 || !array->get(0)->is_integer() ||
         !array->get(1)->is_integer())
       return Fail(section, key, "[min, max] in days");
-    min_days = static_cast<int>(*array->get(0)->value<int64_t>());
-    max_days = static_cast<int>(*array->get(1)->value<int64_t>());
-    if (min_days < 0 || min_days > max_days) Fail(section, key, "0 <= min <= max");
+    const int64_t min = *array->get(0)->value<int64_t>(), max = *array->get(1)->value<int64_t>();
+    // Bounded, so that the dates the days are added to stay dates (and ints).
+    if (min < 0 || min > max || max > 100000) return Fail(section, key, "0 <= min <= max <= 100000");
+    min_days = static_cast<int>(min);
+    max_days = static_cast<int>(max);
   }
   // A categorical distribution: a table of weights >= 0 (normalised here).
   void Weights(const char* section, const char* key, std::map<std::string, double>& out) {

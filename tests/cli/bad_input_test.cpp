@@ -342,7 +342,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"eligibility_bad_protocol",
                  "[eligibility]\nmin_karnofsky = -5\n",
                  {"eligibility", "--protocol", "{file}", "--as-of", "2024-01-01"},
-                 "{file}: [eligibility] min_karnofsky: expected a number >= 0"},
+                 "{file}: [eligibility] min_karnofsky: expected a whole number from 0 to 100000"},
         BadInput{"plan_without_patient",
                  "",
                  {"plan", "--db", "/no/such/registry.db"},

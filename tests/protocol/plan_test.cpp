@@ -308,6 +308,12 @@ TEST(ProtocolFile, AFileOverridesOnlyTheKeysItHas) {
   EXPECT_EQ(reference.intended_cycles.at("R"), 2);
   EXPECT_EQ(reference.dose_modification.at(0).toxicity, "thrombocytopenia");
   EXPECT_EQ(reference.dose_modification.at(0).min_grade, 2);
+  // A count written as a float with nothing after the point is that count; the largest allowed is taken.
+  Result<Protocol> counts =
+      ParseProtocol("[eligibility]\nmin_karnofsky = 70.0\nmax_lab_age_days = 100000\n", "p.toml");
+  ASSERT_TRUE(counts.ok()) << counts.status().message();
+  EXPECT_EQ(counts->min_karnofsky, 70);
+  EXPECT_EQ(counts->max_lab_age_days, 100000);
 }
 
 TEST(ProtocolFile, BadKeysAreNamed) {
@@ -323,7 +329,21 @@ TEST(ProtocolFile, BadKeysAreNamed) {
            Case{"[[dose_modification]]\ntoxicity = \"x\"\ntests = [\"hb\"]\nmin_grade = 3\n",
                 "p.toml: [[dose_modification]] row 1 resume_at_grade: expected a CTCAE grade 0-4"},
            Case{"[dosing]\nintended_cycles = { I = -1 }\n",
-                "p.toml: [dosing] intended_cycles.I: expected a whole number >= 0"},
+                "p.toml: [dosing] intended_cycles.I: expected a whole number from 0 to 100000"},
+           Case{"[dosing]\nintended_cycles = { I = true }\n",
+                "p.toml: [dosing] intended_cycles.I: expected a whole number from 0 to 100000"},
+           Case{"[eligibility]\nmin_karnofsky = 80.5\n",
+                "p.toml: [eligibility] min_karnofsky: expected a whole number from 0 to 100000"},
+           // Counts too large for the dates they are added to (an int of days overflowed, or a double too
+           // large for an int: undefined behaviour, found by fuzz/protocol_fuzzer).
+           Case{"[eligibility]\nmin_karnofsky = 1e20\n",
+                "p.toml: [eligibility] min_karnofsky: expected a whole number from 0 to 100000"},
+           Case{"[safety]\npersistent_cytopenia_months = 2000000000\n",
+                "p.toml: [safety] persistent_cytopenia_months: expected a whole number from 0 to 100000"},
+           Case{"[schedule]\nscan_interval_days = 100001\n",
+                "p.toml: [schedule] scan_interval_days: expected a whole number from 0 to 100000"},
+           Case{"[schedule]\nscans_after_last_cycle_days = [90, 2147483647]\n",
+                "p.toml: [schedule] scans_after_last_cycle_days: expected a whole number from 0 to 100000"},
            Case{"[eligibility]\nrenal = \"either\"\n",
                 "p.toml: [eligibility] renal: expected creatinine_or_clearance or creatinine_and_clearance, "
                 "found 'either'"},

@@ -11,6 +11,7 @@
 
 #include "prrt/registry/timeline.h"
 #include "prrt/study/headline.h"
+#include "support/json_match.h"
 #include "support/scenario.h"
 
 namespace prrt::sim {
@@ -134,6 +135,21 @@ TEST(Simulator, ModelFileErrorsNameTheKey) {
   EXPECT_EQ(ParseModel("[calendar]\nfirst_start = \"2000-13-01\"\n", "m.toml").status().message(),
             "m.toml: [calendar] first_start: expected a date \"YYYY-MM-DD\"");
   EXPECT_EQ(ParseModel("[model]\nname = [\n", "m.toml").status().message().substr(0, 9), "m.toml:2:");
+  // Days that would overflow the dates they are added to (an int64 once cut to an int).
+  const std::string calibrated = testing::ReadSourceFile("data/sim/rotterdam-calibrated.toml");
+  const std::string delay = "start_delay_days = [30, 120]";
+  ASSERT_NE(calibrated.find(delay), std::string::npos);
+  auto with_delay = [&](const std::string& range) {
+    std::string changed = calibrated;
+    changed.replace(changed.find(delay), delay.size(), "start_delay_days = " + range);
+    return ParseModel(changed, "m.toml");
+  };
+  for (const char* range : {"[30, 4294967416]", "[30, 100001]", "[120, 30]", "[-1, 30]"}) {
+    EXPECT_EQ(with_delay(range).status().message(),
+              "m.toml: [salvage] start_delay_days: expected 0 <= min <= max <= 100000")
+        << range;
+  }
+  EXPECT_TRUE(with_delay("[0, 100000]").ok());
   TempDir dir("sim_bad");
   EXPECT_EQ(SimulateRegistry(CalibratedModel(), 0, 1, dir.path.string()).status().message(),
             "--patients: 0 is not a number of patients >= 1");
