@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --fuzz
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRRT_BUILD_FUZZERS=ON \
   -DPRRT_BUILD_TESTS=OFF -DPRRT_BUILD_BENCHMARKS=OFF
-targets=(csv_fuzzer stats_fuzzer)
+targets=(csv_fuzzer stats_fuzzer registry_fuzzer protocol_fuzzer)
 cmake --build build-fuzz --target "${targets[@]}"
 for target in "${targets[@]}"; do
   mkdir -p "fuzz/corpus-work/$target"

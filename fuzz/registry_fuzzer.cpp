@@ -1,0 +1,106 @@
+// libFuzzer target: a registry folder, whatever its bytes, is read whole and patient by patient without a
+// crash, a hang or a failed assert (built without NDEBUG); every problem is said in UTF-8 (validate --json
+// prints them); the two reads agree on whether the folder is valid and, when it is, on every row; and a valid
+// folder written back (as export writes it) reads again to the same rows.
+//
+// The input is the files' texts in the order the format reads them (patients.csv, baselines.csv, ...),
+// separated by NUL bytes; an empty text, or one past the input's end, is a file left out.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "prrt/common/utf8.h"
+#include "prrt/registry/interchange.h"
+#include "prrt/registry/store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using prrt::Result;
+using prrt::Status;
+using prrt::StatusCode;
+using prrt::registry::Interchange;
+using prrt::registry::Problems;
+
+// A folder of this process's own (libFuzzer may run several processes), made once and rewritten each run.
+fs::path Folder(std::string_view name) {
+  fs::path folder = fs::temp_directory_path() / ("prrt_registry_fuzzer_" + std::to_string(getpid())) / name;
+  fs::create_directories(folder);
+  return folder;
+}
+
+// The rows of each file, in order, by their values (lines are where they were read, not what they are).
+using FileRows = std::vector<std::tuple<std::string, std::vector<prrt::registry::RowValues>>>;
+FileRows ValuesOf(const Interchange& data) {
+  FileRows rows;
+  for (const auto& [file, list] : data.files) {
+    std::vector<prrt::registry::RowValues> values;
+    for (const prrt::registry::Row& row : list)
+      values.push_back(row.values);
+    if (!values.empty()) rows.emplace_back(file, std::move(values));
+  }
+  return rows;
+}
+
+void Check(bool holds) {
+  if (!holds) __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const fs::path folder = Folder("in"), written = Folder("out");
+  static const prrt::registry::Day today = *prrt::registry::ParseDay("2026-11-27");
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  size_t at = 0;
+  for (const std::string& file : prrt::registry::InterchangeFiles()) {
+    const size_t end = std::min(input.find('\0', at), input.size());
+    const std::string_view text = at < input.size() ? input.substr(at, end - at) : std::string_view();
+    at = end + 1;
+    fs::remove(folder / file);
+    if (!text.empty()) std::ofstream(folder / file, std::ios::binary) << text;
+  }
+
+  Problems whole_problems;
+  const Result<Interchange> whole = prrt::registry::ReadInterchange(folder.string(), today, whole_problems);
+  Problems by_patient_problems;
+  std::vector<Interchange> patients;
+  const Status by_patient = prrt::registry::ReadInterchangeByPatient(
+      folder.string(), today, by_patient_problems, [&](const std::string&, Interchange& rows) {
+        patients.push_back(rows);
+        return Status();
+      });
+  for (const Problems* problems : {&whole_problems, &by_patient_problems})
+    for (const std::string& message : problems->messages)
+      Check(prrt::IsUtf8(message));
+  Check(whole.ok() == whole_problems.empty());
+  if (by_patient.code() != StatusCode::kOutOfOrder) {
+    Check(by_patient.ok() == whole.ok());
+    Check(by_patient.ok() == by_patient_problems.empty());
+  }
+  if (!whole.ok()) return 0;
+  if (by_patient.ok()) {
+    // Patient by patient, in patients.csv's order, the rows of the whole read.
+    const std::map<std::string, Interchange> split = prrt::registry::SplitByPatient(*whole);
+    Check(patients.size() == split.size());
+    const std::vector<prrt::registry::Row>& listed = whole->files.at("patients.csv");
+    for (size_t i = 0; i < patients.size(); ++i)
+      Check(ValuesOf(patients[i]) == ValuesOf(split.at(*listed[i].get("patient_id"))));
+  }
+  fs::remove_all(written);
+  Check(prrt::registry::WriteInterchange(*whole, written.string()).ok());
+  Problems again_problems;
+  const Result<Interchange> again = prrt::registry::ReadInterchange(written.string(), today, again_problems);
+  Check(again.ok());
+  Check(ValuesOf(*again) == ValuesOf(*whole));
+  return 0;
+}
