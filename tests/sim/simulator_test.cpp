@@ -73,6 +73,36 @@ TEST(Simulator, TheRegistryPassesImportValidationAndFollowsTheProtocol) {
   EXPECT_GT(retreated, 500);
 }
 
+// A model file may set a median of a billion months (or a shape of 0, which makes every draw infinite or
+// undefined): the time drawn is then at most 100,000 days, past any follow-up, not an int overflowed into a
+// short or negative time (a median of 1e9 months is some 3e10 days). No patient with disease control after
+// I-PRRT progresses, and the registry is valid.
+TEST(Simulator, AnExtremeModelFileGivesDatesThatAreDates) {
+  const std::string calibrated = testing::ReadSourceFile("data/sim/rotterdam-calibrated.toml");
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"pfs_median = 31.0", "pfs_median = 1e9"},
+                                 {"survival_shape = 1.3", "survival_shape = 0"}}) {
+    std::string changed = calibrated;
+    ASSERT_NE(changed.find(from), std::string::npos) << from;
+    changed.replace(changed.find(from), from.size(), to);
+    Result<Model> model = ParseModel(changed, "m.toml");
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    TempDir dir("sim_extreme");
+    ASSERT_TRUE(SimulateRegistry(*model, 300, 5, dir.path.string()).ok());
+    const registry::Interchange data = Read(dir.path);
+    int with_control = 0;
+    for (const study::SubjectEndpoints& s : study::DeriveEndpoints(data)) {
+      EXPECT_LE(s.last_contact_date, "2016-12-31") << s.patient_id;
+      const std::string best = s.phases[0].best_response.value_or("");
+      if (to != "pfs_median = 1e9" || (best != "cr" && best != "pr" && best != "sd")) continue;
+      ++with_control;
+      EXPECT_NE(s.phases[0].pfs_event_kind, "progression") << s.patient_id;
+    }
+    if (to == "pfs_median = 1e9") {
+      EXPECT_GT(with_control, 100);
+    }
+  }
+}
+
 // With lesion measurements the CT/MRI assessments are lesions.csv rows, and the registry's responses,
 // computed from them by RECIST 1.1, are the ones the simulator would have written (everything else is the
 // same registry): the study's endpoints do not change.
