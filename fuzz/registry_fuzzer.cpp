@@ -1,7 +1,8 @@
 // libFuzzer target: a registry folder, whatever its bytes, is read whole and patient by patient without a
 // crash, a hang or a failed assert (built without NDEBUG); every problem is said in UTF-8 (validate --json
 // prints them); the two reads agree on whether the folder is valid and, when it is, on every row; and a valid
-// folder written back (as export writes it) reads again to the same rows.
+// folder written back (WriteInterchange), or imported into a registry and exported, reads again to the same
+// rows.
 //
 // The input is the files' texts in the order the format reads them (patients.csv, baselines.csv, ...),
 // separated by NUL bytes; an empty text, or one past the input's end, is a file left out.
@@ -102,5 +103,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Result<Interchange> again = prrt::registry::ReadInterchange(written.string(), today, again_problems);
   Check(again.ok());
   Check(ValuesOf(*again) == ValuesOf(*whole));
+  // Imported into a registry and exported, each patient's rows again (a file's rows come by patient then).
+  static const fs::path db = Folder("db") / "r.db", exported = Folder("exported");
+  for (const char* suffix : {"", "-wal", "-shm"})
+    fs::remove(db.string() + suffix);
+  Result<prrt::registry::Store> store = prrt::registry::Store::Open(db.string());
+  Check(store.ok() && store->Import(*whole, "fuzz").ok());
+  fs::remove_all(exported);
+  Check(store->Export(exported.string()).ok());
+  Problems exported_problems;
+  const Result<Interchange> back =
+      prrt::registry::ReadInterchange(exported.string(), today, exported_problems);
+  Check(back.ok());
+  const std::map<std::string, Interchange> before = prrt::registry::SplitByPatient(*whole),
+                                           after = prrt::registry::SplitByPatient(*back);
+  Check(before.size() == after.size());
+  for (const auto& [id, rows] : before)
+    Check(after.count(id) > 0 && ValuesOf(after.at(id)) == ValuesOf(rows));
   return 0;
 }
