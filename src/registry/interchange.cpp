@@ -503,7 +503,11 @@ void CheckCrossFile(Interchange& data, Problems& problems,
   for (const Row& row : data.files["patients.csv"]) {
     const std::string* id = row.get("patient_id");
     if (!id) continue;
-    PatientDates& p = patients[*id];
+    // A patient listed again (a duplicate, said as one) keeps the first listing's dates, as the read by
+    // patient does.
+    const auto [entry, first] = patients.try_emplace(*id);
+    PatientDates& p = entry->second;
+    if (!first) continue;
     p.left_out = faulty(*id);
     if (p.left_out) continue;
     auto day = [&](const char* column) {

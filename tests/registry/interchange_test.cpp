@@ -185,6 +185,13 @@ INSTANTIATE_TEST_SUITE_P(
                  "P001,f,1950-03-14,midgut,,,,,,2016-11-30,,,",
                  "",
                  {"{dir}/patients.csv:5: patient_id: duplicate of line 2"}},
+        // Listed again with an earlier last contact (before P003's MDS): the rules between rows read the
+        // first listing, as the read by patient does, which meets the second only after checking the first.
+        Mutation{"duplicate_patient_other_dates",
+                 "patients.csv",
+                 "P003,f,1962-11-23,bronchial,,unknown,unknown,unknown,unknown,2010-06-01,,wait_and_see,",
+                 "",
+                 {"{dir}/patients.csv:5: patient_id: duplicate of line 4"}},
         Mutation{"last_contact_before_event",
                  "events.csv",
                  "P003,2016-01-01,progression,recist",

@@ -55,7 +55,8 @@ struct Problems {
 //! patients, duplicate keys, phases out of order, cycles after death, death before birth, dates after
 //! `today`, last contact before a recorded event, units a test cannot have), the latter for the patients none
 //! of whose fields has a problem (a rule read from a value in error would only echo it; duplicate keys are
-//! said for all) and only when every file could be read to its end. Returns the rows when there is no
+//! said for all; a patient listed twice is read from the first listing) and only when every file could be
+//! read to its end. Returns the rows when there is no
 //! problem; otherwise an InvalidArgument whose message is every problem, one a line.
 Result<Interchange> ReadInterchange(const std::string& folder, Day today, Problems& problems);
 
