@@ -17,9 +17,6 @@ namespace prrt::protocol {
 
 namespace {
 
-// The largest count a protocol may give (274 years in days).
-constexpr int64_t kMaxCount = 100000;
-
 // The node's value when it is a whole number from 0 to `max`; a float with nothing after the point counts
 // (toml++'s own conversion of a float too large for an int64 is undefined).
 std::optional<int> WholeNumber(const toml::node& node, int64_t max) {
@@ -49,10 +46,10 @@ Status Overlay(const toml::table& table, const std::string& source_name, Protoco
   // Counts of days, weeks, months, cycles or points: bounded, so that a date a count is added to stays a date
   // (and an int).
   auto whole = [&](const std::string& key, const toml::node& node, int& out) {
-    if (std::optional<int> value = WholeNumber(node, kMaxCount)) {
+    if (std::optional<int> value = WholeNumber(node, kMaxDaysAdded)) {
       out = *value;
     } else {
-      fail(key, fmt::format("a whole number from 0 to {}", kMaxCount));
+      fail(key, fmt::format("a whole number from 0 to {}", kMaxDaysAdded));
     }
   };
   auto integer = [&](const char* section, const char* key, int& out) {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "default_model.h"
+#include "prrt/common/dates.h"
 #include "prrt/registry/interchange.h"
 #include "prrt/sim/simulator.h"
 
@@ -29,8 +30,8 @@ class Reader {
         !array->get(1)->is_integer())
       return Fail(section, key, "[min, max] in days");
     const int64_t min = *array->get(0)->value<int64_t>(), max = *array->get(1)->value<int64_t>();
-    // Bounded, so that the dates the days are added to stay dates (and ints).
-    if (min < 0 || min > max || max > 100000) return Fail(section, key, "0 <= min <= max <= 100000");
+    static const std::string kExpected = fmt::format("0 <= min <= max <= {}", kMaxDaysAdded);
+    if (min < 0 || min > max || max > kMaxDaysAdded) return Fail(section, key, kExpected.c_str());
     min_days = static_cast<int>(min);
     max_days = static_cast<int>(max);
   }

@@ -35,13 +35,12 @@ class Random {
     return mean + sd * std::sqrt(-2.0 * std::log(u)) * std::cos(2 * M_PI * Uniform());
   }
   double LogNormal(double median, double sdlog) { return median * std::exp(Normal(0, sdlog)); }
-  // Weibull with the given median (months) and shape, in days: at least 1, and at most 100,000 (274 years),
-  // so that a model file's extreme median or shape (a shape of 0 makes it infinite, or NaN) leaves the dates
-  // it is added to dates.
+  // Weibull with the given median (months) and shape, in days: from 1 to kMaxDaysAdded whatever a model
+  // file's median or shape (a shape of 0 makes the draw infinite, or NaN).
   int WeibullDays(double median_months, double shape) {
     const double scale = median_months / std::pow(std::log(2.0), 1.0 / shape);
     const double days = std::round(scale * std::pow(-std::log(1.0 - Uniform()), 1.0 / shape) * kDaysPerMonth);
-    return days >= 1 ? static_cast<int>(std::min(days, 100000.0)) : days < 1 ? 1 : 100000;
+    return std::isnan(days) ? kMaxDaysAdded : static_cast<int>(std::clamp(days, 1.0, double{kMaxDaysAdded}));
   }
   const std::string& Pick(const std::map<std::string, double>& weights) {
     double u = Uniform();

@@ -20,4 +20,8 @@ std::optional<int64_t> ParseIsoDay(std::string_view text);
 //! "YYYY-MM-DD" of a day counted from 1970-01-01 (proleptic Gregorian).
 std::string FormatDate(int64_t days);
 
+//! The most days (274 years) a count read from a file (a protocol's interval, a model's delay, a simulated
+//! time) may add to a date: more, and the date would leave the int of days it is kept in.
+inline constexpr int kMaxDaysAdded = 100000;
+
 }  // namespace prrt
