@@ -1,8 +1,8 @@
 // libFuzzer target: a registry folder, whatever its bytes, is read whole and patient by patient without a
 // crash, a hang or a failed assert (built without NDEBUG); every problem is said in UTF-8 (validate --json
-// prints them); the two reads agree on whether the folder is valid and, when it is, on every row; and a valid
-// folder written back (WriteInterchange), or imported into a registry and exported, reads again to the same
-// rows.
+// prints them); the two reads agree on whether the folder is valid, on its problems and, when it is valid, on
+// every row; and a valid folder written back (WriteInterchange), or imported into a registry and exported,
+// reads again to the same rows.
 //
 // The input is the files' texts in the order the format reads them (patients.csv, baselines.csv, ...),
 // separated by NUL bytes; an empty text, or one past the input's end, is a file left out.
@@ -87,6 +87,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (by_patient.code() != StatusCode::kOutOfOrder) {
     Check(by_patient.ok() == whole.ok());
     Check(by_patient.ok() == by_patient_problems.empty());
+    // The same problems, but for their order (read by patient, a patient's come together), while all are
+    // kept.
+    if (!whole_problems.truncated && !by_patient_problems.truncated) {
+      std::vector<std::string> a = whole_problems.messages, b = by_patient_problems.messages;
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      Check(a == b);
+    }
   }
   if (!whole.ok()) return 0;
   if (by_patient.ok()) {

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -670,12 +671,18 @@ Result<Interchange> ReadInterchange(const std::string& folder, Day today, Proble
   }
   Interchange data;
   std::unordered_set<std::string> faulty_patients;
+  std::unordered_set<std::string> listed;  // patients.csv's patients so far
   bool file_problems = false;
   for (const FileSpec& spec : InterchangeSpecs()) {
     FileReader reader(folder, spec, today, problems);
     std::vector<Row>& rows = data.files[spec.name];
+    const bool is_patients = spec.name == "patients.csv";
     while (std::optional<Row> row = reader.Next()) {
-      if (reader.last_row_faulty() && row->get("patient_id")) faulty_patients.insert(*row->get("patient_id"));
+      const std::string* id = row->get("patient_id");
+      // A patient listed again is a duplicate (said as one) whose fields the rules do not read: they read
+      // the first listing, as the read by patient does.
+      const bool listed_again = is_patients && id && !listed.insert(*id).second;
+      if (reader.last_row_faulty() && id && !listed_again) faulty_patients.insert(*id);
       rows.push_back(std::move(*row));
     }
     file_problems = file_problems || reader.broken();
@@ -695,7 +702,18 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
   std::vector<std::unique_ptr<FileReader>> readers;
   for (const FileSpec& spec : InterchangeSpecs())
     readers.push_back(std::make_unique<FileReader>(folder, spec, today, problems));
-  if (!problems.empty()) return ProblemsStatus(problems);
+  auto any_broken = [&] {
+    return std::any_of(readers.begin(), readers.end(), [](const auto& r) { return r->broken(); });
+  };
+  // Where the rules' problems are in `problems`: a file broken off later (a record that cannot be parsed)
+  // takes them back, as ReadInterchange runs no rule then.
+  std::vector<size_t> rule_problems;
+  auto rules = [&](auto check) {
+    const size_t before = problems.messages.size();
+    check();
+    for (size_t i = before; i < problems.messages.size(); ++i)
+      rule_problems.push_back(i);
+  };
   // Each other file's next row, waiting for its patient's turn, and whether a field of it has a problem.
   std::vector<std::optional<Row>> waiting(readers.size());
   std::vector<char> waiting_faulty(readers.size(), false);
@@ -719,8 +737,11 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
     const std::string id = patient->get("patient_id") ? *patient->get("patient_id") : "";
     const auto [first, added] = line_of.emplace(id, patient->line);
     if (!added) {
-      problems.Add(fmt::format("{}: patient_id: duplicate of line {} (the same patient_id)", patient->where(),
-                               first->second));
+      const int64_t first_line = first->second;
+      rules([&] {
+        problems.Add(fmt::format("{}: patient_id: duplicate of line {} (the same patient_id)",
+                                 patient->where(), first_line));
+      });
     }
     bool faulty = readers.front()->last_row_faulty();
     one.files["patients.csv"].push_back(std::move(*patient));
@@ -742,14 +763,23 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
     if (!added) continue;
     // As ReadInterchange: the rules between rows for a patient whose fields are right, while every file
     // is read (a file broken off is missing the rows after the break).
-    const bool broken =
-        std::any_of(readers.begin(), readers.end(), [](const auto& r) { return r->broken(); });
-    if (broken) continue;
-    CheckCrossFile(one, problems,
-                   faulty ? std::unordered_set<std::string>{id} : std::unordered_set<std::string>{});
+    if (any_broken()) continue;
+    rules([&] {
+      CheckCrossFile(one, problems,
+                     faulty ? std::unordered_set<std::string>{id} : std::unordered_set<std::string>{});
+    });
     // After a problem the rest is still read, for its problems, but nothing more is handed on.
     if (!problems.empty()) continue;
     if (Status s = visit(id, one); !s.ok()) return s;
+  }
+  if (any_broken()) {
+    // The fields of the rows left over are still checked, but no rule: rows are missing.
+    for (size_t f = 1; f < readers.size() && !problems.truncated; ++f) {
+      while (waiting[f] && !problems.truncated)
+        read_next(f);
+    }
+    for (auto i = rule_problems.rbegin(); i != rule_problems.rend(); ++i)
+      problems.messages.erase(problems.messages.begin() + static_cast<std::ptrdiff_t>(*i));
   }
   for (size_t f = 1; f < readers.size(); ++f) {
     // A row left over names a patient not in patients.csv, or one out of order: the whole read tells which.

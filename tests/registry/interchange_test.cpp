@@ -192,6 +192,16 @@ INSTANTIATE_TEST_SUITE_P(
                  "P003,f,1962-11-23,bronchial,,unknown,unknown,unknown,unknown,2010-06-01,,wait_and_see,",
                  "",
                  {"{dir}/patients.csv:5: patient_id: duplicate of line 4"}},
+        // Listed again with a field in error: the rules still read the first listing (the patient's fields
+        // that are read are right), whole as by patient.
+        Mutation{"duplicate_patient_with_a_field_in_error",
+                 "patients.csv",
+                 "P004,m,1960-01-01,midgut,,,,,,1959-01-01,1959-01-01,,\n"
+                 "P004,x,1960-01-01,midgut,,,,,,2010-01-01,,,",
+                 "",
+                 {"{dir}/patients.csv:5: death_date: 1959-01-01 is before birth_date 1960-01-01",
+                  "{dir}/patients.csv:6: sex: found 'x'; expected one of: m, f",
+                  "{dir}/patients.csv:6: patient_id: duplicate of line 5"}},
         Mutation{"last_contact_before_event",
                  "events.csv",
                  "P003,2016-01-01,progression,recist",
@@ -512,6 +522,27 @@ TEST(ReadByPatient, ReportsTheProblemsOfTheWholeReadAndVisitsNoneAfterTheFirst) 
 // rules: a rule read from the value in error would only echo it ("a X cycle without any R cycle before it"),
 // and their others (P001's lab after the last contact, P003's cycle before birth) come once the field is
 // mended. P002's cycle after death is said beside them. Read whole and patient by patient alike.
+// Read whole and patient by patient, the folder has these problems (in any order), and no patient is visited.
+void ExpectProblemsReadWholeAndByPatient(const std::string& folder, std::vector<std::string> expected) {
+  std::sort(expected.begin(), expected.end());
+  registry::Problems whole;
+  EXPECT_EQ(registry::ReadInterchange(folder, kToday, whole).status().code(), StatusCode::kInvalidArgument);
+  registry::Problems by_patient;
+  int visits = 0;
+  EXPECT_EQ(registry::ReadInterchangeByPatient(folder, kToday, by_patient,
+                                               [&](const std::string&, registry::Interchange&) {
+                                                 ++visits;
+                                                 return Status();
+                                               })
+                .code(),
+            StatusCode::kInvalidArgument);
+  for (std::vector<std::string> found : {whole.messages, by_patient.messages}) {
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(found, expected);
+  }
+  EXPECT_EQ(visits, 0);
+}
+
 TEST(Validate, FieldProblemsAndTheRulesOfOtherPatientsInOneReport) {
   const fs::path dir = CopyExample("fields_and_rules");
   EditFile(dir / "cycles.csv", "P001,I,2005-02-14", "P001,X,2005-02-14");
@@ -528,24 +559,37 @@ TEST(Validate, FieldProblemsAndTheRulesOfOtherPatientsInOneReport) {
       d + "/cycles.csv:11: date: a cycle on 2014-06-01 is after the patient's death_date",
       d + "/patients.csv:4: sex: found 'x'; expected one of: m, f",
   };
-  std::sort(expected.begin(), expected.end());
-  registry::Problems whole;
-  EXPECT_EQ(registry::ReadInterchange(d, kToday, whole).status().code(), StatusCode::kInvalidArgument);
-  registry::Problems by_patient;
-  int visits = 0;
-  EXPECT_EQ(registry::ReadInterchangeByPatient(d, kToday, by_patient,
-                                               [&](const std::string&, registry::Interchange&) {
-                                                 ++visits;
-                                                 return Status();
-                                               })
-                .code(),
-            StatusCode::kInvalidArgument);
-  for (std::vector<std::string> found : {whole.messages, by_patient.messages}) {
-    std::sort(found.begin(), found.end());
-    EXPECT_EQ(found, expected);
-  }
-  EXPECT_EQ(visits, 0);
+  ExpectProblemsReadWholeAndByPatient(d, expected);
   fs::remove_all(dir);
+}
+
+// A file that cannot be read to its end (missing, a column in error, a record that cannot be parsed) is
+// missing rows: neither read applies the rules between rows then, not even to the patients read before the
+// break, but each field read is checked.
+TEST(Validate, AFileNotReadToItsEndLeavesOutTheRulesOfBothReads) {
+  {
+    const fs::path dir = CopyExample("events_missing");
+    fs::remove(dir / "events.csv");
+    EditFile(dir / "patients.csv", "P003,f,", "P003,x,");
+    EditFile(dir / "cycles.csv", "P002,I,2006-10-16", "P002,I,2014-06-01");  // after P002's death
+    const std::string d = dir.string();
+    ExpectProblemsReadWholeAndByPatient(d, {d + "/events.csv: the file is missing; it is required",
+                                            d + "/patients.csv:4: sex: found 'x'; expected one of: m, f"});
+    fs::remove_all(dir);
+  }
+  {
+    // P001's lab after its last contact is read before the break in P002's lab (labs.csv:5, column 4).
+    const fs::path dir = CopyExample("labs_broken");
+    EditFile(dir / "labs.csv", "P001,2008-07-21", "P001,2017-07-21");
+    EditFile(dir / "labs.csv", "P002,2006-05-08,creatinine,95", "P002,2006-05-08,creatinine,9\"5");
+    EditFile(dir / "patients.csv", "P003,f,", "P003,x,");
+    const std::string d = dir.string();
+    ExpectProblemsReadWholeAndByPatient(
+        d, {d + "/labs.csv:5: column 4: a '\"' inside an unquoted field; expected the whole field to be "
+                "quoted, with '\"' doubled inside it",
+            d + "/patients.csv:4: sex: found 'x'; expected one of: m, f"});
+    fs::remove_all(dir);
+  }
 }
 
 // A row added (AddRow) to the example registry: refused, the registry left as it was, when its key is another

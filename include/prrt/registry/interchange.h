@@ -66,7 +66,8 @@ Result<Interchange> ReadInterchange(const std::string& folder, Day today, Proble
 //! together by patient, in the order of patients.csv, as `prrt export` and `prrt simulate` write them:
 //! otherwise an OutOfOrder naming the first row out of place (read the folder whole then). After the
 //! first problem nothing more is visited, but the rest is read for its problems: an InvalidArgument lists
-//! them all.
+//! them all, the same as ReadInterchange's but for their order (a file that cannot be read to its end takes
+//! back the rules' problems of the patients read before its break).
 Status ReadInterchangeByPatient(
     const std::string& folder, Day today, Problems& problems,
     const std::function<Status(const std::string& patient_id, Interchange& rows)>& visit);
