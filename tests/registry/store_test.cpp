@@ -189,13 +189,8 @@ TEST(Audit, OnePatientsChangesOldestFirstWithWhoAndWhat) {
   ASSERT_TRUE(store.ok());
   EXPECT_EQ(nlohmann::json::parse(out).size(), static_cast<size_t>(*store->AuditCount()));
   // No such patient, and an empty id (given, it is a patient's id: not the whole trail).
-  for (const std::string id : {"P004", ""}) {
-    out.clear();
-    err.clear();
-    EXPECT_EQ(RunPrrt({"audit", "--db", db, "--patient", id}, out, err), 2);
-    EXPECT_EQ(err, fmt::format("prrt: no patient '{}'\n", id));
-    EXPECT_TRUE(out.empty()) << out;
-  }
+  for (const std::string id : {"P004", ""})
+    EXPECT_TRUE(Refused({"audit", "--db", db, "--patient", id}, fmt::format("no patient '{}'", id)));
 }
 
 // One id the beginning of others (P00 of P001, P002, P003): P00's trail has P00's rows only, and each entry
@@ -352,12 +347,11 @@ TEST(Store, APatientIsRenamedWithEveryRowOfTheirs) {
     trail.push_back(line.substr(line.find(' ')));  // without the time
   EXPECT_EQ(trail, expected);
   // Bad input on the command line: an id registered already, no such patient.
-  EXPECT_EQ(RunPrrt({"rename-patient", "--db", db, "P004", "P001"}, out, err), 2);
-  EXPECT_EQ(err, "prrt: found 'P001'; it is the id of a patient registered already\n");
-  EXPECT_EQ(RunPrrt({"rename-patient", "--db", db, "P003", "P005"}, out, err), 2);
-  EXPECT_EQ(err, "prrt: no patient 'P003'\n");
-  EXPECT_EQ(RunPrrt({"rename-patient", "--db", db, "P004", "P\xE9"}, out, err), 2);  // Latin-1's e-acute
-  EXPECT_EQ(err, "prrt: new_id: found 'P\\xE9'; expected UTF-8 text\n");
+  EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P004", "P001"},
+                      "found 'P001'; it is the id of a patient registered already"));
+  EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P003", "P005"}, "no patient 'P003'"));
+  EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P004", "P\xE9"},  // Latin-1's e-acute
+                      "new_id: found 'P\\xE9'; expected UTF-8 text"));
   EXPECT_EQ(*store.AuditCount(), audit + 4);
 }
 

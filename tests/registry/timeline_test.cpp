@@ -71,12 +71,8 @@ TEST_F(PatientTimeline, DeathEndsOsAndUnknownPatientIsAnError) {
   EXPECT_TRUE(p2["os_event"].get<bool>());
   EXPECT_NEAR(p2["phases"][0]["pfs_months"].get<double>(), 640 / 30.4375, 1e-12);
   // No such patient, and no id at all (not every patient).
-  for (const std::string id : {"P404", ""}) {
-    std::string out, err;
-    EXPECT_EQ(RunPrrt({"patient", "--db", db_, id}, out, err), 2);
-    EXPECT_EQ(err, fmt::format("prrt: no patient '{}' in the registry\n", id));
-    EXPECT_TRUE(out.empty()) << out;
-  }
+  for (const std::string id : {"P404", ""})
+    EXPECT_TRUE(Refused({"patient", "--db", db_, id}, fmt::format("no patient '{}' in the registry", id)));
 }
 
 // The text view: every recorded row of the example's P001 and P002 (their CSV lines, in date order), with the
@@ -342,13 +338,9 @@ TEST(Eligibility, TheWholeRegistryInPartsIsEachPatientInTurn) {
   }
   EXPECT_EQ(text, expected_text);
   // An id given, even an empty one, is that patient alone: there is no patient '', so no list of everyone.
-  for (const std::string json_or_text : {"--json", "--as-of=2012-01-01"}) {
-    out.clear();
-    err.clear();
-    EXPECT_EQ(RunPrrt({"eligibility", "--db", db, "--patient", "", json_or_text}, out, err), 2);
-    EXPECT_EQ(err, "prrt: no patient '' in the registry\n");
-    EXPECT_TRUE(out.empty()) << out;
-  }
+  for (const std::string json_or_text : {"--json", "--as-of=2012-01-01"})
+    EXPECT_TRUE(
+        Refused({"eligibility", "--db", db, "--patient", "", json_or_text}, "no patient '' in the registry"));
   // An empty registry: an empty array, and no text.
   const std::string empty = (dir.path / "empty.db").string();
   fs::create_directories(dir.path / "none");
@@ -387,13 +379,9 @@ TEST_F(PatientTimeline, PlanOfOnePatient) {
   EXPECT_EQ(plan["actions"][1]["activity_gbq"], 7.4);
   EXPECT_EQ(plan["actions"][1]["status"], "due");
   // No such patient, and no id at all (a plan is one patient's: not the last patient's).
-  for (const std::string id : {"P404", ""}) {
-    out.clear();
-    err.clear();
-    EXPECT_EQ(RunPrrt({"plan", "--db", db_, "--patient", id}, out, err), 2);
-    EXPECT_EQ(err, fmt::format("prrt: no patient '{}' in the registry\n", id));
-    EXPECT_TRUE(out.empty()) << out;
-  }
+  for (const std::string id : {"P404", ""})
+    EXPECT_TRUE(
+        Refused({"plan", "--db", db_, "--patient", id}, fmt::format("no patient '{}' in the registry", id)));
 }
 
 }  // namespace

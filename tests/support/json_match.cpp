@@ -69,6 +69,16 @@ int RunPrrt(const std::vector<std::string>& args, std::string& out, std::string&
   return code;
 }
 
+::testing::AssertionResult Refused(const std::vector<std::string>& args, const std::string& message) {
+  std::string out, err;
+  const int code = RunPrrt(args, out, err);
+  const std::string expected = "prrt: " + message + "\n";
+  if (code == 2 && err == expected && out.empty()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << fmt::format(
+             "exit code {} (expected 2), stderr '{}' (expected '{}'), stdout '{}' (expected nothing)", code,
+             err, expected, out);
+}
+
 std::string ReadSourceFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;

@@ -1,6 +1,7 @@
 // Test support: compares a JSON document against expected values (R's) field by field.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -14,6 +15,10 @@ std::vector<std::string> JsonDifferences(const nlohmann::json& expected, const n
 
 //! Runs `prrt` in-process; returns its exit code and fills `out` and `err`.
 int RunPrrt(const std::vector<std::string>& args, std::string& out, std::string& err);
+
+//! Whether `prrt` refuses the command as it should refuse bad input: exit code 2, `message` alone on stderr
+//! (after "prrt: "), nothing on stdout.
+::testing::AssertionResult Refused(const std::vector<std::string>& args, const std::string& message);
 
 //! `base` followed by `more`: a command's arguments with some added.
 std::vector<std::string> With(std::vector<std::string> base, const std::vector<std::string>& more);
