@@ -1,7 +1,8 @@
 // libFuzzer target: a registry folder, whatever its bytes, is read whole and patient by patient without a
 // crash, a hang or a failed assert (built without NDEBUG); every problem is said in UTF-8 (validate --json
 // prints them); the two reads agree on whether the folder is valid, on its problems and, when it is valid, on
-// every row; and a valid folder written back (WriteInterchange), or imported into a registry and exported,
+// every row; a valid folder gives every patient endpoints (times not negative) and the study's tables no NaN
+// or infinity; and a valid folder written back (WriteInterchange), or imported into a registry and exported,
 // reads again to the same rows.
 //
 // The input is the files' texts in the order the format reads them (patients.csv, baselines.csv, ...),
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +24,8 @@
 #include "prrt/common/utf8.h"
 #include "prrt/registry/interchange.h"
 #include "prrt/registry/store.h"
+#include "prrt/study/endpoints.h"
+#include "prrt/study/tables.h"
 
 namespace {
 
@@ -50,6 +54,19 @@ FileRows ValuesOf(const Interchange& data) {
     if (!values.empty()) rows.emplace_back(file, std::move(values));
   }
   return rows;
+}
+
+// Whether a text shows a NaN or an infinity as fmt writes them ("nan", "inf", "-inf"), a word of its own.
+bool SaysANumberThatIsNot(std::string_view text) {
+  for (std::string_view word : {"nan", "inf"}) {
+    for (size_t at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+      const size_t end = at + word.size();
+      if ((at == 0 || !std::isalpha(static_cast<unsigned char>(text[at - 1]))) &&
+          (end == text.size() || !std::isalpha(static_cast<unsigned char>(text[end]))))
+        return true;
+    }
+  }
+  return false;
 }
 
 void Check(bool holds) {
@@ -97,14 +114,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (!whole.ok()) return 0;
+  const std::map<std::string, Interchange> split = prrt::registry::SplitByPatient(*whole);
   if (by_patient.ok()) {
     // Patient by patient, in patients.csv's order, the rows of the whole read.
-    const std::map<std::string, Interchange> split = prrt::registry::SplitByPatient(*whole);
     Check(patients.size() == split.size());
     const std::vector<prrt::registry::Row>& listed = whole->files.at("patients.csv");
     for (size_t i = 0; i < patients.size(); ++i)
       Check(ValuesOf(patients[i]) == ValuesOf(split.at(*listed[i].get("patient_id"))));
   }
+  // Every patient of a valid folder has endpoints: times that are not negative, the retreatment group given
+  // R-PRRT; and the study's tables say no NaN or infinity.
+  std::vector<prrt::study::SubjectEndpoints> subjects;
+  for (const prrt::registry::Row& patient : whole->files.at("patients.csv")) {
+    const std::string& id = *patient.get("patient_id");
+    Result<prrt::study::SubjectEndpoints> subject = prrt::study::DeriveSubject(split.at(id), id);
+    Check(subject.ok());
+    for (const prrt::study::PhaseEndpoints& phase : subject->phases)
+      Check(!phase.given || (phase.pfs_months >= 0 && phase.os_months_from_start >= 0));
+    Check(subject->os_months.value_or(0) >= 0 && subject->follow_up_months.value_or(0) >= 0);
+    Check(subject->group != prrt::study::Group::kRetreatment || subject->phases[1].given);
+    subjects.push_back(std::move(*subject));
+  }
+  for (const prrt::study::StudyTable& table : prrt::study::BuildTables(subjects, {}))
+    for (const prrt::study::StudyTable::Row& row : table.rows)
+      for (const std::string& cell : row.cells)
+        Check(!SaysANumberThatIsNot(cell));
   fs::remove_all(written);
   Check(prrt::registry::WriteInterchange(*whole, written.string()).ok());
   Problems again_problems;
@@ -123,10 +157,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Result<Interchange> back =
       prrt::registry::ReadInterchange(exported.string(), today, exported_problems);
   Check(back.ok());
-  const std::map<std::string, Interchange> before = prrt::registry::SplitByPatient(*whole),
-                                           after = prrt::registry::SplitByPatient(*back);
-  Check(before.size() == after.size());
-  for (const auto& [id, rows] : before)
+  const std::map<std::string, Interchange> after = prrt::registry::SplitByPatient(*back);
+  Check(split.size() == after.size());
+  for (const auto& [id, rows] : split)
     Check(after.count(id) > 0 && ValuesOf(after.at(id)) == ValuesOf(rows));
   return 0;
 }
