@@ -26,9 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!columns.ok()) return 0;
   // What a read gives goes into the output (JSON) as it is: UTF-8 only.
   for (const prrt::io::Column& column : columns->columns) {
-    if (!prrt::IsUtf8(column.name)) __builtin_trap();
+    if (!prrt::IsUtf8Text(column.name)) __builtin_trap();
     for (const std::string& level : column.levels) {
-      if (!prrt::IsUtf8(level)) __builtin_trap();
+      if (!prrt::IsUtf8Text(level)) __builtin_trap();
     }
   }
   // An automatic column that is labels (read as numbers until a text turned up, the numbers' texts kept) is

@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   const prrt::Result<prrt::protocol::Protocol> protocol = prrt::protocol::ParseProtocol(text, "fuzz.toml");
   if (!protocol.ok()) {
-    if (!prrt::IsUtf8(protocol.status().message())) __builtin_trap();
+    if (!prrt::IsUtf8Text(protocol.status().message())) __builtin_trap();
     return 0;
   }
   for (const prrt::registry::Row& patient : example.files.at("patients.csv")) {

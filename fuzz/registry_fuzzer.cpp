@@ -99,7 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       });
   for (const Problems* problems : {&whole_problems, &by_patient_problems})
     for (const std::string& message : problems->messages)
-      Check(prrt::IsUtf8(message));
+      Check(prrt::IsUtf8Text(message));
   Check(whole.ok() == whole_problems.empty());
   if (by_patient.code() != StatusCode::kOutOfOrder) {
     Check(by_patient.ok() == whole.ok());

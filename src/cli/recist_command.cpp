@@ -44,7 +44,7 @@ Result<LesionTable> ReadLesions(const std::string& path) {
                                          columns[k], ShowUtf8(f[at[k]]), expected));
     };
     for (size_t k = 0; k < columns.size(); ++k) {
-      if (!IsUtf8(f[at[k]])) return bad(k, kExpectedUtf8);
+      if (!IsUtf8Text(f[at[k]])) return bad(k, kExpectedUtf8);
     }
     if (f[at[0]].empty()) return bad(0, "a patient identifier");
     Result<int64_t> seconds = ParseDateTimeSeconds(f[at[1]]);

@@ -590,9 +590,6 @@ void AddRenamePatient(CLI::App& app, CommandContext& context) {
   command->add_option("new_id", args->new_id, "the id they should have")->required();
   command->add_option("--user", args->user, "who is renaming, for the audit trail (default: the OS account)");
   OnRun(command, context, [&context, args]() -> int {
-    if (!IsUtf8(args->new_id))
-      return ReportError(context, InvalidArgument(fmt::format("new_id: found '{}'; expected UTF-8 text",
-                                                              ShowUtf8(args->new_id))));
     Result<registry::Store> store = OpenRegistry(args->db);
     if (!store.ok()) return ReportError(context, store.status());
     Result<int64_t> rows = store->RenamePatient(args->old_id, args->new_id, AuditUser(args->user));

@@ -55,7 +55,7 @@ struct UserArgs {
 };
 
 int PutUser(CommandContext& context, const UserArgs& args, bool create, bool password_given) {
-  if (!IsUtf8(args.name)) {
+  if (!IsUtf8Text(args.name)) {
     return ReportError(context, InvalidArgument(fmt::format("--name: found '{}'; expected UTF-8 text",
                                                             ShowUtf8(args.name))));
   }

@@ -10,8 +10,13 @@ namespace {
 
 using Utf8 = boost::locale::utf::utf_traits<char>;
 
-// Whether the UTF-8 sequence at `at` is well formed; moves `at` past it, or one byte on when it is not.
+// Whether the UTF-8 sequence at `at` is well formed and not NUL; moves `at` past it, or one byte on when it
+// is not.
 bool TakeSequence(const char*& at, const char* end) {
+  if (*at == '\0') {
+    ++at;
+    return false;
+  }
   const char* start = at;
   const boost::locale::utf::code_point c = Utf8::decode(at, end);
   if (c != boost::locale::utf::illegal && c != boost::locale::utf::incomplete) return true;
@@ -21,11 +26,11 @@ bool TakeSequence(const char*& at, const char* end) {
 
 }  // namespace
 
-bool IsUtf8(std::string_view text) {
+bool IsUtf8Text(std::string_view text) {
   const char* at = text.data();
   const char* end = at + text.size();
   while (true) {
-    at = std::find_if(at, end, [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    at = std::find_if(at, end, [](char c) { return c == '\0' || static_cast<unsigned char>(c) >= 0x80; });
     if (at == end) return true;
     if (!TakeSequence(at, end)) return false;
   }

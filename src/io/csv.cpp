@@ -625,7 +625,7 @@ class RowAppender {
           // A label is checked once, as a new level: it goes into the output (JSON) as it is.
           const size_t n_levels = column.levels.size();
           column.codes.push_back(LevelCode(c, text));
-          if (column.levels.size() > n_levels && !IsUtf8(text)) return error(kExpectedUtf8);
+          if (column.levels.size() > n_levels && !IsUtf8Text(text)) return error(kExpectedUtf8);
           break;
         }
       }
@@ -832,7 +832,7 @@ Result<ColumnSet> ReadColumns(CsvReader& reader, const std::vector<ColumnSpec>& 
   for (const ColumnSpec& spec : specs) {
     Result<size_t> found = reader.ColumnIndex(spec.name);
     if (!found.ok()) return found.status();
-    if (!IsUtf8(spec.name)) {
+    if (!IsUtf8Text(spec.name)) {
       return InvalidArgument(fmt::format("{}:1: column '{}': found a name that is not UTF-8; expected {}",
                                          reader.name(), ShowUtf8(spec.name), kExpectedUtf8));
     }

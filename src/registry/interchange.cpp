@@ -352,7 +352,7 @@ class FileReader {
       const size_t first =
           static_cast<size_t>(std::find(header.begin(), header.end(), header[c]) - header.begin());
       std::string problem;
-      if (!IsUtf8(header[c])) {
+      if (!IsUtf8Text(header[c])) {
         problem = fmt::format("column {}: found a name that is not UTF-8, '{}'; expected {}", c + 1,
                               ShowUtf8(header[c]), kExpectedUtf8);
       } else if (header[c].empty()) {
@@ -410,7 +410,7 @@ class FileReader {
           problems_.Add(fmt::format("{}:{}: {}: missing; it is required", path_, row.line, header[c]));
           last_row_faulty_ = true;
         }
-      } else if (std::optional<std::string> expected = !IsUtf8(value) ? std::string(kExpectedUtf8)
+      } else if (std::optional<std::string> expected = !IsUtf8Text(value) ? std::string(kExpectedUtf8)
                                                        : field_of_[c] != nullptr
                                                            ? CheckValue(*field_of_[c], value, today_)
                                                            : std::nullopt) {
@@ -800,7 +800,13 @@ Status CheckGivenRow(const std::string& file, const RowValues& values, Day today
   for (const auto& [column, value] : values) {
     const auto field = std::find_if(spec->columns.begin(), spec->columns.end(),
                                     [&column = column](const ColumnSpec& f) { return f.name == column; });
-    if (field == spec->columns.end()) {
+    if (!IsUtf8Text(column)) {
+      problems.Add(fmt::format("{}: {}: found a column name that is not UTF-8 text; expected UTF-8 text",
+                               where, ShowUtf8(column)));
+    } else if (!IsUtf8Text(value)) {
+      // JSON's strings are UTF-8 but may hold a NUL (\u0000), which would cut the stored text short.
+      problems.Add(fmt::format("{}: {}: found '{}'; expected UTF-8 text", where, column, ShowUtf8(value)));
+    } else if (field == spec->columns.end()) {
       if (!IsFreeTextColumn(column)) problems.Add(fmt::format("{}: {}: unknown column", where, column));
     } else if (std::optional<std::string> expected = CheckValue(*field, value, today)) {
       problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where, column, value, *expected));

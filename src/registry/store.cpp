@@ -5,7 +5,9 @@
 
 #include "prrt/common/dates.h"
 #include "prrt/common/parallel.h"
+#include "prrt/common/utf8.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -183,10 +185,11 @@ std::string ExtraOf(const Row& row) {
 void AddExtra(const std::string& extra, Row& row) {
   size_t start = 0;
   while (start < extra.size()) {
-    size_t end = extra.find('\n', start);
+    // The last line may lack its newline: a registry written before NUL was refused holds a value cut at it.
+    const size_t end = std::min(extra.find('\n', start), extra.size());
     const std::string line = extra.substr(start, end - start);
     const size_t tab = line.find('\t');
-    row.values[Unescape(line.substr(0, tab))] = Unescape(line.substr(tab + 1));
+    if (tab != std::string::npos) row.values[Unescape(line.substr(0, tab))] = Unescape(line.substr(tab + 1));
     start = end + 1;
   }
 }
@@ -665,6 +668,8 @@ Status Store::RemovePatient(const std::string& patient_id, const std::string& us
 Result<int64_t> Store::RenamePatient(const std::string& old_id, const std::string& new_id,
                                      const std::string& user) {
   if (new_id.empty()) return InvalidArgument("the new patient_id is empty; expected the patient's id");
+  if (!IsUtf8Text(new_id))
+    return InvalidArgument(fmt::format("found '{}'; expected UTF-8 text", ShowUtf8(new_id)));
   Status begin = impl_->Exec("BEGIN IMMEDIATE");
   if (!begin.ok()) return begin;
   auto fail = [&](Status status) -> Result<int64_t> {

@@ -612,7 +612,7 @@ struct Server::Impl {
     };
     auto read_query = [&](const auto& take) {
       for (const auto& [column, value] : req.params) {
-        if (IsUtf8(column) && IsUtf8(value)) {
+        if (IsUtf8Text(column) && IsUtf8Text(value)) {
           take(column, value);
         } else {
           given.errors.push_back(
@@ -670,7 +670,7 @@ struct Server::Impl {
   // {"errors": [{"field", "message"}]} when anything is wrong, and nothing stored.
   void Write(const std::optional<std::string>& address_id, const std::string& file, Change change,
              const httplib::Request& req, const Session& session, httplib::Response& res) {
-    if (address_id && !IsUtf8(*address_id))
+    if (address_id && !IsUtf8Text(*address_id))
       return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(*address_id)));
     std::optional<GivenColumns> given = ReadGivenColumns(req, change);
     if (!given) return Error(res, 400, "expected a JSON object: one row, column by column");
@@ -772,7 +772,7 @@ struct Server::Impl {
   // DELETE /api/patients/{id}: a patient registered by mistake, with nothing recorded but their own row
   // (Store::RemovePatient); 422 naming what is recorded otherwise.
   void RemovePatient(const std::string& id, const Session& session, httplib::Response& res) {
-    if (!IsUtf8(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    if (!IsUtf8Text(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
     std::unique_lock lock(registry_mutex);
     const Status removed = store.RemovePatient(id, session.user);
     if (removed.code() == StatusCode::kFailedPrecondition) {
@@ -791,7 +791,7 @@ struct Server::Impl {
   // is empty, missing, not text or another patient's; 400 when the body is no JSON object.
   void RenamePatient(const std::string& id, const httplib::Request& req, const Session& session,
                      httplib::Response& res) {
-    if (!IsUtf8(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    if (!IsUtf8Text(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
     const json body = json::parse(req.body, nullptr, false);
     if (!body.is_object()) return Error(res, 400, R"(expected a JSON object: {"patient_id": the new id})");
     auto refuse = [&](const std::string& message) {
@@ -800,7 +800,7 @@ struct Server::Impl {
     const auto given = body.find("patient_id");
     if (given == body.end() || given->is_null()) return refuse("missing; it is required");
     if (!given->is_string()) return refuse("expected text");
-    const std::string new_id = given->get<std::string>();  // UTF-8: the JSON parser refuses anything else
+    const std::string new_id = given->get<std::string>();  // UTF-8, perhaps with a NUL the store refuses
     std::unique_lock lock(registry_mutex);
     Result<int64_t> renamed = store.RenamePatient(id, new_id, session.user);
     if (renamed.status().code() == StatusCode::kNotFound) return Error(res, 404, renamed.status().message());
@@ -833,7 +833,7 @@ struct Server::Impl {
       std::vector<std::string> allowed = Allowed(req, kAttributes[a]);
       if (allowed.empty()) continue;
       for (const std::string& value : allowed) {
-        if (!IsUtf8(value))
+        if (!IsUtf8Text(value))
           return InvalidArgument(
               fmt::format("{}: found '{}'; expected UTF-8 text", kAttributes[a], ShowUtf8(value)));
       }

@@ -1,4 +1,4 @@
-// Well-formed UTF-8 as RFC 3629 defines it (table 3-7 of The Unicode Standard), and how text that is not is
+// Well-formed UTF-8 as RFC 3629 defines it (table 3-7 of The Unicode Standard), without NUL, and how text that is not is
 // shown in a message. The byte sequences are written out by hand from the code points.
 #include "prrt/common/utf8.h"
 
@@ -22,9 +22,9 @@ void PrintTo(const Utf8Case& c, std::ostream* os) {
 
 class Utf8 : public ::testing::TestWithParam<Utf8Case> {};
 
-TEST_P(Utf8, IsWellFormedOrShownByteByByte) {
+TEST_P(Utf8, IsTextOrShownByteByByte) {
   const Utf8Case& c = GetParam();
-  EXPECT_EQ(IsUtf8(c.bytes), c.well_formed);
+  EXPECT_EQ(IsUtf8Text(c.bytes), c.well_formed);
   EXPECT_EQ(ShowUtf8(c.bytes), c.shown);
 }
 
@@ -32,7 +32,9 @@ INSTANTIATE_TEST_SUITE_P(
     Table, Utf8,
     ::testing::Values(
         Utf8Case{"empty", "", true, ""}, Utf8Case{"ascii", "P001, \"x\"", true, "P001, \"x\""},
-        Utf8Case{"nul_is_ascii", std::string("a\0b", 3), true, std::string("a\0b", 3)},
+        // NUL is ASCII, but no character of a text (it ends C strings and SQLite's text).
+        Utf8Case{"nul", std::string("a\0b", 3), false, "a\\x00b"},
+        Utf8Case{"utf16le", std::string("P\0\xE9\0", 4), false, "P\\x00\\xE9\\x00"},
         // U+00E9 e-acute: 110 00011, 10 101001.
         Utf8Case{"two_bytes", "caf\xC3\xA9", true, "caf\xC3\xA9"},
         // U+00B5 micro sign, U+20AC euro sign (1110 0010, 10 000010, 10 101100), U+1D11E G clef.

@@ -228,6 +228,21 @@ INSTANTIATE_TEST_SUITE_P(
             "",
             {"{dir}/patients.csv:5: x_note: found 'caf\\xE9'; expected UTF-8 text (this looks like another "
              "encoding, such as Windows-1252 or Latin-1: save the file as CSV UTF-8)"}},
+        // A NUL byte is no character of a text (SQLite's text and C strings end at it: the note was stored cut
+        // short and an export of it never ended).
+        Mutation{"nul_in_free_text",
+                 "patients.csv",
+                 std::string("P004,m,1960-01-01,midgut,,,,,,2010-01-01,,,a\0b", 46),
+                 "",
+                 {"{dir}/patients.csv:5: x_note: found 'a\\x00b'; expected UTF-8 text"}},
+        // A file saved as UTF-16 (little-endian, without a byte-order mark): a NUL after each ASCII letter.
+        Mutation{"utf16",
+                 "events.csv",
+                 "",
+                 std::string("p\0a\0t\0i\0e\0n\0t\0_\0i\0d\0,\0d\0a\0t\0e\0\n\0", 32),
+                 {"{dir}/events.csv:1: column 1: found a name that is not UTF-8, "
+                  "'p\\x00a\\x00t\\x00i\\x00e\\x00n\\x00t\\x00_\\x00i\\x00d\\x00'; expected UTF-8 text (this "
+                  "looks like another encoding"}},
         Mutation{"latin1_unit",
                  "labs.csv",
                  "P001,2005-03-15,creatinine,80,\xB5mol/l,,",

@@ -80,6 +80,28 @@ TEST(Store, ImportExportImportIsLossless) {
   }
 }
 
+// A registry written before a NUL was refused in text holds the free-text value it came in cut at the NUL
+// (the line of the x_ column then lacks its newline): exported, the value as far as it was stored (the export
+// never ended).
+TEST(Store, AFreeTextValueCutShortIsExportedAsStored) {
+  TempDir dir("store_cut_extra");
+  {
+    registry::Store store = OpenStore(dir.path / "r.db");
+    ASSERT_TRUE(store.Import(Read(kExample), "tester").ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(
+                db, "UPDATE patients SET extra = 'x_note' || char(9) || 'referred' WHERE patient_id = 'P002'",
+                nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  registry::Store store = OpenStore(dir.path / "r.db");
+  ASSERT_TRUE(store.Export((dir.path / "out").string()).ok());
+  EXPECT_NE(Slurp(dir.path / "out" / "patients.csv").find("2014-05-20,2014-05-20,,referred\n"),
+            std::string::npos);
+}
+
 TEST(Store, ReimportChangesNothingAndChangesAreAuditedColumnByColumn) {
   TempDir dir("store_audit");
   registry::Store store = OpenStore(dir.path / "r.db");
@@ -351,7 +373,7 @@ TEST(Store, APatientIsRenamedWithEveryRowOfTheirs) {
                       "found 'P001'; it is the id of a patient registered already"));
   EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P003", "P005"}, "no patient 'P003'"));
   EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P004", "P\xE9"},  // Latin-1's e-acute
-                      "new_id: found 'P\\xE9'; expected UTF-8 text"));
+                      "found 'P\\xE9'; expected UTF-8 text"));
   EXPECT_EQ(*store.AuditCount(), audit + 4);
 }
 

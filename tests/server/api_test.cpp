@@ -392,6 +392,23 @@ TEST_F(Api, BadRowsGetFieldErrorsAndChangeNothing) {
   EXPECT_EQ(FieldErrors(diameter),
             (std::map<std::string, std::string>{
                 {"diameter_mm", "missing; it is required for a target lesion (0 when gone)"}}));
+  // JSON's \u0000: a NUL is no character of a text (the note was stored cut short at it, and reading it back
+  // never ended), in a value or in a column's name.
+  auto nul = Post(
+      "/api/patients/P003/cycles",
+      {{"phase", "I"}, {"date", "2010-05-10"}, {"activity_gbq", "7.4"}, {"x_note", std::string("a\0b", 3)}},
+      session);
+  ASSERT_EQ(nul->status, 422);
+  EXPECT_EQ(FieldErrors(nul),
+            (std::map<std::string, std::string>{{"x_note", "found 'a\\x00b'; expected UTF-8 text"}}));
+  auto nul_column =
+      Post("/api/patients/P003/cycles",
+           {{"phase", "I"}, {"date", "2010-05-10"}, {"activity_gbq", "7.4"}, {std::string("x_\0", 3), "b"}},
+           session);
+  ASSERT_EQ(nul_column->status, 422);
+  EXPECT_EQ(FieldErrors(nul_column),
+            (std::map<std::string, std::string>{
+                {"x_\\x00", "found a column name that is not UTF-8 text; expected UTF-8 text"}}));
   EXPECT_EQ(AuditCount(), audit);
 }
 
@@ -763,7 +780,8 @@ TEST_F(Api, APatientRegisteredUnderAMistypedIdIsRenamed) {
            {{{"patient_id", "P001"}}, "found 'P001'; it is the id of a patient registered already"},
            {{{"patient_id", ""}}, "the new patient_id is empty; expected the patient's id"},
            {json::object(), "missing; it is required"},
-           {{{"patient_id", 4}}, "expected text"}}) {
+           {{{"patient_id", 4}}, "expected text"},
+           {{{"patient_id", std::string("P\0", 2)}}, "found 'P\\x00'; expected UTF-8 text"}}) {
     auto refused = Post("/api/patients/P003/rename", body, session);
     ASSERT_EQ(refused->status, 422) << body;
     EXPECT_EQ(FieldErrors(refused), (std::map<std::string, std::string>{{"patient_id", message}})) << body;

@@ -9,10 +9,13 @@
 namespace prrt {
 
 //! Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points past
-//! U+10FFFF).
-bool IsUtf8(std::string_view text);
+//! U+10FFFF) without NUL (U+0000): no character of a text the registry holds, where it would end SQLite's
+//! text and C strings (a free-text value cut short, read back without its end); NUL bytes come mostly
+//! from files saved as UTF-16.
+bool IsUtf8Text(std::string_view text);
 
-//! `text` for a message: each byte that is not part of well-formed UTF-8 written as \xHH, the rest as it is.
+//! `text` for a message: each byte that is not part of UTF-8 text written as \xHH (NUL as \x00), the rest
+//! as it is.
 std::string ShowUtf8(std::string_view text);
 
 //! What a text read from a file that is not UTF-8 should have been.
