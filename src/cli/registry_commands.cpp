@@ -514,11 +514,15 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
   });
 }
 
-// An entry of the audit trail as a line: when, who, what, which row, and for a change from what to what.
+// An entry of the audit trail as a line: when, who, what, which row, and for a change from what to what (a
+// value's newlines and other control characters escaped: an entry is one line).
 std::string AuditLine(const registry::AuditEntry& e) {
-  std::string line = fmt::format("{} {} {} {} {}", e.time, e.user, e.action, e.table, e.row_key);
+  std::string line =
+      fmt::format("{} {} {} {} {}", e.time, ShowUtf8(e.user), e.action, e.table, ShowUtf8(e.row_key));
   if (e.column) {
-    auto shown = [](const std::optional<std::string>& v) { return v ? fmt::format("'{}'", *v) : "(none)"; };
+    auto shown = [](const std::optional<std::string>& v) {
+      return v ? fmt::format("'{}'", ShowUtf8(*v)) : "(none)";
+    };
     line += fmt::format(" {}: {} -> {}", *e.column, shown(e.old_value), shown(e.new_value));
   }
   return line;

@@ -42,7 +42,12 @@ std::string ShowUtf8(std::string_view text) {
   const char* end = at + text.size();
   while (at != end) {
     const char* start = at;
-    if (TakeSequence(at, end)) {
+    // A control character (a newline in a note, an escape sequence) would break the message's line or act
+    // on the terminal; NUL is not text, shown below.
+    if (const unsigned char c = static_cast<unsigned char>(*at); (c < 0x20 && c != 0) || c == 0x7F) {
+      shown += c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : fmt::format("\\x{:02X}", c);
+      ++at;
+    } else if (TakeSequence(at, end)) {
       shown.append(start, at);
     } else {
       shown += fmt::format("\\x{:02X}", static_cast<unsigned char>(*start));

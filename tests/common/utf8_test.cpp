@@ -1,5 +1,5 @@
-// Well-formed UTF-8 as RFC 3629 defines it (table 3-7 of The Unicode Standard), without NUL, and how text that is not is
-// shown in a message. The byte sequences are written out by hand from the code points.
+// Well-formed UTF-8 as RFC 3629 defines it (table 3-7 of The Unicode Standard), without NUL, and how text
+// that is not is shown in a message. The byte sequences are written out by hand from the code points.
 #include "prrt/common/utf8.h"
 
 #include <gtest/gtest.h>
@@ -34,6 +34,9 @@ INSTANTIATE_TEST_SUITE_P(
         Utf8Case{"empty", "", true, ""}, Utf8Case{"ascii", "P001, \"x\"", true, "P001, \"x\""},
         // NUL is ASCII, but no character of a text (it ends C strings and SQLite's text).
         Utf8Case{"nul", std::string("a\0b", 3), false, "a\\x00b"},
+        // Control characters are text, shown escaped: on one line, and acting on no terminal.
+        Utf8Case{"control_characters", "a\tb\r\nc \x1B[31mred\x1B[0m\x7F\x01", true,
+                 "a\\tb\\r\\nc \\x1B[31mred\\x1B[0m\\x7F\\x01"},
         Utf8Case{"utf16le", std::string("P\0\xE9\0", 4), false, "P\\x00\\xE9\\x00"},
         // U+00E9 e-acute: 110 00011, 10 101001.
         Utf8Case{"two_bytes", "caf\xC3\xA9", true, "caf\xC3\xA9"},

@@ -215,6 +215,28 @@ TEST(Audit, OnePatientsChangesOldestFirstWithWhoAndWhat) {
     EXPECT_TRUE(Refused({"audit", "--db", db, "--patient", id}, fmt::format("no patient '{}'", id)));
 }
 
+// An entry of `prrt audit` is one line: a note's newline, and an escape sequence that would act on the
+// terminal (red text), are shown escaped.
+TEST(Audit, AValuesControlCharactersAreShownEscapedOnTheEntrysLine) {
+  TempDir dir("audit_control_characters");
+  fs::copy(kExample, dir.path / "in");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", (dir.path / "in").string()}, out, err), 0) << err;
+  std::string patients = Slurp(dir.path / "in" / "patients.csv");
+  const std::string note = "referred from Zürich; CgA 1200 µg/l";
+  patients.replace(patients.find(note), note.size(), "\"referred\nfrom \x1B[31mZürich\x1B[0m\"");
+  std::ofstream(dir.path / "in" / "patients.csv", std::ios::binary) << patients;
+  ASSERT_EQ(
+      RunPrrt({"import", "--db", db, "--from", (dir.path / "in").string(), "--user", "nurse"}, out, err), 0)
+      << err;
+  ASSERT_EQ(RunPrrt({"audit", "--db", db, "--patient", "P002", "--since", "2000-01-01"}, out, err), 0) << err;
+  const std::string last = out.substr(out.rfind('\n', out.size() - 2) + 1);
+  EXPECT_EQ(last.substr(last.find(" nurse ")),
+            " nurse update patients P002 x_note: 'referred from Zürich; CgA 1200 µg/l' -> 'referred\\nfrom "
+            "\\x1B[31mZürich\\x1B[0m'\n");
+}
+
 // One id the beginning of others (P00 of P001, P002, P003): P00's trail has P00's rows only, and each entry
 // is in exactly one patient's trail.
 TEST(Audit, APatientsTrailHasNoneOfTheRowsOfIdsItBegins) {

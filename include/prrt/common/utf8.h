@@ -14,8 +14,9 @@ namespace prrt {
 //! from files saved as UTF-16.
 bool IsUtf8Text(std::string_view text);
 
-//! `text` for a message: each byte that is not part of UTF-8 text written as \xHH (NUL as \x00), the rest
-//! as it is.
+//! `text` for a message or a line of text output: each byte that is not part of UTF-8 text written as \xHH
+//! (NUL as \x00), and each other control character escaped (\t, \n, \r, \x1B, ...), so that the text stays
+//! on its line and cannot act on a terminal; the rest as it is.
 std::string ShowUtf8(std::string_view text);
 
 //! What a text read from a file that is not UTF-8 should have been.
