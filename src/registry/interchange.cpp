@@ -172,6 +172,11 @@ bool ParseDouble(const std::string& text, double& value) {
 std::optional<std::string> CheckValue(const ColumnSpec& field, const std::string& value, Day today) {
   switch (field.type) {
     case ColumnType::kText:
+      // An id, an organ or a unit is one line: a control character in it (a newline in a quoted field, an
+      // escape sequence) is a mistake, and would break the lines that show it.
+      if (std::any_of(value.begin(), value.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }))
+        return std::string("text without control characters (tab, newline, ...)");
       return std::nullopt;
     case ColumnType::kEnum:
       if (std::find(field.values.begin(), field.values.end(), value) != field.values.end())
@@ -809,7 +814,7 @@ Status CheckGivenRow(const std::string& file, const RowValues& values, Day today
     } else if (field == spec->columns.end()) {
       if (!IsFreeTextColumn(column)) problems.Add(fmt::format("{}: {}: unknown column", where, column));
     } else if (std::optional<std::string> expected = CheckValue(*field, value, today)) {
-      problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where, column, value, *expected));
+      problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where, column, ShowUtf8(value), *expected));
     }
   }
   for (const ColumnSpec& f : spec->columns) {

@@ -228,8 +228,8 @@ INSTANTIATE_TEST_SUITE_P(
             "",
             {"{dir}/patients.csv:5: x_note: found 'caf\\xE9'; expected UTF-8 text (this looks like another "
              "encoding, such as Windows-1252 or Latin-1: save the file as CSV UTF-8)"}},
-        // A NUL byte is no character of a text (SQLite's text and C strings end at it: the note was stored cut
-        // short and an export of it never ended).
+        // A NUL byte is no character of a text (SQLite's text and C strings end at it: the note was stored
+        // cut short and an export of it never ended).
         Mutation{"nul_in_free_text",
                  "patients.csv",
                  std::string("P004,m,1960-01-01,midgut,,,,,,2010-01-01,,,a\0b", 46),
@@ -243,6 +243,14 @@ INSTANTIATE_TEST_SUITE_P(
                  {"{dir}/events.csv:1: column 1: found a name that is not UTF-8, "
                   "'p\\x00a\\x00t\\x00i\\x00e\\x00n\\x00t\\x00_\\x00i\\x00d\\x00'; expected UTF-8 text (this "
                   "looks like another encoding"}},
+        // An id on two lines (a newline in a quoted field): shown escaped, on the message's line.
+        Mutation{
+            "control_character_in_an_id",
+            "patients.csv",
+            "\"P0\n04\",m,1960-01-01,midgut,,,,,,2010-01-01,,,",
+            "",
+            {"{dir}/patients.csv:5: patient_id: found 'P0\\n04'; expected text without control characters "
+             "(tab, newline, ...)\n"}},
         Mutation{"latin1_unit",
                  "labs.csv",
                  "P001,2005-03-15,creatinine,80,\xB5mol/l,,",

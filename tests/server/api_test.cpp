@@ -401,6 +401,19 @@ TEST_F(Api, BadRowsGetFieldErrorsAndChangeNothing) {
   ASSERT_EQ(nul->status, 422);
   EXPECT_EQ(FieldErrors(nul),
             (std::map<std::string, std::string>{{"x_note", "found 'a\\x00b'; expected UTF-8 text"}}));
+  auto tab = Post("/api/patients/P003/lesions",
+                  {{"date", "2010-01-05"},
+                   {"lesion_id", "L\t1"},
+                   {"organ", "liver"},
+                   {"role", "non_target"},
+                   {"lymph_node", "no"},
+                   {"status", "present"}},
+                  session);
+  ASSERT_EQ(tab->status, 422);
+  EXPECT_EQ(
+      FieldErrors(tab),
+      (std::map<std::string, std::string>{
+          {"lesion_id", "found 'L\\t1'; expected text without control characters (tab, newline, ...)"}}));
   auto nul_column =
       Post("/api/patients/P003/cycles",
            {{"phase", "I"}, {"date", "2010-05-10"}, {"activity_gbq", "7.4"}, {std::string("x_\0", 3), "b"}},
