@@ -44,7 +44,7 @@ void AddDemoCommand(CLI::App& app, CommandContext& context) {
         sim::CalibratedModel(), args->patients, args->seed, folder.string(), {.lesion_measurements = true});
     if (!counts.ok()) return ReportError(context, counts.status());
     context.out << fmt::format("2/4 importing into {}\n", db.string());
-    if (int code = ImportFolder(context, folder.string(), db.string(), "prrt-demo", *DateOption(""), false);
+    if (int code = ImportFolder(context, folder.string(), db.string(), "prrt-demo", registry::Today(), false);
         code != kExitOk) {
       return code;
     }

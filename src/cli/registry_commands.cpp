@@ -45,10 +45,10 @@ std::string AuditUser(const std::string& given) {
 
 }  // namespace
 
-Result<registry::Day> DateOption(const std::string& text, const char* option) {
-  if (text.empty()) return registry::Today();
-  std::optional<registry::Day> day = registry::ParseDay(text);
-  if (!day) return InvalidArgument(fmt::format("{}: '{}' is not a date YYYY-MM-DD", option, text));
+Result<registry::Day> DateOption(const std::optional<std::string>& text, const char* option) {
+  if (!text) return registry::Today();
+  std::optional<registry::Day> day = registry::ParseDay(*text);
+  if (!day) return InvalidArgument(fmt::format("{}: '{}' is not a date YYYY-MM-DD", option, ShowUtf8(*text)));
   return *day;
 }
 
@@ -184,7 +184,7 @@ struct ImportArgs {
   std::string db = "prrt.db";
   std::string folder;
   std::string user;
-  std::string today;
+  std::optional<std::string> today;
   bool dry_run = false;
   bool by_patient = false;
 };
@@ -376,7 +376,7 @@ Result<protocol::Protocol> LoadProtocol(const std::string& path) {
 struct ProtocolArgs {
   std::string db = "prrt.db";
   std::optional<std::string> patient;  // given, even as '', means that patient alone
-  std::string as_of;
+  std::optional<std::string> as_of;
   std::string protocol_file;
   bool as_json = false;
 };
@@ -531,7 +531,7 @@ std::string AuditLine(const registry::AuditEntry& e) {
 void AddAudit(CLI::App& app, CommandContext& context) {
   auto db = std::make_shared<std::string>("prrt.db");
   auto patient = std::make_shared<std::optional<std::string>>();
-  auto since = std::make_shared<std::string>();
+  auto since = std::make_shared<std::optional<std::string>>();
   auto as_json = std::make_shared<bool>(false);
   auto* command = app.add_subcommand(
       "audit", "the audit trail: every change to the registry, who made it and when (oldest first)");
@@ -541,11 +541,10 @@ void AddAudit(CLI::App& app, CommandContext& context) {
   command->add_flag("--json", *as_json, "print JSON");
   OnRun(command, context, [&context, db, patient, since, as_json]() -> int {
     registry::AuditQuery query;
-    if (!since->empty()) {
-      if (!registry::ParseDay(*since))
-        return ReportError(context, InvalidArgument(fmt::format("--since: '{}' is not a date YYYY-MM-DD",
-                                                                ShowUtf8(*since))));
-      query.since = *since;
+    if (*since) {
+      if (Result<registry::Day> day = DateOption(*since, "--since"); !day.ok())
+        return ReportError(context, day.status());
+      query.since = **since;
     }
     Result<registry::Store> store = OpenRegistry(*db);
     if (!store.ok()) return ReportError(context, store.status());
@@ -606,7 +605,8 @@ void AddRenamePatient(CLI::App& app, CommandContext& context) {
 
 void AddValidate(CLI::App& app, CommandContext& context) {
   struct ValidateArgs {
-    std::string folder, today;
+    std::string folder;
+    std::optional<std::string> today;
     bool as_json = false, by_patient = false;
   };
   auto args = std::make_shared<ValidateArgs>();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -12,8 +13,8 @@
 
 namespace prrt::cli {
 
-//! A date option, or today when it is empty.
-Result<registry::Day> DateOption(const std::string& text, const char* option = "--today");
+//! A date option, or today when it is not given (given empty, it is no date).
+Result<registry::Day> DateOption(const std::optional<std::string>& text, const char* option = "--today");
 
 //! An existing registry file (a missing file is an error, not a new empty registry).
 Result<registry::Store> OpenRegistry(const std::string& db);

@@ -132,7 +132,7 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
     }
     context.err << fmt::format("prrt simulate: {} patients, {} rows simulated; importing into {}\n",
                                counts->patients, rows, args->db);
-    const int code = ImportFolder(context, folder, args->db, "prrt-simulate", *DateOption(""), false);
+    const int code = ImportFolder(context, folder, args->db, "prrt-simulate", registry::Today(), false);
     std::filesystem::remove_all(folder);
     return code;
   });
