@@ -37,6 +37,12 @@ Result<std::string> ReadTextFile(const std::string& path, const std::string& wha
   return text.str();
 }
 
+CLI::Validator NotEmpty(const std::string& what) {
+  return CLI::Validator(
+      [what](std::string& text) { return text.empty() ? fmt::format("found ''; expected {}", what) : ""; },
+      "");
+}
+
 void AddSeedOption(CLI::App& command, uint64_t& seed, const std::string& description) {
   command.add_option("--seed", seed, description)
       ->check(CLI::Validator(

@@ -10,7 +10,8 @@
 
 namespace CLI {
 class App;
-}
+class Validator;
+}  // namespace CLI
 
 namespace prrt::cli {
 
@@ -22,6 +23,10 @@ void OnRun(CLI::App* command, CommandContext& context, std::function<int()> body
 
 //! The whole text of a file named on the command line; IoError "PATH: cannot open the WHAT" otherwise.
 Result<std::string> ReadTextFile(const std::string& path, const std::string& what);
+
+//! Refuses an option given empty ("found ''; expected WHAT"): given, a column, a file or a user is not the
+//! option left out (which means no grouping, the built-in protocol, the OS account).
+CLI::Validator NotEmpty(const std::string& what);
 
 //! Adds `--seed`, a whole number from 0 to 2^64 - 1: CLI11 alone took "-1" as 2^64 - 1 and a larger number as
 //! 2^64 - 1 too.

@@ -104,8 +104,10 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
   command
       ->add_option("--status", args->status, "column of the cause of the first event, or the censoring code")
       ->required();
-  command->add_option("--group", args->group, "column that defines the groups compared by Gray's test");
-  command->add_option("--strata", args->strata, "column that defines strata for Gray's test");
+  command->add_option("--group", args->group, "column that defines the groups compared by Gray's test")
+      ->check(NotEmpty("a column"));
+  command->add_option("--strata", args->strata, "column that defines strata for Gray's test")
+      ->check(NotEmpty("a column"));
   command->add_option("--censor-code", args->censor_code, "the status value that means censored (default 0)");
   command->add_option("--rho", args->rho, "Gray's test weight (1 - F(t-))^rho (default 0)");
   command->add_option("--conf-level", args->conf_level, "confidence level of the pointwise log(-log) CI")

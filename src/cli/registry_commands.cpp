@@ -195,8 +195,8 @@ void AddImport(CLI::App& app, CommandContext& context) {
       app.add_subcommand("import", "bring a folder of registry CSV files into the registry, all or nothing");
   command->add_option("--db", args->db, "the registry file (default prrt.db)");
   command->add_option("--from", args->folder, "the folder of interchange CSV files")->required();
-  command->add_option("--user", args->user,
-                      "who is importing, for the audit trail (default: the OS account)");
+  command->add_option("--user", args->user, "who is importing, for the audit trail (default: the OS account)")
+      ->check(NotEmpty("who, for the audit trail"));
   command->add_option("--today", args->today,
                       "the date after which dates count as in the future (default: today)");
   command->add_flag("--dry-run", args->dry_run, "only validate; store nothing");
@@ -387,8 +387,10 @@ CLI::Option* AddProtocolOptions(CLI::App* command, ProtocolArgs& args, const cha
   CLI::Option* patient = command->add_option("--patient", args.patient, patient_help);
   command->add_option("--as-of", args.as_of,
                       "assess on this date, ignoring everything dated after it (default: today)");
-  command->add_option("--protocol", args.protocol_file,
-                      "a protocol TOML file over the built-in reference profile");
+  command
+      ->add_option("--protocol", args.protocol_file,
+                   "a protocol TOML file over the built-in reference profile")
+      ->check(NotEmpty("a protocol TOML file"));
   command->add_flag("--json", args.as_json, "print JSON");
   return patient;
 }
@@ -591,7 +593,8 @@ void AddRenamePatient(CLI::App& app, CommandContext& context) {
   command->add_option("--db", args->db, "the registry file (default prrt.db)");
   command->add_option("patient", args->old_id, "the patient's id now")->required();
   command->add_option("new_id", args->new_id, "the id they should have")->required();
-  command->add_option("--user", args->user, "who is renaming, for the audit trail (default: the OS account)");
+  command->add_option("--user", args->user, "who is renaming, for the audit trail (default: the OS account)")
+      ->check(NotEmpty("who, for the audit trail"));
   OnRun(command, context, [&context, args]() -> int {
     Result<registry::Store> store = OpenRegistry(args->db);
     if (!store.ok()) return ReportError(context, store.status());

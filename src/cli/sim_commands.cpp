@@ -44,7 +44,8 @@ void AddWhatIfCommand(CLI::App& app, CommandContext& context) {
   command->add_option("--patients", args->options.patients, "patients per simulated cohort (default 463)");
   command->add_option("--replicates", args->options.replicates, "cohorts per scenario (default 20)");
   AddSeedOption(*command, args->options.seed, "the first replicate's seed (default 2019)");
-  command->add_option("--model", args->model, "a model file (default: the built-in calibrated model)");
+  command->add_option("--model", args->model, "a model file (default: the built-in calibrated model)")
+      ->check(NotEmpty("a model file"));
   command->add_option("--out", args->out, "write whatif.json, whatif.csv and whatif.html into this folder");
   command->add_flag("--json", args->json, "print the JSON instead of the table");
   OnRun(command, context, [&context, args]() -> int {
@@ -102,7 +103,8 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
   auto* out = command->add_option("--out", args->out, "write the interchange CSV files into this folder");
   auto* db = command->add_option("--db", args->db, "import the cohort into this SQLite registry");
   out->excludes(db);
-  command->add_option("--model", args->model, "a model file (default: the built-in calibrated model)");
+  command->add_option("--model", args->model, "a model file (default: the built-in calibrated model)")
+      ->check(NotEmpty("a model file"));
   command->add_flag("--lesions", args->options.lesion_measurements,
                     "record the CT/MRI assessments as RECIST 1.1 lesion measurements (lesions.csv), their "
                     "responses computed from them, instead of responses.csv rows");

@@ -146,21 +146,26 @@ void AddSurvivalOptions(CLI::App* command, SurvivalArgs& args, bool group_requir
   command->add_option("--time", args.columns.time, "column of follow-up times (numbers >= 0)")->required();
   command->add_option("--event", args.columns.event, "column of event indicators (1/0 or true/false)")
       ->required();
-  auto* group = command->add_option("--group", args.columns.group, "column that defines the groups");
+  auto* group = command->add_option("--group", args.columns.group, "column that defines the groups")
+                    ->check(NotEmpty("a column"));
   if (group_required) group->required();
   command->add_flag("--json", args.json, "print JSON instead of a table");
 }
 
 void AddStartOption(CLI::App* command, SurvivalArgs& args) {
-  command->add_option("--start", args.columns.start,
-                      "column of interval start times: counting-process data (start, time], as R's "
-                      "Surv(start, stop, event); a row is at risk at t when start < t <= time");
+  command
+      ->add_option("--start", args.columns.start,
+                   "column of interval start times: counting-process data (start, time], as R's "
+                   "Surv(start, stop, event); a row is at risk at t when start < t <= time")
+      ->check(NotEmpty("a column"));
 }
 
 void AddWeightsOption(CLI::App* command, SurvivalArgs& args) {
-  command->add_option("--weights", args.columns.weights,
-                      "column of case weights, numbers > 0 (R's weights: a row of weight k counts as k rows; "
-                      "weights that are not all whole numbers bring R's robust variance)");
+  command
+      ->add_option("--weights", args.columns.weights,
+                   "column of case weights, numbers > 0 (R's weights: a row of weight k counts as k rows; "
+                   "weights that are not all whole numbers bring R's robust variance)")
+      ->check(NotEmpty("a column"));
 }
 
 // The rows of a table held in memory.
@@ -485,7 +490,8 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
   auto weights = std::make_shared<std::string>("logrank");
   auto* command = stats.add_subcommand("logrank", "log-rank and weighted log-rank tests between groups");
   AddSurvivalOptions(command, *args, true);
-  command->add_option("--strata", args->columns.strata, "column that defines strata (a stratified test)");
+  command->add_option("--strata", args->columns.strata, "column that defines strata (a stratified test)")
+      ->check(NotEmpty("a column"));
   auto* rho_option = command->add_option(
       "--rho", *rho, "Fleming–Harrington G-rho weight S(t-)^rho (0: log-rank, 1: Peto–Peto)");
   command
@@ -687,13 +693,17 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                    "covariate columns, comma-separated (text columns become factors)")
       ->required()
       ->delimiter(',');
-  command->add_option("--strata", args->columns.strata,
-                      "column that defines strata (a separate baseline hazard each)");
+  command
+      ->add_option("--strata", args->columns.strata,
+                   "column that defines strata (a separate baseline hazard each)")
+      ->check(NotEmpty("a column"));
   command->add_option("--ties", flags->ties, "efron (R's default) or breslow")
       ->check(CLI::IsMember({"efron", "breslow"}));
-  command->add_option("--cluster", args->columns.cluster,
-                      "column that groups rows which need not be independent (a patient's treatment courses, "
-                      "say): the robust variance (R's cluster)");
+  command
+      ->add_option("--cluster", args->columns.cluster,
+                   "column that groups rows which need not be independent (a patient's treatment courses, "
+                   "say): the robust variance (R's cluster)")
+      ->check(NotEmpty("a column"));
   AddWeightsOption(command, *args);
   command->add_flag(
       "--robust", flags->robust,

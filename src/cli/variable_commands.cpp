@@ -134,7 +134,7 @@ void AddDescribe(CLI::App& stats, CommandContext& context) {
       "n, mean (SD), median (Q1–Q3, R's type 7) and range of a number; n (%) of each level of a text");
   command->add_option("--input", *input, "CSV file with a header row (- for standard input)")->required();
   command->add_option("--column", *column, "the column to describe")->required();
-  command->add_option("--group", *group, "column that defines groups");
+  command->add_option("--group", *group, "column that defines groups")->check(NotEmpty("a column"));
   command
       ->add_option("--quantile-type", *quantile_type,
                    "the quartiles by R's quantile(type = 1 to 9): 7, R's default; 6, SPSS's (HAVERAGE)")
