@@ -30,6 +30,7 @@
 #include "prrt/stats/logrank.h"
 #include "prrt/study/adtte.h"
 #include "prrt/study/endpoints.h"
+#include "query.h"
 #include "web_assets.h"
 #include "worklist.h"
 
@@ -823,6 +824,9 @@ struct Server::Impl {
   // GET /api/km?endpoint=...&group=...[&cohort=a,b][&tumour=...][&grade=...]: the filters keep the patients
   // whose attribute is one of the values given. Needs the lock (shared).
   Result<std::string> KaplanMeier(const httplib::Request& req) const {
+    std::vector<std::string> known = {"endpoint", "group"};
+    known.insert(known.end(), kAttributes.begin(), kAttributes.end());
+    if (Status s = KnownParameters(Parameters(req), known); !s.ok()) return s;
     const std::string endpoint = req.get_param_value("endpoint"), group_by = req.get_param_value("group");
     const int e = IndexOf(kEndpoints, endpoint), g = IndexOf(kAttributes, group_by);
     if (e < 0) return InvalidArgument("endpoint: expected os, pfs_i, pfs_r or pfs_rr");

@@ -8,7 +8,9 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "prrt/common/utf8.h"
 #include "prrt/report/registry_json.h"
+#include "query.h"
 
 namespace prrt::server {
 
@@ -26,19 +28,23 @@ std::string Lower(std::string text) {
 Result<size_t> Count(const std::map<std::string, std::string>& parameters, const std::string& name) {
   const std::string& text = parameters.at(name);
   if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), ::isdigit))
-    return InvalidArgument(fmt::format("{}: found '{}'; expected a whole number 0 or more", name, text));
+    return InvalidArgument(
+        fmt::format("{}: found '{}'; expected a whole number 0 or more", name, ShowUtf8(text)));
   return static_cast<size_t>(std::stoul(text));
 }
 
 }  // namespace
 
 Result<WorklistQuery> ParseWorklistQuery(const std::map<std::string, std::string>& parameters) {
+  if (Status known = KnownParameters(parameters, {"filter", "q", "sort", "order", "offset", "limit"});
+      !known.ok())
+    return known;
   WorklistQuery query;
   auto given = [&](const char* name) { return parameters.count(name) > 0 && !parameters.at(name).empty(); };
   auto one_of = [&](const char* name, const std::vector<std::string>& allowed) -> Status {
     if (std::find(allowed.begin(), allowed.end(), parameters.at(name)) != allowed.end()) return Status();
-    return InvalidArgument(fmt::format("{}: found '{}'; expected one of {}", name, parameters.at(name),
-                                       fmt::join(allowed, ", ")));
+    return InvalidArgument(fmt::format("{}: found '{}'; expected one of {}", name,
+                                       ShowUtf8(parameters.at(name)), fmt::join(allowed, ", ")));
   };
   if (given("filter")) {
     if (Status s = one_of("filter", kFilters); !s.ok()) return s;

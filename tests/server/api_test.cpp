@@ -940,6 +940,12 @@ TEST_F(Api, KaplanMeierByGroupWithTheLogRankTest) {
   ASSERT_TRUE(latin1);
   EXPECT_EQ(latin1->status, 400);
   EXPECT_EQ(json::parse(latin1->body)["error"], "tumour: found 'caf\\xE9'; expected UTF-8 text");
+  // A mistyped filter would be ignored, and the curves of everyone taken for those of the tumours asked for.
+  auto mistyped = Get("/api/km?endpoint=os&group=cohort&tumor=midgut", session);
+  ASSERT_TRUE(mistyped);
+  EXPECT_EQ(mistyped->status, 400);
+  EXPECT_EQ(json::parse(mistyped->body)["error"],
+            "tumor: unknown parameter; expected one of endpoint, group, cohort, tumour, grade");
 }
 
 TEST_F(Api, TheStudyOfTheRegistryWithItsDownloads) {
@@ -1195,7 +1201,13 @@ TEST_F(ApiOnSimulatedRegistry, WorklistFiltersSortsAndPagesOnTheServer) {
            {"?sort=age", "sort: found 'age'; expected one of urgency, patient, phase"},
            {"?order=up", "order: found 'up'; expected one of asc, desc"},
            {"?limit=-1", "limit: found '-1'; expected a whole number 0 or more"},
-           {"?offset=x", "offset: found 'x'; expected a whole number 0 or more"}}) {
+           {"?offset=x", "offset: found 'x'; expected a whole number 0 or more"},
+           // Not UTF-8 (Latin-1's e-acute): said, where the message failed to become JSON (500, no body).
+           {"?sort=%E9", "sort: found '\\xE9'; expected one of urgency"},
+           {"?offset=%E9", "offset: found '\\xE9'; expected a whole number 0 or more"},
+           // A mistyped parameter would be ignored, and the whole worklist taken for the filtered one.
+           {"?filtre=due",
+            "filtre: unknown parameter; expected one of filter, q, sort, order, offset, limit"}}) {
     auto res = Get("/api/worklist" + query, session);
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 400) << query;
