@@ -12,6 +12,7 @@
 #include "prrt/clinical/decay.h"
 #include "prrt/clinical/tumour.h"
 #include "prrt/common/dates.h"
+#include "prrt/report/json.h"
 
 namespace prrt::cli {
 namespace {
@@ -49,7 +50,7 @@ void AddGrade(CLI::App& app, CommandContext& context) {
                      {"grade", grade->grade},
                      {"term", grade->term},
                      {"ctcae_version", grade->ctcae_version}};
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
     } else {
       context.out << fmt::format("{} {} {}: CTCAE v{} grade {} ({})\n", args->test, FormatNumber(args->value),
                                  args->unit, grade->ctcae_version, grade->grade, grade->term);
@@ -88,7 +89,7 @@ void AddDecay(CLI::App& app, CommandContext& context) {
     if (args->json) {
       json result = {
           {"activity_gbq", activity}, {"half_life_days", args->half_life}, {"elapsed_days", elapsed}};
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
     } else {
       context.out << fmt::format("{} GBq at {} is {} GBq at {} ({} days, half-life {} d)\n",
                                  FormatNumber(args->activity), args->from, FormatNumber(activity, 5),
@@ -114,7 +115,7 @@ void AddWhoGrade(CLI::App& app, CommandContext& context) {
     if (!grade.ok()) return ReportError(context, grade.status());
     if (*as_json) {
       json result = {{"grade", grade->grade}, {"basis", grade->basis}, {"edition", *edition}};
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
     } else {
       context.out << fmt::format("WHO {}: {} (by {})\n", *edition, grade->grade, grade->basis);
     }

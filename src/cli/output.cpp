@@ -9,6 +9,8 @@
 #include <cmath>
 #include <random>
 
+#include "prrt/report/json.h"
+
 namespace prrt::cli {
 
 std::string FormatNumber(double value, int digits) {
@@ -82,7 +84,7 @@ StreamedJson::StreamedJson() {
 nlohmann::json StreamedJson::Add(Elements elements) {
   return AddText([elements = std::move(elements)](ArrayWriter& writer) {
     elements([&writer](const nlohmann::json& value) {
-      const std::string element = value.dump(2);
+      const std::string element = report::JsonText(value, 2);
       std::string& text = writer.Element();
       size_t line = 0;
       for (size_t end = element.find('\n'); end != std::string::npos; end = element.find('\n', line)) {
@@ -140,9 +142,9 @@ void StreamedJson::ArrayWriter::Finish() {
 }
 
 void StreamedJson::Print(std::ostream& out, const nlohmann::json& document) const {
-  const std::string text = document.dump(2);
+  const std::string text = report::JsonText(document, 2);
   // Marks are found in the order of the text (dump sorts keys); dump writes the control character as \u0001.
-  std::string prefix = nlohmann::json(mark_).dump();
+  std::string prefix = report::JsonText(nlohmann::json(mark_));
   prefix.pop_back();  // the closing quote: the array's number follows
   size_t done = 0;
   for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, done)) {

@@ -13,6 +13,7 @@
 #include "prrt/common/dates.h"
 #include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
+#include "prrt/report/json.h"
 
 namespace prrt::cli {
 namespace {
@@ -142,7 +143,7 @@ void AddRecistCommand(CLI::App& app, CommandContext& context) {
         }
       }
     }
-    if (*as_json) context.out << patients.dump(2) << '\n';
+    if (*as_json) context.out << report::JsonText(patients, 2) << '\n';
     return kExitOk;
   });
 }

@@ -28,6 +28,7 @@
 #include "prrt/registry/interchange.h"
 #include "prrt/registry/store.h"
 #include "prrt/registry/timeline.h"
+#include "prrt/report/json.h"
 #include "prrt/report/registry_json.h"
 
 namespace prrt::cli {
@@ -354,7 +355,7 @@ void AddPatient(CLI::App& app, CommandContext& context) {
       Result<registry::Timeline> t = registry::BuildTimeline(rows, *id);
       if (!t.ok()) return t.status();
       if (*as_json) {
-        context.out << report::TimelineJson(*t).dump(2) << '\n';
+        context.out << report::JsonText(report::TimelineJson(*t), 2) << '\n';
       } else {
         PrintTimeline(context.out, *t);
       }
@@ -471,7 +472,7 @@ void AddPlan(CLI::App& app, CommandContext& context) {
     if (!read.ok()) return ReportError(context, read);
     const json result = report::PlanJson(*plan, in->protocol);
     if (args->as_json) {
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
       return kExitOk;
     }
     context.out << fmt::format("{} on {}: {}{}\n", plan->patient_id, plan->as_of,
@@ -502,7 +503,7 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
     // Patient by patient (a registry of 100,000 patients need not be one document in memory), on every core.
     auto text = [&](const std::string& id, const registry::Interchange& rows) {
       protocol::Eligibility e = protocol::AssessEligibility(rows, id, in->as_of, in->protocol);
-      if (args->as_json) return report::EligibilityJson(e).dump();
+      if (args->as_json) return report::JsonText(report::EligibilityJson(e));
       const std::string unmet = protocol::UnmetText(e);
       return fmt::format("{}: next {}: {}{}", id, e.next_phase.value_or("none"),
                          e.eligible ? "eligible" : "not eligible", unmet.empty() ? "" : ": " + unmet);
@@ -565,7 +566,7 @@ void AddAudit(CLI::App& app, CommandContext& context) {
     if (*as_json) out << "[";
     Status walked = store->ForEachAuditEntry(query, [&](const registry::AuditEntry& entry) {
       if (*as_json) {
-        out << (written == 0 ? "\n" : ",\n") << report::AuditEntryJson(entry).dump();
+        out << (written == 0 ? "\n" : ",\n") << report::JsonText(report::AuditEntryJson(entry));
       } else {
         out << AuditLine(entry) << '\n';
       }
@@ -633,7 +634,7 @@ void AddValidate(CLI::App& app, CommandContext& context) {
     for (const std::string& file : registry::InterchangeFiles())
       counts[file] = (*rows)[file];
     if (args->as_json) {
-      context.out << json({{"valid", true}, {"rows", counts}}).dump(2) << '\n';
+      context.out << report::JsonText(json({{"valid", true}, {"rows", counts}}), 2) << '\n';
     } else {
       context.out << fmt::format("{}: no problems found", args->folder);
       for (const auto& [file, n] : counts.items())

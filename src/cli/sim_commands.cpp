@@ -10,6 +10,7 @@
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "cli/registry_support.h"
+#include "prrt/report/json.h"
 #include "prrt/report/whatif_report.h"
 #include "prrt/sim/simulator.h"
 #include "prrt/study/whatif.h"
@@ -70,7 +71,7 @@ void AddWhatIfCommand(CLI::App& app, CommandContext& context) {
         context.err << "prrt whatif: wrote " << path << '\n';
     }
     if (args->json) {
-      context.out << report::WhatIfJson(report).dump(2) << '\n';
+      context.out << report::JsonText(report::WhatIfJson(report), 2) << '\n';
       return kExitOk;
     }
     const report::Section section = report::WhatIfSection(report);

@@ -18,6 +18,7 @@
 #include "cli/survival_input.h"
 #include "prrt/common/parallel.h"
 #include "prrt/io/csv.h"
+#include "prrt/report/json.h"
 #include "prrt/stats/cox.h"
 #include "prrt/stats/design.h"
 #include "prrt/stats/logrank.h"
@@ -554,7 +555,7 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
         result["pairwise"] = std::move(rows);
         result["p_adjust"] = *p_adjust;
       }
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
     } else {
       table.Print(context.out);
       context.out << fmt::format("\nChisq = {} on {} degrees of freedom, p = {}\n",
@@ -817,7 +818,7 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       }
       if (zph_result) result["zph"] = ZphJson(*zph_result, flags->zph, flags->covariates, design->names);
       if (residuals) result["residuals"] = ResidualsJson(*residuals, design->names);
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
     } else {
       context.out << fmt::format("n = {}, events = {} ({} rows with a missing value left out), ties: {}\n\n",
                                  fit->n, fit->events, input->rows_dropped, flags->ties);

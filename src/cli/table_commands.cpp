@@ -7,6 +7,7 @@
 #include "cli/app.h"
 #include "cli/command_support.h"
 #include "cli/output.h"
+#include "prrt/report/json.h"
 #include "prrt/stats/contingency.h"
 
 namespace prrt::cli {
@@ -146,7 +147,7 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
       // An infinite odds ratio (a zero cell) is absent in JSON; say which way it is.
       if (test->odds_ratio && std::isinf(*test->odds_ratio)) result["odds_ratio_infinite"] = true;
       if (test->or_upper && std::isinf(*test->or_upper)) result["or_upper_infinite"] = true;
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
     } else {
       context.out << fmt::format(
           "Fisher's exact test ({} x {}), {}: p = {}{}\n", table->rows, table->cols,
@@ -199,7 +200,7 @@ void AddChisq(CLI::App& stats, CommandContext& context) {
         result["replicates"] = test->replicates;
         result["seed"] = monte_carlo->seed;
       }
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
     } else {
       context.out << fmt::format("X-squared = {}, df = {}, p = {}{}\n", FormatNumber(test->statistic, 8),
                                  test->df, FormatNumber(test->p, 7),

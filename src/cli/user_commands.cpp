@@ -13,6 +13,7 @@
 #include "cli/registry_support.h"
 #include "prrt/common/utf8.h"
 #include "prrt/registry/store.h"
+#include "prrt/report/json.h"
 #include "prrt/server/auth.h"
 
 namespace prrt::cli {
@@ -124,7 +125,7 @@ void AddUserCommands(CLI::App& app, CommandContext& context) {
         nlohmann::json out = nlohmann::json::array();
         for (const registry::UserRecord& u : *users)
           out.push_back({{"name", u.name}, {"role", u.role}, {"created", u.created}, {"updated", u.updated}});
-        context.out << out.dump(2) << '\n';
+        context.out << report::JsonText(out, 2) << '\n';
         return kExitOk;
       }
       TextTable table({"name", "role", "created", "updated"});

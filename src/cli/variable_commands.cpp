@@ -8,6 +8,7 @@
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "prrt/io/csv.h"
+#include "prrt/report/json.h"
 #include "prrt/stats/correlation.h"
 #include "prrt/stats/descriptives.h"
 
@@ -75,7 +76,7 @@ void AddSpearman(CLI::App& stats, CommandContext& context) {
                      {"alternative", args->alternative},
                      {"continuity", corrected},
                      {"rows_dropped", pairs->rows_dropped}};
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
     } else {
       context.out << fmt::format("Spearman's rho = {}, S = {}, n = {}, {} p = {} ({}{})\n",
                                  FormatNumber(test->rho, 8), FormatNumber(test->statistic, 8), test->n,
@@ -112,7 +113,7 @@ void AddPearson(CLI::App& stats, CommandContext& context) {
                      {"conf_level", *conf_level},
                      {"alternative", args->alternative},
                      {"rows_dropped", pairs->rows_dropped}};
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
     } else {
       context.out << fmt::format("Pearson's r = {} ({}% CI {} to {}), t = {} on {} df, {} p = {}\n",
                                  FormatNumber(test->r, 8), FormatNumber(100 * *conf_level),
@@ -205,7 +206,7 @@ void AddDescribe(CLI::App& stats, CommandContext& context) {
                      {"rows_dropped", read->rows_dropped},
                      {"groups", groups}};
       if (numeric) result["quantile_type"] = *quantile_type;
-      context.out << result.dump(2) << '\n';
+      context.out << report::JsonText(result, 2) << '\n';
     } else if (read->rows_dropped > 0) {
       context.out << fmt::format("{} rows with a missing value were left out\n", read->rows_dropped);
     }

@@ -10,6 +10,10 @@
 
 namespace prrt::report {
 
+std::string JsonText(const nlohmann::json& document, int indent) {
+  return document.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 nlohmann::json JsonNumber(double value) {
   if (!std::isfinite(value)) return nullptr;
   return value;

@@ -129,7 +129,7 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
     study["beyond_the_paper"] = BeyondJson(beyond);
     if (options.whatif != nullptr) study["beyond_the_paper"]["policy_whatif"] = WhatIfJson(*options.whatif);
     std::ofstream file(out / "study.json", std::ios::binary);
-    file << study.dump(2) << '\n';
+    file << JsonText(study, 2) << '\n';
     if (!file) return IoError(fmt::format("{}: writing failed", (out / "study.json").string()));
     written.push_back((out / "study.json").string());
   }

@@ -144,7 +144,7 @@ Result<std::vector<std::string>> WriteWhatIfReport(const WhatIfReport& report, c
   {
     const fs::path path = out / "whatif.json";
     std::ofstream file(path, std::ios::binary);
-    file << WhatIfJson(report).dump(2) << '\n';
+    file << JsonText(WhatIfJson(report), 2) << '\n';
     if (!file) return IoError(fmt::format("{}: writing failed", path.string()));
     written.push_back(path.string());
   }

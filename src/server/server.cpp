@@ -47,7 +47,7 @@ constexpr size_t kThreads = 64;
 
 void Reply(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(report::JsonText(body), "application/json");
 }
 
 void Error(httplib::Response& res, int status, const std::string& message) {
@@ -637,7 +637,9 @@ struct Server::Impl {
         given.errors.push_back({{"field", column}, {"message", "expected text or a number"}});
         continue;
       }
-      give(column, value.is_null() ? "" : value.is_string() ? value.get<std::string>() : value.dump());
+      give(column, value.is_null()     ? ""
+                   : value.is_string() ? value.get<std::string>()
+                                       : report::JsonText(value));
     }
     return given;
   }
@@ -900,7 +902,7 @@ struct Server::Impl {
           test.ok() ? json{{"chisq", test->chisq}, {"df", test->df}, {"p", report::JsonNumber(test->p)}}
                     : json(nullptr);
     }
-    return result.dump();
+    return report::JsonText(result);
   }
 };
 

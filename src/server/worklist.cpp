@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "prrt/common/utf8.h"
+#include "prrt/report/json.h"
 #include "prrt/report/registry_json.h"
 #include "query.h"
 
@@ -103,7 +104,7 @@ void Worklist::Put(const protocol::Plan& plan, const protocol::Protocol& protoco
   // The worklist's words for it, as sorted and searched: the page shows these rather than composing its own.
   element["eligibility_summary"] =
       entry.eligibility.empty() ? nlohmann::json() : nlohmann::json(entry.eligibility);
-  entry.json = element.dump();
+  entry.json = report::JsonText(element);
   std::string next_text;
   if (next != nullptr) {
     entry.next_date = next->window_start;

@@ -102,6 +102,25 @@ TEST(Store, AFreeTextValueCutShortIsExportedAsStored) {
             std::string::npos);
 }
 
+// A registry edited by another tool may hold text that is not UTF-8 (a note in Latin-1): prrt patient --json
+// writes it as U+FFFD, where it aborted.
+TEST(Store, TextThatIsNotUtf8InTheRegistryIsWrittenAsReplacementCharactersInJson) {
+  TempDir dir("store_latin1");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", kExample}, out, err), 0) << err;
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle,
+                         "UPDATE patients SET extra = 'x_note' || char(9) || CAST(X'636166E9' AS TEXT) || "
+                         "char(10) WHERE patient_id = 'P003'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(handle);
+  ASSERT_EQ(RunPrrt({"patient", "--db", db, "P003", "--json"}, out, err), 0) << err;
+  EXPECT_EQ(nlohmann::json::parse(out)["x_note"], "caf\xEF\xBF\xBD");
+}
+
 TEST(Store, ReimportChangesNothingAndChangesAreAuditedColumnByColumn) {
   TempDir dir("store_audit");
   registry::Store store = OpenStore(dir.path / "r.db");

@@ -18,6 +18,17 @@ std::string NumberText(double value) {
   return text;
 }
 
+// JsonText writes what dump writes, but for a byte that is not UTF-8 (Latin-1's e-acute, 0xE9), which
+// becomes U+FFFD (EF BF BD) where dump threw.
+TEST(JsonText, IsDumpButForBytesThatAreNotUtf8) {
+  const nlohmann::json document = {{"note", "Zürich, µg/l"}, {"n", 3}, {"list", {1.5, nullptr}}};
+  EXPECT_EQ(JsonText(document), document.dump());
+  EXPECT_EQ(JsonText(document, 2), document.dump(2));
+  const nlohmann::json latin1 = {{"note", "caf\xE9"}};
+  EXPECT_THROW((void)latin1.dump(), nlohmann::json::type_error);
+  EXPECT_EQ(JsonText(latin1), "{\"note\":\"caf\xEF\xBF\xBD\"}");
+}
+
 // The text dump writes is the reference: the rows it prints are what `prrt stats km --json` has always
 // printed, and what JSON readers were written against.
 TEST(AppendJsonNumber, WritesWhatDumpWrites) {

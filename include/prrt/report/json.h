@@ -14,6 +14,11 @@
 
 namespace prrt::report {
 
+//! `document` as JSON text, as dump(indent) writes it. Every output of prrt writes JSON through here: text
+//! that is not UTF-8 (a registry edited by another tool, a folder named in Latin-1) becomes U+FFFD, where
+//! dump threw and the program aborted or the server answered an empty 500.
+std::string JsonText(const nlohmann::json& document, int indent = -1);
+
 nlohmann::json JsonNumber(double value);
 nlohmann::json JsonNumber(const std::optional<double>& value);
 
