@@ -44,6 +44,10 @@ constexpr const char* kCookie = "prrt_session";
 // Each open connection holds a thread of the pool while it is kept alive: enough for a clinic's browsers and
 // for 50 connections of the load test at once.
 constexpr size_t kThreads = 64;
+// The largest request body read: a row, a patient's change or a log-in is a few hundred bytes. httplib reads
+// any body whole, so without a bound a client that had not even logged in could make the server hold
+// gigabytes (a body of 1.4 GB held 2.5 GB).
+constexpr size_t kMaxBodyBytes = size_t{1} << 20;
 
 void Reply(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -411,6 +415,7 @@ struct Server::Impl {
     // A client keeps its connection (httplib closes it after 5 requests by default, and the reconnections of
     // busy clients overflow the listen backlog: a dropped SYN costs a second).
     http.set_keep_alive_max_count(1000000);
+    http.set_payload_max_length(kMaxBodyBytes);  // 413 beyond
     // Answers go out at once: without it, Nagle and delayed ACKs hold a response's last segment ~40 ms.
     http.set_tcp_nodelay(true);
     // The pages: the shell holds no patient data (that comes from the API after log-in). Scripts only from

@@ -167,6 +167,20 @@ TEST_F(Api, PagesAreServedWithoutPatientDataUnderAStrictContentSecurityPolicy) {
   EXPECT_EQ(client.Get("/app.js")->body.find("innerHTML"), std::string::npos);
 }
 
+// A body past 1 MiB is refused (413) without being held: the server read any body whole, so a client that had
+// not logged in could make it hold gigabytes.
+TEST_F(Api, ABodyPastAMebibyteIsRefused) {
+  httplib::Client client = Client();
+  const std::string big = "{\"user\": \"" + std::string(size_t{1} << 20, 'a') + "\"}";
+  auto refused = client.Post("/api/login", big, "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413);
+  auto login = client.Post("/api/login", json{{"user", "ana"}, {"password", "correct horse"}}.dump(),
+                           "application/json");
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 200);
+}
+
 TEST_F(Api, LogInSetsAnHttpOnlyCookieAndWrongPasswordsAreSlowedDown) {
   httplib::Client client = Client();
   auto wrong = client.Post("/api/login", R"({"user":"ana","password":"wrong horse"})", "application/json");
