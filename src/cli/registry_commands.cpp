@@ -237,12 +237,12 @@ void AddExport(CLI::App& app, CommandContext& context) {
 
 // A patient's timeline as text: the phases (with their work-ups, cycles and progression), OS, then the
 // responses, events, lesion measurements and labs, each in date order. Months with one decimal, as the study
-// reports them.
+// reports them. The values as ShowUtf8 shows them: a note typed over several lines stays on its row's line.
 void PrintTimeline(std::ostream& out, const registry::Timeline& t) {
   const registry::Row& patient = *t.patient;
   auto column = [](const registry::Row& row, const char* name) -> std::string {
     const std::string* value = row.get(name);
-    return value ? *value : "";
+    return value ? ShowUtf8(*value) : "";
   };
   out << fmt::format("{} ({}, born {}, {} NET)\n", column(patient, "patient_id"), column(patient, "sex"),
                      column(patient, "birth_date"), column(patient, "primary_site"));
@@ -315,7 +315,8 @@ void PrintTimeline(std::ostream& out, const registry::Timeline& t) {
   section("lesion measurements", lines);
   lines.clear();
   for (const registry::TimelineLab& l : t.labs) {
-    lines.push_back(fmt::format("{} {} {} {}: CTCAE grade {}", l.date, l.test, FormatNumber(l.value), l.unit,
+    lines.push_back(fmt::format("{} {} {} {}: CTCAE grade {}", l.date, l.test, FormatNumber(l.value),
+                                ShowUtf8(l.unit),
                                 l.ctcae_grade ? std::to_string(*l.ctcae_grade) : "- (" + l.ctcae_note + ")"));
   }
   section("labs", lines);
@@ -333,7 +334,7 @@ Status WithPatient(const registry::Store& store, const std::string& patient_id,
       },
       patient_id);
   if (!s.ok()) return s;
-  if (!found) return NotFound(fmt::format("no patient '{}' in the registry", patient_id));
+  if (!found) return NotFound(fmt::format("no patient '{}' in the registry", ShowUtf8(patient_id)));
   return Status();
 }
 
@@ -475,7 +476,7 @@ void AddPlan(CLI::App& app, CommandContext& context) {
       context.out << report::JsonText(result, 2) << '\n';
       return kExitOk;
     }
-    context.out << fmt::format("{} on {}: {}{}\n", plan->patient_id, plan->as_of,
+    context.out << fmt::format("{} on {}: {}{}\n", ShowUtf8(plan->patient_id), plan->as_of,
                                plan->phase ? fmt::format("{}-PRRT {} ({} of {} cycles, {:g} GBq in all)",
                                                          *plan->phase, plan->phase_status, plan->cycles_given,
                                                          plan->cycles_intended, plan->cumulative_activity_gbq)
@@ -505,7 +506,7 @@ void AddEligibility(CLI::App& app, CommandContext& context) {
       protocol::Eligibility e = protocol::AssessEligibility(rows, id, in->as_of, in->protocol);
       if (args->as_json) return report::JsonText(report::EligibilityJson(e));
       const std::string unmet = protocol::UnmetText(e);
-      return fmt::format("{}: next {}: {}{}", id, e.next_phase.value_or("none"),
+      return fmt::format("{}: next {}: {}{}", ShowUtf8(id), e.next_phase.value_or("none"),
                          e.eligible ? "eligible" : "not eligible", unmet.empty() ? "" : ": " + unmet);
     };
     Result<int64_t> written = WriteEachPatient(*in, *args, context.out, args->as_json ? "[\n" : "",

@@ -56,10 +56,8 @@ struct UserArgs {
 };
 
 int PutUser(CommandContext& context, const UserArgs& args, bool create, bool password_given) {
-  if (!IsUtf8Text(args.name)) {
-    return ReportError(context, InvalidArgument(fmt::format("--name: found '{}'; expected UTF-8 text",
-                                                            ShowUtf8(args.name))));
-  }
+  // Checked before the password is asked for.
+  if (Status name = registry::Store::CheckUserName(args.name); !name.ok()) return ReportError(context, name);
   const std::optional<server::Role> role = server::ParseRole(args.role);
   if (!role)
     return ReportError(
@@ -130,7 +128,7 @@ void AddUserCommands(CLI::App& app, CommandContext& context) {
       }
       TextTable table({"name", "role", "created", "updated"});
       for (const registry::UserRecord& u : *users)
-        table.AddRow({u.name, u.role, u.created, u.updated});
+        table.AddRow({ShowUtf8(u.name), u.role, u.created, u.updated});
       table.Print(context.out);
       return kExitOk;
     });

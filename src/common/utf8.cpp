@@ -10,6 +10,10 @@ namespace {
 
 using Utf8 = boost::locale::utf::utf_traits<char>;
 
+bool IsControl(unsigned char c) {
+  return c < 0x20 || c == 0x7F;
+}
+
 // Whether the UTF-8 sequence at `at` is well formed and not NUL; moves `at` past it, or one byte on when it
 // is not.
 bool TakeSequence(const char*& at, const char* end) {
@@ -44,7 +48,7 @@ std::string ShowUtf8(std::string_view text) {
     const char* start = at;
     // A control character (a newline in a note, an escape sequence) would break the message's line or act
     // on the terminal; NUL is not text, shown below.
-    if (const unsigned char c = static_cast<unsigned char>(*at); (c < 0x20 && c != 0) || c == 0x7F) {
+    if (const unsigned char c = static_cast<unsigned char>(*at); IsControl(c) && c != 0) {
       shown += c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : fmt::format("\\x{:02X}", c);
       ++at;
     } else if (TakeSequence(at, end)) {
@@ -54,6 +58,11 @@ std::string ShowUtf8(std::string_view text) {
     }
   }
   return shown;
+}
+
+bool HasControlCharacter(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return IsControl(static_cast<unsigned char>(c)); });
 }
 
 }  // namespace prrt

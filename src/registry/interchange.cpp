@@ -168,14 +168,14 @@ bool ParseDouble(const std::string& text, double& value) {
   return ec == std::errc() && ptr == text.data() + text.size() && std::isfinite(value);
 }
 
-// Checks one value against its field; returns what was expected, or nothing when it is fine.
+}  // namespace
+
 std::optional<std::string> CheckValue(const ColumnSpec& field, const std::string& value, Day today) {
   switch (field.type) {
     case ColumnType::kText:
       // An id, an organ or a unit is one line: a control character in it (a newline in a quoted field, an
       // escape sequence) is a mistake, and would break the lines that show it.
-      if (std::any_of(value.begin(), value.end(),
-                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }))
+      if (HasControlCharacter(value))
         return std::string("text without control characters (tab, newline, ...)");
       return std::nullopt;
     case ColumnType::kEnum:
@@ -210,8 +210,6 @@ std::optional<std::string> CheckValue(const ColumnSpec& field, const std::string
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 const std::string* Intern(const std::string& text) {
   static std::mutex mutex;
@@ -733,7 +731,7 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
     return OutOfOrder(fmt::format(
         "{}: patient_id: the rows of patient '{}' are not together, in the order of patients.csv; read the "
         "folder whole",
-        row.where(), row.get("patient_id") ? *row.get("patient_id") : ""));
+        row.where(), ShowUtf8(row.get("patient_id") ? *row.get("patient_id") : "")));
   };
   Interchange one;
   while (std::optional<Row> patient = readers.front()->Next()) {
@@ -942,7 +940,7 @@ Result<std::vector<KeyChange>> ReplaceRow(Interchange& data, const std::string& 
     if (patient != values.at("patient_id")) {
       problems.Add(
           fmt::format("{} (row given): patient_id: found '{}'; a correction keeps the row's patient '{}'",
-                      file, values.at("patient_id"), patient));
+                      file, ShowUtf8(values.at("patient_id")), ShowUtf8(patient)));
       return InvalidArgument("the row has problems");
     }
   }
@@ -963,7 +961,7 @@ Result<std::vector<KeyChange>> ChangeRows(Interchange& data, const std::string& 
   if (patch.empty()) problems.Add(fmt::format("{}: no column given to change", where));
   if (patch.count("patient_id"))
     problems.Add(fmt::format("{}: patient_id: found '{}'; a change keeps the rows' patient '{}'", where,
-                             patch.at("patient_id"), match.at("patient_id")));
+                             ShowUtf8(patch.at("patient_id")), ShowUtf8(match.at("patient_id"))));
   if (!problems.empty()) return InvalidArgument("the change has problems");
   std::vector<Row>& rows = data.files[file];
   std::vector<size_t> matched;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -646,7 +647,7 @@ Status Store::RemovePatient(const std::string& patient_id, const std::string& us
                    },
                    patient_id);
                if (!read.ok()) return read;
-               if (!rows) return NotFound(fmt::format("no patient '{}'", patient_id));
+               if (!rows) return NotFound(fmt::format("no patient '{}'", ShowUtf8(patient_id)));
                std::string recorded;
                for (const std::string& file : InterchangeFiles()) {
                  const size_t count = rows->files[file].size();
@@ -657,7 +658,7 @@ Status Store::RemovePatient(const std::string& patient_id, const std::string& us
                  return FailedPrecondition(
                      fmt::format("patient '{}' has rows recorded ({}); only a patient with nothing recorded "
                                  "is removed: remove those rows first",
-                                 patient_id, recorded));
+                                 ShowUtf8(patient_id), recorded));
                }
                return store_part(Interchange(), {patient_id});
              },
@@ -668,8 +669,12 @@ Status Store::RemovePatient(const std::string& patient_id, const std::string& us
 Result<int64_t> Store::RenamePatient(const std::string& old_id, const std::string& new_id,
                                      const std::string& user) {
   if (new_id.empty()) return InvalidArgument("the new patient_id is empty; expected the patient's id");
-  if (!IsUtf8Text(new_id))
-    return InvalidArgument(fmt::format("found '{}'; expected UTF-8 text", ShowUtf8(new_id)));
+  // As patients.csv's patient_id is checked on import: the registry exports what it can import again.
+  const ColumnSpec& id_field = InterchangeSpec("patients.csv").columns.front();
+  assert(id_field.name == "patient_id");
+  std::optional<std::string> expected =
+      IsUtf8Text(new_id) ? CheckValue(id_field, new_id, Today()) : std::string("UTF-8 text");
+  if (expected) return InvalidArgument(fmt::format("found '{}'; expected {}", ShowUtf8(new_id), *expected));
   Status begin = impl_->Exec("BEGIN IMMEDIATE");
   if (!begin.ok()) return begin;
   auto fail = [&](Status status) -> Result<int64_t> {
@@ -681,9 +686,10 @@ Result<int64_t> Store::RenamePatient(const std::string& old_id, const std::strin
     Result<bool> registered = HasPatient(id);
     if (!registered.ok()) return fail(registered.status());
     if (*registered == registered_is_wrong) {
-      return fail(registered_is_wrong ? AlreadyExists(fmt::format(
-                                            "found '{}'; it is the id of a patient registered already", id))
-                                      : NotFound(fmt::format("no patient '{}'", id)));
+      return fail(registered_is_wrong
+                      ? AlreadyExists(fmt::format("found '{}'; it is the id of a patient registered already",
+                                                  ShowUtf8(id)))
+                      : NotFound(fmt::format("no patient '{}'", ShowUtf8(id))));
     }
   }
   // The rows point at their patient: the foreign keys are checked at the commit, all rows renamed.
@@ -994,7 +1000,20 @@ Status WriteInterchange(const Interchange& data, const std::string& folder) {
   return Status();
 }
 
+Status Store::CheckUserName(const std::string& name) {
+  if (name.empty()) return InvalidArgument("the user name is empty; expected a name");
+  if (!IsUtf8Text(name))
+    return InvalidArgument(fmt::format("the user name: found '{}'; expected UTF-8 text", ShowUtf8(name)));
+  if (HasControlCharacter(name)) {
+    return InvalidArgument(
+        fmt::format("the user name: found '{}'; expected text without control characters (tab, newline, ...)",
+                    ShowUtf8(name)));
+  }
+  return Status();
+}
+
 Status Store::PutUser(const UserRecord& user, bool create, const std::string& by) {
+  if (Status name = CheckUserName(user.name); !name.ok()) return name;
   Status begin = impl_->Exec("BEGIN IMMEDIATE");
   if (!begin.ok()) return begin;
   auto fail = [&](Status status) {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "prrt/clinical/ctcae.h"
+#include "prrt/common/utf8.h"
 #include "registry/lesion_responses.h"
 
 namespace prrt::registry {
@@ -101,7 +102,8 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
       if (*row.get("patient_id") == patient_id) t.patient = &row;
     }
   }
-  if (t.patient == nullptr) return NotFound(fmt::format("no patient '{}' in the registry", patient_id));
+  if (t.patient == nullptr)
+    return NotFound(fmt::format("no patient '{}' in the registry", ShowUtf8(patient_id)));
   const Day last_contact = *ParseDay(*t.patient->get("last_contact_date"));
   const Day no_death = std::numeric_limits<Day>::max();
   const Day death_day = t.patient->get("death_date") ? *ParseDay(*t.patient->get("death_date")) : no_death;

@@ -123,7 +123,20 @@ INSTANTIATE_TEST_SUITE_P(
                  "",
                  {"user", "add", "--db", "{file}", "--name", "Jos\xE9", "--role", "admin", "--password",
                   "correct horse battery staple"},
-                 "--name: found 'Jos\\xE9'; expected UTF-8 text"},
+                 "the user name: found 'Jos\\xE9'; expected UTF-8 text"},
+        // A user name is one line: the list of users, each audit entry.
+        BadInput{
+            "user_name_newline",
+            "",
+            {"user", "add", "--db", "{file}", "--name", "ana\nadmin", "--role", "viewer", "--password",
+             "correct horse battery staple"},
+            "the user name: found 'ana\\nadmin'; expected text without control characters (tab, newline, "
+            "...)"},
+        BadInput{"user_name_empty",
+                 "",
+                 {"user", "add", "--db", "{file}", "--name", "", "--role", "viewer", "--password",
+                  "correct horse battery staple"},
+                 "the user name is empty; expected a name"},
         BadInput{"km_negative_start",
                  "s,t,e\n0,1,1\n-1,2,0\n",
                  {"stats", "km", "--input", "{file}", "--start", "s", "--time", "t", "--event", "e"},

@@ -60,5 +60,16 @@ INSTANTIATE_TEST_SUITE_P(
         Utf8Case{"fe_ff", "\xFE\xFF", false, "\\xFE\\xFF"},
         Utf8Case{"good_after_bad", "\xE9\xC3\xA9", false, "\\xE9\xC3\xA9"}));
 
+// ASCII's control characters are U+0000 to U+001F and U+007F (DEL); space (U+0020) and tilde (U+007E) bound
+// them; the C1 controls of Unicode (U+0080 to U+009F, two bytes in UTF-8) are not looked for.
+TEST(ControlCharacters, AreAsciisC0AndDelete) {
+  for (const std::string text : {"", "P001", " ~", "caf\xC3\xA9", "\xC2\x85", "\xE9"})
+    EXPECT_FALSE(HasControlCharacter(text)) << ShowUtf8(text);
+  for (const std::string& text :
+       {std::string("a\0b", 3), std::string("\x01"), std::string("a\tb"), std::string("line\n"),
+        std::string("\r"), std::string("\x1B[31m"), std::string("\x1F"), std::string("\x7F")})
+    EXPECT_TRUE(HasControlCharacter(text)) << ShowUtf8(text);
+}
+
 }  // namespace
 }  // namespace prrt

@@ -2,7 +2,6 @@
 // file:line: column: message, all of them at once, with exit code 2.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -497,10 +496,7 @@ TEST(ReadByPatient, AFailureOfTheRegistryIsNotTakenForRowsOutOfOrder) {
   const std::string db = (dir.path / "r.db").string();
   std::string out, err;
   ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", "tests/data/registry_example"}, out, err), 0) << err;
-  sqlite3* handle = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(handle, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(handle);
+  ASSERT_TRUE(ExecSql(db, "PRAGMA user_version = 99"));
   out.clear();
   err.clear();
   EXPECT_EQ(

@@ -73,6 +73,8 @@ TEST_F(PatientTimeline, DeathEndsOsAndUnknownPatientIsAnError) {
   // No such patient, and no id at all (not every patient).
   for (const std::string id : {"P404", ""})
     EXPECT_TRUE(Refused({"patient", "--db", db_, id}, fmt::format("no patient '{}' in the registry", id)));
+  // An id with an escape sequence is shown escaped: it does not colour the terminal of whoever mistyped it.
+  EXPECT_TRUE(Refused({"patient", "--db", db_, "P\x1B[31m"}, "no patient 'P\\x1B[31m' in the registry"));
 }
 
 // The text view: every recorded row of the example's P001 and P002 (their CSV lines, in date order), with the
@@ -109,6 +111,33 @@ TEST_F(PatientTimeline, TheTextShowsEveryRowRecordedAndTheFiguresByHand) {
       << out;
   EXPECT_NE(out.find("  cumulative activity 29.6 GBq; OS 97.3 months (died 2014-05-20)\n"), std::string::npos)
       << out;
+}
+
+// A note typed over two lines (a quoted field, as a spreadsheet writes a cell with a line break) and one with
+// an escape sequence are kept as typed (the JSON, an export) but shown on their row's line, escaped: the
+// newline as \n, the escape character as \x1B, which would otherwise have turned the terminal's text red.
+TEST(PatientTimelineNotes, ANoteOverSeveralLinesIsShownOnItsRowsLine) {
+  TempDir dir("timeline_note_lines");
+  fs::copy("tests/data/registry_example", dir.path / "registry");
+  std::ofstream(dir.path / "registry" / "events.csv")
+      << "patient_id,date,event,method,x_note\n"
+         "P001,2008-03-01,progression,recist,\"liver\nand bone\"\n"
+         "P001,2010-02-15,progression,recist,\x1B[31mnew\n";
+  const std::string db = (dir.path / "registry.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", (dir.path / "registry").string()}, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt({"patient", "--db", db, "P001"}, out, err), 0) << err;
+  EXPECT_NE(out.find("  events:\n"
+                     "    2008-03-01 progression (recist) — liver\\nand bone\n"
+                     "    2010-02-15 progression (recist) — \\x1B[31mnew\n"
+                     "  labs:\n"),
+            std::string::npos)
+      << out;
+  ASSERT_EQ(RunPrrt({"patient", "--db", db, "P001", "--json"}, out, err), 0) << err;
+  const nlohmann::json events = nlohmann::json::parse(out)["events"];
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["x_note"], "liver\nand bone");
+  EXPECT_EQ(events[1]["x_note"], "\x1B[31mnew");
 }
 
 TEST(PatientTimelineLabs, ATestWithoutACtcaeGradeIsSaidSoNotCalledAnError) {

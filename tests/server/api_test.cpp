@@ -808,7 +808,9 @@ TEST_F(Api, APatientRegisteredUnderAMistypedIdIsRenamed) {
            {{{"patient_id", ""}}, "the new patient_id is empty; expected the patient's id"},
            {json::object(), "missing; it is required"},
            {{{"patient_id", 4}}, "expected text"},
-           {{{"patient_id", std::string("P\0", 2)}}, "found 'P\\x00'; expected UTF-8 text"}}) {
+           {{{"patient_id", std::string("P\0", 2)}}, "found 'P\\x00'; expected UTF-8 text"},
+           {{{"patient_id", "P004\r\n"}},
+            "found 'P004\\r\\n'; expected text without control characters (tab, newline, ...)"}}) {
     auto refused = Post("/api/patients/P003/rename", body, session);
     ASSERT_EQ(refused->status, 422) << body;
     EXPECT_EQ(FieldErrors(refused), (std::map<std::string, std::string>{{"patient_id", message}})) << body;

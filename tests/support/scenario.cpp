@@ -1,6 +1,7 @@
 #include "support/scenario.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -26,6 +27,18 @@ std::string Slurp(const std::filesystem::path& file) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+::testing::AssertionResult ExecSql(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  char* error = nullptr;
+  const bool ran = sqlite3_open(db.c_str(), &handle) == SQLITE_OK &&
+                   sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK;
+  const std::string message = error != nullptr ? error : sqlite3_errmsg(handle);
+  sqlite3_free(error);
+  sqlite3_close(handle);
+  if (ran) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << db << ": " << sql << ": " << message;
 }
 
 registry::Interchange ReadScenario(const std::string& name, const std::map<std::string, std::string>& files) {

@@ -2,6 +2,8 @@
 // read back as `prrt import` reads them.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <map>
 #include <string>
@@ -19,6 +21,10 @@ struct TempDir {
 
 //! The whole content of a file.
 std::string Slurp(const std::filesystem::path& file);
+
+//! Runs `sql` on the SQLite file `db` as another tool (or an earlier prrt) would: what prrt must read, though
+//! it would not write it.
+::testing::AssertionResult ExecSql(const std::filesystem::path& db, const std::string& sql);
 
 //! Writes `files` (name → content, header included) to a fresh folder and reads it with the day of the test
 //! suite (2026-11-27) as today; a read error fails the calling test.

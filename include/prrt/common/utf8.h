@@ -19,6 +19,10 @@ bool IsUtf8Text(std::string_view text);
 //! on its line and cannot act on a terminal; the rest as it is.
 std::string ShowUtf8(std::string_view text);
 
+//! Whether `text` holds a control character of ASCII (U+0000 to U+001F and U+007F: tab, newline, escape,
+//! ...): none belongs in an id, a code or a name, each one line shown as it is.
+bool HasControlCharacter(std::string_view text);
+
 //! What a text read from a file that is not UTF-8 should have been.
 inline constexpr std::string_view kExpectedUtf8 =
     "UTF-8 text (this looks like another encoding, such as Windows-1252 or Latin-1: save the file as CSV "

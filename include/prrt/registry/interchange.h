@@ -157,6 +157,10 @@ struct FileSpec {
   std::vector<ColumnSpec> columns;
 };
 
+//! What `value` should have been as a value of `field` ("a date YYYY-MM-DD", "one of: m, f"), or nothing when
+//! it is one: the check of every value read, added or changed (UTF-8 is checked before).
+std::optional<std::string> CheckValue(const ColumnSpec& field, const std::string& value, Day today);
+
 //! The format's files, in the order they are read: the one description the reader checks against and the
 //! clinic's forms are built from (GET /api/format).
 const std::vector<FileSpec>& InterchangeSpecs();

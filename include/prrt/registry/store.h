@@ -151,12 +151,16 @@ class Store {
   Status ForEachAuditEntry(const AuditQuery& query,
                            const std::function<Status(const AuditEntry&)>& visit) const;
 
-  //! Adds (`create`) or changes a user; AlreadyExists / NotFound otherwise. The audit trail records the role
-  //! and that the password was set, by `by`, never the hash.
+  //! Adds (`create`) or changes a user; AlreadyExists / NotFound otherwise, InvalidArgument for a name
+  //! CheckUserName refuses. The audit trail records the role and that the password was set, by `by`, never
+  //! the hash.
   Status PutUser(const UserRecord& user, bool create, const std::string& by);
   Result<std::optional<UserRecord>> FindUser(const std::string& name) const;
   //! Every user by name, without the password hashes.
   Result<std::vector<UserRecord>> ListUsers() const;
+  //! InvalidArgument unless `name` can be a user's: not empty, UTF-8 text without control characters (it is
+  //! shown on a line of its own: the list of users, every audit entry of theirs).
+  static Status CheckUserName(const std::string& name);
 
  private:
   struct Impl;
