@@ -8,6 +8,7 @@
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "cli/survival_input.h"
+#include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
 #include "prrt/stats/competing.h"
 
@@ -152,8 +153,8 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
       return kExitOk;
     }
     for (const stats::CumincCurve& curve : result->curves) {
-      context.out << fmt::format("cause {}, group {}:\n", input->cause_names[curve.cause - 1],
-                                 input->group_names[curve.group]);
+      context.out << fmt::format("cause {}, group {}:\n", ShowUtf8(input->cause_names[curve.cause - 1]),
+                                 ShowUtf8(input->group_names[curve.group]));
       PrintTable(context.out, {"time", "incidence", "std.err", "lower", "upper"}, [&curve](const auto& emit) {
         // The corner points after each step (and the last point), without the repeated values before them.
         for (size_t i = 0; i < curve.time.size(); ++i) {
@@ -168,7 +169,7 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
     for (size_t c = 0; c < result->gray.size(); ++c) {
       const stats::ChiSquareTest& test = result->gray[c];
       context.out << fmt::format("Gray's test, cause {}: chisq = {} on {} df, p = {}\n",
-                                 input->cause_names[c], FormatNumber(test.chisq, 8), test.df,
+                                 ShowUtf8(input->cause_names[c]), FormatNumber(test.chisq, 8), test.df,
                                  FormatNumber(test.p, 4));
     }
     if (input->rows_dropped > 0) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <random>
 
+#include "prrt/common/utf8.h"
 #include "prrt/report/json.h"
 
 namespace prrt::cli {
@@ -41,6 +42,13 @@ std::string SidesText(stats::Alternative alternative) {
              : fmt::format("one-sided ({})", stats::AlternativeName(alternative));
 }
 
+size_t DisplayWidth(std::string_view text) {
+  // The bytes that begin a character: all but UTF-8's continuation bytes (10xxxxxx).
+  return text.size() - static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+           return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+         }));
+}
+
 void AppendAlignedRow(std::string& line, std::span<const std::string> cells, std::span<const size_t> widths) {
   for (size_t c = 0; c < cells.size() && c < widths.size(); ++c) {
     // Right-aligned, two spaces between columns (by hand: fmt's "{:>{}}" took half of printing a table).
@@ -54,18 +62,28 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& header, const
   std::vector<size_t> width(header.size());
   auto widen = [&width](const std::vector<std::string>& cells) {
     for (size_t c = 0; c < cells.size() && c < width.size(); ++c)
-      width[c] = std::max(width[c], cells[c].size());
+      width[c] = std::max(width[c], DisplayWidth(cells[c]));
   };
   widen(header);
   rows(widen);
   std::string line;
+  std::vector<size_t> bytes(width.size());
   auto print_row = [&](const std::vector<std::string>& cells) {
+    // A column's width in bytes for this row: a cell's characters of several bytes widen it by their extra.
+    for (size_t c = 0; c < cells.size() && c < width.size(); ++c)
+      bytes[c] = width[c] + cells[c].size() - DisplayWidth(cells[c]);
     line.clear();
-    AppendAlignedRow(line, cells, width);
+    AppendAlignedRow(line, cells, bytes);
     out << line;
   };
   print_row(header);
   rows(print_row);
+}
+
+void TextTable::AddRow(std::vector<std::string> row) {
+  for (std::string& cell : row)
+    cell = ShowUtf8(cell);
+  rows_.push_back(std::move(row));
 }
 
 void TextTable::Print(std::ostream& out) const {

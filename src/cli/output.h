@@ -27,20 +27,26 @@ std::string SidesText(stats::Alternative alternative);
 //! The rows of a table, each handed in turn to `emit`. A source may be read more than once.
 using TextRows = std::function<void(const std::function<void(const std::vector<std::string>&)>& emit)>;
 
-//! Appends `cells` right-aligned in columns of `widths` (the widest cell of each), two spaces apart, and a
-//! newline: a line of PrintTable.
+//! The columns `text` takes on a terminal: its characters (code points of UTF-8; "Zürich" takes 6, not its
+//! 7 bytes). Wide characters (CJK, most emoji) take 2 columns on a terminal, counted 1 here.
+size_t DisplayWidth(std::string_view text);
+
+//! Appends `cells` right-aligned in columns of `widths` bytes (the widest cell of each), two spaces apart,
+//! and a newline: a line of PrintTable. Cells of ASCII (numbers) take a column a byte; PrintTable widens the
+//! columns of a row for cells of other characters.
 void AppendAlignedRow(std::string& line, std::span<const std::string> cells, std::span<const size_t> widths);
 
-//! Prints `rows` with right-aligned columns under `header`, without holding them: the source is read twice,
-//! once to measure the columns and once to print (a Kaplan–Meier table of 10^7 rows held as strings takes
-//! gigabytes).
+//! Prints `rows` with right-aligned columns (of DisplayWidth) under `header`, without holding them: the
+//! source is read twice, once to measure the columns and once to print (a Kaplan–Meier table of 10^7 rows
+//! held as strings takes gigabytes).
 void PrintTable(std::ostream& out, const std::vector<std::string>& header, const TextRows& rows);
 
-//! A table printed with right-aligned columns under a header.
+//! A table printed with right-aligned columns under a header. Its cells are shown as ShowUtf8 shows text: a
+//! label read from a file (a group, a factor's level) with a newline or an escape sequence stays on its line.
 class TextTable {
  public:
   explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
-  void AddRow(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void AddRow(std::vector<std::string> row);
   void Print(std::ostream& out) const;
 
  private:

@@ -17,6 +17,7 @@
 #include "cli/output.h"
 #include "cli/survival_input.h"
 #include "prrt/common/parallel.h"
+#include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
 #include "prrt/report/json.h"
 #include "prrt/stats/cox.h"
@@ -282,7 +283,7 @@ json RestrictedMeanContrasts(const std::vector<stats::RestrictedMean>& rmeans,
                              const std::vector<std::string>& names, double conf_level, bool as_json,
                              std::ostream& out) {
   json list = json::array();
-  if (!as_json) out << fmt::format("restricted means against group {}:\n", names[0]);
+  if (!as_json) out << fmt::format("restricted means against group {}:\n", ShowUtf8(names[0]));
   for (size_t g = 1; g < rmeans.size(); ++g) {
     const stats::RestrictedMeanContrast c = stats::CompareRestrictedMeans(rmeans[g], rmeans[0], conf_level);
     list.push_back({{"group", names[g]},
@@ -297,7 +298,7 @@ json RestrictedMeanContrasts(const std::vector<stats::RestrictedMean>& rmeans,
                     {"ratio_p", JsonNumber(c.ratio_p)}});
     if (!as_json) {
       out << fmt::format("  group {}: difference {} ({}% CI {} to {}, p = {}), ratio {} ({} to {}, p = {})\n",
-                         names[g], FormatNumber(c.difference), FormatNumber(100 * conf_level),
+                         ShowUtf8(names[g]), FormatNumber(c.difference), FormatNumber(100 * conf_level),
                          FormatNumber(c.difference_lower), FormatNumber(c.difference_upper),
                          FormatNumber(c.difference_p, 4), FormatNumber(c.ratio), FormatNumber(c.ratio_lower),
                          FormatNumber(c.ratio_upper), FormatNumber(c.ratio_p, 4));
@@ -438,7 +439,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
                                    FormatNumber(s.weighted_events))
                      : "";
         context.out << fmt::format("group {}: n = {}, events = {}{}, median {} ({}% CI {} to {})\n",
-                                   input->group_names[g], s.n, s.events, weighted_counts,
+                                   ShowUtf8(input->group_names[g]), s.n, s.events, weighted_counts,
                                    FormatNumber(median.estimate), FormatNumber(100 * flags->conf_level),
                                    FormatNumber(median.lower), FormatNumber(median.upper));
       }
@@ -748,7 +749,7 @@ void AddCox(CLI::App& stats, CommandContext& context) {
             "{} is aliased (a linear combination of the covariates before it, or without variation among the "
             "rows at risk at the event times): not estimated, as R's coxph (NA); the tests are on the {} "
             "estimated",
-            design->names[j], fit->lr_test.df));
+            ShowUtf8(design->names[j]), fit->lr_test.df));
       }
       const stats::CoxCoefficient c = fit->Coefficient(j);
       json coefficient = {{"name", design->names[j]},
@@ -889,7 +890,8 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       context.err << "prrt: warning: the fit did not converge in " << fit->iterations << " iterations\n";
     for (size_t j = 0; j < fit->may_be_infinite.size(); ++j) {
       if (!fit->may_be_infinite[j]) continue;
-      context.err << "prrt: warning: the log-likelihood converged before coefficient " << design->names[j]
+      context.err << "prrt: warning: the log-likelihood converged before coefficient "
+                  << ShowUtf8(design->names[j])
                   << " did; it may be infinite (does the covariate separate the events?)\n";
     }
     for (const std::string& warning : warnings)

@@ -7,6 +7,7 @@
 #include "cli/app.h"
 #include "cli/command_support.h"
 #include "cli/output.h"
+#include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
 #include "prrt/report/json.h"
 #include "prrt/stats/correlation.h"
@@ -177,9 +178,9 @@ void AddDescribe(CLI::App& stats, CommandContext& context) {
                       {"max", s->max}});
         if (!*as_json) {
           context.out << fmt::format("{}: n = {}, mean {} (SD {}), median {} (Q1–Q3 {}–{}), range {}–{}\n",
-                                     group_names[g], s->n, FormatNumber(s->mean), FormatNumber(s->sd),
-                                     FormatNumber(s->median), FormatNumber(s->q1), FormatNumber(s->q3),
-                                     FormatNumber(s->min), FormatNumber(s->max));
+                                     ShowUtf8(group_names[g]), s->n, FormatNumber(s->mean),
+                                     FormatNumber(s->sd), FormatNumber(s->median), FormatNumber(s->q1),
+                                     FormatNumber(s->q3), FormatNumber(s->min), FormatNumber(s->max));
         }
       } else {
         std::vector<int32_t> codes;
@@ -192,8 +193,8 @@ void AddDescribe(CLI::App& stats, CommandContext& context) {
           levels.push_back({{"level", c.level}, {"count", c.count}, {"percent", JsonNumber(c.percent)}});
           n += c.count;
           if (!*as_json) {
-            context.out << fmt::format("{}: {} {} ({}%)\n", group_names[g], c.level, c.count,
-                                       FormatNumber(c.percent, 3));
+            context.out << fmt::format("{}: {} {} ({}%)\n", ShowUtf8(group_names[g]), ShowUtf8(c.level),
+                                       c.count, FormatNumber(c.percent, 3));
           }
         }
         entry.update({{"n", n}, {"levels", levels}});

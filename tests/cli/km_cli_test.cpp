@@ -131,5 +131,34 @@ TEST(KmCommand, PrintsTheWholeTextTableAsPrintTableDoes) {
   }
 }
 
+// A group typed over two lines in a spreadsheet ("a", newline, "b": a quoted field) and one with an escape
+// sequence are the groups' names in JSON, as read, and shown escaped in the text, each on its line: the
+// heading of its Kaplan–Meier table, its row of the log-rank table (aligned to the escaped name's width).
+TEST(KmCommand, AGroupsNameIsShownOnItsLine) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("prrt_km_labels_" + std::to_string(::getpid()) + ".csv");
+  std::ofstream(file) << "time,status,arm\n1,1,\"a\nb\"\n2,0,\"a\nb\"\n3,1,\x1B[1mc\n4,1,\x1B[1mc\n";
+  std::string out, err;
+  const std::vector<std::string> km = {"stats", "km",      "--input", file.string(), "--time",
+                                       "time",  "--event", "status",  "--group",     "arm"};
+  ASSERT_EQ(RunPrrt(km, out, err), 0) << err;
+  EXPECT_NE(out.find("\ngroup a\\nb: n = 2, events = 1, "), std::string::npos) << out;
+  EXPECT_TRUE(out.starts_with("group \\x1B[1mc: n = 2, events = 2, ")) << out;
+  std::vector<std::string> as_json = km;
+  as_json.push_back("--json");
+  ASSERT_EQ(RunPrrt(as_json, out, err), 0) << err;
+  const nlohmann::json groups = nlohmann::json::parse(out)["groups"];
+  EXPECT_EQ(groups[0]["group"], "\x1B[1mc");  // in the order of R's factor levels: by byte
+  EXPECT_EQ(groups[1]["group"], "a\nb");
+  std::vector<std::string> logrank = km;
+  logrank[1] = "logrank";
+  ASSERT_EQ(RunPrrt(logrank, out, err), 0) << err;
+  std::filesystem::remove(file);
+  EXPECT_TRUE(
+      out.starts_with("   group  n  observed  expected  (O-E)^2/E\n"
+                      "\\x1B[1mc  2         2"))
+      << out;
+}
+
 }  // namespace
 }  // namespace prrt::testing

@@ -156,6 +156,37 @@ TEST(TextTable, PrintsAsPrintTable) {
             "longer name       7\n");
 }
 
+// A column's width is its cells' characters, not their bytes: "Zürich" (the u-umlaut two bytes, U+00FC) and
+// "€5" (the euro sign three bytes) take 6 and 2 columns, and the cells under them are aligned to that.
+TEST(PrintTable, MeasuresCellsInCharactersNotBytes) {
+  EXPECT_EQ(DisplayWidth("Z\u00FCrich"), 6u);
+  EXPECT_EQ(DisplayWidth("\u20AC5"), 2u);
+  EXPECT_EQ(DisplayWidth("\xF0\x9D\x84\x9E"), 1u);  // U+1D11E, four bytes
+  std::ostringstream out;
+  PrintTable(out, {"site", "n"}, [](const auto& emit) {
+    emit({"Z\u00FCrich", "\u20AC5"});
+    emit({"Rotterdam", "12"});
+  });
+  EXPECT_EQ(out.str(),
+            "     site   n\n"
+            "   Z\u00FCrich  \u20AC5\n"
+            "Rotterdam  12\n");
+}
+
+// A label read from a file may hold a newline (a spreadsheet cell typed over two lines) or an escape
+// sequence: the table shows it escaped, on its row's line, and measures it as shown.
+TEST(TextTable, ShowsControlCharactersEscaped) {
+  TextTable table({"group", "n"});
+  table.AddRow({"a\nb", "1"});
+  table.AddRow({"\x1B[31mred", "2"});
+  std::ostringstream out;
+  table.Print(out);
+  EXPECT_EQ(out.str(),
+            "      group  n\n"
+            "       a\\nb  1\n"
+            "\\x1B[31mred  2\n");
+}
+
 TEST(StreamedJson, WithoutMarksIsDump) {
   const json document = {{"p", 0.25}, {"list", {1, 2, 3}}, {"text", "a \"quoted\"\nline"}};
   EXPECT_EQ(Printed(StreamedJson(), document), document.dump(2) + "\n");
