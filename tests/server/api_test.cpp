@@ -34,10 +34,16 @@ class Api : public ::testing::Test {
     return {"import", "--db", db_, "--from", "tests/data/registry_example"};
   }
 
+  // SQL run on the registry after Populate, before the server opens it: what another tool wrote.
+  virtual std::string Edit() { return ""; }
+
   void SetUp() override {
     db_ = (dir_.path / "r.db").string();
     std::string out, err;
     ASSERT_EQ(testing::RunPrrt(Populate(), out, err), 0) << err;
+    if (const std::string sql = Edit(); !sql.empty()) {
+      ASSERT_TRUE(testing::ExecSql(db_, sql));
+    }
     {
       Result<registry::Store> store = registry::Store::Open(db_);
       ASSERT_TRUE(store.ok());
@@ -1036,6 +1042,36 @@ TEST_F(Api, AWriteRenewsTheAnswersKeptForTheWorklistAndTheCohortQueries) {
                 ->status,
             201);
   EXPECT_EQ(events(), events_before + 1);
+}
+
+// The example registry edited by another tool (or filled by an earlier prrt): P003's note in Latin-1 ("café",
+// its e-acute the byte E9) and a patient whose id has a newline.
+class ApiOnAnEditedRegistry : public Api {
+ protected:
+  std::string Edit() override {
+    return "UPDATE patients SET extra = 'x_note' || char(9) || CAST(X'636166E9' AS TEXT) || char(10) WHERE "
+           "patient_id = 'P003'; INSERT INTO patients (patient_id, sex, birth_date, primary_site, "
+           "last_contact_date) VALUES ('P9' || char(10) || '9', 'f', '1950-01-01', 'midgut', '2016-01-01')";
+  }
+};
+
+// The server answers JSON for them all the same: a byte that is not UTF-8 as U+FFFD (the JSON library
+// threw on it, and the server answered an empty 500), the id as it is stored, its address percent-encoded.
+TEST_F(ApiOnAnEditedRegistry, AnswersJsonForTextThatIsNotUtf8OrHoldsANewline) {
+  const auto session = Login("vic");
+  auto p003 = Get("/api/patients/P003", session);
+  ASSERT_EQ(p003->status, 200) << p003->body;
+  EXPECT_EQ(json::parse(p003->body)["x_note"], "caf\xEF\xBF\xBD");
+  auto worklist = Get("/api/worklist", session);
+  ASSERT_EQ(worklist->status, 200) << worklist->body;
+  const json patients = json::parse(worklist->body)["patients"];
+  std::set<std::string> ids;
+  for (const json& p : patients)
+    ids.insert(p["patient_id"].get<std::string>());
+  EXPECT_EQ(ids, (std::set<std::string>{"P001", "P002", "P003", "P9\n9"}));
+  auto odd = Get("/api/patients/P9%0A9", session);
+  ASSERT_EQ(odd->status, 200) << odd->body;
+  EXPECT_EQ(json::parse(odd->body)["patient_id"], "P9\n9");
 }
 
 // A simulated registry of 80 patients: enough for every worklist filter to keep some and not others.
