@@ -230,7 +230,15 @@ Result<bool> CsvReader::ReadRecord(std::vector<std::string>& fields) {
 
 Result<size_t> CsvReader::ColumnIndex(const std::string& column) const {
   auto it = std::find(header_.begin(), header_.end(), column);
-  if (it != header_.end()) return static_cast<size_t>(it - header_.begin());
+  if (it != header_.end()) {
+    const size_t index = static_cast<size_t>(it - header_.begin());
+    if (auto again = std::find(it + 1, header_.end(), column); again != header_.end()) {
+      return InvalidArgument(fmt::format(
+          "{}:1: column '{}': the column is there twice (columns {} and {}); expected each column once",
+          name_, ShowUtf8(column), index + 1, again - header_.begin() + 1));
+    }
+    return index;
+  }
   std::string known;
   for (const std::string& h : header_)
     known += (known.empty() ? "" : ", ") + ShowUtf8(h);

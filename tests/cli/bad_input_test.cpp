@@ -145,6 +145,14 @@ INSTANTIATE_TEST_SUITE_P(
                  "t,e\n1,1\n",
                  {"stats", "km", "--input", "{file}", "--start", "entry", "--time", "t", "--event", "e"},
                  "entry"},
+        // Two columns of one name (an export with an OS and a PFS "status"): which was meant is unknown,
+        // where the first was taken.
+        BadInput{
+            "km_column_twice",
+            "t,status,status\n1,1,0\n2,0,1\n",
+            {"stats", "km", "--input", "{file}", "--time", "t", "--event", "status"},
+            "{file}:1: column 'status': the column is there twice (columns 2 and 3); expected each column "
+            "once"},
         BadInput{"cuminc_only_censored",
                  "t,s\n1,0\n2,0\n",
                  {"stats", "cuminc", "--input", "{file}", "--time", "t", "--status", "s"},

@@ -44,7 +44,8 @@ class CsvReader {
   int64_t bytes_read() const { return bytes_read_before_buffer_ + static_cast<int64_t>(pos_); }
   int64_t total_bytes() const { return total_bytes_; }
 
-  //! Index of the header column called `column`, or NotFound naming the columns that exist.
+  //! Index of the header column called `column`, or NotFound naming the columns that exist; InvalidArgument
+  //! when two columns have that name (which one was meant cannot be known: R's read.csv takes the first).
   Result<size_t> ColumnIndex(const std::string& column) const;
 
   //! Whether the header is one field with a ';' in it: a file separated by semicolons, as spreadsheets write
