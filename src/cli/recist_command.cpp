@@ -49,7 +49,7 @@ Result<LesionTable> ReadLesions(const std::string& path) {
     }
     if (f[at[0]].empty()) return bad(0, "a patient identifier");
     Result<int64_t> seconds = ParseDateTimeSeconds(f[at[1]]);
-    if (!seconds.ok() || f[at[1]].size() != 10) return bad(1, "a date YYYY-MM-DD");
+    if (!seconds.ok() || f[at[1]].size() != 10) return bad(1, ExpectedIsoDay(f[at[1]]));
     if (f[at[2]].empty()) return bad(2, "a lesion identifier");
     if (f[at[3]].empty()) return bad(3, "an organ");
     clinical::LesionMeasurement m;

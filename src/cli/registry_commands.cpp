@@ -21,6 +21,7 @@
 #include "cli/registry_support.h"
 #include "cli/study_support.h"
 #include "prrt/clinical/ctcae.h"
+#include "prrt/common/dates.h"
 #include "prrt/common/parallel.h"
 #include "prrt/common/utf8.h"
 #include "prrt/protocol/plan.h"
@@ -49,7 +50,9 @@ std::string AuditUser(const std::string& given) {
 Result<registry::Day> DateOption(const std::optional<std::string>& text, const char* option) {
   if (!text) return registry::Today();
   std::optional<registry::Day> day = registry::ParseDay(*text);
-  if (!day) return InvalidArgument(fmt::format("{}: '{}' is not a date YYYY-MM-DD", option, ShowUtf8(*text)));
+  if (!day) {
+    return InvalidArgument(fmt::format("{}: '{}' is not {}", option, ShowUtf8(*text), ExpectedIsoDay(*text)));
+  }
   return *day;
 }
 

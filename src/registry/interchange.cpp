@@ -184,7 +184,7 @@ std::optional<std::string> CheckValue(const ColumnSpec& field, const std::string
       return "one of: " + Join(field.values);
     case ColumnType::kDate: {
       std::optional<Day> day = ParseDay(value);
-      if (!day) return std::string("a date YYYY-MM-DD");
+      if (!day) return ExpectedIsoDay(value);
       if (*day > today) return std::string("a date not in the future");
       return std::nullopt;
     }

@@ -325,7 +325,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\np,2024-02-30,L,liver,"
                  "target,no,5,\n",
                  {"recist", "--lesions", "{file}"},
-                 "{file}:2: date: found '2024-02-30'; expected a date YYYY-MM-DD"},
+                 "{file}:2: date: found '2024-02-30'; expected a date YYYY-MM-DD (2024-02 has 29 days)"},
         BadInput{"recist_organ_latin1",
                  "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\np,2024-01-01,L,lever "
                  "(f\xEAte),target,no,5,\n",

@@ -160,6 +160,38 @@ TEST(Dates, IsoDaysAgreeWithTheFullParser) {
   }
 }
 
+// What a message says a text should have been, by hand for each way a date is written otherwise: the year
+// last (14 > 12 can only be a day; 03/02 is 3 February read day first, 2 March month first; 31-02 is no
+// date either way; a two-digit year's century is not known), one-digit parts, a day past its month's end
+// (2004 a leap year, 1900 not), a time of day; nothing more for what does not look like a date.
+TEST(Dates, SayWhatADateWrittenAnotherWayShouldHaveBeen) {
+  const std::string kYearLast =
+      "a date YYYY-MM-DD (the year comes last here, as a spreadsheet's local date "
+      "format writes it";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"14-02-2005", kYearLast + ": 2005-02-14)"},
+      {"2/14/2005", kYearLast + ": 2005-02-14)"},
+      {"03/02/2005", kYearLast + ": 2005-02-03 read day first, 2005-03-02 month first)"},
+      {"03.03.2005", kYearLast + ": 2005-03-03)"},
+      {"31-02-2005", kYearLast + ", and is no date read day or month first)"},
+      {"14.02.05", kYearLast + ", and its century is not known)"},
+      {"2005-4-8", "a date YYYY-MM-DD (two digits for the month and the day: 2005-04-08)"},
+      {"2005-04-31", "a date YYYY-MM-DD (2005-04 has 30 days)"},
+      {"2004-02-30", "a date YYYY-MM-DD (2004-02 has 29 days)"},
+      {"1900-02-29", "a date YYYY-MM-DD (1900-02 has 28 days)"},
+      {"2005-13-01", "a date YYYY-MM-DD (month 13 is not 1 to 12)"},
+      {"2005-02-14 00:00:00", "a date YYYY-MM-DD (a date without a time of day)"},
+      {"2005-02-14T10:00", "a date YYYY-MM-DD (a date without a time of day)"},
+      {"20050214", "a date YYYY-MM-DD"},
+      {"14-02-2005-1", "a date YYYY-MM-DD"},
+      {"14/02-2005", "a date YYYY-MM-DD"},
+      {"2005--02", "a date YYYY-MM-DD"},
+      {"yesterday", "a date YYYY-MM-DD"},
+      {"", "a date YYYY-MM-DD"}};
+  for (const auto& [text, expected] : cases)
+    EXPECT_EQ(ExpectedIsoDay(text), expected) << text;
+}
+
 TEST(Krenning, ScaleOfFiveGrades) {
   ASSERT_EQ(KrenningScale().size(), 5u);
   EXPECT_EQ(Krenning(2)->uptake, "equal to normal liver");

@@ -218,7 +218,18 @@ INSTANTIATE_TEST_SUITE_P(
                  "P004,x,1960-02-30,midgut,,,,,,2010-01-01,,,",
                  "",
                  {"{dir}/patients.csv:5: sex: found 'x'; expected one of: m, f",
-                  "{dir}/patients.csv:5: birth_date: found '1960-02-30'; expected a date YYYY-MM-DD"}},
+                  "{dir}/patients.csv:5: birth_date: found '1960-02-30'; expected a date YYYY-MM-DD (1960-02 "
+                  "has 29 days)"}},
+        // Dates as a spreadsheet set to a Dutch (day first) or American (month first) date format saves them.
+        Mutation{
+            "dates_with_the_year_last",
+            "cycles.csv",
+            "",
+            "patient_id,phase,date,activity_gbq\nP001,I,14-02-2005,7.4\nP001,I,4/18/2005,7.4\n",
+            {"{dir}/cycles.csv:2: date: found '14-02-2005'; expected a date YYYY-MM-DD (the year comes last "
+             "here, as a spreadsheet's local date format writes it: 2005-02-14)",
+             "{dir}/cycles.csv:3: date: found '4/18/2005'; expected a date YYYY-MM-DD (the year comes last "
+             "here, as a spreadsheet's local date format writes it: 2005-04-18)"}},
         // Text in another encoding than UTF-8: Latin-1 (Windows-1252) e-acute and micro sign, shown as bytes.
         Mutation{
             "latin1_free_text",
@@ -863,7 +874,7 @@ TEST(ChangeRow, ReDatesTheRowsNamedAtOnceOrChangesNothing) {
        baseline_scan,
        {{"date", "2005-02-31"}},
        StatusCode::kInvalidArgument,
-       "lesions.csv (row given): date: found '2005-02-31'; expected a date YYYY-MM-DD"},
+       "lesions.csv (row given): date: found '2005-02-31'; expected a date YYYY-MM-DD (2005-02 has 28 days)"},
       // Onto the later scan's date: L1 and L2 are measured there already.
       {"lesions.csv",
        baseline_scan,

@@ -358,7 +358,7 @@ TEST_F(Api, BadRowsGetFieldErrorsAndChangeNothing) {
   for (const json& e : body["errors"])
     errors[e["field"].is_null() ? "" : e["field"].get<std::string>()] = e["message"].get<std::string>();
   EXPECT_EQ(errors["phase"], "found 'X'; expected one of: I, R, RR");
-  EXPECT_EQ(errors["date"], "found '2010-13-01'; expected a date YYYY-MM-DD");
+  EXPECT_EQ(errors["date"], "found '2010-13-01'; expected a date YYYY-MM-DD (month 13 is not 1 to 12)");
   EXPECT_EQ(errors["activity_gbq"], "found '70'; expected a number > 0 and <= 10");
   // A cross-file rule: the same date as an existing cycle is a duplicate key, said beside the date.
   auto duplicate = Post("/api/patients/P003/cycles",
@@ -504,7 +504,9 @@ TEST_F(Api, BadPatientChangesGetFieldErrorsAndChangeNothing) {
   const std::string before = ExportedFile("patients.csv");
   for (const auto& [change, field, message] : std::vector<std::tuple<json, std::string, std::string>>{
            {{{"sex", "x"}}, "sex", "found 'x'; expected one of: m, f"},
-           {{{"death_date", "2016-02-30"}}, "death_date", "found '2016-02-30'; expected a date YYYY-MM-DD"},
+           {{{"death_date", "2016-02-30"}},
+            "death_date",
+            "found '2016-02-30'; expected a date YYYY-MM-DD (2016-02 has 29 days)"},
            {{{"birth_date", nullptr}}, "birth_date", "missing; it is required"},
            {{{"favourite_colour", "blue"}}, "favourite_colour", "unknown column"},
            {{{"patient_id", "P001"}},

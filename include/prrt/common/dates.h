@@ -17,6 +17,12 @@ Result<int64_t> ParseDateTimeSeconds(std::string_view text);
 //! Days since 1970-01-01 of exactly "YYYY-MM-DD" (a real calendar date); none otherwise.
 std::optional<int64_t> ParseIsoDay(std::string_view text);
 
+//! What `text`, which ParseIsoDay does not take, should have been, for a message: "a date YYYY-MM-DD", and
+//! why when it looks like a date written another way: "(the year comes last here, ...)" for 14-02-2005 or
+//! 2/14/2005, "(two digits for the month and the day: 2005-04-18)" for 2005-4-18, "(2005-02 has 28 days)" for
+//! 2005-02-30, "(a date without a time of day)" for 2005-02-14 00:00:00.
+std::string ExpectedIsoDay(std::string_view text);
+
 //! "YYYY-MM-DD" of a day counted from 1970-01-01 (proleptic Gregorian).
 std::string FormatDate(int64_t days);
 
