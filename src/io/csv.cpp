@@ -20,6 +20,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "prrt/common/numbers.h"
 #include "prrt/common/parallel.h"
 #include "prrt/common/utf8.h"
 
@@ -591,7 +592,7 @@ class RowAppender {
         case ColumnType::kNumber: {
           double value = std::nan("");
           if (!missing) {
-            if (!SpellsNumber(text, value)) return error("a number");
+            if (!SpellsNumber(text, value)) return error(ExpectedNumber(text, "a number"));
             if (!std::isfinite(value)) return error(kFiniteNumber);
             const ColumnSpec& spec = specs_[c];
             if (value < spec.min_value || (spec.above_min && value == spec.min_value))

@@ -20,6 +20,7 @@
 #include <unordered_set>
 
 #include "prrt/common/dates.h"
+#include "prrt/common/numbers.h"
 #include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
 #include "registry/lesion_responses.h"
@@ -193,7 +194,7 @@ std::optional<std::string> CheckValue(const ColumnSpec& field, const std::string
       double x = 0;
       const bool integer = field.type == ColumnType::kInteger;
       if (!ParseDouble(value, x) || (integer && x != std::floor(x))) {
-        return std::string(integer ? "a whole number" : "a number");
+        return integer ? std::string("a whole number") : ExpectedNumber(value, "a number");
       }
       const bool below = field.min_exclusive ? x <= field.min : x < field.min;
       if (below || x > field.max) {

@@ -147,6 +147,10 @@ INSTANTIATE_TEST_SUITE_P(
                  "entry"},
         // Two columns of one name (an export with an OS and a PFS "status"): which was meant is unknown,
         // where the first was taken.
+        BadInput{"km_time_decimal_comma",
+                 "t,e\n\"1,5\",1\n2,0\n",
+                 {"stats", "km", "--input", "{file}", "--time", "t", "--event", "e"},
+                 "{file}:2: column 't': found '1,5'; expected a number (with a decimal point: 1.5)"},
         BadInput{
             "km_column_twice",
             "t,status,status\n1,1,0\n2,0,1\n",

@@ -230,6 +230,13 @@ INSTANTIATE_TEST_SUITE_P(
              "here, as a spreadsheet's local date format writes it: 2005-02-14)",
              "{dir}/cycles.csv:3: date: found '4/18/2005'; expected a date YYYY-MM-DD (the year comes last "
              "here, as a spreadsheet's local date format writes it: 2005-04-18)"}},
+        // A decimal comma in a quoted field (unquoted, it would split the field in two).
+        Mutation{
+            "decimal_comma",
+            "cycles.csv",
+            "",
+            "patient_id,phase,date,activity_gbq\nP001,I,2005-02-14,\"7,4\"\n",
+            {"{dir}/cycles.csv:2: activity_gbq: found '7,4'; expected a number (with a decimal point: 7.4)"}},
         // Text in another encoding than UTF-8: Latin-1 (Windows-1252) e-acute and micro sign, shown as bytes.
         Mutation{
             "latin1_free_text",
