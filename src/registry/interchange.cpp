@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <cassert>
 #include <charconv>
 #include <chrono>
@@ -179,10 +181,18 @@ std::optional<std::string> CheckValue(const ColumnSpec& field, const std::string
       if (HasControlCharacter(value))
         return std::string("text without control characters (tab, newline, ...)");
       return std::nullopt;
-    case ColumnType::kEnum:
+    case ColumnType::kEnum: {
       if (std::find(field.values.begin(), field.values.end(), value) != field.values.end())
         return std::nullopt;
+      // The value meant, written in another case or with spaces around it ("Midgut", "f "): said, not taken,
+      // as the registry keeps each value as given.
+      const auto meant = std::find_if(field.values.begin(), field.values.end(), [&](const std::string& v) {
+        return boost::algorithm::iequals(boost::algorithm::trim_copy(value), v);
+      });
+      if (meant != field.values.end())
+        return fmt::format("one of: {} (write '{}': case and spaces count)", Join(field.values), *meant);
       return "one of: " + Join(field.values);
+    }
     case ColumnType::kDate: {
       std::optional<Day> day = ParseDay(value);
       if (!day) return ExpectedIsoDay(value);

@@ -230,6 +230,15 @@ INSTANTIATE_TEST_SUITE_P(
              "here, as a spreadsheet's local date format writes it: 2005-02-14)",
              "{dir}/cycles.csv:3: date: found '4/18/2005'; expected a date YYYY-MM-DD (the year comes last "
              "here, as a spreadsheet's local date format writes it: 2005-04-18)"}},
+        // An enumeration's value in another case, or with a space after it (as a hand-typed cell may have).
+        Mutation{
+            "enum_in_another_case_or_with_spaces",
+            "patients.csv",
+            "P004,F,1960-01-01,Midgut ,,,,,,2010-01-01,,,",
+            "",
+            {"{dir}/patients.csv:5: sex: found 'F'; expected one of: m, f (write 'f': case and spaces count)",
+             "{dir}/patients.csv:5: primary_site: found 'Midgut '; expected one of: bronchial, pancreatic, "
+             "midgut, hindgut, foregut, unknown (write 'midgut': case and spaces count)"}},
         // A decimal comma in a quoted field (unquoted, it would split the field in two).
         Mutation{
             "decimal_comma",
