@@ -605,6 +605,12 @@ class RowAppender {
           int8_t value = -1;
           if (!missing) {
             value = ParseEvent(text);
+            // A 2 is most likely R's other coding of a status, 1 censored and 2 the event (survival's lung).
+            if (value < 0 && text == "2") {
+              return error(
+                  "0 or 1 (or true/false); a status coded 1/2, R's Surv takes 2 for the event and 1 for "
+                  "censored: recode it 0/1");
+            }
             if (value < 0) return error("0 or 1 (or true/false)");
           }
           column.events.push_back(value);

@@ -147,6 +147,12 @@ INSTANTIATE_TEST_SUITE_P(
                  "entry"},
         // Two columns of one name (an export with an OS and a PFS "status"): which was meant is unknown,
         // where the first was taken.
+        BadInput{
+            "km_event_coded_1_2",
+            "t,e\n1,1\n2,2\n",
+            {"stats", "km", "--input", "{file}", "--time", "t", "--event", "e"},
+            "{file}:3: column 'e': found '2'; expected 0 or 1 (or true/false); a status coded 1/2, R's Surv "
+            "takes 2 for the event and 1 for censored: recode it 0/1"},
         BadInput{"km_time_decimal_comma",
                  "t,e\n\"1,5\",1\n2,0\n",
                  {"stats", "km", "--input", "{file}", "--time", "t", "--event", "e"},
