@@ -116,8 +116,10 @@ study::StudyTable MedianTable(std::string id, std::string title,
   study::StudyTable table{
       std::move(id), std::move(title), {"Group", "n", "Deaths", "Median (months)", "95% CI"}, {}, {}};
   for (const study::GroupMedian& m : medians) {
-    table.rows.push_back({{m.group, std::to_string(m.n), std::to_string(m.events), Months(m.median.estimate),
-                           fmt::format("{}–{}", Months(m.median.lower), Months(m.median.upper))}});
+    // A group without patients has no curve: its median is none, not one not reached.
+    table.rows.push_back(
+        {{m.group, std::to_string(m.n), std::to_string(m.events), m.n == 0 ? "–" : Months(m.median.estimate),
+          m.n == 0 ? "–" : fmt::format("{}–{}", Months(m.median.lower), Months(m.median.upper))}});
   }
   if (!note.empty()) table.notes.push_back(note);
   return table;

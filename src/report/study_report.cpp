@@ -36,29 +36,31 @@ json HeadlineJson(const study::Headline& h) {
           {"aml_mds_percent", JsonNumber(h.aml_mds_percent)}};
 }
 
-// The headline in words, each figure with the published one.
+// The headline in words, each figure with the published one: "no patients" where its group has none, "not
+// reached" for a median its group's curve does not reach.
 std::vector<std::pair<std::string, std::string>> HeadlineText(const study::Headline& h) {
-  auto value = [](const std::optional<double>& v, const char* unit) {
-    return v ? fmt::format("{:.1f}{}", *v, unit) : std::string("not reached");
-  };
-  auto row = [&](const char* label, const std::optional<double>& v, const char* unit, const char* paper) {
-    return std::pair<std::string, std::string>(label,
-                                               fmt::format("{} (published: {})", value(v, unit), paper));
+  auto row = [&](const char* label, const std::optional<double>& v, const char* unit, int64_t n,
+                 const char* paper) {
+    const std::string value = n == 0 ? "no patients" : v ? fmt::format("{:.1f}{}", *v, unit) : "not reached";
+    return std::pair<std::string, std::string>(label, fmt::format("{} (published: {})", value, paper));
   };
   return {
       {"Patients: retreatment / RR-PRRT / control",
        fmt::format("{} / {} / {} (published: 168 / 13 / 99)", h.n_retreatment, h.n_rr, h.n_control)},
-      row("PFS after R-PRRT, median", h.pfs_r_median_months, " months", "14.6 months"),
-      row("PFS after RR-PRRT, median", h.pfs_rr_median_months, " months", "14.2 months"),
-      row("OS from I-PRRT, retreatment, median", h.os_retreatment_median_months, " months", "80.8 months"),
-      row("OS from I-PRRT, control, median", h.os_control_median_months, " months", "51.4 months"),
+      row("PFS after R-PRRT, median", h.pfs_r_median_months, " months", h.n_retreatment, "14.6 months"),
+      row("PFS after RR-PRRT, median", h.pfs_rr_median_months, " months", h.n_rr, "14.2 months"),
+      row("OS from I-PRRT, retreatment, median", h.os_retreatment_median_months, " months", h.n_retreatment,
+          "80.8 months"),
+      row("OS from I-PRRT, control, median", h.os_control_median_months, " months", h.n_control,
+          "51.4 months"),
       {"OS log-rank p, retreatment vs control",
        h.os_logrank_p ? fmt::format("{:.3g} (published: < 0.01)", *h.os_logrank_p) : "–"},
-      row("ORR after R-PRRT", h.orr_r_percent, "%", "15.5%"),
-      row("SD after R-PRRT", h.sd_r_percent, "%", "59.5%"),
-      row("DCR after R-PRRT", h.dcr_r_percent, "%", "75.0%"),
-      row("Grade III/IV haematological toxicity after R-PRRT", h.haem_grade34_r_percent, "%", "6.6%"),
-      row("AML/MDS, retreatment group", h.aml_mds_percent, "%", "2.2%"),
+      row("ORR after R-PRRT", h.orr_r_percent, "%", h.n_retreatment, "15.5%"),
+      row("SD after R-PRRT", h.sd_r_percent, "%", h.n_retreatment, "59.5%"),
+      row("DCR after R-PRRT", h.dcr_r_percent, "%", h.n_retreatment, "75.0%"),
+      row("Grade III/IV haematological toxicity after R-PRRT", h.haem_grade34_r_percent, "%", h.n_retreatment,
+          "6.6%"),
+      row("AML/MDS, retreatment group", h.aml_mds_percent, "%", h.n_retreatment, "2.2%"),
   };
 }
 

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 
 #include "report/beyond_report.h"
@@ -104,6 +106,45 @@ TEST(Report, StudyCommandWritesEachFormatAndTheHeadlineContract) {
             2);
 }
 
+// The example registry's headline: P001 the retreatment group (R-PRRT's PFS 602 days, 19.8 months; alive,
+// so OS's median is not reached), P002 the control group, nobody with RR-PRRT, whose median is not "not
+// reached" but has no patients; the percentages of the retreatment group are of P001 alone (stable disease
+// after R-PRRT, a platelet count of grade 3). A registry without patients has none in any group.
+TEST(Report, TheHeadlineSaysWhereAGroupHasNoPatients) {
+  testing::TempDir dir("report_headline_words");
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"study", "--from", "tests/data/registry_example", "--out",
+                              (dir.path / "example").string(), "--format", "html"},
+                             out, err),
+            0)
+      << err;
+  const std::string example = testing::Slurp(dir.path / "example" / "report.html");
+  for (const char* line :
+       {"<dt>PFS after R-PRRT, median</dt><dd>19.8 months (published: 14.6 months)</dd>",
+        "<dt>PFS after RR-PRRT, median</dt><dd>no patients (published: 14.2 months)</dd>",
+        "<dt>OS from I-PRRT, retreatment, median</dt><dd>not reached (published: 80.8 months)</dd>",
+        "<dt>SD after R-PRRT</dt><dd>100.0% (published: 59.5%)</dd>",
+        "<dt>Grade III/IV haematological toxicity after R-PRRT</dt><dd>100.0% (published: 6.6%)</dd>"})
+    EXPECT_NE(example.find(line), std::string::npos) << line;
+  std::filesystem::create_directories(dir.path / "none");
+  for (const char* file :
+       {"patients.csv", "cycles.csv", "events.csv", "labs.csv", "baselines.csv", "responses.csv"}) {
+    const std::string text = testing::Slurp(std::filesystem::path("tests/data/registry_example") / file);
+    std::ofstream(dir.path / "none" / file) << text.substr(0, text.find('\n') + 1);
+  }
+  ASSERT_EQ(testing::RunPrrt({"study", "--from", (dir.path / "none").string(), "--out",
+                              (dir.path / "empty").string(), "--format", "html"},
+                             out, err),
+            0)
+      << err;
+  const std::string empty = testing::Slurp(dir.path / "empty" / "report.html");
+  EXPECT_EQ(empty.find("not reached ("), std::string::npos);
+  for (const char* line : {"<dt>PFS after R-PRRT, median</dt><dd>no patients (published: 14.6 months)</dd>",
+                           "<dt>ORR after R-PRRT</dt><dd>no patients (published: 15.5%)</dd>",
+                           "<dt>AML/MDS, retreatment group</dt><dd>no patients (published: 2.2%)</dd>"})
+    EXPECT_NE(empty.find(line), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace prrt::report
 
@@ -140,6 +181,25 @@ TEST(BeyondReport, SaysWhenAHazardRatioMayBeInfinite) {
       "the term separates the deaths); its estimate and CI are not to be read as numbers.");
   for (const std::string& note : notes_of("beyond_landmark_cox"))
     EXPECT_EQ(note.find("may be infinite"), std::string::npos) << note;
+}
+
+// A group without patients at the landmark (a small registry: nobody retreated) has no median, where one with
+// patients may have a median not reached; the table says which.
+TEST(BeyondReport, ShowsTheMedianOfAGroupWithoutPatientsAsADash) {
+  study::BeyondResults results;
+  results.landmark = {{"control", 2, 0, {}}, {"retreatment", 0, 0, {}}};
+  bool found = false;
+  for (const Section& section : BeyondSections(results, false)) {
+    for (const study::StudyTable& table : section.tables) {
+      if (table.id != "beyond_landmark") continue;
+      found = true;
+      ASSERT_EQ(table.rows.size(), 2u);
+      EXPECT_EQ(table.rows[0].cells,
+                (std::vector<std::string>{"control", "2", "0", "not reached", "not reached–not reached"}));
+      EXPECT_EQ(table.rows[1].cells, (std::vector<std::string>{"retreatment", "0", "0", "–", "–"}));
+    }
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(BeyondReport, ShowsAnAliasedTermAsNotEstimated) {
