@@ -931,7 +931,11 @@ Result<int> Server::Bind() {
   // system's limit once bound, before any connection is accepted.
   socket_t listening = -1;
   impl_->http.set_socket_options([&listening](socket_t sock) {
-    httplib::default_socket_options(sock);
+    // SO_REUSEADDR: a server restarted binds its port while the last one's connections wait out TIME_WAIT.
+    // Not httplib's default SO_REUSEPORT, with which a second prrt serve on the port (another registry, say)
+    // shared it, the system dealing the connections between the two: sessions lost, writes to either.
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     listening = sock;
   });
   const int port =

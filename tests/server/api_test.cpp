@@ -1046,6 +1046,22 @@ TEST_F(Api, AWriteRenewsTheAnswersKeptForTheWorklistAndTheCohortQueries) {
   EXPECT_EQ(events(), events_before + 1);
 }
 
+// A second server on the port in use is refused, not given a share of the port's connections (httplib's
+// default SO_REUSEPORT let both listen: a second registry served on the same address took every other
+// client).
+TEST_F(Api, ASecondServerOnThePortInUseIsRefused) {
+  ServerOptions options;
+  options.db = db_;
+  options.port = port_;
+  Result<std::unique_ptr<Server>> second = Server::Create(options);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  Result<int> bound = (*second)->Bind();
+  ASSERT_FALSE(bound.ok());
+  EXPECT_EQ(bound.status().message(),
+            fmt::format("cannot listen on 127.0.0.1:{} (in use, or not an address of this machine)", port_));
+  EXPECT_EQ(Get("/api/session", Login("ana"))->status, 200);  // the first still serves
+}
+
 // The example registry edited by another tool (or filled by an earlier prrt): P003's note in Latin-1 ("café",
 // its e-acute the byte E9) and a patient whose id has a newline.
 class ApiOnAnEditedRegistry : public Api {
