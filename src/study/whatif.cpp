@@ -66,6 +66,15 @@ Spread Summarise(const std::vector<Replicate>& replicates, std::optional<double>
   return spread;
 }
 
+// The first value of `values` that an earlier one equals, if any.
+template <typename T>
+std::optional<T> GivenTwice(const std::vector<T>& values) {
+  for (auto at = values.begin(); at != values.end(); ++at) {
+    if (std::find(values.begin(), at, *at) != at) return *at;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::vector<ScenarioResult>> RunWhatIf(const sim::Model& model, const WhatIfOptions& options) {
@@ -78,6 +87,12 @@ Result<std::vector<ScenarioResult>> RunWhatIf(const sim::Model& model, const Wha
   for (int c : options.cycles) {
     if (c < 1 || c > 8) return InvalidArgument(fmt::format("--cycles: {} is not 1-8 cycles", c));
   }
+  // A scenario given twice would be simulated twice and shown twice, as if two.
+  if (std::optional<double> t = GivenTwice(options.thresholds))
+    return InvalidArgument(fmt::format("--thresholds: {} is given twice; expected each threshold once", *t));
+  if (std::optional<int> c = GivenTwice(options.cycles))
+    return InvalidArgument(
+        fmt::format("--cycles: {} is given twice; expected each number of cycles once", *c));
   namespace fs = std::filesystem;
   const fs::path folder = fs::path(options.work_folder) / "whatif-registry";
   const int total = static_cast<int>(options.thresholds.size() * options.cycles.size()) * options.replicates;

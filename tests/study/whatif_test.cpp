@@ -121,6 +121,14 @@ TEST(WhatIfCommand, RejectsImpossibleScenarios) {
   EXPECT_NE(err.find("--thresholds: -3 is not 0-120 months"), std::string::npos) << err;
   EXPECT_EQ(testing::RunPrrt({"whatif", "--replicates", "0"}, out, err), 2);
   EXPECT_NE(err.find("--replicates: expected a number >= 1"), std::string::npos) << err;
+  // A scenario given twice (12 months as 12 and 12.0) is one scenario.
+  EXPECT_EQ(testing::RunPrrt({"whatif", "--thresholds", "12,18,12.0", "--replicates", "1"}, out, err), 2);
+  EXPECT_NE(err.find("--thresholds: 12 is given twice; expected each threshold once"), std::string::npos)
+      << err;
+  EXPECT_EQ(testing::RunPrrt({"whatif", "--cycles", "2,2", "--replicates", "1"}, out, err), 2);
+  EXPECT_NE(err.find("--cycles: 2 is given twice; expected each number of cycles once"), std::string::npos)
+      << err;
+  EXPECT_TRUE(out.empty());
 }
 
 }  // namespace
