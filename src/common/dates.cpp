@@ -109,8 +109,7 @@ std::string IsoDayHint(std::string_view text) {
       std::string_view("-/.").find(separators[0]) != std::string_view::npos) {
     if (digits[0].size() <= 2 && digits[1].size() <= 2 && (digits[2].size() == 4 || digits[2].size() == 2)) {
       constexpr std::string_view kYearLast =
-          "the year comes last here, as a spreadsheet's local date format "
-          "writes it";
+          "the year comes last here, as a spreadsheet's local date format writes it";
       if (digits[2].size() == 2) return fmt::format("{}, and its century is not known", kYearLast);
       // The dates it is, read day first and month first (one when they agree or only one is a date).
       std::vector<std::string> dates;

@@ -178,8 +178,7 @@ std::optional<std::string> CheckValue(const ColumnSpec& field, const std::string
     case ColumnType::kText:
       // An id, an organ or a unit is one line: a control character in it (a newline in a quoted field, an
       // escape sequence) is a mistake, and would break the lines that show it.
-      if (HasControlCharacter(value))
-        return std::string("text without control characters (tab, newline, ...)");
+      if (HasControlCharacter(value)) return std::string(kExpectedOneLine);
       return std::nullopt;
     case ColumnType::kEnum: {
       if (std::find(field.values.begin(), field.values.end(), value) != field.values.end())

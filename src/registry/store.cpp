@@ -1006,8 +1006,7 @@ Status Store::CheckUserName(const std::string& name) {
     return InvalidArgument(fmt::format("the user name: found '{}'; expected UTF-8 text", ShowUtf8(name)));
   if (HasControlCharacter(name)) {
     return InvalidArgument(
-        fmt::format("the user name: found '{}'; expected text without control characters (tab, newline, ...)",
-                    ShowUtf8(name)));
+        fmt::format("the user name: found '{}'; expected {}", ShowUtf8(name), kExpectedOneLine));
   }
   return Status();
 }

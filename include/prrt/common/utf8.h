@@ -23,6 +23,9 @@ std::string ShowUtf8(std::string_view text);
 //! ...): none belongs in an id, a code or a name, each one line shown as it is.
 bool HasControlCharacter(std::string_view text);
 
+//! What a text with a control character (HasControlCharacter) should have been.
+inline constexpr std::string_view kExpectedOneLine = "text without control characters (tab, newline, ...)";
+
 //! What a text read from a file that is not UTF-8 should have been.
 inline constexpr std::string_view kExpectedUtf8 =
     "UTF-8 text (this looks like another encoding, such as Windows-1252 or Latin-1: save the file as CSV "
