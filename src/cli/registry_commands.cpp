@@ -123,7 +123,8 @@ Result<RowCounts> CheckFolder(CommandContext& context, const std::string& folder
 // Reads the folder patient by patient and stores it in parts, in one transaction. An OutOfOrder when its rows
 // are not together by patient.
 Result<registry::ImportCounts> ImportByPatient(const std::string& folder, const std::string& db,
-                                               const std::string& user, registry::Day today) {
+                                               const std::string& user, registry::Day today,
+                                               registry::ImportMode mode) {
   Result<registry::Store> store = registry::Store::Open(db);
   if (!store.ok()) return store.status();
   return store->ImportParts(
@@ -144,41 +145,81 @@ Result<registry::ImportCounts> ImportByPatient(const std::string& folder, const 
         if (!read.ok()) return read;
         return patients > 0 ? store_part(part) : Status();
       },
-      user);
+      user, mode);
 }
 
 // Reads the whole folder and stores it, in one transaction.
 Result<registry::ImportCounts> ImportWhole(const std::string& folder, const std::string& db,
-                                           const std::string& user, registry::Day today) {
+                                           const std::string& user, registry::Day today,
+                                           registry::ImportMode mode) {
   registry::Problems problems;
   Result<registry::Interchange> data = registry::ReadInterchange(folder, today, problems);
   if (!data.ok()) return data.status();
   Result<registry::Store> store = registry::Store::Open(db);
   if (!store.ok()) return store.status();
-  return store->Import(*data, user);
+  return store->Import(*data, user, {}, mode);
+}
+
+// The patients of the folder who lose rows by it, the most first (ten of them named): each is taken whole, so
+// that a folder holding part of a patient's rows deletes the rest, which an import of a few rows did not
+// mean.
+std::string DeletedRows(const registry::ImportCounts& counts, bool dry_run) {
+  std::vector<std::pair<std::string, int64_t>> patients(counts.deleted_by_patient.begin(),
+                                                        counts.deleted_by_patient.end());
+  std::stable_sort(patients.begin(), patients.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  constexpr size_t kNamed = 10;
+  std::string named;
+  int64_t others = 0;
+  for (size_t i = 0; i < patients.size(); ++i) {
+    if (i < kNamed) {
+      named += fmt::format("{}{}{} of {}", i ? ", " : "", patients[i].second, i ? "" : " rows",
+                           ShowUtf8(patients[i].first));
+    } else {
+      others += patients[i].second;
+    }
+  }
+  if (patients.size() > kNamed)
+    named += fmt::format(" and {} of {} more patients", others, patients.size() - kNamed);
+  return fmt::format("{}: {} (the folder lacks them, and a patient in a folder is taken whole)\n",
+                     dry_run ? "would delete" : "deleted", named);
 }
 
 }  // namespace
 
 int ImportFolder(CommandContext& context, const std::string& folder, const std::string& db,
                  const std::string& user, registry::Day today, bool dry_run, bool by_patient) {
-  if (dry_run) {
+  constexpr std::string_view kDryRun = "no problems found; nothing stored (--dry-run)";
+  if (dry_run && !std::filesystem::exists(db)) {  // a dry run creates no registry
     Result<RowCounts> checked = CheckFolder(context, folder, today, by_patient);
     if (!checked.ok()) return ReportError(context, checked.status());
-    context.out << fmt::format("{}: no problems found; nothing stored (--dry-run)\n", folder);
+    size_t rows = 0;
+    for (const auto& [file, file_rows] : *checked)
+      rows += file_rows;
+    context.out << fmt::format(
+        "{}: {}; {} does not exist: importing would create it with the folder's {} rows\n", folder, kDryRun,
+        db, rows);
     return kExitOk;
   }
   const std::string audit_user = AuditUser(user);
+  const registry::ImportMode mode = dry_run ? registry::ImportMode::kDryRun : registry::ImportMode::kStore;
   Result<registry::ImportCounts> counts = ReadByPatientOrWhole<registry::ImportCounts>(
-      context, folder, by_patient, [&] { return ImportByPatient(folder, db, audit_user, today); },
-      [&] { return ImportWhole(folder, db, audit_user, today); });
+      context, folder, by_patient, [&] { return ImportByPatient(folder, db, audit_user, today, mode); },
+      [&] { return ImportWhole(folder, db, audit_user, today, mode); });
   if (!counts.ok()) return ReportError(context, counts.status());
-  if (!counts->changed()) {
+  if (dry_run) {
+    context.out << fmt::format("{}: {}; importing it into {} would {}\n", folder, kDryRun, db,
+                               counts->changed()
+                                   ? fmt::format("insert {} rows, update {} and delete {}", counts->inserted,
+                                                 counts->updated, counts->deleted)
+                                   : std::string("change nothing: the registry already holds this folder"));
+  } else if (!counts->changed()) {
     context.out << fmt::format("{}: nothing changed; the registry already holds this folder\n", db);
   } else {
     context.out << fmt::format("{}: {} rows inserted, {} updated, {} deleted ({} audit entries)\n", db,
                                counts->inserted, counts->updated, counts->deleted, counts->audit_entries);
   }
+  if (counts->deleted > 0) context.out << DeletedRows(*counts, dry_run);
   return kExitOk;
 }
 
@@ -203,7 +244,9 @@ void AddImport(CLI::App& app, CommandContext& context) {
       ->check(NotEmpty("who, for the audit trail"));
   command->add_option("--today", args->today,
                       "the date after which dates count as in the future (default: today)");
-  command->add_flag("--dry-run", args->dry_run, "only validate; store nothing");
+  command->add_flag(
+      "--dry-run", args->dry_run,
+      "check the folder and say what importing it would insert, update and delete; store nothing");
   command->add_flag(
       "--by-patient", args->by_patient,
       "read the folder patient by patient, holding one at a time (the default from 64 MB on; "

@@ -321,12 +321,108 @@ TEST(Store, BadFolderLeavesTheRegistryExactlyAsItWas) {
   for (const auto& entry : fs::directory_iterator(dir.path / "before")) {
     EXPECT_EQ(Slurp(dir.path / "after" / entry.path().filename()), Slurp(entry.path())) << entry.path();
   }
-  // --dry-run validates and stores nothing.
-  ASSERT_EQ(RunPrrt({"import", "--db", (dir.path / "dry.db").string(), "--from", kExample, "--today",
-                     "2026-11-27", "--dry-run"},
-                    out, err),
-            0);
-  EXPECT_FALSE(fs::exists(dir.path / "dry.db"));
+  // --dry-run validates and stores nothing; it creates no registry.
+  const std::string dry_db = (dir.path / "dry.db").string();
+  ASSERT_EQ(
+      RunPrrt({"import", "--db", dry_db, "--from", kExample, "--today", "2026-11-27", "--dry-run"}, out, err),
+      0);
+  EXPECT_EQ(out, kExample + ": no problems found; nothing stored (--dry-run); " + dry_db +
+                     " does not exist: importing would create it with the folder's 29 rows\n");
+  EXPECT_FALSE(fs::exists(dry_db));
+}
+
+// Each table's rows as stored, in order (as std::map, which GoogleTest prints where it differs).
+std::map<std::string, std::vector<std::map<std::string, std::string>>> StoredRows(
+    const registry::Store& store) {
+  std::map<std::string, std::vector<std::map<std::string, std::string>>> rows;
+  const Result<registry::Interchange> stored = store.Load();
+  for (const auto& [file, file_rows] : stored->files)
+    for (const registry::Row& row : file_rows)
+      rows[file].emplace_back(row.values.begin(), row.values.end());
+  return rows;
+}
+
+// A patient in a folder is taken whole: a folder holding P001's patients.csv row and nothing else of theirs
+// deletes the other 15 rows the example has of them (2 baselines, 6 cycles, 2 events, 3 labs, 2 responses);
+// its new patient P004 is 1 row inserted. A dry run gives those counts and writes nothing, read whole or in
+// parts; storing gives the same counts.
+TEST(Store, ADryRunCountsWhatTheImportWouldDoAndWritesNothing) {
+  TempDir dir("store_dry_run");
+  registry::Store store = OpenStore(dir.path / "r.db");
+  ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  const auto before = StoredRows(store);
+  registry::Interchange folder;
+  for (const std::string& file : registry::InterchangeFiles())
+    folder.files[file];
+  registry::Interchange example = Read(kExample);
+  for (const registry::Row& row : example.files["patients.csv"]) {
+    if (*row.get("patient_id") != "P001") continue;
+    folder.files["patients.csv"].push_back(row);
+    registry::Row newcomer = row;
+    newcomer.values["patient_id"] = "P004";
+    folder.files["patients.csv"].push_back(newcomer);
+  }
+  auto expect_counts = [](const Result<registry::ImportCounts>& counts) {
+    ASSERT_TRUE(counts.ok()) << counts.status().message();
+    EXPECT_EQ(counts->inserted, 1);
+    EXPECT_EQ(counts->updated, 0);
+    EXPECT_EQ(counts->deleted, 15);
+    EXPECT_EQ(counts->deleted_by_patient, (std::map<std::string, int64_t>{{"P001", 15}}));
+  };
+  expect_counts(store.Import(folder, "nurse", {}, registry::ImportMode::kDryRun));
+  EXPECT_EQ(*store.AuditCount(), 29);
+  EXPECT_EQ(StoredRows(store), before);
+  expect_counts(store.ImportParts(
+      [&](const std::function<Status(const registry::Interchange&)>& store_part) {
+        return store_part(folder);
+      },
+      "nurse", registry::ImportMode::kDryRun));
+  EXPECT_EQ(*store.AuditCount(), 29);
+  EXPECT_EQ(StoredRows(store), before);
+
+  expect_counts(store.Import(folder, "nurse"));
+  const auto after = StoredRows(store);
+  EXPECT_EQ(after.at("patients.csv").size(), 4u);
+  EXPECT_EQ(after.at("cycles.csv").size(), before.at("cycles.csv").size() - 6);
+}
+
+// The import says which patients lose rows by it, and the dry run which would: a folder meant to update a
+// patient's last contact deletes the rest of their rows. The dry run changes nothing.
+TEST(Store, AnImportNamesThePatientsWhoseRowsItDeletes) {
+  TempDir dir("store_deletes");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", kExample, "--user", "t"}, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "before").string()}, out, err), 0) << err;
+  const fs::path folder = dir.path / "p001";
+  fs::create_directories(folder);
+  // P001's patients.csv row alone, their last contact updated; P003's with their 2 cycles but not their
+  // event.
+  std::ofstream(folder / "patients.csv")
+      << "patient_id,sex,birth_date,primary_site,ki67_percent,prior_surgery,prior_chemotherapy,"
+         "prior_radiotherapy,prior_ssa,last_contact_date,death_date,no_salvage_reason,x_note\n"
+         "P001,f,1950-03-14,midgut,2,yes,no,no,yes,2017-01-31,,,\"retreated twice, \"\"stable\"\"\"\n"
+         "P003,f,1962-11-23,bronchial,,unknown,unknown,unknown,unknown,2015-09-01,,wait_and_see,\n";
+  std::ofstream(folder / "cycles.csv") << "patient_id,phase,date,activity_gbq\n"
+                                          "P003,I,2010-01-11,7.4\n"
+                                          "P003,I,2010-03-15,7.4\n";
+  std::ofstream(folder / "events.csv") << "patient_id,date,event,method\n";
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", folder.string(), "--dry-run"}, out, err), 0) << err;
+  EXPECT_EQ(out, folder.string() + ": no problems found; nothing stored (--dry-run); importing it into " +
+                     db +
+                     " would insert 0 rows, update 1 and delete 16\n"
+                     "would delete: 15 rows of P001, 1 of P003 (the folder lacks them, and a patient in a "
+                     "folder is taken whole)\n");
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", (dir.path / "after").string()}, out, err), 0) << err;
+  for (const auto& entry : fs::directory_iterator(dir.path / "before"))
+    EXPECT_EQ(Slurp(dir.path / "after" / entry.path().filename()), Slurp(entry.path())) << entry.path();
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", folder.string(), "--user", "t"}, out, err), 0) << err;
+  // The trail: the update of last_contact_date; P001's rows deleted with their values (2 baselines of 7,
+  // 6 cycles of 2, 2 events of 1, 3 labs of 4, 2 responses of 1: 42); P003's event, all key (1).
+  EXPECT_EQ(out,
+            db + ": 0 rows inserted, 1 updated, 16 deleted (44 audit entries)\n"
+                 "deleted: 15 rows of P001, 1 of P003 (the folder lacks them, and a patient in a folder is "
+                 "taken whole)\n");
 }
 
 // A patient registered by mistake (P00: only a patients.csv row) is removed, their values kept in the trail;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -20,8 +21,14 @@ struct ImportCounts {
   int64_t updated = 0;
   int64_t deleted = 0;
   int64_t audit_entries = 0;
+  //! The rows deleted of each patient who lost some: a patient in a folder is taken whole, so that a folder
+  //! holding only part of a patient's rows (their patients.csv row alone, say) deletes the rest.
+  std::map<std::string, int64_t> deleted_by_patient;
   bool changed() const { return inserted + updated + deleted > 0; }
 };
+
+//! Whether an import is stored, or only worked out (each write done and rolled back) to say what it would do.
+enum class ImportMode { kStore, kDryRun };
 
 //! A person who may use the registry through `prrt serve`.
 struct UserRecord {
@@ -81,16 +88,17 @@ class Store {
   //! transaction: on any failure nothing is written. Every change goes into the audit trail with `user`. A
   //! row whose key `key_changes` says was changed is the stored row of its former key, updated (in its place,
   //! and audited under the former key, the key columns' change included), not one deleted and another
-  //! inserted.
+  //! inserted. With ImportMode::kDryRun the counts are what storing would give, and nothing is written.
   Result<ImportCounts> Import(const Interchange& data, const std::string& user,
-                              const std::vector<KeyChange>& key_changes = {});
+                              const std::vector<KeyChange>& key_changes = {},
+                              ImportMode mode = ImportMode::kStore);
   //! The same for a folder too large to hold at once, handed over in parts: `produce` calls `store_part` with
   //! each part (the rows of some patients, as ReadInterchangeByPatient reads them). One transaction: when
   //! `produce` or a part fails, nothing is written and its error is returned. While it runs the registry uses
   //! a rollback journal instead of the WAL when it can (no other connection open); WAL again afterwards.
   Result<ImportCounts> ImportParts(
       const std::function<Status(const std::function<Status(const Interchange&)>& store_part)>& produce,
-      const std::string& user);
+      const std::string& user, ImportMode mode = ImportMode::kStore);
 
   //! Removes a patient registered by mistake: their patients.csv row, when it is all there is of them.
   //! NotFound when there is no such patient; FailedPrecondition, naming what is recorded, when they have
@@ -173,7 +181,8 @@ class Store {
   using PartStorer = std::function<Status(const Interchange& rows, const std::set<std::string>& patients)>;
   Result<ImportCounts> StoreParts(const std::function<Status(const PartStorer& store_part)>& produce,
                                   const std::string& user, bool bulk,
-                                  const std::vector<KeyChange>& key_changes = {});
+                                  const std::vector<KeyChange>& key_changes = {},
+                                  ImportMode mode = ImportMode::kStore);
   std::unique_ptr<Impl> impl_;
 };
 
