@@ -1,7 +1,8 @@
 // The registry's format as the program holds it (registry::InterchangeSpecs, served as JSON by GET
-// /api/format for the clinic's forms) against the format's own description: tests/data/registry-csv.md is a
-// verbatim copy of the contract, ../shared/formats/registry-csv.md. Each file's columns, in the description's
-// order, with their types, ranges, allowed values and whether they are required; the units of each lab test.
+// /api/format for the clinic's forms) against the format's own description: docs/registry-csv.md is a
+// verbatim copy of the contract (../shared/formats/registry-csv.md in the project's workspace). Each file's
+// columns, in the description's order, with their types, ranges, allowed values and whether they are
+// required; the units of each lab test.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -132,7 +133,7 @@ Described ReadDescription(const std::string& path) {
 }
 
 TEST(RegistryFormat, EveryFileAndColumnIsAsTheFormatDescribesIt) {
-  const Described described = ReadDescription("tests/data/registry-csv.md");
+  const Described described = ReadDescription("docs/registry-csv.md");
   const json format = report::InterchangeFormatJson();
   ASSERT_EQ(format["files"].size(), described.files.size());
   ASSERT_EQ(described.files.size(), 7u);  // patients, baselines, cycles, labs, responses, lesions, events

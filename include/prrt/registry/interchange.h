@@ -1,5 +1,5 @@
 // prrt/registry/interchange.h — the registry CSV interchange format, version 1
-// (../shared/formats/registry-csv.md): reading a folder into typed rows, with every problem located
+// (docs/registry-csv.md): reading a folder into typed rows, with every problem located
 // (file:line: column: message), and the cross-file checks a registry must pass before anything is stored.
 #pragma once
 

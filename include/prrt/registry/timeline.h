@@ -1,6 +1,6 @@
 // prrt/registry/timeline.h — one patient's course derived from the registry rows: phases with their cycles
 // and cumulative activity, best response and PFS, labs with CTCAE v3.0 grades, events, and OS (definitions:
-// ../shared/formats/registry-csv.md, "What is derived from it").
+// docs/registry-csv.md, "What is derived from it").
 #pragma once
 
 #include <memory>

@@ -1,6 +1,6 @@
 // prrt/study/endpoints.h — each patient's study endpoints derived from the registry: the group (retreatment,
 // control or neither), per phase the activity, best response, response at 3 months, PFS and the worst
-// toxicity grades, OS, and AML/MDS (definitions: ../shared/formats/registry-csv.md and docs/study.md).
+// toxicity grades, OS, and AML/MDS (definitions: docs/registry-csv.md and docs/study.md).
 #pragma once
 
 #include <array>
