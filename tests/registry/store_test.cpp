@@ -425,6 +425,39 @@ TEST(Store, AnImportNamesThePatientsWhoseRowsItDeletes) {
                  "taken whole)\n");
 }
 
+// Ten patients who lose rows are named, those who lose the most first (then in id order); the rest are
+// counted. P01 to P12 have one cycle each, P05 three; a folder of their patients.csv rows alone deletes them.
+TEST(Store, AnImportNamesTenPatientsWhoLoseRowsAndCountsTheRest) {
+  TempDir dir("store_deletes_many");
+  const fs::path full = dir.path / "full", bare = dir.path / "bare";
+  fs::create_directories(full);
+  fs::create_directories(bare);
+  std::string patients = "patient_id,sex,birth_date,primary_site,last_contact_date\n";
+  std::string cycles = "patient_id,phase,date,activity_gbq\n";
+  for (int i = 1; i <= 12; ++i) {
+    const std::string id = fmt::format("P{:02}", i);
+    patients += id + ",f,1950-01-01,midgut,2015-01-01\n";
+    cycles += id + ",I,2010-01-04,7.4\n";
+    if (i == 5) cycles += id + ",I,2010-03-01,7.4\n" + id + ",I,2010-05-03,7.4\n";
+  }
+  for (const fs::path& folder : {full, bare}) {
+    std::ofstream(folder / "patients.csv") << patients;
+    std::ofstream(folder / "events.csv") << "patient_id,date,event,method\n";
+  }
+  std::ofstream(full / "cycles.csv") << cycles;
+  std::ofstream(bare / "cycles.csv") << "patient_id,phase,date,activity_gbq\n";
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", full.string()}, out, err), 0) << err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", bare.string(), "--dry-run"}, out, err), 0) << err;
+  EXPECT_TRUE(
+      out.ends_with("would insert 0 rows, update 0 and delete 14\n"
+                    "would delete: 3 rows of P05, 1 of P01, 1 of P02, 1 of P03, 1 of P04, 1 of P06, 1 of "
+                    "P07, 1 of P08, 1 of P09, 1 of P10 and 2 of 2 more patients (the folder lacks them, "
+                    "and a patient in a folder is taken whole)\n"))
+      << out;
+}
+
 // A patient registered by mistake (P00: only a patients.csv row) is removed, their values kept in the trail;
 // one with rows recorded, or none at all, is refused and nothing changes.
 TEST(Store, OnlyAPatientWithNothingRecordedIsRemoved) {
