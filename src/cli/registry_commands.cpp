@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <regex>
 #include <sstream>
 
 #include "cli/app.h"
@@ -654,6 +655,32 @@ void AddRenamePatient(CLI::App& app, CommandContext& context) {
   });
 }
 
+// A folder's problems, as `prrt validate --json` gives them: each line of the report ("file:line: column:
+// message", the line and the column where the problem has them) split into its parts, for a program to show
+// each beside its field; the report's last line when it stopped at its limit as "more_problems".
+json ProblemsJson(const std::string& report) {
+  // A column is a name as the format writes them; "column 1: found a name that is not UTF-8" keeps its
+  // words in the message.
+  static const std::regex kProblem(R"(^(.+?\.csv)(?::([0-9]+))?: (?:([A-Za-z0-9_]+): )?(.*)$)");
+  json problems = json::array();
+  bool more = false;
+  std::istringstream lines(report);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch parts;
+    if (line.starts_with("(more problems not shown")) {
+      more = true;
+    } else if (std::regex_match(line, parts, kProblem)) {
+      problems.push_back({{"file", parts[1].str()},
+                          {"line", parts[2].matched ? json(std::stoll(parts[2].str())) : json()},
+                          {"column", parts[3].matched ? json(parts[3].str()) : json()},
+                          {"message", parts[4].str()}});
+    } else {
+      problems.push_back({{"file", nullptr}, {"line", nullptr}, {"column", nullptr}, {"message", line}});
+    }
+  }
+  return {{"valid", false}, {"problems", problems}, {"more_problems", more}};
+}
+
 void AddValidate(CLI::App& app, CommandContext& context) {
   struct ValidateArgs {
     std::string folder;
@@ -669,13 +696,17 @@ void AddValidate(CLI::App& app, CommandContext& context) {
       ->required();
   command->add_option("--today", args->today,
                       "the date after which dates count as in the future (default: today)");
-  command->add_flag("--json", args->as_json, "print JSON");
+  command->add_flag("--json", args->as_json,
+                    "print JSON: {\"valid\", \"rows\"} of each file, or {\"valid\": false, \"problems\": "
+                    "[{\"file\", \"line\", \"column\", \"message\"}], \"more_problems\"}");
   command->add_flag("--by-patient", args->by_patient,
                     "read the folder patient by patient, as prrt import does (the default from 64 MB on)");
   OnRun(command, context, [&context, args]() -> int {
     Result<registry::Day> today = DateOption(args->today);
     if (!today.ok()) return ReportError(context, today.status());
     Result<RowCounts> rows = CheckFolder(context, args->folder, *today, args->by_patient);
+    if (!rows.ok() && args->as_json && rows.status().code() == StatusCode::kInvalidArgument)
+      context.out << report::JsonText(ProblemsJson(rows.status().message()), 2) << '\n';
     if (!rows.ok()) return ReportError(context, rows.status());
     json counts = json::object();
     for (const std::string& file : registry::InterchangeFiles())

@@ -67,6 +67,50 @@ TEST(Validate, TheExampleRegistryHasNoProblems) {
   }
 }
 
+// validate --json splits each problem into its parts, by hand here: two fields of one row, a row with a
+// field too many (no column), a file missing (no line).
+TEST(Validate, JsonGivesEachProblemsFileLineColumnAndMessage) {
+  fs::path dir = CopyExample("validate_json");
+  std::ofstream(dir / "patients.csv", std::ios::app) << "P004,x,1960-02-30,midgut,,,,,,2010-01-01,,,\n";
+  std::ofstream(dir / "labs.csv", std::ios::app) << "P001,2005-04-01,hb,7,mmol/l,,,\n";
+  fs::remove(dir / "events.csv");
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"validate", "--json", "--from", dir.string(), "--today", "2026-11-27"}, out, err), 2);
+  const nlohmann::json expected = nlohmann::json::parse(fmt::format(R"json({{"valid": false,
+      "more_problems": false, "problems": [
+      {{"file": "{0}/patients.csv", "line": 5, "column": "sex", "message": "found 'x'; expected one of: m, f"}},
+      {{"file": "{0}/patients.csv", "line": 5, "column": "birth_date",
+        "message": "found '1960-02-30'; expected a date YYYY-MM-DD (1960-02 has 29 days)"}},
+      {{"file": "{0}/labs.csv", "line": 6, "column": null,
+        "message": "expected 7 fields as in the header, found 8"}},
+      {{"file": "{0}/events.csv", "line": null, "column": null,
+        "message": "the file is missing; it is required"}}]}})json",
+                                                                    dir.string()));
+  EXPECT_EQ(nlohmann::json::parse(out), expected);
+  fs::remove_all(dir);
+}
+
+// A report stops at 100 problems and says so: on the command line in its last line, in JSON as more_problems.
+TEST(Validate, AReportStopsAtAHundredProblemsAndSaysSo) {
+  fs::path dir = CopyExample("validate_limit");
+  {
+    std::ofstream cycles(dir / "cycles.csv", std::ios::app);
+    for (int i = 0; i < 150; ++i)
+      cycles << "P001,I,2005-12-" << 10 + i % 10 << ",12.5\n";  // 12.5 GBq: above 10
+  }
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"validate", "--from", dir.string(), "--today", "2026-11-27"}, out, err), 2);
+  EXPECT_TRUE(err.ends_with("\n(more problems not shown; the first 100 are above)\n")) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 101);
+  ASSERT_EQ(RunPrrt({"validate", "--json", "--from", dir.string(), "--today", "2026-11-27"}, out, err), 2);
+  const nlohmann::json report = nlohmann::json::parse(out);
+  EXPECT_EQ(report["more_problems"], true);
+  ASSERT_EQ(report["problems"].size(), 100u);
+  EXPECT_EQ(report["problems"][0]["line"], 14);
+  EXPECT_EQ(report["problems"][0]["column"], "activity_gbq");
+  fs::remove_all(dir);
+}
+
 class BadRegistry : public ::testing::TestWithParam<Mutation> {};
 
 TEST_P(BadRegistry, IsReportedWithFileLineAndColumn) {
@@ -112,6 +156,28 @@ TEST_P(BadRegistry, IsReportedWithFileLineAndColumn) {
       EXPECT_NE(err.find(expected), std::string::npos) << command[0] << " report:\n"
                                                        << err << "\nexpected to contain: " << expected;
     }
+  }
+  // validate --json gives the same report as JSON, each problem in its parts: its file, line and column
+  // (where the problem has them) and the message, which make its line of the report again.
+  {
+    std::string out, err;
+    ASSERT_EQ(RunPrrt({"validate", "--json", "--from", dir.string(), "--today", "2026-11-27"}, out, err), 2);
+    const nlohmann::json report = nlohmann::json::parse(out);
+    EXPECT_EQ(report["valid"], false);
+    EXPECT_EQ(report["more_problems"], false);
+    std::vector<std::string> lines;
+    for (const nlohmann::json& problem : report["problems"]) {
+      ASSERT_TRUE(problem["file"].is_string()) << problem;
+      EXPECT_TRUE(problem["file"].get<std::string>().starts_with(dir.string() + "/")) << problem;
+      EXPECT_EQ(problem["line"].is_null(), m.name == "missing_required_file") << problem;
+      std::string line = problem["file"].get<std::string>();
+      if (!problem["line"].is_null()) line += fmt::format(":{}", problem["line"].get<int64_t>());
+      line += ": ";
+      if (!problem["column"].is_null()) line += problem["column"].get<std::string>() + ": ";
+      lines.push_back(line + problem["message"].get<std::string>());
+    }
+    std::sort(lines.begin(), lines.end());
+    EXPECT_EQ(lines, problems_said(err));
   }
   if (fs::exists(db)) {
     std::string out, err;
