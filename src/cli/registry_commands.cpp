@@ -264,20 +264,34 @@ void AddExport(CLI::App& app, CommandContext& context) {
   auto db = std::make_shared<std::string>("prrt.db");
   auto to = std::make_shared<std::string>();
   auto adtte = std::make_shared<bool>(false);
+  auto patients = std::make_shared<std::vector<std::string>>();
   auto* command = app.add_subcommand(
       "export", "write the registry as a folder of interchange CSV files, or its endpoints as ADaM ADTTE");
   command->add_option("--db", *db, "the registry file (default prrt.db)");
   command->add_option("--to", *to, "the folder to write (with --adtte: the CSV file)")->required();
-  command->add_flag("--adtte", *adtte,
-                    "write the derived time-to-event endpoints (OS, PFS of each phase) as a CDISC ADaM ADTTE "
-                    "CSV file instead");
-  OnRun(command, context, [&context, db, to, adtte]() -> int {
+  auto* adtte_flag = command->add_flag(
+      "--adtte", *adtte,
+      "write the derived time-to-event endpoints (OS, PFS of each phase) as a CDISC ADaM ADTTE "
+      "CSV file instead");
+  command
+      ->add_option(
+          "--patient", *patients,
+          "only these patients' rows (--patient P001 P002, or the option again): a folder to edit and "
+          "import back, each patient in it taken whole")
+      ->excludes(adtte_flag);
+  OnRun(command, context, [&context, db, to, adtte, patients]() -> int {
     if (*adtte) return ExportAdtte(context, *db, *to);
     Result<registry::Store> store = OpenRegistry(*db);
     if (!store.ok()) return ReportError(context, store.status());
-    Status written = store->Export(*to);
+    std::vector<std::string> distinct;  // a patient given twice is exported once
+    for (const std::string& id : *patients)
+      if (std::find(distinct.begin(), distinct.end(), id) == distinct.end()) distinct.push_back(id);
+    *patients = std::move(distinct);
+    Status written = store->Export(*to, *patients);
     if (!written.ok()) return ReportError(context, written);
-    context.out << fmt::format("{}: written\n", *to);
+    context.out << fmt::format(
+        "{}: written{}\n", *to,
+        patients->empty() ? "" : fmt::format(" ({} patients' rows)", patients->size()));
     return kExitOk;
   });
 }

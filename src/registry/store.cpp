@@ -947,33 +947,44 @@ Status CreateFolder(const std::string& folder) {
 
 }  // namespace
 
-Status Store::Export(const std::string& folder) const {
-  if (Status created = CreateFolder(folder); !created.ok()) return created;
+Status Store::Export(const std::string& folder, const std::vector<std::string>& patients) const {
   // One read transaction, so one snapshot of the registry: a write (the clinic's server) between two files,
   // or between a file's header and its rows, is not half seen.
   if (Status begin = impl_->Exec("BEGIN"); !begin.ok()) return begin;
   const Status exported = [&]() -> Status {
+    for (const std::string& id : patients) {
+      Result<bool> registered = HasPatient(id);
+      if (!registered.ok()) return registered.status();
+      if (!*registered) return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
+    }
+    if (Status created = CreateFolder(folder); !created.ok()) return created;
+    std::string of_patients;  // the rows of `patients` alone, when given
+    for (size_t i = 0; i < patients.size(); ++i)
+      of_patients += i ? ", ?" : " AND patient_id IN (?";
+    if (!patients.empty()) of_patients += ")";
     for (const std::string& file : InterchangeFiles()) {
       // The x_ columns first (the header names them), then the rows: each table read twice.
       std::set<std::string> free_text;
-      Statement extras(impl_->db,
-                       fmt::format("SELECT extra FROM {} WHERE extra <> ''", Quote(TableOf(file))));
+      Statement extras(impl_->db, fmt::format("SELECT extra FROM {} WHERE extra <> ''{}",
+                                              Quote(TableOf(file)), of_patients));
       if (!extras.ok()) return impl_->Error("reading " + TableOf(file));
+      for (size_t i = 0; i < patients.size(); ++i)
+        extras.Bind(static_cast<int>(i + 1), patients[i]);
       while (sqlite3_step(extras.get()) == SQLITE_ROW) {
         Row row;
         AddExtra(reinterpret_cast<const char*>(sqlite3_column_text(extras.get(), 0)), row);
         for (const auto& [column, value] : row.values)
           free_text.insert(column);
       }
-      Status written = WriteInterchangeFile(folder, file, free_text,
-                                            [&](const std::function<void(const Row&)>& write) -> Status {
-                                              TableCursor cursor(impl_->db, file, "", "row_id");
-                                              if (!cursor.ok())
-                                                return impl_->Error("reading " + TableOf(file));
-                                              while (!cursor.done())
-                                                write(cursor.Take());
-                                              return Status();
-                                            });
+      Status written = WriteInterchangeFile(
+          folder, file, free_text, [&](const std::function<void(const Row&)>& write) -> Status {
+            TableCursor cursor(impl_->db, file, patients.empty() ? "" : " WHERE 1" + of_patients, "row_id",
+                               patients);
+            if (!cursor.ok()) return impl_->Error("reading " + TableOf(file));
+            while (!cursor.done())
+              write(cursor.Take());
+            return Status();
+          });
       if (!written.ok()) return written;
     }
     return Status();

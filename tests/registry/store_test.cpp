@@ -458,6 +458,53 @@ TEST(Store, AnImportNamesTenPatientsWhoLoseRowsAndCountsTheRest) {
       << out;
 }
 
+// Some patients exported: their rows alone, in every file, the x_ columns theirs have (P003 has no note), a
+// folder that imports back as them (nothing changed) or into another registry (their rows). P001 has 16 rows
+// in the example (their patients.csv row, 2 baselines, 6 cycles, 2 events, 3 labs, 2 responses), P003 4
+// (their row, 2 cycles, 1 event). A patient not registered: refused, no folder written.
+TEST(Store, SomePatientsExportedImportBackAsThem) {
+  TempDir dir("store_export_some");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", kExample}, out, err), 0) << err;
+  const std::string some = (dir.path / "some").string();
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", some, "--patient", "P003", "P001", "--patient", "P003"},
+                    out, err),
+            0)
+      << err;
+  EXPECT_EQ(out, some + ": written (2 patients' rows)\n");
+  const registry::Interchange exported = Read(some);
+  std::map<std::string, size_t> rows_of;
+  size_t rows = 0;
+  for (const auto& [file, file_rows] : exported.files) {
+    for (const registry::Row& row : file_rows)
+      ++rows_of[*row.get("patient_id")];
+    rows += file_rows.size();
+  }
+  EXPECT_EQ(rows_of, (std::map<std::string, size_t>{{"P001", 16}, {"P003", 4}}));
+  EXPECT_EQ(rows, 20u);
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", some}, out, err), 0) << err;
+  EXPECT_EQ(out, db + ": nothing changed; the registry already holds this folder\n");
+  const std::string other = (dir.path / "other.db").string();
+  ASSERT_EQ(RunPrrt({"import", "--db", other, "--from", some}, out, err), 0) << err;
+  EXPECT_EQ(out, other + ": 20 rows inserted, 0 updated, 0 deleted (20 audit entries)\n");
+
+  const std::string p003 = (dir.path / "p003").string();
+  ASSERT_EQ(RunPrrt({"export", "--db", db, "--to", p003, "--patient", "P003"}, out, err), 0) << err;
+  EXPECT_EQ(Slurp(fs::path(p003) / "patients.csv"),
+            "patient_id,sex,birth_date,primary_site,ki67_percent,prior_surgery,prior_chemotherapy,"
+            "prior_radiotherapy,prior_ssa,last_contact_date,death_date,no_salvage_reason\n"
+            "P003,f,1962-11-23,bronchial,,unknown,unknown,unknown,unknown,2015-09-01,,wait_and_see\n");
+
+  const std::string none = (dir.path / "none").string();
+  EXPECT_EQ(RunPrrt({"export", "--db", db, "--to", none, "--patient", "P001", "--patient", "P9"}, out, err),
+            2);
+  EXPECT_EQ(err, "prrt: no patient 'P9'\n");
+  EXPECT_FALSE(fs::exists(none));
+  EXPECT_EQ(RunPrrt({"export", "--db", db, "--to", none, "--patient", "P001", "--adtte"}, out, err), 2);
+  EXPECT_FALSE(fs::exists(none));
+}
+
 // A patient registered by mistake (P00: only a patients.csv row) is removed, their values kept in the trail;
 // one with rows recorded, or none at all, is refused and nothing changes.
 TEST(Store, OnlyAPatientWithNothingRecordedIsRemoved) {

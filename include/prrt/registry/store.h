@@ -116,8 +116,10 @@ class Store {
   //! The whole registry in the interchange format, in a stable order (rows as first stored).
   Result<Interchange> Load() const;
   //! Writes the registry's interchange files into `folder` (created if needed): what WriteInterchange
-  //! writes of Load(), read and written a row at a time (the memory of a row, not of the registry).
-  Status Export(const std::string& folder) const;
+  //! writes of Load(), read and written a row at a time (the memory of a row, not of the registry). With
+  //! `patients`, only their rows (a folder that imports back as those patients, each taken whole); NotFound,
+  //! and nothing written, when one of them is not registered.
+  Status Export(const std::string& folder, const std::vector<std::string>& patients = {}) const;
 
   //! Each patient's rows as a registry of one, in patient_id order, reading one patient at a time (the
   //! memory of one patient, not the registry); only `patient_id` when given. One patient's rows come as
