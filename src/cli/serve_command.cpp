@@ -20,6 +20,12 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   command->add_option(
       "--host", options->host,
       "the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every network)");
+  auto* cert = command->add_option("--tls-cert", options->tls_cert,
+                                   "serve HTTPS with this certificate (PEM, intermediate certificates after "
+                                   "the server's own); needs --tls-key");
+  auto* key = command->add_option("--tls-key", options->tls_key, "the certificate's private key (PEM)");
+  cert->needs(key);
+  key->needs(cert);
   OnRun(command, context, [&context, options]() -> int {
     if (Result<registry::Store> exists = OpenRegistry(options->db); !exists.ok())
       return ReportError(context, exists.status());
@@ -27,8 +33,13 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
     if (!server.ok()) return ReportError(context, server.status());
     Result<int> port = (*server)->Bind();
     if (!port.ok()) return ReportError(context, port.status());
-    context.err << fmt::format("prrt serve: {} on http://{}:{}/ (Ctrl-C stops)\n", options->db, options->host,
-                               *port);
+    const bool https = !options->tls_cert.empty();
+    context.err << fmt::format("prrt serve: {} on {}://{}:{}/ (Ctrl-C stops)\n", options->db,
+                               https ? "https" : "http", options->host, *port);
+    if (!https && !server::IsLoopbackAddress(options->host)) {
+      context.err << "prrt serve: warning: passwords and patient data cross the network unencrypted; serve "
+                     "HTTPS (--tls-cert and --tls-key) or behind a TLS proxy (docs/server.md)\n";
+    }
     (*server)->Listen();
     return kExitOk;
   });

@@ -37,6 +37,9 @@ class Api : public ::testing::Test {
   // SQL run on the registry after Populate, before the server opens it: what another tool wrote.
   virtual std::string Edit() { return ""; }
 
+  // HTTPS with the test certificate (tests/data/tls: self-signed for localhost and 127.0.0.1).
+  virtual bool Https() { return false; }
+
   void SetUp() override {
     db_ = (dir_.path / "r.db").string();
     std::string out, err;
@@ -54,6 +57,10 @@ class Api : public ::testing::Test {
     ServerOptions options;
     options.db = db_;
     options.port = 0;
+    if (Https()) {
+      options.tls_cert = "tests/data/tls/cert.pem";
+      options.tls_key = "tests/data/tls/key.pem";
+    }
     Result<std::unique_ptr<Server>> server = Server::Create(options);
     ASSERT_TRUE(server.ok()) << server.status().message();
     server_ = std::move(*server);
@@ -67,7 +74,15 @@ class Api : public ::testing::Test {
     if (thread_.joinable()) thread_.join();
   }
 
-  httplib::Client Client() { return httplib::Client("127.0.0.1", port_); }
+  // A client of the server; over HTTPS it trusts the test certificate alone, and checks the address in it.
+  httplib::Client Client() {
+    httplib::Client client(fmt::format("{}://127.0.0.1:{}", Https() ? "https" : "http", port_));
+    if (Https()) {
+      client.set_ca_cert_path("tests/data/tls/cert.pem");
+      client.enable_server_certificate_verification(true);
+    }
+    return client;
+  }
 
   // Logs in; returns the session cookie and CSRF token.
   std::pair<std::string, std::string> Login(const std::string& user) {
@@ -202,6 +217,7 @@ TEST_F(Api, LogInSetsAnHttpOnlyCookieAndWrongPasswordsAreSlowedDown) {
   const std::string cookie = right->get_header_value("Set-Cookie");
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
   EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos);  // over plain HTTP a Secure cookie would be dropped
   const json body = json::parse(right->body);
   EXPECT_EQ(body["user"], "ana");
   EXPECT_EQ(body["role"], "clinician");
@@ -1064,6 +1080,73 @@ TEST_F(Api, ASecondServerOnThePortInUseIsRefused) {
 
 // The example registry edited by another tool (or filled by an earlier prrt): P003's note in Latin-1 ("café",
 // its e-acute the byte E9) and a patient whose id has a newline.
+class ApiOverHttps : public Api {
+ protected:
+  bool Https() override { return true; }
+};
+
+// Over HTTPS (the certificate given, which the client checks) the API works as over HTTP, and the session
+// cookie, set and cleared, is Secure: a browser never sends it over plain HTTP. Plain HTTP to the port gets
+// no answer.
+TEST_F(ApiOverHttps, ServesTheApiWithASecureSessionCookie) {
+  httplib::Client client = Client();
+  auto login = client.Post("/api/login", R"({"user":"ana","password":"correct horse"})", "application/json");
+  ASSERT_TRUE(login) << httplib::to_string(login.error());
+  EXPECT_EQ(login->status, 200);
+  const std::string cookie = login->get_header_value("Set-Cookie");
+  EXPECT_TRUE(cookie.ends_with("; Path=/; HttpOnly; SameSite=Strict; Secure")) << cookie;
+  const httplib::Headers session{{"Cookie", cookie.substr(0, cookie.find(';'))}};
+  auto patient = client.Get("/api/patients/P001", session);
+  ASSERT_TRUE(patient);
+  EXPECT_EQ(patient->status, 200);
+  EXPECT_EQ(json::parse(patient->body)["plan"]["patient_id"], "P001");
+  auto logout = client.Post("/api/logout", session, "", "application/json");
+  ASSERT_TRUE(logout);
+  EXPECT_TRUE(logout->get_header_value("Set-Cookie").ends_with("; Max-Age=0; Secure"))
+      << logout->get_header_value("Set-Cookie");
+
+  httplib::Client plain("127.0.0.1", port_);
+  plain.set_read_timeout(2);
+  auto refused = plain.Get("/api/health");
+  EXPECT_TRUE(!refused || refused->status != 200);
+}
+
+// A certificate without its key, a file that cannot be read, a key that is not the certificate's: refused
+// before anything listens, each said.
+TEST(ServerOptions, ACertificateNeedsItsReadableKey) {
+  testing::TempDir dir("server_tls");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"import", "--db", db, "--from", "tests/data/registry_example"}, out, err), 0);
+  auto refusal = [&](const std::string& cert, const std::string& key) {
+    ServerOptions options;
+    options.db = db;
+    options.port = 0;
+    options.tls_cert = cert;
+    options.tls_key = key;
+    Result<std::unique_ptr<Server>> server = Server::Create(options);
+    return server.ok() ? std::string("created") : server.status().message();
+  };
+  EXPECT_EQ(refusal("tests/data/tls/cert.pem", ""),
+            "a TLS certificate needs its key, and a key its certificate: give both, or neither");
+  EXPECT_EQ(refusal("tests/data/tls/none.pem", "tests/data/tls/key.pem"),
+            "tests/data/tls/none.pem: cannot read the file");
+  EXPECT_EQ(
+      refusal("tests/data/tls/key.pem", "tests/data/tls/cert.pem"),
+      "tests/data/tls/key.pem and tests/data/tls/cert.pem: expected a PEM certificate and the PEM private "
+      "key that belongs to it");
+  EXPECT_EQ(refusal("tests/data/tls/cert.pem", "tests/data/tls/key.pem"), "created");
+}
+
+// prrt serve warns that passwords and patient data cross the network unencrypted when it listens on an
+// address other machines reach, without TLS.
+TEST(ServerOptions, LoopbackAddressesAreThisMachinesAlone) {
+  for (const char* host : {"127.0.0.1", "127.0.1.1", "::1", "localhost"})
+    EXPECT_TRUE(IsLoopbackAddress(host)) << host;
+  for (const char* host : {"0.0.0.0", "::", "192.168.1.20", "10.0.0.127", "clinic.example.org", ""})
+    EXPECT_FALSE(IsLoopbackAddress(host)) << host;
+}
+
 class ApiOnAnEditedRegistry : public Api {
  protected:
   std::string Edit() override {

@@ -14,8 +14,14 @@ struct ServerOptions {
   std::string db;
   std::string host = "127.0.0.1";
   int port = 8080;  //!< 0: any free port (tests)
+  //! HTTPS with this certificate (PEM; any intermediate certificates after the server's) and its private key
+  //! (PEM); plain HTTP when both are empty.
+  std::string tls_cert, tls_key;
   std::chrono::seconds session_idle{30 * 60};
 };
+
+//! Whether only this machine can reach a server listening on `host`: 127.0.0.0/8, ::1, localhost.
+bool IsLoopbackAddress(const std::string& host);
 
 class Server {
  public:
