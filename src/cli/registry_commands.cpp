@@ -260,6 +260,31 @@ void AddImport(CLI::App& app, CommandContext& context) {
   });
 }
 
+void AddBackup(CLI::App& app, CommandContext& context) {
+  auto db = std::make_shared<std::string>("prrt.db");
+  auto to = std::make_shared<std::string>();
+  auto* command = app.add_subcommand(
+      "backup", "copy the registry into a new file, as it is at one moment, while it is in use (the server)");
+  command->add_option("--db", *db, "the registry file (default prrt.db)");
+  command->add_option("--to", *to, "the new file (an existing file is not overwritten)")->required();
+  OnRun(command, context, [&context, db, to]() -> int {
+    Result<registry::Store> store = OpenRegistry(*db);
+    if (!store.ok()) return ReportError(context, store.status());
+    if (Status copied = store->Backup(*to); !copied.ok()) return ReportError(context, copied);
+    // The copy opened and counted: a backup that cannot be read back is said now, not on the day it is
+    // needed.
+    Result<registry::Store> copy = registry::Store::Open(*to);
+    if (!copy.ok()) return ReportError(context, copy.status());
+    Result<int64_t> patients = copy->PatientCount();
+    if (!patients.ok()) return ReportError(context, patients.status());
+    Result<int64_t> audit = copy->AuditCount();
+    if (!audit.ok()) return ReportError(context, audit.status());
+    context.out << fmt::format("{}: a copy of {} ({} patients, {} audit entries)\n", *to, *db, *patients,
+                               *audit);
+    return kExitOk;
+  });
+}
+
 void AddExport(CLI::App& app, CommandContext& context) {
   auto db = std::make_shared<std::string>("prrt.db");
   auto to = std::make_shared<std::string>();
@@ -747,6 +772,7 @@ void AddRegistryCommands(CLI::App& app, CommandContext& context) {
   AddImport(app, context);
   AddRenamePatient(app, context);
   AddExport(app, context);
+  AddBackup(app, context);
   AddValidate(app, context);
 }
 

@@ -496,6 +496,22 @@ Result<bool> Store::HasPatient(const std::string& patient_id) const {
   return sqlite3_column_int(st.get(), 0) != 0;
 }
 
+Status Store::Backup(const std::string& path) const {
+  std::error_code error;
+  if (std::filesystem::exists(path, error) || error) {
+    return AlreadyExists(fmt::format("{}: the file exists; a backup is written to a new file", path));
+  }
+  Statement vacuum(impl_->db, "VACUUM INTO ?");
+  if (!vacuum.ok()) return impl_->Error("backup");
+  vacuum.Bind(1, path);
+  if (sqlite3_step(vacuum.get()) != SQLITE_DONE) {
+    Status failed = impl_->Error(fmt::format("writing the backup {}", path));
+    std::filesystem::remove(path, error);  // what was written of it
+    return failed;
+  }
+  return Status();
+}
+
 Result<int64_t> Store::AuditCount() const {
   Statement st(impl_->db, "SELECT count(*) FROM audit");
   if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return impl_->Error("reading the audit trail");

@@ -505,6 +505,39 @@ TEST(Store, SomePatientsExportedImportBackAsThem) {
   EXPECT_FALSE(fs::exists(none));
 }
 
+// A backup is the registry as committed at one moment: the same rows (exported alike) and audit trail, while
+// another connection holds a write it has not committed (not in the copy; committed afterwards, in the
+// registry). An existing file is never overwritten.
+TEST(Store, ABackupIsTheRegistryAsCommittedAndOverwritesNothing) {
+  TempDir dir("store_backup");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", kExample}, out, err), 0) << err;
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &writer), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(writer,
+                         "BEGIN IMMEDIATE; INSERT INTO patients (patient_id, sex, birth_date, primary_site, "
+                         "last_contact_date) VALUES ('P9', 'f', '1950-01-01', 'midgut', '2016-01-01')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  const std::string copy = (dir.path / "copy.db").string();
+  ASSERT_EQ(RunPrrt({"backup", "--db", db, "--to", copy}, out, err), 0) << err;
+  EXPECT_EQ(out, copy + ": a copy of " + db + " (3 patients, 29 audit entries)\n");
+  ASSERT_EQ(sqlite3_exec(writer, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(writer);
+  EXPECT_EQ(*OpenStore(db).PatientCount(), 4);
+  EXPECT_EQ(*OpenStore(copy).PatientCount(), 3);
+  ASSERT_EQ(RunPrrt({"export", "--db", copy, "--to", (dir.path / "from_copy").string()}, out, err), 0) << err;
+  for (const auto& entry : fs::directory_iterator(kExample))
+    EXPECT_EQ(Slurp(dir.path / "from_copy" / entry.path().filename()), Slurp(entry.path())) << entry.path();
+  EXPECT_EQ(*OpenStore(copy).AuditCount(), 29);
+
+  const std::string before = Slurp(copy);
+  EXPECT_TRUE(Refused({"backup", "--db", db, "--to", copy},
+                      copy + ": the file exists; a backup is written to a new file"));
+  EXPECT_EQ(Slurp(copy), before);
+}
+
 // A patient registered by mistake (P00: only a patients.csv row) is removed, their values kept in the trail;
 // one with rows recorded, or none at all, is refused and nothing changes.
 TEST(Store, OnlyAPatientWithNothingRecordedIsRemoved) {

@@ -144,6 +144,11 @@ class Store {
       const std::function<Status(const PatientPart& part, const std::string& patient_id,
                                  const Interchange& rows)>& visit);
 
+  //! Writes a copy of the registry, as it is at one moment, into a new file `path` (SQLite's VACUUM INTO: a
+  //! read, so the clinic's server goes on writing meanwhile; what another connection has not committed is
+  //! not in it). AlreadyExists when `path` exists: a backup never overwrites a file.
+  Status Backup(const std::string& path) const;
+
   //! Patients in the registry.
   Result<int64_t> PatientCount() const;
   //! Whether the registry has the patient.
