@@ -41,9 +41,10 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kCookie = "prrt_session";
-// Each open connection holds a thread of the pool while it is kept alive: enough for a clinic's browsers and
-// for 50 connections of the load test at once.
-constexpr size_t kThreads = 64;
+// Each open connection holds a thread of the pool while it is kept alive (up to 5 s idle, httplib's keep-alive
+// timeout), and a browser keeps up to 6: with 64 threads ten browsers that had just loaded a page held them
+// all, and the next request waited seconds. A waiting thread costs its stack's few touched pages.
+constexpr size_t kThreads = 512;
 // The largest request body read: a row, a patient's change or a log-in is a few hundred bytes. httplib reads
 // any body whole, so without a bound a client that had not even logged in could make the server hold
 // gigabytes (a body of 1.4 GB held 2.5 GB).
