@@ -41,9 +41,9 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kCookie = "prrt_session";
-// Each open connection holds a thread of the pool while it is kept alive (up to 5 s idle, httplib's keep-alive
-// timeout), and a browser keeps up to 6: with 64 threads ten browsers that had just loaded a page held them
-// all, and the next request waited seconds. A waiting thread costs its stack's few touched pages.
+// Each open connection holds a thread of the pool while it is kept alive (up to 5 s idle, httplib's
+// keep-alive timeout), and a browser keeps up to 6: with 64 threads ten browsers that had just loaded a page
+// held them all, and the next request waited seconds. A waiting thread costs its stack's few touched pages.
 constexpr size_t kThreads = 512;
 // The largest request body read: a row, a patient's change or a log-in is a few hundred bytes. httplib reads
 // any body whole, so without a bound a client that had not even logged in could make the server hold
@@ -219,7 +219,8 @@ struct Server::Impl {
   protocol::Protocol protocol;
   Sessions sessions;
   LoginThrottle throttle;
-  std::unique_ptr<httplib::Server> http;  // an httplib::SSLServer when the options give a certificate
+  std::unique_ptr<httplib::Server> http_server;  // an httplib::SSLServer when the options give a certificate
+  httplib::Server& http;
   // One connection to the registry: requests that use it, or change what is kept in memory, take turns
   // (exclusive lock); requests that only read the endpoints and the worklist share the lock.
   std::shared_mutex registry_mutex;
@@ -242,7 +243,8 @@ struct Server::Impl {
         store(std::move(s)),
         protocol(std::move(p)),
         sessions(options.session_idle),
-        http(std::move(h)) {
+        http_server(std::move(h)),
+        http(*http_server) {
     study_folder =
         std::filesystem::temp_directory_path() / fmt::format("prrt_serve_{}", RandomToken().substr(0, 16));
   }
@@ -419,119 +421,118 @@ struct Server::Impl {
   }
 
   void Routes() {
-    http->new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+    http.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
     // A client keeps its connection (httplib closes it after 5 requests by default, and the reconnections of
     // busy clients overflow the listen backlog: a dropped SYN costs a second).
-    http->set_keep_alive_max_count(1000000);
-    http->set_payload_max_length(kMaxBodyBytes);  // 413 beyond
+    http.set_keep_alive_max_count(1000000);
+    http.set_payload_max_length(kMaxBodyBytes);  // 413 beyond
     // Answers go out at once: without it, Nagle and delayed ACKs hold a response's last segment ~40 ms.
-    http->set_tcp_nodelay(true);
+    http.set_tcp_nodelay(true);
     // The pages: the shell holds no patient data (that comes from the API after log-in). Scripts only from
     // this server and no inline script, so that text from the registry can never run as code.
-    http->set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
       if (!res.has_header("Content-Security-Policy"))
         res.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
       res.set_header("X-Content-Type-Options", "nosniff");
       res.set_header("Cache-Control", "no-store");
     });
     auto asset = [this](const char* path, const char* content, const char* type) {
-      http->Get(path, [content, type](const httplib::Request&, httplib::Response& res) {
+      http.Get(path, [content, type](const httplib::Request&, httplib::Response& res) {
         res.set_content(content, type);
       });
     };
     asset("/", detail::kIndexHtml, "text/html; charset=utf-8");
     asset("/app.js", detail::kAppJs, "application/javascript; charset=utf-8");
     asset("/app.css", detail::kAppCss, "text/css; charset=utf-8");
-    http->Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
+    http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
       std::unique_lock lock(registry_mutex);
       Reply(res, 200,
             {{"status", "ok"}, {"schema_version", store.SchemaVersion()}, {"patients", endpoints.size()}});
     });
-    http->Post("/api/login",
-               [this](const httplib::Request& req, httplib::Response& res) { Login(req, res); });
-    http->Post("/api/logout",
-               Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
-                 sessions.Remove(SessionToken(req));
-                 res.set_header("Set-Cookie",
-                                fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", kCookie,
-                                            CookieSecure()));
-                 Reply(res, 200, {{"logged_out", true}});
-               }));
-    http->Get("/api/session",
-              Authed(false, [](const httplib::Request&, httplib::Response& res, const Session& s) {
-                Reply(res, 200, {{"user", s.user}, {"role", ToString(s.role)}, {"csrf_token", s.csrf_token}});
+    http.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) { Login(req, res); });
+    http.Post("/api/logout",
+              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+                sessions.Remove(SessionToken(req));
+                res.set_header("Set-Cookie",
+                               fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", kCookie,
+                                           CookieSecure()));
+                Reply(res, 200, {{"logged_out", true}});
               }));
+    http.Get("/api/session",
+             Authed(false, [](const httplib::Request&, httplib::Response& res, const Session& s) {
+               Reply(res, 200, {{"user", s.user}, {"role", ToString(s.role)}, {"csrf_token", s.csrf_token}});
+             }));
     // The registry's format, for the forms: every kind of row, its columns and what they may hold.
-    http->Get("/api/format",
-              Authed(false, [](const httplib::Request&, httplib::Response& res, const Session&) {
-                Reply(res, 200, report::InterchangeFormatJson());
-              }));
-    http->Get("/api/worklist", Authed(false, [this](const httplib::Request& req, httplib::Response& res,
-                                                    const Session&) { WorklistPage(req, res); }));
-    http->Get(R"(/api/patients/([^/]+))",
-              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
-                Patient(req.matches[1], res);
-              }));
-    http->Get(R"(/api/patients/([^/]+)/audit)",
-              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
-                PatientAudit(req.matches[1], res);
-              }));
+    http.Get("/api/format",
+             Authed(false, [](const httplib::Request&, httplib::Response& res, const Session&) {
+               Reply(res, 200, report::InterchangeFormatJson());
+             }));
+    http.Get("/api/worklist", Authed(false, [this](const httplib::Request& req, httplib::Response& res,
+                                                   const Session&) { WorklistPage(req, res); }));
+    http.Get(R"(/api/patients/([^/]+))",
+             Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+               Patient(req.matches[1], res);
+             }));
+    http.Get(R"(/api/patients/([^/]+)/audit)",
+             Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+               PatientAudit(req.matches[1], res);
+             }));
     const std::string rows_path = R"(/api/patients/([^/]+)/(baselines|cycles|labs|responses|lesions|events))";
-    http->Post(rows_path,
-               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                 Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kAdd, req, s,
-                       res);
-               }));
-    http->Put(rows_path,
+    http.Post(rows_path,
               Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kReplace, req,
-                      s, res);
+                Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kAdd, req, s,
+                      res);
               }));
-    http->Patch(rows_path,
-                Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                  Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kChangeRows,
-                        req, s, res);
-                }));
-    http->Delete(rows_path,
-                 Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                   Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kRemove,
-                         req, s, res);
-                 }));
-    http->Post("/api/patients",
+    http.Put(rows_path,
+             Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+               Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kReplace, req,
+                     s, res);
+             }));
+    http.Patch(rows_path,
                Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                 Write(std::nullopt, "patients.csv", Change::kNewPatient, req, s, res);
+                 Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kChangeRows,
+                       req, s, res);
                }));
-    http->Patch(R"(/api/patients/([^/]+))",
+    http.Delete(rows_path,
                 Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                  Write(std::string(req.matches[1]), "patients.csv", Change::kPatchPatient, req, s, res);
+                  Write(std::string(req.matches[1]), WritableFiles().at(req.matches[2]), Change::kRemove, req,
+                        s, res);
                 }));
-    http->Delete(R"(/api/patients/([^/]+))",
-                 Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                   RemovePatient(req.matches[1], s, res);
-                 }));
-    http->Post(R"(/api/patients/([^/]+)/rename)",
+    http.Post("/api/patients",
+              Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+                Write(std::nullopt, "patients.csv", Change::kNewPatient, req, s, res);
+              }));
+    http.Patch(R"(/api/patients/([^/]+))",
                Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
-                 RenamePatient(req.matches[1], req, s, res);
+                 Write(std::string(req.matches[1]), "patients.csv", Change::kPatchPatient, req, s, res);
                }));
-    http->Get("/api/km",
-              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
-                SendCached(req, res, [&] { return KaplanMeier(req); });
+    http.Delete(R"(/api/patients/([^/]+))",
+                Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+                  RemovePatient(req.matches[1], s, res);
+                }));
+    http.Post(R"(/api/patients/([^/]+)/rename)",
+              Authed(true, [this](const httplib::Request& req, httplib::Response& res, const Session& s) {
+                RenamePatient(req.matches[1], req, s, res);
               }));
-    http->Get("/api/study", Authed(false, [this](const httplib::Request&, httplib::Response& res,
-                                                 const Session&) { StudyList(res); }));
-    http->Get(R"(/api/study/([^/]+))",
-              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
-                StudyFile(req.matches[1], res);
-              }));
+    http.Get("/api/km",
+             Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+               SendCached(req, res, [&] { return KaplanMeier(req); });
+             }));
+    http.Get("/api/study", Authed(false, [this](const httplib::Request&, httplib::Response& res,
+                                                const Session&) { StudyList(res); }));
+    http.Get(R"(/api/study/([^/]+))",
+             Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+               StudyFile(req.matches[1], res);
+             }));
     // Every other /api/ path: 401 before log-in (nothing is revealed about which paths exist), 404 after.
     auto unknown = Authed(false, [](const httplib::Request&, httplib::Response& res, const Session&) {
       Error(res, 404, "no such API path");
     });
-    http->Get(R"(/api/.*)", unknown);
-    http->Post(R"(/api/.*)", unknown);
-    http->Put(R"(/api/.*)", unknown);
-    http->Patch(R"(/api/.*)", unknown);
-    http->Delete(R"(/api/.*)", unknown);
+    http.Get(R"(/api/.*)", unknown);
+    http.Post(R"(/api/.*)", unknown);
+    http.Put(R"(/api/.*)", unknown);
+    http.Patch(R"(/api/.*)", unknown);
+    http.Delete(R"(/api/.*)", unknown);
   }
 
   void Login(const httplib::Request& req, httplib::Response& res) {
@@ -969,7 +970,7 @@ Result<int> Server::Bind() {
   // and each dropped connection waits a second for its retry. The socket is listened on again with the
   // system's limit once bound, before any connection is accepted.
   socket_t listening = -1;
-  impl_->http->set_socket_options([&listening](socket_t sock) {
+  impl_->http.set_socket_options([&listening](socket_t sock) {
     // SO_REUSEADDR: a server restarted binds its port while the last one's connections wait out TIME_WAIT.
     // Not httplib's default SO_REUSEPORT, with which a second prrt serve on the port (another registry, say)
     // shared it, the system dealing the connections between the two: sessions lost, writes to either.
@@ -979,23 +980,23 @@ Result<int> Server::Bind() {
   });
   const int port =
       impl_->options.port == 0
-          ? impl_->http->bind_to_any_port(impl_->options.host)
-          : (impl_->http->bind_to_port(impl_->options.host, impl_->options.port) ? impl_->options.port : -1);
+          ? impl_->http.bind_to_any_port(impl_->options.host)
+          : (impl_->http.bind_to_port(impl_->options.host, impl_->options.port) ? impl_->options.port : -1);
   if (port <= 0) {
     return IoError(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",
                                impl_->options.host, impl_->options.port));
   }
   ::listen(listening, SOMAXCONN);
-  impl_->http->set_socket_options(httplib::default_socket_options);
+  impl_->http.set_socket_options(httplib::default_socket_options);
   return port;
 }
 
 void Server::Listen() {
-  impl_->http->listen_after_bind();
+  impl_->http.listen_after_bind();
 }
 
 void Server::Stop() {
-  impl_->http->stop();
+  impl_->http.stop();
 }
 
 }  // namespace prrt::server
