@@ -36,10 +36,8 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
     const bool https = !options->tls_cert.empty();
     context.err << fmt::format("prrt serve: {} on {}://{}:{}/ (Ctrl-C stops)\n", options->db,
                                https ? "https" : "http", options->host, *port);
-    if (!https && !server::IsLoopbackAddress(options->host)) {
-      context.err << "prrt serve: warning: passwords and patient data cross the network unencrypted; serve "
-                     "HTTPS (--tls-cert and --tls-key) or behind a TLS proxy (docs/server.md)\n";
-    }
+    for (const std::string& warning : (*server)->Warnings())
+      context.err << "prrt serve: warning: " << warning << "\n";
     (*server)->Listen();
     return kExitOk;
   });

@@ -965,6 +965,24 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 
+std::vector<std::string> Server::Warnings() const {
+  std::vector<std::string> warnings;
+  if (impl_->options.tls_cert.empty() && !IsLoopbackAddress(impl_->options.host)) {
+    warnings.push_back(
+        "passwords and patient data cross the network unencrypted; serve HTTPS (--tls-cert and --tls-key) or "
+        "behind a TLS proxy (docs/server.md)");
+  }
+  std::unique_lock lock(impl_->registry_mutex);
+  Result<std::vector<registry::UserRecord>> users = impl_->store.ListUsers();
+  if (users.ok() && users->empty()) {
+    warnings.push_back(
+        fmt::format("nobody can log in yet: add a user, prrt user add --db {} --name NAME --role "
+                    "admin",
+                    impl_->options.db));
+  }
+  return warnings;
+}
+
 Result<int> Server::Bind() {
   // httplib listens with a backlog of 5 (fixed in Debian's build): 50 clients connecting at once overflow it,
   // and each dropped connection waits a second for its retry. The socket is listened on again with the

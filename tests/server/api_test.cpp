@@ -1166,7 +1166,42 @@ TEST(ServerOptions, ACertificateNeedsItsReadableKey) {
 }
 
 // prrt serve warns that passwords and patient data cross the network unencrypted when it listens on an
-// address other machines reach, without TLS.
+// address other machines reach, without TLS; and that nobody can log in to a registry without users. Neither
+// on loopback with a user (the Api fixture), nor over HTTPS.
+TEST(ServerOptions, WarnsOfDataInClearTextAndOfNoUsers) {
+  testing::TempDir dir("server_warnings");
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"import", "--db", db, "--from", "tests/data/registry_example"}, out, err), 0);
+  auto warnings = [&](const std::string& host, bool https) {
+    ServerOptions options;
+    options.db = db;
+    options.host = host;
+    if (https) {
+      options.tls_cert = "tests/data/tls/cert.pem";
+      options.tls_key = "tests/data/tls/key.pem";
+    }
+    Result<std::unique_ptr<Server>> server = Server::Create(options);
+    EXPECT_TRUE(server.ok()) << server.status().message();
+    return server.ok() ? (*server)->Warnings() : std::vector<std::string>{};
+  };
+  const std::string clear_text =
+      "passwords and patient data cross the network unencrypted; serve HTTPS (--tls-cert and --tls-key) or "
+      "behind "
+      "a TLS proxy (docs/server.md)";
+  const std::string no_users =
+      "nobody can log in yet: add a user, prrt user add --db " + db + " --name NAME --role admin";
+  EXPECT_EQ(warnings("0.0.0.0", false), (std::vector<std::string>{clear_text, no_users}));
+  EXPECT_EQ(warnings("0.0.0.0", true), (std::vector<std::string>{no_users}));
+  ASSERT_EQ(testing::RunPrrt({"user", "add", "--db", db, "--name", "ana", "--role", "admin", "--password",
+                              "correct horse"},
+                             out, err),
+            0)
+      << err;
+  EXPECT_EQ(warnings("127.0.0.1", false), std::vector<std::string>{});
+  EXPECT_EQ(warnings("192.168.1.20", false), std::vector<std::string>{clear_text});
+}
+
 TEST(ServerOptions, LoopbackAddressesAreThisMachinesAlone) {
   for (const char* host : {"127.0.0.1", "127.0.1.1", "::1", "localhost"})
     EXPECT_TRUE(IsLoopbackAddress(host)) << host;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "prrt/common/result.h"
 
@@ -28,6 +29,10 @@ class Server {
   //! Opens the registry and derives every patient's endpoints (kept in memory for the cohort queries).
   static Result<std::unique_ptr<Server>> Create(const ServerOptions& options);
   ~Server();
+
+  //! What the person starting the server should know, a sentence each: that passwords and patient data cross
+  //! the network unencrypted (an address beyond loopback without TLS), that nobody can log in (no users).
+  std::vector<std::string> Warnings() const;
 
   //! Binds to the host and port; returns the port bound (the free one chosen for port 0).
   Result<int> Bind();
