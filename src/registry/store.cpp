@@ -512,6 +512,12 @@ Status Store::Backup(const std::string& path) const {
   return Status();
 }
 
+Result<int64_t> Store::DataVersion() const {
+  Statement st(impl_->db, "PRAGMA data_version");
+  if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return impl_->Error("reading the data version");
+  return static_cast<int64_t>(sqlite3_column_int64(st.get(), 0));
+}
+
 Result<int64_t> Store::AuditCount() const {
   Statement st(impl_->db, "SELECT count(*) FROM audit");
   if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return impl_->Error("reading the audit trail");

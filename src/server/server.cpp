@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -228,7 +230,9 @@ struct Server::Impl {
   std::vector<CohortRow> cohort;
   std::map<std::string, size_t> cohort_row;  // by patient id: the row in `cohort`
   Worklist worklist;
-  registry::Day worklist_day = 0;  // the plans hold as of this day: built again on the next
+  registry::Day worklist_day = 0;               // the plans hold as of this day: built again on the next
+  int64_t data_version = 0;                     // the registry's when last read whole (Store::DataVersion)
+  std::atomic<int64_t> next_external_check{0};  // steady-clock milliseconds
   AnswerCache answers;
   std::mutex compute_mutex;
   int64_t writes = 0;  // stored rows since start: the study is written again when it changed
@@ -279,6 +283,7 @@ struct Server::Impl {
   }
 
   void StudyList(httplib::Response& res) {
+    if (Status s = KeepCurrent(); !s.ok()) return Fail(res, s);
     std::unique_lock lock(registry_mutex);
     if (Status s = WriteStudyFiles(); !s.ok()) return Error(res, 500, s.message());
     json files = json::array();
@@ -288,6 +293,7 @@ struct Server::Impl {
   }
 
   void StudyFile(const std::string& name, httplib::Response& res) {
+    if (Status s = KeepCurrent(); !s.ok()) return Fail(res, s);
     std::unique_lock lock(registry_mutex);
     if (Status s = WriteStudyFiles(); !s.ok()) return Error(res, 500, s.message());
     // Only the files the study wrote, by name: nothing else on the disk can be asked for.
@@ -367,14 +373,40 @@ struct Server::Impl {
     return Status();
   }
 
-  // What is due changes with the date: the first request of a new day builds the worklist again.
-  Status KeepWorklistCurrent() {
+  // Reads every patient again (endpoints, cohort, plans) and notes the registry's data version. Needs the
+  // exclusive lock.
+  Status Reload(registry::Day today) {
+    Result<int64_t> version = store.DataVersion();
+    if (!version.ok()) return version.status();
+    endpoints.clear();
+    cohort.clear();
+    cohort_row.clear();
+    if (Status s = Load(today, true); !s.ok()) return s;
+    data_version = *version;
+    ++writes;  // the study is written again
+    return Status();
+  }
+
+  // What is kept in memory follows the registry: what is due changes with the date (the first request of a
+  // new day builds the worklist again), and a change another process committed (prrt import, rename-patient)
+  // has every patient read again; that is looked for at most every options.external_changes_check.
+  Status KeepCurrent() {
     const registry::Day today = registry::Today();
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    const bool look = now >= next_external_check.load();
     {
       std::shared_lock lock(registry_mutex);
-      if (worklist_day == today) return Status();
+      if (worklist_day == today && !look) return Status();
     }
     std::unique_lock lock(registry_mutex);
+    if (look) {
+      next_external_check = now + options.external_changes_check.count();
+      Result<int64_t> version = store.DataVersion();
+      if (!version.ok()) return version.status();
+      if (*version != data_version) return Reload(today);
+    }
     return worklist_day == today ? Status() : Load(today, false);
   }
 
@@ -445,6 +477,7 @@ struct Server::Impl {
     asset("/app.js", detail::kAppJs, "application/javascript; charset=utf-8");
     asset("/app.css", detail::kAppCss, "text/css; charset=utf-8");
     http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
+      if (Status current = KeepCurrent(); !current.ok()) return Fail(res, current);
       std::unique_lock lock(registry_mutex);
       Reply(res, 200,
             {{"status", "ok"}, {"schema_version", store.SchemaVersion()}, {"patients", endpoints.size()}});
@@ -516,6 +549,7 @@ struct Server::Impl {
               }));
     http.Get("/api/km",
              Authed(false, [this](const httplib::Request& req, httplib::Response& res, const Session&) {
+               if (Status current = KeepCurrent(); !current.ok()) return Fail(res, current);
                SendCached(req, res, [&] { return KaplanMeier(req); });
              }));
     http.Get("/api/study", Authed(false, [this](const httplib::Request&, httplib::Response& res,
@@ -568,7 +602,7 @@ struct Server::Impl {
   void WorklistPage(const httplib::Request& req, httplib::Response& res) {
     Result<WorklistQuery> query = ParseWorklistQuery(Parameters(req));
     if (!query.ok()) return Fail(res, query.status());
-    if (Status s = KeepWorklistCurrent(); !s.ok()) return Fail(res, s);
+    if (Status s = KeepCurrent(); !s.ok()) return Fail(res, s);
     SendCached(req, res,
                [&]() -> Result<std::string> { return worklist.Answer(*query, FormatDate(worklist_day)); });
   }
@@ -957,7 +991,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   Result<std::unique_ptr<httplib::Server>> http = HttpServer(options);
   if (!http.ok()) return http.status();
   auto impl = std::make_unique<Impl>(options, std::move(*store), std::move(*protocol), std::move(*http));
-  if (Status s = impl->Load(registry::Today(), true); !s.ok()) return s;
+  if (Status s = impl->Reload(registry::Today()); !s.ok()) return s;
   impl->Routes();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -62,6 +64,7 @@ class Api : public ::testing::Test {
     ServerOptions options;
     options.db = db_;
     options.port = 0;
+    options.external_changes_check = std::chrono::milliseconds(0);  // at every request
     if (Https()) {
       options.tls_cert = "tests/data/tls/cert.pem";
       options.tls_key = "tests/data/tls/key.pem";
@@ -1087,6 +1090,44 @@ class ApiOverHttps : public Api {
  protected:
   bool Https() override { return true; }
 };
+
+// What the server keeps in memory follows changes another process commits while it serves: a patient
+// imported (P004, pancreatic, a cycle) is on the worklist, in the cohort's curves, the study and the health
+// count; a patient renamed by prrt rename-patient (P003 to P030) is under the new id alone. Before, they
+// waited for a restart.
+TEST_F(Api, FollowsChangesAnotherProcessCommitsWhileItServes) {
+  const auto session = Login("vic");
+  auto worklist_ids = [&] {
+    std::set<std::string> ids;
+    const json worklist = json::parse(Get("/api/worklist", session)->body);
+    for (const json& p : worklist["patients"])
+      ids.insert(p["patient_id"].get<std::string>());
+    return ids;
+  };
+  auto pancreatic_n = [&] {
+    const json km = json::parse(Get("/api/km?endpoint=os&group=tumour&tumour=pancreatic", session)->body);
+    return km["groups"][0]["n"].get<int>();
+  };
+  EXPECT_EQ(worklist_ids(), (std::set<std::string>{"P001", "P002", "P003"}));
+  EXPECT_EQ(pancreatic_n(), 1);  // P002
+  EXPECT_EQ(json::parse(Get("/api/study", session)->body)["patients"], 3);
+
+  const std::filesystem::path folder = dir_.path / "p004";
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder / "patients.csv") << "patient_id,sex,birth_date,primary_site,last_contact_date\n"
+                                            "P004,m,1955-05-05,pancreatic,2012-06-01\n";
+  std::ofstream(folder / "cycles.csv") << "patient_id,phase,date,activity_gbq\nP004,I,2011-03-01,7.4\n";
+  std::ofstream(folder / "events.csv") << "patient_id,date,event,method\n";
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"import", "--db", db_, "--from", folder.string()}, out, err), 0) << err;
+  ASSERT_EQ(testing::RunPrrt({"rename-patient", "--db", db_, "P003", "P030"}, out, err), 0) << err;
+
+  EXPECT_EQ(worklist_ids(), (std::set<std::string>{"P001", "P002", "P030", "P004"}));
+  EXPECT_EQ(pancreatic_n(), 2);
+  EXPECT_EQ(json::parse(Get("/api/study", session)->body)["patients"], 4);
+  httplib::Client client = Client();
+  EXPECT_EQ(json::parse(client.Get("/api/health")->body)["patients"], 4);
+}
 
 // A hundred connections open and idle (a page's six from each of many browsers, or a client that never sends)
 // do not keep a request waiting: each holds a thread of the server's pool for up to 5 s; with 64 threads the

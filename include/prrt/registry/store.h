@@ -149,6 +149,10 @@ class Store {
   //! not in it). AlreadyExists when `path` exists: a backup never overwrites a file.
   Status Backup(const std::string& path) const;
 
+  //! SQLite's data_version: it changes when another connection (another process's import, say) commits a
+  //! change to the registry, not with this Store's own writes.
+  Result<int64_t> DataVersion() const;
+
   //! Patients in the registry.
   Result<int64_t> PatientCount() const;
   //! Whether the registry has the patient.

@@ -19,6 +19,9 @@ struct ServerOptions {
   //! (PEM); plain HTTP when both are empty.
   std::string tls_cert, tls_key;
   std::chrono::seconds session_idle{30 * 60};
+  //! How often, at most, the server looks whether another process changed the registry (then it reads every
+  //! patient again): the worklist, cohort and study follow an import made while it serves.
+  std::chrono::milliseconds external_changes_check{1000};
 };
 
 //! Whether only this machine can reach a server listening on `host`: 127.0.0.0/8, ::1, localhost.
