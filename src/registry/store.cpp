@@ -498,9 +498,10 @@ Result<bool> Store::HasPatient(const std::string& patient_id) const {
 
 Status Store::Backup(const std::string& path) const {
   std::error_code error;
-  if (std::filesystem::exists(path, error) || error) {
+  const bool exists = std::filesystem::exists(path, error);
+  if (error) return IoError(fmt::format("{}: {}", path, error.message()));
+  if (exists)
     return AlreadyExists(fmt::format("{}: the file exists; a backup is written to a new file", path));
-  }
   Statement vacuum(impl_->db, "VACUUM INTO ?");
   if (!vacuum.ok()) return impl_->Error("backup");
   vacuum.Bind(1, path);

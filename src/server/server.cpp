@@ -1010,8 +1010,7 @@ std::vector<std::string> Server::Warnings() const {
   Result<std::vector<registry::UserRecord>> users = impl_->store.ListUsers();
   if (users.ok() && users->empty()) {
     warnings.push_back(
-        fmt::format("nobody can log in yet: add a user, prrt user add --db {} --name NAME --role "
-                    "admin",
+        fmt::format("nobody can log in yet: add a user, prrt user add --db {} --name NAME --role admin",
                     impl_->options.db));
   }
   return warnings;
