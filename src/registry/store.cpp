@@ -208,7 +208,7 @@ struct Store::Impl {
       std::string message = error ? error : "unknown error";
       sqlite3_free(error);
       const bool busy = sqlite3_errcode(db) == SQLITE_BUSY || sqlite3_errcode(db) == SQLITE_LOCKED;
-      return busy ? FailedPrecondition("database busy: another process is writing to it; try again")
+      return busy ? Unavailable("database busy: another process is writing to it; try again")
                   : FailedPrecondition("database error: " + message);
     }
     return Status();

@@ -61,11 +61,14 @@ void Error(httplib::Response& res, int status, const std::string& message) {
   Reply(res, status, {{"error", message}});
 }
 
-// An expected failure as its HTTP status: bad parameters 400, nothing found 404, anything else 500.
+// An expected failure as its HTTP status: bad parameters 400, nothing found 404, the registry busy with
+// another process's write 503 (try again in a few seconds), anything else 500.
 void Fail(httplib::Response& res, const Status& status) {
   const int code = status.code() == StatusCode::kInvalidArgument ? 400
                    : status.code() == StatusCode::kNotFound      ? 404
+                   : status.code() == StatusCode::kUnavailable   ? 503
                                                                  : 500;
+  if (code == 503) res.set_header("Retry-After", "5");
   Error(res, code, status.message());
 }
 
@@ -221,6 +224,10 @@ struct Server::Impl {
   protocol::Protocol protocol;
   Sessions sessions;
   LoginThrottle throttle;
+  // A second connection for the pages that only read the registry (a patient's timeline, their trail): they
+  // are not kept waiting while a write waits for another process's (an import's) write to end.
+  registry::Store reader;
+  std::mutex reader_mutex;
   std::unique_ptr<httplib::Server> http_server;  // an httplib::SSLServer when the options give a certificate
   httplib::Server& http;
   // One connection to the registry: requests that use it, or change what is kept in memory, take turns
@@ -242,11 +249,13 @@ struct Server::Impl {
   int64_t study_written_at = -1;
   std::vector<std::string> study_files;
 
-  Impl(ServerOptions o, registry::Store s, protocol::Protocol p, std::unique_ptr<httplib::Server> h)
+  Impl(ServerOptions o, registry::Store s, registry::Store r, protocol::Protocol p,
+       std::unique_ptr<httplib::Server> h)
       : options(std::move(o)),
         store(std::move(s)),
         protocol(std::move(p)),
         sessions(options.session_idle),
+        reader(std::move(r)),
         http_server(std::move(h)),
         http(*http_server) {
     study_folder =
@@ -608,9 +617,9 @@ struct Server::Impl {
   }
 
   void Patient(const std::string& id, httplib::Response& res) {
-    std::unique_lock lock(registry_mutex);
+    std::lock_guard lock(reader_mutex);
     std::optional<json> timeline;
-    Status read = store.ForEachPatient(
+    Status read = reader.ForEachPatient(
         [&](const std::string&, const registry::Interchange& rows) -> Status {
           Result<registry::Timeline> t = registry::BuildTimeline(rows, id);
           if (!t.ok()) return t.status();
@@ -627,12 +636,12 @@ struct Server::Impl {
 
   // GET /api/patients/{id}/audit: the patient's changes, oldest first (as `prrt audit --patient`).
   void PatientAudit(const std::string& id, httplib::Response& res) {
-    std::unique_lock lock(registry_mutex);
-    Result<bool> found = store.HasPatient(id);
+    std::lock_guard lock(reader_mutex);
+    Result<bool> found = reader.HasPatient(id);
     if (!found.ok()) return Error(res, 500, found.status().message());
     if (!*found) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
     json entries = json::array();
-    Status walked = store.ForEachAuditEntry({id, std::nullopt}, [&entries](const registry::AuditEntry& e) {
+    Status walked = reader.ForEachAuditEntry({id, std::nullopt}, [&entries](const registry::AuditEntry& e) {
       entries.push_back(report::AuditEntryJson(e));
       return Status();
     });
@@ -809,7 +818,7 @@ struct Server::Impl {
       return Reply(res, 422, {{"errors", errors}});
     }
     Result<registry::ImportCounts> stored = store.Import(*rows, session.user, key_changes);
-    if (!stored.ok()) return Error(res, 500, stored.status().message());
+    if (!stored.ok()) return Fail(res, stored.status());
     // The row is stored: what is kept in memory follows it as far as it can be derived.
     (void)PutEndpoints(*rows, id);
     if (PutPlan(*rows, id, worklist_day).ok()) worklist.Order();
@@ -984,13 +993,17 @@ Result<std::unique_ptr<httplib::Server>> HttpServer(const ServerOptions& options
 }  // namespace
 
 Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
-  Result<registry::Store> store = registry::Store::Open(options.db);
+  const int busy_ms = static_cast<int>(options.registry_busy_wait.count());
+  Result<registry::Store> store = registry::Store::Open(options.db, busy_ms);
   if (!store.ok()) return store.status();
+  Result<registry::Store> reader = registry::Store::Open(options.db, busy_ms);
+  if (!reader.ok()) return reader.status();
   Result<protocol::Protocol> protocol = protocol::DefaultProtocol();
   if (!protocol.ok()) return protocol.status();
   Result<std::unique_ptr<httplib::Server>> http = HttpServer(options);
   if (!http.ok()) return http.status();
-  auto impl = std::make_unique<Impl>(options, std::move(*store), std::move(*protocol), std::move(*http));
+  auto impl = std::make_unique<Impl>(options, std::move(*store), std::move(*reader), std::move(*protocol),
+                                     std::move(*http));
   if (Status s = impl->Reload(registry::Today()); !s.ok()) return s;
   impl->Routes();
   return std::unique_ptr<Server>(new Server(std::move(impl)));

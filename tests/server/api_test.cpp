@@ -3,6 +3,7 @@
 // checks, Kaplan–Meier, and hostile input.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sqlite3.h>
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -65,6 +66,7 @@ class Api : public ::testing::Test {
     options.db = db_;
     options.port = 0;
     options.external_changes_check = std::chrono::milliseconds(0);  // at every request
+    options.registry_busy_wait = std::chrono::milliseconds(3000);
     if (Https()) {
       options.tls_cert = "tests/data/tls/cert.pem";
       options.tls_key = "tests/data/tls/key.pem";
@@ -1127,6 +1129,46 @@ TEST_F(Api, FollowsChangesAnotherProcessCommitsWhileItServes) {
   EXPECT_EQ(json::parse(Get("/api/study", session)->body)["patients"], 4);
   httplib::Client client = Client();
   EXPECT_EQ(json::parse(client.Get("/api/health")->body)["patients"], 4);
+}
+
+// While another process holds the registry's write lock (an import), a write waits for it at most
+// registry_busy_wait (here 3 s), then is answered 503 with Retry-After, nothing stored; a patient's page and
+// trail, read meanwhile on the server's second connection, do not wait for it (asked within 1.5 s, while the
+// write waits). Once the lock is free, the same write is stored.
+TEST_F(Api, AWriteWhileAnotherProcessWritesIsAnsweredBusyAndPagesStillLoad) {
+  const auto session = Login("ana");
+  const json lab = {{"date", "2016-01-05"}, {"test", "hb"}, {"value", 7.5}, {"unit", "mmol/l"}};
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  int busy_status = 0;
+  std::string busy_retry_after, busy_body;
+  std::thread write([&] {
+    httplib::Result busy = Post("/api/patients/P001/labs", lab, session);
+    if (!busy) return;
+    busy_status = busy->status;
+    busy_retry_after = busy->get_header_value("Retry-After");
+    busy_body = busy->body;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the write waits for the lock
+  httplib::Client client = Client();
+  client.set_read_timeout(1, 500000);
+  const httplib::Headers cookie{{"Cookie", session.first}};
+  auto page = client.Get("/api/patients/P002", cookie);
+  EXPECT_TRUE(page && page->status == 200) << (page ? page->body : httplib::to_string(page.error()));
+  auto trail = client.Get("/api/patients/P002/audit", cookie);
+  EXPECT_TRUE(trail && trail->status == 200);
+  write.join();
+  EXPECT_EQ(busy_status, 503);
+  EXPECT_EQ(busy_retry_after, "5");
+  EXPECT_EQ(busy_body, R"({"error":"database busy: another process is writing to it; try again"})");
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_EQ(ExportedFile("labs.csv").find("P001,2016-01-05,hb"), std::string::npos);
+  auto stored = Post("/api/patients/P001/labs", lab, session);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, 201) << stored->body;
+  EXPECT_NE(ExportedFile("labs.csv").find("P001,2016-01-05,hb,7.5,mmol/l"), std::string::npos);
 }
 
 // A hundred connections open and idle (a page's six from each of many browsers, or a client that never sends)

@@ -17,7 +17,8 @@ enum class StatusCode {
   kFailedPrecondition,
   kOutOfOrder,  //!< input not in the order a reading of it needs (another reading can take it)
   kIoError,
-  kPermissionDenied
+  kPermissionDenied,
+  kUnavailable  //!< busy for now (another process writing): the same request may succeed later
 };
 
 //! The outcome of an operation that can fail on bad input; carries a message for a person to read.
@@ -52,6 +53,9 @@ inline Status FailedPrecondition(std::string message) {
 }
 inline Status OutOfOrder(std::string message) {
   return Status(StatusCode::kOutOfOrder, std::move(message));
+}
+inline Status Unavailable(std::string message) {
+  return Status(StatusCode::kUnavailable, std::move(message));
 }
 inline Status IoError(std::string message) {
   return Status(StatusCode::kIoError, std::move(message));

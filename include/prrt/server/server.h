@@ -22,6 +22,8 @@ struct ServerOptions {
   //! How often, at most, the server looks whether another process changed the registry (then it reads every
   //! patient again): the worklist, cohort and study follow an import made while it serves.
   std::chrono::milliseconds external_changes_check{1000};
+  //! How long a write waits for another process's write (an import) to end before it is answered 503.
+  std::chrono::milliseconds registry_busy_wait{2000};
 };
 
 //! Whether only this machine can reach a server listening on `host`: 127.0.0.0/8, ::1, localhost.
