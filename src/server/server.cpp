@@ -230,8 +230,9 @@ struct Server::Impl {
   std::mutex reader_mutex;
   std::unique_ptr<httplib::Server> http_server;  // an httplib::SSLServer when the options give a certificate
   httplib::Server& http;
-  // One connection to the registry: requests that use it, or change what is kept in memory, take turns
-  // (exclusive lock); requests that only read the endpoints and the worklist share the lock.
+  // The connection that writes (`store`), and what is kept in memory: requests that use the connection, or
+  // change what is kept, take turns (exclusive lock); requests that only read the endpoints and the worklist
+  // share the lock. (A patient's page and trail read on `reader`, under its own lock.)
   std::shared_mutex registry_mutex;
   std::map<std::string, study::SubjectEndpoints> endpoints;
   std::vector<CohortRow> cohort;
