@@ -575,44 +575,40 @@ void CheckCrossFile(Interchange& data, Problems& problems,
       }
     }
   }
-  // Cycles: after death is impossible; phases follow each other.
-  for (const Row& row : data.files["cycles.csv"]) {
-    const std::string* id = row.get("patient_id");
-    const std::string* phase = row.get("phase");
-    std::optional<Day> day = row.get("date") ? ParseDay(*row.get("date")) : std::nullopt;
-    if (!id || !phase || !day) continue;
-    const auto patient = patients.find(*id);
-    if (patient == patients.end() || patient->second.left_out) continue;
-    PatientDates& p = patient->second;
-    if (p.death && *day > *p.death) {
+  // Cycles: after death is impossible; phases follow each other (the second walk needs the first's last
+  // cycle of each phase). Each cycle with its date, its patient's dates and its phase's index.
+  auto for_each_cycle = [&](const auto& visit) {
+    for (const Row& row : data.files["cycles.csv"]) {
+      const std::string* id = row.get("patient_id");
+      const std::string* phase = row.get("phase");
+      std::optional<Day> day = row.get("date") ? ParseDay(*row.get("date")) : std::nullopt;
+      if (!id || !phase || !day) continue;
+      const auto patient = patients.find(*id);
+      if (patient == patients.end() || patient->second.left_out) continue;
+      visit(row, *day, patient->second, detail::PhaseIndex(*phase));
+    }
+  };
+  for_each_cycle([&](const Row& row, Day day, PatientDates& p, int k) {
+    if (p.death && day > *p.death) {
       problems.Add(fmt::format("{}: date: a cycle on {} is after the patient's death_date", row.where(),
                                *row.get("date")));
     }
-    const int k = detail::PhaseIndex(*phase);
-    if (!p.last_cycle[k] || *day > *p.last_cycle[k]) p.last_cycle[k] = day;
-    if (!p.first_cycle[k] || *day < *p.first_cycle[k]) p.first_cycle[k] = day;
-  }
-  for (const Row& row : data.files["cycles.csv"]) {
-    const std::string* id = row.get("patient_id");
-    const std::string* phase = row.get("phase");
-    std::optional<Day> day = row.get("date") ? ParseDay(*row.get("date")) : std::nullopt;
-    if (!id || !phase || !day) continue;
-    const auto patient = patients.find(*id);
-    if (patient == patients.end() || patient->second.left_out) continue;
-    const PatientDates& p = patient->second;
-    const int k = detail::PhaseIndex(*phase);
-    if (k == 0) continue;
+    if (!p.last_cycle[k] || day > *p.last_cycle[k]) p.last_cycle[k] = day;
+    if (!p.first_cycle[k] || day < *p.first_cycle[k]) p.first_cycle[k] = day;
+  });
+  for_each_cycle([&](const Row& row, Day day, const PatientDates& p, int k) {
+    if (k == 0) return;
     const char* previous = k == 1 ? "I" : "R";
     if (!p.last_cycle[k - 1]) {
-      problems.Add(
-          fmt::format("{}: phase: a {} cycle without any {} cycle before it", row.where(), *phase, previous));
-    } else if (*day <= *p.last_cycle[k - 1]) {
+      problems.Add(fmt::format("{}: phase: a {} cycle without any {} cycle before it", row.where(),
+                               *row.get("phase"), previous));
+    } else if (day <= *p.last_cycle[k - 1]) {
       problems.Add(
           fmt::format("{}: phase: this {} cycle on {} is not after the last {} cycle; phases follow each "
                       "other in time",
-                      row.where(), *phase, *row.get("date"), previous));
+                      row.where(), *row.get("phase"), *row.get("date"), previous));
     }
-  }
+  });
   // Lesions: each phase's measurements can be evaluated against its baseline (RECIST 1.1), as the timeline
   // evaluates them.
   std::map<std::string, std::vector<const Row*>> lesions_by_patient;
