@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
 seconds=${2:-10}
-command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-deps.sh --dev" >&2; exit 1; }
+for tool in wrk sqlite3; do
+  command -v $tool >/dev/null || { echo "$tool is missing: scripts/install-deps.sh --dev" >&2; exit 1; }
+done
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --target prrt >/dev/null
 work=$(mktemp -d /tmp/prrt-server-bench.XXXXXX)
@@ -46,6 +48,31 @@ for q in "${queries[@]}"; do
     $(($(stat -c %s "$work/gz") / 1024)) "$(echo "$first * 1000" | bc)" "$(to_ms "$p50")" "$(to_ms "$p90")" \
     "$(to_ms "$p99")" "$rps" "$([[ $ok == 1 ]] && echo yes || echo no)" "${errors:+ $errors}")")
 done
+
+# Another process's change, followed: the first request more than a second after it looks for it (the server
+# looks at most once a second) and waits while the server reads what changed. The audit trail names the
+# patients; an edit made outside prrt (SQL, not in the trail) has every patient read again.
+follow() {  # a label, then the command that changes the registry
+  local label=$1
+  shift
+  "$@" >/dev/null
+  sleep 1.1
+  local seconds
+  seconds=$(curl -sf -o /dev/null -w '%{time_total}' "$base/api/health")
+  follows+=("$(awk -v label="$label" -v s="$seconds" 'BEGIN { printf "| %s | %.0f ms |", label, s * 1000 }')")
+}
+follows=()
+ids=($(sqlite3 "$work/r.db" "SELECT patient_id FROM patients ORDER BY patient_id LIMIT 1000"))
+build/src/prrt export --db "$work/r.db" --patient "${ids[@]}" --to "$work/some" >/dev/null
+awk -F, 'NR == 1 { print $0 ",x_bench"; next } { print $0 ",b" }' "$work/some/patients.csv" > "$work/p.csv"
+mv "$work/p.csv" "$work/some/patients.csv"
+follow "\`prrt user add\` (no patient's change)" build/src/prrt user add --db "$work/r.db" --name bench2 --role viewer \
+  --password 'bench password'
+follow "\`prrt rename-patient\` (2 ids)" build/src/prrt rename-patient --db "$work/r.db" "${ids[0]}" "${ids[0]}-renamed"
+follow "\`prrt import\` of 1000 patients' changed rows" build/src/prrt import --db "$work/r.db" --from "$work/some"
+follow "an edit outside prrt (\`sqlite3\`): every patient read again" sqlite3 "$work/r.db" \
+  "UPDATE patients SET sex = CASE sex WHEN 'm' THEN 'f' ELSE 'm' END WHERE patient_id = '${ids[1]}'"
+
 {
   echo "# The clinic's server under load (\`prrt serve\`)"
   echo
@@ -65,6 +92,17 @@ done
   echo "  server; \`/api/worklist\` without \`limit\` is every patient (for scripts)."
   echo "- \`/api/km\` answers the whole Kaplan–Meier table of every group (the JSON of \`prrt stats km\`) and the"
   echo "  log-rank test; *first* is the time to compute it from the endpoints in memory."
+  echo
+  echo "## A change another process commits, followed"
+  echo
+  echo "While the server runs, the command line changes the registry; the first request (\`/api/health\`) more than"
+  echo "a second later has the server read what changed: the patients the audit trail names since it last looked,"
+  echo "or, when they are more than a tenth of the registry or the trail names nothing (an edit outside prrt),"
+  echo "every patient, as the server does at start."
+  echo
+  echo "| change | the next request |"
+  echo "|---|---|"
+  printf '%s\n' "${follows[@]}"
   echo
   echo "Reproduce: \`bench/server_bench.sh $n\` (needs wrk: \`scripts/install-deps.sh --dev\`)."
 } > docs/performance-server.md

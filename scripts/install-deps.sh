@@ -17,7 +17,7 @@ if [[ "${1:-}" == "--fuzz" || "${1:-}" == "--dev" ]]; then
   packages+=(clang libclang-rt-14-dev)
 fi
 if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim r-cran-cmprsk valgrind time wrk)
+  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim r-cran-cmprsk valgrind time wrk sqlite3)
 fi
 
 missing=()

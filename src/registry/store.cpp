@@ -425,12 +425,10 @@ Status Store::ForEachPatientInParallel(
       Result<Store> store = Open(path);
       if (!store.ok()) return store.status();
       if (Status begin = store->impl_->Exec("BEGIN"); !begin.ok()) return begin;
-      Statement last(store->impl_->db, "SELECT coalesce(max(audit_id), 0) FROM audit");
-      if (!last.ok() || sqlite3_step(last.get()) != SQLITE_ROW)
-        return store->impl_->Error("reading the audit trail");
-      const int64_t id = sqlite3_column_int64(last.get(), 0);
-      same = same && (!last_audit || *last_audit == id);
-      last_audit = id;
+      Result<int64_t> id = store->LastAuditId();
+      if (!id.ok()) return id.status();
+      same = same && (!last_audit || *last_audit == *id);
+      last_audit = *id;
       stores.push_back(std::move(*store));
     }
     if (same) break;
@@ -523,6 +521,50 @@ Result<int64_t> Store::AuditCount() const {
   Statement st(impl_->db, "SELECT count(*) FROM audit");
   if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return impl_->Error("reading the audit trail");
   return static_cast<int64_t>(sqlite3_column_int64(st.get(), 0));
+}
+
+Result<int64_t> Store::LastAuditId() const {
+  Statement st(impl_->db, "SELECT coalesce(max(audit_id), 0) FROM audit");
+  if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return impl_->Error("reading the audit trail");
+  return static_cast<int64_t>(sqlite3_column_int64(st.get(), 0));
+}
+
+Result<AuditedChanges> Store::PatientsChangedAfter(int64_t after_audit_id, size_t most) const {
+  Statement st(impl_->db,
+               "SELECT audit_id, table_name, row_key, column_name, old_value, new_value FROM audit WHERE "
+               "audit_id > ? ORDER BY audit_id");
+  if (!st.ok()) return impl_->Error("reading the audit trail");
+  sqlite3_bind_int64(st.get(), 1, after_audit_id);
+  AuditedChanges changes;
+  changes.last_audit_id = after_audit_id;
+  std::set<std::string> ids;
+  auto text = [&](int column) {
+    const unsigned char* value = sqlite3_column_text(st.get(), column);
+    return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();
+  };
+  int step;
+  while ((step = sqlite3_step(st.get())) == SQLITE_ROW) {
+    changes.last_audit_id = sqlite3_column_int64(st.get(), 0);
+    const std::string table = text(1), key = text(2);
+    if (table == "users") continue;
+    // A row's key is its k key columns joined by '|', patient_id first: the id ends at a '|' followed by
+    // k - 2 more or, for a key of one column (patients.csv's), is the key.
+    const size_t key_columns = InterchangeKey(table + ".csv").size();
+    if (key_columns == 1) {
+      ids.insert(key);
+    } else {
+      std::vector<size_t> bars;
+      for (size_t bar = key.find('|'); bar != std::string::npos; bar = key.find('|', bar + 1))
+        bars.push_back(bar);
+      for (size_t b = 0; b + key_columns - 2 < bars.size(); ++b)
+        ids.insert(key.substr(0, bars[b]));
+    }
+    if (text(3) == "patient_id") ids.insert({text(4), text(5)});  // a rename
+    if (ids.size() > most) return changes;
+  }
+  if (step != SQLITE_DONE) return impl_->Error("reading the audit trail");
+  changes.patient_ids = std::move(ids);
+  return changes;
 }
 
 Status Store::ForEachAuditEntry(const AuditQuery& query,

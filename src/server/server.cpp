@@ -238,8 +238,11 @@ struct Server::Impl {
   std::vector<CohortRow> cohort;
   std::map<std::string, size_t> cohort_row;  // by patient id: the row in `cohort`
   Worklist worklist;
-  registry::Day worklist_day = 0;               // the plans hold as of this day: built again on the next
-  int64_t data_version = 0;                     // the registry's when last read whole (Store::DataVersion)
+  registry::Day worklist_day = 0;  // the plans hold as of this day: built again on the next
+  // What is kept follows the registry as of `data_version` (Store::DataVersion) and audit entry
+  // `audit_followed`; the server's own writes come later in the trail, and are followed as they are made.
+  int64_t data_version = 0;
+  int64_t audit_followed = 0;
   std::atomic<int64_t> next_external_check{0};  // steady-clock milliseconds
   AnswerCache answers;
   std::mutex compute_mutex;
@@ -338,8 +341,8 @@ struct Server::Impl {
           }
           return PutPlan(rows, id, today);
         });
+    worklist.Order();  // the order Put and Remove keep from now on; after a failure too
     if (!read.ok()) return read;
-    worklist.Order();
     worklist_day = today;
     answers.Clear();
     return Status();
@@ -373,7 +376,6 @@ struct Server::Impl {
       cohort.pop_back();
     }
     worklist.Remove(id);
-    worklist.Order();
   }
 
   Status PutPlan(const registry::Interchange& rows, const std::string& id, registry::Day today) {
@@ -383,23 +385,59 @@ struct Server::Impl {
     return Status();
   }
 
-  // Reads every patient again (endpoints, cohort, plans) and notes the registry's data version. Needs the
-  // exclusive lock.
+  // Reads every patient again (endpoints, cohort, plans), noting the registry's data version and last audit
+  // entry first: a change committed meanwhile is followed again at the next look. Needs the exclusive lock.
   Status Reload(registry::Day today) {
     Result<int64_t> version = store.DataVersion();
     if (!version.ok()) return version.status();
+    Result<int64_t> last_audit = store.LastAuditId();
+    if (!last_audit.ok()) return last_audit.status();
     endpoints.clear();
     cohort.clear();
     cohort_row.clear();
     if (Status s = Load(today, true); !s.ok()) return s;
     data_version = *version;
+    audit_followed = *last_audit;
     ++writes;  // the study is written again
     return Status();
   }
 
+  // Follows what another process committed (prrt import, rename-patient, user add): the patients the audit
+  // trail names since it was last followed are read again, or forgotten when no longer registered. Every
+  // patient is read again when they are many (then one walk is faster), or when the trail names nothing
+  // though the registry changed (an edit made outside prrt, a migration). Needs the exclusive lock.
+  Status FollowExternalChanges(registry::Day today, int64_t version) {
+    // A patient read alone takes some three times their share of a walk over all (docs/performance-server.md:
+    // 1,000 patients read alone, against every patient read again).
+    const size_t most = std::max<size_t>(100, endpoints.size() / 10);
+    Result<registry::AuditedChanges> changed = store.PatientsChangedAfter(audit_followed, most);
+    if (!changed.ok()) return changed.status();
+    if (!changed->patient_ids || changed->last_audit_id == audit_followed) return Reload(today);
+    if (!changed->patient_ids->empty()) {  // else the users' entries alone
+      Status read;
+      for (auto id = changed->patient_ids->begin(); read.ok() && id != changed->patient_ids->end(); ++id) {
+        bool registered = false;
+        read = store.ForEachPatient(
+            [&](const std::string&, const registry::Interchange& rows) -> Status {
+              registered = true;
+              if (Status s = PutEndpoints(rows, *id); !s.ok()) return s;
+              return PutPlan(rows, *id, worklist_day);
+            },
+            *id);
+        if (read.ok() && !registered && endpoints.count(*id)) Forget(*id);
+      }
+      answers.Clear();
+      ++writes;
+      if (!read.ok()) return read;  // looked for again next time
+    }
+    data_version = version;
+    audit_followed = changed->last_audit_id;
+    return Status();
+  }
+
   // What is kept in memory follows the registry: what is due changes with the date (the first request of a
-  // new day builds the worklist again), and a change another process committed (prrt import, rename-patient)
-  // has every patient read again; that is looked for at most every options.external_changes_check.
+  // new day builds the worklist again), and a change another process committed is followed
+  // (FollowExternalChanges); that is looked for at most every options.external_changes_check.
   Status KeepCurrent() {
     const registry::Day today = registry::Today();
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -415,7 +453,9 @@ struct Server::Impl {
       next_external_check = now + options.external_changes_check.count();
       Result<int64_t> version = store.DataVersion();
       if (!version.ok()) return version.status();
-      if (*version != data_version) return Reload(today);
+      if (*version != data_version) {
+        if (Status s = FollowExternalChanges(today, *version); !s.ok()) return s;
+      }
     }
     return worklist_day == today ? Status() : Load(today, false);
   }
@@ -822,7 +862,7 @@ struct Server::Impl {
     if (!stored.ok()) return Fail(res, stored.status());
     // The row is stored: what is kept in memory follows it as far as it can be derived.
     (void)PutEndpoints(*rows, id);
-    if (PutPlan(*rows, id, worklist_day).ok()) worklist.Order();
+    (void)PutPlan(*rows, id, worklist_day);
     answers.Clear();
     ++writes;
     Reply(res, adds ? 201 : 200,
@@ -877,7 +917,7 @@ struct Server::Impl {
     Result<registry::Interchange> rows = RowsToChange(new_id, Change::kReplace);
     if (rows.ok()) {
       (void)PutEndpoints(*rows, new_id);
-      if (PutPlan(*rows, new_id, worklist_day).ok()) worklist.Order();
+      (void)PutPlan(*rows, new_id, worklist_day);
     }
     answers.Clear();
     ++writes;

@@ -112,27 +112,48 @@ void Worklist::Put(const protocol::Plan& plan, const protocol::Protocol& protoco
   }
   entry.search_text = Lower(fmt::format("{}\t{}-prrt\t{}\t{}\t{}", entry.patient_id, entry.phase,
                                         entry.status, next_text, entry.eligibility));
-  entries_[plan.patient_id] = std::move(entry);
-  by_urgency_.clear();
+  const auto [at, added] = entries_.try_emplace(plan.patient_id);
+  if (!added) Unorder(at->second);
+  at->second = std::move(entry);
+  if (ordered_) {
+    by_urgency_.insert(std::lower_bound(by_urgency_.begin(), by_urgency_.end(), &at->second, ByUrgency),
+                       &at->second);
+  }
+}
+
+bool Worklist::ByUrgency(const Entry* a, const Entry* b) {
+  return Before(*a, *b, WorklistSort::kUrgency);
+}
+
+void Worklist::Unorder(const Entry& entry) {
+  if (!ordered_) return;
+  // Entries differ at least by id, so the entry's place is where it would be inserted.
+  const auto at = std::lower_bound(by_urgency_.begin(), by_urgency_.end(), &entry, ByUrgency);
+  assert(at != by_urgency_.end() && *at == &entry);
+  by_urgency_.erase(at);
 }
 
 void Worklist::Order() {
+  if (ordered_) return;
   by_urgency_.clear();
   by_urgency_.reserve(entries_.size());
   for (const auto& [id, entry] : entries_)
     by_urgency_.push_back(&entry);
-  std::sort(by_urgency_.begin(), by_urgency_.end(),
-            [](const Entry* a, const Entry* b) { return Before(*a, *b, WorklistSort::kUrgency); });
+  std::sort(by_urgency_.begin(), by_urgency_.end(), ByUrgency);
+  ordered_ = true;
 }
 
 void Worklist::Remove(const std::string& patient_id) {
-  entries_.erase(patient_id);
-  by_urgency_.clear();
+  const auto at = entries_.find(patient_id);
+  if (at == entries_.end()) return;
+  Unorder(at->second);
+  entries_.erase(at);
 }
 
 void Worklist::Clear() {
   entries_.clear();
   by_urgency_.clear();
+  ordered_ = false;
 }
 
 bool Worklist::Before(const Entry& a, const Entry& b, WorklistSort key) {
@@ -162,7 +183,7 @@ bool Worklist::Before(const Entry& a, const Entry& b, WorklistSort key) {
 }
 
 std::string Worklist::Answer(const WorklistQuery& query, const std::string& as_of) const {
-  assert(by_urgency_.size() == entries_.size() && "Order() after Put()");
+  assert(ordered_ && by_urgency_.size() == entries_.size() && "Order() after Clear()");
   std::vector<const Entry*> matched;
   for (const Entry* e : by_urgency_) {
     const bool kept = query.filter.empty() || (query.filter == "due" && e->urgency <= 1) ||

@@ -649,6 +649,63 @@ TEST(Store, APatientIsRenamedWithEveryRowOfTheirs) {
   EXPECT_EQ(*store.AuditCount(), audit + 4);
 }
 
+// What a reader that knew the registry as of an audit entry must read again (the server, after another
+// process's change): the patients the later entries name. The example's keys: patients.csv's is the id,
+// the others' the id, a date and (labs, events) a third value, joined by '|'. Entry ids run 1, 2, ... (the
+// trail is append-only), so the last is the count.
+TEST(Audit, TheEntriesAfterOneNameThePatientsTheyChanged) {
+  TempDir dir("audit_changed_after");
+  registry::Store store = OpenStore(dir.path / "r.db");
+  EXPECT_EQ(*store.LastAuditId(), 0);
+  ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  auto changed_after = [&](int64_t audit_id, size_t most = 100) {
+    Result<registry::AuditedChanges> changed = store.PatientsChangedAfter(audit_id, most);
+    EXPECT_TRUE(changed.ok()) << changed.status().message();
+    return *changed;
+  };
+  using Ids = std::set<std::string>;
+  int64_t last = *store.LastAuditId();
+  EXPECT_EQ(last, *store.AuditCount());
+  EXPECT_EQ(changed_after(0).patient_ids, (Ids{"P001", "P002", "P003"}));
+  EXPECT_EQ(changed_after(0).last_audit_id, last);
+  EXPECT_EQ(changed_after(last).patient_ids, Ids{});
+  EXPECT_EQ(changed_after(last).last_audit_id, last);
+  // More ids than asked for: none given.
+  EXPECT_EQ(changed_after(0, 2).patient_ids, std::nullopt);
+  EXPECT_EQ(changed_after(0, 3).patient_ids, (Ids{"P001", "P002", "P003"}));
+
+  // WriteCorrectedExample: P001's cycle and P002's lab result.
+  WriteCorrectedExample(dir.path / "corrected");
+  ASSERT_TRUE(store.Import(Read((dir.path / "corrected").string()), "nurse").ok());
+  EXPECT_EQ(changed_after(last).patient_ids, (Ids{"P001", "P002"}));
+  last = *store.LastAuditId();
+  ASSERT_TRUE(store.RenamePatient("P003", "P030", "ana").ok());
+  EXPECT_EQ(changed_after(last).patient_ids, (Ids{"P003", "P030"}));
+  last = *store.LastAuditId();
+  // A user's entries are no patient's, but are entries.
+  ASSERT_TRUE(store.PutUser({"ana", "viewer", "h", "", ""}, true, "test").ok());
+  EXPECT_EQ(changed_after(last).patient_ids, Ids{});
+  EXPECT_EQ(changed_after(last).last_audit_id, last + 2);  // the role, the password set
+  last = *store.LastAuditId();
+  // An id holding the separator: its lab result's key "A|B|2009-01-05|hb" may begin with "A" or "A|B".
+  fs::create_directories(dir.path / "bar");
+  std::ofstream(dir.path / "bar" / "patients.csv")
+      << "patient_id,sex,birth_date,primary_site,last_contact_date\n"
+         "A|B,m,1950-01-01,midgut,2010-01-01\n"
+         "P00,f,1950-01-01,midgut,2010-01-01\n";
+  std::ofstream(dir.path / "bar" / "labs.csv")
+      << "patient_id,date,test,value,unit,lln,uln\nA|B,2009-01-05,hb,7.4,mmol/l,7.5,10.0\n";
+  std::ofstream(dir.path / "bar" / "cycles.csv") << "patient_id,phase,date,activity_gbq\n";
+  std::ofstream(dir.path / "bar" / "events.csv") << "patient_id,date,event,method\n";
+  ASSERT_TRUE(store.Import(Read((dir.path / "bar").string()), "nurse").ok());
+  EXPECT_EQ(changed_after(last).patient_ids, (Ids{"A", "A|B", "P00"}));
+  last = *store.LastAuditId();
+  // A patient removed; a removal refused writes nothing.
+  EXPECT_EQ(store.RemovePatient("P030", "ana").code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store.RemovePatient("P00", "ana").ok());
+  EXPECT_EQ(changed_after(last).patient_ids, Ids{"P00"});
+}
+
 // A correction that changed a row's key (KeyChange: P001's cycle of 2005-04-18 given on 2005-04-19) is the
 // stored row updated in its place, audited under the key it had; without the key change said, or with a
 // former key not stored, the same data is one row deleted and another inserted, as an import sees it.

@@ -138,6 +138,22 @@ class Api : public ::testing::Test {
     httplib::Client client = Client();
     return client.Get(path.c_str(), httplib::Headers{{"Cookie", session.first}});
   }
+  // The patients in the Kaplan–Meier curve of OS of pancreatic NETs.
+  int PancreaticOsPatients(const std::pair<std::string, std::string>& session) {
+    const json km = json::parse(Get("/api/km?endpoint=os&group=tumour&tumour=pancreatic", session)->body);
+    return km["groups"][0]["n"].get<int>();
+  }
+  // What another process does: `prrt import` of P004 (pancreatic), with the cycles.csv rows given.
+  void ImportP004(const std::string& cycles) {
+    const std::filesystem::path folder = dir_.path / "p004";
+    std::filesystem::create_directories(folder);
+    std::ofstream(folder / "patients.csv") << "patient_id,sex,birth_date,primary_site,last_contact_date\n"
+                                              "P004,m,1955-05-05,pancreatic,2012-06-01\n";
+    std::ofstream(folder / "cycles.csv") << "patient_id,phase,date,activity_gbq\n" << cycles;
+    std::ofstream(folder / "events.csv") << "patient_id,date,event,method\n";
+    std::string out, err;
+    ASSERT_EQ(testing::RunPrrt({"import", "--db", db_, "--from", folder.string()}, out, err), 0) << err;
+  }
   int64_t AuditCount() {
     Result<registry::Store> store = registry::Store::Open(db_);
     return *store->AuditCount();
@@ -1106,29 +1122,46 @@ TEST_F(Api, FollowsChangesAnotherProcessCommitsWhileItServes) {
       ids.insert(p["patient_id"].get<std::string>());
     return ids;
   };
-  auto pancreatic_n = [&] {
-    const json km = json::parse(Get("/api/km?endpoint=os&group=tumour&tumour=pancreatic", session)->body);
-    return km["groups"][0]["n"].get<int>();
-  };
   EXPECT_EQ(worklist_ids(), (std::set<std::string>{"P001", "P002", "P003"}));
-  EXPECT_EQ(pancreatic_n(), 1);  // P002
+  EXPECT_EQ(PancreaticOsPatients(session), 1);  // P002
   EXPECT_EQ(json::parse(Get("/api/study", session)->body)["patients"], 3);
 
-  const std::filesystem::path folder = dir_.path / "p004";
-  std::filesystem::create_directories(folder);
-  std::ofstream(folder / "patients.csv") << "patient_id,sex,birth_date,primary_site,last_contact_date\n"
-                                            "P004,m,1955-05-05,pancreatic,2012-06-01\n";
-  std::ofstream(folder / "cycles.csv") << "patient_id,phase,date,activity_gbq\nP004,I,2011-03-01,7.4\n";
-  std::ofstream(folder / "events.csv") << "patient_id,date,event,method\n";
+  ASSERT_NO_FATAL_FAILURE(ImportP004("P004,I,2011-03-01,7.4\n"));
   std::string out, err;
-  ASSERT_EQ(testing::RunPrrt({"import", "--db", db_, "--from", folder.string()}, out, err), 0) << err;
   ASSERT_EQ(testing::RunPrrt({"rename-patient", "--db", db_, "P003", "P030"}, out, err), 0) << err;
 
   EXPECT_EQ(worklist_ids(), (std::set<std::string>{"P001", "P002", "P030", "P004"}));
-  EXPECT_EQ(pancreatic_n(), 2);
+  EXPECT_EQ(PancreaticOsPatients(session), 2);
   EXPECT_EQ(json::parse(Get("/api/study", session)->body)["patients"], 4);
   httplib::Client client = Client();
   EXPECT_EQ(json::parse(client.Get("/api/health")->body)["patients"], 4);
+}
+
+// Another process's change has the patients the audit trail names since the last look read again, the
+// others not: an edit made outside prrt (SQL, not in the trail) to P003 is not seen when P002 is renamed,
+// while an edit outside prrt alone, the trail naming nothing, has every patient read again. A patient
+// another process registered (nothing recorded yet: in no curve) and removed is counted, then forgotten.
+TEST_F(Api, ReadsAgainThePatientsTheAuditTrailNamesAfterAnotherProcesssChange) {
+  const auto session = Login("vic");
+  auto patients = [&] { return json::parse(Client().Get("/api/health")->body)["patients"].get<int>(); };
+  EXPECT_EQ(PancreaticOsPatients(session), 1);  // P002
+  ASSERT_TRUE(
+      testing::ExecSql(db_, "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P001'"));
+  EXPECT_EQ(PancreaticOsPatients(session), 2);  // read whole
+  ASSERT_TRUE(
+      testing::ExecSql(db_, "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P003'"));
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"rename-patient", "--db", db_, "P002", "P020"}, out, err), 0) << err;
+  EXPECT_EQ(PancreaticOsPatients(session), 2);  // P001 and P020: P003 was not read again
+
+  ASSERT_NO_FATAL_FAILURE(ImportP004(""));
+  EXPECT_EQ(patients(), 4);
+  {
+    Result<registry::Store> other = registry::Store::Open(db_);
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE(other->RemovePatient("P004", "ana").ok());
+  }
+  EXPECT_EQ(patients(), 3);
 }
 
 // While another process holds the registry's write lock (an import), a write waits for it at most

@@ -73,6 +73,15 @@ struct AuditQuery {
   std::optional<std::string> since;
 };
 
+//! The patients whose rows the audit trail's entries after some entry name (Store::PatientsChangedAfter).
+struct AuditedChanges {
+  //! Every id a changed row's key may begin with: the patient's own and, when an id or a key's value holds
+  //! '|' (the keys' separator), some that are no patient's or another's. Both ids of a rename. Absent when
+  //! there were more than the `most` asked for.
+  std::optional<std::set<std::string>> patient_ids;
+  int64_t last_audit_id = 0;  //!< the last entry read; the one asked after when there is none
+};
+
 class Store {
  public:
   //! Opens (creating or migrating) the registry file. Waits up to `busy_ms` for another writer.
@@ -160,6 +169,12 @@ class Store {
 
   //! Rows of the audit trail.
   Result<int64_t> AuditCount() const;
+  //! The audit trail's last entry's id (0 when it is empty). Every change adds entries, with ids that grow.
+  Result<int64_t> LastAuditId() const;
+  //! The patients the entries after `after_audit_id` changed (the users' entries are no patient's): what a
+  //! reader that knew the registry as of that entry must read again. Reads no further once more than `most`
+  //! ids are named.
+  Result<AuditedChanges> PatientsChangedAfter(int64_t after_audit_id, size_t most) const;
 
   //! The audit trail's entries in the order they were written, those of one patient (not the users') and at
   //! or after a time (`since`: an ISO date or date-time, UTC) when given. A patient's are those of the rows
