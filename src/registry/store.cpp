@@ -547,6 +547,9 @@ Result<AuditedChanges> Store::PatientsChangedAfter(int64_t after_audit_id, size_
     changes.last_audit_id = sqlite3_column_int64(st.get(), 0);
     const std::string table = text(1), key = text(2);
     if (table == "users") continue;
+    // A table this version does not know (a later version's): whose rows changed cannot be said.
+    const std::vector<std::string>& files = InterchangeFiles();
+    if (std::find(files.begin(), files.end(), table + ".csv") == files.end()) return changes;
     // A row's key is its k key columns joined by '|', patient_id first: the id ends at a '|' followed by
     // k - 2 more or, for a key of one column (patients.csv's), is the key.
     const size_t key_columns = InterchangeKey(table + ".csv").size();

@@ -704,6 +704,12 @@ TEST(Audit, TheEntriesAfterOneNameThePatientsTheyChanged) {
   EXPECT_EQ(store.RemovePatient("P030", "ana").code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(store.RemovePatient("P00", "ana").ok());
   EXPECT_EQ(changed_after(last).patient_ids, Ids{"P00"});
+  last = *store.LastAuditId();
+  // An entry of a table a later version added: whose rows changed cannot be said.
+  ASSERT_TRUE(ExecSql(dir.path / "r.db",
+                      "INSERT INTO audit (time, user, action, table_name, row_key) VALUES "
+                      "('2027-01-01T00:00:00Z', 'ana', 'insert', 'scans', 'P001|2027-01-01')"));
+  EXPECT_EQ(changed_after(last).patient_ids, std::nullopt);
 }
 
 // A correction that changed a row's key (KeyChange: P001's cycle of 2005-04-18 given on 2005-04-19) is the

@@ -77,7 +77,7 @@ struct AuditQuery {
 struct AuditedChanges {
   //! Every id a changed row's key may begin with: the patient's own and, when an id or a key's value holds
   //! '|' (the keys' separator), some that are no patient's or another's. Both ids of a rename. Absent when
-  //! there were more than the `most` asked for.
+  //! there were more than the `most` asked for, or an entry of a table this version does not know.
   std::optional<std::set<std::string>> patient_ids;
   int64_t last_audit_id = 0;  //!< the last entry read; the one asked after when there is none
 };
