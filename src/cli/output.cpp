@@ -9,6 +9,10 @@
 #include <cmath>
 #include <random>
 
+#include <locale.h>
+#include <wchar.h>
+#include <boost/locale/utf.hpp>
+
 #include "prrt/common/utf8.h"
 #include "prrt/report/json.h"
 
@@ -43,10 +47,29 @@ std::string SidesText(stats::Alternative alternative) {
 }
 
 size_t DisplayWidth(std::string_view text) {
-  // The bytes that begin a character: all but UTF-8's continuation bytes (10xxxxxx).
-  return text.size() - static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-           return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-         }));
+  // ASCII (numbers, most labels): a column a byte.
+  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return text.size();
+  // Other characters take the columns glibc's wcwidth gives them in the C.UTF-8 locale (Debian's libc-bin,
+  // always installed; Unicode's East Asian Width: 2 for CJK and most emoji, 0 for a combining mark), one
+  // where it gives none (a control character) or the locale is missing; a byte that is not UTF-8 takes one.
+  using Utf8 = boost::locale::utf::utf_traits<char>;
+  static const locale_t kUtf8Locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+  const locale_t previous = kUtf8Locale ? uselocale(kUtf8Locale) : locale_t{};
+  size_t width = 0;
+  for (const char *at = text.data(), *end = at + text.size(); at != end;) {
+    const char* start = at;
+    const boost::locale::utf::code_point c = Utf8::decode(at, end);
+    if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete) {
+      at = start + 1;
+      ++width;
+      continue;
+    }
+    const int columns = kUtf8Locale ? wcwidth(static_cast<wchar_t>(c)) : 1;
+    width += columns < 0 ? 1 : static_cast<size_t>(columns);
+  }
+  if (kUtf8Locale) uselocale(previous);
+  return width;
 }
 
 void AppendAlignedRow(std::string& line, std::span<const std::string> cells, std::span<const size_t> widths) {

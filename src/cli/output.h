@@ -27,8 +27,8 @@ std::string SidesText(stats::Alternative alternative);
 //! The rows of a table, each handed in turn to `emit`. A source may be read more than once.
 using TextRows = std::function<void(const std::function<void(const std::vector<std::string>&)>& emit)>;
 
-//! The columns `text` takes on a terminal: its characters (code points of UTF-8; "Zürich" takes 6, not its
-//! 7 bytes). Wide characters (CJK, most emoji) take 2 columns on a terminal, counted 1 here.
+//! The columns `text` takes on a terminal: a column a character ("Zürich" takes 6, not its 7 bytes), two for
+//! a wide one (CJK, most emoji), none for a combining mark.
 size_t DisplayWidth(std::string_view text);
 
 //! Appends `cells` right-aligned in columns of `widths` bytes (the widest cell of each), two spaces apart,

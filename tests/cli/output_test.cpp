@@ -173,6 +173,28 @@ TEST(PrintTable, MeasuresCellsInCharactersNotBytes) {
             "Rotterdam  12\n");
 }
 
+// A wide character takes two columns, a combining mark none (Unicode's EastAsianWidth.txt: U+4E2D and
+// U+6587 are W, U+FF21 F, U+1F600 W; U+0301 is a combining mark, Mn), and a byte that is not UTF-8 one; a
+// table aligns Chinese and decomposed labels to that.
+TEST(PrintTable, MeasuresWideCharactersAsTwoColumnsAndCombiningMarksAsNone) {
+  EXPECT_EQ(DisplayWidth("\u4E2D\u6587"), 4u);  // "Chinese", three bytes each
+  EXPECT_EQ(DisplayWidth("\uFF21"), 2u);        // a fullwidth A
+  EXPECT_EQ(DisplayWidth("\U0001F600"), 2u);    // a grinning face
+  EXPECT_EQ(DisplayWidth("Jose\u0301"), 4u);    // e and a combining acute accent
+  EXPECT_EQ(DisplayWidth("P\xE9"), 2u);         // Latin-1's e-acute: no UTF-8
+  std::ostringstream out;
+  PrintTable(out, {"site", "n"}, [](const auto& emit) {
+    emit({"\u4E2D\u6587", "7"});
+    emit({"Jose\u0301", "12"});
+    emit({"midgut", "3"});
+  });
+  EXPECT_EQ(out.str(),
+            "  site   n\n"
+            "  \u4E2D\u6587   7\n"
+            "  Jose\u0301  12\n"
+            "midgut   3\n");
+}
+
 // A label read from a file may hold a newline (a spreadsheet cell typed over two lines) or an escape
 // sequence: the table shows it escaped, on its row's line, and measures it as shown.
 TEST(TextTable, ShowsControlCharactersEscaped) {
