@@ -224,15 +224,19 @@ struct Server::Impl {
   protocol::Protocol protocol;
   Sessions sessions;
   LoginThrottle throttle;
-  // A second connection for the pages that only read the registry (a patient's timeline, their trail): they
-  // are not kept waiting while a write waits for another process's (an import's) write to end.
+  // A second connection for the pages that only read the registry (a patient's timeline, their trail) and
+  // for logging in: they are not kept waiting while a write waits for another process's (an import's) write
+  // to end.
   registry::Store reader;
   std::mutex reader_mutex;
   std::unique_ptr<httplib::Server> http_server;  // an httplib::SSLServer when the options give a certificate
   httplib::Server& http;
-  // The connection that writes (`store`), and what is kept in memory: requests that use the connection, or
-  // change what is kept, take turns (exclusive lock); requests that only read the endpoints and the worklist
-  // share the lock. (A patient's page and trail read on `reader`, under its own lock.)
+  // Requests that use the connection that writes (`store`) take turns. While one waits for another process's
+  // write, what is kept in memory is still served: a look for other processes' changes is put off then.
+  // Taken before registry_mutex, never after.
+  std::mutex store_mutex;
+  // What is kept in memory: requests that change it take turns (exclusive lock); requests that only read the
+  // endpoints and the worklist share the lock.
   std::shared_mutex registry_mutex;
   std::map<std::string, study::SubjectEndpoints> endpoints;
   std::vector<CohortRow> cohort;
@@ -240,7 +244,7 @@ struct Server::Impl {
   Worklist worklist;
   registry::Day worklist_day = 0;  // the plans hold as of this day: built again on the next
   // What is kept follows the registry as of `data_version` (Store::DataVersion) and audit entry
-  // `audit_followed`; the server's own writes come later in the trail, and are followed as they are made.
+  // `audit_followed`; the server's own writes are followed as they are made (FollowOwnWrite).
   int64_t data_version = 0;
   int64_t audit_followed = 0;
   std::atomic<int64_t> next_external_check{0};  // steady-clock milliseconds
@@ -331,7 +335,7 @@ struct Server::Impl {
   }
 
   // Reads the registry once: every patient's endpoints and, when `with_endpoints` is false, only the plans
-  // (a new day). Needs the exclusive lock.
+  // (a new day). Needs store_mutex and the exclusive lock.
   Status Load(registry::Day today, bool with_endpoints) {
     worklist.Clear();
     Status read =
@@ -386,7 +390,8 @@ struct Server::Impl {
   }
 
   // Reads every patient again (endpoints, cohort, plans), noting the registry's data version and last audit
-  // entry first: a change committed meanwhile is followed again at the next look. Needs the exclusive lock.
+  // entry first: a change committed meanwhile is followed again at the next look. Needs store_mutex and the
+  // exclusive lock.
   Status Reload(registry::Day today) {
     Result<int64_t> version = store.DataVersion();
     if (!version.ok()) return version.status();
@@ -405,7 +410,8 @@ struct Server::Impl {
   // Follows what another process committed (prrt import, rename-patient, user add): the patients the audit
   // trail names since it was last followed are read again, or forgotten when no longer registered. Every
   // patient is read again when they are many (then one walk is faster), or when the trail names nothing
-  // though the registry changed (an edit made outside prrt, a migration). Needs the exclusive lock.
+  // though the registry changed (an edit made outside prrt, a migration). Needs store_mutex and the exclusive
+  // lock.
   Status FollowExternalChanges(registry::Day today, int64_t version) {
     // A patient read alone takes some three times their share of a walk over all (docs/performance-server.md:
     // 1,000 patients read alone, against every patient read again).
@@ -435,6 +441,17 @@ struct Server::Impl {
     return Status();
   }
 
+  // After a write of the server's own, already followed in memory: its audit entries are passed over when
+  // nobody else committed since the trail was last followed (the data version, read after the last entry's
+  // id, unchanged), so that the next change of another process names its own patients alone rather than
+  // every patient written here since (past a tenth of the registry, all would be read again). Otherwise they
+  // are followed with the other process's change. Needs store_mutex and the exclusive lock.
+  void FollowOwnWrite() {
+    Result<int64_t> last_audit = store.LastAuditId();
+    Result<int64_t> version = store.DataVersion();
+    if (last_audit.ok() && version.ok() && *version == data_version) audit_followed = *last_audit;
+  }
+
   // What is kept in memory follows the registry: what is due changes with the date (the first request of a
   // new day builds the worklist again), and a change another process committed is followed
   // (FollowExternalChanges); that is looked for at most every options.external_changes_check.
@@ -447,6 +464,14 @@ struct Server::Impl {
     {
       std::shared_lock lock(registry_mutex);
       if (worklist_day == today && !look) return Status();
+    }
+    std::unique_lock writing(store_mutex, std::defer_lock);
+    if (!writing.try_lock()) {  // a write waits for the registry: look at the next request
+      {
+        std::shared_lock lock(registry_mutex);
+        if (worklist_day == today) return Status();
+      }
+      writing.lock();  // a new day's worklist waits for it
     }
     std::unique_lock lock(registry_mutex);
     if (look) {
@@ -528,9 +553,13 @@ struct Server::Impl {
     asset("/app.css", detail::kAppCss, "text/css; charset=utf-8");
     http.Get("/api/health", [this](const httplib::Request&, httplib::Response& res) {
       if (Status current = KeepCurrent(); !current.ok()) return Fail(res, current);
-      std::unique_lock lock(registry_mutex);
-      Reply(res, 200,
-            {{"status", "ok"}, {"schema_version", store.SchemaVersion()}, {"patients", endpoints.size()}});
+      int schema_version = 0;
+      {
+        std::lock_guard lock(reader_mutex);
+        schema_version = reader.SchemaVersion();
+      }
+      std::shared_lock lock(registry_mutex);
+      Reply(res, 200, {{"status", "ok"}, {"schema_version", schema_version}, {"patients", endpoints.size()}});
     });
     http.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) { Login(req, res); });
     http.Post("/api/logout",
@@ -630,8 +659,8 @@ struct Server::Impl {
     std::this_thread::sleep_for(throttle.DelayFor(user));
     std::optional<registry::UserRecord> record;
     {
-      std::unique_lock lock(registry_mutex);
-      Result<std::optional<registry::UserRecord>> found = store.FindUser(user);
+      std::lock_guard lock(reader_mutex);
+      Result<std::optional<registry::UserRecord>> found = reader.FindUser(user);
       if (!found.ok()) return Error(res, 500, found.status().message());
       record = *found;
     }
@@ -746,7 +775,7 @@ struct Server::Impl {
   }
 
   // The patient's rows a write changes: those stored, or none for a new patient. kNotFound when there is no
-  // such patient, kAlreadyExists when a new patient's id is registered already. Needs the lock.
+  // such patient, kAlreadyExists when a new patient's id is registered already. Needs store_mutex.
   Result<registry::Interchange> RowsToChange(const std::string& id, Change change) {
     if (change == Change::kNewPatient) {
       Result<bool> registered = store.HasPatient(id);
@@ -806,7 +835,7 @@ struct Server::Impl {
     given->values["patient_id"] = id;
     if (given->key) (*given->key)["patient_id"] = id;
 
-    std::unique_lock lock(registry_mutex);
+    std::unique_lock writing(store_mutex);
     Result<registry::Interchange> rows = RowsToChange(id, change);
     if (rows.status().code() == StatusCode::kAlreadyExists) {
       errors.push_back({{"field", "patient_id"}, {"message", rows.status().message()}});
@@ -861,8 +890,10 @@ struct Server::Impl {
     Result<registry::ImportCounts> stored = store.Import(*rows, session.user, key_changes);
     if (!stored.ok()) return Fail(res, stored.status());
     // The row is stored: what is kept in memory follows it as far as it can be derived.
+    std::unique_lock lock(registry_mutex);
     (void)PutEndpoints(*rows, id);
     (void)PutPlan(*rows, id, worklist_day);
+    FollowOwnWrite();
     answers.Clear();
     ++writes;
     Reply(res, adds ? 201 : 200,
@@ -877,14 +908,16 @@ struct Server::Impl {
   // (Store::RemovePatient); 422 naming what is recorded otherwise.
   void RemovePatient(const std::string& id, const Session& session, httplib::Response& res) {
     if (!IsUtf8Text(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
-    std::unique_lock lock(registry_mutex);
+    std::unique_lock writing(store_mutex);
     const Status removed = store.RemovePatient(id, session.user);
     if (removed.code() == StatusCode::kFailedPrecondition) {
       return Reply(res, 422,
                    {{"errors", json::array({{{"field", nullptr}, {"message", removed.message()}}})}});
     }
     if (!removed.ok()) return Fail(res, removed);
+    std::unique_lock lock(registry_mutex);
     Forget(id);
+    FollowOwnWrite();
     answers.Clear();
     ++writes;
     Reply(res, 200, {{"patient_id", id}, {"file", "patients.csv"}, {"deleted", 1}});
@@ -905,7 +938,7 @@ struct Server::Impl {
     if (given == body.end() || given->is_null()) return refuse("missing; it is required");
     if (!given->is_string()) return refuse("expected text");
     const std::string new_id = given->get<std::string>();  // UTF-8, perhaps with a NUL the store refuses
-    std::unique_lock lock(registry_mutex);
+    std::unique_lock writing(store_mutex);
     Result<int64_t> renamed = store.RenamePatient(id, new_id, session.user);
     if (renamed.status().code() == StatusCode::kNotFound) return Error(res, 404, renamed.status().message());
     if (renamed.status().code() == StatusCode::kAlreadyExists ||
@@ -913,12 +946,14 @@ struct Server::Impl {
       return refuse(renamed.status().message());
     if (!renamed.ok()) return Fail(res, renamed.status());
     // What is kept in memory follows: the patient forgotten under the old id, derived again under the new.
+    std::unique_lock lock(registry_mutex);
     Forget(id);
     Result<registry::Interchange> rows = RowsToChange(new_id, Change::kReplace);
     if (rows.ok()) {
       (void)PutEndpoints(*rows, new_id);
       (void)PutPlan(*rows, new_id, worklist_day);
     }
+    FollowOwnWrite();
     answers.Clear();
     ++writes;
     Reply(res, 200, {{"patient_id", new_id}, {"renamed_from", id}, {"rows", *renamed}});
@@ -1060,7 +1095,7 @@ std::vector<std::string> Server::Warnings() const {
         "passwords and patient data cross the network unencrypted; serve HTTPS (--tls-cert and --tls-key) or "
         "behind a TLS proxy (docs/server.md)");
   }
-  std::unique_lock lock(impl_->registry_mutex);
+  std::lock_guard lock(impl_->store_mutex);
   Result<std::vector<registry::UserRecord>> users = impl_->store.ListUsers();
   if (users.ok() && users->empty()) {
     warnings.push_back(
