@@ -252,9 +252,11 @@ struct Server::Impl {
   std::mutex compute_mutex;
   int64_t writes = 0;  // stored rows since start: the study is written again when it changed
   // The study of the registry (`prrt study`'s files and the ADTTE export), written on demand into a folder of
-  // the server's own.
+  // the server's own; requests for it take turns.
+  std::mutex study_mutex;
   std::filesystem::path study_folder;
   int64_t study_written_at = -1;
+  size_t study_patients = 0;
   std::vector<std::string> study_files;
 
   Impl(ServerOptions o, registry::Store s, registry::Store r, protocol::Protocol p,
@@ -274,13 +276,20 @@ struct Server::Impl {
     std::filesystem::remove_all(study_folder, ignored);
   }
 
-  // Writes the study of the registry as it is now, unless nothing changed since the last time. Needs the
-  // lock.
+  // Writes the study of the registry as it is now, unless nothing changed since the last time. The
+  // endpoints are copied under the shared lock and the files written without it (a second at 100,000
+  // patients), so that no other request waits for them. Needs study_mutex.
   Status WriteStudyFiles() {
-    if (study_written_at == writes) return Status();
     std::vector<study::SubjectEndpoints> subjects;
-    for (const auto& [id, s] : endpoints)
-      subjects.push_back(s);
+    int64_t written_at = 0;
+    {
+      std::shared_lock lock(registry_mutex);
+      if (study_written_at == writes) return Status();
+      written_at = writes;
+      subjects.reserve(endpoints.size());
+      for (const auto& [id, s] : endpoints)
+        subjects.push_back(s);
+    }
     std::error_code ignored;
     std::filesystem::remove_all(study_folder, ignored);
     report::StudyReportOptions options;
@@ -295,23 +304,24 @@ struct Server::Impl {
     for (const std::string& path : *written)
       study_files.push_back(std::filesystem::path(path).filename().string());
     std::sort(study_files.begin(), study_files.end());
-    study_written_at = writes;
+    study_patients = subjects.size();
+    study_written_at = written_at;
     return Status();
   }
 
   void StudyList(httplib::Response& res) {
     if (Status s = KeepCurrent(); !s.ok()) return Fail(res, s);
-    std::unique_lock lock(registry_mutex);
+    std::lock_guard studying(study_mutex);
     if (Status s = WriteStudyFiles(); !s.ok()) return Error(res, 500, s.message());
     json files = json::array();
     for (const std::string& name : study_files)
       files.push_back({{"name", name}, {"bytes", std::filesystem::file_size(study_folder / name)}});
-    Reply(res, 200, {{"patients", endpoints.size()}, {"files", std::move(files)}});
+    Reply(res, 200, {{"patients", study_patients}, {"files", std::move(files)}});
   }
 
   void StudyFile(const std::string& name, httplib::Response& res) {
     if (Status s = KeepCurrent(); !s.ok()) return Fail(res, s);
-    std::unique_lock lock(registry_mutex);
+    std::lock_guard studying(study_mutex);
     if (Status s = WriteStudyFiles(); !s.ok()) return Error(res, 500, s.message());
     // Only the files the study wrote, by name: nothing else on the disk can be asked for.
     if (std::find(study_files.begin(), study_files.end(), name) == study_files.end())
