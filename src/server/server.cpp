@@ -196,6 +196,50 @@ CohortRow MakeCohortRow(const study::SubjectEndpoints& s) {
   return row;
 }
 
+// A patient as the server keeps them: their endpoints and their plan as of the worklist's day.
+struct KeptPatient {
+  study::SubjectEndpoints endpoints;
+  protocol::Plan plan;
+};
+
+// What the server keeps of the registry in memory: every patient's endpoints and row of the cohort explorer,
+// and the worklist of their plans as of `worklist_day`.
+struct Kept {
+  std::map<std::string, study::SubjectEndpoints> endpoints;
+  std::vector<CohortRow> cohort;
+  std::map<std::string, size_t> cohort_row;  // by patient id: the row in `cohort`
+  Worklist worklist;
+  registry::Day worklist_day = 0;  // the plans hold as of this day: built again on the next
+
+  void Put(const std::string& id, KeptPatient patient, const protocol::Protocol& protocol) {
+    const auto [at, added] = cohort_row.emplace(id, cohort.size());
+    if (added)
+      cohort.push_back(MakeCohortRow(patient.endpoints));
+    else
+      cohort[at->second] = MakeCohortRow(patient.endpoints);
+    endpoints[id] = std::move(patient.endpoints);
+    worklist.Put(patient.plan, protocol);
+  }
+
+  // Forgets a removed patient: their endpoints, their row of the cohort explorer (the last row takes its
+  // place) and their worklist entry.
+  void Forget(const std::string& id) {
+    endpoints.erase(id);
+    if (auto at = cohort_row.find(id); at != cohort_row.end()) {
+      const size_t row = at->second;
+      cohort_row.erase(at);
+      if (row + 1 != cohort.size()) {
+        cohort[row] = std::move(cohort.back());
+        for (auto& [other, other_row] : cohort_row) {
+          if (other_row + 1 == cohort.size()) other_row = row;
+        }
+      }
+      cohort.pop_back();
+    }
+    worklist.Remove(id);
+  }
+};
+
 // The position of `value` in `values`, or -1.
 template <typename Values>
 int IndexOf(const Values& values, const std::string& value) {
@@ -235,14 +279,12 @@ struct Server::Impl {
   // write, what is kept in memory is still served: a look for other processes' changes is put off then.
   // Taken before registry_mutex, never after.
   std::mutex store_mutex;
-  // What is kept in memory: requests that change it take turns (exclusive lock); requests that only read the
-  // endpoints and the worklist share the lock.
+  // What is kept in memory changes with both store_mutex and registry_mutex (exclusive) held, so either
+  // suffices to read it; requests that only read it share registry_mutex. What is read from the registry is
+  // derived before registry_mutex is taken: while every patient is read again (seconds at 100,000 patients),
+  // the other requests are answered from what was kept.
   std::shared_mutex registry_mutex;
-  std::map<std::string, study::SubjectEndpoints> endpoints;
-  std::vector<CohortRow> cohort;
-  std::map<std::string, size_t> cohort_row;  // by patient id: the row in `cohort`
-  Worklist worklist;
-  registry::Day worklist_day = 0;  // the plans hold as of this day: built again on the next
+  Kept kept;
   // What is kept follows the registry as of `data_version` (Store::DataVersion) and audit entry
   // `audit_followed`; the server's own writes are followed as they are made (FollowOwnWrite).
   int64_t data_version = 0;
@@ -286,8 +328,8 @@ struct Server::Impl {
       std::shared_lock lock(registry_mutex);
       if (study_written_at == writes) return Status();
       written_at = writes;
-      subjects.reserve(endpoints.size());
-      for (const auto& [id, s] : endpoints)
+      subjects.reserve(kept.endpoints.size());
+      for (const auto& [id, s] : kept.endpoints)
         subjects.push_back(s);
     }
     std::error_code ignored;
@@ -344,107 +386,101 @@ struct Server::Impl {
     res.set_content(content.str(), kTypes.at(extension));
   }
 
-  // Reads the registry once: every patient's endpoints and, when `with_endpoints` is false, only the plans
-  // (a new day). Needs store_mutex and the exclusive lock.
-  Status Load(registry::Day today, bool with_endpoints) {
-    worklist.Clear();
-    Status read =
-        store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
-          if (with_endpoints) {
-            if (Status s = PutEndpoints(rows, id); !s.ok()) return s;
-          }
-          return PutPlan(rows, id, today);
-        });
-    worklist.Order();  // the order Put and Remove keep from now on; after a failure too
-    if (!read.ok()) return read;
-    worklist_day = today;
-    answers.Clear();
-    return Status();
-  }
-
-  Status PutEndpoints(const registry::Interchange& rows, const std::string& id) {
-    Result<study::SubjectEndpoints> s = study::DeriveSubject(rows, id);
-    if (!s.ok()) return s.status();
-    const auto [at, added] = cohort_row.emplace(id, cohort.size());
-    if (added)
-      cohort.push_back(MakeCohortRow(*s));
-    else
-      cohort[at->second] = MakeCohortRow(*s);
-    endpoints[id] = std::move(*s);
-    return Status();
-  }
-
-  // Forgets a removed patient: their endpoints, their row of the cohort explorer (the last row takes its
-  // place) and their worklist entry.
-  void Forget(const std::string& id) {
-    endpoints.erase(id);
-    if (auto at = cohort_row.find(id); at != cohort_row.end()) {
-      const size_t row = at->second;
-      cohort_row.erase(at);
-      if (row + 1 != cohort.size()) {
-        cohort[row] = std::move(cohort.back());
-        for (auto& [other, other_row] : cohort_row) {
-          if (other_row + 1 == cohort.size()) other_row = row;
-        }
-      }
-      cohort.pop_back();
-    }
-    worklist.Remove(id);
-  }
-
-  Status PutPlan(const registry::Interchange& rows, const std::string& id, registry::Day today) {
-    Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, today, protocol);
+  // What is kept of a patient, from their rows: their endpoints and their plan as of `day`.
+  Result<KeptPatient> Derive(const registry::Interchange& rows, const std::string& id,
+                             registry::Day day) const {
+    Result<study::SubjectEndpoints> endpoints = study::DeriveSubject(rows, id);
+    if (!endpoints.ok()) return endpoints.status();
+    Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, day, protocol);
     if (!plan.ok()) return plan.status();
-    worklist.Put(*plan, protocol);
-    return Status();
+    return KeptPatient{std::move(*endpoints), std::move(*plan)};
   }
 
-  // Reads every patient again (endpoints, cohort, plans), noting the registry's data version and last audit
-  // entry first: a change committed meanwhile is followed again at the next look. Needs store_mutex and the
-  // exclusive lock.
+  // Reads every patient again (endpoints, cohort, plans as of `today`), noting the registry's data version
+  // and last audit entry first: a change committed meanwhile is followed again at the next look. What was
+  // kept is replaced when every patient is read, and kept when the read fails. Needs store_mutex.
   Status Reload(registry::Day today) {
     Result<int64_t> version = store.DataVersion();
     if (!version.ok()) return version.status();
     Result<int64_t> last_audit = store.LastAuditId();
     if (!last_audit.ok()) return last_audit.status();
-    endpoints.clear();
-    cohort.clear();
-    cohort_row.clear();
-    if (Status s = Load(today, true); !s.ok()) return s;
+    Kept read;
+    read.worklist_day = today;
+    Status walked =
+        store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
+          Result<KeptPatient> patient = Derive(rows, id, today);
+          if (!patient.ok()) return patient.status();
+          read.Put(id, std::move(*patient), protocol);
+          return Status();
+        });
+    if (!walked.ok()) return walked;
+    read.worklist.Order();  // the order Put and Remove keep from now on
+    std::unique_lock lock(registry_mutex);
+    std::swap(kept, read);  // what was kept is freed once the lock is let go
+    answers.Clear();
+    ++writes;  // the study is written again
     data_version = *version;
     audit_followed = *last_audit;
-    ++writes;  // the study is written again
+    return Status();
+  }
+
+  // A new day: every patient's plan as of `today` (the endpoints do not change with the date), replacing the
+  // worklist when all are read. Needs store_mutex.
+  Status ReadPlans(registry::Day today) {
+    Worklist plans;
+    Status walked =
+        store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
+          Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, today, protocol);
+          if (!plan.ok()) return plan.status();
+          plans.Put(*plan, protocol);
+          return Status();
+        });
+    if (!walked.ok()) return walked;
+    plans.Order();
+    std::unique_lock lock(registry_mutex);
+    std::swap(kept.worklist, plans);
+    kept.worklist_day = today;
+    answers.Clear();
     return Status();
   }
 
   // Follows what another process committed (prrt import, rename-patient, user add): the patients the audit
   // trail names since it was last followed are read again, or forgotten when no longer registered. Every
   // patient is read again when they are many (then one walk is faster), or when the trail names nothing
-  // though the registry changed (an edit made outside prrt, a migration). Needs store_mutex and the exclusive
-  // lock.
+  // though the registry changed (an edit made outside prrt, a migration). Needs store_mutex.
   Status FollowExternalChanges(registry::Day today, int64_t version) {
     // A patient read alone takes some three times their share of a walk over all (docs/performance-server.md:
     // 1,000 patients read alone, against every patient read again).
-    const size_t most = std::max<size_t>(100, endpoints.size() / 10);
+    const size_t most = std::max<size_t>(100, kept.endpoints.size() / 10);
     Result<registry::AuditedChanges> changed = store.PatientsChangedAfter(audit_followed, most);
     if (!changed.ok()) return changed.status();
     if (!changed->patient_ids || changed->last_audit_id == audit_followed) return Reload(today);
-    if (!changed->patient_ids->empty()) {  // else the users' entries alone
-      Status read;
-      for (auto id = changed->patient_ids->begin(); read.ok() && id != changed->patient_ids->end(); ++id) {
-        bool registered = false;
-        read = store.ForEachPatient(
-            [&](const std::string&, const registry::Interchange& rows) -> Status {
-              registered = true;
-              if (Status s = PutEndpoints(rows, *id); !s.ok()) return s;
-              return PutPlan(rows, *id, worklist_day);
-            },
-            *id);
-        if (read.ok() && !registered && endpoints.count(*id)) Forget(*id);
+    // Each patient named, as they are now: none when no longer registered.
+    std::vector<std::pair<std::string, std::optional<KeptPatient>>> read;
+    for (const std::string& id : *changed->patient_ids) {
+      std::optional<KeptPatient> patient;
+      Status walked = store.ForEachPatient(
+          [&](const std::string&, const registry::Interchange& rows) -> Status {
+            Result<KeptPatient> derived = Derive(rows, id, kept.worklist_day);
+            if (!derived.ok()) return derived.status();
+            patient = std::move(*derived);
+            return Status();
+          },
+          id);
+      if (!walked.ok()) return walked;  // looked for again next time
+      read.emplace_back(id, std::move(patient));
+    }
+    std::unique_lock lock(registry_mutex);
+    if (!read.empty()) {  // else the users' entries alone
+      for (auto& [id, patient] : read) {
+        if (patient) {
+          kept.Put(id, std::move(*patient), protocol);
+        } else {
+          kept.Forget(id);
+        }
       }
       answers.Clear();
       ++writes;
-      if (!read.ok()) return read;  // looked for again next time
     }
     data_version = version;
     audit_followed = changed->last_audit_id;
@@ -466,24 +502,23 @@ struct Server::Impl {
   // new day builds the worklist again), and a change another process committed is followed
   // (FollowExternalChanges); that is looked for at most every options.external_changes_check.
   Status KeepCurrent() {
-    const registry::Day today = registry::Today();
+    const registry::Day today = options.today();
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now().time_since_epoch())
                             .count();
     const bool look = now >= next_external_check.load();
     {
       std::shared_lock lock(registry_mutex);
-      if (worklist_day == today && !look) return Status();
+      if (kept.worklist_day == today && !look) return Status();
     }
     std::unique_lock writing(store_mutex, std::defer_lock);
     if (!writing.try_lock()) {  // a write waits for the registry: look at the next request
       {
         std::shared_lock lock(registry_mutex);
-        if (worklist_day == today) return Status();
+        if (kept.worklist_day == today) return Status();
       }
       writing.lock();  // a new day's worklist waits for it
     }
-    std::unique_lock lock(registry_mutex);
     if (look) {
       next_external_check = now + options.external_changes_check.count();
       Result<int64_t> version = store.DataVersion();
@@ -492,7 +527,7 @@ struct Server::Impl {
         if (Status s = FollowExternalChanges(today, *version); !s.ok()) return s;
       }
     }
-    return worklist_day == today ? Status() : Load(today, false);
+    return kept.worklist_day == today ? Status() : ReadPlans(today);
   }
 
   // Sends the answer kept for this request, or computes it (sharing the lock with other readers), keeps it
@@ -569,7 +604,8 @@ struct Server::Impl {
         schema_version = reader.SchemaVersion();
       }
       std::shared_lock lock(registry_mutex);
-      Reply(res, 200, {{"status", "ok"}, {"schema_version", schema_version}, {"patients", endpoints.size()}});
+      Reply(res, 200,
+            {{"status", "ok"}, {"schema_version", schema_version}, {"patients", kept.endpoints.size()}});
     });
     http.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) { Login(req, res); });
     http.Post("/api/logout",
@@ -692,8 +728,9 @@ struct Server::Impl {
     Result<WorklistQuery> query = ParseWorklistQuery(Parameters(req));
     if (!query.ok()) return Fail(res, query.status());
     if (Status s = KeepCurrent(); !s.ok()) return Fail(res, s);
-    SendCached(req, res,
-               [&]() -> Result<std::string> { return worklist.Answer(*query, FormatDate(worklist_day)); });
+    SendCached(req, res, [&]() -> Result<std::string> {
+      return kept.worklist.Answer(*query, FormatDate(kept.worklist_day));
+    });
   }
 
   void Patient(const std::string& id, httplib::Response& res) {
@@ -704,7 +741,7 @@ struct Server::Impl {
           Result<registry::Timeline> t = registry::BuildTimeline(rows, id);
           if (!t.ok()) return t.status();
           timeline = report::TimelineJson(*t);
-          Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, registry::Today(), protocol);
+          Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, options.today(), protocol);
           if (plan.ok()) (*timeline)["plan"] = report::PlanJson(*plan, protocol);
           return Status();
         },
@@ -881,15 +918,14 @@ struct Server::Impl {
     };
     Status changed;
     if (adds) {
-      changed = registry::AddRow(*rows, file, values, registry::Today(), problems);
+      changed = registry::AddRow(*rows, file, values, options.today(), problems);
     } else if (change == Change::kRemove) {
       changed = registry::RemoveRow(*rows, file, values, problems);
     } else if (change == Change::kChangeRows) {
       values.erase("patient_id");
-      changed =
-          corrected(registry::ChangeRows(*rows, file, *given->key, values, registry::Today(), problems));
+      changed = corrected(registry::ChangeRows(*rows, file, *given->key, values, options.today(), problems));
     } else {
-      changed = corrected(registry::ReplaceRow(*rows, file, values, registry::Today(), problems, given->key));
+      changed = corrected(registry::ReplaceRow(*rows, file, values, options.today(), problems, given->key));
     }
     if (changed.code() == StatusCode::kNotFound) return Error(res, 404, changed.message());
     if (!changed.ok()) {
@@ -900,9 +936,9 @@ struct Server::Impl {
     Result<registry::ImportCounts> stored = store.Import(*rows, session.user, key_changes);
     if (!stored.ok()) return Fail(res, stored.status());
     // The row is stored: what is kept in memory follows it as far as it can be derived.
+    Result<KeptPatient> patient = Derive(*rows, id, kept.worklist_day);
     std::unique_lock lock(registry_mutex);
-    (void)PutEndpoints(*rows, id);
-    (void)PutPlan(*rows, id, worklist_day);
+    if (patient.ok()) kept.Put(id, std::move(*patient), protocol);
     FollowOwnWrite();
     answers.Clear();
     ++writes;
@@ -926,7 +962,7 @@ struct Server::Impl {
     }
     if (!removed.ok()) return Fail(res, removed);
     std::unique_lock lock(registry_mutex);
-    Forget(id);
+    kept.Forget(id);
     FollowOwnWrite();
     answers.Clear();
     ++writes;
@@ -956,13 +992,15 @@ struct Server::Impl {
       return refuse(renamed.status().message());
     if (!renamed.ok()) return Fail(res, renamed.status());
     // What is kept in memory follows: the patient forgotten under the old id, derived again under the new.
-    std::unique_lock lock(registry_mutex);
-    Forget(id);
     Result<registry::Interchange> rows = RowsToChange(new_id, Change::kReplace);
+    std::optional<KeptPatient> patient;
     if (rows.ok()) {
-      (void)PutEndpoints(*rows, new_id);
-      (void)PutPlan(*rows, new_id, worklist_day);
+      if (Result<KeptPatient> derived = Derive(*rows, new_id, kept.worklist_day); derived.ok())
+        patient = std::move(*derived);
     }
+    std::unique_lock lock(registry_mutex);
+    kept.Forget(id);
+    if (patient) kept.Put(new_id, std::move(*patient), protocol);
     FollowOwnWrite();
     answers.Clear();
     ++writes;
@@ -996,7 +1034,7 @@ struct Server::Impl {
     std::vector<int8_t> events;
     std::vector<int32_t> group;
     std::vector<std::string> names;  // in the order first met; sorted below
-    for (const CohortRow& row : cohort) {
+    for (const CohortRow& row : kept.cohort) {
       if (std::isnan(row.months[e])) continue;
       const bool kept = std::all_of(filters.begin(), filters.end(), [&](const auto& filter) {
         return IndexOf(filter.second, row.attributes[filter.first]) >= 0;
@@ -1090,7 +1128,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
   if (!http.ok()) return http.status();
   auto impl = std::make_unique<Impl>(options, std::move(*store), std::move(*reader), std::move(*protocol),
                                      std::move(*http));
-  if (Status s = impl->Reload(registry::Today()); !s.ok()) return s;
+  if (Status s = impl->Reload(options.today()); !s.ok()) return s;
   impl->Routes();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
@@ -67,6 +68,7 @@ class Api : public ::testing::Test {
     options.port = 0;
     options.external_changes_check = std::chrono::milliseconds(0);  // at every request
     options.registry_busy_wait = std::chrono::milliseconds(3000);
+    options.today = [this] { return today_.load(); };
     if (Https()) {
       options.tls_cert = "tests/data/tls/cert.pem";
       options.tls_key = "tests/data/tls/key.pem";
@@ -161,6 +163,7 @@ class Api : public ::testing::Test {
 
   testing::TempDir dir_{"api"};
   std::string db_;
+  std::atomic<registry::Day> today_{registry::Today()};  // the server's date
   std::unique_ptr<Server> server_;
   std::thread thread_;
   int port_ = 0;
@@ -1198,6 +1201,44 @@ TEST_F(Api, ItsOwnWritesAreNotReadAgainWithAnotherProcesssChange) {
   for (const json& p : worklist["patients"])
     ids.insert(p["patient_id"].get<std::string>());
   EXPECT_EQ(ids, (std::set<std::string>{"P001", "P002", "P003"}));
+}
+
+// The first request of a new day has every patient's plan derived again as of it: the worklist as of
+// 2005-03-01, between P001's first and second cycles, holds each patient's plan as `prrt plan --as-of
+// 2005-03-01` gives it, and P001's as of today (phase I over) is no longer there. The endpoints, which do
+// not change with the date, are kept.
+TEST_F(Api, ANewDayHasEveryPlanDerivedAgainAsOfIt) {
+  const auto session = Login("vic");
+  auto worklist = [&] { return json::parse(Get("/api/worklist", session)->body); };
+  auto plan_of = [&](const json& list, const std::string& id) {
+    for (json p : list["patients"]) {
+      if (p["patient_id"] == id) {
+        p.erase("due");  // the worklist's own fields
+        p.erase("eligibility_summary");
+        return p;
+      }
+    }
+    return json();
+  };
+  const json before = worklist();
+  EXPECT_EQ(before["as_of"], FormatDate(registry::Today()));
+  const json km_before = json::parse(Get("/api/km?endpoint=os&group=cohort", session)->body);
+
+  today_ = *registry::ParseDay("2005-03-01");
+  const json after = worklist();
+  EXPECT_EQ(after["as_of"], "2005-03-01");
+  EXPECT_EQ(after["total"], 3);
+  for (const std::string id : {"P001", "P002", "P003"}) {
+    std::string out, err;
+    ASSERT_EQ(
+        testing::RunPrrt({"plan", "--db", db_, "--patient", id, "--as-of", "2005-03-01", "--json"}, out, err),
+        0)
+        << err;
+    EXPECT_EQ(plan_of(after, id), json::parse(out)) << id;
+  }
+  EXPECT_EQ(plan_of(after, "P001")["phase_status"], "in_progress");
+  EXPECT_NE(plan_of(before, "P001"), plan_of(after, "P001"));
+  EXPECT_EQ(json::parse(Get("/api/km?endpoint=os&group=cohort", session)->body), km_before);
 }
 
 // While another process holds the registry's write lock (an import), a write waits for it at most

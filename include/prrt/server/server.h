@@ -3,11 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "prrt/common/result.h"
+#include "prrt/registry/interchange.h"
 
 namespace prrt::server {
 
@@ -19,11 +21,14 @@ struct ServerOptions {
   //! (PEM); plain HTTP when both are empty.
   std::string tls_cert, tls_key;
   std::chrono::seconds session_idle{30 * 60};
-  //! How often, at most, the server looks whether another process changed the registry (then it reads every
-  //! patient again): the worklist, cohort and study follow an import made while it serves.
+  //! How often, at most, the server looks whether another process changed the registry (then it reads the
+  //! patients changed again): the worklist, cohort and study follow an import made while it serves.
   std::chrono::milliseconds external_changes_check{1000};
   //! How long a write waits for another process's write (an import) to end before it is answered 503.
   std::chrono::milliseconds registry_busy_wait{2000};
+  //! The date the worklist's plans hold as of, and against which a write's dates are checked: the first
+  //! request of a new day derives every plan again. Tests give other days.
+  std::function<registry::Day()> today = registry::Today;
 };
 
 //! Whether only this machine can reach a server listening on `host`: 127.0.0.0/8, ::1, localhost.
