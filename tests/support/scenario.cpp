@@ -32,7 +32,9 @@ std::string Slurp(const std::filesystem::path& file) {
 ::testing::AssertionResult ExecSql(const std::filesystem::path& db, const std::string& sql) {
   sqlite3* handle = nullptr;
   char* error = nullptr;
+  // Waits up to 5 s for another connection's write (a server's), as a tool with a busy timeout would.
   const bool ran = sqlite3_open(db.c_str(), &handle) == SQLITE_OK &&
+                   sqlite3_busy_timeout(handle, 5000) == SQLITE_OK &&
                    sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK;
   const std::string message = error != nullptr ? error : sqlite3_errmsg(handle);
   sqlite3_free(error);
