@@ -491,7 +491,7 @@ struct Server::Impl {
   // nobody else committed since the trail was last followed (the data version, read after the last entry's
   // id, unchanged), so that the next change of another process names its own patients alone rather than
   // every patient written here since (past a tenth of the registry, all would be read again). Otherwise they
-  // are followed with the other process's change. Needs store_mutex and the exclusive lock.
+  // are followed with the other process's change. Needs store_mutex.
   void FollowOwnWrite() {
     Result<int64_t> last_audit = store.LastAuditId();
     Result<int64_t> version = store.DataVersion();
@@ -512,7 +512,7 @@ struct Server::Impl {
       if (kept.worklist_day == today && !look) return Status();
     }
     std::unique_lock writing(store_mutex, std::defer_lock);
-    if (!writing.try_lock()) {  // a write waits for the registry: look at the next request
+    if (!writing.try_lock()) {  // busy: a write, or another request reading what changed; look next time
       {
         std::shared_lock lock(registry_mutex);
         if (kept.worklist_day == today) return Status();
