@@ -140,6 +140,24 @@ class Api : public ::testing::Test {
     httplib::Client client = Client();
     return client.Get(path.c_str(), httplib::Headers{{"Cookie", session.first}});
   }
+  // The ids of the patients on the worklist, of those the query (e.g. "?q=p0") keeps.
+  std::set<std::string> WorklistIds(const std::pair<std::string, std::string>& session,
+                                    const std::string& query = "") {
+    const json worklist = json::parse(Get("/api/worklist" + query, session)->body);
+    std::set<std::string> ids;
+    for (const json& p : worklist["patients"])
+      ids.insert(p["patient_id"].get<std::string>());
+    return ids;
+  }
+  // Registers patient N000, N001, ... (the number given) from the clinic: midgut, nothing recorded yet.
+  httplib::Result RegisterNewPatient(int number, const std::pair<std::string, std::string>& session) {
+    const json patient = {{"patient_id", fmt::format("N{:03}", number)},
+                          {"sex", "f"},
+                          {"birth_date", "1961-05-02"},
+                          {"primary_site", "midgut"},
+                          {"last_contact_date", "2026-11-02"}};
+    return Post("/api/patients", patient, session);
+  }
   // The patients in the Kaplan–Meier curve of OS of pancreatic NETs.
   int PancreaticOsPatients(const std::pair<std::string, std::string>& session) {
     const json km = json::parse(Get("/api/km?endpoint=os&group=tumour&tumour=pancreatic", session)->body);
@@ -1118,14 +1136,7 @@ class ApiOverHttps : public Api {
 // waited for a restart.
 TEST_F(Api, FollowsChangesAnotherProcessCommitsWhileItServes) {
   const auto session = Login("vic");
-  auto worklist_ids = [&] {
-    std::set<std::string> ids;
-    const json worklist = json::parse(Get("/api/worklist", session)->body);
-    for (const json& p : worklist["patients"])
-      ids.insert(p["patient_id"].get<std::string>());
-    return ids;
-  };
-  EXPECT_EQ(worklist_ids(), (std::set<std::string>{"P001", "P002", "P003"}));
+  EXPECT_EQ(WorklistIds(session), (std::set<std::string>{"P001", "P002", "P003"}));
   EXPECT_EQ(PancreaticOsPatients(session), 1);  // P002
   EXPECT_EQ(json::parse(Get("/api/study", session)->body)["patients"], 3);
 
@@ -1133,7 +1144,7 @@ TEST_F(Api, FollowsChangesAnotherProcessCommitsWhileItServes) {
   std::string out, err;
   ASSERT_EQ(testing::RunPrrt({"rename-patient", "--db", db_, "P003", "P030"}, out, err), 0) << err;
 
-  EXPECT_EQ(worklist_ids(), (std::set<std::string>{"P001", "P002", "P030", "P004"}));
+  EXPECT_EQ(WorklistIds(session), (std::set<std::string>{"P001", "P002", "P030", "P004"}));
   EXPECT_EQ(PancreaticOsPatients(session), 2);
   EXPECT_EQ(json::parse(Get("/api/study", session)->body)["patients"], 4);
   httplib::Client client = Client();
@@ -1175,14 +1186,8 @@ TEST_F(Api, ReadsAgainThePatientsTheAuditTrailNamesAfterAnotherProcesssChange) {
 TEST_F(Api, ItsOwnWritesAreNotReadAgainWithAnotherProcesssChange) {
   const auto session = Login("ana");
   EXPECT_EQ(PancreaticOsPatients(session), 1);  // P002
-  for (int i = 0; i <= 100; ++i) {
-    const json patient = {{"patient_id", fmt::format("N{:03}", i)},
-                          {"sex", "f"},
-                          {"birth_date", "1961-05-02"},
-                          {"primary_site", "midgut"},
-                          {"last_contact_date", "2026-11-02"}};
-    ASSERT_EQ(Post("/api/patients", patient, session)->status, 201);
-  }
+  for (int i = 0; i <= 100; ++i)
+    ASSERT_EQ(RegisterNewPatient(i, session)->status, 201);
   ASSERT_TRUE(
       testing::ExecSql(db_, "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P003'"));
   std::string out, err;
@@ -1196,11 +1201,7 @@ TEST_F(Api, ItsOwnWritesAreNotReadAgainWithAnotherProcesssChange) {
   ASSERT_EQ(Post("/api/patients/N000/labs", lab, session)->status, 201);
   const json km = json::parse(Get("/api/km?endpoint=os&group=tumour&tumour=pancreatic", session)->body);
   EXPECT_EQ(km["groups"][0]["n"], 1);
-  const json worklist = json::parse(Get("/api/worklist?q=p0", session)->body);
-  std::set<std::string> ids;
-  for (const json& p : worklist["patients"])
-    ids.insert(p["patient_id"].get<std::string>());
-  EXPECT_EQ(ids, (std::set<std::string>{"P001", "P002", "P003"}));
+  EXPECT_EQ(WorklistIds(session, "?q=p0"), (std::set<std::string>{"P001", "P002", "P003"}));
 }
 
 // The first request of a new day has every patient's plan derived again as of it: the worklist as of
@@ -1267,12 +1268,7 @@ TEST_F(Api, ReadsWritesAndAnotherProcesssChangesAtOnceLeaveWhatIsKeptAsTheRegist
   }
   std::thread registering([&] {
     for (int i = 0; i < 20; ++i) {
-      const json patient = {{"patient_id", fmt::format("N{:03}", i)},
-                            {"sex", "f"},
-                            {"birth_date", "1961-05-02"},
-                            {"primary_site", "midgut"},
-                            {"last_contact_date", "2026-11-02"}};
-      httplib::Result answer = Post("/api/patients", patient, clinician);
+      httplib::Result answer = RegisterNewPatient(i, clinician);
       (answer && answer->status == 201 ? answered : refused)++;
     }
   });
@@ -1281,8 +1277,7 @@ TEST_F(Api, ReadsWritesAndAnotherProcesssChangesAtOnceLeaveWhatIsKeptAsTheRegist
   EXPECT_EQ(testing::RunPrrt({"rename-patient", "--db", db_, "P003", "P030"}, out, err), 0) << err;
   // The edit outside prrt once the rename and the clinic's writes are followed: else the look that follows
   // them too reads the patients the trail names alone, not seeing the edit (docs/server.md).
-  for (int wait = 0;
-       wait < 100 && Get("/api/worklist?q=p030", viewer)->body.find("P030") == std::string::npos; ++wait)
+  for (int wait = 0; wait < 100 && !WorklistIds(viewer, "?q=p030").count("P030"); ++wait)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   registering.join();
   EXPECT_TRUE(
@@ -1294,14 +1289,10 @@ TEST_F(Api, ReadsWritesAndAnotherProcesssChangesAtOnceLeaveWhatIsKeptAsTheRegist
   EXPECT_EQ(refused, 0);
   EXPECT_GT(answered, 20);
 
-  std::set<std::string> ids;
-  const json worklist = json::parse(Get("/api/worklist", viewer)->body);
-  for (const json& p : worklist["patients"])
-    ids.insert(p["patient_id"].get<std::string>());
   std::set<std::string> expected = {"P001", "P002", "P030", "P004"};
   for (int i = 0; i < 20; ++i)
     expected.insert(fmt::format("N{:03}", i));
-  EXPECT_EQ(ids, expected);
+  EXPECT_EQ(WorklistIds(viewer), expected);
   EXPECT_EQ(PancreaticOsPatients(viewer), 3);  // P001, P002 and P004
   EXPECT_EQ(json::parse(Get("/api/study", viewer)->body)["patients"], 24);
 }
