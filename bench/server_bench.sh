@@ -73,23 +73,27 @@ follow "\`prrt import\` of 1000 patients' changed rows" build/src/prrt import --
 follow "an edit outside prrt (\`sqlite3\`): every patient read again" sqlite3 "$work/r.db" \
   "UPDATE patients SET sex = CASE sex WHEN 'm' THEN 'f' ELSE 'm' END WHERE patient_id = '${ids[1]}'"
 
+# A slow request and a worklist page asked while it runs: `beside PATH DELAY` asks PATH in the background
+# and, DELAY seconds later, the page; prints the two times (seconds).
+beside() {
+  curl -sf -b "$work/jar" -o /dev/null -w '%{time_total}\n' "$base/api/$1" > "$work/slow_time" &
+  local slow_pid=$!
+  sleep "$2"
+  local page
+  page=$(curl -sf -b "$work/jar" -o /dev/null -w '%{time_total}' "$base/api/worklist?limit=100")
+  wait $slow_pid
+  echo "$(cat "$work/slow_time") $page"
+}
+
 # A worklist page asked 0.5 s into a read of every patient (after another edit outside prrt): answered from
 # what was kept, as the read is made without the lock the other requests need.
 sqlite3 "$work/r.db" "UPDATE patients SET sex = CASE sex WHEN 'm' THEN 'f' ELSE 'm' END WHERE patient_id = '${ids[1]}'"
 sleep 1.1
-curl -sf -o /dev/null -w '%{time_total}\n' "$base/api/health" > "$work/reload_time" &
-sleep 0.5
-beside_reload=$(curl -sf -b "$work/jar" -o /dev/null -w '%{time_total}' "$base/api/worklist?limit=100")
-wait $!
-reload=$(cat "$work/reload_time")
+read -r reload beside_reload < <(beside health 0.5)
 
 # The study written for the browser (GET /api/study, after the changes above), and a worklist page asked
 # 0.2 s into it: the files are written without the lock the other requests need.
-curl -sf -b "$work/jar" -o /dev/null -w '%{time_total}\n' "$base/api/study" > "$work/study_time" &
-sleep 0.2
-beside_study=$(curl -sf -b "$work/jar" -o /dev/null -w '%{time_total}' "$base/api/worklist?limit=100")
-wait $!
-study=$(cat "$work/study_time")
+read -r study beside_study < <(beside study 0.2)
 
 {
   echo "# The clinic's server under load (\`prrt serve\`)"

@@ -286,7 +286,7 @@ struct Server::Impl {
   std::shared_mutex registry_mutex;
   Kept kept;
   // What is kept follows the registry as of `data_version` (Store::DataVersion) and audit entry
-  // `audit_followed`; the server's own writes are followed as they are made (FollowOwnWrite).
+  // `audit_followed`; the server's own writes are followed as they are made (AfterOwnWrite).
   int64_t data_version = 0;
   int64_t audit_followed = 0;
   std::atomic<int64_t> next_external_check{0};  // steady-clock milliseconds
@@ -487,12 +487,15 @@ struct Server::Impl {
     return Status();
   }
 
-  // After a write of the server's own, already followed in memory: its audit entries are passed over when
-  // nobody else committed since the trail was last followed (the data version, read after the last entry's
-  // id, unchanged), so that the next change of another process names its own patients alone rather than
-  // every patient written here since (past a tenth of the registry, all would be read again). Otherwise they
-  // are followed with the other process's change. Needs store_mutex.
-  void FollowOwnWrite() {
+  // After a write of the server's own, already put in what is kept: the answers kept and the study written
+  // are stale. Its audit entries are passed over when nobody else committed since the trail was last
+  // followed (the data version, read after the last entry's id, unchanged), so that the next change of
+  // another process names its own patients alone rather than every patient written here since (past a tenth
+  // of the registry, all would be read again). Otherwise they are followed with the other process's change.
+  // Needs store_mutex and the exclusive lock.
+  void AfterOwnWrite() {
+    answers.Clear();
+    ++writes;
     Result<int64_t> last_audit = store.LastAuditId();
     Result<int64_t> version = store.DataVersion();
     if (last_audit.ok() && version.ok() && *version == data_version) audit_followed = *last_audit;
@@ -939,9 +942,7 @@ struct Server::Impl {
     Result<KeptPatient> patient = Derive(*rows, id, kept.worklist_day);
     std::unique_lock lock(registry_mutex);
     if (patient.ok()) kept.Put(id, std::move(*patient), protocol);
-    FollowOwnWrite();
-    answers.Clear();
-    ++writes;
+    AfterOwnWrite();
     Reply(res, adds ? 201 : 200,
           {{"patient_id", id},
            {"file", file},
@@ -963,9 +964,7 @@ struct Server::Impl {
     if (!removed.ok()) return Fail(res, removed);
     std::unique_lock lock(registry_mutex);
     kept.Forget(id);
-    FollowOwnWrite();
-    answers.Clear();
-    ++writes;
+    AfterOwnWrite();
     Reply(res, 200, {{"patient_id", id}, {"file", "patients.csv"}, {"deleted", 1}});
   }
 
@@ -1001,9 +1000,7 @@ struct Server::Impl {
     std::unique_lock lock(registry_mutex);
     kept.Forget(id);
     if (patient) kept.Put(new_id, std::move(*patient), protocol);
-    FollowOwnWrite();
-    answers.Clear();
-    ++writes;
+    AfterOwnWrite();
     Reply(res, 200, {{"patient_id", new_id}, {"renamed_from", id}, {"rows", *renamed}});
   }
 
