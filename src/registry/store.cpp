@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +38,80 @@ std::string KeyColumnsSql(const std::string& file) {
   std::string sql;
   for (const std::string& c : InterchangeKey(file))
     sql += (sql.empty() ? "" : ", ") + Quote(c);
+  return sql;
+}
+
+// Schema version 5: a change made with SQL outside prrt (sqlite3, say) goes into the audit trail as well, by
+// triggers, under the user AuditEntry::kOutsideUser, entry for entry as prrt audits its own: an insert by its
+// key, an update by each column changed (under the former key), a delete by each value beside the key's.
+// Free-text x_ columns are audited together as the column `extra`; a user's password hash as "(set)", never
+// itself. prrt's own connections run with triggers off (Store::Open): its writes audit themselves, with their
+// user. (A later version that adds a column adds its triggers again.)
+std::string OutsideChangeTriggers() {
+  const std::string entry = fmt::format(
+      "INSERT INTO audit (time, user, action, table_name, row_key, column_name, old_value, new_value) "
+      "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), '{}', ",
+      AuditEntry::kOutsideUser);
+  // One entry of `action` on `table`'s row `key` for `column` (none: NULL), WHERE `when` (none: always).
+  auto add = [&](const std::string& action, const std::string& table, const std::string& key,
+                 const std::string& column, const std::string& old_value, const std::string& new_value,
+                 const std::string& when) {
+    return fmt::format("{}'{}', '{}', {}, {}, {}, {}{};\n", entry, action, table, key,
+                       column.empty() ? "NULL" : "'" + column + "'", old_value, new_value,
+                       when.empty() ? "" : " WHERE " + when);
+  };
+  // The trigger "outside_<action>_<table>", running `body` after each row's insert, update or delete.
+  auto trigger = [](const std::string& action, const std::string& table, const std::string& body) {
+    std::string event = action;
+    std::transform(event.begin(), event.end(), event.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    return fmt::format("CREATE TRIGGER {} AFTER {} ON {} BEGIN\n{}END;\n",
+                       Quote("outside_" + action + "_" + table), event, Quote(table), body);
+  };
+  std::string sql;
+  for (const std::string& file : InterchangeFiles()) {
+    const std::string table = TableOf(file);
+    const std::vector<std::string>& key_columns = InterchangeKey(file);
+    auto key_of = [&](const std::string& row) {
+      std::string key;
+      for (const std::string& c : key_columns)
+        key += (key.empty() ? "" : " || '|' || ") + fmt::format("coalesce({}.{}, '')", row, Quote(c));
+      return key;
+    };
+    std::vector<std::string> columns = InterchangeColumns(file), values;
+    columns.push_back("extra");
+    for (const std::string& c : columns)
+      if (std::find(key_columns.begin(), key_columns.end(), c) == key_columns.end()) values.push_back(c);
+    std::string updated, deleted, all_null;
+    for (const std::string& c : columns) {
+      const std::string old_value = "OLD." + Quote(c), new_value = "NEW." + Quote(c);
+      updated +=
+          add("update", table, key_of("OLD"), c, old_value, new_value, old_value + " IS NOT " + new_value);
+    }
+    for (const std::string& c : values) {
+      const std::string old_value = "OLD." + Quote(c);
+      // `extra` is '' when the row has no free text: nothing to keep.
+      const std::string held = c == "extra" ? old_value + " <> ''" : old_value + " IS NOT NULL";
+      deleted += add("delete", table, key_of("OLD"), c, old_value, "NULL", held);
+      all_null += (all_null.empty() ? "NOT (" : " OR ") + held;
+    }
+    deleted += add("delete", table, key_of("OLD"), "", "NULL", "NULL", all_null + ")");
+    sql += trigger("insert", table, add("insert", table, key_of("NEW"), "", "NULL", "NULL", ""));
+    sql += trigger("update", table, updated);
+    sql += trigger("delete", table, deleted);
+  }
+  // The users: their name is the key; a role set, changed or taken away, a password set.
+  const std::string new_name = "coalesce(NEW.name, '')", old_name = "coalesce(OLD.name, '')";
+  sql += trigger("insert", "users",
+                 add("insert", "users", new_name, "role", "NULL", "NEW.role", "") +
+                     add("insert", "users", new_name, "password_hash", "NULL", "'(set)'", ""));
+  sql += trigger(
+      "update", "users",
+      add("update", "users", old_name, "name", "OLD.name", "NEW.name", "OLD.name IS NOT NEW.name") +
+          add("update", "users", old_name, "role", "OLD.role", "NEW.role", "OLD.role IS NOT NEW.role") +
+          add("update", "users", old_name, "password_hash", "NULL", "'(set)'",
+              "OLD.password_hash IS NOT NEW.password_hash"));
+  sql += trigger("delete", "users", add("delete", "users", old_name, "role", "OLD.role", "NULL", ""));
   return sql;
 }
 
@@ -81,7 +156,7 @@ std::vector<std::string> Migrations() {
   const std::string v4 =
       "CREATE INDEX audit_patient_renames ON audit (new_value, audit_id) WHERE table_name = 'patients' AND "
       "column_name = 'patient_id';\n";
-  return {v1, v2, v3, v4};
+  return {v1, v2, v3, v4, OutsideChangeTriggers()};
 }
 
 class Statement {
@@ -232,6 +307,10 @@ Result<Store> Store::Open(const std::string& path, int busy_ms) {
         fmt::format("{}: cannot open the registry: {}", path, impl->db ? sqlite3_errmsg(impl->db) : ""));
   }
   sqlite3_busy_timeout(impl->db, busy_ms);
+  // prrt audits its own writes, with their user: the triggers that audit changes made outside prrt (schema
+  // version 5) must not audit them again (nor cost a look per row written).
+  if (sqlite3_db_config(impl->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr) != SQLITE_OK)
+    return IoError(fmt::format("{}: cannot turn SQLite's triggers off: {}", path, sqlite3_errmsg(impl->db)));
   // A 128 MB page cache: imports and whole-registry reads touch every page. Reads through a memory map of up
   // to 64 GB (address space, not memory): a read of every patient otherwise spends a fifth of its time in
   // pread system calls.

@@ -447,7 +447,7 @@ struct Server::Impl {
   // Follows what another process committed (prrt import, rename-patient, user add): the patients the audit
   // trail names since it was last followed are read again, or forgotten when no longer registered. Every
   // patient is read again when they are many (then one walk is faster), or when the trail names nothing
-  // though the registry changed (an edit made outside prrt, a migration). Needs store_mutex.
+  // though the registry changed (an edit with SQLite's triggers off, a migration). Needs store_mutex.
   Status FollowExternalChanges(registry::Day today, int64_t version) {
     // A patient read alone takes some three times their share of a walk over all (docs/performance-server.md:
     // 1,000 patients read alone, against every patient read again).

@@ -595,7 +595,7 @@ TEST(ReadByPatient, AFailureOfTheRegistryIsNotTakenForRowsOutOfOrder) {
   EXPECT_EQ(
       RunPrrt({"import", "--by-patient", "--db", db, "--from", "tests/data/registry_example"}, out, err), 1);
   EXPECT_EQ(err,
-            fmt::format("prrt: {}: schema version 99 is newer than this prrt (4); use a newer prrt\n", db));
+            fmt::format("prrt: {}: schema version 99 is newer than this prrt (5); use a newer prrt\n", db));
   EXPECT_TRUE(out.empty()) << out;
 }
 

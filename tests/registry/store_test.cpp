@@ -10,8 +10,10 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <spawn.h>
@@ -47,6 +49,36 @@ registry::Store OpenStore(const fs::path& db) {
   Result<registry::Store> store = registry::Store::Open(db.string());
   EXPECT_TRUE(store.ok()) << store.status().message();
   return std::move(*store);
+}
+
+// SQL that drops the triggers which audit changes made outside prrt (schema version 5): a registry as an
+// earlier prrt left it, or one whose triggers were dropped.
+std::string DropOutsideChangeTriggers() {
+  std::vector<std::string> tables = {"users"};
+  for (const std::string& file : registry::InterchangeFiles())
+    tables.push_back(file.substr(0, file.size() - 4));
+  std::string sql;
+  for (const std::string& table : tables)
+    for (const char* action : {"insert", "update", "delete"})
+      sql += fmt::format("DROP TRIGGER outside_{}_{}; ", action, table);
+  return sql;
+}
+
+// The audit entries after the first `after`, as (action, table, row key, column, old value, new value), each
+// checked to be of the user of changes made outside prrt.
+using Entry = std::tuple<std::string, std::string, std::string, std::optional<std::string>,
+                         std::optional<std::string>, std::optional<std::string>>;
+std::vector<Entry> OutsideEntriesAfter(const registry::Store& store, int64_t after) {
+  std::vector<Entry> entries;
+  Status read = store.ForEachAuditEntry({}, [&](const registry::AuditEntry& e) {
+    if (e.audit_id <= after) return Status();
+    EXPECT_EQ(e.user, "(outside prrt)") << e.audit_id;
+    EXPECT_EQ(e.time.size(), 20u) << e.time;  // YYYY-MM-DDTHH:MM:SSZ, as prrt's own
+    entries.emplace_back(e.action, e.table, e.row_key, e.column, e.old_value, e.new_value);
+    return Status();
+  });
+  EXPECT_TRUE(read.ok()) << read.message();
+  return entries;
 }
 
 // The example registry with P001's fourth cycle corrected from 7.3 to 7.4 GBq and P002's creatinine of
@@ -898,10 +930,145 @@ TEST(Store, TwoImportProcessesAtOnceEndCleanlyAndLoseNothing) {
   EXPECT_EQ(all.files["cycles.csv"].size(), expected_patients * 5);
 }
 
+// A change made with SQL outside prrt (the sqlite3 shell, say) is in the audit trail, by the registry's
+// triggers, under "(outside prrt)" and as prrt audits its own: an insert by its key, an update by each column
+// changed under the former key, a delete by each value beside the key's (one entry without a column for a row
+// that is all key); free text as the column `extra`; a user's role, and never their password hash. The
+// patients the entries name are those another process's change has the server read again. (The expected
+// entries are written out from the example registry's files.)
+TEST(Store, AuditsAChangeMadeOutsidePrrt) {
+  const std::optional<std::string> none;
+  const std::string p002_note = "x_note\treferred from Zürich; CgA 1200 µg/l\n";
+  struct Case {
+    std::string sql;
+    std::vector<Entry> entries;
+    std::set<std::string> patients_named;
+  };
+  const std::vector<Case> cases = {
+      {"UPDATE cycles SET activity_gbq = '7.3' WHERE patient_id = 'P001' AND date = '2005-04-18'",
+       {{"update", "cycles", "P001|2005-04-18", "activity_gbq", "7.4", "7.3"}},
+       {"P001"}},
+      {"UPDATE labs SET value = '7.6', lln = NULL WHERE patient_id = 'P001' AND date = '2005-03-15' AND test "
+       "= "
+       "'hb'",
+       {{"update", "labs", "P001|2005-03-15|hb", "value", "7.4", "7.6"},
+        {"update", "labs", "P001|2005-03-15|hb", "lln", "7.5", none}},
+       {"P001"}},
+      {"UPDATE events SET date = '2008-03-02' WHERE patient_id = 'P001' AND date = '2008-03-01'",
+       {{"update", "events", "P001|2008-03-01|progression", "date", "2008-03-01", "2008-03-02"}},
+       {"P001"}},
+      {"UPDATE cycles SET activity_gbq = activity_gbq", {}, {}},
+      {"INSERT INTO responses (patient_id, date, response, method) VALUES ('P002', '2009-01-10', 'pd', "
+       "'recist')",
+       {{"insert", "responses", "P002|2009-01-10|recist", none, none, none}},
+       {"P002"}},
+      {"DELETE FROM labs WHERE patient_id = 'P001' AND date = '2005-03-15' AND test = 'platelets'",
+       {{"delete", "labs", "P001|2005-03-15|platelets", "value", "140", none},
+        {"delete", "labs", "P001|2005-03-15|platelets", "unit", "10^9/l", none},
+        {"delete", "labs", "P001|2005-03-15|platelets", "lln", "150", none},
+        {"delete", "labs", "P001|2005-03-15|platelets", "uln", "400", none}},
+       {"P001"}},
+      {"INSERT INTO events (patient_id, date, event) VALUES ('P002', '2010-01-01', 'aml'); DELETE FROM "
+       "events "
+       "WHERE date = '2010-01-01'",
+       {{"insert", "events", "P002|2010-01-01|aml", none, none, none},
+        {"delete", "events", "P002|2010-01-01|aml", none, none, none}},
+       {"P002"}},
+      {"UPDATE patients SET extra = '' WHERE patient_id = 'P002'",
+       {{"update", "patients", "P002", "extra", p002_note, ""}},
+       {"P002"}},
+      {"UPDATE patients SET patient_id = 'P009' WHERE patient_id = 'P002'",
+       {{"update", "patients", "P002", "patient_id", "P002", "P009"}},
+       {"P002", "P009"}},
+      {"INSERT INTO users VALUES ('eve', 'admin', 'hash-1', 't', 't'); UPDATE users SET role = 'viewer', "
+       "password_hash = 'hash-2' WHERE name = 'eve'; UPDATE users SET updated = 'u'; DELETE FROM users",
+       {{"insert", "users", "eve", "role", none, "admin"},
+        {"insert", "users", "eve", "password_hash", none, "(set)"},
+        {"update", "users", "eve", "role", "admin", "viewer"},
+        {"update", "users", "eve", "password_hash", none, "(set)"},
+        {"delete", "users", "eve", "role", "viewer", none}},
+       {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.sql);
+    TempDir dir("store_outside");
+    registry::Store store = OpenStore(dir.path / "r.db");
+    ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+    const int64_t before = *store.LastAuditId();
+    ASSERT_TRUE(ExecSql(dir.path / "r.db", c.sql));
+    EXPECT_EQ(OutsideEntriesAfter(store, before), c.entries);
+    Result<registry::AuditedChanges> named = store.PatientsChangedAfter(before, 100);
+    ASSERT_TRUE(named.ok());
+    EXPECT_EQ(named->patient_ids, c.patients_named);
+  }
+}
+
+// Every table's rows are audited, each by its own key: a row of only key columns inserted and then deleted,
+// in each table.
+TEST(Store, AuditsEveryTablesRowsChangedOutsidePrrt) {
+  TempDir dir("store_outside_tables");
+  registry::Store store = OpenStore(dir.path / "r.db");
+  for (const std::string& file : registry::InterchangeFiles()) {
+    SCOPED_TRACE(file);
+    const std::string table = file.substr(0, file.size() - 4);
+    std::string columns, values, key;
+    for (const std::string& column : registry::InterchangeKey(file)) {
+      columns += (columns.empty() ? "" : ", ") + column;
+      values += fmt::format("{}'{}-{}'", values.empty() ? "" : ", ", table, column);
+      key += fmt::format("{}{}-{}", key.empty() ? "" : "|", table, column);
+    }
+    const int64_t before = *store.LastAuditId();
+    ASSERT_TRUE(ExecSql(dir.path / "r.db", fmt::format("INSERT INTO {} ({}) VALUES ({}); DELETE FROM {}",
+                                                       table, columns, values, table)));
+    EXPECT_EQ(OutsideEntriesAfter(store, before),
+              (std::vector<Entry>{{"insert", table, key, {}, {}, {}}, {"delete", table, key, {}, {}, {}}}));
+  }
+}
+
+// A change outside prrt made by a tool that turns SQLite's triggers off is not in the trail; nor is prrt's
+// own write audited twice (its connections run with the triggers off).
+TEST(Store, AuditsPrrtsOwnWritesOnceAndNotAChangeWithTheTriggersOff) {
+  TempDir dir("store_outside_off");
+  registry::Store store = OpenStore(dir.path / "r.db");
+  ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  EXPECT_EQ(*store.AuditCount(), 29);  // a row, an entry
+  ASSERT_TRUE(store.RenamePatient("P002", "P020", "nurse").ok());
+  std::vector<std::string> users;
+  ASSERT_TRUE(store
+                  .ForEachAuditEntry({},
+                                     [&](const registry::AuditEntry& e) {
+                                       users.push_back(e.user);
+                                       return Status();
+                                     })
+                  .ok());
+  EXPECT_EQ(users, std::vector<std::string>(users.size(), "nurse"));
+  const int64_t before = *store.AuditCount();
+  ASSERT_TRUE(ExecSql(dir.path / "r.db", "UPDATE cycles SET activity_gbq = '7.3'", SqlTriggers::kOff));
+  EXPECT_EQ(*store.AuditCount(), before);
+}
+
+// A registry of schema version 4 (before the triggers) gains them on opening, its trail kept: a change
+// outside prrt made before is not in the trail, one made after is.
+TEST(Store, MigratesAVersion4RegistryToAuditChangesMadeOutsidePrrt) {
+  TempDir dir("store_migrate_5");
+  {
+    registry::Store store = OpenStore(dir.path / "r.db");
+    ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  }
+  ASSERT_TRUE(ExecSql(dir.path / "r.db", DropOutsideChangeTriggers() + "PRAGMA user_version = 4"));
+  ASSERT_TRUE(ExecSql(dir.path / "r.db", "UPDATE cycles SET activity_gbq = '7.2' WHERE date = '2005-02-14'"));
+  registry::Store reopened = OpenStore(dir.path / "r.db");
+  EXPECT_EQ(reopened.SchemaVersion(), 5);
+  EXPECT_EQ(*reopened.AuditCount(), 29);
+  ASSERT_TRUE(ExecSql(dir.path / "r.db", "UPDATE cycles SET activity_gbq = '7.1' WHERE date = '2005-02-14'"));
+  EXPECT_EQ(OutsideEntriesAfter(reopened, 29),
+            (std::vector<Entry>{{"update", "cycles", "P001|2005-02-14", "activity_gbq", "7.2", "7.1"}}));
+}
+
 TEST(Store, SchemaVersionAndWal) {
   TempDir dir("store_schema");
   registry::Store store = OpenStore(dir.path / "r.db");
-  EXPECT_EQ(store.SchemaVersion(), 4);
+  EXPECT_EQ(store.SchemaVersion(), 5);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
@@ -937,15 +1104,18 @@ TEST(Store, MigratesAVersion2RegistryToTheAuditIndex) {
   };
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
   ASSERT_TRUE(has_index());
-  ASSERT_EQ(sqlite3_exec(
-                db, "DROP INDEX audit_by_row_key; DROP INDEX audit_patient_renames; PRAGMA user_version = 2",
-                nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   (DropOutsideChangeTriggers() +
+                    "DROP INDEX audit_by_row_key; DROP INDEX audit_patient_renames; PRAGMA user_version = 2")
+                       .c_str(),
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   ASSERT_FALSE(has_index());
   sqlite3_close(db);
   Result<registry::Store> reopened = registry::Store::Open((dir.path / "r.db").string());
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
-  EXPECT_EQ(reopened->SchemaVersion(), 4);
+  EXPECT_EQ(reopened->SchemaVersion(), 5);
   EXPECT_EQ(*reopened->AuditCount(), 29);
   ASSERT_EQ(sqlite3_open((dir.path / "r.db").c_str(), &db), SQLITE_OK);
   EXPECT_TRUE(has_index());
@@ -959,11 +1129,12 @@ TEST(Store, MigratesAVersion1RegistryToUsers) {
     ASSERT_TRUE(store.PutUser({"ana", "viewer", "h", "", ""}, true, "test").ok());
   }
   ASSERT_TRUE(ExecSql(dir.path / "r.db",
-                      "DROP TABLE users; DROP INDEX audit_by_row_key; DROP INDEX audit_patient_renames; "
-                      "PRAGMA user_version = 1"));
+                      DropOutsideChangeTriggers() +
+                          "DROP TABLE users; DROP INDEX audit_by_row_key; DROP INDEX audit_patient_renames; "
+                          "PRAGMA user_version = 1"));
   Result<registry::Store> reopened = registry::Store::Open((dir.path / "r.db").string());
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
-  EXPECT_EQ(reopened->SchemaVersion(), 4);
+  EXPECT_EQ(reopened->SchemaVersion(), 5);
   EXPECT_TRUE(reopened->ListUsers()->empty());
   EXPECT_EQ(*reopened->AuditCount(), 2);  // the audit trail of version 1 is still there
   EXPECT_TRUE(reopened->PutUser({"ana", "viewer", "h", "", ""}, true, "test").ok());

@@ -1152,21 +1152,25 @@ TEST_F(Api, FollowsChangesAnotherProcessCommitsWhileItServes) {
 }
 
 // Another process's change has the patients the audit trail names since the last look read again, the
-// others not: an edit made outside prrt (SQL, not in the trail) to P003 is not seen when P002 is renamed,
-// while an edit outside prrt alone, the trail naming nothing, has every patient read again. A patient
+// others not: an edit made with SQL in the sqlite3 shell (in the trail, by the registry's triggers) to P001
+// is seen beside P002's rename by prrt, while an edit to P003 by a tool that turns the triggers off (not in
+// the trail) is not; such an edit alone, the trail naming nothing, has every patient read again. A patient
 // another process registered (nothing recorded yet: in no curve) and removed is counted, then forgotten.
 TEST_F(Api, ReadsAgainThePatientsTheAuditTrailNamesAfterAnotherProcesssChange) {
   const auto session = Login("vic");
   auto patients = [&] { return json::parse(Client().Get("/api/health")->body)["patients"].get<int>(); };
   EXPECT_EQ(PancreaticOsPatients(session), 1);  // P002
+  ASSERT_TRUE(testing::ExecSql(db_,
+                               "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P003'",
+                               testing::SqlTriggers::kOff));
   ASSERT_TRUE(
       testing::ExecSql(db_, "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P001'"));
-  EXPECT_EQ(PancreaticOsPatients(session), 2);  // read whole
-  ASSERT_TRUE(
-      testing::ExecSql(db_, "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P003'"));
   std::string out, err;
   ASSERT_EQ(testing::RunPrrt({"rename-patient", "--db", db_, "P002", "P020"}, out, err), 0) << err;
   EXPECT_EQ(PancreaticOsPatients(session), 2);  // P001 and P020: P003 was not read again
+  ASSERT_TRUE(testing::ExecSql(db_, "UPDATE patients SET ki67_percent = '3' WHERE patient_id = 'P001'",
+                               testing::SqlTriggers::kOff));
+  EXPECT_EQ(PancreaticOsPatients(session), 3);  // every patient read again: P003 too
 
   ASSERT_NO_FATAL_FAILURE(ImportP004(""));
   EXPECT_EQ(patients(), 4);
@@ -1180,22 +1184,25 @@ TEST_F(Api, ReadsAgainThePatientsTheAuditTrailNamesAfterAnotherProcesssChange) {
 
 // The server's own writes, followed as they are made, are not read again with the next change of another
 // process: after 101 patients registered from the clinic (past the 100 patients above which every patient is
-// read again), a rename by prrt rename-patient has P002 alone read again, an edit outside prrt to P003
-// unseen. A change of another process committed before a write of the server's own, and not yet looked at,
-// is still followed: its patients read (P020 back to P002), not every patient (an edit to P001 unseen).
+// read again), a rename by prrt rename-patient has P002 alone read again, an edit to P003 that is not in the
+// trail (SQLite's triggers off) unseen. A change of another process committed before a write of the server's
+// own, and not yet looked at, is still followed: its patients read (P020 back to P002), not every patient
+// (such an edit to P001 unseen).
 TEST_F(Api, ItsOwnWritesAreNotReadAgainWithAnotherProcesssChange) {
   const auto session = Login("ana");
   EXPECT_EQ(PancreaticOsPatients(session), 1);  // P002
   for (int i = 0; i <= 100; ++i)
     ASSERT_EQ(RegisterNewPatient(i, session)->status, 201);
-  ASSERT_TRUE(
-      testing::ExecSql(db_, "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P003'"));
+  ASSERT_TRUE(testing::ExecSql(db_,
+                               "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P003'",
+                               testing::SqlTriggers::kOff));
   std::string out, err;
   ASSERT_EQ(testing::RunPrrt({"rename-patient", "--db", db_, "P002", "P020"}, out, err), 0) << err;
   EXPECT_EQ(PancreaticOsPatients(session), 1);  // P020
 
-  ASSERT_TRUE(
-      testing::ExecSql(db_, "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P001'"));
+  ASSERT_TRUE(testing::ExecSql(db_,
+                               "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P001'",
+                               testing::SqlTriggers::kOff));
   ASSERT_EQ(testing::RunPrrt({"rename-patient", "--db", db_, "P020", "P002"}, out, err), 0) << err;
   const json lab = {{"date", "2026-11-02"}, {"test", "hb"}, {"value", 7.5}, {"unit", "mmol/l"}};
   ASSERT_EQ(Post("/api/patients/N000/labs", lab, session)->status, 201);
@@ -1245,8 +1252,9 @@ TEST_F(Api, ANewDayHasEveryPlanDerivedAgainAsOfIt) {
 // Requests that read, writes from the clinic and another process's changes, all at once: every request is
 // answered, and what is kept ends as the registry is. Three clients ask the worklist, the curves, the health
 // count and the study over and over; a fourth registers 20 patients; meanwhile the command line imports P004
-// and renames P003 to P030, and then an edit outside prrt makes P001 pancreatic (every patient read again
-// while the clients ask). (Under ThreadSanitizer this is the test of the server's locks.)
+// and renames P003 to P030, and then an edit that is not in the audit trail (SQLite's triggers off) makes
+// P001 pancreatic (every patient read again while the clients ask). (Under ThreadSanitizer this is the test
+// of the server's locks.)
 TEST_F(Api, ReadsWritesAndAnotherProcesssChangesAtOnceLeaveWhatIsKeptAsTheRegistryIs) {
   const auto viewer = Login("vic");
   const auto clinician = Login("ana");
@@ -1275,13 +1283,14 @@ TEST_F(Api, ReadsWritesAndAnotherProcesssChangesAtOnceLeaveWhatIsKeptAsTheRegist
   ImportP004("P004,I,2011-03-01,7.4\n");
   std::string out, err;
   EXPECT_EQ(testing::RunPrrt({"rename-patient", "--db", db_, "P003", "P030"}, out, err), 0) << err;
-  // The edit outside prrt once the rename and the clinic's writes are followed: else the look that follows
-  // them too reads the patients the trail names alone, not seeing the edit (docs/server.md).
+  // The edit not in the trail once the rename and the clinic's writes are followed: else the look that
+  // follows them too reads the patients the trail names alone, not seeing the edit (docs/server.md).
   for (int wait = 0; wait < 100 && !WorklistIds(viewer, "?q=p030").count("P030"); ++wait)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   registering.join();
-  EXPECT_TRUE(
-      testing::ExecSql(db_, "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P001'"));
+  EXPECT_TRUE(testing::ExecSql(db_,
+                               "UPDATE patients SET primary_site = 'pancreatic' WHERE patient_id = 'P001'",
+                               testing::SqlTriggers::kOff));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   done = true;
   for (std::thread& t : clients)

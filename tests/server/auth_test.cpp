@@ -78,7 +78,7 @@ TEST(Users, StoredWithTheirHashAndAuditedWithoutIt) {
   const std::string path = (dir.path / "r.db").string();
   Result<registry::Store> store = registry::Store::Open(path);
   ASSERT_TRUE(store.ok());
-  EXPECT_EQ(store->SchemaVersion(), 4);
+  EXPECT_EQ(store->SchemaVersion(), 5);
   const int64_t audit_before = *store->AuditCount();
   ASSERT_TRUE(store->PutUser({"ana", "clinician", "$argon2id$hash-1", "", ""}, true, "admin").ok());
   EXPECT_EQ(store->PutUser({"ana", "viewer", "h", "", ""}, true, "admin").code(), StatusCode::kAlreadyExists);

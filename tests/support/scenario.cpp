@@ -29,13 +29,16 @@ std::string Slurp(const std::filesystem::path& file) {
   return text.str();
 }
 
-::testing::AssertionResult ExecSql(const std::filesystem::path& db, const std::string& sql) {
+::testing::AssertionResult ExecSql(const std::filesystem::path& db, const std::string& sql,
+                                   SqlTriggers triggers) {
   sqlite3* handle = nullptr;
   char* error = nullptr;
   // Waits up to 5 s for another connection's write (a server's), as a tool with a busy timeout would.
-  const bool ran = sqlite3_open(db.c_str(), &handle) == SQLITE_OK &&
-                   sqlite3_busy_timeout(handle, 5000) == SQLITE_OK &&
-                   sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK;
+  const bool ran =
+      sqlite3_open(db.c_str(), &handle) == SQLITE_OK && sqlite3_busy_timeout(handle, 5000) == SQLITE_OK &&
+      sqlite3_db_config(handle, SQLITE_DBCONFIG_ENABLE_TRIGGER, triggers == SqlTriggers::kOn, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK;
   const std::string message = error != nullptr ? error : sqlite3_errmsg(handle);
   sqlite3_free(error);
   sqlite3_close(handle);

@@ -22,9 +22,14 @@ struct TempDir {
 //! The whole content of a file.
 std::string Slurp(const std::filesystem::path& file);
 
+//! Whether SQLite's triggers run for ExecSql: on, as in the sqlite3 shell (the registry's triggers audit the
+//! change), or off, as a tool that turns them off (the change is not in the audit trail).
+enum class SqlTriggers { kOn, kOff };
+
 //! Runs `sql` on the SQLite file `db` as another tool (or an earlier prrt) would: what prrt must read, though
 //! it would not write it.
-::testing::AssertionResult ExecSql(const std::filesystem::path& db, const std::string& sql);
+::testing::AssertionResult ExecSql(const std::filesystem::path& db, const std::string& sql,
+                                   SqlTriggers triggers = SqlTriggers::kOn);
 
 //! Writes `files` (name → content, header included) to a fresh folder and reads it with the day of the test
 //! suite (2026-11-27) as today; a read error fails the calling test.

@@ -59,6 +59,8 @@ struct PatientPart {
 //! (`table` and `row_key`, the row's key columns joined by '|') and, for an update, which column from what
 //! to what (absent values: null).
 struct AuditEntry {
+  //! The user of the entries of a change made with SQL outside prrt (sqlite3, say), which triggers audit.
+  static constexpr const char* kOutsideUser = "(outside prrt)";
   int64_t audit_id = 0;
   std::string time;  //!< UTC, YYYY-MM-DDTHH:MM:SSZ
   std::string user;
