@@ -507,9 +507,10 @@ struct PatientDates {
 };
 
 // The rules between rows and files. Patients in `faulty_patients` (a field of one of their rows has a
-// problem) are left out but for duplicate keys: rules read from a value in error would only echo it.
+// problem) are left out but for duplicate keys: rules read from a value in error would only echo it. Keys
+// are not looked at with `keys_distinct` (rows read from a registry, whose UNIQUE constraints hold them so).
 void CheckCrossFile(Interchange& data, Problems& problems,
-                    const std::unordered_set<std::string>& faulty_patients = {}) {
+                    const std::unordered_set<std::string>& faulty_patients = {}, bool keys_distinct = false) {
   auto faulty = [&](const std::string& id) {
     return !faulty_patients.empty() && faulty_patients.count(id) > 0;
   };
@@ -545,8 +546,10 @@ void CheckCrossFile(Interchange& data, Problems& problems,
                       row.where(), *row.get("death_date"), *row.get("last_contact_date")));
     }
   }
-  for (const std::string& file : InterchangeFiles())
-    CheckDuplicates(data.files[file], InterchangeKey(file), problems);
+  if (!keys_distinct) {
+    for (const std::string& file : InterchangeFiles())
+      CheckDuplicates(data.files[file], InterchangeKey(file), problems);
+  }
 
   for (const std::string& file : InterchangeFiles()) {
     if (file == "patients.csv") continue;
@@ -920,6 +923,55 @@ Result<std::vector<KeyChange>> ReplaceRowsChecked(Interchange& data, const std::
 }
 
 }  // namespace
+
+Status CheckRecorded(Interchange& data, Day today) {
+  // Each file's columns in name order, as a row holds its values: one walk over both (a read of every
+  // patient checks every value).
+  static const std::map<std::string, std::vector<const ColumnSpec*>> by_name = [] {
+    std::map<std::string, std::vector<const ColumnSpec*>> columns;
+    for (const FileSpec& spec : InterchangeSpecs()) {
+      std::vector<const ColumnSpec*>& sorted = columns[spec.name];
+      for (const ColumnSpec& field : spec.columns)
+        sorted.push_back(&field);
+      std::sort(sorted.begin(), sorted.end(),
+                [](const ColumnSpec* a, const ColumnSpec* b) { return a->name < b->name; });
+    }
+    return columns;
+  }();
+  Problems problems;
+  for (const FileSpec& spec : InterchangeSpecs()) {
+    const auto rows = data.files.find(spec.name);
+    if (rows == data.files.end()) continue;
+    const std::vector<const ColumnSpec*>& fields = by_name.at(spec.name);
+    for (const Row& row : rows->second) {
+      auto where = [&] {
+        std::string key;
+        for (const std::string& column : spec.key)
+          key += (key.empty() ? "" : "|") + (row.get(column) ? ShowUtf8(*row.get(column)) : std::string());
+        return row.where() + " " + key;
+      };
+      auto value = row.values.begin();
+      for (const ColumnSpec* field : fields) {
+        while (value != row.values.end() && value->first < field->name)
+          ++value;  // a free-text x_ column
+        if (value == row.values.end() || value->first != field->name) {
+          if (field->required)
+            problems.Add(fmt::format("{}: {}: missing; it is required", where(), field->name));
+        } else if (field->type != ColumnType::kText) {
+          if (std::optional<std::string> expected = CheckValue(*field, value->second, today)) {
+            problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where(), field->name,
+                                     ShowUtf8(value->second), *expected));
+          }
+        }
+      }
+    }
+  }
+  // The rules read the values: only when every one is right, as for a folder. The key columns are required,
+  // so every key is whole, and distinct (UNIQUE).
+  if (problems.empty()) CheckCrossFile(data, problems, {}, true);
+  if (!problems.empty()) return ProblemsStatus(problems);
+  return Status();
+}
 
 Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems) {
   if (Status given = CheckGivenRow(file, values, today, problems); !given.ok()) return given;

@@ -274,6 +274,7 @@ void AddExtra(const std::string& extra, Row& row) {
 
 struct Store::Impl {
   sqlite3* db = nullptr;
+  std::string path;
   ~Impl() {
     if (db != nullptr) sqlite3_close(db);
   }
@@ -298,6 +299,7 @@ Store::~Store() = default;
 
 Result<Store> Store::Open(const std::string& path, int busy_ms) {
   auto impl = std::make_unique<Impl>();
+  impl->path = path;
   // No mutex of SQLite's own per call: a Store is used by one thread at a time (see store.h), and reading a
   // registry took a lock on every column of every row (an eighth of `prrt eligibility`).
   if (sqlite3_open_v2(path.c_str(), &impl->db,
@@ -471,6 +473,7 @@ Status Store::Walk(
   }
   TableCursor& patients = *cursors.front().second;  // patients.csv comes first
   Interchange one;
+  const Day today = Today();
   while (!patients.done()) {
     for (auto& [file, rows] : one.files)
       rows.clear();
@@ -481,6 +484,14 @@ Status Store::Walk(
       std::vector<Row>& rows = one.files[cursors[f].first];
       while (!cursor.done() && cursor.patient_id() == id)
         rows.push_back(cursor.Take());
+    }
+    // What derives endpoints and plans relies on the checks an import makes; a change made with SQL outside
+    // prrt may have broken them.
+    if (Status checked = CheckRecorded(one, today); !checked.ok()) {
+      return FailedPrecondition(
+          fmt::format("{}: patient '{}' has rows prrt would not import (changed outside prrt? `prrt audit "
+                      "--patient` says):\n{}",
+                      impl_->path, ShowUtf8(id), checked.message()));
     }
     if (Status s = visit(id, one); !s.ok()) return s;
   }

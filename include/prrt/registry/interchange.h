@@ -111,6 +111,14 @@ Result<std::vector<KeyChange>> ChangeRows(Interchange& data, const std::string& 
 //! when the rest would break a cross-file rule; `data` is then left as it was.
 Status RemoveRow(Interchange& data, const std::string& file, const RowValues& key, Problems& problems);
 
+//! The checks an import makes that what derives endpoints and plans from rows relies on, of rows read back
+//! from a registry (a patient's): every date, number and coded value of its column's type, every required
+//! column present, and the rules between rows and files. A registry holds only rows that passed them, unless
+//! it was changed with SQL outside prrt. InvalidArgument with every problem, a line each, each row named by
+//! its file and key ("cycles.csv (recorded) P001|2005-02-14: activity_gbq: found 'abc'; expected a number").
+//! (Text is not checked: a registry imported before ids were kept to one line may hold a control character.)
+Status CheckRecorded(Interchange& data, Day today);
+
 //! The prefix of the free-text columns any file may have besides its own (kept as text, never checked).
 inline constexpr std::string_view kFreeTextPrefix = "x_";
 //! Whether `column` is a free-text column.
