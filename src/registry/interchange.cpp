@@ -924,7 +924,8 @@ Result<std::vector<KeyChange>> ReplaceRowsChecked(Interchange& data, const std::
 
 }  // namespace
 
-Status CheckRecorded(Interchange& data, Day today) {
+Status CheckRecorded(Interchange& data) {
+  constexpr Day kNoFuture = std::numeric_limits<Day>::max();
   // Each file's columns in name order, as a row holds its values: one walk over both (a read of every
   // patient checks every value).
   static const std::map<std::string, std::vector<const ColumnSpec*>> by_name = [] {
@@ -958,7 +959,7 @@ Status CheckRecorded(Interchange& data, Day today) {
           if (field->required)
             problems.Add(fmt::format("{}: {}: missing; it is required", where(), field->name));
         } else if (field->type != ColumnType::kText) {
-          if (std::optional<std::string> expected = CheckValue(*field, value->second, today)) {
+          if (std::optional<std::string> expected = CheckValue(*field, value->second, kNoFuture)) {
             problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where(), field->name,
                                      ShowUtf8(value->second), *expected));
           }

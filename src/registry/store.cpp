@@ -473,7 +473,6 @@ Status Store::Walk(
   }
   TableCursor& patients = *cursors.front().second;  // patients.csv comes first
   Interchange one;
-  const Day today = Today();
   while (!patients.done()) {
     for (auto& [file, rows] : one.files)
       rows.clear();
@@ -487,7 +486,7 @@ Status Store::Walk(
     }
     // What derives endpoints and plans relies on the checks an import makes; a change made with SQL outside
     // prrt may have broken them.
-    if (Status checked = CheckRecorded(one, today); !checked.ok()) {
+    if (Status checked = CheckRecorded(one); !checked.ok()) {
       return FailedPrecondition(
           fmt::format("{}: patient '{}' has rows prrt would not import (changed outside prrt? `prrt audit "
                       "--patient` says):\n{}",

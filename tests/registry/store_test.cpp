@@ -1127,6 +1127,23 @@ TEST(Store, APatientsRowsChangedOutsidePrrtAreCheckedAsAnImportChecksThem) {
 
 // The check of rows read back leaves duplicate keys to the registry's UNIQUE constraints, which hold keys
 // distinct only when no key column is NULL: every key column is required.
+// A date after today (recorded as of another clock, or imported with --today) is read back: no harm to what
+// is derived from it, and a clinic whose clock ran ahead would otherwise find its registry unreadable.
+TEST(Store, ADateAfterTodayIsReadBack) {
+  TempDir dir("store_recorded_future");
+  const std::string db = (dir.path / "r.db").string();
+  registry::Store store = OpenStore(db);
+  ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  ASSERT_TRUE(ExecSql(db, "UPDATE patients SET last_contact_date = '2999-01-01' WHERE patient_id = 'P001'"));
+  int read = 0;
+  Status walked = store.ForEachPatient([&](const std::string&, const registry::Interchange&) {
+    ++read;
+    return Status();
+  });
+  EXPECT_TRUE(walked.ok()) << walked.message();
+  EXPECT_EQ(read, 3);
+}
+
 TEST(Store, EveryKeyColumnIsRequired) {
   for (const registry::FileSpec& spec : registry::InterchangeSpecs()) {
     for (const std::string& key : spec.key) {

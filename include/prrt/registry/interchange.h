@@ -116,8 +116,10 @@ Status RemoveRow(Interchange& data, const std::string& file, const RowValues& ke
 //! column present, and the rules between rows and files. A registry holds only rows that passed them, unless
 //! it was changed with SQL outside prrt. InvalidArgument with every problem, a line each, each row named by
 //! its file and key ("cycles.csv (recorded) P001|2005-02-14: activity_gbq: found 'abc'; expected a number").
-//! (Text is not checked: a registry imported before ids were kept to one line may hold a control character.)
-Status CheckRecorded(Interchange& data, Day today);
+//! Neither text is checked (a registry imported before ids were kept to one line may hold a control
+//! character) nor whether a date is in the future (a date recorded as of another clock, or `--today`, is no
+//! harm to what is derived from it).
+Status CheckRecorded(Interchange& data);
 
 //! The prefix of the free-text columns any file may have besides its own (kept as text, never checked).
 inline constexpr std::string_view kFreeTextPrefix = "x_";
