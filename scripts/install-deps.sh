@@ -10,14 +10,14 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libeigen3-dev libcli11-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev
   libxlsxwriter-dev libsodium-dev libcpp-httplib-dev zlib1g-dev libgoogle-perftools-dev libabsl-dev
-  chromium
+  chromium sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--fuzz" || "${1:-}" == "--dev" ]]; then
   packages+=(clang libclang-rt-14-dev)
 fi
 if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim r-cran-cmprsk valgrind time wrk sqlite3)
+  packages+=(r-base-core r-cran-survival r-cran-data.table r-cran-jsonlite r-cran-prodlim r-cran-cmprsk valgrind time wrk)
 fi
 
 missing=()

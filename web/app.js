@@ -94,6 +94,7 @@ async function showWorklist() {
   which.value = view.filter;
   const title = el('h1', { text: 'Worklist' });
   const holder = el('div');
+  const toCorrect = el('div', { id: 'worklist-to-correct' });
   const count = el('span', { id: 'worklist-count', class: 'note' });
   const previous = el('button', { type: 'button', id: 'worklist-previous', text: '‹ previous' });
   const next = el('button', { type: 'button', id: 'worklist-next', text: 'next ›' });
@@ -106,6 +107,12 @@ async function showWorklist() {
     const { status, data } = await api('GET', `/api/worklist?${query}`);
     if (status !== 200 || mine !== asked) return;  // a later question is on its way
     title.textContent = `Worklist (as of ${data.as_of})`;
+    toCorrect.replaceChildren(...(data.patients_to_correct.length === 0 ? [] : [
+      el('p', { class: 'error', text: 'Changed outside prrt, these patients\' rows are not as prrt records them: '
+        + 'correct them on their pages (their plans, the curves and the study wait for it).' }),
+      el('ul', {}, ...data.patients_to_correct.map((p) => el('li', {},
+        el('a', { href: `#/patient/${encodeURIComponent(p.patient_id)}`, text: p.patient_id }),
+        ` — ${p.problems[0]}${p.problems.length > 1 ? ` (and ${p.problems.length - 1} more)` : ''}`)))]));
     const rows = data.patients.map((p) => {
       const action = p.due[0] || p.actions[0];
       const overdue = p.due.some((a) => a.status === 'overdue');
@@ -139,7 +146,7 @@ async function showWorklist() {
   previous.addEventListener('click', () => { view.offset = Math.max(0, view.offset - worklistPage); load(); });
   next.addEventListener('click', () => { view.offset += worklistPage; load(); });
   const canWrite = state.session && state.session.role !== 'viewer';
-  main.replaceChildren(title, el('div', { class: 'controls' }, filter, which, previous, next, count), holder,
+  main.replaceChildren(title, toCorrect, el('div', { class: 'controls' }, filter, which, previous, next, count), holder,
     canWrite ? registerForm() : null);
   await load();
 }
@@ -273,9 +280,9 @@ const recordedRows = (p, kind) => ({
 // change) or else the row of the same key (a cycle's date, a lab result's date and test, a work-up's phase,
 // ...), "Remove" removes it (a row entered in error). A scan's lesions, or a blood draw's results, recorded on a
 // wrong date are moved together (one by one, a scan's lesions would break RECIST's rules on the way).
-const recordForm = (p, kind) => {
+const recordForm = (p, kind, rows = recordedRows(p, kind)) => {
   const fields = recordFields(kind);
-  const recorded = recordedRows(p, kind).map((r) => ({ ...r,
+  const recorded = rows.map((r) => ({ ...r,
     label: fields.filter(([name]) => name !== 'x_note').map(([name]) => r[name]).filter((v) => v != null && v !== '').join(' · ') }));
   const move = recorded.length === 0 ? null
     : { lesions: ['Move the whole scan to this date', 'REDATE'], labs: ['Move the whole blood draw to this date', 'REDATE'] }[kind];
@@ -354,9 +361,27 @@ function auditTrail(id) {
 // Whether the patient has no rows but their own (the page shows every kind the clinic records).
 const nothingRecorded = (p) => [p.phases, p.work_ups, p.labs, p.responses, p.lesions, p.events].every((rows) => rows.length === 0);
 
+// A patient whose rows were changed outside prrt and fail the checks an import makes (GET answers 409): the
+// problems, the changes, and the forms filled from the rows as stored, to correct them.
+function showPatientToCorrect(data) {
+  const canWrite = state.session && state.session.role !== 'viewer';
+  const stored = (file) => data.rows[file] || [];
+  const p = { patient_id: data.patient_id, ...(stored('patients.csv')[0] || {}) };
+  main.replaceChildren(
+    el('h1', { id: 'patient-title', text: `${data.patient_id} — rows to correct` }),
+    el('p', { class: 'error', text: data.error }),
+    el('ul', { id: 'patient-problems' }, ...data.problems.map((problem) => el('li', { text: problem }))),
+    el('p', { class: 'note', text: 'Nothing is derived of this patient (timeline, plan, curves, study) until every row is as prrt records it.' }),
+    el('h2', { text: 'Changes (audit trail)' }), auditTrail(data.patient_id),
+    canWrite ? el('div', {}, el('h2', { text: 'Correct' }), followUpForm(p),
+      ...recordKinds.map((k) => recordForm(p, k, stored(`${k}.csv`))))
+      : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
+}
+
 async function showPatient(id) {
   const { status, data: p } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
-  if (status !== 200) { main.replaceChildren(el('p', { class: 'error', text: `no patient '${id}'` })); return; }
+  if (status === 409 && p.problems) { showPatientToCorrect(p); return; }
+  if (status !== 200) { main.replaceChildren(el('p', { class: 'error', text: status === 404 ? `no patient '${id}'` : p.error || 'not available' })); return; }
   const phases = p.phases.map((ph) => row([`${ph.phase}-PRRT`, ph.start,
     ph.cycles.map((c) => `${c.date}: ${c.activity_gbq} GBq (${fmt(c.cumulative_gbq)} in all)`).join('; '),
     ph.best_response ? `${ph.best_response}${{ 'lesions.csv': ' (from lesion measurements)', 'events.csv': ' (a clinical progression)' }[ph.best_response_source] || ''}` : '–',
@@ -442,7 +467,9 @@ async function showCohort() {
     const { status, data } = await api('GET', `/api/km?${query}`);
     if (status !== 200) { result.replaceChildren(el('p', { class: 'error', text: data.error || 'no answer' })); return; }
     const medians = data.groups.map((g) => row([g.group, g.n, g.events, fmt(g.median), `${fmt(g.median_lower)} – ${fmt(g.median_upper)}`]));
-    result.replaceChildren(kmChart(data), table(['Group', 'n', 'Events', 'Median (months)', '95% CI'], medians),
+    const left = data.patients_to_correct.length === 0 ? null : el('p', { class: 'error', id: 'km-to-correct',
+      text: `Left out until their rows are corrected (changed outside prrt): ${data.patients_to_correct.join(', ')}` });
+    result.replaceChildren(left, kmChart(data), table(['Group', 'n', 'Events', 'Median (months)', '95% CI'], medians),
       el('p', { id: 'km-logrank', text: data.logrank ? `Log-rank chi-square ${fmt(data.logrank.chisq, 2)} on ${data.logrank.df} df, p ${data.logrank.p < 0.001 ? '< 0.001' : `= ${fmt(data.logrank.p, 3)}`}` : 'One group: no test.' }));
   };
   main.replaceChildren(el('h1', { text: 'Cohort explorer' }),

@@ -803,6 +803,53 @@ Status ReadInterchangeByPatient(const std::string& folder, Day today, Problems& 
 
 namespace {
 
+// CheckRecorded's checks, into `problems`: every row's values of their column's type and required columns
+// present, then, when those are right (the rules read the values), the rules between rows and files.
+void CheckRows(Interchange& data, Problems& problems, bool keys_distinct) {
+  constexpr Day kNoFuture = std::numeric_limits<Day>::max();
+  // Each file's columns in name order, as a row holds its values: one walk over both (a read of every
+  // patient checks every value).
+  static const std::map<std::string, std::vector<const ColumnSpec*>> by_name = [] {
+    std::map<std::string, std::vector<const ColumnSpec*>> columns;
+    for (const FileSpec& spec : InterchangeSpecs()) {
+      std::vector<const ColumnSpec*>& sorted = columns[spec.name];
+      for (const ColumnSpec& field : spec.columns)
+        sorted.push_back(&field);
+      std::sort(sorted.begin(), sorted.end(),
+                [](const ColumnSpec* a, const ColumnSpec* b) { return a->name < b->name; });
+    }
+    return columns;
+  }();
+  for (const FileSpec& spec : InterchangeSpecs()) {
+    const auto rows = data.files.find(spec.name);
+    if (rows == data.files.end()) continue;
+    const std::vector<const ColumnSpec*>& fields = by_name.at(spec.name);
+    for (const Row& row : rows->second) {
+      auto where = [&] {
+        std::string key;
+        for (const std::string& column : spec.key)
+          key += (key.empty() ? "" : "|") + (row.get(column) ? ShowUtf8(*row.get(column)) : std::string());
+        return row.where() + " " + key;
+      };
+      auto value = row.values.begin();
+      for (const ColumnSpec* field : fields) {
+        while (value != row.values.end() && value->first < field->name)
+          ++value;  // a free-text x_ column
+        if (value == row.values.end() || value->first != field->name) {
+          if (field->required)
+            problems.Add(fmt::format("{}: {}: missing; it is required", where(), field->name));
+        } else if (field->type != ColumnType::kText) {
+          if (std::optional<std::string> expected = CheckValue(*field, value->second, kNoFuture)) {
+            problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where(), field->name,
+                                     ShowUtf8(value->second), *expected));
+          }
+        }
+      }
+    }
+  }
+  if (problems.empty()) CheckCrossFile(data, problems, {}, keys_distinct);
+}
+
 // The checks of a row given on its own (AddRow, ReplaceRow), as an import makes them: every column known (or
 // a free-text x_ column), every required one present, every value of its column's type.
 Status CheckGivenRow(const std::string& file, const RowValues& values, Day today, Problems& problems) {
@@ -915,7 +962,7 @@ Result<std::vector<KeyChange>> ReplaceRowsChecked(Interchange& data, const std::
     before.push_back(std::move(rows[at[k]]));
     rows[at[k]] = Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(changed[k])};
   }
-  CheckCrossFile(data, problems);
+  CheckRows(data, problems, false);
   if (problems.empty()) return key_changes;
   for (size_t k = 0; k < at.size(); ++k)
     rows[at[k]] = std::move(before[k]);
@@ -925,51 +972,9 @@ Result<std::vector<KeyChange>> ReplaceRowsChecked(Interchange& data, const std::
 }  // namespace
 
 Status CheckRecorded(Interchange& data) {
-  constexpr Day kNoFuture = std::numeric_limits<Day>::max();
-  // Each file's columns in name order, as a row holds its values: one walk over both (a read of every
-  // patient checks every value).
-  static const std::map<std::string, std::vector<const ColumnSpec*>> by_name = [] {
-    std::map<std::string, std::vector<const ColumnSpec*>> columns;
-    for (const FileSpec& spec : InterchangeSpecs()) {
-      std::vector<const ColumnSpec*>& sorted = columns[spec.name];
-      for (const ColumnSpec& field : spec.columns)
-        sorted.push_back(&field);
-      std::sort(sorted.begin(), sorted.end(),
-                [](const ColumnSpec* a, const ColumnSpec* b) { return a->name < b->name; });
-    }
-    return columns;
-  }();
   Problems problems;
-  for (const FileSpec& spec : InterchangeSpecs()) {
-    const auto rows = data.files.find(spec.name);
-    if (rows == data.files.end()) continue;
-    const std::vector<const ColumnSpec*>& fields = by_name.at(spec.name);
-    for (const Row& row : rows->second) {
-      auto where = [&] {
-        std::string key;
-        for (const std::string& column : spec.key)
-          key += (key.empty() ? "" : "|") + (row.get(column) ? ShowUtf8(*row.get(column)) : std::string());
-        return row.where() + " " + key;
-      };
-      auto value = row.values.begin();
-      for (const ColumnSpec* field : fields) {
-        while (value != row.values.end() && value->first < field->name)
-          ++value;  // a free-text x_ column
-        if (value == row.values.end() || value->first != field->name) {
-          if (field->required)
-            problems.Add(fmt::format("{}: {}: missing; it is required", where(), field->name));
-        } else if (field->type != ColumnType::kText) {
-          if (std::optional<std::string> expected = CheckValue(*field, value->second, kNoFuture)) {
-            problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where(), field->name,
-                                     ShowUtf8(value->second), *expected));
-          }
-        }
-      }
-    }
-  }
-  // The rules read the values: only when every one is right, as for a folder. The key columns are required,
-  // so every key is whole, and distinct (UNIQUE).
-  if (problems.empty()) CheckCrossFile(data, problems, {}, true);
+  // The key columns are required, so every key is whole, and distinct (UNIQUE).
+  CheckRows(data, problems, true);
   if (!problems.empty()) return ProblemsStatus(problems);
   return Status();
 }
@@ -979,7 +984,7 @@ Status AddRow(Interchange& data, const std::string& file, RowValues values, Day 
   if (KeyTaken(data.files[file], file, nullptr, values, problems))
     return InvalidArgument("the row has problems");
   data.files[file].push_back(Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(values)});
-  CheckCrossFile(data, problems);
+  CheckRows(data, problems, false);
   if (!problems.empty()) {
     data.files[file].pop_back();
     return InvalidArgument("the row conflicts with the registry");
@@ -1063,7 +1068,7 @@ Status RemoveRow(Interchange& data, const std::string& file, const RowValues& ke
   const size_t at = static_cast<size_t>(*found - rows.begin());
   Row removed = std::move(rows[at]);
   rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(at));
-  CheckCrossFile(data, problems);
+  CheckRows(data, problems, false);
   if (!problems.empty()) {
     rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(at), std::move(removed));
     return InvalidArgument("the registry would break its rules without the row");

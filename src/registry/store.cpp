@@ -447,9 +447,24 @@ std::pair<std::string, std::vector<std::string>> RangeWhere(const PatientRange& 
 
 Status Store::ForEachPatient(
     const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
-    const std::optional<std::string>& patient_id) const {
-  if (patient_id) return Walk(" WHERE patient_id = ?", {*patient_id}, RowOrder::kAsStored, visit);
-  return Walk("", {}, RowOrder::kByKey, visit);
+    const std::optional<std::string>& patient_id,
+    const std::function<Status(const std::string& patient_id, const Interchange& rows,
+                               const std::string& problems)>& to_correct) const {
+  if (patient_id) return Walk(" WHERE patient_id = ?", {*patient_id}, RowOrder::kAsStored, visit, to_correct);
+  return Walk("", {}, RowOrder::kByKey, visit, to_correct);
+}
+
+Result<std::optional<Interchange>> Store::PatientRows(const std::string& patient_id) const {
+  std::optional<Interchange> rows;
+  auto take = [&rows](const std::string&, const Interchange& r) {
+    rows = r;
+    return Status();
+  };
+  Status read = ForEachPatient(
+      take, patient_id,
+      [&take](const std::string& id, const Interchange& r, const std::string&) { return take(id, r); });
+  if (!read.ok()) return read;
+  return rows;
 }
 
 Status Store::ForEachPatientIn(
@@ -459,9 +474,10 @@ Status Store::ForEachPatientIn(
   return Walk(where, binds, RowOrder::kByKey, visit);
 }
 
-Status Store::Walk(
-    const std::string& where, const std::vector<std::string>& binds, RowOrder order,
-    const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit) const {
+Status Store::Walk(const std::string& where, const std::vector<std::string>& binds, RowOrder order,
+                   const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
+                   const std::function<Status(const std::string& patient_id, const Interchange& rows,
+                                              const std::string& problems)>& to_correct) const {
   // Every table in patient_id order (its unique key starts with patient_id, so SQLite walks that index),
   // merged patient by patient. Rows as stored would have SQLite sort each patient's rows (a tenth to a
   // quarter more time for a walk over a million patients).
@@ -487,6 +503,10 @@ Status Store::Walk(
     // What derives endpoints and plans relies on the checks an import makes; a change made with SQL outside
     // prrt may have broken them.
     if (Status checked = CheckRecorded(one); !checked.ok()) {
+      if (to_correct) {
+        if (Status s = to_correct(id, one, checked.message()); !s.ok()) return s;
+        continue;
+      }
       return FailedPrecondition(
           fmt::format("{}: patient '{}' has rows prrt would not import (changed outside prrt? `prrt audit "
                       "--patient` says):\n{}",
@@ -796,14 +816,9 @@ Status Store::RemovePatient(const std::string& patient_id, const std::string& us
   return StoreParts(
              [&](const PartStorer& store_part) -> Status {
                // Looked at within the write's transaction: nothing can be recorded for them in between.
-               std::optional<Interchange> rows;
-               Status read = ForEachPatient(
-                   [&rows](const std::string&, const Interchange& r) {
-                     rows = r;
-                     return Status();
-                   },
-                   patient_id);
-               if (!read.ok()) return read;
+               Result<std::optional<Interchange>> read = PatientRows(patient_id);
+               if (!read.ok()) return read.status();
+               std::optional<Interchange>& rows = *read;
                if (!rows) return NotFound(fmt::format("no patient '{}'", ShowUtf8(patient_id)));
                std::string recorded;
                for (const std::string& file : InterchangeFiles()) {

@@ -1,6 +1,7 @@
 #include "prrt/server/server.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <httplib.h>
 #include <sys/socket.h>
 
@@ -61,13 +62,15 @@ void Error(httplib::Response& res, int status, const std::string& message) {
   Reply(res, status, {{"error", message}});
 }
 
-// An expected failure as its HTTP status: bad parameters 400, nothing found 404, the registry busy with
-// another process's write 503 (try again in a few seconds), anything else 500.
+// An expected failure as its HTTP status: bad parameters 400, nothing found 404, the registry not as asked
+// for 409 (patients' rows to correct first), the registry busy with another process's write 503 (try again
+// in a few seconds), anything else 500.
 void Fail(httplib::Response& res, const Status& status) {
-  const int code = status.code() == StatusCode::kInvalidArgument ? 400
-                   : status.code() == StatusCode::kNotFound      ? 404
-                   : status.code() == StatusCode::kUnavailable   ? 503
-                                                                 : 500;
+  const int code = status.code() == StatusCode::kInvalidArgument      ? 400
+                   : status.code() == StatusCode::kNotFound           ? 404
+                   : status.code() == StatusCode::kFailedPrecondition ? 409
+                   : status.code() == StatusCode::kUnavailable        ? 503
+                                                                      : 500;
   if (code == 503) res.set_header("Retry-After", "5");
   Error(res, code, status.message());
 }
@@ -85,6 +88,39 @@ bool AcceptsGzip(const httplib::Request& req) {
     at = end + 1;
   }
   return false;
+}
+
+// Problems one a line (a Status's message), a line each.
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  for (size_t at = 0; at <= text.size();) {
+    const size_t end = std::min(text.find('\n', at), text.size());
+    lines.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return lines;
+}
+
+// GET /api/patients/{id} of a patient whose rows fail the checks an import makes (changed with SQL outside
+// prrt), answered 409: the problems, a line each, and the rows as stored, file by file (`{"cycles.csv":
+// [{"patient_id": ..., "date": ...}, ...], ...}`), for the forms that correct them.
+json ToCorrectJson(const std::string& id, const registry::Interchange& rows, const std::string& problems) {
+  json files = json::object();
+  for (const auto& [file, file_rows] : rows.files) {
+    json& listed = files[file] = json::array();
+    for (const registry::Row& row : file_rows) {
+      json values = json::object();
+      for (const auto& [column, value] : row.values)
+        values[column] = value;
+      listed.push_back(std::move(values));
+    }
+  }
+  return {{"error", fmt::format("patient '{}' has rows prrt would not import (changed outside prrt? the "
+                                "changes say): correct them",
+                                ShowUtf8(id))},
+          {"patient_id", id},
+          {"problems", Lines(problems)},
+          {"rows", std::move(files)}};
 }
 
 // A kept answer, compressed once. Debian's cpp-httplib compresses every "application/json" body itself at
@@ -238,6 +274,13 @@ struct Kept {
     }
     worklist.Remove(id);
   }
+
+  // A patient whose rows fail the checks an import makes (changed with SQL outside prrt): nothing can be
+  // derived of them until corrected, so they are in no answer but the worklist's list of patients to correct.
+  void PutToCorrect(const std::string& id, const std::vector<std::string>& problems) {
+    Forget(id);
+    worklist.PutToCorrect(id, problems);
+  }
 };
 
 // The position of `value` in `values`, or -1.
@@ -318,6 +361,23 @@ struct Server::Impl {
     std::filesystem::remove_all(study_folder, ignored);
   }
 
+  // FailedPrecondition naming the patients whose rows are to be corrected, when there are any: the study is
+  // of every patient or none. Needs the lock (shared).
+  Status EveryPatientDerived() const {
+    const std::vector<std::string> to_correct = kept.worklist.ToCorrect();
+    if (to_correct.empty()) return Status();
+    constexpr size_t kNamed = 10;
+    std::vector<std::string> named;
+    for (size_t k = 0; k < std::min(to_correct.size(), kNamed); ++k)
+      named.push_back(ShowUtf8(to_correct[k]));
+    return FailedPrecondition(
+        fmt::format("the study is of every patient: the rows of {} {} must be corrected first ({}{}; changed "
+                    "outside prrt, "
+                    "the worklist lists them)",
+                    to_correct.size(), to_correct.size() == 1 ? "patient" : "patients",
+                    fmt::join(named, ", "), to_correct.size() > kNamed ? ", ..." : ""));
+  }
+
   // Writes the study of the registry as it is now, unless nothing changed since the last time. The
   // endpoints are copied under the shared lock and the files written without it (a second at 100,000
   // patients), so that no other request waits for them. Needs study_mutex.
@@ -326,6 +386,7 @@ struct Server::Impl {
     int64_t written_at = 0;
     {
       std::shared_lock lock(registry_mutex);
+      if (Status every = EveryPatientDerived(); !every.ok()) return every;
       if (study_written_at == writes) return Status();
       written_at = writes;
       subjects.reserve(kept.endpoints.size());
@@ -354,7 +415,7 @@ struct Server::Impl {
   void StudyList(httplib::Response& res) {
     if (Status s = KeepCurrent(); !s.ok()) return Fail(res, s);
     std::lock_guard studying(study_mutex);
-    if (Status s = WriteStudyFiles(); !s.ok()) return Error(res, 500, s.message());
+    if (Status s = WriteStudyFiles(); !s.ok()) return Fail(res, s);
     json files = json::array();
     for (const std::string& name : study_files)
       files.push_back({{"name", name}, {"bytes", std::filesystem::file_size(study_folder / name)}});
@@ -364,7 +425,7 @@ struct Server::Impl {
   void StudyFile(const std::string& name, httplib::Response& res) {
     if (Status s = KeepCurrent(); !s.ok()) return Fail(res, s);
     std::lock_guard studying(study_mutex);
-    if (Status s = WriteStudyFiles(); !s.ok()) return Error(res, 500, s.message());
+    if (Status s = WriteStudyFiles(); !s.ok()) return Fail(res, s);
     // Only the files the study wrote, by name: nothing else on the disk can be asked for.
     if (std::find(study_files.begin(), study_files.end(), name) == study_files.end())
       return Error(res, 404, "no such file in the study");
@@ -406,11 +467,16 @@ struct Server::Impl {
     if (!last_audit.ok()) return last_audit.status();
     Kept read;
     read.worklist_day = today;
-    Status walked =
-        store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
+    Status walked = store.ForEachPatient(
+        [&](const std::string& id, const registry::Interchange& rows) -> Status {
           Result<KeptPatient> patient = Derive(rows, id, today);
           if (!patient.ok()) return patient.status();
           read.Put(id, std::move(*patient), protocol);
+          return Status();
+        },
+        std::nullopt,
+        [&](const std::string& id, const registry::Interchange&, const std::string& problems) {
+          read.PutToCorrect(id, Lines(problems));
           return Status();
         });
     if (!walked.ok()) return walked;
@@ -428,20 +494,65 @@ struct Server::Impl {
   // worklist when all are read. Needs store_mutex.
   Status ReadPlans(registry::Day today) {
     Worklist plans;
-    Status walked =
-        store.ForEachPatient([&](const std::string& id, const registry::Interchange& rows) -> Status {
+    std::vector<std::pair<std::string, std::vector<std::string>>> to_correct;
+    Status walked = store.ForEachPatient(
+        [&](const std::string& id, const registry::Interchange& rows) -> Status {
           Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, today, protocol);
           if (!plan.ok()) return plan.status();
           plans.Put(*plan, protocol);
+          return Status();
+        },
+        std::nullopt,
+        [&](const std::string& id, const registry::Interchange&, const std::string& problems) {
+          to_correct.emplace_back(id, Lines(problems));
           return Status();
         });
     if (!walked.ok()) return walked;
     plans.Order();
     std::unique_lock lock(registry_mutex);
     std::swap(kept.worklist, plans);
+    for (const auto& [id, problems] : to_correct)  // changed with the triggers off: their endpoints too
+      kept.PutToCorrect(id, problems);
     kept.worklist_day = today;
     answers.Clear();
     return Status();
+  }
+
+  // A patient as they are now: derived, or their problems when their rows are to be corrected, or neither
+  // when no longer registered.
+  struct PatientRead {
+    std::optional<KeptPatient> derived;
+    std::optional<std::vector<std::string>> problems;
+  };
+
+  // Needs store_mutex.
+  Result<PatientRead> ReadPatient(const std::string& id) {
+    PatientRead read;
+    Status walked = store.ForEachPatient(
+        [&](const std::string&, const registry::Interchange& rows) -> Status {
+          Result<KeptPatient> derived = Derive(rows, id, kept.worklist_day);
+          if (!derived.ok()) return derived.status();
+          read.derived = std::move(*derived);
+          return Status();
+        },
+        id,
+        [&](const std::string&, const registry::Interchange&, const std::string& problems) {
+          read.problems = Lines(problems);
+          return Status();
+        });
+    if (!walked.ok()) return walked;
+    return read;
+  }
+
+  // Puts the patient read in what is kept. Needs store_mutex and the exclusive lock.
+  void Keep(const std::string& id, PatientRead read) {
+    if (read.derived) {
+      kept.Put(id, std::move(*read.derived), protocol);
+    } else if (read.problems) {
+      kept.PutToCorrect(id, *read.problems);
+    } else {
+      kept.Forget(id);
+    }
   }
 
   // Follows what another process committed (prrt import, rename-patient, user add): the patients the audit
@@ -455,30 +566,17 @@ struct Server::Impl {
     Result<registry::AuditedChanges> changed = store.PatientsChangedAfter(audit_followed, most);
     if (!changed.ok()) return changed.status();
     if (!changed->patient_ids || changed->last_audit_id == audit_followed) return Reload(today);
-    // Each patient named, as they are now: none when no longer registered.
-    std::vector<std::pair<std::string, std::optional<KeptPatient>>> read;
+    // Each patient named, as they are now.
+    std::vector<std::pair<std::string, PatientRead>> read;
     for (const std::string& id : *changed->patient_ids) {
-      std::optional<KeptPatient> patient;
-      Status walked = store.ForEachPatient(
-          [&](const std::string&, const registry::Interchange& rows) -> Status {
-            Result<KeptPatient> derived = Derive(rows, id, kept.worklist_day);
-            if (!derived.ok()) return derived.status();
-            patient = std::move(*derived);
-            return Status();
-          },
-          id);
-      if (!walked.ok()) return walked;  // looked for again next time
-      read.emplace_back(id, std::move(patient));
+      Result<PatientRead> patient = ReadPatient(id);
+      if (!patient.ok()) return patient.status();  // looked for again next time
+      read.emplace_back(id, std::move(*patient));
     }
     std::unique_lock lock(registry_mutex);
     if (!read.empty()) {  // else the users' entries alone
-      for (auto& [id, patient] : read) {
-        if (patient) {
-          kept.Put(id, std::move(*patient), protocol);
-        } else {
-          kept.Forget(id);
-        }
-      }
+      for (auto& [id, patient] : read)
+        Keep(id, std::move(patient));
       answers.Clear();
       ++writes;
     }
@@ -608,7 +706,10 @@ struct Server::Impl {
       }
       std::shared_lock lock(registry_mutex);
       Reply(res, 200,
-            {{"status", "ok"}, {"schema_version", schema_version}, {"patients", kept.endpoints.size()}});
+            {{"status", "ok"},
+             {"schema_version", schema_version},
+             {"patients", kept.endpoints.size()},
+             {"patients_to_correct", kept.worklist.ToCorrect().size()}});
     });
     http.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) { Login(req, res); });
     http.Post("/api/logout",
@@ -739,6 +840,7 @@ struct Server::Impl {
   void Patient(const std::string& id, httplib::Response& res) {
     std::lock_guard lock(reader_mutex);
     std::optional<json> timeline;
+    std::optional<json> to_correct;
     Status read = reader.ForEachPatient(
         [&](const std::string&, const registry::Interchange& rows) -> Status {
           Result<registry::Timeline> t = registry::BuildTimeline(rows, id);
@@ -748,8 +850,13 @@ struct Server::Impl {
           if (plan.ok()) (*timeline)["plan"] = report::PlanJson(*plan, protocol);
           return Status();
         },
-        id);
+        id,
+        [&](const std::string&, const registry::Interchange& rows, const std::string& problems) {
+          to_correct = ToCorrectJson(id, rows, problems);
+          return Status();
+        });
     if (!read.ok()) return Error(res, 500, read.message());
+    if (to_correct) return Reply(res, 409, *to_correct);
     if (!timeline) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
     Reply(res, 200, *timeline);
   }
@@ -824,7 +931,8 @@ struct Server::Impl {
     return given;
   }
 
-  // The patient's rows a write changes: those stored, or none for a new patient. kNotFound when there is no
+  // The patient's rows a write changes: those stored (even when they fail the checks an import makes: the
+  // write may correct them, and is refused otherwise), or none for a new patient. kNotFound when there is no
   // such patient, kAlreadyExists when a new patient's id is registered already. Needs store_mutex.
   Result<registry::Interchange> RowsToChange(const std::string& id, Change change) {
     if (change == Change::kNewPatient) {
@@ -834,16 +942,10 @@ struct Server::Impl {
         return AlreadyExists(fmt::format("found '{}'; it is the id of a patient registered already", id));
       return registry::Interchange();
     }
-    std::optional<registry::Interchange> rows;
-    Status read = store.ForEachPatient(
-        [&](const std::string&, const registry::Interchange& r) -> Status {
-          rows = r;
-          return Status();
-        },
-        id);
-    if (!read.ok()) return read;
-    if (!rows) return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
-    return *std::move(rows);
+    Result<std::optional<registry::Interchange>> rows = store.PatientRows(id);
+    if (!rows.ok()) return rows.status();
+    if (!*rows) return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
+    return std::move(**rows);
   }
 
   // A write: the row (or the patient's changes) is the request's body as a JSON object, column by column; the
@@ -990,16 +1092,11 @@ struct Server::Impl {
         renamed.status().code() == StatusCode::kInvalidArgument)
       return refuse(renamed.status().message());
     if (!renamed.ok()) return Fail(res, renamed.status());
-    // What is kept in memory follows: the patient forgotten under the old id, derived again under the new.
-    Result<registry::Interchange> rows = RowsToChange(new_id, Change::kReplace);
-    std::optional<KeptPatient> patient;
-    if (rows.ok()) {
-      if (Result<KeptPatient> derived = Derive(*rows, new_id, kept.worklist_day); derived.ok())
-        patient = std::move(*derived);
-    }
+    // What is kept in memory follows: the patient forgotten under the old id, read again under the new.
+    Result<PatientRead> patient = ReadPatient(new_id);
     std::unique_lock lock(registry_mutex);
     kept.Forget(id);
-    if (patient) kept.Put(new_id, std::move(*patient), protocol);
+    if (patient.ok()) Keep(new_id, std::move(*patient));
     AfterOwnWrite();
     Reply(res, 200, {{"patient_id", new_id}, {"renamed_from", id}, {"rows", *renamed}});
   }
@@ -1076,6 +1173,8 @@ struct Server::Impl {
     json result = {{"endpoint", endpoint},       {"group", group_by},  {"filters", std::move(echo)},
                    {"conf_type", "log"},         {"conf_level", 0.95}, {"median_ci", "band"},
                    {"groups", std::move(groups)}};
+    // Left out: nothing is derived of them until their rows are corrected.
+    result["patients_to_correct"] = kept.worklist.ToCorrect();
     if (names.size() >= 2) {
       Result<stats::LogrankResult> test =
           stats::LogRank(data, static_cast<int32_t>(names.size()), {}, 0, stats::LogrankOptions{});

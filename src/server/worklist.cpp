@@ -112,6 +112,7 @@ void Worklist::Put(const protocol::Plan& plan, const protocol::Protocol& protoco
   }
   entry.search_text = Lower(fmt::format("{}\t{}-prrt\t{}\t{}\t{}", entry.patient_id, entry.phase,
                                         entry.status, next_text, entry.eligibility));
+  to_correct_.erase(plan.patient_id);
   const auto [at, added] = entries_.try_emplace(plan.patient_id);
   if (!added) Unorder(at->second);
   at->second = std::move(entry);
@@ -144,13 +145,27 @@ void Worklist::Order() {
 }
 
 void Worklist::Remove(const std::string& patient_id) {
+  to_correct_.erase(patient_id);
   const auto at = entries_.find(patient_id);
   if (at == entries_.end()) return;
   Unorder(at->second);
   entries_.erase(at);
 }
 
+void Worklist::PutToCorrect(const std::string& patient_id, const std::vector<std::string>& problems) {
+  Remove(patient_id);
+  to_correct_[patient_id] = report::JsonText({{"patient_id", patient_id}, {"problems", problems}});
+}
+
+std::vector<std::string> Worklist::ToCorrect() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, element] : to_correct_)
+    ids.push_back(id);
+  return ids;
+}
+
 void Worklist::Clear() {
+  to_correct_.clear();
   entries_.clear();
   by_urgency_.clear();
   ordered_ = false;
@@ -210,6 +225,9 @@ std::string Worklist::Answer(const WorklistQuery& query, const std::string& as_o
     if (i > begin) out += ',';
     out += matched[i]->json;
   }
+  out += R"(],"patients_to_correct":[)";
+  for (auto element = to_correct_.begin(); element != to_correct_.end(); ++element)
+    out += (element == to_correct_.begin() ? "" : ",") + element->second;
   out += "]}";
   return out;
 }

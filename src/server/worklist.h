@@ -38,8 +38,14 @@ class Worklist {
  public:
   //! Adds or replaces the patient's entry, in its place in the default order once the entries are ordered.
   void Put(const protocol::Plan& plan, const protocol::Protocol& protocol);
-  //! Takes the patient's entry out, if there is one.
+  //! Takes the patient's entry out, if there is one, or their place among those to correct.
   void Remove(const std::string& patient_id);
+  //! Lists the patient among those whose rows must be corrected before a plan can be made for them (they fail
+  //! the checks an import makes: changed with SQL outside prrt), with the problems, in place of an entry. Put
+  //! and Remove end it.
+  void PutToCorrect(const std::string& patient_id, const std::vector<std::string>& problems);
+  //! The patients to correct, in patient_id order.
+  std::vector<std::string> ToCorrect() const;
   //! Puts the entries in the default order (most urgent first), which Answer() needs; once after Clear(), so
   //! that loading 100,000 patients sorts once. Put and Remove then keep the order, each moving one pointer
   //! (sorting 100,000 again after each write took some 50 ms).
@@ -47,8 +53,9 @@ class Worklist {
   void Clear();
   size_t size() const { return entries_.size(); }
 
-  //! `{"as_of", "total", "matched", "offset", "limit", "patients": [...]}`, each patient's plan as `prrt plan
-  //! --json` with `due` (its due and overdue actions).
+  //! `{"as_of", "total", "matched", "offset", "limit", "patients": [...], "patients_to_correct": [...]}`,
+  //! each patient's plan as `prrt plan --json` with `due` (its due and overdue actions); every patient to
+  //! correct as `{"patient_id", "problems": [...]}`, whatever the query.
   std::string Answer(const WorklistQuery& query, const std::string& as_of) const;
 
  private:
@@ -66,8 +73,9 @@ class Worklist {
   static bool ByUrgency(const Entry* a, const Entry* b);
   void Unorder(const Entry& entry);  // takes the entry out of the order
 
-  std::map<std::string, Entry> entries_;  // by patient id
-  std::vector<const Entry*> by_urgency_;  // the default order when ordered_
+  std::map<std::string, Entry> entries_;           // by patient id
+  std::map<std::string, std::string> to_correct_;  // by patient id: the element of "patients_to_correct"
+  std::vector<const Entry*> by_urgency_;           // the default order when ordered_
   bool ordered_ = false;
 };
 

@@ -1122,7 +1122,78 @@ TEST(Store, APatientsRowsChangedOutsidePrrtAreCheckedAsAnImportChecksThem) {
     std::string out, err;
     EXPECT_EQ(RunPrrt({"eligibility", "--db", db}, out, err), 1);
     EXPECT_EQ(err, "prrt: " + expected + "\n");
+    // Given a visit for them, P001 is handed to it with their rows as stored, and the others are read.
+    read.clear();
+    std::vector<std::string> to_correct;
+    walked = store.ForEachPatient(
+        [&](const std::string& id, const registry::Interchange&) {
+          read.push_back(id);
+          return Status();
+        },
+        std::nullopt,
+        [&](const std::string& id, const registry::Interchange& rows, const std::string& problems) {
+          to_correct.push_back(id);
+          EXPECT_EQ(problems, c.problem);
+          EXPECT_EQ(rows.files.at("cycles.csv").size(), 6u);
+          return Status();
+        });
+    EXPECT_TRUE(walked.ok()) << walked.message();
+    EXPECT_EQ(read, (std::vector<std::string>{"P002", "P003"}));
+    EXPECT_EQ(to_correct, std::vector<std::string>{"P001"});
+    Result<std::optional<registry::Interchange>> rows = store.PatientRows("P001");
+    ASSERT_TRUE(rows.ok() && rows->has_value());
+    EXPECT_EQ((**rows).files.at("cycles.csv").size(), 6u);  // unchecked, as stored
   }
+}
+
+// A write to a patient whose rows were changed outside prrt is checked with every row of theirs: a lab result
+// is refused for the dose of 'abc' (the problem as the read reports it), the dose corrected is taken, and the
+// patient is read again as recorded.
+TEST(Store, AWriteToAPatientChangedOutsidePrrtMendsTheRowsOrIsRefused) {
+  TempDir dir("store_mend");
+  const std::string db = (dir.path / "r.db").string();
+  registry::Store store = OpenStore(db);
+  ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  ASSERT_TRUE(ExecSql(db,
+                      "UPDATE cycles SET activity_gbq = 'abc' WHERE patient_id = 'P001' AND date = "
+                      "'2005-04-18'"));
+  Result<std::optional<registry::Interchange>> read = store.PatientRows("P001");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  registry::Interchange& rows = **read;
+  const size_t labs_before = rows.files.at("labs.csv").size();
+  registry::Problems problems;
+  Status added = registry::AddRow(
+      rows, "labs.csv",
+      {{"patient_id", "P001"}, {"date", "2005-04-11"}, {"test", "hb"}, {"value", "7.5"}, {"unit", "mmol/l"}},
+      registry::Today(), problems);
+  EXPECT_FALSE(added.ok());
+  EXPECT_EQ(
+      problems.messages,
+      std::vector<std::string>{"cycles.csv (recorded) P001|2005-04-18: activity_gbq: found 'abc'; expected "
+                               "a number"});
+  EXPECT_EQ(rows.files.at("labs.csv").size(), labs_before);  // left as it was
+  problems = {};
+  Result<std::vector<registry::KeyChange>> corrected = registry::ReplaceRow(
+      rows, "cycles.csv",
+      {{"patient_id", "P001"}, {"phase", "I"}, {"date", "2005-04-18"}, {"activity_gbq", "7.4"}},
+      registry::Today(), problems);
+  ASSERT_TRUE(corrected.ok()) << ::testing::PrintToString(problems.messages);
+  ASSERT_TRUE(store.Import(rows, "nurse").ok());
+  EXPECT_TRUE(
+      store.ForEachPatient([](const std::string&, const registry::Interchange&) { return Status(); }).ok());
+}
+
+// A patient registered by mistake is removed even when their row was changed outside prrt.
+TEST(Store, APatientRegisteredByMistakeIsRemovedWhateverTheirRowHolds) {
+  TempDir dir("store_remove_changed");
+  const std::string db = (dir.path / "r.db").string();
+  registry::Store store = OpenStore(db);
+  ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  ASSERT_TRUE(ExecSql(db,
+                      "INSERT INTO patients (patient_id, sex, birth_date, primary_site, last_contact_date) "
+                      "VALUES ('P9', 'x', '1950-01-01', 'midgut', '2016-01-01')"));
+  EXPECT_TRUE(store.RemovePatient("P9", "nurse").ok());
+  EXPECT_FALSE(*store.HasPatient("P9"));
 }
 
 // The check of rows read back leaves duplicate keys to the registry's UNIQUE constraints, which hold keys

@@ -1515,6 +1515,126 @@ TEST_F(ApiOnAnEditedRegistry, AnswersJsonForTextThatIsNotUtf8OrHoldsANewline) {
   EXPECT_EQ(json::parse(odd->body)["patient_id"], "P9\n9");
 }
 
+// P001's dose of 18 April 2005 made 'abc' in the sqlite3 shell before the server started.
+class ApiOnARegistryChangedOutsidePrrt : public Api {
+ protected:
+  std::string Edit() override {
+    return "UPDATE cycles SET activity_gbq = 'abc' WHERE patient_id = 'P001' AND date = '2005-04-18'";
+  }
+};
+
+// A patient whose rows fail the checks an import makes does not stop the clinic (the server would not start):
+// the others are served, the worklist lists the patient to correct with the problems, their page answers
+// 409 with the problems and the rows as stored, the study waits for them (it is of every patient), the
+// curves leave them out and say so. A write that does not mend the rows is refused with the problem; the
+// correction of the row is stored, and the patient is back everywhere. The same when a patient's rows are
+// broken while the server runs: in the trail (P002, read alone), with SQLite's triggers off (P003, every
+// patient read again), on a new day (every plan derived again), and under the id a rename gives.
+TEST_F(ApiOnARegistryChangedOutsidePrrt, APatientWhoseRowsWereChangedOutsidePrrtIsListedToBeCorrected) {
+  const auto session = Login("ana");
+  const std::string problem =
+      "cycles.csv (recorded) P001|2005-04-18: activity_gbq: found 'abc'; expected a number";
+  auto to_correct = [&] {
+    const json worklist = json::parse(Get("/api/worklist", session)->body);
+    std::map<std::string, json> listed;
+    for (const json& p : worklist["patients_to_correct"])
+      listed[p["patient_id"].get<std::string>()] = p["problems"];
+    return listed;
+  };
+  EXPECT_EQ(WorklistIds(session), (std::set<std::string>{"P002", "P003"}));
+  EXPECT_EQ(to_correct(), (std::map<std::string, json>{{"P001", json::array({problem})}}));
+  const json health = json::parse(Client().Get("/api/health")->body);
+  EXPECT_EQ(health["patients"], 2);
+  EXPECT_EQ(health["patients_to_correct"], 1);
+
+  auto page = Get("/api/patients/P001", session);
+  ASSERT_EQ(page->status, 409) << page->body;
+  const json p001 = json::parse(page->body);
+  EXPECT_EQ(p001["error"],
+            "patient 'P001' has rows prrt would not import (changed outside prrt? the changes say): correct "
+            "them");
+  EXPECT_EQ(p001["problems"], json::array({problem}));
+  EXPECT_EQ(p001["rows"]["cycles.csv"].size(), 6u);
+  EXPECT_EQ(p001["rows"]["cycles.csv"][1],
+            (json{{"patient_id", "P001"}, {"phase", "I"}, {"date", "2005-04-18"}, {"activity_gbq", "abc"}}));
+  EXPECT_EQ(p001["rows"]["patients.csv"][0]["sex"], "f");
+  EXPECT_EQ(Get("/api/patients/P002", session)->status, 200);
+
+  auto study = Get("/api/study", session);
+  EXPECT_EQ(study->status, 409);
+  EXPECT_EQ(json::parse(study->body)["error"],
+            "the study is of every patient: the rows of 1 patient must be corrected first (P001; changed "
+            "outside prrt, the worklist lists them)");
+  EXPECT_EQ(Get("/api/study/table1.csv", session)->status, 409);
+  const json km = json::parse(Get("/api/km?endpoint=os&group=tumour", session)->body);
+  EXPECT_EQ(km["patients_to_correct"], json::array({"P001"}));
+  int curve_patients = 0;
+  for (const json& g : km["groups"])
+    curve_patients += g["n"].get<int>();
+  EXPECT_EQ(curve_patients, 2);
+
+  // A lab result leaves the dose as it is: refused, nothing stored.
+  const int64_t audited = AuditCount();
+  const json lab = {{"date", "2005-04-11"}, {"test", "hb"}, {"value", 7.5}, {"unit", "mmol/l"}};
+  auto refused = Post("/api/patients/P001/labs", lab, session);
+  ASSERT_EQ(refused->status, 422) << refused->body;
+  EXPECT_EQ(FieldErrors(refused), (std::map<std::string, std::string>{{"", problem}}));
+  EXPECT_EQ(AuditCount(), audited);
+  // The dose corrected.
+  const json cycle = {{"phase", "I"}, {"date", "2005-04-18"}, {"activity_gbq", "7.4"}};
+  auto corrected = Send("PUT", "/api/patients/P001/cycles", cycle, session);
+  ASSERT_EQ(corrected->status, 200) << corrected->body;
+  EXPECT_EQ(json::parse(corrected->body)["updated"], 1);
+  EXPECT_TRUE(to_correct().empty());
+  EXPECT_EQ(WorklistIds(session), (std::set<std::string>{"P001", "P002", "P003"}));
+  EXPECT_EQ(Get("/api/patients/P001", session)->status, 200);
+  EXPECT_EQ(json::parse(Get("/api/study", session)->body)["patients"], 3);
+  EXPECT_EQ(json::parse(Client().Get("/api/health")->body)["patients_to_correct"], 0);
+  // The trail has the change made outside prrt and its correction.
+  std::vector<std::pair<std::string, std::string>> changes;
+  const json trail = json::parse(Get("/api/patients/P001/audit", session)->body);
+  for (const json& e : trail["entries"]) {
+    if (e["column"] == "activity_gbq")
+      changes.emplace_back(e["user"].get<std::string>(), e["new_value"].get<std::string>());
+  }
+  EXPECT_EQ(changes,
+            (std::vector<std::pair<std::string, std::string>>{{"(outside prrt)", "abc"}, {"ana", "7.4"}}));
+
+  ASSERT_TRUE(testing::ExecSql(db_, "UPDATE patients SET sex = 'x' WHERE patient_id = 'P002'"));
+  ASSERT_TRUE(testing::ExecSql(
+      db_, "UPDATE cycles SET activity_gbq = '7,4' WHERE patient_id = 'P003' AND date = '2010-01-11'",
+      testing::SqlTriggers::kOff));
+  EXPECT_EQ(
+      to_correct(),
+      (std::map<std::string, json>{
+          {"P002", json::array({"patients.csv (recorded) P002: sex: found 'x'; expected one of: m, f"})},
+      }));
+  ASSERT_TRUE(testing::ExecSql(db_, "UPDATE patients SET ki67_percent = '3' WHERE patient_id = 'P001'",
+                               testing::SqlTriggers::kOff));
+  const std::map<std::string, json> both = {
+      {"P002", json::array({"patients.csv (recorded) P002: sex: found 'x'; expected one of: m, f"})},
+      {"P003", json::array({"cycles.csv (recorded) P003|2010-01-11: activity_gbq: found '7,4'; expected a "
+                            "number (with a decimal point: 7.4)"})}};
+  EXPECT_EQ(to_correct(), both);
+  EXPECT_EQ(WorklistIds(session), (std::set<std::string>{"P001"}));
+  today_ = today_ + 1;
+  EXPECT_EQ(to_correct(), both);
+  EXPECT_EQ(WorklistIds(session), (std::set<std::string>{"P001"}));
+  EXPECT_EQ(json::parse(Client().Get("/api/health")->body)["patients"], 1);
+
+  auto renamed = Post("/api/patients/P002/rename", {{"patient_id", "P020"}}, session);
+  ASSERT_EQ(renamed->status, 200) << renamed->body;
+  EXPECT_EQ(
+      to_correct(),
+      (std::map<std::string, json>{
+          {"P020", json::array({"patients.csv (recorded) P020: sex: found 'x'; expected one of: m, f"})},
+          {"P003", both.at("P003")}}));
+  // The patient's own row mended field by field.
+  auto mended = Send("PATCH", "/api/patients/P020", {{"sex", "m"}}, session);
+  ASSERT_EQ(mended->status, 200) << mended->body;
+  EXPECT_EQ(to_correct(), (std::map<std::string, json>{{"P003", both.at("P003")}}));
+}
+
 // A simulated registry of 80 patients: enough for every worklist filter to keep some and not others.
 class ApiOnSimulatedRegistry : public Api {
  protected:

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
@@ -75,6 +76,48 @@ TEST(Worklist, PutAndRemoveKeepTheOrderASortGives) {
   page.filter = "due";
   EXPECT_EQ(kept.Answer(all, "2026-11-27"), sorted.Answer(all, "2026-11-27"));
   EXPECT_EQ(kept.Answer(page, "2026-11-27"), sorted.Answer(page, "2026-11-27"));
+}
+
+// A patient to correct takes the place of their entry, is listed in every answer whatever the query, and
+// is no longer once their plan is put again (or they are removed).
+TEST(Worklist, APatientToCorrectIsListedInPlaceOfTheirEntryUntilTheirPlanIsPut) {
+  registry::Problems problems;
+  const registry::Day today = *registry::ParseDay("2026-11-27");
+  Result<registry::Interchange> data =
+      registry::ReadInterchange("tests/data/registry_example", today, problems);
+  ASSERT_TRUE(data.ok()) << data.status().message();
+  Result<protocol::Protocol> protocol = protocol::DefaultProtocol();
+  ASSERT_TRUE(protocol.ok());
+  Worklist worklist;
+  std::map<std::string, protocol::Plan> plans;
+  for (const auto& [id, rows] : registry::SplitByPatient(*data)) {
+    Result<protocol::Plan> plan = protocol::PlanNextActions(rows, id, today, *protocol);
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    plans[id] = *plan;
+    worklist.Put(*plan, *protocol);
+  }
+  worklist.Order();
+  worklist.PutToCorrect("P002", {"patients.csv (recorded) P002: sex: found 'x'; expected one of: m, f"});
+  EXPECT_EQ(worklist.ToCorrect(), std::vector<std::string>{"P002"});
+  EXPECT_EQ(worklist.size(), 2u);
+  WorklistQuery query;
+  query.filter = "overdue";
+  query.text = "no such text";
+  const nlohmann::json answer = nlohmann::json::parse(worklist.Answer(query, "2026-11-27"));
+  EXPECT_EQ(answer["total"], 2);
+  EXPECT_EQ(answer["matched"], 0);
+  EXPECT_EQ(
+      answer["patients_to_correct"],
+      nlohmann::json::parse(R"([{"patient_id": "P002", "problems": ["patients.csv (recorded) P002: sex: )"
+                            R"(found 'x'; expected one of: m, f"]}])"));
+  worklist.Put(plans.at("P002"), *protocol);
+  EXPECT_TRUE(worklist.ToCorrect().empty());
+  EXPECT_EQ(worklist.size(), 3u);
+  worklist.PutToCorrect("P003", {"a problem"});
+  worklist.Remove("P003");
+  EXPECT_TRUE(worklist.ToCorrect().empty());
+  EXPECT_EQ(nlohmann::json::parse(worklist.Answer({}, "2026-11-27"))["patients_to_correct"],
+            nlohmann::json::array());
 }
 
 }  // namespace

@@ -74,8 +74,9 @@ Status ReadInterchangeByPatient(
 
 //! Adds one row to `file` of `data` (a patient's rows, say) after the checks an import makes: every column
 //! known (or a free-text x_ column), every required one present, every value of its column's type, and then
-//! the cross-file rules on `data` with the row in it. On a problem `data` is left as it was and each problem
-//! is in `problems`, located as "FILE (row given): column: message" for the row's own fields.
+//! `data` with the row in it as CheckRecorded checks it (a row of `data` changed with SQL outside prrt is a
+//! problem, until a correction mends it). On a problem `data` is left as it was and each problem is in
+//! `problems`, located as "FILE (row given): column: message" for the row's own fields.
 Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems);
 
 //! A correction that changed a row's key (a cycle recorded on a mistyped date): the row of `file` whose key

@@ -137,10 +137,17 @@ class Store {
   //! first stored (as Load gives them: a day's lab results in the order recorded, as their timeline shows
   //! them); a walk over many patients gives each file's rows by their key (InterchangeKey), the faster
   //! read, and nothing derived from a patient's rows depends on their order. Stops at the first error of
-  //! `visit` and returns it.
+  //! `visit` and returns it. Each patient's rows are checked as an import checks them (CheckRecorded): a
+  //! patient whose rows fail (changed with SQL outside prrt) stops the walk with a FailedPrecondition naming
+  //! the registry, the patient and the problems, or with `to_correct` is handed to it instead of `visit`.
   Status ForEachPatient(
       const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
-      const std::optional<std::string>& patient_id = std::nullopt) const;
+      const std::optional<std::string>& patient_id = std::nullopt,
+      const std::function<Status(const std::string& patient_id, const Interchange& rows,
+                                 const std::string& problems)>& to_correct = nullptr) const;
+  //! One patient's rows as stored (ForEachPatient's), whether or not they pass the checks (a write may
+  //! correct them); nullopt when there is no such patient.
+  Result<std::optional<Interchange>> PatientRows(const std::string& patient_id) const;
   //! The same for the patients whose patient_id is in `range`.
   Status ForEachPatientIn(
       const PatientRange& range,
@@ -202,9 +209,10 @@ class Store {
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   enum class RowOrder { kAsStored, kByKey };
-  Status Walk(
-      const std::string& where, const std::vector<std::string>& binds, RowOrder order,
-      const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit) const;
+  Status Walk(const std::string& where, const std::vector<std::string>& binds, RowOrder order,
+              const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
+              const std::function<Status(const std::string& patient_id, const Interchange& rows,
+                                         const std::string& problems)>& to_correct = nullptr) const;
   //! Stores `rows` as the whole of `patients`' rows (what they lack is deleted).
   using PartStorer = std::function<Status(const Interchange& rows, const std::set<std::string>& patients)>;
   Result<ImportCounts> StoreParts(const std::function<Status(const PartStorer& store_part)>& produce,

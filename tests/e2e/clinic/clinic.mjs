@@ -1,7 +1,9 @@
 // prrt serve's pages in Debian's headless Chromium, driven by playwright-core (no browser download): log in,
 // the worklist, a patient, recording a work-up and a cycle (the plan changes), a rejected cycle (the field's error shown),
-// the cohort explorer's Kaplan–Meier plot, the study page, and a viewer without the forms.
+// the cohort explorer's Kaplan–Meier plot, the study page, a patient's rows changed outside prrt corrected,
+// and a viewer without the forms.
 //   node clinic.mjs PRRT_BINARY
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -278,6 +280,23 @@ try {
     if (await page.locator(`a:has-text("${name}")`).count() !== 1) fail(`the study page has no link to ${name}`);
   }
 
+  // A dose made 'abc' in the sqlite3 shell: the worklist lists P001 to correct (the server looks for other
+  // processes' changes every second), their page shows the problem and the forms filled from the rows as
+  // stored; the dose corrected there, the page is P001's timeline again.
+  execFileSync('sqlite3', [db, "UPDATE cycles SET activity_gbq = 'abc' WHERE patient_id = 'P001' AND date = '2005-04-18'"]);
+  await page.waitForTimeout(1200);
+  await page.click('#nav-worklist');
+  await page.click('#worklist-to-correct a:text-is("P001")');
+  await page.waitForSelector(`#patient-problems li:text-is("cycles.csv (recorded) P001|2005-04-18: activity_gbq: found 'abc'; expected a number")`);
+  await page.selectOption('#cycles-row', await page.locator('#cycles-row option', { hasText: 'abc' }).getAttribute('value'));
+  if (await page.inputValue('#cycles-activity_gbq') !== 'abc') fail('the form was not filled from the row as stored');
+  await page.fill('#cycles-activity_gbq', '7.4');
+  await page.click('#record-cycles-put');
+  await page.waitForSelector('#patient-title:has-text("P001 — f")');
+  await page.click('#nav-worklist');
+  await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
+  if (await page.locator('#worklist-to-correct li').count() !== 0) fail('P001 is still listed to correct');
+
   // Log out; a viewer sees the patient but no forms.
   await page.click('#logout');
   await page.waitForSelector('#login-user');
@@ -287,7 +306,7 @@ try {
   await page.waitForSelector('text=Viewers cannot record data.');
   if (await page.locator('form.record').count() !== 0) fail('a viewer was shown the forms');
   if (problems.length) fail(`script errors in the page: ${problems.join('; ')}`);
-  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, hostile text in every form field and the search box, the cohort explorer with filters, the study page and a viewer: all as expected');
+  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, hostile text in every form field and the search box, the cohort explorer with filters, the study page, a dose changed outside prrt corrected and a viewer: all as expected');
 } finally {
   if (browser) await browser.close();
   if (server) server.kill();
