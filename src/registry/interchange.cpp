@@ -39,6 +39,16 @@ const std::vector<std::string> kYesNoUnknown = {"yes", "no", "unknown"};
 const std::vector<std::string> kPhases = {"I", "R", "RR"};
 const std::vector<std::string> kMethods = {"recist", "octreoscan", "clinical"};
 
+// A field's problem as every check words it, after where the row is: a value its column cannot hold, or a
+// required column left empty.
+std::string FoundProblem(std::string_view where, std::string_view column, const std::string& value,
+                         std::string_view expected) {
+  return fmt::format("{}: {}: found '{}'; expected {}", where, column, ShowUtf8(value), expected);
+}
+std::string MissingProblem(std::string_view where, std::string_view column) {
+  return fmt::format("{}: {}: missing; it is required", where, column);
+}
+
 }  // namespace
 
 const std::vector<FileSpec>& InterchangeSpecs() {
@@ -420,15 +430,14 @@ class FileReader {
       const std::string& value = fields_[c];
       if (value.empty()) {
         if (field_of_[c] != nullptr && field_of_[c]->required) {
-          problems_.Add(fmt::format("{}:{}: {}: missing; it is required", path_, row.line, header[c]));
+          problems_.Add(MissingProblem(fmt::format("{}:{}", path_, row.line), header[c]));
           last_row_faulty_ = true;
         }
       } else if (std::optional<std::string> expected = !IsUtf8Text(value) ? std::string(kExpectedUtf8)
                                                        : field_of_[c] != nullptr
                                                            ? CheckValue(*field_of_[c], value, today_)
                                                            : std::nullopt) {
-        problems_.Add(fmt::format("{}:{}: {}: found '{}'; expected {}", path_, row.line, header[c],
-                                  ShowUtf8(value), *expected));
+        problems_.Add(FoundProblem(fmt::format("{}:{}", path_, row.line), header[c], value, *expected));
         last_row_faulty_ = true;
       }
     }
@@ -836,12 +845,10 @@ void CheckRows(Interchange& data, Problems& problems, bool keys_distinct) {
         while (value != row.values.end() && value->first < field->name)
           ++value;  // a free-text x_ column
         if (value == row.values.end() || value->first != field->name) {
-          if (field->required)
-            problems.Add(fmt::format("{}: {}: missing; it is required", where(), field->name));
+          if (field->required) problems.Add(MissingProblem(where(), field->name));
         } else if (field->type != ColumnType::kText) {
           if (std::optional<std::string> expected = CheckValue(*field, value->second, kNoFuture)) {
-            problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where(), field->name,
-                                     ShowUtf8(value->second), *expected));
+            problems.Add(FoundProblem(where(), field->name, value->second, *expected));
           }
         }
       }
@@ -864,16 +871,16 @@ Status CheckGivenRow(const std::string& file, const RowValues& values, Day today
                                where, ShowUtf8(column)));
     } else if (!IsUtf8Text(value)) {
       // JSON's strings are UTF-8 but may hold a NUL (\u0000), which would cut the stored text short.
-      problems.Add(fmt::format("{}: {}: found '{}'; expected UTF-8 text", where, column, ShowUtf8(value)));
+      problems.Add(FoundProblem(where, column, value, "UTF-8 text"));
     } else if (field == spec->columns.end()) {
       if (!IsFreeTextColumn(column)) problems.Add(fmt::format("{}: {}: unknown column", where, column));
     } else if (std::optional<std::string> expected = CheckValue(*field, value, today)) {
-      problems.Add(fmt::format("{}: {}: found '{}'; expected {}", where, column, ShowUtf8(value), *expected));
+      problems.Add(FoundProblem(where, column, value, *expected));
     }
   }
   for (const ColumnSpec& f : spec->columns) {
     if (f.required && values.find(f.name) == values.end()) {
-      problems.Add(fmt::format("{}: {}: missing; it is required", where, f.name));
+      problems.Add(MissingProblem(where, f.name));
     }
   }
   if (!problems.empty()) return InvalidArgument("the row has problems");
