@@ -720,19 +720,73 @@ json ProblemsJson(const std::string& report) {
   return {{"valid", false}, {"problems", problems}, {"more_problems", more}};
 }
 
+// The problems of a registry's patients: each with its patient's id, the first kLimit of them.
+struct PatientProblems {
+  static constexpr size_t kLimit = 100;
+  std::vector<std::pair<std::string, std::string>> found;  // patient_id, problem
+  bool more = false;
+};
+
+// The rows of each file of a registry whose every patient passes the checks an import makes; otherwise a
+// FailedPrecondition naming every patient that does not, a line for each problem ("patient 'ID': problem"),
+// which are in `problems` too.
+Result<RowCounts> CheckRegistry(const std::string& db, PatientProblems& problems) {
+  Result<registry::Store> store = OpenRegistry(db);
+  if (!store.ok()) return store.status();
+  RowCounts rows;
+  size_t patients = 0, to_correct = 0;
+  Status walked = store->ForEachPatient(
+      [&](const std::string&, const registry::Interchange& one) {
+        ++patients;
+        for (const auto& [file, file_rows] : one.files)
+          rows[file] += file_rows.size();
+        return Status();
+      },
+      std::nullopt,
+      [&](const std::string& id, const registry::Interchange&, const std::string& found) {
+        ++patients;
+        ++to_correct;
+        std::istringstream lines(found);
+        for (std::string line; std::getline(lines, line);) {
+          if (problems.found.size() == PatientProblems::kLimit) {
+            problems.more = true;
+            break;
+          }
+          problems.found.emplace_back(id, line);
+        }
+        return Status();
+      });
+  if (!walked.ok()) return walked;
+  if (to_correct == 0) return rows;
+  std::string message = fmt::format(
+      "{}: {} of {} patients {} rows prrt would not import (changed outside prrt? `prrt audit --patient` "
+      "says):",
+      db, to_correct, patients, to_correct == 1 ? "has" : "have");
+  for (const auto& [id, problem] : problems.found)
+    message += fmt::format("\npatient '{}': {}", ShowUtf8(id), problem);
+  if (problems.more)
+    message += fmt::format("\n(more problems not shown; the first {} are above)", PatientProblems::kLimit);
+  return FailedPrecondition(message);
+}
+
 void AddValidate(CLI::App& app, CommandContext& context) {
   struct ValidateArgs {
-    std::string folder;
+    std::string folder, db;
     std::optional<std::string> today;
     bool as_json = false, by_patient = false;
   };
   auto args = std::make_shared<ValidateArgs>();
-  auto* command = app.add_subcommand(
-      "validate", "check a folder of registry CSV files (the interchange format) and report every problem");
+  auto* command = app.add_subcommand("validate",
+                                     "check a folder of registry CSV files (the interchange format), or a "
+                                     "registry, and report every problem");
+  auto* from = command->add_option("--from", args->folder,
+                                   "the folder: patients.csv, cycles.csv, events.csv and the optional files");
   command
-      ->add_option("--from", args->folder,
-                   "the folder: patients.csv, cycles.csv, events.csv and the optional files")
-      ->required();
+      ->add_option(
+          "--db", args->db,
+          "a registry instead: every patient's rows as stored, checked as an import checks them (rows "
+          "changed with SQL outside prrt)")
+      ->excludes(from);
   command->add_option("--today", args->today,
                       "the date after which dates count as in the future (default: today)");
   command->add_flag("--json", args->as_json,
@@ -741,11 +795,26 @@ void AddValidate(CLI::App& app, CommandContext& context) {
   command->add_flag("--by-patient", args->by_patient,
                     "read the folder patient by patient, as prrt import does (the default from 64 MB on)");
   OnRun(command, context, [&context, args]() -> int {
+    if (args->folder.empty() && args->db.empty())
+      return ReportError(context,
+                         InvalidArgument("give --from FOLDER (CSV files) or --db FILE (a registry)"));
     Result<registry::Day> today = DateOption(args->today);
     if (!today.ok()) return ReportError(context, today.status());
-    Result<RowCounts> rows = CheckFolder(context, args->folder, *today, args->by_patient);
+    PatientProblems registry_problems;
+    Result<RowCounts> rows = args->db.empty() ? CheckFolder(context, args->folder, *today, args->by_patient)
+                                              : CheckRegistry(args->db, registry_problems);
     if (!rows.ok() && args->as_json && rows.status().code() == StatusCode::kInvalidArgument)
       context.out << report::JsonText(ProblemsJson(rows.status().message()), 2) << '\n';
+    if (!rows.ok() && args->as_json && !registry_problems.found.empty()) {
+      json problems = json::array();
+      for (const auto& [id, problem] : registry_problems.found)
+        problems.push_back({{"patient_id", id}, {"message", problem}});
+      context.out << report::JsonText(json({{"valid", false},
+                                            {"problems", std::move(problems)},
+                                            {"more_problems", registry_problems.more}}),
+                                      2)
+                  << '\n';
+    }
     if (!rows.ok()) return ReportError(context, rows.status());
     json counts = json::object();
     for (const std::string& file : registry::InterchangeFiles())
@@ -753,7 +822,7 @@ void AddValidate(CLI::App& app, CommandContext& context) {
     if (args->as_json) {
       context.out << report::JsonText(json({{"valid", true}, {"rows", counts}}), 2) << '\n';
     } else {
-      context.out << fmt::format("{}: no problems found", args->folder);
+      context.out << fmt::format("{}: no problems found", args->db.empty() ? args->folder : args->db);
       for (const auto& [file, n] : counts.items())
         context.out << fmt::format("; {} {}", file, n.get<size_t>());
       context.out << '\n';

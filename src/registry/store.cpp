@@ -509,7 +509,7 @@ Status Store::Walk(const std::string& where, const std::vector<std::string>& bin
       }
       return FailedPrecondition(
           fmt::format("{}: patient '{}' has rows prrt would not import (changed outside prrt? `prrt audit "
-                      "--patient` says):\n{}",
+                      "--patient` says; `prrt validate --db` lists every such patient):\n{}",
                       impl_->path, ShowUtf8(id), checked.message()));
     }
     if (Status s = visit(id, one); !s.ok()) return s;

@@ -1104,7 +1104,7 @@ TEST(Store, APatientsRowsChangedOutsidePrrtAreCheckedAsAnImportChecksThem) {
     ASSERT_TRUE(ExecSql(db, c.sql));
     const std::string expected = fmt::format(
         "{}: patient 'P001' has rows prrt would not import (changed outside prrt? `prrt audit --patient` "
-        "says):\n{}",
+        "says; `prrt validate --db` lists every such patient):\n{}",
         db, c.problem);
     registry::Store store = OpenStore(db);
     std::vector<std::string> read;
@@ -1181,6 +1181,60 @@ TEST(Store, AWriteToAPatientChangedOutsidePrrtMendsTheRowsOrIsRefused) {
   ASSERT_TRUE(store.Import(rows, "nurse").ok());
   EXPECT_TRUE(
       store.ForEachPatient([](const std::string&, const registry::Interchange&) { return Status(); }).ok());
+}
+
+// `prrt validate --db` checks every patient as stored: the example registry has its folder's rows; with two
+// patients changed in the sqlite3 shell it lists both, a line a problem (exit 1, as `prrt eligibility` on the
+// same registry), in JSON each with its patient; past 100 problems it says there are more.
+TEST(Store, ValidateDbListsEveryPatientChangedOutsidePrrt) {
+  TempDir dir("store_validate");
+  const std::string db = (dir.path / "r.db").string();
+  {
+    registry::Store store = OpenStore(db);
+    ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  }
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"validate", "--db", db, "--json"}, out, err), 0) << err;
+  EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json::parse(R"({"valid": true, "rows": {"patients.csv": 3,
+      "cycles.csv": 12, "labs.csv": 4, "responses.csv": 3, "events.csv": 4, "baselines.csv": 3,
+      "lesions.csv": 0}})"));
+  ASSERT_TRUE(ExecSql(db,
+                      "UPDATE cycles SET activity_gbq = 'abc' WHERE patient_id = 'P001' AND date = "
+                      "'2005-04-18'; UPDATE patients SET sex = 'x' WHERE patient_id = 'P003'"));
+  EXPECT_EQ(RunPrrt({"validate", "--db", db}, out, err), 1);
+  EXPECT_EQ(err,
+            fmt::format("prrt: {}: 2 of 3 patients have rows prrt would not import (changed outside "
+                        "prrt? `prrt audit --patient` says):\n"
+                        "patient 'P001': cycles.csv (recorded) P001|2005-04-18: activity_gbq: found 'abc'; "
+                        "expected a number\n"
+                        "patient 'P003': patients.csv (recorded) P003: sex: found 'x'; expected one of: m, "
+                        "f\n",
+                        db));
+  EXPECT_EQ(RunPrrt({"validate", "--db", db, "--json"}, out, err), 1);
+  const nlohmann::json problems = {
+      {{"patient_id", "P001"},
+       {"message", "cycles.csv (recorded) P001|2005-04-18: activity_gbq: found 'abc'; expected a number"}},
+      {{"patient_id", "P003"},
+       {"message", "patients.csv (recorded) P003: sex: found 'x'; expected one of: m, f"}}};
+  EXPECT_EQ(nlohmann::json::parse(out),
+            (nlohmann::json{{"valid", false}, {"more_problems", false}, {"problems", problems}}));
+  // 150 cycles of P002 with a dose of 'x': 152 problems, the first 100 shown.
+  ASSERT_TRUE(ExecSql(db,
+                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150) INSERT "
+                      "INTO cycles (patient_id, phase, date, activity_gbq) SELECT 'P002', 'I', "
+                      "date('2007-01-01', '+' || i || ' days'), 'x' FROM n"));
+  EXPECT_EQ(RunPrrt({"validate", "--db", db}, out, err), 1);
+  EXPECT_TRUE(err.ends_with("\n(more problems not shown; the first 100 are above)\n")) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 102);
+  EXPECT_NE(err.find("\npatient 'P002': cycles.csv (recorded) P002|2007-01-02: activity_gbq: found 'x'; "
+                     "expected a number\n"),
+            std::string::npos);
+  EXPECT_EQ(RunPrrt({"validate", "--db", db, "--json"}, out, err), 1);
+  const nlohmann::json report = nlohmann::json::parse(out);
+  EXPECT_EQ(report["more_problems"], true);
+  EXPECT_EQ(report["problems"].size(), 100u);
+  EXPECT_EQ(RunPrrt({"validate"}, out, err), 2);
+  EXPECT_EQ(err, "prrt: give --from FOLDER (CSV files) or --db FILE (a registry)\n");
 }
 
 // A patient registered by mistake is removed even when their row was changed outside prrt.
