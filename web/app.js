@@ -295,11 +295,14 @@ const recordForm = (p, kind, rows = recordedRows(p, kind)) => {
 
 // A new patient (a row of patients.csv; death and the reason for no salvage PRRT come later, as follow-up),
 // opened once registered.
-const registerForm = () => rowForm({
+const registerForm = (values = {}) => rowForm({
   id: 'register', title: 'Register a patient', path: '/api/patients', buttons: [['Register', 'POST']],
-  values: { last_contact_date: new Date().toISOString().slice(0, 10) },
+  values: { last_contact_date: new Date().toISOString().slice(0, 10), ...values },
   fields: formFields('patients.csv', ['death_date', 'no_salvage_reason']),
-  done: (body) => { location.hash = `#/patient/${encodeURIComponent(body.patient_id)}`; } });
+  done: (body) => {
+    const page = `#/patient/${encodeURIComponent(body.patient_id)}`;
+    if (location.hash === page) showPatient(body.patient_id); else location.hash = page;
+  } });
 
 // The patient's data and follow-up: last contact, death, and why salvage PRRT was not given.
 const followUpForm = (p) => rowForm({
@@ -362,10 +365,12 @@ function auditTrail(id) {
 const nothingRecorded = (p) => [p.phases, p.work_ups, p.labs, p.responses, p.lesions, p.events].every((rows) => rows.length === 0);
 
 // A patient whose rows were changed outside prrt and fail the checks an import makes (GET answers 409): the
-// problems, the changes, and the forms filled from the rows as stored, to correct them.
+// problems, the changes, and the forms filled from the rows as stored, to correct them. Rows stored under an
+// id no patient has are mended by registering the patient (or removed).
 function showPatientToCorrect(data) {
   const canWrite = state.session && state.session.role !== 'viewer';
   const stored = (file) => data.rows[file] || [];
+  const registered = stored('patients.csv').length > 0;
   const p = { patient_id: data.patient_id, ...(stored('patients.csv')[0] || {}) };
   main.replaceChildren(
     el('h1', { id: 'patient-title', text: `${data.patient_id} — rows to correct` }),
@@ -373,8 +378,8 @@ function showPatientToCorrect(data) {
     el('ul', { id: 'patient-problems' }, ...data.problems.map((problem) => el('li', { text: problem }))),
     el('p', { class: 'note', text: 'Nothing is derived of this patient (timeline, plan, curves, study) until every row is as prrt records it.' }),
     el('h2', { text: 'Changes (audit trail)' }), auditTrail(data.patient_id),
-    canWrite ? el('div', {}, el('h2', { text: 'Correct' }), followUpForm(p),
-      ...recordKinds.map((k) => recordForm(p, k, stored(`${k}.csv`))))
+    canWrite ? el('div', {}, el('h2', { text: 'Correct' }), registered ? followUpForm(p) : registerForm({ patient_id: data.patient_id }),
+      ...(registered ? recordKinds.map((k) => recordForm(p, k, stored(`${k}.csv`))) : []))
       : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
 }
 

@@ -743,8 +743,8 @@ Result<RowCounts> CheckRegistry(const std::string& db, PatientProblems& problems
         return Status();
       },
       std::nullopt,
-      [&](const std::string& id, const registry::Interchange&, const std::string& found) {
-        ++patients;
+      [&](const std::string& id, const registry::Interchange& one, const std::string& found) {
+        patients += one.files.at("patients.csv").size();  // none for rows whose patient is not registered
         ++to_correct;
         std::istringstream lines(found);
         for (std::string line; std::getline(lines, line);) {
@@ -759,9 +759,9 @@ Result<RowCounts> CheckRegistry(const std::string& db, PatientProblems& problems
   if (!walked.ok()) return walked;
   if (to_correct == 0) return rows;
   std::string message = fmt::format(
-      "{}: {} of {} patients {} rows prrt would not import (changed outside prrt? `prrt audit --patient` "
-      "says):",
-      db, to_correct, patients, to_correct == 1 ? "has" : "have");
+      "{}: rows prrt would not import under {} patient_id{} ({} patients registered; changed outside prrt? "
+      "`prrt audit --patient` says):",
+      db, to_correct, to_correct == 1 ? "" : "s", patients);
   for (const auto& [id, problem] : problems.found)
     message += fmt::format("\npatient '{}': {}", ShowUtf8(id), problem);
   if (problems.more)

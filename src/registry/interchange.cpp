@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -239,8 +240,14 @@ const std::string* Intern(const std::string& text) {
 }
 
 const std::string* Row::get(std::string_view column) const {
-  auto it = values.find(column);
-  return it == values.end() ? nullptr : &it->second;
+  // A row holds a dozen values at most: a scan that compares lengths first compares about one name in full,
+  // where a binary search compared three (a sixth of the time a read of the registry took went to finding
+  // values by name).
+  for (const auto& [name, value] : values) {
+    if (name.size() == column.size() && std::memcmp(name.data(), column.data(), column.size()) == 0)
+      return &value;
+  }
+  return nullptr;
 }
 
 std::string Row::where() const {
@@ -834,15 +841,17 @@ void CheckRows(Interchange& data, Problems& problems, bool keys_distinct) {
     if (rows == data.files.end()) continue;
     const std::vector<const ColumnSpec*>& fields = by_name.at(spec.name);
     for (const Row& row : rows->second) {
-      auto where = [&] {
+      auto where = [&] {  // the row's key as the audit trail writes it
         std::string key;
         for (const std::string& column : spec.key)
-          key += (key.empty() ? "" : "|") + (row.get(column) ? ShowUtf8(*row.get(column)) : std::string());
+          key += (&column == &spec.key.front() ? "" : "|") +
+                 (row.get(column) ? ShowUtf8(*row.get(column)) : std::string());
         return row.where() + " " + key;
       };
       auto value = row.values.begin();
       for (const ColumnSpec* field : fields) {
-        while (value != row.values.end() && value->first < field->name)
+        // Equal names first: most columns are there, and equality compares lengths before characters.
+        while (value != row.values.end() && value->first != field->name && value->first < field->name)
           ++value;  // a free-text x_ column
         if (value == row.values.end() || value->first != field->name) {
           if (field->required) problems.Add(MissingProblem(where(), field->name));

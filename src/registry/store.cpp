@@ -379,7 +379,8 @@ class TableCursor {
   }
   bool ok() const { return statement_->ok(); }
   bool done() const { return done_; }
-  const std::string& patient_id() const { return current_.values.at("patient_id"); }
+  // The current row's patient_id; nullptr for NULL (changed outside prrt), which SQLite orders first.
+  const std::string* patient_id() const { return current_.get("patient_id"); }
   // The current row, then the next.
   Row Take() {
     Row row = std::move(current_);
@@ -395,12 +396,14 @@ class TableCursor {
       return;
     }
     current_ = Row{file_, 0, {}};
-    current_.values.reserve(columns_.size());
+    // In name order already: taken as the map's sequence, without comparing names.
+    RowValues::sequence_type values;
+    values.reserve(columns_.size());
     for (size_t c : by_name_) {
       const unsigned char* text = sqlite3_column_text(st, static_cast<int>(c));
-      if (text != nullptr)
-        current_.values.emplace_hint(current_.values.end(), columns_[c], reinterpret_cast<const char*>(text));
+      if (text != nullptr) values.emplace_back(columns_[c], reinterpret_cast<const char*>(text));
     }
+    current_.values.adopt_sequence(boost::container::ordered_unique_range, std::move(values));
     AddExtra(reinterpret_cast<const char*>(sqlite3_column_text(st, static_cast<int>(columns_.size()))),
              current_);
   }
@@ -428,8 +431,10 @@ Result<Interchange> Store::Load() const {
 
 namespace {
 
-// The patients whose patient_id is in [from, to) (either end open when absent), as SQL and its parameters.
-std::pair<std::string, std::vector<std::string>> RangeWhere(const PatientRange& range) {
+// The patients whose patient_id is in [from, to) (either end open when absent), as SQL and its parameters;
+// with `null_first`, a range open below also has the rows whose patient_id is NULL (changed outside prrt:
+// SQLite orders them first, and the check names them).
+std::pair<std::string, std::vector<std::string>> RangeWhere(const PatientRange& range, bool null_first) {
   std::string where;
   std::vector<std::string> binds;
   if (range.from) {
@@ -437,10 +442,22 @@ std::pair<std::string, std::vector<std::string>> RangeWhere(const PatientRange& 
     binds.push_back(*range.from);
   }
   if (range.to) {
-    where += where.empty() ? " WHERE patient_id < ?" : " AND patient_id < ?";
+    where += where.empty()
+                 ? (null_first ? " WHERE (patient_id IS NULL OR patient_id < ?)" : " WHERE patient_id < ?")
+                 : " AND patient_id < ?";
     binds.push_back(*range.to);
   }
   return {where, binds};
+}
+
+// Whether a table has a row whose patient_id is NULL (changed outside prrt); found through its key's index.
+bool AnyPatientIdNull(sqlite3* db) {
+  for (const std::string& file : InterchangeFiles()) {
+    Statement st(
+        db, fmt::format("SELECT EXISTS (SELECT 1 FROM {} WHERE patient_id IS NULL)", Quote(TableOf(file))));
+    if (st.ok() && sqlite3_step(st.get()) == SQLITE_ROW && sqlite3_column_int(st.get(), 0) != 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -470,7 +487,8 @@ Result<std::optional<Interchange>> Store::PatientRows(const std::string& patient
 Status Store::ForEachPatientIn(
     const PatientRange& range,
     const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit) const {
-  const auto [where, binds] = RangeWhere(range);
+  // A NULL patient_id is rare (the scan that reads it is slower than the search by range): looked for first.
+  const auto [where, binds] = RangeWhere(range, !range.from && range.to && AnyPatientIdNull(impl_->db));
   return Walk(where, binds, RowOrder::kByKey, visit);
 }
 
@@ -487,18 +505,31 @@ Status Store::Walk(const std::string& where, const std::vector<std::string>& bin
     cursors.emplace_back(file, std::make_unique<TableCursor>(impl_->db, file, where, order_by, binds));
     if (!cursors.back().second->ok()) return impl_->Error("reading " + TableOf(file));
   }
-  TableCursor& patients = *cursors.front().second;  // patients.csv comes first
+  // The rows of the least patient_id among the tables' next rows, table by table. That is a patient's, or
+  // that of rows whose patient is not registered (changed with SQL outside prrt, whose shell does not
+  // enforce foreign keys), which the check then names: such rows, left waiting, kept every later patient's
+  // rows of their table from being read.
+  auto same = [](const std::string* a, const std::string* b) {
+    return a == nullptr ? b == nullptr : b != nullptr && *a == *b;
+  };
   Interchange one;
-  while (!patients.done()) {
-    for (auto& [file, rows] : one.files)
+  for (;;) {
+    const std::string* least = nullptr;
+    bool any = false;
+    for (const auto& [file, cursor] : cursors) {
+      if (cursor->done()) continue;
+      const std::string* id = cursor->patient_id();
+      if (!any || (least != nullptr && (id == nullptr || *id < *least))) least = id;
+      any = true;
+    }
+    if (!any) break;
+    const bool null_id = least == nullptr;
+    const std::string id = null_id ? std::string() : *least;  // a copy: the row it is in moves
+    for (auto& [file, cursor] : cursors) {
+      std::vector<Row>& rows = one.files[file];
       rows.clear();
-    const std::string id = patients.patient_id();
-    one.files["patients.csv"].push_back(patients.Take());
-    for (size_t f = 1; f < cursors.size(); ++f) {
-      TableCursor& cursor = *cursors[f].second;
-      std::vector<Row>& rows = one.files[cursors[f].first];
-      while (!cursor.done() && cursor.patient_id() == id)
-        rows.push_back(cursor.Take());
+      while (!cursor->done() && same(cursor->patient_id(), null_id ? nullptr : &id))
+        rows.push_back(cursor->Take());
     }
     // What derives endpoints and plans relies on the checks an import makes; a change made with SQL outside
     // prrt may have broken them.

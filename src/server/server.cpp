@@ -932,20 +932,19 @@ struct Server::Impl {
   }
 
   // The patient's rows a write changes: those stored (even when they fail the checks an import makes: the
-  // write may correct them, and is refused otherwise), or none for a new patient. kNotFound when there is no
-  // such patient, kAlreadyExists when a new patient's id is registered already. Needs store_mutex.
+  // write may correct them, and is refused otherwise); for a new patient none, or the rows stored under their
+  // id without them (changed outside prrt), which registering them mends. kNotFound when there is no such
+  // patient, kAlreadyExists when a new patient's id is registered already. Needs store_mutex.
   Result<registry::Interchange> RowsToChange(const std::string& id, Change change) {
-    if (change == Change::kNewPatient) {
-      Result<bool> registered = store.HasPatient(id);
-      if (!registered.ok()) return registered.status();
-      if (*registered)
-        return AlreadyExists(fmt::format("found '{}'; it is the id of a patient registered already", id));
-      return registry::Interchange();
-    }
+    Result<bool> registered = store.HasPatient(id);
+    if (!registered.ok()) return registered.status();
+    if (change == Change::kNewPatient && *registered)
+      return AlreadyExists(fmt::format("found '{}'; it is the id of a patient registered already", id));
+    if (change != Change::kNewPatient && !*registered)
+      return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
     Result<std::optional<registry::Interchange>> rows = store.PatientRows(id);
     if (!rows.ok()) return rows.status();
-    if (!*rows) return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
-    return std::move(**rows);
+    return rows->value_or(registry::Interchange());
   }
 
   // A write: the row (or the patient's changes) is the request's body as a JSON object, column by column; the

@@ -1203,8 +1203,8 @@ TEST(Store, ValidateDbListsEveryPatientChangedOutsidePrrt) {
                       "'2005-04-18'; UPDATE patients SET sex = 'x' WHERE patient_id = 'P003'"));
   EXPECT_EQ(RunPrrt({"validate", "--db", db}, out, err), 1);
   EXPECT_EQ(err,
-            fmt::format("prrt: {}: 2 of 3 patients have rows prrt would not import (changed outside "
-                        "prrt? `prrt audit --patient` says):\n"
+            fmt::format("prrt: {}: rows prrt would not import under 2 patient_ids (3 patients registered; "
+                        "changed outside prrt? `prrt audit --patient` says):\n"
                         "patient 'P001': cycles.csv (recorded) P001|2005-04-18: activity_gbq: found 'abc'; "
                         "expected a number\n"
                         "patient 'P003': patients.csv (recorded) P003: sex: found 'x'; expected one of: m, "
@@ -1235,6 +1235,74 @@ TEST(Store, ValidateDbListsEveryPatientChangedOutsidePrrt) {
   EXPECT_EQ(report["problems"].size(), 100u);
   EXPECT_EQ(RunPrrt({"validate"}, out, err), 2);
   EXPECT_EQ(err, "prrt: give --from FOLDER (CSV files) or --db FILE (a registry)\n");
+}
+
+// Rows whose patient is not registered (the sqlite3 shell does not enforce foreign keys) or whose patient_id
+// is NULL are named by the check, and every patient's rows are still read: rows of P0015 (between P001 and
+// P002) kept every later patient's cycles from being read, silently, and a NULL patient_id aborted a walk
+// or was passed over by a walk in parts.
+TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
+  TempDir dir("store_orphans");
+  const std::string db = (dir.path / "r.db").string();
+  {
+    registry::Store store = OpenStore(db);
+    ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  }
+  const std::map<std::string, size_t> cycles = {{"P001", 6}, {"P002", 4}, {"P003", 2}};  // cycles.csv
+  struct Case {
+    std::string sql, id, problem;
+  };
+  const std::vector<Case> cases = {
+      {"INSERT INTO cycles (patient_id, phase, date, activity_gbq) VALUES ('P0015', 'I', '2006-01-02', "
+       "'7.4')",
+       "P0015", "cycles.csv (recorded): patient_id: 'P0015' is not in patients.csv"},
+      {"UPDATE labs SET patient_id = NULL WHERE date = '2005-03-15' AND test = 'hb'", "",
+       "labs.csv (recorded) |2005-03-15|hb: patient_id: missing; it is required"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.sql);
+    const std::string edited = (dir.path / fmt::format("edited{}.db", c.id)).string();
+    std::filesystem::copy_file(db, edited);
+    ASSERT_TRUE(ExecSql(edited, c.sql));
+    registry::Store store = OpenStore(edited);
+    std::map<std::string, size_t> read;
+    std::vector<std::string> to_correct;
+    Status walked = store.ForEachPatient(
+        [&](const std::string& id, const registry::Interchange& rows) {
+          read[id] = rows.files.at("cycles.csv").size();
+          return Status();
+        },
+        std::nullopt,
+        [&](const std::string& id, const registry::Interchange& rows, const std::string& problems) {
+          to_correct.push_back(id);
+          EXPECT_EQ(problems, c.problem);
+          EXPECT_TRUE(rows.files.at("patients.csv").empty());
+          return Status();
+        });
+    EXPECT_TRUE(walked.ok()) << walked.message();
+    EXPECT_EQ(read, cycles);
+    EXPECT_EQ(to_correct, std::vector<std::string>{c.id});
+    // In parts, as `prrt eligibility` reads: stopped with the problem, not passed over.
+    std::mutex mutex;
+    read.clear();
+    walked = registry::Store::ForEachPatientInParallel(
+        edited, 2,
+        [&](const registry::PatientPart&, const std::string& id, const registry::Interchange& rows) {
+          std::lock_guard lock(mutex);
+          read[id] = rows.files.at("cycles.csv").size();
+          return Status();
+        });
+    EXPECT_EQ(
+        walked.message(),
+        fmt::format("{}: patient '{}' has rows prrt would not import (changed outside prrt? `prrt audit "
+                    "--patient` says; `prrt validate --db` lists every such patient):\n{}",
+                    edited, c.id, c.problem));
+    if (!c.id.empty()) {
+      Result<std::optional<registry::Interchange>> rows = store.PatientRows(c.id);
+      ASSERT_TRUE(rows.ok() && rows->has_value());
+      EXPECT_EQ((**rows).files.at("cycles.csv").size(), 1u);
+    }
+  }
 }
 
 // A patient registered by mistake is removed even when their row was changed outside prrt.

@@ -1635,6 +1635,46 @@ TEST_F(ApiOnARegistryChangedOutsidePrrt, APatientWhoseRowsWereChangedOutsidePrrt
   EXPECT_EQ(to_correct(), (std::map<std::string, json>{{"P003", both.at("P003")}}));
 }
 
+// A cycle stored under an id no patient has (the sqlite3 shell does not enforce foreign keys) is listed to
+// correct under that id; its page answers 409 with the row; registering the patient from the clinic makes the
+// cycle theirs (it is kept, not deleted as the new patient's missing rows), and nothing is left to correct.
+TEST_F(ApiOnARegistryChangedOutsidePrrt, RowsOfAnIdNoPatientHasAreMendedByRegisteringThePatient) {
+  const auto session = Login("ana");
+  ASSERT_EQ(Send("PUT", "/api/patients/P001/cycles",
+                 {{"phase", "I"}, {"date", "2005-04-18"}, {"activity_gbq", "7.4"}}, session)
+                ->status,
+            200);
+  ASSERT_TRUE(testing::ExecSql(db_,
+                               "INSERT INTO cycles (patient_id, phase, date, activity_gbq) VALUES "
+                               "('P004', 'I', '2011-03-01', '7.4')"));
+  const json worklist = json::parse(Get("/api/worklist", session)->body);
+  EXPECT_EQ(
+      worklist["patients_to_correct"],
+      json::parse(R"([{"patient_id": "P004", "problems": ["cycles.csv (recorded): patient_id: 'P004' is )"
+                  R"(not in patients.csv"]}])"));
+  auto page = Get("/api/patients/P004", session);
+  ASSERT_EQ(page->status, 409) << page->body;
+  EXPECT_EQ(
+      json::parse(page->body)["rows"]["cycles.csv"],
+      json::parse(R"([{"patient_id": "P004", "phase": "I", "date": "2011-03-01", "activity_gbq": "7.4"}])"));
+  EXPECT_TRUE(json::parse(page->body)["rows"]["patients.csv"].empty());
+  // Rows of no patient cannot be written to: the patient is registered first.
+  EXPECT_EQ(Send("DELETE", "/api/patients/P004/cycles?date=2011-03-01", json(), session)->status, 404);
+  const json patient = {{"patient_id", "P004"},
+                        {"sex", "m"},
+                        {"birth_date", "1955-05-05"},
+                        {"primary_site", "pancreatic"},
+                        {"last_contact_date", "2012-06-01"}};
+  auto registered = Post("/api/patients", patient, session);
+  ASSERT_EQ(registered->status, 201) << registered->body;
+  EXPECT_EQ(json::parse(registered->body)["inserted"], 1);
+  EXPECT_EQ(json::parse(registered->body)["deleted"], 0);
+  auto p004 = Get("/api/patients/P004", session);
+  ASSERT_EQ(p004->status, 200) << p004->body;
+  EXPECT_EQ(json::parse(p004->body)["phases"][0]["start"], "2011-03-01");
+  EXPECT_EQ(json::parse(Get("/api/worklist", session)->body)["patients_to_correct"], json::array());
+}
+
 // A simulated registry of 80 patients: enough for every worklist filter to keep some and not others.
 class ApiOnSimulatedRegistry : public Api {
  protected:
