@@ -90,7 +90,7 @@ bool AcceptsGzip(const httplib::Request& req) {
   return false;
 }
 
-// Problems one a line (a Status's message), a line each.
+// The lines of a text (a Status's message of problems, one a line).
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
   for (size_t at = 0; at <= text.size();) {
@@ -371,9 +371,8 @@ struct Server::Impl {
     for (size_t k = 0; k < std::min(to_correct.size(), kNamed); ++k)
       named.push_back(ShowUtf8(to_correct[k]));
     return FailedPrecondition(
-        fmt::format("the study is of every patient: the rows of {} {} must be corrected first ({}{}; changed "
-                    "outside prrt, "
-                    "the worklist lists them)",
+        fmt::format("the study is of every patient: the rows of {} {} must be corrected first ({}{}; "
+                    "changed outside prrt, the worklist lists them)",
                     to_correct.size(), to_correct.size() == 1 ? "patient" : "patients",
                     fmt::join(named, ", "), to_correct.size() > kNamed ? ", ..." : ""));
   }
@@ -511,7 +510,8 @@ struct Server::Impl {
     plans.Order();
     std::unique_lock lock(registry_mutex);
     std::swap(kept.worklist, plans);
-    for (const auto& [id, problems] : to_correct)  // changed with the triggers off: their endpoints too
+    // Rows broken by an edit the trail does not name (SQLite's triggers off): their endpoints go too.
+    for (const auto& [id, problems] : to_correct)
       kept.PutToCorrect(id, problems);
     kept.worklist_day = today;
     answers.Clear();
