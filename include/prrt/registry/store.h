@@ -146,7 +146,8 @@ class Store {
       const std::function<Status(const std::string& patient_id, const Interchange& rows,
                                  const std::string& problems)>& to_correct = nullptr) const;
   //! One patient's rows as stored (ForEachPatient's), whether or not they pass the checks (a write may
-  //! correct them); nullopt when there is no such patient.
+  //! correct them); without a patients.csv row when rows are stored under an id no patient has (changed with
+  //! SQL outside prrt); nullopt when nothing is stored under the id.
   Result<std::optional<Interchange>> PatientRows(const std::string& patient_id) const;
   //! The same for the patients whose patient_id is in `range`.
   Status ForEachPatientIn(
