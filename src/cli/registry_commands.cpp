@@ -743,11 +743,10 @@ Result<RowCounts> CheckRegistry(const std::string& db, PatientProblems& problems
         return Status();
       },
       std::nullopt,
-      [&](const std::string& id, const registry::Interchange& one, const std::string& found) {
+      [&](const std::string& id, const registry::Interchange& one, const std::vector<std::string>& found) {
         patients += one.files.at("patients.csv").size();  // none for rows whose patient is not registered
         ++to_correct;
-        std::istringstream lines(found);
-        for (std::string line; std::getline(lines, line);) {
+        for (const std::string& line : found) {
           if (problems.found.size() == PatientProblems::kLimit) {
             problems.more = true;
             break;

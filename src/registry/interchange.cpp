@@ -987,8 +987,7 @@ Result<std::vector<KeyChange>> ReplaceRowsChecked(Interchange& data, const std::
 
 }  // namespace
 
-Status CheckRecorded(Interchange& data) {
-  Problems problems;
+Status CheckRecorded(Interchange& data, Problems& problems) {
   // The key columns are required, so every key is whole, and distinct (UNIQUE).
   CheckRows(data, problems, true);
   if (!problems.empty()) return ProblemsStatus(problems);

@@ -466,7 +466,7 @@ Status Store::ForEachPatient(
     const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
     const std::optional<std::string>& patient_id,
     const std::function<Status(const std::string& patient_id, const Interchange& rows,
-                               const std::string& problems)>& to_correct) const {
+                               const std::vector<std::string>& problems)>& to_correct) const {
   if (patient_id) return Walk(" WHERE patient_id = ?", {*patient_id}, RowOrder::kAsStored, visit, to_correct);
   return Walk("", {}, RowOrder::kByKey, visit, to_correct);
 }
@@ -477,9 +477,9 @@ Result<std::optional<Interchange>> Store::PatientRows(const std::string& patient
     rows = r;
     return Status();
   };
-  Status read = ForEachPatient(
-      take, patient_id,
-      [&take](const std::string& id, const Interchange& r, const std::string&) { return take(id, r); });
+  Status read = ForEachPatient(take, patient_id,
+                               [&take](const std::string& id, const Interchange& r,
+                                       const std::vector<std::string>&) { return take(id, r); });
   if (!read.ok()) return read;
   return rows;
 }
@@ -495,7 +495,7 @@ Status Store::ForEachPatientIn(
 Status Store::Walk(const std::string& where, const std::vector<std::string>& binds, RowOrder order,
                    const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
                    const std::function<Status(const std::string& patient_id, const Interchange& rows,
-                                              const std::string& problems)>& to_correct) const {
+                                              const std::vector<std::string>& problems)>& to_correct) const {
   // Every table in patient_id order (its unique key starts with patient_id, so SQLite walks that index),
   // merged patient by patient. Rows as stored would have SQLite sort each patient's rows (a tenth to a
   // quarter more time for a walk over a million patients).
@@ -533,9 +533,10 @@ Status Store::Walk(const std::string& where, const std::vector<std::string>& bin
     }
     // What derives endpoints and plans relies on the checks an import makes; a change made with SQL outside
     // prrt may have broken them.
-    if (Status checked = CheckRecorded(one); !checked.ok()) {
+    Problems problems;
+    if (Status checked = CheckRecorded(one, problems); !checked.ok()) {
       if (to_correct) {
-        if (Status s = to_correct(id, one, checked.message()); !s.ok()) return s;
+        if (Status s = to_correct(id, one, problems.messages); !s.ok()) return s;
         continue;
       }
       return FailedPrecondition(

@@ -90,21 +90,11 @@ bool AcceptsGzip(const httplib::Request& req) {
   return false;
 }
 
-// The lines of a text (a Status's message of problems, one a line).
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  for (size_t at = 0; at <= text.size();) {
-    const size_t end = std::min(text.find('\n', at), text.size());
-    lines.push_back(text.substr(at, end - at));
-    at = end + 1;
-  }
-  return lines;
-}
-
 // GET /api/patients/{id} of a patient whose rows fail the checks an import makes (changed with SQL outside
 // prrt), answered 409: the problems, a line each, and the rows as stored, file by file (`{"cycles.csv":
 // [{"patient_id": ..., "date": ...}, ...], ...}`), for the forms that correct them.
-json ToCorrectJson(const std::string& id, const registry::Interchange& rows, const std::string& problems) {
+json ToCorrectJson(const std::string& id, const registry::Interchange& rows,
+                   const std::vector<std::string>& problems) {
   json files = json::object();
   for (const auto& [file, file_rows] : rows.files) {
     json& listed = files[file] = json::array();
@@ -119,7 +109,7 @@ json ToCorrectJson(const std::string& id, const registry::Interchange& rows, con
                                 "changes say): correct them",
                                 ShowUtf8(id))},
           {"patient_id", id},
-          {"problems", Lines(problems)},
+          {"problems", problems},
           {"rows", std::move(files)}};
 }
 
@@ -474,8 +464,8 @@ struct Server::Impl {
           return Status();
         },
         std::nullopt,
-        [&](const std::string& id, const registry::Interchange&, const std::string& problems) {
-          read.PutToCorrect(id, Lines(problems));
+        [&](const std::string& id, const registry::Interchange&, const std::vector<std::string>& problems) {
+          read.PutToCorrect(id, problems);
           return Status();
         });
     if (!walked.ok()) return walked;
@@ -502,8 +492,8 @@ struct Server::Impl {
           return Status();
         },
         std::nullopt,
-        [&](const std::string& id, const registry::Interchange&, const std::string& problems) {
-          to_correct.emplace_back(id, Lines(problems));
+        [&](const std::string& id, const registry::Interchange&, const std::vector<std::string>& problems) {
+          to_correct.emplace_back(id, problems);
           return Status();
         });
     if (!walked.ok()) return walked;
@@ -536,8 +526,8 @@ struct Server::Impl {
           return Status();
         },
         id,
-        [&](const std::string&, const registry::Interchange&, const std::string& problems) {
-          read.problems = Lines(problems);
+        [&](const std::string&, const registry::Interchange&, const std::vector<std::string>& problems) {
+          read.problems = problems;
           return Status();
         });
     if (!walked.ok()) return walked;
@@ -851,7 +841,7 @@ struct Server::Impl {
           return Status();
         },
         id,
-        [&](const std::string&, const registry::Interchange& rows, const std::string& problems) {
+        [&](const std::string&, const registry::Interchange& rows, const std::vector<std::string>& problems) {
           to_correct = ToCorrectJson(id, rows, problems);
           return Status();
         });
@@ -936,14 +926,13 @@ struct Server::Impl {
   // id without them (changed outside prrt), which registering them mends. kNotFound when there is no such
   // patient, kAlreadyExists when a new patient's id is registered already. Needs store_mutex.
   Result<registry::Interchange> RowsToChange(const std::string& id, Change change) {
-    Result<bool> registered = store.HasPatient(id);
-    if (!registered.ok()) return registered.status();
-    if (change == Change::kNewPatient && *registered)
-      return AlreadyExists(fmt::format("found '{}'; it is the id of a patient registered already", id));
-    if (change != Change::kNewPatient && !*registered)
-      return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
     Result<std::optional<registry::Interchange>> rows = store.PatientRows(id);
     if (!rows.ok()) return rows.status();
+    const bool registered = *rows && !(**rows).files.at("patients.csv").empty();
+    if (change == Change::kNewPatient && registered)
+      return AlreadyExists(fmt::format("found '{}'; it is the id of a patient registered already", id));
+    if (change != Change::kNewPatient && !registered)
+      return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
     return rows->value_or(registry::Interchange());
   }
 

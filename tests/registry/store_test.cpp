@@ -1131,9 +1131,10 @@ TEST(Store, APatientsRowsChangedOutsidePrrtAreCheckedAsAnImportChecksThem) {
           return Status();
         },
         std::nullopt,
-        [&](const std::string& id, const registry::Interchange& rows, const std::string& problems) {
+        [&](const std::string& id, const registry::Interchange& rows,
+            const std::vector<std::string>& problems) {
           to_correct.push_back(id);
-          EXPECT_EQ(problems, c.problem);
+          EXPECT_EQ(problems, std::vector<std::string>{c.problem});
           EXPECT_EQ(rows.files.at("cycles.csv").size(), 6u);
           return Status();
         });
@@ -1273,9 +1274,10 @@ TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
           return Status();
         },
         std::nullopt,
-        [&](const std::string& id, const registry::Interchange& rows, const std::string& problems) {
+        [&](const std::string& id, const registry::Interchange& rows,
+            const std::vector<std::string>& problems) {
           to_correct.push_back(id);
-          EXPECT_EQ(problems, c.problem);
+          EXPECT_EQ(problems, std::vector<std::string>{c.problem});
           EXPECT_TRUE(rows.files.at("patients.csv").empty());
           return Status();
         });

@@ -119,8 +119,8 @@ Status RemoveRow(Interchange& data, const std::string& file, const RowValues& ke
 //! its file and key ("cycles.csv (recorded) P001|2005-02-14: activity_gbq: found 'abc'; expected a number").
 //! Neither text is checked (a registry imported before ids were kept to one line may hold a control
 //! character) nor whether a date is in the future (a date recorded as of another clock, or `--today`, is no
-//! harm to what is derived from it).
-Status CheckRecorded(Interchange& data);
+//! harm to what is derived from it). The problems are in `problems` too, a line each.
+Status CheckRecorded(Interchange& data, Problems& problems);
 
 //! The prefix of the free-text columns any file may have besides its own (kept as text, never checked).
 inline constexpr std::string_view kFreeTextPrefix = "x_";

@@ -144,7 +144,7 @@ class Store {
       const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
       const std::optional<std::string>& patient_id = std::nullopt,
       const std::function<Status(const std::string& patient_id, const Interchange& rows,
-                                 const std::string& problems)>& to_correct = nullptr) const;
+                                 const std::vector<std::string>& problems)>& to_correct = nullptr) const;
   //! One patient's rows as stored (ForEachPatient's), whether or not they pass the checks (a write may
   //! correct them); without a patients.csv row when rows are stored under an id no patient has (changed with
   //! SQL outside prrt); nullopt when nothing is stored under the id.
@@ -210,10 +210,11 @@ class Store {
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   enum class RowOrder { kAsStored, kByKey };
-  Status Walk(const std::string& where, const std::vector<std::string>& binds, RowOrder order,
-              const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
-              const std::function<Status(const std::string& patient_id, const Interchange& rows,
-                                         const std::string& problems)>& to_correct = nullptr) const;
+  Status Walk(
+      const std::string& where, const std::vector<std::string>& binds, RowOrder order,
+      const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
+      const std::function<Status(const std::string& patient_id, const Interchange& rows,
+                                 const std::vector<std::string>& problems)>& to_correct = nullptr) const;
   //! Stores `rows` as the whole of `patients`' rows (what they lack is deleted).
   using PartStorer = std::function<Status(const Interchange& rows, const std::set<std::string>& patients)>;
   Result<ImportCounts> StoreParts(const std::function<Status(const PartStorer& store_part)>& produce,
