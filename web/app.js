@@ -84,6 +84,8 @@ function showLogin(message) {
 const worklistColumns = [['Patient', 'patient'], ['Phase', 'phase'], ['Status', 'status'], ['Cycles', 'cycles'],
   ['Next action', 'next'], ['Salvage eligibility', 'eligibility']];
 const worklistPage = 100;
+// How the page names rows that have no patient_id (NULL or empty in the registry: the server lists them as null).
+const noPatientId = 'rows without a patient_id (correct them with SQL; prrt validate --db lists them)';
 const worklistView = { q: '', filter: '', sort: 'urgency', order: 'asc', offset: 0 };
 
 async function showWorklist() {
@@ -111,7 +113,9 @@ async function showWorklist() {
       el('p', { class: 'error', text: 'Changed outside prrt, these patients\' rows are not as prrt records them: '
         + 'correct them on their pages (their plans, the curves and the study wait for it).' }),
       el('ul', {}, ...data.patients_to_correct.map((p) => el('li', {},
-        el('a', { href: `#/patient/${encodeURIComponent(p.patient_id)}`, text: p.patient_id }),
+        // Rows with no patient_id have no page: they are corrected with SQL, where they were changed.
+        p.patient_id === null ? el('span', { text: noPatientId })
+          : el('a', { href: `#/patient/${encodeURIComponent(p.patient_id)}`, text: p.patient_id }),
         ` — ${p.problems[0]}${p.problems.length > 1 ? ` (and ${p.problems.length - 1} more)` : ''}`)))]));
     const rows = data.patients.map((p) => {
       const action = p.due[0] || p.actions[0];
@@ -473,7 +477,7 @@ async function showCohort() {
     if (status !== 200) { result.replaceChildren(el('p', { class: 'error', text: data.error || 'no answer' })); return; }
     const medians = data.groups.map((g) => row([g.group, g.n, g.events, fmt(g.median), `${fmt(g.median_lower)} – ${fmt(g.median_upper)}`]));
     const left = data.patients_to_correct.length === 0 ? null : el('p', { class: 'error', id: 'km-to-correct',
-      text: `Left out until their rows are corrected (changed outside prrt): ${data.patients_to_correct.join(', ')}` });
+      text: `Left out until their rows are corrected (changed outside prrt): ${data.patients_to_correct.map((id) => id ?? noPatientId).join(', ')}` });
     result.replaceChildren(left, kmChart(data), table(['Group', 'n', 'Events', 'Median (months)', '95% CI'], medians),
       el('p', { id: 'km-logrank', text: data.logrank ? `Log-rank chi-square ${fmt(data.logrank.chisq, 2)} on ${data.logrank.df} df, p ${data.logrank.p < 0.001 ? '< 0.001' : `= ${fmt(data.logrank.p, 3)}`}` : 'One group: no test.' }));
   };

@@ -853,7 +853,9 @@ void CheckRows(Interchange& data, Problems& problems, bool keys_distinct) {
         // Equal names first: most columns are there, and equality compares lengths before characters.
         while (value != row.values.end() && value->first != field->name && value->first < field->name)
           ++value;  // a free-text x_ column
-        if (value == row.values.end() || value->first != field->name) {
+        // An empty value (stored with SQL) is missing, as an empty field of a CSV file is.
+        const bool absent = value == row.values.end() || value->first != field->name;
+        if (absent || (field->required && value->second.empty())) {
           if (field->required) problems.Add(MissingProblem(where(), field->name));
         } else if (field->type != ColumnType::kText) {
           if (std::optional<std::string> expected = CheckValue(*field, value->second, kNoFuture)) {

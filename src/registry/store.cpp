@@ -379,8 +379,12 @@ class TableCursor {
   }
   bool ok() const { return statement_->ok(); }
   bool done() const { return done_; }
-  // The current row's patient_id; nullptr for NULL (changed outside prrt), which SQLite orders first.
-  const std::string* patient_id() const { return current_.get("patient_id"); }
+  // The current row's patient_id; empty for NULL too (changed outside prrt: SQLite orders NULL first, then
+  // the empty text, so both are the least).
+  std::string_view patient_id() const {
+    const std::string* id = current_.get("patient_id");
+    return id == nullptr ? std::string_view() : std::string_view(*id);
+  }
   // The current row, then the next.
   Row Take() {
     Row row = std::move(current_);
@@ -467,7 +471,12 @@ Status Store::ForEachPatient(
     const std::optional<std::string>& patient_id,
     const std::function<Status(const std::string& patient_id, const Interchange& rows,
                                const std::vector<std::string>& problems)>& to_correct) const {
-  if (patient_id) return Walk(" WHERE patient_id = ?", {*patient_id}, RowOrder::kAsStored, visit, to_correct);
+  // No id (empty) is also the rows whose patient_id is NULL, as a walk over all groups them.
+  if (patient_id) {
+    return Walk(
+        patient_id->empty() ? " WHERE (patient_id = ? OR patient_id IS NULL)" : " WHERE patient_id = ?",
+        {*patient_id}, RowOrder::kAsStored, visit, to_correct);
+  }
   return Walk("", {}, RowOrder::kByKey, visit, to_correct);
 }
 
@@ -506,29 +515,21 @@ Status Store::Walk(const std::string& where, const std::vector<std::string>& bin
     if (!cursors.back().second->ok()) return impl_->Error("reading " + TableOf(file));
   }
   // The rows of the least patient_id among the tables' next rows, table by table. That is a patient's, or
-  // that of rows whose patient is not registered (changed with SQL outside prrt, whose shell does not
-  // enforce foreign keys), which the check then names: such rows, left waiting, kept every later patient's
-  // rows of their table from being read.
-  auto same = [](const std::string* a, const std::string* b) {
-    return a == nullptr ? b == nullptr : b != nullptr && *a == *b;
-  };
+  // that of rows whose patient is not registered or that have none (changed with SQL outside prrt, whose
+  // shell does not enforce foreign keys), which the check then names: such rows, left waiting, kept every
+  // later patient's rows of their table from being read.
   Interchange one;
   for (;;) {
-    const std::string* least = nullptr;
-    bool any = false;
+    std::optional<std::string_view> least;
     for (const auto& [file, cursor] : cursors) {
-      if (cursor->done()) continue;
-      const std::string* id = cursor->patient_id();
-      if (!any || (least != nullptr && (id == nullptr || *id < *least))) least = id;
-      any = true;
+      if (!cursor->done() && (!least || cursor->patient_id() < *least)) least = cursor->patient_id();
     }
-    if (!any) break;
-    const bool null_id = least == nullptr;
-    const std::string id = null_id ? std::string() : *least;  // a copy: the row it is in moves
+    if (!least) break;
+    const std::string id(*least);  // a copy: the row it is in moves
     for (auto& [file, cursor] : cursors) {
       std::vector<Row>& rows = one.files[file];
       rows.clear();
-      while (!cursor->done() && same(cursor->patient_id(), null_id ? nullptr : &id))
+      while (!cursor->done() && cursor->patient_id() == id)
         rows.push_back(cursor->Take());
     }
     // What derives endpoints and plans relies on the checks an import makes; a change made with SQL outside

@@ -233,16 +233,19 @@ struct KeptPatient {
 struct Kept {
   std::map<std::string, study::SubjectEndpoints> endpoints;
   std::vector<CohortRow> cohort;
+  std::vector<std::string> cohort_ids;       // the patient of each row of `cohort`
   std::map<std::string, size_t> cohort_row;  // by patient id: the row in `cohort`
   Worklist worklist;
   registry::Day worklist_day = 0;  // the plans hold as of this day: built again on the next
 
   void Put(const std::string& id, KeptPatient patient, const protocol::Protocol& protocol) {
     const auto [at, added] = cohort_row.emplace(id, cohort.size());
-    if (added)
+    if (added) {
       cohort.push_back(MakeCohortRow(patient.endpoints));
-    else
+      cohort_ids.push_back(id);
+    } else {
       cohort[at->second] = MakeCohortRow(patient.endpoints);
+    }
     endpoints[id] = std::move(patient.endpoints);
     worklist.Put(patient.plan, protocol);
   }
@@ -256,11 +259,11 @@ struct Kept {
       cohort_row.erase(at);
       if (row + 1 != cohort.size()) {
         cohort[row] = std::move(cohort.back());
-        for (auto& [other, other_row] : cohort_row) {
-          if (other_row + 1 == cohort.size()) other_row = row;
-        }
+        cohort_ids[row] = std::move(cohort_ids.back());
+        cohort_row[cohort_ids[row]] = row;
       }
       cohort.pop_back();
+      cohort_ids.pop_back();
     }
     worklist.Remove(id);
   }
@@ -356,15 +359,24 @@ struct Server::Impl {
   Status EveryPatientDerived() const {
     const std::vector<std::string> to_correct = kept.worklist.ToCorrect();
     if (to_correct.empty()) return Status();
+    // Rows without a patient_id are no patient's; listed under the empty id, they come first.
+    const bool no_id = to_correct.front().empty();
+    const size_t patients = to_correct.size() - (no_id ? 1 : 0);
     constexpr size_t kNamed = 10;
     std::vector<std::string> named;
-    for (size_t k = 0; k < std::min(to_correct.size(), kNamed); ++k)
+    for (size_t k = no_id ? 1 : 0; k < to_correct.size() && named.size() < kNamed; ++k)
       named.push_back(ShowUtf8(to_correct[k]));
-    return FailedPrecondition(
-        fmt::format("the study is of every patient: the rows of {} {} must be corrected first ({}{}; "
-                    "changed outside prrt, the worklist lists them)",
-                    to_correct.size(), to_correct.size() == 1 ? "patient" : "patients",
-                    fmt::join(named, ", "), to_correct.size() > kNamed ? ", ..." : ""));
+    std::string whose =
+        patients == 0 ? ""
+                      : fmt::format("the rows of {} {}", patients, patients == 1 ? "patient" : "patients");
+    if (no_id) whose += patients == 0 ? "rows without a patient_id" : " and rows without a patient_id";
+    return FailedPrecondition(fmt::format(
+        "the study is of every patient: {} must be corrected first ({}{}changed outside prrt, the worklist "
+        "lists them)",
+        whose, fmt::join(named, ", "),
+        patients > kNamed ? ", ...; "
+        : named.empty()   ? ""
+                          : "; "));
   }
 
   // Writes the study of the registry as it is now, unless nothing changed since the last time. The
@@ -1162,7 +1174,9 @@ struct Server::Impl {
                    {"conf_type", "log"},         {"conf_level", 0.95}, {"median_ci", "band"},
                    {"groups", std::move(groups)}};
     // Left out: nothing is derived of them until their rows are corrected.
-    result["patients_to_correct"] = kept.worklist.ToCorrect();
+    json& to_correct = result["patients_to_correct"] = json::array();
+    for (const std::string& id : kept.worklist.ToCorrect())
+      to_correct.push_back(ToCorrectId(id));
     if (names.size() >= 2) {
       Result<stats::LogrankResult> test =
           stats::LogRank(data, static_cast<int32_t>(names.size()), {}, 0, stats::LogrankOptions{});

@@ -152,9 +152,14 @@ void Worklist::Remove(const std::string& patient_id) {
   entries_.erase(at);
 }
 
+nlohmann::json ToCorrectId(const std::string& patient_id) {
+  return patient_id.empty() ? nlohmann::json() : nlohmann::json(patient_id);
+}
+
 void Worklist::PutToCorrect(const std::string& patient_id, const std::vector<std::string>& problems) {
   Remove(patient_id);
-  to_correct_[patient_id] = report::JsonText({{"patient_id", patient_id}, {"problems", problems}});
+  to_correct_[patient_id] =
+      report::JsonText({{"patient_id", ToCorrectId(patient_id)}, {"problems", problems}});
 }
 
 std::vector<std::string> Worklist::ToCorrect() const {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "prrt/common/result.h"
 #include "prrt/protocol/plan.h"
 #include "prrt/protocol/protocol.h"
@@ -34,6 +36,10 @@ struct WorklistQuery {
 //! non-negative integer, is an invalid-argument error naming the parameter and what it may be.
 Result<WorklistQuery> ParseWorklistQuery(const std::map<std::string, std::string>& parameters);
 
+//! A patient to correct as the answers name them: by their id, or null for rows that have none (a NULL or
+//! empty patient_id, changed with SQL outside prrt; the store reads them as one group, under "").
+nlohmann::json ToCorrectId(const std::string& patient_id);
+
 class Worklist {
  public:
   //! Adds or replaces the patient's entry, in its place in the default order once the entries are ordered.
@@ -55,7 +61,8 @@ class Worklist {
 
   //! `{"as_of", "total", "matched", "offset", "limit", "patients": [...], "patients_to_correct": [...]}`,
   //! each patient's plan as `prrt plan --json` with `due` (its due and overdue actions); every patient to
-  //! correct as `{"patient_id", "problems": [...]}`, whatever the query.
+  //! correct as `{"patient_id", "problems": [...]}`, whatever the query (patient_id null for rows that have
+  //! none).
   std::string Answer(const WorklistQuery& query, const std::string& as_of) const;
 
  private:

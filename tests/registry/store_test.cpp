@@ -1084,6 +1084,9 @@ TEST(Store, APatientsRowsChangedOutsidePrrtAreCheckedAsAnImportChecksThem) {
        "is not 1 to 12)"},
       {"UPDATE patients SET last_contact_date = NULL WHERE patient_id = 'P001'",
        "patients.csv (recorded) P001: last_contact_date: missing; it is required"},
+      // Empty text, which the import reads as missing (and never stores).
+      {"UPDATE patients SET last_contact_date = '' WHERE patient_id = 'P001'",
+       "patients.csv (recorded) P001: last_contact_date: missing; it is required"},
       {"UPDATE patients SET sex = 'x' WHERE patient_id = 'P001'",
        "patients.csv (recorded) P001: sex: found 'x'; expected one of: m, f"},
       {"UPDATE baselines SET karnofsky = '85.5' WHERE phase = 'R'",
@@ -1241,7 +1244,8 @@ TEST(Store, ValidateDbListsEveryPatientChangedOutsidePrrt) {
 // Rows whose patient is not registered (the sqlite3 shell does not enforce foreign keys) or whose patient_id
 // is NULL are named by the check, and every patient's rows are still read: rows of P0015 (between P001 and
 // P002) kept every later patient's cycles from being read, silently, and a NULL patient_id aborted a walk
-// or was passed over by a walk in parts.
+// or was passed over by a walk in parts. Rows with no patient_id, NULL or empty, are one group, read under
+// the empty id.
 TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
   TempDir dir("store_orphans");
   const std::string db = (dir.path / "r.db").string();
@@ -1251,18 +1255,31 @@ TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
   }
   const std::map<std::string, size_t> cycles = {{"P001", 6}, {"P002", 4}, {"P003", 2}};  // cycles.csv
   struct Case {
-    std::string sql, id, problem;
+    std::string sql, id;
+    std::vector<std::string> problems;
+    size_t cycles_of_id;  // the group's cycles
   };
   const std::vector<Case> cases = {
       {"INSERT INTO cycles (patient_id, phase, date, activity_gbq) VALUES ('P0015', 'I', '2006-01-02', "
        "'7.4')",
-       "P0015", "cycles.csv (recorded): patient_id: 'P0015' is not in patients.csv"},
-      {"UPDATE labs SET patient_id = NULL WHERE date = '2005-03-15' AND test = 'hb'", "",
-       "labs.csv (recorded) |2005-03-15|hb: patient_id: missing; it is required"},
+       "P0015",
+       {"cycles.csv (recorded): patient_id: 'P0015' is not in patients.csv"},
+       1},
+      {"UPDATE labs SET patient_id = NULL WHERE date = '2005-03-15' AND test = 'hb'",
+       "",
+       {"labs.csv (recorded) |2005-03-15|hb: patient_id: missing; it is required"},
+       0},
+      {"UPDATE labs SET patient_id = NULL WHERE date = '2005-03-15' AND test = 'hb'; INSERT INTO cycles "
+       "(patient_id, phase, date, activity_gbq) VALUES ('', 'I', '2006-01-02', '7.4')",
+       "",
+       {"cycles.csv (recorded) |2006-01-02: patient_id: missing; it is required",
+        "labs.csv (recorded) |2005-03-15|hb: patient_id: missing; it is required"},
+       1},
   };
+  int edit = 0;
   for (const Case& c : cases) {
     SCOPED_TRACE(c.sql);
-    const std::string edited = (dir.path / fmt::format("edited{}.db", c.id)).string();
+    const std::string edited = (dir.path / fmt::format("edited{}.db", ++edit)).string();
     std::filesystem::copy_file(db, edited);
     ASSERT_TRUE(ExecSql(edited, c.sql));
     registry::Store store = OpenStore(edited);
@@ -1277,7 +1294,7 @@ TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
         [&](const std::string& id, const registry::Interchange& rows,
             const std::vector<std::string>& problems) {
           to_correct.push_back(id);
-          EXPECT_EQ(problems, std::vector<std::string>{c.problem});
+          EXPECT_EQ(problems, c.problems);
           EXPECT_TRUE(rows.files.at("patients.csv").empty());
           return Status();
         });
@@ -1298,12 +1315,12 @@ TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
         walked.message(),
         fmt::format("{}: patient '{}' has rows prrt would not import (changed outside prrt? `prrt audit "
                     "--patient` says; `prrt validate --db` lists every such patient):\n{}",
-                    edited, c.id, c.problem));
-    if (!c.id.empty()) {
-      Result<std::optional<registry::Interchange>> rows = store.PatientRows(c.id);
-      ASSERT_TRUE(rows.ok() && rows->has_value());
-      EXPECT_EQ((**rows).files.at("cycles.csv").size(), 1u);
-    }
+                    edited, c.id, fmt::join(c.problems, "\n")));
+    // Read alone (as the server follows a change), under the same id.
+    Result<std::optional<registry::Interchange>> rows = store.PatientRows(c.id);
+    ASSERT_TRUE(rows.ok() && rows->has_value());
+    EXPECT_EQ((**rows).files.at("cycles.csv").size(), c.cycles_of_id);
+    EXPECT_EQ((**rows).files.at("labs.csv").size(), c.id.empty() ? 1u : 0u);
   }
 }
 

@@ -1675,6 +1675,62 @@ TEST_F(ApiOnARegistryChangedOutsidePrrt, RowsOfAnIdNoPatientHasAreMendedByRegist
   EXPECT_EQ(json::parse(Get("/api/worklist", session)->body)["patients_to_correct"], json::array());
 }
 
+// Rows given no patient_id while the server runs (NULL in the sqlite3 shell, or empty: the same to prrt, read
+// as one group) are followed through the trail, whose key for them starts with '|': listed to correct under
+// null (no page can show them), left out of the curves, the study waiting for them; once they are given
+// their patient again, nothing is left to correct. Before, they were listed only after a full read, under
+// "", and named in the study's message as a patient.
+TEST_F(Api, RowsGivenNoPatientIdWhileServingAreListedUnderNull) {
+  const auto session = Login("ana");
+  ASSERT_EQ(Get("/api/study", session)->status, 200);
+  ASSERT_TRUE(testing::ExecSql(
+      db_,
+      "UPDATE labs SET patient_id = NULL WHERE patient_id = 'P001' AND date = '2005-03-15' AND test = 'hb'; "
+      "UPDATE cycles SET patient_id = '' WHERE patient_id = 'P003' AND date = '2010-01-11'"));
+  const json worklist = json::parse(Get("/api/worklist", session)->body);
+  EXPECT_EQ(worklist["patients_to_correct"], json::parse(R"([{"patient_id": null, "problems": [
+                "cycles.csv (recorded) |2010-01-11: patient_id: missing; it is required",
+                "labs.csv (recorded) |2005-03-15|hb: patient_id: missing; it is required"]}])"));
+  // The patients keep their other rows.
+  EXPECT_EQ(WorklistIds(session), (std::set<std::string>{"P001", "P002", "P003"}));
+  EXPECT_EQ(json::parse(Get("/api/km?endpoint=os&group=tumour", session)->body)["patients_to_correct"],
+            json::array({nullptr}));
+  auto study = Get("/api/study", session);
+  EXPECT_EQ(study->status, 409);
+  EXPECT_EQ(
+      json::parse(study->body)["error"],
+      "the study is of every patient: rows without a patient_id must be corrected first (changed outside "
+      "prrt, the worklist lists them)");
+  ASSERT_TRUE(
+      testing::ExecSql(db_,
+                       "UPDATE labs SET patient_id = 'P001' WHERE patient_id IS NULL; UPDATE cycles SET "
+                       "patient_id = 'P003' WHERE patient_id = ''"));
+  EXPECT_EQ(json::parse(Get("/api/worklist", session)->body)["patients_to_correct"], json::array());
+  EXPECT_EQ(Get("/api/study", session)->status, 200);
+}
+
+// The curves' rows are kept in a flat list, a patient leaving it giving their place to the last row: after
+// P001 (first) leaves, P003 (last) is in P001's place, and a change to P003 must change that row, not the
+// place it left (beyond the end of the list).
+TEST_F(Api, TheCurvesFollowAPatientWhoseRowTookAnotherPlace) {
+  const auto session = Login("ana");
+  auto sites = [&] {
+    std::map<std::string, int> n;
+    const json km = json::parse(Get("/api/km?endpoint=os&group=tumour", session)->body);
+    for (const json& g : km["groups"])
+      n[g["group"].get<std::string>()] = g["n"].get<int>();
+    return n;
+  };
+  EXPECT_EQ(sites(), (std::map<std::string, int>{{"bronchial", 1}, {"midgut", 1}, {"pancreatic", 1}}));
+  ASSERT_TRUE(testing::ExecSql(db_, "UPDATE patients SET sex = 'x' WHERE patient_id = 'P001'"));
+  EXPECT_EQ(sites(), (std::map<std::string, int>{{"bronchial", 1}, {"pancreatic", 1}}));
+  auto changed = Send("PATCH", "/api/patients/P003", {{"primary_site", "hindgut"}}, session);
+  ASSERT_EQ(changed->status, 200) << changed->body;
+  EXPECT_EQ(sites(), (std::map<std::string, int>{{"hindgut", 1}, {"pancreatic", 1}}));
+  ASSERT_EQ(Send("PATCH", "/api/patients/P001", {{"sex", "f"}}, session)->status, 200);
+  EXPECT_EQ(sites(), (std::map<std::string, int>{{"hindgut", 1}, {"midgut", 1}, {"pancreatic", 1}}));
+}
+
 // A simulated registry of 80 patients: enough for every worklist filter to keep some and not others.
 class ApiOnSimulatedRegistry : public Api {
  protected:

@@ -296,6 +296,20 @@ try {
   await page.click('#nav-worklist');
   await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
   if (await page.locator('#worklist-to-correct li').count() !== 0) fail('P001 is still listed to correct');
+  // A lab result given no patient_id: listed as such, with no link (no page can show it), until given back.
+  const hbOfP001 = "patient_id = 'P001' AND date = '2005-03-15' AND test = 'hb'";
+  execFileSync('sqlite3', [db, `UPDATE labs SET patient_id = NULL WHERE ${hbOfP001}`]);
+  await page.waitForTimeout(1200);
+  await page.click('#nav-cohort');
+  await page.click('#nav-worklist');
+  await page.waitForSelector('#worklist-to-correct li:has-text("rows without a patient_id")');
+  if (await page.locator('#worklist-to-correct li a').count() !== 0) fail('rows without a patient_id have a link');
+  execFileSync('sqlite3', [db, "UPDATE labs SET patient_id = 'P001' WHERE patient_id IS NULL"]);
+  await page.waitForTimeout(1200);
+  await page.click('#nav-cohort');
+  await page.click('#nav-worklist');
+  await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
+  if (await page.locator('#worklist-to-correct li').count() !== 0) fail('the rows are still listed to correct');
 
   // Log out; a viewer sees the patient but no forms.
   await page.click('#logout');
@@ -306,7 +320,7 @@ try {
   await page.waitForSelector('text=Viewers cannot record data.');
   if (await page.locator('form.record').count() !== 0) fail('a viewer was shown the forms');
   if (problems.length) fail(`script errors in the page: ${problems.join('; ')}`);
-  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, hostile text in every form field and the search box, the cohort explorer with filters, the study page, a dose changed outside prrt corrected and a viewer: all as expected');
+  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, hostile text in every form field and the search box, the cohort explorer with filters, the study page, a dose changed outside prrt corrected, a lab result given no patient_id listed, and a viewer: all as expected');
 } finally {
   if (browser) await browser.close();
   if (server) server.kill();
