@@ -602,7 +602,10 @@ Status Store::ForEachPatientInParallel(
   std::atomic<bool> failed{false};
   std::vector<Status> results(ranges.size());
   auto run = [&](size_t k) {
-    if (ranges[k].patients == 0) return;
+    // The first part is walked even without patients: rows of no registered patient below the first
+    // boundary are its (with no patient at all, every row), and the check must name them. A later part
+    // without patients has an empty range, or none when the registry has no patients (it would walk all).
+    if (ranges[k].patients == 0 && k > 0) return;
     bool stopped = false;
     Status s =
         stores[k].ForEachPatientIn(ranges[k].range, [&](const std::string& id, const Interchange& rows) {

@@ -51,6 +51,21 @@ registry::Store OpenStore(const fs::path& db) {
   return std::move(*store);
 }
 
+// Makes `db` a registry of the example folder (imported by "nurse"), closed again.
+void ImportExample(const fs::path& db) {
+  registry::Store store = OpenStore(db);
+  ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+}
+
+// A copy of the registry `db` (beside it) changed by `sql` in the sqlite3 shell, as a user would: its path.
+std::string EditedCopy(const fs::path& db, const std::string& sql) {
+  static int copies = 0;
+  const fs::path edited = db.parent_path() / fmt::format("edited{}.db", ++copies);
+  fs::copy_file(db, edited);
+  EXPECT_TRUE(ExecSql(edited.string(), sql));
+  return edited.string();
+}
+
 // SQL that drops the triggers which audit changes made outside prrt (schema version 5): a registry as an
 // earlier prrt left it, or one whose triggers were dropped.
 std::string DropOutsideChangeTriggers() {
@@ -1051,10 +1066,7 @@ TEST(Store, AuditsPrrtsOwnWritesOnceAndNotAChangeWithTheTriggersOff) {
 // outside prrt made before is not in the trail, one made after is.
 TEST(Store, MigratesAVersion4RegistryToAuditChangesMadeOutsidePrrt) {
   TempDir dir("store_migrate_5");
-  {
-    registry::Store store = OpenStore(dir.path / "r.db");
-    ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
-  }
+  ImportExample(dir.path / "r.db");
   ASSERT_TRUE(ExecSql(dir.path / "r.db", DropOutsideChangeTriggers() + "PRAGMA user_version = 4"));
   ASSERT_TRUE(ExecSql(dir.path / "r.db", "UPDATE cycles SET activity_gbq = '7.2' WHERE date = '2005-02-14'"));
   registry::Store reopened = OpenStore(dir.path / "r.db");
@@ -1100,10 +1112,7 @@ TEST(Store, APatientsRowsChangedOutsidePrrtAreCheckedAsAnImportChecksThem) {
     SCOPED_TRACE(c.sql);
     TempDir dir("store_recorded");
     const std::string db = (dir.path / "r.db").string();
-    {
-      registry::Store store = OpenStore(db);
-      ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
-    }
+    ImportExample(db);
     ASSERT_TRUE(ExecSql(db, c.sql));
     const std::string expected = fmt::format(
         "{}: patient 'P001' has rows prrt would not import (changed outside prrt? `prrt audit --patient` "
@@ -1193,10 +1202,7 @@ TEST(Store, AWriteToAPatientChangedOutsidePrrtMendsTheRowsOrIsRefused) {
 TEST(Store, ValidateDbListsEveryPatientChangedOutsidePrrt) {
   TempDir dir("store_validate");
   const std::string db = (dir.path / "r.db").string();
-  {
-    registry::Store store = OpenStore(db);
-    ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
-  }
+  ImportExample(db);
   std::string out, err;
   ASSERT_EQ(RunPrrt({"validate", "--db", db, "--json"}, out, err), 0) << err;
   EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json::parse(R"({"valid": true, "rows": {"patients.csv": 3,
@@ -1249,10 +1255,7 @@ TEST(Store, ValidateDbListsEveryPatientChangedOutsidePrrt) {
 TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
   TempDir dir("store_orphans");
   const std::string db = (dir.path / "r.db").string();
-  {
-    registry::Store store = OpenStore(db);
-    ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
-  }
+  ImportExample(db);
   const std::map<std::string, size_t> cycles = {{"P001", 6}, {"P002", 4}, {"P003", 2}};  // cycles.csv
   struct Case {
     std::string sql, id;
@@ -1276,12 +1279,9 @@ TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
         "labs.csv (recorded) |2005-03-15|hb: patient_id: missing; it is required"},
        1},
   };
-  int edit = 0;
   for (const Case& c : cases) {
     SCOPED_TRACE(c.sql);
-    const std::string edited = (dir.path / fmt::format("edited{}.db", ++edit)).string();
-    std::filesystem::copy_file(db, edited);
-    ASSERT_TRUE(ExecSql(edited, c.sql));
+    const std::string edited = EditedCopy(db, c.sql);
     registry::Store store = OpenStore(edited);
     std::map<std::string, size_t> read;
     std::vector<std::string> to_correct;
@@ -1321,6 +1321,41 @@ TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
     ASSERT_TRUE(rows.ok() && rows->has_value());
     EXPECT_EQ((**rows).files.at("cycles.csv").size(), c.cycles_of_id);
     EXPECT_EQ((**rows).files.at("labs.csv").size(), c.id.empty() ? 1u : 0u);
+  }
+}
+
+// A walk in parts reads the rows of no registered patient wherever they are, also when the registry has
+// fewer patients than parts: rows below the one patient, or rows in a registry of none, were passed over
+// (the parts without patients were not walked), and `prrt eligibility` answered where `prrt validate --db`
+// named the rows.
+TEST(Store, AWalkInPartsNamesRowsOfNoPatientWhateverTheParts) {
+  TempDir dir("store_orphans_parts");
+  const std::string db = (dir.path / "r.db").string();
+  ImportExample(db);
+  // Every row but P002's; every row.
+  std::string others, all;
+  for (const std::string& file : registry::InterchangeFiles()) {
+    const std::string table = file.substr(0, file.size() - 4);
+    others += fmt::format("DELETE FROM {} WHERE patient_id <> 'P002'; ", table);
+    all += fmt::format("DELETE FROM {}; ", table);
+  }
+  const std::string orphan =
+      "INSERT INTO cycles (patient_id, phase, date, activity_gbq) VALUES ('P000', 'I', '2006-01-02', '7.4')";
+  const std::string problem = "cycles.csv (recorded): patient_id: 'P000' is not in patients.csv";
+  for (const std::string& sql : {others + orphan, all + orphan}) {
+    SCOPED_TRACE(sql);
+    const std::string edited = EditedCopy(db, sql);
+    for (int parts : {1, 2, 4}) {
+      SCOPED_TRACE(parts);
+      Status walked = registry::Store::ForEachPatientInParallel(
+          edited, parts, [&](const registry::PatientPart&, const std::string&, const registry::Interchange&) {
+            return Status();
+          });
+      EXPECT_EQ(walked.message(),
+                fmt::format("{}: patient 'P000' has rows prrt would not import (changed outside prrt? `prrt "
+                            "audit --patient` says; `prrt validate --db` lists every such patient):\n{}",
+                            edited, problem));
+    }
   }
 }
 
@@ -1390,10 +1425,7 @@ TEST(Store, SchemaVersionAndWal) {
 // A registry of schema version 2 (before the audit trail's index) gains the index on opening, its trail kept.
 TEST(Store, MigratesAVersion2RegistryToTheAuditIndex) {
   TempDir dir("store_migrate_3");
-  {
-    registry::Store store = OpenStore(dir.path / "r.db");
-    ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
-  }
+  ImportExample(dir.path / "r.db");
   sqlite3* db = nullptr;
   auto has_index = [&db]() {
     sqlite3_stmt* st = nullptr;
