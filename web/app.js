@@ -283,8 +283,9 @@ const recordedRows = (p, kind) => ({
 // Recording a row of `kind`; "Correct" replaces the row chosen among those recorded (its date, say, may
 // change) or else the row of the same key (a cycle's date, a lab result's date and test, a work-up's phase,
 // ...), "Remove" removes it (a row entered in error). A scan's lesions, or a blood draw's results, recorded on a
-// wrong date are moved together (one by one, a scan's lesions would break RECIST's rules on the way).
-const recordForm = (p, kind, rows = recordedRows(p, kind)) => {
+// wrong date are moved together (one by one, a scan's lesions would break RECIST's rules on the way). With
+// `removeOnly`, the rows stored under an id no patient has (changed outside prrt), which may only be removed.
+const recordForm = (p, kind, rows = recordedRows(p, kind), removeOnly = false) => {
   const fields = recordFields(kind);
   const recorded = rows.map((r) => ({ ...r,
     label: fields.filter(([name]) => name !== 'x_note').map(([name]) => r[name]).filter((v) => v != null && v !== '').join(' · ') }));
@@ -292,9 +293,11 @@ const recordForm = (p, kind, rows = recordedRows(p, kind)) => {
     : { lesions: ['Move the whole scan to this date', 'REDATE'], labs: ['Move the whole blood draw to this date', 'REDATE'] }[kind];
   return rowForm({
     id: `record-${kind}`, prefix: kind, fields, values: { patient_id: p.patient_id },
-    title: `Record ${{ baselines: 'work-up (before a phase)', lesions: 'lesion measurement (RECIST 1.1)' }[kind] || kind.replace(/s$/, '')}`,
+    title: removeOnly ? `Remove ${kind} rows`
+      : `Record ${{ baselines: 'work-up (before a phase)', lesions: 'lesion measurement (RECIST 1.1)' }[kind] || kind.replace(/s$/, '')}`,
     path: `/api/patients/${encodeURIComponent(p.patient_id)}/${kind}`, key: recordKey(kind), recorded,
-    buttons: [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE'], ...(move ? [move] : [])] });
+    buttons: removeOnly ? [['Remove the recorded one', 'DELETE']]
+      : [['Save', 'POST'], ['Correct the recorded one', 'PUT'], ['Remove the recorded one', 'DELETE'], ...(move ? [move] : [])] });
 };
 
 // A new patient (a row of patients.csv; death and the reason for no salvage PRRT come later, as follow-up),
@@ -382,8 +385,10 @@ function showPatientToCorrect(data) {
     el('ul', { id: 'patient-problems' }, ...data.problems.map((problem) => el('li', { text: problem }))),
     el('p', { class: 'note', text: 'Nothing is derived of this patient (timeline, plan, curves, study) until every row is as prrt records it.' }),
     el('h2', { text: 'Changes (audit trail)' }), auditTrail(data.patient_id),
+    // Rows of an id no patient has become the patient's when registered, or are removed one by one.
     canWrite ? el('div', {}, el('h2', { text: 'Correct' }), registered ? followUpForm(p) : registerForm({ patient_id: data.patient_id }),
-      ...(registered ? recordKinds.map((k) => recordForm(p, k, stored(`${k}.csv`))) : []))
+      ...(registered ? recordKinds.map((k) => recordForm(p, k, stored(`${k}.csv`)))
+        : recordKinds.filter((k) => stored(`${k}.csv`).length > 0).map((k) => recordForm(p, k, stored(`${k}.csv`), true))))
       : el('p', { class: 'note', text: 'Viewers cannot record data.' }));
 }
 

@@ -821,7 +821,8 @@ namespace {
 
 // CheckRecorded's checks, into `problems`: every row's values of their column's type and required columns
 // present, then, when those are right (the rules read the values), the rules between rows and files.
-void CheckRows(Interchange& data, Problems& problems, bool keys_distinct) {
+// Whether the values were right (the problems, if any, are the rules').
+bool CheckRows(Interchange& data, Problems& problems, bool keys_distinct) {
   constexpr Day kNoFuture = std::numeric_limits<Day>::max();
   // Each file's columns in name order, as a row holds its values: one walk over both (a read of every
   // patient checks every value).
@@ -865,7 +866,50 @@ void CheckRows(Interchange& data, Problems& problems, bool keys_distinct) {
       }
     }
   }
-  if (problems.empty()) CheckCrossFile(data, problems, {}, keys_distinct);
+  if (!problems.empty()) return false;
+  CheckCrossFile(data, problems, {}, keys_distinct);
+  return true;
+}
+
+// What CheckRows found in a patient's rows before a write.
+struct Found {
+  std::vector<std::string> problems;  // in the order found
+  bool of_rules = false;              // else of the values
+};
+
+Found FindProblems(Interchange& data) {
+  Problems problems;
+  problems.limit = std::numeric_limits<size_t>::max();
+  Found found;
+  found.of_rules = CheckRows(data, problems, false);
+  found.problems = std::move(problems.messages);
+  return found;
+}
+
+// Whether a write left a patient's rows as a write may, `before` being what was found before it, the
+// problems after it in `problems`. Rows that passed the checks pass still. Rows that failed them (changed
+// with SQL outside prrt) are corrected a step at a time, a row a write: the write leaves fewer of the
+// problems found before and no other, the values' first, then, once every value is right, the rules' (which
+// may only then come to light). A write that corrects nothing is refused with the problems: a patient with
+// two rows broken could not be corrected when the first correction, leaving the second, was refused.
+bool Mends(const Found& before, Interchange& data, Problems& problems) {
+  const Found after = FindProblems(data);
+  bool mends = after.problems.empty();
+  if (!mends && !before.problems.empty()) {
+    if (before.of_rules == after.of_rules) {
+      std::vector<std::string> had = before.problems, has = after.problems;
+      std::sort(had.begin(), had.end());
+      std::sort(has.begin(), has.end());
+      mends = has.size() < had.size() && std::includes(had.begin(), had.end(), has.begin(), has.end());
+    } else {
+      mends = after.of_rules;  // every value right now
+    }
+  }
+  if (!mends) {
+    for (const std::string& message : after.problems)
+      problems.Add(message);
+  }
+  return mends;
 }
 
 // The checks of a row given on its own (AddRow, ReplaceRow), as an import makes them: every column known (or
@@ -971,6 +1015,7 @@ Result<std::vector<KeyChange>> ReplaceRowsChecked(Interchange& data, const std::
                                                   const std::vector<size_t>& at,
                                                   std::vector<RowValues> changed, Problems& problems,
                                                   std::string_view conflict) {
+  const Found found = FindProblems(data);
   std::vector<Row>& rows = data.files[file];
   std::vector<Row> before;
   std::vector<KeyChange> key_changes;
@@ -980,8 +1025,7 @@ Result<std::vector<KeyChange>> ReplaceRowsChecked(Interchange& data, const std::
     before.push_back(std::move(rows[at[k]]));
     rows[at[k]] = Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(changed[k])};
   }
-  CheckRows(data, problems, false);
-  if (problems.empty()) return key_changes;
+  if (Mends(found, data, problems)) return key_changes;
   for (size_t k = 0; k < at.size(); ++k)
     rows[at[k]] = std::move(before[k]);
   return InvalidArgument(std::string(conflict));
@@ -1000,13 +1044,11 @@ Status AddRow(Interchange& data, const std::string& file, RowValues values, Day 
   if (Status given = CheckGivenRow(file, values, today, problems); !given.ok()) return given;
   if (KeyTaken(data.files[file], file, nullptr, values, problems))
     return InvalidArgument("the row has problems");
+  const Found found = FindProblems(data);
   data.files[file].push_back(Row{Intern(fmt::format("{} (row given)", file)), 0, std::move(values)});
-  CheckRows(data, problems, false);
-  if (!problems.empty()) {
-    data.files[file].pop_back();
-    return InvalidArgument("the row conflicts with the registry");
-  }
-  return Status();
+  if (Mends(found, data, problems)) return Status();
+  data.files[file].pop_back();
+  return InvalidArgument("the row conflicts with the registry");
 }
 
 Result<std::vector<KeyChange>> ReplaceRow(Interchange& data, const std::string& file, RowValues values,
@@ -1083,14 +1125,12 @@ Status RemoveRow(Interchange& data, const std::string& file, const RowValues& ke
   Result<std::vector<Row>::iterator> found = FindByKey(rows, file, columns, key, "remove");
   if (!found.ok()) return found.status();
   const size_t at = static_cast<size_t>(*found - rows.begin());
+  const Found before = FindProblems(data);
   Row removed = std::move(rows[at]);
   rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(at));
-  CheckRows(data, problems, false);
-  if (!problems.empty()) {
-    rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(at), std::move(removed));
-    return InvalidArgument("the registry would break its rules without the row");
-  }
-  return Status();
+  if (Mends(before, data, problems)) return Status();
+  rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(at), std::move(removed));
+  return InvalidArgument("the registry would break its rules without the row");
 }
 
 }  // namespace prrt::registry

@@ -838,6 +838,13 @@ Result<ImportCounts> Store::Import(const Interchange& data, const std::string& u
                     user, false, key_changes, mode);
 }
 
+Result<ImportCounts> Store::ReplacePatientRows(const std::string& patient_id, const Interchange& rows,
+                                               const std::string& user,
+                                               const std::vector<KeyChange>& key_changes) {
+  return StoreParts([&](const PartStorer& store_part) { return store_part(rows, {patient_id}); }, user, false,
+                    key_changes);
+}
+
 Result<ImportCounts> Store::ImportParts(
     const std::function<Status(const std::function<Status(const Interchange&)>& store_part)>& produce,
     const std::string& user, ImportMode mode) {

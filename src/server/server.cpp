@@ -943,7 +943,8 @@ struct Server::Impl {
     const bool registered = *rows && !(**rows).files.at("patients.csv").empty();
     if (change == Change::kNewPatient && registered)
       return AlreadyExists(fmt::format("found '{}'; it is the id of a patient registered already", id));
-    if (change != Change::kNewPatient && !registered)
+    // Rows stored under an id no patient has (changed with SQL outside prrt) may be removed.
+    if (change != Change::kNewPatient && !registered && !(change == Change::kRemove && *rows))
       return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
     return rows->value_or(registry::Interchange());
   }
@@ -1038,12 +1039,13 @@ struct Server::Impl {
         errors.push_back(FieldError(p, file));
       return Reply(res, 422, {{"errors", errors}});
     }
-    Result<registry::ImportCounts> stored = store.Import(*rows, session.user, key_changes);
+    Result<registry::ImportCounts> stored = store.ReplacePatientRows(id, *rows, session.user, key_changes);
     if (!stored.ok()) return Fail(res, stored.status());
-    // The row is stored: what is kept in memory follows it as far as it can be derived.
-    Result<KeptPatient> patient = Derive(*rows, id, kept.worklist_day);
+    // The row is stored: what is kept in memory follows it as far as it can be derived (a patient corrected
+    // a row at a time is to be corrected until the last).
+    Result<PatientRead> patient = ReadPatient(id);
     std::unique_lock lock(registry_mutex);
-    if (patient.ok()) kept.Put(id, std::move(*patient), protocol);
+    if (patient.ok()) Keep(id, std::move(*patient));
     AfterOwnWrite();
     Reply(res, adds ? 201 : 200,
           {{"patient_id", id},

@@ -1359,6 +1359,86 @@ TEST(Store, AWalkInPartsNamesRowsOfNoPatientWhateverTheParts) {
   }
 }
 
+// A patient with several rows broken outside prrt is corrected a row a write: each write must leave fewer of
+// the problems found before it and no other, the values' first, then the rules' that come to light once the
+// values are right. Before, every write had to leave no problem at all, so that the first of two corrections
+// was refused for the second, and the patient could not be corrected in the clinic. A write that corrects
+// nothing (a lab result) is refused with the problems, as before. The same for rows of an id no patient has:
+// removed one by one.
+TEST(Store, APatientWithSeveralRowsChangedOutsidePrrtIsCorrectedARowAWrite) {
+  TempDir dir("store_mend_steps");
+  const std::string db = (dir.path / "r.db").string();
+  registry::Store store = OpenStore(db);
+  ASSERT_TRUE(store.Import(Read(kExample), "nurse").ok());
+  // Two doses that are no numbers, and R-PRRT's first cycle made RR (a rule, checked once the values are).
+  ASSERT_TRUE(
+      ExecSql(db,
+              "UPDATE cycles SET activity_gbq = 'abc' WHERE patient_id = 'P001' AND date = '2005-04-18'; "
+              "UPDATE cycles SET activity_gbq = 'x' WHERE patient_id = 'P001' AND date = '2005-06-20'; "
+              "UPDATE cycles SET phase = 'RR' WHERE patient_id = 'P001' AND date = '2008-06-23'"));
+  Result<std::optional<registry::Interchange>> read = store.PatientRows("P001");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  registry::Interchange& rows = **read;
+  const std::string abc =
+      "cycles.csv (recorded) P001|2005-04-18: activity_gbq: found 'abc'; expected a number";
+  const std::string x = "cycles.csv (recorded) P001|2005-06-20: activity_gbq: found 'x'; expected a number";
+  const std::string rr =
+      "cycles.csv (recorded): phase: this RR cycle on 2008-06-23 is not after the last R cycle; phases "
+      "follow "
+      "each other in time";
+  auto add_lab = [&] {
+    registry::Problems problems;
+    const Status added = registry::AddRow(rows, "labs.csv",
+                                          {{"patient_id", "P001"},
+                                           {"date", "2005-04-11"},
+                                           {"test", "hb"},
+                                           {"value", "7.5"},
+                                           {"unit", "mmol/l"}},
+                                          registry::Today(), problems);
+    EXPECT_FALSE(added.ok());
+    return problems.messages;
+  };
+  auto correct = [&](const std::string& date, const std::string& phase) {
+    registry::Problems problems;
+    const Result<std::vector<registry::KeyChange>> corrected = registry::ReplaceRow(
+        rows, "cycles.csv",
+        {{"patient_id", "P001"}, {"phase", phase}, {"date", date}, {"activity_gbq", "7.4"}},
+        registry::Today(), problems);
+    EXPECT_TRUE(corrected.ok()) << date << ": " << ::testing::PrintToString(problems.messages);
+    EXPECT_TRUE(problems.empty());
+  };
+  auto left = [&] {  // the problems of the rows as they are now
+    registry::Problems problems;
+    (void)registry::CheckRecorded(rows, problems);
+    return problems.messages;
+  };
+  EXPECT_EQ(add_lab(), (std::vector<std::string>{abc, x}));
+  correct("2005-04-18", "I");
+  EXPECT_EQ(left(), std::vector<std::string>{x});
+  correct("2005-06-20", "I");
+  EXPECT_EQ(left(), std::vector<std::string>{rr});  // the values right, the rule comes to light
+  EXPECT_EQ(add_lab(), std::vector<std::string>{rr});
+  correct("2008-06-23", "R");
+  EXPECT_TRUE(left().empty());
+  ASSERT_TRUE(store.Import(rows, "nurse").ok());
+  EXPECT_TRUE(
+      store.ForEachPatient([](const std::string&, const registry::Interchange&) { return Status(); }).ok());
+
+  // Two cycles of P0015, no patient's: each removal leaves one problem fewer.
+  ASSERT_TRUE(ExecSql(db,
+                      "INSERT INTO cycles (patient_id, phase, date, activity_gbq) VALUES ('P0015', 'I', "
+                      "'2006-01-02', '7.4'), ('P0015', 'I', '2006-03-06', '7.4')"));
+  read = store.PatientRows("P0015");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  for (const std::string date : {"2006-01-02", "2006-03-06"}) {
+    registry::Problems problems;
+    const Status removed =
+        registry::RemoveRow(**read, "cycles.csv", {{"patient_id", "P0015"}, {"date", date}}, problems);
+    EXPECT_TRUE(removed.ok()) << date << ": " << removed.message();
+  }
+  EXPECT_TRUE((**read).files.at("cycles.csv").empty());
+}
+
 // A patient registered by mistake is removed even when their row was changed outside prrt.
 TEST(Store, APatientRegisteredByMistakeIsRemovedWhateverTheirRowHolds) {
   TempDir dir("store_remove_changed");

@@ -149,6 +149,14 @@ class Api : public ::testing::Test {
       ids.insert(p["patient_id"].get<std::string>());
     return ids;
   }
+  // The patients the worklist lists to correct, each with their problems.
+  std::map<std::string, json> ToCorrect(const std::pair<std::string, std::string>& session) {
+    const json worklist = json::parse(Get("/api/worklist", session)->body);
+    std::map<std::string, json> listed;
+    for (const json& p : worklist["patients_to_correct"])
+      listed[p["patient_id"].get<std::string>()] = p["problems"];
+    return listed;
+  }
   // Registers patient N000, N001, ... (the number given) from the clinic: midgut, nothing recorded yet.
   httplib::Result RegisterNewPatient(int number, const std::pair<std::string, std::string>& session) {
     const json patient = {{"patient_id", fmt::format("N{:03}", number)},
@@ -1534,13 +1542,7 @@ TEST_F(ApiOnARegistryChangedOutsidePrrt, APatientWhoseRowsWereChangedOutsidePrrt
   const auto session = Login("ana");
   const std::string problem =
       "cycles.csv (recorded) P001|2005-04-18: activity_gbq: found 'abc'; expected a number";
-  auto to_correct = [&] {
-    const json worklist = json::parse(Get("/api/worklist", session)->body);
-    std::map<std::string, json> listed;
-    for (const json& p : worklist["patients_to_correct"])
-      listed[p["patient_id"].get<std::string>()] = p["problems"];
-    return listed;
-  };
+  auto to_correct = [&] { return ToCorrect(session); };
   EXPECT_EQ(WorklistIds(session), (std::set<std::string>{"P002", "P003"}));
   EXPECT_EQ(to_correct(), (std::map<std::string, json>{{"P001", json::array({problem})}}));
   const json health = json::parse(Client().Get("/api/health")->body);
@@ -1658,8 +1660,11 @@ TEST_F(ApiOnARegistryChangedOutsidePrrt, RowsOfAnIdNoPatientHasAreMendedByRegist
       json::parse(page->body)["rows"]["cycles.csv"],
       json::parse(R"([{"patient_id": "P004", "phase": "I", "date": "2011-03-01", "activity_gbq": "7.4"}])"));
   EXPECT_TRUE(json::parse(page->body)["rows"]["patients.csv"].empty());
-  // Rows of no patient cannot be written to: the patient is registered first.
-  EXPECT_EQ(Send("DELETE", "/api/patients/P004/cycles?date=2011-03-01", json(), session)->status, 404);
+  // Rows of no patient are not added to or changed: the patient is registered first.
+  EXPECT_EQ(Send("PUT", "/api/patients/P004/cycles",
+                 {{"phase", "I"}, {"date", "2011-03-01"}, {"activity_gbq", "7.3"}}, session)
+                ->status,
+            404);
   const json patient = {{"patient_id", "P004"},
                         {"sex", "m"},
                         {"birth_date", "1955-05-05"},
@@ -1729,6 +1734,50 @@ TEST_F(Api, TheCurvesFollowAPatientWhoseRowTookAnotherPlace) {
   EXPECT_EQ(sites(), (std::map<std::string, int>{{"hindgut", 1}, {"pancreatic", 1}}));
   ASSERT_EQ(Send("PATCH", "/api/patients/P001", {{"sex", "f"}}, session)->status, 200);
   EXPECT_EQ(sites(), (std::map<std::string, int>{{"hindgut", 1}, {"midgut", 1}, {"pancreatic", 1}}));
+}
+
+// A patient with two rows broken outside prrt is corrected in the clinic a row at a time: after the first
+// correction (stored) they are still listed to correct, with the problem left, and in no plan or curve; after
+// the second they are back. Rows of an id no patient has are removed from the clinic one by one. Before,
+// the first correction was refused for the second problem, and rows of no patient could not be removed.
+TEST_F(ApiOnARegistryChangedOutsidePrrt, RowsChangedOutsidePrrtAreCorrectedOrRemovedARowAWrite) {
+  const auto session = Login("ana");
+  ASSERT_TRUE(testing::ExecSql(
+      db_,
+      "UPDATE cycles SET activity_gbq = 'x' WHERE patient_id = 'P001' AND date = '2005-06-20'; INSERT INTO "
+      "cycles (patient_id, phase, date, activity_gbq) VALUES ('P004', 'I', '2011-03-01', '7.4'), ('P004', "
+      "'I', '2011-05-03', '7.4')"));
+  auto listed = [&] { return ToCorrect(session); };
+  const std::string p004 = "cycles.csv (recorded): patient_id: 'P004' is not in patients.csv";
+  EXPECT_EQ(listed(),
+            (std::map<std::string, json>{
+                {"P001",
+                 json::array(
+                     {"cycles.csv (recorded) P001|2005-04-18: activity_gbq: found 'abc'; expected a number",
+                      "cycles.csv (recorded) P001|2005-06-20: activity_gbq: found 'x'; expected a number"})},
+                {"P004", json::array({p004, p004})}}));
+  auto correct = [&](const std::string& date) {
+    auto res = Send("PUT", "/api/patients/P001/cycles",
+                    {{"phase", "I"}, {"date", date}, {"activity_gbq", "7.4"}}, session);
+    EXPECT_EQ(res->status, 200) << date << ": " << res->body;
+  };
+  correct("2005-04-18");
+  EXPECT_EQ(
+      listed().at("P001"),
+      json::array({"cycles.csv (recorded) P001|2005-06-20: activity_gbq: found 'x'; expected a number"}));
+  EXPECT_EQ(WorklistIds(session), (std::set<std::string>{"P002", "P003"}));
+  EXPECT_EQ(Get("/api/patients/P001", session)->status, 409);
+  correct("2005-06-20");
+  EXPECT_EQ(WorklistIds(session), (std::set<std::string>{"P001", "P002", "P003"}));
+
+  auto removed = Send("DELETE", "/api/patients/P004/cycles?date=2011-03-01", json(), session);
+  ASSERT_EQ(removed->status, 200) << removed->body;
+  EXPECT_EQ(json::parse(removed->body)["deleted"], 1);
+  EXPECT_EQ(listed(), (std::map<std::string, json>{{"P004", json::array({p004})}}));
+  ASSERT_EQ(Send("DELETE", "/api/patients/P004/cycles?date=2011-05-03", json(), session)->status, 200);
+  EXPECT_TRUE(listed().empty());
+  EXPECT_EQ(Get("/api/patients/P004", session)->status, 404);
+  EXPECT_EQ(Get("/api/study", session)->status, 200);
 }
 
 // A simulated registry of 80 patients: enough for every worklist filter to keep some and not others.

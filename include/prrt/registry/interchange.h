@@ -74,9 +74,12 @@ Status ReadInterchangeByPatient(
 
 //! Adds one row to `file` of `data` (a patient's rows, say) after the checks an import makes: every column
 //! known (or a free-text x_ column), every required one present, every value of its column's type, and then
-//! `data` with the row in it as CheckRecorded checks it (a row of `data` changed with SQL outside prrt is a
-//! problem, until a correction mends it). On a problem `data` is left as it was and each problem is in
-//! `problems`, located as "FILE (row given): column: message" for the row's own fields.
+//! `data` with the row in it as CheckRecorded checks it. Rows that passed must pass still; rows that failed
+//! (changed with SQL outside prrt) are corrected a row a write: a write (this, ReplaceRow, ChangeRows,
+//! RemoveRow) must leave fewer of the problems found before it and no other — the values' first, then the
+//! rules' between rows, which may only come to light once the values are right. On a problem `data` is left
+//! as it was and each problem is in `problems`, located as "FILE (row given): column: message" for the row's
+//! own fields.
 Status AddRow(Interchange& data, const std::string& file, RowValues values, Day today, Problems& problems);
 
 //! A correction that changed a row's key (a cycle recorded on a mistyped date): the row of `file` whose key
@@ -109,7 +112,7 @@ Result<std::vector<KeyChange>> ChangeRows(Interchange& data, const std::string& 
 
 //! Removes the row of `file` (not patients.csv) whose key columns hold `key`'s values (a row entered in
 //! error). NotFound when there is none; InvalidArgument, with the problems, when a key column is not given or
-//! when the rest would break a cross-file rule; `data` is then left as it was.
+//! when the rest would break a cross-file rule (as AddRow's check); `data` is then left as it was.
 Status RemoveRow(Interchange& data, const std::string& file, const RowValues& key, Problems& problems);
 
 //! The checks an import makes that what derives endpoints and plans from rows relies on, of rows read back

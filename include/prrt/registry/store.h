@@ -103,6 +103,12 @@ class Store {
   Result<ImportCounts> Import(const Interchange& data, const std::string& user,
                               const std::vector<KeyChange>& key_changes = {},
                               ImportMode mode = ImportMode::kStore);
+  //! The rows stored under `patient_id` made exactly `rows`, as Import makes a patient's, also when the id
+  //! has no patients.csv row (Import takes the patients of patients.csv): rows stored under an id no patient
+  //! has (changed with SQL outside prrt) are corrected or removed so.
+  Result<ImportCounts> ReplacePatientRows(const std::string& patient_id, const Interchange& rows,
+                                          const std::string& user,
+                                          const std::vector<KeyChange>& key_changes = {});
   //! The same for a folder too large to hold at once, handed over in parts: `produce` calls `store_part` with
   //! each part (the rows of some patients, as ReadInterchangeByPatient reads them). One transaction: when
   //! `produce` or a part fails, nothing is written and its error is returned. While it runs the registry uses

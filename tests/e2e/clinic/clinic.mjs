@@ -310,6 +310,20 @@ try {
   await page.click('#nav-worklist');
   await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
   if (await page.locator('#worklist-to-correct li').count() !== 0) fail('the rows are still listed to correct');
+  // A cycle stored under an id no patient has (P004): its page offers to register the patient, or to remove
+  // the row; removed, nothing is left to correct.
+  execFileSync('sqlite3', [db, "INSERT INTO cycles (patient_id, phase, date, activity_gbq) VALUES ('P004', 'I', '2011-03-01', '7.4')"]);
+  await page.waitForTimeout(1200);
+  await page.click('#nav-cohort');
+  await page.click('#nav-worklist');
+  await page.click('#worklist-to-correct a:text-is("P004")');
+  await page.waitForSelector('#patient-title:has-text("P004 — rows to correct")');
+  await page.selectOption('#cycles-row', '0');
+  await page.click('#record-cycles-submit');
+  await page.waitForSelector('p.error:text-is("no patient \'P004\'")');  // the row removed, nothing under the id
+  await page.click('#nav-worklist');
+  await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
+  if (await page.locator('#worklist-to-correct li').count() !== 0) fail('P004 is still listed to correct');
 
   // Log out; a viewer sees the patient but no forms.
   await page.click('#logout');
@@ -320,7 +334,7 @@ try {
   await page.waitForSelector('text=Viewers cannot record data.');
   if (await page.locator('form.record').count() !== 0) fail('a viewer was shown the forms');
   if (problems.length) fail(`script errors in the page: ${problems.join('; ')}`);
-  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, hostile text in every form field and the search box, the cohort explorer with filters, the study page, a dose changed outside prrt corrected, a lab result given no patient_id listed, and a viewer: all as expected');
+  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, hostile text in every form field and the search box, the cohort explorer with filters, the study page, a dose changed outside prrt corrected, a lab result given no patient_id listed, a cycle of no patient removed, and a viewer: all as expected');
 } finally {
   if (browser) await browser.close();
   if (server) server.kill();
