@@ -762,7 +762,8 @@ Result<RowCounts> CheckRegistry(const std::string& db, PatientProblems& problems
       "`prrt audit --patient` says):",
       db, to_correct, to_correct == 1 ? "" : "s", patients);
   for (const auto& [id, problem] : problems.found)
-    message += fmt::format("\npatient '{}': {}", ShowUtf8(id), problem);
+    message += id.empty() ? fmt::format("\nno patient_id: {}", problem)
+                          : fmt::format("\npatient '{}': {}", ShowUtf8(id), problem);
   if (problems.more)
     message += fmt::format("\n(more problems not shown; the first {} are above)", PatientProblems::kLimit);
   return FailedPrecondition(message);
@@ -807,7 +808,7 @@ void AddValidate(CLI::App& app, CommandContext& context) {
     if (!rows.ok() && args->as_json && !registry_problems.found.empty()) {
       json problems = json::array();
       for (const auto& [id, problem] : registry_problems.found)
-        problems.push_back({{"patient_id", id}, {"message", problem}});
+        problems.push_back({{"patient_id", id.empty() ? json() : json(id)}, {"message", problem}});
       context.out << report::JsonText(json({{"valid", false},
                                             {"problems", std::move(problems)},
                                             {"more_problems", registry_problems.more}}),

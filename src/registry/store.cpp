@@ -540,10 +540,13 @@ Status Store::Walk(const std::string& where, const std::vector<std::string>& bin
         if (Status s = to_correct(id, one, problems.messages); !s.ok()) return s;
         continue;
       }
-      return FailedPrecondition(
-          fmt::format("{}: patient '{}' has rows prrt would not import (changed outside prrt? `prrt audit "
-                      "--patient` says; `prrt validate --db` lists every such patient):\n{}",
-                      impl_->path, ShowUtf8(id), checked.message()));
+      return FailedPrecondition(fmt::format(
+          "{}: {} prrt would not import (changed outside prrt? `prrt audit --patient` says; `prrt validate "
+          "--db` lists every such patient):\n{}",
+          impl_->path,
+          id.empty() ? "there are rows without a patient_id, which"
+                     : fmt::format("patient '{}' has rows", ShowUtf8(id)),
+          checked.message()));
     }
     if (Status s = visit(id, one); !s.ok()) return s;
   }

@@ -1313,9 +1313,23 @@ TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
         });
     EXPECT_EQ(
         walked.message(),
-        fmt::format("{}: patient '{}' has rows prrt would not import (changed outside prrt? `prrt audit "
-                    "--patient` says; `prrt validate --db` lists every such patient):\n{}",
-                    edited, c.id, fmt::join(c.problems, "\n")));
+        fmt::format("{}: {} prrt would not import (changed outside prrt? `prrt audit --patient` says; `prrt "
+                    "validate --db` lists every such patient):\n{}",
+                    edited,
+                    c.id.empty() ? "there are rows without a patient_id, which"
+                                 : fmt::format("patient '{}' has rows", c.id),
+                    fmt::join(c.problems, "\n")));
+    // `prrt validate --db` names them by their id, or as having none (null in JSON).
+    std::string out, err;
+    EXPECT_EQ(RunPrrt({"validate", "--db", edited, "--json"}, out, err), 1);
+    nlohmann::json listed = nlohmann::json::array();
+    for (const std::string& problem : c.problems)
+      listed.push_back(
+          {{"patient_id", c.id.empty() ? nlohmann::json() : nlohmann::json(c.id)}, {"message", problem}});
+    EXPECT_EQ(nlohmann::json::parse(out)["problems"], listed);
+    EXPECT_EQ(RunPrrt({"validate", "--db", edited}, out, err), 1);
+    const std::string line = c.id.empty() ? "\nno patient_id: " : fmt::format("\npatient '{}': ", c.id);
+    EXPECT_NE(err.find(line + c.problems.front() + "\n"), std::string::npos) << err;
     // Read alone (as the server follows a change), under the same id.
     Result<std::optional<registry::Interchange>> rows = store.PatientRows(c.id);
     ASSERT_TRUE(rows.ok() && rows->has_value());
