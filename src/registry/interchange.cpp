@@ -890,8 +890,8 @@ Found FindProblems(Interchange& data) {
 // problems after it in `problems`. Rows that passed the checks pass still. Rows that failed them (changed
 // with SQL outside prrt) are corrected a step at a time, a row a write: the write leaves fewer of the
 // problems found before and no other, the values' first, then, once every value is right, the rules' (which
-// may only then come to light). A write that corrects nothing is refused with the problems: a patient with
-// two rows broken could not be corrected when the first correction, leaving the second, was refused.
+// may only then come to light), so that a patient with several rows broken is corrected one by one. A write
+// that corrects nothing is refused with the problems.
 bool Mends(const Found& before, Interchange& data, Problems& problems) {
   const Found after = FindProblems(data);
   bool mends = after.problems.empty();
