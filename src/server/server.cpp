@@ -366,17 +366,17 @@ struct Server::Impl {
     std::vector<std::string> named;
     for (size_t k = no_id ? 1 : 0; k < to_correct.size() && named.size() < kNamed; ++k)
       named.push_back(ShowUtf8(to_correct[k]));
-    std::string whose =
-        patients == 0 ? ""
-                      : fmt::format("the rows of {} {}", patients, patients == 1 ? "patient" : "patients");
-    if (no_id) whose += patients == 0 ? "rows without a patient_id" : " and rows without a patient_id";
-    return FailedPrecondition(fmt::format(
-        "the study is of every patient: {} must be corrected first ({}{}changed outside prrt, the worklist "
-        "lists them)",
-        whose, fmt::join(named, ", "),
-        patients > kNamed ? ", ...; "
-        : named.empty()   ? ""
-                          : "; "));
+    std::vector<std::string> whose;
+    if (patients > 0)
+      whose.push_back(fmt::format("the rows of {} {}", patients, patients == 1 ? "patient" : "patients"));
+    if (no_id) whose.push_back("rows without a patient_id");
+    std::string which = fmt::format("{}", fmt::join(named, ", "));
+    if (patients > kNamed) which += ", ...";
+    if (!which.empty()) which += "; ";
+    return FailedPrecondition(
+        fmt::format("the study is of every patient: {} must be corrected first ({}changed outside prrt, the "
+                    "worklist lists them)",
+                    fmt::join(whose, " and "), which));
   }
 
   // Writes the study of the registry as it is now, unless nothing changed since the last time. The

@@ -1974,6 +1974,24 @@ TEST_F(ApiOnSimulatedRegistry, WorklistFiltersSortsAndPagesOnTheServer) {
   }
 }
 
+// The study's refusal names the first ten of many patients to correct, and rows without a patient_id beside
+// them.
+TEST_F(ApiOnSimulatedRegistry, TheStudyWaitingForManyPatientsNamesTheFirstTen) {
+  const auto session = Login("vic");
+  ASSERT_TRUE(testing::ExecSql(
+      db_,
+      "UPDATE cycles SET activity_gbq = 'abc' WHERE patient_id IN (SELECT patient_id FROM patients ORDER BY "
+      "patient_id LIMIT 12); UPDATE labs SET patient_id = NULL WHERE row_id = (SELECT max(row_id) FROM "
+      "labs)"));
+  auto study = Get("/api/study", session);
+  EXPECT_EQ(study->status, 409);
+  EXPECT_EQ(
+      json::parse(study->body)["error"],
+      "the study is of every patient: the rows of 12 patients and rows without a patient_id must be "
+      "corrected first (S01, S02, S03, S04, S05, S06, S07, S08, S09, S10, ...; changed outside prrt, the "
+      "worklist lists them)");
+}
+
 TEST_F(ApiOnSimulatedRegistry, LargeAnswersGoCompressedToClientsThatAcceptGzip) {
   const auto session = Login("vic");
   const std::string path = "/api/km?endpoint=os&group=cohort";
