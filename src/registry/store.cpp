@@ -362,7 +362,11 @@ class TableCursor {
  public:
   TableCursor(sqlite3* db, const std::string& file, const std::string& where, const std::string& order_by,
               const std::vector<std::string>& binds = {})
-      : file_(Intern(file + " (recorded)")), columns_(InterchangeColumns(file)), by_name_(columns_.size()) {
+      : file_(Intern(file + " (recorded)")),
+        columns_(InterchangeColumns(file)),
+        by_name_(columns_.size()),
+        id_column_(
+            static_cast<int>(std::find(columns_.begin(), columns_.end(), "patient_id") - columns_.begin())) {
     // Values go into the row's flat map in name order, each at its end.
     for (size_t c = 0; c < by_name_.size(); ++c)
       by_name_[c] = c;
@@ -381,10 +385,11 @@ class TableCursor {
   bool done() const { return done_; }
   // The current row's patient_id; empty for NULL too (changed outside prrt: SQLite orders NULL first, then
   // the empty text, so both are the least).
-  std::string_view patient_id() const {
-    const std::string* id = current_.get("patient_id");
-    return id == nullptr ? std::string_view() : std::string_view(*id);
-  }
+  std::string_view patient_id() const { return id_; }
+  // The current row's patient_id as SQLite orders it: a blob (stored with SQL outside prrt, say from bytes
+  // in a script) after every text; its bytes as hexadecimal digits.
+  std::pair<bool, std::string_view> id_order() const { return {id_is_blob_, patient_id()}; }
+  const std::string& id_blob() const { return id_blob_; }
   // The current row, then the next.
   Row Take() {
     Row row = std::move(current_);
@@ -400,6 +405,13 @@ class TableCursor {
       return;
     }
     current_ = Row{file_, 0, {}};
+    id_blob_.clear();
+    id_is_blob_ = sqlite3_column_type(st, id_column_) == SQLITE_BLOB;
+    if (id_is_blob_) {
+      const auto* bytes = static_cast<const unsigned char*>(sqlite3_column_blob(st, id_column_));
+      for (int i = 0; i < sqlite3_column_bytes(st, id_column_); ++i)
+        id_blob_ += fmt::format("{:02X}", bytes[i]);
+    }
     // In name order already: taken as the map's sequence, without comparing names.
     RowValues::sequence_type values;
     values.reserve(columns_.size());
@@ -410,10 +422,17 @@ class TableCursor {
     current_.values.adopt_sequence(boost::container::ordered_unique_range, std::move(values));
     AddExtra(reinterpret_cast<const char*>(sqlite3_column_text(st, static_cast<int>(columns_.size()))),
              current_);
+    // Looked up once a row (the merge compares it several times), once its values are in place.
+    const std::string* id = current_.get("patient_id");
+    id_ = id == nullptr ? std::string_view() : std::string_view(*id);
   }
   const std::string* file_;
   std::vector<std::string> columns_;
   std::vector<size_t> by_name_;
+  int id_column_;
+  std::string_view id_;  // in current_
+  bool id_is_blob_ = false;
+  std::string id_blob_;
   std::unique_ptr<Statement> statement_;
   Row current_;
   bool done_ = false;
@@ -454,11 +473,14 @@ std::pair<std::string, std::vector<std::string>> RangeWhere(const PatientRange& 
   return {where, binds};
 }
 
-// Whether a table has a row whose patient_id is NULL (changed outside prrt); found through its key's index.
-bool AnyPatientIdNull(sqlite3* db) {
+// Whether a table has a row whose patient_id meets `condition` (NULL, a blob: changed outside prrt), `id`
+// bound to its "?"; found through its key's index.
+bool AnyRowWhose(sqlite3* db, const std::string& condition,
+                 const std::optional<std::string>& id = std::nullopt) {
   for (const std::string& file : InterchangeFiles()) {
-    Statement st(
-        db, fmt::format("SELECT EXISTS (SELECT 1 FROM {} WHERE patient_id IS NULL)", Quote(TableOf(file))));
+    Statement st(db,
+                 fmt::format("SELECT EXISTS (SELECT 1 FROM {} WHERE {})", Quote(TableOf(file)), condition));
+    if (id) st.Bind(1, id);
     if (st.ok() && sqlite3_step(st.get()) == SQLITE_ROW && sqlite3_column_int(st.get(), 0) != 0) return true;
   }
   return false;
@@ -471,13 +493,14 @@ Status Store::ForEachPatient(
     const std::optional<std::string>& patient_id,
     const std::function<Status(const std::string& patient_id, const Interchange& rows,
                                const std::vector<std::string>& problems)>& to_correct) const {
-  // No id (empty) is also the rows whose patient_id is NULL, as a walk over all groups them.
+  // No id (empty) is also the rows whose patient_id is NULL, as a walk over all groups them; an id is also
+  // its bytes as a blob, named by the check.
   if (patient_id) {
-    return Walk(
-        patient_id->empty() ? " WHERE (patient_id = ? OR patient_id IS NULL)" : " WHERE patient_id = ?",
-        {*patient_id}, RowOrder::kAsStored, visit, to_correct);
+    const std::string id_is = " patient_id IN (?, CAST(? AS BLOB))";
+    return Walk(patient_id->empty() ? " WHERE (" + id_is + " OR patient_id IS NULL)" : " WHERE" + id_is,
+                {*patient_id, *patient_id}, WalkOf::kOnePatient, visit, to_correct);
   }
-  return Walk("", {}, RowOrder::kByKey, visit, to_correct);
+  return Walk("", {}, WalkOf::kManyPatients, visit, to_correct);
 }
 
 Result<std::optional<Interchange>> Store::PatientRows(const std::string& patient_id) const {
@@ -486,10 +509,19 @@ Result<std::optional<Interchange>> Store::PatientRows(const std::string& patient
     rows = r;
     return Status();
   };
-  Status read = ForEachPatient(take, patient_id,
-                               [&take](const std::string& id, const Interchange& r,
-                                       const std::vector<std::string>&) { return take(id, r); });
+  std::vector<std::string> problems;
+  Status read =
+      ForEachPatient(take, patient_id,
+                     [&](const std::string& id, const Interchange& r, const std::vector<std::string>& found) {
+                       problems = found;
+                       return take(id, r);
+                     });
   if (!read.ok()) return read;
+  // A write stores text: rows whose patient_id is a blob are corrected with SQL.
+  if (rows && AnyRowWhose(impl_->db, "patient_id = CAST(? AS BLOB)", patient_id)) {
+    return FailedPrecondition(fmt::format("{}: patient '{}' has rows a write cannot correct:\n{}",
+                                          impl_->path, ShowUtf8(patient_id), fmt::join(problems, "\n")));
+  }
   return rows;
 }
 
@@ -497,11 +529,12 @@ Status Store::ForEachPatientIn(
     const PatientRange& range,
     const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit) const {
   // A NULL patient_id is rare (the scan that reads it is slower than the search by range): looked for first.
-  const auto [where, binds] = RangeWhere(range, !range.from && range.to && AnyPatientIdNull(impl_->db));
-  return Walk(where, binds, RowOrder::kByKey, visit);
+  const auto [where, binds] =
+      RangeWhere(range, !range.from && range.to && AnyRowWhose(impl_->db, "patient_id IS NULL"));
+  return Walk(where, binds, WalkOf::kManyPatients, visit);
 }
 
-Status Store::Walk(const std::string& where, const std::vector<std::string>& binds, RowOrder order,
+Status Store::Walk(const std::string& where, const std::vector<std::string>& binds, WalkOf walk_of,
                    const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
                    const std::function<Status(const std::string& patient_id, const Interchange& rows,
                                               const std::vector<std::string>& problems)>& to_correct) const {
@@ -510,7 +543,7 @@ Status Store::Walk(const std::string& where, const std::vector<std::string>& bin
   // quarter more time for a walk over a million patients).
   std::vector<std::pair<std::string, std::unique_ptr<TableCursor>>> cursors;
   for (const std::string& file : InterchangeFiles()) {
-    const std::string order_by = order == RowOrder::kAsStored ? "patient_id, row_id" : KeyColumnsSql(file);
+    const std::string order_by = walk_of == WalkOf::kOnePatient ? "patient_id, row_id" : KeyColumnsSql(file);
     cursors.emplace_back(file, std::make_unique<TableCursor>(impl_->db, file, where, order_by, binds));
     if (!cursors.back().second->ok()) return impl_->Error("reading " + TableOf(file));
   }
@@ -518,24 +551,45 @@ Status Store::Walk(const std::string& where, const std::vector<std::string>& bin
   // that of rows whose patient is not registered or that have none (changed with SQL outside prrt, whose
   // shell does not enforce foreign keys), which the check then names: such rows, left waiting, kept every
   // later patient's rows of their table from being read.
+  // Rows whose patient_id is a blob (stored with SQL outside prrt, say as bytes from a script) are named as
+  // such; in a walk over many patients they come after every text, as a group of their own.
   Interchange one;
   for (;;) {
-    std::optional<std::string_view> least;
+    std::optional<std::pair<bool, std::string_view>> least;
     for (const auto& [file, cursor] : cursors) {
-      if (!cursor->done() && (!least || cursor->patient_id() < *least)) least = cursor->patient_id();
+      if (!cursor->done() && (!least || cursor->id_order() < *least)) least = cursor->id_order();
     }
     if (!least) break;
-    const std::string id(*least);  // a copy: the row it is in moves
+    const std::string id(least->second);  // a copy: the row it is in moves
+    const std::pair<bool, std::string_view> group(least->first, id);
+    auto in_group = [&](const TableCursor& cursor) {
+      return walk_of == WalkOf::kOnePatient ? cursor.patient_id() == id : cursor.id_order() == group;
+    };
+    Problems problems;
     for (auto& [file, cursor] : cursors) {
       std::vector<Row>& rows = one.files[file];
       rows.clear();
-      while (!cursor->done() && cursor->patient_id() == id)
+      size_t blobs = 0;
+      std::string blob;
+      while (!cursor->done() && in_group(*cursor)) {
+        if (cursor->id_order().first) {
+          ++blobs;
+          blob = cursor->id_blob();
+        }
         rows.push_back(cursor->Take());
+      }
+      if (blobs > 0) {
+        problems.Add(fmt::format(
+            "{} (recorded): patient_id: found '{}' stored as a blob (X'{}') in {} {}; expected text "
+            "(`UPDATE {} SET patient_id = CAST(patient_id AS TEXT) WHERE typeof(patient_id) = 'blob'` makes "
+            "it text)",
+            file, ShowUtf8(id), blob, blobs, blobs == 1 ? "row" : "rows", TableOf(file)));
+      }
     }
     // What derives endpoints and plans relies on the checks an import makes; a change made with SQL outside
     // prrt may have broken them.
-    Problems problems;
-    if (Status checked = CheckRecorded(one, problems); !checked.ok()) {
+    if (Status checked = problems.empty() ? CheckRecorded(one, problems) : ProblemsStatus(problems);
+        !checked.ok()) {
       if (to_correct) {
         if (Status s = to_correct(id, one, problems.messages); !s.ok()) return s;
         continue;

@@ -1247,6 +1247,40 @@ TEST(Store, ValidateDbListsEveryPatientChangedOutsidePrrt) {
   EXPECT_EQ(err, "prrt: give --from FOLDER (CSV files) or --db FILE (a registry)\n");
 }
 
+// A walk over every patient (ForEachPatient): the cycles of each patient visited, and the groups of rows
+// handed to correct, each with its id, problems, patients and cycles.
+struct WalkedRows {
+  struct ToCorrect {
+    std::string id;
+    std::vector<std::string> problems;
+    size_t patients = 0, cycles = 0;
+    bool operator==(const ToCorrect&) const = default;
+    friend void PrintTo(const ToCorrect& c, std::ostream* os) {
+      *os << fmt::format("{{'{}', {}, {} patients, {} cycles}}", c.id, fmt::join(c.problems, " / "),
+                         c.patients, c.cycles);
+    }
+  };
+  Status status;
+  std::map<std::string, size_t> cycles;
+  std::vector<ToCorrect> to_correct;
+};
+WalkedRows WalkEveryPatient(const registry::Store& store) {
+  WalkedRows walked;
+  walked.status = store.ForEachPatient(
+      [&](const std::string& id, const registry::Interchange& rows) {
+        walked.cycles[id] = rows.files.at("cycles.csv").size();
+        return Status();
+      },
+      std::nullopt,
+      [&](const std::string& id, const registry::Interchange& rows,
+          const std::vector<std::string>& problems) {
+        walked.to_correct.push_back(
+            {id, problems, rows.files.at("patients.csv").size(), rows.files.at("cycles.csv").size()});
+        return Status();
+      });
+  return walked;
+}
+
 // Rows whose patient is not registered (the sqlite3 shell does not enforce foreign keys) or whose patient_id
 // is NULL are named by the check, and every patient's rows are still read: rows of P0015 (between P001 and
 // P002) kept every later patient's cycles from being read, silently, and a NULL patient_id aborted a walk
@@ -1283,36 +1317,17 @@ TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
     SCOPED_TRACE(c.sql);
     const std::string edited = EditedCopy(db, c.sql);
     registry::Store store = OpenStore(edited);
-    std::map<std::string, size_t> read;
-    std::vector<std::string> to_correct;
-    Status walked = store.ForEachPatient(
-        [&](const std::string& id, const registry::Interchange& rows) {
-          read[id] = rows.files.at("cycles.csv").size();
-          return Status();
-        },
-        std::nullopt,
-        [&](const std::string& id, const registry::Interchange& rows,
-            const std::vector<std::string>& problems) {
-          to_correct.push_back(id);
-          EXPECT_EQ(problems, c.problems);
-          EXPECT_TRUE(rows.files.at("patients.csv").empty());
-          return Status();
-        });
-    EXPECT_TRUE(walked.ok()) << walked.message();
-    EXPECT_EQ(read, cycles);
-    EXPECT_EQ(to_correct, std::vector<std::string>{c.id});
+    const WalkedRows walked = WalkEveryPatient(store);
+    EXPECT_TRUE(walked.status.ok()) << walked.status.message();
+    EXPECT_EQ(walked.cycles, cycles);
+    EXPECT_EQ(walked.to_correct, (std::vector<WalkedRows::ToCorrect>{{c.id, c.problems, 0, c.cycles_of_id}}));
     // In parts, as `prrt eligibility` reads: stopped with the problem, not passed over.
-    std::mutex mutex;
-    read.clear();
-    walked = registry::Store::ForEachPatientInParallel(
-        edited, 2,
-        [&](const registry::PatientPart&, const std::string& id, const registry::Interchange& rows) {
-          std::lock_guard lock(mutex);
-          read[id] = rows.files.at("cycles.csv").size();
+    const Status in_parts = registry::Store::ForEachPatientInParallel(
+        edited, 2, [](const registry::PatientPart&, const std::string&, const registry::Interchange&) {
           return Status();
         });
     EXPECT_EQ(
-        walked.message(),
+        in_parts.message(),
         fmt::format("{}: {} prrt would not import (changed outside prrt? `prrt audit --patient` says; `prrt "
                     "validate --db` lists every such patient):\n{}",
                     edited,
@@ -1336,6 +1351,83 @@ TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
     EXPECT_EQ((**rows).files.at("cycles.csv").size(), c.cycles_of_id);
     EXPECT_EQ((**rows).files.at("labs.csv").size(), c.id.empty() ? 1u : 0u);
   }
+}
+
+// Rows whose patient_id is a blob (given as bytes with SQL outside prrt, say from a script) are named as
+// such, with the SQL that makes them text, and the patient's other rows are read as they are: SQLite orders
+// blobs after every text, so such rows came to the walk as a second group under an id read already, named
+// as rows whose patient "is not in patients.csv" though the patient is.
+TEST(Store, RowsWhosePatientIdIsABlobAreNamedAsSuch) {
+  TempDir dir("store_blob_ids");
+  const std::string db = (dir.path / "r.db").string();
+  ImportExample(db);
+  const std::string edited = EditedCopy(
+      db,
+      "UPDATE cycles SET patient_id = CAST(patient_id AS BLOB) WHERE patient_id = 'P002' AND date = "
+      "'2006-06-12'; INSERT INTO cycles (patient_id, phase, date, activity_gbq) VALUES (X'5030303135', 'I', "
+      "'2006-01-02', '7.4')");
+  // 'P0015' and 'P002' as bytes: 50 30 30 31 35 and 50 30 30 32.
+  auto problem = [](const std::string& id, const std::string& hex) {
+    return fmt::format(
+        "cycles.csv (recorded): patient_id: found '{}' stored as a blob (X'{}') in 1 row; expected text "
+        "(`UPDATE cycles SET patient_id = CAST(patient_id AS TEXT) WHERE typeof(patient_id) = 'blob'` makes "
+        "it text)",
+        id, hex);
+  };
+  registry::Store store = OpenStore(edited);
+  const WalkedRows walked = WalkEveryPatient(store);
+  EXPECT_TRUE(walked.status.ok()) << walked.status.message();
+  // P002's other three cycles are read as theirs.
+  EXPECT_EQ(walked.cycles, (std::map<std::string, size_t>{{"P001", 6}, {"P002", 3}, {"P003", 2}}));
+  EXPECT_EQ(walked.to_correct,
+            (std::vector<WalkedRows::ToCorrect>{{"P0015", {problem("P0015", "5030303135")}, 0, 1},
+                                                {"P002", {problem("P002", "50303032")}, 0, 1}}));
+  for (int parts : {1, 2, 4}) {
+    SCOPED_TRACE(parts);
+    const Status in_parts = registry::Store::ForEachPatientInParallel(
+        edited, parts, [&](const registry::PatientPart&, const std::string&, const registry::Interchange&) {
+          return Status();
+        });
+    EXPECT_EQ(in_parts.message(),
+              fmt::format("{}: patient 'P0015' has rows prrt would not import (changed outside prrt? `prrt "
+                          "audit --patient` says; `prrt validate --db` lists every such patient):\n{}",
+                          edited, problem("P0015", "5030303135")));
+  }
+  // Read alone (as the server reads a patient after a change), with the patient's other rows; no write can
+  // correct them (it stores text), so they are not handed to one.
+  std::vector<std::string> found;
+  const Status alone = store.ForEachPatient(
+      [&](const std::string&, const registry::Interchange&) { return Status(); }, "P002",
+      [&](const std::string&, const registry::Interchange& rows, const std::vector<std::string>& problems) {
+        found = problems;
+        EXPECT_EQ(rows.files.at("cycles.csv").size(), 4u);
+        EXPECT_EQ(rows.files.at("patients.csv").size(), 1u);
+        return Status();
+      });
+  EXPECT_TRUE(alone.ok()) << alone.message();
+  EXPECT_EQ(found, std::vector<std::string>{problem("P002", "50303032")});
+  for (const auto& [id, hex] : {std::pair{"P002", "50303032"}, {"P0015", "5030303135"}}) {
+    Result<std::optional<registry::Interchange>> rows = store.PatientRows(id);
+    EXPECT_EQ(rows.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_EQ(rows.status().message(), fmt::format("{}: patient '{}' has rows a write cannot correct:\n{}",
+                                                   edited, id, problem(id, hex)));
+  }
+  EXPECT_TRUE(store.PatientRows("P001").ok());
+  std::string out, err;
+  EXPECT_EQ(RunPrrt({"patient", "--db", edited, "P002"}, out, err), 1);
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(RunPrrt({"validate", "--db", edited, "--json"}, out, err), 1);
+  EXPECT_EQ(nlohmann::json::parse(out)["problems"],
+            (nlohmann::json{{{"patient_id", "P0015"}, {"message", problem("P0015", "5030303135")}},
+                            {{"patient_id", "P002"}, {"message", problem("P002", "50303032")}}}));
+  // The SQL the message gives makes them text: P002's cycle is theirs again, P0015's is of no patient.
+  ASSERT_TRUE(ExecSql(
+      edited, "UPDATE cycles SET patient_id = CAST(patient_id AS TEXT) WHERE typeof(patient_id) = 'blob'"));
+  EXPECT_EQ(RunPrrt({"validate", "--db", edited, "--json"}, out, err), 1);
+  EXPECT_EQ(
+      nlohmann::json::parse(out)["problems"],
+      (nlohmann::json{{{"patient_id", "P0015"},
+                       {"message", "cycles.csv (recorded): patient_id: 'P0015' is not in patients.csv"}}}));
 }
 
 // A walk in parts reads the rows of no registered patient wherever they are, also when the registry has

@@ -1714,6 +1714,34 @@ TEST_F(Api, RowsGivenNoPatientIdWhileServingAreListedUnderNull) {
   EXPECT_EQ(Get("/api/study", session)->status, 200);
 }
 
+// A row of P002's given its patient_id as a blob while the server runs (from a script's bytes, say) lists
+// P002 to correct, with the SQL that makes it text; no write can correct it (a write stores text, and would
+// have left the blob beside a text copy), so writes to P002 answer 409 until it is made text.
+TEST_F(Api, ARowWhosePatientIdWasMadeABlobListsThePatientToCorrect) {
+  const auto session = Login("ana");
+  ASSERT_TRUE(testing::ExecSql(db_,
+                               "UPDATE cycles SET patient_id = CAST(patient_id AS BLOB) WHERE patient_id = "
+                               "'P002' AND date = '2006-06-12'"));
+  const std::string problem =
+      "cycles.csv (recorded): patient_id: found 'P002' stored as a blob (X'50303032') in 1 row; expected "
+      "text "
+      "(`UPDATE cycles SET patient_id = CAST(patient_id AS TEXT) WHERE typeof(patient_id) = 'blob'` makes it "
+      "text)";
+  EXPECT_EQ(ToCorrect(session), (std::map<std::string, json>{{"P002", json::array({problem})}}));
+  auto lab = Post("/api/patients/P002/labs",
+                  {{"date", "2006-06-12"}, {"test", "hb"}, {"value", 7.5}, {"unit", "mmol/l"}}, session);
+  EXPECT_EQ(lab->status, 409);
+  EXPECT_EQ(json::parse(lab->body)["error"],
+            fmt::format("{}: patient 'P002' has rows a write cannot correct:\n{}", db_, problem));
+  ASSERT_TRUE(testing::ExecSql(
+      db_, "UPDATE cycles SET patient_id = CAST(patient_id AS TEXT) WHERE typeof(patient_id) = 'blob'"));
+  EXPECT_EQ(ToCorrect(session), (std::map<std::string, json>{}));
+  EXPECT_EQ(Post("/api/patients/P002/labs",
+                 {{"date", "2006-06-12"}, {"test", "hb"}, {"value", 7.5}, {"unit", "mmol/l"}}, session)
+                ->status,
+            201);
+}
+
 // The curves' rows are kept in a flat list, a patient leaving it giving their place to the last row: after
 // P001 (first) leaves, P003 (last) is in P001's place, and a change to P003 must change that row, not the
 // place it left (beyond the end of the list).

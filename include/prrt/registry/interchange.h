@@ -51,6 +51,9 @@ struct Problems {
   bool empty() const { return messages.empty(); }
 };
 
+//! An InvalidArgument whose message is every problem, one a line (and a last line when some were left out).
+Status ProblemsStatus(const Problems& problems);
+
 //! Reads and validates the folder: each field against its column's type, the cross-file rules (unknown
 //! patients, duplicate keys, phases out of order, cycles after death, death before birth, dates after
 //! `today`, last contact before a recorded event, units a test cannot have), the latter for the patients none

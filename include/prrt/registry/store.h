@@ -153,7 +153,9 @@ class Store {
                                  const std::vector<std::string>& problems)>& to_correct = nullptr) const;
   //! One patient's rows as stored (ForEachPatient's), whether or not they pass the checks (a write may
   //! correct them); without a patients.csv row when rows are stored under an id no patient has (changed with
-  //! SQL outside prrt); nullopt when nothing is stored under the id.
+  //! SQL outside prrt); nullopt when nothing is stored under the id. A FailedPrecondition with the problems
+  //! when a row's patient_id is the id as a blob (stored with SQL): a write, which stores text, cannot
+  //! correct it.
   Result<std::optional<Interchange>> PatientRows(const std::string& patient_id) const;
   //! The same for the patients whose patient_id is in `range`.
   Status ForEachPatientIn(
@@ -215,9 +217,11 @@ class Store {
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
-  enum class RowOrder { kAsStored, kByKey };
+  // One patient's rows come as stored, those whose patient_id is a blob with the others (named); many
+  // patients' by key, such rows as a group of their own after the rest (SQLite orders blobs after text).
+  enum class WalkOf { kOnePatient, kManyPatients };
   Status Walk(
-      const std::string& where, const std::vector<std::string>& binds, RowOrder order,
+      const std::string& where, const std::vector<std::string>& binds, WalkOf walk_of,
       const std::function<Status(const std::string& patient_id, const Interchange& rows)>& visit,
       const std::function<Status(const std::string& patient_id, const Interchange& rows,
                                  const std::vector<std::string>& problems)>& to_correct = nullptr) const;
