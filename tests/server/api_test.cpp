@@ -1728,6 +1728,10 @@ TEST_F(Api, ARowWhosePatientIdWasMadeABlobListsThePatientToCorrect) {
       "(`UPDATE cycles SET patient_id = CAST(patient_id AS TEXT) WHERE typeof(patient_id) = 'blob'` makes it "
       "text)";
   EXPECT_EQ(ToCorrect(session), (std::map<std::string, json>{{"P002", json::array({problem})}}));
+  auto page = Get("/api/patients/P002", session);
+  EXPECT_EQ(page->status, 409);
+  EXPECT_EQ(json::parse(page->body)["problems"], json::array({problem}));
+  EXPECT_EQ(json::parse(page->body)["rows"]["cycles.csv"].size(), 4u);
   auto lab = Post("/api/patients/P002/labs",
                   {{"date", "2006-06-12"}, {"test", "hb"}, {"value", 7.5}, {"unit", "mmol/l"}}, session);
   EXPECT_EQ(lab->status, 409);
