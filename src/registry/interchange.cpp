@@ -340,6 +340,22 @@ std::optional<Day> ParseDay(const std::string& text) {
   return static_cast<Day>(*day);
 }
 
+void SortByDate(std::vector<const Row*>& rows) {
+  std::vector<std::pair<const std::string*, const Row*>> dated;  // the date looked up once a row
+  dated.reserve(rows.size());
+  for (const Row* row : rows)
+    dated.emplace_back(row->get("date"), row);
+  static const std::string kUndated;
+  auto earlier = [](const auto& a, const auto& b) {
+    return (a.first ? *a.first : kUndated) < (b.first ? *b.first : kUndated);
+  };
+  // Rows of a walk over the registry come in date order already (by their key).
+  if (std::is_sorted(dated.begin(), dated.end(), earlier)) return;
+  std::stable_sort(dated.begin(), dated.end(), earlier);
+  for (size_t i = 0; i < rows.size(); ++i)
+    rows[i] = dated[i].second;
+}
+
 Day Today() {
   using namespace std::chrono;
   return static_cast<Day>(duration_cast<days>(system_clock::now().time_since_epoch()).count());
@@ -638,10 +654,7 @@ void CheckCrossFile(Interchange& data, Problems& problems,
     if (patient != patients.end() && !patient->second.left_out) lesions_by_patient[*id].push_back(&row);
   }
   for (auto& [id, rows] : lesions_by_patient) {
-    static const std::string kUndated;
-    std::stable_sort(rows.begin(), rows.end(), [](const Row* a, const Row* b) {
-      return *(a->get("date") ? a->get("date") : &kUndated) < *(b->get("date") ? b->get("date") : &kUndated);
-    });
+    SortByDate(rows);
     const PatientDates& p = patients[id];
     Result<std::vector<detail::LesionResponse>> evaluated =
         detail::EvaluateLesions(rows, {p.first_cycle[0], p.first_cycle[1], p.first_cycle[2]});

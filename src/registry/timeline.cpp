@@ -71,20 +71,10 @@ std::vector<const Row*> PatientRows(const Interchange& data, const std::string& 
   std::vector<const Row*> rows;
   auto it = data.files.find(file);
   if (it == data.files.end()) return rows;
-  std::vector<std::pair<const std::string*, const Row*>> dated;  // the date looked up once a row
   for (const Row& row : it->second) {
-    if (*row.get("patient_id") == patient_id) dated.emplace_back(row.get("date"), &row);
+    if (*row.get("patient_id") == patient_id) rows.push_back(&row);
   }
-  static const std::string kUndated;
-  auto earlier = [](const auto& a, const auto& b) {
-    return (a.first ? *a.first : kUndated) < (b.first ? *b.first : kUndated);
-  };
-  // Rows of a walk over the registry come in date order already (by their key).
-  if (!std::is_sorted(dated.begin(), dated.end(), earlier))
-    std::stable_sort(dated.begin(), dated.end(), earlier);
-  rows.reserve(dated.size());
-  for (const auto& [date, row] : dated)
-    rows.push_back(row);
+  SortByDate(rows);
   return rows;
 }
 

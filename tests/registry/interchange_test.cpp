@@ -427,6 +427,15 @@ INSTANTIATE_TEST_SUITE_P(
                  "P001,2005-11-20,L2,liver,target,no,12,\nP001,2008-06-10,L1,liver,target,no,50,\n",
                  {"{dir}/lesions.csv:3: role: lesion L2 is a target after baseline but not at baseline "
                   "(measured against the I-PRRT baseline of 2005-02-01)"}},
+        // The same measurements in no date order: they are evaluated in date order all the same.
+        Mutation{"lesion_target_not_at_baseline_rows_out_of_date_order",
+                 "lesions.csv",
+                 "",
+                 "patient_id,date,lesion_id,organ,role,lymph_node,diameter_mm,status\n"
+                 "P001,2005-11-20,L2,liver,target,no,12,\nP001,2008-06-10,L1,liver,target,no,50,\n"
+                 "P001,2005-11-20,L1,liver,target,no,30,\nP001,2005-02-01,L1,liver,target,no,40,\n",
+                 {"{dir}/lesions.csv:2: role: lesion L2 is a target after baseline but not at baseline "
+                  "(measured against the I-PRRT baseline of 2005-02-01)"}},
         Mutation{"lesion_new_at_baseline",
                  "lesions.csv",
                  "",

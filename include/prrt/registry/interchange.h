@@ -205,6 +205,9 @@ const std::string* Intern(const std::string& text);
 //! Parses an ISO date YYYY-MM-DD.
 std::optional<Day> ParseDay(const std::string& text);
 
+//! Puts `rows` in the order of their date column, undated first (stable: rows of one date keep their order).
+void SortByDate(std::vector<const Row*>& rows);
+
 //! Today's date (UTC): by default the limit after which a date counts as in the future.
 Day Today();
 
