@@ -36,6 +36,8 @@ async function api(method, path, body) {
   return { status: res.status, data };
 }
 const fmt = (x, digits = 1) => (x == null ? '–' : Number(x).toFixed(digits));
+// An action's window; a blocked action's is the day it was found blocked, said once.
+const windowOf = (a) => (a.window_start === a.window_end ? a.window_start : `${a.window_start} – ${a.window_end}`);
 // A table; a click on a column's head sorts the rows in the page, or calls the column's own `sort` (a column
 // given as { name, sort }) when the server sorts.
 function table(columns, rows, sortable = true) {
@@ -123,7 +125,7 @@ async function showWorklist() {
       return row([
         el('a', { href: `#/patient/${encodeURIComponent(p.patient_id)}`, text: p.patient_id }),
         p.phase ? `${p.phase}-PRRT` : '–', p.phase_status, `${p.cycles_given} / ${p.cycles_intended}`,
-        action ? `${action.action} ${action.phase || ''} ${action.number || ''}: ${action.status} (${action.window_start} – ${action.window_end})` : '–',
+        action ? `${action.action} ${action.phase || ''} ${action.number || ''}: ${action.status} (${windowOf(action)})` : '–',
         p.eligibility_summary || '–',
       ], { class: overdue ? 'overdue' : p.due.length ? 'due' : '' });
     });
@@ -401,7 +403,7 @@ async function showPatient(id) {
     ph.best_response ? `${ph.best_response}${{ 'lesions.csv': ' (from lesion measurements)', 'events.csv': ' (a clinical progression)' }[ph.best_response_source] || ''}` : '–',
     `${fmt(ph.pfs_months)}${ph.pfs_event ? '' : ' (censored)'}`]));
   const plan = p.plan;
-  const actions = plan ? plan.actions.map((a) => row([a.action, a.phase, a.number, a.status, `${a.window_start} – ${a.window_end}`,
+  const actions = plan ? plan.actions.map((a) => row([a.action, a.phase, a.number, a.status, windowOf(a),
     a.activity_gbq != null ? `${a.activity_gbq} GBq` : '', a.reason], { class: a.status })) : [];
   const canWrite = state.session && state.session.role !== 'viewer';
   main.replaceChildren(

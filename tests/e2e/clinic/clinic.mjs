@@ -46,6 +46,11 @@ try {
   await page.waitForSelector('h1:has-text("Worklist")');
   const rows = await page.locator('main table tbody tr').count();
   if (rows !== 3) fail(`the worklist shows ${rows} patients; expected 3`);
+  // Next actions with their windows: P003's overdue blood tests 4 to 6 weeks after its cycle 2 (2010-03-15);
+  // P001's RR cycle, blocked, with the one day it was found so (the plan's as-of date, today), not a range.
+  const nextAction = async (id) => page.textContent(`main table tbody tr:has(a:text-is("${id}")) td:nth-child(5)`);
+  if ((await nextAction('P003')) !== 'blood_tests I 2: overdue (2010-04-12 – 2010-04-26)') fail(`P003's next action: ${await nextAction('P003')}`);
+  if (!/^cycle RR 1: blocked \(\d{4}-\d{2}-\d{2}\)$/.test(await nextAction('P001'))) fail(`P001's next action: ${await nextAction('P001')}`);
 
   // P001's platelet curve lies on its CTCAE grade bands (the laboratory gave the LLN).
   await page.click('a:has-text("P001")');
