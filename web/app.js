@@ -370,6 +370,9 @@ function auditTrail(id) {
   return holder;
 }
 
+// A table of the rows or, when there are none, a line saying so rather than a bare header.
+const tableOrNone = (columns, rows, none, sortable = false) => (rows.length ? table(columns, rows, sortable) : el('p', { class: 'note', text: none }));
+
 // Whether the patient has no rows but their own (the page shows every kind the clinic records).
 const nothingRecorded = (p) => [p.phases, p.work_ups, p.labs, p.responses, p.lesions, p.events].every((rows) => rows.length === 0);
 
@@ -409,21 +412,21 @@ async function showPatient(id) {
   main.replaceChildren(
     el('h1', { id: 'patient-title', text: `${p.patient_id} — ${p.sex}, born ${p.birth_date}, ${p.primary_site} NET` }),
     el('p', { id: 'patient-follow-up', text: `${p.death_date ? `Died ${p.death_date}` : `Last contact ${p.last_contact_date}`}. Cumulative activity ${fmt(p.cumulative_activity_gbq)} GBq; OS ${fmt(p.os_months)} months${p.os_event ? '' : ' (censored)'}` }),
-    el('h2', { text: 'Phases and cycles' }), table(['Phase', 'Start', 'Cycles', 'Best response', 'PFS (months)'], phases, false),
+    el('h2', { text: 'Phases and cycles' }), tableOrNone(['Phase', 'Start', 'Cycles', 'Best response', 'PFS (months)'], phases, 'No cycle recorded.'),
     el('h2', { text: 'Work-ups before each phase' }),
-    table(['Phase', 'Date', 'Krenning score', 'Karnofsky', 'Extent', 'Progression before'], p.work_ups.map((w) => row([
-      `${w.phase}-PRRT`, w.date, w.krenning_score || '–', w.karnofsky || '–', w.extent || '–', w.progression || '–'])), false),
+    tableOrNone(['Phase', 'Date', 'Krenning score', 'Karnofsky', 'Extent', 'Progression before'], p.work_ups.map((w) => row([
+      `${w.phase}-PRRT`, w.date, w.krenning_score || '–', w.karnofsky || '–', w.extent || '–', w.progression || '–'])), 'No work-up recorded.'),
     el('h2', { text: 'Plan' }),
     el('p', { id: 'plan-summary', text: plan ? `${plan.phase ? `${plan.phase}-PRRT` : 'no phase'}: ${plan.phase_status}, ${plan.cycles_given} of ${plan.cycles_intended} cycles${plan.stop_reason ? ` (${plan.stop_reason})` : ''}` : '–' }),
-    table(['Action', 'Phase', 'Number', 'Status', 'Window', 'Activity', 'Why'], actions, false),
+    tableOrNone(['Action', 'Phase', 'Number', 'Status', 'Window', 'Activity', 'Why'], actions, 'Nothing planned.'),
     el('h2', { text: 'Laboratory (CTCAE v3.0 grade bands and points: green 0, yellow 1, orange 2, red 3, dark red 4)' }),
     el('div', {}, ...['hb', 'wbc', 'platelets', 'creatinine', 'cga'].map((t) => labChart(p.labs, p.ctcae_bands, t))),
     el('h2', { text: 'Responses and events' }),
-    table(['Date', 'What', 'Method', 'Note'], [...p.responses.map((r) => row([r.date, `response ${r.response}`, r.method, r.x_note])),
-      ...p.events.map((e) => row([e.date, e.event, e.method || '', e.x_note]))]),
+    tableOrNone(['Date', 'What', 'Method', 'Note'], [...p.responses.map((r) => row([r.date, `response ${r.response}`, r.method, r.x_note])),
+      ...p.events.map((e) => row([e.date, e.event, e.method || '', e.x_note]))], 'No response or event recorded.', true),
     el('h2', { text: 'Lesion measurements (RECIST 1.1)' }),
-    table(['Date', 'Lesion', 'Organ', 'Role', 'Lymph node', 'Diameter (mm)', 'Status'], p.lesions.map((l) => row([
-      l.date, l.lesion_id, l.organ, l.role, l.lymph_node, l.diameter_mm ?? '–', l.status || '–'])), false),
+    tableOrNone(['Date', 'Lesion', 'Organ', 'Role', 'Lymph node', 'Diameter (mm)', 'Status'], p.lesions.map((l) => row([
+      l.date, l.lesion_id, l.organ, l.role, l.lymph_node, l.diameter_mm ?? '–', l.status || '–'])), 'No lesion measurement recorded.'),
     el('h2', { text: 'Changes (audit trail)' }), auditTrail(p.patient_id),
     canWrite ? el('div', {}, el('h2', { text: 'Record' }), followUpForm(p), renameForm(p), ...recordKinds.map((k) => recordForm(p, k)),
       nothingRecorded(p) ? removePatient(p.patient_id) : null)

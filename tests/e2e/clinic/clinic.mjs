@@ -58,6 +58,12 @@ try {
   if (await page.locator('svg[aria-label="platelets over time"] rect.band').count() !== 4) fail('expected 4 grade bands');
   await page.goBack();
   await page.waitForSelector('h1:has-text("Worklist")');
+  // P002 has died: nothing is planned, and the page says so.
+  await page.click('a:text-is("P002")');
+  await page.waitForSelector('#plan-summary:has-text("deceased")');
+  if (await page.locator('main p.note:text-is("Nothing planned.")').count() !== 1) fail("P002's page does not say 'Nothing planned.'");
+  await page.goBack();
+  await page.waitForSelector('h1:has-text("Worklist")');
 
   // A patient: record a cycle and see the plan change.
   await page.click('a:has-text("P003")');
@@ -226,6 +232,9 @@ try {
   await page.selectOption('#register-primary_site', 'pancreatic');
   await page.click('#register-submit');
   await page.waitForSelector('#patient-title:has-text("N001 — f, born 1961-05-02, pancreatic NET")');
+  for (const none of ['No cycle recorded.', 'No work-up recorded.', 'No response or event recorded.', 'No lesion measurement recorded.']) {
+    if (await page.locator(`main p.note:text-is("${none}")`).count() !== 1) fail(`N001's page does not say '${none}'`);
+  }
   await page.goBack();
   await page.waitForSelector('#worklist-count:has-text("1–4 of 4 patients")');
   await page.fill('#register-patient_id', 'N001');
