@@ -16,6 +16,10 @@ function el(tag, attributes = {}, ...children) {
   for (const child of children) if (child != null) node.append(child);
   return node;
 }
+// Replaces `node`'s children, skipping absent ones as el() does (replaceChildren would show null as text).
+function setChildren(node, ...children) {
+  node.replaceChildren(...children.filter((child) => child != null));
+}
 const svgNs = 'http://www.w3.org/2000/svg';
 function svg(tag, attributes = {}, text) {
   const node = document.createElementNS(svgNs, tag);
@@ -42,7 +46,7 @@ const windowOf = (a) => (a.window_start === a.window_end ? a.window_start : `${a
 // given as { name, sort }) when the server sorts.
 function table(columns, rows, sortable = true) {
   const body = el('tbody');
-  const fill = (list) => { body.replaceChildren(...list.map((r) => r.tr)); };
+  const fill = (list) => { setChildren(body, ...list.map((r) => r.tr)); };
   const head = el('tr');
   columns.forEach((c, i) => {
     let ascending = true;
@@ -76,7 +80,7 @@ function showLogin(message) {
     start();
   } }, el('h1', { text: 'prrt' }), el('label', { text: 'User ' }, user),
   el('label', { text: 'Password ' }, password), el('button', { type: 'submit', id: 'login-submit', text: 'Log in' }), error);
-  main.replaceChildren(form);
+  setChildren(main, form);
   user.focus();
 }
 
@@ -111,7 +115,7 @@ async function showWorklist() {
     const { status, data } = await api('GET', `/api/worklist?${query}`);
     if (status !== 200 || mine !== asked) return;  // a later question is on its way
     title.textContent = `Worklist (as of ${data.as_of})`;
-    toCorrect.replaceChildren(...(data.patients_to_correct.length === 0 ? [] : [
+    setChildren(toCorrect, ...(data.patients_to_correct.length === 0 ? [] : [
       el('p', { class: 'error', text: 'Changed outside prrt, these patients\' rows are not as prrt records them: '
         + 'correct them on their pages (their plans, the curves and the study wait for it).' }),
       el('ul', {}, ...data.patients_to_correct.map((p) => el('li', {},
@@ -135,7 +139,7 @@ async function showWorklist() {
       view.offset = 0;
       load();
     };
-    holder.replaceChildren(table(worklistColumns.map(([name, key]) => ({
+    setChildren(holder, table(worklistColumns.map(([name, key]) => ({
       name: view.sort === key ? `${name} ${view.order === 'asc' ? '▲' : '▼'}` : name, sort: () => sortBy(key) })), rows));
     count.textContent = data.matched === 0 ? `none of ${data.total} patients`
       : `${data.offset + 1}–${data.offset + data.patients.length} of ${data.matched}`
@@ -152,7 +156,7 @@ async function showWorklist() {
   previous.addEventListener('click', () => { view.offset = Math.max(0, view.offset - worklistPage); load(); });
   next.addEventListener('click', () => { view.offset += worklistPage; load(); });
   const canWrite = state.session && state.session.role !== 'viewer';
-  main.replaceChildren(title, toCorrect, el('div', { class: 'controls' }, filter, which, previous, next, count), holder,
+  setChildren(main, title, toCorrect, el('div', { class: 'controls' }, filter, which, previous, next, count), holder,
     canWrite ? registerForm() : null);
   await load();
 }
@@ -210,7 +214,7 @@ function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes
   // A field whose choices depend on another's value (a lab result's unit on its test) follows it.
   const follow = (name, type) => {
     const kept = inputs[name].value;
-    inputs[name].replaceChildren(...options(['', ...(type.values[inputs[type.by].value] || [])]));
+    setChildren(inputs[name], ...options(['', ...(type.values[inputs[type.by].value] || [])]));
     inputs[name].value = kept;
   };
   for (const [name, type] of fields) if (type.by) inputs[type.by].addEventListener('change', () => follow(name, type));
@@ -361,9 +365,9 @@ function auditTrail(id) {
   const holder = el('div', { id: 'audit-trail' });
   const show = el('button', { type: 'button', id: 'audit-show', text: 'Show the changes', onclick: async () => {
     const { status, data } = await api('GET', `/api/patients/${encodeURIComponent(id)}/audit`);
-    if (status !== 200) { holder.replaceChildren(el('p', { class: 'error', text: data.error || 'not available' })); return; }
+    if (status !== 200) { setChildren(holder, el('p', { class: 'error', text: data.error || 'not available' })); return; }
     const shown = (v) => (v == null ? '–' : v);
-    holder.replaceChildren(table(['Time (UTC)', 'User', 'Action', 'Row', 'Field', 'From', 'To'], data.entries.map((e) => row([
+    setChildren(holder, table(['Time (UTC)', 'User', 'Action', 'Row', 'Field', 'From', 'To'], data.entries.map((e) => row([
       e.time.replace('T', ' ').replace('Z', ''), e.user, e.action, `${e.table} ${e.row_key}`, shown(e.column), shown(e.old_value), shown(e.new_value)]))));
   } });
   holder.append(show);
@@ -384,7 +388,7 @@ function showPatientToCorrect(data) {
   const stored = (file) => data.rows[file] || [];
   const registered = stored('patients.csv').length > 0;
   const p = { patient_id: data.patient_id, ...(stored('patients.csv')[0] || {}) };
-  main.replaceChildren(
+  setChildren(main,
     el('h1', { id: 'patient-title', text: `${data.patient_id} — rows to correct` }),
     el('p', { class: 'error', text: data.error }),
     el('ul', { id: 'patient-problems' }, ...data.problems.map((problem) => el('li', { text: problem }))),
@@ -400,7 +404,7 @@ function showPatientToCorrect(data) {
 async function showPatient(id) {
   const { status, data: p } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
   if (status === 409 && p.problems) { showPatientToCorrect(p); return; }
-  if (status !== 200) { main.replaceChildren(el('p', { class: 'error', text: status === 404 ? `no patient '${id}'` : p.error || 'not available' })); return; }
+  if (status !== 200) { setChildren(main, el('p', { class: 'error', text: status === 404 ? `no patient '${id}'` : p.error || 'not available' })); return; }
   const phases = p.phases.map((ph) => row([`${ph.phase}-PRRT`, ph.start,
     ph.cycles.map((c) => `${c.date}: ${c.activity_gbq} GBq (${fmt(c.cumulative_gbq)} in all)`).join('; '),
     ph.best_response ? `${ph.best_response}${{ 'lesions.csv': ' (from lesion measurements)', 'events.csv': ' (a clinical progression)' }[ph.best_response_source] || ''}` : '–',
@@ -409,7 +413,7 @@ async function showPatient(id) {
   const actions = plan ? plan.actions.map((a) => row([a.action, a.phase, a.number, a.status, windowOf(a),
     a.activity_gbq != null ? `${a.activity_gbq} GBq` : '', a.reason], { class: a.status })) : [];
   const canWrite = state.session && state.session.role !== 'viewer';
-  main.replaceChildren(
+  setChildren(main,
     el('h1', { id: 'patient-title', text: `${p.patient_id} — ${p.sex}, born ${p.birth_date}, ${p.primary_site} NET` }),
     el('p', { id: 'patient-follow-up', text: `${p.death_date ? `Died ${p.death_date}` : `Last contact ${p.last_contact_date}`}. Cumulative activity ${fmt(p.cumulative_activity_gbq)} GBq; OS ${fmt(p.os_months)} months${p.os_event ? '' : ' (censored)'}` }),
     el('h2', { text: 'Phases and cycles' }), tableOrNone(['Phase', 'Start', 'Cycles', 'Best response', 'PFS (months)'], phases, 'No cycle recorded.'),
@@ -484,14 +488,14 @@ async function showCohort() {
       if (ticked.length) query.set(f.name, ticked.join(','));
     }
     const { status, data } = await api('GET', `/api/km?${query}`);
-    if (status !== 200) { result.replaceChildren(el('p', { class: 'error', text: data.error || 'no answer' })); return; }
+    if (status !== 200) { setChildren(result, el('p', { class: 'error', text: data.error || 'no answer' })); return; }
     const medians = data.groups.map((g) => row([g.group, g.n, g.events, fmt(g.median), `${fmt(g.median_lower)} – ${fmt(g.median_upper)}`]));
     const left = data.patients_to_correct.length === 0 ? null : el('p', { class: 'error', id: 'km-to-correct',
       text: `Left out until their rows are corrected (changed outside prrt): ${data.patients_to_correct.map((id) => id ?? noPatientId).join(', ')}` });
-    result.replaceChildren(left, kmChart(data), table(['Group', 'n', 'Events', 'Median (months)', '95% CI'], medians),
+    setChildren(result, left, kmChart(data), table(['Group', 'n', 'Events', 'Median (months)', '95% CI'], medians),
       el('p', { id: 'km-logrank', text: data.logrank ? `Log-rank chi-square ${fmt(data.logrank.chisq, 2)} on ${data.logrank.df} df, p ${data.logrank.p < 0.001 ? '< 0.001' : `= ${fmt(data.logrank.p, 3)}`}` : 'One group: no test.' }));
   };
-  main.replaceChildren(el('h1', { text: 'Cohort explorer' }),
+  setChildren(main, el('h1', { text: 'Cohort explorer' }),
     el('div', { class: 'controls' }, endpoint, group, el('button', { id: 'km-run', type: 'button', text: 'Show', onclick: run })),
     el('div', { class: 'filters' }, ...filters.map((f) => el('fieldset', {}, el('legend', { text: `only ${f.name}` }),
       ...f.boxes.map((b) => el('label', {}, b, ` ${b.value}`))))),
@@ -501,14 +505,14 @@ async function showCohort() {
 
 // ---- study ----
 async function showStudy() {
-  main.replaceChildren(el('h1', { text: 'Study' }), el('p', { class: 'note', text: 'Computing the study of the registry…' }));
+  setChildren(main, el('h1', { text: 'Study' }), el('p', { class: 'note', text: 'Computing the study of the registry…' }));
   const { status, data } = await api('GET', '/api/study');
-  if (status !== 200) { main.replaceChildren(el('p', { class: 'error', text: data.error || 'no study' })); return; }
+  if (status !== 200) { setChildren(main, el('p', { class: 'error', text: data.error || 'no study' })); return; }
   const link = (name) => el('a', name.endsWith('.html')
     ? { href: `/api/study/${encodeURIComponent(name)}`, target: '_blank', rel: 'noopener', text: name }
     : { href: `/api/study/${encodeURIComponent(name)}`, download: name, text: name });
   const rows = data.files.map((f) => row([link(f.name), `${Math.ceil(f.bytes / 1024)} kB`]));
-  main.replaceChildren(el('h1', { text: `Study of the registry (${data.patients} patients)` }),
+  setChildren(main, el('h1', { text: `Study of the registry (${data.patients} patients)` }),
     el('p', { text: 'The analyses of the salvage-PRRT paper and beyond it, computed from the registry as it is now: '
       + 'the report (HTML), the workbook (XLSX), each table (CSV), study.json, and the endpoints as CDISC ADaM ADTTE '
       + '(adtte.csv) for R or SAS.' }),

@@ -13,6 +13,9 @@ const [prrt] = process.argv.slice(2);
 const work = mkdtempSync(join(tmpdir(), 'prrt-clinic-'));
 const db = join(work, 'r.db');
 const fail = (message) => { throw new Error(message); };
+// Text that reads 'null' in the page: an absent element handed to the DOM as it was.
+const nullTexts = (page) => page.evaluate(() => [...document.querySelectorAll('main, main *')].flatMap((node) => [...node.childNodes])
+  .filter((child) => child.nodeType === Node.TEXT_NODE && child.textContent.trim() === 'null').length);
 
 let server;
 let browser;
@@ -271,6 +274,7 @@ try {
   // The cohort explorer: Kaplan–Meier curves, medians and the log-rank test.
   await page.click('#nav-cohort');
   await page.waitForSelector('#km-chart path.curve');
+  if (await nullTexts(page) !== 0) fail("the cohort explorer shows 'null'");
   // By group, retreatment and control are drawn in the colours of the report's Fig. 3.
   const groupColours = await page.$$eval('#km-chart text', (texts) => Object.fromEntries(texts
     .filter((t) => t.textContent.includes(' (n = ')).map((t) => [t.textContent.split(' (n = ')[0], t.getAttribute('fill')])));
@@ -344,6 +348,8 @@ try {
   await page.waitForSelector('#login-user');
   await logIn(page, url, 'vic');
   await page.waitForSelector('#who:has-text("vic (viewer)")');
+  await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
+  if (await nullTexts(page) !== 0) fail("a viewer's worklist shows 'null'");
   await page.goto(`${url}#/patient/P001`);
   await page.waitForSelector('text=Viewers cannot record data.');
   if (await page.locator('form.record').count() !== 0) fail('a viewer was shown the forms');
