@@ -190,7 +190,8 @@ const recordFields = (kind) => [...formFields(`${kind}.csv`), ...(withNote.inclu
 // `done` (by default the patient's page again). Field errors go beside their fields.
 // With `recorded` (the rows recorded, each with its `label`) and `key` (their key columns), a row chosen fills
 // the form, and "Correct" and "Remove" then name that row in the query: a correction may change its key.
-function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes = false, path,
+// `explanation`, if any, is said under the title.
+function rowForm({ id, prefix = id, title, explanation, fields, values = {}, buttons, changes = false, path,
   done = () => showPatient(values.patient_id), recorded = [], key = [] }) {
   const inputs = {};
   const errors = {};
@@ -246,7 +247,8 @@ function rowForm({ id, prefix = id, title, fields, values = {}, buttons, changes
   };
   const [first, ...others] = buttons;
   return el('form', { class: 'record', id, onsubmit: (event) => { event.preventDefault(); send(first[1]); } },
-    el('strong', { text: title }), choice ? el('label', { text: 'recorded row ' }, choice) : null, ...labels,
+    el('strong', { text: title }), explanation ? el('p', { class: 'note', id: `${id}-explanation`, text: explanation }) : null,
+    choice ? el('label', { text: 'recorded row ' }, choice) : null, ...labels,
     el('button', { type: 'submit', id: `${id}-submit`, text: first[0] }),
     ...others.map(([label, method]) => (method === 'DELETE' ? removeButton(`${id}-delete`, label, () => send(method))
       : el('button', { type: 'button', id: `${id}-${method.toLowerCase()}`, text: label, onclick: () => send(method) }))),
@@ -297,8 +299,13 @@ const recordForm = (p, kind, rows = recordedRows(p, kind), removeOnly = false) =
     label: fields.filter(([name]) => name !== 'x_note').map(([name]) => r[name]).filter((v) => v != null && v !== '').join(' · ') }));
   const move = recorded.length === 0 ? null
     : { lesions: ['Move the whole scan to this date', 'REDATE'], labs: ['Move the whole blood draw to this date', 'REDATE'] }[kind];
+  // A response computed from the lesion measurements is not a row to correct: it follows the measurements (a
+  // page of rows to correct has none).
+  const computed = kind === 'responses' && p.responses?.some((r) => r.computed_from);
   return rowForm({
     id: `record-${kind}`, prefix: kind, fields, values: { patient_id: p.patient_id },
+    explanation: computed ? 'Responses computed from the lesion measurements (RECIST 1.1 from lesions.csv) are not offered here: '
+      + 'they follow the measurements, which the lesion measurement form corrects.' : undefined,
     title: removeOnly ? `Remove ${kind} rows`
       : `Record ${{ baselines: 'work-up (before a phase)', lesions: 'lesion measurement (RECIST 1.1)' }[kind] || kind.replace(/s$/, '')}`,
     path: `/api/patients/${encodeURIComponent(p.patient_id)}/${kind}`, key: recordKey(kind), recorded,

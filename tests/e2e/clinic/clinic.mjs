@@ -146,6 +146,7 @@ try {
   // The diameter says of which lesions it is required (the format's required_when).
   const diameterLabel = await page.locator('label:has(#lesions-diameter_mm)').textContent();
   if (!diameterLabel.includes('diameter_mm (required when role is target)')) fail(`the diameter's label: ${diameterLabel}`);
+  if (await page.locator('#record-responses-explanation').count() !== 0) fail('the response form explains computed responses the patient does not have');
   for (const [date, mm] of [['2010-01-05', '30'], ['2010-06-01', '20']]) {
     await page.fill('#lesions-date', date);
     await page.fill('#lesions-lesion_id', 'L1');
@@ -181,9 +182,12 @@ try {
   await page.click('#record-cycles-put');
   await page.waitForSelector('td:has-text("2010-05-19: 3.7 GBq")');
   if (await page.locator('td:has-text("2010-05-17:")').count() !== 0) fail('the re-dated cycle is still shown on its old date');
-  // A response computed from the lesion measurements is not among the responses recorded.
+  // A response computed from the lesion measurements is not among the responses recorded, and the form says
+  // why.
   const responseRows = await page.locator('#responses-row option').allTextContents();
   if (responseRows.some((t) => t.startsWith('2010-06-01'))) fail(`a computed response is offered for correction: ${responseRows}`);
+  const explained = await page.locator('#record-responses-explanation').textContent().catch(() => null);
+  if (!explained?.includes('computed from the lesion measurements')) fail(`the response form does not say why a computed response is not offered: ${explained}`);
   // The scan of 2010-06-01 was on 2010-06-03: moved whole (its response, computed from it, moves with it).
   await page.click('#record-lesions-redate');
   await page.waitForSelector('#record-lesions p.error:has-text("Choose the recorded row")');
