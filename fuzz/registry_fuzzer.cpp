@@ -18,6 +18,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <tuple>
 #include <vector>
 
@@ -36,9 +37,18 @@ using prrt::StatusCode;
 using prrt::registry::Interchange;
 using prrt::registry::Problems;
 
-// A folder of this process's own (libFuzzer may run several processes), made once and rewritten each run.
+// A folder of this process's own (libFuzzer may run several processes), made once and rewritten each run;
+// removed, with the others, when the process ends without a finding (a finding leaves them as they were).
 fs::path Folder(std::string_view name) {
-  fs::path folder = fs::temp_directory_path() / ("prrt_registry_fuzzer_" + std::to_string(getpid())) / name;
+  struct Root {
+    fs::path path = fs::temp_directory_path() / ("prrt_registry_fuzzer_" + std::to_string(getpid()));
+    ~Root() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  };
+  static const Root root;
+  fs::path folder = root.path / name;
   fs::create_directories(folder);
   return folder;
 }

@@ -1,14 +1,68 @@
 // `prrt serve`: the clinic's web server over a registry (docs/server.md).
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstring>
 #include <memory>
+#include <string>
+#include <thread>
 
 #include "cli/command_support.h"
 #include "cli/registry_support.h"
 #include "prrt/server/server.h"
 
 namespace prrt::cli {
+
+namespace {
+
+// SIGINT (Ctrl-C) and SIGTERM (a service manager stopping the server) end `prrt serve` as Server::Stop()
+// does: the requests under way are answered, and the server, destroyed, removes the files it wrote for itself
+// (the study's, with data of each patient). Left to their default action, they ended the process at once and
+// left those files behind. Made before the server starts a thread: the signals are blocked in this thread and
+// so in every thread started after it, and taken by one thread of this class, waiting for them.
+class StopOnSignal {
+ public:
+  StopOnSignal() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, &before_);
+  }
+  ~StopOnSignal() { pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+  // Serves until a signal (or the server stops otherwise); returns the signal's name, if one came.
+  std::string Listen(server::Server& server) {
+    std::atomic<bool> listened{false};
+    std::atomic<int> signal{0};
+    std::thread waiter([&] {
+      int received = 0;
+      if (sigwait(&signals_, &received) != 0 || listened) return;
+      signal = received;
+      // A signal that came while the server was starting finds it not yet listening, when Stop() does
+      // nothing: asked again until it has stopped.
+      while (!listened) {
+        server.Stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+    server.Listen();
+    listened = true;
+    if (signal == 0) pthread_kill(waiter.native_handle(), SIGTERM);  // ends its wait (blocked: not delivered)
+    waiter.join();
+    return signal == 0 ? "" : sigabbrev_np(signal);
+  }
+
+ private:
+  sigset_t signals_, before_;
+};
+
+}  // namespace
 
 void AddServeCommand(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<server::ServerOptions>();
@@ -27,6 +81,7 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   cert->needs(key);
   key->needs(cert);
   OnRun(command, context, [&context, options]() -> int {
+    StopOnSignal stop_on_signal;
     if (Result<registry::Store> exists = OpenRegistry(options->db); !exists.ok())
       return ReportError(context, exists.status());
     Result<std::unique_ptr<server::Server>> server = server::Server::Create(*options);
@@ -38,7 +93,8 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
                                https ? "https" : "http", options->host, *port);
     for (const std::string& warning : (*server)->Warnings())
       context.err << "prrt serve: warning: " << warning << "\n";
-    (*server)->Listen();
+    if (const std::string signal = stop_on_signal.Listen(**server); !signal.empty())
+      context.err << fmt::format("prrt serve: stopped (SIG{})\n", signal);
     return kExitOk;
   });
 }

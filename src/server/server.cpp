@@ -7,8 +7,11 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -329,10 +332,12 @@ struct Server::Impl {
   AnswerCache answers;
   std::mutex compute_mutex;
   int64_t writes = 0;  // stored rows since start: the study is written again when it changed
-  // The study of the registry (`prrt study`'s files and the ADTTE export), written on demand into a folder of
-  // the server's own; requests for it take turns.
+  // The study of the registry (`prrt study`'s files and the ADTTE export: data of each patient), written on
+  // demand into a folder only the server's user may open, made at the first request for the study and removed
+  // when the server ends; requests for it take turns.
   std::mutex study_mutex;
-  std::filesystem::path study_folder;
+  std::filesystem::path study_root;    // empty until the study is first asked for
+  std::filesystem::path study_folder;  // in study_root, written again when the registry changed
   int64_t study_written_at = -1;
   size_t study_patients = 0;
   std::vector<std::string> study_files;
@@ -345,13 +350,10 @@ struct Server::Impl {
         sessions(options.session_idle),
         reader(std::move(r)),
         http_server(std::move(h)),
-        http(*http_server) {
-    study_folder =
-        std::filesystem::temp_directory_path() / fmt::format("prrt_serve_{}", RandomToken().substr(0, 16));
-  }
+        http(*http_server) {}
   ~Impl() {
     std::error_code ignored;
-    std::filesystem::remove_all(study_folder, ignored);
+    if (!study_root.empty()) std::filesystem::remove_all(study_root, ignored);
   }
 
   // FailedPrecondition naming the patients whose rows are to be corrected, when there are any: the study is
@@ -393,6 +395,19 @@ struct Server::Impl {
       subjects.reserve(kept.endpoints.size());
       for (const auto& [id, s] : kept.endpoints)
         subjects.push_back(s);
+    }
+    if (study_root.empty()) {
+      // mkdtemp makes the folder with mode 0700, under a name nobody could have taken before.
+      std::error_code error;
+      const std::filesystem::path temp = std::filesystem::temp_directory_path(error);
+      if (error) return IoError("no temporary directory for the study (TMPDIR): " + error.message());
+      std::string root = (temp / "prrt_serve_XXXXXX").string();
+      if (mkdtemp(root.data()) == nullptr) {
+        return IoError(fmt::format("cannot make a folder for the study in '{}': {}", temp.string(),
+                                   std::strerror(errno)));
+      }
+      study_root = root;
+      study_folder = study_root / "study";
     }
     std::error_code ignored;
     std::filesystem::remove_all(study_folder, ignored);

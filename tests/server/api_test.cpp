@@ -30,6 +30,7 @@
 #include "prrt/server/server.h"
 #include "support/json_match.h"
 #include "support/scenario.h"
+#include "support/scoped_env.h"
 
 namespace prrt::server {
 namespace {
@@ -1078,6 +1079,46 @@ TEST_F(Api, TheStudyOfTheRegistryWithItsDownloads) {
       201);
   const json after = json::parse(Get("/api/study/study.json", session)->body);
   EXPECT_EQ(after["headline"]["aml_mds_percent"], 100.0);
+}
+
+// The study's files hold data of each patient (ADTTE): written in a folder of the temporary directory that
+// only the server's user may open, made at the first request for the study, and removed with the server.
+TEST_F(Api, TheStudysFilesAreWrittenWhereOnlyTheServersUserMayReadThemAndRemovedWithIt) {
+  const std::filesystem::path temp = dir_.path / "tmp";
+  std::filesystem::create_directory(temp);
+  const testing::ScopedEnv tmpdir("TMPDIR", temp.string());
+  const auto session = Login("vic");
+  EXPECT_TRUE(std::filesystem::is_empty(temp));
+  ASSERT_EQ(Get("/api/study", session)->status, 200);
+  std::vector<std::filesystem::path> made(std::filesystem::directory_iterator(temp), {});
+  ASSERT_EQ(made.size(), 1u);
+  EXPECT_EQ(made[0].filename().string().rfind("prrt_serve_", 0), 0u) << made[0];
+  EXPECT_EQ(std::filesystem::status(made[0]).permissions(), std::filesystem::perms::owner_all);
+  // The files are in it: the ADTTE served is the one written there.
+  std::vector<std::filesystem::path> adtte;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(made[0]))
+    if (entry.path().filename() == "adtte.csv") adtte.push_back(entry.path());
+  ASSERT_EQ(adtte.size(), 1u);
+  EXPECT_EQ(testing::Slurp(adtte[0]), Get("/api/study/adtte.csv", session)->body);
+  server_->Stop();
+  thread_.join();
+  server_.reset();
+  EXPECT_TRUE(std::filesystem::is_empty(temp));
+}
+
+// A temporary directory that is not one: the study is answered 500 with what is wrong, and the rest served.
+TEST_F(Api, NoTemporaryDirectoryForTheStudyIsSaidAndTheRestServed) {
+  const std::filesystem::path file = dir_.path / "not-a-folder";
+  std::ofstream(file) << "x";
+  const testing::ScopedEnv tmpdir("TMPDIR", file.string());
+  const auto session = Login("vic");
+  auto list = Get("/api/study", session);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->status, 500);
+  EXPECT_EQ(json::parse(list->body)["error"],
+            fmt::format("no temporary directory for the study (TMPDIR): {}",
+                        std::make_error_code(std::errc::not_a_directory).message()));
+  EXPECT_EQ(Get("/api/worklist", session)->status, 200);
 }
 
 TEST_F(Api, LogOutEndsTheSession) {

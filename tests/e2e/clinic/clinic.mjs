@@ -4,10 +4,10 @@
 // and a viewer without the forms.
 //   node clinic.mjs PRRT_BINARY
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addUsers, launchBrowser, logIn, runPrrt, startServer } from './harness.mjs';
+import { addUsers, launchBrowser, logIn, runPrrt, startServer, stopServer } from './harness.mjs';
 
 const [prrt] = process.argv.slice(2);
 const work = mkdtempSync(join(tmpdir(), 'prrt-clinic-'));
@@ -23,7 +23,8 @@ try {
   runPrrt(prrt, 'import', '--db', db, '--from', 'tests/data/registry_example');
   addUsers(prrt, db);
   let url;
-  ({ server, url } = await startServer(prrt, db));
+  let temp;
+  ({ server, url, temp } = await startServer(prrt, db));
   browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems = [];
@@ -301,6 +302,12 @@ try {
   for (const name of ['report.html', 'study.xlsx', 'adtte.csv']) {
     if (await page.locator(`a:has-text("${name}")`).count() !== 1) fail(`the study page has no link to ${name}`);
   }
+  // Its files, with data of each patient, in a folder of the server's temporary directory that only the
+  // server's user may open.
+  const studyFolders = readdirSync(temp);
+  if (studyFolders.length !== 1 || !studyFolders[0].startsWith('prrt_serve_')) fail(`the server's temporary directory holds ${studyFolders}`);
+  const mode = statSync(join(temp, studyFolders[0])).mode & 0o777;
+  if (mode !== 0o700) fail(`the study's folder has mode ${mode.toString(8)}, not 700`);
 
   // A dose made 'abc' in the sqlite3 shell: the worklist lists P001 to correct (the server looks for other
   // processes' changes every second), their page shows the problem and the forms filled from the rows as
@@ -358,7 +365,12 @@ try {
   await page.waitForSelector('text=Viewers cannot record data.');
   if (await page.locator('form.record').count() !== 0) fail('a viewer was shown the forms');
   if (problems.length) fail(`script errors in the page: ${problems.join('; ')}`);
-  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, hostile text in every form field and the search box, the cohort explorer with filters, the study page, a dose changed outside prrt corrected, a lab result given no patient_id listed, a cycle of no patient removed, and a viewer: all as expected');
+  // Stopped by SIGTERM (as a service manager stops it), the server ends normally and removes the study's files.
+  const stopped = await stopServer(server);
+  server = null;
+  if (stopped.code !== 0) fail(`prrt serve stopped by SIGTERM ended with ${JSON.stringify(stopped)}, not 0`);
+  if (readdirSync(temp).length !== 0) fail(`prrt serve left ${readdirSync(temp)} in its temporary directory`);
+  console.log('clinic_in_chromium: log-in, worklist, recording a cycle, a refused cycle, hostile text in every form field and the search box, the cohort explorer with filters, the study page, a dose changed outside prrt corrected, a lab result given no patient_id listed, a cycle of no patient removed, a viewer, and the server stopped by SIGTERM: all as expected');
 } finally {
   if (browser) await browser.close();
   if (server) server.kill();

@@ -1,6 +1,8 @@
 // What the clinic's browser scripts share: a registry with two users (ana, clinician; vic, viewer; password
 // "correct horse"), `prrt serve` on a free loopback port, and Debian's headless chromium.
 import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 // Runs `prrt ARGS...`; throws with its message when it fails.
@@ -13,9 +15,13 @@ export function addUsers(prrt, db) {
   runPrrt(prrt, 'user', 'add', '--db', db, '--name', 'vic', '--role', 'viewer', '--password', 'correct horse');
 }
 
-// Starts `prrt serve` on the registry; resolves to { server, url } once it listens.
+// Starts `prrt serve` on the registry, with a temporary directory (TMPDIR) of its own beside the registry;
+// resolves to { server, url, temp } once it listens.
 export async function startServer(prrt, db) {
-  const server = spawn(prrt, ['serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const temp = join(dirname(db), 'server-tmp');
+  mkdirSync(temp, { recursive: true });
+  const server = spawn(prrt, ['serve', '--db', db, '--port', '0'],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: temp } });
   const url = await new Promise((resolve, reject) => {
     let text = '';
     server.stderr.on('data', (chunk) => {
@@ -25,7 +31,16 @@ export async function startServer(prrt, db) {
     });
     server.on('exit', (code) => reject(new Error(`prrt serve ended (${code}): ${text}`)));
   });
-  return { server, url };
+  return { server, url, temp };
+}
+
+// Stops the server as a service manager does (SIGTERM); resolves to its exit { code, signal }.
+export function stopServer(server) {
+  if (server.exitCode !== null || server.signalCode !== null) return Promise.resolve({ code: server.exitCode, signal: server.signalCode });
+  return new Promise((resolve) => {
+    server.once('exit', (code, signal) => resolve({ code, signal }));
+    server.kill('SIGTERM');
+  });
 }
 
 export function launchBrowser() {
