@@ -1,7 +1,10 @@
 #include "prrt/registry/store.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "prrt/common/dates.h"
 #include "prrt/common/parallel.h"
@@ -21,6 +24,15 @@
 namespace prrt::registry {
 
 namespace {
+
+// A registry file prrt makes (a new registry, a backup) holds patient data: readable and writable by its
+// owner alone, where SQLite's own files are made readable by every user of the machine (0644 less the umask).
+// SQLite gives the -wal and -shm files the mode of the registry's. Made empty here, as SQLite then takes it;
+// a file that exists, or one that cannot be made, is left to SQLite, whose message says what is wrong.
+void MakeOwnerOnlyFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd >= 0) ::close(fd);
+}
 
 // Table names are the interchange file names without ".csv"; every format column is a TEXT column holding the
 // text as imported; free-text x_ columns go into `extra` as escaped "name<TAB>value" lines; row_id keeps the
@@ -302,6 +314,7 @@ Result<Store> Store::Open(const std::string& path, int busy_ms) {
   impl->path = path;
   // No mutex of SQLite's own per call: a Store is used by one thread at a time (see store.h), and reading a
   // registry took a lock on every column of every row (an eighth of `prrt eligibility`).
+  MakeOwnerOnlyFile(path);
   if (sqlite3_open_v2(path.c_str(), &impl->db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
@@ -704,6 +717,7 @@ Status Store::Backup(const std::string& path) const {
     return AlreadyExists(fmt::format("{}: the file exists; a backup is written to a new file", path));
   Statement vacuum(impl_->db, "VACUUM INTO ?");
   if (!vacuum.ok()) return impl_->Error("backup");
+  MakeOwnerOnlyFile(path);  // VACUUM INTO writes into an empty file as into none
   vacuum.Bind(1, path);
   if (sqlite3_step(vacuum.get()) != SQLITE_DONE) {
     Status failed = impl_->Error(fmt::format("writing the backup {}", path));

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <filesystem>
@@ -583,6 +584,40 @@ TEST(Store, ABackupIsTheRegistryAsCommittedAndOverwritesNothing) {
   EXPECT_TRUE(Refused({"backup", "--db", db, "--to", copy},
                       copy + ": the file exists; a backup is written to a new file"));
   EXPECT_EQ(Slurp(copy), before);
+}
+
+// The registry files prrt makes hold patient data: a new registry, its WAL and shared-memory files and a
+// backup are readable and writable by their owner alone, under the usual umask (022) that lets every user
+// read the files SQLite makes by itself. A registry that exists keeps the mode it was given (shared with a
+// group, say).
+TEST(Store, TheRegistryFilesPrrtMakesAreItsOwnersAlone) {
+  TempDir dir("store_owner_only");
+  const mode_t umask_before = ::umask(022);
+  const std::string db = (dir.path / "r.db").string(), copy = (dir.path / "copy.db").string();
+  std::string out, err;
+  ASSERT_EQ(RunPrrt({"import", "--db", db, "--from", kExample}, out, err), 0) << err;
+  const fs::perms owner = fs::perms::owner_read | fs::perms::owner_write;
+  EXPECT_EQ(fs::status(db).permissions(), owner);
+  {
+    registry::Store store = OpenStore(db);
+    ASSERT_EQ(*store.PatientCount(), 3);
+    for (const char* suffix : {"-wal", "-shm"}) {
+      ASSERT_TRUE(fs::exists(db + suffix)) << suffix;
+      EXPECT_EQ(fs::status(db + suffix).permissions(), owner) << suffix;
+    }
+  }
+  ASSERT_EQ(RunPrrt({"backup", "--db", db, "--to", copy}, out, err), 0) << err;
+  EXPECT_EQ(fs::status(copy).permissions(), owner);
+  EXPECT_EQ(*OpenStore(copy).PatientCount(), 3);
+  const fs::perms group = owner | fs::perms::group_read | fs::perms::group_write;
+  fs::permissions(db, group);
+  ASSERT_EQ(RunPrrt({"user", "add", "--db", db, "--name", "ana", "--role", "clinician", "--password",
+                     "correct horse"},
+                    out, err),
+            0)
+      << err;
+  EXPECT_EQ(fs::status(db).permissions(), group);
+  ::umask(umask_before);
 }
 
 // A patient registered by mistake (P00: only a patients.csv row) is removed, their values kept in the trail;
