@@ -2,14 +2,15 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "cli/registry_support.h"
+#include "prrt/common/temporary_folder.h"
 #include "prrt/report/json.h"
 #include "prrt/report/whatif_report.h"
 #include "prrt/sim/simulator.h"
@@ -53,15 +54,14 @@ void AddWhatIfCommand(CLI::App& app, CommandContext& context) {
     Result<sim::Model> model = LoadModel(args->model);
     if (!model.ok()) return ReportError(context, model.status());
     study::WhatIfOptions options = args->options;
-    const std::filesystem::path work =
-        std::filesystem::temp_directory_path() / fmt::format("prrt_whatif_{}", ::getpid());
-    options.work_folder = work.string();
+    Result<TemporaryFolder> work = TemporaryFolder::Make("prrt_whatif_");
+    if (!work.ok()) return ReportError(context, work.status());
+    options.work_folder = work->path().string();
     options.progress = [&context](int done, int total) {
       if (done % 10 == 0 || done == total)
         context.err << fmt::format("prrt whatif: {} of {} simulated cohorts\n", done, total);
     };
     Result<std::vector<study::ScenarioResult>> results = study::RunWhatIf(*model, options);
-    std::filesystem::remove_all(work);
     if (!results.ok()) return ReportError(context, results.status());
     const report::WhatIfReport report{&*model, options, std::move(*results)};
     if (!args->out.empty()) {
@@ -115,11 +115,13 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
     Result<sim::Model> model = LoadModel(args->model);
     if (!model.ok()) return ReportError(context, model.status());
     // Into SQLite through a folder, so that the cohort passes the same validation as any import.
-    const std::string folder = args->out.empty()
-                                   ? (std::filesystem::temp_directory_path() /
-                                      fmt::format("prrt_simulate_{}_{}", ::getpid(), args->seed))
-                                         .string()
-                                   : args->out;
+    std::optional<TemporaryFolder> work;
+    if (args->out.empty()) {
+      Result<TemporaryFolder> made = TemporaryFolder::Make("prrt_simulate_");
+      if (!made.ok()) return ReportError(context, made.status());
+      work = std::move(*made);
+    }
+    const std::string folder = work ? work->path().string() : args->out;
     Result<sim::SimulationCounts> counts = sim::SimulateRegistry(
         *model, args->patients, args->seed, folder, args->options, [&context, args](int64_t done) {
           context.err << fmt::format("prrt simulate: {} of {} patients\n", done, args->patients);
@@ -135,9 +137,7 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
     }
     context.err << fmt::format("prrt simulate: {} patients, {} rows simulated; importing into {}\n",
                                counts->patients, rows, args->db);
-    const int code = ImportFolder(context, folder, args->db, "prrt-simulate", registry::Today(), false);
-    std::filesystem::remove_all(folder);
-    return code;
+    return ImportFolder(context, folder, args->db, "prrt-simulate", registry::Today(), false);
   });
 }
 

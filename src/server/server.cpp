@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <shared_mutex>
 #include <sstream>
 #include <thread>
@@ -25,6 +26,7 @@
 #include "answer_cache.h"
 #include "prrt/clinical/tumour.h"
 #include "prrt/common/dates.h"
+#include "prrt/common/temporary_folder.h"
 #include "prrt/common/utf8.h"
 #include "prrt/protocol/plan.h"
 #include "prrt/registry/store.h"
@@ -336,8 +338,8 @@ struct Server::Impl {
   // demand into a folder only the server's user may open, made at the first request for the study and removed
   // when the server ends; requests for it take turns.
   std::mutex study_mutex;
-  std::filesystem::path study_root;    // empty until the study is first asked for
-  std::filesystem::path study_folder;  // in study_root, written again when the registry changed
+  std::optional<TemporaryFolder> study_root;  // none until the study is first asked for
+  std::filesystem::path study_folder;         // in study_root, written again when the registry changed
   int64_t study_written_at = -1;
   size_t study_patients = 0;
   std::vector<std::string> study_files;
@@ -351,10 +353,6 @@ struct Server::Impl {
         reader(std::move(r)),
         http_server(std::move(h)),
         http(*http_server) {}
-  ~Impl() {
-    std::error_code ignored;
-    if (!study_root.empty()) std::filesystem::remove_all(study_root, ignored);
-  }
 
   // FailedPrecondition naming the patients whose rows are to be corrected, when there are any: the study is
   // of every patient or none. Needs the lock (shared).
@@ -396,18 +394,11 @@ struct Server::Impl {
       for (const auto& [id, s] : kept.endpoints)
         subjects.push_back(s);
     }
-    if (study_root.empty()) {
-      // mkdtemp makes the folder with mode 0700, under a name nobody could have taken before.
-      std::error_code error;
-      const std::filesystem::path temp = std::filesystem::temp_directory_path(error);
-      if (error) return IoError("no temporary directory for the study (TMPDIR): " + error.message());
-      std::string root = (temp / "prrt_serve_XXXXXX").string();
-      if (mkdtemp(root.data()) == nullptr) {
-        return IoError(fmt::format("cannot make a folder for the study in '{}': {}", temp.string(),
-                                   std::strerror(errno)));
-      }
-      study_root = root;
-      study_folder = study_root / "study";
+    if (!study_root) {
+      Result<TemporaryFolder> root = TemporaryFolder::Make("prrt_serve_");
+      if (!root.ok()) return IoError("cannot write the study: " + root.status().message());
+      study_root = std::move(*root);
+      study_folder = study_root->path() / "study";
     }
     std::error_code ignored;
     std::filesystem::remove_all(study_folder, ignored);

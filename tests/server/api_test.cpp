@@ -1116,7 +1116,7 @@ TEST_F(Api, NoTemporaryDirectoryForTheStudyIsSaidAndTheRestServed) {
   ASSERT_TRUE(list);
   EXPECT_EQ(list->status, 500);
   EXPECT_EQ(json::parse(list->body)["error"],
-            fmt::format("no temporary directory for the study (TMPDIR): {}",
+            fmt::format("cannot write the study: no temporary directory (TMPDIR): {}",
                         std::make_error_code(std::errc::not_a_directory).message()));
   EXPECT_EQ(Get("/api/worklist", session)->status, 200);
 }

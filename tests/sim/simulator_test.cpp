@@ -9,10 +9,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "prrt/registry/store.h"
 #include "prrt/registry/timeline.h"
 #include "prrt/study/headline.h"
 #include "support/json_match.h"
 #include "support/scenario.h"
+#include "support/scoped_env.h"
 
 namespace prrt::sim {
 namespace {
@@ -44,6 +46,25 @@ TEST(Simulator, TheSameSeedGivesTheSameRegistry) {
   const std::string first = Slurp(a.path / "cycles.csv");
   EXPECT_NE(first.find("S001,I,"), std::string::npos);
   EXPECT_NE(Slurp(more.path / "cycles.csv").find("S0001,I,"), std::string::npos);
+}
+
+// `prrt simulate --db` writes the cohort into a folder of its own in TMPDIR and imports it from there: the
+// folder is removed whether the import is done or fails.
+TEST(Simulator, TheCommandsFolderIsRemovedWhetherTheImportIsDoneOrNot) {
+  TempDir dir("sim_command"), temp("sim_command_tmp");
+  const testing::ScopedEnv tmpdir("TMPDIR", temp.path.string());
+  const std::string db = (dir.path / "r.db").string();
+  std::string out, err;
+  ASSERT_EQ(testing::RunPrrt({"simulate", "--patients", "20", "--seed", "3", "--db", db}, out, err), 0)
+      << err;
+  Result<registry::Store> store = registry::Store::Open(db);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(*store->PatientCount(), 20);
+  EXPECT_TRUE(std::filesystem::is_empty(temp.path));
+  const std::string nowhere = (dir.path / "no-such-folder" / "r.db").string();
+  EXPECT_EQ(testing::RunPrrt({"simulate", "--patients", "20", "--seed", "3", "--db", nowhere}, out, err), 2);
+  EXPECT_NE(err.find("no-such-folder"), std::string::npos) << err;
+  EXPECT_TRUE(std::filesystem::is_empty(temp.path));
 }
 
 TEST(Simulator, TheRegistryPassesImportValidationAndFollowsTheProtocol) {

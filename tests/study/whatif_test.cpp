@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "prrt/study/endpoints.h"
 #include "support/json_match.h"
 #include "support/scenario.h"
+#include "support/scoped_env.h"
 
 namespace prrt::study {
 namespace {
@@ -91,7 +93,10 @@ TEST(WhatIf, ScenariosShareTheirRandomNumbers) {
   }
 }
 
+// Its simulated registries are written in a folder of its own in TMPDIR, removed at the end.
 TEST(WhatIfCommand, JsonHasTheScenariosAndSaysTheyAreModelResults) {
+  testing::TempDir temp("whatif_tmp");
+  const testing::ScopedEnv tmpdir("TMPDIR", temp.path.string());
   std::string out, err;
   ASSERT_EQ(testing::RunPrrt({"whatif", "--thresholds", "18", "--cycles", "2,4", "--patients", "200",
                               "--replicates", "2", "--json"},
@@ -110,6 +115,7 @@ TEST(WhatIfCommand, JsonHasTheScenariosAndSaysTheyAreModelResults) {
     for (const char* field : {"mean", "lower", "upper", "replicates"})
       EXPECT_TRUE(j["scenarios"][0][key].contains(field)) << key << "." << field;
   }
+  EXPECT_TRUE(std::filesystem::is_empty(temp.path));
 }
 
 TEST(WhatIfCommand, RejectsImpossibleScenarios) {
