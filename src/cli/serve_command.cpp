@@ -19,17 +19,21 @@ namespace prrt::cli {
 
 namespace {
 
-// SIGINT (Ctrl-C) and SIGTERM (a service manager stopping the server) end `prrt serve` as Server::Stop()
-// does: the requests under way are answered, and the server, destroyed, removes the files it wrote for itself
-// (the study's, with data of each patient). Left to their default action, they ended the process at once and
-// left those files behind. Made before the server starts a thread: the signals are blocked in this thread and
-// so in every thread started after it, and taken by one thread of this class, waiting for them.
+// SIGINT (Ctrl-C), SIGTERM (a service manager stopping the server) and SIGHUP (its terminal closed) end
+// `prrt serve` as Server::Stop() does: the requests under way are answered, and the server, destroyed,
+// removes the files it wrote for itself (the study's, with data of each patient). Left to their default
+// action, they ended the process at once and left those files behind. A signal ignored when prrt starts
+// (SIGHUP under nohup) stays ignored. Made before the server starts a thread: the signals are blocked in this
+// thread and so in every thread started after it, and taken by one thread of this class, waiting for them.
 class StopOnSignal {
  public:
   StopOnSignal() {
     sigemptyset(&signals_);
-    sigaddset(&signals_, SIGINT);
-    sigaddset(&signals_, SIGTERM);
+    for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction action {};
+      if (sigaction(signal, nullptr, &action) == 0 && action.sa_handler != SIG_IGN)
+        sigaddset(&signals_, signal);
+    }
     pthread_sigmask(SIG_BLOCK, &signals_, &before_);
   }
   ~StopOnSignal() { pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
@@ -41,19 +45,21 @@ class StopOnSignal {
     std::atomic<bool> listened{false};
     std::atomic<int> signal{0};
     std::thread waiter([&] {
-      int received = 0;
-      if (sigwait(&signals_, &received) != 0 || listened) return;
-      signal = received;
-      // A signal that came while the server was starting finds it not yet listening, when Stop() does
-      // nothing: asked again until it has stopped.
+      const timespec a_while{0, 100'000'000};  // to see that the server stopped otherwise
       while (!listened) {
-        server.Stop();
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        const int received = sigtimedwait(&signals_, nullptr, &a_while);
+        if (received <= 0) continue;
+        signal = received;
+        // A signal that came while the server was starting finds it not yet listening, when Stop() does
+        // nothing: asked again until it has stopped.
+        while (!listened) {
+          server.Stop();
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
       }
     });
     server.Listen();
     listened = true;
-    if (signal == 0) pthread_kill(waiter.native_handle(), SIGTERM);  // ends its wait (blocked: not delivered)
     waiter.join();
     return signal == 0 ? "" : sigabbrev_np(signal);
   }
