@@ -27,6 +27,7 @@
 #include "prrt/common/utf8.h"
 #include "prrt/io/csv.h"
 #include "registry/lesion_responses.h"
+#include "registry/problem_text.h"
 
 namespace prrt::registry {
 
@@ -40,15 +41,8 @@ const std::vector<std::string> kYesNoUnknown = {"yes", "no", "unknown"};
 const std::vector<std::string> kPhases = {"I", "R", "RR"};
 const std::vector<std::string> kMethods = {"recist", "octreoscan", "clinical"};
 
-// A field's problem as every check words it, after where the row is: a value its column cannot hold, or a
-// required column left empty.
-std::string FoundProblem(std::string_view where, std::string_view column, const std::string& value,
-                         std::string_view expected) {
-  return fmt::format("{}: {}: found '{}'; expected {}", where, column, ShowUtf8(value), expected);
-}
-std::string MissingProblem(std::string_view where, std::string_view column) {
-  return fmt::format("{}: {}: missing; it is required", where, column);
-}
+using detail::FoundProblem;
+using detail::MissingProblem;
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include "prrt/common/dates.h"
 #include "prrt/common/parallel.h"
 #include "prrt/common/utf8.h"
+#include "registry/problem_text.h"
 
 #include <algorithm>
 #include <atomic>
@@ -18,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -400,9 +402,10 @@ class TableCursor {
   // the empty text, so both are the least).
   std::string_view patient_id() const { return id_; }
   // The current row's patient_id as SQLite orders it: a blob (stored with SQL outside prrt, say from bytes
-  // in a script) after every text; its bytes as hexadecimal digits.
-  std::pair<bool, std::string_view> id_order() const { return {id_is_blob_, patient_id()}; }
-  const std::string& id_blob() const { return id_blob_; }
+  // in a script) after every text.
+  std::pair<bool, std::string_view> id_order() const { return {id_blob_.has_value(), patient_id()}; }
+  // A blob's bytes as hexadecimal digits; none for text.
+  const std::optional<std::string>& id_blob() const { return id_blob_; }
   // The current row, then the next.
   Row Take() {
     Row row = std::move(current_);
@@ -418,12 +421,12 @@ class TableCursor {
       return;
     }
     current_ = Row{file_, 0, {}};
-    id_blob_.clear();
-    id_is_blob_ = sqlite3_column_type(st, id_column_) == SQLITE_BLOB;
-    if (id_is_blob_) {
+    id_blob_.reset();
+    if (sqlite3_column_type(st, id_column_) == SQLITE_BLOB) {
       const auto* bytes = static_cast<const unsigned char*>(sqlite3_column_blob(st, id_column_));
+      id_blob_.emplace();
       for (int i = 0; i < sqlite3_column_bytes(st, id_column_); ++i)
-        id_blob_ += fmt::format("{:02X}", bytes[i]);
+        *id_blob_ += fmt::format("{:02X}", bytes[i]);
     }
     // In name order already: taken as the map's sequence, without comparing names.
     RowValues::sequence_type values;
@@ -444,8 +447,7 @@ class TableCursor {
   std::vector<size_t> by_name_;
   int id_column_;
   std::string_view id_;  // in current_
-  bool id_is_blob_ = false;
-  std::string id_blob_;
+  std::optional<std::string> id_blob_;
   std::unique_ptr<Statement> statement_;
   Row current_;
   bool done_ = false;
@@ -585,18 +587,20 @@ Status Store::Walk(const std::string& where, const std::vector<std::string>& bin
       size_t blobs = 0;
       std::string blob;
       while (!cursor->done() && in_group(*cursor)) {
-        if (cursor->id_order().first) {
+        if (cursor->id_blob()) {
           ++blobs;
-          blob = cursor->id_blob();
+          blob = *cursor->id_blob();
         }
         rows.push_back(cursor->Take());
       }
       if (blobs > 0) {
-        problems.Add(fmt::format(
-            "{} (recorded): patient_id: found '{}' stored as a blob (X'{}') in {} {}; expected text "
-            "(`UPDATE {} SET patient_id = CAST(patient_id AS TEXT) WHERE typeof(patient_id) = 'blob'` makes "
-            "it text)",
-            file, ShowUtf8(id), blob, blobs, blobs == 1 ? "row" : "rows", TableOf(file)));
+        problems.Add(detail::FoundProblem(
+            file + " (recorded)", "patient_id", id,
+            fmt::format(
+                "text (`UPDATE {} SET patient_id = CAST(patient_id AS TEXT) WHERE typeof(patient_id) = "
+                "'blob'` makes it text)",
+                TableOf(file)),
+            fmt::format(" stored as a blob (X'{}') in {} {}", blob, blobs, blobs == 1 ? "row" : "rows")));
       }
     }
     // What derives endpoints and plans relies on the checks an import makes; a change made with SQL outside
