@@ -314,9 +314,9 @@ Store::~Store() = default;
 Result<Store> Store::Open(const std::string& path, int busy_ms) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
+  MakeOwnerOnlyFile(path);
   // No mutex of SQLite's own per call: a Store is used by one thread at a time (see store.h), and reading a
   // registry took a lock on every column of every row (an eighth of `prrt eligibility`).
-  MakeOwnerOnlyFile(path);
   if (sqlite3_open_v2(path.c_str(), &impl->db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
