@@ -336,7 +336,6 @@ struct Server::Impl {
   // when the server ends; requests for it take turns.
   std::mutex study_mutex;
   std::optional<TemporaryFolder> study_root;  // none until the study is first asked for
-  std::filesystem::path study_folder;         // in study_root, written again when the registry changed
   int64_t study_written_at = -1;
   size_t study_patients = 0;
   std::vector<std::string> study_files;
@@ -376,6 +375,10 @@ struct Server::Impl {
                     fmt::join(whose, " and "), which));
   }
 
+  // Where the study's files are, in study_root (written again, whole, when the registry changed). Needs
+  // study_mutex, and the study written once.
+  std::filesystem::path StudyFolder() const { return study_root->path() / "study"; }
+
   // Writes the study of the registry as it is now, unless nothing changed since the last time. The
   // endpoints are copied under the shared lock and the files written without it (a second at 100,000
   // patients), so that no other request waits for them. Needs study_mutex.
@@ -395,9 +398,9 @@ struct Server::Impl {
       Result<TemporaryFolder> root = TemporaryFolder::Make("prrt_serve_");
       if (!root.ok()) return IoError("cannot write the study: " + root.status().message());
       study_root = std::move(*root);
-      study_folder = study_root->path() / "study";
     }
     std::error_code ignored;
+    const std::filesystem::path study_folder = StudyFolder();
     std::filesystem::remove_all(study_folder, ignored);
     report::StudyReportOptions options;
     options.source = "the served registry";
@@ -422,7 +425,7 @@ struct Server::Impl {
     if (Status s = WriteStudyFiles(); !s.ok()) return Fail(res, s);
     json files = json::array();
     for (const std::string& name : study_files)
-      files.push_back({{"name", name}, {"bytes", std::filesystem::file_size(study_folder / name)}});
+      files.push_back({{"name", name}, {"bytes", std::filesystem::file_size(StudyFolder() / name)}});
     Reply(res, 200, {{"patients", study_patients}, {"files", std::move(files)}});
   }
 
@@ -433,7 +436,7 @@ struct Server::Impl {
     // Only the files the study wrote, by name: nothing else on the disk can be asked for.
     if (std::find(study_files.begin(), study_files.end(), name) == study_files.end())
       return Error(res, 404, "no such file in the study");
-    std::ifstream in(study_folder / name, std::ios::binary);
+    std::ifstream in(StudyFolder() / name, std::ios::binary);
     std::ostringstream content;
     content << in.rdbuf();
     static const std::map<std::string, std::string> kTypes = {
