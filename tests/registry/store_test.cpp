@@ -17,7 +17,6 @@
 #include <tuple>
 
 #include <fmt/format.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +28,7 @@
 #include "prrt/sim/simulator.h"
 #include "prrt/study/endpoints.h"
 #include "support/json_match.h"
+#include "support/process.h"
 #include "support/scenario.h"
 
 namespace prrt::testing {
@@ -950,10 +950,8 @@ TEST(Store, TwoImportProcessesAtOnceEndCleanlyAndLoseNothing) {
     const std::string command = fmt::format(
         "'{}' import --db '{}' --from '{}' --today 2026-11-27 >'{}' 2>'{}'", PRRT_BINARY, db.string(),
         (dir.path / sub).string(), (dir.path / sub / "out").string(), (dir.path / sub / "err").string());
-    const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
-    pid_t pid = 0;
-    ASSERT_EQ(posix_spawnp(&pid, "sh", nullptr, nullptr, const_cast<char* const*>(argv), environ), 0);
-    pids.push_back(pid);
+    pids.push_back(StartShell(command));
+    ASSERT_GT(pids.back(), 0);
   }
   std::vector<int> codes;
   for (pid_t pid : pids) {

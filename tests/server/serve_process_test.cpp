@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -15,9 +14,8 @@
 #include <thread>
 
 #include "support/json_match.h"
+#include "support/process.h"
 #include "support/scenario.h"
-
-extern char** environ;
 
 namespace prrt {
 namespace {
@@ -25,8 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A registry of the example's three patients with a viewer, and `prrt serve` on it, its TMPDIR a folder of
-// its own, started by `sh -c` after `shell` (the signals' default actions and none blocked, whatever the
-// test's).
+// its own, started by `sh -c` after `shell`.
 class ServeProcess : public ::testing::Test {
  protected:
   void Start(const std::string& shell = "") {
@@ -43,20 +40,8 @@ class ServeProcess : public ::testing::Test {
     fs::create_directory(temp_);
     const std::string command = fmt::format("{} TMPDIR='{}' exec '{}' serve --db '{}' --port 0 2>'{}'", shell,
                                             temp_.string(), PRRT_BINARY, db_.string(), err_.string());
-    const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t signals;
-    sigemptyset(&signals);
-    posix_spawnattr_setsigmask(&attributes, &signals);
-    for (int signal : {SIGINT, SIGTERM, SIGHUP})
-      sigaddset(&signals, signal);
-    posix_spawnattr_setsigdefault(&attributes, &signals);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    const int spawned =
-        posix_spawnp(&pid_, "sh", nullptr, &attributes, const_cast<char* const*>(argv), environ);
-    posix_spawnattr_destroy(&attributes);
-    ASSERT_EQ(spawned, 0);
+    pid_ = testing::StartShell(command);
+    ASSERT_GT(pid_, 0);
     // Its address, once it listens.
     std::smatch address;
     std::string said;
