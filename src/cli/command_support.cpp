@@ -9,6 +9,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "prrt/io/csv.h"
+
 namespace prrt::cli {
 
 int ReportError(CommandContext& context, const Status& status) {
@@ -41,6 +43,35 @@ CLI::Validator NotEmpty(const std::string& what) {
   return CLI::Validator(
       [what](std::string& text) { return text.empty() ? fmt::format("found ''; expected {}", what) : ""; },
       "");
+}
+
+CLI::Validator Number(std::function<bool(double)> accepts, const std::string& what) {
+  return CLI::Validator(
+      [accepts = std::move(accepts), what](std::string& text) {
+        text.erase(0, text.find_first_not_of(" \t"));
+        text.erase(text.find_last_not_of(" \t") + 1);
+        double value = 0;
+        if (io::ParseNumber(text, value) && accepts(value)) return std::string();
+        return fmt::format("found '{}'; expected {}", text, what);
+      },
+      "NUMBER");
+}
+
+CLI::Validator WholeNumber(int64_t minimum, const std::string& what) {
+  return CLI::Validator(
+      [minimum, what](std::string& text) {
+        int64_t value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (error == std::errc() && end == text.data() + text.size() && value >= minimum)
+          return std::string();
+        return fmt::format("found '{}'; expected {}", text, what);
+      },
+      "INT");
+}
+
+CLI::Validator ConfidenceLevel() {
+  return Number([](double level) { return level >= 0.5 && level <= 0.9999; },
+                "a confidence level from 0.5 to 0.9999");
 }
 
 void AddSeedOption(CLI::App& command, uint64_t& seed, const std::string& description) {

@@ -28,6 +28,17 @@ Result<std::string> ReadTextFile(const std::string& path, const std::string& wha
 //! option left out (which means no grouping, the built-in protocol, the OS account).
 CLI::Validator NotEmpty(const std::string& what);
 
+//! Refuses an option's value (each value of a list) that is not a finite number `accepts` takes: "found
+//! 'TEXT'; expected WHAT". Spaces around it are dropped ("12, 24"). CLI11's own Range and PositiveNumber let
+//! "nan" through and write out the largest double, all 309 digits, as their bound.
+CLI::Validator Number(std::function<bool(double)> accepts, const std::string& what);
+
+//! A whole number from `minimum` up (for an integer option): "found 'TEXT'; expected WHAT".
+CLI::Validator WholeNumber(int64_t minimum, const std::string& what);
+
+//! A confidence level, from 0.5 to 0.9999.
+CLI::Validator ConfidenceLevel();
+
 //! Adds `--seed`, a whole number from 0 to 2^64 - 1: CLI11 alone took "-1" as 2^64 - 1 and a larger number as
 //! 2^64 - 1 too.
 void AddSeedOption(CLI::App& command, uint64_t& seed, const std::string& description);

@@ -25,8 +25,9 @@ void AddDemoCommand(CLI::App& app, CommandContext& context) {
   auto* command = app.add_subcommand(
       "demo", "simulate a cohort of the paper's size, import it, run the study and write the report");
   command->add_option("--out", args->out, "the folder for the registry and the report (default prrt-demo)");
-  command->add_option("--patients", args->patients,
-                      "patients starting I-PRRT (default 463: the paper's size)");
+  command
+      ->add_option("--patients", args->patients, "patients starting I-PRRT (default 463: the paper's size)")
+      ->check(WholeNumber(1, "a number of patients >= 1"));
   AddSeedOption(*command, args->seed, "the random seed (default 2019)");
   OnRun(command, context, [&context, args]() -> int {
     namespace fs = std::filesystem;

@@ -43,7 +43,8 @@ void AddWhatIfCommand(CLI::App& app, CommandContext& context) {
       ->delimiter(',');
   command->add_option("--cycles", args->options.cycles, "salvage cycles, comma-separated (default 2,4)")
       ->delimiter(',');
-  command->add_option("--patients", args->options.patients, "patients per simulated cohort (default 463)");
+  command->add_option("--patients", args->options.patients, "patients per simulated cohort (default 463)")
+      ->check(WholeNumber(1, "a number of patients >= 1"));
   command->add_option("--replicates", args->options.replicates, "cohorts per scenario (default 20)");
   AddSeedOption(*command, args->options.seed, "the first replicate's seed (default 2019)");
   command->add_option("--model", args->model, "a model file (default: the built-in calibrated model)")
@@ -99,7 +100,9 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
   auto args = std::make_shared<Args>();
   auto* command = app.add_subcommand(
       "simulate", "a simulated cohort calibrated to the published study, as a registry (docs/simulator.md)");
-  command->add_option("--patients", args->patients, "how many patients start I-PRRT")->required();
+  command->add_option("--patients", args->patients, "how many patients start I-PRRT")
+      ->required()
+      ->check(WholeNumber(1, "a number of patients >= 1"));
   AddSeedOption(*command, args->seed, "the random seed (the same seed gives the same registry)");
   auto* out = command->add_option("--out", args->out, "write the interchange CSV files into this folder");
   auto* db = command->add_option("--db", args->db, "import the cohort into this SQLite registry");

@@ -329,7 +329,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       ->add_option("--conf-type", flags->conf_type,
                    "CI transformation: log (R's default), log-log, plain, logit, arcsin")
       ->check(CLI::IsMember({"log", "log-log", "plain", "logit", "arcsin"}));
-  command->add_option("--conf-level", flags->conf_level, "confidence level")->check(CLI::Range(0.5, 0.9999));
+  command->add_option("--conf-level", flags->conf_level, "confidence level")->check(ConfidenceLevel());
   command
       ->add_option("--median-ci", flags->median_ci,
                    "band: the median and its CI read off the curve and band as R's print.survfit; "
@@ -341,7 +341,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
           "other quantiles to report, as fractions dying (0.25 = the time by which 25% had the event), "
           "comma-separated; read off the curve and band like the median")
       ->delimiter(',')
-      ->check(CLI::Range(0.0, 1.0).description("fractions between 0 and 1"));
+      ->check(Number([](double q) { return q >= 0 && q <= 1; }, "a fraction from 0 to 1"));
   command
       ->add_option(
           "--times", flags->times,
@@ -349,15 +349,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
           "in months), as R's summary(fit, times = ...): at risk, events since the time before, "
           "survival and its CI; times after a curve's end are left out")
       ->delimiter(',')
-      ->check(CLI::Validator(
-          [](std::string& text) {
-            // "12, 24" as well as "12,24".
-            text.erase(0, text.find_first_not_of(" \t"));
-            text.erase(text.find_last_not_of(" \t") + 1);
-            double value = 0;
-            return io::ParseNumber(text, value) ? std::string() : text + " is not a finite number";
-          },
-          "NUMBER"));
+      ->check(Number([](double) { return true; }, "a finite number"));
   command
       ->add_option(
           "--rmean", flags->rmean,
@@ -369,7 +361,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
             double value = 0;
             if (text == "common" || text == "individual" || (io::ParseNumber(text, value) && value > 0))
               return std::string();
-            return text + " is not common, individual or a time > 0";
+            return fmt::format("found '{}'; expected common, individual or a time > 0", text);
           },
           "common|individual|TIME"));
   command->add_flag(
@@ -494,8 +486,10 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
   AddSurvivalOptions(command, *args, true);
   command->add_option("--strata", args->columns.strata, "column that defines strata (a stratified test)")
       ->check(NotEmpty("a column"));
-  auto* rho_option = command->add_option(
-      "--rho", *rho, "Fleming–Harrington G-rho weight S(t-)^rho (0: log-rank, 1: Peto–Peto)");
+  auto* rho_option =
+      command
+          ->add_option("--rho", *rho, "Fleming–Harrington G-rho weight S(t-)^rho (0: log-rank, 1: Peto–Peto)")
+          ->check(Number([](double) { return true; }, "a finite number"));
   command
       ->add_option("--weights", *weights,
                    "logrank (w = 1), breslow (w = n at risk), tarone-ware (w = sqrt n)")

@@ -96,7 +96,7 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
   command->add_option("--table", *text, "counts, rows split by ';' and counts by ',', e.g. \"3,1;1,3\"")
       ->required();
   command->add_option("--conf-level", *conf_level, "confidence level of the odds ratio's CI (2 x 2)")
-      ->check(CLI::Range(0.5, 0.9999));
+      ->check(ConfidenceLevel());
   command
       ->add_option(
           "--alternative", *alternative,
@@ -114,13 +114,13 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
                                "weights, or runs of them bound for the last two columns) kept at once "
                                "(default {}; each takes 30 to 45 bytes)",
                                limits->max_stored_paths))
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumber(1, "a whole number >= 1"));
   command
       ->add_option("--max-made", limits->max_expansions,
                    fmt::format("... and past this many partial tables made (default {}: about half a "
                                "minute on 2 cores)",
                                limits->max_expansions))
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumber(1, "a whole number >= 1"));
   command->add_flag("--json", *as_json, "print JSON");
   OnRun(command, context, [&context, text, conf_level, alternative, as_json, monte_carlo, limits]() -> int {
     Result<stats::ContingencyTable> table = ParseTableArgument(*text);

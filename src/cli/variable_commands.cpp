@@ -95,7 +95,7 @@ void AddPearson(CLI::App& stats, CommandContext& context) {
   auto* command =
       AddPairCommand(stats, "pearson", "Pearson's correlation with a t test and Fisher-z CI", *args);
   command->add_option("--conf-level", *conf_level, "confidence level of r's CI (default 0.95)")
-      ->check(CLI::Range(0.5, 0.9999));
+      ->check(ConfidenceLevel());
   OnRun(command, context, [&context, args, conf_level]() -> int {
     Result<io::ColumnSet> pairs = LoadPairs(*args);
     if (!pairs.ok()) return ReportError(context, pairs.status());

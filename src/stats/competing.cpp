@@ -262,6 +262,8 @@ Result<CumincResult> CumulativeIncidence(const CompetingData& data, int32_t n_ca
   if (!(options.conf_level > 0 && options.conf_level < 1)) {
     return InvalidArgument(fmt::format("conf level {} is not between 0 and 1", options.conf_level));
   }
+  if (!std::isfinite(options.rho))
+    return InvalidArgument(fmt::format("rho {} is not a finite number", options.rho));
   const int32_t groups = data.group.empty() ? 1 : n_groups;
   const int32_t strata = data.strata.empty() ? 1 : n_strata;
   for (size_t i = 0; i < n; ++i) {

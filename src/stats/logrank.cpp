@@ -21,10 +21,12 @@ std::optional<LogrankWeight> ParseLogrankWeight(std::string_view text) {
 
 namespace {
 
-// What the data must be for any test between its groups.
+// What the data and options must be for any test between its groups.
 Status ValidateLogrankInput(const SurvivalData& data, int32_t n_groups, std::span<const int32_t> strata,
-                            int32_t n_strata) {
+                            int32_t n_strata, const LogrankOptions& options) {
   if (n_groups < 2) return InvalidArgument("a test between groups needs at least two groups");
+  if (!std::isfinite(options.rho))
+    return InvalidArgument(fmt::format("rho {} is not a finite number", options.rho));
   if (data.group.empty()) return InvalidArgument("no group codes were given");
   Status valid = detail::ValidateSurvivalData(data, n_groups);
   if (valid.ok()) valid = detail::RequireRightCensored(data, "the log-rank test");
@@ -45,7 +47,7 @@ Status ValidateLogrankInput(const SurvivalData& data, int32_t n_groups, std::spa
 
 Result<LogrankResult> LogRank(const SurvivalData& data, int32_t n_groups, std::span<const int32_t> strata,
                               int32_t n_strata, const LogrankOptions& options) {
-  Status valid = ValidateLogrankInput(data, n_groups, strata, n_strata);
+  Status valid = ValidateLogrankInput(data, n_groups, strata, n_strata, options);
   if (!valid.ok()) return valid;
 
   const size_t k = static_cast<size_t>(n_groups);
@@ -152,7 +154,7 @@ Result<std::vector<PairwiseLogrank>> PairwiseLogRank(const SurvivalData& data, i
                                                      std::span<const int32_t> strata, int32_t n_strata,
                                                      const LogrankOptions& options, PAdjust adjust) {
   if (n_groups < 3) return InvalidArgument("pairwise comparisons need at least three groups");
-  Status valid = ValidateLogrankInput(data, n_groups, strata, n_strata);
+  Status valid = ValidateLogrankInput(data, n_groups, strata, n_strata, options);
   if (!valid.ok()) return valid;
   std::vector<PairwiseLogrank> pairs;
   std::vector<double> time;  // right-censored and unweighted, as validated

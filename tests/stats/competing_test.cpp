@@ -88,6 +88,11 @@ TEST(CumulativeIncidence, RejectsBadInput) {
   result = CumulativeIncidence({negative, cause}, 1, 1, 1, CumincOptions{});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().message(), "observation 2: time -2 is not a finite number >= 0");
+  CumincOptions nan_rho;
+  nan_rho.rho = std::nan("");
+  result = CumulativeIncidence({time, cause}, 1, 1, 1, nan_rho);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().message(), "rho nan is not a finite number");
 }
 
 }  // namespace

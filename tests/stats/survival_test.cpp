@@ -1,5 +1,6 @@
 // Hand-calculated checks of the survival estimators, written out so that each expected value can be
 // verified on paper; R's answers for the same methods are in tests/golden.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -1036,6 +1037,25 @@ TEST(LogRankAndFollowUp, RejectCountingProcessData) {
       ReverseKaplanMeier({stop, event, group, start}, 2, FollowUpTies::kSurvival, KmOptions{});
   ASSERT_FALSE(follow_up.ok());
   EXPECT_NE(follow_up.status().message().find("right-censored"), std::string::npos);
+}
+
+// A weight S(t-)^rho with rho NaN or infinite is no test: before, NaN weights ended in "fewer than two groups
+// have an expected number of events above 0", and an infinite rho weighed every death after the first by 0.
+TEST(LogRank, RefusesARhoThatIsNotAFiniteNumber) {
+  const std::vector<double> time{1, 2, 3, 4};
+  const std::vector<int8_t> event{1, 1, 0, 1};
+  const std::vector<int32_t> group{0, 1, 0, 1}, three_groups{0, 1, 2, 2};
+  for (double rho : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    LogrankOptions options;
+    options.rho = rho;
+    Result<LogrankResult> test = LogRank({time, event, group}, 2, {}, 0, options);
+    ASSERT_FALSE(test.ok());
+    EXPECT_EQ(test.status().message(), fmt::format("rho {} is not a finite number", rho));
+    Result<std::vector<PairwiseLogrank>> pairs =
+        PairwiseLogRank({time, event, three_groups}, 3, {}, 0, options, PAdjust::kNone);
+    ASSERT_FALSE(pairs.ok());
+    EXPECT_EQ(pairs.status().message(), fmt::format("rho {} is not a finite number", rho));
+  }
 }
 
 }  // namespace
