@@ -45,6 +45,15 @@ CLI::Validator NotEmpty(const std::string& what) {
       "");
 }
 
+std::string RowsWithAMissingValue(int64_t rows) {
+  return fmt::format("{} {} with a missing value", rows, rows == 1 ? "row" : "rows");
+}
+
+void PrintRowsLeftOut(std::ostream& out, int64_t rows) {
+  if (rows > 0)
+    out << fmt::format("{} {} left out\n", RowsWithAMissingValue(rows), rows == 1 ? "was" : "were");
+}
+
 CLI::Validator Number(std::function<bool(double)> accepts, const std::string& what) {
   return CLI::Validator(
       [accepts = std::move(accepts), what](std::string& text) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <string>
 
 #include "cli/app.h"
@@ -27,6 +28,12 @@ Result<std::string> ReadTextFile(const std::string& path, const std::string& wha
 //! Refuses an option given empty ("found ''; expected WHAT"): given, a column, a file or a user is not the
 //! option left out (which means no grouping, the built-in protocol, the OS account).
 CLI::Validator NotEmpty(const std::string& what);
+
+//! "1 row with a missing value", "2 rows with a missing value".
+std::string RowsWithAMissingValue(int64_t rows);
+
+//! After a table: "1 row with a missing value was left out" (or "N rows … were"), a line; nothing for none.
+void PrintRowsLeftOut(std::ostream& out, int64_t rows);
 
 //! Refuses an option's value (each value of a list) that is not a finite number `accepts` takes: "found
 //! 'TEXT'; expected WHAT". Spaces around it are dropped ("12, 24"). CLI11's own Range and PositiveNumber let

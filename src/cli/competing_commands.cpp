@@ -173,9 +173,7 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
                                  ShowUtf8(input->cause_names[c]), FormatNumber(test.chisq, 8), test.df,
                                  FormatNumber(test.p, 4));
     }
-    if (input->rows_dropped > 0) {
-      context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);
-    }
+    PrintRowsLeftOut(context.out, input->rows_dropped);
     return kExitOk;
   });
 }

@@ -471,8 +471,8 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       }
       if (!contrasts.is_null()) result["rmean_contrasts"] = std::move(contrasts);
       streamed.Print(context.out, result);
-    } else if (input->rows_dropped > 0) {
-      context.out << fmt::format("{} rows with a missing value were left out\n", input->rows_dropped);
+    } else {
+      PrintRowsLeftOut(context.out, input->rows_dropped);
     }
     return kExitOk;
   });
@@ -815,8 +815,8 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       if (residuals) result["residuals"] = ResidualsJson(*residuals, design->names);
       context.out << report::JsonText(result, 2) << '\n';
     } else {
-      context.out << fmt::format("n = {}, events = {} ({} rows with a missing value left out), ties: {}\n\n",
-                                 fit->n, fit->events, input->rows_dropped, flags->ties);
+      context.out << fmt::format("n = {}, events = {} ({} left out), ties: {}\n\n", fit->n, fit->events,
+                                 RowsWithAMissingValue(input->rows_dropped), flags->ties);
       table.Print(context.out);
       context.out << fmt::format("\nLikelihood ratio test = {} on {} df, p = {}\n",
                                  FormatNumber(fit->lr_test.chisq), fit->lr_test.df,

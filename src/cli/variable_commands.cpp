@@ -208,8 +208,8 @@ void AddDescribe(CLI::App& stats, CommandContext& context) {
                      {"groups", groups}};
       if (numeric) result["quantile_type"] = *quantile_type;
       context.out << report::JsonText(result, 2) << '\n';
-    } else if (read->rows_dropped > 0) {
-      context.out << fmt::format("{} rows with a missing value were left out\n", read->rows_dropped);
+    } else {
+      PrintRowsLeftOut(context.out, read->rows_dropped);
     }
     return kExitOk;
   });

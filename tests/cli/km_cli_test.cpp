@@ -13,6 +13,7 @@
 #include "prrt/report/json.h"
 #include "prrt/stats/survival.h"
 #include "support/json_match.h"
+#include "support/scenario.h"
 #include "support/thread_count.h"
 
 namespace prrt::testing {
@@ -165,6 +166,32 @@ TEST(KmCommand, AGroupsNameIsShownOnItsLine) {
   EXPECT_TRUE(
       out.starts_with("   group  n  observed  expected  (O-E)^2/E\n"
                       "\\x1B[1mc  2         2"))
+      << out;
+}
+
+// The rows left out for a missing value are counted in words that fit the count (it said "1 rows … were").
+TEST(StatsCommands, SayHowManyRowsWithAMissingValueWereLeftOut) {
+  TempDir dir("rows_left_out");
+  const std::filesystem::path one = dir.path / "one.csv", two = dir.path / "two.csv";
+  std::ofstream(one) << "t,e,x\n1,1,0\n2,NA,1\n3,1,0\n4,0,1\n5,1,1\n";
+  std::ofstream(two) << "t,e,x\n1,1,0\n2,NA,1\n3,1,0\n4,,1\n5,1,1\n6,0,0\n";
+  std::string out, err;
+  for (const auto& [file, note] : {std::pair{one, "\n1 row with a missing value was left out\n"},
+                                   std::pair{two, "\n2 rows with a missing value were left out\n"}}) {
+    for (const std::vector<std::string>& command :
+         {std::vector<std::string>{"stats", "km", "--input", file.string(), "--time", "t", "--event", "e"},
+          {"stats", "cuminc", "--input", file.string(), "--time", "t", "--status", "e"},
+          {"stats", "describe", "--input", file.string(), "--column", "e"}}) {
+      ASSERT_EQ(RunPrrt(command, out, err), 0) << err;
+      EXPECT_TRUE(out.ends_with(note)) << command[1] << ": " << out;
+    }
+  }
+  ASSERT_EQ(
+      RunPrrt({"stats", "cox", "--input", one.string(), "--time", "t", "--event", "e", "--covariates", "x"},
+              out, err),
+      0)
+      << err;
+  EXPECT_TRUE(out.starts_with("n = 4, events = 3 (1 row with a missing value left out), ties: efron\n"))
       << out;
 }
 
