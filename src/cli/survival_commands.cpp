@@ -555,6 +555,7 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
       table.Print(context.out);
       context.out << fmt::format("\nChisq = {} on {} degrees of freedom, p = {}\n",
                                  FormatNumber(test->chisq, 8), test->df, FormatNumber(test->p, 4));
+      PrintRowsLeftOut(context.out, input->rows_dropped);
       if (*pairwise) {
         TextTable pair_table({"group", "vs group", "chisq", "df", "p", fmt::format("p ({})", *p_adjust)});
         for (const stats::PairwiseLogrank& pair : pairs) {
@@ -615,11 +616,15 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
                     FormatNumber(median.lower), FormatNumber(median.upper)});
     }
     if (args->json) {
-      json result = {
-          {"ties", *ties}, {"conf_level", options.conf_level}, {"weighted", weighted}, {"groups", groups}};
+      json result = {{"ties", *ties},
+                     {"conf_level", options.conf_level},
+                     {"weighted", weighted},
+                     {"rows_dropped", input->rows_dropped},
+                     {"groups", groups}};
       streamed.Print(context.out, result);
     } else {
       table.Print(context.out);
+      PrintRowsLeftOut(context.out, input->rows_dropped);
     }
     return kExitOk;
   });

@@ -84,6 +84,7 @@ void AddSpearman(CLI::App& stats, CommandContext& context) {
                                  SidesText(options->alternative), FormatNumber(test->p, 7), test->method,
                                  corrected ? ", continuity correction" : "");
       if (test->ties) context.out << "ties present: the p-value uses the t approximation, as R\n";
+      PrintRowsLeftOut(context.out, pairs->rows_dropped);
     }
     return kExitOk;
   });
@@ -120,6 +121,7 @@ void AddPearson(CLI::App& stats, CommandContext& context) {
                                  FormatNumber(test->r, 8), FormatNumber(100 * *conf_level),
                                  FormatNumber(test->lower), FormatNumber(test->upper), FormatNumber(test->t),
                                  test->df, SidesText(alternative), FormatNumber(test->p, 7));
+      PrintRowsLeftOut(context.out, pairs->rows_dropped);
     }
     return kExitOk;
   });

@@ -169,7 +169,9 @@ TEST(KmCommand, AGroupsNameIsShownOnItsLine) {
       << out;
 }
 
-// The rows left out for a missing value are counted in words that fit the count (it said "1 rows … were").
+// The rows left out for a missing value are said after each text table, as R's "1 observation deleted due to
+// missingness", in words that fit the count (it said "1 rows … were", and nothing for logrank, followup,
+// spearman and pearson); followup's JSON has rows_dropped too, as the others'.
 TEST(StatsCommands, SayHowManyRowsWithAMissingValueWereLeftOut) {
   TempDir dir("rows_left_out");
   const std::filesystem::path one = dir.path / "one.csv", two = dir.path / "two.csv";
@@ -181,6 +183,10 @@ TEST(StatsCommands, SayHowManyRowsWithAMissingValueWereLeftOut) {
     for (const std::vector<std::string>& command :
          {std::vector<std::string>{"stats", "km", "--input", file.string(), "--time", "t", "--event", "e"},
           {"stats", "cuminc", "--input", file.string(), "--time", "t", "--status", "e"},
+          {"stats", "logrank", "--input", file.string(), "--time", "t", "--event", "e", "--group", "x"},
+          {"stats", "followup", "--input", file.string(), "--time", "t", "--event", "e"},
+          {"stats", "spearman", "--input", file.string(), "--x", "t", "--y", "e"},
+          {"stats", "pearson", "--input", file.string(), "--x", "t", "--y", "e"},
           {"stats", "describe", "--input", file.string(), "--column", "e"}}) {
       ASSERT_EQ(RunPrrt(command, out, err), 0) << err;
       EXPECT_TRUE(out.ends_with(note)) << command[1] << ": " << out;
@@ -193,6 +199,11 @@ TEST(StatsCommands, SayHowManyRowsWithAMissingValueWereLeftOut) {
       << err;
   EXPECT_TRUE(out.starts_with("n = 4, events = 3 (1 row with a missing value left out), ties: efron\n"))
       << out;
+  ASSERT_EQ(RunPrrt({"stats", "followup", "--input", two.string(), "--time", "t", "--event", "e", "--json"},
+                    out, err),
+            0)
+      << err;
+  EXPECT_EQ(nlohmann::json::parse(out)["rows_dropped"], 2) << out;
 }
 
 }  // namespace
