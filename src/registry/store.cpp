@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "prrt/common/dates.h"
+#include "prrt/common/output_file.h"
 #include "prrt/common/parallel.h"
 #include "prrt/common/utf8.h"
 #include "registry/problem_text.h"
@@ -1211,8 +1212,9 @@ Status WriteInterchangeFile(
   std::vector<std::string> columns = InterchangeColumns(file);
   columns.insert(columns.end(), free_text.begin(), free_text.end());
   const std::string path = (std::filesystem::path(folder) / file).string();
-  std::ofstream out(path, std::ios::binary);
-  if (!out) return IoError(fmt::format("{}: cannot write the file", path));
+  Result<std::ofstream> opened = OpenOutputFile(path);
+  if (!opened.ok()) return opened.status();
+  std::ofstream& out = *opened;
   for (size_t c = 0; c < columns.size(); ++c)
     out << (c ? "," : "") << columns[c];
   out << '\n';

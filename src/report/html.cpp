@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "prrt/common/output_file.h"
 #include "prrt/report/report.h"
 
 namespace prrt::report {
@@ -56,8 +57,9 @@ p.why { max-width: 60em; }
 }  // namespace
 
 Status WriteHtml(const Document& d, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) return IoError(fmt::format("{}: cannot write the file", path));
+  Result<std::ofstream> opened = OpenOutputFile(path);
+  if (!opened.ok()) return opened.status();
+  std::ofstream& out = *opened;
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << Escape(d.title)
       << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n<h1>" << Escape(d.title) << "</h1>\n";
   for (const std::string& p : d.preamble)
@@ -119,8 +121,9 @@ Status WriteHtml(const Document& d, const std::string& path) {
 }
 
 Status WriteCsv(const study::StudyTable& table, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) return IoError(fmt::format("{}: cannot write the file", path));
+  Result<std::ofstream> opened = OpenOutputFile(path);
+  if (!opened.ok()) return opened.status();
+  std::ofstream& out = *opened;
   auto field = [](const std::string& value) {
     if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
     std::string quoted = "\"";

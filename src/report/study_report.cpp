@@ -8,6 +8,7 @@
 #include <future>
 
 #include "beyond_report.h"
+#include "prrt/common/output_file.h"
 #include "prrt/report/figures.h"
 #include "prrt/report/json.h"
 #include "prrt/report/report.h"
@@ -130,7 +131,9 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
       study["tables"].push_back(TableJson(t));
     study["beyond_the_paper"] = BeyondJson(beyond);
     if (options.whatif != nullptr) study["beyond_the_paper"]["policy_whatif"] = WhatIfJson(*options.whatif);
-    std::ofstream file(out / "study.json", std::ios::binary);
+    Result<std::ofstream> opened = OpenOutputFile((out / "study.json").string());
+    if (!opened.ok()) return opened.status();
+    std::ofstream& file = *opened;
     file << JsonText(study, 2) << '\n';
     if (!file) return IoError(fmt::format("{}: writing failed", (out / "study.json").string()));
     written.push_back((out / "study.json").string());
@@ -152,7 +155,9 @@ Result<std::vector<std::string>> WriteStudyReport(const std::vector<study::Subje
     }
     for (const Panel& p : files) {
       const fs::path path = out / (p.name + ".svg");
-      std::ofstream file(path, std::ios::binary);
+      Result<std::ofstream> opened = OpenOutputFile(path.string());
+      if (!opened.ok()) return opened.status();
+      std::ofstream& file = *opened;
       file << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" << p.svg << '\n';
       if (!file) return IoError(fmt::format("{}: writing failed", path.string()));
       written.push_back(path.string());

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "prrt/common/output_file.h"
 #include "prrt/report/figures.h"
 #include "prrt/report/json.h"
 
@@ -143,7 +144,9 @@ Result<std::vector<std::string>> WriteWhatIfReport(const WhatIfReport& report, c
   std::vector<std::string> written;
   {
     const fs::path path = out / "whatif.json";
-    std::ofstream file(path, std::ios::binary);
+    Result<std::ofstream> opened = OpenOutputFile(path.string());
+    if (!opened.ok()) return opened.status();
+    std::ofstream& file = *opened;
     file << JsonText(WhatIfJson(report), 2) << '\n';
     if (!file) return IoError(fmt::format("{}: writing failed", path.string()));
     written.push_back(path.string());

@@ -4,13 +4,15 @@
 
 #include <fstream>
 
+#include "prrt/common/output_file.h"
 #include "prrt/registry/timeline.h"
 
 namespace prrt::study {
 
 Status WriteAdtte(const std::vector<SubjectEndpoints>& subjects, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) return IoError(fmt::format("{}: cannot write the file", path));
+  Result<std::ofstream> opened = OpenOutputFile(path);
+  if (!opened.ok()) return opened.status();
+  std::ofstream& out = *opened;
   out << "USUBJID,PARAMCD,PARAM,AVAL,CNSR,STARTDT,ADT,EVNTDESC,CNSDTDSC,COHORT,TUMTYPE\n";
   auto row = [&](const SubjectEndpoints& s, const char* code, const char* param, const std::string& start,
                  const std::string& end, const std::optional<std::string>& event) {

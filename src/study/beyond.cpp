@@ -7,6 +7,7 @@
 #include <set>
 
 #include "prrt/clinical/tumour.h"
+#include "prrt/common/output_file.h"
 #include "prrt/io/csv.h"
 #include "prrt/registry/timeline.h"
 #include "prrt/stats/design.h"
@@ -63,8 +64,9 @@ std::vector<BeyondSubject> BeyondAnalysisSet(const std::vector<SubjectEndpoints>
 }
 
 Status WriteBeyondAnalysisSet(const std::vector<BeyondSubject>& set, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) return IoError(fmt::format("{}: cannot write the file", path));
+  Result<std::ofstream> opened = OpenOutputFile(path);
+  if (!opened.ok()) return opened.status();
+  std::ofstream& out = *opened;
   out << "patient_id,cohort,os_months,death,salvage_months,relapse_months,age,sex,tumour,krenning,liver,bone,"
          "who_grade,competing_months,competing_status\n";
   auto number = [](const std::optional<double>& v) { return v ? fmt::format("{:.17g}", *v) : std::string(); };
