@@ -78,6 +78,10 @@ CLI::Validator WholeNumber(int64_t minimum, const std::string& what) {
       "INT");
 }
 
+CLI::Validator FiniteNumber() {
+  return Number([](double) { return true; }, "a finite number");
+}
+
 CLI::Validator ConfidenceLevel() {
   return Number([](double level) { return level >= 0.5 && level <= 0.9999; },
                 "a confidence level from 0.5 to 0.9999");

@@ -43,6 +43,9 @@ CLI::Validator Number(std::function<bool(double)> accepts, const std::string& wh
 //! A whole number from `minimum` up (for an integer option): "found 'TEXT'; expected WHAT".
 CLI::Validator WholeNumber(int64_t minimum, const std::string& what);
 
+//! Any finite number.
+CLI::Validator FiniteNumber();
+
 //! A confidence level, from 0.5 to 0.9999.
 CLI::Validator ConfidenceLevel();
 

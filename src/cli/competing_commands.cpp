@@ -111,7 +111,7 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
       ->check(NotEmpty("a column"));
   command->add_option("--censor-code", args->censor_code, "the status value that means censored (default 0)");
   command->add_option("--rho", args->rho, "Gray's test weight (1 - F(t-))^rho (default 0)")
-      ->check(Number([](double) { return true; }, "a finite number"));
+      ->check(FiniteNumber());
   command->add_option("--conf-level", args->conf_level, "confidence level of the pointwise log(-log) CI")
       ->check(ConfidenceLevel());
   command->add_flag("--json", args->json, "print JSON instead of a table");

@@ -349,7 +349,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
           "in months), as R's summary(fit, times = ...): at risk, events since the time before, "
           "survival and its CI; times after a curve's end are left out")
       ->delimiter(',')
-      ->check(Number([](double) { return true; }, "a finite number"));
+      ->check(FiniteNumber());
   command
       ->add_option(
           "--rmean", flags->rmean,
@@ -489,7 +489,7 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
   auto* rho_option =
       command
           ->add_option("--rho", *rho, "Fleming–Harrington G-rho weight S(t-)^rho (0: log-rank, 1: Peto–Peto)")
-          ->check(Number([](double) { return true; }, "a finite number"));
+          ->check(FiniteNumber());
   command
       ->add_option("--weights", *weights,
                    "logrank (w = 1), breslow (w = n at risk), tarone-ware (w = sqrt n)")
