@@ -73,11 +73,11 @@ void AddDecay(CLI::App& app, CommandContext& context) {
       "177Lu activity at another time (a --to before --from gives the activity to order at calibration)");
   command->add_option("--activity", args->activity, "activity in GBq at --from")
       ->required()
-      ->check(Number([](double gbq) { return gbq > 0; }, "an activity in GBq > 0"));
+      ->transform(Number([](double gbq) { return gbq > 0; }, "an activity in GBq > 0"));
   command->add_option("--from", args->from, "when the activity is known, YYYY-MM-DDTHH:MM")->required();
   command->add_option("--to", args->to, "when the activity is wanted, YYYY-MM-DDTHH:MM")->required();
   command->add_option("--half-life", args->half_life, "half-life in days (default 6.647, the Lutathera SmPC)")
-      ->check(Number([](double days) { return days > 0; }, "a half-life in days > 0"));
+      ->transform(Number([](double days) { return days > 0; }, "a half-life in days > 0"));
   command->add_flag("--json", args->json, "print JSON");
   OnRun(command, context, [&context, args]() -> int {
     Result<int64_t> from = ParseDateTimeSeconds(args->from);

@@ -54,11 +54,20 @@ void PrintRowsLeftOut(std::ostream& out, int64_t rows) {
     out << fmt::format("{} {} left out\n", RowsWithAMissingValue(rows), rows == 1 ? "was" : "were");
 }
 
+namespace {
+
+// "12, 24" splits into "12" and " 24": the spaces are not part of the number.
+void TrimSpaces(std::string& text) {
+  text.erase(0, text.find_first_not_of(" \t"));
+  text.erase(text.find_last_not_of(" \t") + 1);
+}
+
+}  // namespace
+
 CLI::Validator Number(std::function<bool(double)> accepts, const std::string& what) {
   return CLI::Validator(
       [accepts = std::move(accepts), what](std::string& text) {
-        text.erase(0, text.find_first_not_of(" \t"));
-        text.erase(text.find_last_not_of(" \t") + 1);
+        TrimSpaces(text);
         double value = 0;
         if (io::ParseNumber(text, value) && accepts(value)) return std::string();
         return fmt::format("found '{}'; expected {}", text, what);
@@ -66,16 +75,21 @@ CLI::Validator Number(std::function<bool(double)> accepts, const std::string& wh
       "NUMBER");
 }
 
-CLI::Validator WholeNumber(int64_t minimum, const std::string& what) {
+CLI::Validator WholeNumber(int64_t minimum, int64_t maximum, const std::string& what) {
   return CLI::Validator(
-      [minimum, what](std::string& text) {
+      [minimum, maximum, what](std::string& text) {
+        TrimSpaces(text);
         int64_t value = 0;
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (error == std::errc() && end == text.data() + text.size() && value >= minimum)
+        if (error == std::errc() && end == text.data() + text.size() && value >= minimum && value <= maximum)
           return std::string();
         return fmt::format("found '{}'; expected {}", text, what);
       },
       "INT");
+}
+
+CLI::Validator NumberOfPatients(int64_t most) {
+  return WholeNumber(1, most, fmt::format("a number of patients from 1 to {}", most));
 }
 
 CLI::Validator FiniteNumber() {

@@ -36,12 +36,19 @@ std::string RowsWithAMissingValue(int64_t rows);
 void PrintRowsLeftOut(std::ostream& out, int64_t rows);
 
 //! Refuses an option's value (each value of a list) that is not a finite number `accepts` takes: "found
-//! 'TEXT'; expected WHAT". Spaces around it are dropped ("12, 24"). CLI11's own Range and PositiveNumber let
+//! 'TEXT'; expected WHAT". Spaces around it are dropped ("12 , 24") when it is given to ->transform();
+//! ->check() would check a copy and leave CLI11 to convert "12 ". CLI11's own Range and PositiveNumber let
 //! "nan" through and write out the largest double, all 309 digits, as their bound.
 CLI::Validator Number(std::function<bool(double)> accepts, const std::string& what);
 
-//! A whole number from `minimum` up (for an integer option): "found 'TEXT'; expected WHAT".
-CLI::Validator WholeNumber(int64_t minimum, const std::string& what);
+//! A whole number from `minimum` to `maximum` (each value of a list; spaces around it dropped): "found
+//! 'TEXT'; expected WHAT". The maximum keeps a number too large for the option's type from CLI11's "Could not
+//! convert".
+CLI::Validator WholeNumber(int64_t minimum, int64_t maximum, const std::string& what);
+
+//! A number of patients to simulate from 1 to `most`. The bound catches a count mistyped with digits too
+//! many, which would fill the disk (a simulated patient takes 1.5 kB of CSV and 7.8 kB of registry).
+CLI::Validator NumberOfPatients(int64_t most);
 
 //! Any finite number.
 CLI::Validator FiniteNumber();

@@ -111,9 +111,9 @@ void AddCumincCommand(CLI::App& stats, CommandContext& context) {
       ->check(NotEmpty("a column"));
   command->add_option("--censor-code", args->censor_code, "the status value that means censored (default 0)");
   command->add_option("--rho", args->rho, "Gray's test weight (1 - F(t-))^rho (default 0)")
-      ->check(FiniteNumber());
+      ->transform(FiniteNumber());
   command->add_option("--conf-level", args->conf_level, "confidence level of the pointwise log(-log) CI")
-      ->check(ConfidenceLevel());
+      ->transform(ConfidenceLevel());
   command->add_flag("--json", args->json, "print JSON instead of a table");
   OnRun(command, context, [&context, args]() -> int {
     Result<CompetingInput> input = LoadCompetingInput(*args);

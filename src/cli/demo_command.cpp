@@ -27,7 +27,7 @@ void AddDemoCommand(CLI::App& app, CommandContext& context) {
   command->add_option("--out", args->out, "the folder for the registry and the report (default prrt-demo)");
   command
       ->add_option("--patients", args->patients, "patients starting I-PRRT (default 463: the paper's size)")
-      ->check(WholeNumber(1, "a number of patients >= 1"));
+      ->transform(NumberOfPatients(1'000'000));
   AddSeedOption(*command, args->seed, "the random seed (default 2019)");
   OnRun(command, context, [&context, args]() -> int {
     namespace fs = std::filesystem;

@@ -98,9 +98,9 @@ void AddRecistCommand(CLI::App& app, CommandContext& context) {
   command
       ->add_option("--min-sd-days", options->min_sd_days,
                    "SD counts for the best response from this day (42)")
-      ->check(WholeNumber(0, "a whole number of days >= 0"));
+      ->transform(WholeNumber(0, 3650, "a whole number of days from 0 to 3650"));
   command->add_option("--confirm-days", options->confirm_days, "CR/PR confirmed this many days later (28)")
-      ->check(WholeNumber(0, "a whole number of days >= 0"));
+      ->transform(WholeNumber(0, 3650, "a whole number of days from 0 to 3650"));
   command->add_flag("--json", *as_json, "print JSON");
   OnRun(command, context, [&context, path, options, as_json]() -> int {
     Result<LesionTable> table = ReadLesions(*path);

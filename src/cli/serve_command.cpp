@@ -76,7 +76,8 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   auto* command =
       app.add_subcommand("serve", "the web interface and JSON API for the clinic (log-in needed)");
   command->add_option("--db", options->db, "the registry file (default prrt.db)");
-  command->add_option("--port", options->port, "the port (default 8080)")->check(CLI::Range(0, 65535));
+  command->add_option("--port", options->port, "the port (default 8080)")
+      ->transform(WholeNumber(0, 65535, "a port from 0 to 65535 (0: any free port)"));
   command->add_option(
       "--host", options->host,
       "the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every network)");

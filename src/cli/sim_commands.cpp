@@ -40,12 +40,16 @@ void AddWhatIfCommand(CLI::App& app, CommandContext& context) {
   command
       ->add_option("--thresholds", args->options.thresholds,
                    "PFS thresholds for R-PRRT in months, comma-separated (default 12,18,24)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->transform(Number([](double months) { return months >= 0 && months <= 120; },
+                         "a PFS threshold from 0 to 120 months"));
   command->add_option("--cycles", args->options.cycles, "salvage cycles, comma-separated (default 2,4)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->transform(WholeNumber(1, 8, "a whole number of cycles from 1 to 8"));
   command->add_option("--patients", args->options.patients, "patients per simulated cohort (default 463)")
-      ->check(WholeNumber(1, "a number of patients >= 1"));
-  command->add_option("--replicates", args->options.replicates, "cohorts per scenario (default 20)");
+      ->transform(NumberOfPatients(1'000'000));
+  command->add_option("--replicates", args->options.replicates, "cohorts per scenario (default 20)")
+      ->transform(WholeNumber(1, study::kMostReplicates, "a whole number of cohorts from 1 to 10000"));
   AddSeedOption(*command, args->options.seed, "the first replicate's seed (default 2019)");
   command->add_option("--model", args->model, "a model file (default: the built-in calibrated model)")
       ->check(NotEmpty("a model file"));
@@ -102,7 +106,7 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
       "simulate", "a simulated cohort calibrated to the published study, as a registry (docs/simulator.md)");
   command->add_option("--patients", args->patients, "how many patients start I-PRRT")
       ->required()
-      ->check(WholeNumber(1, "a number of patients >= 1"));
+      ->transform(NumberOfPatients(10'000'000));
   AddSeedOption(*command, args->seed, "the random seed (the same seed gives the same registry)");
   auto* out = command->add_option("--out", args->out, "write the interchange CSV files into this folder");
   auto* db = command->add_option("--db", args->db, "import the cohort into this SQLite registry");

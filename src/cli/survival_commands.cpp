@@ -329,7 +329,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
       ->add_option("--conf-type", flags->conf_type,
                    "CI transformation: log (R's default), log-log, plain, logit, arcsin")
       ->check(CLI::IsMember({"log", "log-log", "plain", "logit", "arcsin"}));
-  command->add_option("--conf-level", flags->conf_level, "confidence level")->check(ConfidenceLevel());
+  command->add_option("--conf-level", flags->conf_level, "confidence level")->transform(ConfidenceLevel());
   command
       ->add_option("--median-ci", flags->median_ci,
                    "band: the median and its CI read off the curve and band as R's print.survfit; "
@@ -341,7 +341,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
           "other quantiles to report, as fractions dying (0.25 = the time by which 25% had the event), "
           "comma-separated; read off the curve and band like the median")
       ->delimiter(',')
-      ->check(Number([](double q) { return q >= 0 && q <= 1; }, "a fraction from 0 to 1"));
+      ->transform(Number([](double q) { return q >= 0 && q <= 1; }, "a fraction from 0 to 1"));
   command
       ->add_option(
           "--times", flags->times,
@@ -349,7 +349,7 @@ void AddKm(CLI::App& stats, CommandContext& context) {
           "in months), as R's summary(fit, times = ...): at risk, events since the time before, "
           "survival and its CI; times after a curve's end are left out")
       ->delimiter(',')
-      ->check(FiniteNumber());
+      ->transform(FiniteNumber());
   command
       ->add_option(
           "--rmean", flags->rmean,
@@ -489,7 +489,7 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
   auto* rho_option =
       command
           ->add_option("--rho", *rho, "Fleming–Harrington G-rho weight S(t-)^rho (0: log-rank, 1: Peto–Peto)")
-          ->check(FiniteNumber());
+          ->transform(FiniteNumber());
   command
       ->add_option("--weights", *weights,
                    "logrank (w = 1), breslow (w = n at risk), tarone-ware (w = sqrt n)")

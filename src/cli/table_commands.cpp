@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <limits>
 #include <memory>
 
 #include "cli/app.h"
@@ -81,7 +82,7 @@ std::shared_ptr<MonteCarlo> AddMonteCarloOptions(CLI::App& command, const std::s
   auto monte_carlo = std::make_shared<MonteCarlo>();
   monte_carlo->flag = command.add_flag("--simulate-p-value", monte_carlo->wanted, description);
   command.add_option("--replicates", monte_carlo->replicates, "random tables drawn (R's B; default 2000)")
-      ->check(CLI::Range(1, 100'000'000));
+      ->transform(WholeNumber(1, 100'000'000, "a number of random tables from 1 to 100000000"));
   AddSeedOption(command, monte_carlo->seed, "the random tables' seed (default 1)");
   return monte_carlo;
 }
@@ -96,7 +97,7 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
   command->add_option("--table", *text, "counts, rows split by ';' and counts by ',', e.g. \"3,1;1,3\"")
       ->required();
   command->add_option("--conf-level", *conf_level, "confidence level of the odds ratio's CI (2 x 2)")
-      ->check(ConfidenceLevel());
+      ->transform(ConfidenceLevel());
   command
       ->add_option(
           "--alternative", *alternative,
@@ -114,13 +115,13 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
                                "weights, or runs of them bound for the last two columns) kept at once "
                                "(default {}; each takes 30 to 45 bytes)",
                                limits->max_stored_paths))
-      ->check(WholeNumber(1, "a whole number >= 1"));
+      ->transform(WholeNumber(1, std::numeric_limits<int64_t>::max(), "a whole number >= 1"));
   command
       ->add_option("--max-made", limits->max_expansions,
                    fmt::format("... and past this many partial tables made (default {}: about half a "
                                "minute on 2 cores)",
                                limits->max_expansions))
-      ->check(WholeNumber(1, "a whole number >= 1"));
+      ->transform(WholeNumber(1, std::numeric_limits<int64_t>::max(), "a whole number >= 1"));
   command->add_flag("--json", *as_json, "print JSON");
   OnRun(command, context, [&context, text, conf_level, alternative, as_json, monte_carlo, limits]() -> int {
     Result<stats::ContingencyTable> table = ParseTableArgument(*text);

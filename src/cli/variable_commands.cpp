@@ -96,7 +96,7 @@ void AddPearson(CLI::App& stats, CommandContext& context) {
   auto* command =
       AddPairCommand(stats, "pearson", "Pearson's correlation with a t test and Fisher-z CI", *args);
   command->add_option("--conf-level", *conf_level, "confidence level of r's CI (default 0.95)")
-      ->check(ConfidenceLevel());
+      ->transform(ConfidenceLevel());
   OnRun(command, context, [&context, args, conf_level]() -> int {
     Result<io::ColumnSet> pairs = LoadPairs(*args);
     if (!pairs.ok()) return ReportError(context, pairs.status());
@@ -142,7 +142,7 @@ void AddDescribe(CLI::App& stats, CommandContext& context) {
   command
       ->add_option("--quantile-type", *quantile_type,
                    "the quartiles by R's quantile(type = 1 to 9): 7, R's default; 6, SPSS's (HAVERAGE)")
-      ->check(CLI::Range(1, 9));
+      ->transform(WholeNumber(1, 9, "a quantile type from 1 to 9 (R's types)"));
   command->add_flag("--json", *as_json, "print JSON");
   OnRun(command, context, [&context, input, column, group, as_json, quantile_type]() -> int {
     Result<io::CsvReader> reader = io::CsvReader::Open(*input);

@@ -78,7 +78,9 @@ std::optional<T> GivenTwice(const std::vector<T>& values) {
 }  // namespace
 
 Result<std::vector<ScenarioResult>> RunWhatIf(const sim::Model& model, const WhatIfOptions& options) {
-  if (options.replicates < 1) return InvalidArgument("--replicates: expected a number >= 1");
+  if (options.replicates < 1 || options.replicates > kMostReplicates)
+    return InvalidArgument(
+        fmt::format("--replicates: {} is not 1-{} cohorts", options.replicates, kMostReplicates));
   if (options.thresholds.empty() || options.cycles.empty())
     return InvalidArgument("at least one threshold and one number of cycles are needed");
   for (double t : options.thresholds) {

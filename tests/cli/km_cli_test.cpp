@@ -172,6 +172,22 @@ TEST(KmCommand, AGroupsNameIsShownOnItsLine) {
 // The rows left out for a missing value are said after each text table, as R's "1 observation deleted due to
 // missingness", in words that fit the count (it said "1 rows … were", and nothing for logrank, followup,
 // spearman and pearson); followup's JSON has rows_dropped too, as the others'.
+// A list typed with spaces ("0.1 , 0.25") is the list without them: CLI11 converted "0.1 " to nothing and
+// said "Could not convert".
+TEST(KmCommand, ReadsAListWithSpacesAroundItsNumbers) {
+  const std::vector<std::string> args{"stats",     "km",     "--input",    "tests/data/lung.csv",
+                                      "--time",    "time",   "--event",    "status",
+                                      "--summary", "--json", "--quantiles"};
+  std::string plain, spaced, err;
+  std::vector<std::string> with_plain = args, with_spaces = args;
+  with_plain.push_back("0.1,0.25,0.75");
+  with_spaces.push_back(" 0.1 , 0.25,0.75 ");
+  ASSERT_EQ(RunPrrt(with_plain, plain, err), 0) << err;
+  ASSERT_EQ(RunPrrt(with_spaces, spaced, err), 0) << err;
+  EXPECT_EQ(nlohmann::json::parse(spaced).at("groups").at(0).at("quantiles").size(), 3u);
+  EXPECT_EQ(spaced, plain);
+}
+
 TEST(StatsCommands, SayHowManyRowsWithAMissingValueWereLeftOut) {
   TempDir dir("rows_left_out");
   const std::filesystem::path one = dir.path / "one.csv", two = dir.path / "two.csv";

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -118,15 +119,37 @@ TEST(WhatIfCommand, JsonHasTheScenariosAndSaysTheyAreModelResults) {
   EXPECT_TRUE(std::filesystem::is_empty(temp.path));
 }
 
-TEST(WhatIfCommand, RejectsImpossibleScenarios) {
+// The library refuses what the command line's own checks refuse (tests/cli/bad_input_test.cpp), for callers
+// other than the command line; nothing is simulated.
+TEST(WhatIf, RejectsImpossibleScenarios) {
+  const struct {
+    std::vector<double> thresholds;
+    std::vector<int> cycles;
+    int replicates;
+    std::string message;
+  } cases[] = {
+      {{12}, {0}, 1, "--cycles: 0 is not 1-8 cycles"},
+      {{12}, {9}, 1, "--cycles: 9 is not 1-8 cycles"},
+      {{-3}, {2}, 1, "--thresholds: -3 is not 0-120 months"},
+      {{std::nan("")}, {2}, 1, "--thresholds: nan is not 0-120 months"},
+      {{12}, {2}, 0, "--replicates: 0 is not 1-10000 cohorts"},
+      {{12}, {2}, kMostReplicates + 1, "--replicates: 10001 is not 1-10000 cohorts"},
+      {{}, {2}, 1, "at least one threshold and one number of cycles are needed"},
+  };
+  for (const auto& c : cases) {
+    WhatIfOptions options;
+    options.thresholds = c.thresholds;
+    options.cycles = c.cycles;
+    options.replicates = c.replicates;
+    options.work_folder = "/no/such/folder";
+    Result<std::vector<ScenarioResult>> results = RunWhatIf(sim::CalibratedModel(), options);
+    ASSERT_FALSE(results.ok()) << c.message;
+    EXPECT_EQ(results.status().message(), c.message);
+  }
+}
+
+TEST(WhatIfCommand, RejectsScenariosGivenTwice) {
   std::string out, err;
-  EXPECT_EQ(testing::RunPrrt({"whatif", "--cycles", "0", "--replicates", "1"}, out, err), 2);
-  EXPECT_NE(err.find("--cycles: 0 is not 1-8 cycles"), std::string::npos) << err;
-  EXPECT_TRUE(out.empty());
-  EXPECT_EQ(testing::RunPrrt({"whatif", "--thresholds", "-3", "--replicates", "1"}, out, err), 2);
-  EXPECT_NE(err.find("--thresholds: -3 is not 0-120 months"), std::string::npos) << err;
-  EXPECT_EQ(testing::RunPrrt({"whatif", "--replicates", "0"}, out, err), 2);
-  EXPECT_NE(err.find("--replicates: expected a number >= 1"), std::string::npos) << err;
   // A scenario given twice (12 months as 12 and 12.0) is one scenario.
   EXPECT_EQ(testing::RunPrrt({"whatif", "--thresholds", "12,18,12.0", "--replicates", "1"}, out, err), 2);
   EXPECT_NE(err.find("--thresholds: 12 is given twice; expected each threshold once"), std::string::npos)

@@ -36,11 +36,15 @@ struct ScenarioResult {
   Spread aml_mds_percent;         //!< in the retreated
 };
 
+//! More cohorts per scenario than anyone waits for (20 take about a minute); the bound keeps the count of
+//! cohorts within an int.
+inline constexpr int kMostReplicates = 10'000;
+
 struct WhatIfOptions {
   std::vector<double> thresholds{12, 18, 24};
   std::vector<int> cycles{2, 4};
-  int64_t patients = 463;  //!< per replicate (the paper's cohort size)
-  int replicates = 20;
+  int64_t patients = 463;   //!< per replicate (the paper's cohort size)
+  int replicates = 20;      //!< 1 to kMostReplicates
   uint64_t seed = 2019;     //!< replicate k uses seed + k in every scenario (common random numbers)
   std::string work_folder;  //!< where the simulated registries are written (and removed)
   std::function<void(int done, int total)> progress;
