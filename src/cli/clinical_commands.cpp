@@ -34,12 +34,15 @@ void AddGrade(CLI::App& app, CommandContext& context) {
                    "hb, wbc, neutrophils, lymphocytes, platelets, creatinine, alt, ast, "
                    "bilirubin, alp")
       ->required();
-  command->add_option("--value", args->value, "the measured value")->required();
+  command->add_option("--value", args->value, "the measured value")->required()->transform(FiniteNumber());
   command->add_option("--unit", args->unit, "its unit, e.g. mmol/l, g/dl, g/l, 10^9/l, umol/l, mg/dl, u/l")
       ->required();
-  command->add_option("--lln", args->lln, "lower limit of normal (decides grade 0 or 1 of a blood count)");
-  command->add_option("--uln", args->uln,
-                      "upper limit of normal (needed for creatinine, alt, ast, bilirubin, alp)");
+  command->add_option("--lln", args->lln, "lower limit of normal (decides grade 0 or 1 of a blood count)")
+      ->transform(FiniteNumber());
+  command
+      ->add_option("--uln", args->uln,
+                   "upper limit of normal (needed for creatinine, alt, ast, bilirubin, alp)")
+      ->transform(FiniteNumber());
   command->add_flag("--json", args->json, "print JSON");
   OnRun(command, context, [&context, args]() -> int {
     Result<clinical::CtcaeGrade> grade =
@@ -105,8 +108,9 @@ void AddWhoGrade(CLI::App& app, CommandContext& context) {
   auto edition = std::make_shared<std::string>("2019");
   auto as_json = std::make_shared<bool>(false);
   auto* command = app.add_subcommand("who-grade", "WHO grade of a GEP-NET from Ki-67 and the mitotic count");
-  command->add_option("--ki67", *ki67, "Ki-67 index, %");
-  command->add_option("--mitoses", *mitoses, "mitoses per 10 HPF (2010) or per 2 mm2 (2019)");
+  command->add_option("--ki67", *ki67, "Ki-67 index, %")->transform(FiniteNumber());
+  command->add_option("--mitoses", *mitoses, "mitoses per 10 HPF (2010) or per 2 mm2 (2019)")
+      ->transform(FiniteNumber());
   command->add_option("--edition", *edition, "2010 or 2019")->check(CLI::IsMember({"2010", "2019"}));
   command->add_flag("--json", *as_json, "print JSON");
   OnRun(command, context, [&context, ki67, mitoses, edition, as_json]() -> int {
