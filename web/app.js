@@ -411,7 +411,7 @@ function showPatientToCorrect(data) {
 async function showPatient(id) {
   const { status, data: p } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
   if (status === 409 && p.problems) { showPatientToCorrect(p); return; }
-  if (status !== 200) { setChildren(main, el('p', { class: 'error', text: status === 404 ? `no patient '${id}'` : p.error || 'not available' })); return; }
+  if (status !== 200) { setChildren(main, el('p', { class: 'error', text: status === 404 ? `no patient '${id}' in the registry` : p.error || 'not available' })); return; }
   const phases = p.phases.map((ph) => row([`${ph.phase}-PRRT`, ph.start,
     ph.cycles.map((c) => `${c.date}: ${c.activity_gbq} GBq (${fmt(c.cumulative_gbq)} in all)`).join('; '),
     ph.best_response ? `${ph.best_response}${{ 'lesions.csv': ' (from lesion measurements)', 'events.csv': ' (a clinical progression)' }[ph.best_response_source] || ''}` : '–',

@@ -420,7 +420,7 @@ Status WithPatient(const registry::Store& store, const std::string& patient_id,
       },
       patient_id);
   if (!s.ok()) return s;
-  if (!found) return NotFound(fmt::format("no patient '{}' in the registry", ShowUtf8(patient_id)));
+  if (!found) return registry::NoSuchPatient(patient_id);
   return Status();
 }
 
@@ -661,8 +661,7 @@ void AddAudit(CLI::App& app, CommandContext& context) {
       return Status();
     });
     if (!walked.ok()) return ReportError(context, walked);
-    if (!registered && written == 0)
-      return ReportError(context, NotFound(fmt::format("no patient '{}'", ShowUtf8(**patient))));
+    if (!registered && written == 0) return ReportError(context, registry::NoSuchPatient(**patient));
     if (*as_json) out << (written == 0 ? "]\n" : "\n]\n");
     if (*patient) context.out << patients_trail.str();
     return kExitOk;

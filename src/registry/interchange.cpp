@@ -320,6 +320,10 @@ std::map<std::string, Interchange> Split(Data&& data) {
 
 }  // namespace
 
+Status NoSuchPatient(std::string_view patient_id) {
+  return NotFound(fmt::format("no patient '{}' in the registry", ShowUtf8(patient_id)));
+}
+
 std::map<std::string, Interchange> SplitByPatient(const Interchange& data) {
   return Split(data);
 }

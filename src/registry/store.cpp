@@ -938,7 +938,7 @@ Status Store::RemovePatient(const std::string& patient_id, const std::string& us
                Result<std::optional<Interchange>> read = PatientRows(patient_id);
                if (!read.ok()) return read.status();
                std::optional<Interchange>& rows = *read;
-               if (!rows) return NotFound(fmt::format("no patient '{}'", ShowUtf8(patient_id)));
+               if (!rows) return NoSuchPatient(patient_id);
                std::string recorded;
                for (const std::string& file : InterchangeFiles()) {
                  const size_t count = rows->files[file].size();
@@ -976,12 +976,13 @@ Result<int64_t> Store::RenamePatient(const std::string& old_id, const std::strin
   for (const auto& [id, registered_is_wrong] : {std::pair{old_id, false}, std::pair{new_id, true}}) {
     Result<bool> registered = HasPatient(id);
     if (!registered.ok()) return fail(registered.status());
-    if (*registered == registered_is_wrong) {
-      return fail(registered_is_wrong
-                      ? AlreadyExists(fmt::format("found '{}'; it is the id of a patient registered already",
-                                                  ShowUtf8(id)))
-                      : NotFound(fmt::format("no patient '{}'", ShowUtf8(id))));
-    }
+    if (*registered != registered_is_wrong) continue;
+    if (!registered_is_wrong) return fail(NoSuchPatient(id));
+    return fail(AlreadyExists(
+        id == old_id
+            ? fmt::format("found '{}'; it is the patient's id now; expected the id they should have",
+                          ShowUtf8(id))
+            : fmt::format("found '{}'; it is the id of a patient registered already", ShowUtf8(id))));
   }
   // The rows point at their patient: the foreign keys are checked at the commit, all rows renamed.
   if (Status deferred = impl_->Exec("PRAGMA defer_foreign_keys = ON"); !deferred.ok()) return fail(deferred);
@@ -1247,7 +1248,7 @@ Status Store::Export(const std::string& folder, const std::vector<std::string>& 
     for (const std::string& id : patients) {
       Result<bool> registered = HasPatient(id);
       if (!registered.ok()) return registered.status();
-      if (!*registered) return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
+      if (!*registered) return NoSuchPatient(id);
     }
     if (Status created = CreateFolder(folder); !created.ok()) return created;
     std::string of_patients;  // the rows of `patients` alone, when given

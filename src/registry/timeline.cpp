@@ -92,8 +92,7 @@ Result<Timeline> BuildTimeline(const Interchange& data, const std::string& patie
       if (*row.get("patient_id") == patient_id) t.patient = &row;
     }
   }
-  if (t.patient == nullptr)
-    return NotFound(fmt::format("no patient '{}' in the registry", ShowUtf8(patient_id)));
+  if (t.patient == nullptr) return NoSuchPatient(patient_id);
   const Day last_contact = *ParseDay(*t.patient->get("last_contact_date"));
   const Day no_death = std::numeric_limits<Day>::max();
   const Day death_day = t.patient->get("death_date") ? *ParseDay(*t.patient->get("death_date")) : no_death;

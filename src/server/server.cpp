@@ -865,7 +865,7 @@ struct Server::Impl {
         });
     if (!read.ok()) return Error(res, 500, read.message());
     if (to_correct) return Reply(res, 409, *to_correct);
-    if (!timeline) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    if (!timeline) return Error(res, 404, registry::NoSuchPatient(id).message());
     Reply(res, 200, *timeline);
   }
 
@@ -874,7 +874,7 @@ struct Server::Impl {
     std::lock_guard lock(reader_mutex);
     Result<bool> found = reader.HasPatient(id);
     if (!found.ok()) return Error(res, 500, found.status().message());
-    if (!*found) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    if (!*found) return Error(res, 404, registry::NoSuchPatient(id).message());
     json entries = json::array();
     Status walked = reader.ForEachAuditEntry({id, std::nullopt}, [&entries](const registry::AuditEntry& e) {
       entries.push_back(report::AuditEntryJson(e));
@@ -951,7 +951,7 @@ struct Server::Impl {
       return AlreadyExists(fmt::format("found '{}'; it is the id of a patient registered already", id));
     // Rows stored under an id no patient has (changed with SQL outside prrt) may be removed.
     if (change != Change::kNewPatient && !registered && !(change == Change::kRemove && *rows))
-      return NotFound(fmt::format("no patient '{}'", ShowUtf8(id)));
+      return registry::NoSuchPatient(id);
     return rows->value_or(registry::Interchange());
   }
 
@@ -963,7 +963,7 @@ struct Server::Impl {
   void Write(const std::optional<std::string>& address_id, const std::string& file, Change change,
              const httplib::Request& req, const Session& session, httplib::Response& res) {
     if (address_id && !IsUtf8Text(*address_id))
-      return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(*address_id)));
+      return Error(res, 404, registry::NoSuchPatient(*address_id).message());
     std::optional<GivenColumns> given = ReadGivenColumns(req, change);
     if (!given) return Error(res, 400, "expected a JSON object: one row, column by column");
     json& errors = given->errors;
@@ -1064,7 +1064,7 @@ struct Server::Impl {
   // DELETE /api/patients/{id}: a patient registered by mistake, with nothing recorded but their own row
   // (Store::RemovePatient); 422 naming what is recorded otherwise.
   void RemovePatient(const std::string& id, const Session& session, httplib::Response& res) {
-    if (!IsUtf8Text(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    if (!IsUtf8Text(id)) return Error(res, 404, registry::NoSuchPatient(id).message());
     std::unique_lock writing(store_mutex);
     const Status removed = store.RemovePatient(id, session.user);
     if (removed.code() == StatusCode::kFailedPrecondition) {
@@ -1083,7 +1083,7 @@ struct Server::Impl {
   // is empty, missing, not text or another patient's; 400 when the body is no JSON object.
   void RenamePatient(const std::string& id, const httplib::Request& req, const Session& session,
                      httplib::Response& res) {
-    if (!IsUtf8Text(id)) return Error(res, 404, fmt::format("no patient '{}'", ShowUtf8(id)));
+    if (!IsUtf8Text(id)) return Error(res, 404, registry::NoSuchPatient(id).message());
     const json body = json::parse(req.body, nullptr, false);
     if (!body.is_object()) return Error(res, 400, R"(expected a JSON object: {"patient_id": the new id})");
     auto refuse = [&](const std::string& message) {

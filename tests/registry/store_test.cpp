@@ -296,7 +296,8 @@ TEST(Audit, OnePatientsChangesOldestFirstWithWhoAndWhat) {
   EXPECT_EQ(nlohmann::json::parse(out).size(), static_cast<size_t>(*store->AuditCount()));
   // No such patient, and an empty id (given, it is a patient's id: not the whole trail).
   for (const std::string id : {"P004", ""})
-    EXPECT_TRUE(Refused({"audit", "--db", db, "--patient", id}, fmt::format("no patient '{}'", id)));
+    EXPECT_TRUE(
+        Refused({"audit", "--db", db, "--patient", id}, fmt::format("no patient '{}' in the registry", id)));
 }
 
 // An entry of `prrt audit` is one line: a note's newline, and an escape sequence that would act on the
@@ -547,7 +548,7 @@ TEST(Store, SomePatientsExportedImportBackAsThem) {
   const std::string none = (dir.path / "none").string();
   EXPECT_EQ(RunPrrt({"export", "--db", db, "--to", none, "--patient", "P001", "--patient", "P9"}, out, err),
             2);
-  EXPECT_EQ(err, "prrt: no patient 'P9'\n");
+  EXPECT_EQ(err, "prrt: no patient 'P9' in the registry\n");
   EXPECT_FALSE(fs::exists(none));
   EXPECT_EQ(RunPrrt({"export", "--db", db, "--to", none, "--patient", "P001", "--adtte"}, out, err), 2);
   EXPECT_FALSE(fs::exists(none));
@@ -678,9 +679,9 @@ std::map<std::string, std::string> ExampleRenamed(const std::string& from, const
 // A patient registered under a mistyped id (P003: their patients.csv row, 2 cycles and 1 event in the
 // example) is given the right one, P004: every row keeps its place and values but the id, and the trail has
 // an update of patient_id for each (the patients.csv row last), under the row's former key. P004's trail
-// holds what was done under P003. Refused, with nothing changed: an id registered already, a patient not
-// registered, an empty id, an id with a control character (import refuses it in patients.csv: the export
-// would not import again).
+// holds what was done under P003. Refused, with nothing changed: an id registered already (or the patient's
+// own), a patient not registered, an empty id, an id with a control character (import refuses it in
+// patients.csv: the export would not import again).
 TEST(Store, APatientIsRenamedWithEveryRowOfTheirs) {
   TempDir dir("store_rename");
   const std::string db = (dir.path / "r.db").string();
@@ -720,10 +721,12 @@ TEST(Store, APatientIsRenamedWithEveryRowOfTheirs) {
   for (std::string line; std::getline(lines, line);)
     trail.push_back(line.substr(line.find(' ')));  // without the time
   EXPECT_EQ(trail, expected);
-  // Bad input on the command line: an id registered already, no such patient.
+  // Bad input on the command line: an id registered already, the patient's own, no such patient.
   EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P004", "P001"},
                       "found 'P001'; it is the id of a patient registered already"));
-  EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P003", "P005"}, "no patient 'P003'"));
+  EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P004", "P004"},
+                      "found 'P004'; it is the patient's id now; expected the id they should have"));
+  EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P003", "P005"}, "no patient 'P003' in the registry"));
   EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P004", "P\xE9"},  // Latin-1's e-acute
                       "found 'P\\xE9'; expected UTF-8 text"));
   EXPECT_TRUE(Refused({"rename-patient", "--db", db, "P004", "P\n005"},

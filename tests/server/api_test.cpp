@@ -331,7 +331,7 @@ TEST_F(Api, PatientIsTheTimelineOfPrrtPatientWithThePlan) {
   auto latin1 = Get("/api/patients/P%E9", session);
   ASSERT_TRUE(latin1);
   EXPECT_EQ(latin1->status, 404);
-  EXPECT_EQ(json::parse(latin1->body)["error"], "no patient 'P\\xE9'");
+  EXPECT_EQ(json::parse(latin1->body)["error"], "no patient 'P\\xE9' in the registry");
 }
 
 TEST_F(Api, AViewerMayNotWriteAndAWriteNeedsTheCsrfToken) {
@@ -878,13 +878,15 @@ TEST_F(Api, APatientRegisteredByMistakeIsRemoved) {
 // A patient registered under a mistyped id (P003: bronchial, 2 cycles and an MDS) is given the right one,
 // P004, with every row of theirs (POST /api/patients/{id}/rename); what the server keeps follows (worklist,
 // cohort), and the patient's trail under the new id has what was done under the old. Refused, with
-// nothing changed: a viewer; another patient's id, an empty one, none, not text; no such patient.
+// nothing changed: a viewer; another patient's id, their own, an empty one, none, not text; no such patient.
 TEST_F(Api, APatientRegisteredUnderAMistypedIdIsRenamed) {
   const auto session = Login("ana");
   const int64_t audit = AuditCount();
   EXPECT_EQ(Post("/api/patients/P003/rename", {{"patient_id", "P004"}}, Login("vic"))->status, 403);
   for (const auto& [body, message] : std::vector<std::pair<json, std::string>>{
            {{{"patient_id", "P001"}}, "found 'P001'; it is the id of a patient registered already"},
+           {{{"patient_id", "P003"}},
+            "found 'P003'; it is the patient's id now; expected the id they should have"},
            {{{"patient_id", ""}}, "the new patient_id is empty; expected the patient's id"},
            {json::object(), "missing; it is required"},
            {{{"patient_id", 4}}, "expected text"},

@@ -194,6 +194,10 @@ std::vector<std::string> InterchangeColumns(const std::string& file);
 //! The columns that identify a row of a file (patients.csv: patient_id; cycles.csv: patient_id, date; ...).
 const std::vector<std::string>& InterchangeKey(const std::string& file);
 
+//! NotFound "no patient 'ID' in the registry" (the id shown as ShowUtf8 shows it): one wording for every
+//! command and request that names a patient the registry does not have.
+Status NoSuchPatient(std::string_view patient_id);
+
 //! The rows of each patient, as a registry of one (copies; for per-patient work over large registries).
 std::map<std::string, Interchange> SplitByPatient(const Interchange& data);
 //! The same, moving the rows out of `data` (half the memory of a copy for large registries).

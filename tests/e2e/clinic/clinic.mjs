@@ -349,7 +349,7 @@ try {
   await page.waitForSelector('#patient-title:has-text("P004 — rows to correct")');
   await page.selectOption('#cycles-row', '0');
   await page.click('#record-cycles-submit');
-  await page.waitForSelector('p.error:text-is("no patient \'P004\'")');  // the row removed, nothing under the id
+  await page.waitForSelector('p.error:text-is("no patient \'P004\' in the registry")');  // the row removed, nothing under the id
   await page.click('#nav-worklist');
   await page.waitForSelector('#worklist-count:has-text("1–3 of 3 patients")');
   if (await page.locator('#worklist-to-correct li').count() !== 0) fail('P004 is still listed to correct');
