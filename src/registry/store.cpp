@@ -195,6 +195,19 @@ class Statement {
   int status_ = SQLITE_ERROR;
 };
 
+// A column's text, whole: a NUL stored with SQL outside prrt stays in the value (for the checks to refuse)
+// rather than cutting it short there. NULL: none.
+std::optional<std::string_view> ColumnText(sqlite3_stmt* st, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
+  if (text == nullptr) return std::nullopt;
+  return std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(st, column)));
+}
+
+// The same, NULL read as empty text (columns that are NOT NULL, and keys whose NULL prrt reads as '').
+std::string ColumnString(sqlite3_stmt* st, int column) {
+  return std::string(ColumnText(st, column).value_or(std::string_view()));
+}
+
 std::string Now() {
   const auto now = std::chrono::system_clock::now();
   const int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
@@ -433,12 +446,11 @@ class TableCursor {
     RowValues::sequence_type values;
     values.reserve(columns_.size());
     for (size_t c : by_name_) {
-      const unsigned char* text = sqlite3_column_text(st, static_cast<int>(c));
-      if (text != nullptr) values.emplace_back(columns_[c], reinterpret_cast<const char*>(text));
+      if (std::optional<std::string_view> text = ColumnText(st, static_cast<int>(c)))
+        values.emplace_back(columns_[c], *text);
     }
     current_.values.adopt_sequence(boost::container::ordered_unique_range, std::move(values));
-    AddExtra(reinterpret_cast<const char*>(sqlite3_column_text(st, static_cast<int>(columns_.size()))),
-             current_);
+    AddExtra(ColumnString(st, static_cast<int>(columns_.size())), current_);
     // Looked up once a row (the merge compares it several times), once its values are in place.
     const std::string* id = current_.get("patient_id");
     id_ = id == nullptr ? std::string_view() : std::string_view(*id);
@@ -668,7 +680,7 @@ Status Store::ForEachPatientInParallel(
     sqlite3_bind_int64(at.get(), 1, part.first_index);
     if (!at.ok()) return stores.front().impl_->Error("splitting the patients");
     if (sqlite3_step(at.get()) == SQLITE_ROW) {
-      part.range.from = reinterpret_cast<const char*>(sqlite3_column_text(at.get(), 0));
+      part.range.from = ColumnString(at.get(), 0);
       ranges[static_cast<size_t>(k - 1)].range.to = part.range.from;
     }
   }
@@ -759,10 +771,7 @@ Result<AuditedChanges> Store::PatientsChangedAfter(int64_t after_audit_id, size_
   AuditedChanges changes;
   changes.last_audit_id = after_audit_id;
   std::set<std::string> ids;
-  auto text = [&](int column) {
-    const unsigned char* value = sqlite3_column_text(st.get(), column);
-    return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();
-  };
+  auto text = [&](int column) { return ColumnString(st.get(), column); };
   int step;
   while ((step = sqlite3_step(st.get())) == SQLITE_ROW) {
     changes.last_audit_id = sqlite3_column_int64(st.get(), 0);
@@ -840,7 +849,7 @@ Status Store::ForEachAuditEntry(const AuditQuery& query,
       const int step = sqlite3_step(renamed_into.get());
       if (step == SQLITE_DONE) break;
       if (step != SQLITE_ROW) return impl_->Error("reading the audit trail");
-      const std::string former = reinterpret_cast<const char*>(sqlite3_column_text(renamed_into.get(), 0));
+      const std::string former = ColumnString(renamed_into.get(), 0);
       const int64_t at = sqlite3_column_int64(renamed_into.get(), 1);
       segments.push_back({former, last_renamed_away(former, at), at});
     }
@@ -873,9 +882,9 @@ Status Store::ForEachAuditEntry(const AuditQuery& query,
   for (size_t i = 0; i < binds.size(); ++i)
     st.Bind(static_cast<int>(i + 1), binds[i]);
   auto text = [&](int column) -> std::optional<std::string> {
-    const unsigned char* value = sqlite3_column_text(st.get(), column);
-    if (value == nullptr) return std::nullopt;
-    return std::string(reinterpret_cast<const char*>(value));
+    std::optional<std::string_view> value = ColumnText(st.get(), column);
+    if (!value) return std::nullopt;
+    return std::string(*value);
   };
   int step;
   while ((step = sqlite3_step(st.get())) == SQLITE_ROW) {
@@ -1002,8 +1011,7 @@ Result<int64_t> Store::RenamePatient(const std::string& old_id, const std::strin
     while ((step = sqlite3_step(rows.get())) == SQLITE_ROW) {
       std::string key;
       for (size_t c = 0; c < key_columns.size(); ++c) {
-        const unsigned char* value = sqlite3_column_text(rows.get(), static_cast<int>(c));
-        key += (c ? "|" : "") + std::string(value ? reinterpret_cast<const char*>(value) : "");
+        key += (c ? "|" : "") + ColumnString(rows.get(), static_cast<int>(c));
       }
       if (!audit.Add("update", table, key, std::string("patient_id"), old_id, new_id))
         return fail(impl_->Error("audit"));
@@ -1076,12 +1084,10 @@ Result<ImportCounts> Store::StoreParts(const std::function<Status(const PartStor
           while (sqlite3_step(st.get()) == SQLITE_ROW) {
             Row row;
             for (size_t c = 0; c < columns.size(); ++c) {
-              const unsigned char* text = sqlite3_column_text(st.get(), static_cast<int>(c + 1));
-              if (text != nullptr) row.values[columns[c]] = reinterpret_cast<const char*>(text);
+              if (std::optional<std::string_view> text = ColumnText(st.get(), static_cast<int>(c + 1)))
+                row.values[columns[c]] = std::string(*text);
             }
-            AddExtra(reinterpret_cast<const char*>(
-                         sqlite3_column_text(st.get(), static_cast<int>(columns.size() + 1))),
-                     row);
+            AddExtra(ColumnString(st.get(), static_cast<int>(columns.size() + 1)), row);
             existing[key_of(row.values)] = {sqlite3_column_int64(st.get(), 0), row.values};
           }
         }
@@ -1265,7 +1271,7 @@ Status Store::Export(const std::string& folder, const std::vector<std::string>& 
         extras.Bind(static_cast<int>(i + 1), patients[i]);
       while (sqlite3_step(extras.get()) == SQLITE_ROW) {
         Row row;
-        AddExtra(reinterpret_cast<const char*>(sqlite3_column_text(extras.get(), 0)), row);
+        AddExtra(ColumnString(extras.get(), 0), row);
         for (const auto& [column, value] : row.values)
           free_text.insert(column);
       }
@@ -1366,9 +1372,7 @@ Result<std::optional<UserRecord>> Store::FindUser(const std::string& name) const
   const int step = sqlite3_step(st.get());
   if (step == SQLITE_DONE) return std::optional<UserRecord>();
   if (step != SQLITE_ROW) return impl_->Error("reading the users");
-  auto text = [&](int column) {
-    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), column)));
-  };
+  auto text = [&](int column) { return ColumnString(st.get(), column); };
   return std::optional<UserRecord>(UserRecord{text(0), text(1), text(2), text(3), text(4)});
 }
 
@@ -1377,9 +1381,7 @@ Result<std::vector<UserRecord>> Store::ListUsers() const {
   if (!st.ok()) return impl_->Error("reading the users");
   std::vector<UserRecord> users;
   while (sqlite3_step(st.get()) == SQLITE_ROW) {
-    auto text = [&](int column) {
-      return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), column)));
-    };
+    auto text = [&](int column) { return ColumnString(st.get(), column); };
     users.push_back({text(0), text(1), "", text(2), text(3)});
   }
   return users;

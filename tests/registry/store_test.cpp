@@ -1139,6 +1139,9 @@ TEST(Store, APatientsRowsChangedOutsidePrrtAreCheckedAsAnImportChecksThem) {
        "patients.csv (recorded) P001: sex: found 'x'; expected one of: m, f"},
       {"UPDATE baselines SET karnofsky = '85.5' WHERE phase = 'R'",
        "baselines.csv (recorded) P001|R: karnofsky: found '85.5'; expected a whole number"},
+      // A NUL stored with SQL is part of the value: it was cut there, and the cycle read as an I cycle.
+      {"UPDATE cycles SET phase = 'I' || char(0) || 'x' WHERE date = '2005-04-18'",
+       "cycles.csv (recorded) P001|2005-04-18: phase: found 'I\\x00x'; expected one of: I, R, RR"},
       {"UPDATE cycles SET phase = 'RR' WHERE date = '2008-06-23'",
        "cycles.csv (recorded): phase: this RR cycle on 2008-06-23 is not after the last R cycle; phases "
        "follow "
@@ -1386,6 +1389,36 @@ TEST(Store, RowsOfNoRegisteredPatientAreNamedAndTheOthersReadWhole) {
     ASSERT_TRUE(rows.ok() && rows->has_value());
     EXPECT_EQ((**rows).files.at("cycles.csv").size(), c.cycles_of_id);
     EXPECT_EQ((**rows).files.at("labs.csv").size(), c.id.empty() ? 1u : 0u);
+  }
+}
+
+// Patients registered without a patient_id (NULL in the sqlite3 shell), more of them than the first part of a
+// read in parts holds: the part's first patient_id, looked up by its place in patient_id order, is NULL.
+// Before, it was made into a std::string from a null pointer, and `prrt eligibility` and `prrt study`
+// aborted ("basic_string: construction from null is not valid").
+TEST(Store, PatientsWithoutAPatientIdDoNotStopAReadInParts) {
+  TempDir dir("store_null_patients");
+  const std::string db = (dir.path / "r.db").string();
+  ImportExample(db);
+  const std::string edited =
+      EditedCopy(db,
+                 "INSERT INTO patients (patient_id, sex) VALUES (NULL, 'm'), (NULL, 'm'), (NULL, 'm'), "
+                 "(NULL, 'm'), (NULL, 'm')");
+  const std::string problem = "patients.csv (recorded) : patient_id: missing; it is required";
+  const Status in_parts = registry::Store::ForEachPatientInParallel(
+      edited, 2, [](const registry::PatientPart&, const std::string&, const registry::Interchange&) {
+        return Status();
+      });
+  EXPECT_TRUE(in_parts.message().starts_with(
+      fmt::format("{}: there are rows without a patient_id, which prrt would not import", edited)))
+      << in_parts.message();
+  EXPECT_NE(in_parts.message().find("\n" + problem + "\n"), std::string::npos) << in_parts.message();
+  for (const char* command : {"eligibility", "study"}) {
+    std::string out, err;
+    std::vector<std::string> args = {command, "--db", edited};
+    if (std::string(command) == "study") args.insert(args.end(), {"--out", (dir.path / "report").string()});
+    EXPECT_EQ(RunPrrt(args, out, err), 1) << command << ": " << err;
+    EXPECT_NE(err.find(problem), std::string::npos) << command << ": " << err;
   }
 }
 
