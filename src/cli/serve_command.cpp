@@ -13,6 +13,7 @@
 
 #include "cli/command_support.h"
 #include "cli/registry_support.h"
+#include "cli/signals.h"
 #include "prrt/server/server.h"
 
 namespace prrt::cli {
@@ -27,15 +28,7 @@ namespace {
 // thread and so in every thread started after it, and taken by one thread of this class, waiting for them.
 class StopOnSignal {
  public:
-  StopOnSignal() {
-    sigemptyset(&signals_);
-    for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
-      struct sigaction action {};
-      if (sigaction(signal, nullptr, &action) == 0 && action.sa_handler != SIG_IGN)
-        sigaddset(&signals_, signal);
-    }
-    pthread_sigmask(SIG_BLOCK, &signals_, &before_);
-  }
+  StopOnSignal() : signals_(StopSignals()) { pthread_sigmask(SIG_BLOCK, &signals_, &before_); }
   ~StopOnSignal() { pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
   StopOnSignal(const StopOnSignal&) = delete;
   StopOnSignal& operator=(const StopOnSignal&) = delete;

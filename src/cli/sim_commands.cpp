@@ -10,6 +10,7 @@
 #include "cli/command_support.h"
 #include "cli/output.h"
 #include "cli/registry_support.h"
+#include "cli/signals.h"
 #include "prrt/common/temporary_folder.h"
 #include "prrt/report/json.h"
 #include "prrt/report/whatif_report.h"
@@ -62,6 +63,7 @@ void AddWhatIfCommand(CLI::App& app, CommandContext& context) {
     Result<TemporaryFolder> work = TemporaryFolder::Make("prrt_whatif_");
     if (!work.ok()) return ReportError(context, work.status());
     options.work_folder = work->path().string();
+    const RemoveOnSignal remove_on_signal(work->path());
     options.progress = [&context](int done, int total) {
       if (done % 10 == 0 || done == total)
         context.err << fmt::format("prrt whatif: {} of {} simulated cohorts\n", done, total);
@@ -129,6 +131,8 @@ void AddSimCommands(CLI::App& app, CommandContext& context) {
       work = std::move(*made);
     }
     const std::string folder = work ? work->path().string() : args->out;
+    std::optional<RemoveOnSignal> remove_on_signal;
+    if (work) remove_on_signal.emplace(work->path());
     Result<sim::SimulationCounts> counts = sim::SimulateRegistry(
         *model, args->patients, args->seed, folder, args->options, [&context, args](int64_t done) {
           context.err << fmt::format("prrt simulate: {} of {} patients\n", done, args->patients);
