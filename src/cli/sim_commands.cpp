@@ -50,7 +50,8 @@ void AddWhatIfCommand(CLI::App& app, CommandContext& context) {
   command->add_option("--patients", args->options.patients, "patients per simulated cohort (default 463)")
       ->transform(NumberOfPatients(1'000'000));
   command->add_option("--replicates", args->options.replicates, "cohorts per scenario (default 20)")
-      ->transform(WholeNumber(1, study::kMostReplicates, "a whole number of cohorts from 1 to 10000"));
+      ->transform(WholeNumber(1, study::kMostReplicates,
+                              fmt::format("a whole number of cohorts from 1 to {}", study::kMostReplicates)));
   AddSeedOption(*command, args->options.seed, "the first replicate's seed (default 2019)");
   command->add_option("--model", args->model, "a model file (default: the built-in calibrated model)")
       ->check(NotEmpty("a model file"));
