@@ -111,7 +111,7 @@ void AddWhoGrade(CLI::App& app, CommandContext& context) {
   command->add_option("--ki67", *ki67, "Ki-67 index, %")->transform(FiniteNumber());
   command->add_option("--mitoses", *mitoses, "mitoses per 10 HPF (2010) or per 2 mm2 (2019)")
       ->transform(FiniteNumber());
-  command->add_option("--edition", *edition, "2010 or 2019")->check(CLI::IsMember({"2010", "2019"}));
+  command->add_option("--edition", *edition, "2010 or 2019")->check(OneOf({"2010", "2019"}));
   command->add_flag("--json", *as_json, "print JSON");
   OnRun(command, context, [&context, ki67, mitoses, edition, as_json]() -> int {
     Result<clinical::WhoGrade> grade =

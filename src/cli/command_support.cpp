@@ -1,8 +1,10 @@
 #include "cli/command_support.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -90,6 +92,16 @@ CLI::Validator WholeNumber(int64_t minimum, int64_t maximum, const std::string& 
 
 CLI::Validator NumberOfPatients(int64_t most) {
   return WholeNumber(1, most, fmt::format("a number of patients from 1 to {}", most));
+}
+
+CLI::Validator OneOf(std::vector<std::string> values) {
+  const std::string listed = fmt::format("{}", fmt::join(values, ", "));
+  return CLI::Validator(
+      [values = std::move(values), listed](std::string& text) {
+        if (std::find(values.begin(), values.end(), text) != values.end()) return std::string();
+        return fmt::format("found '{}'; expected one of: {}", text, listed);
+      },
+      fmt::format("{{{}}}", fmt::join(values, ",")));
 }
 
 CLI::Validator FiniteNumber() {

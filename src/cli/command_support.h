@@ -5,6 +5,7 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "cli/app.h"
 #include "prrt/common/result.h"
@@ -49,6 +50,10 @@ CLI::Validator WholeNumber(int64_t minimum, int64_t maximum, const std::string& 
 //! A number of patients to simulate from 1 to `most`. The bound catches a count mistyped with digits too
 //! many, which would fill the disk (a simulated patient takes 1.5 kB of CSV and 7.8 kB of registry).
 CLI::Validator NumberOfPatients(int64_t most);
+
+//! One of `values`, as written (case counts): "found 'TEXT'; expected one of: A, B, C", the wording of the
+//! registry's coded values. CLI11's IsMember said "TEXT not in {A,B,C}".
+CLI::Validator OneOf(std::vector<std::string> values);
 
 //! Any finite number.
 CLI::Validator FiniteNumber();

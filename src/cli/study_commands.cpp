@@ -143,11 +143,11 @@ void AddStudyCommands(CLI::App& app, CommandContext& context) {
   command->add_option("--out", args->out, "the folder for the report")->required();
   command->add_option("--format", args->formats, "what to write: html, json, xlsx, csv (default all)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"html", "json", "xlsx", "csv"}));
+      ->check(OneOf({"html", "json", "xlsx", "csv"}));
   command
       ->add_option("--median-ci", args->median_ci,
                    "Table 5's median CIs: spss (symmetric, as the paper) or log (R's print.survfit)")
-      ->check(CLI::IsMember({"spss", "log"}));
+      ->check(OneOf({"spss", "log"}));
   command->add_flag("--ci-bands", args->ci_bands,
                     "draw 95% CI bands around the Kaplan–Meier curves of Fig. 3");
   OnRun(command, context, [&context, args]() -> int { return RunStudy(context, *args); });

@@ -328,13 +328,13 @@ void AddKm(CLI::App& stats, CommandContext& context) {
   command
       ->add_option("--conf-type", flags->conf_type,
                    "CI transformation: log (R's default), log-log, plain, logit, arcsin")
-      ->check(CLI::IsMember({"log", "log-log", "plain", "logit", "arcsin"}));
+      ->check(OneOf({"log", "log-log", "plain", "logit", "arcsin"}));
   command->add_option("--conf-level", flags->conf_level, "confidence level")->transform(ConfidenceLevel());
   command
       ->add_option("--median-ci", flags->median_ci,
                    "band: the median and its CI read off the curve and band as R's print.survfit; "
                    "spss: SPSS's median with a symmetric CI, median ± z·SE")
-      ->check(CLI::IsMember({"band", "spss"}));
+      ->check(OneOf({"band", "spss"}));
   command
       ->add_option(
           "--quantiles", flags->quantiles,
@@ -493,7 +493,7 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
   command
       ->add_option("--weights", *weights,
                    "logrank (w = 1), breslow (w = n at risk), tarone-ware (w = sqrt n)")
-      ->check(CLI::IsMember({"logrank", "breslow", "tarone-ware"}))
+      ->check(OneOf({"logrank", "breslow", "tarone-ware"}))
       ->excludes(rho_option);
   auto pairwise = std::make_shared<bool>(false);
   auto p_adjust = std::make_shared<std::string>("none");
@@ -503,7 +503,7 @@ void AddLogrank(CLI::App& stats, CommandContext& context) {
   command
       ->add_option("--p-adjust", *p_adjust,
                    "the pairwise p-values adjusted as R's p.adjust: none (default), bonferroni, holm, BH")
-      ->check(CLI::IsMember({"none", "bonferroni", "holm", "BH"}))
+      ->check(OneOf({"none", "bonferroni", "holm", "BH"}))
       ->needs(pairwise_flag);
   OnRun(command, context, [&context, args, rho, weights, pairwise, p_adjust]() -> int {
     Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
@@ -581,7 +581,7 @@ void AddFollowUp(CLI::App& stats, CommandContext& context) {
       ->add_option("--ties", *ties,
                    "a death and a censoring at one time: survival (R's flipped status; the death stays at "
                    "risk) or prodlim (the death leaves first)")
-      ->check(CLI::IsMember({"survival", "prodlim"}));
+      ->check(OneOf({"survival", "prodlim"}));
   OnRun(command, context, [&context, args, ties]() -> int {
     Result<SurvivalInput> input = LoadSurvivalInput(args->input, args->columns);
     if (!input.ok()) return ReportError(context, input.status());
@@ -699,7 +699,7 @@ void AddCox(CLI::App& stats, CommandContext& context) {
                    "column that defines strata (a separate baseline hazard each)")
       ->check(NotEmpty("a column"));
   command->add_option("--ties", flags->ties, "efron (R's default) or breslow")
-      ->check(CLI::IsMember({"efron", "breslow"}));
+      ->check(OneOf({"efron", "breslow"}));
   command
       ->add_option("--cluster", args->columns.cluster,
                    "column that groups rows which need not be independent (a patient's treatment courses, "
@@ -713,7 +713,7 @@ void AddCox(CLI::App& stats, CommandContext& context) {
       ->add_option("--zph", flags->zph,
                    "also test proportional hazards as R's cox.zph, against this function of time: km (R's "
                    "default), identity, rank or log")
-      ->check(CLI::IsMember({"km", "identity", "rank", "log"}));
+      ->check(OneOf({"km", "identity", "rank", "log"}));
   command->add_flag("--residuals", flags->residuals,
                     "also the residuals of each row used, in the file's order (martingale, deviance, score, "
                     "dfbeta, dfbetas: R's residuals(fit, type)), and each death's Schoenfeld residuals");

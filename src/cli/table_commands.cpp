@@ -103,7 +103,7 @@ void AddFisher(CLI::App& stats, CommandContext& context) {
           "--alternative", *alternative,
           "2 x 2 only, as R's alternative: the odds ratio differs from 1 (two-sided, the default), is "
           "below 1 (less) or above 1 (greater); a one-sided test has a one-sided CI")
-      ->check(CLI::IsMember({"two-sided", "less", "greater"}));
+      ->check(OneOf({"two-sided", "less", "greater"}));
   auto monte_carlo =
       AddMonteCarloOptions(*command,
                            "a Monte Carlo p-value, for r x c tables too large for the exact test (as R's "

@@ -41,7 +41,7 @@ CLI::App* AddPairCommand(CLI::App& stats, const std::string& name, const std::st
       ->add_option("--alternative", args.alternative,
                    "as R's alternative: the correlation differs from 0 (two-sided, the default), is below "
                    "0 (less) or above 0 (greater)")
-      ->check(CLI::IsMember({"two-sided", "less", "greater"}));
+      ->check(OneOf({"two-sided", "less", "greater"}));
   command->add_flag("--json", args.json, "print JSON");
   return command;
 }
@@ -55,7 +55,7 @@ void AddSpearman(CLI::App& stats, CommandContext& context) {
       ->add_option("--exact", *exact,
                    "false: the p-value by the t approximation even without ties (R's exact = FALSE; "
                    "SPSS's NONPAR CORR by its published algorithm); true (the default): as R's default")
-      ->check(CLI::IsMember({"true", "false"}));
+      ->check(OneOf({"true", "false"}));
   command->add_flag("--continuity", options->continuity,
                     "R's continuity = TRUE: a continuity correction in the t approximation");
   OnRun(command, context, [&context, args, options, exact]() -> int {
